@@ -1,0 +1,46 @@
+/**
+ * Shared by the examples: check permissions first and, if any is missing,
+ * print the exact command line that grants them instead of a stack trace.
+ *
+ * @module
+ */
+
+/** A permission an example needs, and the flag that grants it. */
+export interface Needed {
+  /** What to query. */
+  descriptor: Deno.PermissionDescriptor;
+  /** The `deno run` flag that grants it, such as `--allow-ffi`. */
+  flag: string;
+}
+
+/** `--allow-ffi`, which every example needs. */
+export const FFI: Needed = { descriptor: { name: "ffi" }, flag: "--allow-ffi" };
+
+/**
+ * Exits with status 2 and a usage line if a permission is missing.
+ *
+ * @param script the example's path from the project root
+ * @param needed the permissions it needs
+ * @param usage the arguments it takes, for the printed command
+ * @param task the `deno task` name that runs it
+ */
+export function requirePermissions(
+  script: string,
+  needed: Needed[],
+  usage = "",
+  task?: string,
+): void {
+  const missing = needed.filter((n) =>
+    Deno.permissions.querySync(n.descriptor).state !== "granted"
+  );
+  if (missing.length === 0) return;
+  const flags = needed.map((n) => n.flag).join(" ");
+  const args = usage ? ` ${usage}` : "";
+  console.error(
+    `This example needs ${
+      missing.map((n) => n.flag).join(" ")
+    }. Run it as:\n\n  deno run ${flags} ${script}${args}\n` +
+      (task ? `\nor: deno task ${task}${args}\n` : ""),
+  );
+  Deno.exit(2);
+}

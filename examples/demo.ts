@@ -1,0 +1,67 @@
+/**
+ * The tour: a parent and a spawned child process talk through the library.
+ * Run it first: `deno task demo` (or `npx -y deno@2 task demo`).
+ *
+ * Step 1, System V shared memory: the parent creates a private segment and
+ * writes a greeting; the child attaches it by id, reads the greeting, answers
+ * in the same memory and bumps a shared counter with `Atomics`; the parent
+ * reads the answer, checks the segment's status, and removes it.
+ *
+ * @module
+ */
+
+import { FFI, requirePermissions } from "./_permissions.ts";
+import { SharedMemory } from "../mod.ts";
+
+requirePermissions(
+  "examples/demo.ts",
+  [FFI, {
+    descriptor: { name: "run" },
+    flag: "--allow-run",
+  }],
+  "",
+  "demo",
+);
+
+const child = new URL("./_demo_child.ts", import.meta.url).href;
+const ANSWER_AT = 1024;
+const COUNTER_AT = 2048;
+
+async function runChild(...args: string[]): Promise<void> {
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", child, ...args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (code !== 0) {
+    throw new Error(`The child process failed with status ${code}`);
+  }
+}
+
+console.log("Step 1: System V shared memory between two processes");
+{
+  using shm = SharedMemory.create({ size: 4096 });
+  using memory = shm.attach();
+  console.log(
+    `  parent (pid ${Deno.pid}): created a private segment of ${shm.size} bytes, id ${shm.id}`,
+  );
+  memory.writeCString(`Hello from the parent, pid ${Deno.pid}`);
+  const counter = new Int32Array(memory.bytes.buffer, COUNTER_AT, 1);
+  Atomics.store(counter, 0, 0);
+  console.log("  parent: wrote a greeting at offset 0 and spawned a child");
+
+  await runChild("shm", String(shm.id), String(ANSWER_AT), String(COUNTER_AT));
+
+  console.log(`  parent: read "${memory.readCString(ANSWER_AT)}"`);
+  console.log(`  parent: the shared counter is ${Atomics.load(counter, 0)}`);
+  const stat = shm.stat();
+  console.log(
+    `  parent: segment status: ${stat.nattch} attach (this one), last attach/detach by pid ${stat.lpid} (the child), mode 0${
+      stat.perm.mode.toString(8)
+    }`,
+  );
+}
+console.log(
+  "  parent: detached and removed the segment (ipcs -m no longer lists it)",
+);
+console.log("Done.");

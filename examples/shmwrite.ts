@@ -1,0 +1,43 @@
+/**
+ * The Linux Voice shmwrite: copy TEXT into the one-page segment of key
+ * `ftok("/etc/hostname", 903)`, creating it world-readable and writable
+ * (0666) if needed. The segment stays for shmread to find.
+ *
+ * Run: deno run --allow-ffi --allow-read=/etc/hostname examples/shmwrite.ts TEXT
+ *      (or: deno task shmwrite TEXT)
+ *
+ * @module
+ */
+
+import { FFI, requirePermissions } from "./_permissions.ts";
+import { ftok, IPC_CREAT, shmat, shmdt, shmget } from "../mod.ts";
+
+const PROJ_ID = 903;
+const SEG_SIZE = 4096;
+
+requirePermissions(
+  "examples/shmwrite.ts",
+  [
+    FFI,
+    {
+      descriptor: { name: "read", path: "/etc/hostname" },
+      flag: "--allow-read=/etc/hostname",
+    },
+  ],
+  "TEXT",
+  "shmwrite",
+);
+
+if (Deno.args.length < 1) {
+  console.error("Usage: deno task shmwrite TEXT");
+  Deno.exit(1);
+}
+
+const key = ftok("/etc/hostname", PROJ_ID);
+const shmid = shmget(key, SEG_SIZE, IPC_CREAT | 0o666);
+const seg = shmat(shmid);
+// strncpy(seg, argv[1], SEG_SIZE): copy at most a page, NUL-pad the rest.
+const text = new TextEncoder().encode(Deno.args[0]).subarray(0, SEG_SIZE);
+seg.bytes.fill(0);
+seg.write(text);
+shmdt(seg);

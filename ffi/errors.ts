@@ -1,0 +1,187 @@
+/**
+ * The library's one error type for failed system calls, and the argument
+ * checks that run before a call.
+ *
+ * @module
+ */
+
+import { errno, libc } from "./libc.ts";
+
+// Linux errno names by number (asm-generic; the same on x86_64 and aarch64).
+const NAMES = (
+  "- EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN " +
+  "ENOMEM EACCES EFAULT ENOTBLK EBUSY EEXIST EXDEV ENODEV ENOTDIR EISDIR " +
+  "EINVAL ENFILE EMFILE ENOTTY ETXTBSY EFBIG ENOSPC ESPIPE EROFS EMLINK EPIPE " +
+  "EDOM ERANGE EDEADLK ENAMETOOLONG ENOLCK ENOSYS ENOTEMPTY ELOOP - ENOMSG " +
+  "EIDRM ECHRNG EL2NSYNC EL3HLT EL3RST ELNRNG EUNATCH ENOCSI EL2HLT EBADE " +
+  "EBADR EXFULL ENOANO EBADRQC EBADSLT - EBFONT ENOSTR ENODATA ETIME ENOSR " +
+  "ENONET ENOPKG EREMOTE ENOLINK EADV ESRMNT ECOMM EPROTO EMULTIHOP EDOTDOT " +
+  "EBADMSG EOVERFLOW ENOTUNIQ EBADFD EREMCHG ELIBACC ELIBBAD ELIBSCN ELIBMAX " +
+  "ELIBEXEC EILSEQ ERESTART ESTRPIPE EUSERS ENOTSOCK EDESTADDRREQ EMSGSIZE " +
+  "EPROTOTYPE ENOPROTOOPT EPROTONOSUPPORT ESOCKTNOSUPPORT EOPNOTSUPP " +
+  "EPFNOSUPPORT EAFNOSUPPORT EADDRINUSE EADDRNOTAVAIL ENETDOWN ENETUNREACH " +
+  "ENETRESET ECONNABORTED ECONNRESET ENOBUFS EISCONN ENOTCONN ESHUTDOWN " +
+  "ETOOMANYREFS ETIMEDOUT ECONNREFUSED EHOSTDOWN EHOSTUNREACH EALREADY " +
+  "EINPROGRESS ESTALE EUCLEAN ENOTNAM ENAVAIL EISNAM EREMOTEIO EDQUOT " +
+  "ENOMEDIUM EMEDIUMTYPE ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED " +
+  "EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON"
+).split(" ");
+
+const NUMBERS: ReadonlyMap<string, number> = new Map(
+  NAMES.map((name, i) => [name, i] as [string, number]).filter(([n]) =>
+    n !== "-"
+  ),
+);
+
+/**
+ * The symbolic name of an errno value.
+ *
+ * @param code an errno number
+ * @returns the name, such as `"EACCES"`, or `"E<number>"` if unknown
+ * @example
+ * ```ts
+ * import { errnoName } from "@linux-ipc/ipc";
+ * console.log(errnoName(13)); // "EACCES"
+ * ```
+ */
+export function errnoName(code: number): string {
+  const name = NAMES[code];
+  return name && name !== "-" ? name : `E${code}`;
+}
+
+/**
+ * The errno number of a symbolic name.
+ *
+ * @param name a name such as `"EAGAIN"`
+ * @returns the number, or `undefined` if the name is unknown
+ * @example
+ * ```ts
+ * import { errnoNumber } from "@linux-ipc/ipc";
+ * console.log(errnoNumber("EIDRM")); // 43
+ * ```
+ */
+export function errnoNumber(name: string): number | undefined {
+  return NUMBERS.get(name);
+}
+
+function describe(code: number): string {
+  try {
+    const p = libc().strerror(code);
+    if (p) return Deno.UnsafePointerView.getCString(p);
+  } catch {
+    // No libc: fall back to the name alone.
+  }
+  return errnoName(code);
+}
+
+/** What an {@linkcode IpcError} is about, beyond its errno. */
+export interface IpcErrorOptions {
+  /** The system call that failed, such as `"shmget"`. */
+  syscall: string;
+  /** The name of the argument at fault, as in the C prototype (`"shmaddr"`). */
+  argument?: string;
+  /** The value of that argument, shown quoted in the message. */
+  value?: string | number | bigint;
+  /** A sentence that helps, appended to the message. */
+  hint?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * A system call failed: carries its errno, the symbolic `code`, the `syscall`
+ * and, where it can be told, the `argument` at fault.
+ *
+ * @example
+ * ```ts
+ * import { IpcError, shmget } from "@linux-ipc/ipc";
+ * try {
+ *   shmget(0x1234, 0, 0);
+ * } catch (e) {
+ *   if (e instanceof IpcError && e.code === "ENOENT") console.log("no such segment");
+ * }
+ * ```
+ */
+export class IpcError extends Error {
+  /** The symbolic errno name, such as `"EACCES"`. */
+  readonly code: string;
+  /** The errno number. */
+  readonly errno: number;
+  /** The system call that failed. */
+  readonly syscall: string;
+  /** The argument at fault, named as in the C prototype, if known. */
+  readonly argument: string | undefined;
+
+  /**
+   * Makes the error for an errno value; the message is built from
+   * `strerror`, the code, the call and the argument.
+   *
+   * @param errno the errno value
+   * @param options the call and argument it is about
+   */
+  constructor(errno: number, options: IpcErrorOptions) {
+    const code = errnoName(errno);
+    let message = `${describe(errno)} (${code}) in ${options.syscall}`;
+    if (options.argument !== undefined) {
+      message += `, argument "${options.argument}"`;
+      if (options.value !== undefined) message += ` ("${options.value}")`;
+    }
+    if (options.hint) message += `: ${options.hint}`;
+    super(message, { cause: options.cause });
+    this.name = "IpcError";
+    this.code = code;
+    this.errno = errno;
+    this.syscall = options.syscall;
+    this.argument = options.argument;
+  }
+}
+
+/** Which argument a given errno code blames, per call. */
+export type Blame = string | Readonly<Record<string, string>>;
+
+/**
+ * Builds the error for a sync call that just returned -1. Reads errno first,
+ * so call it before anything else touches libc.
+ *
+ * @param syscall the call that failed
+ * @param blame the argument at fault, or a map from code to argument
+ * @param values the call's argument values by name, for the message
+ * @param hints extra sentences by code
+ * @returns the error to throw
+ */
+export function lastError(
+  syscall: string,
+  blame?: Blame,
+  values?: Readonly<Record<string, string | number | bigint>>,
+  hints?: Readonly<Record<string, string>>,
+): IpcError {
+  return errorFor(errno(), syscall, blame, values, hints);
+}
+
+/**
+ * Builds the error for a known errno value (as {@linkcode lastError} does for
+ * the current one).
+ *
+ * @param code the errno value
+ * @param syscall the call that failed
+ * @param blame the argument at fault, or a map from code to argument
+ * @param values the call's argument values by name
+ * @param hints extra sentences by code
+ * @returns the error to throw
+ */
+export function errorFor(
+  code: number,
+  syscall: string,
+  blame?: Blame,
+  values?: Readonly<Record<string, string | number | bigint>>,
+  hints?: Readonly<Record<string, string>>,
+): IpcError {
+  const name = errnoName(code);
+  const argument = typeof blame === "string" ? blame : blame?.[name];
+  return new IpcError(code, {
+    syscall,
+    argument,
+    value: argument === undefined ? undefined : values?.[argument],
+    hint: hints?.[name],
+  });
+}

@@ -1,0 +1,314 @@
+/**
+ * Struct layouts of Linux glibc on x86_64 and aarch64, and the codecs that
+ * turn them into typed objects. The only file that knows a raw offset.
+ *
+ * The numbers were read with `offsetof`/`sizeof` from glibc 2.36 headers on
+ * both architectures (`tests/c/layout.c` prints them; `tests/ffi_test.ts`
+ * compares this table with the machine it runs on). The two agree except for
+ * `semid_ds`, which has reserved words after each time field on x86_64 only.
+ *
+ * @module
+ */
+
+/** A platform this library knows the layouts of. */
+type Platform = "x86_64" | "aarch64";
+
+interface Layouts {
+  ipc_perm: {
+    size: number;
+    key: number;
+    uid: number;
+    gid: number;
+    cuid: number;
+    cgid: number;
+    mode: number;
+    seq: number;
+  };
+  shmid_ds: {
+    size: number;
+    perm: number;
+    segsz: number;
+    atime: number;
+    dtime: number;
+    ctime: number;
+    cpid: number;
+    lpid: number;
+    nattch: number;
+  };
+  semid_ds: {
+    size: number;
+    perm: number;
+    otime: number;
+    ctime: number;
+    nsems: number;
+  };
+  sembuf: { size: number; num: number; op: number; flg: number };
+  timespec: { size: number; sec: number; nsec: number };
+}
+
+const COMMON = {
+  ipc_perm: {
+    size: 48,
+    key: 0,
+    uid: 4,
+    gid: 8,
+    cuid: 12,
+    cgid: 16,
+    mode: 20,
+    seq: 24,
+  },
+  shmid_ds: {
+    size: 112,
+    perm: 0,
+    segsz: 48,
+    atime: 56,
+    dtime: 64,
+    ctime: 72,
+    cpid: 80,
+    lpid: 84,
+    nattch: 88,
+  },
+  sembuf: { size: 6, num: 0, op: 2, flg: 4 },
+  timespec: { size: 16, sec: 0, nsec: 8 },
+};
+
+const LAYOUTS: Record<Platform, Layouts> = {
+  x86_64: {
+    ...COMMON,
+    semid_ds: { size: 104, perm: 0, otime: 48, ctime: 64, nsems: 80 },
+  },
+  aarch64: {
+    ...COMMON,
+    semid_ds: { size: 88, perm: 0, otime: 48, ctime: 56, nsems: 64 },
+  },
+};
+
+function platform(): Platform | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  const arch = Deno.build.arch as string;
+  return arch === "x86_64" || arch === "aarch64" ? arch : undefined;
+}
+
+/**
+ * Throws unless this is Linux on x86_64 or aarch64.
+ *
+ * @throws {Deno.errors.NotSupported} naming the platform found
+ */
+export function assertSupportedPlatform(): void {
+  if (platform() === undefined) {
+    throw new Deno.errors.NotSupported(
+      `Unsupported platform "${Deno.build.os}-${Deno.build.arch}": ` +
+        "System V and Linux IPC need Linux on x86_64 or aarch64 with glibc",
+    );
+  }
+}
+
+/**
+ * The layouts of this platform. Only called once libc is open, which already
+ * checked the platform.
+ */
+const L: Layouts = LAYOUTS[platform() ?? "x86_64"];
+
+/** Sizes of the structs callers allocate buffers for. */
+export const SIZEOF = {
+  shmid_ds: L.shmid_ds.size,
+  semid_ds: L.semid_ds.size,
+  sembuf: L.sembuf.size,
+  timespec: L.timespec.size,
+} as const;
+
+/**
+ * The layout table for a platform, for the test that compares it with C.
+ *
+ * @param arch the architecture
+ * @returns the offsets and sizes
+ */
+export function layoutFor(arch: Platform): Layouts {
+  return LAYOUTS[arch];
+}
+
+/** `struct ipc_perm`: ownership and permissions of a System V IPC object. */
+export interface IpcPerm {
+  /** The key the object was created with (`__key`). */
+  key: number;
+  /** Owner's user id. */
+  uid: number;
+  /** Owner's group id. */
+  gid: number;
+  /** Creator's user id. */
+  cuid: number;
+  /** Creator's group id. */
+  cgid: number;
+  /** Permission bits (low 9 bits) and, for segments, `SHM_DEST`/`SHM_LOCKED`. */
+  mode: number;
+  /** Slot usage sequence number (`__seq`). */
+  seq: number;
+}
+
+/** `struct shmid_ds`: what `shmctl(IPC_STAT)` reports about a segment. */
+export interface ShmidDs {
+  /** Ownership and permissions. */
+  perm: IpcPerm;
+  /** Size of the segment in bytes, as requested (not rounded to pages). */
+  segsz: number;
+  /** Time of the last attach, in seconds since the epoch (0 if never). */
+  atime: number;
+  /** Time of the last detach, in seconds since the epoch (0 if never). */
+  dtime: number;
+  /** Time of creation or last `IPC_SET`, in seconds since the epoch. */
+  ctime: number;
+  /** Process id of the creator. */
+  cpid: number;
+  /** Process id of the last `shmat`/`shmdt`. */
+  lpid: number;
+  /** Number of current attaches. */
+  nattch: number;
+}
+
+/** `struct semid_ds`: what `semctl(IPC_STAT)` reports about a set. */
+export interface SemidDs {
+  /** Ownership and permissions. */
+  perm: IpcPerm;
+  /** Time of the last `semop`, in seconds since the epoch (0 if never). */
+  otime: number;
+  /** Time of creation or last change, in seconds since the epoch. */
+  ctime: number;
+  /** Number of semaphores in the set. */
+  nsems: number;
+}
+
+/** The fields `IPC_SET` may change. */
+export interface IpcPermSet {
+  /** New owner's user id. */
+  uid?: number;
+  /** New owner's group id. */
+  gid?: number;
+  /** New permission bits (low 9 bits). */
+  mode?: number;
+}
+
+function decodeIpcPerm(v: DataView, at: number): IpcPerm {
+  const p = L.ipc_perm;
+  return {
+    key: v.getInt32(at + p.key, true),
+    uid: v.getUint32(at + p.uid, true),
+    gid: v.getUint32(at + p.gid, true),
+    cuid: v.getUint32(at + p.cuid, true),
+    cgid: v.getUint32(at + p.cgid, true),
+    mode: v.getUint32(at + p.mode, true),
+    seq: v.getUint16(at + p.seq, true),
+  };
+}
+
+function u64(v: DataView, at: number): number {
+  return Number(v.getBigUint64(at, true));
+}
+
+function i64(v: DataView, at: number): number {
+  return Number(v.getBigInt64(at, true));
+}
+
+function view(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * Decodes a `struct shmid_ds`.
+ *
+ * @param buf at least `SIZEOF.shmid_ds` bytes filled by the kernel
+ * @returns the typed object
+ */
+export function decodeShmidDs(buf: Uint8Array): ShmidDs {
+  const v = view(buf);
+  const s = L.shmid_ds;
+  return {
+    perm: decodeIpcPerm(v, s.perm),
+    segsz: u64(v, s.segsz),
+    atime: i64(v, s.atime),
+    dtime: i64(v, s.dtime),
+    ctime: i64(v, s.ctime),
+    cpid: v.getInt32(s.cpid, true),
+    lpid: v.getInt32(s.lpid, true),
+    nattch: u64(v, s.nattch),
+  };
+}
+
+/**
+ * Decodes a `struct semid_ds`.
+ *
+ * @param buf at least `SIZEOF.semid_ds` bytes filled by the kernel
+ * @returns the typed object
+ */
+export function decodeSemidDs(buf: Uint8Array): SemidDs {
+  const v = view(buf);
+  const s = L.semid_ds;
+  return {
+    perm: decodeIpcPerm(v, s.perm),
+    otime: i64(v, s.otime),
+    ctime: i64(v, s.ctime),
+    nsems: u64(v, s.nsems),
+  };
+}
+
+/**
+ * Applies `IPC_SET` changes to a buffer that holds the object's current
+ * `IPC_STAT` result, whose `ipc_perm` starts at `permOffset`.
+ *
+ * @param buf the stat buffer, changed in place
+ * @param set the fields to change
+ */
+export function encodeIpcPermSet(buf: Uint8Array, set: IpcPermSet): void {
+  const v = view(buf);
+  const p = L.ipc_perm;
+  if (set.uid !== undefined) v.setUint32(p.uid, set.uid, true);
+  if (set.gid !== undefined) v.setUint32(p.gid, set.gid, true);
+  if (set.mode !== undefined) v.setUint32(p.mode, set.mode, true);
+}
+
+/** One operation of a `semop` call (`struct sembuf`). */
+export interface SemOp {
+  /** Index of the semaphore in the set. */
+  num: number;
+  /** Positive: add; negative: wait until it can be subtracted; zero: wait for zero. */
+  op: number;
+  /** `IPC_NOWAIT` and/or `SEM_UNDO` (default 0). */
+  flags?: number;
+}
+
+/**
+ * Encodes an array of `struct sembuf`.
+ *
+ * @param ops the operations, already range-checked by the caller
+ * @param out a buffer of at least `ops.length * SIZEOF.sembuf` bytes
+ * @returns `out`
+ */
+export function encodeSembufs(
+  ops: readonly SemOp[],
+  out: Uint8Array,
+): Uint8Array {
+  const v = view(out);
+  const s = L.sembuf;
+  for (let i = 0; i < ops.length; i++) {
+    const at = i * s.size;
+    v.setUint16(at + s.num, ops[i].num, true);
+    v.setInt16(at + s.op, ops[i].op, true);
+    v.setInt16(at + s.flg, ops[i].flags ?? 0, true);
+  }
+  return out;
+}
+
+/**
+ * Encodes a `struct timespec` from milliseconds.
+ *
+ * @param ms a non-negative duration in milliseconds
+ * @param out a buffer of at least `SIZEOF.timespec` bytes
+ * @returns `out`
+ */
+export function encodeTimespec(ms: number, out: Uint8Array): Uint8Array {
+  const v = view(out);
+  const sec = Math.floor(ms / 1000);
+  const nsec = Math.round((ms - sec * 1000) * 1e6);
+  v.setBigInt64(L.timespec.sec, BigInt(sec), true);
+  v.setBigInt64(L.timespec.nsec, BigInt(Math.min(nsec, 999_999_999)), true);
+  return out;
+}

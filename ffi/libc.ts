@@ -1,0 +1,117 @@
+/**
+ * The one libc symbol table of the library, opened once.
+ *
+ * Internal: nothing here is re-exported from `mod.ts`. Every other room
+ * reaches libc through {@linkcode libc}, which returns the opened symbols or
+ * throws a clear error naming what is missing (platform, `--allow-ffi`).
+ *
+ * The library is opened when this module loads if `--allow-ffi` is already
+ * granted; otherwise on the first call, so that importing the library never
+ * prompts and a program can check its permissions first.
+ *
+ * @module
+ */
+
+import { assertSupportedPlatform } from "./layout.ts";
+
+const SYMBOLS = {
+  /* int *__errno_location(void) */
+  __errno_location: { parameters: [], result: "pointer" },
+  /* char *strerror(int errnum) */
+  strerror: { parameters: ["i32"], result: "pointer" },
+  /* int getpagesize(void) */
+  getpagesize: { parameters: [], result: "i32" },
+
+  /* key_t ftok(const char *pathname, int proj_id) */
+  ftok: { parameters: ["buffer", "i32"], result: "i32" },
+
+  /* int shmget(key_t key, size_t size, int shmflg) */
+  shmget: { parameters: ["i32", "usize", "i32"], result: "i32" },
+  /* void *shmat(int shmid, const void *shmaddr, int shmflg) */
+  shmat: { parameters: ["i32", "pointer", "i32"], result: "pointer" },
+  /* int shmdt(const void *shmaddr) */
+  shmdt: { parameters: ["pointer"], result: "i32" },
+  /* int shmctl(int shmid, int cmd, struct shmid_ds *buf) */
+  shmctl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+
+  /* int semget(key_t key, int nsems, int semflg) */
+  semget: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int semctl(int semid, int semnum, int cmd, int val): the SETVAL form */
+  semctl_val: {
+    name: "semctl",
+    parameters: ["i32", "i32", "i32", "i32"],
+    result: "i32",
+  },
+  /* int semctl(int semid, int semnum, int cmd, void *buf_or_array) */
+  semctl_buf: {
+    name: "semctl",
+    parameters: ["i32", "i32", "i32", "buffer"],
+    result: "i32",
+  },
+  /* int semop(int semid, struct sembuf *sops, size_t nsops) */
+  semop: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  /* int semtimedop(int semid, struct sembuf *sops, size_t nsops,
+                    const struct timespec *timeout) */
+  semtimedop: {
+    parameters: ["i32", "buffer", "usize", "buffer"],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened symbols, typed after the table above. */
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+let symbols: Libc | undefined;
+let errnoView: Deno.UnsafePointerView | undefined;
+
+function open(): Libc {
+  assertSupportedPlatform();
+  const state = Deno.permissions.querySync({ name: "ffi" }).state;
+  if (state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      'Requires ffi access to "libc.so.6", run again with the --allow-ffi flag',
+    );
+  }
+  let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  try {
+    lib = Deno.dlopen("libc.so.6", SYMBOLS);
+  } catch (cause) {
+    throw new Deno.errors.NotSupported(
+      `Cannot open "libc.so.6": this library needs glibc on Linux (${
+        (cause as Error).message
+      })`,
+      { cause },
+    );
+  }
+  symbols = lib.symbols;
+  errnoView = new Deno.UnsafePointerView(symbols.__errno_location()!);
+  return symbols;
+}
+
+/**
+ * The libc symbols, opening the library on first use.
+ *
+ * @returns the symbol table
+ * @throws {Deno.errors.NotSupported} on a platform other than Linux x86_64 or aarch64 with glibc
+ * @throws {Deno.errors.NotCapable} without `--allow-ffi`
+ */
+export function libc(): Libc {
+  return symbols ?? open();
+}
+
+/**
+ * The calling thread's `errno`. Read it right after the failing sync call,
+ * before any other call into libc or the runtime.
+ *
+ * @returns the current errno value
+ */
+export function errno(): number {
+  return errnoView!.getInt32(0);
+}
+
+// Open now when that cannot prompt or fail for a missing grant.
+try {
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") open();
+} catch {
+  // Unsupported platform or no glibc: the first call reports it.
+}

@@ -1,0 +1,144 @@
+/**
+ * Argument checks that run before a call reaches libc, so that a wrong type
+ * or range is a `TypeError`/`RangeError` naming the argument, never a wrong
+ * value silently converted by FFI.
+ *
+ * @module
+ */
+
+/**
+ * Checks that `value` is an integer in `[min, max]`.
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for
+ * @param argument the argument's C name
+ * @param min smallest allowed value
+ * @param max largest allowed value
+ * @returns the value as a number
+ * @throws {TypeError} if it is not an integer
+ * @throws {RangeError} if it is outside the range
+ */
+export function int(
+  value: unknown,
+  syscall: string,
+  argument: string,
+  min: number,
+  max: number,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: expected an integer, got "${
+        show(value)
+      }"`,
+    );
+  }
+  if (value < min || value > max) {
+    throw new RangeError(
+      `Argument "${argument}" to ${syscall} is out of range: "${value}" is not in [${min}, ${max}]`,
+    );
+  }
+  return value;
+}
+
+/** Smallest and largest values of C types, for {@linkcode int}. */
+export const LIMITS = {
+  INT_MIN: -0x8000_0000,
+  INT_MAX: 0x7fff_ffff,
+  UINT_MAX: 0xffff_ffff,
+  SHRT_MIN: -0x8000,
+  SHRT_MAX: 0x7fff,
+  USHRT_MAX: 0xffff,
+  SIZE_MAX: Number.MAX_SAFE_INTEGER,
+} as const;
+
+/**
+ * Checks a System V key: any 32-bit integer, signed or unsigned, returned as
+ * the signed `key_t` the kernel stores.
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for
+ * @returns the key as a signed 32-bit integer
+ */
+export function key(value: unknown, syscall: string): number {
+  return int(value, syscall, "key", LIMITS.INT_MIN, LIMITS.UINT_MAX) | 0;
+}
+
+/**
+ * Checks that `value` is an integer whose set bits are all in `allowed`.
+ *
+ * @param value what the caller passed
+ * @param allowed the mask of known bits
+ * @param syscall the call it is for
+ * @param argument the argument's C name
+ * @returns the flags
+ * @throws {TypeError} if it is not an integer
+ * @throws {RangeError} if unknown bits are set
+ */
+export function flags(
+  value: unknown,
+  allowed: number,
+  syscall: string,
+  argument: string,
+): number {
+  const v = int(value, syscall, argument, 0, LIMITS.UINT_MAX);
+  const unknown = (v & ~allowed) >>> 0;
+  if (unknown !== 0) {
+    throw new RangeError(
+      `Unknown flag bits "0x${
+        unknown.toString(16)
+      }" in argument "${argument}" to ${syscall}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * A short printable form of any value for an error message.
+ *
+ * @param value anything
+ * @returns text
+ */
+export function show(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number" || typeof value === "boolean") {
+    return String(value);
+  }
+  if (value === null || value === undefined) return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+/**
+ * Encodes a path as a NUL-terminated C string.
+ *
+ * @param path the path
+ * @param syscall the call it is for
+ * @param argument the argument's C name
+ * @returns the bytes, ending in NUL
+ * @throws {TypeError} if it is not a string or has a NUL inside
+ */
+export function cString(
+  path: unknown,
+  syscall: string,
+  argument: string,
+): Uint8Array<ArrayBuffer> {
+  if (typeof path !== "string" && !(path instanceof URL)) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: expected a string, got "${
+        show(path)
+      }"`,
+    );
+  }
+  const text = path instanceof URL ? decodeURIComponent(path.pathname) : path;
+  if (text.includes("\0")) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: "${
+        text.replaceAll("\0", "\\0")
+      }" contains a NUL byte`,
+    );
+  }
+  const encoded = new TextEncoder().encode(text);
+  const out = new Uint8Array(encoded.length + 1);
+  out.set(encoded);
+  return out;
+}

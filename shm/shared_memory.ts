@@ -1,0 +1,391 @@
+/**
+ * {@linkcode SharedMemory}: a System V shared memory segment for everyday use.
+ *
+ * @module
+ */
+
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
+import { IpcError } from "../ffi/errors.ts";
+import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
+import type { MemoryRegion } from "../ffi/memory.ts";
+import { int, key as checkKey, LIMITS } from "../ffi/validate.ts";
+import {
+  SHM_LOCK,
+  SHM_RDONLY,
+  SHM_RND,
+  SHM_UNLOCK,
+  shmat,
+  shmctl,
+  shmget,
+} from "./shm.ts";
+
+/** How {@linkcode SharedMemory.create} makes a segment. */
+export interface SharedMemoryCreateOptions {
+  /** The key (from `ftok` or agreed); default `IPC_PRIVATE`, always a new segment. */
+  key?: number;
+  /** Size in bytes; the kernel rounds the memory up to whole pages. */
+  size: number;
+  /** Permission bits, default `0o600` (owner read and write). */
+  mode?: number;
+  /**
+   * What to do if the key already has a segment: `"fail"` (the default)
+   * throws `IpcError` `EEXIST`; `"open"` opens it instead (race-free).
+   */
+  ifExists?: "fail" | "open";
+  /**
+   * Remove the segment when the object is disposed or closed. Default: true
+   * if this call created the segment, false if it opened an existing one.
+   */
+  removeOnDispose?: boolean;
+}
+
+/** How {@linkcode SharedMemory.open} opens a segment. */
+export interface SharedMemoryOpenOptions {
+  /** Remove the segment when the object is disposed or closed (default false). */
+  removeOnDispose?: boolean;
+}
+
+/** How {@linkcode SharedMemory.attach} attaches a segment. */
+export interface SharedMemoryAttachOptions {
+  /** Attach read-only (`SHM_RDONLY`): the region then offers copying reads only. */
+  readOnly?: boolean;
+  /** The address to attach at; default: the kernel chooses. */
+  address?: bigint;
+  /** Round `address` down to a page boundary (`SHM_RND`). */
+  round?: boolean;
+}
+
+/**
+ * A System V shared memory segment: create or open it by key, attach it as
+ * zero-copy memory, read its status, remove it. Disposing it detaches what it
+ * attached and, if it created the segment, removes it.
+ *
+ * @example Create, write, read back
+ * ```ts
+ * import { SharedMemory } from "@linux-ipc/ipc";
+ * using shm = SharedMemory.create({ size: 4096 });
+ * using memory = shm.attach();
+ * memory.writeCString("Hello, world.");
+ * console.log(memory.readCString(), shm.stat().nattch); // "Hello, world." 1
+ * ```
+ *
+ * @example Two handles on one key, as two processes would use it
+ * ```ts
+ * import { ftok, SharedMemory } from "@linux-ipc/ipc";
+ * const key = ftok("/etc/hostname", 42);
+ * using writer = SharedMemory.create({ key, size: 4096, ifExists: "open" });
+ * writer.attach().writeCString("Hello, IPC world!");
+ * using reader = SharedMemory.open(key); // in another process, the same call
+ * using memory = reader.attach({ readOnly: true });
+ * console.log(memory.readCString()); // "Hello, IPC world!"
+ * ```
+ */
+export class SharedMemory {
+  #id: number;
+  #key: number;
+  #created: boolean;
+  #removeOnDispose: boolean;
+  #removed = false;
+  #attachments = new Set<MemoryRegion>();
+
+  private constructor(
+    id: number,
+    key: number,
+    created: boolean,
+    removeOnDispose: boolean,
+  ) {
+    this.#id = id;
+    this.#key = key;
+    this.#created = created;
+    this.#removeOnDispose = removeOnDispose;
+  }
+
+  /**
+   * Creates a segment, or with `ifExists: "open"` opens the key's existing
+   * one. Creation and opening never race: the segment is created with
+   * `IPC_EXCL` first and only opened if that reports `EEXIST`.
+   *
+   * @param options key, size, mode and what to do if it exists
+   * @returns the segment
+   * @throws {IpcError} `EEXIST` if the key has a segment and `ifExists` is `"fail"`;
+   *   `EINVAL` if an existing segment is smaller than `size`; `EACCES`; `ENOSPC`
+   * @throws {RangeError} for a negative size or a mode outside `0o777`
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ key: 0x5eed, size: 4096, ifExists: "open" });
+   * console.log(shm.created);
+   * ```
+   */
+  static create(options: SharedMemoryCreateOptions): SharedMemory {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        "Invalid argument to SharedMemory.create: expected { size, key?, mode?, ifExists? }",
+      );
+    }
+    const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
+    const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
+    const ifExists = options.ifExists ?? "fail";
+    if (ifExists !== "fail" && ifExists !== "open") {
+      throw new TypeError(
+        `Invalid option "ifExists": expected "fail" or "open", got "${ifExists}"`,
+      );
+    }
+    for (let attempt = 0;; attempt++) {
+      try {
+        const id = shmget(key, options.size, IPC_CREAT | IPC_EXCL | mode);
+        return new SharedMemory(id, key, true, options.removeOnDispose ?? true);
+      } catch (e) {
+        if (!(ifExists === "open" && isCode(e, "EEXIST"))) throw e;
+      }
+      try {
+        const id = shmget(key, options.size, mode);
+        return new SharedMemory(
+          id,
+          key,
+          false,
+          options.removeOnDispose ?? false,
+        );
+      } catch (e) {
+        // Removed between the two calls: try to create it again.
+        if (!isCode(e, "ENOENT") || attempt >= 100) throw e;
+      }
+    }
+  }
+
+  /**
+   * Opens the existing segment of a key.
+   *
+   * @param key the key (from `ftok` or agreed with the creator)
+   * @param options whether to remove it on dispose
+   * @returns the segment
+   * @throws {IpcError} `ENOENT` if the key has no segment; `EACCES`
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using created = SharedMemory.create({ key: 0x5eed, size: 4096 });
+   * using opened = SharedMemory.open(0x5eed);
+   * console.log(opened.id === created.id); // true
+   * ```
+   */
+  static open(
+    key: number,
+    options: SharedMemoryOpenOptions = {},
+  ): SharedMemory {
+    const k = checkKey(key, "shmget");
+    if (k === IPC_PRIVATE) {
+      throw new RangeError(
+        'Argument "key" to SharedMemory.open is IPC_PRIVATE, which never names an existing segment: use SharedMemory.fromId',
+      );
+    }
+    const id = shmget(k, 0, 0);
+    return new SharedMemory(id, k, false, options.removeOnDispose ?? false);
+  }
+
+  /**
+   * Wraps a segment id received from another process (as with an
+   * `IPC_PRIVATE` segment whose id the creator passes on).
+   *
+   * @param id the segment id
+   * @param options whether to remove it on dispose
+   * @returns the segment
+   * @throws {IpcError} `EINVAL`/`EIDRM` if no segment has this id
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using created = SharedMemory.create({ size: 4096 });
+   * // The id travels to another process (an argument, a message)...
+   * using opened = SharedMemory.fromId(created.id);
+   * console.log(opened.size); // 4096
+   * ```
+   */
+  static fromId(
+    id: number,
+    options: SharedMemoryOpenOptions = {},
+  ): SharedMemory {
+    int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+    const stat = shmctl(id, IPC_STAT);
+    return new SharedMemory(
+      id,
+      stat.perm.key,
+      false,
+      options.removeOnDispose ?? false,
+    );
+  }
+
+  /** The segment id (as `ipcs -m` shows it). */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** The key the segment was made with (`IPC_PRIVATE` is 0). */
+  get key(): number {
+    return this.#key;
+  }
+
+  /** Whether this object created the segment (rather than opened it). */
+  get created(): boolean {
+    return this.#created;
+  }
+
+  /** Whether {@linkcode SharedMemory.remove} has run on this object. */
+  get removed(): boolean {
+    return this.#removed;
+  }
+
+  /**
+   * The segment's size in bytes, as created.
+   *
+   * @throws {IpcError} `EINVAL`/`EIDRM` if the segment is gone
+   */
+  get size(): number {
+    return this.stat().segsz;
+  }
+
+  /**
+   * Attaches the segment and returns its memory. The attachment is detached
+   * when the region is disposed, or when this object is.
+   *
+   * @param options read-only, and where to attach
+   * @returns the attached memory
+   * @throws {IpcError} `EACCES`, `EINVAL` (bad address), `EIDRM` (segment removed)
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ size: 4096 });
+   * using memory = shm.attach();
+   * new Int32Array(memory.bytes.buffer)[0] = 42;
+   * ```
+   */
+  attach(options: SharedMemoryAttachOptions = {}): MemoryRegion {
+    const flags = (options.readOnly ? SHM_RDONLY : 0) |
+      (options.round ? SHM_RND : 0);
+    const region = shmat(this.#id, options.address ?? null, flags);
+    for (const r of this.#attachments) {
+      if (r.detached) this.#attachments.delete(r);
+    }
+    this.#attachments.add(region);
+    return region;
+  }
+
+  /**
+   * Reads the segment's status (`shmctl(IPC_STAT)`).
+   *
+   * @returns the status: owner, mode, size, times, creator and last pids, attach count
+   * @throws {IpcError} `EINVAL`/`EIDRM` if the segment is gone
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ size: 100 });
+   * console.log(shm.stat().segsz); // 100
+   * ```
+   */
+  stat(): ShmidDs {
+    return shmctl(this.#id, IPC_STAT);
+  }
+
+  /**
+   * Changes the segment's owner or mode (`shmctl(IPC_SET)`).
+   *
+   * @param perm the fields to change
+   * @throws {IpcError} `EPERM` unless this process owns or created the segment
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ size: 4096 });
+   * shm.set({ mode: 0o640 });
+   * ```
+   */
+  set(perm: IpcPermSet): void {
+    shmctl(this.#id, IPC_SET, perm);
+  }
+
+  /**
+   * Locks the segment in memory so it is never swapped (`SHM_LOCK`).
+   *
+   * @throws {IpcError} `EPERM` or `ENOMEM` beyond `RLIMIT_MEMLOCK` without privilege
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ size: 4096 });
+   * shm.lock();
+   * shm.unlock();
+   * ```
+   */
+  lock(): void {
+    shmctl(this.#id, SHM_LOCK);
+  }
+
+  /**
+   * Undoes {@linkcode SharedMemory.lock} (`SHM_UNLOCK`).
+   *
+   * @throws {IpcError} `EPERM` without privilege
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * using shm = SharedMemory.create({ size: 4096 });
+   * shm.lock();
+   * shm.unlock();
+   * ```
+   */
+  unlock(): void {
+    shmctl(this.#id, SHM_UNLOCK);
+  }
+
+  /**
+   * Marks the segment for removal (`shmctl(IPC_RMID)`): it goes once the last
+   * process detaches. Safe to call twice, and if another process removed it.
+   *
+   * @throws {IpcError} `EPERM` unless this process owns or created the segment
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * const shm = SharedMemory.create({ size: 4096 });
+   * shm.remove();
+   * shm.remove(); // no-op
+   * ```
+   */
+  remove(): void {
+    if (this.#removed) return;
+    try {
+      shmctl(this.#id, IPC_RMID);
+    } catch (e) {
+      if (!isCode(e, "EINVAL") && !isCode(e, "EIDRM")) throw e;
+    }
+    this.#removed = true;
+  }
+
+  /**
+   * Detaches every attachment made through this object and, if it is to be
+   * removed on dispose, removes the segment. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@linux-ipc/ipc";
+   * const shm = SharedMemory.create({ size: 4096 });
+   * shm.attach();
+   * shm.close();
+   * ```
+   */
+  close(): void {
+    for (const region of this.#attachments) region.close();
+    this.#attachments.clear();
+    if (this.#removeOnDispose) this.remove();
+  }
+
+  /** Same as {@linkcode SharedMemory.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isCode(e: unknown, code: string): boolean {
+  return e instanceof IpcError && e.code === code;
+}

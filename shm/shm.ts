@@ -1,0 +1,412 @@
+/**
+ * The thin layer over `<sys/shm.h>`: one function per C call, C names, C
+ * argument order, C constants. Re-exported by `shm/mod.ts`.
+ *
+ * @module
+ */
+
+import { libc } from "../ffi/libc.ts";
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
+import { errorFor, lastError } from "../ffi/errors.ts";
+import {
+  decodeShmidDs,
+  encodeIpcPermSet,
+  type IpcPermSet,
+  type ShmidDs,
+  SIZEOF,
+} from "../ffi/layout.ts";
+import { createRegion, type MemoryRegion } from "../ffi/memory.ts";
+import { requirePath } from "../ffi/permissions.ts";
+import { cString, flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+
+/** `shmat` flag: attach read-only (`SHM_RDONLY`). */
+export const SHM_RDONLY = 0o10000;
+/** `shmat` flag: round the address down to `SHMLBA` (`SHM_RND`). */
+export const SHM_RND = 0o20000;
+/** `shmat` flag: replace a mapping at the address (`SHM_REMAP`). */
+export const SHM_REMAP = 0o40000;
+/** `shmat` flag: allow executing the segment (`SHM_EXEC`). */
+export const SHM_EXEC = 0o100000;
+/** `shmget` flag: use huge pages (`SHM_HUGETLB`). */
+export const SHM_HUGETLB = 0o4000;
+/** `shmget` flag: reserve no swap space (`SHM_NORESERVE`). */
+export const SHM_NORESERVE = 0o10000;
+/** `shmctl` command: lock the segment in memory (`SHM_LOCK`). */
+export const SHM_LOCK = 11;
+/** `shmctl` command: unlock the segment (`SHM_UNLOCK`). */
+export const SHM_UNLOCK = 12;
+/** `perm.mode` bit: the segment is removed once the last process detaches. */
+export const SHM_DEST = 0o1000;
+/** `perm.mode` bit: the segment is locked in memory. */
+export const SHM_LOCKED = 0o2000;
+
+const SHMGET_FLAGS = IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE |
+  0o777 | (0x3f << 26); // SHM_HUGE_* page-size bits
+const SHMAT_FLAGS = SHM_RDONLY | SHM_RND | SHM_REMAP | SHM_EXEC;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * The size of a memory page in bytes (`getpagesize`).
+ *
+ * @returns the page size, 4096 on most Linux machines
+ * @example
+ * ```ts
+ * import { getpagesize } from "@linux-ipc/ipc/shm";
+ * console.log(getpagesize()); // 4096
+ * ```
+ */
+export function getpagesize(): number {
+  return libc().getpagesize();
+}
+
+/**
+ * Makes a System V IPC key from an existing file and a project id (`ftok`).
+ * Processes that agree on the file and id get the same key. Needs read
+ * access to the path.
+ *
+ * @param pathname an existing file; only its inode and device are used
+ * @param projId a project id; only its low 8 bits are used, and they must not be 0
+ * @returns the key
+ * @throws {IpcError} `ENOENT` if the path does not exist
+ * @throws {Deno.errors.NotCapable} without `--allow-read` for the path
+ * @example
+ * ```ts
+ * import { ftok } from "@linux-ipc/ipc/shm";
+ * const key = ftok("/etc/hostname", 903);
+ * ```
+ */
+export function ftok(pathname: string, projId: number): number {
+  const path = cString(pathname, "ftok", "pathname");
+  int(projId, "ftok", "proj_id", LIMITS.INT_MIN, LIMITS.INT_MAX);
+  if ((projId & 0xff) === 0) {
+    throw new RangeError(
+      `Argument "proj_id" to ftok is out of range: the low 8 bits of "${projId}" are 0`,
+    );
+  }
+  requirePath("read", pathname);
+  const k = libc().ftok(path, projId);
+  if (k === -1) throw lastError("ftok", "pathname", { pathname });
+  return k;
+}
+
+/**
+ * Gets the id of the segment for a key, creating it with `IPC_CREAT`
+ * (`shmget`).
+ *
+ * @param shmKey a key from `ftok`, any agreed number, or `IPC_PRIVATE`
+ * @param size the size in bytes (rounded up to pages by the kernel); 0 to open an existing segment
+ * @param shmflg `IPC_CREAT`, `IPC_EXCL`, `SHM_HUGETLB`, `SHM_NORESERVE` and mode bits
+ * @returns the segment id
+ * @throws {IpcError} `EEXIST`, `ENOENT`, `EACCES`, `EINVAL` (size), `ENOSPC`, `ENOMEM`
+ * @throws {RangeError} for a negative size or unknown flag bits
+ * @example
+ * ```ts
+ * import { IPC_CREAT, IPC_RMID, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(0x1234, 4096, IPC_CREAT | 0o600);
+ * console.log(shmget(0x1234, 0, 0) === id); // true: the key names it now
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmget(shmKey: number, size: number, shmflg: number): number {
+  const k = key(shmKey, "shmget");
+  int(size, "shmget", "size", 0, LIMITS.SIZE_MAX);
+  flags(shmflg, SHMGET_FLAGS, "shmget", "shmflg");
+  const id = libc().shmget(k, BigInt(size), shmflg);
+  if (id === -1) {
+    throw lastError(
+      "shmget",
+      {
+        EINVAL: "size",
+        ENOMEM: "size",
+        ENOSPC: "key",
+        EEXIST: "key",
+        ENOENT: "key",
+        EACCES: "shmflg",
+        EPERM: "shmflg",
+      },
+      { key: hex(k), size, shmflg: `0o${shmflg.toString(8)}` },
+      {
+        EINVAL:
+          "the size is below SHMMIN or above SHMMAX, or larger than the existing segment",
+        EEXIST: "a segment with this key exists and IPC_EXCL was given",
+        ENOENT: "no segment has this key and IPC_CREAT was not given",
+        EACCES: "the segment's mode does not grant this access",
+      },
+    );
+  }
+  return id;
+}
+
+function statBuffer(shmid: number): Uint8Array<ArrayBuffer> {
+  const buf = new Uint8Array(SIZEOF.shmid_ds);
+  if (libc().shmctl(shmid, IPC_STAT, buf) === -1) {
+    throw lastError("shmctl", { EINVAL: "shmid", EIDRM: "shmid" }, {
+      shmid,
+    });
+  }
+  return buf;
+}
+
+function unmapSegment(address: Deno.PointerObject): void {
+  if (libc().shmdt(address) === -1) {
+    throw lastError("shmdt", "shmaddr", { shmaddr: pointerHex(address) });
+  }
+}
+
+/**
+ * Attaches a segment to this process (`shmat`) and returns the memory as a
+ * {@linkcode MemoryRegion} of the segment's size. Views over it are detached
+ * by {@linkcode shmdt}, so none outlives the attachment.
+ *
+ * @param shmid the segment id from `shmget`
+ * @param shmaddr where to attach: `null` (the default) lets the kernel choose;
+ *   an address must be page-aligned unless `SHM_RND` is given
+ * @param shmflg `SHM_RDONLY`, `SHM_RND`, `SHM_REMAP`, `SHM_EXEC`
+ * @returns the attached memory; read-only with `SHM_RDONLY`
+ * @throws {IpcError} `EINVAL` (bad id or address), `EIDRM`, `EACCES`, `ENOMEM`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, shmat, shmctl, shmdt, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * const memory = shmat(id, 0x5000000n);
+ * console.log(memory.address.toString(16)); // "5000000"
+ * shmdt(memory);
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmat(
+  shmid: number,
+  shmaddr: bigint | null = null,
+  shmflg = 0,
+): MemoryRegion {
+  int(shmid, "shmat", "shmid", 0, LIMITS.INT_MAX);
+  flags(shmflg, SHMAT_FLAGS, "shmat", "shmflg");
+  let requested: Deno.PointerValue = null;
+  if (shmaddr !== null) {
+    if (typeof shmaddr !== "bigint" || shmaddr < 0n || shmaddr >= 1n << 64n) {
+      throw new TypeError(
+        `Invalid argument "shmaddr" to shmat: expected null or an address as a non-negative bigint, got "${
+          show(shmaddr)
+        }"`,
+      );
+    }
+    requested = Deno.UnsafePointer.create(shmaddr);
+  }
+  const address = libc().shmat(shmid, requested, shmflg);
+  const value = BigInt(Deno.UnsafePointer.value(address));
+  if (address === null || value === MAP_FAILED) {
+    throw lastError(
+      "shmat",
+      {
+        EINVAL: shmaddr === null ? "shmid" : "shmaddr",
+        EIDRM: "shmid",
+        EACCES: "shmflg",
+      },
+      { shmid, shmaddr: shmaddr === null ? "NULL" : hex(shmaddr) },
+      {
+        EINVAL: shmaddr === null
+          ? "no segment has this id"
+          : "the address is not page-aligned (use SHM_RND) or is in use, or the id is wrong",
+        EACCES: "the segment's mode does not grant this access",
+      },
+    );
+  }
+  let size: number;
+  try {
+    size = decodeShmidDs(statBuffer(shmid)).segsz;
+  } catch (e) {
+    unmapSegment(address);
+    throw e;
+  }
+  return createRegion(
+    address,
+    size,
+    (shmflg & SHM_RDONLY) !== 0,
+    "shared memory attachment",
+    unmapSegment,
+  );
+}
+
+/**
+ * Detaches memory attached by {@linkcode shmat} (`shmdt`): first every view
+ * of it (they become empty), then the memory itself.
+ *
+ * @param shmaddr the region `shmat` returned
+ * @throws {IpcError} `EINVAL` if it is already detached
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, shmat, shmctl, shmdt, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * const memory = shmat(id);
+ * const view = memory.bytes;
+ * shmdt(memory);
+ * console.log(view.length); // 0
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmdt(shmaddr: MemoryRegion): void {
+  if (
+    shmaddr === null || typeof shmaddr !== "object" || !("detached" in shmaddr)
+  ) {
+    throw new TypeError(
+      `Invalid argument "shmaddr" to shmdt: expected the region shmat returned, got "${
+        show(shmaddr)
+      }"`,
+    );
+  }
+  if (shmaddr.detached) {
+    throw errorFor(22, "shmdt", "shmaddr", {
+      shmaddr: hex(shmaddr.address),
+    }, { EINVAL: "this attachment is already detached" });
+  }
+  shmaddr.close();
+}
+
+/**
+ * Reads a segment's status (`shmctl(shmid, IPC_STAT, &buf)`).
+ *
+ * @param shmid the segment id
+ * @param cmd `IPC_STAT`
+ * @returns the status: owner, mode, size, times, creator and last pids, attach count
+ * @throws {IpcError} `EINVAL`/`EIDRM` if no segment has this id; `EACCES`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_STAT, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 25600, 0o600);
+ * console.log(shmctl(id, IPC_STAT).segsz); // 25600
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmctl(shmid: number, cmd: typeof IPC_STAT): ShmidDs;
+/**
+ * Changes a segment's owner or mode (`shmctl(shmid, IPC_SET, &buf)`).
+ *
+ * @param shmid the segment id
+ * @param cmd `IPC_SET`
+ * @param buf the fields to change
+ * @throws {IpcError} `EPERM` unless this process owns or created the segment
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_SET, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * shmctl(id, IPC_SET, { mode: 0o640 });
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmctl(
+  shmid: number,
+  cmd: typeof IPC_SET,
+  buf: IpcPermSet,
+): void;
+/**
+ * Removes a segment once the last process detaches (`IPC_RMID`), or locks
+ * it in memory (`SHM_LOCK`) or unlocks it (`SHM_UNLOCK`).
+ *
+ * @param shmid the segment id
+ * @param cmd `IPC_RMID`, `SHM_LOCK` or `SHM_UNLOCK`
+ * @throws {IpcError} `EINVAL`/`EIDRM` (no such segment), `EPERM` (not the owner), `ENOMEM` (lock limit)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmctl(
+  shmid: number,
+  cmd: typeof IPC_RMID | typeof SHM_LOCK | typeof SHM_UNLOCK,
+): void;
+/**
+ * Any `shmctl` command chosen at run time (`IPC_STAT`, `IPC_SET`,
+ * `IPC_RMID`, `SHM_LOCK`, `SHM_UNLOCK`).
+ *
+ * @param shmid the segment id
+ * @param cmd the command
+ * @param buf for `IPC_SET`: the fields to change
+ * @returns for `IPC_STAT` the status, otherwise nothing
+ * @throws {IpcError} as for the command
+ * @throws {RangeError} for an unknown command
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const cmd: number = IPC_RMID;
+ * shmctl(shmget(IPC_PRIVATE, 4096, 0o600), cmd);
+ * ```
+ */
+export function shmctl(
+  shmid: number,
+  cmd: number,
+  buf?: IpcPermSet,
+): ShmidDs | void;
+export function shmctl(
+  shmid: number,
+  cmd: number,
+  buf?: IpcPermSet,
+): ShmidDs | void {
+  int(shmid, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+  switch (cmd) {
+    case IPC_STAT:
+      return decodeShmidDs(statBuffer(shmid));
+    case IPC_SET: {
+      if (buf === null || typeof buf !== "object") {
+        throw new TypeError(
+          'Invalid argument "buf" to shmctl: IPC_SET needs { uid?, gid?, mode? }',
+        );
+      }
+      if (buf.uid !== undefined) {
+        int(buf.uid, "shmctl", "buf.uid", 0, LIMITS.UINT_MAX);
+      }
+      if (buf.gid !== undefined) {
+        int(buf.gid, "shmctl", "buf.gid", 0, LIMITS.UINT_MAX);
+      }
+      if (buf.mode !== undefined) int(buf.mode, "shmctl", "buf.mode", 0, 0o777);
+      const b = statBuffer(shmid);
+      encodeIpcPermSet(b, buf);
+      return control(shmid, IPC_SET, b);
+    }
+    case IPC_RMID:
+    case SHM_LOCK:
+    case SHM_UNLOCK:
+      return control(shmid, cmd, null);
+    default:
+      throw new RangeError(
+        `Argument "cmd" to shmctl is out of range: "${
+          show(cmd)
+        }" is not IPC_STAT, IPC_SET, IPC_RMID, SHM_LOCK or SHM_UNLOCK`,
+      );
+  }
+}
+
+function control(shmid: number, cmd: number, buf: Uint8Array | null): void {
+  if (libc().shmctl(shmid, cmd, buf) === -1) {
+    throw lastError(
+      "shmctl",
+      {
+        EINVAL: "shmid",
+        EIDRM: "shmid",
+        EPERM: "cmd",
+        ENOMEM: "cmd",
+      },
+      { shmid, cmd },
+      {
+        EPERM:
+          "only the owner, the creator or a privileged process may do this",
+      },
+    );
+  }
+}
+
+function hex(n: number | bigint): string {
+  const v = typeof n === "bigint" ? n : BigInt(n >>> 0);
+  return `0x${v.toString(16)}`;
+}
+
+function pointerHex(p: Deno.PointerObject): string {
+  return hex(BigInt(Deno.UnsafePointer.value(p)));
+}

@@ -1,0 +1,206 @@
+/**
+ * Helpers shared by the tests: System V leak snapshots, C peers compiled at
+ * test time, Python and Deno children.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** Whether this run is CI, where every peer must exist (nothing skipped). */
+export const CI = Deno.env.get("CI") === "true";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The ids listed in `/proc/sysvipc/<kind>` (read through `cat`: Deno grants
+ * direct reads of `/proc` only to `--allow-all`).
+ */
+export function sysvIds(kind: "shm" | "sem" | "msg"): number[] {
+  const { stdout } = new Deno.Command("cat", {
+    args: [`/proc/sysvipc/${kind}`],
+  }).outputSync();
+  const text = new TextDecoder().decode(stdout);
+  return text.split("\n").slice(1).map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 1).map((f) => Number(f[1])).sort((a, b) => a - b);
+}
+
+/**
+ * Registers, as the file's last test, a check that the file left
+ * `/proc/sysvipc/*` and `/dev/shm` exactly as it found them. Call it at the
+ * bottom of every test file: the module is evaluated before any of its tests
+ * run, so the snapshot taken here is the state before them.
+ */
+export function checkLeaksAtEnd(): void {
+  const before = snapshot();
+  Deno.test("nothing leaked: /proc/sysvipc and /dev/shm as before", () => {
+    const after = snapshot();
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      throw new Error(
+        `Leaked IPC objects:\nbefore ${JSON.stringify(before)}\nafter  ${
+          JSON.stringify(after)
+        }`,
+      );
+    }
+  });
+}
+
+function snapshot(): Record<string, (number | string)[]> {
+  return {
+    shm: sysvIds("shm"),
+    sem: sysvIds("sem"),
+    msg: sysvIds("msg"),
+    devShm: new TextDecoder().decode(
+      new Deno.Command("ls", { args: ["-A", "/dev/shm"] }).outputSync().stdout,
+    ).split("\n").filter((name) => name !== "").sort(),
+  };
+}
+
+/**
+ * Marks a peer as missing: under CI a failure, elsewhere a skipped test that
+ * says why.
+ *
+ * @param why what is missing and how to get it
+ */
+export function missingPeer(why: string): void {
+  if (CI) throw new Error(`Peer missing under CI: ${why}`);
+  console.log(`skipped: ${why}`);
+}
+
+let buildDir: string | undefined;
+const built = new Map<string, string | null>();
+
+/** Whether a command exists on PATH. */
+export function which(command: string): string | null {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const path = `${dir}/${command}`;
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Compiles `tests/c/<name>.c` once per run.
+ *
+ * @param name the program's name
+ * @returns the binary's path, or null (after reporting it) without `cc`
+ */
+export async function cProgram(name: string): Promise<string | null> {
+  if (built.has(name)) return built.get(name)!;
+  const cc = which("cc");
+  if (cc === null) {
+    missingPeer(
+      `no C compiler (cc) for tests/c/${name}.c: apt-get install gcc`,
+    );
+    built.set(name, null);
+    return null;
+  }
+  if (buildDir === undefined) {
+    const dir = buildDir = await Deno.makeTempDir({
+      prefix: "linux-ipc-test-",
+    });
+    globalThis.addEventListener("unload", () => {
+      Deno.removeSync(dir, { recursive: true });
+    });
+  }
+  const out = `${buildDir}/${name}`;
+  const { code, stderr } = await new Deno.Command(cc, {
+    args: ["-O2", "-Wall", "-o", out, `${ROOT}tests/c/${name}.c`],
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `cc failed on tests/c/${name}.c: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  built.set(name, out);
+  return out;
+}
+
+/** What a finished child process printed. */
+export interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion.
+ *
+ * @param command the program
+ * @param args its arguments
+ * @param stdin text for its standard input
+ */
+export async function run(
+  command: string,
+  args: string[],
+  stdin?: string,
+): Promise<Output> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const dec = new TextDecoder();
+  return { code, stdout: dec.decode(stdout), stderr: dec.decode(stderr) };
+}
+
+/**
+ * Runs a Deno script of this repository in a child Deno process.
+ *
+ * @param script path from the repository root
+ * @param args its arguments
+ * @param permissions `deno run` flags (default `--allow-ffi`)
+ */
+export function runDeno(
+  script: string,
+  args: string[] = [],
+  permissions: string[] = ["--allow-ffi"],
+): Promise<Output> {
+  return run(Deno.execPath(), [
+    "run",
+    "--quiet",
+    ...permissions,
+    `${ROOT}${script}`,
+    ...args,
+  ]);
+}
+
+let python: string | null | undefined;
+
+/**
+ * A Python 3 that has `sysv_ipc` (Debian's `python3-sysv-ipc` installs it
+ * for `/usr/bin/python3`, which another `python3` may shadow on PATH).
+ *
+ * @returns the interpreter, or null (after reporting it)
+ */
+export async function pythonWithSysvIpc(): Promise<string | null> {
+  if (python !== undefined) return python;
+  for (const candidate of ["/usr/bin/python3", which("python3")]) {
+    if (candidate === null) continue;
+    try {
+      const { code } = await run(candidate, ["-c", "import sysv_ipc"]);
+      if (code === 0) return python = candidate;
+    } catch {
+      // not runnable
+    }
+  }
+  missingPeer(
+    "Python sysv_ipc not found: apt-get install python3-sysv-ipc",
+  );
+  return python = null;
+}
+
+/** The repository root, as a path ending in a slash. */
+export { ROOT };

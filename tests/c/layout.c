@@ -1,0 +1,29 @@
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stddef.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/sem.h>
+#include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#define F(s,f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s*)0)->f))
+#define S(s) printf("%s %zu\n", #s, sizeof(struct s))
+int main(void){
+ S(ipc_perm); F(ipc_perm,__key);F(ipc_perm,uid);F(ipc_perm,gid);F(ipc_perm,cuid);F(ipc_perm,cgid);F(ipc_perm,mode);F(ipc_perm,__seq);
+ S(shmid_ds); F(shmid_ds,shm_perm);F(shmid_ds,shm_segsz);F(shmid_ds,shm_atime);F(shmid_ds,shm_dtime);F(shmid_ds,shm_ctime);F(shmid_ds,shm_cpid);F(shmid_ds,shm_lpid);F(shmid_ds,shm_nattch);
+ S(semid_ds); F(semid_ds,sem_perm);F(semid_ds,sem_otime);F(semid_ds,sem_ctime);F(semid_ds,sem_nsems);
+ S(sembuf); F(sembuf,sem_num);F(sembuf,sem_op);F(sembuf,sem_flg);
+ S(msqid_ds); F(msqid_ds,msg_perm);F(msqid_ds,msg_stime);F(msqid_ds,msg_rtime);F(msqid_ds,msg_ctime);F(msqid_ds,__msg_cbytes);F(msqid_ds,msg_qnum);F(msqid_ds,msg_qbytes);F(msqid_ds,msg_lspid);F(msqid_ds,msg_lrpid);
+ S(timespec); F(timespec,tv_sec);F(timespec,tv_nsec);
+ S(sockaddr_un); F(sockaddr_un,sun_family);F(sockaddr_un,sun_path);
+ S(iovec); F(iovec,iov_base);F(iovec,iov_len);
+ S(msghdr); F(msghdr,msg_name);F(msghdr,msg_namelen);F(msghdr,msg_iov);F(msghdr,msg_iovlen);F(msghdr,msg_control);F(msghdr,msg_controllen);F(msghdr,msg_flags);
+ S(cmsghdr); F(cmsghdr,cmsg_len);F(cmsghdr,cmsg_level);F(cmsghdr,cmsg_type);
+ S(ucred); F(ucred,pid);F(ucred,uid);F(ucred,gid);
+ printf("IPC_CREAT %d IPC_EXCL %d IPC_NOWAIT %d IPC_RMID %d IPC_SET %d IPC_STAT %d IPC_INFO %d\n",IPC_CREAT,IPC_EXCL,IPC_NOWAIT,IPC_RMID,IPC_SET,IPC_STAT,IPC_INFO);
+ printf("SHM_RDONLY %d SHM_RND %d SHM_REMAP %d SHM_EXEC %d SHM_LOCK %d SHM_UNLOCK %d SHM_HUGETLB %d SHM_NORESERVE %d SHM_STAT %d SHM_INFO %d SHM_STAT_ANY %d SHM_DEST %d SHM_LOCKED %d\n",SHM_RDONLY,SHM_RND,SHM_REMAP,SHM_EXEC,SHM_LOCK,SHM_UNLOCK,SHM_HUGETLB,SHM_NORESERVE,SHM_STAT,SHM_INFO,SHM_STAT_ANY,SHM_DEST,SHM_LOCKED);
+ printf("SEM_UNDO %d GETPID %d GETVAL %d GETALL %d GETNCNT %d GETZCNT %d SETVAL %d SETALL %d SEM_STAT %d SEM_INFO %d\n",SEM_UNDO,GETPID,GETVAL,GETALL,GETNCNT,GETZCNT,SETVAL,SETALL,SEM_STAT,SEM_INFO);
+ printf("SHMLBA %ld\n", (long)SHMLBA);
+ return 0; }

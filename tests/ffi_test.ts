@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { errnoName, errnoNumber, IpcError } from "../mod.ts";
+import { layoutFor } from "../ffi/layout.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  missingPeer,
+  ROOT,
+  run,
+  runDeno,
+  which,
+} from "./_helpers.ts";
+
+Deno.test("errno names round-trip and IpcError carries code, syscall, argument", () => {
+  assert.equal(errnoName(13), "EACCES");
+  assert.equal(errnoName(43), "EIDRM");
+  assert.equal(errnoName(11), "EAGAIN");
+  assert.equal(errnoName(9999), "E9999");
+  assert.equal(errnoNumber("EINTR"), 4);
+  assert.equal(errnoNumber("ENOPE"), undefined);
+  const e = new IpcError(13, {
+    syscall: "shmget",
+    argument: "shmflg",
+    value: "0o600",
+    hint: "the mode does not grant this access",
+  });
+  assert.ok(e instanceof Error);
+  assert.equal(e.name, "IpcError");
+  assert.equal(e.code, "EACCES");
+  assert.equal(e.errno, 13);
+  assert.equal(e.syscall, "shmget");
+  assert.equal(e.argument, "shmflg");
+  assert.equal(
+    e.message,
+    'Permission denied (EACCES) in shmget, argument "shmflg" ("0o600"): the mode does not grant this access',
+  );
+});
+
+/** Compares our table for `arch` with what `tests/c/layout.c` printed. */
+async function compareLayouts(
+  t: Deno.TestContext,
+  arch: "x86_64" | "aarch64",
+  printed: string,
+): Promise<void> {
+  const c = new Map<string, number>();
+  for (const line of printed.split("\n")) {
+    const [name, offset] = line.split(" ");
+    if (/^[a-z_]+(\.[a-z_]+)?$/.test(name)) c.set(name, Number(offset));
+  }
+  const ours = layoutFor(arch);
+  const pairs: [string, number][] = [
+    ["ipc_perm", ours.ipc_perm.size],
+    ["ipc_perm.__key", ours.ipc_perm.key],
+    ["ipc_perm.uid", ours.ipc_perm.uid],
+    ["ipc_perm.gid", ours.ipc_perm.gid],
+    ["ipc_perm.cuid", ours.ipc_perm.cuid],
+    ["ipc_perm.cgid", ours.ipc_perm.cgid],
+    ["ipc_perm.mode", ours.ipc_perm.mode],
+    ["ipc_perm.__seq", ours.ipc_perm.seq],
+    ["shmid_ds", ours.shmid_ds.size],
+    ["shmid_ds.shm_segsz", ours.shmid_ds.segsz],
+    ["shmid_ds.shm_atime", ours.shmid_ds.atime],
+    ["shmid_ds.shm_dtime", ours.shmid_ds.dtime],
+    ["shmid_ds.shm_ctime", ours.shmid_ds.ctime],
+    ["shmid_ds.shm_cpid", ours.shmid_ds.cpid],
+    ["shmid_ds.shm_lpid", ours.shmid_ds.lpid],
+    ["shmid_ds.shm_nattch", ours.shmid_ds.nattch],
+    ["semid_ds", ours.semid_ds.size],
+    ["semid_ds.sem_otime", ours.semid_ds.otime],
+    ["semid_ds.sem_ctime", ours.semid_ds.ctime],
+    ["semid_ds.sem_nsems", ours.semid_ds.nsems],
+    ["sembuf", ours.sembuf.size],
+    ["sembuf.sem_num", ours.sembuf.num],
+    ["sembuf.sem_op", ours.sembuf.op],
+    ["sembuf.sem_flg", ours.sembuf.flg],
+    ["timespec", ours.timespec.size],
+    ["timespec.tv_nsec", ours.timespec.nsec],
+  ];
+  for (const [name, value] of pairs) {
+    await t.step(
+      `${arch} ${name}`,
+      () => assert.equal(value, c.get(name), name),
+    );
+  }
+}
+
+Deno.test("struct layouts match the C compiler of this machine", async (t) => {
+  const bin = await cProgram("layout");
+  if (bin === null) return;
+  const { stdout } = await run(bin, []);
+  await compareLayouts(t, Deno.build.arch as "x86_64" | "aarch64", stdout);
+});
+
+Deno.test("the aarch64 layouts match aarch64 glibc (cross-compiled, run under qemu)", async (t) => {
+  if (Deno.build.arch !== "x86_64") return; // the native test covers it
+  const cc = which("aarch64-linux-gnu-gcc");
+  const qemu = which("qemu-aarch64");
+  if (cc === null || qemu === null) {
+    missingPeer(
+      "no aarch64 cross compiler or qemu-aarch64: apt-get install gcc-aarch64-linux-gnu qemu-user",
+    );
+    return;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-layout-" });
+  try {
+    const bin = `${dir}/layout-aarch64`;
+    const built = await run(cc, [
+      "-static",
+      "-o",
+      bin,
+      `${ROOT}tests/c/layout.c`,
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    const { code, stdout, stderr } = await run(qemu, [bin]);
+    assert.equal(code, 0, stderr);
+    await compareLayouts(t, "aarch64", stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("importing without --allow-ffi works; the first call names the flag", async () => {
+  const { code, stdout } = await runDeno(
+    "tests/helpers/no_ffi_child.ts",
+    ["shmget"],
+    ["--no-prompt"],
+  );
+  assert.equal(code, 0);
+  assert.match(stdout, /^NotCapable: .*--allow-ffi flag/m);
+});
+
+Deno.test("ftok needs --allow-read for its path even with --allow-ffi", async () => {
+  const { code, stdout } = await runDeno(
+    "tests/helpers/no_ffi_child.ts",
+    ["ftok"],
+    ["--no-prompt", "--allow-ffi"],
+  );
+  assert.equal(code, 0);
+  assert.equal(
+    stdout.trim(),
+    'NotCapable: Requires read access to "/etc/hostname", run again with the --allow-read flag',
+  );
+});
+
+checkLeaksAtEnd();

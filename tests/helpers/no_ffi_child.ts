@@ -1,0 +1,12 @@
+// Spawned without --allow-ffi (and without --allow-read): importing the
+// library must work; the first call must name the missing flag.
+import { ftok, shmget } from "../../mod.ts";
+
+const step = Deno.args[0];
+try {
+  if (step === "shmget") shmget(0, 4096, 0);
+  else ftok("/etc/hostname", 1);
+  console.log("no error");
+} catch (e) {
+  console.log(`${(e as Error).name}: ${(e as Error).message}`);
+}

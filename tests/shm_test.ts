@@ -1,0 +1,509 @@
+import assert from "node:assert/strict";
+import {
+  ftok,
+  getpagesize,
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+  IpcError,
+  MemoryRegion,
+  SharedMemory,
+  SHM_DEST,
+  SHM_LOCK,
+  SHM_LOCKED,
+  SHM_RDONLY,
+  SHM_RND,
+  SHM_UNLOCK,
+  shmat,
+  shmctl,
+  shmdt,
+  shmget,
+} from "../mod.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  pythonWithSysvIpc,
+  run,
+  runDeno,
+  sysvIds,
+} from "./_helpers.ts";
+
+/** Runs `fn` with a fresh private segment that is removed afterwards. */
+async function withSegment(
+  size: number,
+  fn: (id: number) => void | Promise<void>,
+): Promise<void> {
+  const id = shmget(IPC_PRIVATE, size, IPC_CREAT | IPC_EXCL | 0o600);
+  try {
+    await fn(id);
+  } finally {
+    shmctl(id, IPC_RMID);
+  }
+}
+
+function assertIpcError(
+  fn: () => unknown,
+  code: string,
+  syscall: string,
+  argument?: string,
+): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof IpcError, `expected IpcError, got ${e}`);
+    assert.equal(e.code, code);
+    assert.equal(e.syscall, syscall);
+    if (argument !== undefined) assert.equal(e.argument, argument);
+    return true;
+  });
+}
+
+Deno.test("thin layer: Listing 5.1 step by step", () => {
+  const id = shmget(IPC_PRIVATE, 0x6400, IPC_CREAT | IPC_EXCL | 0o600);
+  let memory = shmat(id);
+  assert.ok(memory.address > 0n);
+  assert.equal(memory.address % BigInt(getpagesize()), 0n);
+  assert.equal(shmctl(id, IPC_STAT).segsz, 25600);
+  assert.equal(memory.byteLength, 25600);
+  memory.writeCString("Hello, world.");
+  shmdt(memory);
+  memory = shmat(id, 0x5000000n);
+  assert.equal(memory.address, 0x5000000n);
+  assert.equal(memory.readCString(), "Hello, world.");
+  shmdt(memory);
+  shmctl(id, IPC_RMID);
+  assertIpcError(() => shmctl(id, IPC_STAT), "EINVAL", "shmctl", "shmid");
+});
+
+Deno.test("shmctl IPC_STAT reports every shmid_ds field", async () => {
+  await withSegment(1000, async (id) => {
+    const t0 = Math.floor(Date.now() / 1000);
+    let s = shmctl(id, IPC_STAT);
+    assert.equal(s.segsz, 1000);
+    assert.equal(s.perm.mode & 0o777, 0o600);
+    assert.equal(s.perm.key, IPC_PRIVATE);
+    assert.equal(s.perm.uid, Deno.uid());
+    assert.equal(s.perm.cuid, Deno.uid());
+    assert.equal(s.perm.gid, Deno.gid());
+    assert.equal(s.perm.cgid, Deno.gid());
+    assert.equal(s.cpid, Deno.pid);
+    assert.equal(s.nattch, 0);
+    assert.equal(s.atime, 0);
+    assert.equal(s.dtime, 0);
+    assert.ok(Math.abs(s.ctime - t0) <= 2);
+    const a = shmat(id);
+    const b = shmat(id, null, SHM_RDONLY);
+    s = shmctl(id, IPC_STAT);
+    assert.equal(s.nattch, 2);
+    assert.equal(s.lpid, Deno.pid);
+    assert.ok(s.atime >= t0);
+    shmdt(a);
+    shmdt(b);
+    s = shmctl(id, IPC_STAT);
+    assert.equal(s.nattch, 0);
+    assert.ok(s.dtime >= t0);
+    // A C peer reads the same status.
+    const peer = await cProgram("shm_peer");
+    if (peer) {
+      const { stdout } = await run(peer, ["stat", String(id)]);
+      assert.equal(stdout.trim(), `1000 0 ${Deno.pid} 600`);
+    }
+  });
+});
+
+Deno.test("shmctl IPC_SET, SHM_LOCK/SHM_UNLOCK and IPC_RMID while attached", async () => {
+  await withSegment(4096, (id) => {
+    shmctl(id, IPC_SET, { mode: 0o640 });
+    assert.equal(shmctl(id, IPC_STAT).perm.mode & 0o777, 0o640);
+    shmctl(id, SHM_LOCK);
+    assert.ok(shmctl(id, IPC_STAT).perm.mode & SHM_LOCKED);
+    shmctl(id, SHM_UNLOCK);
+    assert.equal(shmctl(id, IPC_STAT).perm.mode & SHM_LOCKED, 0);
+  });
+  // Removal while attached: memory stays usable until the last detach.
+  const id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600);
+  const memory = shmat(id);
+  shmctl(id, IPC_RMID);
+  const s = shmctl(id, IPC_STAT);
+  assert.ok(s.perm.mode & SHM_DEST);
+  memory.writeCString("still here");
+  assert.equal(memory.readCString(), "still here");
+  shmdt(memory);
+  assertIpcError(() => shmctl(id, IPC_STAT), "EINVAL", "shmctl");
+});
+
+Deno.test("shmat: requested address, SHM_RND, and a misaligned address", async () => {
+  await withSegment(4096, (id) => {
+    const exact = shmat(id, 0x6000000n);
+    assert.equal(exact.address, 0x6000000n);
+    shmdt(exact);
+    const rounded = shmat(id, 0x6000123n, SHM_RND);
+    assert.equal(rounded.address, 0x6000000n);
+    shmdt(rounded);
+    assertIpcError(() => shmat(id, 0x6000123n), "EINVAL", "shmat", "shmaddr");
+  });
+});
+
+Deno.test("views are zero-copy and detached with the attachment", async () => {
+  await withSegment(8192, (id) => {
+    const a = shmat(id);
+    const b = shmat(id);
+    a.bytes[100] = 42;
+    assert.equal(b.bytes[100], 42, "two attachments see the same memory");
+    const bytes = a.bytes;
+    const ints = new Int32Array(a.bytes.buffer);
+    const dv = a.dataView;
+    Atomics.store(ints, 10, 7);
+    assert.equal(new DataView(b.bytes.buffer).getInt32(40, true), 7);
+    shmdt(a);
+    assert.equal(bytes.length, 0);
+    assert.equal(ints.length, 0);
+    assert.ok(dv.buffer.detached);
+    assert.throws(() => dv.getInt32(0), TypeError, "a stale DataView throws");
+    assert.equal(bytes[100], undefined);
+    assert.equal(a.byteLength, 0);
+    assert.ok(a.detached);
+    // Use after detach and double detach: typed errors, process lives.
+    assert.throws(() => a.bytes, Deno.errors.BadResource);
+    assert.throws(() => a.read(), Deno.errors.BadResource);
+    assert.throws(() => a.readCString(), Deno.errors.BadResource);
+    assert.throws(() => a.write("x"), Deno.errors.BadResource);
+    assertIpcError(() => shmdt(a), "EINVAL", "shmdt", "shmaddr");
+    a.close(); // close stays safe to repeat
+    b[Symbol.dispose]();
+    assert.ok(b.detached);
+    assert.equal(shmctl(id, IPC_STAT).nattch, 0);
+  });
+});
+
+Deno.test("a read-only attachment never hands out a writable view", async () => {
+  await withSegment(4096, (id) => {
+    const rw = shmat(id);
+    rw.writeCString("read me");
+    const ro = shmat(id, null, SHM_RDONLY);
+    assert.ok(ro.readOnly);
+    assert.throws(() => ro.bytes, TypeError);
+    assert.throws(() => ro.dataView, TypeError);
+    assert.throws(() => ro.write("no"), TypeError);
+    assert.throws(() => ro.writeCString("no"), TypeError);
+    assert.equal(ro.readCString(), "read me");
+    const copy = ro.read(0, 4);
+    copy[0] = 0; // a copy: the segment is unchanged
+    assert.equal(ro.readCString(), "read me");
+    assert.deepEqual([...ro.read(5, 2)], [0x6d, 0x65]);
+    shmdt(ro);
+    shmdt(rw);
+  });
+});
+
+Deno.test("region bounds: reads and writes never leave the segment", async () => {
+  await withSegment(16, (id) => {
+    using m = shmat(id);
+    assert.throws(() => m.write(new Uint8Array(17)), RangeError);
+    assert.throws(() => m.write("x", 16), RangeError);
+    assert.throws(() => m.read(-1), RangeError);
+    assert.throws(() => m.read(0, 17), RangeError);
+    assert.throws(() => m.read(1.5), RangeError);
+    m.write("0123456789abcdef");
+    assert.equal(
+      m.readCString(),
+      "0123456789abcdef",
+      "no NUL: stops at the end",
+    );
+    assert.equal(m.readCString(16), "");
+    assert.throws(
+      () => new (MemoryRegion as unknown as new () => unknown)(),
+      TypeError,
+    );
+  });
+});
+
+Deno.test("bad input: typed errors, and the process lives", async (t) => {
+  const cases: [string, () => unknown, ErrorConstructor | string][] = [
+    ["negative size", () => shmget(IPC_PRIVATE, -1, IPC_CREAT), RangeError],
+    ["fractional size", () => shmget(IPC_PRIVATE, 1.5, IPC_CREAT), TypeError],
+    ["huge size", () => shmget(IPC_PRIVATE, 2 ** 60, IPC_CREAT), RangeError],
+    [
+      "size the kernel refuses",
+      () => shmget(IPC_PRIVATE, 2 ** 52, IPC_CREAT),
+      "ENOMEM|EINVAL|ENOSPC",
+    ],
+    ["zero size on create", () => shmget(IPC_PRIVATE, 0, IPC_CREAT), "EINVAL"],
+    ["non-integer key", () => shmget(1.5, 4096, IPC_CREAT), TypeError],
+    ["string key", () => shmget("7" as unknown as number, 4096, 0), TypeError],
+    ["key out of 32 bits", () => shmget(2 ** 33, 4096, 0), RangeError],
+    [
+      "unknown shmget flags",
+      () => shmget(IPC_PRIVATE, 4096, 0x10_0000),
+      RangeError,
+    ],
+    ["unknown shmat flags", () => shmat(0, null, 1), RangeError],
+    ["negative id", () => shmat(-1), RangeError],
+    ["wrong address type", () => shmat(0, 5 as unknown as bigint), TypeError],
+    ["unknown shmctl command", () => shmctl(0, 99), RangeError],
+    [
+      "IPC_SET without buf",
+      () => shmctl(0, IPC_SET, undefined as never),
+      TypeError,
+    ],
+    ["shmdt of a non-region", () => shmdt({} as MemoryRegion), TypeError],
+    ["ftok of a missing path", () => ftok("/no/such/file", 1), "ENOENT"],
+    ["ftok with proj_id 0", () => ftok("/etc/hostname", 256), RangeError],
+    ["ftok path with NUL", () => ftok("/etc\0/x", 1), TypeError],
+    ["open of a missing key", () => SharedMemory.open(0x7eadbeef), "ENOENT"],
+    ["open of IPC_PRIVATE", () => SharedMemory.open(IPC_PRIVATE), RangeError],
+  ];
+  for (const [name, fn, expected] of cases) {
+    await t.step(name, () => {
+      assert.throws(fn, (e: unknown) => {
+        if (typeof expected === "string") {
+          assert.ok(e instanceof IpcError, `expected IpcError, got ${e}`);
+          assert.match(e.code, new RegExp(`^(${expected})$`));
+        } else {
+          assert.ok(
+            e instanceof expected,
+            `expected ${expected.name}, got ${e}`,
+          );
+        }
+        assert.match((e as Error).message, /^[A-Z]/);
+        assert.doesNotMatch((e as Error).message, /\.$/);
+        return true;
+      });
+    });
+  }
+  await t.step("a removed id", () => {
+    const id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600);
+    shmctl(id, IPC_RMID);
+    assertIpcError(() => shmat(id), "EINVAL", "shmat", "shmid");
+    assertIpcError(() => shmctl(id, IPC_RMID), "EINVAL", "shmctl", "shmid");
+  });
+  await t.step("EEXIST names the key", () => {
+    using shm = SharedMemory.create({ key: 0x1badcafe, size: 4096 });
+    assertIpcError(
+      () => shmget(0x1badcafe, 4096, IPC_CREAT | IPC_EXCL | 0o600),
+      "EEXIST",
+      "shmget",
+      "key",
+    );
+    assert.ok(shm.created);
+  });
+});
+
+Deno.test("SharedMemory: create, open, fromId, ifExists, dispose and remove", () => {
+  const key = 0x5eed0001;
+  {
+    using a = SharedMemory.create({ key, size: 4096, mode: 0o640 });
+    assert.ok(a.created);
+    assert.equal(a.key, key);
+    assert.equal(a.size, 4096);
+    assert.equal(a.stat().perm.mode & 0o777, 0o640);
+    assert.throws(
+      () => SharedMemory.create({ key, size: 4096 }),
+      (e: unknown) => e instanceof IpcError && e.code === "EEXIST",
+    );
+    using b = SharedMemory.create({ key, size: 4096, ifExists: "open" });
+    assert.ok(!b.created);
+    assert.equal(b.id, a.id);
+    using c = SharedMemory.open(key);
+    using d = SharedMemory.fromId(a.id);
+    assert.equal(d.key, key);
+    const m = a.attach();
+    m.writeCString("shared");
+    using n = c.attach({ readOnly: true });
+    assert.equal(n.readCString(), "shared");
+    assert.equal(a.stat().nattch, 2);
+    a.set({ mode: 0o600 });
+    a.lock();
+    a.unlock();
+    b.close();
+    c.close();
+    d.close(); // opened handles do not remove
+    assert.ok(sysvIds("shm").includes(a.id));
+  } // a created it: disposing detached `m` and removed the segment
+  assert.throws(
+    () => SharedMemory.open(key),
+    (e: unknown) => e instanceof IpcError && e.code === "ENOENT",
+  );
+  const e = SharedMemory.create({ size: 100, removeOnDispose: false });
+  assert.equal(e.key, IPC_PRIVATE);
+  e.close();
+  assert.ok(sysvIds("shm").includes(e.id));
+  e.remove();
+  e.remove();
+  assert.ok(e.removed);
+  assert.ok(!sysvIds("shm").includes(e.id));
+});
+
+Deno.test("across processes: a Deno child reads and writes the parent's segment", async () => {
+  using shm = SharedMemory.create({ size: 4096 });
+  using memory = shm.attach();
+  memory.writeCString("from the parent");
+  const r = await runDeno("tests/helpers/shm_child.ts", [
+    "read",
+    String(shm.id),
+    "0",
+  ]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "from the parent\n");
+  const w = await runDeno("tests/helpers/shm_child.ts", [
+    "write",
+    String(shm.id),
+    "512",
+    "from the child, ünïcode ✓",
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(memory.readCString(512), "from the child, ünïcode ✓");
+});
+
+Deno.test("the FinalizationRegistry backstop detaches a forgotten attachment", async () => {
+  using shm = SharedMemory.create({ size: 4096 });
+  const r = await runDeno("tests/helpers/shm_child.ts", [
+    "drop",
+    String(shm.id),
+  ], [
+    "--allow-ffi",
+    "--v8-flags=--expose-gc",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "0");
+});
+
+Deno.test("interop: a C peer reads and writes the same segment byte for byte", async () => {
+  const peer = await cProgram("shm_peer");
+  if (peer === null) return;
+  using shm = SharedMemory.create({ size: 4096 });
+  using memory = shm.attach();
+  memory.writeCString("Deno to C");
+  assert.equal(
+    (await run(peer, ["read", String(shm.id), "0"])).stdout,
+    "Deno to C\n",
+  );
+  const w = await run(peer, ["write", String(shm.id), "100", "C to Deno"]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(memory.readCString(100), "C to Deno");
+  assert.deepEqual([...memory.read(100, 10)], [
+    ...new TextEncoder().encode("C to Deno\0"),
+  ]);
+});
+
+Deno.test("interop: Python sysv_ipc reads and writes the same segment by key", async () => {
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  const key = 0x5eed0002;
+  using shm = SharedMemory.create({ key, size: 4096 });
+  using memory = shm.attach();
+  memory.write(new Uint8Array([1, 2, 3, 250, 255]));
+  const script = `
+import sysv_ipc, sys
+m = sysv_ipc.SharedMemory(${key})
+print(list(m.read(5)))
+m.write(b"from python\\0", 200)
+m.detach()
+`;
+  const r = await run(python, ["-c", script]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "[1, 2, 3, 250, 255]");
+  assert.equal(memory.readCString(200), "from python");
+  // And the key Python computes with ftok is ours.
+  const k = await run(python, [
+    "-c",
+    "import sysv_ipc; print(sysv_ipc.ftok('/etc/hostname', 903))",
+  ]);
+  assert.equal(Number(k.stdout.trim()), ftok("/etc/hostname", 903));
+});
+
+Deno.test("examples: shm.ts prints what shm.c prints", async () => {
+  const r = await runDeno("examples/shm.ts");
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^shared memory attached at address 0x[0-9a-f]+$/);
+  assert.deepEqual(lines.slice(1), [
+    "segment size: 25600",
+    "shared memory reattached at address 0x5000000",
+    "Hello, world.",
+  ]);
+});
+
+Deno.test("examples: a missing permission prints the command line, not a stack trace", async () => {
+  const r = await runDeno("examples/shm.ts", [], ["--no-prompt"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /deno run --allow-ffi examples\/shm\.ts/);
+  assert.doesNotMatch(r.stderr, /\bat /);
+  const w = await runDeno("examples/shmwrite.ts", ["x"], [
+    "--no-prompt",
+    "--allow-ffi",
+  ]);
+  assert.equal(w.code, 2);
+  assert.match(
+    w.stderr,
+    /deno run --allow-ffi --allow-read=\/etc\/hostname examples\/shmwrite\.ts TEXT/,
+  );
+});
+
+Deno.test("examples: shmwrite/shmread interoperate with the article's C programs", async (t) => {
+  const key = ftok("/etc/hostname", 903);
+  let existed = true;
+  try {
+    shmget(key, 0, 0);
+  } catch {
+    existed = false;
+  }
+  const perms = ["--allow-ffi", "--allow-read=/etc/hostname"];
+  try {
+    await t.step("Deno writes, Deno reads", async () => {
+      assert.equal(
+        (await runDeno("examples/shmwrite.ts", ["Hello, IPC world!"], perms))
+          .code,
+        0,
+      );
+      const r = await runDeno("examples/shmread.ts", [], perms);
+      assert.equal(r.stdout, "Hello, IPC world!\n");
+      assert.equal(
+        shmctl(shmget(key, 0, 0), IPC_STAT).perm.mode & 0o777,
+        0o666,
+      );
+    });
+    const cWrite = await cProgram("shmwrite");
+    const cRead = await cProgram("shmread");
+    if (cWrite === null || cRead === null) return;
+    await t.step("Deno writes, C reads", async () => {
+      await runDeno("examples/shmwrite.ts", ["written by Deno"], perms);
+      assert.equal((await run(cRead, [])).stdout, "written by Deno\n");
+    });
+    await t.step("C writes, Deno reads", async () => {
+      assert.equal((await run(cWrite, ["written by C"])).code, 0);
+      assert.equal(
+        (await runDeno("examples/shmread.ts", [], perms)).stdout,
+        "written by C\n",
+      );
+    });
+    await t.step(
+      "a shorter text is not mixed with the previous one",
+      async () => {
+        await runDeno("examples/shmwrite.ts", ["short"], perms);
+        assert.equal((await run(cRead, [])).stdout, "short\n");
+      },
+    );
+  } finally {
+    if (!existed) {
+      const r = await runDeno("examples/shmread.ts", ["--remove"], perms);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  }
+});
+
+Deno.test("demo: runs across two processes and cleans up", async () => {
+  const r = await runDeno("examples/demo.ts", [], [
+    "--allow-ffi",
+    "--allow-run",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /child .*read "Hello from the parent/);
+  assert.match(r.stdout, /parent: read "Hello back from the child/);
+  assert.match(r.stdout, /the shared counter is 1000000/);
+  assert.match(r.stdout, /^Done\.$/m);
+});
+
+checkLeaksAtEnd();
