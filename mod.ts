@@ -27,3 +27,4 @@
 export { errnoName, errnoNumber, IpcError } from "./ffi/errors.ts";
 export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
+export * from "./sem/mod.ts";

@@ -44,6 +44,7 @@ interface Layouts {
   };
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
+  sigaction: { size: number; handler: number; mask: number; flags: number };
 }
 
 const COMMON = {
@@ -70,6 +71,7 @@ const COMMON = {
   },
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
   timespec: { size: 16, sec: 0, nsec: 8 },
+  sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
 };
 
 const LAYOUTS: Record<Platform, Layouts> = {
@@ -115,6 +117,7 @@ export const SIZEOF = {
   semid_ds: L.semid_ds.size,
   sembuf: L.sembuf.size,
   timespec: L.timespec.size,
+  sigaction: L.sigaction.size,
 } as const;
 
 /**
@@ -311,4 +314,27 @@ export function encodeTimespec(ms: number, out: Uint8Array): Uint8Array {
   v.setBigInt64(L.timespec.sec, BigInt(sec), true);
   v.setBigInt64(L.timespec.nsec, BigInt(Math.min(nsec, 999_999_999)), true);
   return out;
+}
+
+/**
+ * Encodes a `struct sigaction` with a handler, an empty mask and no flags
+ * (in particular no `SA_RESTART`, so a blocked call returns `EINTR`).
+ *
+ * @param handler the handler's address
+ * @returns the struct's bytes
+ */
+export function encodeSigaction(handler: bigint): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(L.sigaction.size);
+  view(out).setBigUint64(L.sigaction.handler, handler, true);
+  return out;
+}
+
+/**
+ * The handler address in a `struct sigaction` (0 is `SIG_DFL`, 1 `SIG_IGN`).
+ *
+ * @param buf the struct's bytes
+ * @returns the handler address
+ */
+export function decodeSigactionHandler(buf: Uint8Array): bigint {
+  return view(buf).getBigUint64(L.sigaction.handler, true);
 }

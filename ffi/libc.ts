@@ -56,7 +56,40 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "buffer"],
     result: "i32",
   },
+
+  /* pid_t getpid(void) */
+  getpid: { parameters: [], result: "i32" },
+  /* pid_t gettid(void) */
+  gettid: { parameters: [], result: "i32" },
+  /* int tgkill(pid_t tgid, pid_t tid, int sig) */
+  tgkill: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int sigaction(int signum, const struct sigaction *act,
+                   struct sigaction *oldact) */
+  sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /* void *dlsym(void *handle, const char *symbol) */
+  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+  /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */
+  __libc_current_sigrtmax: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
+
+/** The symbols a waiter thread of `ffi/wait.ts` opens for itself. */
+const WORKER_SYMBOLS = ["__errno_location", "gettid", "semtimedop"] as const;
+
+/**
+ * JavaScript source that opens libc in a worker thread with the subset of
+ * this table the waiter threads use, as `const libc = ...symbols`. Kept
+ * here so that this file stays the only one that calls `Deno.dlopen`.
+ *
+ * @returns the source text
+ */
+export function workerLibcSource(): string {
+  const table = Object.fromEntries(
+    WORKER_SYMBOLS.map((name) => [name, SYMBOLS[name]]),
+  );
+  return `const libc = Deno.dlopen("libc.so.6", ${
+    JSON.stringify(table)
+  }).symbols;`;
+}
 
 /** The opened symbols, typed after the table above. */
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

@@ -64,3 +64,4 @@ export {
   shmdt,
   shmget,
 } from "./shm.ts";
+export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";

@@ -75,6 +75,10 @@ async function compareLayouts(
     ["sembuf.sem_flg", ours.sembuf.flg],
     ["timespec", ours.timespec.size],
     ["timespec.tv_nsec", ours.timespec.nsec],
+    ["sigaction", ours.sigaction.size],
+    ["sigaction.sa_handler", ours.sigaction.handler],
+    ["sigaction.sa_mask", ours.sigaction.mask],
+    ["sigaction.sa_flags", ours.sigaction.flags],
   ];
   for (const [name, value] of pairs) {
     await t.step(

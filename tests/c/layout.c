@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <signal.h>
 #define F(s,f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s*)0)->f))
 #define S(s) printf("%s %zu\n", #s, sizeof(struct s))
 int main(void){
@@ -22,6 +23,8 @@ int main(void){
  S(msghdr); F(msghdr,msg_name);F(msghdr,msg_namelen);F(msghdr,msg_iov);F(msghdr,msg_iovlen);F(msghdr,msg_control);F(msghdr,msg_controllen);F(msghdr,msg_flags);
  S(cmsghdr); F(cmsghdr,cmsg_len);F(cmsghdr,cmsg_level);F(cmsghdr,cmsg_type);
  S(ucred); F(ucred,pid);F(ucred,uid);F(ucred,gid);
+ S(sigaction); F(sigaction,sa_handler);F(sigaction,sa_mask);F(sigaction,sa_flags);
+ printf("SIGRTMIN %d SIGRTMAX %d\n", SIGRTMIN, SIGRTMAX);
  printf("IPC_CREAT %d IPC_EXCL %d IPC_NOWAIT %d IPC_RMID %d IPC_SET %d IPC_STAT %d IPC_INFO %d\n",IPC_CREAT,IPC_EXCL,IPC_NOWAIT,IPC_RMID,IPC_SET,IPC_STAT,IPC_INFO);
  printf("SHM_RDONLY %d SHM_RND %d SHM_REMAP %d SHM_EXEC %d SHM_LOCK %d SHM_UNLOCK %d SHM_HUGETLB %d SHM_NORESERVE %d SHM_STAT %d SHM_INFO %d SHM_STAT_ANY %d SHM_DEST %d SHM_LOCKED %d\n",SHM_RDONLY,SHM_RND,SHM_REMAP,SHM_EXEC,SHM_LOCK,SHM_UNLOCK,SHM_HUGETLB,SHM_NORESERVE,SHM_STAT,SHM_INFO,SHM_STAT_ANY,SHM_DEST,SHM_LOCKED);
  printf("SEM_UNDO %d GETPID %d GETVAL %d GETALL %d GETNCNT %d GETZCNT %d SETVAL %d SETALL %d SEM_STAT %d SEM_INFO %d\n",SEM_UNDO,GETPID,GETVAL,GETALL,GETNCNT,GETZCNT,SETVAL,SETALL,SEM_STAT,SEM_INFO);

@@ -1,0 +1,509 @@
+/**
+ * The async engine: runs a call that may block without blocking the event
+ * loop, with errors as exact as the sync call's, a timeout, an
+ * `AbortSignal`, and a process that can still exit when nothing else is
+ * pending. Facilities describe a wait as a {@linkcode BlockingOp}; this file
+ * owns every thread, retry and poll.
+ *
+ * Design:
+ *
+ * 1. Fast path. The op is first tried non-blocking on the calling thread
+ *    (`IPC_NOWAIT`): no thread hop, exact errno.
+ * 2. Waiter threads. A wait that would block goes to a waiter thread: a
+ *    `node:worker_threads` worker started from source text (so it needs no
+ *    read permission for a file, and works when the library is imported from
+ *    a registry). The thread makes the *sync* call and reads errno on its own
+ *    thread, so errors stay exact; `nonblocking: true` FFI calls are not
+ *    used, since their errno is lost on a pool thread. The thread and the
+ *    main thread share a `SharedArrayBuffer` control block: the main thread
+ *    posts a job with `Atomics.notify`, the thread answers the same way, and
+ *    the main thread awaits the answer with `Atomics.waitAsync`.
+ * 3. Coalescing. Waits with the same {@linkcode BlockingOp.key} (the same
+ *    semaphore operations on the same set) are interchangeable: they queue
+ *    in order behind one thread in the kernel. When it returns, the rest of
+ *    the queue is drained through the fast path before the next thread wait.
+ *    So a thousand waiters on one semaphore use one thread, and each wakes
+ *    exactly once.
+ * 4. Timeouts go to the kernel (`semtimedop`) for the waiter in the kernel,
+ *    and to a timer for those queued behind it: exact, nothing to cancel.
+ * 5. Abort. An aborted wait that is in the kernel is interrupted: the engine
+ *    sets a cancel flag and sends the thread a real-time signal (`tgkill`)
+ *    whose handler is a libc function that does nothing harmful (`getpid`),
+ *    installed by `sigaction` without `SA_RESTART`, so the call returns
+ *    `EINTR`. The signal is re-sent every millisecond until the thread
+ *    answers, which closes the race where it lands just before the thread
+ *    enters the call. No thread is left in the kernel after an abort. An
+ *    abort that loses the race with the call's success has no effect: the
+ *    wait resolves, since the operation happened.
+ * 6. `EINTR` from any other signal is retried with the remaining timeout.
+ * 7. Exit. Waiter threads are unref'd; while a wait is pending, one ref'd
+ *    timer keeps the process alive. With nothing pending the process exits.
+ * 8. Bounds. At most {@linkcode MAX_THREADS} threads wait at once (the rest
+ *    of a burst of *different* waits polls the fast path with backoff from 1
+ *    to 50 ms until a thread frees); at most {@linkcode MAX_IDLE} idle
+ *    threads are kept.
+ *
+ * @module
+ */
+
+import { Worker } from "node:worker_threads";
+import { libc, workerLibcSource } from "./libc.ts";
+import { decodeSigactionHandler, encodeSigaction, SIZEOF } from "./layout.ts";
+import type { IpcError } from "./errors.ts";
+
+/** Most waiter threads alive at once. */
+export const MAX_THREADS = 64;
+/** Most idle waiter threads kept for the next wait. */
+export const MAX_IDLE = 8;
+
+const EINTR = 4;
+const EAGAIN = 11;
+
+// Control block: Int32 slots, then a byte area for the call's arguments.
+const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
+/** First of the integer argument slots a job may use (`ctrl[ARG + i]`). */
+export const ARG = 8;
+const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
+const CTRL_BYTES = 64;
+const DATA_BYTES = 64 * 1024;
+
+/** Job kinds the waiter threads know. */
+export const KIND_SEMTIMEDOP = 1;
+/** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
+export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
+
+/**
+ * The body of a waiter thread. `semtimedop` job: ARG+0 semid, ARG+1 nsops,
+ * ARG+2 whether there is a timeout; data holds the timespec at 0 and the
+ * sembufs at `SEMTIMEDOP_OPS_AT`.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+${workerLibcSource()}
+const errnoView = new Deno.UnsafePointerView(libc.__errno_location());
+parentPort.once("message", (sab) => {
+  const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
+  const data = new Uint8Array(sab, ${CTRL_BYTES});
+  Atomics.store(ctrl, ${TID}, libc.gettid());
+  for (;;) {
+    let s = Atomics.load(ctrl, ${STATE});
+    while (s !== ${JOB} && s !== ${EXIT}) {
+      Atomics.wait(ctrl, ${STATE}, s);
+      s = Atomics.load(ctrl, ${STATE});
+    }
+    if (s === ${EXIT}) break;
+    Atomics.store(ctrl, ${STATE}, ${RUNNING});
+    let r = -1, e = ${EINTR};
+    if (Atomics.load(ctrl, ${CANCEL}) === 0) {
+      switch (ctrl[${KIND}]) {
+        case ${KIND_SEMTIMEDOP}: {
+          const n = ctrl[${ARG + 1}];
+          r = libc.semtimedop(ctrl[${ARG}],
+            data.subarray(${SEMTIMEDOP_OPS_AT}, ${SEMTIMEDOP_OPS_AT} + n * ${SIZEOF.sembuf}),
+            BigInt(n), ctrl[${
+  ARG + 2
+}] ? data.subarray(0, ${SEMTIMEDOP_OPS_AT}) : null);
+          break;
+        }
+        default:
+          r = -1;
+      }
+      e = r === -1 ? errnoView.getInt32(0) : 0;
+    }
+    ctrl[${RESULT}] = r;
+    ctrl[${ERRNO}] = e;
+    Atomics.store(ctrl, ${STATE}, ${DONE});
+    Atomics.notify(ctrl, ${STATE});
+  }
+});
+`;
+
+/** The control block of a job, for {@linkcode BlockingOp.encode}. */
+export interface Job {
+  /** Integer slots; a job writes its kind's arguments from `ARG` on. */
+  readonly ctrl: Int32Array<SharedArrayBuffer>;
+  /** Byte area for struct arguments. */
+  readonly data: Uint8Array<SharedArrayBuffer>;
+}
+
+/** A wait, described so that the engine can try it, park it and report it. */
+export interface BlockingOp {
+  /** Waits with equal keys are interchangeable and share one thread. */
+  readonly key: string;
+  /**
+   * Tries the call without blocking, on the calling thread.
+   *
+   * @returns true if it completed, false if it would block
+   * @throws {IpcError} for any other failure
+   */
+  attempt(): boolean;
+  /**
+   * Writes the blocking call into a job.
+   *
+   * @param job the control block
+   * @param timeoutMs the remaining timeout, or null for none
+   * @returns the job kind
+   */
+  encode(job: Job, timeoutMs: number | null): number;
+  /**
+   * The error for an errno the blocking call returned.
+   *
+   * @param errno the errno
+   * @returns the error
+   */
+  fail(errno: number): IpcError;
+  /**
+   * The error for a wait that timed out.
+   *
+   * @param timeoutMs the timeout that ran out
+   * @returns the error
+   */
+  timedOut(timeoutMs: number): Error;
+}
+
+/** When an async wait gives up. */
+export interface WaitOptions {
+  /** Milliseconds to wait at most; default: no limit. */
+  timeout?: number;
+  /** Cancels the wait; it then rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+interface Thread {
+  worker: Worker;
+  ctrl: Int32Array<SharedArrayBuffer>;
+  data: Uint8Array<SharedArrayBuffer>;
+}
+
+interface Entry {
+  op: BlockingOp;
+  timeout: number | null;
+  deadline: number | null;
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  settled: boolean;
+  cancelled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface Group {
+  key: string;
+  queue: Entry[];
+  running: Entry | null;
+  thread: Thread | null;
+  pollTimer: ReturnType<typeof setTimeout> | undefined;
+  pollDelay: number;
+}
+
+const groups = new Map<string, Group>();
+const idle: Thread[] = [];
+const starving = new Set<Group>();
+let threads = 0;
+let pending = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+let signalNumber = 0;
+
+/**
+ * Runs a wait: the fast path first, then a waiter thread.
+ *
+ * @param op the wait
+ * @param options timeout and abort signal
+ * @returns a promise that resolves when the call completed
+ * @throws {IpcError} as the call fails, or the op's timeout error
+ * @throws {RangeError} for a negative or non-finite timeout
+ */
+export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
+  const { signal } = options;
+  const timeout = checkTimeout(options.timeout);
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  try {
+    if (op.attempt()) return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (timeout === 0) return Promise.reject(op.timedOut(0));
+  return new Promise<void>((resolve, reject) => {
+    const entry: Entry = {
+      op,
+      timeout,
+      deadline: timeout === null ? null : performance.now() + timeout,
+      signal,
+      resolve,
+      reject,
+      settled: false,
+      cancelled: false,
+      timer: undefined,
+      onAbort: undefined,
+    };
+    let group = groups.get(op.key);
+    if (group === undefined) {
+      group = {
+        key: op.key,
+        queue: [],
+        running: null,
+        thread: null,
+        pollTimer: undefined,
+        pollDelay: 1,
+      };
+      groups.set(op.key, group);
+    }
+    const g = group;
+    g.queue.push(entry);
+    hold();
+    if (timeout !== null) {
+      entry.timer = setTimeout(() => {
+        // The one in the kernel times out there; the others here.
+        if (g.running !== entry) failWith(entry, op.timedOut(timeout));
+      }, timeout);
+    }
+    if (signal) {
+      entry.onAbort = () => {
+        if (g.running === entry && g.thread) {
+          entry.cancelled = true;
+          kick(g.thread);
+        } else {
+          failWith(entry, signal.reason);
+        }
+      };
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    pump(g);
+  });
+}
+
+/**
+ * Validates a timeout option.
+ *
+ * @param timeout milliseconds, or undefined for none
+ * @returns the timeout, or null for none
+ * @throws {RangeError} if negative, NaN or infinite
+ */
+export function checkTimeout(timeout: number | undefined): number | null {
+  if (timeout === undefined) return null;
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
+    throw new RangeError(
+      `Option "timeout" is out of range: "${timeout}" is not a finite number of milliseconds >= 0`,
+    );
+  }
+  return timeout;
+}
+
+/** Ends a wait; returns false if it had already ended. */
+function end(entry: Entry): boolean {
+  if (entry.settled) return false;
+  entry.settled = true;
+  if (entry.timer !== undefined) clearTimeout(entry.timer);
+  if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
+  release();
+  return true;
+}
+
+function succeed(entry: Entry): void {
+  if (end(entry)) entry.resolve();
+}
+
+function failWith(entry: Entry, error: unknown): void {
+  if (end(entry)) entry.reject(error);
+}
+
+function hold(): void {
+  if (pending++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+
+function release(): void {
+  if (--pending === 0) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+/** Tries the queued waits in order through the fast path. */
+function drain(g: Group): void {
+  for (const entry of g.queue) {
+    if (entry.settled) continue;
+    try {
+      if (!entry.op.attempt()) return;
+      succeed(entry);
+    } catch (e) {
+      failWith(entry, e);
+    }
+  }
+}
+
+function pump(g: Group): void {
+  while (g.queue.length > 0 && g.queue[0].settled) g.queue.shift();
+  if (g.queue.length === 0) {
+    if (g.thread === null && g.pollTimer === undefined) {
+      groups.delete(g.key);
+      starving.delete(g);
+    }
+    return;
+  }
+  if (g.thread !== null || g.pollTimer !== undefined) return;
+  const thread = takeThread();
+  if (thread === null) {
+    starving.add(g);
+    g.pollTimer = setTimeout(() => {
+      g.pollTimer = undefined;
+      drain(g);
+      pump(g);
+    }, g.pollDelay);
+    g.pollDelay = Math.min(g.pollDelay * 2, 50);
+    return;
+  }
+  starving.delete(g);
+  g.pollDelay = 1;
+  const head = g.queue[0];
+  g.thread = thread;
+  g.running = head;
+  const remaining = head.deadline === null
+    ? null
+    : Math.max(0, head.deadline - performance.now());
+  const kind = head.op.encode(thread, remaining);
+  thread.ctrl[KIND] = kind;
+  Atomics.store(thread.ctrl, CANCEL, 0);
+  Atomics.store(thread.ctrl, STATE, JOB);
+  Atomics.notify(thread.ctrl, STATE);
+  done(thread).then(() => finish(g, thread, head));
+}
+
+async function done(t: Thread): Promise<void> {
+  for (;;) {
+    const s = Atomics.load(t.ctrl, STATE);
+    if (s === DONE) return;
+    const r = Atomics.waitAsync(t.ctrl, STATE, s);
+    if (r.async) await r.value;
+  }
+}
+
+function finish(g: Group, t: Thread, head: Entry): void {
+  const result = t.ctrl[RESULT];
+  const errno = t.ctrl[ERRNO];
+  Atomics.store(t.ctrl, STATE, IDLE);
+  g.thread = null;
+  g.running = null;
+  giveBack(t);
+  if (result !== -1) {
+    succeed(head);
+    drain(g);
+  } else if (errno === EINTR) {
+    if (head.cancelled) failWith(head, head.signal!.reason);
+    // Otherwise another signal interrupted it: the pump retries.
+  } else if (errno === EAGAIN && head.timeout !== null) {
+    if (performance.now() >= head.deadline! - 1) {
+      failWith(head, head.op.timedOut(head.timeout));
+    }
+  } else {
+    failWith(head, head.op.fail(errno));
+    drain(g);
+  }
+  pump(g);
+}
+
+function takeThread(): Thread | null {
+  const t = idle.pop();
+  if (t) return t;
+  if (threads >= MAX_THREADS) return null;
+  threads++;
+  return spawn();
+}
+
+function giveBack(t: Thread): void {
+  for (const g of starving) {
+    // A wait polling for want of a thread gets this one at once.
+    starving.delete(g);
+    if (g.pollTimer !== undefined) {
+      clearTimeout(g.pollTimer);
+      g.pollTimer = undefined;
+    }
+    idle.push(t);
+    pump(g);
+    return;
+  }
+  if (idle.length < MAX_IDLE) {
+    idle.push(t);
+  } else {
+    threads--;
+    Atomics.store(t.ctrl, STATE, EXIT);
+    Atomics.notify(t.ctrl, STATE);
+    t.worker.terminate();
+  }
+}
+
+function spawn(): Thread {
+  installSignal();
+  const sab = new SharedArrayBuffer(CTRL_BYTES + DATA_BYTES);
+  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  worker.unref();
+  worker.postMessage(sab);
+  return {
+    worker,
+    ctrl: new Int32Array(sab, 0, CTRL_BYTES / 4),
+    data: new Uint8Array(sab, CTRL_BYTES),
+  };
+}
+
+/** Interrupts the call a thread is in, until it answers. */
+function kick(t: Thread): void {
+  Atomics.store(t.ctrl, CANCEL, 1);
+  const again = () => {
+    const s = Atomics.load(t.ctrl, STATE);
+    if (s !== JOB && s !== RUNNING) return;
+    const tid = Atomics.load(t.ctrl, TID);
+    if (tid !== 0) libc().tgkill(libc().getpid(), tid, signalNumber);
+    setTimeout(again, 1);
+  };
+  again();
+}
+
+/**
+ * Installs the no-op handler for the interrupt signal: the highest real-time
+ * signal from SIGRTMAX-3 down whose disposition is still the default.
+ */
+function installSignal(): void {
+  if (signalNumber !== 0) return;
+  const c = libc();
+  const handler = c.dlsym(null, new TextEncoder().encode("getpid\0"));
+  const old = new Uint8Array(SIZEOF.sigaction);
+  const max = c.__libc_current_sigrtmax();
+  for (let sig = max - 3; sig > max - 16; sig--) {
+    if (c.sigaction(sig, null, old) !== 0) continue;
+    if (decodeSigactionHandler(old) !== 0n) continue;
+    const act = encodeSigaction(BigInt(Deno.UnsafePointer.value(handler)));
+    if (c.sigaction(sig, act, null) === 0) {
+      signalNumber = sig;
+      return;
+    }
+  }
+  throw new Error(
+    "Cannot install the interrupt signal for async waits: no free real-time signal",
+  );
+}
+
+/**
+ * Runs a sync call that takes a timeout, retrying it on `EINTR` with the
+ * time that remains (PEP 475 style), as every sync wrapper should.
+ *
+ * @param call makes the call with the remaining timeout (null: none);
+ *   returns the C result, -1 on failure with errno set
+ * @param timeout the whole timeout in milliseconds, or null
+ * @param errno reads errno right after the call
+ * @returns the call's result, or -1 with errno still set for a failure
+ *   other than `EINTR`
+ */
+export function retryOnEintr(
+  call: (remaining: number | null) => number,
+  timeout: number | null,
+  errno: () => number,
+): number {
+  const deadline = timeout === null ? null : performance.now() + timeout;
+  for (;;) {
+    const remaining = deadline === null
+      ? null
+      : Math.max(0, deadline - performance.now());
+    const r = call(remaining);
+    if (r !== -1 || errno() !== EINTR) return r;
+  }
+}

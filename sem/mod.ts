@@ -1,0 +1,56 @@
+/**
+ * System V semaphores: the calls of `<sys/sem.h>` by their C names, with
+ * their C constants and async forms that keep the event loop running.
+ *
+ * @module
+ */
+
+export {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+  S_IRGRP,
+  S_IROTH,
+  S_IRUSR,
+  S_IWGRP,
+  S_IWOTH,
+  S_IWUSR,
+} from "../ffi/ipc.ts";
+export type { IpcPerm, IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
+export type { WaitOptions } from "../ffi/wait.ts";
+export {
+  GETALL,
+  GETNCNT,
+  GETPID,
+  GETVAL,
+  GETZCNT,
+  SEM_UNDO,
+  semctl,
+  semget,
+  semop,
+  semopAsync,
+  semtimedop,
+  SEMVMX,
+  SETALL,
+  SETVAL,
+} from "./sem.ts";
+export {
+  binarySemaphoreAllocation,
+  binarySemaphoreDeallocate,
+  binarySemaphoreInitialize,
+  binarySemaphorePost,
+  binarySemaphoreWait,
+  binarySemaphoreWaitAsync,
+} from "./binary.ts";
+export { SemaphoreSet } from "./semaphore_set.ts";
+export type {
+  SemaphoreSetCreateOptions,
+  SemaphoreSetOpenOptions,
+} from "./semaphore_set.ts";
+export { Mutex, MutexLock } from "./mutex.ts";
+export type { MutexCreateOptions } from "./mutex.ts";
+export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";

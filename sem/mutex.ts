@@ -1,0 +1,248 @@
+/**
+ * {@linkcode Mutex}: a lock shared by processes, on one System V semaphore
+ * with `SEM_UNDO`, so that a holder that dies releases it.
+ *
+ * @module
+ */
+
+import { IpcError } from "../ffi/errors.ts";
+import type { WaitOptions } from "../ffi/wait.ts";
+import { SEM_UNDO } from "./sem.ts";
+import { SemaphoreSet, type SemaphoreSetOpenOptions } from "./semaphore_set.ts";
+
+/** How {@linkcode Mutex.create} makes a lock. */
+export interface MutexCreateOptions {
+  /** The key; default `IPC_PRIVATE`. */
+  key?: number;
+  /** Permission bits, default `0o600`. */
+  mode?: number;
+  /** `"fail"` (default) or `"open"` if the key has a set already. */
+  ifExists?: "fail" | "open";
+  /** Remove the semaphore on dispose. Default: true if this call created it. */
+  removeOnDispose?: boolean;
+}
+
+const ACQUIRE = [{ num: 0, op: -1, flags: SEM_UNDO }] as const;
+const RELEASE = [{ num: 0, op: 1, flags: SEM_UNDO }] as const;
+
+/**
+ * A held {@linkcode Mutex}: release it, or let `using` do it.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@linux-ipc/ipc";
+ * using mutex = Mutex.create();
+ * {
+ *   using _lock = await mutex.acquire();
+ *   // only one process at a time runs here
+ * }
+ * ```
+ */
+export class MutexLock {
+  #set: SemaphoreSet | null;
+
+  /**
+   * Not for callers: locks come from `Mutex.acquire`.
+   *
+   * @param set the semaphore set that was decremented
+   */
+  constructor(set: SemaphoreSet) {
+    this.#set = set;
+  }
+
+  /** Whether the lock has been released. */
+  get released(): boolean {
+    return this.#set === null;
+  }
+
+  /**
+   * Releases the lock. Safe to call twice; a lock whose semaphore was
+   * removed meanwhile is simply gone.
+   *
+   * @throws {IpcError} for an unexpected failure of `semop`
+   */
+  release(): void {
+    const set = this.#set;
+    if (set === null) return;
+    this.#set = null;
+    try {
+      set.op(RELEASE);
+    } catch (e) {
+      if (
+        !(e instanceof IpcError && (e.code === "EIDRM" || e.code === "EINVAL"))
+      ) throw e;
+    }
+  }
+
+  /** Same as {@linkcode MutexLock.release}. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * A lock shared by processes: one System V semaphore that starts at 1,
+ * decremented to acquire and incremented to release, both with `SEM_UNDO`,
+ * so the kernel releases the lock of a holder that exits or is killed.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@linux-ipc/ipc";
+ * using mutex = Mutex.create({ key: 0x10c4, ifExists: "open" });
+ * using lock = await mutex.acquire({ timeout: 5000 });
+ * // ... touch the shared memory ...
+ * ```
+ */
+export class Mutex {
+  #set: SemaphoreSet;
+
+  private constructor(set: SemaphoreSet) {
+    this.#set = set;
+  }
+
+  /**
+   * Creates a lock (or opens the key's with `ifExists: "open"`), released.
+   *
+   * @param options key, mode, what to do if it exists
+   * @returns the lock
+   * @throws {IpcError} `EEXIST` if the key has a set and `ifExists` is `"fail"`
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * ```
+   */
+  static create(options: MutexCreateOptions = {}): Mutex {
+    return new Mutex(SemaphoreSet.create({ ...options, count: 1, initial: 1 }));
+  }
+
+  /**
+   * Opens the lock of a key.
+   *
+   * @param key the key
+   * @param options whether to remove it on dispose
+   * @returns the lock
+   * @throws {IpcError} `ENOENT` if the key has none
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using created = Mutex.create({ key: 0x10c5 });
+   * using opened = Mutex.open(0x10c5);
+   * ```
+   */
+  static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
+    return new Mutex(SemaphoreSet.open(key, options));
+  }
+
+  /**
+   * Wraps the lock of a set id received from another process.
+   *
+   * @param id the semaphore set id
+   * @param options whether to remove it on dispose
+   * @returns the lock
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using created = Mutex.create();
+   * using opened = Mutex.fromId(created.id);
+   * ```
+   */
+  static fromId(id: number, options: SemaphoreSetOpenOptions = {}): Mutex {
+    return new Mutex(SemaphoreSet.fromId(id, options));
+  }
+
+  /** The semaphore set id. */
+  get id(): number {
+    return this.#set.id;
+  }
+
+  /** Whether the lock is free right now (a snapshot). */
+  get free(): boolean {
+    return this.#set.value(0) > 0;
+  }
+
+  /**
+   * Acquires the lock without blocking the event loop.
+   *
+   * @param options `timeout` in milliseconds, `signal` to cancel
+   * @returns the held lock
+   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM` if the lock is removed meanwhile
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * using lock = await mutex.acquire();
+   * ```
+   */
+  async acquire(options: WaitOptions = {}): Promise<MutexLock> {
+    await this.#set.opAsync(ACQUIRE, options);
+    return new MutexLock(this.#set);
+  }
+
+  /**
+   * Acquires the lock, blocking this thread until it is free.
+   *
+   * @param options `timeout` in milliseconds
+   * @returns the held lock
+   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * using lock = mutex.acquireSync();
+   * ```
+   */
+  acquireSync(options: { timeout?: number } = {}): MutexLock {
+    this.#set.op(ACQUIRE, options);
+    return new MutexLock(this.#set);
+  }
+
+  /**
+   * Acquires the lock if it is free now.
+   *
+   * @returns the held lock, or null if another holds it
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * using lock = mutex.tryAcquire();
+   * console.log(lock !== null); // true
+   * ```
+   */
+  tryAcquire(): MutexLock | null {
+    return this.#set.tryOp(ACQUIRE) ? new MutexLock(this.#set) : null;
+  }
+
+  /**
+   * Removes the lock's semaphore: waiters fail with `EIDRM`. Safe twice.
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * const mutex = Mutex.create();
+   * mutex.remove();
+   * ```
+   */
+  remove(): void {
+    this.#set.remove();
+  }
+
+  /**
+   * Removes the semaphore if this object created it. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * const mutex = Mutex.create();
+   * mutex.close();
+   * ```
+   */
+  close(): void {
+    this.#set.close();
+  }
+
+  /** Same as {@linkcode Mutex.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

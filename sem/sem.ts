@@ -1,0 +1,645 @@
+/**
+ * The thin layer over `<sys/sem.h>`: one function per C call, C names, C
+ * argument order, C constants, plus an async form of each call that can
+ * block. Re-exported by `sem/mod.ts`.
+ *
+ * @module
+ */
+
+import { errno, libc } from "../ffi/libc.ts";
+import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import { IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT } from "../ffi/ipc.ts";
+import {
+  decodeSemidDs,
+  encodeIpcPermSet,
+  encodeSembufs,
+  encodeTimespec,
+  type IpcPermSet,
+  type SemidDs,
+  type SemOp,
+  SIZEOF,
+} from "../ffi/layout.ts";
+import { flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+import {
+  ARG,
+  type BlockingOp,
+  checkTimeout,
+  type Job,
+  KIND_SEMTIMEDOP,
+  retryOnEintr,
+  SEMTIMEDOP_OPS_AT,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
+
+/** `sem_flg` bit: undo the operation when the process exits (`SEM_UNDO`). */
+export const SEM_UNDO = 0x1000;
+/** `semctl` command: pid of the last process to operate on the semaphore. */
+export const GETPID = 11;
+/** `semctl` command: the semaphore's value. */
+export const GETVAL = 12;
+/** `semctl` command: every value of the set. */
+export const GETALL = 13;
+/** `semctl` command: how many processes wait for the value to increase. */
+export const GETNCNT = 14;
+/** `semctl` command: how many processes wait for the value to become zero. */
+export const GETZCNT = 15;
+/** `semctl` command: set the semaphore's value. */
+export const SETVAL = 16;
+/** `semctl` command: set every value of the set. */
+export const SETALL = 17;
+/** The largest value a semaphore can hold on Linux (`SEMVMX`). */
+export const SEMVMX = 32767;
+
+const SEMGET_FLAGS = 0o1000 | 0o2000 | 0o777; // IPC_CREAT | IPC_EXCL | mode
+const OP_FLAGS = IPC_NOWAIT | SEM_UNDO;
+const EINTR = 4;
+const EAGAIN = 11;
+const NSOPS = Array.from({ length: 64 }, (_, i) => BigInt(i));
+let opBuffer = new Uint8Array(SIZEOF.sembuf * 16);
+
+const SEMOP_BLAME = {
+  E2BIG: "nsops",
+  EFBIG: "sops",
+  ERANGE: "sops",
+  EAGAIN: "sops",
+  ENOSPC: "sops",
+  EIDRM: "semid",
+  EINVAL: "semid",
+  EACCES: "semid",
+} as const;
+const SEMOP_HINTS = {
+  E2BIG: "more operations in one call than the kernel allows (SEMOPM)",
+  EFBIG: "an operation's sem_num is not a semaphore of this set",
+  ERANGE: "an operation would take a value past SEMVMX (32767)",
+  EAGAIN: "the operation would block and IPC_NOWAIT was given",
+  EIDRM: "the set was removed while waiting",
+  EINVAL: "no semaphore set has this id",
+  EACCES: "the set's mode does not grant this access",
+} as const;
+
+/**
+ * Gets the id of the semaphore set for a key, creating it with `IPC_CREAT`
+ * (`semget`). New semaphores start at 0.
+ *
+ * @param semKey a key from `ftok`, an agreed number, or `IPC_PRIVATE`
+ * @param nsems how many semaphores the set has (0 to open an existing set)
+ * @param semflg `IPC_CREAT`, `IPC_EXCL` and mode bits
+ * @returns the set id
+ * @throws {IpcError} `EEXIST`, `ENOENT`, `EACCES`, `EINVAL` (nsems), `ENOSPC`
+ * @throws {RangeError} for a negative count or unknown flag bits
+ * @example
+ * ```ts
+ * import { IPC_CREAT, IPC_PRIVATE, IPC_RMID, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0o600);
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semget(semKey: number, nsems: number, semflg: number): number {
+  const k = key(semKey, "semget");
+  int(nsems, "semget", "nsems", 0, LIMITS.INT_MAX);
+  flags(semflg, SEMGET_FLAGS, "semget", "semflg");
+  const id = libc().semget(k, nsems, semflg);
+  if (id === -1) {
+    throw lastError(
+      "semget",
+      {
+        EINVAL: "nsems",
+        ENOSPC: "key",
+        EEXIST: "key",
+        ENOENT: "key",
+        EACCES: "semflg",
+      },
+      { key: `0x${(k >>> 0).toString(16)}`, nsems },
+      {
+        EINVAL: "nsems is above SEMMSL, or larger than the existing set's",
+        EEXIST: "a set with this key exists and IPC_EXCL was given",
+        ENOENT: "no set has this key and IPC_CREAT was not given",
+        EACCES: "the set's mode does not grant this access",
+      },
+    );
+  }
+  return id;
+}
+
+function ctlError(semid: number, semnum: number, cmd: number): IpcError {
+  return lastError(
+    "semctl",
+    {
+      EINVAL: cmd === IPC_STAT || cmd === IPC_RMID || cmd === IPC_SET
+        ? "semid"
+        : "semnum",
+      EIDRM: "semid",
+      EACCES: "semid",
+      EPERM: "cmd",
+      ERANGE: "arg",
+    },
+    { semid, semnum, cmd },
+    {
+      EINVAL: "no such set, or semnum is not a semaphore of it",
+      EIDRM: "the set was removed",
+      ERANGE: "the value is below 0 or above SEMVMX (32767)",
+      EPERM: "only the owner, the creator or a privileged process may do this",
+    },
+  );
+}
+
+function statBuffer(semid: number): Uint8Array<ArrayBuffer> {
+  const buf = new Uint8Array(SIZEOF.semid_ds);
+  if (libc().semctl_buf(semid, 0, IPC_STAT, buf) === -1) {
+    throw ctlError(semid, 0, IPC_STAT);
+  }
+  return buf;
+}
+
+/**
+ * Reads one semaphore: its value (`GETVAL`), the pid of the last process to
+ * operate on it (`GETPID`), or how many wait for it to grow (`GETNCNT`) or
+ * to reach zero (`GETZCNT`).
+ *
+ * @param semid the set id
+ * @param semnum the semaphore's index in the set
+ * @param cmd `GETVAL`, `GETPID`, `GETNCNT` or `GETZCNT`
+ * @returns the number asked for
+ * @throws {IpcError} `EINVAL` (no such set or semaphore), `EIDRM`, `EACCES`
+ * @example
+ * ```ts
+ * import { GETVAL, IPC_PRIVATE, IPC_RMID, semctl, semget, SETVAL } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * semctl(semid, 0, SETVAL, 3);
+ * console.log(semctl(semid, 0, GETVAL)); // 3
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof GETVAL | typeof GETPID | typeof GETNCNT | typeof GETZCNT,
+): number;
+/**
+ * Sets one semaphore's value (`SETVAL`), waking the processes that wait for it.
+ *
+ * @param semid the set id
+ * @param semnum the semaphore's index in the set
+ * @param cmd `SETVAL`
+ * @param arg the value, 0 to `SEMVMX`
+ * @throws {IpcError} `ERANGE` for a value past `SEMVMX`; `EINVAL`, `EIDRM`, `EACCES`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, semctl, semget, SETVAL } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * semctl(semid, 0, SETVAL, 1);
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof SETVAL,
+  arg: number,
+): void;
+/**
+ * Reads every value of the set (`GETALL`).
+ *
+ * @param semid the set id
+ * @param semnum ignored (0)
+ * @param cmd `GETALL`
+ * @returns one value per semaphore
+ * @throws {IpcError} `EINVAL`, `EIDRM`, `EACCES`
+ * @example
+ * ```ts
+ * import { GETALL, IPC_PRIVATE, IPC_RMID, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 3, 0o600);
+ * console.log(semctl(semid, 0, GETALL)); // [0, 0, 0]
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof GETALL,
+): number[];
+/**
+ * Sets every value of the set at once (`SETALL`), as Listing 5.3 does.
+ *
+ * @param semid the set id
+ * @param semnum ignored (0)
+ * @param cmd `SETALL`
+ * @param arg one value per semaphore, each 0 to `SEMVMX`
+ * @throws {IpcError} `ERANGE`, `EINVAL`, `EIDRM`, `EACCES`
+ * @throws {RangeError} if the array's length is not the set's size
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, semctl, semget, SETALL } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 2, 0o600);
+ * semctl(semid, 0, SETALL, [1, 0]);
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof SETALL,
+  arg: readonly number[],
+): void;
+/**
+ * Reads the set's status (`IPC_STAT`).
+ *
+ * @param semid the set id
+ * @param semnum ignored (0)
+ * @param cmd `IPC_STAT`
+ * @returns owner, mode, times of the last operation and change, size
+ * @throws {IpcError} `EINVAL`, `EIDRM`, `EACCES`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_STAT, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 2, 0o600);
+ * console.log(semctl(semid, 0, IPC_STAT).nsems); // 2
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof IPC_STAT,
+): SemidDs;
+/**
+ * Changes the set's owner or mode (`IPC_SET`).
+ *
+ * @param semid the set id
+ * @param semnum ignored (0)
+ * @param cmd `IPC_SET`
+ * @param arg the fields to change
+ * @throws {IpcError} `EPERM` unless this process owns or created the set
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_SET, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * semctl(semid, 0, IPC_SET, { mode: 0o640 });
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof IPC_SET,
+  arg: IpcPermSet,
+): void;
+/**
+ * Removes the set at once (`IPC_RMID`): processes waiting on it fail with
+ * `EIDRM`.
+ *
+ * @param semid the set id
+ * @param semnum ignored
+ * @param cmd `IPC_RMID`
+ * @throws {IpcError} `EINVAL`/`EIDRM` (no such set), `EPERM` (not the owner)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, semctl, semget } from "@linux-ipc/ipc/sem";
+ * semctl(semget(IPC_PRIVATE, 1, 0o600), 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof IPC_RMID,
+): void;
+/**
+ * Any `semctl` command chosen at run time.
+ *
+ * @param semid the set id
+ * @param semnum the semaphore's index, for the per-semaphore commands
+ * @param cmd the command
+ * @param arg the value, values or fields the command takes
+ * @returns what the command returns
+ * @throws {IpcError} as for the command
+ * @throws {RangeError} for an unknown command
+ * @example
+ * ```ts
+ * import { GETVAL, IPC_PRIVATE, IPC_RMID, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * const cmd: number = GETVAL;
+ * console.log(semctl(semid, 0, cmd)); // 0
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: number,
+  arg?: number | readonly number[] | IpcPermSet,
+): number | number[] | SemidDs | void;
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: number,
+  arg?: number | readonly number[] | IpcPermSet,
+): number | number[] | SemidDs | void {
+  int(semid, "semctl", "semid", 0, LIMITS.INT_MAX);
+  int(semnum, "semctl", "semnum", 0, LIMITS.INT_MAX);
+  const c = libc();
+  switch (cmd) {
+    case GETVAL:
+    case GETPID:
+    case GETNCNT:
+    case GETZCNT: {
+      const r = c.semctl_val(semid, semnum, cmd, 0);
+      if (r === -1) throw ctlError(semid, semnum, cmd);
+      return r;
+    }
+    case SETVAL: {
+      const v = int(arg, "semctl", "arg", LIMITS.INT_MIN, LIMITS.INT_MAX);
+      if (c.semctl_val(semid, semnum, cmd, v) === -1) {
+        throw ctlError(semid, semnum, cmd);
+      }
+      return;
+    }
+    case GETALL: {
+      const n = decodeSemidDs(statBuffer(semid)).nsems;
+      const values = new Uint16Array(Math.max(n, 1));
+      if (c.semctl_buf(semid, 0, GETALL, values) === -1) {
+        throw ctlError(semid, semnum, cmd);
+      }
+      return Array.from(values.subarray(0, n));
+    }
+    case SETALL: {
+      if (!Array.isArray(arg)) {
+        throw new TypeError(
+          `Invalid argument "arg" to semctl: SETALL needs an array of values, got "${
+            show(arg)
+          }"`,
+        );
+      }
+      const n = decodeSemidDs(statBuffer(semid)).nsems;
+      if (arg.length !== n) {
+        throw new RangeError(
+          `Argument "arg" to semctl has ${arg.length} values for a set of ${n} semaphores`,
+        );
+      }
+      const values = new Uint16Array(Math.max(n, 1));
+      arg.forEach((v, i) => {
+        values[i] = int(v, "semctl", `arg[${i}]`, 0, LIMITS.USHRT_MAX);
+      });
+      if (c.semctl_buf(semid, 0, SETALL, values) === -1) {
+        throw ctlError(semid, semnum, cmd);
+      }
+      return;
+    }
+    case IPC_STAT:
+      return decodeSemidDs(statBuffer(semid));
+    case IPC_SET: {
+      if (arg === null || typeof arg !== "object" || Array.isArray(arg)) {
+        throw new TypeError(
+          'Invalid argument "arg" to semctl: IPC_SET needs { uid?, gid?, mode? }',
+        );
+      }
+      const set = arg as IpcPermSet;
+      if (set.uid !== undefined) {
+        int(set.uid, "semctl", "arg.uid", 0, LIMITS.UINT_MAX);
+      }
+      if (set.gid !== undefined) {
+        int(set.gid, "semctl", "arg.gid", 0, LIMITS.UINT_MAX);
+      }
+      if (set.mode !== undefined) int(set.mode, "semctl", "arg.mode", 0, 0o777);
+      const buf = statBuffer(semid);
+      encodeIpcPermSet(buf, set);
+      if (c.semctl_buf(semid, 0, IPC_SET, buf) === -1) {
+        throw ctlError(semid, semnum, cmd);
+      }
+      return;
+    }
+    case IPC_RMID:
+      if (c.semctl_val(semid, 0, IPC_RMID, 0) === -1) {
+        throw ctlError(semid, semnum, cmd);
+      }
+      return;
+    default:
+      throw new RangeError(
+        `Argument "cmd" to semctl is out of range: "${
+          show(cmd)
+        }" is not GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_SET or IPC_RMID`,
+      );
+  }
+}
+
+/** Validates and encodes operations into the shared scratch buffer. */
+function encodeOps(
+  syscall: string,
+  sops: readonly SemOp[],
+  extraFlags = 0,
+): Uint8Array {
+  if (!Array.isArray(sops) || sops.length === 0) {
+    throw new RangeError(
+      `Argument "sops" to ${syscall} must be a non-empty array of { num, op, flags? }`,
+    );
+  }
+  const size = sops.length * SIZEOF.sembuf;
+  if (opBuffer.length < size) opBuffer = new Uint8Array(size);
+  for (let i = 0; i < sops.length; i++) {
+    const o = sops[i];
+    if (o === null || typeof o !== "object") {
+      throw new TypeError(
+        `Invalid argument "sops[${i}]" to ${syscall}: expected { num, op, flags? }, got "${
+          show(o)
+        }"`,
+      );
+    }
+    int(o.num, syscall, `sops[${i}].num`, 0, LIMITS.USHRT_MAX);
+    int(o.op, syscall, `sops[${i}].op`, LIMITS.SHRT_MIN, LIMITS.SHRT_MAX);
+    if (o.flags !== undefined) {
+      flags(o.flags, OP_FLAGS, syscall, `sops[${i}].flags`);
+    }
+  }
+  encodeSembufs(
+    extraFlags === 0
+      ? sops
+      : sops.map((o) => ({ ...o, flags: (o.flags ?? 0) | extraFlags })),
+    opBuffer,
+  );
+  return opBuffer.subarray(0, size);
+}
+
+function nsops(n: number): bigint {
+  return n < NSOPS.length ? NSOPS[n] : BigInt(n);
+}
+
+/**
+ * Performs semaphore operations atomically: all of them or none (`semop`).
+ * Blocks the calling thread, as in C, until they can all be done; use
+ * {@linkcode semopAsync} to keep the event loop running meanwhile.
+ *
+ * @param semid the set id
+ * @param sops the operations: `op` > 0 adds, `op` < 0 waits until it can
+ *   subtract, `op` = 0 waits for zero; `flags` `SEM_UNDO`, `IPC_NOWAIT`
+ * @throws {IpcError} `EAGAIN` (would block with `IPC_NOWAIT`), `EIDRM` (set removed
+ *   while waiting), `EFBIG` (no such semaphore), `ERANGE` (past `SEMVMX`), `E2BIG`, `EINVAL`
+ * @throws {RangeError} for an empty list or an out-of-range field
+ * @example Listing 5.4: wait and post on a binary semaphore
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, SEM_UNDO, semctl, semget, semop } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * semop(semid, [{ num: 0, op: 1, flags: SEM_UNDO }]); // post
+ * semop(semid, [{ num: 0, op: -1, flags: SEM_UNDO }]); // wait
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semop(semid: number, sops: readonly SemOp[]): void {
+  int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
+  const buf = encodeOps("semop", sops);
+  const c = libc();
+  const n = nsops(sops.length);
+  for (;;) {
+    if (c.semop(semid, buf, n) === 0) return;
+    if (errno() !== EINTR) {
+      throw lastError(
+        "semop",
+        SEMOP_BLAME,
+        { semid, nsops: sops.length },
+        SEMOP_HINTS,
+      );
+    }
+  }
+}
+
+/**
+ * Like {@linkcode semop}, but gives up after `timeout` milliseconds
+ * (`semtimedop`), with `IpcError` `EAGAIN`. Blocks the calling thread.
+ *
+ * @param semid the set id
+ * @param sops the operations
+ * @param timeout milliseconds at most, or null to wait without limit
+ * @throws {IpcError} `EAGAIN` when the time runs out; otherwise as {@linkcode semop}
+ * @throws {RangeError} for a negative timeout
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IpcError, semctl, semget, semtimedop } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * try {
+ *   semtimedop(semid, [{ num: 0, op: -1 }], 10);
+ * } catch (e) {
+ *   console.log(e instanceof IpcError && e.code); // "EAGAIN": timed out
+ * }
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semtimedop(
+  semid: number,
+  sops: readonly SemOp[],
+  timeout: number | null,
+): void {
+  int(semid, "semtimedop", "semid", 0, LIMITS.INT_MAX);
+  const t = timeout === null ? null : checkTimeout(timeout);
+  const buf = encodeOps("semtimedop", sops);
+  const c = libc();
+  const n = nsops(sops.length);
+  const ts = new Uint8Array(SIZEOF.timespec);
+  const r = retryOnEintr(
+    (remaining) =>
+      c.semtimedop(
+        semid,
+        buf,
+        n,
+        remaining === null ? null : encodeTimespec(remaining, ts),
+      ),
+    t,
+    errno,
+  );
+  if (r === -1) {
+    throw lastError(
+      "semtimedop",
+      SEMOP_BLAME,
+      { semid, nsops: sops.length },
+      {
+        ...SEMOP_HINTS,
+        EAGAIN: `timed out after ${t} ms, or would block with IPC_NOWAIT`,
+      },
+    );
+  }
+}
+
+/**
+ * Performs semaphore operations atomically without blocking the event loop:
+ * tried at once, and if they would block, waited for on a waiter thread
+ * (see `ffi/wait.ts` for the design). Errors are as exact as
+ * {@linkcode semop}'s.
+ *
+ * @param semid the set id
+ * @param sops the operations
+ * @param options `timeout` in milliseconds (rejects with `IpcError` `EAGAIN`)
+ *   and `signal` (rejects with `signal.reason`; the semaphores are unchanged)
+ * @returns a promise that resolves once the operations are done
+ * @throws {IpcError} `EIDRM` if the set is removed while waiting; as {@linkcode semop}
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, semctl, semget, semop, semopAsync } from "@linux-ipc/ipc/sem";
+ * const semid = semget(IPC_PRIVATE, 1, 0o600);
+ * setTimeout(() => semop(semid, [{ num: 0, op: 1 }]), 10);
+ * await semopAsync(semid, [{ num: 0, op: -1 }], { timeout: 1000 }); // the timer keeps firing meanwhile
+ * semctl(semid, 0, IPC_RMID);
+ * ```
+ */
+export function semopAsync(
+  semid: number,
+  sops: readonly SemOp[],
+  options: WaitOptions = {},
+): Promise<void> {
+  try {
+    return wait(semBlockingOp(semid, sops), options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function semBlockingOp(semid: number, sops: readonly SemOp[]): BlockingOp {
+  int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
+  const bytes = encodeOps("semop", sops).slice();
+  const nowaitBytes = encodeOps("semop", sops, IPC_NOWAIT).slice();
+  const userNowait = sops.some((o) => ((o.flags ?? 0) & IPC_NOWAIT) !== 0);
+  const n = nsops(sops.length);
+  return {
+    key: `semop:${semid}:${bytes.join(",")}`,
+    attempt(): boolean {
+      const c = libc();
+      for (;;) {
+        if (c.semop(semid, nowaitBytes, n) === 0) return true;
+        const e = errno();
+        if (e === EAGAIN && !userNowait) return false;
+        if (e !== EINTR) {
+          throw lastError(
+            "semop",
+            SEMOP_BLAME,
+            { semid, nsops: sops.length },
+            SEMOP_HINTS,
+          );
+        }
+      }
+    },
+    encode(job: Job, timeoutMs: number | null): number {
+      job.ctrl[ARG] = semid;
+      job.ctrl[ARG + 1] = sops.length;
+      job.ctrl[ARG + 2] = timeoutMs === null ? 0 : 1;
+      if (timeoutMs !== null) {
+        encodeTimespec(timeoutMs, job.data.subarray(0, SEMTIMEDOP_OPS_AT));
+      }
+      job.data.set(bytes, SEMTIMEDOP_OPS_AT);
+      return KIND_SEMTIMEDOP;
+    },
+    fail(code: number): IpcError {
+      return errorFor(
+        code,
+        "semop",
+        SEMOP_BLAME,
+        { semid, nsops: sops.length },
+        SEMOP_HINTS,
+      );
+    },
+    timedOut(timeoutMs: number): IpcError {
+      return new IpcError(EAGAIN, {
+        syscall: "semtimedop",
+        argument: "timeout",
+        value: timeoutMs,
+        hint: `timed out after ${timeoutMs} ms`,
+      });
+    },
+  };
+}

@@ -1,0 +1,598 @@
+/**
+ * {@linkcode SemaphoreSet}: a System V semaphore set for everyday use.
+ *
+ * @module
+ */
+
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
+import { IpcError } from "../ffi/errors.ts";
+import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
+import { int, key as checkKey, LIMITS } from "../ffi/validate.ts";
+import type { WaitOptions } from "../ffi/wait.ts";
+import {
+  GETALL,
+  GETNCNT,
+  GETPID,
+  GETVAL,
+  GETZCNT,
+  semctl,
+  semget,
+  semop,
+  semopAsync,
+  semtimedop,
+  SETALL,
+  SETVAL,
+} from "./sem.ts";
+
+/** How {@linkcode SemaphoreSet.create} makes a set. */
+export interface SemaphoreSetCreateOptions {
+  /** The key (from `ftok` or agreed); default `IPC_PRIVATE`, always a new set. */
+  key?: number;
+  /** How many semaphores (default 1). */
+  count?: number;
+  /** Initial values: one number for all, or one per semaphore (default 0). */
+  initial?: number | readonly number[];
+  /** Permission bits, default `0o600`. */
+  mode?: number;
+  /**
+   * What to do if the key already has a set: `"fail"` (the default) throws
+   * `IpcError` `EEXIST`; `"open"` opens it, after waiting until its creator
+   * has initialised it.
+   */
+  ifExists?: "fail" | "open";
+  /** Remove the set on dispose. Default: true if this call created it. */
+  removeOnDispose?: boolean;
+}
+
+/** How {@linkcode SemaphoreSet.open} opens a set. */
+export interface SemaphoreSetOpenOptions {
+  /** Remove the set on dispose (default false). */
+  removeOnDispose?: boolean;
+  /**
+   * Milliseconds to wait for the creator to finish initialising the set
+   * (default 5000). A set is initialised once a `semop` has run on it.
+   */
+  initTimeout?: number;
+}
+
+/**
+ * A System V semaphore set: create or open it by key with race-free
+ * initialisation, operate on it (sync, async, or try), read and set values,
+ * remove it. Disposing it removes the set if this object created it.
+ *
+ * Race-free creation: the creator makes the set with `IPC_EXCL`, sets its
+ * values with `SETALL`, then runs one `semop` that changes nothing, which
+ * sets `sem_otime`. An opener waits until `sem_otime` is not 0, so it never
+ * sees the zeros of a set not yet initialised.
+ *
+ * @example
+ * ```ts
+ * import { SemaphoreSet, SEM_UNDO } from "@linux-ipc/ipc";
+ * using set = SemaphoreSet.create({ count: 2, initial: [1, 0] });
+ * await set.opAsync([{ num: 0, op: -1, flags: SEM_UNDO }]);
+ * set.op([{ num: 1, op: 1 }]);
+ * console.log(set.values()); // [0, 1]
+ * ```
+ */
+export class SemaphoreSet {
+  #id: number;
+  #key: number;
+  #count: number;
+  #created: boolean;
+  #removeOnDispose: boolean;
+  #removed = false;
+
+  private constructor(
+    id: number,
+    key: number,
+    count: number,
+    created: boolean,
+    removeOnDispose: boolean,
+  ) {
+    this.#id = id;
+    this.#key = key;
+    this.#count = count;
+    this.#created = created;
+    this.#removeOnDispose = removeOnDispose;
+  }
+
+  /**
+   * Creates a set and initialises it, or with `ifExists: "open"` opens the
+   * key's existing one once it is initialised.
+   *
+   * @param options key, count, initial values, mode, what to do if it exists
+   * @returns the set
+   * @throws {IpcError} `EEXIST` if the key has a set and `ifExists` is `"fail"`;
+   *   `EINVAL` if an existing set is smaller than `count`; `ERANGE`; `EACCES`; `ENOSPC`
+   * @throws {RangeError} for a bad count, initial value or mode
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ key: 0x5e4a, initial: 1, ifExists: "open" });
+   * console.log(set.value(0)); // 1
+   * ```
+   */
+  static create(options: SemaphoreSetCreateOptions = {}): SemaphoreSet {
+    const key = checkKey(options.key ?? IPC_PRIVATE, "semget");
+    const count = int(options.count ?? 1, "semget", "nsems", 1, LIMITS.INT_MAX);
+    const mode = int(options.mode ?? 0o600, "semget", "mode", 0, 0o777);
+    const initial = typeof options.initial === "object"
+      ? [...options.initial]
+      : new Array<number>(count).fill(options.initial ?? 0);
+    if (initial.length !== count) {
+      throw new RangeError(
+        `Option "initial" has ${initial.length} values for ${count} semaphores`,
+      );
+    }
+    initial.forEach((v, i) => int(v, "semctl", `initial[${i}]`, 0, 32767));
+    const ifExists = options.ifExists ?? "fail";
+    if (ifExists !== "fail" && ifExists !== "open") {
+      throw new TypeError(
+        `Invalid option "ifExists": expected "fail" or "open", got "${ifExists}"`,
+      );
+    }
+    let id: number;
+    try {
+      id = semget(key, count, IPC_CREAT | IPC_EXCL | mode);
+    } catch (e) {
+      if (ifExists === "open" && isCode(e, "EEXIST")) {
+        return SemaphoreSet.open(key, {
+          removeOnDispose: options.removeOnDispose,
+        });
+      }
+      throw e;
+    }
+    try {
+      semctl(id, 0, SETALL, initial);
+      // A semop that changes nothing marks the set initialised (sem_otime).
+      const first = initial[0] > 0 ? [-1, 1] : [1, -1];
+      semop(id, first.map((op) => ({ num: 0, op, flags: IPC_NOWAIT })));
+    } catch (e) {
+      semctl(id, 0, IPC_RMID);
+      throw e;
+    }
+    return new SemaphoreSet(
+      id,
+      key,
+      count,
+      true,
+      options.removeOnDispose ?? true,
+    );
+  }
+
+  /**
+   * Opens the existing set of a key, waiting (up to `initTimeout`) until
+   * its creator has initialised it.
+   *
+   * @param key the key
+   * @param options whether to remove it on dispose, how long to wait
+   * @returns the set
+   * @throws {IpcError} `ENOENT` if the key has no set; `EACCES`; `ETIMEDOUT`
+   *   if it is never initialised
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using created = SemaphoreSet.create({ key: 0x5e4b, initial: 3 });
+   * using opened = SemaphoreSet.open(0x5e4b);
+   * console.log(opened.value(0)); // 3
+   * ```
+   */
+  static open(
+    key: number,
+    options: SemaphoreSetOpenOptions = {},
+  ): SemaphoreSet {
+    const k = checkKey(key, "semget");
+    if (k === IPC_PRIVATE) {
+      throw new RangeError(
+        'Argument "key" to SemaphoreSet.open is IPC_PRIVATE, which never names an existing set: use SemaphoreSet.fromId',
+      );
+    }
+    const id = semget(k, 0, 0);
+    const stat = awaitInitialised(id, options.initTimeout ?? 5000);
+    return new SemaphoreSet(
+      id,
+      k,
+      stat.nsems,
+      false,
+      options.removeOnDispose ?? false,
+    );
+  }
+
+  /**
+   * Wraps a set id received from another process.
+   *
+   * @param id the set id
+   * @param options whether to remove it on dispose
+   * @returns the set
+   * @throws {IpcError} `EINVAL`/`EIDRM` if no set has this id
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using created = SemaphoreSet.create({ count: 2 });
+   * using opened = SemaphoreSet.fromId(created.id);
+   * console.log(opened.count); // 2
+   * ```
+   */
+  static fromId(
+    id: number,
+    options: SemaphoreSetOpenOptions = {},
+  ): SemaphoreSet {
+    int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
+    const stat = semctl(id, 0, IPC_STAT);
+    return new SemaphoreSet(
+      id,
+      stat.perm.key,
+      stat.nsems,
+      false,
+      options.removeOnDispose ?? false,
+    );
+  }
+
+  /** The set id (as `ipcs -s` shows it). */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** The key the set was made with. */
+  get key(): number {
+    return this.#key;
+  }
+
+  /** How many semaphores the set has. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Whether this object created the set. */
+  get created(): boolean {
+    return this.#created;
+  }
+
+  /** Whether {@linkcode SemaphoreSet.remove} has run on this object. */
+  get removed(): boolean {
+    return this.#removed;
+  }
+
+  /**
+   * Performs operations atomically, blocking this thread until they can all
+   * be done (`semop`), or until `timeout` ms (`semtimedop`).
+   *
+   * @param ops the operations
+   * @param options `timeout` in milliseconds
+   * @throws {IpcError} `EAGAIN` on timeout or with `IPC_NOWAIT`; `EIDRM`; `ERANGE`; `EFBIG`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ initial: 1 });
+   * set.op([{ num: 0, op: -1 }]);
+   * ```
+   */
+  op(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
+    if (options.timeout === undefined) semop(this.#id, ops);
+    else semtimedop(this.#id, ops, options.timeout);
+  }
+
+  /**
+   * Performs operations atomically without blocking the event loop.
+   *
+   * @param ops the operations
+   * @param options `timeout` in milliseconds, `signal` to cancel
+   * @returns a promise that resolves once they are done
+   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM` if the set is removed meanwhile
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * setTimeout(() => set.post(), 10);
+   * await set.opAsync([{ num: 0, op: -1 }], { timeout: 1000 });
+   * ```
+   */
+  opAsync(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
+    return semopAsync(this.#id, ops, options);
+  }
+
+  /**
+   * Performs operations if that can be done at once (`IPC_NOWAIT`).
+   *
+   * @param ops the operations
+   * @returns true if done, false if they would have blocked
+   * @throws {IpcError} for any failure other than "would block"
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * console.log(set.tryOp([{ num: 0, op: -1 }])); // false
+   * ```
+   */
+  tryOp(ops: readonly SemOp[]): boolean {
+    try {
+      semop(
+        this.#id,
+        ops.map((o) => ({ ...o, flags: (o.flags ?? 0) | IPC_NOWAIT })),
+      );
+      return true;
+    } catch (e) {
+      if (isCode(e, "EAGAIN")) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Adds `n` to semaphore `num` (V, post). Never blocks.
+   *
+   * @param num the semaphore (default 0)
+   * @param n how much to add (default 1)
+   * @param flags `SEM_UNDO` to have it undone at exit (default 0)
+   * @throws {IpcError} `ERANGE` past `SEMVMX`; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.post();
+   * console.log(set.value()); // 1
+   * ```
+   */
+  post(num = 0, n = 1, flags = 0): void {
+    semop(this.#id, [{ num, op: n, flags }]);
+  }
+
+  /**
+   * Subtracts `n` from semaphore `num` (P, wait), waiting without blocking
+   * the event loop until it can.
+   *
+   * @param num the semaphore (default 0)
+   * @param n how much to subtract (default 1)
+   * @param options `timeout`, `signal`, and `flags` (`SEM_UNDO`)
+   * @returns a promise that resolves once subtracted
+   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ initial: 1 });
+   * await set.wait();
+   * ```
+   */
+  wait(
+    num = 0,
+    n = 1,
+    options: WaitOptions & { flags?: number } = {},
+  ): Promise<void> {
+    return this.opAsync([{ num, op: -n, flags: options.flags ?? 0 }], options);
+  }
+
+  /**
+   * Waits, without blocking the event loop, until semaphore `num` is zero.
+   *
+   * @param num the semaphore (default 0)
+   * @param options `timeout`, `signal`
+   * @returns a promise that resolves once it is zero
+   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * await set.waitForZero();
+   * ```
+   */
+  waitForZero(num = 0, options: WaitOptions = {}): Promise<void> {
+    return this.opAsync([{ num, op: 0 }], options);
+  }
+
+  /**
+   * The value of semaphore `num` (`GETVAL`).
+   *
+   * @param num the semaphore (default 0)
+   * @returns its value
+   * @throws {IpcError} `EINVAL` for a semaphore outside the set; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ initial: 2 });
+   * console.log(set.value()); // 2
+   * ```
+   */
+  value(num = 0): number {
+    return semctl(this.#id, num, GETVAL);
+  }
+
+  /**
+   * Every value of the set (`GETALL`).
+   *
+   * @returns one value per semaphore
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ count: 2, initial: [1, 2] });
+   * console.log(set.values()); // [1, 2]
+   * ```
+   */
+  values(): number[] {
+    return semctl(this.#id, 0, GETALL);
+  }
+
+  /**
+   * Sets semaphore `num` (`SETVAL`).
+   *
+   * @param num the semaphore
+   * @param value 0 to `SEMVMX`
+   * @throws {IpcError} `ERANGE`, `EINVAL`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.setValue(0, 5);
+   * ```
+   */
+  setValue(num: number, value: number): void {
+    semctl(this.#id, num, SETVAL, value);
+  }
+
+  /**
+   * Sets every value at once (`SETALL`).
+   *
+   * @param values one per semaphore
+   * @throws {IpcError} `ERANGE`
+   * @throws {RangeError} if the count differs from the set's
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ count: 2 });
+   * set.setValues([3, 4]);
+   * ```
+   */
+  setValues(values: readonly number[]): void {
+    semctl(this.#id, 0, SETALL, values);
+  }
+
+  /**
+   * The pid of the last process to operate on semaphore `num` (`GETPID`).
+   *
+   * @param num the semaphore (default 0)
+   * @returns the pid, 0 if none yet
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.post();
+   * console.log(set.lastPid() === Deno.pid); // true
+   * ```
+   */
+  lastPid(num = 0): number {
+    return semctl(this.#id, num, GETPID);
+  }
+
+  /**
+   * How many processes wait for semaphore `num` to grow (`GETNCNT`).
+   *
+   * @param num the semaphore (default 0)
+   * @returns the count
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * console.log(set.waitingCount()); // 0
+   * ```
+   */
+  waitingCount(num = 0): number {
+    return semctl(this.#id, num, GETNCNT);
+  }
+
+  /**
+   * How many processes wait for semaphore `num` to be zero (`GETZCNT`).
+   *
+   * @param num the semaphore (default 0)
+   * @returns the count
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ initial: 1 });
+   * console.log(set.zeroWaitingCount()); // 0
+   * ```
+   */
+  zeroWaitingCount(num = 0): number {
+    return semctl(this.#id, num, GETZCNT);
+  }
+
+  /**
+   * The set's status (`IPC_STAT`).
+   *
+   * @returns owner, mode, times, size
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ count: 3 });
+   * console.log(set.stat().nsems); // 3
+   * ```
+   */
+  stat(): SemidDs {
+    return semctl(this.#id, 0, IPC_STAT);
+  }
+
+  /**
+   * Changes owner or mode (`IPC_SET`).
+   *
+   * @param perm the fields to change
+   * @throws {IpcError} `EPERM` unless owner or creator
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.set({ mode: 0o640 });
+   * ```
+   */
+  set(perm: IpcPermSet): void {
+    semctl(this.#id, 0, IPC_SET, perm);
+  }
+
+  /**
+   * Removes the set (`IPC_RMID`): waiters everywhere fail with `EIDRM`.
+   * Safe to call twice, and if another process removed it.
+   *
+   * @throws {IpcError} `EPERM` unless owner or creator
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * const set = SemaphoreSet.create();
+   * set.remove();
+   * set.remove();
+   * ```
+   */
+  remove(): void {
+    if (this.#removed) return;
+    try {
+      semctl(this.#id, 0, IPC_RMID);
+    } catch (e) {
+      if (!isCode(e, "EINVAL") && !isCode(e, "EIDRM")) throw e;
+    }
+    this.#removed = true;
+  }
+
+  /**
+   * Removes the set if it is to be removed on dispose. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * const set = SemaphoreSet.create();
+   * set.close();
+   * ```
+   */
+  close(): void {
+    if (this.#removeOnDispose) this.remove();
+  }
+
+  /** Same as {@linkcode SemaphoreSet.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isCode(e: unknown, code: string): boolean {
+  return e instanceof IpcError && e.code === code;
+}
+
+function awaitInitialised(id: number, timeout: number): SemidDs {
+  const deadline = performance.now() + timeout;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let delay = 1;; delay = Math.min(delay * 2, 50)) {
+    const stat = semctl(id, 0, IPC_STAT);
+    if (stat.otime !== 0) return stat;
+    if (performance.now() >= deadline) {
+      throw new IpcError(110, {
+        syscall: "semctl",
+        argument: "semid",
+        value: id,
+        hint: `the set's creator did not initialise it within ${timeout} ms`,
+      });
+    }
+    Atomics.wait(pause, 0, 0, delay);
+  }
+}
