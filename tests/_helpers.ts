@@ -177,6 +177,62 @@ export function runDeno(
   ]);
 }
 
+/**
+ * Starts a Deno script of this repository in a child process and returns it
+ * at once (stdout piped, stderr inherited).
+ *
+ * @param script path from the repository root
+ * @param args its arguments
+ * @param permissions `deno run` flags (default `--allow-ffi`)
+ */
+export function startDeno(
+  script: string,
+  args: string[] = [],
+  permissions: string[] = ["--allow-ffi"],
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...permissions, `${ROOT}${script}`, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/**
+ * Reads a child's stdout until a line equal to `line` arrives, then stops
+ * reading it (the pipe is closed).
+ *
+ * @param child the process
+ * @param line the line to wait for
+ */
+export async function waitForLine(
+  child: Deno.ChildProcess,
+  line: string,
+): Promise<void> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!text.split("\n").includes(line)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`The child ended before printing "${line}"`);
+      text += value;
+    }
+  } finally {
+    await reader.cancel();
+  }
+}
+
+/** Waits until `predicate` holds, checking every few milliseconds. */
+export async function until(
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error("Timed out waiting");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 let python: string | null | undefined;
 
 /**

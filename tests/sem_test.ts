@@ -1,0 +1,685 @@
+import assert from "node:assert/strict";
+import {
+  binarySemaphoreAllocation,
+  binarySemaphoreDeallocate,
+  binarySemaphoreInitialize,
+  binarySemaphorePost,
+  binarySemaphoreWait,
+  binarySemaphoreWaitAsync,
+  ftok,
+  GETALL,
+  GETNCNT,
+  GETPID,
+  GETVAL,
+  GETZCNT,
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+  IpcError,
+  Mutex,
+  SEM_UNDO,
+  SemaphoreSet,
+  semctl,
+  semget,
+  semop,
+  semopAsync,
+  semtimedop,
+  SEMVMX,
+  SETALL,
+  SETVAL,
+  SharedMemory,
+} from "../mod.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  pythonWithSysvIpc,
+  run,
+  runDeno,
+  startDeno,
+  until,
+  waitForLine,
+} from "./_helpers.ts";
+
+/** Runs `fn` with a fresh private set of `n` semaphores, removed afterwards. */
+async function withSet(
+  n: number,
+  fn: (id: number) => void | Promise<void>,
+): Promise<void> {
+  const id = semget(IPC_PRIVATE, n, IPC_CREAT | IPC_EXCL | 0o600);
+  try {
+    await fn(id);
+  } finally {
+    try {
+      semctl(id, 0, IPC_RMID);
+    } catch (e) {
+      if (!(e instanceof IpcError && e.code === "EINVAL")) throw e;
+    }
+  }
+}
+
+function isCode(code: string, syscall?: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
+    assert.equal(e.code, code);
+    if (syscall) assert.equal(e.syscall, syscall);
+    return true;
+  };
+}
+
+const ms = () => performance.now();
+
+Deno.test("semget and semctl: every command, sets of any size", async (t) => {
+  for (const n of [1, 7, 250]) {
+    await t.step(`a set of ${n}`, async () => {
+      await withSet(n, (id) => {
+        const s = semctl(id, 0, IPC_STAT);
+        assert.equal(s.nsems, n);
+        assert.equal(s.perm.mode & 0o777, 0o600);
+        assert.equal(s.perm.uid, Deno.uid());
+        assert.equal(s.otime, 0);
+        assert.ok(s.ctime > 0);
+        assert.deepEqual(semctl(id, 0, GETALL), new Array(n).fill(0));
+        const values = Array.from({ length: n }, (_, i) => i % 5);
+        semctl(id, 0, SETALL, values);
+        assert.deepEqual(semctl(id, 0, GETALL), values);
+        semctl(id, n - 1, SETVAL, SEMVMX);
+        assert.equal(semctl(id, n - 1, GETVAL), SEMVMX);
+        assert.equal(semctl(id, 0, GETPID), Deno.pid); // SETALL sets sempid
+        assert.equal(semctl(id, 0, GETNCNT), 0);
+        assert.equal(semctl(id, 0, GETZCNT), 0);
+        semctl(id, 0, IPC_SET, { mode: 0o640 });
+        assert.equal(semctl(id, 0, IPC_STAT).perm.mode & 0o777, 0o640);
+      });
+    });
+  }
+});
+
+Deno.test("semop: atomic all-or-none, wait-for-zero, IPC_NOWAIT, otime", async () => {
+  await withSet(2, async (id) => {
+    semctl(id, 0, SETALL, [1, 0]);
+    // sem 1 cannot go below 0, so sem 0 must not change either.
+    assert.throws(
+      () =>
+        semop(id, [{ num: 0, op: -1 }, { num: 1, op: -1, flags: IPC_NOWAIT }]),
+      isCode("EAGAIN", "semop"),
+    );
+    assert.deepEqual(semctl(id, 0, GETALL), [1, 0]);
+    semop(id, [{ num: 0, op: -1 }, { num: 1, op: 2 }]);
+    assert.deepEqual(semctl(id, 0, GETALL), [0, 2]);
+    assert.ok(semctl(id, 0, IPC_STAT).otime > 0);
+    // Wait-for-zero passes at once on 0 and waits on 2.
+    semop(id, [{ num: 0, op: 0 }]);
+    const zero = semopAsync(id, [{ num: 1, op: 0 }]);
+    await until(() => semctl(id, 1, GETZCNT) === 1);
+    semop(id, [{ num: 1, op: -2 }]);
+    await zero;
+    assert.equal(semctl(id, 1, GETZCNT), 0);
+  });
+});
+
+Deno.test("semtimedop and async timeouts end on time and change nothing", async () => {
+  await withSet(1, async (id) => {
+    let t0 = ms();
+    assert.throws(
+      () => semtimedop(id, [{ num: 0, op: -1 }], 100),
+      isCode("EAGAIN", "semtimedop"),
+    );
+    let took = ms() - t0;
+    assert.ok(took >= 95 && took < 600, `sync timeout took ${took} ms`);
+    t0 = ms();
+    await assert.rejects(
+      semopAsync(id, [{ num: 0, op: -1 }], { timeout: 150 }),
+      isCode("EAGAIN", "semtimedop"),
+    );
+    took = ms() - t0;
+    assert.ok(took >= 145 && took < 700, `async timeout took ${took} ms`);
+    assert.equal(semctl(id, 0, GETNCNT), 0, "no thread left waiting");
+    semop(id, [{ num: 0, op: 1 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(semctl(id, 0, GETVAL), 1, "nobody took the later post");
+    // timeout 0 is a try.
+    semop(id, [{ num: 0, op: -1 }]);
+    await assert.rejects(
+      semopAsync(id, [{ num: 0, op: -1 }], { timeout: 0 }),
+      isCode("EAGAIN"),
+    );
+  });
+});
+
+Deno.test("abort ends an async wait at once and leaves no thread in the kernel", async () => {
+  await withSet(1, async (id) => {
+    const ac = new AbortController();
+    const t0 = ms();
+    setTimeout(() => ac.abort(), 100);
+    await assert.rejects(
+      semopAsync(id, [{ num: 0, op: -1 }], { signal: ac.signal }),
+      (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+    );
+    const took = ms() - t0;
+    assert.ok(took >= 95 && took < 600, `abort took ${took} ms`);
+    assert.equal(
+      semctl(id, 0, GETNCNT),
+      0,
+      "the waiter thread left the kernel",
+    );
+    semop(id, [{ num: 0, op: 1 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(
+      semctl(id, 0, GETVAL),
+      1,
+      "an aborted wait takes nothing later",
+    );
+    // Already aborted: rejects without trying; custom reasons pass through.
+    const done = new AbortController();
+    done.abort(new Error("stop"));
+    await assert.rejects(
+      semopAsync(id, [{ num: 0, op: -1 }], { signal: done.signal }),
+      /stop/,
+    );
+    assert.equal(semctl(id, 0, GETVAL), 1);
+  });
+});
+
+Deno.test("the event loop stays live during an async wait", async () => {
+  await withSet(1, async (id) => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    setTimeout(() => semop(id, [{ num: 0, op: 1 }]), 300);
+    await semopAsync(id, [{ num: 0, op: -1 }]);
+    clearInterval(timer);
+    assert.ok(ticks >= 20, `only ${ticks} timer ticks in 300 ms`);
+  });
+});
+
+Deno.test("1,000 concurrent async waiters each wake exactly once", async () => {
+  await withSet(1, async (id) => {
+    const woken: number[] = [];
+    const waits = Array.from(
+      { length: 1000 },
+      (_, i) => semopAsync(id, [{ num: 0, op: -1 }]).then(() => woken.push(i)),
+    );
+    await until(() => semctl(id, 0, GETNCNT) >= 1);
+    for (let i = 0; i < 999; i++) semop(id, [{ num: 0, op: 1 }]);
+    await until(() => woken.length === 999);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(woken.length, 999, "one post, one wake");
+    assert.equal(semctl(id, 0, GETVAL), 0);
+    semop(id, [{ num: 0, op: 1 }]);
+    await Promise.all(waits);
+    assert.equal(new Set(woken).size, 1000);
+    assert.equal(semctl(id, 0, GETVAL), 0);
+    assert.equal(semctl(id, 0, GETNCNT), 0);
+  });
+});
+
+Deno.test("different waits in one process each get woken", async () => {
+  await withSet(8, async (id) => {
+    const waits = Array.from(
+      { length: 8 },
+      (_, i) => semopAsync(id, [{ num: i, op: -1 }]),
+    );
+    await until(() =>
+      Array.from({ length: 8 }, (_, i) => semctl(id, i, GETNCNT)).every((n) =>
+        n === 1
+      )
+    );
+    for (let i = 7; i >= 0; i--) semop(id, [{ num: i, op: 1 }]);
+    await Promise.all(waits);
+    assert.deepEqual(semctl(id, 0, GETALL), new Array(8).fill(0));
+  });
+});
+
+Deno.test("EIDRM: a removed set wakes its waiters with a distinct error", async (t) => {
+  await t.step("async, in this process", async () => {
+    const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+    const waiting = semopAsync(id, [{ num: 0, op: -1 }]);
+    const queued = semopAsync(id, [{ num: 0, op: -1 }]);
+    await until(() => semctl(id, 0, GETNCNT) === 1);
+    semctl(id, 0, IPC_RMID);
+    await assert.rejects(waiting, isCode("EIDRM", "semop"));
+    await assert.rejects(
+      queued,
+      (e: unknown) =>
+        e instanceof IpcError && (e.code === "EIDRM" || e.code === "EINVAL"),
+    );
+  });
+  for (const style of ["sync", "async"]) {
+    await t.step(`${style}, in another process`, async () => {
+      const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+      const child = startDeno("tests/helpers/sem_child.ts", [
+        "block",
+        String(id),
+        style,
+      ]);
+      await until(() => semctl(id, 0, GETNCNT) === 1);
+      semctl(id, 0, IPC_RMID);
+      const out = await child.output();
+      assert.equal(new TextDecoder().decode(out.stdout).trim(), "EIDRM");
+    });
+  }
+});
+
+Deno.test("a process exits promptly after an abort or a timeout", async (t) => {
+  for (const how of ["abort", "timeout"]) {
+    await t.step(how, async () => {
+      await withSet(1, async (id) => {
+        const t0 = ms();
+        const r = await runDeno("tests/helpers/sem_child.ts", [
+          "abandon",
+          String(id),
+          how,
+        ]);
+        const took = ms() - t0;
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(
+          r.stdout,
+          how === "abort" ? /^TimeoutError / : /^IpcError EAGAIN /,
+        );
+        assert.ok(took < 3000, `the child took ${took} ms to exit`);
+        assert.equal(semctl(id, 0, GETVAL), 0);
+      });
+    });
+  }
+});
+
+Deno.test("mutual exclusion across 4 processes: 40,000 exactly, and not without the lock", async (t) => {
+  async function race(locking: "locked" | "unlocked"): Promise<number> {
+    using shm = SharedMemory.create({ size: 4096 });
+    using memory = shm.attach();
+    using mutex = Mutex.create();
+    using barrier = SemaphoreSet.create({ count: 2, initial: [0, 1] });
+    const children = ["sync", "async", "sync", "async"].map((style) =>
+      startDeno("tests/helpers/sem_child.ts", [
+        "count",
+        String(shm.id),
+        String(mutex.id),
+        String(barrier.id),
+        "10000",
+        locking,
+        style,
+      ])
+    );
+    barrier.op([{ num: 0, op: -4 }]); // all four are ready
+    barrier.setValue(1, 0); // go
+    for (const c of children) {
+      const { code } = await c.output();
+      assert.equal(code, 0);
+    }
+    return new Int32Array(memory.bytes.buffer)[0];
+  }
+  await t.step("with the lock", async () => {
+    assert.equal(await race("locked"), 40_000);
+  });
+  await t.step("without the lock (shown once)", async () => {
+    const total = await race("unlocked");
+    console.log(`without the lock: ${total} of 40000`);
+    assert.ok(total < 40_000);
+  });
+});
+
+Deno.test("SEM_UNDO: a holder killed with SIGKILL does not deadlock the others", async () => {
+  using mutex = Mutex.create();
+  const holder = startDeno("tests/helpers/sem_child.ts", [
+    "hold",
+    String(mutex.id),
+  ]);
+  await waitForLine(holder, "locked");
+  assert.equal(mutex.free, false);
+  assert.equal(mutex.tryAcquire(), null);
+  holder.kill("SIGKILL");
+  await holder.status;
+  using lock = await mutex.acquire({ timeout: 5000 });
+  assert.ok(!lock.released);
+  lock.release();
+  lock.release(); // safe twice
+  assert.equal(mutex.free, true);
+});
+
+Deno.test("SemaphoreSet: race-free create and open, ops, values, remove", async () => {
+  const key = 0x5e4a0001;
+  {
+    using a = SemaphoreSet.create({ key, count: 3, initial: [2, 0, 5] });
+    assert.ok(a.created);
+    assert.throws(
+      () => SemaphoreSet.create({ key, count: 3 }),
+      isCode("EEXIST"),
+    );
+    using b = SemaphoreSet.create({ key, count: 3, ifExists: "open" });
+    assert.ok(!b.created);
+    assert.equal(b.id, a.id);
+    assert.deepEqual(
+      b.values(),
+      [2, 0, 5],
+      "the opener sees initialised values",
+    );
+    using c = SemaphoreSet.open(key);
+    assert.equal(c.count, 3);
+    using d = SemaphoreSet.fromId(a.id);
+    assert.equal(d.key, key);
+    a.op([{ num: 0, op: -1 }, { num: 1, op: 1 }]);
+    assert.deepEqual(a.values(), [1, 1, 5]);
+    assert.equal(a.tryOp([{ num: 1, op: -2 }]), false);
+    assert.equal(a.tryOp([{ num: 1, op: -1 }]), true);
+    a.post(2, 3);
+    assert.equal(a.value(2), 8);
+    await a.wait(2, 8);
+    await a.waitForZero(2, { timeout: 100 });
+    a.setValue(0, 0);
+    a.setValues([1, 2, 3]);
+    assert.equal(a.lastPid(0), Deno.pid);
+    assert.equal(a.waitingCount(0), 0);
+    assert.equal(a.zeroWaitingCount(0), 0);
+    assert.equal(a.stat().nsems, 3);
+    a.set({ mode: 0o640 });
+    b.close();
+    c.close();
+    d.close();
+  }
+  assert.throws(() => SemaphoreSet.open(key), isCode("ENOENT"));
+});
+
+Deno.test("an opener waits for the creator's initialisation", async () => {
+  // A set created bare (as a C creator would) is not yet initialised.
+  const id = semget(0x5e4a0002, 1, IPC_CREAT | IPC_EXCL | 0o600);
+  try {
+    const t0 = ms();
+    assert.throws(
+      () => SemaphoreSet.open(0x5e4a0002, { initTimeout: 100 }),
+      isCode("ETIMEDOUT"),
+    );
+    assert.ok(ms() - t0 >= 95);
+    semop(id, [{ num: 0, op: 1 }]); // now sem_otime is set
+    using set = SemaphoreSet.open(0x5e4a0002);
+    assert.equal(set.value(), 1);
+  } finally {
+    semctl(id, 0, IPC_RMID);
+  }
+});
+
+Deno.test("Listings 5.2 to 5.4 as functions", async () => {
+  const semid = binarySemaphoreAllocation(IPC_PRIVATE, IPC_CREAT | 0o600);
+  binarySemaphoreInitialize(semid);
+  assert.equal(semctl(semid, 0, GETVAL), 1);
+  binarySemaphoreWait(semid);
+  assert.equal(semctl(semid, 0, GETVAL), 0);
+  setTimeout(() => binarySemaphorePost(semid), 20);
+  await binarySemaphoreWaitAsync(semid, { timeout: 2000 });
+  binarySemaphorePost(semid);
+  assert.equal(semctl(semid, 0, GETVAL), 1);
+  binarySemaphoreDeallocate(semid);
+  assert.throws(() => semctl(semid, 0, GETVAL), isCode("EINVAL"));
+});
+
+Deno.test("interop: a C peer waits on what Deno posts and the other way round", async () => {
+  const peer = await cProgram("sem_peer");
+  if (peer === null) return;
+  await withSet(2, async (id) => {
+    const waiting = new Deno.Command(peer, {
+      args: ["wait", String(id), "1"],
+      stdout: "piped",
+    }).spawn();
+    await until(() => semctl(id, 1, GETNCNT) === 1);
+    semop(id, [{ num: 1, op: 1 }]);
+    assert.equal(
+      new TextDecoder().decode((await waiting.output()).stdout),
+      "acquired\n",
+    );
+    const mine = semopAsync(id, [{ num: 0, op: -1 }], { timeout: 5000 });
+    assert.equal((await run(peer, ["post", String(id), "0"])).code, 0);
+    await mine;
+    semctl(id, 0, SETVAL, 7);
+    assert.equal((await run(peer, ["val", String(id), "0"])).stdout, "7\n");
+  });
+});
+
+Deno.test("interop: Python sysv_ipc posts and waits on the same set", async () => {
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  const key = 0x5e4a0003;
+  using set = SemaphoreSet.create({ key, initial: 0 });
+  const script = `
+import sysv_ipc
+s = sysv_ipc.Semaphore(${key})
+s.acquire(5)        # waits for Deno's post
+s.release()
+s.release()         # for Deno to take
+print(s.value)
+`;
+  const py = new Deno.Command(python, {
+    args: ["-c", script],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .spawn();
+  await until(() => set.waitingCount() === 1);
+  set.post();
+  const out = await py.output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "2");
+  await set.wait(0, 2, { timeout: 1000 });
+  assert.equal(set.value(), 0);
+});
+
+Deno.test("bad input: typed errors, and the process lives", async (t) => {
+  await withSet(2, async (id) => {
+    const cases: [string, () => unknown, ErrorConstructor | string][] = [
+      [
+        "semaphore number out of range",
+        () => semop(id, [{ num: 2, op: 1 }]),
+        "EFBIG",
+      ],
+      [
+        "op overflow past SEMVMX",
+        () => semop(id, [{ num: 0, op: SEMVMX }, { num: 0, op: 1 }]),
+        "ERANGE",
+      ],
+      ["SETVAL past SEMVMX", () => semctl(id, 0, SETVAL, SEMVMX + 1), "ERANGE"],
+      ["SETVAL negative", () => semctl(id, 0, SETVAL, -1), "ERANGE"],
+      [
+        "GETVAL of a semaphore out of range",
+        () => semctl(id, 5, GETVAL),
+        "EINVAL",
+      ],
+      ["empty op list", () => semop(id, []), RangeError],
+      [
+        "op out of short range",
+        () => semop(id, [{ num: 0, op: 40000 }]),
+        RangeError,
+      ],
+      [
+        "negative semaphore number",
+        () => semop(id, [{ num: -1, op: 1 }]),
+        RangeError,
+      ],
+      ["fractional op", () => semop(id, [{ num: 0, op: 0.5 }]), TypeError],
+      [
+        "unknown op flags",
+        () => semop(id, [{ num: 0, op: 1, flags: 1 }]),
+        RangeError,
+      ],
+      ["op that is not an object", () => semop(id, [5 as never]), TypeError],
+      [
+        "SETALL of the wrong length",
+        () => semctl(id, 0, SETALL, [1]),
+        RangeError,
+      ],
+      [
+        "SETALL value out of range",
+        () => semctl(id, 0, SETALL, [1, 70000]),
+        RangeError,
+      ],
+      ["unknown semctl command", () => semctl(id, 0, 99), RangeError],
+      [
+        "negative timeout",
+        () => semtimedop(id, [{ num: 0, op: -1 }], -1),
+        RangeError,
+      ],
+      [
+        "semget with too many semaphores",
+        () => semget(IPC_PRIVATE, 1 << 30, IPC_CREAT),
+        "EINVAL",
+      ],
+      [
+        "semget with unknown flags",
+        () => semget(IPC_PRIVATE, 1, 0o4000),
+        RangeError,
+      ],
+      ["semget of a missing key", () => semget(0x7eadbee5, 0, 0), "ENOENT"],
+      [
+        "SemaphoreSet.open of IPC_PRIVATE",
+        () => SemaphoreSet.open(IPC_PRIVATE),
+        RangeError,
+      ],
+      [
+        "initial values of the wrong count",
+        () => SemaphoreSet.create({ count: 2, initial: [1] }),
+        RangeError,
+      ],
+    ];
+    for (const [name, fn, expected] of cases) {
+      await t.step(name, () => {
+        assert.throws(fn, (e: unknown) => {
+          if (typeof expected === "string") {
+            assert.ok(e instanceof IpcError, `expected IpcError, got ${e}`);
+            assert.equal(e.code, expected);
+          } else {
+            assert.ok(
+              e instanceof expected,
+              `expected ${expected.name}, got ${e}`,
+            );
+          }
+          assert.match((e as Error).message, /^[A-Z]/);
+          return true;
+        });
+      });
+    }
+    await t.step(
+      "async forms report argument errors as rejections",
+      async () => {
+        await assert.rejects(semopAsync(id, []), RangeError);
+        await assert.rejects(
+          semopAsync(id, [{ num: 9, op: -1 }]),
+          isCode("EFBIG"),
+        );
+        await assert.rejects(
+          semopAsync(id, [{ num: 0, op: -1 }], { timeout: -5 }),
+          RangeError,
+        );
+        await assert.rejects(
+          semopAsync(id, [{ num: 0, op: -1, flags: IPC_NOWAIT }]),
+          isCode("EAGAIN"),
+        );
+      },
+    );
+  });
+  await t.step("a removed set", async () => {
+    const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+    semctl(id, 0, IPC_RMID);
+    assert.throws(
+      () => semop(id, [{ num: 0, op: 1 }]),
+      isCode("EINVAL", "semop"),
+    );
+    await assert.rejects(
+      semopAsync(id, [{ num: 0, op: -1 }]),
+      isCode("EINVAL"),
+    );
+    assert.throws(() => semctl(id, 0, GETVAL), isCode("EINVAL", "semctl"));
+  });
+});
+
+Deno.test("examples: the three listings and the locked pair", async (t) => {
+  await t.step("sem_all_deall.ts", async () => {
+    const r = await runDeno("examples/sem_all_deall.ts");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^allocated binary semaphore: semid \d+\n  key 0x00000000, perms 600, nsems 1\ndeallocated semid \d+\n$/,
+    );
+  });
+  await t.step("sem_init.ts", async () => {
+    const r = await runDeno("examples/sem_init.ts");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /value 0\ninitialized with SETALL: value 1\n/);
+  });
+  await t.step("sem_pv.ts", async () => {
+    const r = await runDeno("examples/sem_pv.ts", [], [
+      "--allow-ffi",
+      "--allow-run",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n").map((l) =>
+      l.replace(/^\[[\d.]+s\] /, "")
+    );
+    const order = ["parent: posting (V)", "child: got it; posting it back"];
+    const at = order.map((o) => lines.findIndex((l) => l.startsWith(o)));
+    assert.ok(at[0] >= 0 && at[1] > at[0], r.stdout);
+    assert.match(
+      r.stdout,
+      /took it back without blocking the event loop: value 0/,
+    );
+  });
+  await t.step("shmwrite_locked.ts and shmread_locked.ts", async () => {
+    const perms = ["--allow-ffi", "--allow-read=/etc/hostname"];
+    const key = ftok("/etc/hostname", 903);
+    let existed = true;
+    try {
+      semget(key, 0, 0);
+    } catch {
+      existed = false;
+    }
+    try {
+      const w = await runDeno("examples/shmwrite_locked.ts", [
+        "Hello, locked world",
+      ], perms);
+      assert.equal(w.code, 0, w.stderr);
+      const r = await runDeno("examples/shmread_locked.ts", [], perms);
+      assert.equal(r.stdout, "Hello, locked world\n");
+      assert.deepEqual(
+        semctl(semget(key, 0, 0), 0, GETALL),
+        [0, 0],
+        "no count left behind",
+      );
+    } finally {
+      if (!existed) {
+        const r = await runDeno(
+          "examples/shmread_locked.ts",
+          ["--remove"],
+          perms,
+        );
+        assert.equal(r.code, 0, r.stderr);
+      }
+    }
+  });
+  await t.step(
+    "the read/write lock makes the article's race disappear",
+    async () => {
+      for (const locking of ["locked", "unlocked"]) {
+        using shm = SharedMemory.create({ size: 4096 });
+        using set = SemaphoreSet.create({ count: 2 });
+        const args = [String(shm.id), String(set.id), "3000"];
+        const writer = startDeno("tests/helpers/sem_child.ts", [
+          "rw",
+          ...args,
+          "writer",
+          locking,
+        ]);
+        const reader = startDeno("tests/helpers/sem_child.ts", [
+          "rw",
+          ...args,
+          "reader",
+          locking,
+        ]);
+        const [, out] = await Promise.all([writer.output(), reader.output()]);
+        const mangled = Number(new TextDecoder().decode(out.stdout));
+        console.log(`${locking}: ${mangled} mangled reads of 3000`);
+        if (locking === "locked") assert.equal(mangled, 0);
+      }
+    },
+  );
+});
+
+checkLeaksAtEnd();
