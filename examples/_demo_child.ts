@@ -1,12 +1,13 @@
 /**
  * The child side of `examples/demo.ts`, spawned by it: `shm ID ANSWER_AT
  * COUNTER_AT` attaches the segment, prints the greeting, writes an answer and
- * adds to the counter.
+ * adds to the counter. `sem SHM_ID MUTEX_ID N` adds 1 to the counter at
+ * offset 0 N times under the mutex.
  *
  * @module
  */
 
-import { SharedMemory } from "../mod.ts";
+import { Mutex, SharedMemory } from "../mod.ts";
 
 const [step, ...args] = Deno.args;
 if (step === "shm") {
@@ -24,6 +25,17 @@ if (step === "shm") {
   console.log(
     "  child: wrote an answer at offset 1024 and added 1,000,000 to the shared counter",
   );
+} else if (step === "sem") {
+  const [shmId, mutexId, n] = args.map(Number);
+  using shm = SharedMemory.fromId(shmId);
+  using memory = shm.attach();
+  const mutex = Mutex.fromId(mutexId);
+  const counter = new Int32Array(memory.bytes.buffer, 0, 1);
+  for (let i = 0; i < n; i++) {
+    using _lock = mutex.acquireSync();
+    counter[0] = counter[0] + 1;
+  }
+  console.log(`  child  (pid ${Deno.pid}): added ${n} under the lock`);
 } else {
   console.error(`Unknown demo step "${step}"`);
   Deno.exit(1);

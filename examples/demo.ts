@@ -7,11 +7,15 @@
  * in the same memory and bumps a shared counter with `Atomics`; the parent
  * reads the answer, checks the segment's status, and removes it.
  *
+ * Step 2, System V semaphores: parent and child add to one counter in that
+ * kind of memory, 20,000 times each, under a cross-process `Mutex`
+ * (`SEM_UNDO`); the parent waits with `await`, the child with a sync call.
+ *
  * @module
  */
 
 import { FFI, requirePermissions } from "./_permissions.ts";
-import { SharedMemory } from "../mod.ts";
+import { Mutex, SharedMemory } from "../mod.ts";
 
 requirePermissions(
   "examples/demo.ts",
@@ -64,4 +68,27 @@ console.log("Step 1: System V shared memory between two processes");
 console.log(
   "  parent: detached and removed the segment (ipcs -m no longer lists it)",
 );
+console.log("Step 2: a lock shared by two processes (System V semaphores)");
+{
+  using shm = SharedMemory.create({ size: 4096 });
+  using memory = shm.attach();
+  using mutex = Mutex.create();
+  const counter = new Int32Array(memory.bytes.buffer, 0, 1);
+  console.log(
+    `  parent: created a lock (semaphore set ${mutex.id}) and a counter; the child and I each add 1 to it 20,000 times`,
+  );
+  const started = performance.now();
+  const childDone = runChild("sem", String(shm.id), String(mutex.id), "20000");
+  for (let i = 0; i < 20_000; i++) {
+    using _lock = await mutex.acquire();
+    counter[0] = counter[0] + 1; // a plain read-modify-write, safe under the lock
+  }
+  await childDone;
+  console.log(
+    `  parent: the counter is ${counter[0]} (exactly 40000) after ${
+      Math.round(performance.now() - started)
+    } ms`,
+  );
+}
+console.log("  parent: removed the lock and the segment");
 console.log("Done.");

@@ -279,25 +279,23 @@ export interface SemOp {
 }
 
 /**
- * Encodes an array of `struct sembuf`.
+ * Encodes an array of `struct sembuf` fast, without checks: for the hot
+ * path of `semop`, whose caller has range-checked every field. A sembuf is
+ * three native shorts on both platforms (sem_num, sem_op, sem_flg).
  *
- * @param ops the operations, already range-checked by the caller
- * @param out a buffer of at least `ops.length * SIZEOF.sembuf` bytes
- * @returns `out`
+ * @param ops the operations
+ * @param out a native-endian view with room for `ops.length * 3` shorts
  */
-export function encodeSembufs(
+export function encodeSembufsFast(
   ops: readonly SemOp[],
-  out: Uint8Array,
-): Uint8Array {
-  const v = view(out);
-  const s = L.sembuf;
-  for (let i = 0; i < ops.length; i++) {
-    const at = i * s.size;
-    v.setUint16(at + s.num, ops[i].num, true);
-    v.setInt16(at + s.op, ops[i].op, true);
-    v.setInt16(at + s.flg, ops[i].flags ?? 0, true);
+  out: Int16Array,
+): void {
+  for (let i = 0, j = 0; i < ops.length; i++, j += 3) {
+    const o = ops[i];
+    out[j] = o.num;
+    out[j + 1] = o.op;
+    out[j + 2] = o.flags ?? 0;
   }
-  return out;
 }
 
 /**

@@ -24,6 +24,15 @@
  *    the queue is drained through the fast path before the next thread wait.
  *    So a thousand waiters on one semaphore use one thread, and each wakes
  *    exactly once.
+ * 3a. Spinning. On a machine with more than one CPU for this process, a
+ *    wait first retries the fast path for a short while (at most
+ *    {@linkcode SPIN_MAX_US} µs) before it parks on a thread: a peer that
+ *    answers within microseconds (ping-pong, short critical sections) is
+ *    then seen without any thread hop. The budget adapts per key: it
+ *    doubles toward the maximum when spinning succeeds and halves when it
+ *    fails, down to none; a key with no budget probes again every 32 waits.
+ *    So long waits cost no CPU, and the event loop is held at most
+ *    `SPIN_MAX_US` per wait.
  * 4. Timeouts go to the kernel (`semtimedop`) for the waiter in the kernel,
  *    and to a timer for those queued behind it: exact, nothing to cancel.
  * 5. Abort. An aborted wait that is in the kernel is interrupted: the engine
@@ -55,6 +64,8 @@ import type { IpcError } from "./errors.ts";
 export const MAX_THREADS = 64;
 /** Most idle waiter threads kept for the next wait. */
 export const MAX_IDLE = 8;
+/** Longest spin on the fast path before parking a wait, in microseconds. */
+export const SPIN_MAX_US = 100;
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -197,6 +208,42 @@ interface Group {
   pollDelay: number;
 }
 
+interface Spin {
+  budget: number;
+  parked: number;
+}
+
+const spins = new Map<string, Spin>();
+const CPUS = navigator.hardwareConcurrency ?? 1;
+
+/**
+ * Retries the fast path for the key's spin budget.
+ *
+ * @returns true if the op completed while spinning
+ */
+function spin(op: BlockingOp): boolean {
+  if (CPUS < 2) return false;
+  let s = spins.get(op.key);
+  if (s === undefined) {
+    if (spins.size >= 1024) spins.clear();
+    spins.set(op.key, s = { budget: SPIN_MAX_US, parked: 0 });
+  }
+  if (s.budget === 0) {
+    if (++s.parked % 32 !== 0) return false;
+    s.budget = SPIN_MAX_US / 4; // probe again now and then
+  }
+  const start = performance.now();
+  const end = start + s.budget / 1000;
+  do {
+    if (op.attempt()) {
+      s.budget = Math.min(SPIN_MAX_US, s.budget * 2);
+      return true;
+    }
+  } while (performance.now() < end);
+  s.budget = s.budget < 4 ? 0 : s.budget / 2;
+  return false;
+}
+
 const groups = new Map<string, Group>();
 const idle: Thread[] = [];
 const starving = new Set<Group>();
@@ -220,10 +267,11 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   try {
     if (op.attempt()) return Promise.resolve();
+    if (timeout === 0) return Promise.reject(op.timedOut(0));
+    if (!groups.has(op.key) && spin(op)) return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);
   }
-  if (timeout === 0) return Promise.reject(op.timedOut(0));
   return new Promise<void>((resolve, reject) => {
     const entry: Entry = {
       op,

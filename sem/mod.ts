@@ -54,3 +54,4 @@ export type {
 export { Mutex, MutexLock } from "./mutex.ts";
 export type { MutexCreateOptions } from "./mutex.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
+export { SemBuf, sembuf } from "./sem.ts";

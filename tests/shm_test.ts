@@ -503,6 +503,7 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   assert.match(r.stdout, /child .*read "Hello from the parent/);
   assert.match(r.stdout, /parent: read "Hello back from the child/);
   assert.match(r.stdout, /the shared counter is 1000000/);
+  assert.match(r.stdout, /the counter is 40000 \(exactly 40000\)/);
   assert.match(r.stdout, /^Done\.$/m);
 });
 
