@@ -185,3 +185,14 @@ export function errorFor(
     hint: hints?.[name],
   });
 }
+
+/**
+ * Whether `e` is an {@linkcode IpcError} with one of the given codes.
+ *
+ * @param e anything caught
+ * @param codes the codes to accept, such as `"EINVAL"`, `"EIDRM"`
+ * @returns true if it matches
+ */
+export function hasCode(e: unknown, ...codes: string[]): boolean {
+  return e instanceof IpcError && codes.includes(e.code);
+}

@@ -142,3 +142,22 @@ export function cString(
   out.set(encoded);
   return out;
 }
+
+/**
+ * Checks the `ifExists` option of the `create` methods.
+ *
+ * @param value what the caller passed
+ * @returns `"fail"` (the default) or `"open"`
+ * @throws {TypeError} for anything else
+ */
+export function ifExists(value: unknown): "fail" | "open" {
+  if (value === undefined) return "fail";
+  if (value !== "fail" && value !== "open") {
+    throw new TypeError(
+      `Invalid option "ifExists": expected "fail" or "open", got "${
+        show(value)
+      }"`,
+    );
+  }
+  return value;
+}

@@ -5,21 +5,7 @@
  * @module
  */
 
-export {
-  IPC_CREAT,
-  IPC_EXCL,
-  IPC_NOWAIT,
-  IPC_PRIVATE,
-  IPC_RMID,
-  IPC_SET,
-  IPC_STAT,
-  S_IRGRP,
-  S_IROTH,
-  S_IRUSR,
-  S_IWGRP,
-  S_IWOTH,
-  S_IWUSR,
-} from "../ffi/ipc.ts";
+export * from "../ffi/ipc.ts";
 export type { IpcPerm, IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { IpcError } from "../ffi/errors.ts";
+import { hasCode } from "../ffi/errors.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import { SemaphoreSet, type SemaphoreSetOpenOptions } from "./semaphore_set.ts";
@@ -68,9 +68,7 @@ export class MutexLock {
     try {
       set.op(RELEASE);
     } catch (e) {
-      if (
-        !(e instanceof IpcError && (e.code === "EIDRM" || e.code === "EINVAL"))
-      ) throw e;
+      if (!hasCode(e, "EIDRM", "EINVAL")) throw e;
     }
   }
 

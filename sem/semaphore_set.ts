@@ -13,9 +13,14 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { IpcError } from "../ffi/errors.ts";
+import { hasCode, IpcError } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
-import { int, key as checkKey, LIMITS } from "../ffi/validate.ts";
+import {
+  ifExists as checkIfExists,
+  int,
+  key as checkKey,
+  LIMITS,
+} from "../ffi/validate.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import {
   GETALL,
@@ -133,17 +138,12 @@ export class SemaphoreSet {
       );
     }
     initial.forEach((v, i) => int(v, "semctl", `initial[${i}]`, 0, 32767));
-    const ifExists = options.ifExists ?? "fail";
-    if (ifExists !== "fail" && ifExists !== "open") {
-      throw new TypeError(
-        `Invalid option "ifExists": expected "fail" or "open", got "${ifExists}"`,
-      );
-    }
+    const ifExists = checkIfExists(options.ifExists);
     let id: number;
     try {
       id = semget(key, count, IPC_CREAT | IPC_EXCL | mode);
     } catch (e) {
-      if (ifExists === "open" && isCode(e, "EEXIST")) {
+      if (ifExists === "open" && hasCode(e, "EEXIST")) {
         return SemaphoreSet.open(key, {
           removeOnDispose: options.removeOnDispose,
         });
@@ -320,7 +320,7 @@ export class SemaphoreSet {
       );
       return true;
     } catch (e) {
-      if (isCode(e, "EAGAIN")) return false;
+      if (hasCode(e, "EAGAIN")) return false;
       throw e;
     }
   }
@@ -550,7 +550,7 @@ export class SemaphoreSet {
     try {
       semctl(this.#id, 0, IPC_RMID);
     } catch (e) {
-      if (!isCode(e, "EINVAL") && !isCode(e, "EIDRM")) throw e;
+      if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
     }
     this.#removed = true;
   }
@@ -573,10 +573,6 @@ export class SemaphoreSet {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function isCode(e: unknown, code: string): boolean {
-  return e instanceof IpcError && e.code === code;
 }
 
 function awaitInitialised(id: number, timeout: number): SemidDs {

@@ -24,21 +24,7 @@
 
 export type { IpcPerm, IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 export { MemoryRegion } from "../ffi/memory.ts";
-export {
-  IPC_CREAT,
-  IPC_EXCL,
-  IPC_NOWAIT,
-  IPC_PRIVATE,
-  IPC_RMID,
-  IPC_SET,
-  IPC_STAT,
-  S_IRGRP,
-  S_IROTH,
-  S_IRUSR,
-  S_IWGRP,
-  S_IWOTH,
-  S_IWUSR,
-} from "../ffi/ipc.ts";
+export * from "../ffi/ipc.ts";
 export { SharedMemory } from "./shared_memory.ts";
 export type {
   SharedMemoryAttachOptions,

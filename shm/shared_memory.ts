@@ -12,10 +12,15 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { IpcError } from "../ffi/errors.ts";
+import { hasCode } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
-import { int, key as checkKey, LIMITS } from "../ffi/validate.ts";
+import {
+  ifExists as checkIfExists,
+  int,
+  key as checkKey,
+  LIMITS,
+} from "../ffi/validate.ts";
 import {
   SHM_LOCK,
   SHM_RDONLY,
@@ -132,18 +137,13 @@ export class SharedMemory {
     }
     const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
     const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
-    const ifExists = options.ifExists ?? "fail";
-    if (ifExists !== "fail" && ifExists !== "open") {
-      throw new TypeError(
-        `Invalid option "ifExists": expected "fail" or "open", got "${ifExists}"`,
-      );
-    }
+    const ifExists = checkIfExists(options.ifExists);
     for (let attempt = 0;; attempt++) {
       try {
         const id = shmget(key, options.size, IPC_CREAT | IPC_EXCL | mode);
         return new SharedMemory(id, key, true, options.removeOnDispose ?? true);
       } catch (e) {
-        if (!(ifExists === "open" && isCode(e, "EEXIST"))) throw e;
+        if (!(ifExists === "open" && hasCode(e, "EEXIST"))) throw e;
       }
       try {
         const id = shmget(key, options.size, mode);
@@ -155,7 +155,7 @@ export class SharedMemory {
         );
       } catch (e) {
         // Removed between the two calls: try to create it again.
-        if (!isCode(e, "ENOENT") || attempt >= 100) throw e;
+        if (!hasCode(e, "ENOENT") || attempt >= 100) throw e;
       }
     }
   }
@@ -357,7 +357,7 @@ export class SharedMemory {
     try {
       shmctl(this.#id, IPC_RMID);
     } catch (e) {
-      if (!isCode(e, "EINVAL") && !isCode(e, "EIDRM")) throw e;
+      if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
     }
     this.#removed = true;
   }
@@ -384,8 +384,4 @@ export class SharedMemory {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function isCode(e: unknown, code: string): boolean {
-  return e instanceof IpcError && e.code === code;
 }
