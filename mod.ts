@@ -28,3 +28,4 @@ export { errnoName, errnoNumber, IpcError } from "./ffi/errors.ts";
 export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";
+export * from "./mmap/mod.ts";

@@ -5,7 +5,8 @@
  * The numbers were read with `offsetof`/`sizeof` from glibc 2.36 headers on
  * both architectures (`tests/c/layout.c` prints them; `tests/ffi_test.ts`
  * compares this table with the machine it runs on). The two agree except for
- * `semid_ds`, which has reserved words after each time field on x86_64 only.
+ * `semid_ds`, which has reserved words after each time field on x86_64 only,
+ * and `struct stat`, whose fields are ordered differently.
  *
  * @module
  */
@@ -45,6 +46,7 @@ interface Layouts {
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
+  stat: { size: number; mode: number; st_size: number };
 }
 
 const COMMON = {
@@ -78,10 +80,12 @@ const LAYOUTS: Record<Platform, Layouts> = {
   x86_64: {
     ...COMMON,
     semid_ds: { size: 104, perm: 0, otime: 48, ctime: 64, nsems: 80 },
+    stat: { size: 144, mode: 24, st_size: 48 },
   },
   aarch64: {
     ...COMMON,
     semid_ds: { size: 88, perm: 0, otime: 48, ctime: 56, nsems: 64 },
+    stat: { size: 128, mode: 16, st_size: 48 },
   },
 };
 
@@ -118,6 +122,7 @@ export const SIZEOF = {
   sembuf: L.sembuf.size,
   timespec: L.timespec.size,
   sigaction: L.sigaction.size,
+  stat: L.stat.size,
 } as const;
 
 /**
@@ -335,4 +340,26 @@ export function encodeSigaction(handler: bigint): Uint8Array<ArrayBuffer> {
  */
 export function decodeSigactionHandler(buf: Uint8Array): bigint {
   return view(buf).getBigUint64(L.sigaction.handler, true);
+}
+
+/** What `fstat` tells that the library uses. */
+export interface FileStat {
+  /** File type and permission bits (`st_mode`). */
+  mode: number;
+  /** Size in bytes (`st_size`). */
+  size: number;
+}
+
+/**
+ * Decodes the fields of a `struct stat` the library uses.
+ *
+ * @param buf at least `SIZEOF.stat` bytes filled by the kernel
+ * @returns mode and size
+ */
+export function decodeStat(buf: Uint8Array): FileStat {
+  const v = view(buf);
+  return {
+    mode: v.getUint32(L.stat.mode, true),
+    size: Number(v.getBigInt64(L.stat.st_size, true)),
+  };
 }

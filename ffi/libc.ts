@@ -68,6 +68,32 @@ const SYMBOLS = {
   sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /* void *dlsym(void *handle, const char *symbol) */
   dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+  /* void *mmap(void *addr, size_t length, int prot, int flags, int fd,
+                 off_t offset) */
+  mmap: {
+    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
+    result: "pointer",
+  },
+  /* int munmap(void *addr, size_t length) */
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  /* int msync(void *addr, size_t length, int flags) */
+  msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  /* int mprotect(void *addr, size_t len, int prot) */
+  mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  /* int madvise(void *addr, size_t length, int advice) */
+  madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  /* int open(const char *pathname, int flags, mode_t mode) */
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /* int close(int fd) */
+  close: { parameters: ["i32"], result: "i32" },
+  /* int ftruncate(int fd, off_t length) */
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  /* int fstat(int fd, struct stat *statbuf) */
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /* int fcntl(int fd, int cmd, int arg) */
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int memfd_create(const char *name, unsigned int flags) */
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */
   __libc_current_sigrtmax: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

@@ -10,7 +10,9 @@
  * `undefined` instead of touching unmapped memory.
  *
  * A read-only region never hands out a view at all (a write through one
- * would kill the process with SIGSEGV): it offers copying reads only.
+ * would kill the process with SIGSEGV): it offers copying reads only. A
+ * region without access (`PROT_NONE`) refuses reads too. When the access
+ * changes (`mprotect`), every view handed out so far is detached first.
  *
  * @module
  */
@@ -34,7 +36,11 @@ const registry = new FinalizationRegistry<Held>((held) => {
   }
 });
 
+/** What the process may do with a region's memory. */
+export type Access = "none" | "read" | "readwrite";
+
 let release!: (region: MemoryRegion) => void;
+let reaccess!: (region: MemoryRegion, access: Access) => void;
 const NEW = Symbol("MemoryRegion");
 
 /**
@@ -53,7 +59,7 @@ const NEW = Symbol("MemoryRegion");
 export class MemoryRegion {
   #address: Deno.PointerObject;
   #length: number;
-  #readOnly: boolean;
+  #access: Access;
   #kind: string;
   #unmap: Unmap;
   #buffer: ArrayBuffer | null;
@@ -62,6 +68,7 @@ export class MemoryRegion {
 
   static {
     release = (region) => region.#release();
+    reaccess = (region, access) => region.#reaccess(access);
   }
 
   /**
@@ -70,7 +77,7 @@ export class MemoryRegion {
    * @param token internal
    * @param address start of the memory
    * @param length its length in bytes
-   * @param readOnly whether it is mapped without write access
+   * @param access what the process may do with it
    * @param kind what made it, for messages (`"shared memory attachment"`)
    * @param unmap how to undo it
    */
@@ -78,7 +85,7 @@ export class MemoryRegion {
     token: symbol,
     address: Deno.PointerObject,
     length: number,
-    readOnly: boolean,
+    access: Access,
     kind: string,
     unmap: Unmap,
   ) {
@@ -89,7 +96,7 @@ export class MemoryRegion {
     }
     this.#address = address;
     this.#length = length;
-    this.#readOnly = readOnly;
+    this.#access = access;
     this.#kind = kind;
     this.#unmap = unmap;
     this.#buffer = length === 0
@@ -111,7 +118,12 @@ export class MemoryRegion {
 
   /** Whether the memory is mapped without write access. */
   get readOnly(): boolean {
-    return this.#readOnly;
+    return this.#access !== "readwrite";
+  }
+
+  /** What the process may do with the memory: `"none"`, `"read"` or `"readwrite"`. */
+  get access(): Access {
+    return this.#access;
   }
 
   /** Whether it has been detached (unmapped); then every view is empty. */
@@ -152,6 +164,7 @@ export class MemoryRegion {
    * @throws {Deno.errors.BadResource} if the region is detached
    */
   read(offset = 0, length?: number): Uint8Array<ArrayBuffer> {
+    this.#readable();
     const end = this.#span(offset, length);
     return this.#bytes.slice(offset, end);
   }
@@ -166,6 +179,7 @@ export class MemoryRegion {
    * @throws {Deno.errors.BadResource} if the region is detached
    */
   readCString(offset = 0): string {
+    this.#readable();
     const end = this.#span(offset, undefined);
     let nul = this.#bytes.indexOf(0, offset);
     if (nul < 0 || nul > end) nul = end;
@@ -246,12 +260,40 @@ export class MemoryRegion {
   }
 
   #writable(): void {
-    this.#alive();
-    if (this.#readOnly) {
+    this.#readable();
+    if (this.#access !== "readwrite") {
       throw new TypeError(
         `The ${this.#kind} is read-only: use read() or readCString() to copy data out`,
       );
     }
+  }
+
+  #readable(): void {
+    this.#alive();
+    if (this.#access === "none") {
+      throw new TypeError(
+        `The ${this.#kind} has no access (PROT_NONE): it cannot be read or written`,
+      );
+    }
+  }
+
+  #reaccess(access: Access): void {
+    this.#alive();
+    const old = this.#buffer!;
+    registry.unregister(this);
+    this.#dataView = undefined;
+    old.transfer(0); // every view handed out so far goes empty
+    this.#buffer = Deno.UnsafePointerView.getArrayBuffer(
+      this.#address,
+      this.#length,
+    );
+    this.#bytes = new Uint8Array(this.#buffer);
+    this.#access = access;
+    registry.register(this.#buffer, {
+      address: this.#address,
+      length: this.#length,
+      unmap: this.#unmap,
+    }, this);
   }
 
   #span(offset: number, length: number | undefined): number {
@@ -277,7 +319,7 @@ export class MemoryRegion {
  *
  * @param address start of the memory
  * @param length its length in bytes
- * @param readOnly whether it is mapped without write access
+ * @param access what the process may do with it
  * @param kind what made it, for messages
  * @param unmap how to undo it
  * @returns the region
@@ -285,11 +327,23 @@ export class MemoryRegion {
 export function createRegion(
   address: Deno.PointerObject,
   length: number,
-  readOnly: boolean,
+  access: Access,
   kind: string,
   unmap: Unmap,
 ): MemoryRegion {
-  return new MemoryRegion(NEW, address, length, readOnly, kind, unmap);
+  return new MemoryRegion(NEW, address, length, access, kind, unmap);
+}
+
+/**
+ * Records a change of a region's access (after `mprotect`): every view
+ * handed out so far is detached, and new ones follow the new access.
+ *
+ * @param region the region
+ * @param access the new access
+ * @throws {Deno.errors.BadResource} if the region is detached
+ */
+export function setRegionAccess(region: MemoryRegion, access: Access): void {
+  reaccess(region, access);
 }
 
 /**

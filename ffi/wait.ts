@@ -50,7 +50,13 @@
  * 8. Bounds. At most {@linkcode MAX_THREADS} threads wait at once (the rest
  *    of a burst of *different* waits polls the fast path with backoff from 1
  *    to 50 ms until a thread frees); at most {@linkcode MAX_IDLE} idle
- *    threads are kept.
+ *    threads are kept, and those idle for {@linkcode IDLE_MS} end (an
+ *    unref'd timer), returning their memory and descriptors.
+ * 9. Cost. Starting a thread blocks the event loop for ~25 ms (Deno builds
+ *    the worker's isolate on the calling thread; a thread spawned from
+ *    another worker avoids that but takes 0.5 to 1 s to start in Deno 2.9,
+ *    measured). Threads are reused, so this is paid only when more
+ *    different waits are pending at once than before.
  *
  * @module
  */
@@ -66,6 +72,8 @@ export const MAX_THREADS = 64;
 export const MAX_IDLE = 8;
 /** Longest spin on the fast path before parking a wait, in microseconds. */
 export const SPIN_MAX_US = 100;
+/** Idle waiter threads end after this many milliseconds without work. */
+export const IDLE_MS = 2000;
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -472,12 +480,38 @@ function giveBack(t: Thread): void {
   }
   if (idle.length < MAX_IDLE) {
     idle.push(t);
+    scheduleTrim();
   } else {
-    threads--;
-    Atomics.store(t.ctrl, STATE, EXIT);
-    Atomics.notify(t.ctrl, STATE);
-    t.worker.terminate();
+    endThread(t);
   }
+}
+
+function endThread(t: Thread): Promise<unknown> {
+  threads--;
+  Atomics.store(t.ctrl, STATE, EXIT);
+  Atomics.notify(t.ctrl, STATE);
+  return t.worker.terminate();
+}
+
+let trimTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Ends the idle threads once none has had work for `IDLE_MS`. */
+function scheduleTrim(): void {
+  if (trimTimer !== undefined) clearTimeout(trimTimer);
+  trimTimer = setTimeout(() => {
+    trimTimer = undefined;
+    terminateIdleWaiters();
+  }, IDLE_MS);
+  Deno.unrefTimer(trimTimer as unknown as number);
+}
+
+/**
+ * Ends every idle waiter thread now (the engine starts new ones as needed).
+ *
+ * @returns a promise that resolves once they have ended
+ */
+export async function terminateIdleWaiters(): Promise<void> {
+  await Promise.all(idle.splice(0).map(endThread));
 }
 
 function spawn(): Thread {

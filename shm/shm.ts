@@ -227,7 +227,7 @@ export function shmat(
   return createRegion(
     address,
     size,
-    (shmflg & SHM_RDONLY) !== 0,
+    (shmflg & SHM_RDONLY) !== 0 ? "read" : "readwrite",
     "shared memory attachment",
     unmapSegment,
   );

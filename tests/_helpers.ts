@@ -6,6 +6,8 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { libc } from "../ffi/libc.ts";
+import { terminateIdleWaiters } from "../ffi/wait.ts";
 
 /** Whether this run is CI, where every peer must exist (nothing skipped). */
 export const CI = Deno.env.get("CI") === "true";
@@ -31,22 +33,57 @@ export function sysvIds(kind: "shm" | "sem" | "msg"): number[] {
  * bottom of every test file: the module is evaluated before any of its tests
  * run, so the snapshot taken here is the state before them.
  */
-export function checkLeaksAtEnd(): void {
+export async function checkLeaksAtEnd(): Promise<void> {
+  // Idle waiter threads of earlier files hold descriptors: end them first.
+  await terminateIdleWaiters();
   const before = snapshot();
-  Deno.test("nothing leaked: /proc/sysvipc and /dev/shm as before", () => {
-    const after = snapshot();
-    if (JSON.stringify(after) !== JSON.stringify(before)) {
+  Deno.test("nothing leaked: /proc/sysvipc, /dev/shm and fds as before", async () => {
+    await terminateIdleWaiters();
+    // Ended threads give their descriptors back asynchronously: allow up to
+    // a second for that; anything still there then is a leak.
+    let leaked: Record<string, (number | string)[]> = {};
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const after = snapshot();
+      leaked = Object.fromEntries(
+        Object.keys(after).map((k) =>
+          [k, after[k].filter((x) => !before[k].includes(x as never))] as const
+        ).filter(([, v]) => v.length > 0),
+      );
+      if (Object.keys(leaked).length === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (Object.keys(leaked).length > 0) {
+      const fds = new Set((leaked.fds ?? []).map(String));
+      const links = new TextDecoder().decode(
+        new Deno.Command("ls", { args: ["-l", `/proc/${Deno.pid}/fd`] })
+          .outputSync().stdout,
+      ).split("\n").filter((l) =>
+        fds.has(l.split(" -> ")[0]?.split(" ").at(-1)!)
+      )
+        .map((l) => l.slice(l.lastIndexOf(" ", l.indexOf(" -> ") - 1) + 1));
       throw new Error(
-        `Leaked IPC objects:\nbefore ${JSON.stringify(before)}\nafter  ${
-          JSON.stringify(after)
+        `Left behind: ${JSON.stringify(leaked)}${
+          links.length ? `\n${links.join("\n")}` : ""
         }`,
       );
     }
   });
 }
 
+/**
+ * This process's open descriptors, probed with `fcntl(fd, F_GETFD)`, which
+ * opens none itself (listing /proc would need --allow-all and a child).
+ */
+export function openFds(): number[] {
+  const c = libc();
+  const open: number[] = [];
+  for (let fd = 0; fd < 4096; fd++) if (c.fcntl(fd, 1, 0) !== -1) open.push(fd);
+  return open;
+}
+
 function snapshot(): Record<string, (number | string)[]> {
   return {
+    fds: openFds(),
     shm: sysvIds("shm"),
     sem: sysvIds("sem"),
     msg: sysvIds("msg"),

@@ -79,6 +79,9 @@ async function compareLayouts(
     ["sigaction.sa_handler", ours.sigaction.handler],
     ["sigaction.sa_mask", ours.sigaction.mask],
     ["sigaction.sa_flags", ours.sigaction.flags],
+    ["stat", ours.stat.size],
+    ["stat.st_mode", ours.stat.mode],
+    ["stat.st_size", ours.stat.st_size],
   ];
   for (const [name, value] of pairs) {
     await t.step(
@@ -146,4 +149,4 @@ Deno.test("ftok needs --allow-read for its path even with --allow-ffi", async ()
   );
 });
 
-checkLeaksAtEnd();
+await checkLeaksAtEnd();

@@ -686,4 +686,4 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
   );
 });
 
-checkLeaksAtEnd();
+await checkLeaksAtEnd();

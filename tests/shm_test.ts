@@ -507,4 +507,4 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   assert.match(r.stdout, /^Done\.$/m);
 });
 
-checkLeaksAtEnd();
+await checkLeaksAtEnd();

@@ -9,6 +9,9 @@
 #include <sys/un.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
+#include <fcntl.h>
 #define F(s,f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s*)0)->f))
 #define S(s) printf("%s %zu\n", #s, sizeof(struct s))
 int main(void){
@@ -24,6 +27,10 @@ int main(void){
  S(cmsghdr); F(cmsghdr,cmsg_len);F(cmsghdr,cmsg_level);F(cmsghdr,cmsg_type);
  S(ucred); F(ucred,pid);F(ucred,uid);F(ucred,gid);
  S(sigaction); F(sigaction,sa_handler);F(sigaction,sa_mask);F(sigaction,sa_flags);
+ S(stat); F(stat,st_mode);F(stat,st_size);
+ printf("PROT_READ %d PROT_WRITE %d PROT_EXEC %d MAP_SHARED %d MAP_PRIVATE %d MAP_ANONYMOUS %d MAP_FIXED %d MAP_FIXED_NOREPLACE %d MAP_NORESERVE %d MAP_POPULATE %d MS_ASYNC %d MS_SYNC %d MS_INVALIDATE %d\n", PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MS_ASYNC, MS_SYNC, MS_INVALIDATE);
+ printf("O_RDONLY %d O_WRONLY %d O_RDWR %d O_CREAT %d O_EXCL %d O_TRUNC %d O_NONBLOCK %d O_CLOEXEC %d O_APPEND %d\n", O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NONBLOCK, O_CLOEXEC, O_APPEND);
+ printf("MADV_NORMAL %d MADV_RANDOM %d MADV_SEQUENTIAL %d MADV_WILLNEED %d MADV_DONTNEED %d MFD_CLOEXEC %d\n", MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MFD_CLOEXEC);
  printf("SIGRTMIN %d SIGRTMAX %d\n", SIGRTMIN, SIGRTMAX);
  printf("IPC_CREAT %d IPC_EXCL %d IPC_NOWAIT %d IPC_RMID %d IPC_SET %d IPC_STAT %d IPC_INFO %d\n",IPC_CREAT,IPC_EXCL,IPC_NOWAIT,IPC_RMID,IPC_SET,IPC_STAT,IPC_INFO);
  printf("SHM_RDONLY %d SHM_RND %d SHM_REMAP %d SHM_EXEC %d SHM_LOCK %d SHM_UNLOCK %d SHM_HUGETLB %d SHM_NORESERVE %d SHM_STAT %d SHM_INFO %d SHM_STAT_ANY %d SHM_DEST %d SHM_LOCKED %d\n",SHM_RDONLY,SHM_RND,SHM_REMAP,SHM_EXEC,SHM_LOCK,SHM_UNLOCK,SHM_HUGETLB,SHM_NORESERVE,SHM_STAT,SHM_INFO,SHM_STAT_ANY,SHM_DEST,SHM_LOCKED);

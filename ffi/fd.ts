@@ -1,0 +1,188 @@
+/**
+ * File descriptors as the kernel numbers them: `open`, `close`,
+ * `ftruncate`, `fstat`, `memfd_create`, with their C constants. Shared by
+ * the facilities that map or stream files (`mmap/`, `fifo/`), which
+ * re-export it. Paths are checked against Deno's `--allow-read` and
+ * `--allow-write` grants before the call.
+ *
+ * Descriptors opened here are plain kernel fds: Deno does not track them,
+ * so close them (or use the classes that do). `O_CLOEXEC` is added unless
+ * asked otherwise, so that no child process inherits one by accident.
+ *
+ * @module
+ */
+
+import { libc } from "./libc.ts";
+import { lastError } from "./errors.ts";
+import { decodeStat, type FileStat, SIZEOF } from "./layout.ts";
+import { requirePath } from "./permissions.ts";
+import { cString, flags as checkFlags, int, LIMITS } from "./validate.ts";
+
+export type { FileStat } from "./layout.ts";
+
+/** `open` flag: read only. */
+export const O_RDONLY = 0;
+/** `open` flag: write only. */
+export const O_WRONLY = 1;
+/** `open` flag: read and write. */
+export const O_RDWR = 2;
+/** `open` flag: create the file if missing. */
+export const O_CREAT = 0o100;
+/** `open` flag: with `O_CREAT`, fail if it exists. */
+export const O_EXCL = 0o200;
+/** `open` flag: truncate to length 0. */
+export const O_TRUNC = 0o1000;
+/** `open` flag: append on each write. */
+export const O_APPEND = 0o2000;
+/** `open` flag: non-blocking I/O. */
+export const O_NONBLOCK = 0o4000;
+/** `open` flag: close on exec (the library's default). */
+export const O_CLOEXEC = 0o2000000;
+/** `memfd_create` flag: close on exec. */
+export const MFD_CLOEXEC = 1;
+
+const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND |
+  O_NONBLOCK | O_CLOEXEC;
+
+/**
+ * Opens a file and returns its descriptor (`open`). `O_CLOEXEC` is added:
+ * pass the descriptor to a child explicitly when it should have it.
+ *
+ * @param pathname the path
+ * @param flags `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with `O_CREAT`, `O_EXCL`,
+ *   `O_TRUNC`, `O_APPEND`, `O_NONBLOCK`
+ * @param mode permission bits for a created file (default `0o666`, less umask)
+ * @returns the descriptor
+ * @throws {IpcError} `ENOENT`, `EACCES`, `EEXIST`, `ENXIO` (a FIFO with no reader
+ *   and `O_NONBLOCK`), `ENAMETOOLONG`
+ * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write` for the path
+ * @example
+ * ```ts
+ * import { close, O_CREAT, O_RDWR, open } from "@linux-ipc/ipc/mmap";
+ * const fd = open(await Deno.makeTempFile(), O_RDWR | O_CREAT, 0o600);
+ * close(fd);
+ * ```
+ */
+export function open(pathname: string, flags: number, mode = 0o666): number {
+  const path = cString(pathname, "open", "pathname");
+  checkFlags(flags, OPEN_FLAGS, "open", "flags");
+  int(mode, "open", "mode", 0, 0o7777);
+  const access = flags & 3;
+  if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
+  if (access !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) {
+    requirePath("write", pathname);
+  }
+  const fd = libc().open(path, flags | O_CLOEXEC, mode);
+  if (fd === -1) {
+    throw lastError(
+      "open",
+      {
+        ENOENT: "pathname",
+        EACCES: "pathname",
+        EEXIST: "pathname",
+        ENAMETOOLONG: "pathname",
+        ENOTDIR: "pathname",
+        EISDIR: "flags",
+        ENXIO: "pathname",
+        EINVAL: "flags",
+      },
+      { pathname },
+      {
+        ENXIO: "a FIFO opened for writing with O_NONBLOCK has no reader",
+      },
+    );
+  }
+  return fd;
+}
+
+/**
+ * Closes a descriptor (`close`).
+ *
+ * @param fd the descriptor
+ * @throws {IpcError} `EBADF` if it is not open
+ * @example
+ * ```ts
+ * import { close, memfd_create } from "@linux-ipc/ipc/mmap";
+ * close(memfd_create("scratch"));
+ * ```
+ */
+export function close(fd: number): void {
+  int(fd, "close", "fd", 0, LIMITS.INT_MAX);
+  if (libc().close(fd) === -1) throw lastError("close", "fd", { fd });
+}
+
+/**
+ * Sets a file's length (`ftruncate`): longer files read zeros at the end.
+ *
+ * @param fd a descriptor open for writing
+ * @param length the new length in bytes
+ * @throws {IpcError} `EBADF`, `EINVAL` (not writable, or not a regular file)
+ * @example
+ * ```ts
+ * import { close, ftruncate, memfd_create } from "@linux-ipc/ipc/mmap";
+ * const fd = memfd_create("scratch");
+ * ftruncate(fd, 4096);
+ * close(fd);
+ * ```
+ */
+export function ftruncate(fd: number, length: number): void {
+  int(fd, "ftruncate", "fd", 0, LIMITS.INT_MAX);
+  int(length, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
+  if (libc().ftruncate(fd, BigInt(length)) === -1) {
+    throw lastError(
+      "ftruncate",
+      { EBADF: "fd", EINVAL: "fd", EFBIG: "length" },
+      {
+        fd,
+        length,
+      },
+    );
+  }
+}
+
+/**
+ * A descriptor's type, mode and size (`fstat`).
+ *
+ * @param fd the descriptor
+ * @returns `mode` (`st_mode`) and `size` (`st_size`)
+ * @throws {IpcError} `EBADF`
+ * @example
+ * ```ts
+ * import { close, fstat, ftruncate, memfd_create } from "@linux-ipc/ipc/mmap";
+ * const fd = memfd_create("scratch");
+ * ftruncate(fd, 100);
+ * console.log(fstat(fd).size); // 100
+ * close(fd);
+ * ```
+ */
+export function fstat(fd: number): FileStat {
+  int(fd, "fstat", "fd", 0, LIMITS.INT_MAX);
+  const buf = new Uint8Array(SIZEOF.stat);
+  if (libc().fstat(fd, buf) === -1) throw lastError("fstat", "fd", { fd });
+  return decodeStat(buf);
+}
+
+/**
+ * Creates an anonymous file in memory and returns its descriptor
+ * (`memfd_create`): shareable memory that a child process can map once it
+ * is handed the descriptor (Deno cannot `fork`, so this takes the place of
+ * an anonymous shared mapping inherited across `fork`).
+ *
+ * @param name a name for debugging (`/proc/PID/fd` shows `memfd:NAME`)
+ * @param flags `MFD_CLOEXEC` (always added)
+ * @returns the descriptor, of a file of length 0
+ * @throws {IpcError} `EMFILE`, `ENOMEM`
+ * @example
+ * ```ts
+ * import { close, memfd_create } from "@linux-ipc/ipc/mmap";
+ * const fd = memfd_create("shared");
+ * close(fd);
+ * ```
+ */
+export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
+  const n = cString(name, "memfd_create", "name");
+  checkFlags(flags, MFD_CLOEXEC, "memfd_create", "flags");
+  const fd = libc().memfd_create(n, flags | MFD_CLOEXEC);
+  if (fd === -1) throw lastError("memfd_create", "name", { name });
+  return fd;
+}

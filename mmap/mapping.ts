@@ -1,0 +1,305 @@
+/**
+ * {@linkcode Mapping}: mapped memory for everyday use.
+ *
+ * @module
+ */
+
+import {
+  close,
+  fstat,
+  ftruncate,
+  memfd_create,
+  O_CREAT,
+  O_RDONLY,
+  O_RDWR,
+  open,
+} from "../ffi/fd.ts";
+import type { Access, MemoryRegion } from "../ffi/memory.ts";
+import { int, LIMITS } from "../ffi/validate.ts";
+import {
+  madvise,
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  mmap,
+  mprotect,
+  MS_SYNC,
+  msync,
+  munmap,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+} from "./mmap.ts";
+
+/** How {@linkcode Mapping.file} maps a file. */
+export interface MappingFileOptions {
+  /** `"rw"` (default) to read and write, `"r"` to read only. */
+  mode?: "r" | "rw";
+  /** Copy-on-write (`MAP_PRIVATE`): writes stay in this process. Default false. */
+  private?: boolean;
+  /** Where in the file to start, a multiple of the page size (default 0). */
+  offset?: number;
+  /** How many bytes to map (default: to the end of the file). */
+  length?: number;
+  /**
+   * Create the file if missing (with `mode`, default `0o600`) and make it at
+   * least `size` bytes long.
+   */
+  create?: { size: number; mode?: number };
+}
+
+/**
+ * Mapped memory: a file, an anonymous region, or a `memfd` that child
+ * processes can map too. Its {@linkcode Mapping.memory} gives zero-copy
+ * views; closing it unmaps, after detaching them.
+ *
+ * @example Share a file with another process (ALP 5.3)
+ * ```ts
+ * import { Mapping } from "@linux-ipc/ipc";
+ * const path = await Deno.makeTempFile();
+ * using map = Mapping.file(path, { create: { size: 0x100 } });
+ * map.memory.writeCString("42\n");
+ * map.sync();
+ * console.log(await Deno.readTextFile(path).then((t) => t.slice(0, 3))); // "42\n"
+ * ```
+ */
+export class Mapping {
+  #memory: MemoryRegion;
+  #fd: number | null;
+
+  private constructor(memory: MemoryRegion, fd: number | null) {
+    this.#memory = memory;
+    this.#fd = fd;
+  }
+
+  /**
+   * Maps a file (needs `--allow-read`, and `--allow-write` for `"rw"` or
+   * `create`).
+   *
+   * @param path the file
+   * @param options access, sharing, span, creation
+   * @returns the mapping
+   * @throws {IpcError} `ENOENT`, `EACCES`, `EINVAL` (offset not page-aligned, empty file)
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.file("/etc/hostname", { mode: "r" });
+   * console.log(map.memory.readCString());
+   * ```
+   */
+  static file(path: string, options: MappingFileOptions = {}): Mapping {
+    const writable = (options.mode ?? "rw") === "rw";
+    const create = options.create;
+    if (create !== undefined) {
+      int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
+    }
+    const fd = open(
+      path,
+      (writable || create ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
+      create?.mode ?? 0o600,
+    );
+    try {
+      if (create !== undefined && fstat(fd).size < create.size) {
+        ftruncate(fd, create.size);
+      }
+      const offset = options.offset ?? 0;
+      const length = options.length ?? fstat(fd).size - offset;
+      const memory = mmap(
+        null,
+        length,
+        writable ? PROT_READ | PROT_WRITE : PROT_READ,
+        options.private ? MAP_PRIVATE : MAP_SHARED,
+        fd,
+        offset,
+      );
+      return new Mapping(memory, null);
+    } finally {
+      close(fd); // the mapping keeps the file open
+    }
+  }
+
+  /**
+   * Maps zero-filled memory that belongs to no file (`MAP_ANONYMOUS`).
+   * To share memory with a child process, use {@linkcode Mapping.memfd}.
+   *
+   * @param length bytes
+   * @param options `private: true` for `MAP_PRIVATE` (default `MAP_SHARED`)
+   * @returns the mapping
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.anonymous(1 << 20);
+   * map.memory.bytes.fill(7);
+   * ```
+   */
+  static anonymous(
+    length: number,
+    options: { private?: boolean } = {},
+  ): Mapping {
+    const flags = (options.private ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS;
+    return new Mapping(
+      mmap(null, length, PROT_READ | PROT_WRITE, flags, -1),
+      null,
+    );
+  }
+
+  /**
+   * Makes shared memory with a descriptor (`memfd_create`, then
+   * `MAP_SHARED`): hand {@linkcode Mapping.fd} to a child process (see
+   * `spawnWithFds`) and it can map the same memory. The descriptor is closed
+   * with the mapping.
+   *
+   * @param length bytes
+   * @param name a name for debugging
+   * @returns the mapping
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.memfd(4096);
+   * console.log(map.fd !== null); // true
+   * ```
+   */
+  static memfd(length: number, name = "linux-ipc"): Mapping {
+    const fd = memfd_create(name);
+    try {
+      ftruncate(fd, length);
+      return new Mapping(
+        mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
+        fd,
+      );
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Maps a descriptor this process already has (a memfd a parent handed
+   * over, a file from `open`). The descriptor stays the caller's.
+   *
+   * @param fd the descriptor
+   * @param options access, sharing and span, as for {@linkcode Mapping.file}
+   * @returns the mapping
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using a = Mapping.memfd(4096);
+   * using b = Mapping.fromFd(a.fd!);
+   * a.memory.bytes[0] = 9;
+   * console.log(b.memory.bytes[0]); // 9
+   * ```
+   */
+  static fromFd(
+    fd: number,
+    options: Omit<MappingFileOptions, "create"> = {},
+  ): Mapping {
+    const writable = (options.mode ?? "rw") === "rw";
+    const offset = options.offset ?? 0;
+    const length = options.length ?? fstat(fd).size - offset;
+    return new Mapping(
+      mmap(
+        null,
+        length,
+        writable ? PROT_READ | PROT_WRITE : PROT_READ,
+        options.private ? MAP_PRIVATE : MAP_SHARED,
+        fd,
+        offset,
+      ),
+      null,
+    );
+  }
+
+  /** The mapped memory. */
+  get memory(): MemoryRegion {
+    return this.#memory;
+  }
+
+  /** The memfd of a {@linkcode Mapping.memfd} mapping, else null. */
+  get fd(): number | null {
+    return this.#fd;
+  }
+
+  /**
+   * Writes changes back to the file (`msync`), by default waiting (`MS_SYNC`).
+   *
+   * @param flags `MS_SYNC`, `MS_ASYNC`, optionally with `MS_INVALIDATE`
+   * @example
+   * ```ts
+   * import { Mapping, MS_ASYNC } from "@linux-ipc/ipc";
+   * using map = Mapping.anonymous(4096);
+   * map.sync(MS_ASYNC);
+   * ```
+   */
+  sync(flags: number = MS_SYNC): void {
+    msync(this.#memory, flags);
+  }
+
+  /**
+   * Changes what the process may do with the memory (`mprotect`). Views
+   * handed out before are detached.
+   *
+   * @param access `"none"`, `"read"` or `"readwrite"`
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.anonymous(4096);
+   * map.protect("read");
+   * ```
+   */
+  protect(access: Access): void {
+    const prot = access === "readwrite"
+      ? PROT_READ | PROT_WRITE
+      : access === "read"
+      ? PROT_READ
+      : access === "none"
+      ? PROT_NONE
+      : -1;
+    if (prot === -1) {
+      throw new TypeError(
+        `Invalid argument "access": expected "none", "read" or "readwrite", got "${access}"`,
+      );
+    }
+    mprotect(this.#memory, prot);
+  }
+
+  /**
+   * Advises the kernel how the memory will be used (`madvise`).
+   *
+   * @param advice an `MADV_*` constant
+   * @example
+   * ```ts
+   * import { MADV_SEQUENTIAL, Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.anonymous(4096);
+   * map.advise(MADV_SEQUENTIAL);
+   * ```
+   */
+  advise(advice: number): void {
+    madvise(this.#memory, advice);
+  }
+
+  /**
+   * Unmaps (after detaching every view) and closes the memfd, if any. Safe
+   * to call twice.
+   *
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * const map = Mapping.anonymous(4096);
+   * map.close();
+   * map.close();
+   * ```
+   */
+  close(): void {
+    if (!this.#memory.detached) munmap(this.#memory);
+    if (this.#fd !== null) {
+      const fd = this.#fd;
+      this.#fd = null;
+      close(fd);
+    }
+  }
+
+  /** Same as {@linkcode Mapping.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Mapped memory: `mmap`, `munmap`, `msync`, `mprotect`, `madvise` by their
+ * C names with their C constants, the file calls they need (`open`,
+ * `ftruncate`, `memfd_create`, ...), and the everyday {@linkcode Mapping}.
+ *
+ * @example mmap-read (ALP Listing 5.6): read an integer, write its double
+ * ```ts
+ * import { Mapping } from "@linux-ipc/ipc/mmap";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "21\n".padEnd(0x100, "\0"));
+ * using map = Mapping.file(path);
+ * const value = parseInt(map.memory.readCString());
+ * map.memory.writeCString(`${2 * value}\n`);
+ * ```
+ *
+ * @module
+ */
+
+export { MemoryRegion } from "../ffi/memory.ts";
+export type { Access } from "../ffi/memory.ts";
+export {
+  close,
+  fstat,
+  ftruncate,
+  memfd_create,
+  MFD_CLOEXEC,
+  O_APPEND,
+  O_CLOEXEC,
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_TRUNC,
+  O_WRONLY,
+  open,
+} from "../ffi/fd.ts";
+export type { FileStat } from "../ffi/fd.ts";
+export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
+export {
+  MADV_DONTNEED,
+  MADV_NORMAL,
+  MADV_RANDOM,
+  MADV_SEQUENTIAL,
+  MADV_WILLNEED,
+  madvise,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  mmap,
+  mprotect,
+  MS_ASYNC,
+  MS_INVALIDATE,
+  MS_SYNC,
+  msync,
+  munmap,
+  PROT_EXEC,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+} from "./mmap.ts";
+export { Mapping } from "./mapping.ts";
+export type { MappingFileOptions } from "./mapping.ts";
