@@ -29,3 +29,4 @@ export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";
 export * from "./mmap/mod.ts";
+export * from "./fifo/mod.ts";

@@ -2,12 +2,13 @@
  * The child side of `examples/demo.ts`, spawned by it: `shm ID ANSWER_AT
  * COUNTER_AT` attaches the segment, prints the greeting, writes an answer and
  * adds to the counter. `sem SHM_ID MUTEX_ID N` adds 1 to the counter at
- * offset 0 N times under the mutex.
+ * offset 0 N times under the mutex. `mmap` maps fd 3 and doubles the number
+ * in it. `fifo PATH` opens the FIFO for writing and sends three lines.
  *
  * @module
  */
 
-import { Mutex, SharedMemory } from "../mod.ts";
+import { Mapping, Mutex, PipeEnd, SharedMemory } from "../mod.ts";
 
 const [step, ...args] = Deno.args;
 if (step === "shm") {
@@ -36,6 +37,23 @@ if (step === "shm") {
     counter[0] = counter[0] + 1;
   }
   console.log(`  child  (pid ${Deno.pid}): added ${n} under the lock`);
+} else if (step === "mmap") {
+  using map = Mapping.fromFd(3);
+  const value = parseInt(map.memory.readCString(), 10);
+  map.memory.writeCString(`${2 * value}\n`);
+  console.log(
+    `  child  (pid ${Deno.pid}): mapped fd 3, read ${value}, wrote ${
+      2 * value
+    }`,
+  );
+} else if (step === "fifo") {
+  using fifo = await PipeEnd.openFifo(args[0], "w");
+  for (const line of ["first line", "second line", "third line"]) {
+    await fifo.writeAll(new TextEncoder().encode(`${line}\n`));
+  }
+  console.log(
+    `  child  (pid ${Deno.pid}): opened the FIFO for writing and sent 3 lines`,
+  );
 } else {
   console.error(`Unknown demo step "${step}"`);
   Deno.exit(1);

@@ -16,6 +16,12 @@ export interface Needed {
 /** `--allow-ffi`, which every example needs. */
 export const FFI: Needed = { descriptor: { name: "ffi" }, flag: "--allow-ffi" };
 
+/** `--allow-run`, for examples that start child processes. */
+export const RUN: Needed = { descriptor: { name: "run" }, flag: "--allow-run" };
+
+/** `--allow-env`, which starting a child with inherited descriptors needs. */
+export const ENV: Needed = { descriptor: { name: "env" }, flag: "--allow-env" };
+
 /**
  * Exits with status 2 and a usage line if a permission is missing.
  *

@@ -11,18 +11,36 @@
  * kind of memory, 20,000 times each, under a cross-process `Mutex`
  * (`SEM_UNDO`); the parent waits with `await`, the child with a sync call.
  *
+ * Step 3, mapped memory: the parent maps a memfd and writes a number; a
+ * child gets the descriptor as its fd 3, maps it and doubles the number in
+ * place (as mmap-read does), and the parent reads the double.
+ *
+ * Step 4, a FIFO: the parent makes a named pipe; a child opens it for
+ * writing and sends three lines; the parent reads them as a stream until
+ * end of file, then removes the FIFO.
+ *
  * @module
  */
 
-import { FFI, requirePermissions } from "./_permissions.ts";
-import { Mutex, SharedMemory } from "../mod.ts";
+import { ENV, FFI, requirePermissions, RUN } from "./_permissions.ts";
+import {
+  Mapping,
+  mkfifo,
+  Mutex,
+  PipeEnd,
+  SharedMemory,
+  spawnWithFds,
+} from "../mod.ts";
 
 requirePermissions(
   "examples/demo.ts",
-  [FFI, {
-    descriptor: { name: "run" },
-    flag: "--allow-run",
-  }],
+  [
+    FFI,
+    RUN,
+    ENV,
+    { descriptor: { name: "read" }, flag: "--allow-read" },
+    { descriptor: { name: "write" }, flag: "--allow-write" },
+  ],
   "",
   "demo",
 );
@@ -33,7 +51,14 @@ const COUNTER_AT = 2048;
 
 async function runChild(...args: string[]): Promise<void> {
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", child, ...args],
+    args: [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write",
+      child,
+      ...args,
+    ],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -91,4 +116,44 @@ console.log("Step 2: a lock shared by two processes (System V semaphores)");
   );
 }
 console.log("  parent: removed the lock and the segment");
+
+console.log("Step 3: mapped memory shared through a descriptor");
+{
+  using map = Mapping.memfd(4096, "demo");
+  map.memory.writeCString("21\n");
+  console.log(
+    `  parent: mapped a memfd of 4096 bytes and wrote 21; the child gets it as fd 3`,
+  );
+  const mapper = spawnWithFds(Deno.execPath(), {
+    args: ["run", "--allow-ffi", child, "mmap"],
+    fds: { 3: map.fd! },
+  });
+  await mapper.status;
+  console.log(
+    `  parent: the mapping now holds ${map.memory.readCString().trim()}`,
+  );
+}
+
+console.log("Step 4: a FIFO (named pipe) between two processes");
+{
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-demo-" });
+  const path = `${dir}/fifo`;
+  try {
+    mkfifo(path, 0o600);
+    console.log(`  parent: made the FIFO ${path} and waits for a writer`);
+    const failed = new AbortController();
+    const writer = runChild("fifo", path);
+    writer.catch((e) => failed.abort(e)); // a dead writer ends our wait
+    const fifo = await PipeEnd.openFifo(path, "r", { signal: failed.signal });
+    const text = await new Response(fifo.readable).text();
+    await writer;
+    for (const line of text.trimEnd().split("\n")) {
+      console.log(`  parent: read "${line}"`);
+    }
+    console.log("  parent: end of file: the writer closed its end");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  console.log("  parent: removed the FIFO");
+}
 console.log("Done.");

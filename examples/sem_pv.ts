@@ -9,7 +9,7 @@
  * @module
  */
 
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, requirePermissions, RUN } from "./_permissions.ts";
 import {
   binarySemaphoreAllocation,
   binarySemaphoreDeallocate,
@@ -40,10 +40,7 @@ if (Deno.args[0] === "--child") {
 
 requirePermissions(
   "examples/sem_pv.ts",
-  [FFI, {
-    descriptor: { name: "run" },
-    flag: "--allow-run",
-  }],
+  [FFI, RUN],
   "",
   "sem_pv",
 );

@@ -47,6 +47,7 @@ interface Layouts {
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
   stat: { size: number; mode: number; st_size: number };
+  pollfd: { size: number; fd: number; events: number; revents: number };
 }
 
 const COMMON = {
@@ -74,6 +75,7 @@ const COMMON = {
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
   timespec: { size: 16, sec: 0, nsec: 8 },
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
+  pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
 };
 
 const LAYOUTS: Record<Platform, Layouts> = {
@@ -123,6 +125,7 @@ export const SIZEOF = {
   timespec: L.timespec.size,
   sigaction: L.sigaction.size,
   stat: L.stat.size,
+  pollfd: L.pollfd.size,
 } as const;
 
 /**
@@ -362,4 +365,34 @@ export function decodeStat(buf: Uint8Array): FileStat {
     mode: v.getUint32(L.stat.mode, true),
     size: Number(v.getBigInt64(L.stat.st_size, true)),
   };
+}
+
+/**
+ * Encodes one `struct pollfd`.
+ *
+ * @param fd the descriptor
+ * @param events `POLLIN`, `POLLOUT`, ...
+ * @param out a buffer of at least `SIZEOF.pollfd` bytes
+ * @returns `out`
+ */
+export function encodePollfd<T extends Uint8Array>(
+  fd: number,
+  events: number,
+  out: T,
+): T {
+  const v = view(out);
+  v.setInt32(L.pollfd.fd, fd, true);
+  v.setInt16(L.pollfd.events, events, true);
+  v.setInt16(L.pollfd.revents, 0, true);
+  return out;
+}
+
+/**
+ * The `revents` of a `struct pollfd` the kernel filled.
+ *
+ * @param buf the struct
+ * @returns the returned events
+ */
+export function decodePollRevents(buf: Uint8Array): number {
+  return view(buf).getInt16(L.pollfd.revents, true);
 }

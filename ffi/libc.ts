@@ -92,6 +92,16 @@ const SYMBOLS = {
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /* int fcntl(int fd, int cmd, int arg) */
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int pipe2(int pipefd[2], int flags) */
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  /* int mkfifo(const char *pathname, mode_t mode) */
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  /* ssize_t read(int fd, void *buf, size_t count) */
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /* ssize_t write(int fd, const void *buf, size_t count) */
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /* int poll(struct pollfd *fds, nfds_t nfds, int timeout) */
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */
@@ -99,7 +109,13 @@ const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The symbols a waiter thread of `ffi/wait.ts` opens for itself. */
-const WORKER_SYMBOLS = ["__errno_location", "gettid", "semtimedop"] as const;
+const WORKER_SYMBOLS = [
+  "__errno_location",
+  "gettid",
+  "semtimedop",
+  "poll",
+  "open",
+] as const;
 
 /**
  * JavaScript source that opens libc in a worker thread with the subset of

@@ -83,11 +83,21 @@ const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
 /** First of the integer argument slots a job may use (`ctrl[ARG + i]`). */
 export const ARG = 8;
 const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
+/** ERRNO value that says the thread itself failed (no errno is negative). */
+const THREAD_FAILED = -1;
 const CTRL_BYTES = 64;
 const DATA_BYTES = 64 * 1024;
 
 /** Job kinds the waiter threads know. */
 export const KIND_SEMTIMEDOP = 1;
+/**
+ * `poll` one descriptor: the op encodes its `struct pollfd` at the start of
+ * the data area; ARG+0 is the timeout in ms (-1: none). A timeout answers
+ * `EAGAIN`.
+ */
+export const KIND_POLL = 2;
+/** `open`: ARG+0 flags, ARG+1 mode; the NUL-terminated path in the data area. */
+export const KIND_OPEN = 3;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
 export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
@@ -112,7 +122,7 @@ parentPort.once("message", (sab) => {
     }
     if (s === ${EXIT}) break;
     Atomics.store(ctrl, ${STATE}, ${RUNNING});
-    let r = -1, e = ${EINTR};
+    let r = -1, e = ${EINTR}, timedOut = false;
     if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
         case ${KIND_SEMTIMEDOP}: {
@@ -124,10 +134,17 @@ parentPort.once("message", (sab) => {
 }] ? data.subarray(0, ${SEMTIMEDOP_OPS_AT}) : null);
           break;
         }
+        case ${KIND_POLL}:
+          r = libc.poll(data.subarray(0, ${SIZEOF.pollfd}), 1n, ctrl[${ARG}]);
+          if (r === 0) { r = -1; timedOut = true; }
+          break;
+        case ${KIND_OPEN}:
+          r = libc.open(data, ctrl[${ARG}], ctrl[${ARG + 1}]);
+          break;
         default:
           r = -1;
       }
-      e = r === -1 ? errnoView.getInt32(0) : 0;
+      e = timedOut ? ${EAGAIN} : r === -1 ? errnoView.getInt32(0) : 0;
     }
     ctrl[${RESULT}] = r;
     ctrl[${ERRNO}] = e;
@@ -172,6 +189,24 @@ export interface BlockingOp {
    */
   fail(errno: number): IpcError;
   /**
+   * True if the thread's call only tells that the op may now succeed
+   * (`poll`): the engine then tries it again on the calling thread. False
+   * or absent if the call performs the op itself (`semtimedop`, `open`).
+   */
+  readonly wakeOnly?: boolean;
+  /**
+   * False if the thread's call cannot time out by itself (`open`): the
+   * engine then interrupts it at the deadline, as it does for an abort.
+   */
+  readonly kernelTimeout?: boolean;
+  /**
+   * Receives the result of a thread's call that performed the op (the fd of
+   * an `open`).
+   *
+   * @param result the call's return value
+   */
+  complete?(result: number): void;
+  /**
    * The error for a wait that timed out.
    *
    * @param timeoutMs the timeout that ran out
@@ -192,6 +227,8 @@ interface Thread {
   worker: Worker;
   ctrl: Int32Array<SharedArrayBuffer>;
   data: Uint8Array<SharedArrayBuffer>;
+  /** Set if the thread died; it is then never used again. */
+  failure: unknown;
 }
 
 interface Entry {
@@ -202,7 +239,8 @@ interface Entry {
   resolve: () => void;
   reject: (e: unknown) => void;
   settled: boolean;
-  cancelled: boolean;
+  /** Set when the call in the kernel is being interrupted, with the error. */
+  cancel: { error: unknown } | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -289,7 +327,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       resolve,
       reject,
       settled: false,
-      cancelled: false,
+      cancel: undefined,
       timer: undefined,
       onAbort: undefined,
     };
@@ -310,14 +348,18 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     hold();
     if (timeout !== null) {
       entry.timer = setTimeout(() => {
-        // The one in the kernel times out there; the others here.
+        // The one in the kernel times out there, unless its call cannot.
         if (g.running !== entry) failWith(entry, op.timedOut(timeout));
+        else if (op.kernelTimeout === false && g.thread) {
+          entry.cancel ??= { error: op.timedOut(timeout) };
+          kick(g.thread);
+        }
       }, timeout);
     }
     if (signal) {
       entry.onAbort = () => {
         if (g.running === entry && g.thread) {
-          entry.cancelled = true;
+          entry.cancel ??= { error: signal.reason };
           kick(g.thread);
         } else {
           failWith(entry, signal.reason);
@@ -440,12 +482,23 @@ function finish(g: Group, t: Thread, head: Entry): void {
   Atomics.store(t.ctrl, STATE, IDLE);
   g.thread = null;
   g.running = null;
-  giveBack(t);
-  if (result !== -1) {
-    succeed(head);
-    drain(g);
+  if (t.failure === undefined) giveBack(t);
+  else threads--;
+  if (errno === THREAD_FAILED) {
+    failWith(
+      head,
+      new Error("The waiter thread of an async wait failed", {
+        cause: t.failure,
+      }),
+    );
+  } else if (result !== -1) {
+    if (!head.op.wakeOnly) {
+      head.op.complete?.(result);
+      succeed(head);
+    }
+    drain(g); // a wakeOnly head is tried again here, in order
   } else if (errno === EINTR) {
-    if (head.cancelled) failWith(head, head.signal!.reason);
+    if (head.cancel) failWith(head, head.cancel.error);
     // Otherwise another signal interrupted it: the pump retries.
   } else if (errno === EAGAIN && head.timeout !== null) {
     if (performance.now() >= head.deadline! - 1) {
@@ -488,6 +541,7 @@ function giveBack(t: Thread): void {
 
 function endThread(t: Thread): Promise<unknown> {
   threads--;
+  t.failure ??= "ended";
   Atomics.store(t.ctrl, STATE, EXIT);
   Atomics.notify(t.ctrl, STATE);
   return t.worker.terminate();
@@ -520,11 +574,27 @@ function spawn(): Thread {
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
   worker.postMessage(sab);
-  return {
+  const thread: Thread = {
     worker,
     ctrl: new Int32Array(sab, 0, CTRL_BYTES / 4),
     data: new Uint8Array(sab, CTRL_BYTES),
+    failure: undefined,
   };
+  // Should a thread ever die, its wait fails instead of hanging.
+  const died = (cause: unknown) => {
+    if (thread.failure !== undefined) return;
+    thread.failure = cause ?? new Error("The waiter thread exited");
+    const s = Atomics.load(thread.ctrl, STATE);
+    if (s === JOB || s === RUNNING) {
+      thread.ctrl[RESULT] = -1;
+      thread.ctrl[ERRNO] = THREAD_FAILED;
+      Atomics.store(thread.ctrl, STATE, DONE);
+      Atomics.notify(thread.ctrl, STATE);
+    }
+  };
+  worker.once("error", died);
+  worker.once("exit", () => died(undefined));
+  return thread;
 }
 
 /** Interrupts the call a thread is in, until it answers. */

@@ -498,12 +498,17 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   const r = await runDeno("examples/demo.ts", [], [
     "--allow-ffi",
     "--allow-run",
+    "--allow-env",
+    "--allow-read",
+    "--allow-write",
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /child .*read "Hello from the parent/);
   assert.match(r.stdout, /parent: read "Hello back from the child/);
   assert.match(r.stdout, /the shared counter is 1000000/);
   assert.match(r.stdout, /the counter is 40000 \(exactly 40000\)/);
+  assert.match(r.stdout, /the mapping now holds 42/);
+  assert.match(r.stdout, /read "third line"/);
   assert.match(r.stdout, /^Done\.$/m);
 });
 

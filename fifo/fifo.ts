@@ -1,0 +1,572 @@
+/**
+ * The thin layer for pipes and FIFOs: `pipe`, `pipe2`, `mkfifo`, `read`,
+ * `write`, `fcntl`, by their C names with their C constants, and async forms
+ * of the calls that can block (`readAsync`, `writeAsync`, `openAsync`) that
+ * keep the event loop running. Re-exported by `fifo/mod.ts`.
+ *
+ * The async forms put the descriptor in non-blocking mode (`O_NONBLOCK`),
+ * try the call at once, and only if it would block wait for readiness on a
+ * waiter thread (`poll`), then make the call again here: data never crosses
+ * threads and errno is exact. A FIFO's `open`, which waits for the other
+ * side, runs on a waiter thread and can be aborted.
+ *
+ * @module
+ */
+
+import { errno, libc } from "../ffi/libc.ts";
+import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import { close, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR } from "../ffi/fd.ts";
+import { encodePollfd } from "../ffi/layout.ts";
+import { requirePath } from "../ffi/permissions.ts";
+import {
+  cString,
+  flags as checkFlags,
+  int,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
+import {
+  ARG,
+  type BlockingOp,
+  checkTimeout,
+  type Job,
+  KIND_OPEN,
+  KIND_POLL,
+  retryOnEintr,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
+
+/** `poll` event: data to read (or end of file). */
+export const POLLIN = 0x001;
+/** `poll` event: room to write. */
+export const POLLOUT = 0x004;
+/** `poll` event: an error condition. */
+export const POLLERR = 0x008;
+/** `poll` event: the other end hung up. */
+export const POLLHUP = 0x010;
+/** Writes of at most this many bytes to a pipe are atomic. */
+export const PIPE_BUF = 4096;
+/** `fcntl` command: read the descriptor flags (`FD_CLOEXEC`). */
+export const F_GETFD = 1;
+/** `fcntl` command: set the descriptor flags. */
+export const F_SETFD = 2;
+/** `fcntl` command: read the status flags (`O_NONBLOCK`, `O_APPEND`, ...). */
+export const F_GETFL = 3;
+/** `fcntl` command: set the status flags. */
+export const F_SETFL = 4;
+/** Descriptor flag: close on exec. */
+export const FD_CLOEXEC = 1;
+
+const EINTR = 4;
+const EAGAIN = 11;
+const ETIMEDOUT = 110;
+
+function checkFd(fd: number, syscall: string): void {
+  if ((fd | 0) !== fd || fd < 0) int(fd, syscall, "fd", 0, LIMITS.INT_MAX);
+}
+
+function checkBuffer(buf: unknown, syscall: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "buf" to ${syscall}: expected a Uint8Array, got "${
+        show(buf)
+      }"`,
+    );
+  }
+  return buf;
+}
+
+/**
+ * Creates a pipe (`pipe2` with `O_CLOEXEC`): data written to the second
+ * descriptor can be read from the first.
+ *
+ * @returns `[readEnd, writeEnd]`
+ * @throws {IpcError} `EMFILE`, `ENFILE`
+ * @example
+ * ```ts
+ * import { close, pipe, read, write } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * write(w, new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(2);
+ * console.log(read(r, buf)); // 2
+ * close(r);
+ * close(w);
+ * ```
+ */
+export function pipe(): [number, number] {
+  return pipe2(0);
+}
+
+/**
+ * Creates a pipe with flags (`pipe2`). `O_CLOEXEC` is always added.
+ *
+ * @param flags `O_NONBLOCK`, `O_CLOEXEC`
+ * @returns `[readEnd, writeEnd]`
+ * @throws {IpcError} `EMFILE`, `ENFILE`
+ * @throws {RangeError} for unknown flag bits
+ * @example
+ * ```ts
+ * import { close, O_NONBLOCK, pipe2 } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe2(O_NONBLOCK);
+ * close(r);
+ * close(w);
+ * ```
+ */
+export function pipe2(flags: number): [number, number] {
+  checkFlags(flags, O_NONBLOCK | O_CLOEXEC, "pipe2", "flags");
+  const fds = new Int32Array(2);
+  if (libc().pipe2(new Uint8Array(fds.buffer), flags | O_CLOEXEC) === -1) {
+    throw lastError("pipe2", "pipefd");
+  }
+  return [fds[0], fds[1]];
+}
+
+/**
+ * Makes a FIFO, a named pipe, at a path (`mkfifo`). Needs `--allow-write`
+ * for the path.
+ *
+ * @param pathname where
+ * @param mode permission bits (default `0o666`, less the umask)
+ * @throws {IpcError} `EEXIST` (the path exists), `ENOENT`, `EACCES`, `ENAMETOOLONG`
+ * @throws {Deno.errors.NotCapable} without `--allow-write` for the path
+ * @example
+ * ```ts
+ * import { mkfifo } from "@linux-ipc/ipc/fifo";
+ * const dir = await Deno.makeTempDir();
+ * mkfifo(`${dir}/fifo`, 0o600);
+ * console.log((await Deno.stat(`${dir}/fifo`)).isFifo); // true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function mkfifo(pathname: string, mode = 0o666): void {
+  const path = cString(pathname, "mkfifo", "pathname");
+  int(mode, "mkfifo", "mode", 0, 0o7777);
+  requirePath("write", pathname);
+  if (libc().mkfifo(path, mode) === -1) {
+    throw lastError("mkfifo", "pathname", { pathname }, {
+      EEXIST: "the path exists already",
+      ENOENT: "a directory of the path does not exist",
+    });
+  }
+}
+
+/**
+ * Reads up to `buf.length` bytes (`read`). Blocks the thread on a blocking
+ * descriptor, as in C; use {@linkcode readAsync} to keep the event loop
+ * running. `EINTR` is retried.
+ *
+ * @param fd the descriptor
+ * @param buf where to put the bytes
+ * @returns how many were read; 0 at end of file (all writers closed)
+ * @throws {IpcError} `EAGAIN` (non-blocking and nothing to read), `EBADF`, `EISDIR`
+ * @example
+ * ```ts
+ * import { close, pipe, read } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * close(w);
+ * console.log(read(r, new Uint8Array(10))); // 0: end of file
+ * close(r);
+ * ```
+ */
+export function read(fd: number, buf: Uint8Array): number {
+  checkFd(fd, "read");
+  checkBuffer(buf, "read");
+  const c = libc();
+  for (;;) {
+    const r = c.read(fd, buf, BigInt(buf.length));
+    if (r !== -1n) return Number(r);
+    if (errno() !== EINTR) {
+      throw lastError(
+        "read",
+        { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
+        { fd },
+        {
+          EAGAIN: "the descriptor is non-blocking and nothing is there to read",
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Writes up to `buf.length` bytes (`write`); returns how many went (a pipe
+ * may take fewer than asked). Blocks the thread on a blocking descriptor
+ * when the pipe is full. `EINTR` is retried.
+ *
+ * @param fd the descriptor
+ * @param buf the bytes
+ * @returns how many were written
+ * @throws {IpcError} `EPIPE` (no reader: the process is not killed), `EAGAIN`
+ *   (non-blocking and full), `EBADF`
+ * @example
+ * ```ts
+ * import { close, pipe, write } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * close(r);
+ * try {
+ *   write(w, new Uint8Array(1));
+ * } catch (e) {
+ *   console.log((e as { code: string }).code); // "EPIPE"
+ * }
+ * close(w);
+ * ```
+ */
+export function write(fd: number, buf: Uint8Array): number {
+  checkFd(fd, "write");
+  checkBuffer(buf, "write");
+  const c = libc();
+  for (;;) {
+    const r = c.write(fd, buf, BigInt(buf.length));
+    if (r !== -1n) return Number(r);
+    if (errno() !== EINTR) throw writeError(fd);
+  }
+}
+
+function writeError(fd: number): IpcError {
+  return lastError(
+    "write",
+    {
+      EBADF: "fd",
+      EPIPE: "fd",
+      EINVAL: "fd",
+      EFAULT: "buf",
+      EFBIG: "buf",
+      ENOSPC: "fd",
+    },
+    { fd },
+    {
+      EPIPE: "the reading end is closed",
+      EAGAIN: "the descriptor is non-blocking and the pipe is full",
+    },
+  );
+}
+
+/**
+ * Reads or changes descriptor and status flags (`fcntl` with `F_GETFD`,
+ * `F_SETFD`, `F_GETFL`, `F_SETFL`).
+ *
+ * @param fd the descriptor
+ * @param cmd `F_GETFD`, `F_SETFD`, `F_GETFL` or `F_SETFL`
+ * @param arg the flags for the `SET` commands
+ * @returns the flags for the `GET` commands, else 0
+ * @throws {IpcError} `EBADF`
+ * @throws {RangeError} for another command
+ * @example
+ * ```ts
+ * import { close, F_GETFL, fcntl, O_NONBLOCK, pipe2 } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe2(O_NONBLOCK);
+ * console.log((fcntl(r, F_GETFL) & O_NONBLOCK) !== 0); // true
+ * close(r);
+ * close(w);
+ * ```
+ */
+export function fcntl(fd: number, cmd: number, arg = 0): number {
+  checkFd(fd, "fcntl");
+  if (![F_GETFD, F_SETFD, F_GETFL, F_SETFL].includes(cmd)) {
+    throw new RangeError(
+      `Argument "cmd" to fcntl is out of range: "${
+        show(cmd)
+      }" is not F_GETFD, F_SETFD, F_GETFL or F_SETFL`,
+    );
+  }
+  int(arg, "fcntl", "arg", 0, LIMITS.INT_MAX);
+  const r = libc().fcntl(fd, cmd, arg);
+  if (r === -1) {
+    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+  }
+  return r;
+}
+
+/**
+ * Puts a descriptor in non-blocking mode (or back), as the async forms need.
+ *
+ * @param fd the descriptor
+ * @param on true for non-blocking
+ * @throws {IpcError} `EBADF`
+ */
+export function setNonBlocking(fd: number, on = true): void {
+  const fl = fcntl(fd, F_GETFL);
+  const want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+  if (want !== fl) fcntl(fd, F_SETFL, want);
+}
+
+function timedOut(syscall: string, ms: number): IpcError {
+  return new IpcError(ETIMEDOUT, {
+    syscall,
+    argument: "timeout",
+    value: ms,
+    hint: `nothing happened within ${ms} ms`,
+  });
+}
+
+function pollOp(
+  fd: number,
+  events: number,
+  syscall: string,
+  call: () => bigint,
+  fail: () => IpcError,
+  done: (n: number) => void,
+): BlockingOp {
+  return {
+    key: `${syscall}:${fd}`,
+    wakeOnly: true,
+    attempt(): boolean {
+      for (;;) {
+        const r = call();
+        if (r !== -1n) {
+          done(Number(r));
+          return true;
+        }
+        const e = errno();
+        if (e === EAGAIN) return false;
+        if (e !== EINTR) throw fail();
+      }
+    },
+    encode(job: Job, timeoutMs: number | null): number {
+      encodePollfd(fd, events, job.data);
+      job.ctrl[ARG] = timeoutMs === null ? -1 : Math.ceil(timeoutMs);
+      return KIND_POLL;
+    },
+    fail: (code) => errorFor(code, "poll", "fd", { fd }),
+    timedOut: (ms) => timedOut(syscall, ms),
+  };
+}
+
+/**
+ * Reads without blocking the event loop: at once if data is there, else
+ * when it arrives. Puts `fd` in non-blocking mode.
+ *
+ * @param fd the descriptor
+ * @param buf where to put the bytes
+ * @param options `timeout` in ms (rejects with `IpcError` `ETIMEDOUT`),
+ *   `signal` (rejects with its reason; nothing is read)
+ * @returns how many bytes were read; 0 at end of file
+ * @throws {IpcError} `EBADF`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { close, pipe, readAsync, write } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * setTimeout(() => write(w, new TextEncoder().encode("later")), 10);
+ * const buf = new Uint8Array(16);
+ * const n = await readAsync(r, buf, { timeout: 1000 });
+ * console.log(new TextDecoder().decode(buf.subarray(0, n))); // "later"
+ * close(r);
+ * close(w);
+ * ```
+ */
+export async function readAsync(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
+  checkFd(fd, "read");
+  checkBuffer(buf, "read");
+  setNonBlocking(fd);
+  const c = libc();
+  const size = BigInt(buf.length);
+  let n = 0;
+  await wait(
+    pollOp(
+      fd,
+      POLLIN,
+      "read",
+      () => c.read(fd, buf, size),
+      () =>
+        lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd }),
+      (r) => n = r,
+    ),
+    options,
+  );
+  return n;
+}
+
+/**
+ * Writes without blocking the event loop: at once if there is room, else
+ * when there is. Resolves with how many bytes went, which may be fewer than
+ * asked (see {@linkcode writeAllAsync}). Puts `fd` in non-blocking mode.
+ *
+ * @param fd the descriptor
+ * @param buf the bytes
+ * @param options `timeout` in ms, `signal`
+ * @returns how many bytes were written (at least 1 unless `buf` is empty)
+ * @throws {IpcError} `EPIPE` (no reader), `EBADF`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { close, pipe, writeAsync } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * console.log(await writeAsync(w, new Uint8Array(100))); // 100
+ * close(r);
+ * close(w);
+ * ```
+ */
+export async function writeAsync(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
+  checkFd(fd, "write");
+  checkBuffer(buf, "write");
+  setNonBlocking(fd);
+  const c = libc();
+  const size = BigInt(buf.length);
+  let n = 0;
+  await wait(
+    pollOp(
+      fd,
+      POLLOUT,
+      "write",
+      () => c.write(fd, buf, size),
+      () => writeError(fd),
+      (r) => n = r,
+    ),
+    options,
+  );
+  return n;
+}
+
+/**
+ * Writes all of `buf`, waiting for room without blocking the event loop.
+ *
+ * @param fd the descriptor
+ * @param buf the bytes
+ * @param options `timeout` in ms for the whole write, `signal`
+ * @throws {IpcError} `EPIPE`, `EBADF`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { close, pipe, writeAllAsync } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe();
+ * await writeAllAsync(w, new Uint8Array(1000));
+ * close(r);
+ * close(w);
+ * ```
+ */
+export async function writeAllAsync(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<void> {
+  const deadline = options.timeout === undefined
+    ? null
+    : performance.now() + checkTimeout(options.timeout)!;
+  for (let off = 0; off < buf.length;) {
+    const timeout = deadline === null
+      ? undefined
+      : Math.max(0, deadline - performance.now());
+    off += await writeAsync(fd, buf.subarray(off), {
+      signal: options.signal,
+      timeout,
+    });
+  }
+}
+
+/**
+ * Blocks the thread until `fd` is ready for `events`, or the timeout passes
+ * (`poll` on one descriptor). For the sync forms of the classes.
+ *
+ * @param fd the descriptor
+ * @param events `POLLIN` or `POLLOUT`
+ * @param timeout milliseconds, or null for none
+ * @returns true if ready, false on timeout
+ * @throws {IpcError} `EBADF`, `EINVAL`
+ */
+export function pollSync(
+  fd: number,
+  events: number,
+  timeout: number | null,
+): boolean {
+  const pfd = encodePollfd(fd, events, new Uint8Array(8));
+  const c = libc();
+  const r = retryOnEintr(
+    (remaining) =>
+      c.poll(pfd, 1n, remaining === null ? -1 : Math.ceil(remaining)),
+    timeout,
+    errno,
+  );
+  if (r === -1) throw lastError("poll", "fd", { fd });
+  return r > 0;
+}
+
+let opens = 0;
+
+/**
+ * Opens a path without blocking the event loop (`open` on a waiter thread):
+ * for a FIFO, the open waits for the other side (a reader waits for a
+ * writer, a writer for a reader) unless `O_NONBLOCK` is given. Needs the
+ * same permissions as `open`.
+ *
+ * @param pathname the path
+ * @param flags `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with the `open` flags
+ * @param mode permission bits for a created file
+ * @param options `timeout` in ms (`IpcError` `ETIMEDOUT`), `signal`
+ * @returns the descriptor (with `O_CLOEXEC`)
+ * @throws {IpcError} `ENOENT`, `EACCES`, `ENXIO` (writer, `O_NONBLOCK`, no reader)
+ * @example
+ * ```ts
+ * import { close, mkfifo, O_RDONLY, O_WRONLY, openAsync } from "@linux-ipc/ipc/fifo";
+ * const dir = await Deno.makeTempDir();
+ * mkfifo(`${dir}/f`);
+ * const [r, w] = await Promise.all([
+ *   openAsync(`${dir}/f`, O_RDONLY), // waits for the writer
+ *   openAsync(`${dir}/f`, O_WRONLY), // waits for the reader
+ * ]);
+ * close(r);
+ * close(w);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function openAsync(
+  pathname: string,
+  flags: number,
+  mode = 0o666,
+  options: WaitOptions = {},
+): Promise<number> {
+  const path = cString(pathname, "open", "pathname");
+  int(mode, "open", "mode", 0, 0o7777);
+  const access = flags & 3;
+  if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
+  if (access !== O_RDONLY) requirePath("write", pathname);
+  const all = flags | O_CLOEXEC;
+  let fd = -1;
+  const op: BlockingOp = {
+    key: `open:${++opens}`,
+    kernelTimeout: false,
+    attempt(): boolean {
+      // Only a writer can learn at once that a reader is there.
+      if ((flags & O_NONBLOCK) === 0 && access === O_RDONLY) return false;
+      const r = libc().open(path, all | O_NONBLOCK, mode);
+      if (r !== -1) {
+        fd = r;
+        if ((flags & O_NONBLOCK) === 0) setNonBlocking(r, false);
+        return true;
+      }
+      const e = errno();
+      if (e === 6 /* ENXIO */ && (flags & O_NONBLOCK) === 0) return false;
+      throw openError(pathname);
+    },
+    encode(job: Job): number {
+      job.data.set(path);
+      job.ctrl[ARG] = all;
+      job.ctrl[ARG + 1] = mode;
+      return KIND_OPEN;
+    },
+    complete(result: number): void {
+      fd = result;
+    },
+    fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+    timedOut: (ms) => timedOut("open", ms),
+  };
+  await wait(op, options);
+  if (options.signal?.aborted) {
+    // The open won the race with the abort: do not hand out an fd nobody wants.
+    close(fd);
+    throw options.signal.reason;
+  }
+  return fd;
+}
+
+function openError(pathname: string): IpcError {
+  return lastError("open", "pathname", { pathname }, {
+    ENXIO: "a FIFO opened for writing with O_NONBLOCK has no reader",
+  });
+}

@@ -1,0 +1,409 @@
+/**
+ * {@linkcode PipeEnd}: one end of a pipe or FIFO for everyday use.
+ *
+ * @module
+ */
+
+import { close, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../ffi/fd.ts";
+import { errno, libc } from "../ffi/libc.ts";
+import { IpcError, lastError } from "../ffi/errors.ts";
+import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import {
+  mkfifo,
+  openAsync,
+  pipe2,
+  POLLIN,
+  POLLOUT,
+  pollSync,
+  readAsync,
+  setNonBlocking,
+  writeAllAsync,
+  writeAsync,
+} from "./fifo.ts";
+import { open } from "../ffi/fd.ts";
+
+const EAGAIN = 11;
+const EINTR = 4;
+const CHUNK = 64 * 1024;
+
+/** How {@linkcode PipeEnd.openFifo} opens a FIFO. */
+export interface OpenFifoOptions extends WaitOptions {
+  /** Make the FIFO first if the path does not exist, with this mode (default no). */
+  create?: boolean | number;
+}
+
+/**
+ * One end of a pipe or FIFO: async and sync reads and writes, Web Streams
+ * (`readable`, `writable`, as `Deno.FsFile` has), `using`. The descriptor
+ * is kept non-blocking; the sync forms wait with `poll`, the async forms on
+ * a waiter thread, so the event loop keeps running.
+ *
+ * @example A pipe within one process
+ * ```ts
+ * import { PipeEnd } from "@linux-ipc/ipc";
+ * const [reader, writer] = PipeEnd.pipe();
+ * await writer.writeAll(new TextEncoder().encode("Hello, world.\n"));
+ * writer.close();
+ * console.log(await new Response(reader.readable).text()); // "Hello, world.\n"
+ * ```
+ */
+export class PipeEnd {
+  #fd: number;
+  #closed = false;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
+
+  private constructor(fd: number) {
+    this.#fd = fd;
+    setNonBlocking(fd);
+  }
+
+  /**
+   * Creates a pipe.
+   *
+   * @returns `[readEnd, writeEnd]`
+   * @throws {IpcError} `EMFILE`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * r.close();
+   * w.close();
+   * ```
+   */
+  static pipe(): [PipeEnd, PipeEnd] {
+    const [r, w] = pipe2(O_NONBLOCK);
+    return [new PipeEnd(r), new PipeEnd(w)];
+  }
+
+  /**
+   * Opens a FIFO without blocking the event loop: a reader waits for a
+   * writer, a writer for a reader.
+   *
+   * @param path the FIFO
+   * @param mode `"r"` to read, `"w"` to write
+   * @param options `create` (make it if missing; a number is its mode),
+   *   `timeout`, `signal`
+   * @returns the open end
+   * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
+   * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const path = `${await Deno.makeTempDir()}/fifo`;
+   * const [r, w] = await Promise.all([
+   *   PipeEnd.openFifo(path, "r", { create: 0o600 }),
+   *   PipeEnd.openFifo(path, "w"),
+   * ]);
+   * r.close();
+   * w.close();
+   * ```
+   */
+  static async openFifo(
+    path: string,
+    mode: "r" | "w",
+    options: OpenFifoOptions = {},
+  ): Promise<PipeEnd> {
+    if (options.create !== undefined && options.create !== false) {
+      try {
+        mkfifo(path, options.create === true ? 0o600 : options.create);
+      } catch (e) {
+        if (!(e instanceof IpcError && e.code === "EEXIST")) throw e;
+      }
+    }
+    const fd = await openAsync(
+      path,
+      mode === "r" ? O_RDONLY : O_WRONLY,
+      0o666,
+      options,
+    );
+    return new PipeEnd(fd);
+  }
+
+  /**
+   * Opens a FIFO, blocking the thread until the other side opens it (as
+   * `open` does in C).
+   *
+   * @param path the FIFO
+   * @param mode `"r"` or `"w"`
+   * @returns the open end
+   * @throws {IpcError} `ENOENT`, `EACCES`
+   * @example
+   * ```ts ignore
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * // Blocks until another process opens "/tmp/fifo" for writing.
+   * using reader = PipeEnd.openFifoSync("/tmp/fifo", "r");
+   * ```
+   */
+  static openFifoSync(path: string, mode: "r" | "w"): PipeEnd {
+    return new PipeEnd(open(path, mode === "r" ? O_RDONLY : O_WRONLY));
+  }
+
+  /**
+   * Takes over a descriptor this process has (fd 3 handed by a parent, an
+   * end from `pipe`): it is made non-blocking and closed with this object.
+   *
+   * @param fd the descriptor
+   * @returns the end
+   * @example
+   * ```ts
+   * import { pipe, PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = pipe();
+   * using reader = PipeEnd.fromFd(r);
+   * using writer = PipeEnd.fromFd(w);
+   * ```
+   */
+  static fromFd(fd: number): PipeEnd {
+    return new PipeEnd(fd);
+  }
+
+  /**
+   * The descriptor.
+   *
+   * @throws {Deno.errors.BadResource} once closed
+   */
+  get fd(): number {
+    this.#open();
+    return this.#fd;
+  }
+
+  /**
+   * Reads into `buf` without blocking the event loop.
+   *
+   * @param buf where to put the bytes
+   * @param options `timeout`, `signal`
+   * @returns how many bytes were read, or null at end of file
+   * @throws {IpcError} `ETIMEDOUT`, `EBADF`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * w.close();
+   * console.log(await r.read(new Uint8Array(8))); // null
+   * r.close();
+   * ```
+   */
+  async read(
+    buf: Uint8Array,
+    options: WaitOptions = {},
+  ): Promise<number | null> {
+    this.#open();
+    const n = await readAsync(this.#fd, buf, options);
+    return n === 0 && buf.length > 0 ? null : n;
+  }
+
+  /**
+   * Reads into `buf`, blocking the thread until data or end of file.
+   *
+   * @param buf where to put the bytes
+   * @param options `timeout` in milliseconds
+   * @returns how many bytes were read, or null at end of file
+   * @throws {IpcError} `ETIMEDOUT`, `EBADF`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * w.writeSync(new Uint8Array([1, 2]));
+   * console.log(r.readSync(new Uint8Array(8))); // 2
+   * ```
+   */
+  readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
+    const n = this.#sync(
+      POLLIN,
+      options.timeout,
+      "read",
+      () => libc().read(this.#fd, buf, BigInt(buf.length)),
+    );
+    return n === 0 && buf.length > 0 ? null : n;
+  }
+
+  /**
+   * Writes some of `data` without blocking the event loop.
+   *
+   * @param data the bytes
+   * @param options `timeout`, `signal`
+   * @returns how many bytes were written
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * console.log(await w.write(new Uint8Array(3))); // 3
+   * ```
+   */
+  write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
+    this.#open();
+    return writeAsync(this.#fd, data, options);
+  }
+
+  /**
+   * Writes all of `data` without blocking the event loop.
+   *
+   * @param data the bytes
+   * @param options `timeout` for the whole write, `signal`
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * await w.writeAll(new TextEncoder().encode("all of it"));
+   * ```
+   */
+  writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    this.#open();
+    return writeAllAsync(this.#fd, data, options);
+  }
+
+  /**
+   * Writes some of `data`, blocking the thread until there is room.
+   *
+   * @param data the bytes
+   * @param options `timeout` in milliseconds
+   * @returns how many bytes were written
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * console.log(w.writeSync(new Uint8Array(5))); // 5
+   * ```
+   */
+  writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
+    return this.#sync(
+      POLLOUT,
+      options.timeout,
+      "write",
+      () => libc().write(this.#fd, data, BigInt(data.length)),
+    );
+  }
+
+  /**
+   * Writes all of `data`, blocking the thread while the pipe is full.
+   *
+   * @param data the bytes
+   * @throws {IpcError} `EPIPE` (no reader)
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * w.writeAllSync(new Uint8Array(10));
+   * ```
+   */
+  writeAllSync(data: Uint8Array): void {
+    for (let off = 0; off < data.length;) {
+      off += this.writeSync(data.subarray(off));
+    }
+  }
+
+  /**
+   * The bytes as a stream, read in chunks of up to 64 KiB; the end is
+   * closed when the stream ends or is cancelled.
+   *
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * w.writeSync(new TextEncoder().encode("streamed"));
+   * w.close();
+   * console.log(await new Response(r.readable).text()); // "streamed"
+   * ```
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const buf = new Uint8Array(CHUNK);
+        const n = await this.read(buf);
+        if (n === null) {
+          controller.close();
+          this.close();
+        } else {
+          controller.enqueue(buf.subarray(0, n));
+        }
+      },
+      cancel: () => this.close(),
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * A stream to write to; the end is closed when the stream is closed or
+   * aborted.
+   *
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * const writer = w.writable.getWriter();
+   * await writer.write(new TextEncoder().encode("hi"));
+   * await writer.close();
+   * ```
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.writeAll(chunk),
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
+  }
+
+  /**
+   * Closes the descriptor. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * r.close();
+   * r.close();
+   * w.close();
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    close(this.#fd);
+  }
+
+  /** Same as {@linkcode PipeEnd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) {
+      throw new Deno.errors.BadResource("The pipe end is closed");
+    }
+  }
+
+  #sync(
+    events: number,
+    timeout: number | undefined,
+    syscall: "read" | "write",
+    call: () => bigint,
+  ): number {
+    this.#open();
+    const t = timeout === undefined ? null : checkTimeout(timeout);
+    const deadline = t === null ? null : performance.now() + t;
+    for (;;) {
+      const r = call();
+      if (r !== -1n) return Number(r);
+      const e = errno();
+      if (e === EINTR) continue;
+      if (e !== EAGAIN) {
+        throw lastError(syscall, "fd", { fd: this.#fd }, {
+          EPIPE: "the reading end is closed",
+        });
+      }
+      const remaining = deadline === null
+        ? null
+        : Math.max(0, deadline - performance.now());
+      if (!pollSync(this.#fd, events, remaining)) {
+        throw new IpcError(110, {
+          syscall,
+          argument: "timeout",
+          value: t!,
+          hint: `nothing happened within ${t} ms`,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * {@linkcode spawnWithFds}: start a child process with chosen descriptors
+ * in chosen slots (its stdin, or fd 3 and up), and {@linkcode popen}.
+ *
+ * Deno cannot `fork`, so this is how a child gets a pipe end, a FIFO or a
+ * memfd from its parent. The descriptors are placed in the child only
+ * (`node:child_process` does the `dup2` between fork and exec); the
+ * parent's own descriptors are never moved, and low slots of the parent,
+ * where Deno keeps its own, are never touched.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import { int, LIMITS, show } from "../ffi/validate.ts";
+import { setNonBlocking } from "./fifo.ts";
+import { PipeEnd } from "./pipe_end.ts";
+
+/** What goes in one descriptor slot of the child. */
+export type FdSlot = number | "inherit" | "null" | "piped";
+
+/** How {@linkcode spawnWithFds} starts the child. */
+export interface SpawnWithFdsOptions {
+  /** The arguments. */
+  args?: string[];
+  /**
+   * Slot number in the child to what goes there: a descriptor of this
+   * process (given to the child in blocking mode, as programs expect),
+   * `"inherit"` (slots 0-2 default to it), `"null"`, or `"piped"` (slots 1
+   * and 2 only: read it from `stdout`/`stderr`).
+   */
+  fds?: Record<number, FdSlot>;
+  /** The working directory. */
+  cwd?: string;
+  /** Environment variables to set (added to this process's). */
+  env?: Record<string, string>;
+}
+
+/** How a child ended. */
+export interface ChildStatus {
+  /** Whether it exited with status 0. */
+  success: boolean;
+  /** Its exit status, or null if a signal ended it. */
+  code: number | null;
+  /** The signal that ended it, or null. */
+  signal: string | null;
+}
+
+/** A child started by {@linkcode spawnWithFds}. */
+export interface SpawnedChild {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when it ends. */
+  readonly status: Promise<ChildStatus>;
+  /** Its standard output, if slot 1 was `"piped"`. */
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  /** Its standard error, if slot 2 was `"piped"`. */
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  /**
+   * Sends it a signal.
+   *
+   * @param signal default `"SIGTERM"`
+   */
+  kill(signal?: Deno.Signal): void;
+}
+
+/**
+ * Starts a child process with descriptors of this process in chosen slots.
+ * Needs `--allow-run`, and `--allow-env` (the child inherits the
+ * environment, which `node:child_process` reads to pass it on).
+ *
+ * @param command the program
+ * @param options arguments, descriptor slots, working directory, environment
+ * @returns the child
+ * @throws {TypeError} for a slot that is not a descriptor or a known word
+ * @throws {Deno.errors.NotCapable} without `--allow-env`
+ * @example The child's stdin is the read end of a pipe (ALP Listing 5.8)
+ * ```ts
+ * import { PipeEnd, spawnWithFds } from "@linux-ipc/ipc";
+ * const [r, w] = PipeEnd.pipe();
+ * const sort = spawnWithFds("sort", { fds: { 0: r.fd, 1: "piped" } });
+ * r.close(); // the child has its own copy
+ * await w.writeAll(new TextEncoder().encode("b\na\n"));
+ * w.close();
+ * console.log(await new Response(sort.stdout).text()); // "a\nb\n"
+ * await sort.status;
+ * ```
+ */
+export function spawnWithFds(
+  command: string,
+  options: SpawnWithFdsOptions = {},
+): SpawnedChild {
+  if (Deno.permissions.querySync({ name: "env" }).state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      "Requires env access to start a child with inherited descriptors (node:child_process passes the environment on), run again with the --allow-env flag",
+    );
+  }
+  const slots = options.fds ?? {};
+  const highest = Math.max(2, ...Object.keys(slots).map(Number));
+  const stdio: (number | "inherit" | "ignore" | "pipe")[] = [];
+  for (let slot = 0; slot <= highest; slot++) {
+    const v = slots[slot] ?? (slot <= 2 ? "inherit" : "null");
+    if (typeof v === "number") {
+      int(v, "spawnWithFds", `fds[${slot}]`, 0, LIMITS.INT_MAX);
+      setNonBlocking(v, false);
+      stdio.push(v);
+    } else if (v === "inherit") stdio.push("inherit");
+    else if (v === "null") stdio.push("ignore");
+    else if (v === "piped" && (slot === 1 || slot === 2)) stdio.push("pipe");
+    else {
+      throw new TypeError(
+        `Invalid option "fds[${slot}]": expected a descriptor, "inherit", "null" or (for 1 and 2) "piped", got "${
+          show(v)
+        }"`,
+      );
+    }
+  }
+  const child = spawn(command, options.args ?? [], {
+    stdio,
+    cwd: options.cwd,
+    env: options.env ? { ...Deno.env.toObject(), ...options.env } : undefined,
+  });
+  const status = new Promise<ChildStatus>((resolve, reject) => {
+    child.once("error", reject);
+    child.once(
+      "close",
+      (code: number | null, signal: string | null) =>
+        resolve({ success: code === 0, code, signal }),
+    );
+  });
+  const web = (s: Readable | null) =>
+    s ? Readable.toWeb(s) as unknown as ReadableStream<Uint8Array> : null;
+  return {
+    pid: child.pid ?? -1,
+    status,
+    stdout: web(child.stdout),
+    stderr: web(child.stderr),
+    kill: (signal: Deno.Signal = "SIGTERM") => {
+      child.kill(signal as Parameters<typeof child.kill>[0]);
+    },
+  };
+}
+
+/** A command started by {@linkcode popen}, with a pipe to or from it. */
+export interface Popen {
+  /** The pipe end: write to the command (`"w"`) or read from it (`"r"`). */
+  readonly pipe: PipeEnd;
+  /** The command's process id. */
+  readonly pid: number;
+  /**
+   * Closes the pipe and waits for the command to end (`pclose`).
+   *
+   * @returns its exit status (or 128 + signal number if a signal ended it)
+   */
+  pclose(): Promise<number>;
+  /** Same as `pclose()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Runs a shell command with a pipe to its stdin (`"w"`) or from its stdout
+ * (`"r"`), as C's `popen`. Needs `--allow-run` and `--allow-env`.
+ *
+ * @param command a command for `/bin/sh -c`
+ * @param mode `"w"` to write to it, `"r"` to read from it
+ * @returns the command and its pipe
+ * @example ALP Listing 5.9
+ * ```ts
+ * import { popen } from "@linux-ipc/ipc";
+ * const sort = popen("sort", "w");
+ * await sort.pipe.writeAll(new TextEncoder().encode("b\na\n"));
+ * await sort.pclose(); // sort prints a, b
+ * ```
+ */
+export function popen(command: string, mode: "r" | "w"): Popen {
+  if (mode !== "r" && mode !== "w") {
+    throw new TypeError(
+      `Invalid argument "mode" to popen: expected "r" or "w", got "${
+        show(mode)
+      }"`,
+    );
+  }
+  const [r, w] = PipeEnd.pipe();
+  const [mine, theirs] = mode === "w" ? [w, r] : [r, w];
+  let child: SpawnedChild;
+  try {
+    child = spawnWithFds("/bin/sh", {
+      args: ["-c", command],
+      fds: { [mode === "w" ? 0 : 1]: theirs.fd },
+    });
+  } finally {
+    theirs.close();
+  }
+  let closing: Promise<number> | undefined;
+  const pclose = () =>
+    closing ??= (async () => {
+      mine.close();
+      const s = await child.status;
+      return s.code ??
+        128 + (Deno.build.os === "linux" ? signalNumber(s.signal) : 0);
+    })();
+  return {
+    pipe: mine,
+    pid: child.pid,
+    pclose,
+    [Symbol.asyncDispose]: async () => {
+      await pclose();
+    },
+  };
+}
+
+function signalNumber(name: string | null): number {
+  const table: Record<string, number> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGPIPE: 13,
+    SIGTERM: 15,
+  };
+  return name === null ? 0 : table[name] ?? 0;
+}

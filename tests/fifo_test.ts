@@ -1,0 +1,416 @@
+import assert from "node:assert/strict";
+import {
+  close,
+  F_GETFD,
+  F_GETFL,
+  fcntl,
+  fstat,
+  IpcError,
+  mkfifo,
+  O_NONBLOCK,
+  O_WRONLY,
+  open,
+  openAsync,
+  pipe,
+  pipe2,
+  PipeEnd,
+  popen,
+  read,
+  readAsync,
+  spawnWithFds,
+  write,
+  writeAsync,
+} from "../mod.ts";
+import { pattern, sha256 } from "./helpers/fifo_child.ts";
+import { checkLeaksAtEnd, run, runDeno, startDeno } from "./_helpers.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function isCode(code: string, syscall?: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
+    assert.equal(e.code, code);
+    if (syscall) assert.equal(e.syscall, syscall);
+    return true;
+  };
+}
+
+async function withDir(
+  fn: (dir: string) => Promise<void> | void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-fifo-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("pipe: sync read and write, end of file, EPIPE without dying", () => {
+  const [r, w] = pipe();
+  assert.equal(fcntl(r, F_GETFD) & 1, 1, "O_CLOEXEC by default");
+  assert.equal(write(w, enc.encode("Hello, world.")), 13);
+  const buf = new Uint8Array(64);
+  assert.equal(dec.decode(buf.subarray(0, read(r, buf))), "Hello, world.");
+  close(w);
+  assert.equal(read(r, buf), 0, "end of file once every writer is closed");
+  close(r);
+  const [r2, w2] = pipe();
+  close(r2);
+  assert.throws(() => write(w2, enc.encode("x")), isCode("EPIPE", "write"));
+  close(w2);
+});
+
+Deno.test("async reads keep the event loop running; timeouts and aborts take nothing", async () => {
+  const [r, w] = PipeEnd.pipe();
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  setTimeout(() => w.writeSync(enc.encode("late")), 200);
+  const buf = new Uint8Array(16);
+  const n = await r.read(buf);
+  clearInterval(timer);
+  assert.equal(dec.decode(buf.subarray(0, n!)), "late");
+  assert.ok(ticks >= 12, `only ${ticks} ticks`);
+  const t0 = performance.now();
+  await assert.rejects(
+    r.read(buf, { timeout: 100 }),
+    isCode("ETIMEDOUT", "read"),
+  );
+  assert.ok(performance.now() - t0 >= 95);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  await assert.rejects(
+    r.read(buf, { signal: ac.signal }),
+    (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+  );
+  w.writeSync(enc.encode("kept"));
+  assert.equal(dec.decode(buf.subarray(0, r.readSync(buf)!)), "kept");
+  assert.throws(() => r.readSync(buf, { timeout: 50 }), isCode("ETIMEDOUT"));
+  w.close();
+  assert.equal(await r.read(buf), null);
+  r.close();
+  r.close();
+  assert.throws(() => r.fd, Deno.errors.BadResource);
+});
+
+Deno.test("async writes wait for room, and report EPIPE", async () => {
+  const [r, w] = PipeEnd.pipe();
+  const big = new Uint8Array(1 << 20);
+  const writing = w.writeAll(big); // more than the pipe holds
+  let got = 0;
+  const buf = new Uint8Array(65536);
+  while (got < big.length) got += (await r.read(buf))!;
+  await writing;
+  assert.equal(got, big.length);
+  r.close();
+  await assert.rejects(w.write(new Uint8Array(1)), isCode("EPIPE", "write"));
+  assert.throws(() => w.writeSync(new Uint8Array(1)), isCode("EPIPE", "write"));
+  w.close();
+  // The thin async forms too.
+  const [a, b] = pipe2(O_NONBLOCK);
+  assert.equal(await writeAsync(b, enc.encode("abc")), 3);
+  assert.equal(await readAsync(a, new Uint8Array(8)), 3);
+  close(a);
+  close(b);
+});
+
+Deno.test("streams: readable and writable, as Deno.FsFile has", async () => {
+  const [r, w] = PipeEnd.pipe();
+  const text = "streamed through a pipe\n".repeat(10_000);
+  const [, received] = await Promise.all([
+    ReadableStream.from([enc.encode(text)]).pipeTo(w.writable),
+    new Response(r.readable).text(),
+  ]);
+  assert.equal(received, text);
+});
+
+Deno.test("mkfifo: a FIFO on disk; opens wait for the other side", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    mkfifo(path, 0o600);
+    const st = await Deno.lstat(path);
+    assert.ok(st.isFifo);
+    assert.equal(st.mode! & 0o777, 0o600);
+    assert.match((await run("ls", ["-l", path])).stdout, /^p/);
+    assert.throws(() => mkfifo(path), isCode("EEXIST", "mkfifo"));
+    // A writer that may not wait: no reader yet.
+    assert.throws(
+      () => open(path, O_WRONLY | O_NONBLOCK),
+      isCode("ENXIO", "open"),
+    );
+    // A writer's open waits for a reader.
+    let opened = false;
+    const writing = PipeEnd.openFifo(path, "w").then((e) => (opened = true, e));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(opened, false);
+    const reader = await PipeEnd.openFifo(path, "r");
+    const writer = await writing;
+    await writer.writeAll(enc.encode("through the FIFO"));
+    writer.close();
+    assert.equal(
+      await new Response(reader.readable).text(),
+      "through the FIFO",
+    );
+    // An open that nobody answers can time out or be aborted.
+    await assert.rejects(
+      PipeEnd.openFifo(path, "r", { timeout: 100 }),
+      isCode("ETIMEDOUT", "open"),
+    );
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(
+      openAsync(path, O_WRONLY, 0o666, { signal: ac.signal }),
+      (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+    );
+  });
+});
+
+Deno.test("64 MiB through a FIFO between unrelated processes, intact and in order", async (t) => {
+  const size = 64 << 20;
+  const expected = await sha256(pattern(size, 7));
+  await t.step("a Deno child writes, this process reads", async () => {
+    await withDir(async (dir) => {
+      const path = `${dir}/fifo`;
+      mkfifo(path, 0o600);
+      const child = startDeno("tests/helpers/fifo_child.ts", [
+        "write",
+        path,
+        String(size),
+        "7",
+      ], [
+        "--allow-ffi",
+        "--allow-read",
+        "--allow-write",
+      ]);
+      const reader = await PipeEnd.openFifo(path, "r");
+      const all = new Uint8Array(
+        await new Response(reader.readable).arrayBuffer(),
+      );
+      const out = dec.decode((await child.output()).stdout).trim();
+      assert.equal(all.length, size);
+      assert.equal(await sha256(all), expected);
+      assert.equal(out, expected);
+    });
+  });
+  await t.step("this process writes, a Deno child reads", async () => {
+    await withDir(async (dir) => {
+      const path = `${dir}/fifo`;
+      mkfifo(path, 0o600);
+      const child = startDeno("tests/helpers/fifo_child.ts", ["read", path], [
+        "--allow-ffi",
+        "--allow-read",
+        "--allow-write",
+      ]);
+      const writer = await PipeEnd.openFifo(path, "w");
+      await writer.writeAll(pattern(size, 7));
+      writer.close();
+      assert.equal(
+        dec.decode((await child.output()).stdout).trim(),
+        `${size} ${expected}`,
+      );
+    });
+  });
+  await t.step(
+    "cat reads what this process writes, and writes what it reads",
+    async () => {
+      await withDir(async (dir) => {
+        const path = `${dir}/fifo`;
+        mkfifo(path, 0o600);
+        const catIn = new Deno.Command("sh", {
+          args: ["-c", `cat ${path} > ${dir}/copy`],
+        }).spawn();
+        const writer = await PipeEnd.openFifo(path, "w");
+        await writer.writeAll(pattern(size, 7));
+        writer.close();
+        await catIn.status;
+        assert.equal(
+          await sha256(await Deno.readFile(`${dir}/copy`)),
+          expected,
+        );
+        const catOut = new Deno.Command("sh", {
+          args: ["-c", `cat ${dir}/copy > ${path}`],
+        }).spawn();
+        const reader = await PipeEnd.openFifo(path, "r");
+        const all = new Uint8Array(
+          await new Response(reader.readable).arrayBuffer(),
+        );
+        await catOut.status;
+        assert.equal(await sha256(all), expected);
+      });
+    },
+  );
+});
+
+Deno.test("a writer whose reader died gets EPIPE, not a killed process", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    mkfifo(path, 0o600);
+    const child = startDeno("tests/helpers/fifo_child.ts", ["readsome", path], [
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write",
+    ]);
+    const writer = await PipeEnd.openFifo(path, "w");
+    await assert.rejects(
+      writer.writeAll(new Uint8Array(16 << 20)),
+      isCode("EPIPE", "write"),
+    );
+    writer.close();
+    assert.equal(dec.decode((await child.output()).stdout), "read some\n");
+  });
+});
+
+Deno.test("spawnWithFds puts descriptors in the child's slots and leaves the parent's alone", async () => {
+  const before = [0, 1, 2].map((fd) => fstat(fd).mode);
+  const [r, w] = PipeEnd.pipe();
+  const child = spawnWithFds("sh", {
+    args: ["-c", "cat <&3; echo done >&2"],
+    fds: { 0: "null", 1: "piped", 2: "piped", 3: r.fd },
+  });
+  r.close();
+  await w.writeAll(enc.encode("via fd 3\n"));
+  w.close();
+  const [out, err, status] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.status,
+  ]);
+  assert.equal(out, "via fd 3\n");
+  assert.equal(err, "done\n");
+  assert.deepEqual(status, { success: true, code: 0, signal: null });
+  assert.deepEqual([0, 1, 2].map((fd) => fstat(fd).mode), before);
+  assert.throws(() => spawnWithFds("true", { fds: { 3: "piped" } }), TypeError);
+  assert.throws(() => spawnWithFds("true", { fds: { 3: -1 } }), RangeError);
+});
+
+Deno.test("popen and pclose, both directions", async () => {
+  const sort = popen("sort > /dev/null; exit 3", "w");
+  await sort.pipe.writeAll(enc.encode("b\na\n"));
+  assert.equal(await sort.pclose(), 3);
+  assert.equal(await sort.pclose(), 3, "pclose twice is safe");
+  await using echo = popen("printf 'from the shell'", "r");
+  assert.equal(await new Response(echo.pipe.readable).text(), "from the shell");
+});
+
+Deno.test("examples: pipe, dup2 and popen", async (t) => {
+  const perms = ["--allow-ffi", "--allow-run", "--allow-env"];
+  const sorted =
+    "Hello, world.\nMy dog has fleas.\nOne fish, two fish.\nThis is a test.\nThis program is great.\n";
+  await t.step("pipe.ts: five lines arrive, one by one", async () => {
+    const r = await runDeno("examples/pipe.ts", ["--interval", "30"], perms);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines.filter((l) => l === "child: Hello, world.").length, 5);
+    // Lines arrive as they are written: the child prints the first one
+    // before the parent's last write.
+    const firstChild = lines.indexOf("child: Hello, world.");
+    const lastParent = lines.findLastIndex((l) => l.startsWith("parent"));
+    assert.ok(firstChild >= 0 && firstChild < lastParent, r.stdout);
+  });
+  await t.step("dup2.ts: sort reads the pipe as its stdin", async () => {
+    const r = await runDeno("examples/dup2.ts", [], perms);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, sorted);
+  });
+  await t.step("popen.ts", async () => {
+    const r = await runDeno("examples/popen.ts", [], perms);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, sorted);
+  });
+});
+
+Deno.test("examples: fifo_reader and fifo_writer between processes", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    const perms = ["--allow-ffi", "--allow-read", "--allow-write"];
+    const reader = startDeno("examples/fifo_reader.ts", [path], perms);
+    for (let i = 0; i < 200 && !(await exists(path)); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const w = await run(Deno.execPath(), [
+      "run",
+      ...perms,
+      `${Deno.cwd()}/examples/fifo_writer.ts`,
+      path,
+    ], "one\ntwo\nthree\n");
+    assert.equal(w.code, 0, w.stderr);
+    const out = await reader.output();
+    assert.equal(dec.decode(out.stdout), "one\ntwo\nthree\n");
+    assert.equal(
+      await exists(path),
+      false,
+      "the reader removed the FIFO it made",
+    );
+  });
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("bad input: typed errors, and the process lives", async (t) => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const cases: [string, () => unknown, ErrorConstructor | string][] = [
+      ["mkfifo on an existing path", () => mkfifo(`${dir}/file`), "EEXIST"],
+      [
+        "mkfifo with a path too long",
+        () => mkfifo(`${dir}/${"x".repeat(5000)}`),
+        "ENAMETOOLONG",
+      ],
+      [
+        "mkfifo in a missing directory",
+        () => mkfifo(`${dir}/no/fifo`),
+        "ENOENT",
+      ],
+      ["mkfifo with a NUL in the path", () => mkfifo(`${dir}/a\0b`), TypeError],
+      ["mkfifo with a bad mode", () => mkfifo(`${dir}/m`, -1), RangeError],
+      ["read of a closed fd", () => read(987, new Uint8Array(1)), "EBADF"],
+      [
+        "read into something not a Uint8Array",
+        () => read(0, [] as never),
+        TypeError,
+      ],
+      ["write to a closed fd", () => write(987, new Uint8Array(1)), "EBADF"],
+      ["read of a negative fd", () => read(-1, new Uint8Array(1)), RangeError],
+      ["pipe2 with unknown flags", () => pipe2(1), RangeError],
+      ["fcntl with an unknown command", () => fcntl(0, 99), RangeError],
+      ["fcntl of a closed fd", () => fcntl(987, F_GETFL), "EBADF"],
+      ["popen with a bad mode", () => popen("true", "x" as never), TypeError],
+    ];
+    for (const [name, fn, expected] of cases) {
+      await t.step(name, () => {
+        if (typeof expected === "string") assert.throws(fn, isCode(expected));
+        else assert.throws(fn, expected);
+      });
+    }
+    await t.step("async forms reject the same way", async () => {
+      await assert.rejects(readAsync(987, new Uint8Array(1)), isCode("EBADF"));
+      await assert.rejects(
+        openAsync(`${dir}/missing`, 0),
+        isCode("ENOENT", "open"),
+      );
+    });
+    await t.step("mkfifo honours --allow-write", async () => {
+      const r = await runDeno("tests/helpers/no_ffi_child.ts", [
+        "mkfifo",
+        `${dir}/denied`,
+      ], [
+        "--no-prompt",
+        "--allow-ffi",
+      ]);
+      assert.equal(
+        r.stdout.trim(),
+        `NotCapable: Requires write access to "${dir}/denied", run again with the --allow-write flag`,
+      );
+    });
+  });
+});
+
+await checkLeaksAtEnd();
