@@ -363,6 +363,23 @@ export async function readAsync(
   checkFd(fd, "read");
   checkBuffer(buf, "read");
   setNonBlocking(fd);
+  return await readReady(fd, buf, options);
+}
+
+/**
+ * {@linkcode readAsync} for a descriptor already checked and non-blocking
+ * (a `PipeEnd`'s): no `fcntl` on every call.
+ *
+ * @param fd the descriptor
+ * @param buf where to put the bytes
+ * @param options `timeout`, `signal`
+ * @returns how many bytes were read; 0 at end of file
+ */
+export async function readReady(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
   const c = libc();
   const size = BigInt(buf.length);
   let n = 0;
@@ -408,6 +425,22 @@ export async function writeAsync(
   checkFd(fd, "write");
   checkBuffer(buf, "write");
   setNonBlocking(fd);
+  return await writeReady(fd, buf, options);
+}
+
+/**
+ * {@linkcode writeAsync} for a descriptor already checked and non-blocking.
+ *
+ * @param fd the descriptor
+ * @param buf the bytes
+ * @param options `timeout`, `signal`
+ * @returns how many bytes were written
+ */
+export async function writeReady(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
   const c = libc();
   const size = BigInt(buf.length);
   let n = 0;
@@ -446,6 +479,24 @@ export async function writeAllAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
+  checkFd(fd, "write");
+  checkBuffer(buf, "write");
+  setNonBlocking(fd);
+  return await writeAllReady(fd, buf, options);
+}
+
+/**
+ * {@linkcode writeAllAsync} for a descriptor already checked and non-blocking.
+ *
+ * @param fd the descriptor
+ * @param buf the bytes
+ * @param options `timeout` for the whole write, `signal`
+ */
+export async function writeAllReady(
+  fd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<void> {
   const deadline = options.timeout === undefined
     ? null
     : performance.now() + checkTimeout(options.timeout)!;
@@ -453,7 +504,7 @@ export async function writeAllAsync(
     const timeout = deadline === null
       ? undefined
       : Math.max(0, deadline - performance.now());
-    off += await writeAsync(fd, buf.subarray(off), {
+    off += await writeReady(fd, buf.subarray(off), {
       signal: options.signal,
       timeout,
     });

@@ -15,10 +15,10 @@ import {
   POLLIN,
   POLLOUT,
   pollSync,
-  readAsync,
+  readReady,
   setNonBlocking,
-  writeAllAsync,
-  writeAsync,
+  writeAllReady,
+  writeReady,
 } from "./fifo.ts";
 import { open } from "../ffi/fd.ts";
 
@@ -188,7 +188,7 @@ export class PipeEnd {
     options: WaitOptions = {},
   ): Promise<number | null> {
     this.#open();
-    const n = await readAsync(this.#fd, buf, options);
+    const n = await readReady(this.#fd, buf, options);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -233,7 +233,7 @@ export class PipeEnd {
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
     this.#open();
-    return writeAsync(this.#fd, data, options);
+    return writeReady(this.#fd, data, options);
   }
 
   /**
@@ -251,7 +251,7 @@ export class PipeEnd {
    */
   writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     this.#open();
-    return writeAllAsync(this.#fd, data, options);
+    return writeAllReady(this.#fd, data, options);
   }
 
   /**

@@ -1,0 +1,89 @@
+/* C baselines for bench/io.ts.
+ *   pipe BLOCK TOTAL        parent and forked child over a pipe: the child
+ *                           writes TOTAL bytes in BLOCK-byte writes, the
+ *                           parent reads BLOCK at a time; prints MB/s measured
+ *                           at the reader from the first byte to end of file
+ *   fifo PATH BLOCK TOTAL   the same through a FIFO at PATH (made here)
+ *   memcpy MIB              copy MIB MiB into and out of a shared anonymous
+ *                           mapping (pages touched first); prints the MB/s
+ *                           of the write and of the read
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void writer(int fd, size_t block, size_t total) {
+  char *buf = malloc(block);
+  memset(buf, 'x', block);
+  for (size_t sent = 0; sent < total;) {
+    ssize_t n = write(fd, buf, block);
+    if (n < 0) { perror("write"); exit(1); }
+    sent += n;
+  }
+  close(fd);
+}
+
+static double reader(int fd, size_t block) {
+  char *buf = malloc(block);
+  size_t got = 0;
+  double t0 = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, block);
+    if (n < 0) { perror("read"); exit(1); }
+    if (n == 0) break;
+    if (got == 0) t0 = now();
+    got += n;
+  }
+  return got / (now() - t0) / 1e6;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  if (strcmp(argv[1], "memcpy") == 0) {
+    size_t size = (size_t)atol(argv[2]) << 20;
+    char *src = malloc(size), *dst = malloc(size);
+    memset(src, 1, size);
+    memset(dst, 2, size);
+    char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    memset(map, 0, size);
+    double t0 = now();
+    memcpy(map, src, size);
+    double t1 = now();
+    memcpy(dst, map, size);
+    double t2 = now();
+    printf("%.1f %.1f\n", size / (t1 - t0) / 1e6, size / (t2 - t1) / 1e6);
+    return dst[size - 1] == 1 ? 0 : 1;
+  }
+  int fifo = strcmp(argv[1], "fifo") == 0;
+  size_t block = atol(argv[fifo ? 3 : 2]), total = atol(argv[fifo ? 4 : 3]);
+  int fds[2];
+  if (fifo) {
+    if (mkfifo(argv[2], 0600) < 0) { perror("mkfifo"); return 1; }
+  } else if (pipe(fds) < 0) { perror("pipe"); return 1; }
+  pid_t pid = fork();
+  if (pid == 0) {
+    int w = fifo ? open(argv[2], O_WRONLY) : fds[1];
+    if (!fifo) close(fds[0]);
+    writer(w, block, total);
+    _exit(0);
+  }
+  int r = fifo ? open(argv[2], O_RDONLY) : fds[0];
+  if (!fifo) close(fds[1]);
+  double mbs = reader(r, block);
+  waitpid(pid, NULL, 0);
+  if (fifo) unlink(argv[2]);
+  printf("%.1f\n", mbs);
+  return 0;
+}
