@@ -375,27 +375,12 @@ export async function readAsync(
  * @param options `timeout`, `signal`
  * @returns how many bytes were read; 0 at end of file
  */
-export async function readReady(
+export function readReady(
   fd: number,
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  const c = libc();
-  const size = BigInt(buf.length);
-  let n = 0;
-  await wait(
-    pollOp(
-      fd,
-      POLLIN,
-      "read",
-      () => c.read(fd, buf, size),
-      () =>
-        lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd }),
-      (r) => n = r,
-    ),
-    options,
-  );
-  return n;
+  return ioReady(fd, buf, POLLIN, "read", options);
 }
 
 /**
@@ -436,25 +421,33 @@ export async function writeAsync(
  * @param options `timeout`, `signal`
  * @returns how many bytes were written
  */
-export async function writeReady(
+export function writeReady(
   fd: number,
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  return ioReady(fd, buf, POLLOUT, "write", options);
+}
+
+/** A read or write that waits for readiness, shared by the two. */
+async function ioReady(
+  fd: number,
+  buf: Uint8Array,
+  events: number,
+  syscall: "read" | "write",
+  options: WaitOptions,
+): Promise<number> {
   const c = libc();
   const size = BigInt(buf.length);
+  const call = syscall === "read"
+    ? () => c.read(fd, buf, size)
+    : () => c.write(fd, buf, size);
+  const fail = syscall === "read"
+    ? () =>
+      lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd })
+    : () => writeError(fd);
   let n = 0;
-  await wait(
-    pollOp(
-      fd,
-      POLLOUT,
-      "write",
-      () => c.write(fd, buf, size),
-      () => writeError(fd),
-      (r) => n = r,
-    ),
-    options,
-  );
+  await wait(pollOp(fd, events, syscall, call, fail, (r) => n = r), options);
   return n;
 }
 

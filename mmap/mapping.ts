@@ -102,17 +102,7 @@ export class Mapping {
       if (create !== undefined && fstat(fd).size < create.size) {
         ftruncate(fd, create.size);
       }
-      const offset = options.offset ?? 0;
-      const length = options.length ?? fstat(fd).size - offset;
-      const memory = mmap(
-        null,
-        length,
-        writable ? PROT_READ | PROT_WRITE : PROT_READ,
-        options.private ? MAP_PRIVATE : MAP_SHARED,
-        fd,
-        offset,
-      );
-      return new Mapping(memory, null);
+      return new Mapping(mapFd(fd, options), null);
     } finally {
       close(fd); // the mapping keeps the file open
     }
@@ -193,20 +183,7 @@ export class Mapping {
     fd: number,
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
-    const writable = (options.mode ?? "rw") === "rw";
-    const offset = options.offset ?? 0;
-    const length = options.length ?? fstat(fd).size - offset;
-    return new Mapping(
-      mmap(
-        null,
-        length,
-        writable ? PROT_READ | PROT_WRITE : PROT_READ,
-        options.private ? MAP_PRIVATE : MAP_SHARED,
-        fd,
-        offset,
-      ),
-      null,
-    );
+    return new Mapping(mapFd(fd, options), null);
   }
 
   /** The mapped memory. */
@@ -302,4 +279,22 @@ export class Mapping {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Maps a descriptor as the options say (by default all of it, shared, read-write). */
+function mapFd(
+  fd: number,
+  options: Omit<MappingFileOptions, "create">,
+): MemoryRegion {
+  const writable = (options.mode ?? "rw") === "rw";
+  const offset = options.offset ?? 0;
+  const length = options.length ?? fstat(fd).size - offset;
+  return mmap(
+    null,
+    length,
+    writable ? PROT_READ | PROT_WRITE : PROT_READ,
+    options.private ? MAP_PRIVATE : MAP_SHARED,
+    fd,
+    offset,
+  );
 }
