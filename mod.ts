@@ -30,3 +30,4 @@ export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";
 export * from "./mmap/mod.ts";
 export * from "./fifo/mod.ts";
+export * from "./socket/mod.ts";

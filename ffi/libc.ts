@@ -102,6 +102,67 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /* int poll(struct pollfd *fds, nfds_t nfds, int timeout) */
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  /* int socket(int domain, int type, int protocol) */
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int socketpair(int domain, int type, int protocol, int sv[2]) */
+  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  /* int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /* int listen(int sockfd, int backlog) */
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  /* int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen,
+                 int flags) */
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  /* int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /* ssize_t send(int sockfd, const void *buf, size_t len, int flags) */
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  /* ssize_t recv(int sockfd, void *buf, size_t len, int flags) */
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  /* ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
+                    const struct sockaddr *dest_addr, socklen_t addrlen) */
+  sendto: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+  },
+  /* ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags,
+                      struct sockaddr *src_addr, socklen_t *addrlen) */
+  recvfrom: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
+    result: "isize",
+  },
+  /* ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags) */
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  /* ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags) */
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  /* int shutdown(int sockfd, int how) */
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  /* int getsockopt(int sockfd, int level, int optname, void *optval,
+                    socklen_t *optlen) */
+  getsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  /* int setsockopt(int sockfd, int level, int optname, const void *optval,
+                    socklen_t optlen) */
+  setsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "u32"],
+    result: "i32",
+  },
+  /* int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen) */
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /* int getpeername(int sockfd, struct sockaddr *addr, socklen_t *addrlen) */
+  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /* int getaddrinfo(const char *node, const char *service,
+                     const struct addrinfo *hints, struct addrinfo **res) */
+  getaddrinfo: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  /* void freeaddrinfo(struct addrinfo *res) */
+  freeaddrinfo: { parameters: ["pointer"], result: "void" },
+  /* const char *gai_strerror(int errcode) */
+  gai_strerror: { parameters: ["i32"], result: "pointer" },
   /* int memfd_create(const char *name, unsigned int flags) */
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */

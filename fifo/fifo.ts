@@ -14,9 +14,8 @@
  */
 
 import { errno, libc } from "../ffi/libc.ts";
-import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import { errorFor, type IpcError, lastError } from "../ffi/errors.ts";
 import { close, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR } from "../ffi/fd.ts";
-import { encodePollfd } from "../ffi/layout.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import {
   cString,
@@ -31,20 +30,12 @@ import {
   checkTimeout,
   type Job,
   KIND_OPEN,
-  KIND_POLL,
-  retryOnEintr,
   wait,
   type WaitOptions,
 } from "../ffi/wait.ts";
+import { POLLIN, pollOp, POLLOUT, timedOut } from "../ffi/poll.ts";
+export { POLLERR, POLLHUP, POLLIN, POLLOUT, pollSync } from "../ffi/poll.ts";
 
-/** `poll` event: data to read (or end of file). */
-export const POLLIN = 0x001;
-/** `poll` event: room to write. */
-export const POLLOUT = 0x004;
-/** `poll` event: an error condition. */
-export const POLLERR = 0x008;
-/** `poll` event: the other end hung up. */
-export const POLLHUP = 0x010;
 /** Writes of at most this many bytes to a pipe are atomic. */
 export const PIPE_BUF = 4096;
 /** `fcntl` command: read the descriptor flags (`FD_CLOEXEC`). */
@@ -59,8 +50,6 @@ export const F_SETFL = 4;
 export const FD_CLOEXEC = 1;
 
 const EINTR = 4;
-const EAGAIN = 11;
-const ETIMEDOUT = 110;
 
 function checkFd(fd: number, syscall: string): void {
   if ((fd | 0) !== fd || fd < 0) int(fd, syscall, "fd", 0, LIMITS.INT_MAX);
@@ -291,48 +280,6 @@ export function setNonBlocking(fd: number, on = true): void {
   if (want !== fl) fcntl(fd, F_SETFL, want);
 }
 
-function timedOut(syscall: string, ms: number): IpcError {
-  return new IpcError(ETIMEDOUT, {
-    syscall,
-    argument: "timeout",
-    value: ms,
-    hint: `nothing happened within ${ms} ms`,
-  });
-}
-
-function pollOp(
-  fd: number,
-  events: number,
-  syscall: string,
-  call: () => bigint,
-  fail: () => IpcError,
-  done: (n: number) => void,
-): BlockingOp {
-  return {
-    key: `${syscall}:${fd}`,
-    wakeOnly: true,
-    attempt(): boolean {
-      for (;;) {
-        const r = call();
-        if (r !== -1n) {
-          done(Number(r));
-          return true;
-        }
-        const e = errno();
-        if (e === EAGAIN) return false;
-        if (e !== EINTR) throw fail();
-      }
-    },
-    encode(job: Job, timeoutMs: number | null): number {
-      encodePollfd(fd, events, job.data);
-      job.ctrl[ARG] = timeoutMs === null ? -1 : Math.ceil(timeoutMs);
-      return KIND_POLL;
-    },
-    fail: (code) => errorFor(code, "poll", "fd", { fd }),
-    timedOut: (ms) => timedOut(syscall, ms),
-  };
-}
-
 /**
  * Reads without blocking the event loop: at once if data is there, else
  * when it arrives. Puts `fd` in non-blocking mode.
@@ -502,33 +449,6 @@ export async function writeAllReady(
       timeout,
     });
   }
-}
-
-/**
- * Blocks the thread until `fd` is ready for `events`, or the timeout passes
- * (`poll` on one descriptor). For the sync forms of the classes.
- *
- * @param fd the descriptor
- * @param events `POLLIN` or `POLLOUT`
- * @param timeout milliseconds, or null for none
- * @returns true if ready, false on timeout
- * @throws {IpcError} `EBADF`, `EINVAL`
- */
-export function pollSync(
-  fd: number,
-  events: number,
-  timeout: number | null,
-): boolean {
-  const pfd = encodePollfd(fd, events, new Uint8Array(8));
-  const c = libc();
-  const r = retryOnEintr(
-    (remaining) =>
-      c.poll(pfd, 1n, remaining === null ? -1 : Math.ceil(remaining)),
-    timeout,
-    errno,
-  );
-  if (r === -1) throw lastError("poll", "fd", { fd });
-  return r > 0;
 }
 
 let opens = 0;

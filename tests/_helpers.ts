@@ -93,6 +93,13 @@ function snapshot(): Record<string, (number | string)[]> {
   };
 }
 
+/** The kernel's table of Unix sockets (read through `cat`, as /proc needs --allow-all). */
+export function procNetUnix(): string {
+  return new TextDecoder().decode(
+    new Deno.Command("cat", { args: ["/proc/net/unix"] }).outputSync().stdout,
+  );
+}
+
 /**
  * Marks a peer as missing: under CI a failure, elsewhere a skipped test that
  * says why.

@@ -1,0 +1,121 @@
+/**
+ * Waiting for a descriptor to be ready, shared by the facilities that read
+ * and write descriptors (`fifo/`, `socket/`): the {@linkcode BlockingOp} of
+ * a call that is tried non-blocking and, if it would block, waits in `poll`
+ * on a waiter thread before being tried again on the calling thread; and the
+ * sync wait for readiness.
+ *
+ * @module
+ */
+
+import { errno, libc } from "./libc.ts";
+import { errorFor, IpcError, lastError } from "./errors.ts";
+import { encodePollfd } from "./layout.ts";
+import {
+  ARG,
+  type BlockingOp,
+  type Job,
+  KIND_POLL,
+  retryOnEintr,
+} from "./wait.ts";
+
+/** `poll` event: data to read (or end of file, or a connection to accept). */
+export const POLLIN = 0x001;
+/** `poll` event: room to write (or a connect that finished). */
+export const POLLOUT = 0x004;
+/** `poll` event: an error condition. */
+export const POLLERR = 0x008;
+/** `poll` event: the other end hung up. */
+export const POLLHUP = 0x010;
+
+const EINTR = 4;
+const EAGAIN = 11;
+const ETIMEDOUT = 110;
+
+/**
+ * The error for a wait on a descriptor that timed out.
+ *
+ * @param syscall the call that waited
+ * @param ms the timeout
+ * @returns the error
+ */
+export function timedOut(syscall: string, ms: number): IpcError {
+  return new IpcError(ETIMEDOUT, {
+    syscall,
+    argument: "timeout",
+    value: ms,
+    hint: `nothing happened within ${ms} ms`,
+  });
+}
+
+/**
+ * A call tried non-blocking on the calling thread that, when it would
+ * block, waits in `poll` for `events` on a waiter thread and is tried again.
+ *
+ * @param fd the descriptor
+ * @param events `POLLIN` or `POLLOUT`
+ * @param syscall the call's name, for the queue key and errors
+ * @param call makes the call; -1n on failure with errno set
+ * @param fail the error for a failure other than `EAGAIN`/`EINTR`
+ * @param done receives the call's result
+ * @returns the op
+ */
+export function pollOp(
+  fd: number,
+  events: number,
+  syscall: string,
+  call: () => bigint,
+  fail: () => IpcError,
+  done: (n: number) => void,
+): BlockingOp {
+  return {
+    key: `${syscall}:${fd}`,
+    wakeOnly: true,
+    attempt(): boolean {
+      for (;;) {
+        const r = call();
+        if (r !== -1n) {
+          done(Number(r));
+          return true;
+        }
+        const e = errno();
+        if (e === EAGAIN) return false;
+        if (e !== EINTR) throw fail();
+      }
+    },
+    encode(job: Job, timeoutMs: number | null): number {
+      encodePollfd(fd, events, job.data);
+      job.ctrl[ARG] = timeoutMs === null ? -1 : Math.ceil(timeoutMs);
+      return KIND_POLL;
+    },
+    fail: (code) => errorFor(code, "poll", "fd", { fd }),
+    timedOut: (ms) => timedOut(syscall, ms),
+  };
+}
+
+/**
+ * Blocks the thread until `fd` is ready for `events`, or the timeout passes
+ * (`poll` on one descriptor). For the sync forms of the classes.
+ *
+ * @param fd the descriptor
+ * @param events `POLLIN` or `POLLOUT`
+ * @param timeout milliseconds, or null for none
+ * @returns true if ready, false on timeout
+ * @throws {IpcError} `EBADF`, `EINVAL`
+ */
+export function pollSync(
+  fd: number,
+  events: number,
+  timeout: number | null,
+): boolean {
+  const pfd = encodePollfd(fd, events, new Uint8Array(8));
+  const c = libc();
+  const r = retryOnEintr(
+    (remaining) =>
+      c.poll(pfd, 1n, remaining === null ? -1 : Math.ceil(remaining)),
+    timeout,
+    errno,
+  );
+  if (r === -1) throw lastError("poll", "fd", { fd });
+  return r > 0;
+}

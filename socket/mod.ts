@@ -1,0 +1,27 @@
+/**
+ * Sockets: Unix-domain stream, datagram and seqpacket sockets (pathname,
+ * abstract and unnamed), descriptor passing and credentials as typed
+ * control messages, and IPv4/IPv6 for the book's Listing 5.12; by their C
+ * names with their C constants, with async forms that keep the event loop
+ * running.
+ *
+ * @example Hand a descriptor to another process (Linux Voice, as Postfix does)
+ * ```ts
+ * import { AF_UNIX, close, pipe, read, recvmsg, sendmsg, SOCK_DGRAM, socketpair, write } from "@linux-ipc/ipc";
+ * const [mine, theirs] = socketpair(AF_UNIX, SOCK_DGRAM);
+ * const [r, w] = pipe();
+ * write(w, new TextEncoder().encode("through a passed fd"));
+ * sendmsg(mine, { data: new Uint8Array(1), control: [{ type: "rights", fds: [r] }] });
+ * const got = recvmsg(theirs, { data: new Uint8Array(1) });
+ * const [received] = got.control[0].type === "rights" ? got.control[0].fds : [];
+ * const buf = new Uint8Array(64);
+ * console.log(new TextDecoder().decode(buf.subarray(0, read(received, buf))));
+ * [received, r, w, mine, theirs].forEach(close);
+ * ```
+ *
+ * @module
+ */
+
+export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
+export type { WaitOptions } from "../ffi/wait.ts";
+export * from "./socket.ts";

@@ -1,0 +1,1429 @@
+/**
+ * The thin layer over `<sys/socket.h>`: `socket`, `socketpair`, `bind`,
+ * `listen`, `accept4`, `connect`, `send`, `recv`, `sendto`, `recvfrom`,
+ * `sendmsg`, `recvmsg`, `shutdown`, `getsockopt`, `setsockopt`,
+ * `getsockname`, `getpeername`, `getaddrinfo`, with their C constants, and
+ * async forms of the calls that can block. Re-exported by `socket/mod.ts`.
+ *
+ * Addresses are typed objects (`{ family: "unix", path }`,
+ * `{ family: "unix", abstract }`, `{ family: "inet", address, port }`, ...)
+ * encoded with their exact length, so an abstract name is exactly its bytes
+ * and a name that does not fit `sun_path` is an error, never truncated.
+ * Control messages are typed too: `{ type: "rights", fds }` and
+ * `{ type: "credentials", pid, uid, gid }`.
+ *
+ * Three things the library always does: `send` and friends add
+ * `MSG_NOSIGNAL` (a peer that is gone gives `EPIPE`, never SIGPIPE);
+ * `recvmsg` adds `MSG_CMSG_CLOEXEC`; and a control message the kernel had
+ * to truncate (`MSG_CTRUNC`) closes every descriptor that did arrive before
+ * the call throws.
+ *
+ * @module
+ */
+
+import { errno, libc } from "../ffi/libc.ts";
+import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import { close, O_NONBLOCK } from "../ffi/fd.ts";
+import {
+  type AddrInfo,
+  cmsgSpace,
+  type ControlMessage,
+  decodeAddrinfoList,
+  decodeCmsgs,
+  decodeMsghdr,
+  decodeSockaddr,
+  decodeUcred,
+  encodeAddrinfoHints,
+  encodeCmsgs,
+  encodeIovec,
+  encodeMsghdr,
+  encodeSockaddr,
+  SOCK_SIZEOF,
+  type SockAddr,
+  SOCKADDR_STORAGE,
+} from "../ffi/layout.ts";
+import { requirePath } from "../ffi/permissions.ts";
+import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
+import {
+  cString,
+  flags as checkFlags,
+  int,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
+import { wait, type WaitOptions } from "../ffi/wait.ts";
+
+export type { AddrInfo, ControlMessage, SockAddr } from "../ffi/layout.ts";
+
+/** Local (Unix-domain) sockets. */
+export const AF_UNIX = 1;
+/** IPv4. */
+export const AF_INET = 2;
+/** IPv6. */
+export const AF_INET6 = 10;
+/** Any family (for `getaddrinfo`). */
+export const AF_UNSPEC = 0;
+/** A byte stream with connections. */
+export const SOCK_STREAM = 1;
+/** Datagrams without connections. */
+export const SOCK_DGRAM = 2;
+/** Datagrams with connections and boundaries (Unix). */
+export const SOCK_SEQPACKET = 5;
+/** `socket` type flag: non-blocking. */
+export const SOCK_NONBLOCK = 0o4000;
+/** `socket` type flag: close on exec (always added). */
+export const SOCK_CLOEXEC = 0o2000000;
+/** Socket option level. */
+export const SOL_SOCKET = 1;
+/** Option: allow address reuse. */
+export const SO_REUSEADDR = 2;
+/** Option (read): the socket type. */
+export const SO_TYPE = 3;
+/** Option (read): the pending error, cleared by reading it. */
+export const SO_ERROR = 4;
+/** Option: send buffer size. */
+export const SO_SNDBUF = 7;
+/** Option: receive buffer size. */
+export const SO_RCVBUF = 8;
+/** Option: receive `SCM_CREDENTIALS` messages. */
+export const SO_PASSCRED = 16;
+/** Option (read): the peer's credentials `{ pid, uid, gid }`. */
+export const SO_PEERCRED = 17;
+/** Control message: descriptors. */
+export const SCM_RIGHTS = 1;
+/** Control message: credentials. */
+export const SCM_CREDENTIALS = 2;
+/** Flag: peek without removing. */
+export const MSG_PEEK = 0x2;
+/** Flag (out): control data was truncated. */
+export const MSG_CTRUNC = 0x8;
+/** Flag (out): the datagram was longer than the buffer. */
+export const MSG_TRUNC = 0x20;
+/** Flag: do not block for this call. */
+export const MSG_DONTWAIT = 0x40;
+/** Flag: wait for the whole buffer. */
+export const MSG_WAITALL = 0x100;
+/** Flag: no SIGPIPE (always added by this library). */
+export const MSG_NOSIGNAL = 0x4000;
+/** Flag: received descriptors are close-on-exec (always added). */
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+/** `shutdown`: no more receptions. */
+export const SHUT_RD = 0;
+/** `shutdown`: no more transmissions (the peer reads end of file). */
+export const SHUT_WR = 1;
+/** `shutdown`: neither. */
+export const SHUT_RDWR = 2;
+/** The most descriptors one `SCM_RIGHTS` message may carry (`SCM_MAX_FD`). */
+export const SCM_MAX_FD = 253;
+
+const EINTR = 4;
+const EAGAIN = 11;
+const EINPROGRESS = 115;
+const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x8000 /* MSG_MORE */ |
+  0x800 /* MSG_EOR */;
+const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_TRUNC |
+  MSG_CMSG_CLOEXEC;
+const BLAME = {
+  EBADF: "sockfd",
+  ENOTSOCK: "sockfd",
+  EINVAL: "sockfd",
+  EPIPE: "sockfd",
+  ECONNRESET: "sockfd",
+  ENOTCONN: "sockfd",
+  EISCONN: "sockfd",
+  EOPNOTSUPP: "sockfd",
+  ENOENT: "addr",
+  ECONNREFUSED: "addr",
+  EADDRINUSE: "addr",
+  EADDRNOTAVAIL: "addr",
+  EACCES: "addr",
+  EAFNOSUPPORT: "addr",
+  EDESTADDRREQ: "addr",
+  EMSGSIZE: "buf",
+  ETOOMANYREFS: "msg",
+  EFAULT: "buf",
+} as const;
+const HINTS = {
+  EPIPE: "the peer has closed the connection",
+  ECONNREFUSED:
+    "nothing is listening at this address (or it is not a socket of this type)",
+  ENOENT: "no socket exists at this path",
+  EADDRINUSE:
+    "the address is already bound (a leftover socket file can be removed first)",
+  EAGAIN: "the socket is non-blocking and the call would block",
+  ENOTCONN: "the socket is not connected",
+  EMSGSIZE: "the datagram is too large for the socket",
+} as const;
+
+function fail(syscall: string, sockfd: number, addr?: SockAddr): IpcError {
+  return lastError(
+    syscall,
+    BLAME,
+    { sockfd, addr: addr ? describe(addr) : "" },
+    HINTS,
+  );
+}
+
+/**
+ * A printable form of an address, as `ss` shows it (`@` for abstract).
+ *
+ * @param addr the address
+ * @returns text
+ */
+export function describe(addr: SockAddr): string {
+  if (addr.family === "unix") {
+    return "path" in addr
+      ? addr.path
+      : "abstract" in addr
+      ? `@${addr.abstract}`
+      : "(unnamed)";
+  }
+  return addr.family === "inet6"
+    ? `[${addr.address}]:${addr.port}`
+    : `${addr.address}:${addr.port}`;
+}
+
+function checkFd(fd: number, syscall: string): void {
+  if ((fd | 0) !== fd || fd < 0) int(fd, syscall, "sockfd", 0, LIMITS.INT_MAX);
+}
+
+function checkBuf(buf: unknown, syscall: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "buf" to ${syscall}: expected a Uint8Array, got "${
+        show(buf)
+      }"`,
+    );
+  }
+  return buf;
+}
+
+/** Pathname sockets need the access Deno's own Unix sockets need. */
+function checkPath(addr: SockAddr): void {
+  if (
+    addr && addr.family === "unix" && "path" in addr &&
+    typeof addr.path === "string"
+  ) {
+    requirePath("read", addr.path);
+    requirePath("write", addr.path);
+  }
+}
+
+/** Retries a call on EINTR; returns its result or -1 with errno set. */
+function retry(call: () => number): number {
+  for (;;) {
+    const r = call();
+    if (r !== -1 || errno() !== EINTR) return r;
+  }
+}
+
+function retryBig(call: () => bigint): number {
+  for (;;) {
+    const r = call();
+    if (r !== -1n || errno() !== EINTR) return Number(r);
+  }
+}
+
+/**
+ * Creates a socket (`socket`). `SOCK_CLOEXEC` is always added.
+ *
+ * @param domain `AF_UNIX`, `AF_INET`, `AF_INET6`
+ * @param type `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`, with `SOCK_NONBLOCK`
+ * @param protocol 0 for the default
+ * @returns the descriptor
+ * @throws {IpcError} `EAFNOSUPPORT`, `EINVAL`, `EPROTONOSUPPORT`, `EMFILE`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
+ * close(socket(AF_UNIX, SOCK_DGRAM));
+ * ```
+ */
+export function socket(domain: number, type: number, protocol = 0): number {
+  int(domain, "socket", "domain", 0, LIMITS.INT_MAX);
+  int(type, "socket", "type", 0, LIMITS.INT_MAX);
+  int(protocol, "socket", "protocol", 0, LIMITS.INT_MAX);
+  const fd = libc().socket(domain, type | SOCK_CLOEXEC, protocol);
+  if (fd === -1) {
+    throw lastError("socket", {
+      EAFNOSUPPORT: "domain",
+      EINVAL: "type",
+      EPROTONOSUPPORT: "protocol",
+    }, {
+      domain,
+      type,
+      protocol,
+    });
+  }
+  return fd;
+}
+
+/**
+ * Creates a pair of connected sockets (`socketpair`), as for a parent and
+ * the child it hands one end to.
+ *
+ * @param domain `AF_UNIX`
+ * @param type `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`, with `SOCK_NONBLOCK`
+ * @param protocol 0
+ * @returns the two descriptors
+ * @throws {IpcError} `EAFNOSUPPORT`, `EOPNOTSUPP`, `EMFILE`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recv, send, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * send(a, new TextEncoder().encode("hi"));
+ * console.log(recv(b, new Uint8Array(8))); // 2
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function socketpair(
+  domain: number,
+  type: number,
+  protocol = 0,
+): [number, number] {
+  int(domain, "socketpair", "domain", 0, LIMITS.INT_MAX);
+  int(type, "socketpair", "type", 0, LIMITS.INT_MAX);
+  const sv = new Int32Array(2);
+  if (
+    libc().socketpair(
+      domain,
+      type | SOCK_CLOEXEC,
+      protocol,
+      new Uint8Array(sv.buffer),
+    ) === -1
+  ) {
+    throw lastError("socketpair", {
+      EAFNOSUPPORT: "domain",
+      EOPNOTSUPP: "type",
+      EPROTONOSUPPORT: "protocol",
+    });
+  }
+  return [sv[0], sv[1]];
+}
+
+/**
+ * Gives a socket an address (`bind`). A pathname needs `--allow-read` and
+ * `--allow-write` for it; an abstract name makes no file.
+ *
+ * @param sockfd the socket
+ * @param addr the address
+ * @throws {IpcError} `EADDRINUSE`, `EACCES`, `ENOENT` (directory missing), `EINVAL`
+ * @throws {RangeError} for a name longer than `sun_path`
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, getsockname, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_DGRAM);
+ * bind(fd, { family: "unix", abstract: "linux-ipc-doc" });
+ * console.log(getsockname(fd)); // { family: "unix", abstract: "linux-ipc-doc" }
+ * close(fd);
+ * ```
+ */
+export function bind(sockfd: number, addr: SockAddr): void {
+  checkFd(sockfd, "bind");
+  const a = encodeSockaddr(addr, "bind");
+  checkPath(addr);
+  if (libc().bind(sockfd, a, a.length) === -1) throw fail("bind", sockfd, addr);
+}
+
+/**
+ * Marks a stream or seqpacket socket as accepting connections (`listen`).
+ *
+ * @param sockfd the bound socket
+ * @param backlog pending connections to queue (default 128)
+ * @throws {IpcError} `EADDRINUSE`, `EOPNOTSUPP` (a datagram socket)
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_STREAM);
+ * bind(fd, { family: "unix", abstract: "linux-ipc-listen-doc" });
+ * listen(fd);
+ * close(fd);
+ * ```
+ */
+export function listen(sockfd: number, backlog = 128): void {
+  checkFd(sockfd, "listen");
+  int(backlog, "listen", "backlog", 0, LIMITS.INT_MAX);
+  if (libc().listen(sockfd, backlog) === -1) throw fail("listen", sockfd);
+}
+
+/** A connection `accept4` returned. */
+export interface Accepted {
+  /** The connected socket. */
+  fd: number;
+  /** The peer's address (unnamed for most Unix clients). */
+  addr: SockAddr;
+}
+
+/**
+ * Takes a connection from a listening socket (`accept4`); blocks a blocking
+ * socket until one comes. `SOCK_CLOEXEC` is always added.
+ *
+ * @param sockfd the listening socket
+ * @param flags `SOCK_NONBLOCK`
+ * @returns the connection and the peer's address
+ * @throws {IpcError} `EAGAIN` (non-blocking, none pending), `EINVAL` (not listening), `EMFILE`
+ * @example
+ * ```ts
+ * import { accept4, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const server = socket(AF_UNIX, SOCK_STREAM);
+ * bind(server, { family: "unix", abstract: "linux-ipc-accept-doc" });
+ * listen(server);
+ * const client = socket(AF_UNIX, SOCK_STREAM);
+ * connect(client, { family: "unix", abstract: "linux-ipc-accept-doc" });
+ * const { fd } = accept4(server);
+ * [fd, client, server].forEach(close);
+ * ```
+ */
+export function accept4(sockfd: number, flags = 0): Accepted {
+  checkFd(sockfd, "accept4");
+  checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const fd = retry(() =>
+    libc().accept4(sockfd, name, lenBytes, flags | SOCK_CLOEXEC)
+  );
+  if (fd === -1) throw fail("accept4", sockfd);
+  return { fd, addr: decodeSockaddr(name, len[0]) };
+}
+
+/**
+ * Takes a connection (`accept`, as `accept4` with no flags).
+ *
+ * @param sockfd the listening socket
+ * @returns the connection and the peer's address
+ * @throws {IpcError} as {@linkcode accept4}
+ * @example
+ * ```ts
+ * import { accept, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const server = socket(AF_UNIX, SOCK_STREAM);
+ * bind(server, { family: "unix", abstract: "linux-ipc-accept-doc2" });
+ * listen(server);
+ * const client = socket(AF_UNIX, SOCK_STREAM);
+ * connect(client, { family: "unix", abstract: "linux-ipc-accept-doc2" });
+ * const { fd } = accept(server);
+ * [fd, client, server].forEach(close);
+ * ```
+ */
+export function accept(sockfd: number): Accepted {
+  return accept4(sockfd, 0);
+}
+
+/**
+ * Connects a socket to an address (`connect`). A pathname needs
+ * `--allow-read` and `--allow-write` for it.
+ *
+ * @param sockfd the socket
+ * @param addr the address
+ * @throws {IpcError} `ENOENT` (no such path), `ECONNREFUSED`, `EACCES`,
+ *   `EAGAIN` (Unix listener's queue full, non-blocking), `EINPROGRESS` (non-blocking inet)
+ * @throws {RangeError} for a name longer than `sun_path`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, connect, IpcError, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_STREAM);
+ * try {
+ *   connect(fd, { family: "unix", abstract: "nobody-listens-here" });
+ * } catch (e) {
+ *   console.log((e as IpcError).code); // "ECONNREFUSED"
+ * }
+ * close(fd);
+ * ```
+ */
+export function connect(sockfd: number, addr: SockAddr): void {
+  checkFd(sockfd, "connect");
+  const a = encodeSockaddr(addr, "connect");
+  checkPath(addr);
+  if (retry(() => libc().connect(sockfd, a, a.length)) === -1) {
+    throw fail("connect", sockfd, addr);
+  }
+}
+
+/**
+ * Sends bytes on a connected socket (`send`, with `MSG_NOSIGNAL`).
+ *
+ * @param sockfd the socket
+ * @param buf the bytes
+ * @param flags `MSG_DONTWAIT`, `MSG_EOR`, `MSG_MORE`
+ * @returns how many bytes were sent
+ * @throws {IpcError} `EPIPE` (peer gone), `EAGAIN`, `ENOTCONN`, `EMSGSIZE`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, send, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * console.log(send(a, new Uint8Array(3))); // 3
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
+  checkFd(sockfd, "send");
+  checkBuf(buf, "send");
+  checkFlags(flags, SEND_FLAGS, "send", "flags");
+  const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
+  const r = retryBig(() => c.send(sockfd, buf, n, f));
+  if (r === -1) throw fail("send", sockfd);
+  return r;
+}
+
+/**
+ * Receives bytes from a connected socket (`recv`).
+ *
+ * @param sockfd the socket
+ * @param buf where to put them
+ * @param flags `MSG_PEEK`, `MSG_DONTWAIT`, `MSG_WAITALL`, `MSG_TRUNC`
+ * @returns how many bytes arrived; 0 when a stream's peer has shut down
+ * @throws {IpcError} `EAGAIN`, `ENOTCONN`, `ECONNRESET`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recv, send, SOCK_SEQPACKET, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_SEQPACKET);
+ * send(a, new Uint8Array(5));
+ * console.log(recv(b, new Uint8Array(100))); // 5: one message, its boundary kept
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
+  checkFd(sockfd, "recv");
+  checkBuf(buf, "recv");
+  checkFlags(flags, RECV_FLAGS, "recv", "flags");
+  const c = libc(), n = BigInt(buf.length);
+  const r = retryBig(() => c.recv(sockfd, buf, n, flags));
+  if (r === -1) throw fail("recv", sockfd);
+  return r;
+}
+
+/**
+ * Sends a datagram to an address (`sendto`, with `MSG_NOSIGNAL`). A
+ * pathname needs `--allow-read` and `--allow-write` for it.
+ *
+ * @param sockfd the socket
+ * @param buf the bytes
+ * @param flags `MSG_DONTWAIT`
+ * @param addr where to
+ * @returns how many bytes were sent
+ * @throws {IpcError} `ECONNREFUSED`/`ENOENT` (no receiver there), `EMSGSIZE`, `EAGAIN`
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, recvfrom, sendto, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
+ * const rx = socket(AF_UNIX, SOCK_DGRAM);
+ * bind(rx, { family: "unix", abstract: "linux-ipc-sendto-doc" });
+ * const tx = socket(AF_UNIX, SOCK_DGRAM);
+ * sendto(tx, new TextEncoder().encode("ping"), 0, { family: "unix", abstract: "linux-ipc-sendto-doc" });
+ * console.log(recvfrom(rx, new Uint8Array(16)).n); // 4
+ * close(rx);
+ * close(tx);
+ * ```
+ */
+export function sendto(
+  sockfd: number,
+  buf: Uint8Array,
+  flags: number,
+  addr: SockAddr,
+): number {
+  checkFd(sockfd, "sendto");
+  checkBuf(buf, "sendto");
+  checkFlags(flags, SEND_FLAGS, "sendto", "flags");
+  const a = encodeSockaddr(addr, "sendto");
+  checkPath(addr);
+  const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
+  const r = retryBig(() => c.sendto(sockfd, buf, n, f, a, a.length));
+  if (r === -1) throw fail("sendto", sockfd, addr);
+  return r;
+}
+
+/** What `recvfrom` returns. */
+export interface Received {
+  /** How many bytes arrived (with `MSG_TRUNC`: the datagram's real length). */
+  n: number;
+  /** The sender's address. */
+  from: SockAddr;
+}
+
+/**
+ * Receives a datagram and its sender's address (`recvfrom`).
+ *
+ * @param sockfd the socket
+ * @param buf where to put it
+ * @param flags `MSG_PEEK`, `MSG_DONTWAIT`, `MSG_TRUNC`
+ * @returns the length and the sender
+ * @throws {IpcError} `EAGAIN`
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, recvfrom, sendto, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
+ * const rx = socket(AF_UNIX, SOCK_DGRAM);
+ * bind(rx, { family: "unix", abstract: "linux-ipc-recvfrom-doc" });
+ * const tx = socket(AF_UNIX, SOCK_DGRAM);
+ * bind(tx, { family: "unix", abstract: "linux-ipc-recvfrom-doc-tx" });
+ * sendto(tx, new Uint8Array(1), 0, { family: "unix", abstract: "linux-ipc-recvfrom-doc" });
+ * console.log(recvfrom(rx, new Uint8Array(4)).from); // { family: "unix", abstract: "linux-ipc-recvfrom-doc-tx" }
+ * close(rx);
+ * close(tx);
+ * ```
+ */
+export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
+  checkFd(sockfd, "recvfrom");
+  checkBuf(buf, "recvfrom");
+  checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const c = libc(), n = BigInt(buf.length);
+  const r = retryBig(() => c.recvfrom(sockfd, buf, n, flags, name, lenBytes));
+  if (r === -1) throw fail("recvfrom", sockfd);
+  return { n: r, from: decodeSockaddr(name, len[0]) };
+}
+
+/** A message for {@linkcode sendmsg}. */
+export interface MessageOut {
+  /** The bytes: one buffer or several, sent as one message. */
+  data: Uint8Array | readonly Uint8Array[];
+  /** The destination, for an unconnected datagram socket. */
+  to?: SockAddr;
+  /** Control messages: descriptors and/or credentials. */
+  control?: readonly ControlMessage[];
+}
+
+/** How {@linkcode recvmsg} receives. */
+export interface MessageIn {
+  /** Where to put the bytes: one buffer or several, filled in order. */
+  data: Uint8Array | readonly Uint8Array[];
+  /**
+   * Room for at least this many descriptors (default `SCM_MAX_FD`); more
+   * than fit are a truncation: the call closes those that came and throws.
+   */
+  maxFds?: number;
+  /** Room for credentials (`SO_PASSCRED` must be on to get them). Default true. */
+  credentials?: boolean;
+}
+
+/** What {@linkcode recvmsg} returns. */
+export interface MessageReceived {
+  /** How many bytes arrived. */
+  n: number;
+  /** The sender, for a datagram socket; null otherwise. */
+  from: SockAddr | null;
+  /** The control messages; received descriptors are close-on-exec. */
+  control: ControlMessage[];
+  /** Whether the datagram was longer than the buffers (`MSG_TRUNC`). */
+  truncated: boolean;
+}
+
+function buffers(
+  data: Uint8Array | readonly Uint8Array[],
+  syscall: string,
+): readonly Uint8Array[] {
+  const list = data instanceof Uint8Array ? [data] : data;
+  if (!Array.isArray(list) || !list.every((b) => b instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "msg.data" to ${syscall}: expected a Uint8Array or an array of them`,
+    );
+  }
+  return list;
+}
+
+/** A buffer outside the V8 heap, so that its address stays put. */
+function offHeap(n: number): [Uint8Array<ArrayBuffer>, bigint] {
+  const b = new Uint8Array(new ArrayBuffer(Math.max(n, 1)));
+  return [b, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)))];
+}
+
+function checkControl(
+  control: readonly ControlMessage[],
+  syscall: string,
+): void {
+  for (const [i, m] of control.entries()) {
+    if (m?.type === "rights") {
+      if (
+        !Array.isArray(m.fds) || m.fds.length === 0 || m.fds.length > SCM_MAX_FD
+      ) {
+        throw new RangeError(
+          `Argument "msg.control[${i}].fds" to ${syscall} must hold 1 to ${SCM_MAX_FD} descriptors (SCM_MAX_FD), got ${m.fds?.length}`,
+        );
+      }
+      m.fds.forEach((fd, j) =>
+        int(fd, syscall, `msg.control[${i}].fds[${j}]`, 0, LIMITS.INT_MAX)
+      );
+    } else if (m?.type === "credentials") {
+      int(m.pid, syscall, `msg.control[${i}].pid`, 0, LIMITS.INT_MAX);
+      int(m.uid, syscall, `msg.control[${i}].uid`, 0, LIMITS.UINT_MAX);
+      int(m.gid, syscall, `msg.control[${i}].gid`, 0, LIMITS.UINT_MAX);
+    } else {
+      throw new TypeError(
+        `Invalid argument "msg.control[${i}]" to ${syscall}: expected { type: "rights", fds } or { type: "credentials", pid, uid, gid }`,
+      );
+    }
+  }
+}
+
+interface Prepared {
+  call: () => bigint;
+  after?: () => void;
+}
+
+function prepareSend(sockfd: number, msg: MessageOut, flags: number): Prepared {
+  const list = buffers(msg.data, "sendmsg");
+  const control = msg.control ?? [];
+  checkControl(control, "sendmsg");
+  const total = list.reduce((n, b) => n + b.length, 0);
+  const [data, dataPtr] = offHeap(total);
+  let at = 0;
+  for (const b of list) {
+    data.set(b, at);
+    at += b.length;
+  }
+  const [iov, iovPtr] = offHeap(SOCK_SIZEOF.iovec);
+  encodeIovec(iov, 0, dataPtr, total);
+  let name: [bigint, number] = [0n, 0];
+  let keepName: Uint8Array | undefined;
+  if (msg.to !== undefined) {
+    const a = encodeSockaddr(msg.to, "sendmsg");
+    checkPath(msg.to);
+    const [nb, np] = offHeap(a.length);
+    nb.set(a);
+    keepName = nb;
+    name = [np, a.length];
+  }
+  const space = control.reduce(
+    (n, m) =>
+      n +
+      (m.type === "rights"
+        ? cmsgSpace(m.fds.length, false)
+        : cmsgSpace(0, true)),
+    0,
+  );
+  const [ctl, ctlPtr] = offHeap(space);
+  const ctlLen = encodeCmsgs(control, ctl);
+  const hdr = new Uint8Array(SOCK_SIZEOF.msghdr);
+  encodeMsghdr(hdr, name, [iovPtr, 1], [ctlLen ? ctlPtr : 0n, ctlLen]);
+  const f = flags | MSG_NOSIGNAL;
+  return {
+    call: () => {
+      // Keep the off-heap buffers alive across the call.
+      void data, iov, ctl, keepName;
+      return libc().sendmsg(sockfd, hdr, f);
+    },
+  };
+}
+
+/**
+ * Sends a message with control data (`sendmsg`, with `MSG_NOSIGNAL`):
+ * descriptors as `{ type: "rights", fds }` (the receiver gets its own
+ * copies; close yours when done), credentials as `{ type: "credentials" }`.
+ *
+ * @param sockfd a Unix socket
+ * @param msg the data, destination and control messages
+ * @param flags `MSG_DONTWAIT`
+ * @returns how many bytes were sent
+ * @throws {IpcError} `EBADF` (a descriptor to pass is not open), `EPIPE`,
+ *   `ETOOMANYREFS`, `EAGAIN`
+ * @throws {RangeError} for more than `SCM_MAX_FD` descriptors
+ * @example Pass a descriptor (the Linux Voice unix_send_fd)
+ * ```ts
+ * import { AF_UNIX, close, recvmsg, sendmsg, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * const [x, y] = socketpair(AF_UNIX, SOCK_STREAM);
+ * sendmsg(a, { data: new Uint8Array([1]), control: [{ type: "rights", fds: [x] }] });
+ * const got = recvmsg(b, { data: new Uint8Array(1) });
+ * console.log(got.control[0].type); // "rights"
+ * for (const m of got.control) if (m.type === "rights") m.fds.forEach(close);
+ * [a, b, x, y].forEach(close);
+ * ```
+ */
+export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
+  checkFd(sockfd, "sendmsg");
+  checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
+  const { call } = prepareSend(sockfd, msg, flags);
+  const r = retryBig(call);
+  if (r === -1) throw fail("sendmsg", sockfd, msg.to);
+  return r;
+}
+
+function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
+  const list = buffers(msg.data, "recvmsg");
+  const maxFds = int(
+    msg.maxFds ?? SCM_MAX_FD,
+    "recvmsg",
+    "msg.maxFds",
+    0,
+    SCM_MAX_FD,
+  );
+  const total = list.reduce((n, b) => n + b.length, 0);
+  const [data, dataPtr] = offHeap(total);
+  const [iov, iovPtr] = offHeap(SOCK_SIZEOF.iovec);
+  encodeIovec(iov, 0, dataPtr, total);
+  const [name, namePtr] = offHeap(SOCKADDR_STORAGE);
+  const space = cmsgSpace(maxFds, msg.credentials ?? true);
+  const [ctl, ctlPtr] = offHeap(space);
+  const hdr = new Uint8Array(SOCK_SIZEOF.msghdr);
+  encodeMsghdr(hdr, [namePtr, SOCKADDR_STORAGE], [iovPtr, 1], [
+    space ? ctlPtr : 0n,
+    space,
+  ]);
+  const f = flags | MSG_CMSG_CLOEXEC;
+  return {
+    call: () => {
+      void iov;
+      return libc().recvmsg(sockfd, hdr, f);
+    },
+    finish: (n: number): MessageReceived => {
+      const h = decodeMsghdr(hdr);
+      const control = decodeCmsgs(ctl, h.controllen);
+      if ((h.flags & MSG_CTRUNC) !== 0) {
+        for (const m of control) {
+          if (m.type === "rights") m.fds.forEach((fd) => libc().close(fd));
+        }
+        throw new IpcError(90, /* EMSGSIZE */ {
+          syscall: "recvmsg",
+          argument: "msg.maxFds",
+          value: maxFds,
+          hint:
+            "the control data was truncated (MSG_CTRUNC): every descriptor that arrived was closed; allow more with maxFds",
+        });
+      }
+      let at = 0;
+      for (const b of list) {
+        const take = Math.min(b.length, Math.max(0, Math.min(n, total) - at));
+        b.set(data.subarray(at, at + take));
+        at += take;
+      }
+      return {
+        n,
+        from: h.namelen > 0 ? decodeSockaddr(name, h.namelen) : null,
+        control,
+        truncated: (h.flags & MSG_TRUNC) !== 0,
+      };
+    },
+  };
+}
+
+/**
+ * Receives a message with control data (`recvmsg`, with
+ * `MSG_CMSG_CLOEXEC`). Received descriptors are yours to close. If the
+ * kernel had to truncate the control data, every descriptor that arrived is
+ * closed and the call throws.
+ *
+ * @param sockfd a Unix socket
+ * @param msg where to put the bytes, and room for descriptors/credentials
+ * @param flags `MSG_PEEK`, `MSG_DONTWAIT`, `MSG_WAITALL`
+ * @returns the length, sender, control messages and truncation
+ * @throws {IpcError} `EMSGSIZE` for truncated control data; `EAGAIN`, `ENOTCONN`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recvmsg, sendmsg, SOCK_DGRAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+ * sendmsg(a, { data: [new Uint8Array([1, 2]), new Uint8Array([3])] });
+ * const buf = new Uint8Array(8);
+ * console.log(recvmsg(b, { data: buf }).n, buf[2]); // 3 3
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function recvmsg(
+  sockfd: number,
+  msg: MessageIn,
+  flags = 0,
+): MessageReceived {
+  checkFd(sockfd, "recvmsg");
+  checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
+  const p = prepareRecv(sockfd, msg, flags);
+  const r = retryBig(p.call);
+  if (r === -1) throw fail("recvmsg", sockfd);
+  return p.finish(r);
+}
+
+/**
+ * Shuts down part of a full-duplex connection (`shutdown`).
+ *
+ * @param sockfd the socket
+ * @param how `SHUT_RD`, `SHUT_WR` (the peer reads end of file) or `SHUT_RDWR`
+ * @throws {IpcError} `ENOTCONN`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recv, SHUT_WR, shutdown, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * shutdown(a, SHUT_WR);
+ * console.log(recv(b, new Uint8Array(1))); // 0: end of file
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function shutdown(sockfd: number, how: number): void {
+  checkFd(sockfd, "shutdown");
+  int(how, "shutdown", "how", SHUT_RD, SHUT_RDWR);
+  if (libc().shutdown(sockfd, how) === -1) throw fail("shutdown", sockfd);
+}
+
+/** A peer's credentials (`SO_PEERCRED`). */
+export interface Credentials {
+  /** Process id. */
+  pid: number;
+  /** User id. */
+  uid: number;
+  /** Group id. */
+  gid: number;
+}
+
+/**
+ * Reads the peer's credentials (`getsockopt(SO_PEERCRED)`).
+ *
+ * @param sockfd the socket
+ * @param level `SOL_SOCKET`
+ * @param optname `SO_PEERCRED`
+ * @returns pid, uid and gid of the process at the other end
+ * @throws {IpcError} `ENOTCONN`, `ENOPROTOOPT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, getsockopt, SO_PEERCRED, SOCK_STREAM, socketpair, SOL_SOCKET } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * console.log(getsockopt(a, SOL_SOCKET, SO_PEERCRED).pid === Deno.pid); // true
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function getsockopt(
+  sockfd: number,
+  level: typeof SOL_SOCKET,
+  optname: typeof SO_PEERCRED,
+): Credentials;
+/**
+ * Reads an integer socket option (`getsockopt`): `SO_SNDBUF`, `SO_RCVBUF`,
+ * `SO_ERROR`, `SO_PASSCRED`, `SO_TYPE`, `SO_REUSEADDR`.
+ *
+ * @param sockfd the socket
+ * @param level `SOL_SOCKET`
+ * @param optname the option
+ * @returns its value
+ * @throws {IpcError} `ENOPROTOOPT`, `EBADF`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, getsockopt, SO_SNDBUF, SOCK_STREAM, socket, SOL_SOCKET } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_STREAM);
+ * console.log(getsockopt(fd, SOL_SOCKET, SO_SNDBUF) > 0); // true
+ * close(fd);
+ * ```
+ */
+export function getsockopt(
+  sockfd: number,
+  level: number,
+  optname: number,
+): number;
+export function getsockopt(
+  sockfd: number,
+  level: number,
+  optname: number,
+): number | Credentials {
+  checkFd(sockfd, "getsockopt");
+  int(level, "getsockopt", "level", 0, LIMITS.INT_MAX);
+  int(optname, "getsockopt", "optname", 0, LIMITS.INT_MAX);
+  const peer = level === SOL_SOCKET && optname === SO_PEERCRED;
+  const size = peer ? SOCK_SIZEOF.ucred : 4;
+  const val = new Uint8Array(size);
+  const len = new Uint32Array([size]);
+  if (
+    libc().getsockopt(
+      sockfd,
+      level,
+      optname,
+      val,
+      new Uint8Array(len.buffer),
+    ) === -1
+  ) {
+    throw lastError("getsockopt", {
+      EBADF: "sockfd",
+      ENOTSOCK: "sockfd",
+      ENOPROTOOPT: "optname",
+    }, {
+      sockfd,
+      optname,
+    });
+  }
+  return peer ? decodeUcred(val) : new DataView(val.buffer).getInt32(0, true);
+}
+
+/**
+ * Sets an integer socket option (`setsockopt`): `SO_PASSCRED`,
+ * `SO_SNDBUF`, `SO_RCVBUF`, `SO_REUSEADDR`.
+ *
+ * @param sockfd the socket
+ * @param level `SOL_SOCKET`
+ * @param optname the option
+ * @param value an integer, or a boolean for on/off options
+ * @throws {IpcError} `ENOPROTOOPT`, `EINVAL`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, setsockopt, SO_PASSCRED, SOCK_DGRAM, socket, SOL_SOCKET } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_DGRAM);
+ * setsockopt(fd, SOL_SOCKET, SO_PASSCRED, true);
+ * close(fd);
+ * ```
+ */
+export function setsockopt(
+  sockfd: number,
+  level: number,
+  optname: number,
+  value: number | boolean,
+): void {
+  checkFd(sockfd, "setsockopt");
+  int(level, "setsockopt", "level", 0, LIMITS.INT_MAX);
+  int(optname, "setsockopt", "optname", 0, LIMITS.INT_MAX);
+  const v = typeof value === "boolean"
+    ? (value ? 1 : 0)
+    : int(value, "setsockopt", "optval", LIMITS.INT_MIN, LIMITS.INT_MAX);
+  const val = new Uint8Array(new Int32Array([v]).buffer);
+  if (libc().setsockopt(sockfd, level, optname, val, 4) === -1) {
+    throw lastError("setsockopt", {
+      EBADF: "sockfd",
+      ENOTSOCK: "sockfd",
+      ENOPROTOOPT: "optname",
+      EINVAL: "optval",
+    }, {
+      sockfd,
+      optname,
+    });
+  }
+}
+
+function nameOf(
+  syscall: "getsockname" | "getpeername",
+  sockfd: number,
+): SockAddr {
+  checkFd(sockfd, syscall);
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  if (libc()[syscall](sockfd, name, new Uint8Array(len.buffer)) === -1) {
+    throw fail(syscall, sockfd);
+  }
+  return decodeSockaddr(name, len[0]);
+}
+
+/**
+ * The socket's own address (`getsockname`).
+ *
+ * @param sockfd the socket
+ * @returns the address (unnamed if not bound)
+ * @throws {IpcError} `EBADF`, `ENOTSOCK`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, getsockname, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const fd = socket(AF_UNIX, SOCK_STREAM);
+ * console.log(getsockname(fd)); // { family: "unix" }
+ * close(fd);
+ * ```
+ */
+export function getsockname(sockfd: number): SockAddr {
+  return nameOf("getsockname", sockfd);
+}
+
+/**
+ * The connected peer's address (`getpeername`).
+ *
+ * @param sockfd the socket
+ * @returns the address
+ * @throws {IpcError} `ENOTCONN`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, getpeername, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * console.log(getpeername(a)); // { family: "unix" }: socketpair ends are unnamed
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function getpeername(sockfd: number): SockAddr {
+  return nameOf("getpeername", sockfd);
+}
+
+/**
+ * Resolves a host and service to addresses (`getaddrinfo`). Looking up a
+ * name may block the thread (DNS); Deno's `Deno.resolveDns` is async.
+ *
+ * @param node a host name or address
+ * @param service a port number or service name
+ * @param hints `family` (`AF_UNSPEC`, `AF_INET`, `AF_INET6`) and `socktype`
+ * @returns the addresses, in the order the C library prefers
+ * @throws {Error} naming the resolver's failure (`gai_strerror`)
+ * @example
+ * ```ts
+ * import { AF_INET, getaddrinfo, SOCK_STREAM } from "@linux-ipc/ipc/socket";
+ * const [first] = getaddrinfo("127.0.0.1", "80", { family: AF_INET, socktype: SOCK_STREAM });
+ * console.log(first.address); // { family: "inet", address: "127.0.0.1", port: 80 }
+ * ```
+ */
+export function getaddrinfo(
+  node: string,
+  service: string,
+  hints: { family?: number; socktype?: number } = {},
+): AddrInfo[] {
+  const n = cString(node, "getaddrinfo", "node");
+  const s = cString(service, "getaddrinfo", "service");
+  const h = encodeAddrinfoHints(hints.family ?? AF_UNSPEC, hints.socktype ?? 0);
+  const res = new BigUint64Array(1);
+  const c = libc();
+  const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));
+  if (rc !== 0) {
+    const msg = Deno.UnsafePointerView.getCString(c.gai_strerror(rc)!);
+    throw new Error(
+      `Cannot resolve "${node}" port "${service}": ${msg} (getaddrinfo ${rc})`,
+    );
+  }
+  const first = Deno.UnsafePointer.create(res[0])!;
+  try {
+    return decodeAddrinfoList(first);
+  } finally {
+    c.freeaddrinfo(first);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Async forms: the socket is made non-blocking, the call is tried at once,
+// and if it would block the engine waits in poll on a waiter thread.
+
+function nonBlocking(fd: number): void {
+  const c = libc();
+  const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
+  if (fl === -1) throw lastError("fcntl", "fd", { fd });
+  if (
+    (fl & O_NONBLOCK) === 0 &&
+    c.fcntl(fd, 4, /* F_SETFL */ fl | O_NONBLOCK) === -1
+  ) {
+    throw lastError("fcntl", "fd", { fd });
+  }
+}
+
+async function ready(
+  sockfd: number,
+  events: number,
+  syscall: string,
+  call: () => bigint,
+  options: WaitOptions,
+  addr?: SockAddr,
+): Promise<number> {
+  nonBlocking(sockfd);
+  let n = 0;
+  await wait(
+    pollOp(
+      sockfd,
+      events,
+      syscall,
+      call,
+      () => fail(syscall, sockfd, addr),
+      (r) => n = r,
+    ),
+    options,
+  );
+  return n;
+}
+
+/**
+ * Waits for a connection without blocking the event loop (`accept4`).
+ *
+ * @param sockfd the listening socket (made non-blocking)
+ * @param options `timeout`, `signal`
+ * @returns the connection (blocking, close-on-exec) and the peer's address
+ * @throws {IpcError} `ETIMEDOUT`, `EINVAL` (not listening)
+ * @example
+ * ```ts
+ * import { acceptAsync, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const server = socket(AF_UNIX, SOCK_STREAM);
+ * bind(server, { family: "unix", abstract: "linux-ipc-acceptasync-doc" });
+ * listen(server);
+ * const accepting = acceptAsync(server, { timeout: 1000 });
+ * const client = socket(AF_UNIX, SOCK_STREAM);
+ * connect(client, { family: "unix", abstract: "linux-ipc-acceptasync-doc" });
+ * const { fd } = await accepting;
+ * [fd, client, server].forEach(close);
+ * ```
+ */
+export async function acceptAsync(
+  sockfd: number,
+  options: WaitOptions = {},
+): Promise<Accepted> {
+  checkFd(sockfd, "accept4");
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const fd = await ready(sockfd, POLLIN, "accept4", () => {
+    len[0] = SOCKADDR_STORAGE;
+    return BigInt(libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC));
+  }, options);
+  return { fd, addr: decodeSockaddr(name, len[0]) };
+}
+
+/**
+ * Connects without blocking the event loop (`connect`, then waiting for it
+ * to complete and reading `SO_ERROR`).
+ *
+ * @param sockfd the socket (made non-blocking)
+ * @param addr the address
+ * @param options `timeout`, `signal`
+ * @throws {IpcError} `ENOENT`, `ECONNREFUSED`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, connectAsync, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
+ * const server = socket(AF_UNIX, SOCK_STREAM);
+ * bind(server, { family: "unix", abstract: "linux-ipc-connectasync-doc" });
+ * listen(server);
+ * const client = socket(AF_UNIX, SOCK_STREAM);
+ * await connectAsync(client, { family: "unix", abstract: "linux-ipc-connectasync-doc" });
+ * close(client);
+ * close(server);
+ * ```
+ */
+export async function connectAsync(
+  sockfd: number,
+  addr: SockAddr,
+  options: WaitOptions = {},
+): Promise<void> {
+  checkFd(sockfd, "connect");
+  const a = encodeSockaddr(addr, "connect");
+  checkPath(addr);
+  nonBlocking(sockfd);
+  const c = libc();
+  if (retry(() => c.connect(sockfd, a, a.length)) === 0) return;
+  const e = errno();
+  if (e === EINPROGRESS) {
+    // Wait until writable, then the outcome is in SO_ERROR.
+    await ready(sockfd, POLLOUT, "connect", () => 0n, options, addr);
+    const err = getsockopt(sockfd, SOL_SOCKET, SO_ERROR);
+    if (err !== 0) {
+      throw errorFor(err, "connect", BLAME, { addr: describe(addr) }, HINTS);
+    }
+    return;
+  }
+  if (e !== EAGAIN) {
+    throw errorFor(e, "connect", BLAME, { addr: describe(addr) }, HINTS);
+  }
+  // A Unix listener's queue is full: try again when there is room.
+  await ready(
+    sockfd,
+    POLLOUT,
+    "connect",
+    () => {
+      if (c.connect(sockfd, a, a.length) === 0) return 0n;
+      return errno() === 106 /* EISCONN */ ? 0n : -1n;
+    },
+    options,
+    addr,
+  );
+}
+
+/**
+ * Sends without blocking the event loop (`send`).
+ *
+ * @param sockfd the socket (made non-blocking)
+ * @param buf the bytes
+ * @param options `timeout`, `signal`
+ * @returns how many bytes were sent
+ * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, sendAsync, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * console.log(await sendAsync(a, new Uint8Array(10))); // 10
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function sendAsync(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
+  try {
+    checkFd(sockfd, "send");
+    checkBuf(buf, "send");
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = BigInt(buf.length);
+  return ready(
+    sockfd,
+    POLLOUT,
+    "send",
+    () => libc().send(sockfd, buf, n, MSG_NOSIGNAL),
+    options,
+  );
+}
+
+/**
+ * Receives without blocking the event loop (`recv`).
+ *
+ * @param sockfd the socket (made non-blocking)
+ * @param buf where to put the bytes
+ * @param options `timeout`, `signal`
+ * @returns how many bytes arrived; 0 at end of stream
+ * @throws {IpcError} `ETIMEDOUT`, `ECONNRESET`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recvAsync, send, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * setTimeout(() => send(a, new Uint8Array(4)), 10);
+ * console.log(await recvAsync(b, new Uint8Array(8), { timeout: 1000 })); // 4
+ * close(a);
+ * close(b);
+ * ```
+ */
+export function recvAsync(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<number> {
+  try {
+    checkFd(sockfd, "recv");
+    checkBuf(buf, "recv");
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = BigInt(buf.length);
+  return ready(
+    sockfd,
+    POLLIN,
+    "recv",
+    () => libc().recv(sockfd, buf, n, 0),
+    options,
+  );
+}
+
+/**
+ * Sends a datagram without blocking the event loop (`sendto`).
+ *
+ * @param sockfd the socket (made non-blocking)
+ * @param buf the bytes
+ * @param addr where to
+ * @param options `timeout`, `signal`
+ * @returns how many bytes were sent
+ * @throws {IpcError} `ECONNREFUSED`, `ENOENT`, `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, bind, close, recvfromAsync, sendtoAsync, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
+ * const rx = socket(AF_UNIX, SOCK_DGRAM);
+ * bind(rx, { family: "unix", abstract: "linux-ipc-sendtoasync-doc" });
+ * const tx = socket(AF_UNIX, SOCK_DGRAM);
+ * await sendtoAsync(tx, new Uint8Array(2), { family: "unix", abstract: "linux-ipc-sendtoasync-doc" });
+ * console.log((await recvfromAsync(rx, new Uint8Array(8))).n); // 2
+ * close(rx);
+ * close(tx);
+ * ```
+ */
+export function sendtoAsync(
+  sockfd: number,
+  buf: Uint8Array,
+  addr: SockAddr,
+  options: WaitOptions = {},
+): Promise<number> {
+  let a: Uint8Array;
+  try {
+    checkFd(sockfd, "sendto");
+    checkBuf(buf, "sendto");
+    a = encodeSockaddr(addr, "sendto");
+    checkPath(addr);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = BigInt(buf.length);
+  return ready(
+    sockfd,
+    POLLOUT,
+    "sendto",
+    () => libc().sendto(sockfd, buf, n, MSG_NOSIGNAL, a, a.length),
+    options,
+    addr,
+  );
+}
+
+/**
+ * Receives a datagram without blocking the event loop (`recvfrom`).
+ *
+ * @param sockfd the socket (made non-blocking)
+ * @param buf where to put it
+ * @param options `timeout`, `signal`
+ * @returns the length and the sender
+ * @throws {IpcError} `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recvfromAsync, SOCK_DGRAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+ * await recvfromAsync(b, new Uint8Array(8), { timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
+ * close(a);
+ * close(b);
+ * ```
+ */
+export async function recvfromAsync(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions = {},
+): Promise<Received> {
+  checkFd(sockfd, "recvfrom");
+  checkBuf(buf, "recvfrom");
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const bn = BigInt(buf.length);
+  const n = await ready(sockfd, POLLIN, "recvfrom", () => {
+    len[0] = SOCKADDR_STORAGE;
+    return libc().recvfrom(sockfd, buf, bn, 0, name, lenBytes);
+  }, options);
+  return { n, from: decodeSockaddr(name, len[0]) };
+}
+
+/**
+ * {@linkcode sendmsg} without blocking the event loop.
+ *
+ * @param sockfd a Unix socket (made non-blocking)
+ * @param msg the data, destination and control messages
+ * @param options `timeout`, `signal`
+ * @returns how many bytes were sent
+ * @throws {IpcError} as {@linkcode sendmsg}, and `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recvmsgAsync, sendmsgAsync, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * await sendmsgAsync(a, { data: new Uint8Array([7]), control: [{ type: "rights", fds: [a] }] });
+ * const got = await recvmsgAsync(b, { data: new Uint8Array(1) });
+ * for (const m of got.control) if (m.type === "rights") m.fds.forEach(close);
+ * close(a);
+ * close(b);
+ * ```
+ */
+export async function sendmsgAsync(
+  sockfd: number,
+  msg: MessageOut,
+  options: WaitOptions = {},
+): Promise<number> {
+  checkFd(sockfd, "sendmsg");
+  const p = prepareSend(sockfd, msg, 0);
+  return await ready(sockfd, POLLOUT, "sendmsg", p.call, options, msg.to);
+}
+
+/**
+ * {@linkcode recvmsg} without blocking the event loop.
+ *
+ * @param sockfd a Unix socket (made non-blocking)
+ * @param msg where to put the bytes, and room for descriptors/credentials
+ * @param options `timeout`, `signal`
+ * @returns the length, sender, control messages and truncation
+ * @throws {IpcError} as {@linkcode recvmsg}, and `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { AF_UNIX, close, recvmsgAsync, sendmsg, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
+ * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+ * setTimeout(() => sendmsg(a, { data: new Uint8Array(1) }), 10);
+ * console.log((await recvmsgAsync(b, { data: new Uint8Array(4) })).n); // 1
+ * close(a);
+ * close(b);
+ * ```
+ */
+export async function recvmsgAsync(
+  sockfd: number,
+  msg: MessageIn,
+  options: WaitOptions = {},
+): Promise<MessageReceived> {
+  checkFd(sockfd, "recvmsg");
+  const p = prepareRecv(sockfd, msg, 0);
+  const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);
+  return p.finish(n);
+}
+
+export { close };

@@ -1,0 +1,740 @@
+import assert from "node:assert/strict";
+import {
+  accept4,
+  acceptAsync,
+  AF_INET,
+  AF_UNIX,
+  bind,
+  close,
+  connect,
+  connectAsync,
+  getaddrinfo,
+  getpeername,
+  getsockname,
+  getsockopt,
+  IpcError,
+  listen,
+  pipe,
+  read,
+  recv,
+  recvAsync,
+  recvfrom,
+  recvfromAsync,
+  recvmsg,
+  recvmsgAsync,
+  SCM_MAX_FD,
+  send,
+  sendAsync,
+  sendmsg,
+  sendto,
+  setsockopt,
+  SHUT_WR,
+  shutdown,
+  SO_PASSCRED,
+  SO_PEERCRED,
+  SO_RCVBUF,
+  SO_SNDBUF,
+  SOCK_DGRAM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  socket,
+  socketpair,
+  SOL_SOCKET,
+  write,
+} from "../mod.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  missingPeer,
+  openFds,
+  procNetUnix,
+  pythonWithSysvIpc,
+  run,
+  runDeno,
+  startDeno,
+  until,
+  which,
+} from "./_helpers.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const RW = ["--allow-ffi", "--allow-read", "--allow-write"];
+
+function isCode(code: string, syscall?: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
+    assert.equal(e.code, code);
+    if (syscall) assert.equal(e.syscall, syscall);
+    return true;
+  };
+}
+
+async function withDir(
+  fn: (dir: string) => Promise<void> | void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-sock-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function listener(
+  addr: Parameters<typeof bind>[1],
+  type = SOCK_STREAM,
+): number {
+  const fd = socket(AF_UNIX, type);
+  bind(fd, addr);
+  if (type !== SOCK_DGRAM) listen(fd);
+  return fd;
+}
+
+Deno.test("stream, datagram and seqpacket pairs; shutdown gives end of file; EPIPE not SIGPIPE", () => {
+  for (const type of [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]) {
+    const [a, b] = socketpair(AF_UNIX, type);
+    assert.equal(send(a, enc.encode("hello")), 5);
+    const buf = new Uint8Array(16);
+    assert.equal(dec.decode(buf.subarray(0, recv(b, buf))), "hello");
+    close(a);
+    close(b);
+  }
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  shutdown(a, SHUT_WR);
+  assert.equal(recv(b, new Uint8Array(4)), 0);
+  close(b);
+  assert.throws(() => send(a, new Uint8Array(1)), isCode("EPIPE", "send"));
+  close(a);
+});
+
+Deno.test("pathname, abstract and unnamed addresses", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/same-name`;
+    const name = `linux-ipc-test-${Deno.pid}`;
+    const byPath = listener({ family: "unix", path });
+    const byAbstract = listener({ family: "unix", abstract: path });
+    assert.ok((await Deno.lstat(path)).isSocket);
+    assert.deepEqual(getsockname(byPath), { family: "unix", path });
+    assert.deepEqual(getsockname(byAbstract), {
+      family: "unix",
+      abstract: path,
+    });
+    // The same text as pathname and abstract name: two different sockets.
+    const c1 = socket(AF_UNIX, SOCK_STREAM);
+    connect(c1, { family: "unix", abstract: path });
+    const accepted = accept4(byAbstract).fd;
+    assert.ok(
+      procNetUnix().includes(`@${path}`),
+      "ss and /proc show it with @",
+    );
+    // An abstract name leaves no file; its length is exact.
+    const ab = listener({ family: "unix", abstract: name }, SOCK_DGRAM);
+    assert.equal(
+      await Deno.lstat(`/${name}`).then(() => true, () => false),
+      false,
+    );
+    const tx = socket(AF_UNIX, SOCK_DGRAM);
+    assert.throws(
+      () =>
+        sendto(tx, new Uint8Array(1), 0, {
+          family: "unix",
+          abstract: `${name}\0`,
+        }),
+      isCode("ECONNREFUSED", "sendto"),
+    );
+    sendto(tx, enc.encode("x"), 0, { family: "unix", abstract: name });
+    assert.deepEqual(
+      recvfrom(ab, new Uint8Array(4)).from,
+      { family: "unix" },
+      "an unbound sender is unnamed",
+    );
+    [byPath, byAbstract, c1, accepted, ab, tx].forEach(close);
+  });
+});
+
+Deno.test("examples: socket_server with socket_client and with the C client", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/server.sock`;
+    const server = startDeno("examples/socket_server.ts", [path], RW);
+    await until(() => {
+      try {
+        return Deno.lstatSync(path).isSocket === true;
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(
+      (await runDeno("examples/socket_client.ts", [path, "Hello, world."], RW))
+        .code,
+      0,
+    );
+    const cClient = await cProgram("socket_client");
+    if (cClient) assert.equal((await run(cClient, [path, "from C"])).code, 0);
+    assert.equal(
+      (await runDeno("examples/socket_client.ts", [path, "quit"], RW)).code,
+      0,
+    );
+    const out = dec.decode((await server.output()).stdout);
+    assert.equal(
+      out,
+      cClient ? "Hello, world.\nfrom C\nquit\n" : "Hello, world.\nquit\n",
+    );
+    assert.equal(
+      await Deno.lstat(path).then(() => true, () => false),
+      false,
+      "the server unlinked its path",
+    );
+  });
+});
+
+Deno.test("interop with Deno's own unix sockets, both ways", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/ours.sock`;
+    const ours = listener({ family: "unix", path });
+    const accepting = acceptAsync(ours, { timeout: 5000 });
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(enc.encode("from Deno.connect"));
+    const { fd } = await accepting;
+    const buf = new Uint8Array(64);
+    assert.equal(
+      dec.decode(buf.subarray(0, await recvAsync(fd, buf, { timeout: 5000 }))),
+      "from Deno.connect",
+    );
+    await sendAsync(fd, enc.encode("to Deno.connect"));
+    const n = await conn.read(buf);
+    assert.equal(dec.decode(buf.subarray(0, n!)), "to Deno.connect");
+    conn.close();
+    close(fd);
+    close(ours);
+
+    const theirsPath = `${dir}/theirs.sock`;
+    const theirs = Deno.listen({ transport: "unix", path: theirsPath });
+    const client = socket(AF_UNIX, SOCK_STREAM);
+    await connectAsync(client, { family: "unix", path: theirsPath });
+    const accepted = await theirs.accept();
+    send(client, enc.encode("to Deno.listen"));
+    const m = await accepted.read(buf);
+    assert.equal(dec.decode(buf.subarray(0, m!)), "to Deno.listen");
+    accepted.close();
+    theirs.close();
+    close(client);
+  });
+});
+
+Deno.test("interop with socat: pathname and abstract, stream and datagram", async (t) => {
+  if (which("socat") === null) {
+    missingPeer("socat not found: apt-get install socat");
+    return;
+  }
+  await withDir(async (dir) => {
+    await t.step("stream, pathname", async () => {
+      const path = `${dir}/s.sock`;
+      const l = listener({ family: "unix", path });
+      const sending = run(
+        "socat",
+        ["-", `UNIX-CONNECT:${path}`],
+        "via socat\n",
+      );
+      const { fd } = await acceptAsync(l, { timeout: 5000 });
+      const buf = new Uint8Array(64);
+      let text = "";
+      for (let n; (n = await recvAsync(fd, buf, { timeout: 5000 })) > 0;) {
+        text += dec.decode(buf.subarray(0, n));
+      }
+      assert.equal(text, "via socat\n");
+      await sending;
+      close(fd);
+      close(l);
+    });
+    await t.step("stream, abstract", async () => {
+      const name = `linux-ipc-socat-${Deno.pid}`;
+      const l = listener({ family: "unix", abstract: name });
+      const sending = run(
+        "socat",
+        ["-", `ABSTRACT-CONNECT:${name}`],
+        "abstract via socat\n",
+      );
+      const { fd } = await acceptAsync(l, { timeout: 5000 });
+      const buf = new Uint8Array(64);
+      const n = await recvAsync(fd, buf, { timeout: 5000 });
+      assert.equal(dec.decode(buf.subarray(0, n)), "abstract via socat\n");
+      await sending;
+      close(fd);
+      close(l);
+    });
+    await t.step("datagram, pathname, socat receives", async () => {
+      const path = `${dir}/d.sock`;
+      const receiving = new Deno.Command("socat", {
+        args: ["-u", `UNIX-RECV:${path}`, "-"],
+        stdout: "piped",
+      }).spawn();
+      await until(() => {
+        try {
+          return Deno.lstatSync(path).isSocket === true;
+        } catch {
+          return false;
+        }
+      }, 5000);
+      const tx = socket(AF_UNIX, SOCK_DGRAM);
+      sendto(tx, enc.encode("datagram to socat\n"), 0, {
+        family: "unix",
+        path,
+      });
+      close(tx);
+      const reader = receiving.stdout.getReader();
+      const { value } = await reader.read();
+      assert.equal(dec.decode(value), "datagram to socat\n");
+      receiving.kill();
+      reader.releaseLock();
+      await receiving.stdout.cancel();
+      await receiving.status;
+    });
+    await t.step("datagram, abstract, socat sends", async () => {
+      const name = `linux-ipc-socat-dg-${Deno.pid}`;
+      const rx = listener({ family: "unix", abstract: name }, SOCK_DGRAM);
+      await run(
+        "socat",
+        ["-u", "-", `ABSTRACT-SENDTO:${name}`],
+        "abstract datagram",
+      );
+      const buf = new Uint8Array(64);
+      const { n } = await recvfromAsync(rx, buf, { timeout: 5000 });
+      assert.equal(dec.decode(buf.subarray(0, n)), "abstract datagram");
+      close(rx);
+    });
+  });
+});
+
+Deno.test("fd passing: a received descriptor is usable: a file, a connection, a listener", async () => {
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  const take = async () => {
+    const got = await recvmsgAsync(b, { data: new Uint8Array(1), maxFds: 4 }, {
+      timeout: 5000,
+    });
+    const m = got.control.find((c) => c.type === "rights");
+    assert.ok(m && m.type === "rights");
+    return m.fds;
+  };
+  // A pipe's read end (as a received file would be).
+  const [r, w] = pipe();
+  write(w, enc.encode("read through a received fd"));
+  close(w);
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{ type: "rights", fds: [r] }],
+  });
+  close(r);
+  const [fr] = await take();
+  const buf = new Uint8Array(64);
+  assert.equal(
+    dec.decode(buf.subarray(0, read(fr, buf))),
+    "read through a received fd",
+  );
+  close(fr);
+  // A connected socket: serve it.
+  const [x, y] = socketpair(AF_UNIX, SOCK_STREAM);
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{ type: "rights", fds: [y] }],
+  });
+  close(y);
+  const [fy] = await take();
+  send(x, enc.encode("ping"));
+  assert.equal(dec.decode(buf.subarray(0, recv(fy, buf))), "ping");
+  send(fy, enc.encode("pong"));
+  assert.equal(dec.decode(buf.subarray(0, recv(x, buf))), "pong");
+  close(fy);
+  close(x);
+  // A listening socket: accept on it.
+  const name = `linux-ipc-passed-listener-${Deno.pid}`;
+  const l = listener({ family: "unix", abstract: name });
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{ type: "rights", fds: [l] }],
+  });
+  close(l);
+  const [fl] = await take();
+  const c = socket(AF_UNIX, SOCK_STREAM);
+  connect(c, { family: "unix", abstract: name });
+  const { fd } = await acceptAsync(fl, { timeout: 5000 });
+  [fd, c, fl, a, b].forEach(close);
+});
+
+Deno.test("fd passing between processes: the send_fd and recv_fd examples", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fd.sock`;
+    const file = `${dir}/payload.txt`;
+    await Deno.writeTextFile(
+      file,
+      "the contents of a file the receiver never opened\n",
+    );
+    const receiver = startDeno("examples/recv_fd.ts", [path], RW);
+    await until(() => {
+      try {
+        return Deno.lstatSync(path).isSocket === true;
+      } catch {
+        return false;
+      }
+    });
+    const s = await runDeno("examples/send_fd.ts", [path, file], RW);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(
+      dec.decode((await receiver.output()).stdout),
+      "the contents of a file the receiver never opened\n",
+    );
+    assert.equal(await Deno.lstat(path).then(() => true, () => false), false);
+  });
+});
+
+Deno.test("interop with Python's socket module: send_fds, recv_fds and SO_PEERCRED", async () => {
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  await withDir(async (dir) => {
+    const path = `${dir}/py.sock`;
+    const l = listener({ family: "unix", path });
+    const script = `
+import socket, os, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(${JSON.stringify(path)})
+r, w = os.pipe()
+os.write(w, b"from python through a passed pipe")
+os.close(w)
+socket.send_fds(s, [b"x"], [r])
+msg, fds, flags, addr = socket.recv_fds(s, 16, 4)
+print(os.read(fds[0], 100).decode())
+import struct
+pid, uid, gid = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+print(pid)
+`;
+    const py = new Deno.Command(python, {
+      args: ["-c", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const { fd } = await acceptAsync(l, { timeout: 5000 });
+    const creds = getsockopt(fd, SOL_SOCKET, SO_PEERCRED);
+    assert.equal(creds.pid, py.pid);
+    assert.equal(creds.uid, Deno.uid());
+    const got = await recvmsgAsync(fd, { data: new Uint8Array(1) }, {
+      timeout: 5000,
+    });
+    const rights = got.control.find((m) => m.type === "rights");
+    assert.ok(rights && rights.type === "rights");
+    const buf = new Uint8Array(64);
+    assert.equal(
+      dec.decode(buf.subarray(0, read(rights.fds[0], buf))),
+      "from python through a passed pipe",
+    );
+    close(rights.fds[0]);
+    const [r, w] = pipe();
+    write(w, enc.encode("from Deno through a passed pipe"));
+    close(w);
+    sendmsg(fd, {
+      data: new Uint8Array([1]),
+      control: [{ type: "rights", fds: [r] }],
+    });
+    close(r);
+    const out = await py.output();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    assert.equal(
+      dec.decode(out.stdout),
+      `from Deno through a passed pipe\n${Deno.pid}\n`,
+    );
+    close(fd);
+    close(l);
+  });
+});
+
+Deno.test("credentials: SO_PEERCRED of a child, SCM_CREDENTIALS with SO_PASSCRED", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/cred.sock`;
+    const l = listener({ family: "unix", path });
+    const child = startDeno(
+      "tests/helpers/socket_child.ts",
+      ["peercred", path],
+      RW,
+    );
+    const { fd } = await acceptAsync(l, { timeout: 5000 });
+    assert.equal(getsockopt(fd, SOL_SOCKET, SO_PEERCRED).pid, child.pid);
+    close(fd);
+    await child.output();
+    close(l);
+  });
+  const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+  setsockopt(b, SOL_SOCKET, SO_PASSCRED, true);
+  assert.equal(getsockopt(b, SOL_SOCKET, SO_PASSCRED), 1);
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{
+      type: "credentials",
+      pid: Deno.pid,
+      uid: Deno.uid()!,
+      gid: Deno.gid()!,
+    }],
+  });
+  const got = recvmsg(b, { data: new Uint8Array(1) });
+  assert.deepEqual(got.control, [{
+    type: "credentials",
+    pid: Deno.pid,
+    uid: Deno.uid()!,
+    gid: Deno.gid()!,
+  }]);
+  setsockopt(a, SOL_SOCKET, SO_SNDBUF, 65536);
+  assert.ok(getsockopt(a, SOL_SOCKET, SO_SNDBUF) >= 65536);
+  assert.ok(getsockopt(a, SOL_SOCKET, SO_RCVBUF) > 0);
+  close(a);
+  close(b);
+});
+
+Deno.test("a truncated control message closes what arrived and throws", () => {
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  const before = openFds();
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{ type: "rights", fds: [0, 1, 2] }],
+  });
+  assert.throws(
+    () =>
+      recvmsg(b, { data: new Uint8Array(1), maxFds: 1, credentials: false }),
+    isCode("EMSGSIZE", "recvmsg"),
+  );
+  assert.deepEqual(openFds(), before, "no received descriptor is left open");
+  // Up to the kernel's limit in one message.
+  const many = new Array(SCM_MAX_FD).fill(0);
+  sendmsg(a, {
+    data: new Uint8Array([1]),
+    control: [{ type: "rights", fds: many }],
+  });
+  const got = recvmsg(b, { data: new Uint8Array(1) });
+  const rights = got.control[0];
+  assert.ok(rights.type === "rights" && rights.fds.length === SCM_MAX_FD);
+  rights.fds.forEach(close);
+  assert.throws(
+    () =>
+      sendmsg(a, {
+        data: new Uint8Array([1]),
+        control: [{ type: "rights", fds: [...many, 0] }],
+      }),
+    RangeError,
+  );
+  close(a);
+  close(b);
+});
+
+Deno.test("examples: dgram sender and receiver, pathname and abstract", async () => {
+  await withDir(async (dir) => {
+    for (const abstract of [false, true]) {
+      const name = abstract
+        ? `linux-ipc-coretech-${Deno.pid}`
+        : `${dir}/coretech`;
+      const flag = abstract ? ["--abstract"] : [];
+      const rx = startDeno("examples/dgram_receiver.ts", [
+        ...flag,
+        "--count",
+        "3",
+        name,
+      ], RW);
+      await until(() =>
+        procNetUnix().includes(
+          abstract ? `@${name}` : name,
+        )
+      );
+      const s = await runDeno("examples/dgram_sender.ts", [
+        ...flag,
+        name,
+        "one",
+        "two",
+        "three",
+      ], RW);
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(dec.decode((await rx.output()).stdout), "one\ntwo\nthree\n");
+      assert.equal(
+        await Deno.lstat(`${dir}/coretech`).then(() => true, () => false),
+        false,
+      );
+    }
+  });
+});
+
+Deno.test("examples: socket_inet fetches from a server on 127.0.0.1", async () => {
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await server.accept();
+    const buf = new Uint8Array(64);
+    const n = await conn.read(buf);
+    assert.equal(dec.decode(buf.subarray(0, n!)), "GET /\n");
+    await conn.write(enc.encode("<html>hello from 127.0.0.1</html>\n"));
+    conn.close();
+  })();
+  const r = await runDeno("examples/socket_inet.ts", [
+    "127.0.0.1",
+    String((server.addr as Deno.NetAddr).port),
+  ], ["--allow-ffi"]);
+  await serving;
+  server.close();
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "<html>hello from 127.0.0.1</html>\n");
+  assert.deepEqual(
+    getaddrinfo("127.0.0.1", "80", {
+      family: AF_INET,
+      socktype: SOCK_STREAM,
+    })[0].address,
+    {
+      family: "inet",
+      address: "127.0.0.1",
+      port: 80,
+    },
+  );
+  const fd = socket(AF_INET, SOCK_STREAM);
+  await assert.rejects(
+    connectAsync(fd, { family: "inet", address: "127.0.0.1", port: 1 }),
+    isCode("ECONNREFUSED", "connect"),
+  );
+  close(fd);
+});
+
+Deno.test("bad input: typed errors, no descriptor leaked, the process lives", async (t) => {
+  const before = openFds();
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/plain-file`, "x");
+    const fd = socket(AF_UNIX, SOCK_STREAM);
+    const cases: [string, () => unknown, ErrorConstructor | string][] = [
+      [
+        "a path longer than sun_path",
+        () => bind(fd, { family: "unix", path: `/tmp/${"x".repeat(120)}` }),
+        RangeError,
+      ],
+      [
+        "a path of exactly 108 bytes (no room for the NUL)",
+        () => bind(fd, { family: "unix", path: "/".repeat(108) }),
+        RangeError,
+      ],
+      [
+        "an abstract name longer than 107 bytes",
+        () => bind(fd, { family: "unix", abstract: "x".repeat(108) }),
+        RangeError,
+      ],
+      [
+        "a NUL inside a path",
+        () => connect(fd, { family: "unix", path: "/tmp/a\0b" }),
+        TypeError,
+      ],
+      [
+        "connect to a missing path",
+        () => connect(fd, { family: "unix", path: `${dir}/missing` }),
+        "ENOENT",
+      ],
+      [
+        "connect to a path that is not a socket",
+        () => connect(fd, { family: "unix", path: `${dir}/plain-file` }),
+        "ECONNREFUSED",
+      ],
+      [
+        "sending a descriptor that is not open",
+        () =>
+          sendmsg(fd, {
+            data: new Uint8Array(1),
+            control: [{ type: "rights", fds: [987] }],
+          }),
+        "EBADF",
+      ],
+      [
+        "no descriptors in a rights message",
+        () =>
+          sendmsg(fd, {
+            data: new Uint8Array(1),
+            control: [{ type: "rights", fds: [] }],
+          }),
+        RangeError,
+      ],
+      [
+        "an unknown control message",
+        () =>
+          sendmsg(fd, {
+            data: new Uint8Array(1),
+            control: [{ type: "x" } as never],
+          }),
+        TypeError,
+      ],
+      ["recv on a closed socket", () => recv(987, new Uint8Array(1)), "EBADF"],
+      [
+        "send on something not a socket",
+        () => send(0, new Uint8Array(1)),
+        "ENOTSOCK",
+      ],
+      [
+        "listen on a datagram socket",
+        () => listen(socket(AF_UNIX, SOCK_DGRAM)),
+        "EOPNOTSUPP",
+      ],
+      ["an unknown family", () => socket(12345, SOCK_STREAM), "EAFNOSUPPORT"],
+      [
+        "a bad port",
+        () =>
+          connect(fd, { family: "inet", address: "127.0.0.1", port: 70000 }),
+        RangeError,
+      ],
+      [
+        "a bad IPv4 address",
+        () => connect(fd, { family: "inet", address: "1.2.3", port: 80 }),
+        TypeError,
+      ],
+      ["unknown send flags", () => send(fd, new Uint8Array(1), 1), RangeError],
+      [
+        "getpeername of an unconnected socket",
+        () => getpeername(fd),
+        "ENOTCONN",
+      ],
+      [
+        "a host that does not resolve",
+        () => getaddrinfo("no-such-host.invalid", "80"),
+        Error,
+      ],
+    ];
+    try {
+      for (const [name, fn, expected] of cases) {
+        await t.step(name, () => {
+          if (typeof expected === "string") assert.throws(fn, isCode(expected));
+          else assert.throws(fn, expected);
+        });
+      }
+    } finally {
+      close(fd);
+    }
+    await t.step("async forms reject the same way", async () => {
+      await assert.rejects(recvAsync(987, new Uint8Array(1)), isCode("EBADF"));
+      const s = socket(AF_UNIX, SOCK_STREAM);
+      await assert.rejects(
+        connectAsync(s, { family: "unix", path: `${dir}/missing` }),
+        isCode("ENOENT", "connect"),
+      );
+      close(s);
+    });
+    await t.step(
+      "pathname sockets honour --allow-read and --allow-write",
+      async () => {
+        const r = await runDeno("tests/helpers/socket_child.ts", [
+          "peercred",
+          `${dir}/denied.sock`,
+        ], [
+          "--no-prompt",
+          "--allow-ffi",
+        ]);
+        assert.match(
+          r.stderr,
+          /NotCapable: Requires read access to ".*denied\.sock", run again with the --allow-read flag/,
+        );
+      },
+    );
+  });
+  // The listen case made a datagram socket inline: close it, and nothing else.
+  const leaked = openFds().filter((fd) => !before.includes(fd));
+  leaked.forEach(close);
+  assert.equal(
+    leaked.length,
+    1,
+    "only the datagram socket made inside the listen case",
+  );
+});
+
+await checkLeaksAtEnd();
