@@ -19,6 +19,10 @@
  * writing and sends three lines; the parent reads them as a stream until
  * end of file, then removes the FIFO.
  *
+ * Step 5, sockets and descriptor passing: examples/handoff.ts runs as a
+ * front process that accepts TCP connections and hands each connected
+ * socket to a worker process over a Unix socket (SCM_RIGHTS).
+ *
  * @module
  */
 
@@ -155,5 +159,28 @@ console.log("Step 4: a FIFO (named pipe) between two processes");
     await Deno.remove(dir, { recursive: true });
   }
   console.log("  parent: removed the FIFO");
+}
+
+console.log("Step 5: handing connections to another process (SCM_RIGHTS)");
+{
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-ffi",
+      "--allow-run",
+      "--allow-env",
+      "--allow-net",
+      new URL("./handoff.ts", import.meta.url).href,
+      "--clients",
+      "2",
+    ],
+  }).output().then(async (o) => {
+    await Deno.stdout.write(o.stdout);
+    await Deno.stderr.write(o.stderr);
+    return o;
+  });
+  if (code !== 0) {
+    throw new Error(`The hand-off step failed with status ${code}`);
+  }
 }
 console.log("Done.");

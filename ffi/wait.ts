@@ -39,7 +39,9 @@
  *    sets a cancel flag and sends the thread a real-time signal (`tgkill`)
  *    whose handler is a libc function that does nothing harmful (`getpid`),
  *    installed by `sigaction` without `SA_RESTART`, so the call returns
- *    `EINTR`. The signal is re-sent every millisecond until the thread
+ *    `EINTR`. The signal is the first real-time signal from SIGRTMAX-3 down
+ *    that already has this handler (another isolate of the process put it
+ *    there) or else is free. The signal is re-sent every millisecond until the thread
  *    answers, which closes the race where it lands just before the thread
  *    enters the call. No thread is left in the kernel after an abort. An
  *    abort that loses the race with the call's success has no effect: the
@@ -617,17 +619,26 @@ function kick(t: Thread): void {
 function installSignal(): void {
   if (signalNumber !== 0) return;
   const c = libc();
-  const handler = c.dlsym(null, new TextEncoder().encode("getpid\0"));
+  const handler = BigInt(Deno.UnsafePointer.value(
+    c.dlsym(null, new TextEncoder().encode("getpid\0")),
+  ));
   const old = new Uint8Array(SIZEOF.sigaction);
   const max = c.__libc_current_sigrtmax();
+  let free = 0;
   for (let sig = max - 3; sig > max - 16; sig--) {
     if (c.sigaction(sig, null, old) !== 0) continue;
-    if (decodeSigactionHandler(old) !== 0n) continue;
-    const act = encodeSigaction(BigInt(Deno.UnsafePointer.value(handler)));
-    if (c.sigaction(sig, act, null) === 0) {
+    const current = decodeSigactionHandler(old);
+    if (current === handler) {
+      // Another isolate of this process (a worker, a test module) installed
+      // the same no-op handler already: share its signal.
       signalNumber = sig;
       return;
     }
+    if (current === 0n && free === 0) free = sig;
+  }
+  if (free !== 0 && c.sigaction(free, encodeSigaction(handler), null) === 0) {
+    signalNumber = free;
+    return;
   }
   throw new Error(
     "Cannot install the interrupt signal for async waits: no free real-time signal",

@@ -25,3 +25,5 @@
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export * from "./socket.ts";
+export { UnixConnection, UnixDatagram, UnixListener } from "./unix.ts";
+export type { Datagram, ReceivedFds, UnixAddress } from "./unix.ts";

@@ -501,6 +501,7 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
     "--allow-env",
     "--allow-read",
     "--allow-write",
+    "--allow-net",
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /child .*read "Hello from the parent/);
@@ -509,6 +510,7 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   assert.match(r.stdout, /the counter is 40000 \(exactly 40000\)/);
   assert.match(r.stdout, /the mapping now holds 42/);
   assert.match(r.stdout, /read "third line"/);
+  assert.match(r.stdout, /client 2: answered by the worker, pid \d+/);
   assert.match(r.stdout, /^Done\.$/m);
 });
 

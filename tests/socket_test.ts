@@ -40,6 +40,9 @@ import {
   socket,
   socketpair,
   SOL_SOCKET,
+  UnixConnection,
+  UnixDatagram,
+  UnixListener,
   write,
 } from "../mod.ts";
 import {
@@ -734,6 +737,91 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
     leaked.length,
     1,
     "only the datagram socket made inside the listen case",
+  );
+});
+
+Deno.test("UnixListener and UnixConnection: accept, streams, fds, credentials, clean-up", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/classes.sock`;
+    const server = UnixListener.listen(path);
+    assert.deepEqual(server.addr, { family: "unix", path });
+    const serving = (async () => {
+      for await (const conn of server) {
+        using c = conn;
+        assert.equal(c.peer.pid, Deno.pid);
+        const text = await new Response(c.readable).text();
+        assert.equal(text, "streamed to the server");
+        return "served";
+      }
+      return "ended";
+    })();
+    const client = await UnixConnection.connect(path, { timeout: 5000 });
+    const writer = client.writable.getWriter();
+    await writer.write(enc.encode("streamed to the server"));
+    await writer.close(); // shuts down the writing half: the server reads the end
+    assert.equal(await serving, "served");
+    client.close();
+    // A pending accept ends when the listener closes; the path goes with it.
+    const pending = server.accept();
+    server.close();
+    await assert.rejects(pending, Deno.errors.BadResource);
+    assert.equal(await Deno.lstat(path).then(() => true, () => false), false);
+  });
+  const [a, b] = UnixConnection.pair("seqpacket");
+  const [r, w] = pipe();
+  write(w, enc.encode("passed"));
+  close(w);
+  await a.sendFds([r], enc.encode("one pipe"));
+  close(r);
+  const got = await b.recvFds({ timeout: 5000 });
+  assert.equal(dec.decode(got.data), "one pipe");
+  const buf = new Uint8Array(16);
+  assert.equal(dec.decode(buf.subarray(0, read(got.fds[0], buf))), "passed");
+  got.fds.forEach(close);
+  a.close();
+  assert.equal(await b.read(new Uint8Array(4)), null);
+  b.close();
+  b.close();
+  assert.throws(() => b.fd, Deno.errors.BadResource);
+});
+
+Deno.test("UnixDatagram: send to an address, receive with the sender, iterate", async () => {
+  const name = `@linux-ipc-dgram-${Deno.pid}`;
+  using rx = UnixDatagram.bind(name);
+  using tx = UnixDatagram.bind(`${name}-tx`);
+  for (const word of ["one", "two", "three"]) {
+    await tx.send(enc.encode(word), name);
+  }
+  const seen: string[] = [];
+  for await (const { data, from } of rx) {
+    seen.push(dec.decode(data));
+    assert.deepEqual(from, { family: "unix", abstract: `${name.slice(1)}-tx` });
+    if (seen.length === 3) break;
+  }
+  assert.deepEqual(seen, ["one", "two", "three"]);
+  await assert.rejects(rx.receive({ timeout: 50 }), isCode("ETIMEDOUT"));
+  await assert.rejects(
+    tx.send(new Uint8Array(1), "@nobody-here"),
+    isCode("ECONNREFUSED", "sendto"),
+  );
+});
+
+Deno.test("examples: handoff passes each TCP connection to a worker process", async () => {
+  const r = await runDeno("examples/handoff.ts", ["--clients", "2"], [
+    "--allow-ffi",
+    "--allow-run",
+    "--allow-env",
+    "--allow-net",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const front = Number(r.stdout.match(/front {2}\(pid (\d+)\)/)![1]);
+  const answers = [
+    ...r.stdout.matchAll(/client \d: answered by the worker, pid (\d+)/g),
+  ].map((m) => Number(m[1]));
+  assert.equal(answers.length, 2);
+  assert.ok(
+    answers.every((pid) => pid !== front),
+    "the worker, not the front, answered",
   );
 });
 
