@@ -29,8 +29,10 @@
  *    {@linkcode SPIN_MAX_US} µs) before it parks on a thread: a peer that
  *    answers within microseconds (ping-pong, short critical sections) is
  *    then seen without any thread hop. The budget adapts per key: it
- *    doubles toward the maximum when spinning succeeds and halves when it
- *    fails, down to none; a key with no budget probes again every 32 waits.
+ *    doubles toward the maximum when spinning succeeds, halves when it
+ *    fails, down to none, and grows to cover a parked wait that still
+ *    completed within the maximum; a key with no budget probes again every
+ *    32 waits.
  *    So long waits cost no CPU, and the event loop is held at most
  *    `SPIN_MAX_US` per wait.
  * 4. Timeouts go to the kernel (`semtimedop`) for the waiter in the kernel,
@@ -241,6 +243,8 @@ interface Entry {
   resolve: () => void;
   reject: (e: unknown) => void;
   settled: boolean;
+  /** When the wait parked (performance.now()). */
+  parkedAt: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -329,6 +333,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       resolve,
       reject,
       settled: false,
+      parkedAt: performance.now(),
       cancel: undefined,
       timer: undefined,
       onAbort: undefined,
@@ -401,7 +406,17 @@ function end(entry: Entry): boolean {
 }
 
 function succeed(entry: Entry): void {
-  if (end(entry)) entry.resolve();
+  if (!end(entry)) return;
+  // A parked wait that completed within the spin maximum would have been
+  // caught by spinning that long: let the next wait of its key spin so.
+  const waited = (performance.now() - entry.parkedAt) * 1000;
+  if (waited < SPIN_MAX_US) {
+    const s = spins.get(entry.op.key);
+    if (s !== undefined) {
+      s.budget = Math.min(SPIN_MAX_US, Math.max(s.budget, waited * 1.5));
+    }
+  }
+  entry.resolve();
 }
 
 function failWith(entry: Entry, error: unknown): void {

@@ -1080,7 +1080,12 @@ export function getaddrinfo(
 // Async forms: the socket is made non-blocking, the call is tried at once,
 // and if it would block the engine waits in poll on a waiter thread.
 
-function nonBlocking(fd: number): void {
+/**
+ * Puts a socket in non-blocking mode (once, for the classes).
+ *
+ * @param fd the socket
+ */
+export function nonBlocking(fd: number): void {
   const c = libc();
   const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
   if (fl === -1) throw lastError("fcntl", "fd", { fd });
@@ -1099,8 +1104,9 @@ async function ready(
   call: () => bigint,
   options: WaitOptions,
   addr?: SockAddr,
+  known = false,
 ): Promise<number> {
-  nonBlocking(sockfd);
+  if (!known) nonBlocking(sockfd);
   let n = 0;
   await wait(
     pollOp(
@@ -1231,6 +1237,25 @@ export function sendAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  return sendReady(sockfd, buf, options, false);
+}
+
+/**
+ * {@linkcode sendAsync} for a socket already known to be non-blocking (a
+ * class's): no `fcntl` on every call.
+ *
+ * @param sockfd the socket
+ * @param buf the buffer
+ * @param options `timeout`, `signal`
+ * @param known whether the socket is known to be non-blocking
+ * @returns how many bytes went
+ */
+export function sendReady(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions,
+  known: boolean,
+): Promise<number> {
   try {
     checkFd(sockfd, "send");
     checkBuf(buf, "send");
@@ -1244,6 +1269,8 @@ export function sendAsync(
     "send",
     () => libc().send(sockfd, buf, n, MSG_NOSIGNAL),
     options,
+    undefined,
+    known,
   );
 }
 
@@ -1270,6 +1297,25 @@ export function recvAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  return recvReady(sockfd, buf, options, false);
+}
+
+/**
+ * {@linkcode recvAsync} for a socket already known to be non-blocking (a
+ * class's): no `fcntl` on every call.
+ *
+ * @param sockfd the socket
+ * @param buf the buffer
+ * @param options `timeout`, `signal`
+ * @param known whether the socket is known to be non-blocking
+ * @returns how many bytes went
+ */
+export function recvReady(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions,
+  known: boolean,
+): Promise<number> {
   try {
     checkFd(sockfd, "recv");
     checkBuf(buf, "recv");
@@ -1283,6 +1329,8 @@ export function recvAsync(
     "recv",
     () => libc().recv(sockfd, buf, n, 0),
     options,
+    undefined,
+    known,
   );
 }
 

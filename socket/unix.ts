@@ -21,12 +21,13 @@ import {
   getsockname,
   getsockopt,
   listen,
-  recvAsync,
+  nonBlocking,
   recvfromAsync,
   recvmsgAsync,
+  recvReady,
   SCM_MAX_FD,
-  sendAsync,
   sendmsgAsync,
+  sendReady,
   sendtoAsync,
   SHUT_WR,
   shutdown,
@@ -81,6 +82,7 @@ export class UnixConnection {
 
   private constructor(fd: number) {
     this.#fd = fd;
+    nonBlocking(fd);
   }
 
   /**
@@ -201,7 +203,7 @@ export class UnixConnection {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
-    const n = await recvAsync(this.fd, buf, options);
+    const n = await recvReady(this.fd, buf, options, true);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -220,7 +222,7 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    return sendAsync(this.fd, data, options);
+    return sendReady(this.fd, data, options, true);
   }
 
   /**
@@ -238,7 +240,7 @@ export class UnixConnection {
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     for (let off = 0; off < data.length;) {
-      off += await sendAsync(this.fd, data.subarray(off), options);
+      off += await sendReady(this.fd, data.subarray(off), options, true);
     }
   }
 
