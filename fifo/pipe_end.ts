@@ -8,6 +8,7 @@ import { close, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../ffi/fd.ts";
 import { errno, libc } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
   openAsync,
@@ -24,7 +25,6 @@ import { open } from "../ffi/fd.ts";
 
 const EAGAIN = 11;
 const EINTR = 4;
-const CHUNK = 64 * 1024;
 
 /** How {@linkcode PipeEnd.openFifo} opens a FIFO. */
 export interface OpenFifoOptions extends WaitOptions {
@@ -309,19 +309,10 @@ export class PipeEnd {
    * ```
    */
   get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        const buf = new Uint8Array(CHUNK);
-        const n = await this.read(buf);
-        if (n === null) {
-          controller.close();
-          this.close();
-        } else {
-          controller.enqueue(buf.subarray(0, n));
-        }
-      },
-      cancel: () => this.close(),
-    }, { highWaterMark: 0 });
+    return this.#readable ??= readableFrom(
+      (buf) => this.read(buf),
+      () => this.close(),
+    );
   }
 
   /**
@@ -338,11 +329,11 @@ export class PipeEnd {
    * ```
    */
   get writable(): WritableStream<Uint8Array> {
-    return this.#writable ??= new WritableStream<Uint8Array>({
-      write: (chunk) => this.writeAll(chunk),
-      close: () => this.close(),
-      abort: () => this.close(),
-    });
+    return this.#writable ??= writableFrom(
+      (chunk) => this.writeAll(chunk),
+      () => this.close(),
+      () => this.close(),
+    );
   }
 
   /**

@@ -1080,6 +1080,35 @@ export function getaddrinfo(
 // Async forms: the socket is made non-blocking, the call is tried at once,
 // and if it would block the engine waits in poll on a waiter thread.
 
+/** A send or recv that waits for readiness, shared by the two. */
+function bufferReady(
+  sockfd: number,
+  buf: Uint8Array,
+  syscall: "send" | "recv",
+  options: WaitOptions,
+  known: boolean,
+): Promise<number> {
+  try {
+    checkFd(sockfd, syscall);
+    checkBuf(buf, syscall);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = BigInt(buf.length);
+  const call = syscall === "send"
+    ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL)
+    : () => libc().recv(sockfd, buf, n, 0);
+  return ready(
+    sockfd,
+    syscall === "send" ? POLLOUT : POLLIN,
+    syscall,
+    call,
+    options,
+    undefined,
+    known,
+  );
+}
+
 /**
  * Puts a socket in non-blocking mode (once, for the classes).
  *
@@ -1256,22 +1285,7 @@ export function sendReady(
   options: WaitOptions,
   known: boolean,
 ): Promise<number> {
-  try {
-    checkFd(sockfd, "send");
-    checkBuf(buf, "send");
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const n = BigInt(buf.length);
-  return ready(
-    sockfd,
-    POLLOUT,
-    "send",
-    () => libc().send(sockfd, buf, n, MSG_NOSIGNAL),
-    options,
-    undefined,
-    known,
-  );
+  return bufferReady(sockfd, buf, "send", options, known);
 }
 
 /**
@@ -1316,22 +1330,7 @@ export function recvReady(
   options: WaitOptions,
   known: boolean,
 ): Promise<number> {
-  try {
-    checkFd(sockfd, "recv");
-    checkBuf(buf, "recv");
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const n = BigInt(buf.length);
-  return ready(
-    sockfd,
-    POLLIN,
-    "recv",
-    () => libc().recv(sockfd, buf, n, 0),
-    options,
-    undefined,
-    known,
-  );
+  return bufferReady(sockfd, buf, "recv", options, known);
 }
 
 /**

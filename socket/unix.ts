@@ -10,6 +10,7 @@
 import { IpcError } from "../ffi/errors.ts";
 import type { ControlMessage, SockAddr } from "../ffi/layout.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
+import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   acceptAsync,
   AF_UNIX,
@@ -39,6 +40,16 @@ import {
   socketpair,
   SOL_SOCKET,
 } from "./socket.ts";
+
+/** Removes the path a socket bound, if any (gone already is fine). */
+function removeBound(path: string | null): void {
+  if (path === null) return;
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // gone already
+  }
+}
 
 /** An address as a {@linkcode SockAddr}, or `"/path"`, or `"@abstract"`. */
 export type UnixAddress = SockAddr | string;
@@ -306,26 +317,19 @@ export class UnixConnection {
 
   /** The bytes as a stream (chunks of up to 64 KiB); closes this end at its end. */
   get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        const buf = new Uint8Array(64 * 1024);
-        const n = await this.read(buf);
-        if (n === null) {
-          controller.close();
-          this.close();
-        } else controller.enqueue(buf.subarray(0, n));
-      },
-      cancel: () => this.close(),
-    }, { highWaterMark: 0 });
+    return this.#readable ??= readableFrom(
+      (buf) => this.read(buf),
+      () => this.close(),
+    );
   }
 
   /** A stream to write to; closing it shuts down the writing half. */
   get writable(): WritableStream<Uint8Array> {
-    return this.#writable ??= new WritableStream<Uint8Array>({
-      write: (chunk) => this.writeAll(chunk),
-      close: () => this.closeWrite(),
-      abort: () => this.close(),
-    });
+    return this.#writable ??= writableFrom(
+      (chunk) => this.writeAll(chunk),
+      () => this.closeWrite(),
+      () => this.close(),
+    );
   }
 
   /**
@@ -528,13 +532,7 @@ export class UnixListener {
     this.#closed = true;
     this.#stop.abort();
     close(this.#fd);
-    if (this.#path !== null) {
-      try {
-        Deno.removeSync(this.#path);
-      } catch {
-        // gone already
-      }
-    }
+    removeBound(this.#path);
   }
 
   /** Same as {@linkcode UnixListener.close}. */
@@ -685,13 +683,7 @@ export class UnixDatagram {
     if (this.#closed) return;
     this.#closed = true;
     close(this.#fd);
-    if (this.#path !== null) {
-      try {
-        Deno.removeSync(this.#path);
-      } catch {
-        // gone already
-      }
-    }
+    removeBound(this.#path);
   }
 
   /** Same as {@linkcode UnixDatagram.close}. */

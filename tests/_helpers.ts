@@ -5,7 +5,9 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { IpcError } from "../mod.ts";
 import { libc } from "../ffi/libc.ts";
 import { terminateIdleWaiters } from "../ffi/wait.ts";
 
@@ -304,3 +306,29 @@ export async function pythonWithSysvIpc(): Promise<string | null> {
 
 /** The repository root, as a path ending in a slash. */
 export { ROOT };
+
+/**
+ * An `assert.throws`/`rejects` validator: an `IpcError` with this code, and
+ * this syscall and argument when given.
+ */
+export function isCode(code: string, syscall?: string, argument?: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
+    assert.equal(e.code, code);
+    if (syscall) assert.equal(e.syscall, syscall);
+    if (argument) assert.equal(e.argument, argument);
+    return true;
+  };
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+export async function withDir(
+  fn: (dir: string) => Promise<void> | void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-dir-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

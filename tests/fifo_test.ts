@@ -5,7 +5,6 @@ import {
   F_GETFL,
   fcntl,
   fstat,
-  IpcError,
   mkfifo,
   O_NONBLOCK,
   O_WRONLY,
@@ -22,30 +21,17 @@ import {
   writeAsync,
 } from "../mod.ts";
 import { pattern, sha256 } from "./helpers/fifo_child.ts";
-import { checkLeaksAtEnd, run, runDeno, startDeno } from "./_helpers.ts";
+import {
+  checkLeaksAtEnd,
+  isCode,
+  run,
+  runDeno,
+  startDeno,
+  withDir,
+} from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function isCode(code: string, syscall?: string) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
-    assert.equal(e.code, code);
-    if (syscall) assert.equal(e.syscall, syscall);
-    return true;
-  };
-}
-
-async function withDir(
-  fn: (dir: string) => Promise<void> | void,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-fifo-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("pipe: sync read and write, end of file, EPIPE without dying", () => {
   const [r, w] = pipe();

@@ -5,7 +5,6 @@ import {
   fstat,
   ftruncate,
   getpagesize,
-  IpcError,
   MADV_DONTNEED,
   MADV_SEQUENTIAL,
   madvise,
@@ -30,20 +29,17 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../mod.ts";
-import { checkLeaksAtEnd, cProgram, ROOT, run, runDeno } from "./_helpers.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  isCode,
+  ROOT,
+  run,
+  runDeno,
+} from "./_helpers.ts";
 
 const PAGE = getpagesize();
 const RW = PROT_READ | PROT_WRITE;
-
-function isCode(code: string, syscall?: string, argument?: string) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
-    assert.equal(e.code, code);
-    if (syscall) assert.equal(e.syscall, syscall);
-    if (argument) assert.equal(e.argument, argument);
-    return true;
-  };
-}
 
 async function withFile(
   size: number,

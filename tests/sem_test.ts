@@ -35,6 +35,7 @@ import {
 import {
   checkLeaksAtEnd,
   cProgram,
+  isCode,
   pythonWithSysvIpc,
   run,
   runDeno,
@@ -63,15 +64,6 @@ function removeUnlessGone(id: number): void {
   } catch (e) {
     if (!(e instanceof IpcError && e.code === "EINVAL")) throw e;
   }
-}
-
-function isCode(code: string, syscall?: string) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
-    assert.equal(e.code, code);
-    if (syscall) assert.equal(e.syscall, syscall);
-    return true;
-  };
 }
 
 const ms = () => performance.now();

@@ -12,7 +12,6 @@ import {
   getpeername,
   getsockname,
   getsockopt,
-  IpcError,
   listen,
   pipe,
   read,
@@ -48,6 +47,7 @@ import {
 import {
   checkLeaksAtEnd,
   cProgram,
+  isCode,
   missingPeer,
   openFds,
   procNetUnix,
@@ -57,31 +57,12 @@ import {
   startDeno,
   until,
   which,
+  withDir,
 } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const RW = ["--allow-ffi", "--allow-read", "--allow-write"];
-
-function isCode(code: string, syscall?: string) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${e}`);
-    assert.equal(e.code, code);
-    if (syscall) assert.equal(e.syscall, syscall);
-    return true;
-  };
-}
-
-async function withDir(
-  fn: (dir: string) => Promise<void> | void,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-sock-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function listener(
   addr: Parameters<typeof bind>[1],
