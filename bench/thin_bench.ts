@@ -1,0 +1,90 @@
+/**
+ * `deno bench`: the thin layer's hot calls in one process, each beside the
+ * same call made through a bare `Deno.dlopen` (the FFI floor), so the
+ * library's own cost per call shows as the difference. The cross-process
+ * figures against C are in `deno task bench` (bench/run.ts, io.ts,
+ * socket.ts).
+ *
+ * Run: deno bench --allow-ffi bench/
+ *
+ * @module
+ */
+
+import {
+  AF_UNIX,
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  pipe,
+  read,
+  recv,
+  sembuf,
+  semctl,
+  semget,
+  semop,
+  send,
+  SOCK_STREAM,
+  socketpair,
+  write,
+} from "../mod.ts";
+
+// The floor: the same calls through a bare dlopen, for comparison only.
+const raw = Deno.dlopen("libc.so.6", {
+  semop: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+}).symbols;
+
+const semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+const post = [{ num: 0, op: 1 }], wait = [{ num: 0, op: -1 }];
+const postBuf = sembuf(post), waitBuf = sembuf(wait);
+const rawPost = new Uint8Array(new Int16Array([0, 1, 0]).buffer);
+const rawWait = new Uint8Array(new Int16Array([0, -1, 0]).buffer);
+
+Deno.bench(
+  "semop post+wait, bare dlopen",
+  { group: "semop", baseline: true },
+  () => {
+    raw.semop(semid, rawPost, 1n);
+    raw.semop(semid, rawWait, 1n);
+  },
+);
+Deno.bench("semop post+wait, op arrays", { group: "semop" }, () => {
+  semop(semid, post);
+  semop(semid, wait);
+});
+Deno.bench("semop post+wait, sembuf", { group: "semop" }, () => {
+  semop(semid, postBuf);
+  semop(semid, waitBuf);
+});
+
+const [r, w] = pipe();
+const block = new Uint8Array(4096), into = new Uint8Array(4096);
+Deno.bench("pipe 4 KiB write+read, bare dlopen", {
+  group: "pipe",
+  baseline: true,
+}, () => {
+  raw.write(w, block, 4096n);
+  raw.read(r, into, 4096n);
+});
+Deno.bench("pipe 4 KiB write+read", { group: "pipe" }, () => {
+  write(w, block);
+  read(r, into);
+});
+
+const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+Deno.bench("unix stream 4 KiB send+recv, bare dlopen", {
+  group: "socket",
+  baseline: true,
+}, () => {
+  raw.write(a, block, 4096n);
+  raw.read(b, into, 4096n);
+});
+Deno.bench("unix stream 4 KiB send+recv", { group: "socket" }, () => {
+  send(a, block);
+  recv(b, into);
+});
+
+globalThis.addEventListener("unload", () => {
+  semctl(semid, 0, IPC_RMID);
+});
