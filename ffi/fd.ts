@@ -59,8 +59,9 @@ const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND |
  * @example
  * ```ts
  * import { close, O_CREAT, O_RDWR, open } from "@linux-ipc/ipc/mmap";
- * const fd = open(await Deno.makeTempFile(), O_RDWR | O_CREAT, 0o600);
- * close(fd);
+ * const path = await Deno.makeTempFile({ prefix: "linux-ipc-doc-" });
+ * close(open(path, O_RDWR | O_CREAT, 0o600));
+ * await Deno.remove(path);
  * ```
  */
 export function open(pathname: string, flags: number, mode = 0o666): number {

@@ -136,7 +136,7 @@ export function pipe2(flags: number): [number, number] {
  * @example
  * ```ts
  * import { mkfifo } from "@linux-ipc/ipc/fifo";
- * const dir = await Deno.makeTempDir();
+ * const dir = await Deno.makeTempDir({ prefix: "linux-ipc-doc-" });
  * mkfifo(`${dir}/fifo`, 0o600);
  * console.log((await Deno.stat(`${dir}/fifo`)).isFifo); // true
  * await Deno.remove(dir, { recursive: true });
@@ -484,7 +484,7 @@ let opens = 0;
  * @example
  * ```ts
  * import { close, mkfifo, O_RDONLY, O_WRONLY, openAsync } from "@linux-ipc/ipc/fifo";
- * const dir = await Deno.makeTempDir();
+ * const dir = await Deno.makeTempDir({ prefix: "linux-ipc-doc-" });
  * mkfifo(`${dir}/f`);
  * const [r, w] = await Promise.all([
  *   openAsync(`${dir}/f`, O_RDONLY), // waits for the writer

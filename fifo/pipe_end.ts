@@ -90,13 +90,14 @@ export class PipeEnd {
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
-   * const path = `${await Deno.makeTempDir()}/fifo`;
+   * const dir = await Deno.makeTempDir({ prefix: "linux-ipc-doc-" });
    * const [r, w] = await Promise.all([
-   *   PipeEnd.openFifo(path, "r", { create: 0o600 }),
-   *   PipeEnd.openFifo(path, "w"),
+   *   PipeEnd.openFifo(`${dir}/fifo`, "r", { create: 0o600 }),
+   *   PipeEnd.openFifo(`${dir}/fifo`, "w"),
    * ]);
    * r.close();
    * w.close();
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   static async openFifo(

@@ -56,11 +56,14 @@ export interface MappingFileOptions {
  * @example Share a file with another process (ALP 5.3)
  * ```ts
  * import { Mapping } from "@linux-ipc/ipc";
- * const path = await Deno.makeTempFile();
- * using map = Mapping.file(path, { create: { size: 0x100 } });
- * map.memory.writeCString("42\n");
- * map.sync();
- * console.log(await Deno.readTextFile(path).then((t) => t.slice(0, 3))); // "42\n"
+ * const path = await Deno.makeTempFile({ prefix: "linux-ipc-doc-" });
+ * {
+ *   using map = Mapping.file(path, { create: { size: 0x100 } });
+ *   map.memory.writeCString("42\n");
+ *   map.sync();
+ *   console.log((await Deno.readTextFile(path)).slice(0, 3)); // "42\n"
+ * }
+ * await Deno.remove(path);
  * ```
  */
 export class Mapping {

@@ -105,12 +105,14 @@ function pageSize(): number {
  * @example mmap-write (ALP Listing 5.5)
  * ```ts
  * import { close, ftruncate, MAP_SHARED, mmap, munmap, O_CREAT, O_RDWR, open, PROT_READ, PROT_WRITE } from "@linux-ipc/ipc/mmap";
- * const fd = open(await Deno.makeTempFile(), O_RDWR | O_CREAT, 0o600);
+ * const path = await Deno.makeTempFile({ prefix: "linux-ipc-doc-" });
+ * const fd = open(path, O_RDWR | O_CREAT, 0o600);
  * ftruncate(fd, 0x100);
  * const memory = mmap(null, 0x100, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
  * close(fd);
  * memory.write("42\n");
  * munmap(memory);
+ * await Deno.remove(path);
  * ```
  */
 export function mmap(

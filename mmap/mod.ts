@@ -6,11 +6,14 @@
  * @example mmap-read (ALP Listing 5.6): read an integer, write its double
  * ```ts
  * import { Mapping } from "@linux-ipc/ipc/mmap";
- * const path = await Deno.makeTempFile();
+ * const path = await Deno.makeTempFile({ prefix: "linux-ipc-doc-" });
  * await Deno.writeTextFile(path, "21\n".padEnd(0x100, "\0"));
- * using map = Mapping.file(path);
- * const value = parseInt(map.memory.readCString());
- * map.memory.writeCString(`${2 * value}\n`);
+ * {
+ *   using map = Mapping.file(path);
+ *   const value = parseInt(map.memory.readCString());
+ *   map.memory.writeCString(`${2 * value}\n`);
+ * }
+ * await Deno.remove(path);
  * ```
  *
  * @module
