@@ -3,11 +3,15 @@ import {
   accept4,
   acceptAsync,
   AF_INET,
+  AF_INET6,
   AF_UNIX,
   bind,
   close,
   connect,
   connectAsync,
+  F_GETFD,
+  fcntl,
+  FD_CLOEXEC,
   getaddrinfo,
   getpeername,
   getsockname,
@@ -134,6 +138,45 @@ Deno.test("pathname, abstract and unnamed addresses", async () => {
     );
     [byPath, byAbstract, c1, accepted, ab, tx].forEach(close);
   });
+});
+
+Deno.test("autobind, IPv6 addresses, and close-on-exec for received descriptors", () => {
+  // Binding an unnamed address makes the kernel choose an abstract name.
+  const auto = socket(AF_UNIX, SOCK_DGRAM);
+  bind(auto, { family: "unix" });
+  const name = getsockname(auto);
+  assert.ok(
+    "abstract" in name && /^[0-9a-f]{5}$/.test(name.abstract),
+    JSON.stringify(name),
+  );
+  close(auto);
+  // IPv6: parsed and printed back in the usual compressed form.
+  for (const text of ["::1", "2001:db8::1", "fe80::1:2:3:4", "::"]) {
+    const [first] = getaddrinfo(text, "443", {
+      family: AF_INET6,
+      socktype: SOCK_STREAM,
+    });
+    assert.deepEqual(
+      {
+        address: (first.address as { address: string }).address,
+        port: (first.address as { port: number }).port,
+      },
+      { address: text, port: 443 },
+    );
+  }
+  // Descriptors arrive with FD_CLOEXEC (MSG_CMSG_CLOEXEC).
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  sendmsg(a, {
+    data: new Uint8Array(1),
+    control: [{ type: "rights", fds: [0] }],
+  });
+  const got = recvmsg(b, { data: new Uint8Array(1) });
+  const rights = got.control[0];
+  assert.ok(rights.type === "rights");
+  assert.equal(fcntl(rights.fds[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  rights.fds.forEach(close);
+  close(a);
+  close(b);
 });
 
 Deno.test("examples: socket_server with socket_client and with the C client", async () => {
