@@ -187,3 +187,23 @@ export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
   if (fd === -1) throw lastError("memfd_create", "name", { name });
   return fd;
 }
+
+/**
+ * Puts a descriptor in non-blocking mode (or back), as the async forms of
+ * `fifo/` and `socket/` need: `fcntl(F_GETFL)`, then `F_SETFL` if it changes.
+ *
+ * @param fd the descriptor
+ * @param on true for non-blocking
+ * @throws {IpcError} `EBADF`
+ */
+export function setNonBlocking(fd: number, on = true): void {
+  const c = libc();
+  const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
+  if (fl === -1) {
+    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+  }
+  const want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+  if (want !== fl && c.fcntl(fd, 4, /* F_SETFL */ want) === -1) {
+    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+  }
+}

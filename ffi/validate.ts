@@ -161,3 +161,47 @@ export function ifExists(value: unknown): "fail" | "open" {
   }
   return value;
 }
+
+/**
+ * Checks a file descriptor: a non-negative 32-bit integer. The common case
+ * costs one comparison (it is on the hot path of every read and write).
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for
+ * @param argument the argument's C name (`"fd"`, `"sockfd"`)
+ * @throws {TypeError} if it is not an integer
+ * @throws {RangeError} if it is negative
+ */
+export function descriptor(
+  value: number,
+  syscall: string,
+  argument: string,
+): void {
+  if ((value | 0) !== value || value < 0) {
+    int(value, syscall, argument, 0, LIMITS.INT_MAX);
+  }
+}
+
+/**
+ * Checks that a buffer argument is a `Uint8Array`.
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for
+ * @param argument the argument's C name (`"buf"`)
+ * @returns the buffer
+ * @throws {TypeError} otherwise
+ */
+export function bytes(
+  value: unknown,
+  syscall: string,
+  argument: string,
+): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array, got "${
+        show(value)
+      }"`,
+    );
+  }
+  return value;
+}

@@ -15,10 +15,20 @@
 
 import { errno, libc } from "../ffi/libc.ts";
 import { errorFor, type IpcError, lastError } from "../ffi/errors.ts";
-import { close, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR } from "../ffi/fd.ts";
+import {
+  close,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  setNonBlocking,
+} from "../ffi/fd.ts";
+export { setNonBlocking } from "../ffi/fd.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import {
+  bytes,
   cString,
+  descriptor,
   flags as checkFlags,
   int,
   LIMITS,
@@ -63,21 +73,6 @@ function size(length: number): bigint {
     lastSize = BigInt(length);
   }
   return lastSize;
-}
-
-function checkFd(fd: number, syscall: string): void {
-  if ((fd | 0) !== fd || fd < 0) int(fd, syscall, "fd", 0, LIMITS.INT_MAX);
-}
-
-function checkBuffer(buf: unknown, syscall: string): Uint8Array {
-  if (!(buf instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "buf" to ${syscall}: expected a Uint8Array, got "${
-        show(buf)
-      }"`,
-    );
-  }
-  return buf;
 }
 
 /**
@@ -173,8 +168,8 @@ export function mkfifo(pathname: string, mode = 0o666): void {
  * ```
  */
 export function read(fd: number, buf: Uint8Array): number {
-  checkFd(fd, "read");
-  checkBuffer(buf, "read");
+  descriptor(fd, "read", "fd");
+  bytes(buf, "read", "buf");
   const c = libc();
   const n = size(buf.length);
   for (;;) {
@@ -217,8 +212,8 @@ export function read(fd: number, buf: Uint8Array): number {
  * ```
  */
 export function write(fd: number, buf: Uint8Array): number {
-  checkFd(fd, "write");
-  checkBuffer(buf, "write");
+  descriptor(fd, "write", "fd");
+  bytes(buf, "write", "buf");
   const c = libc();
   const n = size(buf.length);
   for (;;) {
@@ -267,7 +262,7 @@ function writeError(fd: number): IpcError {
  * ```
  */
 export function fcntl(fd: number, cmd: number, arg = 0): number {
-  checkFd(fd, "fcntl");
+  descriptor(fd, "fcntl", "fd");
   if (![F_GETFD, F_SETFD, F_GETFL, F_SETFL].includes(cmd)) {
     throw new RangeError(
       `Argument "cmd" to fcntl is out of range: "${
@@ -281,19 +276,6 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
     throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
   }
   return r;
-}
-
-/**
- * Puts a descriptor in non-blocking mode (or back), as the async forms need.
- *
- * @param fd the descriptor
- * @param on true for non-blocking
- * @throws {IpcError} `EBADF`
- */
-export function setNonBlocking(fd: number, on = true): void {
-  const fl = fcntl(fd, F_GETFL);
-  const want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
-  if (want !== fl) fcntl(fd, F_SETFL, want);
 }
 
 /**
@@ -323,8 +305,8 @@ export async function readAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  checkFd(fd, "read");
-  checkBuffer(buf, "read");
+  descriptor(fd, "read", "fd");
+  bytes(buf, "read", "buf");
   setNonBlocking(fd);
   return await readReady(fd, buf, options);
 }
@@ -370,8 +352,8 @@ export async function writeAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  checkFd(fd, "write");
-  checkBuffer(buf, "write");
+  descriptor(fd, "write", "fd");
+  bytes(buf, "write", "buf");
   setNonBlocking(fd);
   return await writeReady(fd, buf, options);
 }
@@ -435,8 +417,8 @@ export async function writeAllAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkFd(fd, "write");
-  checkBuffer(buf, "write");
+  descriptor(fd, "write", "fd");
+  bytes(buf, "write", "buf");
   setNonBlocking(fd);
   return await writeAllReady(fd, buf, options);
 }

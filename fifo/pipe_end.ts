@@ -17,11 +17,10 @@ import {
   POLLOUT,
   pollSync,
   readReady,
-  setNonBlocking,
   writeAllReady,
   writeReady,
 } from "./fifo.ts";
-import { open } from "../ffi/fd.ts";
+import { open, setNonBlocking } from "../ffi/fd.ts";
 
 const EAGAIN = 11;
 const EINTR = 4;

@@ -13,8 +13,8 @@
 
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
+import { setNonBlocking } from "../ffi/fd.ts";
 import { int, LIMITS, show } from "../ffi/validate.ts";
-import { setNonBlocking } from "./fifo.ts";
 import { PipeEnd } from "./pipe_end.ts";
 
 /** What goes in one descriptor slot of the child. */

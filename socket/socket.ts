@@ -23,7 +23,7 @@
 
 import { errno, libc } from "../ffi/libc.ts";
 import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
-import { close, O_NONBLOCK } from "../ffi/fd.ts";
+import { close, setNonBlocking } from "../ffi/fd.ts";
 import {
   type AddrInfo,
   cmsgSpace,
@@ -45,11 +45,12 @@ import {
 import { requirePath } from "../ffi/permissions.ts";
 import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import {
+  bytes,
   cString,
+  descriptor,
   flags as checkFlags,
   int,
   LIMITS,
-  show,
 } from "../ffi/validate.ts";
 import { wait, type WaitOptions } from "../ffi/wait.ts";
 
@@ -183,21 +184,6 @@ export function describe(addr: SockAddr): string {
     : `${addr.address}:${addr.port}`;
 }
 
-function checkFd(fd: number, syscall: string): void {
-  if ((fd | 0) !== fd || fd < 0) int(fd, syscall, "sockfd", 0, LIMITS.INT_MAX);
-}
-
-function checkBuf(buf: unknown, syscall: string): Uint8Array {
-  if (!(buf instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "buf" to ${syscall}: expected a Uint8Array, got "${
-        show(buf)
-      }"`,
-    );
-  }
-  return buf;
-}
-
 /** Pathname sockets need the access Deno's own Unix sockets need. */
 function checkPath(addr: SockAddr): void {
   if (
@@ -319,7 +305,7 @@ export function socketpair(
  * ```
  */
 export function bind(sockfd: number, addr: SockAddr): void {
-  checkFd(sockfd, "bind");
+  descriptor(sockfd, "bind", "sockfd");
   const a = encodeSockaddr(addr, "bind");
   checkPath(addr);
   if (libc().bind(sockfd, a, a.length) === -1) throw fail("bind", sockfd, addr);
@@ -341,7 +327,7 @@ export function bind(sockfd: number, addr: SockAddr): void {
  * ```
  */
 export function listen(sockfd: number, backlog = 128): void {
-  checkFd(sockfd, "listen");
+  descriptor(sockfd, "listen", "sockfd");
   int(backlog, "listen", "backlog", 0, LIMITS.INT_MAX);
   if (libc().listen(sockfd, backlog) === -1) throw fail("listen", sockfd);
 }
@@ -375,7 +361,7 @@ export interface Accepted {
  * ```
  */
 export function accept4(sockfd: number, flags = 0): Accepted {
-  checkFd(sockfd, "accept4");
+  descriptor(sockfd, "accept4", "sockfd");
   checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
@@ -431,7 +417,7 @@ export function accept(sockfd: number): Accepted {
  * ```
  */
 export function connect(sockfd: number, addr: SockAddr): void {
-  checkFd(sockfd, "connect");
+  descriptor(sockfd, "connect", "sockfd");
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
   if (retry(() => libc().connect(sockfd, a, a.length)) === -1) {
@@ -457,8 +443,8 @@ export function connect(sockfd: number, addr: SockAddr): void {
  * ```
  */
 export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
-  checkFd(sockfd, "send");
-  checkBuf(buf, "send");
+  descriptor(sockfd, "send", "sockfd");
+  bytes(buf, "send", "buf");
   checkFlags(flags, SEND_FLAGS, "send", "flags");
   const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
   const r = retryBig(() => c.send(sockfd, buf, n, f));
@@ -485,8 +471,8 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
  * ```
  */
 export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
-  checkFd(sockfd, "recv");
-  checkBuf(buf, "recv");
+  descriptor(sockfd, "recv", "sockfd");
+  bytes(buf, "recv", "buf");
   checkFlags(flags, RECV_FLAGS, "recv", "flags");
   const c = libc(), n = BigInt(buf.length);
   const r = retryBig(() => c.recv(sockfd, buf, n, flags));
@@ -522,8 +508,8 @@ export function sendto(
   flags: number,
   addr: SockAddr,
 ): number {
-  checkFd(sockfd, "sendto");
-  checkBuf(buf, "sendto");
+  descriptor(sockfd, "sendto", "sockfd");
+  bytes(buf, "sendto", "buf");
   checkFlags(flags, SEND_FLAGS, "sendto", "flags");
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
@@ -563,8 +549,8 @@ export interface Received {
  * ```
  */
 export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
-  checkFd(sockfd, "recvfrom");
-  checkBuf(buf, "recvfrom");
+  descriptor(sockfd, "recvfrom", "sockfd");
+  bytes(buf, "recvfrom", "buf");
   checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
@@ -732,7 +718,7 @@ function prepareSend(sockfd: number, msg: MessageOut, flags: number): Prepared {
  * ```
  */
 export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
-  checkFd(sockfd, "sendmsg");
+  descriptor(sockfd, "sendmsg", "sockfd");
   checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
   const { call } = prepareSend(sockfd, msg, flags);
   const r = retryBig(call);
@@ -825,7 +811,7 @@ export function recvmsg(
   msg: MessageIn,
   flags = 0,
 ): MessageReceived {
-  checkFd(sockfd, "recvmsg");
+  descriptor(sockfd, "recvmsg", "sockfd");
   checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
   const p = prepareRecv(sockfd, msg, flags);
   const r = retryBig(p.call);
@@ -850,7 +836,7 @@ export function recvmsg(
  * ```
  */
 export function shutdown(sockfd: number, how: number): void {
-  checkFd(sockfd, "shutdown");
+  descriptor(sockfd, "shutdown", "sockfd");
   int(how, "shutdown", "how", SHUT_RD, SHUT_RDWR);
   if (libc().shutdown(sockfd, how) === -1) throw fail("shutdown", sockfd);
 }
@@ -914,7 +900,7 @@ export function getsockopt(
   level: number,
   optname: number,
 ): number | Credentials {
-  checkFd(sockfd, "getsockopt");
+  descriptor(sockfd, "getsockopt", "sockfd");
   int(level, "getsockopt", "level", 0, LIMITS.INT_MAX);
   int(optname, "getsockopt", "optname", 0, LIMITS.INT_MAX);
   const peer = level === SOL_SOCKET && optname === SO_PEERCRED;
@@ -965,7 +951,7 @@ export function setsockopt(
   optname: number,
   value: number | boolean,
 ): void {
-  checkFd(sockfd, "setsockopt");
+  descriptor(sockfd, "setsockopt", "sockfd");
   int(level, "setsockopt", "level", 0, LIMITS.INT_MAX);
   int(optname, "setsockopt", "optname", 0, LIMITS.INT_MAX);
   const v = typeof value === "boolean"
@@ -989,7 +975,7 @@ function nameOf(
   syscall: "getsockname" | "getpeername",
   sockfd: number,
 ): SockAddr {
-  checkFd(sockfd, syscall);
+  descriptor(sockfd, syscall, "sockfd");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   if (libc()[syscall](sockfd, name, new Uint8Array(len.buffer)) === -1) {
@@ -1089,8 +1075,8 @@ function bufferReady(
   known: boolean,
 ): Promise<number> {
   try {
-    checkFd(sockfd, syscall);
-    checkBuf(buf, syscall);
+    descriptor(sockfd, syscall, "sockfd");
+    bytes(buf, syscall, "buf");
   } catch (e) {
     return Promise.reject(e);
   }
@@ -1109,23 +1095,6 @@ function bufferReady(
   );
 }
 
-/**
- * Puts a socket in non-blocking mode (once, for the classes).
- *
- * @param fd the socket
- */
-export function nonBlocking(fd: number): void {
-  const c = libc();
-  const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
-  if (fl === -1) throw lastError("fcntl", "fd", { fd });
-  if (
-    (fl & O_NONBLOCK) === 0 &&
-    c.fcntl(fd, 4, /* F_SETFL */ fl | O_NONBLOCK) === -1
-  ) {
-    throw lastError("fcntl", "fd", { fd });
-  }
-}
-
 async function ready(
   sockfd: number,
   events: number,
@@ -1135,7 +1104,7 @@ async function ready(
   addr?: SockAddr,
   known = false,
 ): Promise<number> {
-  if (!known) nonBlocking(sockfd);
+  if (!known) setNonBlocking(sockfd);
   let n = 0;
   await wait(
     pollOp(
@@ -1175,7 +1144,7 @@ export async function acceptAsync(
   sockfd: number,
   options: WaitOptions = {},
 ): Promise<Accepted> {
-  checkFd(sockfd, "accept4");
+  descriptor(sockfd, "accept4", "sockfd");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   const lenBytes = new Uint8Array(len.buffer);
@@ -1211,10 +1180,10 @@ export async function connectAsync(
   addr: SockAddr,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkFd(sockfd, "connect");
+  descriptor(sockfd, "connect", "sockfd");
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
-  nonBlocking(sockfd);
+  setNonBlocking(sockfd);
   const c = libc();
   if (retry(() => c.connect(sockfd, a, a.length)) === 0) return;
   const e = errno();
@@ -1362,8 +1331,8 @@ export function sendtoAsync(
 ): Promise<number> {
   let a: Uint8Array;
   try {
-    checkFd(sockfd, "sendto");
-    checkBuf(buf, "sendto");
+    descriptor(sockfd, "sendto", "sockfd");
+    bytes(buf, "sendto", "buf");
     a = encodeSockaddr(addr, "sendto");
     checkPath(addr);
   } catch (e) {
@@ -1402,8 +1371,8 @@ export async function recvfromAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<Received> {
-  checkFd(sockfd, "recvfrom");
-  checkBuf(buf, "recvfrom");
+  descriptor(sockfd, "recvfrom", "sockfd");
+  bytes(buf, "recvfrom", "buf");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   const lenBytes = new Uint8Array(len.buffer);
@@ -1439,7 +1408,7 @@ export async function sendmsgAsync(
   msg: MessageOut,
   options: WaitOptions = {},
 ): Promise<number> {
-  checkFd(sockfd, "sendmsg");
+  descriptor(sockfd, "sendmsg", "sockfd");
   const p = prepareSend(sockfd, msg, 0);
   return await ready(sockfd, POLLOUT, "sendmsg", p.call, options, msg.to);
 }
@@ -1467,7 +1436,7 @@ export async function recvmsgAsync(
   msg: MessageIn,
   options: WaitOptions = {},
 ): Promise<MessageReceived> {
-  checkFd(sockfd, "recvmsg");
+  descriptor(sockfd, "recvmsg", "sockfd");
   const p = prepareRecv(sockfd, msg, 0);
   const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);
   return p.finish(n);

@@ -8,6 +8,7 @@
  */
 
 import { IpcError } from "../ffi/errors.ts";
+import { setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/layout.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
@@ -22,7 +23,6 @@ import {
   getsockname,
   getsockopt,
   listen,
-  nonBlocking,
   recvfromAsync,
   recvmsgAsync,
   recvReady,
@@ -93,7 +93,7 @@ export class UnixConnection {
 
   private constructor(fd: number) {
     this.#fd = fd;
-    nonBlocking(fd);
+    setNonBlocking(fd);
   }
 
   /**
