@@ -16,8 +16,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import {
   close,
   Mapping,
@@ -29,19 +27,19 @@ import {
   read,
   spawnWithFds,
 } from "../mod.ts";
+import {
+  benchOptions,
+  drainStream,
+  median,
+  printTable,
+  ROOT,
+  runC,
+  withCBaseline,
+} from "./_util.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "5" },
-    quick: { type: "boolean", default: false },
-  },
-});
-const RUNS = Number(opts.runs);
-const root = fileURLToPath(new URL("../", import.meta.url));
-const dec = new TextDecoder();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const peer = `${root}bench/io_peer.ts`;
+const opts = benchOptions();
+const RUNS = opts.runs;
+const peer = `${ROOT}bench/io_peer.ts`;
 const MB = 1e6;
 
 /** Reads to end of file with sync `read`, timing from the first byte. */
@@ -53,16 +51,6 @@ function readSync(fd: number, block: number): number {
     if (n === 0) break;
     if (got === 0) t0 = performance.now();
     got += n;
-  }
-  return got / ((performance.now() - t0) / 1000) / MB;
-}
-
-/** Reads a stream to its end, timing from the first chunk. */
-async function readStream(stream: ReadableStream<Uint8Array>): Promise<number> {
-  let got = 0, t0 = 0;
-  for await (const chunk of stream) {
-    if (got === 0) t0 = performance.now();
-    got += chunk.length;
   }
   return got / ((performance.now() - t0) / 1000) / MB;
 }
@@ -90,7 +78,7 @@ async function deno(
     close(w);
     const mbs = style === "sync"
       ? readSync(r, block)
-      : await readStream(PipeEnd.fromFd(r).readable);
+      : await drainStream(PipeEnd.fromFd(r).readable);
     if (style === "sync") close(r);
     await child.status;
     return mbs;
@@ -105,7 +93,7 @@ async function deno(
       mbs = readSync(r, block);
       close(r);
     } else {
-      mbs = await readStream((await PipeEnd.openFifo(path, "r")).readable);
+      mbs = await drainStream((await PipeEnd.openFifo(path, "r")).readable);
     }
     await child.status;
     return mbs;
@@ -119,15 +107,9 @@ async function denoCommand(block: number, total: number): Promise<number> {
     args: ["run", "--allow-ffi", peer, "stdout", String(block), String(total)],
     stdout: "piped",
   }).spawn();
-  const mbs = await readStream(child.stdout);
+  const mbs = await drainStream(child.stdout);
   await child.status;
   return mbs;
-}
-
-async function c(cBench: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cBench, { args }).output();
-  if (out.code !== 0) throw new Error(dec.decode(out.stderr));
-  return dec.decode(out.stdout).trim();
 }
 
 const rows: string[][] = [];
@@ -141,14 +123,7 @@ function row(name: string, ours: number, base: number, target: string): void {
   ]);
 }
 
-const dir = await Deno.makeTempDir({ prefix: "linux-ipc-bench-" });
-try {
-  const cBench = `${dir}/io_bench`;
-  const cc = await new Deno.Command("cc", {
-    args: ["-O2", "-o", cBench, `${root}bench/c/io_bench.c`],
-  }).output();
-  if (cc.code !== 0) throw new Error(dec.decode(cc.stderr));
-
+await withCBaseline("io_bench", async (dir, cBench) => {
   for (const kind of ["pipe", "fifo"] as const) {
     for (const block of [4096, 65536]) {
       const total = (block === 4096 ? 256 : 512) * 2 ** 20 /
@@ -160,7 +135,7 @@ try {
       for (let r = 0; r < RUNS; r++) {
         base.push(
           Number(
-            await c(
+            await runC(
               cBench,
               kind === "pipe"
                 ? ["pipe", String(block), String(total)]
@@ -204,9 +179,10 @@ try {
   const size = mib << 20;
   const src = new Uint8Array(size).fill(1), dst = new Uint8Array(size).fill(2);
   for (let r = 0; r < RUNS; r++) {
-    const [w, rd] = (await c(cBench, ["memcpy", String(mib)])).split(" ").map(
-      Number,
-    );
+    const [w, rd] = (await runC(cBench, ["memcpy", String(mib)])).split(" ")
+      .map(
+        Number,
+      );
     cw.push(w);
     cr.push(rd);
     using map = Mapping.anonymous(size);
@@ -233,15 +209,14 @@ try {
     ">= 0.91x",
   );
 
-  const widths = [40, 10, 10, 8, 10];
-  const line = (cells: string[]) =>
-    cells.map((x, i) => i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))
-      .join(" ");
-  console.log(line(["benchmark (MB/s)", "C", "Deno", "ratio", "target"]));
-  for (const r of rows) console.log(line(r));
+  printTable(["benchmark (MB/s)", "C", "Deno", "ratio", "target"], rows, [
+    40,
+    10,
+    10,
+    8,
+    10,
+  ]);
   console.log(
     `medians of ${RUNS} runs; "within 1.1x of C" time is a ratio >= 0.91 in MB/s`,
   );
-} finally {
-  await Deno.remove(dir, { recursive: true });
-}
+});

@@ -19,8 +19,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import {
   IPC_CREAT,
   IPC_PRIVATE,
@@ -30,20 +28,20 @@ import {
   semget,
   semop,
 } from "../mod.ts";
+import {
+  benchOptions,
+  median,
+  printTable,
+  ROOT,
+  runC,
+  withCBaseline,
+} from "./_util.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "5" },
-    quick: { type: "boolean", default: false },
-  },
-});
-const RUNS = Number(opts.runs);
+const opts = benchOptions();
+const RUNS = opts.runs;
 const scale = opts.quick ? 0.1 : 1;
-const root = fileURLToPath(new URL("../", import.meta.url));
 const dec = new TextDecoder();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rows: string[][] = [];
 function report(name: string, ours: number[], c: number[], target: string) {
   const o = median(ours), b = median(c);
@@ -72,10 +70,7 @@ async function uncontended(cBench: string): Promise<void> {
     time(post, wait);
     time(postBuf, waitBuf);
     for (let r = 0; r < RUNS; r++) {
-      const out = await new Deno.Command(cBench, {
-        args: ["pair", String(pairs)],
-      }).output();
-      c.push(Number(dec.decode(out.stdout)));
+      c.push(Number(await runC(cBench, ["pair", String(pairs)])));
       arrays.push(time(post, wait));
       prepared.push(time(postBuf, waitBuf));
     }
@@ -99,7 +94,7 @@ async function pingPong(
         Deno.execPath(),
         "run",
         "--allow-ffi",
-        `${root}bench/sem_peer.ts`,
+        `${ROOT}bench/sem_peer.ts`,
         role,
         String(set),
         String(n),
@@ -120,14 +115,7 @@ async function pingPong(
   }
 }
 
-const dir = await Deno.makeTempDir({ prefix: "linux-ipc-bench-" });
-try {
-  const cBench = `${dir}/sem_bench`;
-  const cc = await new Deno.Command("cc", {
-    args: ["-O2", "-o", cBench, `${root}bench/c/sem_bench.c`],
-  }).output();
-  if (cc.code !== 0) throw new Error(dec.decode(cc.stderr));
-
+await withCBaseline("sem_bench", async (_dir, cBench) => {
   await uncontended(cBench);
 
   const rounds = Math.round(20_000 * scale);
@@ -150,17 +138,16 @@ try {
     overheads.push(`${where}: ${((a.ours - a.c) / 2 / 1000).toFixed(2)} µs`);
   }
 
-  const widths = [44, 10, 10, 8, 9];
-  const line = (cells: string[]) =>
-    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
-      .join(" ");
-  console.log(line(["benchmark (ns)", "C", "Deno", "ratio", "target"]));
-  for (const row of rows) console.log(line(row));
+  printTable(["benchmark (ns)", "C", "Deno", "ratio", "target"], rows, [
+    44,
+    10,
+    10,
+    8,
+    9,
+  ]);
   console.log(
     `async overhead per wake over C (two wakes per round trip): ${
       overheads.join(", ")
     }; medians of ${RUNS} runs`,
   );
-} finally {
-  await Deno.remove(dir, { recursive: true });
-}
+});

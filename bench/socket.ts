@@ -14,8 +14,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import {
   AF_UNIX,
   close,
@@ -28,20 +26,20 @@ import {
   spawnWithFds,
   UnixConnection,
 } from "../mod.ts";
+import {
+  benchOptions,
+  drainStream,
+  median,
+  printTable,
+  ROOT,
+  runC,
+  withCBaseline,
+} from "./_util.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "5" },
-    quick: { type: "boolean", default: false },
-  },
-});
-const RUNS = Number(opts.runs);
+const opts = benchOptions();
+const RUNS = opts.runs;
 const scale = opts.quick ? 0.125 : 1;
-const root = fileURLToPath(new URL("../", import.meta.url));
-const peer = `${root}bench/sock_peer.ts`;
-const dec = new TextDecoder();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const peer = `${ROOT}bench/sock_peer.ts`;
 const MB = 1e6;
 
 function child(args: string[], fd?: number) {
@@ -60,9 +58,7 @@ function child(args: string[], fd?: number) {
 }
 
 async function c(cBench: string, args: string[]): Promise<number> {
-  const out = await new Deno.Command(cBench, { args }).output();
-  if (out.code !== 0) throw new Error(dec.decode(out.stderr));
-  return Number(dec.decode(out.stdout));
+  return Number(await runC(cBench, args));
 }
 
 /** Reads to the end with sync recv, timing from the first byte. */
@@ -74,17 +70,6 @@ function drainSync(fd: number, block: number): number {
     if (n <= 0) break;
     if (got === 0) t0 = performance.now();
     got += n;
-  }
-  return got / ((performance.now() - t0) / 1000) / MB;
-}
-
-async function drainStream(
-  stream: ReadableStream<Uint8Array>,
-): Promise<number> {
-  let got = 0, t0 = 0;
-  for await (const chunk of stream) {
-    if (got === 0) t0 = performance.now();
-    got += chunk.length;
   }
   return got / ((performance.now() - t0) / 1000) / MB;
 }
@@ -198,14 +183,7 @@ function row(
   rows.push([name, base.toFixed(0), ours.toFixed(0), ratio.toFixed(3), target]);
 }
 
-const dir = await Deno.makeTempDir({ prefix: "linux-ipc-bench-" });
-try {
-  const cBench = `${dir}/sock_bench`;
-  const cc = await new Deno.Command("cc", {
-    args: ["-O2", "-o", cBench, `${root}bench/c/sock_bench.c`],
-  }).output();
-  if (cc.code !== 0) throw new Error(dec.decode(cc.stderr));
-
+await withCBaseline("sock_bench", async (dir, cBench) => {
   for (const kind of ["stream", "dgram"] as const) {
     for (const block of [4096, 65536]) {
       const total = Math.round((block === 4096 ? 128 : 512) * 2 ** 20 * scale);
@@ -286,15 +264,14 @@ try {
     false,
   );
 
-  const widths = [42, 10, 10, 8, 16];
-  const line = (cells: string[]) =>
-    cells.map((x, i) => i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))
-      .join(" ");
-  console.log(line(["benchmark", "baseline", "ours", "ratio", "target"]));
-  for (const r of rows) console.log(line(r));
+  printTable(["benchmark", "baseline", "ours", "ratio", "target"], rows, [
+    42,
+    10,
+    10,
+    8,
+    16,
+  ]);
   console.log(
     `ratio > 1 is better for us (MB/s ours/baseline; ns baseline/ours); medians of ${RUNS} runs`,
   );
-} finally {
-  await Deno.remove(dir, { recursive: true });
-}
+});
