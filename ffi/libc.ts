@@ -61,6 +61,8 @@ const SYMBOLS = {
   getpid: { parameters: [], result: "i32" },
   /* pid_t gettid(void) */
   gettid: { parameters: [], result: "i32" },
+  /* int sched_yield(void) */
+  sched_yield: { parameters: [], result: "i32" },
   /* int tgkill(pid_t tgid, pid_t tid, int sig) */
   tgkill: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /* int sigaction(int signum, const struct sigaction *act,
@@ -96,10 +98,15 @@ const SYMBOLS = {
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   /* int mkfifo(const char *pathname, mode_t mode) */
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  // The ssize_t results of read, write, send, recv, sendto, recvfrom,
+  // sendmsg and recvmsg are declared i32: Linux moves at most
+  // MAX_RW_COUNT (0x7ffff000) bytes per call, so the value always fits, and
+  // reading the low half of the return register is exact. A number result
+  // costs nothing, where a bigint is a heap allocation on every call.
   /* ssize_t read(int fd, void *buf, size_t count) */
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   /* ssize_t write(int fd, const void *buf, size_t count) */
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   /* int poll(struct pollfd *fds, nfds_t nfds, int timeout) */
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   /* int socket(int domain, int type, int protocol) */
@@ -116,25 +123,25 @@ const SYMBOLS = {
   /* int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   /* ssize_t send(int sockfd, const void *buf, size_t len, int flags) */
-  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   /* ssize_t recv(int sockfd, void *buf, size_t len, int flags) */
-  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   /* ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
                     const struct sockaddr *dest_addr, socklen_t addrlen) */
   sendto: {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
-    result: "isize",
+    result: "i32",
   },
   /* ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags,
                       struct sockaddr *src_addr, socklen_t *addrlen) */
   recvfrom: {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
-    result: "isize",
+    result: "i32",
   },
   /* ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags) */
-  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   /* ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags) */
-  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   /* int shutdown(int sockfd, int how) */
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   /* int getsockopt(int sockfd, int level, int optname, void *optval,

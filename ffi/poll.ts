@@ -55,7 +55,7 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * @param fd the descriptor
  * @param events `POLLIN` or `POLLOUT`
  * @param syscall the call's name, for the queue key and errors
- * @param call makes the call; -1n on failure with errno set
+ * @param call makes the call; -1 on failure with errno set
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
  * @param done receives the call's result
  * @returns the op
@@ -64,7 +64,7 @@ export function pollOp(
   fd: number,
   events: number,
   syscall: string,
-  call: () => bigint,
+  call: () => number,
   fail: () => IpcError,
   done: (n: number) => void,
 ): BlockingOp {
@@ -74,8 +74,8 @@ export function pollOp(
     attempt(): boolean {
       for (;;) {
         const r = call();
-        if (r !== -1n) {
-          done(Number(r));
+        if (r !== -1) {
+          done(r);
           return true;
         }
         const e = errno();

@@ -174,7 +174,7 @@ export function read(fd: number, buf: Uint8Array): number {
   const n = size(buf.length);
   for (;;) {
     const r = c.read(fd, buf, n);
-    if (r !== -1n) return Number(r);
+    if (r !== -1) return r;
     if (errno() !== EINTR) {
       throw lastError(
         "read",
@@ -218,7 +218,7 @@ export function write(fd: number, buf: Uint8Array): number {
   const n = size(buf.length);
   for (;;) {
     const r = c.write(fd, buf, n);
-    if (r !== -1n) return Number(r);
+    if (r !== -1) return r;
     if (errno() !== EINTR) throw writeError(fd);
   }
 }

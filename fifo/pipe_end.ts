@@ -369,14 +369,14 @@ export class PipeEnd {
     events: number,
     timeout: number | undefined,
     syscall: "read" | "write",
-    call: () => bigint,
+    call: () => number,
   ): number {
     this.#open();
     const t = timeout === undefined ? null : checkTimeout(timeout);
     const deadline = t === null ? null : performance.now() + t;
     for (;;) {
       const r = call();
-      if (r !== -1n) return Number(r);
+      if (r !== -1) return r;
       const e = errno();
       if (e === EINTR) continue;
       if (e !== EAGAIN) {

@@ -203,13 +203,6 @@ function retry(call: () => number): number {
   }
 }
 
-function retryBig(call: () => bigint): number {
-  for (;;) {
-    const r = call();
-    if (r !== -1n || errno() !== EINTR) return Number(r);
-  }
-}
-
 /**
  * Creates a socket (`socket`). `SOCK_CLOEXEC` is always added.
  *
@@ -447,7 +440,7 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "send", "buf");
   checkFlags(flags, SEND_FLAGS, "send", "flags");
   const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
-  const r = retryBig(() => c.send(sockfd, buf, n, f));
+  const r = retry(() => c.send(sockfd, buf, n, f));
   if (r === -1) throw fail("send", sockfd);
   return r;
 }
@@ -475,7 +468,7 @@ export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "recv", "buf");
   checkFlags(flags, RECV_FLAGS, "recv", "flags");
   const c = libc(), n = BigInt(buf.length);
-  const r = retryBig(() => c.recv(sockfd, buf, n, flags));
+  const r = retry(() => c.recv(sockfd, buf, n, flags));
   if (r === -1) throw fail("recv", sockfd);
   return r;
 }
@@ -514,7 +507,7 @@ export function sendto(
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
   const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
-  const r = retryBig(() => c.sendto(sockfd, buf, n, f, a, a.length));
+  const r = retry(() => c.sendto(sockfd, buf, n, f, a, a.length));
   if (r === -1) throw fail("sendto", sockfd, addr);
   return r;
 }
@@ -556,7 +549,7 @@ export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   const lenBytes = new Uint8Array(len.buffer);
   const c = libc(), n = BigInt(buf.length);
-  const r = retryBig(() => c.recvfrom(sockfd, buf, n, flags, name, lenBytes));
+  const r = retry(() => c.recvfrom(sockfd, buf, n, flags, name, lenBytes));
   if (r === -1) throw fail("recvfrom", sockfd);
   return { n: r, from: decodeSockaddr(name, len[0]) };
 }
@@ -644,7 +637,7 @@ function checkControl(
 }
 
 interface Prepared {
-  call: () => bigint;
+  call: () => number;
   after?: () => void;
 }
 
@@ -721,7 +714,7 @@ export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
   descriptor(sockfd, "sendmsg", "sockfd");
   checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
   const { call } = prepareSend(sockfd, msg, flags);
-  const r = retryBig(call);
+  const r = retry(call);
   if (r === -1) throw fail("sendmsg", sockfd, msg.to);
   return r;
 }
@@ -814,7 +807,7 @@ export function recvmsg(
   descriptor(sockfd, "recvmsg", "sockfd");
   checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
   const p = prepareRecv(sockfd, msg, flags);
-  const r = retryBig(p.call);
+  const r = retry(p.call);
   if (r === -1) throw fail("recvmsg", sockfd);
   return p.finish(r);
 }
@@ -1099,7 +1092,7 @@ async function ready(
   sockfd: number,
   events: number,
   syscall: string,
-  call: () => bigint,
+  call: () => number,
   options: WaitOptions,
   addr?: SockAddr,
   known = false,
@@ -1150,7 +1143,7 @@ export async function acceptAsync(
   const lenBytes = new Uint8Array(len.buffer);
   const fd = await ready(sockfd, POLLIN, "accept4", () => {
     len[0] = SOCKADDR_STORAGE;
-    return BigInt(libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC));
+    return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
   }, options);
   return { fd, addr: decodeSockaddr(name, len[0]) };
 }
@@ -1189,7 +1182,7 @@ export async function connectAsync(
   const e = errno();
   if (e === EINPROGRESS) {
     // Wait until writable, then the outcome is in SO_ERROR.
-    await ready(sockfd, POLLOUT, "connect", () => 0n, options, addr);
+    await ready(sockfd, POLLOUT, "connect", () => 0, options, addr);
     const err = getsockopt(sockfd, SOL_SOCKET, SO_ERROR);
     if (err !== 0) {
       throw errorFor(err, "connect", BLAME, { addr: describe(addr) }, HINTS);
@@ -1205,8 +1198,8 @@ export async function connectAsync(
     POLLOUT,
     "connect",
     () => {
-      if (c.connect(sockfd, a, a.length) === 0) return 0n;
-      return errno() === 106 /* EISCONN */ ? 0n : -1n;
+      if (c.connect(sockfd, a, a.length) === 0) return 0;
+      return errno() === 106 /* EISCONN */ ? 0 : -1;
     },
     options,
     addr,
