@@ -24,11 +24,16 @@
  *    the queue is drained through the fast path before the next thread wait.
  *    So a thousand waiters on one semaphore use one thread, and each wakes
  *    exactly once.
- * 3a. Spinning. On a machine with more than one CPU for this process, a
- *    wait first retries the fast path for a short while (at most
- *    {@linkcode SPIN_MAX_US} µs) before it parks on a thread: a peer that
- *    answers within microseconds (ping-pong, short critical sections) is
- *    then seen without any thread hop. The budget adapts per key: it
+ * 3a. Spinning. A wait first retries the fast path for a short while (at
+ *    most {@linkcode SPIN_MAX_US} µs) before it parks on a thread: a peer
+ *    that answers within microseconds (ping-pong, short critical sections)
+ *    is then seen without any thread hop. When this process may run on one
+ *    CPU only (a single-CPU machine, or pinned with `taskset`), the peer
+ *    cannot run while we spin, so each retry is preceded by `sched_yield`:
+ *    the CPU goes to the peer, which posts and blocks, and the next retry
+ *    succeeds without a thread wake (there, a wait may hold the event loop
+ *    for one scheduler time slice of the peer, while the peer has the only
+ *    CPU anyway). The budget adapts per key: it
  *    doubles toward the maximum when spinning succeeds, halves when it
  *    fails, down to none, and grows to cover a parked wait that still
  *    completed within the maximum; a key with no budget probes again every
@@ -263,6 +268,8 @@ interface Group {
 interface Spin {
   budget: number;
   parked: number;
+  /** One CPU: the last wait of the key had to spin, so yield before trying. */
+  yieldFirst: boolean;
 }
 
 const spins = new Map<string, Spin>();
@@ -274,24 +281,32 @@ const CPUS = navigator.hardwareConcurrency ?? 1;
  * @returns true if the op completed while spinning
  */
 function spin(op: BlockingOp): boolean {
-  if (CPUS < 2) return false;
   let s = spins.get(op.key);
   if (s === undefined) {
     if (spins.size >= 1024) spins.clear();
-    spins.set(op.key, s = { budget: SPIN_MAX_US, parked: 0 });
+    spins.set(
+      op.key,
+      s = { budget: SPIN_MAX_US, parked: 0, yieldFirst: false },
+    );
   }
+  s.yieldFirst = CPUS < 2;
   if (s.budget === 0) {
     if (++s.parked % 32 !== 0) return false;
     s.budget = SPIN_MAX_US / 4; // probe again now and then
   }
-  const start = performance.now();
-  const end = start + s.budget / 1000;
-  do {
+  const c = libc();
+  let end = 0;
+  for (let i = 0;; i++) {
+    if (CPUS < 2) c.sched_yield();
     if (op.attempt()) {
       s.budget = Math.min(SPIN_MAX_US, s.budget * 2);
       return true;
     }
-  } while (performance.now() < end);
+    // The clock is read from the first miss on: most spins succeed at once.
+    const now = performance.now();
+    if (i === 0) end = now + s.budget / 1000;
+    else if (now >= end) break;
+  }
   s.budget = s.budget < 4 ? 0 : s.budget / 2;
   return false;
 }
@@ -318,6 +333,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   const timeout = checkTimeout(options.timeout);
   if (signal?.aborted) return Promise.reject(signal.reason);
   try {
+    if (CPUS < 2 && spins.get(op.key)?.yieldFirst) libc().sched_yield();
     if (op.attempt()) return Promise.resolve();
     if (timeout === 0) return Promise.reject(op.timedOut(0));
     if (!groups.has(op.key) && spin(op)) return Promise.resolve();

@@ -686,7 +686,7 @@ export function semopAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   try {
-    return wait(semBlockingOp(semid, sops), options);
+    return wait(blockingOpFor(semid, sops), options);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -697,6 +697,9 @@ interface AsyncForm {
   nowait: Uint8Array<ArrayBuffer>;
   signature: string;
   userNowait: boolean;
+  /** The op last built from prepared operations, and its set. */
+  op?: BlockingOp;
+  semid?: number;
 }
 
 const asyncForms = new WeakMap<SemBuf, AsyncForm>();
@@ -718,12 +721,27 @@ function asyncForm(sops: readonly SemOp[] | SemBuf): AsyncForm {
   };
 }
 
-function semBlockingOp(
+/** The wait for operations; prepared ones reuse theirs on the same set. */
+function blockingOpFor(
   semid: number,
   sops: readonly SemOp[] | SemBuf,
 ): BlockingOp {
+  const form = asyncForm(sops);
+  if (!(sops instanceof SemBuf)) return semBlockingOp(semid, sops, form);
+  if (form.semid !== semid || form.op === undefined) {
+    form.op = semBlockingOp(semid, sops, form);
+    form.semid = semid;
+  }
+  return form.op;
+}
+
+function semBlockingOp(
+  semid: number,
+  sops: readonly SemOp[] | SemBuf,
+  form: AsyncForm,
+): BlockingOp {
   int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
-  const { bytes, nowait: nowaitBytes, signature, userNowait } = asyncForm(sops);
+  const { bytes, nowait: nowaitBytes, signature, userNowait } = form;
   const n = nsops(sops.length);
   return {
     key: `semop:${semid}:${signature}`,
