@@ -10,9 +10,12 @@
  *   overhead per wake
  *
  * Ping-pong runs twice: with both processes pinned to one CPU (`taskset`), a
- * wake is a local context switch and the figures are steady; on two CPUs a
- * wake crosses CPUs, which on a virtual machine costs ~20 µs with large
- * jitter, so compare those with care.
+ * wake is a local context switch and the figures are steady; then with the
+ * two processes pinned to two different CPUs, where a wake crosses CPUs,
+ * which on a virtual machine costs ~20 µs with large jitter, so compare
+ * those with care. Each side first runs a quarter as many untimed rounds
+ * (at least 2,000; C too), so the figures are of warm code, not of the JIT
+ * compiling it.
  *
  * Options: `--runs N` (default 5), `--quick` (a tenth of the iterations).
  *
@@ -81,6 +84,11 @@ async function uncontended(cBench: string): Promise<void> {
   report("uncontended post+wait pair, sembuf", prepared, c, "<= 1.10x");
 }
 
+/** Warm-up rounds before the timed ones (both sides, C too): the JIT. */
+function warmUp(n: number): number {
+  return Math.max(2000, n >> 2);
+}
+
 async function pingPong(
   cBench: string,
   kind: "c" | "sync" | "async",
@@ -90,17 +98,19 @@ async function pingPong(
   const set = semget(IPC_PRIVATE, 3, IPC_CREAT | 0o600);
   try {
     const command = (role: string) => {
-      const argv = kind === "c" ? [cBench, role, String(set), String(n)] : [
+      const counts = [String(set), String(n), String(warmUp(n))];
+      const argv = kind === "c" ? [cBench, role, ...counts] : [
         Deno.execPath(),
         "run",
         "--allow-ffi",
         `${ROOT}bench/sem_peer.ts`,
         role,
-        String(set),
-        String(n),
+        ...counts,
         kind,
       ];
-      if (pinned) argv.unshift("taskset", "-c", "0");
+      // One CPU: both on CPU 0. Two: ping on CPU 0 and pong on CPU 1, so
+      // the scheduler's placement does not decide the figure.
+      argv.unshift("taskset", "-c", pinned || role === "ping" ? "0" : "1");
       return new Deno.Command(argv[0], {
         args: argv.slice(1),
         stdout: "piped",
@@ -118,10 +128,12 @@ async function pingPong(
 await withCBaseline("sem_bench", async (_dir, cBench) => {
   await uncontended(cBench);
 
-  const rounds = Math.round(20_000 * scale);
   const overheads: string[] = [];
   for (const pinned of [true, false]) {
     const where = pinned ? "1 CPU" : "2 CPUs";
+    // About half a second of C per run either way (wakes across CPUs are
+    // ten times slower on this kind of machine).
+    const rounds = Math.round((pinned ? 100_000 : 10_000) * scale);
     const c: number[] = [], sync: number[] = [], async: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       c.push(await pingPong(cBench, "c", rounds, pinned));

@@ -1,10 +1,12 @@
 /* C baselines for bench/run.ts.
  *   pair N           time N uncontended post+wait pairs on a private set;
  *                    prints nanoseconds per pair
- *   ping ID N        one side of a ping-pong on set ID: post 0, wait 1, N times;
- *                    prints nanoseconds per round trip. It starts the clock
- *                    once the other side is ready (semaphore 2).
- *   pong ID N        the other side: post 2 (ready), then wait 0, post 1, N times
+ *   ping ID N W      one side of a ping-pong on set ID: post 0, wait 1, W + N
+ *                    times; prints nanoseconds per round trip of the last N
+ *                    (the first W warm up both sides). It starts once the
+ *                    other side is ready (semaphore 2).
+ *   pong ID N W      the other side: post 2 (ready), then wait 0, post 1,
+ *                    W + N times
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +39,16 @@ int main(int argc, char **argv) {
     return 0;
   }
   int id = atoi(argv[2]);
-  long n = atol(argv[3]);
+  long n = atol(argv[3]), w = argc > 4 ? atol(argv[4]) : 0;
   if (strcmp(argv[1], "ping") == 0) {
     op(id, 2, -1);
+    for (long i = 0; i < w; i++) { op(id, 0, 1); op(id, 1, -1); }
     double t0 = now_ns();
     for (long i = 0; i < n; i++) { op(id, 0, 1); op(id, 1, -1); }
     printf("%.1f\n", (now_ns() - t0) / n);
   } else {
     op(id, 2, 1);
-    for (long i = 0; i < n; i++) { op(id, 0, -1); op(id, 1, 1); }
+    for (long i = 0; i < w + n; i++) { op(id, 0, -1); op(id, 1, 1); }
   }
   return 0;
 }
