@@ -1,27 +1,128 @@
-// The writing side of the pipe and FIFO benchmarks, spawned by bench/io.ts:
+// The processes of the pipe and FIFO benchmarks. bench/io.ts starts a
+// reader, which starts its writer as C's io_bench does with fork:
+//   reader sync|stream|command pipe|fifo BLOCK TOTAL [PATH]
+//                               makes the pipe (or the FIFO at PATH), starts
+//                               the writer (on the CPU in BENCH_CHILD_CPU, if
+//                               set), reads to end of file and prints MB/s
+//                               from the first byte on
 //   sync BLOCK TOTAL [PATH]     write() on fd 3 (or the FIFO at PATH)
 //   stream BLOCK TOTAL [PATH]   PipeEnd.writable on fd 3 (or the FIFO)
 //   stdout BLOCK TOTAL          Deno.stdout.writable (for Deno.Command piped)
-import { O_WRONLY, open, PipeEnd, write } from "../mod.ts";
+import {
+  close,
+  mkfifo,
+  O_RDONLY,
+  O_WRONLY,
+  open,
+  pipe,
+  PipeEnd,
+  read,
+  spawnWithFds,
+  write,
+} from "../mod.ts";
+import { drainStream } from "./_util.ts";
 
-const [style, blockText, totalText, path] = Deno.args;
-const block = new Uint8Array(Number(blockText)).fill(120);
-const total = Number(totalText);
+const [role, ...rest] = Deno.args;
 
-if (style === "sync") {
-  const fd = path ? open(path, O_WRONLY) : 3;
-  for (let sent = 0; sent < total;) sent += write(fd, block);
-} else if (style === "stream") {
-  const end = path ? await PipeEnd.openFifo(path, "w") : PipeEnd.fromFd(3);
-  const writer = end.writable.getWriter();
-  for (let sent = 0; sent < total; sent += block.length) {
-    await writer.write(block);
+/** Reads to end of file with sync `read`, timing from the first byte. */
+function readSync(fd: number, block: number): number {
+  const buf = new Uint8Array(block);
+  let got = 0, t0 = 0;
+  for (;;) {
+    const n = read(fd, buf);
+    if (n === 0) break;
+    if (got === 0) t0 = performance.now();
+    got += n;
   }
-  await writer.close();
+  return got / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+/** The writer's command line, on the child's CPU when one is set. */
+function writer(args: string[]): [string, string[]] {
+  const argv = [
+    "run",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write",
+    import.meta.filename!,
+    ...args,
+  ];
+  const cpu = Deno.env.get("BENCH_CHILD_CPU");
+  return cpu === undefined
+    ? [Deno.execPath(), argv]
+    : ["taskset", ["-c", cpu, Deno.execPath(), ...argv]];
+}
+
+async function reader(
+  style: string,
+  kind: string,
+  block: number,
+  total: number,
+  path?: string,
+): Promise<number> {
+  const sizes = [String(block), String(total)];
+  if (style === "command") {
+    const [cmd, args] = writer(["stdout", ...sizes]);
+    const child = new Deno.Command(cmd, { args, stdout: "piped" }).spawn();
+    const mbs = await drainStream(child.stdout);
+    await child.status;
+    return mbs;
+  }
+  if (kind === "pipe") {
+    const [r, w] = pipe();
+    const [cmd, args] = writer([style, ...sizes]);
+    const child = spawnWithFds(cmd, { args, fds: { 3: w } });
+    close(w);
+    const mbs = style === "sync"
+      ? readSync(r, block)
+      : await drainStream(PipeEnd.fromFd(r).readable);
+    if (style === "sync") close(r);
+    await child.status;
+    return mbs;
+  }
+  mkfifo(path!, 0o600);
+  try {
+    const [cmd, args] = writer([style, ...sizes, path!]);
+    const child = spawnWithFds(cmd, { args });
+    let mbs: number;
+    if (style === "sync") {
+      const r = open(path!, O_RDONLY);
+      mbs = readSync(r, block);
+      close(r);
+    } else {
+      mbs = await drainStream((await PipeEnd.openFifo(path!, "r")).readable);
+    }
+    await child.status;
+    return mbs;
+  } finally {
+    await Deno.remove(path!);
+  }
+}
+
+if (role === "reader") {
+  const [style, kind, block, total, path] = rest;
+  console.log(
+    (await reader(style, kind, Number(block), Number(total), path)).toFixed(1),
+  );
 } else {
-  const writer = Deno.stdout.writable.getWriter();
-  for (let sent = 0; sent < total; sent += block.length) {
-    await writer.write(block);
+  const [blockText, totalText, path] = rest;
+  const block = new Uint8Array(Number(blockText)).fill(120);
+  const total = Number(totalText);
+  if (role === "sync") {
+    const fd = path ? open(path, O_WRONLY) : 3;
+    for (let sent = 0; sent < total;) sent += write(fd, block);
+  } else if (role === "stream") {
+    const end = path ? await PipeEnd.openFifo(path, "w") : PipeEnd.fromFd(3);
+    const writer = end.writable.getWriter();
+    for (let sent = 0; sent < total; sent += block.length) {
+      await writer.write(block);
+    }
+    await writer.close();
+  } else {
+    const writer = Deno.stdout.writable.getWriter();
+    for (let sent = 0; sent < total; sent += block.length) {
+      await writer.write(block);
+    }
+    await writer.close();
   }
-  await writer.close();
 }

@@ -1,15 +1,188 @@
-// The other side of the socket benchmarks, spawned by bench/socket.ts with
-// the socket as fd 3 (or a path for Deno's own unix sockets):
+// Both sides of the Deno socket benchmarks. bench/socket.ts starts a
+// parent, which starts its child as C's sock_bench does with fork, and
+// prints one number:
+//   parent ours stream|dgram sync|async BLOCK TOTAL   MB/s received
+//   parent builtin DIR BLOCK TOTAL                    MB/s, Deno.listen/connect
+//   parent ping-ours N | ping-deno DIR N              ns per 64-byte round trip
+//   parent fd-ours N                                  ns per fd passed + ack
+// The children, with the socket as fd 3 (or a path for Deno's own sockets):
 //   send-sync BLOCK TOTAL [dgram]   send() in a loop (an empty datagram ends a dgram run)
 //   send-async BLOCK TOTAL          UnixConnection.writeAll in a loop
 //   pong-async N                    64-byte echo through recvAsync/sendAsync
 //   pong-deno PATH N                64-byte echo through Deno.connect
 //   write-deno PATH BLOCK TOTAL     Deno.connect and write TOTAL bytes
 //   fd-ack N                        receive a descriptor, close it, answer a byte
-import { close, recvAsync, send, sendAsync, UnixConnection } from "../mod.ts";
+import {
+  AF_UNIX,
+  close,
+  recv,
+  recvAsync,
+  send,
+  sendAsync,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  socketpair,
+  spawnWithFds,
+  UnixConnection,
+} from "../mod.ts";
+import { drainStream } from "./_util.ts";
+
+const MB = 1e6;
+
+/** Starts the child side (on the CPU in BENCH_CHILD_CPU, if set). */
+function child(args: string[], fd?: number) {
+  const argv = [
+    "run",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write",
+    "--allow-net",
+    import.meta.filename!,
+    ...args,
+  ];
+  const cpu = Deno.env.get("BENCH_CHILD_CPU");
+  const [cmd, all] = cpu === undefined
+    ? [Deno.execPath(), argv]
+    : ["taskset", ["-c", cpu, Deno.execPath(), ...argv]];
+  return spawnWithFds(cmd, {
+    args: all,
+    fds: fd === undefined ? {} : { 3: fd },
+  });
+}
+
+/** Reads to the end with sync recv, timing from the first byte. */
+function drainSync(fd: number, block: number): number {
+  const buf = new Uint8Array(block);
+  let got = 0, t0 = 0;
+  for (;;) {
+    const n = recv(fd, buf);
+    if (n <= 0) break;
+    if (got === 0) t0 = performance.now();
+    got += n;
+  }
+  return got / ((performance.now() - t0) / 1000) / MB;
+}
+
+async function ours(
+  kind: "stream" | "dgram",
+  style: "sync" | "async",
+  block: number,
+  total: number,
+) {
+  const [a, b] = socketpair(
+    AF_UNIX,
+    kind === "dgram" ? SOCK_DGRAM : SOCK_STREAM,
+  );
+  const p = child(
+    style === "sync"
+      ? [
+        "send-sync",
+        String(block),
+        String(total),
+        ...(kind === "dgram" ? ["dgram"] : []),
+      ]
+      : ["send-async", String(block), String(total)],
+    b,
+  );
+  close(b);
+  const mbs = style === "sync"
+    ? drainSync(a, block)
+    : await drainStream(UnixConnection.fromFd(a).readable);
+  if (style === "sync") close(a);
+  await p.status;
+  return mbs;
+}
+
+async function denoBuiltin(
+  dir: string,
+  block: number,
+  total: number,
+): Promise<number> {
+  const path = `${dir}/builtin.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const p = child(["write-deno", path, String(block), String(total)]);
+  const conn = await listener.accept();
+  const mbs = await drainStream(conn.readable);
+  listener.close();
+  await p.status;
+  await Deno.remove(path).catch(() => {});
+  return mbs;
+}
+
+async function pingOurs(n: number): Promise<number> {
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  const p = child(["pong-async", String(n)], b);
+  close(b);
+  const buf = new Uint8Array(64);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await sendAsync(a, buf);
+    for (let got = 0; got < 64;) got += await recvAsync(a, buf.subarray(got));
+  }
+  const ns = (performance.now() - t0) * 1e6 / n;
+  close(a);
+  await p.status;
+  return ns;
+}
+
+async function pingDeno(dir: string, n: number): Promise<number> {
+  const path = `${dir}/ping.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const p = child(["pong-deno", path, String(n)]);
+  const conn = await listener.accept();
+  const buf = new Uint8Array(64);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await conn.write(buf);
+    for (let got = 0; got < 64;) got += (await conn.read(buf.subarray(got)))!;
+  }
+  const ns = (performance.now() - t0) * 1e6 / n;
+  conn.close();
+  listener.close();
+  await p.status;
+  await Deno.remove(path).catch(() => {});
+  return ns;
+}
+
+async function fdOurs(n: number): Promise<number> {
+  const [a, b] = UnixConnection.pair();
+  const p = child(["fd-ack", String(n)], b.fd);
+  b.close();
+  const ack = new Uint8Array(1);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await a.sendFds([0]);
+    await a.read(ack);
+  }
+  const ns = (performance.now() - t0) * 1e6 / n;
+  a.close();
+  await p.status;
+  return ns;
+}
 
 const [mode, ...args] = Deno.args;
-if (mode === "send-sync") {
+
+if (mode === "parent") {
+  const [what, ...p] = args;
+  let result: number;
+  if (what === "ours") {
+    result = await ours(
+      p[0] as "stream" | "dgram",
+      p[1] as "sync" | "async",
+      Number(p[2]),
+      Number(p[3]),
+    );
+  } else if (what === "builtin") {
+    result = await denoBuiltin(p[0], Number(p[1]), Number(p[2]));
+  } else if (what === "ping-ours") {
+    result = await pingOurs(Number(p[0]));
+  } else if (what === "ping-deno") {
+    result = await pingDeno(p[0], Number(p[1]));
+  } else {
+    result = await fdOurs(Number(p[0]));
+  }
+  console.log(result.toFixed(1));
+} else if (mode === "send-sync") {
   const block = new Uint8Array(Number(args[0])).fill(120);
   for (let sent = 0; sent < Number(args[1]);) sent += send(3, block);
   if (args[2] === "dgram") send(3, new Uint8Array(0));

@@ -8,6 +8,7 @@
  *                              the child closes it and answers one byte;
  *                              prints ns per round trip
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,33 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
+
+static void *sleep_forever(void *arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+
+/* With BENCH_IDLE_THREAD set, starts a thread that only sleeps: the process
+ * is then multi-threaded, as every Deno process is, and the kernel counts
+ * references on each use of a descriptor, as it does for Deno. */
+static void idle_thread(void) {
+  if (getenv("BENCH_IDLE_THREAD") == NULL) return;
+  pthread_t t;
+  if (pthread_create(&t, NULL, sleep_forever, NULL) != 0) { perror("pthread_create"); exit(1); }
+}
+
+/* Moves the forked child to the CPU named by BENCH_CHILD_CPU, if set. */
+static void pin_child(void) {
+  const char *cpu = getenv("BENCH_CHILD_CPU");
+  if (cpu == NULL) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(atoi(cpu), &set);
+  if (sched_setaffinity(0, sizeof set, &set) < 0) { perror("sched_setaffinity"); exit(1); }
+}
 
 static double now(void) {
   struct timespec ts;
@@ -32,6 +60,8 @@ int main(int argc, char **argv) {
     int fd = strcmp(argv[1], "fdpass") == 0;
     char buf[64] = {0};
     if (fork() == 0) {
+      pin_child();
+      idle_thread();
       close(sv[0]);
       for (long i = 0; i < n; i++) {
         if (fd) {
@@ -49,6 +79,7 @@ int main(int argc, char **argv) {
       }
       _exit(0);
     }
+    idle_thread();
     close(sv[1]);
     double t0 = now();
     for (long i = 0; i < n; i++) {
@@ -75,6 +106,8 @@ int main(int argc, char **argv) {
   char *buf = malloc(block);
   memset(buf, 'x', block);
   if (fork() == 0) {
+    pin_child();
+    idle_thread();
     close(sv[0]);
     for (size_t sent = 0; sent < total;) {
       ssize_t k = send(sv[1], buf, block, 0);
@@ -84,6 +117,7 @@ int main(int argc, char **argv) {
     if (dgram) send(sv[1], buf, 0, 0); /* an empty datagram ends it */
     _exit(0);
   }
+  idle_thread();
   close(sv[1]);
   size_t got = 0;
   double t0 = 0;
