@@ -258,3 +258,24 @@ try {
 } catch {
   // Unsupported platform or no glibc: the first call reports it.
 }
+
+// The bigint of the last length seen: a BigInt allocation on every read,
+// write, send or recv showed in `deno bench` (bench/thin_bench.ts), and a
+// loop mostly passes one length over and over.
+let lastLength = -1;
+let lastSize = 0n;
+
+/**
+ * A length as `size_t` for a call's parameter, reusing the last one's
+ * bigint.
+ *
+ * @param length the length
+ * @returns it as a bigint
+ */
+export function sizeT(length: number): bigint {
+  if (length !== lastLength) {
+    lastSize = BigInt(length);
+    lastLength = length;
+  }
+  return lastSize;
+}

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { errno, libc } from "../ffi/libc.ts";
+import { errno, libc, sizeT } from "../ffi/libc.ts";
 import { errorFor, type IpcError, lastError } from "../ffi/errors.ts";
 import {
   close,
@@ -60,20 +60,6 @@ export const F_SETFL = 4;
 export const FD_CLOEXEC = 1;
 
 const EINTR = 4;
-
-// The bigint of the last length seen, per call site's common case: a
-// BigInt allocation per call showed in `deno bench` (bench/thin_bench.ts).
-let lastLength = -1;
-let lastSize = 0n;
-
-/** `size_t` for a length, reusing the last one's bigint. */
-function size(length: number): bigint {
-  if (length !== lastLength) {
-    lastLength = length;
-    lastSize = BigInt(length);
-  }
-  return lastSize;
-}
 
 /**
  * Creates a pipe (`pipe2` with `O_CLOEXEC`): data written to the second
@@ -171,7 +157,7 @@ export function read(fd: number, buf: Uint8Array): number {
   descriptor(fd, "read", "fd");
   bytes(buf, "read", "buf");
   const c = libc();
-  const n = size(buf.length);
+  const n = sizeT(buf.length);
   for (;;) {
     const r = c.read(fd, buf, n);
     if (r !== -1) return r;
@@ -215,7 +201,7 @@ export function write(fd: number, buf: Uint8Array): number {
   descriptor(fd, "write", "fd");
   bytes(buf, "write", "buf");
   const c = libc();
-  const n = size(buf.length);
+  const n = sizeT(buf.length);
   for (;;) {
     const r = c.write(fd, buf, n);
     if (r !== -1) return r;
@@ -383,7 +369,7 @@ async function ioReady(
   options: WaitOptions,
 ): Promise<number> {
   const c = libc();
-  const size = BigInt(buf.length);
+  const size = sizeT(buf.length);
   const call = syscall === "read"
     ? () => c.read(fd, buf, size)
     : () => c.write(fd, buf, size);

@@ -5,7 +5,7 @@
  */
 
 import { close, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../ffi/fd.ts";
-import { errno, libc } from "../ffi/libc.ts";
+import { errno, libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
@@ -212,7 +212,7 @@ export class PipeEnd {
       POLLIN,
       options.timeout,
       "read",
-      () => libc().read(this.#fd, buf, BigInt(buf.length)),
+      () => libc().read(this.#fd, buf, sizeT(buf.length)),
     );
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -273,7 +273,7 @@ export class PipeEnd {
       POLLOUT,
       options.timeout,
       "write",
-      () => libc().write(this.#fd, data, BigInt(data.length)),
+      () => libc().write(this.#fd, data, sizeT(data.length)),
     );
   }
 

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { errno, libc } from "../ffi/libc.ts";
+import { errno, libc, sizeT } from "../ffi/libc.ts";
 import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
 import { close, setNonBlocking } from "../ffi/fd.ts";
 import {
@@ -439,10 +439,12 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
   descriptor(sockfd, "send", "sockfd");
   bytes(buf, "send", "buf");
   checkFlags(flags, SEND_FLAGS, "send", "flags");
-  const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
-  const r = retry(() => c.send(sockfd, buf, n, f));
-  if (r === -1) throw fail("send", sockfd);
-  return r;
+  const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
+  for (;;) {
+    const r = c.send(sockfd, buf, n, f);
+    if (r !== -1) return r;
+    if (errno() !== EINTR) throw fail("send", sockfd);
+  }
 }
 
 /**
@@ -467,10 +469,12 @@ export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
   descriptor(sockfd, "recv", "sockfd");
   bytes(buf, "recv", "buf");
   checkFlags(flags, RECV_FLAGS, "recv", "flags");
-  const c = libc(), n = BigInt(buf.length);
-  const r = retry(() => c.recv(sockfd, buf, n, flags));
-  if (r === -1) throw fail("recv", sockfd);
-  return r;
+  const c = libc(), n = sizeT(buf.length);
+  for (;;) {
+    const r = c.recv(sockfd, buf, n, flags);
+    if (r !== -1) return r;
+    if (errno() !== EINTR) throw fail("recv", sockfd);
+  }
 }
 
 /**
@@ -506,7 +510,7 @@ export function sendto(
   checkFlags(flags, SEND_FLAGS, "sendto", "flags");
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
-  const c = libc(), n = BigInt(buf.length), f = flags | MSG_NOSIGNAL;
+  const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
   const r = retry(() => c.sendto(sockfd, buf, n, f, a, a.length));
   if (r === -1) throw fail("sendto", sockfd, addr);
   return r;
@@ -548,7 +552,7 @@ export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   const lenBytes = new Uint8Array(len.buffer);
-  const c = libc(), n = BigInt(buf.length);
+  const c = libc(), n = sizeT(buf.length);
   const r = retry(() => c.recvfrom(sockfd, buf, n, flags, name, lenBytes));
   if (r === -1) throw fail("recvfrom", sockfd);
   return { n: r, from: decodeSockaddr(name, len[0]) };
@@ -1073,7 +1077,7 @@ function bufferReady(
   } catch (e) {
     return Promise.reject(e);
   }
-  const n = BigInt(buf.length);
+  const n = sizeT(buf.length);
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL)
     : () => libc().recv(sockfd, buf, n, 0);
@@ -1331,7 +1335,7 @@ export function sendtoAsync(
   } catch (e) {
     return Promise.reject(e);
   }
-  const n = BigInt(buf.length);
+  const n = sizeT(buf.length);
   return ready(
     sockfd,
     POLLOUT,
@@ -1369,7 +1373,7 @@ export async function recvfromAsync(
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   const lenBytes = new Uint8Array(len.buffer);
-  const bn = BigInt(buf.length);
+  const bn = sizeT(buf.length);
   const n = await ready(sockfd, POLLIN, "recvfrom", () => {
     len[0] = SOCKADDR_STORAGE;
     return libc().recvfrom(sockfd, buf, bn, 0, name, lenBytes);
