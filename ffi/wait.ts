@@ -33,7 +33,9 @@
  *    the CPU goes to the peer, which posts and blocks, and the next retry
  *    succeeds without a thread wake (there, a wait may hold the event loop
  *    for one scheduler time slice of the peer, while the peer has the only
- *    CPU anyway). The budget adapts per key: it
+ *    CPU anyway). A key whose last wait had to spin there yields once before
+ *    even the first try, which then usually succeeds: in a ping-pong that
+ *    saves a failed call per wake. The budget adapts per key: it
  *    doubles toward the maximum when spinning succeeds, halves when it
  *    fails, down to none, and grows to cover a parked wait that still
  *    completed within the maximum; a key with no budget probes again every
