@@ -184,24 +184,26 @@ if (mode === "parent") {
   console.log(result.toFixed(1));
 } else if (mode === "send-sync") {
   const block = new Uint8Array(Number(args[0])).fill(120);
-  for (let sent = 0; sent < Number(args[1]);) sent += send(3, block);
+  const total = Number(args[1]);
+  for (let sent = 0; sent < total;) sent += send(3, block);
   if (args[2] === "dgram") send(3, new Uint8Array(0));
 } else if (mode === "send-async") {
   const block = new Uint8Array(Number(args[0])).fill(120);
   using conn = UnixConnection.fromFd(3);
-  for (let sent = 0; sent < Number(args[1]); sent += block.length) {
+  const total = Number(args[1]);
+  for (let sent = 0; sent < total; sent += block.length) {
     await conn.writeAll(block);
   }
 } else if (mode === "pong-async") {
   const buf = new Uint8Array(64);
-  for (let i = 0; i < Number(args[0]); i++) {
+  for (let i = 0, n = Number(args[0]); i < n; i++) {
     for (let got = 0; got < 64;) got += await recvAsync(3, buf.subarray(got));
     await sendAsync(3, buf);
   }
 } else if (mode === "pong-deno") {
   const conn = await Deno.connect({ transport: "unix", path: args[0] });
   const buf = new Uint8Array(64);
-  for (let i = 0; i < Number(args[1]); i++) {
+  for (let i = 0, n = Number(args[1]); i < n; i++) {
     for (let got = 0; got < 64;) got += (await conn.read(buf.subarray(got)))!;
     await conn.write(buf);
   }
@@ -209,7 +211,8 @@ if (mode === "parent") {
 } else if (mode === "write-deno") {
   const conn = await Deno.connect({ transport: "unix", path: args[0] });
   const block = new Uint8Array(Number(args[1])).fill(120);
-  for (let sent = 0; sent < Number(args[2]); sent += block.length) {
+  const total = Number(args[2]);
+  for (let sent = 0; sent < total; sent += block.length) {
     for (let off = 0; off < block.length;) {
       off += await conn.write(block.subarray(off));
     }
@@ -217,7 +220,7 @@ if (mode === "parent") {
   conn.close();
 } else if (mode === "fd-ack") {
   using conn = UnixConnection.fromFd(3);
-  for (let i = 0; i < Number(args[0]); i++) {
+  for (let i = 0, n = Number(args[0]); i < n; i++) {
     const { fds } = await conn.recvFds({ maxFds: 1 });
     fds.forEach(close);
     await conn.write(new Uint8Array(1));
