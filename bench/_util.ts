@@ -128,16 +128,23 @@ export async function runC(
   return dec.decode(out.stdout).trim();
 }
 
-/** Reads a stream to its end; MB/s from the first chunk on. */
+/**
+ * Reads a stream to its end; MB/s from the moment `skip` bytes have arrived
+ * (a warm-up, the same as the C baselines skip) to the end.
+ */
 export async function drainStream(
   stream: ReadableStream<Uint8Array>,
+  skip: number,
 ): Promise<number> {
-  let got = 0, t0 = 0;
+  let got = 0, from = -1, t0 = 0;
   for await (const chunk of stream) {
-    if (got === 0) t0 = performance.now();
     got += chunk.length;
+    if (from < 0 && got >= skip) {
+      t0 = performance.now();
+      from = got;
+    }
   }
-  return got / ((performance.now() - t0) / 1000) / 1e6;
+  return (got - from) / ((performance.now() - t0) / 1000) / 1e6;
 }
 
 /** Prints a table: the first column left-aligned, the others right-aligned. */

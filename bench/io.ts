@@ -2,8 +2,9 @@
  * `deno task bench:io`: pipe and FIFO bandwidth and mapped-memory copies
  * (issue 4), each against C measured in the same run, as ratios (the best
  * of several alternating runs: see `best` in `_util.ts`). Bandwidth is
- * measured at the reader, from the first byte to end of file, so process
- * start-up is left out on both sides. On each side a reading process starts
+ * measured at the reader, from the moment the first eighth of the data has
+ * arrived to end of file, so start-up and warm-up are left out on both
+ * sides. On each side a reading process starts
  * its writer: C forks, Deno spawns (`io_peer.ts`).
  *
  * - pipe and FIFO, parent and child, 4 KiB and 64 KiB blocks: sync form

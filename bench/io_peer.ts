@@ -4,7 +4,8 @@
 //                               makes the pipe (or the FIFO at PATH), starts
 //                               the writer (on the CPU in BENCH_CHILD_CPU, if
 //                               set), reads to end of file and prints MB/s
-//                               from the first byte on
+//                               from the first eighth of the data (a warm-up,
+//                               as C's io_bench) to the end
 //   sync BLOCK TOTAL [PATH]     write() on fd 3 (or the FIFO at PATH)
 //   stream BLOCK TOTAL [PATH]   PipeEnd.writable on fd 3 (or the FIFO)
 //   stdout BLOCK TOTAL          Deno.stdout.writable (for Deno.Command piped)
@@ -24,17 +25,20 @@ import { drainStream } from "./_util.ts";
 
 const [role, ...rest] = Deno.args;
 
-/** Reads to end of file with sync `read`, timing from the first byte. */
-function readSync(fd: number, block: number): number {
+/** Reads to end of file with sync `read`; MB/s after the first `skip` bytes. */
+function readSync(fd: number, block: number, skip: number): number {
   const buf = new Uint8Array(block);
-  let got = 0, t0 = 0;
+  let got = 0, from = -1, t0 = 0;
   for (;;) {
     const n = read(fd, buf);
     if (n === 0) break;
-    if (got === 0) t0 = performance.now();
     got += n;
+    if (from < 0 && got >= skip) {
+      t0 = performance.now();
+      from = got;
+    }
   }
-  return got / ((performance.now() - t0) / 1000) / 1e6;
+  return (got - from) / ((performance.now() - t0) / 1000) / 1e6;
 }
 
 /** The writer's command line, on the child's CPU when one is set. */
@@ -64,7 +68,7 @@ async function reader(
   if (style === "command") {
     const [cmd, args] = writer(["stdout", ...sizes]);
     const child = new Deno.Command(cmd, { args, stdout: "piped" }).spawn();
-    const mbs = await drainStream(child.stdout);
+    const mbs = await drainStream(child.stdout, total / 8);
     await child.status;
     return mbs;
   }
@@ -74,8 +78,8 @@ async function reader(
     const child = spawnWithFds(cmd, { args, fds: { 3: w } });
     close(w);
     const mbs = style === "sync"
-      ? readSync(r, block)
-      : await drainStream(PipeEnd.fromFd(r).readable);
+      ? readSync(r, block, total / 8)
+      : await drainStream(PipeEnd.fromFd(r).readable, total / 8);
     if (style === "sync") close(r);
     await child.status;
     return mbs;
@@ -87,10 +91,13 @@ async function reader(
     let mbs: number;
     if (style === "sync") {
       const r = open(path!, O_RDONLY);
-      mbs = readSync(r, block);
+      mbs = readSync(r, block, total / 8);
       close(r);
     } else {
-      mbs = await drainStream((await PipeEnd.openFifo(path!, "r")).readable);
+      mbs = await drainStream(
+        (await PipeEnd.openFifo(path!, "r")).readable,
+        total / 8,
+      );
     }
     await child.status;
     return mbs;

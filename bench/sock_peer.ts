@@ -50,17 +50,20 @@ function child(args: string[], fd?: number) {
   });
 }
 
-/** Reads to the end with sync recv, timing from the first byte. */
-function drainSync(fd: number, block: number): number {
+/** Reads to the end with sync `recv`; MB/s after the first `skip` bytes. */
+function drainSync(fd: number, block: number, skip: number): number {
   const buf = new Uint8Array(block);
-  let got = 0, t0 = 0;
+  let got = 0, from = -1, t0 = 0;
   for (;;) {
     const n = recv(fd, buf);
     if (n <= 0) break;
-    if (got === 0) t0 = performance.now();
     got += n;
+    if (from < 0 && got >= skip) {
+      t0 = performance.now();
+      from = got;
+    }
   }
-  return got / ((performance.now() - t0) / 1000) / MB;
+  return (got - from) / ((performance.now() - t0) / 1000) / 1e6;
 }
 
 async function ours(
@@ -86,8 +89,8 @@ async function ours(
   );
   close(b);
   const mbs = style === "sync"
-    ? drainSync(a, block)
-    : await drainStream(UnixConnection.fromFd(a).readable);
+    ? drainSync(a, block, total / 8)
+    : await drainStream(UnixConnection.fromFd(a).readable, total / 8);
   if (style === "sync") close(a);
   await p.status;
   return mbs;
@@ -102,7 +105,7 @@ async function denoBuiltin(
   const listener = Deno.listen({ transport: "unix", path });
   const p = child(["write-deno", path, String(block), String(total)]);
   const conn = await listener.accept();
-  const mbs = await drainStream(conn.readable);
+  const mbs = await drainStream(conn.readable, total / 8);
   listener.close();
   await p.status;
   await Deno.remove(path).catch(() => {});

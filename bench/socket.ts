@@ -76,7 +76,7 @@ function row(
 await withCBaseline("sock_bench", async (dir, cBench) => {
   for (const kind of ["stream", "dgram"] as const) {
     for (const block of [4096, 65536]) {
-      const total = Math.round((block === 4096 ? 128 : 512) * 2 ** 20 * scale);
+      const total = Math.round(512 * 2 ** 20 * scale);
       const base: number[] = [],
         sync: number[] = [],
         async: number[] = [],
