@@ -27,8 +27,6 @@ import {
 } from "../mod.ts";
 import { drainStream } from "./_util.ts";
 
-const MB = 1e6;
-
 /** Starts the child side (on the CPU in BENCH_CHILD_CPU, if set). */
 function child(args: string[], fd?: number) {
   const argv = [
