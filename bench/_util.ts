@@ -129,6 +129,34 @@ export async function runC(
 }
 
 /**
+ * Runs one Deno side of a measurement as its own process, on CPU 0 when
+ * pinning, with `BENCH_CHILD_CPU` telling it where to start its child (as
+ * the C baselines fork); returns the number it printed.
+ *
+ * @param script the peer script
+ * @param args its arguments
+ */
+export async function runDeno(script: string, args: string[]): Promise<number> {
+  const [command, argv] = onCpu(0, Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write",
+    "--allow-net",
+    "--allow-run",
+    "--allow-env",
+    script,
+    ...args,
+  ]);
+  const out = await new Deno.Command(command, {
+    args: argv,
+    env: pinning ? { BENCH_CHILD_CPU: "1" } : {},
+  }).output();
+  if (out.code !== 0) throw new Error(dec.decode(out.stderr));
+  return Number(dec.decode(out.stdout));
+}
+
+/**
  * Reads a stream to its end; MB/s from the moment `skip` bytes have arrived
  * (a warm-up, the same as the C baselines skip) to the end.
  */

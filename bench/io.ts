@@ -25,10 +25,10 @@ import {
   benchOptions,
   best,
   median,
-  onCpu,
   printTable,
   ROOT,
   runC,
+  runDeno,
   withCBaseline,
 } from "./_util.ts";
 
@@ -48,28 +48,9 @@ async function deno(
   total: number,
   dir: string,
 ): Promise<number> {
-  const args = [
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
-    peer,
-    "reader",
-    style,
-    kind,
-    String(block),
-    String(total),
-  ];
+  const args = ["reader", style, kind, String(block), String(total)];
   if (kind === "fifo") args.push(`${dir}/fifo`);
-  const [command, argv] = onCpu(0, Deno.execPath(), args);
-  const out = await new Deno.Command(command, {
-    args: argv,
-    env: opts.pin ? { BENCH_CHILD_CPU: "1" } : {},
-  }).output();
-  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-  return Number(new TextDecoder().decode(out.stdout));
+  return await runDeno(peer, args);
 }
 
 const rows: string[][] = [];

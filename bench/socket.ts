@@ -20,10 +20,10 @@ import {
   benchOptions,
   best,
   median,
-  onCpu,
   printTable,
   ROOT,
   runC,
+  runDeno,
   withCBaseline,
 } from "./_util.ts";
 
@@ -36,25 +36,8 @@ const peer = `${ROOT}bench/sock_peer.ts`;
  * One Deno measurement: a parent process (on CPU 0 when pinning) that
  * starts its child (on CPU 1), as the C baseline forks; prints a number.
  */
-async function deno(args: string[]): Promise<number> {
-  const [command, argv] = onCpu(0, Deno.execPath(), [
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net",
-    "--allow-run",
-    "--allow-env",
-    peer,
-    "parent",
-    ...args,
-  ]);
-  const out = await new Deno.Command(command, {
-    args: argv,
-    env: opts.pin ? { BENCH_CHILD_CPU: "1" } : {},
-  }).output();
-  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-  return Number(new TextDecoder().decode(out.stdout));
+function deno(args: string[]): Promise<number> {
+  return runDeno(peer, ["parent", ...args]);
 }
 
 async function c(cBench: string, args: string[]): Promise<number> {
