@@ -33,7 +33,7 @@
  *    the CPU goes to the peer, which posts and blocks, and the next retry
  *    succeeds without a thread wake (there, a wait may hold the event loop
  *    for one scheduler time slice of the peer, while the peer has the only
- *    CPU anyway). A key whose last wait had to spin there yields once before
+ *    CPU anyway). A key that has had to spin there before yields once before
  *    even the first try, which then usually succeeds: in a ping-pong that
  *    saves a failed call per wake. The budget adapts per key: it
  *    doubles toward the maximum when spinning succeeds, halves when it
@@ -270,8 +270,6 @@ interface Group {
 interface Spin {
   budget: number;
   parked: number;
-  /** One CPU: the last wait of the key had to spin, so yield before trying. */
-  yieldFirst: boolean;
 }
 
 const spins = new Map<string, Spin>();
@@ -286,12 +284,8 @@ function spin(op: BlockingOp): boolean {
   let s = spins.get(op.key);
   if (s === undefined) {
     if (spins.size >= 1024) spins.clear();
-    spins.set(
-      op.key,
-      s = { budget: SPIN_MAX_US, parked: 0, yieldFirst: false },
-    );
+    spins.set(op.key, s = { budget: SPIN_MAX_US, parked: 0 });
   }
-  s.yieldFirst = CPUS < 2;
   if (s.budget === 0) {
     if (++s.parked % 32 !== 0) return false;
     s.budget = SPIN_MAX_US / 4; // probe again now and then
@@ -335,7 +329,9 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   const timeout = checkTimeout(options.timeout);
   if (signal?.aborted) return Promise.reject(signal.reason);
   try {
-    if (CPUS < 2 && spins.get(op.key)?.yieldFirst) libc().sched_yield();
+    // One CPU: a key with spin state has had to spin before, so let the
+    // peer run first.
+    if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
     if (op.attempt()) return Promise.resolve();
     if (timeout === 0) return Promise.reject(op.timedOut(0));
     if (!groups.has(op.key) && spin(op)) return Promise.resolve();
