@@ -119,13 +119,42 @@ export async function runC(
   args: string[],
   { idleThread = false }: { idleThread?: boolean } = {},
 ): Promise<string> {
-  const [command, argv] = onCpu(0, binary, args);
-  const env: Record<string, string> = {};
-  if (pinning) env.BENCH_CHILD_CPU = "1";
-  if (idleThread) env.BENCH_IDLE_THREAD = "1";
+  return await runPinned(
+    binary,
+    args,
+    idleThread ? { BENCH_IDLE_THREAD: "1" } : {},
+  );
+}
+
+/**
+ * Runs a command on CPU 0 when pinning, telling it through
+ * `BENCH_CHILD_CPU` to start its child on CPU 1; returns what it printed,
+ * trimmed.
+ */
+async function runPinned(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<string> {
+  const [command, argv] = onCpu(0, program, args);
+  if (pinning) env = { ...env, BENCH_CHILD_CPU: "1" };
   const out = await new Deno.Command(command, { args: argv, env }).output();
   if (out.code !== 0) throw new Error(dec.decode(out.stderr));
   return dec.decode(out.stdout).trim();
+}
+
+/**
+ * The command line of a benchmark's child (`deno run` of `argv`), on the CPU
+ * its parent was given in `BENCH_CHILD_CPU`, if any.
+ *
+ * @param argv the arguments after `deno`
+ * @returns the program and its arguments
+ */
+export function childCommand(argv: string[]): [string, string[]] {
+  const cpu = Deno.env.get("BENCH_CHILD_CPU");
+  return cpu === undefined
+    ? [Deno.execPath(), argv]
+    : ["taskset", ["-c", cpu, Deno.execPath(), ...argv]];
 }
 
 /**
@@ -137,23 +166,19 @@ export async function runC(
  * @param args its arguments
  */
 export async function runDeno(script: string, args: string[]): Promise<number> {
-  const [command, argv] = onCpu(0, Deno.execPath(), [
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net",
-    "--allow-run",
-    "--allow-env",
-    script,
-    ...args,
-  ]);
-  const out = await new Deno.Command(command, {
-    args: argv,
-    env: pinning ? { BENCH_CHILD_CPU: "1" } : {},
-  }).output();
-  if (out.code !== 0) throw new Error(dec.decode(out.stderr));
-  return Number(dec.decode(out.stdout));
+  return Number(
+    await runPinned(Deno.execPath(), [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write",
+      "--allow-net",
+      "--allow-run",
+      "--allow-env",
+      script,
+      ...args,
+    ], {}),
+  );
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   spawnWithFds,
   write,
 } from "../mod.ts";
-import { drainStream } from "./_util.ts";
+import { childCommand, drainStream } from "./_util.ts";
 
 const [role, ...rest] = Deno.args;
 
@@ -43,18 +43,14 @@ function readSync(fd: number, block: number, skip: number): number {
 
 /** The writer's command line, on the child's CPU when one is set. */
 function writer(args: string[]): [string, string[]] {
-  const argv = [
+  return childCommand([
     "run",
     "--allow-ffi",
     "--allow-read",
     "--allow-write",
     import.meta.filename!,
     ...args,
-  ];
-  const cpu = Deno.env.get("BENCH_CHILD_CPU");
-  return cpu === undefined
-    ? [Deno.execPath(), argv]
-    : ["taskset", ["-c", cpu, Deno.execPath(), ...argv]];
+  ]);
 }
 
 async function reader(

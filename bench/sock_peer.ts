@@ -25,11 +25,11 @@ import {
   spawnWithFds,
   UnixConnection,
 } from "../mod.ts";
-import { drainStream } from "./_util.ts";
+import { childCommand, drainStream } from "./_util.ts";
 
 /** Starts the child side (on the CPU in BENCH_CHILD_CPU, if set). */
 function child(args: string[], fd?: number) {
-  const argv = [
+  const [cmd, argv] = childCommand([
     "run",
     "--allow-ffi",
     "--allow-read",
@@ -37,13 +37,9 @@ function child(args: string[], fd?: number) {
     "--allow-net",
     import.meta.filename!,
     ...args,
-  ];
-  const cpu = Deno.env.get("BENCH_CHILD_CPU");
-  const [cmd, all] = cpu === undefined
-    ? [Deno.execPath(), argv]
-    : ["taskset", ["-c", cpu, Deno.execPath(), ...argv]];
+  ]);
   return spawnWithFds(cmd, {
-    args: all,
+    args: argv,
     fds: fd === undefined ? {} : { 3: fd },
   });
 }
