@@ -6,12 +6,15 @@
  * @module
  */
 
-/** Bytes read per pull. */
+/** Bytes read per pull when the reader brings no buffer of its own. */
 const CHUNK = 64 * 1024;
 
 /**
- * A byte stream that pulls with `read` and calls `close` at its end or when
- * cancelled.
+ * A byte stream (`type: "bytes"`, as `Deno.FsFile.readable` is) that pulls
+ * with `read` and calls `close` at its end or when cancelled. A BYOB reader
+ * (`getReader({ mode: "byob" })`) has the bytes read straight into its own
+ * buffer, with no allocation per read; a default reader gets a new chunk of
+ * up to 64 KiB per read.
  *
  * @param read reads into a buffer; null at end of stream
  * @param close closes the descriptor
@@ -21,19 +24,27 @@ export function readableFrom(
   read: (buf: Uint8Array) => Promise<number | null>,
   close: () => void,
 ): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream({
+    type: "bytes",
+    autoAllocateChunkSize: CHUNK,
     pull: async (controller) => {
-      const buf = new Uint8Array(CHUNK);
-      const n = await read(buf);
+      // With autoAllocateChunkSize there is always a request to fill: the
+      // reader's own buffer (BYOB) or one allocated for a default reader.
+      const request = controller.byobRequest!;
+      const view = request.view!;
+      const n = await read(
+        new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+      );
       if (n === null) {
-        controller.close();
         close();
+        controller.close();
+        request.respond(0);
       } else {
-        controller.enqueue(buf.subarray(0, n));
+        request.respond(n);
       }
     },
     cancel: close,
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 0 }) as ReadableStream<Uint8Array>;
 }
 
 /**

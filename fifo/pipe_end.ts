@@ -296,8 +296,10 @@ export class PipeEnd {
   }
 
   /**
-   * The bytes as a stream, read in chunks of up to 64 KiB; the end is
-   * closed when the stream ends or is cancelled.
+   * The bytes as a byte stream, as `Deno.FsFile.readable` is: a default
+   * reader gets chunks of up to 64 KiB, a BYOB reader
+   * (`getReader({ mode: "byob" })`) has them read into its own buffer. The
+   * end is closed when the stream ends or is cancelled.
    *
    * @example
    * ```ts

@@ -315,7 +315,12 @@ export class UnixConnection {
     return { fds, data: buf.subarray(0, got.n) };
   }
 
-  /** The bytes as a stream (chunks of up to 64 KiB); closes this end at its end. */
+  /**
+   * The bytes as a byte stream, as `Deno.FsFile.readable` is: a default
+   * reader gets chunks of up to 64 KiB, a BYOB reader
+   * (`getReader({ mode: "byob" })`) has them read into its own buffer. This
+   * end is closed when the stream ends or is cancelled.
+   */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= readableFrom(
       (buf) => this.read(buf),

@@ -116,6 +116,32 @@ Deno.test("streams: readable and writable, as Deno.FsFile has", async () => {
   assert.equal(received, text);
 });
 
+Deno.test("streams: readable is a byte stream; a BYOB reader's buffer is filled in place", async () => {
+  const [r, w] = PipeEnd.pipe();
+  w.writeSync(enc.encode("hello world"));
+  w.close();
+  const reader = r.readable.getReader({ mode: "byob" });
+  let buf = new Uint8Array(4);
+  const parts: string[] = [];
+  for (;;) {
+    const { value, done } = await reader.read(buf);
+    if (done) break;
+    parts.push(new TextDecoder().decode(value));
+    buf = new Uint8Array(value.buffer); // the same memory, handed back
+  }
+  assert.deepEqual(parts, ["hell", "o wo", "rld"]);
+  // The end of the stream closed the pipe end.
+  assert.throws(() => r.fd, Deno.errors.BadResource);
+  // Cancelling a default reader with a read pending closes the end too.
+  const [r2, w2] = PipeEnd.pipe();
+  const pending = r2.readable.getReader();
+  const read = pending.read();
+  await pending.cancel();
+  assert.deepEqual(await read, { value: undefined, done: true });
+  assert.throws(() => r2.fd, Deno.errors.BadResource);
+  w2.close();
+});
+
 Deno.test("mkfifo: a FIFO on disk; opens wait for the other side", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/fifo`;

@@ -764,6 +764,26 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
   );
 });
 
+Deno.test("UnixConnection.readable: a byte stream that BYOB readers fill in place", async () => {
+  const [a, b] = UnixConnection.pair();
+  const sent = new Uint8Array(100_000).map((_, i) => i % 251);
+  const writing = a.writeAll(sent).then(() => a.close());
+  const reader = b.readable.getReader({ mode: "byob" });
+  const got = new Uint8Array(sent.length);
+  let buf = new Uint8Array(4096), off = 0;
+  for (;;) {
+    const { value, done } = await reader.read(buf);
+    if (done) break;
+    got.set(value, off);
+    off += value.length;
+    buf = new Uint8Array(value.buffer);
+  }
+  await writing;
+  assert.equal(off, sent.length);
+  assert.deepEqual(got, sent);
+  assert.throws(() => b.fd, Deno.errors.BadResource); // closed at the end
+});
+
 Deno.test("UnixListener and UnixConnection: accept, streams, fds, credentials, clean-up", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/classes.sock`;
