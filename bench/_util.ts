@@ -67,11 +67,11 @@ export function onCpu(
 }
 
 /**
- * The best of some throughputs. On a shared machine, interference (other
- * tenants, the host) only ever slows a transfer down, and here it comes in
- * spells that can cut a 4 KiB pipe's rate to a third for seconds at a time,
- * hitting whichever side happens to run then; the fastest of several
- * alternating runs is the least disturbed one, for C and Deno alike.
+ * The best of some throughputs. On a shared machine interference (other
+ * tenants, the host) comes in spells that can cut a 4 KiB pipe's rate to a
+ * third for seconds at a time, hitting whichever side happens to run then;
+ * the fastest of several alternating runs is the least disturbed one. (The
+ * host also has rare fast spells, so ratios use `paired` beside this.)
  */
 export function best(xs: number[]): number {
   return Math.max(...xs);
@@ -80,6 +80,20 @@ export function best(xs: number[]): number {
 /** The median of some measurements. */
 export function median(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[xs.length >> 1];
+}
+
+/**
+ * The median of per-round ratios `ours[i] / base[i]`, each Deno run taken
+ * against the C run just before it. The host's spells, slow ones and the
+ * rarer fast ones, last seconds, so two adjacent runs mostly share one; a
+ * best-against-best ratio instead compares whatever spells the two sides'
+ * best runs happened to meet.
+ *
+ * @param ours the Deno figures, one per round
+ * @param base the C figures of the same rounds
+ */
+export function paired(ours: number[], base: number[]): number {
+  return median(ours.map((x, i) => x / base[i]));
 }
 
 /**
@@ -183,19 +197,34 @@ export async function runDeno(script: string, args: string[]): Promise<number> {
 
 /**
  * Reads a stream to its end; MB/s from the moment `skip` bytes have arrived
- * (a warm-up, the same as the C baselines skip) to the end.
+ * (a warm-up, the same as the C baselines skip) to the end. With `byob`, a
+ * BYOB reader with one buffer of that many bytes (a byte stream only);
+ * otherwise a default reader.
  */
 export async function drainStream(
   stream: ReadableStream<Uint8Array>,
   skip: number,
+  byob = 0,
 ): Promise<number> {
   let got = 0, from = -1, t0 = 0;
-  for await (const chunk of stream) {
-    got += chunk.length;
+  const count = (n: number) => {
+    got += n;
     if (from < 0 && got >= skip) {
       t0 = performance.now();
       from = got;
     }
+  };
+  if (byob > 0) {
+    const reader = stream.getReader({ mode: "byob" });
+    let buf = new Uint8Array(byob);
+    for (;;) {
+      const { value, done } = await reader.read(buf);
+      if (done) break;
+      count(value.length);
+      buf = new Uint8Array(value.buffer);
+    }
+  } else {
+    for await (const chunk of stream) count(chunk.length);
   }
   return (got - from) / ((performance.now() - t0) / 1000) / 1e6;
 }

@@ -1,10 +1,13 @@
 // Both sides of the Deno socket benchmarks. bench/socket.ts starts a
 // parent, which starts its child as C's sock_bench does with fork, and
 // prints one number:
-//   parent ours stream|dgram sync|async BLOCK TOTAL   MB/s received
+//   parent ours stream|dgram sync|async|byob BLOCK TOTAL
+//                                                     MB/s received (byob: the
+//                                                     stream through a BYOB reader)
 //   parent builtin DIR BLOCK TOTAL                    MB/s, Deno.listen/connect
-//   parent ping-ours N | ping-deno DIR N              ns per 64-byte round trip
-//   parent fd-ours N                                  ns per fd passed + ack
+//   parent ping-ours N W | ping-deno DIR N W          ns per 64-byte round trip
+//   parent fd-ours N W                                ns per fd passed + ack
+// (round trips: W untimed warm-up rounds, then N timed, as C's sock_bench)
 // The children, with the socket as fd 3 (or a path for Deno's own sockets):
 //   send-sync BLOCK TOTAL [dgram]   send() in a loop (an empty datagram ends a dgram run)
 //   send-async BLOCK TOTAL          UnixConnection.writeAll in a loop
@@ -62,7 +65,7 @@ function drainSync(fd: number, block: number, skip: number): number {
 
 async function ours(
   kind: "stream" | "dgram",
-  style: "sync" | "async",
+  style: "sync" | "async" | "byob",
   block: number,
   total: number,
 ) {
@@ -84,7 +87,11 @@ async function ours(
   close(b);
   const mbs = style === "sync"
     ? drainSync(a, block, total / 8)
-    : await drainStream(UnixConnection.fromFd(a).readable, total / 8);
+    : await drainStream(
+      UnixConnection.fromFd(a).readable,
+      total / 8,
+      style === "byob" ? block : 0,
+    );
   if (style === "sync") close(a);
   await p.status;
   return mbs;
@@ -106,13 +113,14 @@ async function denoBuiltin(
   return mbs;
 }
 
-async function pingOurs(n: number): Promise<number> {
+async function pingOurs(n: number, warm: number): Promise<number> {
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
-  const p = child(["pong-async", String(n)], b);
+  const p = child(["pong-async", String(warm + n)], b);
   close(b);
   const buf = new Uint8Array(64);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
+  let t0 = performance.now();
+  for (let i = 0; i < warm + n; i++) {
+    if (i === warm) t0 = performance.now();
     await sendAsync(a, buf);
     for (let got = 0; got < 64;) got += await recvAsync(a, buf.subarray(got));
   }
@@ -122,14 +130,19 @@ async function pingOurs(n: number): Promise<number> {
   return ns;
 }
 
-async function pingDeno(dir: string, n: number): Promise<number> {
+async function pingDeno(
+  dir: string,
+  n: number,
+  warm: number,
+): Promise<number> {
   const path = `${dir}/ping.sock`;
   const listener = Deno.listen({ transport: "unix", path });
-  const p = child(["pong-deno", path, String(n)]);
+  const p = child(["pong-deno", path, String(warm + n)]);
   const conn = await listener.accept();
   const buf = new Uint8Array(64);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
+  let t0 = performance.now();
+  for (let i = 0; i < warm + n; i++) {
+    if (i === warm) t0 = performance.now();
     await conn.write(buf);
     for (let got = 0; got < 64;) got += (await conn.read(buf.subarray(got)))!;
   }
@@ -141,13 +154,14 @@ async function pingDeno(dir: string, n: number): Promise<number> {
   return ns;
 }
 
-async function fdOurs(n: number): Promise<number> {
+async function fdOurs(n: number, warm: number): Promise<number> {
   const [a, b] = UnixConnection.pair();
-  const p = child(["fd-ack", String(n)], b.fd);
+  const p = child(["fd-ack", String(warm + n)], b.fd);
   b.close();
   const ack = new Uint8Array(1);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
+  let t0 = performance.now();
+  for (let i = 0; i < warm + n; i++) {
+    if (i === warm) t0 = performance.now();
     await a.sendFds([0]);
     await a.read(ack);
   }
@@ -165,18 +179,18 @@ if (mode === "parent") {
   if (what === "ours") {
     result = await ours(
       p[0] as "stream" | "dgram",
-      p[1] as "sync" | "async",
+      p[1] as "sync" | "async" | "byob",
       Number(p[2]),
       Number(p[3]),
     );
   } else if (what === "builtin") {
     result = await denoBuiltin(p[0], Number(p[1]), Number(p[2]));
   } else if (what === "ping-ours") {
-    result = await pingOurs(Number(p[0]));
+    result = await pingOurs(Number(p[0]), Number(p[1]));
   } else if (what === "ping-deno") {
-    result = await pingDeno(p[0], Number(p[1]));
+    result = await pingDeno(p[0], Number(p[1]), Number(p[2]));
   } else {
-    result = await fdOurs(Number(p[0]));
+    result = await fdOurs(Number(p[0]), Number(p[1]));
   }
   console.log(result.toFixed(1));
 } else if (mode === "send-sync") {

@@ -4,10 +4,13 @@
  *                              sends; prints MB/s at the reader, from the
  *                              first eighth of the data (a warm-up) to the
  *                              end
- *   pingpong N                 64-byte round trips; prints ns per round trip
- *   fdpass N                   the parent passes a descriptor (SCM_RIGHTS),
- *                              the child closes it and answers one byte;
- *                              prints ns per round trip
+ *   pingpong N W               64-byte round trips: W untimed (a warm-up,
+ *                              as on the Deno side), then N; prints ns per
+ *                              timed round trip
+ *   fdpass N W                 the parent passes a descriptor (SCM_RIGHTS),
+ *                              the child closes it and answers one byte; W
+ *                              untimed rounds, then N; prints ns per timed
+ *                              round trip
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -33,12 +36,13 @@ int main(int argc, char **argv) {
   long n = atol(argv[2]);
   if (strcmp(argv[1], "pingpong") == 0 || strcmp(argv[1], "fdpass") == 0) {
     int fd = strcmp(argv[1], "fdpass") == 0;
+    long warm = argc > 3 ? atol(argv[3]) : 0;
     char buf[64] = {0};
     if (fork() == 0) {
       pin_child();
       idle_thread();
       close(sv[0]);
-      for (long i = 0; i < n; i++) {
+      for (long i = 0; i < warm + n; i++) {
         if (fd) {
           char c; struct iovec iov = { &c, 1 };
           char ctl[CMSG_SPACE(sizeof(int))];
@@ -57,7 +61,8 @@ int main(int argc, char **argv) {
     idle_thread();
     close(sv[1]);
     double t0 = now();
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < warm + n; i++) {
+      if (i == warm) t0 = now();
       if (fd) {
         char c = 1; struct iovec iov = { &c, 1 };
         char ctl[CMSG_SPACE(sizeof(int))];
