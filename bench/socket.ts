@@ -41,8 +41,12 @@ function deno(args: string[]): Promise<number> {
   return runDeno(peer, ["parent", ...args]);
 }
 
-async function c(cBench: string, args: string[]): Promise<number> {
-  return Number(await runC(cBench, args));
+async function c(
+  cBench: string,
+  args: string[],
+  idleThread = false,
+): Promise<number> {
+  return Number(await runC(cBench, args, { idleThread }));
 }
 
 const rows: string[][] = [];
@@ -88,6 +92,7 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
       );
       const base: number[] = [],
         sync: number[] = [],
+        threaded: number[] = [],
         async: number[] = [],
         byob: number[] = [],
         builtin: number[] = [];
@@ -95,6 +100,9 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
         base.push(await c(cBench, [kind, String(block), String(total)]));
         sync.push(
           await deno(["ours", kind, "sync", String(block), String(total)]),
+        );
+        threaded.push(
+          await c(cBench, [kind, String(block), String(total)], true),
         );
         if (kind === "stream" && block === 65536) {
           async.push(
@@ -110,6 +118,12 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
       }
       const kb = `${block / 1024} KiB`;
       bandwidth(`unix ${kind} ${kb}, sync (MB/s)`, sync, base, ">= 0.9x C");
+      bandwidth(
+        `unix ${kind} ${kb}, sync, vs C+thread (MB/s)`,
+        sync,
+        threaded,
+        "(report)",
+      );
       if (async.length) {
         bandwidth(
           `unix stream ${kb}, stream form (MB/s)`,
@@ -179,6 +193,9 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
     [50, 10, 10, 8, 8, 18],
   );
   console.log(
-    `ratio > 1 is better for us (MB/s ours/baseline; ns baseline/ours); bandwidth: best of ${RUNS} runs, and "paired", the median of the ${RUNS} per-round ratios (each run against the baseline run just before it); round trips: medians`,
+    `ratio > 1 is better for us (MB/s ours/baseline; ns baseline/ours); bandwidth: best of ${RUNS} runs, and "paired", the median of the ${RUNS} per-round ratios (each run against the baseline run next to it); round trips: medians`,
+  );
+  console.log(
+    "C+thread: the same C with one sleeping thread per process, the shape of a Deno process",
   );
 });
