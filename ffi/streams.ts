@@ -6,15 +6,20 @@
  * @module
  */
 
-/** Bytes read per pull when the reader brings no buffer of its own. */
-const CHUNK = 64 * 1024;
+/** The largest chunk a default reader is given (and the first one's size). */
+const CHUNK_MAX = 64 * 1024;
+/** The smallest chunk a default reader is given. */
+const CHUNK_MIN = 4 * 1024;
 
 /**
  * A byte stream (`type: "bytes"`, as `Deno.FsFile.readable` is) that pulls
  * with `read` and calls `close` at its end or when cancelled. A BYOB reader
  * (`getReader({ mode: "byob" })`) has the bytes read straight into its own
- * buffer, with no allocation per read; a default reader gets a new chunk of
- * up to 64 KiB per read.
+ * buffer, with no allocation per read. A default reader gets a new chunk per
+ * read, sized to what the reads have been bringing: it doubles (up to
+ * 64 KiB) after a read that filled it and halves (down to 4 KiB) after one
+ * that used less than a quarter of it, since every new chunk is zeroed by the
+ * engine whether the read fills it or not.
  *
  * @param read reads into a buffer; null at end of stream
  * @param close closes the descriptor
@@ -24,23 +29,26 @@ export function readableFrom(
   read: (buf: Uint8Array) => Promise<number | null>,
   close: () => void,
 ): ReadableStream<Uint8Array> {
+  let size = CHUNK_MAX;
   return new ReadableStream({
     type: "bytes",
-    autoAllocateChunkSize: CHUNK,
     pull: async (controller) => {
-      // With autoAllocateChunkSize there is always a request to fill: the
-      // reader's own buffer (BYOB) or one allocated for a default reader.
-      const request = controller.byobRequest!;
-      const view = request.view!;
-      const n = await read(
-        new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-      );
+      const request = controller.byobRequest;
+      const view = request?.view;
+      const buf = view
+        ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+        : new Uint8Array(size);
+      const n = await read(buf);
       if (n === null) {
         close();
         controller.close();
-        request.respond(0);
-      } else {
+        request?.respond(0);
+      } else if (request) {
         request.respond(n);
+      } else {
+        if (n === size) size = Math.min(size * 2, CHUNK_MAX);
+        else if (n < size / 4) size = Math.max(size / 2, CHUNK_MIN);
+        controller.enqueue(buf.subarray(0, n));
       }
     },
     cancel: close,
