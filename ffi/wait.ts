@@ -307,6 +307,19 @@ function spin(op: BlockingOp): boolean {
   return false;
 }
 
+/**
+ * Whether a caller may make the first attempt of a wait with this key itself,
+ * before building the op, as {@linkcode wait} would make it: true unless this
+ * process has one CPU and the key has had to spin, where {@linkcode wait}
+ * yields to the peer first. Lets a hot path skip the op's closures when the
+ * call goes through at once.
+ *
+ * @param key the op's key
+ */
+export function tryAtOnce(key: string): boolean {
+  return CPUS >= 2 || !spins.has(key);
+}
+
 const groups = new Map<string, Group>();
 const idle: Thread[] = [];
 const starving = new Set<Group>();

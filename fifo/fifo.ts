@@ -40,6 +40,7 @@ import {
   checkTimeout,
   type Job,
   KIND_OPEN,
+  tryAtOnce,
   wait,
   type WaitOptions,
 } from "../ffi/wait.ts";
@@ -60,6 +61,7 @@ export const F_SETFL = 4;
 export const FD_CLOEXEC = 1;
 
 const EINTR = 4;
+const EAGAIN = 11;
 
 /**
  * Creates a pipe (`pipe2` with `O_CLOEXEC`): data written to the second
@@ -207,6 +209,10 @@ export function write(fd: number, buf: Uint8Array): number {
     if (r !== -1) return r;
     if (errno() !== EINTR) throw writeError(fd);
   }
+}
+
+function readError(fd: number): IpcError {
+  return lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd });
 }
 
 function writeError(fd: number): IpcError {
@@ -361,7 +367,7 @@ export function writeReady(
 }
 
 /** A read or write that waits for readiness, shared by the two. */
-async function ioReady(
+function ioReady(
   fd: number,
   buf: Uint8Array,
   events: number,
@@ -370,13 +376,40 @@ async function ioReady(
 ): Promise<number> {
   const c = libc();
   const size = sizeT(buf.length);
+  // The first try, as `wait` would make it, without the op's closures: with
+  // data (or room) there, most calls end here. Not with a signal or a
+  // timeout, which `wait` checks first.
+  if (
+    options.signal === undefined && options.timeout === undefined &&
+    tryAtOnce(`${syscall}:${fd}`)
+  ) {
+    const r = syscall === "read"
+      ? c.read(fd, buf, size)
+      : c.write(fd, buf, size);
+    if (r !== -1) return Promise.resolve(r);
+    const e = errno();
+    if (e !== EAGAIN && e !== EINTR) {
+      return Promise.reject(
+        syscall === "read" ? readError(fd) : writeError(fd),
+      );
+    }
+  }
+  return ioWait(fd, buf, events, syscall, options, c, size);
+}
+
+async function ioWait(
+  fd: number,
+  buf: Uint8Array,
+  events: number,
+  syscall: "read" | "write",
+  options: WaitOptions,
+  c: ReturnType<typeof libc>,
+  size: bigint,
+): Promise<number> {
   const call = syscall === "read"
     ? () => c.read(fd, buf, size)
     : () => c.write(fd, buf, size);
-  const fail = syscall === "read"
-    ? () =>
-      lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd })
-    : () => writeError(fd);
+  const fail = syscall === "read" ? () => readError(fd) : () => writeError(fd);
   let n = 0;
   await wait(pollOp(fd, events, syscall, call, fail, (r) => n = r), options);
   return n;
@@ -421,6 +454,12 @@ export async function writeAllReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
+  if (options.timeout === undefined && options.signal === undefined) {
+    for (let off = 0; off < buf.length;) {
+      off += await writeReady(fd, off === 0 ? buf : buf.subarray(off));
+    }
+    return;
+  }
   const deadline = options.timeout === undefined
     ? null
     : performance.now() + checkTimeout(options.timeout)!;

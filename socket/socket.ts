@@ -52,7 +52,7 @@ import {
   int,
   LIMITS,
 } from "../ffi/validate.ts";
-import { wait, type WaitOptions } from "../ffi/wait.ts";
+import { tryAtOnce, wait, type WaitOptions } from "../ffi/wait.ts";
 
 export type { AddrInfo, ControlMessage, SockAddr } from "../ffi/layout.ts";
 
@@ -1078,6 +1078,21 @@ function bufferReady(
     return Promise.reject(e);
   }
   const n = sizeT(buf.length);
+  // The first try, as `wait` would make it, without the op's closures
+  // (known non-blocking sockets only, with no signal or timeout to check).
+  if (
+    known && options.signal === undefined && options.timeout === undefined &&
+    tryAtOnce(`${syscall}:${sockfd}`)
+  ) {
+    const r = syscall === "send"
+      ? libc().send(sockfd, buf, n, MSG_NOSIGNAL)
+      : libc().recv(sockfd, buf, n, 0);
+    if (r !== -1) return Promise.resolve(r);
+    const e = errno();
+    if (e !== EAGAIN && e !== EINTR) {
+      return Promise.reject(fail(syscall, sockfd));
+    }
+  }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL)
     : () => libc().recv(sockfd, buf, n, 0);

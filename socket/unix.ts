@@ -251,7 +251,12 @@ export class UnixConnection {
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     for (let off = 0; off < data.length;) {
-      off += await sendReady(this.fd, data.subarray(off), options, true);
+      off += await sendReady(
+        this.fd,
+        off === 0 ? data : data.subarray(off),
+        options,
+        true,
+      );
     }
   }
 
