@@ -180,19 +180,31 @@ export function childCommand(argv: string[]): [string, string[]] {
  * @param args its arguments
  */
 export async function runDeno(script: string, args: string[]): Promise<number> {
-  return Number(
-    await runPinned(Deno.execPath(), [
-      "run",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-run",
-      "--allow-env",
-      script,
-      ...args,
-    ], {}),
-  );
+  return Number(await runDenoText(script, args));
+}
+
+/**
+ * {@linkcode runDeno} for a peer that prints more than one number: returns
+ * what it printed, trimmed.
+ *
+ * @param script the peer script
+ * @param args its arguments
+ */
+export async function runDenoText(
+  script: string,
+  args: string[],
+): Promise<string> {
+  return await runPinned(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write",
+    "--allow-net",
+    "--allow-run",
+    "--allow-env",
+    script,
+    ...args,
+  ], {});
 }
 
 /**

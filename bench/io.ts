@@ -20,7 +20,6 @@
  * @module
  */
 
-import { Mapping } from "../mod.ts";
 import {
   benchOptions,
   best,
@@ -30,13 +29,13 @@ import {
   ROOT,
   runC,
   runDeno,
+  runDenoText,
   withCBaseline,
 } from "./_util.ts";
 
 const opts = benchOptions();
 const RUNS = opts.runs;
 const peer = `${ROOT}bench/io_peer.ts`;
-const MB = 1e6;
 
 /**
  * One Deno measurement: a reader process (on CPU 0 when pinning) that
@@ -82,6 +81,21 @@ function row(
       ? ""
       : paired(ours, threaded).toFixed(3),
     target,
+  ]);
+}
+
+/** A row of the mapping copies: medians, and the paired ratio. */
+function copyRow(name: string, ours: number[], base: number[]): void {
+  const o = median(ours), b = median(base);
+  rows.push([
+    name,
+    b.toFixed(0),
+    "",
+    o.toFixed(0),
+    (o / b).toFixed(3),
+    paired(ours, base).toFixed(3),
+    "",
+    ">= 0.91x",
   ]);
 }
 
@@ -137,50 +151,27 @@ await withCBaseline("io_bench", async (dir, cBench) => {
     }
   }
 
-  // One process copying memory: no second process to be disturbed, so
-  // medians, as for latencies: each run is the median of ROUNDS copies each
-  // way on one mapping (C the same), and the table shows the median run.
+  // One process copying memory, C and Deno each in a fresh process: each
+  // run is the median of ROUNDS copies each way on one mapping; the table
+  // shows the median run of each side and the median of the per-run ratios.
   const mib = 64, ROUNDS = 5;
   const cw: number[] = [],
     cr: number[] = [],
     dw: number[] = [],
     dr: number[] = [];
-  const size = mib << 20;
-  const src = new Uint8Array(size).fill(1), dst = new Uint8Array(size).fill(2);
+  const copyArgs = [String(mib), String(ROUNDS)];
   for (let r = 0; r < RUNS; r++) {
-    const [w, rd] =
-      (await runC(cBench, ["memcpy", String(mib), String(ROUNDS)]))
-        .split(" ").map(Number);
+    const [w, rd] = (await runC(cBench, ["memcpy", ...copyArgs])).split(" ")
+      .map(Number);
     cw.push(w);
     cr.push(rd);
-    using map = Mapping.anonymous(size);
-    const view = map.memory.bytes;
-    view.fill(0); // touch the pages first, as C does
-    const ws: number[] = [], rs: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      view.set(src);
-      const t1 = performance.now();
-      dst.set(view);
-      const t2 = performance.now();
-      ws.push(size / ((t1 - t0) / 1000) / MB);
-      rs.push(size / ((t2 - t1) / 1000) / MB);
-    }
-    dw.push(median(ws));
-    dr.push(median(rs));
+    const [ow, or] = (await runDenoText(peer, ["memcpy", ...copyArgs]))
+      .split(" ").map(Number);
+    dw.push(ow);
+    dr.push(or);
   }
-  row(
-    "64 MiB mapping, write through the view",
-    median(dw),
-    median(cw),
-    ">= 0.91x",
-  );
-  row(
-    "64 MiB mapping, read through the view",
-    median(dr),
-    median(cr),
-    ">= 0.91x",
-  );
+  copyRow("64 MiB mapping, write through the view", dw, cw);
+  copyRow("64 MiB mapping, read through the view", dr, cr);
 
   printTable(
     [
@@ -200,7 +191,7 @@ await withCBaseline("io_bench", async (dir, cBench) => {
     `pipes and FIFOs: best of ${RUNS} alternating runs, and "paired", the median of the ${RUNS} per-round ratios (Deno against the C run just before it);`,
   );
   console.log(
-    `mappings: medians of ${RUNS}; "within 1.1x of C" time is a ratio >= 0.91 in MB/s`,
+    `mappings: medians of ${RUNS} runs (each the median of ${ROUNDS} copies), "best/best" is then median/median; "within 1.1x of C" time is a ratio >= 0.91 in MB/s`,
   );
   console.log(
     "C+thread: the same C with one sleeping thread per process, the shape of a Deno process",

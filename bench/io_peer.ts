@@ -9,8 +9,13 @@
 //   sync BLOCK TOTAL [PATH]     write() on fd 3 (or the FIFO at PATH)
 //   stream BLOCK TOTAL [PATH]   PipeEnd.writable on fd 3 (or the FIFO)
 //   stdout BLOCK TOTAL          Deno.stdout.writable (for Deno.Command piped)
+//   memcpy MIB ROUNDS           copy MIB MiB into and out of a shared anonymous
+//                               Mapping through its view (pages touched
+//                               first), ROUNDS times; prints the median MB/s
+//                               of the writes and of the reads, as C's io_bench
 import {
   close,
+  Mapping,
   mkfifo,
   O_RDONLY,
   O_WRONLY,
@@ -21,7 +26,7 @@ import {
   spawnWithFds,
   write,
 } from "../mod.ts";
-import { childCommand, drainStream } from "./_util.ts";
+import { childCommand, drainStream, median } from "./_util.ts";
 
 const [role, ...rest] = Deno.args;
 
@@ -102,7 +107,31 @@ async function reader(
   }
 }
 
-if (role === "reader") {
+/** The memcpy mode: median MB/s of the writes and of the reads. */
+function copies(mib: number, rounds: number): [number, number] {
+  const size = mib * 2 ** 20;
+  const src = new Uint8Array(size).fill(1), dst = new Uint8Array(size).fill(2);
+  using map = Mapping.anonymous(size);
+  const view = map.memory.bytes;
+  view.fill(0); // touch the pages first, as C does
+  const ws: number[] = [], rs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    view.set(src);
+    const t1 = performance.now();
+    dst.set(view);
+    const t2 = performance.now();
+    ws.push(size / ((t1 - t0) / 1000) / 1e6);
+    rs.push(size / ((t2 - t1) / 1000) / 1e6);
+  }
+  if (dst[size - 1] !== 1) throw new Error("The copy did not arrive");
+  return [median(ws), median(rs)];
+}
+
+if (role === "memcpy") {
+  const [w, r] = copies(Number(rest[0]), Number(rest[1]));
+  console.log(`${w.toFixed(1)} ${r.toFixed(1)}`);
+} else if (role === "reader") {
   const [style, kind, block, total, path] = rest;
   console.log(
     (await reader(style, kind, Number(block), Number(total), path)).toFixed(1),

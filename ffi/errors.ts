@@ -196,3 +196,19 @@ export function errorFor(
 export function hasCode(e: unknown, ...codes: string[]): boolean {
   return e instanceof IpcError && codes.includes(e.code);
 }
+
+/**
+ * Runs a call on a System V object that may have been removed meanwhile (by
+ * this process or another): `EINVAL` and `EIDRM`, the kernel's words for a
+ * gone object, are not errors then.
+ *
+ * @param call the call (`IPC_RMID`, the release of a lock)
+ * @throws {IpcError} for any other failure
+ */
+export function unlessGone(call: () => unknown): void {
+  try {
+    call();
+  } catch (e) {
+    if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
+  }
+}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hasCode } from "../ffi/errors.ts";
+import { unlessGone } from "../ffi/errors.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import { SemaphoreSet, type SemaphoreSetOpenOptions } from "./semaphore_set.ts";
@@ -65,11 +65,7 @@ export class MutexLock {
     const set = this.#set;
     if (set === null) return;
     this.#set = null;
-    try {
-      set.op(RELEASE);
-    } catch (e) {
-      if (!hasCode(e, "EIDRM", "EINVAL")) throw e;
-    }
+    unlessGone(() => set.op(RELEASE));
   }
 
   /** Same as {@linkcode MutexLock.release}. */

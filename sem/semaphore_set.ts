@@ -13,7 +13,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, IpcError } from "../ffi/errors.ts";
+import { hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
   ifExists as checkIfExists,
@@ -547,11 +547,7 @@ export class SemaphoreSet {
    */
   remove(): void {
     if (this.#removed) return;
-    try {
-      semctl(this.#id, 0, IPC_RMID);
-    } catch (e) {
-      if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
-    }
+    unlessGone(() => semctl(this.#id, 0, IPC_RMID));
     this.#removed = true;
   }
 

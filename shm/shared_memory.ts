@@ -12,7 +12,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode } from "../ffi/errors.ts";
+import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
@@ -354,11 +354,7 @@ export class SharedMemory {
    */
   remove(): void {
     if (this.#removed) return;
-    try {
-      shmctl(this.#id, IPC_RMID);
-    } catch (e) {
-      if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
-    }
+    unlessGone(() => shmctl(this.#id, IPC_RMID));
     this.#removed = true;
   }
 
