@@ -212,3 +212,15 @@ export function unlessGone(call: () => unknown): void {
     if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
   }
 }
+
+// The errno numbers the library compares with on its hot paths (one place,
+// instead of a copy per module; x86_64 and aarch64 share them).
+
+/** `EINTR`: interrupted by a signal. */
+export const EINTR = 4;
+/** `EAGAIN`, the same number as `EWOULDBLOCK`. */
+export const EAGAIN = 11;
+/** `ETIMEDOUT`. */
+export const ETIMEDOUT = 110;
+/** `EINPROGRESS`. */
+export const EINPROGRESS = 115;

@@ -9,7 +9,14 @@
  */
 
 import { errno, libc } from "./libc.ts";
-import { errorFor, IpcError, lastError } from "./errors.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errorFor,
+  ETIMEDOUT,
+  IpcError,
+  lastError,
+} from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
 import {
   ARG,
@@ -27,10 +34,6 @@ export const POLLOUT = 0x004;
 export const POLLERR = 0x008;
 /** `poll` event: the other end hung up. */
 export const POLLHUP = 0x010;
-
-const EINTR = 4;
-const EAGAIN = 11;
-const ETIMEDOUT = 110;
 
 /**
  * The error for a wait on a descriptor that timed out.

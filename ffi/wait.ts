@@ -75,7 +75,7 @@
 import { Worker } from "node:worker_threads";
 import { libc, workerLibcSource } from "./libc.ts";
 import { decodeSigactionHandler, encodeSigaction, SIZEOF } from "./layout.ts";
-import type { IpcError } from "./errors.ts";
+import { EAGAIN, EINTR, type IpcError } from "./errors.ts";
 
 /** Most waiter threads alive at once. */
 export const MAX_THREADS = 64;
@@ -85,9 +85,6 @@ export const MAX_IDLE = 8;
 export const SPIN_MAX_US = 100;
 /** Idle waiter threads end after this many milliseconds without work. */
 export const IDLE_MS = 2000;
-
-const EINTR = 4;
-const EAGAIN = 11;
 
 // Control block: Int32 slots, then a byte area for the call's arguments.
 const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;

@@ -14,7 +14,13 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { errorFor, type IpcError, lastError } from "../ffi/errors.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errorFor,
+  type IpcError,
+  lastError,
+} from "../ffi/errors.ts";
 import {
   close,
   O_CLOEXEC,
@@ -59,9 +65,6 @@ export const F_GETFL = 3;
 export const F_SETFL = 4;
 /** Descriptor flag: close on exec. */
 export const FD_CLOEXEC = 1;
-
-const EINTR = 4;
-const EAGAIN = 11;
 
 /**
  * Creates a pipe (`pipe2` with `O_CLOEXEC`): data written to the second

@@ -6,7 +6,7 @@
 
 import { close, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../ffi/fd.ts";
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { IpcError, lastError } from "../ffi/errors.ts";
+import { EAGAIN, EINTR, IpcError, lastError } from "../ffi/errors.ts";
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
@@ -21,9 +21,6 @@ import {
   writeReady,
 } from "./fifo.ts";
 import { open, setNonBlocking } from "../ffi/fd.ts";
-
-const EAGAIN = 11;
-const EINTR = 4;
 
 /** How {@linkcode PipeEnd.openFifo} opens a FIFO. */
 export interface OpenFifoOptions extends WaitOptions {

@@ -7,7 +7,7 @@
  */
 
 import { errno, libc } from "../ffi/libc.ts";
-import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import { EAGAIN, EINTR, errorFor, IpcError, lastError } from "../ffi/errors.ts";
 import { IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT } from "../ffi/ipc.ts";
 import {
   decodeSemidDs,
@@ -53,8 +53,6 @@ export const SEMVMX = 32767;
 
 const SEMGET_FLAGS = 0o1000 | 0o2000 | 0o777; // IPC_CREAT | IPC_EXCL | mode
 const OP_FLAGS = IPC_NOWAIT | SEM_UNDO;
-const EINTR = 4;
-const EAGAIN = 11;
 const NSOPS = Array.from({ length: 64 }, (_, i) => BigInt(i));
 let opShorts = new Int16Array(3 * 16);
 let opBytes = new Uint8Array(opShorts.buffer);

@@ -22,7 +22,14 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import {
+  EAGAIN,
+  EINPROGRESS,
+  EINTR,
+  errorFor,
+  IpcError,
+  lastError,
+} from "../ffi/errors.ts";
 import { close, setNonBlocking } from "../ffi/fd.ts";
 import {
   type AddrInfo,
@@ -117,9 +124,6 @@ export const SHUT_RDWR = 2;
 /** The most descriptors one `SCM_RIGHTS` message may carry (`SCM_MAX_FD`). */
 export const SCM_MAX_FD = 253;
 
-const EINTR = 4;
-const EAGAIN = 11;
-const EINPROGRESS = 115;
 const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x8000 /* MSG_MORE */ |
   0x800 /* MSG_EOR */;
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_TRUNC |
