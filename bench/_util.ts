@@ -17,17 +17,21 @@ const dec = new TextDecoder();
 let pinning = false;
 
 /**
- * `--runs N` (default 5), `--quick` (a short run) and `--no-pin` (let the
+ * `--runs N` (default `defaultRuns`), `--quick` (a short run) and `--no-pin` (let the
  * scheduler place the two processes of a transfer; by default, on a machine
  * with two CPUs or more, the reading side runs on CPU 0 and the writing side
  * on CPU 1, for C and Deno alike, since whether the scheduler happens to put
  * both on one CPU otherwise decides the figure more than the code does).
+ *
+ * @param defaultRuns the driver's run count, the one its README figures use
  */
-export function benchOptions(): { runs: number; quick: boolean; pin: boolean } {
+export function benchOptions(
+  defaultRuns: number,
+): { runs: number; quick: boolean; pin: boolean } {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      runs: { type: "string", default: "5" },
+      runs: { type: "string", default: String(defaultRuns) },
       quick: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
     },

@@ -13,7 +13,7 @@
  * - writing and reading a 64 MiB mapping through the library's views
  *   within 1.1x of C `memcpy`
  *
- * Options: `--runs N` (default 5), `--quick` (an eighth of the data),
+ * Options: `--runs N` (default 15, as the README's figures), `--quick` (an eighth of the data),
  * `--no-pin` (by default the reader runs on CPU 0 and the writer on CPU 1,
  * C and Deno alike).
  *
@@ -33,7 +33,7 @@ import {
   withCBaseline,
 } from "./_util.ts";
 
-const opts = benchOptions();
+const opts = benchOptions(15);
 const RUNS = opts.runs;
 const peer = `${ROOT}bench/io_peer.ts`;
 

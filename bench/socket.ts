@@ -10,7 +10,7 @@
  *   built-in unix sockets
  * - passing one descriptor and getting an ack, against C
  *
- * Options: `--runs N` (default 5), `--quick`, `--no-pin` (by default the
+ * Options: `--runs N` (default 15, as the README's figures), `--quick`, `--no-pin` (by default the
  * parent runs on CPU 0 and the child on CPU 1, C and Deno alike).
  *
  * @module
@@ -28,7 +28,7 @@ import {
   withCBaseline,
 } from "./_util.ts";
 
-const opts = benchOptions();
+const opts = benchOptions(15);
 const RUNS = opts.runs;
 const scale = opts.quick ? 0.125 : 1;
 const peer = `${ROOT}bench/sock_peer.ts`;
