@@ -218,6 +218,8 @@ export function unlessGone(call: () => unknown): void {
 
 /** `EINTR`: interrupted by a signal. */
 export const EINTR = 4;
+/** `EBADF`: not an open descriptor. */
+export const EBADF = 9;
 /** `EAGAIN`, the same number as `EWOULDBLOCK`. */
 export const EAGAIN = 11;
 /** `ETIMEDOUT`. */

@@ -13,7 +13,8 @@
  */
 
 import { libc } from "./libc.ts";
-import { lastError } from "./errors.ts";
+import { EBADF, errorFor, lastError } from "./errors.ts";
+import { endWaits } from "./wait.ts";
 import { decodeStat, type FileStat, SIZEOF } from "./layout.ts";
 import { requirePath } from "./permissions.ts";
 import { cString, flags as checkFlags, int, LIMITS } from "./validate.ts";
@@ -97,7 +98,9 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
 }
 
 /**
- * Closes a descriptor (`close`).
+ * Closes a descriptor (`close`). Async calls of this library still waiting
+ * on it end first: they reject with `IpcError` `EBADF`, and none of them
+ * touches the descriptor's number again (which the next open may reuse).
  *
  * @param fd the descriptor
  * @throws {IpcError} `EBADF` if it is not open
@@ -109,6 +112,10 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
  */
 export function close(fd: number): void {
   int(fd, "close", "fd", 0, LIMITS.INT_MAX);
+  endWaits(fd, (syscall) =>
+    errorFor(EBADF, syscall, "fd", { fd }, {
+      EBADF: "the descriptor was closed while the call waited",
+    }));
   if (libc().close(fd) === -1) throw lastError("close", "fd", { fd });
 }
 

@@ -73,6 +73,7 @@ export function pollOp(
 ): BlockingOp {
   return {
     key: `${syscall}:${fd}`,
+    fd,
     wakeOnly: true,
     attempt(): boolean {
       for (;;) {

@@ -68,6 +68,10 @@
  *    another worker avoids that but takes 0.5 to 1 s to start in Deno 2.9,
  *    measured). Threads are reused, so this is paid only when more
  *    different waits are pending at once than before.
+ * 10. Close. A wait on a descriptor names it ({@linkcode BlockingOp.fd});
+ *    closing the descriptor through the library ({@linkcode endWaits}, from
+ *    `close`) rejects its waits and interrupts the one in the kernel, before
+ *    the number can be reused, so no wait ever retries on another file.
  *
  * @module
  */
@@ -174,6 +178,11 @@ export interface Job {
 export interface BlockingOp {
   /** Waits with equal keys are interchangeable and share one thread. */
   readonly key: string;
+  /**
+   * The descriptor the op waits on, if any: closing it through the library
+   * ends the wait (see {@linkcode endWaits}).
+   */
+  readonly fd?: number;
   /**
    * Tries the call without blocking, on the calling thread.
    *
@@ -315,6 +324,32 @@ function spin(op: BlockingOp): boolean {
  */
 export function tryAtOnce(key: string): boolean {
   return CPUS >= 2 || !spins.has(key);
+}
+
+/**
+ * Ends every wait on a descriptor that is being closed: each rejects with
+ * `error`, and one that has a thread in the kernel interrupts it. Without
+ * this, a wait would go on after the close and, once woken, retry its call
+ * on whatever the descriptor's number had come to mean by then (a newly
+ * opened pipe or socket), taking data that was not its own.
+ *
+ * @param fd the descriptor
+ * @param error makes the error each ended wait rejects with
+ */
+export function endWaits(
+  fd: number,
+  error: (syscall: string) => unknown,
+): void {
+  if (groups.size === 0) return;
+  for (const g of groups.values()) {
+    for (const entry of g.queue) {
+      if (entry.settled || entry.op.fd !== fd) continue;
+      // Settled first, so that nothing tries the call again, whatever the
+      // thread reports; then the thread is sent out of the kernel.
+      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+      if (g.running === entry && g.thread) kick(g.thread);
+    }
+  }
 }
 
 const groups = new Map<string, Group>();

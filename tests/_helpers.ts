@@ -308,6 +308,23 @@ export async function pythonWithSysvIpc(): Promise<string | null> {
 export { ROOT };
 
 /**
+ * `promise`, or a rejection once `ms` have passed: a test that waits on
+ * something that may never settle fails instead of hanging.
+ */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Still pending after ${ms} ms`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
  * An `assert.throws`/`rejects` validator: an `IpcError` with this code, and
  * this syscall and argument when given.
  */

@@ -28,6 +28,7 @@ import {
   runDeno,
   startDeno,
   withDir,
+  within,
 } from "./_helpers.ts";
 
 const enc = new TextEncoder();
@@ -140,6 +141,29 @@ Deno.test("streams: readable is a byte stream; a BYOB reader's buffer is filled 
   assert.deepEqual(await read, { value: undefined, done: true });
   assert.throws(() => r2.fd, Deno.errors.BadResource);
   w2.close();
+});
+
+Deno.test("close ends the async waits on a descriptor; none touches its number again", async () => {
+  const [r, w] = PipeEnd.pipe();
+  const pending = r.read(new Uint8Array(16));
+  await new Promise((res) => setTimeout(res, 20)); // parked on a thread
+  r.close();
+  await assert.rejects(within(pending, 1000), isCode("EBADF", "read", "fd"));
+  // The next pipe usually gets the same number. Waking the old wait (the
+  // writer's end closes) must not make it read from the new pipe.
+  const [r2, w2] = PipeEnd.pipe();
+  w2.writeSync(enc.encode("x"));
+  w.close();
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(r2.readSync(new Uint8Array(16), { timeout: 1000 }), 1);
+  r2.close();
+  w2.close();
+  // The same through the thin layer: readAsync, then close.
+  const [a, b] = pipe2(O_NONBLOCK);
+  const thin = readAsync(a, new Uint8Array(4));
+  close(a);
+  await assert.rejects(within(thin, 1000), isCode("EBADF", "read", "fd"));
+  close(b);
 });
 
 Deno.test("mkfifo: a FIFO on disk; opens wait for the other side", async () => {

@@ -62,6 +62,7 @@ import {
   until,
   which,
   withDir,
+  within,
 } from "./_helpers.ts";
 
 const enc = new TextEncoder();
@@ -782,6 +783,21 @@ Deno.test("UnixConnection.readable: a byte stream that BYOB readers fill in plac
   assert.equal(off, sent.length);
   assert.deepEqual(got, sent);
   assert.throws(() => b.fd, Deno.errors.BadResource); // closed at the end
+});
+
+Deno.test("UnixConnection.close ends a pending read; the next socket keeps its data", async () => {
+  const [a, b] = UnixConnection.pair();
+  const pending = b.read(new Uint8Array(16));
+  await new Promise((res) => setTimeout(res, 20)); // parked on a thread
+  b.close();
+  await assert.rejects(within(pending, 1000), isCode("EBADF", "recv", "fd"));
+  const [c, d] = UnixConnection.pair(); // may reuse the closed number
+  await c.writeAll(enc.encode("mine"));
+  a.close(); // wakes the old wait, if it were still there
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(await d.read(new Uint8Array(16), { timeout: 1000 }), 4);
+  c.close();
+  d.close();
 });
 
 Deno.test("UnixListener and UnixConnection: accept, streams, fds, credentials, clean-up", async () => {
