@@ -314,16 +314,17 @@ function spin(op: BlockingOp): boolean {
 }
 
 /**
- * Whether a caller may make the first attempt of a wait with this key itself,
- * before building the op, as {@linkcode wait} would make it: true unless this
- * process has one CPU and the key has had to spin, where {@linkcode wait}
- * yields to the peer first. Lets a hot path skip the op's closures when the
- * call goes through at once.
+ * Whether a caller may make the first attempt of a descriptor wait
+ * (`pollOp`'s key, `syscall:fd`) itself, before building the op, as
+ * {@linkcode wait} would make it: true unless this process has one CPU and
+ * the key has had to spin, where {@linkcode wait} yields to the peer first.
+ * Lets a hot path skip the op's closures when the call goes through at once.
  *
- * @param key the op's key
+ * @param syscall the call's name
+ * @param fd the descriptor
  */
-export function tryAtOnce(key: string): boolean {
-  return CPUS >= 2 || !spins.has(key);
+export function tryAtOnce(syscall: string, fd: number): boolean {
+  return CPUS >= 2 || !spins.has(`${syscall}:${fd}`);
 }
 
 /**

@@ -384,7 +384,7 @@ function ioReady(
   // timeout, which `wait` checks first.
   if (
     options.signal === undefined && options.timeout === undefined &&
-    tryAtOnce(`${syscall}:${fd}`)
+    tryAtOnce(syscall, fd)
   ) {
     const r = syscall === "read"
       ? c.read(fd, buf, size)

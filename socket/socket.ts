@@ -1086,7 +1086,7 @@ function bufferReady(
   // (known non-blocking sockets only, with no signal or timeout to check).
   if (
     known && options.signal === undefined && options.timeout === undefined &&
-    tryAtOnce(`${syscall}:${sockfd}`)
+    tryAtOnce(syscall, sockfd)
   ) {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL)
