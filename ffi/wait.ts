@@ -315,16 +315,23 @@ function spin(op: BlockingOp): boolean {
 
 /**
  * Whether a caller may make the first attempt of a descriptor wait
- * (`pollOp`'s key, `syscall:fd`) itself, before building the op, as
- * {@linkcode wait} would make it: true unless this process has one CPU and
- * the key has had to spin, where {@linkcode wait} yields to the peer first.
- * Lets a hot path skip the op's closures when the call goes through at once.
+ * (`pollOp`'s key, `syscall:fd`) itself, before building the op, exactly as
+ * {@linkcode wait} would make it. Not with a signal or a timeout, which
+ * {@linkcode wait} checks first; nor when this process has one CPU and the
+ * key has had to spin, where {@linkcode wait} yields to the peer first. Lets
+ * a hot path skip the op's closures when the call goes through at once.
  *
  * @param syscall the call's name
  * @param fd the descriptor
+ * @param options the wait's options
  */
-export function tryAtOnce(syscall: string, fd: number): boolean {
-  return CPUS >= 2 || !spins.has(`${syscall}:${fd}`);
+export function tryAtOnce(
+  syscall: string,
+  fd: number,
+  options: WaitOptions,
+): boolean {
+  return options.signal === undefined && options.timeout === undefined &&
+    (CPUS >= 2 || !spins.has(`${syscall}:${fd}`));
 }
 
 /**

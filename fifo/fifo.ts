@@ -380,12 +380,8 @@ function ioReady(
   const c = libc();
   const size = sizeT(buf.length);
   // The first try, as `wait` would make it, without the op's closures: with
-  // data (or room) there, most calls end here. Not with a signal or a
-  // timeout, which `wait` checks first.
-  if (
-    options.signal === undefined && options.timeout === undefined &&
-    tryAtOnce(syscall, fd)
-  ) {
+  // data (or room) there, most calls end here.
+  if (tryAtOnce(syscall, fd, options)) {
     const r = syscall === "read"
       ? c.read(fd, buf, size)
       : c.write(fd, buf, size);
@@ -457,23 +453,19 @@ export async function writeAllReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  if (options.timeout === undefined && options.signal === undefined) {
-    for (let off = 0; off < buf.length;) {
-      off += await writeReady(fd, off === 0 ? buf : buf.subarray(off));
-    }
-    return;
-  }
   const deadline = options.timeout === undefined
     ? null
     : performance.now() + checkTimeout(options.timeout)!;
   for (let off = 0; off < buf.length;) {
-    const timeout = deadline === null
-      ? undefined
-      : Math.max(0, deadline - performance.now());
-    off += await writeReady(fd, buf.subarray(off), {
-      signal: options.signal,
-      timeout,
-    });
+    off += await writeReady(
+      fd,
+      off === 0 ? buf : buf.subarray(off),
+      // Without a deadline the caller's options serve as they are.
+      deadline === null ? options : {
+        signal: options.signal,
+        timeout: Math.max(0, deadline - performance.now()),
+      },
+    );
   }
 }
 

@@ -1083,11 +1083,8 @@ function bufferReady(
   }
   const n = sizeT(buf.length);
   // The first try, as `wait` would make it, without the op's closures
-  // (known non-blocking sockets only, with no signal or timeout to check).
-  if (
-    known && options.signal === undefined && options.timeout === undefined &&
-    tryAtOnce(syscall, sockfd)
-  ) {
+  // (known non-blocking sockets only: others are made so in `ready`).
+  if (known && tryAtOnce(syscall, sockfd, options)) {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL)
       : libc().recv(sockfd, buf, n, 0);
