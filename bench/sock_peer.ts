@@ -113,18 +113,31 @@ async function denoBuiltin(
   return mbs;
 }
 
+/**
+ * Runs `warm` untimed rounds, then `n` timed ones; ns per timed round.
+ */
+async function rounds(
+  n: number,
+  warm: number,
+  round: () => Promise<void>,
+): Promise<number> {
+  let t0 = performance.now();
+  for (let i = 0; i < warm + n; i++) {
+    if (i === warm) t0 = performance.now();
+    await round();
+  }
+  return (performance.now() - t0) * 1e6 / n;
+}
+
 async function pingOurs(n: number, warm: number): Promise<number> {
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
   const p = child(["pong-async", String(warm + n)], b);
   close(b);
   const buf = new Uint8Array(64);
-  let t0 = performance.now();
-  for (let i = 0; i < warm + n; i++) {
-    if (i === warm) t0 = performance.now();
+  const ns = await rounds(n, warm, async () => {
     await sendAsync(a, buf);
     for (let got = 0; got < 64;) got += await recvAsync(a, buf.subarray(got));
-  }
-  const ns = (performance.now() - t0) * 1e6 / n;
+  });
   close(a);
   await p.status;
   return ns;
@@ -140,13 +153,10 @@ async function pingDeno(
   const p = child(["pong-deno", path, String(warm + n)]);
   const conn = await listener.accept();
   const buf = new Uint8Array(64);
-  let t0 = performance.now();
-  for (let i = 0; i < warm + n; i++) {
-    if (i === warm) t0 = performance.now();
+  const ns = await rounds(n, warm, async () => {
     await conn.write(buf);
     for (let got = 0; got < 64;) got += (await conn.read(buf.subarray(got)))!;
-  }
-  const ns = (performance.now() - t0) * 1e6 / n;
+  });
   conn.close();
   listener.close();
   await p.status;
@@ -159,13 +169,10 @@ async function fdOurs(n: number, warm: number): Promise<number> {
   const p = child(["fd-ack", String(warm + n)], b.fd);
   b.close();
   const ack = new Uint8Array(1);
-  let t0 = performance.now();
-  for (let i = 0; i < warm + n; i++) {
-    if (i === warm) t0 = performance.now();
+  const ns = await rounds(n, warm, async () => {
     await a.sendFds([0]);
     await a.read(ack);
-  }
-  const ns = (performance.now() - t0) * 1e6 / n;
+  });
   a.close();
   await p.status;
   return ns;
