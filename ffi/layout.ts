@@ -48,6 +48,8 @@ interface Layouts {
   sigaction: { size: number; handler: number; mask: number; flags: number };
   stat: { size: number; mode: number; st_size: number };
   pollfd: { size: number; fd: number; events: number; revents: number };
+  /** `struct epoll_event`: packed on x86_64 only. */
+  epoll_event: { size: number; events: number; data: number };
 }
 
 const COMMON = {
@@ -83,11 +85,13 @@ const LAYOUTS: Record<Platform, Layouts> = {
     ...COMMON,
     semid_ds: { size: 104, perm: 0, otime: 48, ctime: 64, nsems: 80 },
     stat: { size: 144, mode: 24, st_size: 48 },
+    epoll_event: { size: 12, events: 0, data: 4 },
   },
   aarch64: {
     ...COMMON,
     semid_ds: { size: 88, perm: 0, otime: 48, ctime: 56, nsems: 64 },
     stat: { size: 128, mode: 16, st_size: 48 },
+    epoll_event: { size: 16, events: 0, data: 8 },
   },
 };
 
@@ -126,6 +130,7 @@ export const SIZEOF = {
   sigaction: L.sigaction.size,
   stat: L.stat.size,
   pollfd: L.pollfd.size,
+  epoll_event: L.epoll_event.size,
 } as const;
 
 /**
@@ -395,6 +400,44 @@ export function encodePollfd<T extends Uint8Array>(
  */
 export function decodePollRevents(buf: Uint8Array): number {
   return view(buf).getInt16(L.pollfd.revents, true);
+}
+
+/**
+ * Encodes one `struct epoll_event` whose data is a descriptor number.
+ *
+ * @param events `EPOLLIN`, `EPOLLOUT`, `EPOLLONESHOT`, ...
+ * @param fd the descriptor, stored in `data`
+ * @param out a buffer of at least `SIZEOF.epoll_event` bytes
+ * @returns `out`
+ */
+export function encodeEpollEvent<T extends Uint8Array>(
+  events: number,
+  fd: number,
+  out: T,
+): T {
+  const v = view(out);
+  v.setUint32(L.epoll_event.events, events, true);
+  v.setUint32(L.epoll_event.data, fd, true);
+  v.setUint32(L.epoll_event.data + 4, 0, true);
+  return out;
+}
+
+/**
+ * Decodes the `i`-th `struct epoll_event` of an array the kernel filled.
+ *
+ * @param v a view of the array
+ * @param i the index
+ * @returns the events and the descriptor stored in `data`
+ */
+export function decodeEpollEvent(
+  v: DataView,
+  i: number,
+): { events: number; fd: number } {
+  const at = i * L.epoll_event.size;
+  return {
+    events: v.getUint32(at + L.epoll_event.events, true),
+    fd: v.getUint32(at + L.epoll_event.data, true),
+  };
 }
 
 // ---------------------------------------------------------------------------

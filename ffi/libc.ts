@@ -170,6 +170,15 @@ const SYMBOLS = {
   freeaddrinfo: { parameters: ["pointer"], result: "void" },
   /* const char *gai_strerror(int errcode) */
   gai_strerror: { parameters: ["i32"], result: "pointer" },
+  /* ssize_t tee(int fd_in, int fd_out, size_t len, unsigned int flags) */
+  tee: { parameters: ["i32", "i32", "usize", "u32"], result: "i32" },
+  /* int epoll_create1(int flags) */
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  /* int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) */
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  /* int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
+                    int timeout) */
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */
@@ -181,8 +190,7 @@ const WORKER_SYMBOLS = [
   "__errno_location",
   "gettid",
   "semtimedop",
-  "poll",
-  "open",
+  "epoll_wait",
 ] as const;
 
 /**

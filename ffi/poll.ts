@@ -1,8 +1,8 @@
 /**
  * Waiting for a descriptor to be ready, shared by the facilities that read
  * and write descriptors (`fifo/`, `socket/`): the {@linkcode BlockingOp} of
- * a call that is tried non-blocking and, if it would block, waits in `poll`
- * on a waiter thread before being tried again on the calling thread; and the
+ * a call that is tried non-blocking and, if it would block, waits on the
+ * engine's reactor before being tried again on the calling thread; and the
  * sync wait for readiness.
  *
  * @module
@@ -18,13 +18,7 @@ import {
   lastError,
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
-import {
-  ARG,
-  type BlockingOp,
-  type Job,
-  KIND_POLL,
-  retryOnEintr,
-} from "./wait.ts";
+import { type BlockingOp, retryOnEintr } from "./wait.ts";
 
 /** `poll` event: data to read (or end of file, or a connection to accept). */
 export const POLLIN = 0x001;
@@ -53,7 +47,8 @@ export function timedOut(syscall: string, ms: number): IpcError {
 
 /**
  * A call tried non-blocking on the calling thread that, when it would
- * block, waits in `poll` for `events` on a waiter thread and is tried again.
+ * block, waits on the engine's reactor until `fd` is ready for `events` and
+ * is tried again (on the calling thread, so errno stays exact).
  *
  * @param fd the descriptor
  * @param events `POLLIN` or `POLLOUT`
@@ -74,7 +69,7 @@ export function pollOp(
   return {
     key: `${syscall}:${fd}`,
     fd,
-    wakeOnly: true,
+    events,
     attempt(): boolean {
       for (;;) {
         const r = call();
@@ -87,12 +82,7 @@ export function pollOp(
         if (e !== EINTR) throw fail();
       }
     },
-    encode(job: Job, timeoutMs: number | null): number {
-      encodePollfd(fd, events, job.data);
-      job.ctrl[ARG] = timeoutMs === null ? -1 : Math.ceil(timeoutMs);
-      return KIND_POLL;
-    },
-    fail: (code) => errorFor(code, "poll", "fd", { fd }),
+    fail: (code) => errorFor(code, syscall, "fd", { fd }),
     timedOut: (ms) => timedOut(syscall, ms),
   };
 }

@@ -1,96 +1,119 @@
 /**
- * The async engine: runs a call that may block without blocking the event
- * loop, with errors as exact as the sync call's, a timeout, an
- * `AbortSignal`, and a process that can still exit when nothing else is
- * pending. Facilities describe a wait as a {@linkcode BlockingOp}; this file
- * owns every thread, retry and poll.
+ * The async engine: every call of the library that may wait runs through
+ * {@linkcode wait}, which never blocks the event loop, keeps errors as
+ * exact as the sync call's, honours a timeout and an `AbortSignal`, and lets
+ * the process exit when nothing is pending. Facilities describe a wait as a
+ * {@linkcode BlockingOp}; this file owns every thread, retry and poll.
  *
- * Design:
+ * Two paths, chosen by whether the wait has a descriptor:
  *
- * 1. Fast path. The op is first tried non-blocking on the calling thread
- *    (`IPC_NOWAIT`): no thread hop, exact errno.
- * 2. Waiter threads. A wait that would block goes to a waiter thread: a
- *    `node:worker_threads` worker started from source text (so it needs no
- *    read permission for a file, and works when the library is imported from
- *    a registry). The thread makes the *sync* call and reads errno on its own
- *    thread, so errors stay exact; `nonblocking: true` FFI calls are not
- *    used, since their errno is lost on a pool thread. The thread and the
- *    main thread share a `SharedArrayBuffer` control block: the main thread
- *    posts a job with `Atomics.notify`, the thread answers the same way, and
- *    the main thread awaits the answer with `Atomics.waitAsync`.
- * 3. Coalescing. Waits with the same {@linkcode BlockingOp.key} (the same
- *    semaphore operations on the same set) are interchangeable: they queue
- *    in order behind one thread in the kernel. When it returns, the rest of
- *    the queue is drained through the fast path before the next thread wait.
- *    So a thousand waiters on one semaphore use one thread, and each wakes
- *    exactly once.
- * 3a. Spinning. A wait first retries the fast path for a short while (at
- *    most {@linkcode SPIN_MAX_US} µs) before it parks on a thread: a peer
- *    that answers within microseconds (ping-pong, short critical sections)
- *    is then seen without any thread hop. When this process may run on one
- *    CPU only (a single-CPU machine, or pinned with `taskset`), the peer
- *    cannot run while we spin, so each retry is preceded by `sched_yield`:
- *    the CPU goes to the peer, which posts and blocks, and the next retry
- *    succeeds without a thread wake (there, a wait may hold the event loop
- *    for one scheduler time slice of the peer, while the peer has the only
- *    CPU anyway). A key that has had to spin there before yields once before
- *    even the first try, which then usually succeeds: in a ping-pong that
- *    saves a failed call per wake. The budget adapts per key: it
- *    doubles toward the maximum when spinning succeeds, halves when it
- *    fails, down to none, and grows to cover a parked wait that still
- *    completed within the maximum; a key with no budget probes again every
- *    32 waits.
- *    So long waits cost no CPU, and the event loop is held at most
- *    `SPIN_MAX_US` per wait.
- * 4. Timeouts go to the kernel (`semtimedop`) for the waiter in the kernel,
- *    and to a timer for those queued behind it: exact, nothing to cancel.
- * 5. Abort. An aborted wait that is in the kernel is interrupted: the engine
- *    sets a cancel flag and sends the thread a real-time signal (`tgkill`)
- *    whose handler is a libc function that does nothing harmful (`getpid`),
- *    installed by `sigaction` without `SA_RESTART`, so the call returns
- *    `EINTR`. The signal is the first real-time signal from SIGRTMAX-3 down
- *    that already has this handler (another isolate of the process put it
- *    there) or else is free. The signal is re-sent every millisecond until the thread
- *    answers, which closes the race where it lands just before the thread
- *    enters the call. No thread is left in the kernel after an abort. An
- *    abort that loses the race with the call's success has no effect: the
- *    wait resolves, since the operation happened.
- * 6. `EINTR` from any other signal is retried with the remaining timeout.
- * 7. Exit. Waiter threads are unref'd; while a wait is pending, one ref'd
- *    timer keeps the process alive. With nothing pending the process exits.
- * 8. Bounds. At most {@linkcode MAX_THREADS} threads wait at once (the rest
- *    of a burst of *different* waits polls the fast path with backoff from 1
- *    to 50 ms until a thread frees); at most {@linkcode MAX_IDLE} idle
- *    threads are kept, and those idle for {@linkcode IDLE_MS} end (an
- *    unref'd timer), returning their memory and descriptors.
- * 9. Cost. Starting a thread blocks the event loop for ~25 ms (Deno builds
- *    the worker's isolate on the calling thread; a thread spawned from
- *    another worker avoids that but takes 0.5 to 1 s to start in Deno 2.9,
- *    measured). Threads are reused, so this is paid only when more
- *    different waits are pending at once than before.
- * 10. Close. A wait on a descriptor names it ({@linkcode BlockingOp.fd});
- *    closing the descriptor through the library ({@linkcode endWaits}, from
- *    `close`) rejects its waits and interrupts the one in the kernel, before
- *    the number can be reused, so no wait ever retries on another file.
+ * 1. Descriptor waits (accept, connect, read/recv, write/send, a FIFO
+ *    reader's open, and whatever later facilities add) go to one reactor:
+ *    an epoll instance and one helper thread, whatever the number of
+ *    descriptors. The thread sits in `epoll_wait` and hands each batch of
+ *    ready descriptors to the main thread through a `SharedArrayBuffer`
+ *    (`Atomics.notify` to a pending `Atomics.waitAsync`); the main thread
+ *    then makes the calls themselves, non-blocking, so errno stays exact.
+ *    Registrations are one-shot (`EPOLLONESHOT`), armed with the union of
+ *    the events the descriptor's waits need, and re-armed after each batch
+ *    while waits remain. A wait that is reported ready but still finds
+ *    `EAGAIN` three times in a row is on a descriptor for which Linux gives
+ *    no readiness event (a datagram to a full receiver, a connect to a full
+ *    Unix backlog: both poll as writable): it moves to the timed retries of
+ *    path 3.
+ * 2. Waits without a descriptor (semaphores now; message queues, POSIX
+ *    semaphores, futexes and locks as they come) cannot be waited on
+ *    together by any kernel call. At most {@linkcode KERNEL_THREADS} helper
+ *    threads block in the real call (`semtimedop`), each for one group of
+ *    interchangeable waits (same {@linkcode BlockingOp.key}); every other
+ *    group is retried from the main thread, non-blocking, on path 3. The
+ *    threads are built once, when first needed, and then kept.
+ * 3. Timed retries: one timer for all of them. Each retried wait is tried
+ *    after 1 ms, then after twice its last delay, up to
+ *    {@linkcode RETRY_MAX_MS}; at most {@linkcode RETRY_BATCH} attempts run
+ *    per turn of the event loop.
+ *
+ * Costs, measured on the development machine (x86_64, 2 CPUs):
+ * - Threads: one reactor thread for any number of descriptor waits; at most
+ *   {@linkcode KERNEL_THREADS} more for any number of waits without a
+ *   descriptor. Building a thread freezes the event loop once, for about
+ *   25 ms (Deno builds the isolate on the calling thread).
+ * - Wake latency: a descriptor wait wakes within the reactor's round trip
+ *   (about 10 to 30 µs). A wait without a descriptor that holds a helper
+ *   thread wakes as fast; one on the timed retries wakes within its current
+ *   delay, at most {@linkcode RETRY_MAX_MS} ms after the event.
+ * - Idle CPU: a descriptor wait costs none. A retried wait costs one
+ *   non-blocking call (about 1 µs) per {@linkcode RETRY_MAX_MS} ms once its
+ *   delay has grown: 1,000 of them cost about 10% of a CPU.
+ *
+ * Before parking, a wait first tries at once, and, when nothing else is
+ * parked, retries for a short while (an adaptive budget of at most
+ * {@linkcode SPIN_MAX_US} µs per key): a peer that answers within
+ * microseconds is then seen without any thread hop. With other waits
+ * parked the engine never spins, so that many waits cannot add up to a
+ * stalled event loop. On a one-CPU process each retry yields the CPU first
+ * (`sched_yield`), since the peer cannot run while we spin.
+ *
+ * Abort and timeout: a wait on the reactor or the retries simply ends (the
+ * call was never in the kernel). A helper thread in the kernel is
+ * interrupted by a real-time signal whose handler does nothing (`getpid`),
+ * installed without `SA_RESTART`, re-sent every millisecond until the
+ * thread answers; the first free one from SIGRTMAX-3 down, or one another
+ * isolate of the process already installed the same handler on. A wait that
+ * completed before the abort resolves: the operation happened. `EINTR` from
+ * any other signal is retried with the remaining time. Timeouts of any
+ * length up to `Number.MAX_SAFE_INTEGER` ms are honoured.
+ *
+ * Closing a descriptor through the library ({@linkcode endWaits}, from
+ * `close`) rejects the waits on it and removes it from the epoll set before
+ * the number can be reused, so no wait ever retries on another file.
  *
  * @module
  */
 
 import { Worker } from "node:worker_threads";
-import { libc, workerLibcSource } from "./libc.ts";
-import { decodeSigactionHandler, encodeSigaction, SIZEOF } from "./layout.ts";
+import { errno, libc, workerLibcSource } from "./libc.ts";
+import {
+  decodeEpollEvent,
+  decodeSigactionHandler,
+  encodeEpollEvent,
+  encodeSigaction,
+  SIZEOF,
+} from "./layout.ts";
 import { EAGAIN, EINTR, type IpcError } from "./errors.ts";
 
-/** Most waiter threads alive at once. */
-export const MAX_THREADS = 64;
-/** Most idle waiter threads kept for the next wait. */
-export const MAX_IDLE = 8;
+/** Most helper threads that block in a call without a descriptor. */
+export const KERNEL_THREADS = 2;
 /** Longest spin on the fast path before parking a wait, in microseconds. */
 export const SPIN_MAX_US = 100;
-/** Idle waiter threads end after this many milliseconds without work. */
-export const IDLE_MS = 2000;
+/** Longest delay between two timed retries of a wait, in milliseconds. */
+export const RETRY_MAX_MS = 10;
+/** Most timed-retry attempts per turn of the event loop. */
+export const RETRY_BATCH = 512;
+/** Most ready descriptors the reactor hands over in one batch. */
+export const MAX_EVENTS = 512;
 
-// Control block: Int32 slots, then a byte area for the call's arguments.
+/** `epoll` event: readable. */
+export const EPOLLIN = 0x001;
+/** `epoll` event: writable. */
+export const EPOLLOUT = 0x004;
+/** `epoll` event: error. */
+export const EPOLLERR = 0x008;
+/** `epoll` event: hang-up. */
+export const EPOLLHUP = 0x010;
+/** `epoll` event: peer closed its writing half. */
+export const EPOLLRDHUP = 0x2000;
+/** `epoll` flag: disarm after one event until re-armed. */
+export const EPOLLONESHOT = 1 << 30;
+const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+const EPOLL_CLOEXEC = 0o2000000;
+const EBADF = 9, ENOENT = 2, EEXIST = 17, EPERM = 1;
+/** Ready-but-`EAGAIN` reports after which a wait is retried on a timer. */
+const MISSES = 3;
+/** The largest delay `setTimeout` takes as it is. */
+const TIMER_MAX = 2 ** 31 - 1;
+
+// Control block of a helper thread: Int32 slots, then a byte area.
 const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
 /** First of the integer argument slots a job may use (`ctrl[ARG + i]`). */
 export const ARG = 8;
@@ -100,23 +123,19 @@ const THREAD_FAILED = -1;
 const CTRL_BYTES = 64;
 const DATA_BYTES = 64 * 1024;
 
-/** Job kinds the waiter threads know. */
+/** Job kinds the helper threads know. */
 export const KIND_SEMTIMEDOP = 1;
-/**
- * `poll` one descriptor: the op encodes its `struct pollfd` at the start of
- * the data area; ARG+0 is the timeout in ms (-1: none). A timeout answers
- * `EAGAIN`.
- */
-export const KIND_POLL = 2;
-/** `open`: ARG+0 flags, ARG+1 mode; the NUL-terminated path in the data area. */
-export const KIND_OPEN = 3;
+/** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
+const KIND_REACTOR = 2;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
 export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
 /**
- * The body of a waiter thread. `semtimedop` job: ARG+0 semid, ARG+1 nsops,
- * ARG+2 whether there is a timeout; data holds the timespec at 0 and the
- * sembufs at `SEMTIMEDOP_OPS_AT`.
+ * The body of a helper thread. A kernel thread runs one job at a time
+ * (`semtimedop`: ARG+0 semid, ARG+1 nsops, ARG+2 whether there is a
+ * timeout; the timespec at 0 and the sembufs at `SEMTIMEDOP_OPS_AT`). The
+ * reactor thread loops in `epoll_wait`, posting each batch as RESULT with
+ * the events in the data area, and waits for the main thread to take it.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -134,8 +153,18 @@ parentPort.once("message", (sab) => {
     }
     if (s === ${EXIT}) break;
     Atomics.store(ctrl, ${STATE}, ${RUNNING});
-    let r = -1, e = ${EINTR}, timedOut = false;
-    if (Atomics.load(ctrl, ${CANCEL}) === 0) {
+    let r = -1, e = ${EINTR};
+    if (ctrl[${KIND}] === ${KIND_REACTOR}) {
+      const epfd = ctrl[${ARG}];
+      const events = data.subarray(0, ${MAX_EVENTS * SIZEOF.epoll_event});
+      for (;;) {
+        r = libc.epoll_wait(epfd, events, ${MAX_EVENTS}, -1);
+        if (r !== -1 || Atomics.load(ctrl, ${CANCEL}) !== 0) break;
+        e = errnoView.getInt32(0);
+        if (e !== ${EINTR}) break;
+      }
+      e = r === -1 ? (Atomics.load(ctrl, ${CANCEL}) !== 0 ? ${EINTR} : e) : 0;
+    } else if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
         case ${KIND_SEMTIMEDOP}: {
           const n = ctrl[${ARG + 1}];
@@ -146,17 +175,10 @@ parentPort.once("message", (sab) => {
 }] ? data.subarray(0, ${SEMTIMEDOP_OPS_AT}) : null);
           break;
         }
-        case ${KIND_POLL}:
-          r = libc.poll(data.subarray(0, ${SIZEOF.pollfd}), 1n, ctrl[${ARG}]);
-          if (r === 0) { r = -1; timedOut = true; }
-          break;
-        case ${KIND_OPEN}:
-          r = libc.open(data, ctrl[${ARG}], ctrl[${ARG + 1}]);
-          break;
         default:
           r = -1;
       }
-      e = timedOut ? ${EAGAIN} : r === -1 ? errnoView.getInt32(0) : 0;
+      e = r === -1 ? errnoView.getInt32(0) : 0;
     }
     ctrl[${RESULT}] = r;
     ctrl[${ERRNO}] = e;
@@ -176,13 +198,20 @@ export interface Job {
 
 /** A wait, described so that the engine can try it, park it and report it. */
 export interface BlockingOp {
-  /** Waits with equal keys are interchangeable and share one thread. */
+  /**
+   * Waits with equal keys are interchangeable: they queue in order and
+   * share one helper thread (waits without a descriptor), or one spin
+   * budget.
+   */
   readonly key: string;
   /**
-   * The descriptor the op waits on, if any: closing it through the library
-   * ends the wait (see {@linkcode endWaits}).
+   * The descriptor the op waits on, if any: the wait then goes to the
+   * reactor, and closing the descriptor through the library ends it (see
+   * {@linkcode endWaits}).
    */
   readonly fd?: number;
+  /** With `fd`: the readiness the op needs, `EPOLLIN` or `EPOLLOUT`. */
+  readonly events?: number;
   /**
    * Tries the call without blocking, on the calling thread.
    *
@@ -191,38 +220,22 @@ export interface BlockingOp {
    */
   attempt(): boolean;
   /**
-   * Writes the blocking call into a job.
+   * For a wait without a descriptor that a helper thread can make in the
+   * kernel: writes the blocking call into a job. Without it, the wait is
+   * retried on a timer.
    *
    * @param job the control block
    * @param timeoutMs the remaining timeout, or null for none
    * @returns the job kind
    */
-  encode(job: Job, timeoutMs: number | null): number;
+  encode?(job: Job, timeoutMs: number | null): number;
   /**
-   * The error for an errno the blocking call returned.
+   * The error for an errno the helper thread's call returned.
    *
    * @param errno the errno
    * @returns the error
    */
   fail(errno: number): IpcError;
-  /**
-   * True if the thread's call only tells that the op may now succeed
-   * (`poll`): the engine then tries it again on the calling thread. False
-   * or absent if the call performs the op itself (`semtimedop`, `open`).
-   */
-  readonly wakeOnly?: boolean;
-  /**
-   * False if the thread's call cannot time out by itself (`open`): the
-   * engine then interrupts it at the deadline, as it does for an abort.
-   */
-  readonly kernelTimeout?: boolean;
-  /**
-   * Receives the result of a thread's call that performed the op (the fd of
-   * an `open`).
-   *
-   * @param result the call's return value
-   */
-  complete?(result: number): void;
   /**
    * The error for a wait that timed out.
    *
@@ -234,10 +247,90 @@ export interface BlockingOp {
 
 /** When an async wait gives up. */
 export interface WaitOptions {
-  /** Milliseconds to wait at most; default: no limit. */
+  /**
+   * Milliseconds to wait at most (0 to `Number.MAX_SAFE_INTEGER`); default:
+   * no limit. A wait that runs out rejects with `IpcError` `ETIMEDOUT`.
+   */
   timeout?: number;
   /** Cancels the wait; it then rejects with `signal.reason`. */
   signal?: AbortSignal;
+}
+
+/**
+ * Checks the options of a wait before anything starts.
+ *
+ * @param options the options, as the caller gave them
+ * @returns the timeout in ms, or null for none
+ * @throws {TypeError} if options is not an object or `signal` is not an `AbortSignal`
+ * @throws {RangeError} if `timeout` is not a number from 0 to `Number.MAX_SAFE_INTEGER`
+ */
+export function checkWaitOptions(options: WaitOptions): number | null {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid options: expected an object, got "${String(options)}"`,
+    );
+  }
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Invalid option "signal": expected an AbortSignal, got "${
+        String(signal)
+      }"`,
+    );
+  }
+  return checkTimeout(options.timeout);
+}
+
+/**
+ * Validates a timeout option.
+ *
+ * @param timeout milliseconds, or undefined for none
+ * @returns the timeout, or null for none
+ * @throws {TypeError} if it is not a number
+ * @throws {RangeError} if negative, NaN or above `Number.MAX_SAFE_INTEGER`
+ */
+export function checkTimeout(timeout: unknown): number | null {
+  if (timeout === undefined) return null;
+  if (typeof timeout !== "number") {
+    throw new TypeError(
+      `Invalid option "timeout": expected a number of milliseconds, got "${
+        String(timeout)
+      }"`,
+    );
+  }
+  if (!(timeout >= 0 && timeout <= Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(
+      `Option "timeout" is out of range: "${timeout}" is not a number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    );
+  }
+  return timeout;
+}
+
+/** A timer that may run longer than `setTimeout` allows. */
+interface LongTimer {
+  id: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Runs `fn` after `ms` milliseconds, any number up to
+ * `Number.MAX_SAFE_INTEGER`, chaining timers past `setTimeout`'s limit.
+ */
+function later(ms: number, fn: () => void): LongTimer {
+  const t: LongTimer = { id: undefined };
+  const end = performance.now() + ms;
+  const arm = (left: number) => {
+    t.id = setTimeout(() => {
+      const rest = end - performance.now();
+      if (rest > 1) arm(rest);
+      else fn();
+    }, Math.min(Math.max(0, left), TIMER_MAX));
+  };
+  arm(ms);
+  return t;
+}
+
+function cancelLater(t: LongTimer | undefined): void {
+  if (t?.id !== undefined) clearTimeout(t.id);
 }
 
 interface Thread {
@@ -248,6 +341,8 @@ interface Thread {
   failure: unknown;
 }
 
+type Place = "new" | "reactor" | "group" | "retry";
+
 interface Entry {
   op: BlockingOp;
   timeout: number | null;
@@ -256,21 +351,41 @@ interface Entry {
   resolve: () => void;
   reject: (e: unknown) => void;
   settled: boolean;
+  where: Place;
   /** When the wait parked (performance.now()). */
   parkedAt: number;
+  /** Ready-but-EAGAIN reports in a row (descriptor waits). */
+  misses: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimer | undefined;
   onAbort: (() => void) | undefined;
 }
 
+/** Interchangeable waits without a descriptor, in order. */
 interface Group {
   key: string;
   queue: Entry[];
   running: Entry | null;
   thread: Thread | null;
-  pollTimer: ReturnType<typeof setTimeout> | undefined;
-  pollDelay: number;
+}
+
+/** A descriptor's registration in the epoll set. */
+interface Watch {
+  fd: number;
+  entries: Entry[];
+  /** The events armed now (0: disarmed). */
+  armed: number;
+  /** Whether the descriptor is in the epoll set. */
+  added: boolean;
+}
+
+/** Something retried on the timer: a wait, or a group's queue. */
+interface Retry {
+  due: number;
+  delay: number;
+  run(): void;
+  done(): boolean;
 }
 
 interface Spin {
@@ -280,6 +395,16 @@ interface Spin {
 
 const spins = new Map<string, Spin>();
 const CPUS = navigator.hardwareConcurrency ?? 1;
+const groups = new Map<string, Group>();
+const watches = new Map<number, Watch>();
+const retries = new Set<Retry>();
+const idle: Thread[] = [];
+/** Groups waiting for a helper thread, oldest first. */
+const starving = new Set<Group>();
+let threads = 0;
+let pending = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+let signalNumber = 0;
 
 /**
  * Retries the fast path for the key's spin budget.
@@ -335,51 +460,24 @@ export function tryAtOnce(
 }
 
 /**
- * Ends every wait on a descriptor that is being closed: each rejects with
- * `error`, and one that has a thread in the kernel interrupts it. Without
- * this, a wait would go on after the close and, once woken, retry its call
- * on whatever the descriptor's number had come to mean by then (a newly
- * opened pipe or socket), taking data that was not its own.
- *
- * @param fd the descriptor
- * @param error makes the error each ended wait rejects with
- */
-export function endWaits(
-  fd: number,
-  error: (syscall: string) => unknown,
-): void {
-  if (groups.size === 0) return;
-  for (const g of groups.values()) {
-    for (const entry of g.queue) {
-      if (entry.settled || entry.op.fd !== fd) continue;
-      // Settled first, so that nothing tries the call again, whatever the
-      // thread reports; then the thread is sent out of the kernel.
-      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
-      if (g.running === entry && g.thread) kick(g.thread);
-    }
-  }
-}
-
-const groups = new Map<string, Group>();
-const idle: Thread[] = [];
-const starving = new Set<Group>();
-let threads = 0;
-let pending = 0;
-let keepAlive: ReturnType<typeof setInterval> | undefined;
-let signalNumber = 0;
-
-/**
- * Runs a wait: the fast path first, then a waiter thread.
+ * Runs a wait: at once, then (when nothing else waits) a short spin, then
+ * the reactor, a helper thread or the timed retries.
  *
  * @param op the wait
  * @param options timeout and abort signal
  * @returns a promise that resolves when the call completed
  * @throws {IpcError} as the call fails, or the op's timeout error
- * @throws {RangeError} for a negative or non-finite timeout
+ * @throws {TypeError} for a `signal` that is not an `AbortSignal`
+ * @throws {RangeError} for a negative, NaN or too large timeout
  */
 export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
+  let timeout: number | null;
+  try {
+    timeout = checkWaitOptions(options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const { signal } = options;
-  const timeout = checkTimeout(options.timeout);
   if (signal?.aborted) return Promise.reject(signal.reason);
   try {
     // One CPU: a key with spin state has had to spin before, so let the
@@ -387,7 +485,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
     if (op.attempt()) return Promise.resolve();
     if (timeout === 0) return Promise.reject(op.timedOut(0));
-    if (!groups.has(op.key) && spin(op)) return Promise.resolve();
+    if (pending === 0 && spin(op)) return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);
   }
@@ -400,73 +498,103 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       resolve,
       reject,
       settled: false,
+      where: "new",
       parkedAt: performance.now(),
+      misses: 0,
       cancel: undefined,
       timer: undefined,
       onAbort: undefined,
     };
-    let group = groups.get(op.key);
-    if (group === undefined) {
-      group = {
-        key: op.key,
-        queue: [],
-        running: null,
-        thread: null,
-        pollTimer: undefined,
-        pollDelay: 1,
-      };
-      groups.set(op.key, group);
-    }
-    const g = group;
-    g.queue.push(entry);
     hold();
     if (timeout !== null) {
-      entry.timer = setTimeout(() => {
-        // The one in the kernel times out there, unless its call cannot.
-        if (g.running !== entry) failWith(entry, op.timedOut(timeout));
-        else if (op.kernelTimeout === false && g.thread) {
-          entry.cancel ??= { error: op.timedOut(timeout) };
-          kick(g.thread);
-        }
-      }, timeout);
+      entry.timer = later(timeout, () => stop(entry, op.timedOut(timeout)));
     }
     if (signal) {
-      entry.onAbort = () => {
-        if (g.running === entry && g.thread) {
-          entry.cancel ??= { error: signal.reason };
-          kick(g.thread);
-        } else {
-          failWith(entry, signal.reason);
-        }
-      };
+      entry.onAbort = () => stop(entry, signal.reason);
       signal.addEventListener("abort", entry.onAbort, { once: true });
     }
-    pump(g);
+    try {
+      park(entry);
+    } catch (e) {
+      failWith(entry, e);
+    }
   });
 }
 
-/**
- * Validates a timeout option.
- *
- * @param timeout milliseconds, or undefined for none
- * @returns the timeout, or null for none
- * @throws {RangeError} if negative, NaN or infinite
- */
-export function checkTimeout(timeout: number | undefined): number | null {
-  if (timeout === undefined) return null;
-  if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
-    throw new RangeError(
-      `Option "timeout" is out of range: "${timeout}" is not a finite number of milliseconds >= 0`,
-    );
+/** Puts a wait where it will be woken. */
+function park(entry: Entry): void {
+  const { op } = entry;
+  if (op.fd !== undefined) {
+    entry.where = "reactor";
+    watch(op.fd, entry);
+    return;
   }
-  return timeout;
+  entry.where = "group";
+  let g = groups.get(op.key);
+  if (g === undefined) {
+    g = { key: op.key, queue: [], running: null, thread: null };
+    groups.set(op.key, g);
+  }
+  g.queue.push(entry);
+  pump(g);
+}
+
+/**
+ * Ends a wait with `error` (a timeout or an abort): one whose call a helper
+ * thread is making in the kernel is interrupted there first, since the call
+ * may still complete.
+ */
+function stop(entry: Entry, error: unknown): void {
+  if (entry.settled) return;
+  const g = entry.where === "group" ? groups.get(entry.op.key) : undefined;
+  if (g?.running === entry && g.thread) {
+    entry.cancel ??= { error };
+    kick(g.thread);
+    return;
+  }
+  failWith(entry, error);
+  if (g) pump(g);
+}
+
+/**
+ * Ends every wait on a descriptor that is being closed: each rejects with
+ * `error`, and the descriptor leaves the epoll set. Without this, a wait
+ * would go on after the close and, once woken, retry its call on whatever
+ * the descriptor's number had come to mean by then (a newly opened pipe or
+ * socket), taking data that was not its own.
+ *
+ * @param fd the descriptor
+ * @param error makes the error each ended wait rejects with
+ */
+export function endWaits(
+  fd: number,
+  error: (syscall: string) => unknown,
+): void {
+  const w = watches.get(fd);
+  if (w !== undefined) {
+    watches.delete(fd);
+    for (const entry of w.entries) {
+      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+    }
+    w.entries.length = 0;
+    if (w.added && epfd !== -1) {
+      libc().epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null);
+    }
+  }
+  if (retries.size === 0) return;
+  for (const r of retries) {
+    const entry = (r as Retry & { entry?: Entry }).entry;
+    if (entry?.op.fd === fd) {
+      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+    }
+  }
 }
 
 /** Ends a wait; returns false if it had already ended. */
 function end(entry: Entry): boolean {
   if (entry.settled) return false;
   entry.settled = true;
-  if (entry.timer !== undefined) clearTimeout(entry.timer);
+  cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   release();
   return true;
@@ -490,6 +618,22 @@ function failWith(entry: Entry, error: unknown): void {
   if (end(entry)) entry.reject(error);
 }
 
+/**
+ * Tries a parked wait once.
+ *
+ * @returns true if it has ended (done or failed), false if it would block
+ */
+function tryEntry(entry: Entry): boolean {
+  if (entry.settled) return true;
+  try {
+    if (!entry.op.attempt()) return false;
+    succeed(entry);
+  } catch (e) {
+    failWith(entry, e);
+  }
+  return true;
+}
+
 function hold(): void {
   if (pending++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
 }
@@ -501,49 +645,256 @@ function release(): void {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The reactor: one epoll set, one thread in epoll_wait.
+
+let epfd = -1;
+let reactor: Thread | null = null;
+const eventsView = new DataView(new ArrayBuffer(MAX_EVENTS * 16));
+const ctlEvent = new Uint8Array(16);
+
+/** Adds a wait to its descriptor's registration and arms it. */
+function watch(fd: number, entry: Entry): void {
+  let w = watches.get(fd);
+  if (w === undefined) {
+    w = { fd, entries: [], armed: 0, added: false };
+    watches.set(fd, w);
+  }
+  w.entries.push(entry);
+  arm(w);
+}
+
+/** Arms a registration for the events its waits need, if not yet armed so. */
+function arm(w: Watch): void {
+  let want = 0;
+  for (const e of w.entries) {
+    if (!e.settled && e.where === "reactor") want |= e.op.events ?? EPOLLIN;
+  }
+  if (want === 0 || (w.armed & want) === want) return;
+  startReactor();
+  const c = libc();
+  encodeEpollEvent(want | EPOLLONESHOT, w.fd, ctlEvent);
+  let r = c.epoll_ctl(
+    epfd,
+    w.added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+    w.fd,
+    ctlEvent,
+  );
+  let e = r === -1 ? errno() : 0;
+  if (e === ENOENT || e === EEXIST) {
+    // Closed behind the library's back and the number reused, or still in
+    // the set through another descriptor of the same file: say it afresh.
+    r = c.epoll_ctl(
+      epfd,
+      e === ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+      w.fd,
+      ctlEvent,
+    );
+    e = r === -1 ? errno() : 0;
+  }
+  if (r === 0) {
+    w.added = true;
+    w.armed = want;
+    return;
+  }
+  // EPERM: a file epoll cannot watch (a regular file is always ready);
+  // anything else fails the waits with the call's own error.
+  for (const entry of w.entries.splice(0)) {
+    if (entry.settled) continue;
+    if (e === EPERM) toRetry(entry);
+    else failWith(entry, entry.op.fail(e === 0 ? EBADF : e));
+  }
+}
+
+/** Handles one batch of ready descriptors. */
+function dispatch(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const { events, fd } = decodeEpollEvent(eventsView, i);
+    const w = watches.get(fd);
+    if (w === undefined) continue;
+    w.armed = 0; // one-shot: disarmed by this report
+    let blockedIn = 0, blockedOut = 0;
+    const ready = events | ((events & (EPOLLERR | EPOLLHUP)) ? -1 : 0);
+    for (const entry of w.entries) {
+      if (entry.settled || entry.where !== "reactor") continue;
+      const want = entry.op.events ?? EPOLLIN;
+      if ((want & ready) === 0) continue;
+      // In order: once one wait of a direction would block, the later ones
+      // of that direction stay parked behind it.
+      if ((want & EPOLLIN ? blockedIn : blockedOut) !== 0) continue;
+      if (tryEntry(entry)) continue;
+      if (want & EPOLLIN) blockedIn = 1;
+      else blockedOut = 1;
+      // Reported ready, still EAGAIN: after a few, this is a descriptor
+      // whose readiness Linux does not report (full datagram receiver,
+      // full backlog): retry it on the timer instead.
+      if (++entry.misses >= MISSES) toRetry(entry);
+    }
+    let k = 0;
+    for (const entry of w.entries) {
+      if (!entry.settled && entry.where === "reactor") w.entries[k++] = entry;
+    }
+    w.entries.length = k;
+    if (k > 0) arm(w);
+  }
+}
+
+/** Starts the reactor thread and its epoll set, once. */
+function startReactor(): void {
+  if (reactor !== null) return;
+  const c = libc();
+  epfd = c.epoll_create1(EPOLL_CLOEXEC);
+  if (epfd === -1) {
+    throw new Error(
+      `Cannot start the async engine: epoll_create1 failed (errno ${errno()})`,
+    );
+  }
+  const t = spawn();
+  reactor = t;
+  t.ctrl[KIND] = KIND_REACTOR;
+  t.ctrl[ARG] = epfd;
+  Atomics.store(t.ctrl, STATE, JOB);
+  Atomics.notify(t.ctrl, STATE);
+  void reactorLoop(t, epfd);
+}
+
+/** The main thread's side of the reactor: takes each batch and handles it. */
+async function reactorLoop(t: Thread, fd: number): Promise<void> {
+  const bytes = new Uint8Array(eventsView.buffer);
+  for (;;) {
+    await done(t);
+    if (reactor !== t) return;
+    const n = t.ctrl[RESULT];
+    const e = t.ctrl[ERRNO];
+    if (n > 0) bytes.set(t.data.subarray(0, n * SIZEOF.epoll_event));
+    // Hand the thread back to epoll_wait at once, then handle the batch.
+    Atomics.store(t.ctrl, STATE, JOB);
+    Atomics.notify(t.ctrl, STATE);
+    if (n > 0) dispatch(n);
+    else if (e === THREAD_FAILED || (n === -1 && e !== EINTR)) {
+      // The reactor itself failed: every descriptor wait fails rather than
+      // hangs, and the next wait starts a new reactor.
+      const err = new Error("The async engine's reactor thread failed", {
+        cause: t.failure ?? `epoll_wait errno ${e}`,
+      });
+      reactor = null;
+      epfd = -1;
+      libc().close(fd);
+      for (const w of watches.values()) {
+        for (const entry of w.entries) failWith(entry, err);
+      }
+      watches.clear();
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Timed retries: one timer for every wait that has no event to wake it.
+
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryAt = Infinity;
+
+function addRetry(r: Retry): void {
+  retries.add(r);
+  schedule(r.due);
+}
+
+function schedule(at: number): void {
+  if (retryTimer !== undefined && retryAt <= at) return;
+  if (retryTimer !== undefined) clearTimeout(retryTimer);
+  retryAt = at;
+  retryTimer = setTimeout(runRetries, Math.max(0, at - performance.now()));
+}
+
+function runRetries(): void {
+  retryTimer = undefined;
+  retryAt = Infinity;
+  let budget = RETRY_BATCH;
+  let next = Infinity;
+  const now = performance.now();
+  for (const r of retries) {
+    if (r.done()) {
+      retries.delete(r);
+      continue;
+    }
+    if (r.due <= now && budget > 0) {
+      budget--;
+      r.run();
+      if (r.done()) {
+        retries.delete(r);
+        continue;
+      }
+      r.delay = Math.min(RETRY_MAX_MS, r.delay * 2);
+      r.due = performance.now() + r.delay;
+    }
+    next = Math.min(next, r.due);
+  }
+  if (next !== Infinity) schedule(budget === 0 ? now : next);
+}
+
+/** Moves a descriptor wait from the reactor to the timed retries. */
+function toRetry(entry: Entry): void {
+  entry.where = "retry";
+  const r: Retry & { entry: Entry } = {
+    entry,
+    due: performance.now() + 1,
+    delay: 1,
+    run: () => void tryEntry(entry),
+    done: () => entry.settled,
+  };
+  addRetry(r);
+}
+
+// ---------------------------------------------------------------------------
+// Waits without a descriptor: a few helper threads, the rest retried.
+
 /** Tries the queued waits in order through the fast path. */
 function drain(g: Group): void {
   for (const entry of g.queue) {
-    if (entry.settled) continue;
-    try {
-      if (!entry.op.attempt()) return;
-      succeed(entry);
-    } catch (e) {
-      failWith(entry, e);
-    }
+    if (entry === g.running) continue;
+    if (!tryEntry(entry)) return;
   }
 }
 
 function pump(g: Group): void {
   while (g.queue.length > 0 && g.queue[0].settled) g.queue.shift();
   if (g.queue.length === 0) {
-    if (g.thread === null && g.pollTimer === undefined) {
+    if (g.thread === null) {
       groups.delete(g.key);
       starving.delete(g);
     }
     return;
   }
-  if (g.thread !== null || g.pollTimer !== undefined) return;
-  const thread = takeThread();
+  if (g.thread !== null || starving.has(g)) return;
+  const head = g.queue[0];
+  const thread = head.op.encode ? takeThread() : null;
   if (thread === null) {
+    // No thread for it: retried on the timer until one frees.
     starving.add(g);
-    g.pollTimer = setTimeout(() => {
-      g.pollTimer = undefined;
-      drain(g);
-      pump(g);
-    }, g.pollDelay);
-    g.pollDelay = Math.min(g.pollDelay * 2, 50);
+    addRetry({
+      due: performance.now() + 1,
+      delay: 1,
+      run: () => drain(g),
+      done: () => {
+        while (g.queue.length > 0 && g.queue[0].settled) g.queue.shift();
+        if (g.queue.length > 0 && starving.has(g)) return false;
+        if (g.queue.length === 0 && g.thread === null) {
+          groups.delete(g.key);
+          starving.delete(g);
+        }
+        return true;
+      },
+    });
     return;
   }
   starving.delete(g);
-  g.pollDelay = 1;
-  const head = g.queue[0];
   g.thread = thread;
   g.running = head;
   const remaining = head.deadline === null
     ? null
     : Math.max(0, head.deadline - performance.now());
-  const kind = head.op.encode(thread, remaining);
+  const kind = head.op.encode!(thread, remaining);
   thread.ctrl[KIND] = kind;
   Atomics.store(thread.ctrl, CANCEL, 0);
   Atomics.store(thread.ctrl, STATE, JOB);
@@ -571,16 +922,13 @@ function finish(g: Group, t: Thread, head: Entry): void {
   if (errno === THREAD_FAILED) {
     failWith(
       head,
-      new Error("The waiter thread of an async wait failed", {
+      new Error("The helper thread of an async wait failed", {
         cause: t.failure,
       }),
     );
   } else if (result !== -1) {
-    if (!head.op.wakeOnly) {
-      head.op.complete?.(result);
-      succeed(head);
-    }
-    drain(g); // a wakeOnly head is tried again here, in order
+    succeed(head);
+    drain(g);
   } else if (errno === EINTR) {
     if (head.cancel) failWith(head, head.cancel.error);
     // Otherwise another signal interrupted it: the pump retries.
@@ -598,58 +946,57 @@ function finish(g: Group, t: Thread, head: Entry): void {
 function takeThread(): Thread | null {
   const t = idle.pop();
   if (t) return t;
-  if (threads >= MAX_THREADS) return null;
+  if (threads >= KERNEL_THREADS) return null;
   threads++;
   return spawn();
 }
 
 function giveBack(t: Thread): void {
   for (const g of starving) {
-    // A wait polling for want of a thread gets this one at once.
+    // The oldest group retried for want of a thread gets this one at once.
     starving.delete(g);
-    if (g.pollTimer !== undefined) {
-      clearTimeout(g.pollTimer);
-      g.pollTimer = undefined;
-    }
     idle.push(t);
     pump(g);
     return;
   }
-  if (idle.length < MAX_IDLE) {
-    idle.push(t);
-    scheduleTrim();
-  } else {
-    endThread(t);
-  }
+  idle.push(t);
 }
 
 function endThread(t: Thread): Promise<unknown> {
-  threads--;
   t.failure ??= "ended";
   Atomics.store(t.ctrl, STATE, EXIT);
   Atomics.notify(t.ctrl, STATE);
   return t.worker.terminate();
 }
 
-let trimTimer: ReturnType<typeof setTimeout> | undefined;
-
-/** Ends the idle threads once none has had work for `IDLE_MS`. */
-function scheduleTrim(): void {
-  if (trimTimer !== undefined) clearTimeout(trimTimer);
-  trimTimer = setTimeout(() => {
-    trimTimer = undefined;
-    terminateIdleWaiters();
-  }, IDLE_MS);
-  Deno.unrefTimer(trimTimer as unknown as number);
-}
-
 /**
- * Ends every idle waiter thread now (the engine starts new ones as needed).
+ * Ends the engine's helper threads and its epoll set when no wait is
+ * pending (the engine starts them again when next needed). For tests that
+ * count descriptors and threads, and for a program that wants them gone.
  *
  * @returns a promise that resolves once they have ended
  */
 export async function terminateIdleWaiters(): Promise<void> {
-  await Promise.all(idle.splice(0).map(endThread));
+  if (pending !== 0) return;
+  const ending = idle.splice(0).map((t) => {
+    threads--;
+    return endThread(t);
+  });
+  if (reactor !== null) {
+    // Out of epoll_wait first (a signal, as for an abort), then ended.
+    const t = reactor, fd = epfd;
+    reactor = null;
+    epfd = -1;
+    watches.clear();
+    kick(t);
+    ending.push(
+      done(t).then(() => {
+        libc().close(fd);
+        return endThread(t);
+      }),
+    );
+  }
+  await Promise.all(ending);
 }
 
 function spawn(): Thread {
@@ -667,7 +1014,7 @@ function spawn(): Thread {
   // Should a thread ever die, its wait fails instead of hanging.
   const died = (cause: unknown) => {
     if (thread.failure !== undefined) return;
-    thread.failure = cause ?? new Error("The waiter thread exited");
+    thread.failure = cause ?? new Error("The helper thread exited");
     const s = Atomics.load(thread.ctrl, STATE);
     if (s === JOB || s === RUNNING) {
       thread.ctrl[RESULT] = -1;

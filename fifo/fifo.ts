@@ -5,10 +5,10 @@
  * keep the event loop running. Re-exported by `fifo/mod.ts`.
  *
  * The async forms put the descriptor in non-blocking mode (`O_NONBLOCK`),
- * try the call at once, and only if it would block wait for readiness on a
- * waiter thread (`poll`), then make the call again here: data never crosses
- * threads and errno is exact. A FIFO's `open`, which waits for the other
- * side, runs on a waiter thread and can be aborted.
+ * try the call at once, and only if it would block wait for readiness on
+ * the engine's reactor (`ffi/wait.ts`), then make the call again here: data
+ * never crosses threads and errno is exact. A FIFO's `open`, which waits
+ * for the other side, is made non-blocking too (see {@linkcode openAsync}).
  *
  * @module
  */
@@ -23,6 +23,7 @@ import {
 } from "../ffi/errors.ts";
 import {
   close,
+  fstat,
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
@@ -41,11 +42,9 @@ import {
   show,
 } from "../ffi/validate.ts";
 import {
-  ARG,
   type BlockingOp,
   checkTimeout,
-  type Job,
-  KIND_OPEN,
+  checkWaitOptions,
   tryAtOnce,
   wait,
   type WaitOptions,
@@ -469,20 +468,29 @@ export async function writeAllReady(
   }
 }
 
+const S_IFMT = 0o170000, S_IFIFO = 0o010000;
 let opens = 0;
 
 /**
- * Opens a path without blocking the event loop (`open` on a waiter thread):
- * for a FIFO, the open waits for the other side (a reader waits for a
- * writer, a writer for a reader) unless `O_NONBLOCK` is given. Needs the
+ * Opens a path without blocking the event loop: for a FIFO, the open waits
+ * for the other side unless `O_NONBLOCK` is given, as C's does. Linux gives
+ * no event for the other side's arrival, so the wait is a non-blocking try
+ * on the engine's timer (the other side is seen within 10 ms). A writer's
+ * open is retried until a reader is there; a reader's takes the FIFO at
+ * once, non-blocking (so that a writer's open goes through), and completes
+ * once a writer is there, asked with a `tee` that takes no data. Needs the
  * same permissions as `open`.
  *
  * @param pathname the path
  * @param flags `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with the `open` flags
  * @param mode permission bits for a created file
  * @param options `timeout` in ms (`IpcError` `ETIMEDOUT`), `signal`
- * @returns the descriptor (with `O_CLOEXEC`)
+ * @returns the descriptor (with `O_CLOEXEC`; blocking unless `O_NONBLOCK`
+ *   was asked for)
  * @throws {IpcError} `ENOENT`, `EACCES`, `ENXIO` (writer, `O_NONBLOCK`, no reader)
+ * @throws {TypeError} for options that are not an object, or a `signal`
+ *   that is not an `AbortSignal`
+ * @throws {RangeError} for a negative or NaN `timeout`
  * @example
  * ```ts
  * import { close, mkfifo, O_RDONLY, O_WRONLY, openAsync } from "@linux-ipc/ipc/fifo";
@@ -505,46 +513,82 @@ export async function openAsync(
 ): Promise<number> {
   const path = cString(pathname, "open", "pathname");
   int(mode, "open", "mode", 0, 0o7777);
+  checkWaitOptions(options);
   const access = flags & 3;
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
   if (access !== O_RDONLY) requirePath("write", pathname);
-  const all = flags | O_CLOEXEC;
+  const all = flags | O_CLOEXEC | O_NONBLOCK;
+  const blocking = (flags & O_NONBLOCK) === 0;
   let fd = -1;
-  const op: BlockingOp = {
-    key: `open:${++opens}`,
-    kernelTimeout: false,
-    attempt(): boolean {
-      // Only a writer can learn at once that a reader is there.
-      if ((flags & O_NONBLOCK) === 0 && access === O_RDONLY) return false;
-      const r = libc().open(path, all | O_NONBLOCK, mode);
-      if (r !== -1) {
-        fd = r;
-        if ((flags & O_NONBLOCK) === 0) setNonBlocking(r, false);
-        return true;
-      }
-      const e = errno();
-      if (e === 6 /* ENXIO */ && (flags & O_NONBLOCK) === 0) return false;
-      throw openError(pathname);
-    },
-    encode(job: Job): number {
-      job.data.set(path);
-      job.ctrl[ARG] = all;
-      job.ctrl[ARG + 1] = mode;
-      return KIND_OPEN;
-    },
-    complete(result: number): void {
-      fd = result;
-    },
-    fail: (code) => errorFor(code, "open", "pathname", { pathname }),
-    timedOut: (ms) => timedOut("open", ms),
+  const take = (): boolean => {
+    const r = libc().open(path, all, mode);
+    if (r !== -1) {
+      fd = r;
+      return true;
+    }
+    if (errno() === 6 /* ENXIO */ && blocking) return false;
+    throw openError(pathname);
   };
-  await wait(op, options);
+  if (access === O_RDONLY && blocking) {
+    take();
+    if ((fstat(fd).mode & S_IFMT) === S_IFIFO) {
+      // Linux gives no event for a writer's arrival: whether one is there
+      // is asked on the engine's timer, without taking any data.
+      try {
+        await wait({
+          key: `open:${++opens}`,
+          attempt: () => hasWriter(fd),
+          fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+          timedOut: (ms) => timedOut("open", ms),
+        }, options);
+      } catch (e) {
+        close(fd);
+        throw e;
+      }
+    }
+  } else {
+    const op: BlockingOp = {
+      key: `open:${++opens}`,
+      attempt: take,
+      fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+      timedOut: (ms) => timedOut("open", ms),
+    };
+    await wait(op, options);
+  }
   if (options.signal?.aborted) {
     // The open won the race with the abort: do not hand out an fd nobody wants.
     close(fd);
     throw options.signal.reason;
   }
+  if (blocking) setNonBlocking(fd, false);
   return fd;
+}
+
+/**
+ * Whether a FIFO read end has a writer, or data a writer left, asked
+ * without taking any: `tee` of one byte into a scratch pipe, non-blocking,
+ * answers 0 with no writer and no data, `EAGAIN` with a writer and no data,
+ * and copies (without consuming) when there is data.
+ */
+function hasWriter(fd: number): boolean {
+  const c = libc();
+  const scratch = new Int32Array(2);
+  if (c.pipe2(new Uint8Array(scratch.buffer), O_NONBLOCK | O_CLOEXEC) === -1) {
+    throw lastError("pipe2", "pipefd", {});
+  }
+  try {
+    for (;;) {
+      const r = c.tee(fd, scratch[1], 1n, 2 /* SPLICE_F_NONBLOCK */);
+      if (r > 0) return true;
+      if (r === 0) return false;
+      const e = errno();
+      if (e === EAGAIN) return true;
+      if (e !== EINTR) throw lastError("tee", "fd_in", { fd });
+    }
+  } finally {
+    c.close(scratch[0]);
+    c.close(scratch[1]);
+  }
 }
 
 function openError(pathname: string): IpcError {
