@@ -86,6 +86,12 @@ import { EAGAIN, EINTR, type IpcError } from "./errors.ts";
 export const KERNEL_THREADS = 2;
 /** Longest spin on the fast path before parking a wait, in microseconds. */
 export const SPIN_MAX_US = 100;
+/**
+ * A wait spins before parking only while at most this many others are
+ * parked (a server's pending accept and a connection, say): with more, a
+ * spin would hold up the others.
+ */
+export const SPIN_WHEN_PARKED = 2;
 /** Longest delay between two timed retries of a wait, in milliseconds. */
 export const RETRY_MAX_MS = 10;
 /** Most timed-retry attempts per turn of the event loop. */
@@ -106,7 +112,7 @@ export const EPOLLRDHUP = 0x2000;
 /** `epoll` flag: disarm after one event until re-armed. */
 export const EPOLLONESHOT = 1 << 30;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-const EPOLL_CLOEXEC = 0o2000000;
+const EPOLL_CLOEXEC = 0o2000000, EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
 const EBADF = 9, ENOENT = 2, EEXIST = 17, EPERM = 1;
 /** Ready-but-`EAGAIN` reports after which a wait is retried on a timer. */
 const MISSES = 3;
@@ -125,17 +131,13 @@ const DATA_BYTES = 64 * 1024;
 
 /** Job kinds the helper threads know. */
 export const KIND_SEMTIMEDOP = 1;
-/** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
-const KIND_REACTOR = 2;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
 export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
 /**
- * The body of a helper thread. A kernel thread runs one job at a time
- * (`semtimedop`: ARG+0 semid, ARG+1 nsops, ARG+2 whether there is a
- * timeout; the timespec at 0 and the sembufs at `SEMTIMEDOP_OPS_AT`). The
- * reactor thread loops in `epoll_wait`, posting each batch as RESULT with
- * the events in the data area, and waits for the main thread to take it.
+ * The body of a helper thread: one job at a time (`semtimedop`: ARG+0
+ * semid, ARG+1 nsops, ARG+2 whether there is a timeout; the timespec at 0
+ * and the sembufs at `SEMTIMEDOP_OPS_AT`).
  */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -154,17 +156,7 @@ parentPort.once("message", (sab) => {
     if (s === ${EXIT}) break;
     Atomics.store(ctrl, ${STATE}, ${RUNNING});
     let r = -1, e = ${EINTR};
-    if (ctrl[${KIND}] === ${KIND_REACTOR}) {
-      const epfd = ctrl[${ARG}];
-      const events = data.subarray(0, ${MAX_EVENTS * SIZEOF.epoll_event});
-      for (;;) {
-        r = libc.epoll_wait(epfd, events, ${MAX_EVENTS}, -1);
-        if (r !== -1 || Atomics.load(ctrl, ${CANCEL}) !== 0) break;
-        e = errnoView.getInt32(0);
-        if (e !== ${EINTR}) break;
-      }
-      e = r === -1 ? (Atomics.load(ctrl, ${CANCEL}) !== 0 ? ${EINTR} : e) : 0;
-    } else if (Atomics.load(ctrl, ${CANCEL}) === 0) {
+    if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
         case ${KIND_SEMTIMEDOP}: {
           const n = ctrl[${ARG + 1}];
@@ -485,7 +477,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
     if (op.attempt()) return Promise.resolve();
     if (timeout === 0) return Promise.reject(op.timedOut(0));
-    if (pending === 0 && spin(op)) return Promise.resolve();
+    if (pending <= SPIN_WHEN_PARKED && spin(op)) return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);
   }
@@ -594,6 +586,7 @@ export function endWaits(
 function end(entry: Entry): boolean {
   if (entry.settled) return false;
   entry.settled = true;
+  if (entry.where === "reactor" && --reactorWaits === 0) quiet();
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   release();
@@ -646,12 +639,22 @@ function release(): void {
 }
 
 // ---------------------------------------------------------------------------
-// The reactor: one epoll set, one thread in epoll_wait.
+// The reactor: one epoll set, one epoll_wait in flight on a runtime thread.
 
 let epfd = -1;
-let reactor: Thread | null = null;
-const eventsView = new DataView(new ArrayBuffer(MAX_EVENTS * 16));
+/** An eventfd in the epoll set that ends the wait in flight. */
+let wakeFd = -1;
+/** Whether an epoll_wait is in flight. */
+let polling = false;
+/** Reactor waits parked now. */
+let reactorWaits = 0;
+const asyncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
+const syncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
+const asyncView = new DataView(asyncEvents.buffer);
+const syncView = new DataView(syncEvents.buffer);
 const ctlEvent = new Uint8Array(16);
+const wakeBuf = new BigUint64Array([1n]);
+const wakeBytes = new Uint8Array(wakeBuf.buffer);
 
 /** Adds a wait to its descriptor's registration and arms it. */
 function watch(fd: number, entry: Entry): void {
@@ -661,7 +664,9 @@ function watch(fd: number, entry: Entry): void {
     watches.set(fd, w);
   }
   w.entries.push(entry);
+  reactorWaits++;
   arm(w);
+  poll();
 }
 
 /** Arms a registration for the events its waits need, if not yet armed so. */
@@ -707,9 +712,13 @@ function arm(w: Watch): void {
 }
 
 /** Handles one batch of ready descriptors. */
-function dispatch(n: number): void {
+function dispatch(view: DataView, n: number): void {
   for (let i = 0; i < n; i++) {
-    const { events, fd } = decodeEpollEvent(eventsView, i);
+    const { events, fd } = decodeEpollEvent(view, i);
+    if (fd === wakeFd) {
+      libc().read(wakeFd, wakeBytes, 8n);
+      continue;
+    }
     const w = watches.get(fd);
     if (w === undefined) continue;
     w.armed = 0; // one-shot: disarmed by this report
@@ -739,53 +748,59 @@ function dispatch(n: number): void {
   }
 }
 
-/** Starts the reactor thread and its epoll set, once. */
+/** Makes the epoll set and its wake-up eventfd, once. */
 function startReactor(): void {
-  if (reactor !== null) return;
+  if (epfd !== -1) return;
   const c = libc();
-  epfd = c.epoll_create1(EPOLL_CLOEXEC);
-  if (epfd === -1) {
+  const ep = c.epoll_create1(EPOLL_CLOEXEC);
+  if (ep === -1) {
     throw new Error(
       `Cannot start the async engine: epoll_create1 failed (errno ${errno()})`,
     );
   }
-  const t = spawn();
-  reactor = t;
-  t.ctrl[KIND] = KIND_REACTOR;
-  t.ctrl[ARG] = epfd;
-  Atomics.store(t.ctrl, STATE, JOB);
-  Atomics.notify(t.ctrl, STATE);
-  void reactorLoop(t, epfd);
+  const ev = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (
+    ev === -1 ||
+    c.epoll_ctl(ep, EPOLL_CTL_ADD, ev, encodeEpollEvent(EPOLLIN, ev, ctlEvent))
+  ) {
+    c.close(ep);
+    throw new Error("Cannot start the async engine: eventfd failed");
+  }
+  epfd = ep;
+  wakeFd = ev;
 }
 
-/** The main thread's side of the reactor: takes each batch and handles it. */
-async function reactorLoop(t: Thread, fd: number): Promise<void> {
-  const bytes = new Uint8Array(eventsView.buffer);
-  for (;;) {
-    await done(t);
-    if (reactor !== t) return;
-    const n = t.ctrl[RESULT];
-    const e = t.ctrl[ERRNO];
-    if (n > 0) bytes.set(t.data.subarray(0, n * SIZEOF.epoll_event));
-    // Hand the thread back to epoll_wait at once, then handle the batch.
-    Atomics.store(t.ctrl, STATE, JOB);
-    Atomics.notify(t.ctrl, STATE);
-    if (n > 0) dispatch(n);
-    else if (e === THREAD_FAILED || (n === -1 && e !== EINTR)) {
-      // The reactor itself failed: every descriptor wait fails rather than
-      // hangs, and the next wait starts a new reactor.
-      const err = new Error("The async engine's reactor thread failed", {
-        cause: t.failure ?? `epoll_wait errno ${e}`,
-      });
-      reactor = null;
-      epfd = -1;
-      libc().close(fd);
-      for (const w of watches.values()) {
-        for (const entry of w.entries) failWith(entry, err);
+/**
+ * Keeps one `epoll_wait` in flight while reactor waits are parked. It runs
+ * on one of the runtime's own threads (a `nonblocking` FFI call), so its
+ * promise wakes the event loop directly; when it resolves, the batch is
+ * handled here, and further ready descriptors are taken at once with a
+ * non-blocking `epoll_wait` before the next one goes out.
+ */
+function poll(): void {
+  if (polling || reactorWaits <= 0 || epfd === -1) return;
+  polling = true;
+  const ep = epfd;
+  libc().epoll_wait_nonblocking(ep, asyncEvents, MAX_EVENTS, -1).then(
+    (n) => {
+      polling = false;
+      if (ep !== epfd) return;
+      if (n > 0) dispatch(asyncView, n);
+      // Under load more are ready already: take them without a thread hop.
+      for (let rounds = 0; rounds < 8 && reactorWaits > 0; rounds++) {
+        const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
+        if (m <= 0) break;
+        dispatch(syncView, m);
       }
-      watches.clear();
-      return;
-    }
+      poll();
+    },
+  );
+}
+
+/** Ends the `epoll_wait` in flight when no reactor wait is left. */
+function quiet(): void {
+  if (polling && reactorWaits <= 0 && wakeFd !== -1) {
+    libc().write(wakeFd, wakeBytes, 8n);
   }
 }
 
@@ -835,6 +850,7 @@ function runRetries(): void {
 
 /** Moves a descriptor wait from the reactor to the timed retries. */
 function toRetry(entry: Entry): void {
+  if (entry.where === "reactor" && --reactorWaits === 0) quiet();
   entry.where = "retry";
   const r: Retry & { entry: Entry } = {
     entry,
@@ -982,19 +998,19 @@ export async function terminateIdleWaiters(): Promise<void> {
     threads--;
     return endThread(t);
   });
-  if (reactor !== null) {
-    // Out of epoll_wait first (a signal, as for an abort), then ended.
-    const t = reactor, fd = epfd;
-    reactor = null;
+  if (epfd !== -1) {
+    // The epoll_wait in flight, if any, ends through the eventfd first.
+    const ep = epfd, ev = wakeFd;
+    quiet();
     epfd = -1;
+    wakeFd = -1;
     watches.clear();
-    kick(t);
-    ending.push(
-      done(t).then(() => {
-        libc().close(fd);
-        return endThread(t);
-      }),
-    );
+    const c = libc();
+    ending.push((async () => {
+      while (polling) await new Promise((r) => setTimeout(r, 1));
+      c.close(ep);
+      c.close(ev);
+    })());
   }
   await Promise.all(ending);
 }

@@ -1,0 +1,203 @@
+/**
+ * `deno task bench:concurrency`: the async engine under many waits at once
+ * (issue 10), each figure against `Deno.listen` measured in the same run.
+ * The clients run in another process, one program (`Deno.connect`) for
+ * both servers.
+ *
+ * - Echo server (64-byte rounds with checksums) with N = 1, 12, 100 and
+ *   1,000 connections at once: throughput against a `Deno.listen` server
+ *   (target >= 1.0x), the server's worst event-loop lateness during the
+ *   timed run (target <= 10 ms), its threads (target: the same at 12 and
+ *   1,000) and RSS.
+ * - 1,000 idle connections held for 10 s: the server's CPU time (target
+ *   under 1% of a core).
+ * - 100 and 1,000 waits on distinct semaphores, posted by another process:
+ *   worst lateness (target <= 20 ms), median and p99 post-to-wake.
+ *
+ * Options: `--runs N` (default 3: each row is the median of N alternating
+ * runs, ours then Deno's), `--quick` (fewer rounds).
+ *
+ * @module
+ */
+
+import { benchOptions, median, printTable, ROOT } from "./_util.ts";
+
+const opts = benchOptions(3);
+const peer = `${ROOT}bench/conc_peer.ts`;
+const ROUNDS_TOTAL = opts.quick ? 5_000 : 40_000;
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+interface Stats {
+  lateMs: number;
+  threads: number;
+  rssKiB: number;
+  cpuMs: number;
+}
+
+/** A running echo server and its control connection. */
+class Server {
+  #child: Deno.ChildProcess;
+  #ctl: Deno.UnixConn | undefined;
+  #buf = "";
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+  }
+
+  static async start(kind: string, path: string): Promise<Server> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", peer, "server", kind, path],
+      stdout: "piped",
+    }).spawn();
+    const s = new Server(child);
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    if (!dec.decode(value).includes("ready")) throw new Error("No server");
+    reader.releaseLock();
+    void child.stdout.cancel();
+    s.#ctl = await Deno.connect({ transport: "unix", path });
+    await s.#ctl.write(enc.encode("C"));
+    return s;
+  }
+
+  async ask(command: string): Promise<string> {
+    await this.#ctl!.write(enc.encode(command + "\n"));
+    const b = new Uint8Array(4096);
+    while (!this.#buf.includes("\n")) {
+      const n = await this.#ctl!.read(b);
+      if (n === null) throw new Error("The server went away");
+      this.#buf += dec.decode(b.subarray(0, n));
+    }
+    const line = this.#buf.slice(0, this.#buf.indexOf("\n"));
+    this.#buf = this.#buf.slice(line.length + 1);
+    return line;
+  }
+
+  async stats(): Promise<Stats> {
+    return JSON.parse(await this.ask("stats"));
+  }
+
+  async stop(): Promise<void> {
+    this.#ctl?.close();
+    this.#child.kill("SIGKILL");
+    await this.#child.status;
+  }
+}
+
+async function client(args: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", peer, ...args],
+  }).output();
+  if (!out.success) {
+    throw new Error(`Client failed: ${dec.decode(out.stderr)}`);
+  }
+  return dec.decode(out.stdout).trim();
+}
+
+/** One echo run: rounds per second, and the server's stats during it. */
+async function echo(
+  kind: string,
+  n: number,
+): Promise<{ rate: number; stats: Stats }> {
+  const path = await Deno.makeTempFile({ prefix: "linux-ipc-bench-" });
+  await Deno.remove(path);
+  const server = await Server.start(kind, path);
+  try {
+    const rounds = Math.max(20, Math.ceil(ROUNDS_TOTAL / n));
+    await client(["clients", path, String(n), String(Math.ceil(rounds / 4))]);
+    await server.ask("reset");
+    const ms = Number(
+      await client(["clients", path, String(n), String(rounds)]),
+    );
+    const stats = await server.stats();
+    return { rate: (n * rounds) / (ms / 1000), stats };
+  } finally {
+    await server.stop();
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+/** The server's CPU time while `n` connections sit idle for `ms`. */
+async function idleCpu(kind: string, n: number, ms: number): Promise<number> {
+  const path = await Deno.makeTempFile({ prefix: "linux-ipc-bench-" });
+  await Deno.remove(path);
+  const server = await Server.start(kind, path);
+  try {
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", peer, "idle", path, String(n), String(ms + 2000)],
+      stdout: "piped",
+    }).spawn();
+    const reader = holder.stdout.getReader();
+    await reader.read(); // "connected"
+    reader.releaseLock();
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = (await server.stats()).cpuMs;
+    await new Promise((r) => setTimeout(r, ms));
+    const after = (await server.stats()).cpuMs;
+    await holder.status;
+    return (after - before) / ms * 100;
+  } finally {
+    await server.stop();
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+const rows: string[][] = [];
+const f = (x: number, d = 0) => x.toFixed(d);
+
+for (const n of [1, 12, 100, 1000]) {
+  const ours: { rate: number; stats: Stats }[] = [];
+  const base: { rate: number; stats: Stats }[] = [];
+  for (let r = 0; r < opts.runs; r++) {
+    ours.push(await echo("ours", n));
+    base.push(await echo("deno", n));
+  }
+  const ro = median(ours.map((x) => x.rate));
+  const rb = median(base.map((x) => x.rate));
+  const worst = (xs: typeof ours) => Math.max(...xs.map((x) => x.stats.lateMs));
+  rows.push([
+    `echo N=${n}`,
+    f(rb),
+    f(ro),
+    (ro / rb).toFixed(2),
+    `${f(worst(base), 1)} / ${f(worst(ours), 1)}`,
+    `${base[0].stats.threads} / ${ours[0].stats.threads}`,
+    `${f(base[0].stats.rssKiB / 1024)} / ${f(ours[0].stats.rssKiB / 1024)}`,
+  ]);
+}
+
+console.log(
+  "Echo servers (rounds/s; lateness in ms, threads, RSS in MiB: Deno.listen / ours)",
+);
+printTable(
+  ["row", "Deno.listen", "ours", "ratio", "late ms", "threads", "RSS MiB"],
+  rows,
+  [12, 12, 12, 6, 14, 9, 10],
+);
+
+const idleMs = opts.quick ? 3000 : 10_000;
+const cpuBase = await idleCpu("deno", 1000, idleMs);
+const cpuOurs = await idleCpu("ours", 1000, idleMs);
+console.log(
+  `\n1,000 idle connections for ${idleMs / 1000} s: server CPU ${
+    cpuBase.toFixed(2)
+  }% (Deno.listen) / ${cpuOurs.toFixed(2)}% (ours) of a core (target < 1%)`,
+);
+
+console.log("\nWaits on distinct semaphores, posted by another process");
+const semRows: string[][] = [];
+for (const n of [100, 1000]) {
+  const r = JSON.parse(await client(["semwait", String(n)]));
+  semRows.push([
+    `N=${n}`,
+    f(r.lateMs, 1),
+    f(r.medianUs),
+    f(r.p99Us),
+    String(r.threads),
+  ]);
+}
+printTable(
+  ["waits", "late ms", "median µs", "p99 µs", "threads"],
+  semRows,
+  [8, 8, 10, 10, 8],
+);
