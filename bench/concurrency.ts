@@ -20,9 +20,18 @@
  * @module
  */
 
-import { benchOptions, median, printTable, ROOT } from "./_util.ts";
+import { parseArgs } from "node:util";
+import { median, printTable, ROOT } from "./_util.ts";
 
-const opts = benchOptions(3);
+// Not pinned: a server and its clients share the machine as they would.
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+  },
+});
+const opts = { runs: Number(values.runs), quick: values.quick };
 const peer = `${ROOT}bench/conc_peer.ts`;
 const ROUNDS_TOTAL = opts.quick ? 5_000 : 40_000;
 const dec = new TextDecoder();
@@ -44,9 +53,13 @@ class Server {
     this.#child = child;
   }
 
-  static async start(kind: string, path: string): Promise<Server> {
+  static async start(
+    kind: string,
+    path: string,
+    extra: string[] = [],
+  ): Promise<Server> {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", peer, "server", kind, path],
+      args: ["run", "-A", peer, "server", kind, path, ...extra],
       stdout: "piped",
     }).spawn();
     const s = new Server(child);
@@ -121,7 +134,7 @@ async function echo(
 async function idleCpu(kind: string, n: number, ms: number): Promise<number> {
   const path = await Deno.makeTempFile({ prefix: "linux-ipc-bench-" });
   await Deno.remove(path);
-  const server = await Server.start(kind, path);
+  const server = await Server.start(kind, path, ["quiet"]);
   try {
     const holder = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", peer, "idle", path, String(n), String(ms + 2000)],

@@ -97,7 +97,12 @@ export const RETRY_MAX_MS = 10;
 /** Most timed-retry attempts per turn of the event loop. */
 export const RETRY_BATCH = 512;
 /** Most ready descriptors the reactor hands over in one batch. */
-export const MAX_EVENTS = 512;
+export const MAX_EVENTS = 128;
+/**
+ * How long the reactor goes on taking ready descriptors in one turn of the
+ * event loop, in milliseconds, before it lets timers and other work run.
+ */
+export const TURN_MS = 2;
 
 /** `epoll` event: readable. */
 export const EPOLLIN = 0x001;
@@ -475,7 +480,13 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
-    if (op.attempt()) return Promise.resolve();
+    // A descriptor wait made after this turn of the event loop has run for
+    // TURN_MS goes through the reactor even when it could complete at once
+    // (it then does, in a later turn): a loop of waits that all succeed at
+    // once (a burst of connections to accept) cannot hold timers up.
+    if (!(op.fd !== undefined && timeout !== 0 && longTurn()) && op.attempt()) {
+      return Promise.resolve();
+    }
     if (timeout === 0) return Promise.reject(op.timedOut(0));
     if (pending <= SPIN_WHEN_PARKED && spin(op)) return Promise.resolve();
   } catch (e) {
@@ -511,6 +522,19 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       failWith(entry, e);
     }
   });
+}
+
+let turnStart = 0;
+
+/** Whether this turn of the event loop has run for TURN_MS already. */
+function longTurn(): boolean {
+  const now = performance.now();
+  if (turnStart === 0) {
+    turnStart = now;
+    setTimeout(() => turnStart = 0, 0);
+    return false;
+  }
+  return now - turnStart > TURN_MS;
 }
 
 /** Puts a wait where it will be woken. */
@@ -785,9 +809,11 @@ function poll(): void {
     (n) => {
       polling = false;
       if (ep !== epfd) return;
+      const until = performance.now() + TURN_MS;
       if (n > 0) dispatch(asyncView, n);
-      // Under load more are ready already: take them without a thread hop.
-      for (let rounds = 0; rounds < 8 && reactorWaits > 0; rounds++) {
+      // Under load more are ready already: take them without a thread hop,
+      // for at most TURN_MS, so that timers and other work get their turn.
+      while (reactorWaits > 0 && performance.now() < until) {
         const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
         if (m <= 0) break;
         dispatch(syncView, m);

@@ -13,7 +13,9 @@
 
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
-import { setNonBlocking } from "../ffi/fd.ts";
+import { close, fstat, O_CLOEXEC } from "../ffi/fd.ts";
+import { libc } from "../ffi/libc.ts";
+import { IpcError, lastError } from "../ffi/errors.ts";
 import { int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
 
@@ -26,7 +28,9 @@ export interface SpawnWithFdsOptions {
   args?: string[];
   /**
    * Slot number in the child to what goes there: a descriptor of this
-   * process (given to the child in blocking mode, as programs expect),
+   * process (a pipe or FIFO is given as a new open file description of the
+   * same pipe, blocking as programs expect, so this process's end keeps its
+   * own mode; other descriptors as they are),
    * `"inherit"` (slots 0-2 default to it), `"null"`, or `"piped"` (slots 1
    * and 2 only: read it from `stdout`/`stderr`).
    */
@@ -99,12 +103,15 @@ export function spawnWithFds(
   const slots = options.fds ?? {};
   const highest = Math.max(2, ...Object.keys(slots).map(Number));
   const stdio: (number | "inherit" | "ignore" | "pipe")[] = [];
+  /** Descriptors opened here for the child alone, closed once it has them. */
+  const reopened: number[] = [];
   for (let slot = 0; slot <= highest; slot++) {
     const v = slots[slot] ?? (slot <= 2 ? "inherit" : "null");
     if (typeof v === "number") {
       int(v, "spawnWithFds", `fds[${slot}]`, 0, LIMITS.INT_MAX);
-      setNonBlocking(v, false);
-      stdio.push(v);
+      const own = ownDescription(v, `fds[${slot}]`);
+      if (own !== v) reopened.push(own);
+      stdio.push(own);
     } else if (v === "inherit") stdio.push("inherit");
     else if (v === "null") stdio.push("ignore");
     else if (v === "piped" && (slot === 1 || slot === 2)) stdio.push("pipe");
@@ -116,11 +123,28 @@ export function spawnWithFds(
       );
     }
   }
-  const child = spawn(command, options.args ?? [], {
+  let child;
+  try {
+    child = spawnChild(command, options, stdio);
+  } finally {
+    for (const fd of reopened) close(fd);
+  }
+  return wrap(child);
+}
+
+function spawnChild(
+  command: string,
+  options: SpawnWithFdsOptions,
+  stdio: (number | "inherit" | "ignore" | "pipe")[],
+) {
+  return spawn(command, options.args ?? [], {
     stdio,
     cwd: options.cwd,
     env: options.env ? { ...Deno.env.toObject(), ...options.env } : undefined,
   });
+}
+
+function wrap(child: ReturnType<typeof spawnChild>): SpawnedChild {
   const status = new Promise<ChildStatus>((resolve, reject) => {
     child.once("error", reject);
     child.once(
@@ -140,6 +164,42 @@ export function spawnWithFds(
       child.kill(signal as Parameters<typeof child.kill>[0]);
     },
   };
+}
+
+/**
+ * The descriptor to give the child for `fd`, so that its blocking mode is
+ * the child's alone. A pipe or FIFO is opened again through
+ * `/proc/self/fd`, which makes a new open file description of the same pipe
+ * (blocking, as programs expect), so this process's own end keeps its
+ * non-blocking mode whatever the child does. Other descriptors (sockets,
+ * files, memfds) are given as they are: the library's socket calls ask for
+ * non-blocking behaviour per call (`MSG_DONTWAIT`), so the shared mode does
+ * not matter to them.
+ */
+function ownDescription(fd: number, argument: string): number {
+  const { mode } = fstatOf(fd, argument);
+  if ((mode & 0o170000) !== 0o010000 /* S_IFIFO */) return fd;
+  const flags = libc().fcntl(fd, 3, /* F_GETFL */ 0);
+  if (flags === -1) throw lastError("fcntl", argument, { fd });
+  const path = new TextEncoder().encode(`/proc/self/fd/${fd}\0`);
+  const own = libc().open(path, (flags & 3) | O_CLOEXEC, 0);
+  if (own === -1) throw lastError("open", argument, { fd });
+  return own;
+}
+
+function fstatOf(fd: number, argument: string): { mode: number } {
+  try {
+    return fstat(fd);
+  } catch (e) {
+    if (e instanceof IpcError) {
+      throw new IpcError(e.errno, {
+        syscall: "fstat",
+        argument,
+        value: fd,
+      });
+    }
+    throw e;
+  }
 }
 
 /** A command started by {@linkcode popen}, with a pipe to or from it. */

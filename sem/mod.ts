@@ -35,6 +35,7 @@ export {
 export { SemaphoreSet } from "./semaphore_set.ts";
 export type {
   SemaphoreSetCreateOptions,
+  SemaphoreSetOpenAsyncOptions,
   SemaphoreSetOpenOptions,
 } from "./semaphore_set.ts";
 export { Mutex, MutexLock } from "./mutex.ts";

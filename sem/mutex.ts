@@ -8,7 +8,11 @@
 import { unlessGone } from "../ffi/errors.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
-import { SemaphoreSet, type SemaphoreSetOpenOptions } from "./semaphore_set.ts";
+import {
+  SemaphoreSet,
+  type SemaphoreSetOpenAsyncOptions,
+  type SemaphoreSetOpenOptions,
+} from "./semaphore_set.ts";
 
 /** How {@linkcode Mutex.create} makes a lock. */
 export interface MutexCreateOptions {
@@ -126,6 +130,28 @@ export class Mutex {
    */
   static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
     return new Mutex(SemaphoreSet.open(key, options));
+  }
+
+  /**
+   * Opens the lock of a key once its creator has initialised it, waiting
+   * without blocking the event loop (see {@linkcode SemaphoreSet.openAsync}).
+   *
+   * @param key the key
+   * @param options `initTimeout` (default 5000 ms), `signal`, `removeOnDispose`
+   * @returns the lock
+   * @throws {IpcError} `ENOENT` if the key has none; `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using created = Mutex.create({ key: 0x10c6 });
+   * using opened = await Mutex.openAsync(0x10c6);
+   * ```
+   */
+  static async openAsync(
+    key: number,
+    options: SemaphoreSetOpenAsyncOptions = {},
+  ): Promise<Mutex> {
+    return new Mutex(await SemaphoreSet.openAsync(key, options));
   }
 
   /**

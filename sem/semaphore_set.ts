@@ -13,7 +13,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
+import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
   ifExists as checkIfExists,
@@ -21,7 +21,7 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import { wait, type WaitOptions } from "../ffi/wait.ts";
 import {
   GETALL,
   GETNCNT,
@@ -61,11 +61,18 @@ export interface SemaphoreSetCreateOptions {
 export interface SemaphoreSetOpenOptions {
   /** Remove the set on dispose (default false). */
   removeOnDispose?: boolean;
+}
+
+/** How {@linkcode SemaphoreSet.openAsync} opens a set. */
+export interface SemaphoreSetOpenAsyncOptions extends SemaphoreSetOpenOptions {
   /**
    * Milliseconds to wait for the creator to finish initialising the set
-   * (default 5000). A set is initialised once a `semop` has run on it.
+   * (default 5000): until a `semop` has run on it (`sem_otime` is set).
+   * The wait rejects with `IpcError` `ETIMEDOUT` when it runs out.
    */
   initTimeout?: number;
+  /** Cancels the wait; it then rejects with `signal.reason`. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -75,8 +82,11 @@ export interface SemaphoreSetOpenOptions {
  *
  * Race-free creation: the creator makes the set with `IPC_EXCL`, sets its
  * values with `SETALL`, then runs one `semop` that changes nothing, which
- * sets `sem_otime`. An opener waits until `sem_otime` is not 0, so it never
- * sees the zeros of a set not yet initialised.
+ * sets `sem_otime`. {@linkcode SemaphoreSet.open} opens a set at once (a
+ * set made by C, `ipcmk -S` or Python's `sysv_ipc` may never have had a
+ * `semop`); {@linkcode SemaphoreSet.openAsync} waits, without blocking the
+ * event loop, until `sem_otime` is set, so that it never sees the zeros of
+ * a set whose creator is still initialising it.
  *
  * @example
  * ```ts
@@ -169,14 +179,15 @@ export class SemaphoreSet {
   }
 
   /**
-   * Opens the existing set of a key, waiting (up to `initTimeout`) until
-   * its creator has initialised it.
+   * Opens the existing set of a key, at once, whoever made it and whether
+   * or not a `semop` has run on it yet. To wait for a creator that is still
+   * initialising the set, use {@linkcode SemaphoreSet.openAsync}.
    *
    * @param key the key
-   * @param options whether to remove it on dispose, how long to wait
+   * @param options whether to remove it on dispose
    * @returns the set
-   * @throws {IpcError} `ENOENT` if the key has no set; `EACCES`; `ETIMEDOUT`
-   *   if it is never initialised
+   * @throws {IpcError} `ENOENT` if the key has no set; `EACCES`
+   * @throws {RangeError} for `IPC_PRIVATE`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -189,18 +200,66 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    const k = checkKey(key, "semget");
-    if (k === IPC_PRIVATE) {
-      throw new RangeError(
-        'Argument "key" to SemaphoreSet.open is IPC_PRIVATE, which never names an existing set: use SemaphoreSet.fromId',
-      );
-    }
+    const k = openableKey(key);
     const id = semget(k, 0, 0);
-    const stat = awaitInitialised(id, options.initTimeout ?? 5000);
     return new SemaphoreSet(
       id,
       k,
-      stat.nsems,
+      semctl(id, 0, IPC_STAT).nsems,
+      false,
+      options.removeOnDispose ?? false,
+    );
+  }
+
+  /**
+   * Opens the existing set of a key once its creator has initialised it
+   * (a `semop` has run on it, as {@linkcode SemaphoreSet.create} does
+   * last), waiting without blocking the event loop: the set's state is
+   * asked again on the async engine's timer (within 10 ms of the change).
+   *
+   * @param key the key
+   * @param options `initTimeout` (default 5000 ms), `signal`, `removeOnDispose`
+   * @returns the set
+   * @throws {IpcError} `ENOENT` if the key has no set; `EACCES`; `ETIMEDOUT`
+   *   if it is not initialised in time
+   * @throws {RangeError} for `IPC_PRIVATE` or a bad `initTimeout`
+   * @throws {TypeError} for a `signal` that is not an `AbortSignal`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using created = SemaphoreSet.create({ key: 0x5e4c, initial: 2 });
+   * using opened = await SemaphoreSet.openAsync(0x5e4c, { initTimeout: 1000 });
+   * console.log(opened.value(0)); // 2
+   * ```
+   */
+  static async openAsync(
+    key: number,
+    options: SemaphoreSetOpenAsyncOptions = {},
+  ): Promise<SemaphoreSet> {
+    const k = openableKey(key);
+    const timeout = options.initTimeout ?? 5000;
+    const id = semget(k, 0, 0);
+    let nsems = 0;
+    await wait({
+      key: `semopen:${id}`,
+      attempt(): boolean {
+        const stat = semctl(id, 0, IPC_STAT);
+        nsems = stat.nsems;
+        return stat.otime !== 0;
+      },
+      fail: (errno) => new IpcError(errno, { syscall: "semctl", value: id }),
+      timedOut: (ms) =>
+        new IpcError(ETIMEDOUT, {
+          syscall: "semctl",
+          argument: "semid",
+          value: id,
+          hint: `the set's creator did not initialise it within ${ms} ms`,
+        }),
+    }, { timeout, signal: options.signal });
+    return new SemaphoreSet(
+      id,
+      k,
+      nsems,
       false,
       options.removeOnDispose ?? false,
     );
@@ -571,20 +630,12 @@ export class SemaphoreSet {
   }
 }
 
-function awaitInitialised(id: number, timeout: number): SemidDs {
-  const deadline = performance.now() + timeout;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let delay = 1;; delay = Math.min(delay * 2, 50)) {
-    const stat = semctl(id, 0, IPC_STAT);
-    if (stat.otime !== 0) return stat;
-    if (performance.now() >= deadline) {
-      throw new IpcError(110, {
-        syscall: "semctl",
-        argument: "semid",
-        value: id,
-        hint: `the set's creator did not initialise it within ${timeout} ms`,
-      });
-    }
-    Atomics.wait(pause, 0, 0, delay);
+function openableKey(key: number): number {
+  const k = checkKey(key, "semget");
+  if (k === IPC_PRIVATE) {
+    throw new RangeError(
+      'Argument "key" to SemaphoreSet.open is IPC_PRIVATE, which never names an existing set: use SemaphoreSet.fromId',
+    );
   }
+  return k;
 }

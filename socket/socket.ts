@@ -1086,8 +1086,8 @@ function bufferReady(
   // (known non-blocking sockets only: others are made so in `ready`).
   if (known && tryAtOnce(syscall, sockfd, options)) {
     const r = syscall === "send"
-      ? libc().send(sockfd, buf, n, MSG_NOSIGNAL)
-      : libc().recv(sockfd, buf, n, 0);
+      ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+      : libc().recv(sockfd, buf, n, MSG_DONTWAIT);
     if (r !== -1) return Promise.resolve(r);
     const e = errno();
     if (e !== EAGAIN && e !== EINTR) {
@@ -1095,8 +1095,8 @@ function bufferReady(
     }
   }
   const call = syscall === "send"
-    ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL)
-    : () => libc().recv(sockfd, buf, n, 0);
+    ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+    : () => libc().recv(sockfd, buf, n, MSG_DONTWAIT);
   return ready(
     sockfd,
     syscall === "send" ? POLLOUT : POLLIN,
@@ -1392,7 +1392,7 @@ export async function recvfromAsync(
   const bn = sizeT(buf.length);
   const n = await ready(sockfd, POLLIN, "recvfrom", () => {
     len[0] = SOCKADDR_STORAGE;
-    return libc().recvfrom(sockfd, buf, bn, 0, name, lenBytes);
+    return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
   }, options);
   return { n, from: decodeSockaddr(name, len[0]) };
 }
@@ -1422,7 +1422,7 @@ export async function sendmsgAsync(
   options: WaitOptions = {},
 ): Promise<number> {
   descriptor(sockfd, "sendmsg", "sockfd");
-  const p = prepareSend(sockfd, msg, 0);
+  const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
   return await ready(sockfd, POLLOUT, "sendmsg", p.call, options, msg.to);
 }
 
@@ -1450,7 +1450,7 @@ export async function recvmsgAsync(
   options: WaitOptions = {},
 ): Promise<MessageReceived> {
   descriptor(sockfd, "recvmsg", "sockfd");
-  const p = prepareRecv(sockfd, msg, 0);
+  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
   const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);
   return p.finish(n);
 }

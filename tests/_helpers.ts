@@ -349,3 +349,14 @@ export async function withDir(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+let keys = 0;
+
+/**
+ * A System V key for this test run alone: from this process's id and a
+ * counter, so that two runs of the suite on one machine never share one
+ * (fixed keys such as `ftok("/etc/hostname", 903)` are for the examples).
+ */
+export function privateKey(): number {
+  return (0x3a000000 | ((Deno.pid & 0xfffff) << 4) | (keys++ & 0xf)) | 0;
+}

@@ -339,7 +339,7 @@ Deno.test("examples: pipe, dup2 and popen", async (t) => {
   const sorted =
     "Hello, world.\nMy dog has fleas.\nOne fish, two fish.\nThis is a test.\nThis program is great.\n";
   await t.step("pipe.ts: five lines arrive, one by one", async () => {
-    const r = await runDeno("examples/pipe.ts", ["--interval", "30"], perms);
+    const r = await runDeno("examples/pipe.ts", ["--interval", "100"], perms);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines.filter((l) => l === "child: Hello, world.").length, 5);

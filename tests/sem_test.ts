@@ -37,6 +37,7 @@ import {
   checkLeaksAtEnd,
   cProgram,
   isCode,
+  privateKey,
   pythonWithSysvIpc,
   run,
   runDeno,
@@ -386,19 +387,40 @@ Deno.test("SemaphoreSet: race-free create and open, ops, values, remove", async 
   assert.throws(() => SemaphoreSet.open(key), isCode("ENOENT"));
 });
 
-Deno.test("an opener waits for the creator's initialisation", () => {
-  // A set created bare (as a C creator would) is not yet initialised.
-  const id = semget(0x5e4a0002, 1, IPC_CREAT | IPC_EXCL | 0o600);
+Deno.test("open takes a set made bare at once; openAsync waits for its initialisation", async () => {
+  // A set created bare (as a C creator would): no semop has run on it yet.
+  const key = privateKey();
+  const id = semget(key, 1, IPC_CREAT | IPC_EXCL | 0o600);
   try {
+    using bare = SemaphoreSet.open(key);
+    assert.equal(bare.value(), 0);
     const t0 = ms();
-    assert.throws(
-      () => SemaphoreSet.open(0x5e4a0002, { initTimeout: 100 }),
-      isCode("ETIMEDOUT"),
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    await assert.rejects(
+      SemaphoreSet.openAsync(key, { initTimeout: 100 }),
+      isCode("ETIMEDOUT", "semctl"),
     );
+    clearInterval(ticker);
     assert.ok(ms() - t0 >= 95);
-    semop(id, [{ num: 0, op: 1 }]); // now sem_otime is set
-    using set = SemaphoreSet.open(0x5e4a0002);
+    assert.ok(ticks >= 5, `the event loop ran meanwhile (${ticks} ticks)`);
+    const opening = SemaphoreSet.openAsync(key, { initTimeout: 5000 });
+    setTimeout(() => semop(id, [{ num: 0, op: 1 }]), 30); // sets sem_otime
+    using set = await opening;
     assert.equal(set.value(), 1);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 20);
+    const other = semget(privateKey(), 1, IPC_CREAT | IPC_EXCL | 0o600);
+    try {
+      const k2 = (semctl(other, 0, IPC_STAT) as { perm: { key: number } }).perm
+        .key;
+      await assert.rejects(
+        SemaphoreSet.openAsync(k2, { signal: ac.signal }),
+        (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+      );
+    } finally {
+      semctl(other, 0, IPC_RMID);
+    }
   } finally {
     semctl(id, 0, IPC_RMID);
   }
