@@ -37,6 +37,7 @@ import {
   checkLeaksAtEnd,
   cProgram,
   isCode,
+  missingPeer,
   privateKey,
   pythonWithSysvIpc,
   run,
@@ -410,10 +411,9 @@ Deno.test("open takes a set made bare at once; openAsync waits for its initialis
     assert.equal(set.value(), 1);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 20);
-    const other = semget(privateKey(), 1, IPC_CREAT | IPC_EXCL | 0o600);
+    const k2 = privateKey();
+    const other = semget(k2, 1, IPC_CREAT | IPC_EXCL | 0o600);
     try {
-      const k2 = (semctl(other, 0, IPC_STAT) as { perm: { key: number } }).perm
-        .key;
       await assert.rejects(
         SemaphoreSet.openAsync(k2, { signal: ac.signal }),
         (e: unknown) => e instanceof DOMException && e.name === "AbortError",
@@ -706,6 +706,51 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
       }
     },
   );
+});
+
+Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) => {
+  const opened = (key: number) => {
+    const t0 = ms();
+    using set = SemaphoreSet.open(key);
+    assert.ok(ms() - t0 < 100, "opened at once");
+    return set.value(0);
+  };
+  await t.step("ipcmk -S", async () => {
+    const made = await run("ipcmk", ["-S", "1"]);
+    if (made.code !== 0) return missingPeer("ipcmk not found (util-linux)");
+    const id = Number(made.stdout.match(/(\d+)/)![1]);
+    try {
+      assert.equal(opened(semctl(id, 0, IPC_STAT).perm.key), 0);
+    } finally {
+      semctl(id, 0, IPC_RMID);
+    }
+  });
+  await t.step("Python sysv_ipc", async () => {
+    const python = await pythonWithSysvIpc();
+    if (python === null) return;
+    const key = privateKey();
+    const made = await run(python, [
+      "-c",
+      `import sysv_ipc; s = sysv_ipc.Semaphore(${key}, sysv_ipc.IPC_CREX, 0o600, 2); print(s.id)`,
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const id = Number(made.stdout.trim());
+    try {
+      assert.equal(opened(key), 2);
+    } finally {
+      semctl(id, 0, IPC_RMID);
+    }
+  });
+  await t.step("as C makes it: semget, then SETALL, no semop", () => {
+    const key = privateKey();
+    const id = semget(key, 1, IPC_CREAT | IPC_EXCL | 0o600);
+    try {
+      semctl(id, 0, SETALL, [4]);
+      assert.equal(opened(key), 4);
+    } finally {
+      semctl(id, 0, IPC_RMID);
+    }
+  });
 });
 
 await checkLeaksAtEnd();

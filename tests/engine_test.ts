@@ -1,0 +1,285 @@
+import assert from "node:assert/strict";
+import {
+  GETNCNT,
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  PipeEnd,
+  semctl,
+  semget,
+  semopAsync,
+  spawnWithFds,
+  UnixConnection,
+  UnixDatagram,
+  UnixListener,
+} from "../mod.ts";
+import { KERNEL_THREADS } from "../ffi/wait.ts";
+import {
+  checkLeaksAtEnd,
+  isCode,
+  run,
+  startDeno,
+  withDir,
+} from "./_helpers.ts";
+
+/** The event loop's worst lateness against a 5 ms interval while `fn` runs. */
+async function lateness<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  let last = performance.now(), worst = 0;
+  const id = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 5);
+    last = now;
+  }, 5);
+  try {
+    return [await fn(), worst];
+  } finally {
+    clearInterval(id);
+  }
+}
+
+/** Threads of this process (through `cat`, as /proc needs --allow-all). */
+async function threads(): Promise<number> {
+  const { stdout } = await run("cat", [`/proc/${Deno.pid}/status`]);
+  return Number(stdout.match(/^Threads:\s+(\d+)/m)![1]);
+}
+
+/** CPU time of this process in ms (utime + stime). */
+async function cpuMs(): Promise<number> {
+  const { stdout } = await run("cat", [`/proc/${Deno.pid}/stat`]);
+  const f = stdout.slice(stdout.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+Deno.test("hundreds of connections from other processes, echoed intact, with no thread per connection", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/echo.sock`;
+    using listener = UnixListener.listen(path, { backlog: 1024 });
+    const serving: Promise<void>[] = [];
+    const accepting = (async () => {
+      for await (const conn of listener) {
+        serving.push((async () => {
+          using c = conn;
+          const buf = new Uint8Array(4096);
+          for (;;) {
+            const n = await c.read(buf);
+            if (n === null) return;
+            await c.writeAll(buf.subarray(0, n));
+          }
+        })());
+      }
+    })();
+    const before = await threads();
+    const [outputs, late] = await lateness(() =>
+      Promise.all([0, 1, 2].map(async () => {
+        const child = startDeno(
+          "tests/helpers/engine_child.ts",
+          ["clients", path, "100", "10"],
+          ["--allow-ffi", "--allow-read", "--allow-write"],
+        );
+        const out = await child.output();
+        return new TextDecoder().decode(out.stdout).trim();
+      }))
+    );
+    assert.deepEqual(outputs, ["ok", "ok", "ok"]);
+    assert.equal(serving.length, 300);
+    await Promise.all(serving);
+    const after = await threads();
+    // Threads do not grow with connections (the runtime may add one or two
+    // of its own); before the reactor it was one per pending read.
+    assert.ok(after - before <= 3, `threads: ${before} -> ${after}`);
+    assert.ok(late < 1000, `event loop late by ${late.toFixed(0)} ms`);
+    listener.close();
+    await accepting;
+  });
+});
+
+Deno.test("waits on hundreds of distinct semaphores, posted by another process, all wake; the loop stays free", async () => {
+  const n = 300;
+  const id = semget(IPC_PRIVATE, n, IPC_CREAT | 0o600);
+  try {
+    const before = await threads();
+    const [, late] = await lateness(async () => {
+      const waits = Array.from(
+        { length: n },
+        (_, i) => semopAsync(id, [{ num: i, op: -1 }], { timeout: 30_000 }),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      let inKernel = 0;
+      for (let i = 0; i < n; i++) inKernel += semctl(id, i, GETNCNT);
+      assert.ok(inKernel <= KERNEL_THREADS, `${inKernel} in the kernel`);
+      const poster = startDeno("tests/helpers/engine_child.ts", [
+        "post",
+        String(id),
+        String(n),
+      ]);
+      await Promise.all(waits);
+      assert.equal((await poster.output()).code, 0);
+    });
+    const after = await threads();
+    assert.ok(after - before <= KERNEL_THREADS + 2, `${before} -> ${after}`);
+    assert.ok(late < 500, `event loop late by ${late.toFixed(0)} ms`);
+  } finally {
+    semctl(id, 0, IPC_RMID);
+  }
+});
+
+Deno.test("a datagram to a full receiver honours timeout and signal, without spinning a CPU", async () => {
+  using rx = UnixDatagram.bind(`@linux-ipc-full-${Deno.pid}`);
+  using tx = UnixDatagram.bind();
+  const to = `@linux-ipc-full-${Deno.pid}`;
+  const data = new Uint8Array(1024);
+  // Fill the receiver's queue.
+  for (;;) {
+    try {
+      await tx.send(data, to, { timeout: 0 });
+    } catch (e) {
+      isCode("ETIMEDOUT")(e);
+      break;
+    }
+  }
+  const cpu0 = await cpuMs();
+  const t0 = performance.now();
+  await assert.rejects(
+    tx.send(data, to, { timeout: 300 }),
+    isCode("ETIMEDOUT"),
+  );
+  assert.ok(performance.now() - t0 >= 290);
+  const spent = (await cpuMs()) - cpu0;
+  assert.ok(spent < 200, `used ${spent} ms of CPU while waiting 300 ms`);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error("stop")), 50);
+  await assert.rejects(
+    tx.send(data, to, { signal: ac.signal }),
+    (e: unknown) => e instanceof Error && e.message === "stop",
+  );
+  // Room again: a waiting send goes through.
+  const sending = tx.send(data, to, { timeout: 5000 });
+  setTimeout(() => rx.receive(), 30);
+  assert.equal(await sending, 1024);
+});
+
+Deno.test("a connect to a full backlog honours timeout and signal", async () => {
+  const name = `@linux-ipc-backlog-${Deno.pid}`;
+  using listener = UnixListener.listen(name, { backlog: 0 });
+  const held: UnixConnection[] = [];
+  let refused = false;
+  while (!refused && held.length < 64) {
+    try {
+      held.push(await UnixConnection.connect(name, { timeout: 50 }));
+    } catch (e) {
+      isCode("ETIMEDOUT")(e);
+      refused = true;
+    }
+  }
+  assert.ok(refused, "the backlog never filled");
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error("stop")), 50);
+  await assert.rejects(
+    UnixConnection.connect(name, { signal: ac.signal }),
+    (e: unknown) => e instanceof Error && e.message === "stop",
+  );
+  // Accepting makes room: a waiting connect gets in.
+  const connecting = UnixConnection.connect(name, { timeout: 5000 });
+  const accepted = await listener.accept();
+  using late = await connecting;
+  accepted.close();
+  for (const c of held) c.close();
+  assert.ok(late.fd >= 0);
+});
+
+Deno.test("bad wait options are a TypeError or RangeError before anything starts", async () => {
+  const [a, b] = UnixConnection.pair();
+  try {
+    for (
+      const [options, type] of [
+        [{ signal: "soon" }, TypeError],
+        [{ signal: {} }, TypeError],
+        [{ timeout: -1 }, RangeError],
+        [{ timeout: NaN }, RangeError],
+        [{ timeout: Infinity }, RangeError],
+        [{ timeout: 2 ** 53 }, RangeError],
+        [{ timeout: "5" }, TypeError],
+      ] as const
+    ) {
+      await assert.rejects(
+        a.read(new Uint8Array(1), options as never),
+        type,
+        JSON.stringify(options),
+      );
+    }
+    // Nothing was left pending: a later write and read work as usual.
+    await b.write(new Uint8Array([7]));
+    const buf = new Uint8Array(1);
+    assert.equal(await a.read(buf, { timeout: 1000 }), 1);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+Deno.test("a bad signal on a semaphore wait leaves no timer behind to kill the process", async () => {
+  const r = await run(Deno.execPath(), [
+    "eval",
+    `import { IPC_CREAT, IPC_PRIVATE, IPC_RMID, semctl, semget, semopAsync } from "${new URL(
+      "../mod.ts",
+      import.meta.url,
+    )}";
+    const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+    try {
+      await semopAsync(id, [{ num: 0, op: -1 }], { signal: "x" }).catch((e) =>
+        console.log(e.constructor.name));
+      await new Promise((r) => setTimeout(r, 200));
+      console.log("alive");
+    } finally {
+      semctl(id, 0, IPC_RMID);
+    }`,
+  ]);
+  assert.equal(r.stdout.trim(), "TypeError\nalive", r.stderr);
+  assert.equal(r.code, 0);
+});
+
+Deno.test("timeouts of 2^31 ms and more wait, as any other", async () => {
+  const [a, b] = UnixConnection.pair();
+  try {
+    for (const timeout of [2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      const ac = new AbortController();
+      let settled = false;
+      const reading = a.read(new Uint8Array(1), { timeout, signal: ac.signal })
+        .finally(() => settled = true);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(settled, false, `timeout ${timeout} fired early`);
+      ac.abort(new Error("done"));
+      await assert.rejects(reading, /done/);
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+Deno.test("spawnWithFds leaves the parent's pipe end non-blocking: a timed read does not freeze the loop", async () => {
+  const [r, w] = PipeEnd.pipe();
+  const [cr, cw] = PipeEnd.pipe();
+  try {
+    // The child gets the read end too; it only waits for its stdin to close.
+    const child = spawnWithFds("sh", {
+      args: ["-c", "cat >/dev/null"],
+      fds: { 0: cr.fd, 3: r.fd },
+    });
+    cr.close();
+    const [result, late] = await lateness(() =>
+      r.read(new Uint8Array(1), { timeout: 200 }).catch((e) => e)
+    );
+    isCode("ETIMEDOUT")(result);
+    assert.ok(late < 150, `event loop late by ${late.toFixed(0)} ms`);
+    cw.close();
+    await child.status;
+  } finally {
+    r.close();
+    w.close();
+    cr.close();
+    cw.close();
+  }
+});
+
+await checkLeaksAtEnd();
