@@ -186,7 +186,7 @@ export class Mutex {
    *
    * @param options `timeout` in milliseconds, `signal` to cancel
    * @returns the held lock
-   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM` if the lock is removed meanwhile
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM` if the lock is removed meanwhile
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";
@@ -204,7 +204,7 @@ export class Mutex {
    *
    * @param options `timeout` in milliseconds
    * @returns the held lock
-   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";

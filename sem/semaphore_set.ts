@@ -326,7 +326,7 @@ export class SemaphoreSet {
    *
    * @param ops the operations
    * @param options `timeout` in milliseconds
-   * @throws {IpcError} `EAGAIN` on timeout or with `IPC_NOWAIT`; `EIDRM`; `ERANGE`; `EFBIG`
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EAGAIN` with `IPC_NOWAIT`; `EIDRM`; `ERANGE`; `EFBIG`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -336,7 +336,16 @@ export class SemaphoreSet {
    */
   op(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
     if (options.timeout === undefined) semop(this.#id, ops);
-    else semtimedop(this.#id, ops, options.timeout);
+    else {
+      try {
+        semtimedop(this.#id, ops, options.timeout);
+      } catch (e) {
+        // semtimedop says EAGAIN for both; only a wait that could block
+        // (no IPC_NOWAIT) can have run out of time.
+        const nowait = ops.some((o) => ((o.flags ?? 0) & IPC_NOWAIT) !== 0);
+        throw nowait ? e : asTimedOut(e, "semtimedop", options.timeout);
+      }
+    }
   }
 
   /**
@@ -345,7 +354,7 @@ export class SemaphoreSet {
    * @param ops the operations
    * @param options `timeout` in milliseconds, `signal` to cancel
    * @returns a promise that resolves once they are done
-   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM` if the set is removed meanwhile
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM` if the set is removed meanwhile
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -355,7 +364,12 @@ export class SemaphoreSet {
    * ```
    */
   opAsync(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
-    return semopAsync(this.#id, ops, options);
+    return semopAsync(this.#id, ops, options).catch((e) => {
+      // The engine's timeout (the C layer keeps semtimedop's EAGAIN).
+      throw e instanceof IpcError && e.argument === "timeout"
+        ? asTimedOut(e, "semtimedop", options.timeout!)
+        : e;
+    });
   }
 
   /**
@@ -411,7 +425,7 @@ export class SemaphoreSet {
    * @param n how much to subtract (default 1)
    * @param options `timeout`, `signal`, and `flags` (`SEM_UNDO`)
    * @returns a promise that resolves once subtracted
-   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -433,7 +447,7 @@ export class SemaphoreSet {
    * @param num the semaphore (default 0)
    * @param options `timeout`, `signal`
    * @returns a promise that resolves once it is zero
-   * @throws {IpcError} `EAGAIN` on timeout; `EIDRM`
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -628,6 +642,20 @@ export class SemaphoreSet {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * A timeout as every class reports it: `IpcError` `ETIMEDOUT`, where the C
+ * layer gives `semtimedop`'s `EAGAIN`.
+ */
+function asTimedOut(e: unknown, syscall: string, timeout: number): unknown {
+  if (!(e instanceof IpcError) || e.code !== "EAGAIN") return e;
+  return new IpcError(ETIMEDOUT, {
+    syscall,
+    argument: "timeout",
+    value: timeout,
+    hint: `timed out after ${timeout} ms`,
+  });
 }
 
 function openableKey(key: number): number {

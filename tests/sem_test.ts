@@ -708,6 +708,28 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
   );
 });
 
+Deno.test("classes report a timeout as ETIMEDOUT, sync and async; the C layer keeps EAGAIN", async () => {
+  using set = SemaphoreSet.create({ initial: 0 });
+  assert.throws(
+    () => set.op([{ num: 0, op: -1 }], { timeout: 20 }),
+    isCode("ETIMEDOUT", "semtimedop", "timeout"),
+  );
+  await assert.rejects(
+    set.opAsync([{ num: 0, op: -1 }], { timeout: 20 }),
+    isCode("ETIMEDOUT", "semtimedop", "timeout"),
+  );
+  await assert.rejects(set.wait(0, 1, { timeout: 0 }), isCode("ETIMEDOUT"));
+  // IPC_NOWAIT is not a timeout: EAGAIN, as in C.
+  assert.throws(
+    () => set.op([{ num: 0, op: -1, flags: IPC_NOWAIT }], { timeout: 20 }),
+    isCode("EAGAIN"),
+  );
+  using mutex = Mutex.create();
+  using _held = mutex.acquireSync();
+  assert.throws(() => mutex.acquireSync({ timeout: 20 }), isCode("ETIMEDOUT"));
+  await assert.rejects(mutex.acquire({ timeout: 20 }), isCode("ETIMEDOUT"));
+});
+
 Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) => {
   const opened = (key: number) => {
     const t0 = ms();
