@@ -56,6 +56,8 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * @param call makes the call; -1 on failure with errno set
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
  * @param done receives the call's result
+ * @param tried true if the caller has just made the call and it would
+ *   block: the op's first attempt then reports that without a second call
  * @returns the op
  */
 export function pollOp(
@@ -65,12 +67,18 @@ export function pollOp(
   call: () => number,
   fail: () => IpcError,
   done: (n: number) => void,
+  tried = false,
 ): BlockingOp {
+  let skip = tried;
   return {
     key: `${syscall}:${fd}`,
     fd,
     events,
     attempt(): boolean {
+      if (skip) {
+        skip = false;
+        return false;
+      }
       for (;;) {
         const r = call();
         if (r !== -1) {

@@ -7,52 +7,65 @@
  *
  * Two paths, chosen by whether the wait has a descriptor:
  *
- * 1. Descriptor waits (accept, connect, read/recv, write/send, a FIFO
- *    reader's open, and whatever later facilities add) go to one reactor:
- *    an epoll instance and one helper thread, whatever the number of
- *    descriptors. The thread sits in `epoll_wait` and hands each batch of
- *    ready descriptors to the main thread through a `SharedArrayBuffer`
- *    (`Atomics.notify` to a pending `Atomics.waitAsync`); the main thread
- *    then makes the calls themselves, non-blocking, so errno stays exact.
- *    Registrations are one-shot (`EPOLLONESHOT`), armed with the union of
- *    the events the descriptor's waits need, and re-armed after each batch
- *    while waits remain. A wait that is reported ready but still finds
- *    `EAGAIN` three times in a row is on a descriptor for which Linux gives
- *    no readiness event (a datagram to a full receiver, a connect to a full
- *    Unix backlog: both poll as writable): it moves to the timed retries of
- *    path 3.
+ * 1. Descriptor waits (accept, connect, read/recv, write/send, and whatever
+ *    later facilities add) go to one reactor: an epoll set with one
+ *    `epoll_wait` in flight, whatever the number of descriptors. That call
+ *    is a `nonblocking` FFI call, so it runs on one of the runtime's own
+ *    threads and its promise wakes the event loop directly; its errno is
+ *    never needed. When it reports descriptors ready, the calls themselves
+ *    are made again on the main thread, non-blocking, so errno stays exact;
+ *    further ready descriptors are then taken with a non-blocking
+ *    `epoll_wait` for at most {@linkcode TURN_MS} ms before the next one goes
+ *    out, so a busy server takes events in batches without a thread hop,
+ *    and timers still get their turn. Registrations are one-shot
+ *    (`EPOLLONESHOT`), armed with the union of the events the descriptor's
+ *    waits need, and re-armed while waits remain; an eventfd in the set ends
+ *    the wait in flight once no descriptor wait is left. A wait reported
+ *    ready that still finds `EAGAIN` three times is on a descriptor for
+ *    which Linux gives no readiness event (a datagram to a full receiver, a
+ *    connect to a full Unix backlog: both poll as writable): it moves to the
+ *    timed retries of path 3.
  * 2. Waits without a descriptor (semaphores now; message queues, POSIX
  *    semaphores, futexes and locks as they come) cannot be waited on
  *    together by any kernel call. At most {@linkcode KERNEL_THREADS} helper
  *    threads block in the real call (`semtimedop`), each for one group of
  *    interchangeable waits (same {@linkcode BlockingOp.key}); every other
  *    group is retried from the main thread, non-blocking, on path 3. The
- *    threads are built once, when first needed, and then kept.
+ *    threads are built once, when first needed, and then kept. A wait with
+ *    no kernel form at all (a FIFO's open, a set's initialisation) goes
+ *    straight to path 3.
  * 3. Timed retries: one timer for all of them. Each retried wait is tried
  *    after 1 ms, then after twice its last delay, up to
  *    {@linkcode RETRY_MAX_MS}; at most {@linkcode RETRY_BATCH} attempts run
  *    per turn of the event loop.
  *
- * Costs, measured on the development machine (x86_64, 2 CPUs):
- * - Threads: one reactor thread for any number of descriptor waits; at most
- *   {@linkcode KERNEL_THREADS} more for any number of waits without a
- *   descriptor. Building a thread freezes the event loop once, for about
- *   25 ms (Deno builds the isolate on the calling thread).
- * - Wake latency: a descriptor wait wakes within the reactor's round trip
- *   (about 10 to 30 µs). A wait without a descriptor that holds a helper
- *   thread wakes as fast; one on the timed retries wakes within its current
- *   delay, at most {@linkcode RETRY_MAX_MS} ms after the event.
+ * Costs, measured on the development machine (x86_64, 2 CPUs; figures in
+ * the README and `deno task bench:concurrency`):
+ * - Threads: none of its own for any number of descriptor waits (the one
+ *   `epoll_wait` uses a runtime thread); at most {@linkcode KERNEL_THREADS}
+ *   for any number of waits without a descriptor. Building one freezes the
+ *   event loop once, for about 25 ms (Deno builds the isolate on the
+ *   calling thread).
+ * - Wake latency: a descriptor wait wakes within the runtime's thread hop
+ *   (about 30 to 60 µs here). A wait without a descriptor that holds a
+ *   helper thread wakes through `Atomics.waitAsync` (tens of µs); one on the
+ *   timed retries within its current delay, at most {@linkcode RETRY_MAX_MS}
+ *   ms after the event (median about 0.1 ms, p99 3 to 7 ms for 100 to 1,000
+ *   semaphores posted 0.2 ms apart).
  * - Idle CPU: a descriptor wait costs none. A retried wait costs one
  *   non-blocking call (about 1 µs) per {@linkcode RETRY_MAX_MS} ms once its
  *   delay has grown: 1,000 of them cost about 10% of a CPU.
  *
- * Before parking, a wait first tries at once, and, when nothing else is
- * parked, retries for a short while (an adaptive budget of at most
- * {@linkcode SPIN_MAX_US} µs per key): a peer that answers within
- * microseconds is then seen without any thread hop. With other waits
- * parked the engine never spins, so that many waits cannot add up to a
- * stalled event loop. On a one-CPU process each retry yields the CPU first
- * (`sched_yield`), since the peer cannot run while we spin.
+ * Before parking, a wait first tries at once, and, while at most
+ * {@linkcode SPIN_WHEN_PARKED} other waits are parked, retries for a short
+ * while (an adaptive budget of at most {@linkcode SPIN_MAX_US} µs per key):
+ * a peer that answers within microseconds is then seen without a thread
+ * hop. With more waits parked the engine does not spin, so that many waits
+ * cannot add up to a stalled event loop. On a one-CPU process each retry
+ * yields the CPU first (`sched_yield`), since the peer cannot run while we
+ * spin. A descriptor wait made after the current turn of the event loop has
+ * run for {@linkcode TURN_MS} ms is tried in the next turn instead, so a
+ * loop of waits that all complete at once cannot hold timers up.
  *
  * Abort and timeout: a wait on the reactor or the retries simply ends (the
  * call was never in the kernel). A helper thread in the kernel is
@@ -476,19 +489,21 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   }
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  let defer = false;
   try {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
     // A descriptor wait made after this turn of the event loop has run for
-    // TURN_MS goes through the reactor even when it could complete at once
-    // (it then does, in a later turn): a loop of waits that all succeed at
-    // once (a burst of connections to accept) cannot hold timers up.
-    if (!(op.fd !== undefined && timeout !== 0 && longTurn()) && op.attempt()) {
-      return Promise.resolve();
+    // TURN_MS is tried in the next turn, even when it could complete at
+    // once: a loop of waits that all succeed at once (a burst of
+    // connections to accept) cannot hold timers up.
+    defer = op.fd !== undefined && timeout !== 0 && longTurn();
+    if (!defer) {
+      if (op.attempt()) return Promise.resolve();
+      if (timeout === 0) return Promise.reject(op.timedOut(0));
+      if (pending <= SPIN_WHEN_PARKED && spin(op)) return Promise.resolve();
     }
-    if (timeout === 0) return Promise.reject(op.timedOut(0));
-    if (pending <= SPIN_WHEN_PARKED && spin(op)) return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);
   }
@@ -517,7 +532,8 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       signal.addEventListener("abort", entry.onAbort, { once: true });
     }
     try {
-      park(entry);
+      if (defer) toRetry(entry, 0);
+      else park(entry);
     } catch (e) {
       failWith(entry, e);
     }
@@ -874,13 +890,13 @@ function runRetries(): void {
   if (next !== Infinity) schedule(budget === 0 ? now : next);
 }
 
-/** Moves a descriptor wait from the reactor to the timed retries. */
-function toRetry(entry: Entry): void {
+/** Moves a wait to the timed retries (its first try after `first` ms). */
+function toRetry(entry: Entry, first = 1): void {
   if (entry.where === "reactor" && --reactorWaits === 0) quiet();
   entry.where = "retry";
   const r: Retry & { entry: Entry } = {
     entry,
-    due: performance.now() + 1,
+    due: performance.now() + first,
     delay: 1,
     run: () => void tryEntry(entry),
     done: () => entry.settled,

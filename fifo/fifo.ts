@@ -380,6 +380,7 @@ function ioReady(
   const size = sizeT(buf.length);
   // The first try, as `wait` would make it, without the op's closures: with
   // data (or room) there, most calls end here.
+  let tried = false;
   if (tryAtOnce(syscall, fd, options)) {
     const r = syscall === "read"
       ? c.read(fd, buf, size)
@@ -391,8 +392,9 @@ function ioReady(
         syscall === "read" ? readError(fd) : writeError(fd),
       );
     }
+    tried = e === EAGAIN;
   }
-  return ioWait(fd, buf, events, syscall, options, c, size);
+  return ioWait(fd, buf, events, syscall, options, c, size, tried);
 }
 
 async function ioWait(
@@ -403,13 +405,17 @@ async function ioWait(
   options: WaitOptions,
   c: ReturnType<typeof libc>,
   size: bigint,
+  tried: boolean,
 ): Promise<number> {
   const call = syscall === "read"
     ? () => c.read(fd, buf, size)
     : () => c.write(fd, buf, size);
   const fail = syscall === "read" ? () => readError(fd) : () => writeError(fd);
   let n = 0;
-  await wait(pollOp(fd, events, syscall, call, fail, (r) => n = r), options);
+  await wait(
+    pollOp(fd, events, syscall, call, fail, (r) => n = r, tried),
+    options,
+  );
   return n;
 }
 

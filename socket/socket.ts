@@ -1084,6 +1084,7 @@ function bufferReady(
   const n = sizeT(buf.length);
   // The first try, as `wait` would make it, without the op's closures
   // (known non-blocking sockets only: others are made so in `ready`).
+  let tried = false;
   if (known && tryAtOnce(syscall, sockfd, options)) {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
@@ -1093,6 +1094,7 @@ function bufferReady(
     if (e !== EAGAIN && e !== EINTR) {
       return Promise.reject(fail(syscall, sockfd));
     }
+    tried = e === EAGAIN;
   }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
@@ -1105,6 +1107,7 @@ function bufferReady(
     options,
     undefined,
     known,
+    tried,
   );
 }
 
@@ -1116,6 +1119,7 @@ async function ready(
   options: WaitOptions,
   addr?: SockAddr,
   known = false,
+  tried = false,
 ): Promise<number> {
   if (!known) setNonBlocking(sockfd);
   let n = 0;
@@ -1127,6 +1131,7 @@ async function ready(
       call,
       () => fail(syscall, sockfd, addr),
       (r) => n = r,
+      tried,
     ),
     options,
   );
