@@ -216,12 +216,24 @@ export function unlessGone(call: () => unknown): void {
 // The errno numbers the library compares with on its hot paths (one place,
 // instead of a copy per module; x86_64 and aarch64 share them).
 
+/** `EPERM`: not permitted. */
+export const EPERM = 1;
+/** `ENOENT`: no such file or object. */
+export const ENOENT = 2;
 /** `EINTR`: interrupted by a signal. */
 export const EINTR = 4;
+/** `ENXIO`: no such device (a FIFO's writer with no reader, non-blocking). */
+export const ENXIO = 6;
 /** `EBADF`: not an open descriptor. */
 export const EBADF = 9;
 /** `EAGAIN`, the same number as `EWOULDBLOCK`. */
 export const EAGAIN = 11;
+/** `EEXIST`: already exists. */
+export const EEXIST = 17;
+/** `EMSGSIZE`: message too long. */
+export const EMSGSIZE = 90;
+/** `EISCONN`: already connected. */
+export const EISCONN = 106;
 /** `ETIMEDOUT`. */
 export const ETIMEDOUT = 110;
 /** `EINPROGRESS`. */

@@ -112,6 +112,9 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
  */
 export function close(fd: number): void {
   int(fd, "close", "fd", 0, LIMITS.INT_MAX);
+  // An object that owns this number no longer does (and its backstop must
+  // never close whatever the number comes to mean next).
+  owners.get(fd)?.deref()?.disown();
   endWaits(fd, (syscall) =>
     errorFor(EBADF, syscall, "fd", { fd }, {
       EBADF: "the descriptor was closed while the call waited",
@@ -212,5 +215,105 @@ export function setNonBlocking(fd: number, on = true): void {
   const want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
   if (want !== fl && c.fcntl(fd, 4, /* F_SETFL */ want) === -1) {
     throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+  }
+}
+
+/** The owner of each descriptor number that an {@linkcode OwnedFd} holds. */
+const owners = new Map<number, WeakRef<OwnedFd>>();
+
+/** Closes the descriptors of owners that were collected without `close`. */
+const backstop = new FinalizationRegistry<number>((fd) => {
+  owners.delete(fd);
+  try {
+    close(fd);
+  } catch {
+    // closed already
+  }
+});
+
+/**
+ * The one owner of a descriptor, which every class that holds one builds
+ * on: `close()` is safe to call twice and ends the async waits on the
+ * descriptor first (see {@linkcode close}), `closed` tells whether it has
+ * been, and a `FinalizationRegistry` closes a descriptor whose owner was
+ * dropped without being closed (a backstop only: close what you open).
+ * Closing the number through the thin {@linkcode close} also ends the
+ * ownership, so the backstop never closes a reused number.
+ *
+ * @example
+ * ```ts
+ * import { memfd_create, OwnedFd } from "@linux-ipc/ipc/mmap";
+ * const owned = new OwnedFd(memfd_create("scratch"), "memfd");
+ * owned.close();
+ * owned.close();
+ * console.log(owned.closed); // true
+ * ```
+ */
+export class OwnedFd {
+  #fd: number;
+  #what: string;
+  #closed = false;
+
+  /**
+   * Takes ownership of `fd`.
+   *
+   * @param fd the descriptor
+   * @param what what it is, for the error once closed (`"pipe end"`)
+   */
+  constructor(fd: number, what: string) {
+    int(fd, "OwnedFd", "fd", 0, LIMITS.INT_MAX);
+    this.#fd = fd;
+    this.#what = what;
+    owners.set(fd, new WeakRef(this));
+    backstop.register(this, fd, this);
+  }
+
+  /** The descriptor number (also once closed). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The descriptor, for a call about to be made on it.
+   *
+   * @returns the descriptor
+   * @throws {Deno.errors.BadResource} once closed
+   */
+  check(): number {
+    if (this.#closed) {
+      throw new Deno.errors.BadResource(`The ${this.#what} is closed`);
+    }
+    return this.#fd;
+  }
+
+  /**
+   * Closes the descriptor, ending its waits first. Safe to call twice.
+   *
+   * @returns true if this call closed it, false if it was closed already
+   * @throws {IpcError} `EBADF` if the number was not open any more
+   */
+  close(): boolean {
+    if (this.#closed) return false;
+    this.disown();
+    close(this.#fd);
+    return true;
+  }
+
+  /** Marks it closed without closing (the number was closed elsewhere). */
+  disown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    backstop.unregister(this);
+    if (owners.get(this.#fd)?.deref() === this) owners.delete(this.#fd);
+  }
+
+  /** Same as {@linkcode OwnedFd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -18,7 +18,7 @@ import {
   lastError,
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
-import { type BlockingOp, retryOnEintr } from "./wait.ts";
+import { type BlockingOp, checkTimeout, retryOnEintr } from "./wait.ts";
 
 /** `poll` event: data to read (or end of file, or a connection to accept). */
 export const POLLIN = 0x001;
@@ -120,4 +120,52 @@ export function pollSync(
   );
   if (r === -1) throw lastError("poll", "fd", { fd });
   return r > 0;
+}
+
+/**
+ * Makes a call on a non-blocking descriptor, blocking the thread in `poll`
+ * while it would block, until it completes or `timeout` runs out: the sync
+ * twin of {@linkcode pollOp}, for the `...Sync` methods of the classes.
+ *
+ * @param fd the descriptor
+ * @param events `POLLIN` or `POLLOUT`
+ * @param timeout milliseconds, or undefined for none
+ * @param syscall the call's name, for errors
+ * @param call makes the call; -1 on failure with errno set
+ * @param fail the error for a failure other than `EAGAIN`/`EINTR`
+ * @returns the call's result
+ * @throws {IpcError} `ETIMEDOUT` when the time runs out, or `fail()`
+ * @throws {TypeError | RangeError} for a bad timeout
+ */
+export function callWhenReady(
+  fd: number,
+  events: number,
+  timeout: number | undefined,
+  syscall: string,
+  call: () => number,
+  fail: () => IpcError,
+): number {
+  const t = checkTimeout(timeout);
+  const deadline = t === null ? null : performance.now() + t;
+  for (let misses = 0, delay = 1;;) {
+    const r = call();
+    if (r !== -1) return r;
+    const e = errno();
+    if (e === EINTR) continue;
+    if (e !== EAGAIN) throw fail();
+    const remaining = deadline === null
+      ? null
+      : Math.max(0, deadline - performance.now());
+    if (remaining === 0) throw timedOut(syscall, t!);
+    if (misses < 3) {
+      if (!pollSync(fd, events, remaining)) throw timedOut(syscall, t!);
+      misses++;
+    } else {
+      // Reported ready and still EAGAIN, again and again: Linux gives no
+      // readiness event here (a full datagram receiver, a full backlog),
+      // so sleep in steps from 1 to 10 ms, as the async engine retries.
+      pollSync(fd, 0, remaining === null ? delay : Math.min(delay, remaining));
+      delay = Math.min(delay * 2, 10);
+    }
+  }
 }

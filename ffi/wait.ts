@@ -93,7 +93,15 @@ import {
   encodeSigaction,
   SIZEOF,
 } from "./layout.ts";
-import { EAGAIN, EINTR, type IpcError } from "./errors.ts";
+import {
+  EAGAIN,
+  EBADF,
+  EEXIST,
+  EINTR,
+  ENOENT,
+  EPERM,
+  type IpcError,
+} from "./errors.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
 export const KERNEL_THREADS = 2;
@@ -131,7 +139,6 @@ export const EPOLLRDHUP = 0x2000;
 export const EPOLLONESHOT = 1 << 30;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EPOLL_CLOEXEC = 0o2000000, EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
-const EBADF = 9, ENOENT = 2, EEXIST = 17, EPERM = 1;
 /** Ready-but-`EAGAIN` reports after which a wait is retried on a timer. */
 const MISSES = 3;
 /** The largest delay `setTimeout` takes as it is. */

@@ -17,6 +17,7 @@ import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
+  ENXIO,
   errorFor,
   type IpcError,
   lastError,
@@ -532,7 +533,7 @@ export async function openAsync(
       fd = r;
       return true;
     }
-    if (errno() === 6 /* ENXIO */ && blocking) return false;
+    if (errno() === ENXIO && blocking) return false;
     throw openError(pathname);
   };
   if (access === O_RDONLY && blocking) {

@@ -31,6 +31,7 @@ export {
   O_TRUNC,
   O_WRONLY,
   open,
+  OwnedFd,
 } from "../ffi/fd.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
 export type { WaitOptions } from "../ffi/wait.ts";

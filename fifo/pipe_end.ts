@@ -4,10 +4,11 @@
  * @module
  */
 
-import { close, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../ffi/fd.ts";
-import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { EAGAIN, EINTR, IpcError, lastError } from "../ffi/errors.ts";
-import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { O_NONBLOCK, O_RDONLY, O_WRONLY, OwnedFd } from "../ffi/fd.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
+import { IpcError, lastError } from "../ffi/errors.ts";
+import type { WaitOptions } from "../ffi/wait.ts";
+import { callWhenReady } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
@@ -15,7 +16,6 @@ import {
   pipe2,
   POLLIN,
   POLLOUT,
-  pollSync,
   readReady,
   writeAllReady,
   writeReady,
@@ -44,14 +44,13 @@ export interface OpenFifoOptions extends WaitOptions {
  * ```
  */
 export class PipeEnd {
-  #fd: number;
-  #closed = false;
+  #owner: OwnedFd;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
   private constructor(fd: number) {
-    this.#fd = fd;
     setNonBlocking(fd);
+    this.#owner = new OwnedFd(fd, "pipe end");
   }
 
   /**
@@ -160,8 +159,12 @@ export class PipeEnd {
    * @throws {Deno.errors.BadResource} once closed
    */
   get fd(): number {
-    this.#open();
-    return this.#fd;
+    return this.#owner.check();
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#owner.closed;
   }
 
   /**
@@ -184,8 +187,7 @@ export class PipeEnd {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
-    this.#open();
-    const n = await readReady(this.#fd, buf, options);
+    const n = await readReady(this.#owner.check(), buf, options);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -205,11 +207,14 @@ export class PipeEnd {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
-    const n = this.#sync(
+    const fd = this.#owner.check();
+    const n = callWhenReady(
+      fd,
       POLLIN,
       options.timeout,
       "read",
-      () => libc().read(this.#fd, buf, sizeT(buf.length)),
+      () => libc().read(fd, buf, sizeT(buf.length)),
+      () => lastError("read", "fd", { fd }),
     );
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -229,8 +234,7 @@ export class PipeEnd {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    this.#open();
-    return writeReady(this.#fd, data, options);
+    return writeReady(this.#owner.check(), data, options);
   }
 
   /**
@@ -247,8 +251,7 @@ export class PipeEnd {
    * ```
    */
   writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
-    this.#open();
-    return writeAllReady(this.#fd, data, options);
+    return writeAllReady(this.#owner.check(), data, options);
   }
 
   /**
@@ -266,11 +269,17 @@ export class PipeEnd {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
-    return this.#sync(
+    const fd = this.#owner.check();
+    return callWhenReady(
+      fd,
       POLLOUT,
       options.timeout,
       "write",
-      () => libc().write(this.#fd, data, sizeT(data.length)),
+      () => libc().write(fd, data, sizeT(data.length)),
+      () =>
+        lastError("write", "fd", { fd }, {
+          EPIPE: "the reading end is closed",
+        }),
     );
   }
 
@@ -348,52 +357,11 @@ export class PipeEnd {
    * ```
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    close(this.#fd);
+    this.#owner.close();
   }
 
   /** Same as {@linkcode PipeEnd.close}. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  #open(): void {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The pipe end is closed");
-    }
-  }
-
-  #sync(
-    events: number,
-    timeout: number | undefined,
-    syscall: "read" | "write",
-    call: () => number,
-  ): number {
-    this.#open();
-    const t = timeout === undefined ? null : checkTimeout(timeout);
-    const deadline = t === null ? null : performance.now() + t;
-    for (;;) {
-      const r = call();
-      if (r !== -1) return r;
-      const e = errno();
-      if (e === EINTR) continue;
-      if (e !== EAGAIN) {
-        throw lastError(syscall, "fd", { fd: this.#fd }, {
-          EPIPE: "the reading end is closed",
-        });
-      }
-      const remaining = deadline === null
-        ? null
-        : Math.max(0, deadline - performance.now());
-      if (!pollSync(this.#fd, events, remaining)) {
-        throw new IpcError(110, {
-          syscall,
-          argument: "timeout",
-          value: t!,
-          hint: `nothing happened within ${t} ms`,
-        });
-      }
-    }
   }
 }

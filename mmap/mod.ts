@@ -37,6 +37,7 @@ export {
   O_TRUNC,
   O_WRONLY,
   open,
+  OwnedFd,
 } from "../ffi/fd.ts";
 export type { FileStat } from "../ffi/fd.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";

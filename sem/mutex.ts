@@ -69,7 +69,7 @@ export class MutexLock {
     const set = this.#set;
     if (set === null) return;
     this.#set = null;
-    unlessGone(() => set.op(RELEASE));
+    unlessGone(() => set.opSync(RELEASE));
   }
 
   /** Same as {@linkcode MutexLock.release}. */
@@ -195,7 +195,7 @@ export class Mutex {
    * ```
    */
   async acquire(options: WaitOptions = {}): Promise<MutexLock> {
-    await this.#set.opAsync(ACQUIRE, options);
+    await this.#set.opSync(ACQUIRE, options);
     return new MutexLock(this.#set);
   }
 
@@ -213,7 +213,7 @@ export class Mutex {
    * ```
    */
   acquireSync(options: { timeout?: number } = {}): MutexLock {
-    this.#set.op(ACQUIRE, options);
+    this.#set.opSync(ACQUIRE, options);
     return new MutexLock(this.#set);
   }
 

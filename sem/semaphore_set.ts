@@ -92,7 +92,7 @@ export interface SemaphoreSetOpenAsyncOptions extends SemaphoreSetOpenOptions {
  * ```ts
  * import { SemaphoreSet, SEM_UNDO } from "@linux-ipc/ipc";
  * using set = SemaphoreSet.create({ count: 2, initial: [1, 0] });
- * await set.opAsync([{ num: 0, op: -1, flags: SEM_UNDO }]);
+ * await set.op([{ num: 0, op: -1, flags: SEM_UNDO }]);
  * set.op([{ num: 1, op: 1 }]);
  * console.log(set.values()); // [0, 1]
  * ```
@@ -331,10 +331,10 @@ export class SemaphoreSet {
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
    * using set = SemaphoreSet.create({ initial: 1 });
-   * set.op([{ num: 0, op: -1 }]);
+   * set.opSync([{ num: 0, op: -1 }]);
    * ```
    */
-  op(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
+  opSync(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
     if (options.timeout === undefined) semop(this.#id, ops);
     else {
       try {
@@ -360,10 +360,10 @@ export class SemaphoreSet {
    * import { SemaphoreSet } from "@linux-ipc/ipc";
    * using set = SemaphoreSet.create();
    * setTimeout(() => set.post(), 10);
-   * await set.opAsync([{ num: 0, op: -1 }], { timeout: 1000 });
+   * await set.op([{ num: 0, op: -1 }], { timeout: 1000 });
    * ```
    */
-  opAsync(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
+  op(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
     return semopAsync(this.#id, ops, options).catch((e) => {
       // The engine's timeout (the C layer keeps semtimedop's EAGAIN).
       throw e instanceof IpcError && e.argument === "timeout"
@@ -438,7 +438,30 @@ export class SemaphoreSet {
     n = 1,
     options: WaitOptions & { flags?: number } = {},
   ): Promise<void> {
-    return this.opAsync([{ num, op: -n, flags: options.flags ?? 0 }], options);
+    return this.op([{ num, op: -n, flags: options.flags ?? 0 }], options);
+  }
+
+  /**
+   * Subtracts `n` from semaphore `num` (P, wait), blocking the thread until
+   * it can.
+   *
+   * @param num the semaphore (default 0)
+   * @param n how much to subtract (default 1)
+   * @param options `timeout` in milliseconds, and `flags` (`SEM_UNDO`)
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create({ initial: 1 });
+   * set.waitSync();
+   * ```
+   */
+  waitSync(
+    num = 0,
+    n = 1,
+    options: { timeout?: number; flags?: number } = {},
+  ): void {
+    this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }
 
   /**
@@ -456,7 +479,24 @@ export class SemaphoreSet {
    * ```
    */
   waitForZero(num = 0, options: WaitOptions = {}): Promise<void> {
-    return this.opAsync([{ num, op: 0 }], options);
+    return this.op([{ num, op: 0 }], options);
+  }
+
+  /**
+   * Blocks the thread until semaphore `num` is zero.
+   *
+   * @param num the semaphore (default 0)
+   * @param options `timeout` in milliseconds
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.waitForZeroSync();
+   * ```
+   */
+  waitForZeroSync(num = 0, options: { timeout?: number } = {}): void {
+    this.opSync([{ num, op: 0 }], options);
   }
 
   /**

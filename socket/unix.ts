@@ -8,12 +8,13 @@
  */
 
 import { IpcError } from "../ffi/errors.ts";
-import { setNonBlocking } from "../ffi/fd.ts";
+import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/layout.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   acceptAsync,
+  acceptSyncReady,
   AF_UNIX,
   bind,
   close,
@@ -24,12 +25,18 @@ import {
   getsockopt,
   listen,
   recvfromAsync,
+  recvfromSyncReady,
   recvmsgAsync,
+  recvmsgSyncReady,
   recvReady,
+  recvSyncReady,
   SCM_MAX_FD,
   sendmsgAsync,
+  sendmsgSyncReady,
   sendReady,
+  sendSyncReady,
   sendtoAsync,
+  sendtoSyncReady,
   SHUT_WR,
   shutdown,
   SO_PEERCRED,
@@ -85,15 +92,14 @@ export interface ReceivedFds {
  * ```
  */
 export class UnixConnection {
-  #fd: number;
-  #closed = false;
+  #owner: OwnedFd;
   #peer: Credentials | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
   private constructor(fd: number) {
-    this.#fd = fd;
     setNonBlocking(fd);
+    this.#owner = new OwnedFd(fd, "connection");
   }
 
   /**
@@ -175,8 +181,12 @@ export class UnixConnection {
    * @throws {Deno.errors.BadResource} once closed
    */
   get fd(): number {
-    this.#open();
-    return this.#fd;
+    return this.#owner.check();
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#owner.closed;
   }
 
   /** The peer's process, user and group ids (`SO_PEERCRED`, read once). */
@@ -219,6 +229,26 @@ export class UnixConnection {
   }
 
   /**
+   * Reads, blocking the thread until data or the end of the stream.
+   *
+   * @param buf where to put the bytes
+   * @param options `timeout` in milliseconds
+   * @returns how many bytes arrived, or null at end of stream
+   * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * a.writeSync(new Uint8Array([1, 2]));
+   * console.log(b.readSync(new Uint8Array(4))); // 2
+   * ```
+   */
+  readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
+    const n = recvSyncReady(this.fd, buf, options.timeout);
+    return n === 0 && buf.length > 0 ? null : n;
+  }
+
+  /**
    * Writes some of `data` without blocking the event loop.
    *
    * @param data the bytes
@@ -237,10 +267,28 @@ export class UnixConnection {
   }
 
   /**
+   * Writes some of `data`, blocking the thread until there is room.
+   *
+   * @param data the bytes
+   * @param options `timeout` in milliseconds
+   * @returns how many bytes went
+   * @throws {IpcError} `EPIPE` (peer gone: never a SIGPIPE), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * console.log(a.writeSync(new Uint8Array(3))); // 3
+   * ```
+   */
+  writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
+    return sendSyncReady(this.fd, data, options.timeout);
+  }
+
+  /**
    * Writes all of `data` without blocking the event loop.
    *
    * @param data the bytes
-   * @param options `timeout`, `signal`
+   * @param options `timeout` in milliseconds for the whole write, `signal`
    * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
    * @example
    * ```ts
@@ -250,12 +298,45 @@ export class UnixConnection {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    const timeout = checkWaitOptions(options);
+    const deadline = timeout === null ? null : performance.now() + timeout;
     for (let off = 0; off < data.length;) {
       off += await sendReady(
         this.fd,
         off === 0 ? data : data.subarray(off),
-        options,
+        // Without a deadline the caller's options serve as they are.
+        deadline === null ? options : {
+          signal: options.signal,
+          timeout: Math.max(0, deadline - performance.now()),
+        },
         true,
+      );
+    }
+  }
+
+  /**
+   * Writes all of `data`, blocking the thread while the socket is full.
+   *
+   * @param data the bytes
+   * @param options `timeout` in milliseconds for the whole write
+   * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * a.writeAllSync(new Uint8Array(100));
+   * ```
+   */
+  writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
+    const timeout = checkWaitOptions(options);
+    const deadline = timeout === null ? null : performance.now() + timeout;
+    for (let off = 0; off < data.length;) {
+      off += sendSyncReady(
+        this.fd,
+        data.subarray(off),
+        deadline === null
+          ? undefined
+          : Math.max(0, deadline - performance.now()),
       );
     }
   }
@@ -283,10 +364,30 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: WaitOptions = {},
   ): Promise<void> {
-    await sendmsgAsync(this.fd, {
-      data: data.length > 0 ? data : new Uint8Array(1),
-      control: [{ type: "rights", fds: [...fds] }],
-    }, options);
+    await sendmsgAsync(this.fd, fdsMessage(fds, data), options);
+  }
+
+  /**
+   * {@linkcode UnixConnection.sendFds}, blocking the thread until they go.
+   *
+   * @param fds up to `SCM_MAX_FD` descriptors; the peer gets its own copies
+   * @param data bytes to send with them (default one zero byte)
+   * @param options `timeout` in milliseconds
+   * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`, `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * a.sendFdsSync([0]);
+   * console.log(b.recvFdsSync().fds.length); // 1
+   * ```
+   */
+  sendFdsSync(
+    fds: readonly number[],
+    data: Uint8Array = new Uint8Array(1),
+    options: { timeout?: number } = {},
+  ): void {
+    sendmsgSyncReady(this.fd, fdsMessage(fds, data), options.timeout);
   }
 
   /**
@@ -309,15 +410,34 @@ export class UnixConnection {
     options: WaitOptions & { maxFds?: number; maxBytes?: number } = {},
   ): Promise<ReceivedFds> {
     const buf = new Uint8Array(options.maxBytes ?? 4096);
-    const got = await recvmsgAsync(this.fd, {
-      data: buf,
-      maxFds: options.maxFds ?? SCM_MAX_FD,
-      credentials: false,
-    }, options);
-    const fds = got.control.flatMap((m: ControlMessage) =>
-      m.type === "rights" ? m.fds : []
+    const got = await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
+    return receivedFds(got.control, buf.subarray(0, got.n));
+  }
+
+  /**
+   * {@linkcode UnixConnection.recvFds}, blocking the thread until they come.
+   *
+   * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`
+   * @returns the descriptors (yours to close) and the bytes
+   * @throws {IpcError} `EMSGSIZE` for truncated control data, `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * a.sendFdsSync([1], new TextEncoder().encode("stdout"));
+   * console.log(new TextDecoder().decode(b.recvFdsSync().data)); // "stdout"
+   * ```
+   */
+  recvFdsSync(
+    options: { maxFds?: number; maxBytes?: number; timeout?: number } = {},
+  ): ReceivedFds {
+    const buf = new Uint8Array(options.maxBytes ?? 4096);
+    const got = recvmsgSyncReady(
+      this.fd,
+      fdsRoom(buf, options),
+      options.timeout,
     );
-    return { fds, data: buf.subarray(0, got.n) };
+    return receivedFds(got.control, buf.subarray(0, got.n));
   }
 
   /**
@@ -354,7 +474,7 @@ export class UnixConnection {
    * ```
    */
   closeWrite(): void {
-    if (!this.#closed) shutdown(this.#fd, SHUT_WR);
+    if (!this.#owner.closed) shutdown(this.#owner.fd, SHUT_WR);
   }
 
   /**
@@ -370,21 +490,39 @@ export class UnixConnection {
    * ```
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    close(this.#fd);
+    this.#owner.close();
   }
 
   /** Same as {@linkcode UnixConnection.close}. */
   [Symbol.dispose](): void {
     this.close();
   }
+}
 
-  #open(): void {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The connection is closed");
-    }
-  }
+/** A message carrying descriptors, with at least one byte. */
+function fdsMessage(fds: readonly number[], data: Uint8Array) {
+  return {
+    data: data.length > 0 ? data : new Uint8Array(1),
+    control: [{ type: "rights" as const, fds: [...fds] }],
+  };
+}
+
+/** Room for a message that may carry descriptors. */
+function fdsRoom(buf: Uint8Array, options: { maxFds?: number }) {
+  return {
+    data: buf,
+    maxFds: options.maxFds ?? SCM_MAX_FD,
+    credentials: false,
+  };
+}
+
+/** The descriptors of the control messages that arrived, and the bytes. */
+function receivedFds(
+  control: ControlMessage[],
+  data: Uint8Array,
+): ReceivedFds {
+  const fds = control.flatMap((m) => m.type === "rights" ? m.fds : []);
+  return { fds, data };
 }
 
 /**
@@ -405,13 +543,13 @@ export class UnixConnection {
  * ```
  */
 export class UnixListener {
-  #fd: number;
+  #owner: OwnedFd;
   #path: string | null;
-  #closed = false;
   #stop = new AbortController();
 
   private constructor(fd: number, path: string | null) {
-    this.#fd = fd;
+    setNonBlocking(fd);
+    this.#owner = new OwnedFd(fd, "listener");
     this.#path = path;
   }
 
@@ -468,10 +606,12 @@ export class UnixListener {
 
   /** The descriptor. */
   get fd(): number {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The listener is closed");
-    }
-    return this.#fd;
+    return this.#owner.check();
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#owner.closed;
   }
 
   /** The address it listens on. */
@@ -496,6 +636,7 @@ export class UnixListener {
    * ```
    */
   async accept(options: WaitOptions = {}): Promise<UnixConnection> {
+    checkWaitOptions(options);
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.#stop.signal])
       : this.#stop.signal;
@@ -511,6 +652,24 @@ export class UnixListener {
       }
       throw e;
     }
+  }
+
+  /**
+   * Waits for a connection, blocking the thread.
+   *
+   * @param options `timeout` in milliseconds
+   * @returns the connection
+   * @throws {IpcError} `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
+   * using server = UnixListener.listen("@linux-ipc-acceptsync-doc");
+   * using client = await UnixConnection.connect("@linux-ipc-acceptsync-doc");
+   * using conn = server.acceptSync({ timeout: 1000 });
+   * ```
+   */
+  acceptSync(options: { timeout?: number } = {}): UnixConnection {
+    return UnixConnection.fromFd(acceptSyncReady(this.fd, options.timeout).fd);
   }
 
   /** Yields connections until the listener is closed. */
@@ -538,10 +697,9 @@ export class UnixListener {
    * ```
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#owner.closed) return;
     this.#stop.abort();
-    close(this.#fd);
+    this.#owner.close();
     removeBound(this.#path);
   }
 
@@ -574,12 +732,12 @@ export interface Datagram {
  * ```
  */
 export class UnixDatagram {
-  #fd: number;
+  #owner: OwnedFd;
   #path: string | null;
-  #closed = false;
 
   private constructor(fd: number, path: string | null) {
-    this.#fd = fd;
+    setNonBlocking(fd);
+    this.#owner = new OwnedFd(fd, "datagram socket");
     this.#path = path;
   }
 
@@ -613,10 +771,12 @@ export class UnixDatagram {
 
   /** The descriptor. */
   get fd(): number {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The datagram socket is closed");
-    }
-    return this.#fd;
+    return this.#owner.check();
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#owner.closed;
   }
 
   /**
@@ -644,9 +804,34 @@ export class UnixDatagram {
   }
 
   /**
+   * Sends one datagram to `to`, blocking the thread while the receiver's
+   * queue is full.
+   *
+   * @param data the bytes
+   * @param to `"/path"`, `"@abstract"` or a `SockAddr`
+   * @param options `timeout` in milliseconds
+   * @returns how many bytes were sent
+   * @throws {IpcError} `ECONNREFUSED`/`ENOENT` (nobody there), `EMSGSIZE`, `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixDatagram } from "@linux-ipc/ipc";
+   * using rx = UnixDatagram.bind("@linux-ipc-sendsync-doc");
+   * using tx = UnixDatagram.bind();
+   * console.log(tx.sendSync(new Uint8Array(4), "@linux-ipc-sendsync-doc")); // 4
+   * ```
+   */
+  sendSync(
+    data: Uint8Array,
+    to: UnixAddress,
+    options: { timeout?: number } = {},
+  ): number {
+    return sendtoSyncReady(this.fd, data, toAddr(to), options.timeout);
+  }
+
+  /**
    * Receives one datagram without blocking the event loop.
    *
-   * @param options `maxSize` (default 65536), `timeout`, `signal`
+   * @param options `maxBytes` (default 65536), `timeout`, `signal`
    * @returns the bytes and the sender
    * @throws {IpcError} `ETIMEDOUT`
    * @example
@@ -657,20 +842,45 @@ export class UnixDatagram {
    * ```
    */
   async receive(
-    options: WaitOptions & { maxSize?: number } = {},
+    options: WaitOptions & { maxBytes?: number } = {},
   ): Promise<Datagram> {
-    const buf = new Uint8Array(options.maxSize ?? 65536);
+    const buf = new Uint8Array(options.maxBytes ?? 65536);
     const { n, from } = await recvfromAsync(this.fd, buf, options);
+    return { data: buf.slice(0, n), from };
+  }
+
+  /**
+   * Receives one datagram, blocking the thread until one arrives.
+   *
+   * @param options `maxBytes` (default 65536), `timeout` in milliseconds
+   * @returns the bytes and the sender
+   * @throws {IpcError} `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { UnixDatagram } from "@linux-ipc/ipc";
+   * using rx = UnixDatagram.bind("@linux-ipc-receivesync-doc");
+   * using tx = UnixDatagram.bind();
+   * tx.sendSync(new Uint8Array([9]), "@linux-ipc-receivesync-doc");
+   * console.log(rx.receiveSync({ timeout: 1000 }).data); // Uint8Array(1) [ 9 ]
+   * ```
+   */
+  receiveSync(
+    options: { maxBytes?: number; timeout?: number } = {},
+  ): Datagram {
+    const buf = new Uint8Array(options.maxBytes ?? 65536);
+    const { n, from } = recvfromSyncReady(this.fd, buf, options.timeout);
     return { data: buf.slice(0, n), from };
   }
 
   /** Yields datagrams until the socket is closed. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Datagram> {
-    while (!this.#closed) {
+    while (!this.#owner.closed) {
       try {
         yield await this.receive();
       } catch (e) {
-        if (this.#closed || (e instanceof IpcError && e.code === "EBADF")) {
+        if (
+          this.#owner.closed || (e instanceof IpcError && e.code === "EBADF")
+        ) {
           return;
         }
         throw e;
@@ -690,10 +900,7 @@ export class UnixDatagram {
    * ```
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    close(this.#fd);
-    removeBound(this.#path);
+    if (this.#owner.close()) removeBound(this.#path);
   }
 
   /** Same as {@linkcode UnixDatagram.close}. */

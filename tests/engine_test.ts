@@ -4,6 +4,7 @@ import {
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
+  OwnedFd,
   PipeEnd,
   semctl,
   semget,
@@ -280,6 +281,101 @@ Deno.test("spawnWithFds leaves the parent's pipe end non-blocking: a timed read 
     cr.close();
     cw.close();
   }
+});
+
+Deno.test("every class that waits has a blocking Sync twin, with timeouts as ETIMEDOUT", async (t) => {
+  await t.step("UnixConnection", () => {
+    const [a, b] = UnixConnection.pair();
+    try {
+      assert.throws(
+        () => a.readSync(new Uint8Array(1), { timeout: 20 }),
+        isCode("ETIMEDOUT", "recv", "timeout"),
+      );
+      assert.equal(b.writeSync(new Uint8Array([1, 2, 3])), 3);
+      const buf = new Uint8Array(8);
+      assert.equal(a.readSync(buf), 3);
+      // A write larger than the socket buffer needs the reader: writeAllSync
+      // waits for room, and times out for the whole write.
+      const big = new Uint8Array(4 << 20);
+      assert.throws(
+        () => b.writeAllSync(big, { timeout: 50 }),
+        isCode("ETIMEDOUT", "send"),
+      );
+      // Drain what writeAllSync got through, then pass a descriptor.
+      const sink = new Uint8Array(1 << 20);
+      for (;;) {
+        try {
+          a.readSync(sink, { timeout: 20 });
+        } catch (e) {
+          isCode("ETIMEDOUT")(e);
+          break;
+        }
+      }
+      b.sendFdsSync([0], new TextEncoder().encode("x"), { timeout: 1000 });
+      const got = a.recvFdsSync({ timeout: 1000 });
+      assert.equal(new TextDecoder().decode(got.data), "x");
+      assert.equal(got.fds.length, 1);
+      got.fds.forEach((fd) => new OwnedFd(fd, "received").close());
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+  await t.step("UnixListener and UnixDatagram", async () => {
+    const name = `@linux-ipc-sync-${Deno.pid}`;
+    using listener = UnixListener.listen(name);
+    assert.throws(
+      () => listener.acceptSync({ timeout: 20 }),
+      isCode("ETIMEDOUT", "accept4"),
+    );
+    using client = await UnixConnection.connect(name);
+    using conn = listener.acceptSync({ timeout: 1000 });
+    assert.equal(conn.peer.pid, Deno.pid);
+    using rx = UnixDatagram.bind(`${name}-dgram`);
+    using tx = UnixDatagram.bind();
+    assert.throws(
+      () => rx.receiveSync({ timeout: 20 }),
+      isCode("ETIMEDOUT", "recvfrom"),
+    );
+    assert.equal(tx.sendSync(new Uint8Array([5]), `${name}-dgram`), 1);
+    assert.deepEqual(rx.receiveSync({ maxBytes: 4 }).data, new Uint8Array([5]));
+    // A full receiver: sendSync waits in steps, and times out.
+    for (;;) {
+      try {
+        tx.sendSync(new Uint8Array(1024), `${name}-dgram`, { timeout: 0 });
+      } catch (e) {
+        isCode("ETIMEDOUT")(e);
+        break;
+      }
+    }
+    const t0 = performance.now();
+    assert.throws(
+      () =>
+        tx.sendSync(new Uint8Array(1024), `${name}-dgram`, { timeout: 100 }),
+      isCode("ETIMEDOUT", "sendto"),
+    );
+    assert.ok(performance.now() - t0 >= 95);
+    assert.equal(client.closed, false);
+  });
+});
+
+Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
+  const [a, b] = UnixConnection.pair();
+  assert.equal(a.closed, false);
+  a.close();
+  a.close();
+  assert.equal(a.closed, true);
+  assert.throws(() => a.fd, Deno.errors.BadResource);
+  b.close();
+  // Dropped without close: the backstop closes it once collected.
+  const r = await run(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    "--v8-flags=--expose-gc",
+    `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+    "forget",
+  ]);
+  assert.equal(r.stdout.trim(), "closed", r.stderr);
 });
 
 await checkLeaksAtEnd();

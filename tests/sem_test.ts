@@ -309,7 +309,7 @@ Deno.test("mutual exclusion across 4 processes: 40,000 exactly, and not without 
         style,
       ])
     );
-    barrier.op([{ num: 0, op: -4 }]); // all four are ready
+    barrier.opSync([{ num: 0, op: -4 }]); // all four are ready
     barrier.setValue(1, 0); // go
     for (const c of children) {
       const { code } = await c.output();
@@ -366,7 +366,7 @@ Deno.test("SemaphoreSet: race-free create and open, ops, values, remove", async 
     assert.equal(c.count, 3);
     using d = SemaphoreSet.fromId(a.id);
     assert.equal(d.key, key);
-    a.op([{ num: 0, op: -1 }, { num: 1, op: 1 }]);
+    a.opSync([{ num: 0, op: -1 }, { num: 1, op: 1 }]);
     assert.deepEqual(a.values(), [1, 1, 5]);
     assert.equal(a.tryOp([{ num: 1, op: -2 }]), false);
     assert.equal(a.tryOp([{ num: 1, op: -1 }]), true);
@@ -711,17 +711,25 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
 Deno.test("classes report a timeout as ETIMEDOUT, sync and async; the C layer keeps EAGAIN", async () => {
   using set = SemaphoreSet.create({ initial: 0 });
   assert.throws(
-    () => set.op([{ num: 0, op: -1 }], { timeout: 20 }),
+    () => set.opSync([{ num: 0, op: -1 }], { timeout: 20 }),
     isCode("ETIMEDOUT", "semtimedop", "timeout"),
   );
   await assert.rejects(
-    set.opAsync([{ num: 0, op: -1 }], { timeout: 20 }),
+    set.op([{ num: 0, op: -1 }], { timeout: 20 }),
     isCode("ETIMEDOUT", "semtimedop", "timeout"),
   );
   await assert.rejects(set.wait(0, 1, { timeout: 0 }), isCode("ETIMEDOUT"));
+  assert.throws(() => set.waitSync(0, 1, { timeout: 10 }), isCode("ETIMEDOUT"));
+  set.post(0, 1);
+  assert.throws(
+    () => set.waitForZeroSync(0, { timeout: 10 }),
+    isCode("ETIMEDOUT"),
+  );
+  set.waitSync();
+  set.waitForZeroSync();
   // IPC_NOWAIT is not a timeout: EAGAIN, as in C.
   assert.throws(
-    () => set.op([{ num: 0, op: -1, flags: IPC_NOWAIT }], { timeout: 20 }),
+    () => set.opSync([{ num: 0, op: -1, flags: IPC_NOWAIT }], { timeout: 20 }),
     isCode("EAGAIN"),
   );
   using mutex = Mutex.create();

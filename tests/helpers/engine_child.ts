@@ -5,11 +5,13 @@
  *   doing ROUNDS echoes of 256 bytes whose content depends on the
  *   connection and round; prints `ok` if every echo came back intact.
  * - `post ID N`: posts semaphores 0..N-1 of set ID, in reverse order.
+ * - `forget`: drops a pipe end without closing it and prints whether its
+ *   descriptor was closed once collected (run with `--expose-gc`).
  *
  * @module
  */
 
-import { semop, UnixConnection } from "../../mod.ts";
+import { F_GETFD, fcntl, PipeEnd, semop, UnixConnection } from "../../mod.ts";
 
 const [mode, ...args] = Deno.args;
 
@@ -42,6 +44,23 @@ if (mode === "clients") {
 } else if (mode === "post") {
   const [id, n] = [Number(args[0]), Number(args[1])];
   for (let i = n - 1; i >= 0; i--) semop(id, [{ num: i, op: 1 }]);
+} else if (mode === "forget") {
+  // A pipe end dropped without close: the backstop closes its descriptor.
+  const [r, w] = (() => PipeEnd.pipe().map((end) => end.fd))();
+  for (let i = 0; i < 50 && (isOpen(r) || isOpen(w)); i++) {
+    (globalThis as unknown as { gc(): void }).gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  console.log(isOpen(r) || isOpen(w) ? "still open" : "closed");
 } else {
   throw new Error(`Unknown mode "${mode}"`);
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    fcntl(fd, F_GETFD);
+    return true;
+  } catch {
+    return false;
+  }
 }
