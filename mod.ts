@@ -15,10 +15,12 @@
  * ```ts
  * import { ftok, SharedMemory } from "@linux-ipc/ipc";
  *
- * const key = ftok("/etc/hostname", 903);
+ * const path = Deno.makeTempFileSync(); // any file both processes know
+ * const key = ftok(path, 903);
  * using shm = SharedMemory.create({ key, size: 4096, mode: 0o666, ifExists: "open" });
  * using memory = shm.attach();
  * memory.writeCString("Hello, IPC world!");
+ * Deno.removeSync(path);
  * ```
  *
  * @module

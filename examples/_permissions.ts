@@ -50,3 +50,31 @@ export function requirePermissions(
   );
   Deno.exit(2);
 }
+
+/**
+ * The file the article's key is made from: `ftok(PATH, 903)`. The article
+ * uses `/etc/hostname`; `--key-path=PATH` picks another file, so that two
+ * runs (of the test suite, say) on one machine do not share one segment.
+ *
+ * @returns the path, and the arguments without the option
+ */
+export function keyPath(): { path: string; args: string[] } {
+  const option = Deno.args.find((a) => a.startsWith("--key-path="));
+  return {
+    path: option?.slice("--key-path=".length) ?? "/etc/hostname",
+    args: Deno.args.filter((a) => a !== option),
+  };
+}
+
+/**
+ * `--allow-read` for the key's file.
+ *
+ * @param path the file `ftok` reads
+ * @returns the permission
+ */
+export function readKeyFile(path: string): Needed {
+  return {
+    descriptor: { name: "read", path },
+    flag: `--allow-read=${path}`,
+  };
+}

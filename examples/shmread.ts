@@ -10,7 +10,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import {
+  FFI,
+  keyPath,
+  readKeyFile,
+  requirePermissions,
+} from "./_permissions.ts";
 import {
   ftok,
   IPC_RMID,
@@ -23,27 +28,26 @@ import {
 } from "../mod.ts";
 
 const PROJ_ID = 903;
+/** The key's file: `/etc/hostname`, or `--key-path=PATH`. */
+const KEY = keyPath();
 const SEG_SIZE = 4096;
 
 requirePermissions(
   "examples/shmread.ts",
   [
     FFI,
-    {
-      descriptor: { name: "read", path: "/etc/hostname" },
-      flag: "--allow-read=/etc/hostname",
-    },
+    readKeyFile(KEY.path),
   ],
   "[--remove]",
   "shmread",
 );
 
 const { values } = parseArgs({
-  args: Deno.args,
+  args: KEY.args,
   options: { remove: { type: "boolean", default: false } },
 });
 
-const key = ftok("/etc/hostname", PROJ_ID);
+const key = ftok(KEY.path, PROJ_ID);
 let shmid: number;
 try {
   shmid = shmget(key, SEG_SIZE, 0o600);

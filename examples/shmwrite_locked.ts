@@ -11,7 +11,12 @@
  * @module
  */
 
-import { FFI, requirePermissions } from "./_permissions.ts";
+import {
+  FFI,
+  keyPath,
+  readKeyFile,
+  requirePermissions,
+} from "./_permissions.ts";
 import {
   ftok,
   IPC_CREAT,
@@ -25,6 +30,8 @@ import {
 } from "../mod.ts";
 
 const PROJ_ID = 903;
+/** The key's file: `/etc/hostname`, or `--key-path=PATH`. */
+const KEY = keyPath();
 const SEG_SIZE = 4096;
 const READERS = 0;
 const WRITERS = 1;
@@ -33,21 +40,18 @@ requirePermissions(
   "examples/shmwrite_locked.ts",
   [
     FFI,
-    {
-      descriptor: { name: "read", path: "/etc/hostname" },
-      flag: "--allow-read=/etc/hostname",
-    },
+    readKeyFile(KEY.path),
   ],
   "TEXT",
   "shmwrite_locked",
 );
 
-if (Deno.args.length < 1) {
+if (KEY.args.length < 1) {
   console.error("Usage: deno task shmwrite_locked TEXT");
   Deno.exit(1);
 }
 
-const key = ftok("/etc/hostname", PROJ_ID);
+const key = ftok(KEY.path, PROJ_ID);
 const shmid = shmget(key, SEG_SIZE, IPC_CREAT | 0o666);
 const semid = semget(key, 2, IPC_CREAT | 0o666);
 const seg = shmat(shmid);
@@ -57,7 +61,7 @@ await semopAsync(semid, [
   { num: READERS, op: 0 },
   { num: WRITERS, op: 1, flags: SEM_UNDO },
 ]);
-const text = new TextEncoder().encode(Deno.args[0]).subarray(0, SEG_SIZE);
+const text = new TextEncoder().encode(KEY.args[0]).subarray(0, SEG_SIZE);
 seg.bytes.fill(0);
 seg.write(text);
 // wunlock

@@ -86,7 +86,8 @@ export class MutexLock {
  * @example
  * ```ts
  * import { Mutex } from "@linux-ipc/ipc";
- * using mutex = Mutex.create({ key: 0x10c4, ifExists: "open" });
+ * const key = 0x10c40000 + (Deno.pid & 0xffff); // any key the processes agree on
+ * using mutex = Mutex.create({ key, ifExists: "open" });
  * using lock = await mutex.acquire({ timeout: 5000 });
  * // ... touch the shared memory ...
  * ```
@@ -124,8 +125,9 @@ export class Mutex {
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";
-   * using created = Mutex.create({ key: 0x10c5 });
-   * using opened = Mutex.open(0x10c5);
+   * const key = 0x10c50000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using created = Mutex.create({ key });
+   * using opened = Mutex.open(key);
    * ```
    */
   static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
@@ -143,8 +145,9 @@ export class Mutex {
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";
-   * using created = Mutex.create({ key: 0x10c6 });
-   * using opened = await Mutex.openAsync(0x10c6);
+   * const key = 0x10c60000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using created = Mutex.create({ key });
+   * using opened = await Mutex.openAsync(key);
    * ```
    */
   static async openAsync(

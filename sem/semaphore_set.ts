@@ -131,7 +131,8 @@ export class SemaphoreSet {
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
-   * using set = SemaphoreSet.create({ key: 0x5e4a, initial: 1, ifExists: "open" });
+   * const key = 0x5e4a0000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using set = SemaphoreSet.create({ key, initial: 1, ifExists: "open" });
    * console.log(set.value(0)); // 1
    * ```
    */
@@ -191,8 +192,9 @@ export class SemaphoreSet {
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
-   * using created = SemaphoreSet.create({ key: 0x5e4b, initial: 3 });
-   * using opened = SemaphoreSet.open(0x5e4b);
+   * const key = 0x5e4b0000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using created = SemaphoreSet.create({ key, initial: 3 });
+   * using opened = SemaphoreSet.open(key);
    * console.log(opened.value(0)); // 3
    * ```
    */
@@ -227,8 +229,9 @@ export class SemaphoreSet {
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
-   * using created = SemaphoreSet.create({ key: 0x5e4c, initial: 2 });
-   * using opened = await SemaphoreSet.openAsync(0x5e4c, { initTimeout: 1000 });
+   * const key = 0x5e4c0000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using created = SemaphoreSet.create({ key, initial: 2 });
+   * using opened = await SemaphoreSet.openAsync(key, { initTimeout: 1000 });
    * console.log(opened.value(0)); // 2
    * ```
    */

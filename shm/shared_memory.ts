@@ -84,7 +84,9 @@ export interface SharedMemoryAttachOptions {
  * @example Two handles on one key, as two processes would use it
  * ```ts
  * import { ftok, SharedMemory } from "@linux-ipc/ipc";
- * const key = ftok("/etc/hostname", 42);
+ * const path = Deno.makeTempFileSync(); // any file both processes know
+ * const key = ftok(path, 42);
+ * Deno.removeSync(path); // the key stays valid
  * using writer = SharedMemory.create({ key, size: 4096, ifExists: "open" });
  * writer.attach().writeCString("Hello, IPC world!");
  * using reader = SharedMemory.open(key); // in another process, the same call
@@ -125,7 +127,8 @@ export class SharedMemory {
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";
-   * using shm = SharedMemory.create({ key: 0x5eed, size: 4096, ifExists: "open" });
+   * const key = 0x5eed0000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using shm = SharedMemory.create({ key, size: 4096, ifExists: "open" });
    * console.log(shm.created);
    * ```
    */
@@ -170,8 +173,9 @@ export class SharedMemory {
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";
-   * using created = SharedMemory.create({ key: 0x5eed, size: 4096 });
-   * using opened = SharedMemory.open(0x5eed);
+   * const key = 0x5eed0000 + (Deno.pid & 0xffff); // any key the processes agree on
+   * using created = SharedMemory.create({ key, size: 4096 });
+   * using opened = SharedMemory.open(key);
    * console.log(opened.id === created.id); // true
    * ```
    */

@@ -298,8 +298,8 @@ export function socketpair(
  * ```ts
  * import { AF_UNIX, bind, close, getsockname, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
  * const fd = socket(AF_UNIX, SOCK_DGRAM);
- * bind(fd, { family: "unix", abstract: "linux-ipc-doc" });
- * console.log(getsockname(fd)); // { family: "unix", abstract: "linux-ipc-doc" }
+ * bind(fd, { family: "unix", abstract: `linux-ipc-doc-${Deno.pid}` });
+ * console.log(getsockname(fd)); // { family: "unix", abstract: "linux-ipc-doc-" + pid }
  * close(fd);
  * ```
  */
@@ -320,7 +320,7 @@ export function bind(sockfd: number, addr: SockAddr): void {
  * ```ts
  * import { AF_UNIX, bind, close, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
  * const fd = socket(AF_UNIX, SOCK_STREAM);
- * bind(fd, { family: "unix", abstract: "linux-ipc-listen-doc" });
+ * bind(fd, { family: "unix", abstract: `linux-ipc-listen-doc-${Deno.pid}` });
  * listen(fd);
  * close(fd);
  * ```
@@ -351,10 +351,10 @@ export interface Accepted {
  * ```ts
  * import { accept4, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
  * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: "linux-ipc-accept-doc" });
+ * bind(server, { family: "unix", abstract: `linux-ipc-accept-doc-${Deno.pid}` });
  * listen(server);
  * const client = socket(AF_UNIX, SOCK_STREAM);
- * connect(client, { family: "unix", abstract: "linux-ipc-accept-doc" });
+ * connect(client, { family: "unix", abstract: `linux-ipc-accept-doc-${Deno.pid}` });
  * const { fd } = accept4(server);
  * [fd, client, server].forEach(close);
  * ```
@@ -382,10 +382,10 @@ export function accept4(sockfd: number, flags = 0): Accepted {
  * ```ts
  * import { accept, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
  * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: "linux-ipc-accept-doc2" });
+ * bind(server, { family: "unix", abstract: `linux-ipc-accept-doc2-${Deno.pid}` });
  * listen(server);
  * const client = socket(AF_UNIX, SOCK_STREAM);
- * connect(client, { family: "unix", abstract: "linux-ipc-accept-doc2" });
+ * connect(client, { family: "unix", abstract: `linux-ipc-accept-doc2-${Deno.pid}` });
  * const { fd } = accept(server);
  * [fd, client, server].forEach(close);
  * ```
@@ -497,9 +497,9 @@ export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
  * ```ts
  * import { AF_UNIX, bind, close, recvfrom, sendto, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
  * const rx = socket(AF_UNIX, SOCK_DGRAM);
- * bind(rx, { family: "unix", abstract: "linux-ipc-sendto-doc" });
+ * bind(rx, { family: "unix", abstract: `linux-ipc-sendto-doc-${Deno.pid}` });
  * const tx = socket(AF_UNIX, SOCK_DGRAM);
- * sendto(tx, new TextEncoder().encode("ping"), 0, { family: "unix", abstract: "linux-ipc-sendto-doc" });
+ * sendto(tx, new TextEncoder().encode("ping"), 0, { family: "unix", abstract: `linux-ipc-sendto-doc-${Deno.pid}` });
  * console.log(recvfrom(rx, new Uint8Array(16)).n); // 4
  * close(rx);
  * close(tx);
@@ -542,11 +542,11 @@ export interface Received {
  * ```ts
  * import { AF_UNIX, bind, close, recvfrom, sendto, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
  * const rx = socket(AF_UNIX, SOCK_DGRAM);
- * bind(rx, { family: "unix", abstract: "linux-ipc-recvfrom-doc" });
+ * bind(rx, { family: "unix", abstract: `linux-ipc-recvfrom-doc-${Deno.pid}` });
  * const tx = socket(AF_UNIX, SOCK_DGRAM);
- * bind(tx, { family: "unix", abstract: "linux-ipc-recvfrom-doc-tx" });
- * sendto(tx, new Uint8Array(1), 0, { family: "unix", abstract: "linux-ipc-recvfrom-doc" });
- * console.log(recvfrom(rx, new Uint8Array(4)).from); // { family: "unix", abstract: "linux-ipc-recvfrom-doc-tx" }
+ * bind(tx, { family: "unix", abstract: `linux-ipc-recvfrom-doc-tx-${Deno.pid}` });
+ * sendto(tx, new Uint8Array(1), 0, { family: "unix", abstract: `linux-ipc-recvfrom-doc-${Deno.pid}` });
+ * console.log(recvfrom(rx, new Uint8Array(4)).from); // { family: "unix", abstract: "linux-ipc-recvfrom-doc-tx-" + pid }
  * close(rx);
  * close(tx);
  * ```
@@ -1151,11 +1151,11 @@ async function ready(
  * ```ts
  * import { acceptAsync, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
  * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: "linux-ipc-acceptasync-doc" });
+ * bind(server, { family: "unix", abstract: `linux-ipc-acceptasync-doc-${Deno.pid}` });
  * listen(server);
  * const accepting = acceptAsync(server, { timeout: 1000 });
  * const client = socket(AF_UNIX, SOCK_STREAM);
- * connect(client, { family: "unix", abstract: "linux-ipc-acceptasync-doc" });
+ * connect(client, { family: "unix", abstract: `linux-ipc-acceptasync-doc-${Deno.pid}` });
  * const { fd } = await accepting;
  * [fd, client, server].forEach(close);
  * ```
@@ -1187,10 +1187,10 @@ export async function acceptAsync(
  * ```ts
  * import { AF_UNIX, bind, close, connectAsync, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
  * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: "linux-ipc-connectasync-doc" });
+ * bind(server, { family: "unix", abstract: `linux-ipc-connectasync-doc-${Deno.pid}` });
  * listen(server);
  * const client = socket(AF_UNIX, SOCK_STREAM);
- * await connectAsync(client, { family: "unix", abstract: "linux-ipc-connectasync-doc" });
+ * await connectAsync(client, { family: "unix", abstract: `linux-ipc-connectasync-doc-${Deno.pid}` });
  * close(client);
  * close(server);
  * ```
@@ -1335,9 +1335,9 @@ export function recvReady(
  * ```ts
  * import { AF_UNIX, bind, close, recvfromAsync, sendtoAsync, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
  * const rx = socket(AF_UNIX, SOCK_DGRAM);
- * bind(rx, { family: "unix", abstract: "linux-ipc-sendtoasync-doc" });
+ * bind(rx, { family: "unix", abstract: `linux-ipc-sendtoasync-doc-${Deno.pid}` });
  * const tx = socket(AF_UNIX, SOCK_DGRAM);
- * await sendtoAsync(tx, new Uint8Array(2), { family: "unix", abstract: "linux-ipc-sendtoasync-doc" });
+ * await sendtoAsync(tx, new Uint8Array(2), { family: "unix", abstract: `linux-ipc-sendtoasync-doc-${Deno.pid}` });
  * console.log((await recvfromAsync(rx, new Uint8Array(8))).n); // 2
  * close(rx);
  * close(tx);

@@ -112,8 +112,8 @@ export class UnixConnection {
    * @example
    * ```ts
    * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
-   * using server = UnixListener.listen("@linux-ipc-connect-doc");
-   * using conn = await UnixConnection.connect("@linux-ipc-connect-doc");
+   * using server = UnixListener.listen(`@linux-ipc-connect-doc-${Deno.pid}`);
+   * using conn = await UnixConnection.connect(`@linux-ipc-connect-doc-${Deno.pid}`);
    * using accepted = await server.accept();
    * ```
    */
@@ -532,8 +532,8 @@ function receivedFds(
  * @example
  * ```ts
  * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
- * using server = UnixListener.listen("@linux-ipc-listener-doc");
- * const client = UnixConnection.connect("@linux-ipc-listener-doc");
+ * using server = UnixListener.listen(`@linux-ipc-listener-doc-${Deno.pid}`);
+ * const client = UnixConnection.connect(`@linux-ipc-listener-doc-${Deno.pid}`);
  * for await (const conn of server) {
  *   console.log(conn.peer.pid === Deno.pid); // true
  *   conn.close();
@@ -563,8 +563,8 @@ export class UnixListener {
    * @example
    * ```ts
    * import { UnixListener } from "@linux-ipc/ipc";
-   * using server = UnixListener.listen("@linux-ipc-listen-doc2");
-   * console.log(server.addr); // { family: "unix", abstract: "linux-ipc-listen-doc2" }
+   * using server = UnixListener.listen(`@linux-ipc-listen-doc2-${Deno.pid}`);
+   * console.log(server.addr); // { family: "unix", abstract: "linux-ipc-listen-doc2-" + pid }
    * ```
    */
   static listen(
@@ -595,7 +595,7 @@ export class UnixListener {
    * ```ts
    * import { AF_UNIX, bind, listen, SOCK_STREAM, socket, UnixListener } from "@linux-ipc/ipc";
    * const fd = socket(AF_UNIX, SOCK_STREAM);
-   * bind(fd, { family: "unix", abstract: "linux-ipc-fromfd-doc" });
+   * bind(fd, { family: "unix", abstract: `linux-ipc-fromfd-doc-${Deno.pid}` });
    * listen(fd);
    * using server = UnixListener.fromFd(fd);
    * ```
@@ -629,9 +629,9 @@ export class UnixListener {
    * @example
    * ```ts
    * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
-   * using server = UnixListener.listen("@linux-ipc-accept-doc3");
+   * using server = UnixListener.listen(`@linux-ipc-accept-doc3-${Deno.pid}`);
    * const pending = server.accept({ timeout: 1000 });
-   * using client = await UnixConnection.connect("@linux-ipc-accept-doc3");
+   * using client = await UnixConnection.connect(`@linux-ipc-accept-doc3-${Deno.pid}`);
    * using conn = await pending;
    * ```
    */
@@ -663,8 +663,8 @@ export class UnixListener {
    * @example
    * ```ts
    * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
-   * using server = UnixListener.listen("@linux-ipc-acceptsync-doc");
-   * using client = await UnixConnection.connect("@linux-ipc-acceptsync-doc");
+   * using server = UnixListener.listen(`@linux-ipc-acceptsync-doc-${Deno.pid}`);
+   * using client = await UnixConnection.connect(`@linux-ipc-acceptsync-doc-${Deno.pid}`);
    * using conn = server.acceptSync({ timeout: 1000 });
    * ```
    */
@@ -691,7 +691,7 @@ export class UnixListener {
    * @example
    * ```ts
    * import { UnixListener } from "@linux-ipc/ipc";
-   * const server = UnixListener.listen("@linux-ipc-close-doc");
+   * const server = UnixListener.listen(`@linux-ipc-close-doc-${Deno.pid}`);
    * server.close();
    * server.close();
    * ```
@@ -724,9 +724,9 @@ export interface Datagram {
  * @example
  * ```ts
  * import { UnixDatagram } from "@linux-ipc/ipc";
- * using rx = UnixDatagram.bind("@linux-ipc-dgram-doc");
+ * using rx = UnixDatagram.bind(`@linux-ipc-dgram-doc-${Deno.pid}`);
  * using tx = UnixDatagram.bind();
- * await tx.send(new TextEncoder().encode("one"), "@linux-ipc-dgram-doc");
+ * await tx.send(new TextEncoder().encode("one"), `@linux-ipc-dgram-doc-${Deno.pid}`);
  * const { data } = await rx.receive();
  * console.log(new TextDecoder().decode(data)); // "one"
  * ```
@@ -750,7 +750,7 @@ export class UnixDatagram {
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
-   * using s = UnixDatagram.bind("@linux-ipc-bind-doc");
+   * using s = UnixDatagram.bind(`@linux-ipc-bind-doc-${Deno.pid}`);
    * ```
    */
   static bind(addr?: UnixAddress): UnixDatagram {
@@ -790,9 +790,9 @@ export class UnixDatagram {
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
-   * using rx = UnixDatagram.bind("@linux-ipc-send-doc");
+   * using rx = UnixDatagram.bind(`@linux-ipc-send-doc-${Deno.pid}`);
    * using tx = UnixDatagram.bind();
-   * console.log(await tx.send(new Uint8Array(4), "@linux-ipc-send-doc")); // 4
+   * console.log(await tx.send(new Uint8Array(4), `@linux-ipc-send-doc-${Deno.pid}`)); // 4
    * ```
    */
   send(
@@ -815,9 +815,9 @@ export class UnixDatagram {
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
-   * using rx = UnixDatagram.bind("@linux-ipc-sendsync-doc");
+   * using rx = UnixDatagram.bind(`@linux-ipc-sendsync-doc-${Deno.pid}`);
    * using tx = UnixDatagram.bind();
-   * console.log(tx.sendSync(new Uint8Array(4), "@linux-ipc-sendsync-doc")); // 4
+   * console.log(tx.sendSync(new Uint8Array(4), `@linux-ipc-sendsync-doc-${Deno.pid}`)); // 4
    * ```
    */
   sendSync(
@@ -837,7 +837,7 @@ export class UnixDatagram {
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
-   * using rx = UnixDatagram.bind("@linux-ipc-receive-doc");
+   * using rx = UnixDatagram.bind(`@linux-ipc-receive-doc-${Deno.pid}`);
    * await rx.receive({ timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
    * ```
    */
@@ -858,9 +858,9 @@ export class UnixDatagram {
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
-   * using rx = UnixDatagram.bind("@linux-ipc-receivesync-doc");
+   * using rx = UnixDatagram.bind(`@linux-ipc-receivesync-doc-${Deno.pid}`);
    * using tx = UnixDatagram.bind();
-   * tx.sendSync(new Uint8Array([9]), "@linux-ipc-receivesync-doc");
+   * tx.sendSync(new Uint8Array([9]), `@linux-ipc-receivesync-doc-${Deno.pid}`);
    * console.log(rx.receiveSync({ timeout: 1000 }).data); // Uint8Array(1) [ 9 ]
    * ```
    */

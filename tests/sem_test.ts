@@ -38,6 +38,7 @@ import {
   cProgram,
   isCode,
   missingPeer,
+  ownKey,
   privateKey,
   pythonWithSysvIpc,
   run,
@@ -346,7 +347,7 @@ Deno.test("SEM_UNDO: a holder killed with SIGKILL does not deadlock the others",
 });
 
 Deno.test("SemaphoreSet: race-free create and open, ops, values, remove", async () => {
-  const key = 0x5e4a0001;
+  const key = privateKey();
   {
     using a = SemaphoreSet.create({ key, count: 3, initial: [2, 0, 5] });
     assert.ok(a.created);
@@ -465,7 +466,7 @@ Deno.test("interop: a C peer waits on what Deno posts and the other way round", 
 Deno.test("interop: Python sysv_ipc posts and waits on the same set", async () => {
   const python = await pythonWithSysvIpc();
   if (python === null) return;
-  const key = 0x5e4a0003;
+  const key = privateKey();
   using set = SemaphoreSet.create({ key, initial: 0 });
   const script = `
 import sysv_ipc
@@ -554,7 +555,7 @@ Deno.test("bad input: typed errors, and the process lives", async (t) => {
         () => semget(IPC_PRIVATE, 1, 0o4000),
         RangeError,
       ],
-      ["semget of a missing key", () => semget(0x7eadbee5, 0, 0), "ENOENT"],
+      ["semget of a missing key", () => semget(privateKey(), 0, 0), "ENOENT"],
       [
         "SemaphoreSet.open of IPC_PRIVATE",
         () => SemaphoreSet.open(IPC_PRIVATE),
@@ -649,20 +650,18 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
     );
   });
   await t.step("shmwrite_locked.ts and shmread_locked.ts", async () => {
-    const perms = ["--allow-ffi", "--allow-read=/etc/hostname"];
-    const key = ftok("/etc/hostname", 903);
-    let existed = true;
-    try {
-      semget(key, 0, 0);
-    } catch {
-      existed = false;
-    }
+    // The article's key from a file of this run alone (--key-path).
+    const keyFile = await Deno.makeTempFile({ prefix: "linux-ipc-key-" });
+    const perms = ["--allow-ffi", `--allow-read=${keyFile}`];
+    const at = `--key-path=${keyFile}`;
+    const key = ownKey(ftok(keyFile, 903));
     try {
       const w = await runDeno("examples/shmwrite_locked.ts", [
+        at,
         "Hello, locked world",
       ], perms);
       assert.equal(w.code, 0, w.stderr);
-      const r = await runDeno("examples/shmread_locked.ts", [], perms);
+      const r = await runDeno("examples/shmread_locked.ts", [at], perms);
       assert.equal(r.stdout, "Hello, locked world\n");
       assert.deepEqual(
         semctl(semget(key, 0, 0), 0, GETALL),
@@ -670,14 +669,13 @@ Deno.test("examples: the three listings and the locked pair", async (t) => {
         "no count left behind",
       );
     } finally {
-      if (!existed) {
-        const r = await runDeno(
-          "examples/shmread_locked.ts",
-          ["--remove"],
-          perms,
-        );
-        assert.equal(r.code, 0, r.stderr);
-      }
+      const r = await runDeno(
+        "examples/shmread_locked.ts",
+        [at, "--remove"],
+        perms,
+      );
+      await Deno.remove(keyFile);
+      assert.equal(r.code, 0, r.stderr);
     }
   });
   await t.step(
@@ -750,7 +748,7 @@ Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) =>
     if (made.code !== 0) return missingPeer("ipcmk not found (util-linux)");
     const id = Number(made.stdout.match(/(\d+)/)![1]);
     try {
-      assert.equal(opened(semctl(id, 0, IPC_STAT).perm.key), 0);
+      assert.equal(opened(ownKey(semctl(id, 0, IPC_STAT).perm.key)), 0);
     } finally {
       semctl(id, 0, IPC_RMID);
     }
