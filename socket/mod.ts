@@ -25,9 +25,18 @@
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {
+  acceptAsync,
+  connectAsync,
+  recvAsync,
+  recvfromAsync,
+  recvmsgAsync,
+  sendAsync,
+  sendmsgAsync,
+  sendtoAsync,
+} from "./async.ts";
+export {
   accept,
   accept4,
-  acceptAsync,
   AF_INET,
   AF_INET6,
   AF_UNIX,
@@ -35,7 +44,6 @@ export {
   bind,
   close,
   connect,
-  connectAsync,
   getaddrinfo,
   getpeername,
   getsockname,
@@ -49,20 +57,14 @@ export {
   MSG_TRUNC,
   MSG_WAITALL,
   recv,
-  recvAsync,
   recvfrom,
-  recvfromAsync,
   recvmsg,
-  recvmsgAsync,
   SCM_CREDENTIALS,
   SCM_MAX_FD,
   SCM_RIGHTS,
   send,
-  sendAsync,
   sendmsg,
-  sendmsgAsync,
   sendto,
-  sendtoAsync,
   setsockopt,
   SHUT_RD,
   SHUT_RDWR,
@@ -84,7 +86,11 @@ export {
   socketpair,
   SOL_SOCKET,
 } from "./socket.ts";
-export type { AddrInfo, ControlMessage, SockAddr } from "../ffi/layout.ts";
+export type {
+  AddrInfo,
+  ControlMessage,
+  SockAddr,
+} from "../ffi/socket_layout.ts";
 export type {
   Accepted,
   Credentials,

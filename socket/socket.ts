@@ -22,17 +22,8 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import {
-  EAGAIN,
-  EINPROGRESS,
-  EINTR,
-  EISCONN,
-  EMSGSIZE,
-  errorFor,
-  IpcError,
-  lastError,
-} from "../ffi/errors.ts";
-import { close, setNonBlocking } from "../ffi/fd.ts";
+import { EINTR, EMSGSIZE, IpcError, lastError } from "../ffi/errors.ts";
+import { close } from "../ffi/fd.ts";
 import {
   type AddrInfo,
   cmsgSpace,
@@ -50,9 +41,9 @@ import {
   SOCK_SIZEOF,
   type SockAddr,
   SOCKADDR_STORAGE,
-} from "../ffi/layout.ts";
+} from "../ffi/socket_layout.ts";
 import { requirePath } from "../ffi/permissions.ts";
-import { callWhenReady, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
+
 import {
   bytes,
   cString,
@@ -61,9 +52,12 @@ import {
   int,
   LIMITS,
 } from "../ffi/validate.ts";
-import { tryAtOnce, wait, type WaitOptions } from "../ffi/wait.ts";
 
-export type { AddrInfo, ControlMessage, SockAddr } from "../ffi/layout.ts";
+export type {
+  AddrInfo,
+  ControlMessage,
+  SockAddr,
+} from "../ffi/socket_layout.ts";
 
 /** Local (Unix-domain) sockets. */
 export const AF_UNIX = 1;
@@ -130,7 +124,8 @@ const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x8000 /* MSG_MORE */ |
   0x800 /* MSG_EOR */;
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_TRUNC |
   MSG_CMSG_CLOEXEC;
-const BLAME = {
+/** Internal to `socket/`: the argument each errno blames. */
+export const BLAME = {
   EBADF: "sockfd",
   ENOTSOCK: "sockfd",
   EINVAL: "sockfd",
@@ -150,7 +145,8 @@ const BLAME = {
   ETOOMANYREFS: "msg",
   EFAULT: "buf",
 } as const;
-const HINTS = {
+/** Internal to `socket/`: what each errno means here. */
+export const HINTS = {
   EPIPE: "the peer has closed the connection",
   ECONNREFUSED:
     "nothing is listening at this address (or it is not a socket of this type)",
@@ -162,7 +158,12 @@ const HINTS = {
   EMSGSIZE: "the datagram is too large for the socket",
 } as const;
 
-function fail(syscall: string, sockfd: number, addr?: SockAddr): IpcError {
+/** Internal to `socket/`: the error for the call that just failed. */
+export function fail(
+  syscall: string,
+  sockfd: number,
+  addr?: SockAddr,
+): IpcError {
   return lastError(
     syscall,
     BLAME,
@@ -190,8 +191,8 @@ export function describe(addr: SockAddr): string {
     : `${addr.address}:${addr.port}`;
 }
 
-/** Pathname sockets need the access Deno's own Unix sockets need. */
-function checkPath(addr: SockAddr): void {
+/** Internal to `socket/`: pathname sockets need the access Deno's own Unix sockets need. */
+export function checkPath(addr: SockAddr): void {
   if (
     addr && addr.family === "unix" && "path" in addr &&
     typeof addr.path === "string"
@@ -201,8 +202,8 @@ function checkPath(addr: SockAddr): void {
   }
 }
 
-/** Retries a call on EINTR; returns its result or -1 with errno set. */
-function retry(call: () => number): number {
+/** Internal to `socket/`: retries a call on EINTR; its result, or -1 with errno set. */
+export function retry(call: () => number): number {
   for (;;) {
     const r = call();
     if (r !== -1 || errno() !== EINTR) return r;
@@ -646,12 +647,18 @@ function checkControl(
   }
 }
 
-interface Prepared {
+/** A prepared `sendmsg`. */
+export interface Prepared {
   call: () => number;
   after?: () => void;
 }
 
-function prepareSend(sockfd: number, msg: MessageOut, flags: number): Prepared {
+/** Internal to `socket/`: a `sendmsg` made ready to call (and call again). */
+export function prepareSend(
+  sockfd: number,
+  msg: MessageOut,
+  flags: number,
+): Prepared {
   const list = buffers(msg.data, "sendmsg");
   const control = msg.control ?? [];
   checkControl(control, "sendmsg");
@@ -729,7 +736,8 @@ export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
   return r;
 }
 
-function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
+/** Internal to `socket/`: a `recvmsg` made ready to call, and its decoding. */
+export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
   const list = buffers(msg.data, "recvmsg");
   const maxFds = int(
     msg.maxFds ?? SCM_MAX_FD,
@@ -1065,593 +1073,4 @@ export function getaddrinfo(
   }
 }
 
-// ---------------------------------------------------------------------------
-// Async forms: the socket is made non-blocking, the call is tried at once,
-// and if it would block the engine waits in poll on a waiter thread.
-
-/** A send or recv that waits for readiness, shared by the two. */
-function bufferReady(
-  sockfd: number,
-  buf: Uint8Array,
-  syscall: "send" | "recv",
-  options: WaitOptions,
-  known: boolean,
-): Promise<number> {
-  try {
-    descriptor(sockfd, syscall, "sockfd");
-    bytes(buf, syscall, "buf");
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const n = sizeT(buf.length);
-  // The first try, as `wait` would make it, without the op's closures
-  // (known non-blocking sockets only: others are made so in `ready`).
-  let tried = false;
-  if (known && tryAtOnce(syscall, sockfd, options)) {
-    const r = syscall === "send"
-      ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-      : libc().recv(sockfd, buf, n, MSG_DONTWAIT);
-    if (r !== -1) return Promise.resolve(r);
-    const e = errno();
-    if (e !== EAGAIN && e !== EINTR) {
-      return Promise.reject(fail(syscall, sockfd));
-    }
-    tried = e === EAGAIN;
-  }
-  const call = syscall === "send"
-    ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-    : () => libc().recv(sockfd, buf, n, MSG_DONTWAIT);
-  return ready(
-    sockfd,
-    syscall === "send" ? POLLOUT : POLLIN,
-    syscall,
-    call,
-    options,
-    undefined,
-    known,
-    tried,
-  );
-}
-
-async function ready(
-  sockfd: number,
-  events: number,
-  syscall: string,
-  call: () => number,
-  options: WaitOptions,
-  addr?: SockAddr,
-  known = false,
-  tried = false,
-): Promise<number> {
-  if (!known) setNonBlocking(sockfd);
-  let n = 0;
-  await wait(
-    pollOp(
-      sockfd,
-      events,
-      syscall,
-      call,
-      () => fail(syscall, sockfd, addr),
-      (r) => n = r,
-      tried,
-    ),
-    options,
-  );
-  return n;
-}
-
-/**
- * Waits for a connection without blocking the event loop (`accept4`).
- *
- * @param sockfd the listening socket (made non-blocking)
- * @param options `timeout`, `signal`
- * @returns the connection (blocking, close-on-exec) and the peer's address
- * @throws {IpcError} `ETIMEDOUT`, `EINVAL` (not listening)
- * @example
- * ```ts
- * import { acceptAsync, AF_UNIX, bind, close, connect, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
- * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: `linux-ipc-acceptasync-doc-${Deno.pid}` });
- * listen(server);
- * const accepting = acceptAsync(server, { timeout: 1000 });
- * const client = socket(AF_UNIX, SOCK_STREAM);
- * connect(client, { family: "unix", abstract: `linux-ipc-acceptasync-doc-${Deno.pid}` });
- * const { fd } = await accepting;
- * [fd, client, server].forEach(close);
- * ```
- */
-export async function acceptAsync(
-  sockfd: number,
-  options: WaitOptions = {},
-): Promise<Accepted> {
-  descriptor(sockfd, "accept4", "sockfd");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
-  const fd = await ready(sockfd, POLLIN, "accept4", () => {
-    len[0] = SOCKADDR_STORAGE;
-    return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
-  }, options);
-  return { fd, addr: decodeSockaddr(name, len[0]) };
-}
-
-/**
- * Connects without blocking the event loop (`connect`, then waiting for it
- * to complete and reading `SO_ERROR`).
- *
- * @param sockfd the socket (made non-blocking)
- * @param addr the address
- * @param options `timeout`, `signal`
- * @throws {IpcError} `ENOENT`, `ECONNREFUSED`, `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, bind, close, connectAsync, listen, SOCK_STREAM, socket } from "@linux-ipc/ipc/socket";
- * const server = socket(AF_UNIX, SOCK_STREAM);
- * bind(server, { family: "unix", abstract: `linux-ipc-connectasync-doc-${Deno.pid}` });
- * listen(server);
- * const client = socket(AF_UNIX, SOCK_STREAM);
- * await connectAsync(client, { family: "unix", abstract: `linux-ipc-connectasync-doc-${Deno.pid}` });
- * close(client);
- * close(server);
- * ```
- */
-export async function connectAsync(
-  sockfd: number,
-  addr: SockAddr,
-  options: WaitOptions = {},
-): Promise<void> {
-  descriptor(sockfd, "connect", "sockfd");
-  const a = encodeSockaddr(addr, "connect");
-  checkPath(addr);
-  setNonBlocking(sockfd);
-  const c = libc();
-  if (retry(() => c.connect(sockfd, a, a.length)) === 0) return;
-  const e = errno();
-  if (e === EINPROGRESS) {
-    // Wait until writable, then the outcome is in SO_ERROR.
-    await ready(sockfd, POLLOUT, "connect", () => 0, options, addr);
-    const err = getsockopt(sockfd, SOL_SOCKET, SO_ERROR);
-    if (err !== 0) {
-      throw errorFor(err, "connect", BLAME, { addr: describe(addr) }, HINTS);
-    }
-    return;
-  }
-  if (e !== EAGAIN) {
-    throw errorFor(e, "connect", BLAME, { addr: describe(addr) }, HINTS);
-  }
-  // A Unix listener's queue is full: try again when there is room.
-  await ready(
-    sockfd,
-    POLLOUT,
-    "connect",
-    () => {
-      if (c.connect(sockfd, a, a.length) === 0) return 0;
-      return errno() === EISCONN ? 0 : -1;
-    },
-    options,
-    addr,
-  );
-}
-
-/**
- * Sends without blocking the event loop (`send`).
- *
- * @param sockfd the socket (made non-blocking)
- * @param buf the bytes
- * @param options `timeout`, `signal`
- * @returns how many bytes were sent
- * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, close, sendAsync, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
- * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
- * console.log(await sendAsync(a, new Uint8Array(10))); // 10
- * close(a);
- * close(b);
- * ```
- */
-export function sendAsync(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions = {},
-): Promise<number> {
-  return sendReady(sockfd, buf, options, false);
-}
-
-/**
- * {@linkcode sendAsync} for a socket already known to be non-blocking (a
- * class's): no `fcntl` on every call.
- *
- * @param sockfd the socket
- * @param buf the buffer
- * @param options `timeout`, `signal`
- * @param known whether the socket is known to be non-blocking
- * @returns how many bytes went
- */
-export function sendReady(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions,
-  known: boolean,
-): Promise<number> {
-  return bufferReady(sockfd, buf, "send", options, known);
-}
-
-/**
- * Receives without blocking the event loop (`recv`).
- *
- * @param sockfd the socket (made non-blocking)
- * @param buf where to put the bytes
- * @param options `timeout`, `signal`
- * @returns how many bytes arrived; 0 at end of stream
- * @throws {IpcError} `ETIMEDOUT`, `ECONNRESET`
- * @example
- * ```ts
- * import { AF_UNIX, close, recvAsync, send, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
- * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
- * setTimeout(() => send(a, new Uint8Array(4)), 10);
- * console.log(await recvAsync(b, new Uint8Array(8), { timeout: 1000 })); // 4
- * close(a);
- * close(b);
- * ```
- */
-export function recvAsync(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions = {},
-): Promise<number> {
-  return recvReady(sockfd, buf, options, false);
-}
-
-/**
- * {@linkcode recvAsync} for a socket already known to be non-blocking (a
- * class's): no `fcntl` on every call.
- *
- * @param sockfd the socket
- * @param buf the buffer
- * @param options `timeout`, `signal`
- * @param known whether the socket is known to be non-blocking
- * @returns how many bytes went
- */
-export function recvReady(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions,
-  known: boolean,
-): Promise<number> {
-  return bufferReady(sockfd, buf, "recv", options, known);
-}
-
-/**
- * Sends a datagram without blocking the event loop (`sendto`).
- *
- * @param sockfd the socket (made non-blocking)
- * @param buf the bytes
- * @param addr where to
- * @param options `timeout`, `signal`
- * @returns how many bytes were sent
- * @throws {IpcError} `ECONNREFUSED`, `ENOENT`, `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, bind, close, recvfromAsync, sendtoAsync, SOCK_DGRAM, socket } from "@linux-ipc/ipc/socket";
- * const rx = socket(AF_UNIX, SOCK_DGRAM);
- * bind(rx, { family: "unix", abstract: `linux-ipc-sendtoasync-doc-${Deno.pid}` });
- * const tx = socket(AF_UNIX, SOCK_DGRAM);
- * await sendtoAsync(tx, new Uint8Array(2), { family: "unix", abstract: `linux-ipc-sendtoasync-doc-${Deno.pid}` });
- * console.log((await recvfromAsync(rx, new Uint8Array(8))).n); // 2
- * close(rx);
- * close(tx);
- * ```
- */
-export function sendtoAsync(
-  sockfd: number,
-  buf: Uint8Array,
-  addr: SockAddr,
-  options: WaitOptions = {},
-): Promise<number> {
-  let a: Uint8Array;
-  try {
-    descriptor(sockfd, "sendto", "sockfd");
-    bytes(buf, "sendto", "buf");
-    a = encodeSockaddr(addr, "sendto");
-    checkPath(addr);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const n = sizeT(buf.length);
-  return ready(
-    sockfd,
-    POLLOUT,
-    "sendto",
-    () =>
-      libc().sendto(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT, a, a.length),
-    options,
-    addr,
-  );
-}
-
-/**
- * Receives a datagram without blocking the event loop (`recvfrom`).
- *
- * @param sockfd the socket (made non-blocking)
- * @param buf where to put it
- * @param options `timeout`, `signal`
- * @returns the length and the sender
- * @throws {IpcError} `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, close, recvfromAsync, SOCK_DGRAM, socketpair } from "@linux-ipc/ipc/socket";
- * const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
- * await recvfromAsync(b, new Uint8Array(8), { timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
- * close(a);
- * close(b);
- * ```
- */
-export async function recvfromAsync(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions = {},
-): Promise<Received> {
-  descriptor(sockfd, "recvfrom", "sockfd");
-  bytes(buf, "recvfrom", "buf");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
-  const bn = sizeT(buf.length);
-  const n = await ready(sockfd, POLLIN, "recvfrom", () => {
-    len[0] = SOCKADDR_STORAGE;
-    return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
-  }, options);
-  return { n, from: decodeSockaddr(name, len[0]) };
-}
-
-/**
- * {@linkcode sendmsg} without blocking the event loop.
- *
- * @param sockfd a Unix socket (made non-blocking)
- * @param msg the data, destination and control messages
- * @param options `timeout`, `signal`
- * @returns how many bytes were sent
- * @throws {IpcError} as {@linkcode sendmsg}, and `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, close, recvmsgAsync, sendmsgAsync, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
- * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
- * await sendmsgAsync(a, { data: new Uint8Array([7]), control: [{ type: "rights", fds: [a] }] });
- * const got = await recvmsgAsync(b, { data: new Uint8Array(1) });
- * for (const m of got.control) if (m.type === "rights") m.fds.forEach(close);
- * close(a);
- * close(b);
- * ```
- */
-export async function sendmsgAsync(
-  sockfd: number,
-  msg: MessageOut,
-  options: WaitOptions = {},
-): Promise<number> {
-  descriptor(sockfd, "sendmsg", "sockfd");
-  const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
-  return await ready(sockfd, POLLOUT, "sendmsg", p.call, options, msg.to);
-}
-
-/**
- * {@linkcode recvmsg} without blocking the event loop.
- *
- * @param sockfd a Unix socket (made non-blocking)
- * @param msg where to put the bytes, and room for descriptors/credentials
- * @param options `timeout`, `signal`
- * @returns the length, sender, control messages and truncation
- * @throws {IpcError} as {@linkcode recvmsg}, and `ETIMEDOUT`
- * @example
- * ```ts
- * import { AF_UNIX, close, recvmsgAsync, sendmsg, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
- * const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
- * setTimeout(() => sendmsg(a, { data: new Uint8Array(1) }), 10);
- * console.log((await recvmsgAsync(b, { data: new Uint8Array(4) })).n); // 1
- * close(a);
- * close(b);
- * ```
- */
-export async function recvmsgAsync(
-  sockfd: number,
-  msg: MessageIn,
-  options: WaitOptions = {},
-): Promise<MessageReceived> {
-  descriptor(sockfd, "recvmsg", "sockfd");
-  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
-  const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);
-  return p.finish(n);
-}
-
 export { close };
-
-// ---------------------------------------------------------------------------
-// The blocking forms the classes' `...Sync` methods use: the call with
-// MSG_DONTWAIT (or on a non-blocking listener), waiting in poll while it
-// would block, with a timeout (ETIMEDOUT). Not re-exported by `mod.ts`.
-
-/**
- * `recv`, blocking the thread until data, end of stream, or `timeout`.
- *
- * @param sockfd the socket
- * @param buf where to put the bytes
- * @param timeout milliseconds, or undefined for none
- * @returns how many bytes arrived (0 at end of stream)
- */
-export function recvSyncReady(
-  sockfd: number,
-  buf: Uint8Array,
-  timeout: number | undefined,
-): number {
-  const n = sizeT(buf.length);
-  return callWhenReady(
-    sockfd,
-    POLLIN,
-    timeout,
-    "recv",
-    () => libc().recv(sockfd, buf, n, MSG_DONTWAIT),
-    () => fail("recv", sockfd),
-  );
-}
-
-/**
- * `send` (never a SIGPIPE), blocking the thread until there is room.
- *
- * @param sockfd the socket
- * @param buf the bytes
- * @param timeout milliseconds, or undefined for none
- * @returns how many bytes went
- */
-export function sendSyncReady(
-  sockfd: number,
-  buf: Uint8Array,
-  timeout: number | undefined,
-): number {
-  const n = sizeT(buf.length);
-  return callWhenReady(
-    sockfd,
-    POLLOUT,
-    timeout,
-    "send",
-    () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT),
-    () => fail("send", sockfd),
-  );
-}
-
-/**
- * `sendto`, blocking the thread until the datagram goes.
- *
- * @param sockfd the socket
- * @param buf the bytes
- * @param addr where to
- * @param timeout milliseconds, or undefined for none
- * @returns how many bytes went
- */
-export function sendtoSyncReady(
-  sockfd: number,
-  buf: Uint8Array,
-  addr: SockAddr,
-  timeout: number | undefined,
-): number {
-  const a = encodeSockaddr(addr, "sendto");
-  checkPath(addr);
-  const n = sizeT(buf.length);
-  return callWhenReady(
-    sockfd,
-    POLLOUT,
-    timeout,
-    "sendto",
-    () =>
-      libc().sendto(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT, a, a.length),
-    () => fail("sendto", sockfd, addr),
-  );
-}
-
-/**
- * `recvfrom`, blocking the thread until a datagram arrives.
- *
- * @param sockfd the socket
- * @param buf where to put the bytes
- * @param timeout milliseconds, or undefined for none
- * @returns the length and the sender
- */
-export function recvfromSyncReady(
-  sockfd: number,
-  buf: Uint8Array,
-  timeout: number | undefined,
-): Received {
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
-  const bn = sizeT(buf.length);
-  const n = callWhenReady(
-    sockfd,
-    POLLIN,
-    timeout,
-    "recvfrom",
-    () => {
-      len[0] = SOCKADDR_STORAGE;
-      return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
-    },
-    () => fail("recvfrom", sockfd),
-  );
-  return { n, from: decodeSockaddr(name, len[0]) };
-}
-
-/**
- * `sendmsg`, blocking the thread until it goes.
- *
- * @param sockfd the socket
- * @param msg the data and control messages
- * @param timeout milliseconds, or undefined for none
- * @returns how many bytes went
- */
-export function sendmsgSyncReady(
-  sockfd: number,
-  msg: MessageOut,
-  timeout: number | undefined,
-): number {
-  const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
-  return callWhenReady(
-    sockfd,
-    POLLOUT,
-    timeout,
-    "sendmsg",
-    p.call,
-    () => fail("sendmsg", sockfd, msg.to),
-  );
-}
-
-/**
- * `recvmsg`, blocking the thread until a message arrives.
- *
- * @param sockfd the socket
- * @param msg where to put the bytes, and room for descriptors
- * @param timeout milliseconds, or undefined for none
- * @returns the length, control messages and truncation
- */
-export function recvmsgSyncReady(
-  sockfd: number,
-  msg: MessageIn,
-  timeout: number | undefined,
-): MessageReceived {
-  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
-  const n = callWhenReady(
-    sockfd,
-    POLLIN,
-    timeout,
-    "recvmsg",
-    p.call,
-    () => fail("recvmsg", sockfd),
-  );
-  return p.finish(n);
-}
-
-/**
- * `accept4` on a non-blocking listener, blocking the thread until a
- * connection comes.
- *
- * @param sockfd the listening socket (non-blocking)
- * @param timeout milliseconds, or undefined for none
- * @returns the connection and the peer's address
- */
-export function acceptSyncReady(
-  sockfd: number,
-  timeout: number | undefined,
-): Accepted {
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
-  const fd = callWhenReady(
-    sockfd,
-    POLLIN,
-    timeout,
-    "accept4",
-    () => {
-      len[0] = SOCKADDR_STORAGE;
-      return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
-    },
-    () => fail("accept4", sockfd),
-  );
-  return { fd, addr: decodeSockaddr(name, len[0]) };
-}

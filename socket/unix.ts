@@ -9,34 +9,19 @@
 
 import { IpcError } from "../ffi/errors.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
-import type { ControlMessage, SockAddr } from "../ffi/layout.ts";
+import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
-  acceptAsync,
-  acceptSyncReady,
   AF_UNIX,
   bind,
   close,
-  connectAsync,
   type Credentials,
   getpeername,
   getsockname,
   getsockopt,
   listen,
-  recvfromAsync,
-  recvfromSyncReady,
-  recvmsgAsync,
-  recvmsgSyncReady,
-  recvReady,
-  recvSyncReady,
   SCM_MAX_FD,
-  sendmsgAsync,
-  sendmsgSyncReady,
-  sendReady,
-  sendSyncReady,
-  sendtoAsync,
-  sendtoSyncReady,
   SHUT_WR,
   shutdown,
   SO_PEERCRED,
@@ -47,6 +32,25 @@ import {
   socketpair,
   SOL_SOCKET,
 } from "./socket.ts";
+import {
+  acceptAsync,
+  connectAsync,
+  recvfromAsync,
+  recvmsgAsync,
+  recvReady,
+  sendmsgAsync,
+  sendReady,
+  sendtoAsync,
+} from "./async.ts";
+import {
+  acceptSyncReady,
+  recvfromSyncReady,
+  recvmsgSyncReady,
+  recvSyncReady,
+  sendmsgSyncReady,
+  sendSyncReady,
+  sendtoSyncReady,
+} from "./_sync_ready.ts";
 
 /** Removes the path a socket bound, if any (gone already is fine). */
 function removeBound(path: string | null): void {

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #define F(s,f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s*)0)->f))
 #define S(s) printf("%s %zu\n", #s, sizeof(struct s))
 int main(void){
@@ -30,6 +31,7 @@ int main(void){
  S(sigaction); F(sigaction,sa_handler);F(sigaction,sa_mask);F(sigaction,sa_flags);
  S(pollfd); F(pollfd,fd);F(pollfd,events);F(pollfd,revents);
  S(stat); F(stat,st_mode);F(stat,st_size);
+ S(epoll_event); F(epoll_event,events);F(epoll_event,data);
  printf("PROT_READ %d PROT_WRITE %d PROT_EXEC %d MAP_SHARED %d MAP_PRIVATE %d MAP_ANONYMOUS %d MAP_FIXED %d MAP_FIXED_NOREPLACE %d MAP_NORESERVE %d MAP_POPULATE %d MS_ASYNC %d MS_SYNC %d MS_INVALIDATE %d\n", PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MS_ASYNC, MS_SYNC, MS_INVALIDATE);
  printf("O_RDONLY %d O_WRONLY %d O_RDWR %d O_CREAT %d O_EXCL %d O_TRUNC %d O_NONBLOCK %d O_CLOEXEC %d O_APPEND %d\n", O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NONBLOCK, O_CLOEXEC, O_APPEND);
  printf("MADV_NORMAL %d MADV_RANDOM %d MADV_SEQUENTIAL %d MADV_WILLNEED %d MADV_DONTNEED %d MFD_CLOEXEC %d\n", MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MFD_CLOEXEC);

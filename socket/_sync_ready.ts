@@ -1,0 +1,219 @@
+/**
+ * Internal to `socket/`: the blocking forms the classes' `...Sync` methods
+ * use. Each makes its call with `MSG_DONTWAIT` (or on a non-blocking
+ * listener), waiting in `poll` while it would block, with a timeout
+ * (`ETIMEDOUT`). Not re-exported by `socket/mod.ts`.
+ *
+ * @module
+ */
+
+import { libc, sizeT } from "../ffi/libc.ts";
+
+import {
+  decodeSockaddr,
+  encodeSockaddr,
+  type SockAddr,
+  SOCKADDR_STORAGE,
+} from "../ffi/socket_layout.ts";
+import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
+
+import {
+  type Accepted,
+  checkPath,
+  fail,
+  type MessageIn,
+  type MessageOut,
+  type MessageReceived,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  prepareRecv,
+  prepareSend,
+  type Received,
+  SOCK_CLOEXEC,
+} from "./socket.ts";
+
+/**
+ * `recv`, blocking the thread until data, end of stream, or `timeout`.
+ *
+ * @param sockfd the socket
+ * @param buf where to put the bytes
+ * @param timeout milliseconds, or undefined for none
+ * @returns how many bytes arrived (0 at end of stream)
+ */
+export function recvSyncReady(
+  sockfd: number,
+  buf: Uint8Array,
+  timeout: number | undefined,
+): number {
+  const n = sizeT(buf.length);
+  return callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "recv",
+    () => libc().recv(sockfd, buf, n, MSG_DONTWAIT),
+    () => fail("recv", sockfd),
+  );
+}
+
+/**
+ * `send` (never a SIGPIPE), blocking the thread until there is room.
+ *
+ * @param sockfd the socket
+ * @param buf the bytes
+ * @param timeout milliseconds, or undefined for none
+ * @returns how many bytes went
+ */
+export function sendSyncReady(
+  sockfd: number,
+  buf: Uint8Array,
+  timeout: number | undefined,
+): number {
+  const n = sizeT(buf.length);
+  return callWhenReady(
+    sockfd,
+    POLLOUT,
+    timeout,
+    "send",
+    () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT),
+    () => fail("send", sockfd),
+  );
+}
+
+/**
+ * `sendto`, blocking the thread until the datagram goes.
+ *
+ * @param sockfd the socket
+ * @param buf the bytes
+ * @param addr where to
+ * @param timeout milliseconds, or undefined for none
+ * @returns how many bytes went
+ */
+export function sendtoSyncReady(
+  sockfd: number,
+  buf: Uint8Array,
+  addr: SockAddr,
+  timeout: number | undefined,
+): number {
+  const a = encodeSockaddr(addr, "sendto");
+  checkPath(addr);
+  const n = sizeT(buf.length);
+  return callWhenReady(
+    sockfd,
+    POLLOUT,
+    timeout,
+    "sendto",
+    () =>
+      libc().sendto(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT, a, a.length),
+    () => fail("sendto", sockfd, addr),
+  );
+}
+
+/**
+ * `recvfrom`, blocking the thread until a datagram arrives.
+ *
+ * @param sockfd the socket
+ * @param buf where to put the bytes
+ * @param timeout milliseconds, or undefined for none
+ * @returns the length and the sender
+ */
+export function recvfromSyncReady(
+  sockfd: number,
+  buf: Uint8Array,
+  timeout: number | undefined,
+): Received {
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const bn = sizeT(buf.length);
+  const n = callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "recvfrom",
+    () => {
+      len[0] = SOCKADDR_STORAGE;
+      return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
+    },
+    () => fail("recvfrom", sockfd),
+  );
+  return { n, from: decodeSockaddr(name, len[0]) };
+}
+
+/**
+ * `sendmsg`, blocking the thread until it goes.
+ *
+ * @param sockfd the socket
+ * @param msg the data and control messages
+ * @param timeout milliseconds, or undefined for none
+ * @returns how many bytes went
+ */
+export function sendmsgSyncReady(
+  sockfd: number,
+  msg: MessageOut,
+  timeout: number | undefined,
+): number {
+  const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
+  return callWhenReady(
+    sockfd,
+    POLLOUT,
+    timeout,
+    "sendmsg",
+    p.call,
+    () => fail("sendmsg", sockfd, msg.to),
+  );
+}
+
+/**
+ * `recvmsg`, blocking the thread until a message arrives.
+ *
+ * @param sockfd the socket
+ * @param msg where to put the bytes, and room for descriptors
+ * @param timeout milliseconds, or undefined for none
+ * @returns the length, control messages and truncation
+ */
+export function recvmsgSyncReady(
+  sockfd: number,
+  msg: MessageIn,
+  timeout: number | undefined,
+): MessageReceived {
+  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
+  const n = callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "recvmsg",
+    p.call,
+    () => fail("recvmsg", sockfd),
+  );
+  return p.finish(n);
+}
+
+/**
+ * `accept4` on a non-blocking listener, blocking the thread until a
+ * connection comes.
+ *
+ * @param sockfd the listening socket (non-blocking)
+ * @param timeout milliseconds, or undefined for none
+ * @returns the connection and the peer's address
+ */
+export function acceptSyncReady(
+  sockfd: number,
+  timeout: number | undefined,
+): Accepted {
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  const lenBytes = new Uint8Array(len.buffer);
+  const fd = callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "accept4",
+    () => {
+      len[0] = SOCKADDR_STORAGE;
+      return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
+    },
+    () => fail("accept4", sockfd),
+  );
+  return { fd, addr: decodeSockaddr(name, len[0]) };
+}
