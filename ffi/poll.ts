@@ -74,6 +74,7 @@ export function pollOp(
     key: `${syscall}:${fd}`,
     fd,
     events,
+    tried,
     attempt(): boolean {
       if (skip) {
         skip = false;

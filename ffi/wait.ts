@@ -34,6 +34,13 @@
  *    threads are built once, when first needed, and then kept. A wait with
  *    no kernel form at all (a FIFO's open, a set's initialisation) goes
  *    straight to path 3.
+ *    The path is built for every call of that kind the next facilities
+ *    bring: an op gives its non-blocking form as `attempt` (`IPC_NOWAIT`,
+ *    `LOCK_NB`, `sem_trywait`) and, if it has one, its blocking form as a
+ *    helper-thread job (`encode`). A blocking call with no timed form
+ *    (`msgrcv`, `msgsnd`, `flock`, `F_SETLKW`) is interrupted at its
+ *    deadline as an abort is; one with an absolute deadline
+ *    (`sem_timedwait`, on `CLOCK_REALTIME`) is given it by `encode`.
  * 3. Timed retries: one timer for all of them. Each retried wait is tried
  *    after 1 ms, then after twice its last delay, up to
  *    {@linkcode RETRY_MAX_MS}; at most {@linkcode RETRY_BATCH} attempts run
@@ -64,8 +71,10 @@
  * cannot add up to a stalled event loop. On a one-CPU process each retry
  * yields the CPU first (`sched_yield`), since the peer cannot run while we
  * spin. A descriptor wait made after the current turn of the event loop has
- * run for {@linkcode TURN_MS} ms is tried in the next turn instead, so a
- * loop of waits that all complete at once cannot hold timers up.
+ * run for {@linkcode TURN_MS} ms is tried in the next turn instead (unless
+ * its caller has just found it would block), so a loop of waits that all
+ * complete at once (a burst of connections to accept) cannot hold timers
+ * up.
  *
  * Abort and timeout: a wait on the reactor or the retries simply ends (the
  * call was never in the kernel). A helper thread in the kernel is
@@ -229,6 +238,12 @@ export interface BlockingOp {
   readonly fd?: number;
   /** With `fd`: the readiness the op needs, `EPOLLIN` or `EPOLLOUT`. */
   readonly events?: number;
+  /**
+   * True if the caller has just made the call and found it would block
+   * (its first attempt then says so without a second call). Such a wait
+   * parks at once: it is never deferred to the next turn (see `TURN_MS`).
+   */
+  readonly tried?: boolean;
   /**
    * Tries the call without blocking, on the calling thread.
    *
@@ -505,7 +520,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // TURN_MS is tried in the next turn, even when it could complete at
     // once: a loop of waits that all succeed at once (a burst of
     // connections to accept) cannot hold timers up.
-    defer = op.fd !== undefined && timeout !== 0 && longTurn();
+    defer = op.fd !== undefined && !op.tried && timeout !== 0 && longTurn();
     if (!defer) {
       if (op.attempt()) return Promise.resolve();
       if (timeout === 0) return Promise.reject(op.timedOut(0));
