@@ -179,14 +179,6 @@ const SYMBOLS = {
   /* int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
                     int timeout) */
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
-  /* The same epoll_wait, made on a runtime thread: the reactor's wait,
-     whose promise wakes the event loop directly (its errno is not read) */
-  epoll_wait_nonblocking: {
-    name: "epoll_wait",
-    parameters: ["i32", "buffer", "i32", "i32"],
-    result: "i32",
-    nonblocking: true,
-  },
   /* int eventfd(unsigned int initval, int flags) */
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
@@ -200,6 +192,7 @@ const WORKER_SYMBOLS = [
   "__errno_location",
   "gettid",
   "semtimedop",
+  "epoll_wait",
 ] as const;
 
 /**

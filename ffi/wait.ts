@@ -8,23 +8,25 @@
  * Two paths, chosen by whether the wait has a descriptor:
  *
  * 1. Descriptor waits (accept, connect, read/recv, write/send, and whatever
- *    later facilities add) go to one reactor: an epoll set with one
- *    `epoll_wait` in flight, whatever the number of descriptors. That call
- *    is a `nonblocking` FFI call, so it runs on one of the runtime's own
- *    threads and its promise wakes the event loop directly; its errno is
- *    never needed. When it reports descriptors ready, the calls themselves
- *    are made again on the main thread, non-blocking, so errno stays exact;
- *    further ready descriptors are then taken with a non-blocking
- *    `epoll_wait` for at most {@linkcode TURN_MS} ms before the next one goes
- *    out, so a busy server takes events in batches without a thread hop,
- *    and timers still get their turn. Registrations are one-shot
- *    (`EPOLLONESHOT`), armed with the union of the events the descriptor's
- *    waits need, and re-armed while waits remain; an eventfd in the set ends
- *    the wait in flight once no descriptor wait is left. A wait reported
- *    ready that still finds `EAGAIN` three times is on a descriptor for
- *    which Linux gives no readiness event (a datagram to a full receiver, a
- *    connect to a full Unix backlog: both poll as writable): it moves to the
- *    timed retries of path 3.
+ *    later facilities add) go to one reactor: an epoll set, and one helper
+ *    thread that sits in `epoll_wait` on it, whatever the number of
+ *    descriptors. The thread hands each batch of ready descriptors to the
+ *    main thread through a `SharedArrayBuffer` (`Atomics.notify` to a
+ *    pending `Atomics.waitAsync`: about 16 µs there and back here, where a
+ *    `nonblocking` FFI call took 80 µs); the main thread then makes the
+ *    calls themselves, non-blocking, so errno stays exact. Further ready
+ *    descriptors are then taken with a non-blocking `epoll_wait` on the
+ *    main thread, for at most {@linkcode TURN_MS} ms and at most twice
+ *    {@linkcode MAX_EVENTS} woken waits, so a busy server takes events in
+ *    batches without a thread hop, and timers still get their turn.
+ *    Registrations are one-shot (`EPOLLONESHOT`), armed with the union of
+ *    the events the descriptor's waits need, and re-armed while waits
+ *    remain; an eventfd in the set ends the thread's `epoll_wait` once no
+ *    descriptor wait is left. A wait reported ready that still finds
+ *    `EAGAIN` three times is on a descriptor for which Linux gives no
+ *    readiness event (a datagram to a full receiver, a connect to a full
+ *    Unix backlog: both poll as writable): it moves to the timed retries of
+ *    path 3.
  * 2. Waits without a descriptor (semaphores now; message queues, POSIX
  *    semaphores, futexes and locks as they come) cannot be waited on
  *    together by any kernel call. At most {@linkcode KERNEL_THREADS} helper
@@ -48,13 +50,12 @@
  *
  * Costs, measured on the development machine (x86_64, 2 CPUs; figures in
  * the README and `deno task bench:concurrency`):
- * - Threads: none of its own for any number of descriptor waits (the one
- *   `epoll_wait` uses a runtime thread); at most {@linkcode KERNEL_THREADS}
- *   for any number of waits without a descriptor. Building one freezes the
- *   event loop once, for about 25 ms (Deno builds the isolate on the
- *   calling thread).
- * - Wake latency: a descriptor wait wakes within the runtime's thread hop
- *   (about 30 to 60 µs here). A wait without a descriptor that holds a
+ * - Threads: one for any number of descriptor waits, and at most
+ *   {@linkcode KERNEL_THREADS} more for any number of waits without a
+ *   descriptor. Building one freezes the event loop once, for about 25 ms
+ *   (Deno builds the isolate on the calling thread); they are then kept.
+ * - Wake latency: a descriptor wait wakes within the reactor thread's hop
+ *   (about 10 to 20 µs here). A wait without a descriptor that holds a
  *   helper thread wakes through `Atomics.waitAsync` (tens of µs); one on the
  *   timed retries within its current delay, at most {@linkcode RETRY_MAX_MS}
  *   ms after the event (median about 0.1 ms, p99 3 to 7 ms for 100 to 1,000
@@ -127,7 +128,7 @@ export const RETRY_MAX_MS = 10;
 /** Most timed-retry attempts per turn of the event loop. */
 export const RETRY_BATCH = 512;
 /** Most ready descriptors the reactor hands over in one batch. */
-export const MAX_EVENTS = 128;
+export const MAX_EVENTS = 64;
 /**
  * How long the reactor goes on taking ready descriptors in one turn of the
  * event loop, in milliseconds, before it lets timers and other work run.
@@ -165,6 +166,8 @@ const DATA_BYTES = 64 * 1024;
 
 /** Job kinds the helper threads know. */
 export const KIND_SEMTIMEDOP = 1;
+/** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
+const KIND_EPOLL_WAIT = 2;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
 export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
@@ -192,6 +195,12 @@ parentPort.once("message", (sab) => {
     let r = -1, e = ${EINTR};
     if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
+        case ${KIND_EPOLL_WAIT}:
+          r = libc.epoll_wait(ctrl[${ARG}],
+            data.subarray(0, ${
+  MAX_EVENTS * SIZEOF.epoll_event
+}), ${MAX_EVENTS}, -1);
+          break;
         case ${KIND_SEMTIMEDOP}: {
           const n = ctrl[${ARG + 1}];
           r = libc.semtimedop(ctrl[${ARG}],
@@ -524,7 +533,11 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     if (!defer) {
       if (op.attempt()) return Promise.resolve();
       if (timeout === 0) return Promise.reject(op.timedOut(0));
-      if (pending <= SPIN_WHEN_PARKED && spin(op)) return Promise.resolve();
+      // No spin once this turn has run for TURN_MS: a loop whose waits
+      // all succeed by spinning would otherwise never let timers run.
+      if (pending <= SPIN_WHEN_PARKED && !longTurn() && spin(op)) {
+        return Promise.resolve();
+      }
     }
   } catch (e) {
     return Promise.reject(e);
@@ -682,6 +695,7 @@ function tryEntry(entry: Entry): boolean {
   if (entry.settled) return true;
   try {
     if (!entry.op.attempt()) return false;
+    woken++;
     succeed(entry);
   } catch (e) {
     failWith(entry, e);
@@ -701,13 +715,17 @@ function release(): void {
 }
 
 // ---------------------------------------------------------------------------
-// The reactor: one epoll set, one epoll_wait in flight on a runtime thread.
+// The reactor: one epoll set, one helper thread in epoll_wait.
 
 let epfd = -1;
+/** Waits the reactor has woken in this turn. */
+let woken = 0;
 /** An eventfd in the epoll set that ends the wait in flight. */
 let wakeFd = -1;
 /** Whether an epoll_wait is in flight. */
 let polling = false;
+/** The thread that makes the reactor's blocking `epoll_wait`. */
+let reactor: Thread | null = null;
 /** Reactor waits parked now. */
 let reactorWaits = 0;
 const asyncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
@@ -833,25 +851,40 @@ function startReactor(): void {
 }
 
 /**
- * Keeps one `epoll_wait` in flight while reactor waits are parked. It runs
- * on one of the runtime's own threads (a `nonblocking` FFI call), so its
- * promise wakes the event loop directly; when it resolves, the batch is
- * handled here, and further ready descriptors are taken at once with a
- * non-blocking `epoll_wait` before the next one goes out.
+ * Keeps the reactor thread in `epoll_wait` while reactor waits are parked.
+ * When it answers, the batch is handled here, and further ready
+ * descriptors are taken at once with a non-blocking `epoll_wait` before the
+ * thread is sent back.
  */
 function poll(): void {
   if (polling || reactorWaits <= 0 || epfd === -1) return;
   polling = true;
   const ep = epfd;
-  libc().epoll_wait_nonblocking(ep, asyncEvents, MAX_EVENTS, -1).then(
-    (n) => {
+  const t = reactor ??= spawn();
+  t.ctrl[KIND] = KIND_EPOLL_WAIT;
+  t.ctrl[ARG] = ep;
+  Atomics.store(t.ctrl, CANCEL, 0);
+  Atomics.store(t.ctrl, STATE, JOB);
+  Atomics.notify(t.ctrl, STATE);
+  done(t).then(
+    () => {
+      const n = t.ctrl[RESULT];
+      if (n > 0) asyncEvents.set(t.data.subarray(0, n * SIZEOF.epoll_event));
+      Atomics.store(t.ctrl, STATE, IDLE);
       polling = false;
+      if (t.failure !== undefined && reactor === t) reactor = null;
       if (ep !== epfd) return;
       const until = performance.now() + TURN_MS;
+      // What a woken wait sets off runs after this callback, as microtasks:
+      // the waits woken in one turn are bounded too, not only this loop.
+      woken = 0;
       if (n > 0) dispatch(asyncView, n);
       // Under load more are ready already: take them without a thread hop,
       // for at most TURN_MS, so that timers and other work get their turn.
-      while (reactorWaits > 0 && performance.now() < until) {
+      while (
+        reactorWaits > 0 && woken < MAX_EVENTS * 2 &&
+        performance.now() < until
+      ) {
         const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
         if (m <= 0) break;
         dispatch(syncView, m);
@@ -1074,6 +1107,11 @@ export async function terminateIdleWaiters(): Promise<void> {
       while (polling) await new Promise((r) => setTimeout(r, 1));
       c.close(ep);
       c.close(ev);
+      if (reactor !== null) {
+        const t = reactor;
+        reactor = null;
+        await endThread(t);
+      }
     })());
   }
   await Promise.all(ending);
