@@ -7,7 +7,7 @@
 import { O_NONBLOCK, O_RDONLY, O_WRONLY, OwnedFd } from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
@@ -100,6 +100,7 @@ export class PipeEnd {
     mode: "r" | "w",
     options: OpenFifoOptions = {},
   ): Promise<PipeEnd> {
+    checkWaitOptions(options);
     if (options.create !== undefined && options.create !== false) {
       try {
         mkfifo(path, options.create === true ? 0o600 : options.create);

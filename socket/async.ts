@@ -26,7 +26,12 @@ import {
 } from "../ffi/socket_layout.ts";
 import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
-import { tryAtOnce, wait, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  tryAtOnce,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import {
   type Accepted,
   BLAME,
@@ -103,6 +108,7 @@ async function ready(
   known = false,
   tried = false,
 ): Promise<number> {
+  checkWaitOptions(options);
   if (!known) setNonBlocking(sockfd);
   let n = 0;
   await wait(
@@ -181,6 +187,7 @@ export async function connectAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   descriptor(sockfd, "connect", "sockfd");
+  checkWaitOptions(options);
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
   setNonBlocking(sockfd);

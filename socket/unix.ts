@@ -125,6 +125,7 @@ export class UnixConnection {
     addr: UnixAddress,
     options: WaitOptions & { type?: "stream" | "seqpacket" } = {},
   ): Promise<UnixConnection> {
+    checkWaitOptions(options);
     const fd = socket(
       AF_UNIX,
       options.type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,

@@ -208,6 +208,38 @@ Deno.test("bad wait options are a TypeError or RangeError before anything starts
         JSON.stringify(options),
       );
     }
+    // Every kind of wait checks first, with nothing started.
+    const name = `@linux-ipc-badopts-${Deno.pid}`;
+    using listener = UnixListener.listen(name);
+    const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+    try {
+      for (
+        const call of [
+          () => listener.accept({ signal: "x" } as never),
+          () => UnixConnection.connect(name, { timeout: -1 }),
+          () => b.writeAll(new Uint8Array(1), { timeout: NaN }),
+          () => semopAsync(id, [{ num: 0, op: -1 }], { signal: 1 } as never),
+          () =>
+            PipeEnd.openFifo(`/tmp/linux-ipc-none-${Deno.pid}`, "r", {
+              create: true,
+              timeout: -5,
+            }),
+        ]
+      ) {
+        await assert.rejects(
+          call(),
+          (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+        );
+      }
+      assert.equal(semctl(id, 0, GETNCNT), 0);
+      // The FIFO was not made: the options were refused first.
+      await assert.rejects(
+        Deno.lstat(`/tmp/linux-ipc-none-${Deno.pid}`),
+        Deno.errors.NotFound,
+      );
+    } finally {
+      semctl(id, 0, IPC_RMID);
+    }
     // Nothing was left pending: a later write and read work as usual.
     await b.write(new Uint8Array([7]));
     const buf = new Uint8Array(1);
