@@ -9,16 +9,12 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 
-import {
-  decodeSockaddr,
-  encodeSockaddr,
-  type SockAddr,
-  SOCKADDR_STORAGE,
-} from "../ffi/socket_layout.ts";
+import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
 
 import {
   type Accepted,
+  addressRoom,
   checkPath,
   fail,
   type MessageIn,
@@ -122,9 +118,7 @@ export function recvfromSyncReady(
   buf: Uint8Array,
   timeout: number | undefined,
 ): Received {
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const bn = sizeT(buf.length);
   const n = callWhenReady(
     sockfd,
@@ -132,12 +126,19 @@ export function recvfromSyncReady(
     timeout,
     "recvfrom",
     () => {
-      len[0] = SOCKADDR_STORAGE;
-      return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
+      room.reset();
+      return libc().recvfrom(
+        sockfd,
+        buf,
+        bn,
+        MSG_DONTWAIT,
+        room.name,
+        room.len,
+      );
     },
     () => fail("recvfrom", sockfd),
   );
-  return { n, from: decodeSockaddr(name, len[0]) };
+  return { n, from: room.addr() };
 }
 
 /**
@@ -201,19 +202,17 @@ export function acceptSyncReady(
   sockfd: number,
   timeout: number | undefined,
 ): Accepted {
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const fd = callWhenReady(
     sockfd,
     POLLIN,
     timeout,
     "accept4",
     () => {
-      len[0] = SOCKADDR_STORAGE;
-      return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
+      room.reset();
+      return libc().accept4(sockfd, room.name, room.len, SOCK_CLOEXEC);
     },
     () => fail("accept4", sockfd),
   );
-  return { fd, addr: decodeSockaddr(name, len[0]) };
+  return { fd, addr: room.addr() };
 }

@@ -18,12 +18,7 @@ import {
   errorFor,
 } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
-import {
-  decodeSockaddr,
-  encodeSockaddr,
-  type SockAddr,
-  SOCKADDR_STORAGE,
-} from "../ffi/socket_layout.ts";
+import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
 import {
@@ -34,6 +29,7 @@ import {
 } from "../ffi/wait.ts";
 import {
   type Accepted,
+  addressRoom,
   BLAME,
   checkPath,
   describe,
@@ -151,14 +147,12 @@ export async function acceptAsync(
   options: WaitOptions = {},
 ): Promise<Accepted> {
   descriptor(sockfd, "accept4", "sockfd");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const fd = await ready(sockfd, POLLIN, "accept4", () => {
-    len[0] = SOCKADDR_STORAGE;
-    return libc().accept4(sockfd, name, lenBytes, SOCK_CLOEXEC);
+    room.reset();
+    return libc().accept4(sockfd, room.name, room.len, SOCK_CLOEXEC);
   }, options);
-  return { fd, addr: decodeSockaddr(name, len[0]) };
+  return { fd, addr: room.addr() };
 }
 
 /**
@@ -381,15 +375,13 @@ export async function recvfromAsync(
 ): Promise<Received> {
   descriptor(sockfd, "recvfrom", "sockfd");
   bytes(buf, "recvfrom", "buf");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const bn = sizeT(buf.length);
   const n = await ready(sockfd, POLLIN, "recvfrom", () => {
-    len[0] = SOCKADDR_STORAGE;
-    return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, name, lenBytes);
+    room.reset();
+    return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, room.name, room.len);
   }, options);
-  return { n, from: decodeSockaddr(name, len[0]) };
+  return { n, from: room.addr() };
 }
 
 /**

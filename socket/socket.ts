@@ -202,6 +202,34 @@ export function checkPath(addr: SockAddr): void {
   }
 }
 
+/** Room for the address a call reports (`accept4`, `recvfrom`). */
+export interface AddressRoom {
+  /** The `sockaddr` buffer to pass. */
+  readonly name: Uint8Array;
+  /** The `socklen_t` to pass, set to the buffer's size by `reset`. */
+  readonly len: Uint8Array;
+  /** Sets the length in before a call (the kernel writes the real one). */
+  reset(): void;
+  /** The address the last call wrote. */
+  addr(): SockAddr;
+}
+
+/**
+ * Internal to `socket/`: room for the address a call reports.
+ *
+ * @returns the buffers, reset for a first call
+ */
+export function addressRoom(): AddressRoom {
+  const name = new Uint8Array(SOCKADDR_STORAGE);
+  const len = new Uint32Array([SOCKADDR_STORAGE]);
+  return {
+    name,
+    len: new Uint8Array(len.buffer),
+    reset: () => void (len[0] = SOCKADDR_STORAGE),
+    addr: () => decodeSockaddr(name, len[0]),
+  };
+}
+
 /** Internal to `socket/`: retries a call on EINTR; its result, or -1 with errno set. */
 export function retry(call: () => number): number {
   for (;;) {
@@ -363,14 +391,12 @@ export interface Accepted {
 export function accept4(sockfd: number, flags = 0): Accepted {
   descriptor(sockfd, "accept4", "sockfd");
   checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const fd = retry(() =>
-    libc().accept4(sockfd, name, lenBytes, flags | SOCK_CLOEXEC)
+    libc().accept4(sockfd, room.name, room.len, flags | SOCK_CLOEXEC)
   );
   if (fd === -1) throw fail("accept4", sockfd);
-  return { fd, addr: decodeSockaddr(name, len[0]) };
+  return { fd, addr: room.addr() };
 }
 
 /**
@@ -556,13 +582,11 @@ export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
   descriptor(sockfd, "recvfrom", "sockfd");
   bytes(buf, "recvfrom", "buf");
   checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
-  const name = new Uint8Array(SOCKADDR_STORAGE);
-  const len = new Uint32Array([SOCKADDR_STORAGE]);
-  const lenBytes = new Uint8Array(len.buffer);
+  const room = addressRoom();
   const c = libc(), n = sizeT(buf.length);
-  const r = retry(() => c.recvfrom(sockfd, buf, n, flags, name, lenBytes));
+  const r = retry(() => c.recvfrom(sockfd, buf, n, flags, room.name, room.len));
   if (r === -1) throw fail("recvfrom", sockfd);
-  return { n: r, from: decodeSockaddr(name, len[0]) };
+  return { n: r, from: room.addr() };
 }
 
 /** A message for {@linkcode sendmsg}. */
