@@ -39,10 +39,11 @@
  *    The path is built for every call of that kind the next facilities
  *    bring: an op gives its non-blocking form as `attempt` (`IPC_NOWAIT`,
  *    `LOCK_NB`, `sem_trywait`) and, if it has one, its blocking form as a
- *    helper-thread job (`encode`). A blocking call with no timed form
+ *    {@linkcode KernelCall} (`kernel`), which the engine encodes for a
+ *    helper thread. A blocking call with no timed form
  *    (`msgrcv`, `msgsnd`, `flock`, `F_SETLKW`) is interrupted at its
  *    deadline as an abort is; one with an absolute deadline
- *    (`sem_timedwait`, on `CLOCK_REALTIME`) is given it by `encode`.
+ *    (`sem_timedwait`, on `CLOCK_REALTIME`) gets it from the engine's encoding.
  * 3. Timed retries: one timer for all of them. Each retried wait is tried
  *    after 1 ms, then after twice its last delay, up to
  *    {@linkcode RETRY_MAX_MS}; at most {@linkcode RETRY_BATCH} attempts run
@@ -101,6 +102,7 @@ import {
   decodeSigactionHandler,
   encodeEpollEvent,
   encodeSigaction,
+  encodeTimespec,
   SIZEOF,
 } from "./layout.ts";
 import {
@@ -156,8 +158,8 @@ const TIMER_MAX = 2 ** 31 - 1;
 
 // Control block of a helper thread: Int32 slots, then a byte area.
 const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
-/** First of the integer argument slots a job may use (`ctrl[ARG + i]`). */
-export const ARG = 8;
+/** First of the integer argument slots a job uses (`ctrl[ARG + i]`). */
+const ARG = 8;
 const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
 /** ERRNO value that says the thread itself failed (no errno is negative). */
 const THREAD_FAILED = -1;
@@ -165,11 +167,11 @@ const CTRL_BYTES = 64;
 const DATA_BYTES = 64 * 1024;
 
 /** Job kinds the helper threads know. */
-export const KIND_SEMTIMEDOP = 1;
+const KIND_SEMTIMEDOP = 1;
 /** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
 const KIND_EPOLL_WAIT = 2;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
-export const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
+const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
 /**
  * The body of a helper thread: one job at a time (`semtimedop`: ARG+0
@@ -223,8 +225,38 @@ parentPort.once("message", (sab) => {
 });
 `;
 
-/** The control block of a job, for {@linkcode BlockingOp.encode}. */
-export interface Job {
+/**
+ * A blocking call a helper thread makes for a wait without a descriptor:
+ * the engine encodes it into the thread's job (facilities never touch job
+ * slots). `semtimedop` with the operations encoded as `struct sembuf`s; the
+ * engine adds the remaining timeout. Later facilities add their calls here.
+ */
+export type KernelCall = {
+  readonly call: "semtimedop";
+  readonly semid: number;
+  /** The `struct sembuf` array. */
+  readonly sops: Uint8Array;
+  readonly nsops: number;
+};
+
+/** Writes a kernel call into a thread's job; returns the job kind. */
+function encodeJob(
+  job: Job,
+  k: KernelCall,
+  timeoutMs: number | null,
+): number {
+  job.ctrl[ARG] = k.semid;
+  job.ctrl[ARG + 1] = k.nsops;
+  job.ctrl[ARG + 2] = timeoutMs === null ? 0 : 1;
+  if (timeoutMs !== null) {
+    encodeTimespec(timeoutMs, job.data.subarray(0, SEMTIMEDOP_OPS_AT));
+  }
+  job.data.set(k.sops, SEMTIMEDOP_OPS_AT);
+  return KIND_SEMTIMEDOP;
+}
+
+/** The control block of a job. */
+interface Job {
   /** Integer slots; a job writes its kind's arguments from `ARG` on. */
   readonly ctrl: Int32Array<SharedArrayBuffer>;
   /** Byte area for struct arguments. */
@@ -261,15 +293,10 @@ export interface BlockingOp {
    */
   attempt(): boolean;
   /**
-   * For a wait without a descriptor that a helper thread can make in the
-   * kernel: writes the blocking call into a job. Without it, the wait is
-   * retried on a timer.
-   *
-   * @param job the control block
-   * @param timeoutMs the remaining timeout, or null for none
-   * @returns the job kind
+   * For a wait without a descriptor: the blocking call a helper thread can
+   * make in the kernel. Without it, the wait is retried on a timer.
    */
-  encode?(job: Job, timeoutMs: number | null): number;
+  readonly kernel?: KernelCall;
   /**
    * The error for an errno the helper thread's call returned.
    *
@@ -981,7 +1008,7 @@ function pump(g: Group): void {
   }
   if (g.thread !== null || starving.has(g)) return;
   const head = g.queue[0];
-  const thread = head.op.encode ? takeThread() : null;
+  const thread = head.op.kernel ? takeThread() : null;
   if (thread === null) {
     // No thread for it: retried on the timer until one frees.
     starving.add(g);
@@ -1007,7 +1034,7 @@ function pump(g: Group): void {
   const remaining = head.deadline === null
     ? null
     : Math.max(0, head.deadline - performance.now());
-  const kind = head.op.encode!(thread, remaining);
+  const kind = encodeJob(thread, head.op.kernel!, remaining);
   thread.ctrl[KIND] = kind;
   Atomics.store(thread.ctrl, CANCEL, 0);
   Atomics.store(thread.ctrl, STATE, JOB);

@@ -13,7 +13,7 @@
 
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
-import { close, fstat, O_CLOEXEC } from "../ffi/fd.ts";
+import { close, fstat, O_CLOEXEC, setNonBlocking } from "../ffi/fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { int, LIMITS, show } from "../ffi/validate.ts";
@@ -28,9 +28,9 @@ export interface SpawnWithFdsOptions {
   args?: string[];
   /**
    * Slot number in the child to what goes there: a descriptor of this
-   * process (a pipe or FIFO is given as a new open file description of the
-   * same pipe, blocking as programs expect, so this process's end keeps its
-   * own mode; other descriptors as they are),
+   * process, blocking as programs expect (a pipe or FIFO as a new open file
+   * description of the same pipe, so this process's end keeps its own
+   * mode),
    * `"inherit"` (slots 0-2 default to it), `"null"`, or `"piped"` (slots 1
    * and 2 only: read it from `stdout`/`stderr`).
    */
@@ -172,13 +172,19 @@ function wrap(child: ReturnType<typeof spawnChild>): SpawnedChild {
  * `/proc/self/fd`, which makes a new open file description of the same pipe
  * (blocking, as programs expect), so this process's own end keeps its
  * non-blocking mode whatever the child does. Other descriptors (sockets,
- * files, memfds) are given as they are: the library's socket calls ask for
- * non-blocking behaviour per call (`MSG_DONTWAIT`), so the shared mode does
- * not matter to them.
+ * files, memfds) cannot be opened again: they are given in blocking mode,
+ * which this process shares, and the library's socket calls ask for
+ * non-blocking behaviour per call (`MSG_DONTWAIT`), so that mode does not
+ * matter to them.
  */
 function ownDescription(fd: number, argument: string): number {
   const { mode } = fstatOf(fd, argument);
-  if ((mode & 0o170000) !== 0o010000 /* S_IFIFO */) return fd;
+  if ((mode & 0o170000) !== 0o010000 /* S_IFIFO */) {
+    // Shared as it is, in blocking mode as programs expect; the library's
+    // own socket calls do not depend on the shared mode (MSG_DONTWAIT).
+    setNonBlocking(fd, false);
+    return fd;
+  }
   const flags = libc().fcntl(fd, 3, /* F_GETFL */ 0);
   if (flags === -1) throw lastError("fcntl", argument, { fd });
   const path = new TextEncoder().encode(`/proc/self/fd/${fd}\0`);

@@ -21,13 +21,9 @@ import {
 } from "../ffi/layout.ts";
 import { flags, int, key, LIMITS, show } from "../ffi/validate.ts";
 import {
-  ARG,
   type BlockingOp,
   checkTimeout,
-  type Job,
-  KIND_SEMTIMEDOP,
   retryOnEintr,
-  SEMTIMEDOP_OPS_AT,
   wait,
   type WaitOptions,
 } from "../ffi/wait.ts";
@@ -759,16 +755,7 @@ function semBlockingOp(
         }
       }
     },
-    encode(job: Job, timeoutMs: number | null): number {
-      job.ctrl[ARG] = semid;
-      job.ctrl[ARG + 1] = sops.length;
-      job.ctrl[ARG + 2] = timeoutMs === null ? 0 : 1;
-      if (timeoutMs !== null) {
-        encodeTimespec(timeoutMs, job.data.subarray(0, SEMTIMEDOP_OPS_AT));
-      }
-      job.data.set(bytes, SEMTIMEDOP_OPS_AT);
-      return KIND_SEMTIMEDOP;
-    },
+    kernel: { call: "semtimedop", semid, sops: bytes, nsops: sops.length },
     fail(code: number): IpcError {
       return errorFor(
         code,
