@@ -6,7 +6,8 @@
  *
  * - Echo server (64-byte rounds with checksums) with N = 1, 12, 100 and
  *   1,000 connections at once: throughput against a `Deno.listen` server
- *   (target >= 1.0x), the server's worst event-loop lateness during the
+ *   (target >= 1.0x) and against a C server of the same protocol (one
+ *   thread, epoll: `bench/c/echo_server.c`, for reference), the server's worst event-loop lateness during the
  *   timed run (target <= 10 ms), its threads (target: the same at 12 and
  *   1,000) and RSS.
  * - 1,000 idle connections held for 10 s: the server's CPU time (target
@@ -21,7 +22,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { median, printTable, ROOT } from "./_util.ts";
+import { median, printTable, ROOT, withCBaseline } from "./_util.ts";
 
 // Not pinned: a server and its clients share the machine as they would.
 const { values } = parseArgs({
@@ -58,10 +59,14 @@ class Server {
     path: string,
     extra: string[] = [],
   ): Promise<Server> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", peer, "server", kind, path, ...extra],
-      stdout: "piped",
-    }).spawn();
+    // "c": the C baseline, the same protocol (bench/c/echo_server.c).
+    const child =
+      (kind === "c"
+        ? new Deno.Command(cServer!, { args: [path], stdout: "piped" })
+        : new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", peer, "server", kind, path, ...extra],
+          stdout: "piped",
+        })).spawn();
     const s = new Server(child);
     const reader = child.stdout.getReader();
     const { value } = await reader.read();
@@ -156,36 +161,61 @@ async function idleCpu(kind: string, n: number, ms: number): Promise<number> {
 }
 
 const rows: string[][] = [];
+/** The compiled C baseline, once built. */
+let cServer: string | undefined;
 const f = (x: number, d = 0) => x.toFixed(d);
 
-for (const n of [1, 12, 100, 1000]) {
-  const ours: { rate: number; stats: Stats }[] = [];
-  const base: { rate: number; stats: Stats }[] = [];
-  for (let r = 0; r < opts.runs; r++) {
-    ours.push(await echo("ours", n));
-    base.push(await echo("deno", n));
+await withCBaseline("echo_server", async (_dir, binary) => {
+  cServer = binary;
+  for (const n of [1, 12, 100, 1000]) {
+    const ours: { rate: number; stats: Stats }[] = [];
+    const base: { rate: number; stats: Stats }[] = [];
+    const c: { rate: number; stats: Stats }[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      ours.push(await echo("ours", n));
+      base.push(await echo("deno", n));
+      c.push(await echo("c", n));
+    }
+    const ro = median(ours.map((x) => x.rate));
+    const rb = median(base.map((x) => x.rate));
+    const rc = median(c.map((x) => x.rate));
+    const worst = (xs: typeof ours) =>
+      Math.max(...xs.map((x) => x.stats.lateMs));
+    rows.push([
+      `echo N=${n}`,
+      f(rc),
+      f(rb),
+      f(ro),
+      (ro / rb).toFixed(2),
+      (ro / rc).toFixed(2),
+      `${f(worst(base), 1)} / ${f(worst(ours), 1)}`,
+      `${c[0].stats.threads} / ${base[0].stats.threads} / ${
+        ours[0].stats.threads
+      }`,
+      `${f(c[0].stats.rssKiB / 1024)} / ${f(base[0].stats.rssKiB / 1024)} / ${
+        f(ours[0].stats.rssKiB / 1024)
+      }`,
+    ]);
   }
-  const ro = median(ours.map((x) => x.rate));
-  const rb = median(base.map((x) => x.rate));
-  const worst = (xs: typeof ours) => Math.max(...xs.map((x) => x.stats.lateMs));
-  rows.push([
-    `echo N=${n}`,
-    f(rb),
-    f(ro),
-    (ro / rb).toFixed(2),
-    `${f(worst(base), 1)} / ${f(worst(ours), 1)}`,
-    `${base[0].stats.threads} / ${ours[0].stats.threads}`,
-    `${f(base[0].stats.rssKiB / 1024)} / ${f(ours[0].stats.rssKiB / 1024)}`,
-  ]);
-}
+});
 
 console.log(
-  "Echo servers (rounds/s; lateness in ms, threads, RSS in MiB: Deno.listen / ours)",
+  "Echo servers (rounds/s; lateness in ms: Deno.listen / ours; threads and RSS in MiB: C / Deno.listen / ours)",
 );
 printTable(
-  ["row", "Deno.listen", "ours", "ratio", "late ms", "threads", "RSS MiB"],
+  [
+    "row",
+    "C",
+    "Deno.listen",
+    "ours",
+    "vs Deno",
+    "vs C",
+    "late ms",
+    "threads",
+    "RSS MiB",
+  ],
   rows,
-  [12, 12, 12, 6, 14, 9, 10],
+  [12, 10, 12, 10, 8, 6, 14, 10, 14],
 );
 
 const idleMs = opts.quick ? 3000 : 10_000;
