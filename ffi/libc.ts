@@ -187,7 +187,7 @@ const SYMBOLS = {
   __libc_current_sigrtmax: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The symbols a waiter thread of `ffi/wait.ts` opens for itself. */
+/** The symbols a helper thread of `ffi/wait.ts` opens for itself. */
 const WORKER_SYMBOLS = [
   "__errno_location",
   "gettid",
@@ -197,7 +197,7 @@ const WORKER_SYMBOLS = [
 
 /**
  * JavaScript source that opens libc in a worker thread with the subset of
- * this table the waiter threads use, as `const libc = ...symbols`. Kept
+ * this table the helper threads use, as `const libc = ...symbols`. Kept
  * here so that this file stays the only one that calls `Deno.dlopen`.
  *
  * @returns the source text

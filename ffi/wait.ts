@@ -145,8 +145,6 @@ export const EPOLLOUT = 0x004;
 export const EPOLLERR = 0x008;
 /** `epoll` event: hang-up. */
 export const EPOLLHUP = 0x010;
-/** `epoll` event: peer closed its writing half. */
-export const EPOLLRDHUP = 0x2000;
 /** `epoll` flag: disarm after one event until re-armed. */
 export const EPOLLONESHOT = 1 << 30;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;

@@ -32,7 +32,7 @@ export interface OpenFifoOptions extends WaitOptions {
  * One end of a pipe or FIFO: async and sync reads and writes, Web Streams
  * (`readable`, `writable`, as `Deno.FsFile` has), `using`. The descriptor
  * is kept non-blocking; the sync forms wait with `poll`, the async forms on
- * a waiter thread, so the event loop keeps running.
+ * the async engine's reactor, so the event loop keeps running.
  *
  * @example A pipe within one process
  * ```ts

@@ -655,8 +655,9 @@ export function semtimedop(
 
 /**
  * Performs semaphore operations atomically without blocking the event loop:
- * tried at once, and if they would block, waited for on a waiter thread
- * (see `ffi/wait.ts` for the design). Errors are as exact as
+ * tried at once, and if they would block, waited for by one of the async
+ * engine's two helper threads or its timed retries (see `ffi/wait.ts` for
+ * the design). Errors are as exact as
  * {@linkcode semop}'s.
  *
  * @param semid the set id

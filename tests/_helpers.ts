@@ -36,7 +36,7 @@ export function sysvIds(kind: "shm" | "sem" | "msg"): number[] {
  * run, so the snapshot taken here is the state before them.
  */
 export async function checkLeaksAtEnd(): Promise<void> {
-  // Idle waiter threads of earlier files hold descriptors: end them first.
+  // The engine's helper threads and epoll set hold descriptors: end them first.
   await terminateIdleWaiters();
   const before = snapshot();
   Deno.test("nothing leaked: /proc/sysvipc, /dev/shm and fds as before", async () => {
