@@ -601,16 +601,65 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
 }
 
 let turnStart = 0;
+let turnReset = false;
 
 /** Whether this turn of the event loop has run for TURN_MS already. */
 function longTurn(): boolean {
   const now = performance.now();
   if (turnStart === 0) {
     turnStart = now;
-    setTimeout(() => turnStart = 0, 0);
+    if (!turnReset) {
+      turnReset = true;
+      setTimeout(() => {
+        turnReset = false;
+        turnStart = 0;
+      }, 0);
+    }
     return false;
   }
   return now - turnStart > TURN_MS;
+}
+
+/** When a timer was set to see the timers run, or 0 if none is pending. */
+let timersMark = 0;
+const whenTimersRan: (() => void)[] = [];
+
+/**
+ * Whether the event loop has gone TURN_MS without running timers (as seen
+ * by a zero-delay timer set the first time this is asked).
+ */
+function timersDue(): boolean {
+  const now = performance.now();
+  if (timersMark === 0) {
+    timersMark = now;
+    setTimeout(() => {
+      timersMark = 0;
+      for (const f of whenTimersRan.splice(0)) f();
+    }, 0);
+    return false;
+  }
+  return now - timersMark > TURN_MS;
+}
+
+/**
+ * Runs `fn` once the timers have run (after {@linkcode timersDue} said they
+ * are due); the reactor counts as busy meanwhile.
+ */
+function afterTimers(fn: () => void): void {
+  polling = true;
+  whenTimersRan.push(() => {
+    polling = false;
+    fn();
+  });
+}
+
+/**
+ * Marks the start of a turn of the event loop: the engine's own callbacks
+ * (a reactor batch, a helper thread's answer, the timed retries) each run
+ * as a task of their own, after which timers have had their chance.
+ */
+function newTurn(): void {
+  turnStart = 0;
 }
 
 /** Puts a wait where it will be woken. */
@@ -893,6 +942,7 @@ function poll(): void {
   Atomics.notify(t.ctrl, STATE);
   done(t).then(
     () => {
+      newTurn();
       const n = t.ctrl[RESULT];
       if (n > 0) asyncEvents.set(t.data.subarray(0, n * SIZEOF.epoll_event));
       Atomics.store(t.ctrl, STATE, IDLE);
@@ -914,7 +964,11 @@ function poll(): void {
         if (m <= 0) break;
         dispatch(syncView, m);
       }
-      poll();
+      // The runtime may run batch after batch without a turn for timers:
+      // once TURN_MS have passed since timers last ran, the next batch waits
+      // for them.
+      if (timersDue()) afterTimers(() => poll());
+      else poll();
     },
   );
 }
@@ -945,6 +999,7 @@ function schedule(at: number): void {
 }
 
 function runRetries(): void {
+  newTurn();
   retryTimer = undefined;
   retryAt = Infinity;
   let budget = RETRY_BATCH;
@@ -1050,6 +1105,7 @@ async function done(t: Thread): Promise<void> {
 }
 
 function finish(g: Group, t: Thread, head: Entry): void {
+  newTurn();
   const result = t.ctrl[RESULT];
   const errno = t.ctrl[ERRNO];
   Atomics.store(t.ctrl, STATE, IDLE);
