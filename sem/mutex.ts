@@ -96,6 +96,14 @@ export class Mutex {
   #set: SemaphoreSet;
 
   private constructor(set: SemaphoreSet) {
+    // A lock's semaphore is 1 (free) or 0 (held): any other value would let
+    // that many holders in at once.
+    const value = set.value(0);
+    if (value > 1) {
+      throw new RangeError(
+        `Semaphore set "${set.id}" is not a lock: semaphore 0 is "${value}", where a Mutex holds 0 or 1`,
+      );
+    }
     this.#set = set;
   }
 
@@ -163,6 +171,8 @@ export class Mutex {
    * @param id the semaphore set id
    * @param options whether to remove it on dispose
    * @returns the lock
+   * @throws {IpcError} `EINVAL`/`EIDRM` if no set has this id
+   * @throws {RangeError} if its semaphore 0 is above 1: not a lock
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";

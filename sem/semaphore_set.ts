@@ -408,6 +408,7 @@ export class SemaphoreSet {
    * @param n how much to add (default 1)
    * @param flags `SEM_UNDO` to have it undone at exit (default 0)
    * @throws {IpcError} `ERANGE` past `SEMVMX`; `EIDRM`
+   * @throws {RangeError} for `n` below 1 or above 32767 (`SEMVMX`)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -417,6 +418,8 @@ export class SemaphoreSet {
    * ```
    */
   post(num = 0, n = 1, flags = 0): void {
+    // 0 would wait for zero, and a negative n would take instead.
+    int(n, "semop", "n", 1, 32767);
     semop(this.#id, [{ num, op: n, flags }]);
   }
 
@@ -441,6 +444,11 @@ export class SemaphoreSet {
     n = 1,
     options: WaitOptions & { flags?: number } = {},
   ): Promise<void> {
+    try {
+      int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.op([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }
 
@@ -464,6 +472,7 @@ export class SemaphoreSet {
     n = 1,
     options: { timeout?: number; flags?: number } = {},
   ): void {
+    int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }
 

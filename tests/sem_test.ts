@@ -736,6 +736,31 @@ Deno.test("classes report a timeout as ETIMEDOUT, sync and async; the C layer ke
   await assert.rejects(mutex.acquire({ timeout: 20 }), isCode("ETIMEDOUT"));
 });
 
+Deno.test("post and wait refuse counts that would change their meaning; a Mutex refuses a set that is not a lock", async () => {
+  using set = SemaphoreSet.create({ initial: 1 });
+  // post(0) would wait for zero, post(-1) would take; wait(0) and wait(-1)
+  // would wait for zero or post.
+  for (const n of [0, -1, 1.5, 40000]) {
+    assert.throws(() => set.post(0, n), n === 1.5 ? TypeError : RangeError);
+    assert.throws(() => set.waitSync(0, n), n === 1.5 ? TypeError : RangeError);
+    await assert.rejects(
+      set.wait(0, n),
+      n === 1.5 ? TypeError : RangeError,
+    );
+  }
+  assert.equal(set.value(), 1, "nothing happened to the set");
+  const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+  try {
+    semctl(id, 0, SETVAL, 5);
+    assert.throws(() => Mutex.fromId(id), RangeError);
+    semctl(id, 0, SETVAL, 1);
+    const lock = Mutex.fromId(id);
+    assert.equal(lock.free, true);
+  } finally {
+    semctl(id, 0, IPC_RMID);
+  }
+});
+
 Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) => {
   const opened = (key: number) => {
     const t0 = ms();
