@@ -17,6 +17,8 @@
  * @module
  */
 
+import { int } from "./validate.ts";
+
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
 export type Unmap = (address: Deno.PointerObject, length: number) => void;
 
@@ -208,16 +210,38 @@ export class MemoryRegion {
 
   /**
    * Writes UTF-8 text followed by a NUL byte, as C's `sprintf`/`strcpy` do.
+   * With `size`, the text goes into a fixed field of that many bytes (a C
+   * struct's `char name[16]`): text that would not fit with its NUL is
+   * refused, never cut and never written past the field.
    *
    * @param text the text
    * @param offset where to write it (default 0)
+   * @param size the field's size in bytes, NUL included (default: the rest
+   *   of the region)
    * @returns the number of bytes written, NUL included
-   * @throws {RangeError} if it does not fit
+   * @throws {RangeError} if it does not fit the field or the region
    * @throws {TypeError} if the region is read-only
    * @throws {Deno.errors.BadResource} if the region is detached
+   * @example
+   * ```ts
+   * import { Mapping } from "@linux-ipc/ipc";
+   * using map = Mapping.anonymous(4096);
+   * map.memory.writeCString("worker-1", 64, 16); // a char[16] at offset 64
+   * console.log(map.memory.readCString(64)); // "worker-1"
+   * ```
    */
-  writeCString(text: string, offset = 0): number {
+  writeCString(text: string, offset = 0, size?: number): number {
     const encoded = new TextEncoder().encode(text);
+    if (size !== undefined) {
+      int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
+      if (encoded.length + 1 > size) {
+        throw new RangeError(
+          `Argument "text" to writeCString is too long: ${
+            encoded.length + 1
+          } bytes with its NUL do not fit a field of "${size}" bytes`,
+        );
+      }
+    }
     const bytes = new Uint8Array(encoded.length + 1);
     bytes.set(encoded);
     return this.write(bytes, offset);

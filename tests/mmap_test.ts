@@ -371,4 +371,19 @@ Deno.test("paths honour --allow-read and --allow-write even with --allow-ffi", a
   });
 });
 
+Deno.test("writeCString with a field size refuses text that would not fit, NUL included", () => {
+  using map = Mapping.anonymous(4096);
+  const m = map.memory;
+  m.bytes.fill(0x41, 0, 64);
+  assert.equal(m.writeCString("worker-1", 16, 16), 9);
+  assert.equal(m.readCString(16), "worker-1");
+  // 16 bytes of text need 17 with the NUL: refused, nothing written.
+  assert.throws(() => m.writeCString("x".repeat(16), 32, 16), RangeError);
+  assert.equal(m.bytes[32], 0x41);
+  assert.equal(m.bytes[48], 0x41);
+  assert.equal(m.writeCString("x".repeat(15), 32, 16), 16);
+  assert.throws(() => m.writeCString("a", 0, 0), RangeError);
+  assert.throws(() => m.writeCString("a", 0, 1.5), TypeError);
+});
+
 await checkLeaksAtEnd();
