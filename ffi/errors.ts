@@ -230,6 +230,8 @@ export const EBADF = 9;
 export const EAGAIN = 11;
 /** `EEXIST`: already exists. */
 export const EEXIST = 17;
+/** `ENODEV`: the file cannot be mapped (not a regular file). */
+export const ENODEV = 19;
 /** `EMSGSIZE`: message too long. */
 export const EMSGSIZE = 90;
 /** `EISCONN`: already connected. */

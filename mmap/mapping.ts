@@ -10,11 +10,13 @@ import {
   ftruncate,
   memfd_create,
   O_CREAT,
+  O_NONBLOCK,
   O_RDONLY,
   O_RDWR,
   open,
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
+import { ENODEV, IpcError } from "../ffi/errors.ts";
 import { int, LIMITS } from "../ffi/validate.ts";
 import {
   madvise,
@@ -66,6 +68,15 @@ export interface MappingFileOptions {
  * await Deno.remove(path);
  * ```
  */
+/** What a file that is not regular is, by its `st_mode` type bits. */
+const FILE_TYPES: Record<number, string> = {
+  0o010000: "a FIFO",
+  0o020000: "a character device",
+  0o040000: "a directory",
+  0o060000: "a block device",
+  0o140000: "a socket",
+};
+
 export class Mapping {
   #memory: MemoryRegion;
   #fd: number | null;
@@ -82,7 +93,9 @@ export class Mapping {
    * @param path the file
    * @param options access, sharing, span, creation
    * @returns the mapping
-   * @throws {IpcError} `ENOENT`, `EACCES`, `EINVAL` (offset not page-aligned, empty file)
+   * @throws {IpcError} `ENOENT`, `EACCES`, `EINVAL` (offset not page-aligned,
+   *   empty file), `ENODEV` (a FIFO, directory, device or socket: only
+   *   regular files are mapped)
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -96,12 +109,26 @@ export class Mapping {
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
     }
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer for ever; it is refused below like any file that is not regular.
     const fd = open(
       path,
-      (writable || create ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
+      (writable || create ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0) |
+        O_NONBLOCK,
       create?.mode ?? 0o600,
     );
     try {
+      const type = fstat(fd).mode & 0o170000;
+      if (type !== 0o100000 /* S_IFREG */) {
+        throw new IpcError(ENODEV, {
+          syscall: "mmap",
+          argument: "path",
+          value: path,
+          hint: `it is ${
+            FILE_TYPES[type] ?? "not a regular file"
+          }: only regular files are mapped (Mapping.memfd shares memory without one)`,
+        });
+      }
       if (create !== undefined && fstat(fd).size < create.size) {
         ftruncate(fd, create.size);
       }

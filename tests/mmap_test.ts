@@ -14,6 +14,7 @@ import {
   MAP_SHARED,
   Mapping,
   memfd_create,
+  mkfifo,
   mmap,
   mprotect,
   MS_ASYNC,
@@ -384,6 +385,33 @@ Deno.test("writeCString with a field size refuses text that would not fit, NUL i
   assert.equal(m.writeCString("x".repeat(15), 32, 16), 16);
   assert.throws(() => m.writeCString("a", 0, 0), RangeError);
   assert.throws(() => m.writeCString("a", 0, 1.5), TypeError);
+});
+
+Deno.test("Mapping.file refuses a FIFO at once (it used to block for ever), and other files that are not regular", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  try {
+    mkfifo(`${dir}/fifo`, 0o600);
+    const t0 = performance.now();
+    assert.throws(
+      () => Mapping.file(`${dir}/fifo`, { mode: "r" }),
+      isCode("ENODEV", "mmap", "path"),
+    );
+    assert.throws(
+      () => Mapping.file(`${dir}/fifo`),
+      isCode("ENODEV", "mmap", "path"),
+    );
+    assert.ok(performance.now() - t0 < 1000);
+    assert.throws(
+      () => Mapping.file(dir, { mode: "r" }),
+      isCode("ENODEV", "mmap", "path"),
+    );
+    assert.throws(
+      () => Mapping.file("/dev/null", { mode: "r" }),
+      isCode("ENODEV", "mmap", "path"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 await checkLeaksAtEnd();
