@@ -50,6 +50,15 @@ export interface MappingFileOptions {
   create?: { size: number; mode?: number };
 }
 
+/** What a file that is not regular is, by its `st_mode` type bits. */
+const FILE_TYPES: Record<number, string> = {
+  0o010000: "a FIFO",
+  0o020000: "a character device",
+  0o040000: "a directory",
+  0o060000: "a block device",
+  0o140000: "a socket",
+};
+
 /**
  * Mapped memory: a file, an anonymous region, or a `memfd` that child
  * processes can map too. Its {@linkcode Mapping.memory} gives zero-copy
@@ -68,15 +77,6 @@ export interface MappingFileOptions {
  * await Deno.remove(path);
  * ```
  */
-/** What a file that is not regular is, by its `st_mode` type bits. */
-const FILE_TYPES: Record<number, string> = {
-  0o010000: "a FIFO",
-  0o020000: "a character device",
-  0o040000: "a directory",
-  0o060000: "a block device",
-  0o140000: "a socket",
-};
-
 export class Mapping {
   #memory: MemoryRegion;
   #fd: number | null;
