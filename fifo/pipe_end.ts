@@ -4,7 +4,15 @@
  * @module
  */
 
-import { O_NONBLOCK, O_RDONLY, O_WRONLY, OwnedFd } from "../ffi/fd.ts";
+import {
+  close,
+  fstat,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
+  OwnedFd,
+} from "../ffi/fd.ts";
+import { descriptor, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
@@ -101,6 +109,7 @@ export class PipeEnd {
     options: OpenFifoOptions = {},
   ): Promise<PipeEnd> {
     checkWaitOptions(options);
+    const flags = fifoMode(mode, "PipeEnd.openFifo");
     if (options.create !== undefined && options.create !== false) {
       try {
         mkfifo(path, options.create === true ? 0o600 : options.create);
@@ -108,13 +117,8 @@ export class PipeEnd {
         if (!(e instanceof IpcError && e.code === "EEXIST")) throw e;
       }
     }
-    const fd = await openAsync(
-      path,
-      mode === "r" ? O_RDONLY : O_WRONLY,
-      0o666,
-      options,
-    );
-    return new PipeEnd(fd);
+    const fd = await openAsync(path, flags, 0o666, options);
+    return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifo"));
   }
 
   /**
@@ -133,7 +137,10 @@ export class PipeEnd {
    * ```
    */
   static openFifoSync(path: string, mode: "r" | "w"): PipeEnd {
-    return new PipeEnd(open(path, mode === "r" ? O_RDONLY : O_WRONLY));
+    const flags = fifoMode(mode, "PipeEnd.openFifoSync");
+    return new PipeEnd(
+      onlyFifo(open(path, flags), path, "PipeEnd.openFifoSync"),
+    );
   }
 
   /**
@@ -151,6 +158,7 @@ export class PipeEnd {
    * ```
    */
   static fromFd(fd: number): PipeEnd {
+    descriptor(fd, "PipeEnd.fromFd", "fd");
     return new PipeEnd(fd);
   }
 
@@ -365,4 +373,31 @@ export class PipeEnd {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** The `open` flags of a FIFO's mode, which must be `"r"` or `"w"`. */
+function fifoMode(mode: unknown, where: string): number {
+  if (mode === "r") return O_RDONLY;
+  if (mode === "w") return O_WRONLY;
+  throw new TypeError(
+    `Invalid argument "mode" to ${where}: expected "r" or "w", got "${
+      show(mode)
+    }"`,
+  );
+}
+
+/** The descriptor if it is a FIFO; otherwise it is closed and refused. */
+function onlyFifo(fd: number, path: string, where: string): number {
+  const type = fstat(fd).mode & 0o170000;
+  if (type === 0o010000 /* S_IFIFO */) return fd;
+  close(fd);
+  throw new TypeError(
+    `Invalid argument "path" to ${where}: "${path}" is ${
+      type === 0o040000
+        ? "a directory"
+        : type === 0o100000
+        ? "a regular file"
+        : "not a FIFO"
+    }, not a FIFO (make one with mkfifo, or the create option)`,
+  );
 }

@@ -8,6 +8,7 @@
  */
 
 import { IpcError } from "../ffi/errors.ts";
+import { descriptor, show } from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
@@ -126,6 +127,7 @@ export class UnixConnection {
     options: WaitOptions & { type?: "stream" | "seqpacket" } = {},
   ): Promise<UnixConnection> {
     checkWaitOptions(options);
+    socketType(options.type, "UnixConnection.connect");
     const fd = socket(
       AF_UNIX,
       options.type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
@@ -155,6 +157,7 @@ export class UnixConnection {
   static pair(
     type: "stream" | "seqpacket" = "stream",
   ): [UnixConnection, UnixConnection] {
+    socketType(type, "UnixConnection.pair");
     const [a, b] = socketpair(
       AF_UNIX,
       type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
@@ -177,6 +180,7 @@ export class UnixConnection {
    * ```
    */
   static fromFd(fd: number): UnixConnection {
+    descriptor(fd, "UnixConnection.fromFd", "fd");
     return new UnixConnection(fd);
   }
 
@@ -576,6 +580,7 @@ export class UnixListener {
     addr: UnixAddress,
     options: { type?: "stream" | "seqpacket"; backlog?: number } = {},
   ): UnixListener {
+    socketType(options.type, "UnixListener.listen");
     const a = toAddr(addr);
     const fd = socket(
       AF_UNIX,
@@ -606,6 +611,7 @@ export class UnixListener {
    * ```
    */
   static fromFd(fd: number): UnixListener {
+    descriptor(fd, "UnixListener.fromFd", "fd");
     return new UnixListener(fd, null);
   }
 
@@ -912,4 +918,14 @@ export class UnixDatagram {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Checks a `type` option: `"stream"` or `"seqpacket"` (or none). */
+function socketType(type: unknown, where: string): void {
+  if (type === undefined || type === "stream" || type === "seqpacket") return;
+  throw new TypeError(
+    `Invalid option "type" to ${where}: expected "stream" or "seqpacket", got "${
+      show(type)
+    }"`,
+  );
 }

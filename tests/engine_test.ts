@@ -410,4 +410,58 @@ Deno.test("one owner per descriptor: closed, close twice, and a backstop for a f
   assert.equal(r.stdout.trim(), "closed", r.stderr);
 });
 
+Deno.test("bad arguments to the classes are typed errors naming the argument and value", async () => {
+  for (
+    const [call, type, pattern] of [
+      [() => PipeEnd.fromFd(1.5), TypeError, /"fd".*"1.5"/],
+      [() => UnixConnection.fromFd(-1), RangeError, /"fd".*"-1"/],
+      [() => UnixListener.fromFd(NaN), TypeError, /"fd"/],
+      [
+        () => UnixListener.listen("@x", { type: "dgram" as never }),
+        TypeError,
+        /"type".*"dgram"/,
+      ],
+      [() => UnixConnection.pair("dgram" as never), TypeError, /"dgram"/],
+      [
+        () => PipeEnd.openFifoSync("/tmp", "rw" as never),
+        TypeError,
+        /"mode".*"rw"/,
+      ],
+    ] as const
+  ) {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(e instanceof type, String(e));
+      assert.match((e as Error).message, pattern);
+      return true;
+    });
+  }
+  await assert.rejects(
+    UnixConnection.connect("@x", { type: "dgram" as never }),
+    TypeError,
+  );
+  await assert.rejects(
+    PipeEnd.openFifo("/tmp/x", "rw" as never),
+    /"mode".*"rw"/,
+  );
+  // A directory or a regular file is not a FIFO: refused, nothing left open.
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  try {
+    await assert.rejects(
+      PipeEnd.openFifo(dir, "r", { timeout: 1000 }),
+      /is a directory, not a FIFO/,
+    );
+    assert.throws(
+      () => PipeEnd.openFifoSync(dir, "r"),
+      /is a directory, not a FIFO/,
+    );
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    assert.throws(
+      () => PipeEnd.openFifoSync(`${dir}/file`, "r"),
+      /is a regular file, not a FIFO/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 await checkLeaksAtEnd();
