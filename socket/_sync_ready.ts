@@ -111,12 +111,14 @@ export function sendtoSyncReady(
  * @param sockfd the socket
  * @param buf where to put the bytes
  * @param timeout milliseconds, or undefined for none
+ * @param flags `recvfrom` flags (`MSG_TRUNC` for the real length)
  * @returns the length and the sender
  */
 export function recvfromSyncReady(
   sockfd: number,
   buf: Uint8Array,
   timeout: number | undefined,
+  flags = 0,
 ): Received {
   const room = addressRoom();
   const bn = sizeT(buf.length);
@@ -131,7 +133,7 @@ export function recvfromSyncReady(
         sockfd,
         buf,
         bn,
-        MSG_DONTWAIT,
+        flags | MSG_DONTWAIT,
         room.name,
         room.len,
       );

@@ -373,13 +373,33 @@ export async function recvfromAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<Received> {
+  return await recvfromReady(sockfd, buf, 0, options);
+}
+
+/**
+ * Internal to `socket/`: {@linkcode recvfromAsync} with `recvfrom` flags
+ * (`MSG_TRUNC`, for the datagram's real length).
+ *
+ * @param sockfd the socket
+ * @param buf where to put the bytes
+ * @param flags `recvfrom` flags
+ * @param options `timeout`, `signal`
+ * @returns the call's result and the sender
+ */
+export async function recvfromReady(
+  sockfd: number,
+  buf: Uint8Array,
+  flags: number,
+  options: WaitOptions,
+): Promise<Received> {
   descriptor(sockfd, "recvfrom", "sockfd");
   bytes(buf, "recvfrom", "buf");
   const room = addressRoom();
   const bn = sizeT(buf.length);
+  const f = flags | MSG_DONTWAIT;
   const n = await ready(sockfd, POLLIN, "recvfrom", () => {
     room.reset();
-    return libc().recvfrom(sockfd, buf, bn, MSG_DONTWAIT, room.name, room.len);
+    return libc().recvfrom(sockfd, buf, bn, f, room.name, room.len);
   }, options);
   return { n, from: room.addr() };
 }

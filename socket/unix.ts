@@ -22,6 +22,8 @@ import {
   getsockname,
   getsockopt,
   listen,
+  MSG_TRUNC,
+  type Received,
   SCM_MAX_FD,
   SHUT_WR,
   shutdown,
@@ -36,7 +38,7 @@ import {
 import {
   acceptAsync,
   connectAsync,
-  recvfromAsync,
+  recvfromReady,
   recvmsgAsync,
   recvReady,
   sendmsgAsync,
@@ -722,10 +724,28 @@ export class UnixListener {
 
 /** A datagram and its sender. */
 export interface Datagram {
-  /** The bytes. */
+  /** The bytes (at most `maxBytes` of them). */
   data: Uint8Array;
   /** The sender's address (unnamed if it did not bind). */
   from: SockAddr;
+  /** The datagram's real size, which is more than `data` holds if truncated. */
+  size: number;
+  /**
+   * True if the datagram was longer than `maxBytes` and its end was cut
+   * (C's `MSG_TRUNC`): `size` says how long it was.
+   */
+  truncated: boolean;
+}
+
+/** A received datagram, reported with its real size (`MSG_TRUNC`). */
+function datagram(buf: Uint8Array, r: Received): Datagram {
+  const kept = Math.min(r.n, buf.length);
+  return {
+    data: buf.slice(0, kept),
+    from: r.from,
+    size: r.n,
+    truncated: r.n > buf.length,
+  };
 }
 
 /**
@@ -843,7 +863,8 @@ export class UnixDatagram {
    * Receives one datagram without blocking the event loop.
    *
    * @param options `maxBytes` (default 65536), `timeout`, `signal`
-   * @returns the bytes and the sender
+   * @returns the bytes, the sender, and the datagram's real `size`
+   *   (`truncated` if it was longer than `maxBytes`: never cut silently)
    * @throws {IpcError} `ETIMEDOUT`
    * @example
    * ```ts
@@ -856,15 +877,17 @@ export class UnixDatagram {
     options: WaitOptions & { maxBytes?: number } = {},
   ): Promise<Datagram> {
     const buf = new Uint8Array(options.maxBytes ?? 65536);
-    const { n, from } = await recvfromAsync(this.fd, buf, options);
-    return { data: buf.slice(0, n), from };
+    return datagram(
+      buf,
+      await recvfromReady(this.fd, buf, MSG_TRUNC, options),
+    );
   }
 
   /**
    * Receives one datagram, blocking the thread until one arrives.
    *
    * @param options `maxBytes` (default 65536), `timeout` in milliseconds
-   * @returns the bytes and the sender
+   * @returns the bytes, the sender, the real `size` and `truncated`
    * @throws {IpcError} `ETIMEDOUT`
    * @example
    * ```ts
@@ -879,8 +902,10 @@ export class UnixDatagram {
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
     const buf = new Uint8Array(options.maxBytes ?? 65536);
-    const { n, from } = recvfromSyncReady(this.fd, buf, options.timeout);
-    return { data: buf.slice(0, n), from };
+    return datagram(
+      buf,
+      recvfromSyncReady(this.fd, buf, options.timeout, MSG_TRUNC),
+    );
   }
 
   /** Yields datagrams until the socket is closed. */

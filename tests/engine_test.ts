@@ -464,4 +464,21 @@ Deno.test("bad arguments to the classes are typed errors naming the argument and
   }
 });
 
+Deno.test("a datagram longer than maxBytes is reported truncated, with its real size", async () => {
+  const name = `@linux-ipc-trunc-${Deno.pid}`;
+  using rx = UnixDatagram.bind(name);
+  using tx = UnixDatagram.bind();
+  const big = new Uint8Array(100).map((_, i) => i);
+  await tx.send(big, name);
+  const a = await rx.receive({ maxBytes: 10 });
+  assert.deepEqual([a.data.length, a.size, a.truncated], [10, 100, true]);
+  assert.deepEqual(a.data, big.subarray(0, 10));
+  tx.sendSync(big, name);
+  const b = rx.receiveSync({ maxBytes: 10 });
+  assert.deepEqual([b.data.length, b.size, b.truncated], [10, 100, true]);
+  tx.sendSync(big.subarray(0, 5), name);
+  const c = rx.receiveSync({ maxBytes: 10 });
+  assert.deepEqual([c.data.length, c.size, c.truncated], [5, 5, false]);
+});
+
 await checkLeaksAtEnd();
