@@ -56,10 +56,36 @@ import {
 } from "./_sync_ready.ts";
 
 /** Removes the path a socket bound, if any (gone already is fine). */
-function removeBound(path: string | null): void {
-  if (path === null) return;
+/** A pathname this process bound, and the file the bind made there. */
+interface Bound {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/** Notes the file a bind made at a path, so close removes only that one. */
+function bound(addr: SockAddr): Bound | null {
+  if (!("path" in addr)) return null;
   try {
-    Deno.removeSync(path);
+    const st = Deno.lstatSync(addr.path);
+    return { path: addr.path, dev: st.dev, ino: st.ino ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes the path a socket of this process bound, if it is still the file
+ * that bind made: a newer server's socket at the same path (or anything
+ * else put there since) is left alone.
+ */
+function removeBound(b: Bound | null): void {
+  if (b === null) return;
+  try {
+    const st = Deno.lstatSync(b.path);
+    if (st.dev === b.dev && (st.ino ?? 0) === b.ino && st.isSocket) {
+      Deno.removeSync(b.path);
+    }
   } catch {
     // gone already
   }
@@ -555,13 +581,13 @@ function receivedFds(
  */
 export class UnixListener {
   #owner: OwnedFd;
-  #path: string | null;
+  #bound: Bound | null;
   #stop = new AbortController();
 
-  private constructor(fd: number, path: string | null) {
+  private constructor(fd: number, path: Bound | null) {
     setNonBlocking(fd);
     this.#owner = new OwnedFd(fd, "listener");
-    this.#path = path;
+    this.#bound = path;
   }
 
   /**
@@ -595,7 +621,7 @@ export class UnixListener {
       close(fd);
       throw e;
     }
-    return new UnixListener(fd, "path" in a ? a.path : null);
+    return new UnixListener(fd, bound(a));
   }
 
   /**
@@ -699,7 +725,9 @@ export class UnixListener {
 
   /**
    * Stops listening (a pending `accept` ends), closes, and removes the path
-   * it bound. Safe to call twice.
+   * it bound if that is still the socket its bind made (a newer server's
+   * socket at the same path is left alone; a listener taken over with
+   * `fromFd` removes nothing). Safe to call twice.
    *
    * @example
    * ```ts
@@ -713,7 +741,7 @@ export class UnixListener {
     if (this.#owner.closed) return;
     this.#stop.abort();
     this.#owner.close();
-    removeBound(this.#path);
+    removeBound(this.#bound);
   }
 
   /** Same as {@linkcode UnixListener.close}. */
@@ -764,12 +792,12 @@ function datagram(buf: Uint8Array, r: Received): Datagram {
  */
 export class UnixDatagram {
   #owner: OwnedFd;
-  #path: string | null;
+  #bound: Bound | null;
 
-  private constructor(fd: number, path: string | null) {
+  private constructor(fd: number, path: Bound | null) {
     setNonBlocking(fd);
     this.#owner = new OwnedFd(fd, "datagram socket");
-    this.#path = path;
+    this.#bound = path;
   }
 
   /**
@@ -786,7 +814,7 @@ export class UnixDatagram {
    */
   static bind(addr?: UnixAddress): UnixDatagram {
     const fd = socket(AF_UNIX, SOCK_DGRAM);
-    let path: string | null = null;
+    let path: Bound | null = null;
     if (addr !== undefined) {
       const a = toAddr(addr);
       try {
@@ -795,7 +823,7 @@ export class UnixDatagram {
         close(fd);
         throw e;
       }
-      if ("path" in a) path = a.path;
+      path = bound(a);
     }
     return new UnixDatagram(fd, path);
   }
@@ -925,7 +953,8 @@ export class UnixDatagram {
   }
 
   /**
-   * Closes the socket and removes the path it bound. Safe to call twice.
+   * Closes the socket and removes the path it bound, if that is still the
+   * socket its bind made. Safe to call twice.
    *
    * @example
    * ```ts
@@ -936,7 +965,7 @@ export class UnixDatagram {
    * ```
    */
   close(): void {
-    if (this.#owner.close()) removeBound(this.#path);
+    if (this.#owner.close()) removeBound(this.#bound);
   }
 
   /** Same as {@linkcode UnixDatagram.close}. */

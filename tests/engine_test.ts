@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import {
+  AF_UNIX,
+  bind,
   GETNCNT,
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
+  listen,
   OwnedFd,
   PipeEnd,
   semctl,
   semget,
   semopAsync,
+  SOCK_STREAM,
+  socket,
   spawnWithFds,
   UnixConnection,
   UnixDatagram,
@@ -479,6 +484,39 @@ Deno.test("a datagram longer than maxBytes is reported truncated, with its real 
   tx.sendSync(big.subarray(0, 5), name);
   const c = rx.receiveSync({ maxBytes: 10 });
   assert.deepEqual([c.data.length, c.size, c.truncated], [5, 5, false]);
+});
+
+Deno.test("close removes a socket path only if it is still the socket this process bound", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  try {
+    const path = `${dir}/server.sock`;
+    const first = UnixListener.listen(path);
+    // Another server takes the path over (as after a restart).
+    await Deno.remove(path);
+    const second = UnixListener.listen(path);
+    first.close();
+    assert.ok((await Deno.lstat(path)).isSocket, "the newer socket stays");
+    using client = await UnixConnection.connect(path, { timeout: 1000 });
+    using conn = await second.accept({ timeout: 1000 });
+    assert.ok(conn.peer.pid === Deno.pid && client.fd >= 0);
+    second.close(); // still its own socket: removed
+    await assert.rejects(Deno.lstat(path), Deno.errors.NotFound);
+    // A listener taken over by descriptor (as from another process)
+    // removes nothing: the path is its binder's.
+    const fd = socket(AF_UNIX, SOCK_STREAM);
+    bind(fd, { family: "unix", path });
+    listen(fd);
+    UnixListener.fromFd(fd).close();
+    assert.ok((await Deno.lstat(path)).isSocket);
+    await Deno.remove(path);
+    const dgram = UnixDatagram.bind(`${dir}/d.sock`);
+    await Deno.remove(`${dir}/d.sock`);
+    await Deno.writeTextFile(`${dir}/d.sock`, "not a socket");
+    dgram.close();
+    assert.equal(await Deno.readTextFile(`${dir}/d.sock`), "not a socket");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 await checkLeaksAtEnd();
