@@ -2,7 +2,9 @@
  * ALP Listing 5.12 (socket-inet.c): resolve HOST, connect to PORT (80 by
  * default) over TCP, send `GET /`, and print what comes back.
  *
- * Run: deno run --allow-ffi examples/socket_inet.ts HOST [PORT]
+ * Run: deno run --allow-ffi --allow-net examples/socket_inet.ts HOST [PORT]
+ *      (the library checks the address HOST resolves to: grant that, or
+ *      all hosts, with --allow-net)
  *      (or: deno task socket_inet HOST [PORT])
  *
  * @module
@@ -21,16 +23,19 @@ import {
 } from "../mod.ts";
 
 const [host, port = "80"] = Deno.args;
-requirePermissions(
-  "examples/socket_inet.ts",
-  [FFI],
-  "HOST [PORT]",
-  "socket_inet",
-);
 if (host === undefined) {
   console.error("Usage: deno task socket_inet HOST [PORT]");
   Deno.exit(1);
 }
+requirePermissions(
+  "examples/socket_inet.ts",
+  [FFI, {
+    descriptor: { name: "net", host: `${host}:${port}` },
+    flag: "--allow-net",
+  }],
+  "HOST [PORT]",
+  "socket_inet",
+);
 
 // Resolve the host name (the listing's gethostbyname).
 const [address] = getaddrinfo(host, port, {

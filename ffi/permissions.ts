@@ -1,7 +1,7 @@
 /**
- * Deno permission checks for paths, made before an FFI call touches them, so
- * that `--allow-ffi` alone is never a way around `--allow-read` and
- * `--allow-write`.
+ * Deno permission checks for paths and network addresses, made before an
+ * FFI call touches them, so that `--allow-ffi` alone is never a way around
+ * `--allow-read`, `--allow-write` or `--allow-net`.
  *
  * @module
  */
@@ -19,6 +19,23 @@ export function requirePath(kind: "read" | "write", path: string): void {
   if (state !== "granted") {
     throw new Deno.errors.NotCapable(
       `Requires ${kind} access to "${path}", run again with the --allow-${kind} flag`,
+    );
+  }
+}
+
+/**
+ * Throws unless the program may reach `host` (`address:port`, or
+ * `[address]:port` for IPv6) over the network, as Deno's own
+ * `Deno.connect` and `Deno.listen` require.
+ *
+ * @param host the address and port the call will connect, bind or send to
+ * @throws {Deno.errors.NotCapable} naming `--allow-net`
+ */
+export function requireNet(host: string): void {
+  const { state } = Deno.permissions.querySync({ name: "net", host });
+  if (state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      `Requires net access to "${host}", run again with the --allow-net flag`,
     );
   }
 }

@@ -42,7 +42,7 @@ import {
   type SockAddr,
   SOCKADDR_STORAGE,
 } from "../ffi/socket_layout.ts";
-import { requirePath } from "../ffi/permissions.ts";
+import { requireNet, requirePath } from "../ffi/permissions.ts";
 
 import {
   bytes,
@@ -191,14 +191,20 @@ export function describe(addr: SockAddr): string {
     : `${addr.address}:${addr.port}`;
 }
 
-/** Internal to `socket/`: pathname sockets need the access Deno's own Unix sockets need. */
+/**
+ * Internal to `socket/`: an address needs the access Deno's own sockets
+ * need: a pathname `--allow-read` and `--allow-write` for it, an IPv4 or
+ * IPv6 address `--allow-net` for its host and port.
+ */
 export function checkPath(addr: SockAddr): void {
-  if (
-    addr && addr.family === "unix" && "path" in addr &&
-    typeof addr.path === "string"
-  ) {
-    requirePath("read", addr.path);
-    requirePath("write", addr.path);
+  if (!addr) return;
+  if (addr.family === "unix") {
+    if ("path" in addr && typeof addr.path === "string") {
+      requirePath("read", addr.path);
+      requirePath("write", addr.path);
+    }
+  } else if (addr.family === "inet" || addr.family === "inet6") {
+    requireNet(describe(addr));
   }
 }
 

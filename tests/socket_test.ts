@@ -594,10 +594,23 @@ Deno.test("examples: socket_inet fetches from a server on 127.0.0.1", async () =
     await conn.write(enc.encode("<html>hello from 127.0.0.1</html>\n"));
     conn.close();
   })();
+  const port = String((server.addr as Deno.NetAddr).port);
+  // --allow-ffi alone does not get around --allow-net (as Deno.connect).
+  const denied = await runDeno("tests/helpers/socket_child.ts", [
+    "inet",
+    "127.0.0.1",
+    port,
+  ], ["--no-prompt", "--allow-ffi"]);
+  assert.match(
+    denied.stderr,
+    new RegExp(
+      `NotCapable: Requires net access to "127\\.0\\.0\\.1:${port}", run again with the --allow-net flag`,
+    ),
+  );
   const r = await runDeno("examples/socket_inet.ts", [
     "127.0.0.1",
-    String((server.addr as Deno.NetAddr).port),
-  ], ["--allow-ffi"]);
+    port,
+  ], ["--allow-ffi", `--allow-net=127.0.0.1:${port}`]);
   await serving;
   server.close();
   assert.equal(r.code, 0, r.stderr);
