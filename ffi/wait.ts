@@ -452,6 +452,8 @@ interface Retry {
   delay: number;
   run(): void;
   done(): boolean;
+  /** The wait, when one wait is retried (not a group's queue). */
+  entry?: Entry;
 }
 
 interface Spin {
@@ -600,44 +602,44 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   });
 }
 
+/** When this turn of the event loop began (0: not yet asked). */
 let turnStart = 0;
-let turnReset = false;
+/** When the zero-delay timer was set that shows timers ran, 0 if none. */
+let timersMark = 0;
+const whenTimersRan: (() => void)[] = [];
+
+/**
+ * Sets the zero-delay timer whose firing shows that timers have run, once;
+ * it ends the turn and runs what waited for it.
+ */
+function markTimers(now: number): void {
+  if (timersMark !== 0) return;
+  timersMark = now;
+  setTimeout(() => {
+    timersMark = 0;
+    turnStart = 0;
+    for (const f of whenTimersRan.splice(0)) f();
+  }, 0);
+}
 
 /** Whether this turn of the event loop has run for TURN_MS already. */
 function longTurn(): boolean {
   const now = performance.now();
+  markTimers(now);
   if (turnStart === 0) {
     turnStart = now;
-    if (!turnReset) {
-      turnReset = true;
-      setTimeout(() => {
-        turnReset = false;
-        turnStart = 0;
-      }, 0);
-    }
     return false;
   }
   return now - turnStart > TURN_MS;
 }
 
-/** When a timer was set to see the timers run, or 0 if none is pending. */
-let timersMark = 0;
-const whenTimersRan: (() => void)[] = [];
-
 /**
  * Whether the event loop has gone TURN_MS without running timers (as seen
- * by a zero-delay timer set the first time this is asked).
+ * by the zero-delay timer of {@linkcode markTimers}).
  */
 function timersDue(): boolean {
   const now = performance.now();
-  if (timersMark === 0) {
-    timersMark = now;
-    setTimeout(() => {
-      timersMark = 0;
-      for (const f of whenTimersRan.splice(0)) f();
-    }, 0);
-    return false;
-  }
+  markTimers(now);
   return now - timersMark > TURN_MS;
 }
 
@@ -724,7 +726,7 @@ export function endWaits(
   }
   if (retries.size === 0) return;
   for (const r of retries) {
-    const entry = (r as Retry & { entry?: Entry }).entry;
+    const entry = r.entry;
     if (entry?.op.fd === fd) {
       failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
     }
@@ -1029,7 +1031,7 @@ function runRetries(): void {
 function toRetry(entry: Entry, first = 1): void {
   if (entry.where === "reactor" && --reactorWaits === 0) quiet();
   entry.where = "retry";
-  const r: Retry & { entry: Entry } = {
+  const r: Retry = {
     entry,
     due: performance.now() + first,
     delay: 1,
