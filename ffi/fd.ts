@@ -39,6 +39,33 @@ export const O_APPEND = 0o2000;
 export const O_NONBLOCK = 0o4000;
 /** `open` flag: close on exec (the library's default). */
 export const O_CLOEXEC = 0o2000000;
+/** `st_mode`: the bits of the file type. */
+export const S_IFMT = 0o170000;
+/** `st_mode` file type: a FIFO (named or not). */
+export const S_IFIFO = 0o010000;
+/** `st_mode` file type: a regular file. */
+export const S_IFREG = 0o100000;
+
+const FILE_KINDS: Record<number, string> = {
+  [S_IFIFO]: "a FIFO",
+  0o020000: "a character device",
+  0o040000: "a directory",
+  0o060000: "a block device",
+  [S_IFREG]: "a regular file",
+  0o120000: "a symbolic link",
+  0o140000: "a socket",
+};
+
+/**
+ * What kind of file an `st_mode` says, for messages.
+ *
+ * @param mode the `st_mode` (as `fstat` gives it)
+ * @returns `"a FIFO"`, `"a directory"`, `"a regular file"`, ...
+ */
+export function fileKind(mode: number): string {
+  return FILE_KINDS[mode & S_IFMT] ?? "an unknown kind of file";
+}
+
 /** `memfd_create` flag: close on exec. */
 export const MFD_CLOEXEC = 1;
 

@@ -29,6 +29,8 @@ import {
   O_NONBLOCK,
   O_RDONLY,
   O_RDWR,
+  S_IFIFO,
+  S_IFMT,
   setNonBlocking,
 } from "../ffi/fd.ts";
 export { setNonBlocking } from "../ffi/fd.ts";
@@ -475,7 +477,6 @@ export async function writeAllReady(
   }
 }
 
-const S_IFMT = 0o170000, S_IFIFO = 0o010000;
 let opens = 0;
 
 /**

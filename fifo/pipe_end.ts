@@ -6,11 +6,14 @@
 
 import {
   close,
+  fileKind,
   fstat,
   O_NONBLOCK,
   O_RDONLY,
   O_WRONLY,
   OwnedFd,
+  S_IFIFO,
+  S_IFMT,
 } from "../ffi/fd.ts";
 import { descriptor, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
@@ -388,16 +391,12 @@ function fifoMode(mode: unknown, where: string): number {
 
 /** The descriptor if it is a FIFO; otherwise it is closed and refused. */
 function onlyFifo(fd: number, path: string, where: string): number {
-  const type = fstat(fd).mode & 0o170000;
-  if (type === 0o010000 /* S_IFIFO */) return fd;
+  const { mode } = fstat(fd);
+  if ((mode & S_IFMT) === S_IFIFO) return fd;
   close(fd);
   throw new TypeError(
     `Invalid argument "path" to ${where}: "${path}" is ${
-      type === 0o040000
-        ? "a directory"
-        : type === 0o100000
-        ? "a regular file"
-        : "not a FIFO"
+      fileKind(mode)
     }, not a FIFO (make one with mkfifo, or the create option)`,
   );
 }

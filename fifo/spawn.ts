@@ -13,7 +13,14 @@
 
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
-import { close, fstat, O_CLOEXEC, setNonBlocking } from "../ffi/fd.ts";
+import {
+  close,
+  fstat,
+  O_CLOEXEC,
+  S_IFIFO,
+  S_IFMT,
+  setNonBlocking,
+} from "../ffi/fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { int, LIMITS, show } from "../ffi/validate.ts";
@@ -179,7 +186,7 @@ function wrap(child: ReturnType<typeof spawnChild>): SpawnedChild {
  */
 function ownDescription(fd: number, argument: string): number {
   const { mode } = fstatOf(fd, argument);
-  if ((mode & 0o170000) !== 0o010000 /* S_IFIFO */) {
+  if ((mode & S_IFMT) !== S_IFIFO) {
     // Shared as it is, in blocking mode as programs expect; the library's
     // own socket calls do not depend on the shared mode (MSG_DONTWAIT).
     setNonBlocking(fd, false);

@@ -6,6 +6,7 @@
 
 import {
   close,
+  fileKind,
   fstat,
   ftruncate,
   memfd_create,
@@ -14,6 +15,8 @@ import {
   O_RDONLY,
   O_RDWR,
   open,
+  S_IFMT,
+  S_IFREG,
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { ENODEV, IpcError } from "../ffi/errors.ts";
@@ -49,15 +52,6 @@ export interface MappingFileOptions {
    */
   create?: { size: number; mode?: number };
 }
-
-/** What a file that is not regular is, by its `st_mode` type bits. */
-const FILE_TYPES: Record<number, string> = {
-  0o010000: "a FIFO",
-  0o020000: "a character device",
-  0o040000: "a directory",
-  0o060000: "a block device",
-  0o140000: "a socket",
-};
 
 /**
  * Mapped memory: a file, an anonymous region, or a `memfd` that child
@@ -118,18 +112,18 @@ export class Mapping {
       create?.mode ?? 0o600,
     );
     try {
-      const type = fstat(fd).mode & 0o170000;
-      if (type !== 0o100000 /* S_IFREG */) {
+      const st = fstat(fd);
+      if ((st.mode & S_IFMT) !== S_IFREG) {
         throw new IpcError(ENODEV, {
           syscall: "mmap",
           argument: "path",
           value: path,
           hint: `it is ${
-            FILE_TYPES[type] ?? "not a regular file"
+            fileKind(st.mode)
           }: only regular files are mapped (Mapping.memfd shares memory without one)`,
         });
       }
-      if (create !== undefined && fstat(fd).size < create.size) {
+      if (create !== undefined && st.size < create.size) {
         ftruncate(fd, create.size);
       }
       return new Mapping(mapFd(fd, options), null);

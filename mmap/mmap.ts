@@ -16,7 +16,7 @@
 
 import { libc } from "../ffi/libc.ts";
 import { errorFor, lastError } from "../ffi/errors.ts";
-import { fstat } from "../ffi/fd.ts";
+import { fstat, S_IFMT, S_IFREG } from "../ffi/fd.ts";
 import {
   type Access,
   createRegion,
@@ -68,8 +68,6 @@ const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC;
 const MAP_ALL = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |
   MAP_NORESERVE | MAP_POPULATE | MAP_FIXED_NOREPLACE;
 const MS_ALL = MS_ASYNC | MS_INVALIDATE | MS_SYNC;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /** The mapped length of each live region, for `munmap`, `msync`, `mprotect`. */
