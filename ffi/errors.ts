@@ -232,6 +232,8 @@ export const EAGAIN = 11;
 export const EEXIST = 17;
 /** `ENODEV`: the file cannot be mapped (not a regular file). */
 export const ENODEV = 19;
+/** `EINVAL`: an argument is invalid. */
+export const EINVAL = 22;
 /** `EMSGSIZE`: message too long. */
 export const EMSGSIZE = 90;
 /** `EISCONN`: already connected. */

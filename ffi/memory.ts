@@ -14,9 +14,24 @@
  * region without access (`PROT_NONE`) refuses reads too. When the access
  * changes (`mprotect`), every view handed out so far is detached first.
  *
+ * A buffer can also be moved away from the region: `bytes.buffer.transfer()`
+ * or `postMessage(buffer, [buffer])` to a Worker hand the same memory to a
+ * new `ArrayBuffer` the region cannot reach, let alone detach. The region
+ * then wraps the memory afresh and keeps working, and it never leaves the
+ * moved buffer over unmapped memory: it refuses to narrow the access
+ * (`protect("read")`), and closing it puts private zero-filled memory where
+ * the segment or mapping was (one atomic `mmap` with `MAP_FIXED`, which also
+ * detaches a System V segment). The moved buffer then reads and writes that
+ * private memory, no longer shared, and the address range stays reserved
+ * for as long as the process lives. The same happens when the garbage
+ * collector reclaims an unclosed region whose views were handed out, since
+ * it cannot tell whether one of them was moved.
+ *
  * @module
  */
 
+import { libc } from "./libc.ts";
+import { lastError } from "./errors.ts";
 import { int } from "./validate.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
@@ -25,14 +40,48 @@ export type Unmap = (address: Deno.PointerObject, length: number) => void;
 interface Held {
   address: Deno.PointerObject;
   length: number;
+  /** The whole range the kernel mapped: `length` rounded up to pages. */
+  span: number;
   unmap: Unmap;
+  /** A view was handed out, so a buffer may have been moved off it. */
+  exposed: boolean;
+  /** A buffer was moved away: the memory must never be left unmapped. */
+  moved: boolean;
 }
 
-// Backstop only: the buffer (and with it every view) is unreachable, so the
-// memory can go without a view outliving it.
+const PROT_READ_WRITE = 3;
+// MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE
+const RETIRE_FLAGS = 0x02 | 0x10 | 0x20 | 0x4000;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Replaces a range with private zero-filled memory in one call, so that a
+ * buffer the library no longer holds never points at unmapped memory. This
+ * also ends a System V attachment (the segment's `nattch` drops).
+ */
+function retire(address: Deno.PointerObject, span: number): void {
+  const p = libc().mmap(
+    address,
+    BigInt(span),
+    PROT_READ_WRITE,
+    RETIRE_FLAGS,
+    -1,
+    0n,
+  );
+  if (p === null || BigInt(Deno.UnsafePointer.value(p)) === MAP_FAILED) {
+    throw lastError("mmap", "addr", {
+      addr: `0x${BigInt(Deno.UnsafePointer.value(address)).toString(16)}`,
+    });
+  }
+}
+
+// Backstop only: the buffer is unreachable. If no view was ever handed out,
+// nothing else can reach the memory and it is unmapped; otherwise a view's
+// buffer may have been moved, and the memory is retired instead.
 const registry = new FinalizationRegistry<Held>((held) => {
   try {
-    held.unmap(held.address, held.length);
+    if (held.exposed || held.moved) retire(held.address, held.span);
+    else held.unmap(held.address, held.length);
   } catch {
     // Nothing to report to: the owner is gone.
   }
@@ -42,7 +91,11 @@ const registry = new FinalizationRegistry<Held>((held) => {
 export type Access = "none" | "read" | "readwrite";
 
 let release!: (region: MemoryRegion) => void;
-let reaccess!: (region: MemoryRegion, access: Access) => void;
+let reaccess!: (
+  region: MemoryRegion,
+  access: Access,
+  apply: () => void,
+) => void;
 const NEW = Symbol("MemoryRegion");
 
 /**
@@ -63,14 +116,14 @@ export class MemoryRegion {
   #length: number;
   #access: Access;
   #kind: string;
-  #unmap: Unmap;
+  #held: Held;
   #buffer: ArrayBuffer | null;
   #bytes: Uint8Array<ArrayBuffer>;
   #dataView: DataView<ArrayBuffer> | undefined;
 
   static {
     release = (region) => region.#release();
-    reaccess = (region, access) => region.#reaccess(access);
+    reaccess = (region, access, apply) => region.#reaccess(access, apply);
   }
 
   /**
@@ -82,6 +135,7 @@ export class MemoryRegion {
    * @param access what the process may do with it
    * @param kind what made it, for messages (`"shared memory attachment"`)
    * @param unmap how to undo it
+   * @param span the whole range the kernel mapped, in bytes (page-rounded)
    */
   constructor(
     token: symbol,
@@ -90,6 +144,7 @@ export class MemoryRegion {
     access: Access,
     kind: string,
     unmap: Unmap,
+    span: number,
   ) {
     if (token !== NEW) {
       throw new TypeError(
@@ -100,12 +155,17 @@ export class MemoryRegion {
     this.#length = length;
     this.#access = access;
     this.#kind = kind;
-    this.#unmap = unmap;
-    this.#buffer = length === 0
-      ? new ArrayBuffer(0)
-      : Deno.UnsafePointerView.getArrayBuffer(address, length);
+    this.#held = {
+      address,
+      length,
+      span,
+      unmap,
+      exposed: false,
+      moved: false,
+    };
+    this.#buffer = this.#wrap();
     this.#bytes = new Uint8Array(this.#buffer);
-    registry.register(this.#buffer, { address, length, unmap }, this);
+    registry.register(this.#buffer, this.#held, this);
   }
 
   /** The address the memory is mapped at in this process. */
@@ -142,6 +202,7 @@ export class MemoryRegion {
    */
   get bytes(): Uint8Array<ArrayBuffer> {
     this.#writable();
+    this.#held.exposed = true;
     return this.#bytes;
   }
 
@@ -153,6 +214,7 @@ export class MemoryRegion {
    */
   get dataView(): DataView<ArrayBuffer> {
     this.#writable();
+    this.#held.exposed = true;
     return this.#dataView ??= new DataView(this.#buffer!);
   }
 
@@ -266,13 +328,23 @@ export class MemoryRegion {
         `The ${this.#kind} is already detached`,
       );
     }
+    const held = this.#held;
+    if (buffer.detached) held.moved = true;
+    // A moved buffer may still point here: never leave it over nothing.
+    if (held.moved) retire(held.address, held.span);
     registry.unregister(this);
     this.#buffer = null;
     this.#dataView = undefined;
     // Detach every view over the memory without copying it.
-    buffer.transfer(0);
+    if (!buffer.detached) buffer.transfer(0);
     this.#bytes = new Uint8Array(0);
-    this.#unmap(this.#address, this.#length);
+    if (!held.moved) held.unmap(held.address, held.length);
+  }
+
+  #wrap(): ArrayBuffer {
+    return this.#length === 0
+      ? new ArrayBuffer(0)
+      : Deno.UnsafePointerView.getArrayBuffer(this.#address, this.#length);
   }
 
   #alive(): void {
@@ -280,6 +352,16 @@ export class MemoryRegion {
       throw new Deno.errors.BadResource(
         `The ${this.#kind} is detached: it can no longer be used`,
       );
+    }
+    if (this.#buffer.detached) {
+      // Moved away by the caller (transfer, postMessage): wrap the memory
+      // afresh and remember that another buffer may still point at it.
+      this.#held.moved = true;
+      registry.unregister(this);
+      this.#buffer = this.#wrap();
+      this.#bytes = new Uint8Array(this.#buffer);
+      this.#dataView = undefined;
+      registry.register(this.#buffer, this.#held, this);
     }
   }
 
@@ -301,23 +383,22 @@ export class MemoryRegion {
     }
   }
 
-  #reaccess(access: Access): void {
+  #reaccess(access: Access, apply: () => void): void {
     this.#alive();
+    if (this.#held.moved && access !== "readwrite") {
+      throw new TypeError(
+        `The ${this.#kind} cannot be made "${access}": a buffer over it was moved away (ArrayBuffer.transfer or postMessage), and a write through that buffer would then crash the process`,
+      );
+    }
+    apply();
     const old = this.#buffer!;
     registry.unregister(this);
     this.#dataView = undefined;
     old.transfer(0); // every view handed out so far goes empty
-    this.#buffer = Deno.UnsafePointerView.getArrayBuffer(
-      this.#address,
-      this.#length,
-    );
+    this.#buffer = this.#wrap();
     this.#bytes = new Uint8Array(this.#buffer);
     this.#access = access;
-    registry.register(this.#buffer, {
-      address: this.#address,
-      length: this.#length,
-      unmap: this.#unmap,
-    }, this);
+    registry.register(this.#buffer, this.#held, this);
   }
 
   #span(offset: number, length: number | undefined): number {
@@ -346,6 +427,7 @@ export class MemoryRegion {
  * @param access what the process may do with it
  * @param kind what made it, for messages
  * @param unmap how to undo it
+ * @param span the whole range the kernel mapped, in bytes (page-rounded)
  * @returns the region
  */
 export function createRegion(
@@ -354,20 +436,29 @@ export function createRegion(
   access: Access,
   kind: string,
   unmap: Unmap,
+  span: number,
 ): MemoryRegion {
-  return new MemoryRegion(NEW, address, length, access, kind, unmap);
+  return new MemoryRegion(NEW, address, length, access, kind, unmap, span);
 }
 
 /**
- * Records a change of a region's access (after `mprotect`): every view
- * handed out so far is detached, and new ones follow the new access.
+ * Changes a region's access: checks that no moved buffer would be left with
+ * more access than the memory, runs `apply` (the `mprotect` call), then
+ * detaches every view handed out so far; new ones follow the new access.
  *
  * @param region the region
  * @param access the new access
+ * @param apply makes the change in the kernel; throws to abandon it
+ * @throws {TypeError} if a buffer was moved off the region and `access` is
+ *   narrower than `"readwrite"`
  * @throws {Deno.errors.BadResource} if the region is detached
  */
-export function setRegionAccess(region: MemoryRegion, access: Access): void {
-  reaccess(region, access);
+export function setRegionAccess(
+  region: MemoryRegion,
+  access: Access,
+  apply: () => void,
+): void {
+  reaccess(region, access, apply);
 }
 
 /**

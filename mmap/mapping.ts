@@ -7,6 +7,7 @@
 import {
   close,
   fileKind,
+  type FileStat,
   fstat,
   ftruncate,
   memfd_create,
@@ -19,7 +20,7 @@ import {
   S_IFREG,
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
-import { ENODEV, IpcError } from "../ffi/errors.ts";
+import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
 import { int, LIMITS } from "../ffi/validate.ts";
 import {
   madvise,
@@ -112,21 +113,11 @@ export class Mapping {
       create?.mode ?? 0o600,
     );
     try {
-      const st = fstat(fd);
-      if ((st.mode & S_IFMT) !== S_IFREG) {
-        throw new IpcError(ENODEV, {
-          syscall: "mmap",
-          argument: "path",
-          value: path,
-          hint: `it is ${
-            fileKind(st.mode)
-          }: only regular files are mapped (Mapping.memfd shares memory without one)`,
-        });
-      }
+      const st = regularFile(fd, "path", path);
       if (create !== undefined && st.size < create.size) {
         ftruncate(fd, create.size);
       }
-      return new Mapping(mapFd(fd, options), null);
+      return new Mapping(mapFd(fd, options, "path", path), null);
     } finally {
       close(fd); // the mapping keeps the file open
     }
@@ -207,7 +198,7 @@ export class Mapping {
     fd: number,
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
-    return new Mapping(mapFd(fd, options), null);
+    return new Mapping(mapFd(fd, options, "fd", fd), null);
   }
 
   /** The mapped memory. */
@@ -305,14 +296,50 @@ export class Mapping {
   }
 }
 
+/** Stats a descriptor and refuses anything but a regular file (ENODEV). */
+function regularFile(
+  fd: number,
+  argument: string,
+  value: string | number,
+): FileStat {
+  const st = fstat(fd);
+  if ((st.mode & S_IFMT) !== S_IFREG) {
+    throw new IpcError(ENODEV, {
+      syscall: "mmap",
+      argument,
+      value: String(value),
+      hint: `it is ${
+        fileKind(st.mode)
+      }: only regular files are mapped (Mapping.memfd shares memory without one)`,
+    });
+  }
+  return st;
+}
+
 /** Maps a descriptor as the options say (by default all of it, shared, read-write). */
 function mapFd(
   fd: number,
   options: Omit<MappingFileOptions, "create">,
+  argument: string,
+  value: string | number,
 ): MemoryRegion {
   const writable = (options.mode ?? "rw") === "rw";
   const offset = options.offset ?? 0;
-  const length = options.length ?? fstat(fd).size - offset;
+  let length = options.length;
+  if (length === undefined) {
+    const size = regularFile(fd, argument, value).size;
+    if (size <= offset) {
+      throw new IpcError(EINVAL, {
+        syscall: "mmap",
+        argument,
+        value: String(value),
+        hint: size === 0
+          ? "the file is empty, so there is nothing to map: give it a size first (create: { size }, or ftruncate)"
+          : `the offset "${offset}" is at or past the end of the file (${size} bytes)`,
+      });
+    }
+    length = size - offset;
+  }
   return mmap(
     null,
     length,

@@ -14,6 +14,7 @@ export {
   GETPID,
   GETVAL,
   GETZCNT,
+  SEM_STAT_ANY,
   SEM_UNDO,
   semctl,
   semget,

@@ -9,9 +9,9 @@
 import { errno, libc } from "../ffi/libc.ts";
 import { EAGAIN, EINTR, errorFor, IpcError, lastError } from "../ffi/errors.ts";
 import { IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT } from "../ffi/ipc.ts";
+import { permSetBuffer } from "../ffi/ipc_set.ts";
 import {
   decodeSemidDs,
-  encodeIpcPermSet,
   encodeSembufsFast,
   encodeTimespec,
   type IpcPermSet,
@@ -30,6 +30,11 @@ import {
 
 /** `sem_flg` bit: undo the operation when the process exits (`SEM_UNDO`). */
 export const SEM_UNDO = 0x1000;
+/**
+ * `semctl` command: the status of the set at a kernel index, whatever its
+ * mode (`SEM_STAT_ANY`, Linux 4.17).
+ */
+export const SEM_STAT_ANY = 20;
 /** `semctl` command: pid of the last process to operate on the semaphore. */
 export const GETPID = 11;
 /** `semctl` command: the semaphore's value. */
@@ -217,8 +222,10 @@ function ctlError(semid: number, semnum: number, cmd: number): IpcError {
   );
 }
 
-function statBuffer(semid: number): Uint8Array<ArrayBuffer> {
-  const buf = new Uint8Array(SIZEOF.semid_ds);
+function statBuffer(
+  semid: number,
+  buf = new Uint8Array(SIZEOF.semid_ds),
+): Uint8Array<ArrayBuffer> {
   if (libc().semctl_buf(semid, 0, IPC_STAT, buf) === -1) {
     throw ctlError(semid, 0, IPC_STAT);
   }
@@ -461,21 +468,15 @@ export function semctl(
     case IPC_STAT:
       return decodeSemidDs(statBuffer(semid));
     case IPC_SET: {
-      if (arg === null || typeof arg !== "object" || Array.isArray(arg)) {
-        throw new TypeError(
-          'Invalid argument "arg" to semctl: IPC_SET needs { uid?, gid?, mode? }',
-        );
-      }
-      const set = arg as IpcPermSet;
-      if (set.uid !== undefined) {
-        int(set.uid, "semctl", "arg.uid", 0, LIMITS.UINT_MAX);
-      }
-      if (set.gid !== undefined) {
-        int(set.gid, "semctl", "arg.gid", 0, LIMITS.UINT_MAX);
-      }
-      if (set.mode !== undefined) int(set.mode, "semctl", "arg.mode", 0, 0o777);
-      const buf = statBuffer(semid);
-      encodeIpcPermSet(buf, set);
+      const buf = permSetBuffer(
+        arg as IpcPermSet,
+        "semctl",
+        "arg",
+        SIZEOF.semid_ds,
+        (b) => statBuffer(semid, b),
+        (index, b) => c.semctl_buf(index, 0, SEM_STAT_ANY, b),
+        semid,
+      );
       if (c.semctl_buf(semid, 0, IPC_SET, buf) === -1) {
         throw ctlError(semid, semnum, cmd);
       }

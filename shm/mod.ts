@@ -44,6 +44,7 @@ export {
   SHM_RDONLY,
   SHM_REMAP,
   SHM_RND,
+  SHM_STAT_ANY,
   SHM_UNLOCK,
   shmat,
   shmctl,

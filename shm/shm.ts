@@ -13,10 +13,10 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { errorFor, lastError } from "../ffi/errors.ts";
+import { permSetBuffer } from "../ffi/ipc_set.ts";
+import { EEXIST, EINVAL, errorFor, lastError } from "../ffi/errors.ts";
 import {
   decodeShmidDs,
-  encodeIpcPermSet,
   type IpcPermSet,
   type ShmidDs,
   SIZEOF,
@@ -41,6 +41,11 @@ export const SHM_NORESERVE = 0o10000;
 export const SHM_LOCK = 11;
 /** `shmctl` command: unlock the segment (`SHM_UNLOCK`). */
 export const SHM_UNLOCK = 12;
+/**
+ * `shmctl` command: the status of the segment at a kernel index, whatever
+ * its mode (`SHM_STAT_ANY`, Linux 4.17).
+ */
+export const SHM_STAT_ANY = 15;
 /** `perm.mode` bit: the segment is removed once the last process detaches. */
 export const SHM_DEST = 0o1000;
 /** `perm.mode` bit: the segment is locked in memory. */
@@ -143,12 +148,23 @@ export function shmget(shmKey: number, size: number, shmflg: number): number {
   return id;
 }
 
-function statBuffer(shmid: number): Uint8Array<ArrayBuffer> {
-  const buf = new Uint8Array(SIZEOF.shmid_ds);
+function statBuffer(
+  shmid: number,
+  buf = new Uint8Array(SIZEOF.shmid_ds),
+): Uint8Array<ArrayBuffer> {
   if (libc().shmctl(shmid, IPC_STAT, buf) === -1) {
-    throw lastError("shmctl", { EINVAL: "shmid", EIDRM: "shmid" }, {
-      shmid,
-    });
+    throw lastError(
+      "shmctl",
+      {
+        EINVAL: "shmid",
+        EIDRM: "shmid",
+        EACCES: "shmid",
+      },
+      { shmid },
+      {
+        EACCES: "the segment's mode does not let this process read it",
+      },
+    );
   }
   return buf;
 }
@@ -164,12 +180,21 @@ function unmapSegment(address: Deno.PointerObject): void {
  * {@linkcode MemoryRegion} of the segment's size. Views over it are detached
  * by {@linkcode shmdt}, so none outlives the attachment.
  *
+ * Two departures from C, so that no call can crash the process:
+ * `SHM_REMAP` never replaces memory already in use (the address must be
+ * free, else `EEXIST`, as `mmap` treats `MAP_FIXED`), and an address that
+ * `SHM_RND` would round down to 0 is refused before the call (memory at
+ * address 0 cannot be viewed: it is JavaScript's null pointer).
+ *
  * @param shmid the segment id from `shmget`
- * @param shmaddr where to attach: `null` (the default) lets the kernel choose;
- *   an address must be page-aligned unless `SHM_RND` is given
+ * @param shmaddr where to attach: `null` or `0n` (the default) lets the
+ *   kernel choose; an address must be page-aligned unless `SHM_RND` is given
  * @param shmflg `SHM_RDONLY`, `SHM_RND`, `SHM_REMAP`, `SHM_EXEC`
  * @returns the attached memory; read-only with `SHM_RDONLY`
- * @throws {IpcError} `EINVAL` (bad id or address), `EIDRM`, `EACCES`, `ENOMEM`
+ * @throws {IpcError} `EINVAL` (bad id or address, or an address in use
+ *   without `SHM_REMAP`), `EEXIST` (`SHM_REMAP` on an address in use),
+ *   `EIDRM`, `EACCES`, `ENOMEM`
+ * @throws {RangeError} for an address below the page size with `SHM_RND`
  * @example
  * ```ts
  * import { IPC_PRIVATE, IPC_RMID, shmat, shmctl, shmdt, shmget } from "@linux-ipc/ipc/shm";
@@ -198,24 +223,42 @@ export function shmat(
     }
     requested = Deno.UnsafePointer.create(shmaddr);
   }
+  const page = getpagesize(); // SHMLBA on x86_64 and aarch64
+  if (
+    shmaddr !== null && shmaddr !== 0n && (shmflg & SHM_RND) !== 0 &&
+    shmaddr < BigInt(page)
+  ) {
+    throw new RangeError(
+      `Argument "shmaddr" to shmat is out of range: SHM_RND would round "${
+        hex(shmaddr)
+      }" down to address 0, which cannot be viewed (it is JavaScript's null pointer)`,
+    );
+  }
+  let reserved: Reservation | null = null;
+  if (requested !== null && (shmflg & SHM_REMAP) !== 0) {
+    reserved = reserve(shmid, shmaddr!, shmflg, page);
+    if (reserved === null) shmflg &= ~SHM_REMAP; // let the kernel answer
+  }
   const address = libc().shmat(shmid, requested, shmflg);
   const value = BigInt(Deno.UnsafePointer.value(address));
   if (address === null || value === MAP_FAILED) {
-    throw lastError(
+    const error = lastError(
       "shmat",
       {
-        EINVAL: shmaddr === null ? "shmid" : "shmaddr",
+        EINVAL: requested === null ? "shmid" : "shmaddr",
         EIDRM: "shmid",
         EACCES: "shmflg",
       },
       { shmid, shmaddr: shmaddr === null ? "NULL" : hex(shmaddr) },
       {
-        EINVAL: shmaddr === null
+        EINVAL: requested === null
           ? "no segment has this id"
           : "the address is not page-aligned (use SHM_RND) or is in use, or the id is wrong",
         EACCES: "the segment's mode does not grant this access",
       },
     );
+    if (reserved !== null) libc().munmap(reserved.at, BigInt(reserved.span));
+    throw error;
   }
   let size: number;
   try {
@@ -224,13 +267,71 @@ export function shmat(
     unmapSegment(address);
     throw e;
   }
-  return createRegion(
+  const region = createRegion(
     address,
     size,
     (shmflg & SHM_RDONLY) !== 0 ? "read" : "readwrite",
     "shared memory attachment",
     unmapSegment,
+    Math.ceil(size / page) * page,
   );
+  attachments.add(region);
+  return region;
+}
+
+/** The regions `shmat` made, which `shmdt` alone may detach. */
+const attachments = new WeakSet<MemoryRegion>();
+
+interface Reservation {
+  at: Deno.PointerObject;
+  span: number;
+}
+
+/**
+ * Makes `SHM_REMAP` safe: reserves the range the segment will take with a
+ * no-replace mapping, which fails with `EEXIST` if any of it is in use, so
+ * that `shmat` replaces nothing but the reservation. Returns null when the
+ * segment cannot be read or the address is not aligned: `shmat` itself then
+ * gives the kernel's errno.
+ */
+function reserve(
+  shmid: number,
+  shmaddr: bigint,
+  shmflg: number,
+  page: number,
+): Reservation | null {
+  const at = (shmflg & SHM_RND) !== 0
+    ? shmaddr - shmaddr % BigInt(page)
+    : shmaddr;
+  if (at % BigInt(page) !== 0n) return null;
+  const st = new Uint8Array(SIZEOF.shmid_ds);
+  if (libc().shmctl(shmid, IPC_STAT, st) === -1) return null;
+  const span = Math.ceil(decodeShmidDs(st).segsz / page) * page;
+  const p = libc().mmap(
+    Deno.UnsafePointer.create(at),
+    BigInt(span),
+    0, // PROT_NONE
+    0x02 | 0x20 | 0x4000 | 0x100000, // PRIVATE | ANONYMOUS | NORESERVE | FIXED_NOREPLACE
+    -1,
+    0n,
+  );
+  const got = BigInt(Deno.UnsafePointer.value(p));
+  if (p === null || got === MAP_FAILED) {
+    throw lastError("shmat", { EEXIST: "shmaddr" }, {
+      shmaddr: hex(shmaddr),
+    }, {
+      EEXIST:
+        "the address is already in use (SHM_REMAP never replaces memory here)",
+    });
+  }
+  if (got !== at) { // a kernel before 4.17 takes the flag as a hint
+    libc().munmap(p, BigInt(span));
+    throw errorFor(EEXIST, "shmat", "shmaddr", { shmaddr: hex(shmaddr) }, {
+      EEXIST:
+        "the address is already in use (SHM_REMAP never replaces memory here)",
+    });
+  }
+  return { at: p, span };
 }
 
 /**
@@ -251,9 +352,7 @@ export function shmat(
  * ```
  */
 export function shmdt(shmaddr: MemoryRegion): void {
-  if (
-    shmaddr === null || typeof shmaddr !== "object" || !("detached" in shmaddr)
-  ) {
+  if (!attachments.has(shmaddr)) {
     throw new TypeError(
       `Invalid argument "shmaddr" to shmdt: expected the region shmat returned, got "${
         show(shmaddr)
@@ -261,7 +360,7 @@ export function shmdt(shmaddr: MemoryRegion): void {
     );
   }
   if (shmaddr.detached) {
-    throw errorFor(22, "shmdt", "shmaddr", {
+    throw errorFor(EINVAL, "shmdt", "shmaddr", {
       shmaddr: hex(shmaddr.address),
     }, { EINVAL: "this attachment is already detached" });
   }
@@ -353,23 +452,20 @@ export function shmctl(
   switch (cmd) {
     case IPC_STAT:
       return decodeShmidDs(statBuffer(shmid));
-    case IPC_SET: {
-      if (buf === null || typeof buf !== "object") {
-        throw new TypeError(
-          'Invalid argument "buf" to shmctl: IPC_SET needs { uid?, gid?, mode? }',
-        );
-      }
-      if (buf.uid !== undefined) {
-        int(buf.uid, "shmctl", "buf.uid", 0, LIMITS.UINT_MAX);
-      }
-      if (buf.gid !== undefined) {
-        int(buf.gid, "shmctl", "buf.gid", 0, LIMITS.UINT_MAX);
-      }
-      if (buf.mode !== undefined) int(buf.mode, "shmctl", "buf.mode", 0, 0o777);
-      const b = statBuffer(shmid);
-      encodeIpcPermSet(b, buf);
-      return control(shmid, IPC_SET, b);
-    }
+    case IPC_SET:
+      return control(
+        shmid,
+        IPC_SET,
+        permSetBuffer(
+          buf!,
+          "shmctl",
+          "buf",
+          SIZEOF.shmid_ds,
+          (b) => statBuffer(shmid, b),
+          (index, b) => libc().shmctl(index, SHM_STAT_ANY, b),
+          shmid,
+        ),
+      );
     case IPC_RMID:
     case SHM_LOCK:
     case SHM_UNLOCK:

@@ -1,0 +1,74 @@
+/**
+ * The `IPC_SET` step every System V facility shares: which fields go to the
+ * kernel, and how the others are read. Internal.
+ *
+ * @module
+ */
+
+import { IpcError } from "./errors.ts";
+import { encodeIpcPermSet, type IpcPermSet } from "./layout.ts";
+import { int, LIMITS, show } from "./validate.ts";
+
+/**
+ * Builds the buffer of an `IPC_SET` call the way a C program does: the
+ * fields given, and for the others the object's current values. When `uid`,
+ * `gid` and `mode` are all given, nothing is read first, so the kernel alone
+ * answers (`EPERM` for a process that neither owns nor created the object,
+ * as in C). A missing field is read with `IPC_STAT`; where that needs a
+ * read permission the caller lacks (the owner of a mode-0 object), with the
+ * facility's `*_STAT_ANY` command instead, which needs none (Linux 4.17).
+ *
+ * @param set the fields to change, checked here
+ * @param syscall the call, for messages (`"shmctl"`)
+ * @param argument the argument's name, for messages (`"buf"`)
+ * @param size the size of the facility's `*id_ds`
+ * @param stat fills a buffer with `IPC_STAT`; throws its `IpcError`
+ * @param statAny fills a buffer with `*_STAT_ANY` for a kernel index and
+ *   returns the id found there, or -1
+ * @param id the object's id
+ * @returns the buffer to pass with `IPC_SET`
+ */
+export function permSetBuffer(
+  set: IpcPermSet,
+  syscall: string,
+  argument: string,
+  size: number,
+  stat: (buf: Uint8Array<ArrayBuffer>) => void,
+  statAny: (index: number, buf: Uint8Array<ArrayBuffer>) => number,
+  id: number,
+): Uint8Array<ArrayBuffer> {
+  if (set === null || typeof set !== "object" || Array.isArray(set)) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: IPC_SET needs { uid?, gid?, mode? }, got "${
+        show(set)
+      }"`,
+    );
+  }
+  if (set.uid !== undefined) {
+    int(set.uid, syscall, `${argument}.uid`, 0, LIMITS.UINT_MAX);
+  }
+  if (set.gid !== undefined) {
+    int(set.gid, syscall, `${argument}.gid`, 0, LIMITS.UINT_MAX);
+  }
+  if (set.mode !== undefined) {
+    int(set.mode, syscall, `${argument}.mode`, 0, 0o777);
+  }
+  const buf = new Uint8Array(size);
+  const complete = set.uid !== undefined && set.gid !== undefined &&
+    set.mode !== undefined;
+  if (!complete) {
+    try {
+      stat(buf);
+    } catch (e) {
+      if (!(e instanceof IpcError) || e.code !== "EACCES") throw e;
+      // The id's kernel index: its low 15 bits, or 24 with ipcmni_extend.
+      if (
+        statAny(id & 0x7fff, buf) !== id && statAny(id & 0xffffff, buf) !== id
+      ) {
+        throw e;
+      }
+    }
+  }
+  encodeIpcPermSet(buf, set);
+  return buf;
+}
