@@ -21,23 +21,59 @@ const CHUNK_MIN = 4 * 1024;
  * that used less than a quarter of it, since every new chunk is zeroed by the
  * engine whether the read fills it or not.
  *
+ * With `peek`, the descriptor carries messages (a seqpacket socket), which
+ * a read smaller than the message would cut short: a default reader gets
+ * each message whole as one chunk, and a BYOB reader gets a message larger
+ * than its buffer over several reads, nothing lost.
+ *
  * @param read reads into a buffer; null at end of stream
  * @param close closes the descriptor
+ * @param peek waits for the next message and gives its length without
+ *   taking it (0 at end of stream)
  * @returns the stream
  */
 export function readableFrom(
   read: (buf: Uint8Array) => Promise<number | null>,
   close: () => void,
+  peek?: () => Promise<number>,
 ): ReadableStream<Uint8Array> {
   let size = CHUNK_MAX;
+  let rest: Uint8Array | null = null; // what a BYOB reader has yet to get
   return new ReadableStream({
     type: "bytes",
     pull: async (controller) => {
       const request = controller.byobRequest;
       const view = request?.view;
-      const buf = view
+      let buf = view
         ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-        : new Uint8Array(size);
+        : null;
+      if (peek !== undefined) {
+        if (rest !== null && buf !== null) {
+          const n = Math.min(rest.length, buf.length);
+          buf.set(rest.subarray(0, n));
+          rest = n < rest.length ? rest.subarray(n) : null;
+          request!.respond(n);
+          return;
+        }
+        const length = await peek();
+        if (length === 0) {
+          close();
+          controller.close();
+          request?.respond(0);
+          return;
+        }
+        if (buf === null) buf = new Uint8Array(length);
+        else if (length > buf.length) {
+          const whole = new Uint8Array(length);
+          const got = await read(whole);
+          const n = Math.min(got ?? 0, buf.length);
+          buf.set(whole.subarray(0, n));
+          rest = (got ?? 0) > n ? whole.subarray(n, got!) : null;
+          request!.respond(n);
+          return;
+        }
+      }
+      buf ??= new Uint8Array(size);
       const n = await read(buf);
       if (n === null) {
         close();
@@ -45,6 +81,8 @@ export function readableFrom(
         request?.respond(0);
       } else if (request) {
         request.respond(n);
+      } else if (peek !== undefined) {
+        controller.enqueue(buf.subarray(0, n));
       } else {
         if (n === size) size = Math.min(size * 2, CHUNK_MAX);
         else if (n < size / 4) size = Math.max(size / 2, CHUNK_MIN);

@@ -717,6 +717,34 @@ function asyncForm(sops: readonly SemOp[] | SemBuf): AsyncForm {
   };
 }
 
+/**
+ * Which operation the kernel would stop at, given the set's values now
+ * (read atomically with `GETALL`), taking them in order as `semop` does:
+ * `"nowait"` if it has `IPC_NOWAIT` (C gives `EAGAIN`), `"wait"` if it does
+ * not (C blocks), `"none"` if all would pass. A set this process may not
+ * read counts as `"nowait"`, the answer C gives when in doubt.
+ */
+function wouldBlock(
+  semid: number,
+  ops: readonly SemOp[],
+): "nowait" | "wait" | "none" {
+  const c = libc();
+  const stat = new Uint8Array(SIZEOF.semid_ds);
+  if (c.semctl_buf(semid, 0, IPC_STAT, stat) === -1) return "nowait";
+  const nsems = decodeSemidDs(stat).nsems;
+  const values = new Uint16Array(Math.max(nsems, 1));
+  if (c.semctl_buf(semid, 0, GETALL, values) === -1) return "nowait";
+  for (const o of ops) {
+    const v = values[o.num];
+    const blocks = o.op < 0 ? v < -o.op : o.op === 0 && v !== 0;
+    if (blocks) {
+      return ((o.flags ?? 0) & IPC_NOWAIT) !== 0 ? "nowait" : "wait";
+    }
+    values[o.num] = v + o.op;
+  }
+  return "none";
+}
+
 /** The wait for operations; prepared ones reuse theirs on the same set. */
 function blockingOpFor(
   semid: number,
@@ -739,14 +767,31 @@ function semBlockingOp(
   int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
   const { bytes, nowait: nowaitBytes, signature, userNowait } = form;
   const n = nsops(sops.length);
+  const ops = sops instanceof SemBuf ? sops.ops : sops;
   return {
     key: `semop:${semid}:${signature}`,
     attempt(): boolean {
       const c = libc();
-      for (;;) {
+      for (let tries = 0;; tries++) {
         if (c.semop(semid, nowaitBytes, n) === 0) return true;
         const e = errno();
         if (e === EAGAIN && !userNowait) return false;
+        if (e === EAGAIN) {
+          // Every operation was tried with IPC_NOWAIT: C gives EAGAIN only
+          // if the one that would block has it, and otherwise blocks.
+          const blocker = wouldBlock(semid, ops);
+          if (blocker === "wait" || (blocker === "none" && tries >= 2)) {
+            return false;
+          }
+          if (blocker === "none") continue; // the values moved: try again
+          throw errorFor(
+            EAGAIN,
+            "semop",
+            SEMOP_BLAME,
+            { semid, nsops: sops.length },
+            SEMOP_HINTS,
+          );
+        }
         if (e !== EINTR) {
           throw lastError(
             "semop",
@@ -757,7 +802,11 @@ function semBlockingOp(
         }
       }
     },
-    kernel: { call: "semtimedop", semid, sops: bytes, nsops: sops.length },
+    // With IPC_NOWAIT on some operations, the retries above decide which
+    // one blocks; a thread in the kernel could not tell its EAGAIN apart.
+    kernel: userNowait
+      ? undefined
+      : { call: "semtimedop", semid, sops: bytes, nsops: sops.length },
     fail(code: number): IpcError {
       return errorFor(
         code,

@@ -34,12 +34,14 @@ import {
  * @param sockfd the socket
  * @param buf where to put the bytes
  * @param timeout milliseconds, or undefined for none
+ * @param flags more `recv` flags (`MSG_PEEK | MSG_TRUNC`)
  * @returns how many bytes arrived (0 at end of stream)
  */
 export function recvSyncReady(
   sockfd: number,
   buf: Uint8Array,
   timeout: number | undefined,
+  flags = 0,
 ): number {
   const n = sizeT(buf.length);
   return callWhenReady(
@@ -47,7 +49,7 @@ export function recvSyncReady(
     POLLIN,
     timeout,
     "recv",
-    () => libc().recv(sockfd, buf, n, MSG_DONTWAIT),
+    () => libc().recv(sockfd, buf, n, flags | MSG_DONTWAIT),
     () => fail("recv", sockfd),
   );
 }

@@ -57,6 +57,7 @@ function bufferReady(
   syscall: "send" | "recv",
   options: WaitOptions,
   known: boolean,
+  recvFlags = 0,
 ): Promise<number> {
   try {
     descriptor(sockfd, syscall, "sockfd");
@@ -71,7 +72,7 @@ function bufferReady(
   if (known && tryAtOnce(syscall, sockfd, options)) {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-      : libc().recv(sockfd, buf, n, MSG_DONTWAIT);
+      : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
     if (r !== -1) return Promise.resolve(r);
     const e = errno();
     if (e !== EAGAIN && e !== EINTR) {
@@ -81,7 +82,7 @@ function bufferReady(
   }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-    : () => libc().recv(sockfd, buf, n, MSG_DONTWAIT);
+    : () => libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
   return ready(
     sockfd,
     syscall === "send" ? POLLOUT : POLLIN,
@@ -292,6 +293,8 @@ export function recvAsync(
  * @param buf the buffer
  * @param options `timeout`, `signal`
  * @param known whether the socket is known to be non-blocking
+ * @param flags more `recv` flags (`MSG_PEEK | MSG_TRUNC`: a seqpacket
+ *   message's length, the message left in place)
  * @returns how many bytes went
  */
 export function recvReady(
@@ -299,8 +302,9 @@ export function recvReady(
   buf: Uint8Array,
   options: WaitOptions,
   known: boolean,
+  flags = 0,
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "recv", options, known);
+  return bufferReady(sockfd, buf, "recv", options, known, flags);
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { IpcError } from "../ffi/errors.ts";
+import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
 import { descriptor, show } from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
@@ -22,12 +22,14 @@ import {
   getsockname,
   getsockopt,
   listen,
+  MSG_PEEK,
   MSG_TRUNC,
   type Received,
   SCM_MAX_FD,
   SHUT_WR,
   shutdown,
   SO_PEERCRED,
+  SO_TYPE,
   SOCK_DGRAM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
@@ -129,6 +131,9 @@ export class UnixConnection {
   #peer: Credentials | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
+  #seqpacket: boolean | undefined;
+  /** One byte for `MSG_PEEK | MSG_TRUNC`: a message's length, left in place. */
+  #probe = new Uint8Array(1);
 
   private constructor(fd: number) {
     setNonBlocking(fd);
@@ -242,12 +247,15 @@ export class UnixConnection {
   }
 
   /**
-   * Reads without blocking the event loop.
+   * Reads without blocking the event loop. On a seqpacket connection one
+   * read takes one message, and a message longer than `buf` is refused
+   * (`EMSGSIZE`, the message left in place) rather than cut as C's `recv`
+   * would.
    *
    * @param buf where to put the bytes
    * @param options `timeout`, `signal`
    * @returns how many bytes arrived, or null at end of stream
-   * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`
+   * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`, `EMSGSIZE` (seqpacket)
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -261,8 +269,36 @@ export class UnixConnection {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
+    if (this.#messages()) {
+      const size = await recvReady(
+        this.fd,
+        this.#probe,
+        options,
+        true,
+        MSG_PEEK | MSG_TRUNC,
+      );
+      this.#fits(size, buf);
+    }
     const n = await recvReady(this.fd, buf, options, true);
     return n === 0 && buf.length > 0 ? null : n;
+  }
+
+  /** Whether this is a seqpacket connection (its reads take messages). */
+  #messages(): boolean {
+    return this.#seqpacket ??=
+      getsockopt(this.fd, SOL_SOCKET, SO_TYPE) === SOCK_SEQPACKET;
+  }
+
+  #fits(size: number, buf: Uint8Array): void {
+    if (size > buf.length) {
+      throw new IpcError(EMSGSIZE, {
+        syscall: "recv",
+        argument: "buf",
+        value: buf.length,
+        hint:
+          `the next message has ${size} bytes: read it with a buffer at least that large, or through readable (nothing was taken)`,
+      });
+    }
   }
 
   /**
@@ -281,6 +317,17 @@ export class UnixConnection {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
+    if (this.#messages()) {
+      this.#fits(
+        recvSyncReady(
+          this.fd,
+          this.#probe,
+          options.timeout,
+          MSG_PEEK | MSG_TRUNC,
+        ),
+        buf,
+      );
+    }
     const n = recvSyncReady(this.fd, buf, options.timeout);
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -482,11 +529,19 @@ export class UnixConnection {
    * reader gets chunks of up to 64 KiB, a BYOB reader
    * (`getReader({ mode: "byob" })`) has them read into its own buffer. This
    * end is closed when the stream ends or is cancelled.
+   *
+   * On a seqpacket connection each chunk of a default reader is one message,
+   * whole, whatever its size; a BYOB reader gets a message larger than its
+   * buffer over several reads. Nothing is cut.
    */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= readableFrom(
       (buf) => this.read(buf),
       () => this.close(),
+      // A seqpacket message is read whole, whatever the chunk size.
+      this.#messages()
+        ? () => recvReady(this.fd, this.#probe, {}, true, MSG_PEEK | MSG_TRUNC)
+        : undefined,
     );
   }
 

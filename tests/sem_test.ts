@@ -46,6 +46,7 @@ import {
   startDeno,
   until,
   waitForLine,
+  within,
 } from "./_helpers.ts";
 
 /** Runs `fn` with a fresh private set of `n` semaphores, removed afterwards. */
@@ -118,6 +119,46 @@ Deno.test("semop: atomic all-or-none, wait-for-zero, IPC_NOWAIT, otime", async (
     semop(id, [{ num: 1, op: -2 }]);
     await zero;
     assert.equal(semctl(id, 1, GETZCNT), 0);
+  });
+});
+
+Deno.test("semopAsync with IPC_NOWAIT on some operations blocks as C does when another one waits", async () => {
+  await withSet(2, async (id) => {
+    // C stops at the first operation that cannot pass: EAGAIN if it has
+    // IPC_NOWAIT, a wait if it has not.
+    await assert.rejects(
+      within(
+        semopAsync(id, [{ num: 0, op: -1, flags: IPC_NOWAIT }, {
+          num: 1,
+          op: -1,
+        }]),
+        5000,
+      ),
+      isCode("EAGAIN", "semop"),
+    );
+    semctl(id, 1, SETVAL, 1);
+    let settled = false;
+    const pending = semopAsync(id, [{ num: 0, op: -1 }, {
+      num: 1,
+      op: -1,
+      flags: IPC_NOWAIT,
+    }]).finally(() => settled = true);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, "it waits for sem 0, as C's semop does");
+    semop(id, [{ num: 0, op: 1 }]);
+    await within(pending, 5000);
+    assert.deepEqual(semctl(id, 0, GETALL), [0, 0]);
+    // Once sem 0 passes, sem 1 (IPC_NOWAIT) is the one that blocks: EAGAIN,
+    // and nothing changed.
+    const later = semopAsync(id, [{ num: 0, op: -1 }, {
+      num: 1,
+      op: -1,
+      flags: IPC_NOWAIT,
+    }]);
+    await new Promise((r) => setTimeout(r, 50));
+    semop(id, [{ num: 0, op: 1 }]);
+    await assert.rejects(within(later, 5000), isCode("EAGAIN", "semop"));
+    assert.deepEqual(semctl(id, 0, GETALL), [1, 0]);
   });
 });
 

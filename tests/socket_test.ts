@@ -858,6 +858,74 @@ Deno.test("UnixListener and UnixConnection: accept, streams, fds, credentials, c
   assert.throws(() => b.fd, Deno.errors.BadResource);
 });
 
+Deno.test("seqpacket read refuses a buffer smaller than the message (EMSGSIZE), taking nothing", async () => {
+  const [a, b] = UnixConnection.pair("seqpacket");
+  await a.write(enc.encode("ten bytes!"));
+  await assert.rejects(
+    b.read(new Uint8Array(4)),
+    isCode("EMSGSIZE", "recv", "buf"),
+  );
+  assert.throws(
+    () => b.readSync(new Uint8Array(9)),
+    isCode("EMSGSIZE", "recv", "buf"),
+  );
+  const buf = new Uint8Array(10);
+  assert.equal(await b.read(buf), 10);
+  assert.equal(dec.decode(buf), "ten bytes!");
+  a.writeSync(enc.encode("two"));
+  assert.equal(b.readSync(buf), 3);
+  a.close();
+  assert.equal(await b.read(buf), null);
+  b.close();
+});
+
+Deno.test("seqpacket readable: each message whole, whatever the chunk size; BYOB readers lose nothing", async () => {
+  const sizes = [70_000, 200_000, 3, 65_536];
+  const message = (size: number, seed: number) =>
+    Uint8Array.from({ length: size }, (_, i) => (i * 7 + seed) & 0xff);
+  {
+    const [a, b] = UnixConnection.pair("seqpacket");
+    const sending = (async () => {
+      for (const [i, size] of sizes.entries()) {
+        assert.equal(await a.write(message(size, i)), size);
+      }
+      a.close();
+    })();
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of b.readable) chunks.push(chunk);
+    await sending;
+    assert.deepEqual(chunks.map((c) => c.length), sizes);
+    chunks.forEach((c, i) => assert.deepEqual(c, message(sizes[i], i)));
+  }
+  {
+    const [a, b] = UnixConnection.pair("seqpacket");
+    const sending = (async () => {
+      for (const [i, size] of sizes.entries()) {
+        await a.write(message(size, i));
+      }
+      a.close();
+    })();
+    const reader = b.readable.getReader({ mode: "byob" });
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const { value, done } = await reader.read(new Uint8Array(4096));
+      if (done) break;
+      parts.push(value.slice());
+    }
+    await sending;
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) all.set(p, (at += p.length) - p.length);
+    const expected = sizes.map((size, i) => message(size, i));
+    assert.equal(all.length, sizes.reduce((n, x) => n + x, 0));
+    at = 0;
+    for (const e of expected) {
+      assert.deepEqual(all.subarray(at, at + e.length), e);
+      at += e.length;
+    }
+  }
+});
+
 Deno.test("UnixDatagram: send to an address, receive with the sender, iterate", async () => {
   const name = `@linux-ipc-dgram-${Deno.pid}`;
   using rx = UnixDatagram.bind(name);
