@@ -165,7 +165,7 @@ export function sendmsgSyncReady(
     timeout,
     "sendmsg",
     p.call,
-    () => fail("sendmsg", sockfd, msg.to),
+    () => fail("sendmsg", sockfd, msg.to, p.fds),
   );
 }
 

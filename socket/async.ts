@@ -104,6 +104,7 @@ async function ready(
   addr?: SockAddr,
   known = false,
   tried = false,
+  fds?: readonly number[],
 ): Promise<number> {
   checkWaitOptions(options);
   if (!known) setNonBlocking(sockfd);
@@ -114,7 +115,7 @@ async function ready(
       events,
       syscall,
       call,
-      () => fail(syscall, sockfd, addr),
+      () => fail(syscall, sockfd, addr, fds),
       (r) => n = r,
       tried,
     ),
@@ -434,7 +435,17 @@ export async function sendmsgAsync(
 ): Promise<number> {
   descriptor(sockfd, "sendmsg", "sockfd");
   const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
-  return await ready(sockfd, POLLOUT, "sendmsg", p.call, options, msg.to);
+  return await ready(
+    sockfd,
+    POLLOUT,
+    "sendmsg",
+    p.call,
+    options,
+    msg.to,
+    false,
+    false,
+    p.fds,
+  );
 }
 
 /**

@@ -22,7 +22,15 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { EINTR, EMSGSIZE, IpcError, lastError } from "../ffi/errors.ts";
+import {
+  EBADF,
+  EINTR,
+  EINVAL,
+  EMSGSIZE,
+  errorFor,
+  IpcError,
+  lastError,
+} from "../ffi/errors.ts";
 import { close } from "../ffi/fd.ts";
 import {
   type AddrInfo,
@@ -158,18 +166,78 @@ export const HINTS = {
   EMSGSIZE: "the datagram is too large for the socket",
 } as const;
 
-/** Internal to `socket/`: the error for the call that just failed. */
+/**
+ * Internal to `socket/`: the error for the call that just failed. The
+ * kernel gives the same errno for several arguments; where the socket is
+ * not the one at fault, the error names what is: a descriptor to pass that
+ * is not open (`EBADF`), an unnamed or foreign-family address (`EINVAL`).
+ *
+ * @param syscall the call
+ * @param sockfd the socket
+ * @param addr the address it was given, if any
+ * @param fds the descriptors it was to pass (`SCM_RIGHTS`), if any
+ * @returns the error
+ */
 export function fail(
   syscall: string,
   sockfd: number,
   addr?: SockAddr,
+  fds?: readonly number[],
 ): IpcError {
-  return lastError(
+  const error = lastError(
     syscall,
     BLAME,
     { sockfd, addr: addr ? describe(addr) : "" },
     HINTS,
   );
+  if (error.errno === EBADF && fds?.length && isOpen(sockfd)) {
+    const bad = fds.find((fd) => !isOpen(fd));
+    if (bad !== undefined) {
+      return errorFor(EBADF, syscall, "fds", { fds: bad }, {
+        EBADF: "this descriptor is not open, so it cannot be passed",
+      });
+    }
+  }
+  if (error.errno === EINVAL && addr !== undefined) {
+    const why = foreignAddress(sockfd, addr);
+    if (why !== null) {
+      return errorFor(EINVAL, syscall, "addr", { addr: describe(addr) }, {
+        EINVAL: why,
+      });
+    }
+  }
+  return error;
+}
+
+function isOpen(fd: number): boolean {
+  return libc().fcntl(fd, 1, /* F_GETFD */ 0) !== -1;
+}
+
+const FAMILIES: Record<number, SockAddr["family"]> = {
+  [AF_UNIX]: "unix",
+  [AF_INET]: "inet",
+  [AF_INET6]: "inet6",
+};
+
+/** Why an address cannot be used with this socket, or null. */
+function foreignAddress(sockfd: number, addr: SockAddr): string | null {
+  if (addr.family === "unix" && !("path" in addr) && !("abstract" in addr)) {
+    return "the address is unnamed (its socket never bound one), so nothing can be sent to it";
+  }
+  const domain = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  const r = libc().getsockopt(
+    sockfd,
+    SOL_SOCKET,
+    39, // SO_DOMAIN
+    new Uint8Array(domain.buffer),
+    new Uint8Array(len.buffer),
+  );
+  const family = FAMILIES[domain[0]];
+  if (r === 0 && family !== undefined && family !== addr.family) {
+    return `an address of family "${addr.family}" cannot be used with a socket of family "${family}"`;
+  }
+  return null;
 }
 
 /**
@@ -681,6 +749,8 @@ function checkControl(
 export interface Prepared {
   call: () => number;
   after?: () => void;
+  /** The descriptors the message passes, for the error's blame. */
+  fds?: readonly number[];
 }
 
 /** Internal to `socket/`: a `sendmsg` made ready to call (and call again). */
@@ -730,6 +800,7 @@ export function prepareSend(
       void data, iov, ctl, keepName;
       return libc().sendmsg(sockfd, hdr, f);
     },
+    fds: control.flatMap((m) => m.type === "rights" ? m.fds : []),
   };
 }
 
@@ -760,9 +831,9 @@ export function prepareSend(
 export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
   descriptor(sockfd, "sendmsg", "sockfd");
   checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
-  const { call } = prepareSend(sockfd, msg, flags);
+  const { call, fds } = prepareSend(sockfd, msg, flags);
   const r = retry(call);
-  if (r === -1) throw fail("sendmsg", sockfd, msg.to);
+  if (r === -1) throw fail("sendmsg", sockfd, msg.to, fds);
   return r;
 }
 

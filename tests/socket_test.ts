@@ -858,6 +858,60 @@ Deno.test("UnixListener and UnixConnection: accept, streams, fds, credentials, c
   assert.throws(() => b.fd, Deno.errors.BadResource);
 });
 
+Deno.test("errors name what is at fault: a descriptor to pass, an unnamed or foreign address", async () => {
+  const [a, b] = UnixConnection.pair();
+  const [r, w] = pipe();
+  close(w); // w's number is now not open
+  for (
+    const send of [
+      () => a.sendFds([r, w], new Uint8Array(1)),
+      () => Promise.try(() => a.sendFdsSync([r, w], new Uint8Array(1))),
+      () =>
+        Promise.try(() =>
+          sendmsg(a.fd, {
+            data: new Uint8Array(1),
+            control: [{ type: "rights", fds: [w] }],
+          })
+        ),
+    ]
+  ) {
+    await assert.rejects(send(), (e: unknown) => {
+      assert.ok(isCode("EBADF", "sendmsg", "fds")(e));
+      assert.match((e as Error).message, new RegExp(`"${w}"`));
+      return true;
+    });
+  }
+  close(r);
+  a.close();
+  b.close();
+  const name = `linux-ipc-blame-${Deno.pid}`;
+  using rx = UnixDatagram.bind(`@${name}`);
+  const tx = socket(AF_UNIX, SOCK_DGRAM);
+  try {
+    sendto(tx, new Uint8Array(1), 0, { family: "unix", abstract: name });
+    const { from } = await rx.receive({ timeout: 5000 });
+    await assert.rejects(
+      rx.send(new Uint8Array(1), from),
+      (e: unknown) =>
+        isCode("EINVAL", "sendto", "addr")(e) &&
+        /unnamed/.test((e as Error).message),
+    );
+    assert.throws(
+      () =>
+        sendto(tx, new Uint8Array(1), 0, {
+          family: "inet",
+          address: "127.0.0.1",
+          port: 9,
+        }),
+      (e: unknown) =>
+        isCode("EINVAL", "sendto", "addr")(e) &&
+        /family "inet".*family "unix"/.test((e as Error).message),
+    );
+  } finally {
+    close(tx);
+  }
+});
+
 Deno.test("seqpacket read refuses a buffer smaller than the message (EMSGSIZE), taking nothing", async () => {
   const [a, b] = UnixConnection.pair("seqpacket");
   await a.write(enc.encode("ten bytes!"));
