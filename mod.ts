@@ -1,15 +1,21 @@
 /**
  * Linux inter-process communication for Deno, through libc and Deno FFI:
- * System V shared memory today, and every other facility of the chapter as
- * it lands (semaphores, mapped memory, pipes and FIFOs, Unix sockets).
+ * System V shared memory and semaphores, mapped memory (files, anonymous,
+ * memfd), pipes and FIFOs, and Unix-domain sockets with descriptor passing
+ * and credentials. Message queues and the POSIX facilities are to come.
  *
  * Two layers per facility: functions named after the C calls (`shmget`,
- * `shmat`, ...) with C constants, and small classes above them
- * (`SharedMemory`) that are `using`-disposable. Failed calls throw
- * {@linkcode IpcError} with the errno `code`, the `syscall` and the argument
- * at fault.
+ * `semop`, `mmap`, `mkfifo`, `sendmsg`, ...) with C arguments in C order and
+ * the C constants, and small classes above them (`SharedMemory`,
+ * `SemaphoreSet`, `Mutex`, `Mapping`, `PipeEnd`, `UnixListener`,
+ * `UnixConnection`, `UnixDatagram`) that are `using`-disposable, with an
+ * async method and a `Sync` twin wherever a call can wait. Failed calls
+ * throw {@linkcode IpcError} with the errno `code`, the `syscall` and the
+ * argument at fault. Each facility is also its own export
+ * (`@linux-ipc/ipc/shm`, `/sem`, `/mmap`, `/fifo`, `/socket`).
  *
- * Needs `--allow-ffi`; paths a call reads (`ftok`) also need `--allow-read`.
+ * Needs `--allow-ffi`; paths and network addresses are also checked against
+ * `--allow-read`, `--allow-write` and `--allow-net`, as Deno's own APIs are.
  *
  * @example Share memory with another process
  * ```ts

@@ -15,6 +15,9 @@
  * @throws {Deno.errors.NotCapable} naming the missing `--allow-*` flag
  */
 export function requirePath(kind: "read" | "write", path: string): void {
+  // The empty path names no file: the kernel answers ENOENT, as in C
+  // (Deno's permission query would throw a plain Error for it).
+  if (path === "") return;
   const { state } = Deno.permissions.querySync({ name: kind, path });
   if (state !== "granted") {
     throw new Deno.errors.NotCapable(
