@@ -69,8 +69,9 @@ export function fileKind(mode: number): string {
 /** `memfd_create` flag: close on exec. */
 export const MFD_CLOEXEC = 1;
 
-const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND |
-  O_NONBLOCK | O_CLOEXEC;
+/** The `open` flags the library passes on (internal: `open`, `openAsync`). */
+export const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC |
+  O_APPEND | O_NONBLOCK | O_CLOEXEC;
 
 /**
  * Opens a file and returns its descriptor (`open`). `O_CLOEXEC` is added:
@@ -94,8 +95,8 @@ const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND |
  */
 export function open(pathname: string, flags: number, mode = 0o666): number {
   const path = cString(pathname, "open", "pathname");
-  checkFlags(flags, OPEN_FLAGS, "open", "flags");
-  int(mode, "open", "mode", 0, 0o7777);
+  flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
+  mode = int(mode, "open", "mode", 0, 0o7777);
   const access = flags & 3;
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
   if (access !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) {
@@ -138,7 +139,7 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
  * ```
  */
 export function close(fd: number): void {
-  int(fd, "close", "fd", 0, LIMITS.INT_MAX);
+  fd = int(fd, "close", "fd", 0, LIMITS.INT_MAX);
   // An object that owns this number no longer does (and its backstop must
   // never close whatever the number comes to mean next).
   owners.get(fd)?.deref()?.disown();
@@ -164,8 +165,8 @@ export function close(fd: number): void {
  * ```
  */
 export function ftruncate(fd: number, length: number): void {
-  int(fd, "ftruncate", "fd", 0, LIMITS.INT_MAX);
-  int(length, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
+  fd = int(fd, "ftruncate", "fd", 0, LIMITS.INT_MAX);
+  length = int(length, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
   if (libc().ftruncate(fd, BigInt(length)) === -1) {
     throw lastError(
       "ftruncate",
@@ -194,7 +195,7 @@ export function ftruncate(fd: number, length: number): void {
  * ```
  */
 export function fstat(fd: number): FileStat {
-  int(fd, "fstat", "fd", 0, LIMITS.INT_MAX);
+  fd = int(fd, "fstat", "fd", 0, LIMITS.INT_MAX);
   const buf = new Uint8Array(SIZEOF.stat);
   if (libc().fstat(fd, buf) === -1) throw lastError("fstat", "fd", { fd });
   return decodeStat(buf);
@@ -219,7 +220,7 @@ export function fstat(fd: number): FileStat {
  */
 export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
   const n = cString(name, "memfd_create", "name");
-  checkFlags(flags, MFD_CLOEXEC, "memfd_create", "flags");
+  flags = checkFlags(flags, MFD_CLOEXEC, "memfd_create", "flags");
   const fd = libc().memfd_create(n, flags | MFD_CLOEXEC);
   if (fd === -1) throw lastError("memfd_create", "name", { name });
   return fd;
@@ -288,7 +289,7 @@ export class OwnedFd {
    * @param what what it is, for the error once closed (`"pipe end"`)
    */
   constructor(fd: number, what: string) {
-    int(fd, "OwnedFd", "fd", 0, LIMITS.INT_MAX);
+    fd = int(fd, "OwnedFd", "fd", 0, LIMITS.INT_MAX);
     this.#fd = fd;
     this.#what = what;
     owners.set(fd, new WeakRef(this));

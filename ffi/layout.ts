@@ -46,7 +46,13 @@ interface Layouts {
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
-  stat: { size: number; mode: number; st_size: number };
+  stat: {
+    size: number;
+    dev: number;
+    ino: number;
+    mode: number;
+    st_size: number;
+  };
   pollfd: { size: number; fd: number; events: number; revents: number };
   /** `struct epoll_event`: packed on x86_64 only. */
   epoll_event: { size: number; events: number; data: number };
@@ -84,13 +90,13 @@ const LAYOUTS: Record<Platform, Layouts> = {
   x86_64: {
     ...COMMON,
     semid_ds: { size: 104, perm: 0, otime: 48, ctime: 64, nsems: 80 },
-    stat: { size: 144, mode: 24, st_size: 48 },
+    stat: { size: 144, dev: 0, ino: 8, mode: 24, st_size: 48 },
     epoll_event: { size: 12, events: 0, data: 4 },
   },
   aarch64: {
     ...COMMON,
     semid_ds: { size: 88, perm: 0, otime: 48, ctime: 56, nsems: 64 },
-    stat: { size: 128, mode: 16, st_size: 48 },
+    stat: { size: 128, dev: 0, ino: 8, mode: 16, st_size: 48 },
     epoll_event: { size: 16, events: 0, data: 8 },
   },
 };
@@ -352,6 +358,10 @@ export function decodeSigactionHandler(buf: Uint8Array): bigint {
 
 /** What `fstat` tells that the library uses. */
 export interface FileStat {
+  /** The device the file is on (`st_dev`). */
+  dev: number;
+  /** The file's inode number (`st_ino`): with `dev`, which file it is. */
+  ino: number;
   /** File type and permission bits (`st_mode`). */
   mode: number;
   /** Size in bytes (`st_size`). */
@@ -362,11 +372,13 @@ export interface FileStat {
  * Decodes the fields of a `struct stat` the library uses.
  *
  * @param buf at least `SIZEOF.stat` bytes filled by the kernel
- * @returns mode and size
+ * @returns device, inode, mode and size
  */
 export function decodeStat(buf: Uint8Array): FileStat {
   const v = view(buf);
   return {
+    dev: Number(v.getBigUint64(L.stat.dev, true)),
+    ino: Number(v.getBigUint64(L.stat.ino, true)),
     mode: v.getUint32(L.stat.mode, true),
     size: Number(v.getBigInt64(L.stat.st_size, true)),
   };

@@ -295,7 +295,7 @@ export class MemoryRegion {
   writeCString(text: string, offset = 0, size?: number): number {
     const encoded = new TextEncoder().encode(text);
     if (size !== undefined) {
-      int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
+      size = int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
       if (encoded.length + 1 > size) {
         throw new RangeError(
           `Argument "text" to writeCString is too long: ${

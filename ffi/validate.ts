@@ -14,7 +14,7 @@
  * @param argument the argument's C name
  * @param min smallest allowed value
  * @param max largest allowed value
- * @returns the value as a number
+ * @returns the value as a number (`-0` as 0, which FFI refuses)
  * @throws {TypeError} if it is not an integer
  * @throws {RangeError} if it is outside the range
  */
@@ -37,7 +37,7 @@ export function int(
       `Argument "${argument}" to ${syscall} is out of range: "${value}" is not in [${min}, ${max}]`,
     );
   }
-  return value;
+  return value + 0; // -0 is 0 to C (FFI would refuse it)
 }
 
 /** Smallest and largest values of C types, for {@linkcode int}. */
@@ -70,7 +70,7 @@ export function key(value: unknown, syscall: string): number {
  * @param allowed the mask of known bits
  * @param syscall the call it is for
  * @param argument the argument's C name
- * @returns the flags
+ * @returns the flags, as a signed 32-bit C int
  * @throws {TypeError} if it is not an integer
  * @throws {RangeError} if unknown bits are set
  */
@@ -89,7 +89,7 @@ export function flags(
       }" in argument "${argument}" to ${syscall}`,
     );
   }
-  return v;
+  return v | 0; // as C's int: FFI takes no i32 above 2^31 - 1
 }
 
 /**
@@ -169,6 +169,7 @@ export function ifExists(value: unknown): "fail" | "open" {
  * @param value what the caller passed
  * @param syscall the call it is for
  * @param argument the argument's C name (`"fd"`, `"sockfd"`)
+ * @returns the descriptor (`-0` as 0)
  * @throws {TypeError} if it is not an integer
  * @throws {RangeError} if it is negative
  */
@@ -176,10 +177,11 @@ export function descriptor(
   value: number,
   syscall: string,
   argument: string,
-): void {
+): number {
   if ((value | 0) !== value || value < 0) {
     int(value, syscall, argument, 0, LIMITS.INT_MAX);
   }
+  return value + 0; // -0 is 0 to C (FFI would refuse it)
 }
 
 /**

@@ -523,7 +523,9 @@ export function tryAtOnce(
   fd: number,
   options: WaitOptions,
 ): boolean {
-  return options.signal === undefined && options.timeout === undefined &&
+  // Anything but a plain object goes the long way, where it is checked.
+  return options !== null && typeof options === "object" &&
+    options.signal === undefined && options.timeout === undefined &&
     (CPUS >= 2 || !spins.has(`${syscall}:${fd}`));
 }
 

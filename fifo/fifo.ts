@@ -29,6 +29,7 @@ import {
   O_NONBLOCK,
   O_RDONLY,
   O_RDWR,
+  OPEN_FLAGS,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
@@ -105,7 +106,7 @@ export function pipe(): [number, number] {
  * ```
  */
 export function pipe2(flags: number): [number, number] {
-  checkFlags(flags, O_NONBLOCK | O_CLOEXEC, "pipe2", "flags");
+  flags = checkFlags(flags, O_NONBLOCK | O_CLOEXEC, "pipe2", "flags");
   const fds = new Int32Array(2);
   if (libc().pipe2(new Uint8Array(fds.buffer), flags | O_CLOEXEC) === -1) {
     throw lastError("pipe2", "pipefd");
@@ -132,7 +133,7 @@ export function pipe2(flags: number): [number, number] {
  */
 export function mkfifo(pathname: string, mode = 0o666): void {
   const path = cString(pathname, "mkfifo", "pathname");
-  int(mode, "mkfifo", "mode", 0, 0o7777);
+  mode = int(mode, "mkfifo", "mode", 0, 0o7777);
   requirePath("write", pathname);
   if (libc().mkfifo(path, mode) === -1) {
     throw lastError("mkfifo", "pathname", { pathname }, {
@@ -161,7 +162,7 @@ export function mkfifo(pathname: string, mode = 0o666): void {
  * ```
  */
 export function read(fd: number, buf: Uint8Array): number {
-  descriptor(fd, "read", "fd");
+  fd = descriptor(fd, "read", "fd");
   bytes(buf, "read", "buf");
   const c = libc();
   const n = sizeT(buf.length);
@@ -205,7 +206,7 @@ export function read(fd: number, buf: Uint8Array): number {
  * ```
  */
 export function write(fd: number, buf: Uint8Array): number {
-  descriptor(fd, "write", "fd");
+  fd = descriptor(fd, "write", "fd");
   bytes(buf, "write", "buf");
   const c = libc();
   const n = sizeT(buf.length);
@@ -259,7 +260,7 @@ function writeError(fd: number): IpcError {
  * ```
  */
 export function fcntl(fd: number, cmd: number, arg = 0): number {
-  descriptor(fd, "fcntl", "fd");
+  fd = descriptor(fd, "fcntl", "fd");
   if (![F_GETFD, F_SETFD, F_GETFL, F_SETFL].includes(cmd)) {
     throw new RangeError(
       `Argument "cmd" to fcntl is out of range: "${
@@ -267,7 +268,7 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
       }" is not F_GETFD, F_SETFD, F_GETFL or F_SETFL`,
     );
   }
-  int(arg, "fcntl", "arg", 0, LIMITS.INT_MAX);
+  arg = int(arg, "fcntl", "arg", 0, LIMITS.INT_MAX);
   const r = libc().fcntl(fd, cmd, arg);
   if (r === -1) {
     throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
@@ -302,7 +303,7 @@ export async function readAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  descriptor(fd, "read", "fd");
+  fd = descriptor(fd, "read", "fd");
   bytes(buf, "read", "buf");
   setNonBlocking(fd);
   return await readReady(fd, buf, options);
@@ -349,7 +350,7 @@ export async function writeAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  descriptor(fd, "write", "fd");
+  fd = descriptor(fd, "write", "fd");
   bytes(buf, "write", "buf");
   setNonBlocking(fd);
   return await writeReady(fd, buf, options);
@@ -443,7 +444,7 @@ export async function writeAllAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  descriptor(fd, "write", "fd");
+  fd = descriptor(fd, "write", "fd");
   bytes(buf, "write", "buf");
   setNonBlocking(fd);
   return await writeAllReady(fd, buf, options);
@@ -520,7 +521,8 @@ export async function openAsync(
   options: WaitOptions = {},
 ): Promise<number> {
   const path = cString(pathname, "open", "pathname");
-  int(mode, "open", "mode", 0, 0o7777);
+  flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
+  mode = int(mode, "open", "mode", 0, 0o7777);
   checkWaitOptions(options);
   const access = flags & 3;
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);

@@ -161,7 +161,7 @@ export class PipeEnd {
    * ```
    */
   static fromFd(fd: number): PipeEnd {
-    descriptor(fd, "PipeEnd.fromFd", "fd");
+    fd = descriptor(fd, "PipeEnd.fromFd", "fd");
     return new PipeEnd(fd);
   }
 

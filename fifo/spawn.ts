@@ -113,9 +113,9 @@ export function spawnWithFds(
   /** Descriptors opened here for the child alone, closed once it has them. */
   const reopened: number[] = [];
   for (let slot = 0; slot <= highest; slot++) {
-    const v = slots[slot] ?? (slot <= 2 ? "inherit" : "null");
+    let v = slots[slot] ?? (slot <= 2 ? "inherit" : "null");
     if (typeof v === "number") {
-      int(v, "spawnWithFds", `fds[${slot}]`, 0, LIMITS.INT_MAX);
+      v = int(v, "spawnWithFds", `fds[${slot}]`, 0, LIMITS.INT_MAX);
       const own = ownDescription(v, `fds[${slot}]`);
       if (own !== v) reopened.push(own);
       stdio.push(own);

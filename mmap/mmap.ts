@@ -172,12 +172,12 @@ export function mmap(
   fd: number,
   offset: number | bigint = 0,
 ): MemoryRegion {
-  int(length, "mmap", "length", 1, LIMITS.SIZE_MAX);
-  checkFlags(prot, PROT_ALL, "mmap", "prot");
-  checkFlags(flags, MAP_ALL, "mmap", "flags");
-  int(fd, "mmap", "fd", -1, LIMITS.INT_MAX);
+  length = int(length, "mmap", "length", 1, LIMITS.SIZE_MAX);
+  prot = checkFlags(prot, PROT_ALL, "mmap", "prot");
+  flags = checkFlags(flags, MAP_ALL, "mmap", "flags");
+  fd = int(fd, "mmap", "fd", -1, LIMITS.INT_MAX);
   const off = typeof offset === "bigint" ? offset : BigInt(
-    int(offset, "mmap", "offset", 0, Number.MAX_SAFE_INTEGER),
+    offset = int(offset, "mmap", "offset", 0, Number.MAX_SAFE_INTEGER),
   );
   if (off < 0n) {
     throw new RangeError(
@@ -318,7 +318,7 @@ function check(region: MemoryRegion, syscall: string): number {
 export function munmap(addr: MemoryRegion, length?: number): void {
   const total = check(addr, "munmap");
   if (length !== undefined) {
-    int(length, "munmap", "length", 0, LIMITS.SIZE_MAX);
+    length = int(length, "munmap", "length", 0, LIMITS.SIZE_MAX);
     if (length === 0) {
       throw errorFor(EINVAL, "munmap", "length", { length }, {
         EINVAL: "a length of 0 unmaps nothing",
@@ -341,9 +341,8 @@ function span(
   offset: number,
   size: number | undefined,
 ): [Deno.PointerObject, bigint] {
-  int(offset, syscall, "offset", 0, length);
-  const n = size ?? length - offset;
-  int(n, syscall, "length", 0, length - offset);
+  offset = int(offset, syscall, "offset", 0, length);
+  const n = int(size ?? length - offset, syscall, "length", 0, length - offset);
   const p = Deno.UnsafePointer.create(region.address + BigInt(offset))!;
   return [p, BigInt(n)];
 }
@@ -371,7 +370,7 @@ export function msync(
   length?: number,
 ): void {
   const total = check(addr, "msync");
-  checkFlags(flags, MS_ALL, "msync", "flags");
+  flags = checkFlags(flags, MS_ALL, "msync", "flags");
   const [p, n] = span(addr, total, "msync", offset, length);
   if (libc().msync(p, n, flags) === -1) {
     throw lastError("msync", {
@@ -408,7 +407,7 @@ export function msync(
  */
 export function mprotect(addr: MemoryRegion, prot: number): void {
   const total = check(addr, "mprotect");
-  checkFlags(prot, PROT_ALL, "mprotect", "prot");
+  prot = checkFlags(prot, PROT_ALL, "mprotect", "prot");
   const p = Deno.UnsafePointer.create(addr.address)!;
   setRegionAccess(addr, accessOf(prot), () => {
     if (libc().mprotect(p, BigInt(total), prot) === -1) {
@@ -446,7 +445,7 @@ export function madvise(
   length?: number,
 ): void {
   const total = check(addr, "madvise");
-  int(advice, "madvise", "advice", 0, MADV_DONTNEED);
+  advice = int(advice, "madvise", "advice", 0, MADV_DONTNEED);
   const [p, n] = span(addr, total, "madvise", offset, length);
   if (libc().madvise(p, n, advice) === -1) {
     throw lastError("madvise", { EINVAL: "offset", ENOMEM: "length" }, {

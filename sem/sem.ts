@@ -175,8 +175,8 @@ const SEMOP_HINTS = {
  */
 export function semget(semKey: number, nsems: number, semflg: number): number {
   const k = key(semKey, "semget");
-  int(nsems, "semget", "nsems", 0, LIMITS.INT_MAX);
-  flags(semflg, SEMGET_FLAGS, "semget", "semflg");
+  nsems = int(nsems, "semget", "nsems", 0, LIMITS.INT_MAX);
+  semflg = flags(semflg, SEMGET_FLAGS, "semget", "semflg");
   const id = libc().semget(k, nsems, semflg);
   if (id === -1) {
     throw lastError(
@@ -415,8 +415,9 @@ export function semctl(
   cmd: number,
   arg?: number | readonly number[] | IpcPermSet,
 ): number | number[] | SemidDs | void {
-  int(semid, "semctl", "semid", 0, LIMITS.INT_MAX);
-  int(semnum, "semctl", "semnum", 0, LIMITS.INT_MAX);
+  semid = int(semid, "semctl", "semid", 0, LIMITS.INT_MAX);
+  semnum = int(semnum, "semctl", "semnum", 0, LIMITS.INT_MAX);
+  cmd = int(cmd, "semctl", "cmd", LIMITS.INT_MIN, LIMITS.INT_MAX);
   const c = libc();
   switch (cmd) {
     case GETVAL:
@@ -516,9 +517,11 @@ function encodeOps(
     const o = sops[i];
     // Bit tests that also fail for non-integers, NaN and strings.
     if (
-      o === null || typeof o !== "object" || (o.num & 0xffff) !== o.num ||
+      o === null || typeof o !== "object" || typeof o.num !== "number" ||
+      (o.num & 0xffff) !== o.num || typeof o.op !== "number" ||
       (o.op << 16 >> 16) !== o.op ||
-      (o.flags !== undefined && (o.flags & OP_FLAGS) !== o.flags)
+      (o.flags !== undefined &&
+        (typeof o.flags !== "number" || (o.flags & OP_FLAGS) !== o.flags))
     ) checkOp(syscall, o, i);
   }
   encodeSembufsFast(sops, opShorts);
@@ -573,7 +576,7 @@ function nsops(n: number): bigint {
  */
 export function semop(semid: number, sops: readonly SemOp[] | SemBuf): void {
   if ((semid | 0) !== semid || semid < 0) {
-    int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
+    semid = int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
   }
   let buf: Uint8Array, n: bigint;
   if (sops instanceof SemBuf) {
@@ -623,7 +626,7 @@ export function semtimedop(
   sops: readonly SemOp[] | SemBuf,
   timeout: number | null,
 ): void {
-  int(semid, "semtimedop", "semid", 0, LIMITS.INT_MAX);
+  semid = int(semid, "semtimedop", "semid", 0, LIMITS.INT_MAX);
   const t = timeout === null ? null : checkTimeout(timeout);
   const list = sops instanceof SemBuf ? sops.ops : sops;
   const buf = encodeOps("semtimedop", list);
@@ -707,11 +710,10 @@ function asyncForm(sops: readonly SemOp[] | SemBuf): AsyncForm {
     if (form === undefined) asyncForms.set(sops, form = asyncForm(sops.ops));
     return form;
   }
-  const size = sops.length * SIZEOF.sembuf;
-  const bytes = encodeOps("semop", sops).slice(0, size);
+  const bytes = encodeOps("semop", sops).slice(0, sops.length * SIZEOF.sembuf);
   return {
     bytes,
-    nowait: encodeOps("semop", sops, IPC_NOWAIT).slice(0, size),
+    nowait: encodeOps("semop", sops, IPC_NOWAIT).slice(0, bytes.length),
     signature: bytes.join(","),
     userNowait: sops.some((o) => ((o.flags ?? 0) & IPC_NOWAIT) !== 0),
   };
@@ -764,7 +766,7 @@ function semBlockingOp(
   sops: readonly SemOp[] | SemBuf,
   form: AsyncForm,
 ): BlockingOp {
-  int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
+  semid = int(semid, "semop", "semid", 0, LIMITS.INT_MAX);
   const { bytes, nowait: nowaitBytes, signature, userNowait } = form;
   const n = nsops(sops.length);
   const ops = sops instanceof SemBuf ? sops.ops : sops;

@@ -287,7 +287,7 @@ export class SemaphoreSet {
     id: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
+    id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
     const stat = semctl(id, 0, IPC_STAT);
     return new SemaphoreSet(
       id,
@@ -419,7 +419,7 @@ export class SemaphoreSet {
    */
   post(num = 0, n = 1, flags = 0): void {
     // 0 would wait for zero, and a negative n would take instead.
-    int(n, "semop", "n", 1, 32767);
+    n = int(n, "semop", "n", 1, 32767);
     semop(this.#id, [{ num, op: n, flags }]);
   }
 
@@ -445,7 +445,7 @@ export class SemaphoreSet {
     options: WaitOptions & { flags?: number } = {},
   ): Promise<void> {
     try {
-      int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
+      n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     } catch (e) {
       return Promise.reject(e);
     }
@@ -472,7 +472,7 @@ export class SemaphoreSet {
     n = 1,
     options: { timeout?: number; flags?: number } = {},
   ): void {
-    int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
+    n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }
 

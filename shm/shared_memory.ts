@@ -214,7 +214,7 @@ export class SharedMemory {
     id: number,
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
-    int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+    id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
     const stat = shmctl(id, IPC_STAT);
     return new SharedMemory(
       id,

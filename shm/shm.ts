@@ -88,7 +88,7 @@ export function getpagesize(): number {
  */
 export function ftok(pathname: string, projId: number): number {
   const path = cString(pathname, "ftok", "pathname");
-  int(projId, "ftok", "proj_id", LIMITS.INT_MIN, LIMITS.INT_MAX);
+  projId = int(projId, "ftok", "proj_id", LIMITS.INT_MIN, LIMITS.INT_MAX);
   if ((projId & 0xff) === 0) {
     throw new RangeError(
       `Argument "proj_id" to ftok is out of range: the low 8 bits of "${projId}" are 0`,
@@ -120,8 +120,8 @@ export function ftok(pathname: string, projId: number): number {
  */
 export function shmget(shmKey: number, size: number, shmflg: number): number {
   const k = key(shmKey, "shmget");
-  int(size, "shmget", "size", 0, LIMITS.SIZE_MAX);
-  flags(shmflg, SHMGET_FLAGS, "shmget", "shmflg");
+  size = int(size, "shmget", "size", 0, LIMITS.SIZE_MAX);
+  shmflg = flags(shmflg, SHMGET_FLAGS, "shmget", "shmflg");
   const id = libc().shmget(k, BigInt(size), shmflg);
   if (id === -1) {
     throw lastError(
@@ -135,7 +135,7 @@ export function shmget(shmKey: number, size: number, shmflg: number): number {
         EACCES: "shmflg",
         EPERM: "shmflg",
       },
-      { key: hex(k), size, shmflg: `0o${shmflg.toString(8)}` },
+      { key: hex(k), size, shmflg: `0o${(shmflg >>> 0).toString(8)}` },
       {
         EINVAL:
           "the size is below SHMMIN or above SHMMAX, or larger than the existing segment",
@@ -210,8 +210,8 @@ export function shmat(
   shmaddr: bigint | null = null,
   shmflg = 0,
 ): MemoryRegion {
-  int(shmid, "shmat", "shmid", 0, LIMITS.INT_MAX);
-  flags(shmflg, SHMAT_FLAGS, "shmat", "shmflg");
+  shmid = int(shmid, "shmat", "shmid", 0, LIMITS.INT_MAX);
+  shmflg = flags(shmflg, SHMAT_FLAGS, "shmat", "shmflg");
   let requested: Deno.PointerValue = null;
   if (shmaddr !== null) {
     if (typeof shmaddr !== "bigint" || shmaddr < 0n || shmaddr >= 1n << 64n) {
@@ -448,7 +448,8 @@ export function shmctl(
   cmd: number,
   buf?: IpcPermSet,
 ): ShmidDs | void {
-  int(shmid, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+  shmid = int(shmid, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+  cmd = int(cmd, "shmctl", "cmd", LIMITS.INT_MIN, LIMITS.INT_MAX);
   switch (cmd) {
     case IPC_STAT:
       return decodeShmidDs(statBuffer(shmid));

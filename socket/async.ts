@@ -60,7 +60,7 @@ function bufferReady(
   recvFlags = 0,
 ): Promise<number> {
   try {
-    descriptor(sockfd, syscall, "sockfd");
+    sockfd = descriptor(sockfd, syscall, "sockfd");
     bytes(buf, syscall, "buf");
   } catch (e) {
     return Promise.reject(e);
@@ -148,7 +148,7 @@ export async function acceptAsync(
   sockfd: number,
   options: WaitOptions = {},
 ): Promise<Accepted> {
-  descriptor(sockfd, "accept4", "sockfd");
+  sockfd = descriptor(sockfd, "accept4", "sockfd");
   const room = addressRoom();
   const fd = await ready(sockfd, POLLIN, "accept4", () => {
     room.reset();
@@ -182,7 +182,7 @@ export async function connectAsync(
   addr: SockAddr,
   options: WaitOptions = {},
 ): Promise<void> {
-  descriptor(sockfd, "connect", "sockfd");
+  sockfd = descriptor(sockfd, "connect", "sockfd");
   checkWaitOptions(options);
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
@@ -337,7 +337,7 @@ export function sendtoAsync(
 ): Promise<number> {
   let a: Uint8Array;
   try {
-    descriptor(sockfd, "sendto", "sockfd");
+    sockfd = descriptor(sockfd, "sendto", "sockfd");
     bytes(buf, "sendto", "buf");
     a = encodeSockaddr(addr, "sendto");
     checkPath(addr);
@@ -397,7 +397,7 @@ export async function recvfromReady(
   flags: number,
   options: WaitOptions,
 ): Promise<Received> {
-  descriptor(sockfd, "recvfrom", "sockfd");
+  sockfd = descriptor(sockfd, "recvfrom", "sockfd");
   bytes(buf, "recvfrom", "buf");
   const room = addressRoom();
   const bn = sizeT(buf.length);
@@ -433,7 +433,7 @@ export async function sendmsgAsync(
   msg: MessageOut,
   options: WaitOptions = {},
 ): Promise<number> {
-  descriptor(sockfd, "sendmsg", "sockfd");
+  sockfd = descriptor(sockfd, "sendmsg", "sockfd");
   const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
   return await ready(
     sockfd,
@@ -471,7 +471,7 @@ export async function recvmsgAsync(
   msg: MessageIn,
   options: WaitOptions = {},
 ): Promise<MessageReceived> {
-  descriptor(sockfd, "recvmsg", "sockfd");
+  sockfd = descriptor(sockfd, "recvmsg", "sockfd");
   const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
   const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);
   return p.finish(n);

@@ -59,6 +59,7 @@ import {
   flags as checkFlags,
   int,
   LIMITS,
+  show,
 } from "../ffi/validate.ts";
 
 export type {
@@ -327,9 +328,9 @@ export function retry(call: () => number): number {
  * ```
  */
 export function socket(domain: number, type: number, protocol = 0): number {
-  int(domain, "socket", "domain", 0, LIMITS.INT_MAX);
-  int(type, "socket", "type", 0, LIMITS.INT_MAX);
-  int(protocol, "socket", "protocol", 0, LIMITS.INT_MAX);
+  domain = int(domain, "socket", "domain", 0, LIMITS.INT_MAX);
+  type = int(type, "socket", "type", 0, LIMITS.INT_MAX);
+  protocol = int(protocol, "socket", "protocol", 0, LIMITS.INT_MAX);
   const fd = libc().socket(domain, type | SOCK_CLOEXEC, protocol);
   if (fd === -1) {
     throw lastError("socket", {
@@ -369,8 +370,8 @@ export function socketpair(
   type: number,
   protocol = 0,
 ): [number, number] {
-  int(domain, "socketpair", "domain", 0, LIMITS.INT_MAX);
-  int(type, "socketpair", "type", 0, LIMITS.INT_MAX);
+  domain = int(domain, "socketpair", "domain", 0, LIMITS.INT_MAX);
+  type = int(type, "socketpair", "type", 0, LIMITS.INT_MAX);
   const sv = new Int32Array(2);
   if (
     libc().socketpair(
@@ -407,7 +408,7 @@ export function socketpair(
  * ```
  */
 export function bind(sockfd: number, addr: SockAddr): void {
-  descriptor(sockfd, "bind", "sockfd");
+  sockfd = descriptor(sockfd, "bind", "sockfd");
   const a = encodeSockaddr(addr, "bind");
   checkPath(addr);
   if (libc().bind(sockfd, a, a.length) === -1) throw fail("bind", sockfd, addr);
@@ -429,8 +430,8 @@ export function bind(sockfd: number, addr: SockAddr): void {
  * ```
  */
 export function listen(sockfd: number, backlog = 128): void {
-  descriptor(sockfd, "listen", "sockfd");
-  int(backlog, "listen", "backlog", 0, LIMITS.INT_MAX);
+  sockfd = descriptor(sockfd, "listen", "sockfd");
+  backlog = int(backlog, "listen", "backlog", 0, LIMITS.INT_MAX);
   if (libc().listen(sockfd, backlog) === -1) throw fail("listen", sockfd);
 }
 
@@ -463,8 +464,8 @@ export interface Accepted {
  * ```
  */
 export function accept4(sockfd: number, flags = 0): Accepted {
-  descriptor(sockfd, "accept4", "sockfd");
-  checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
+  sockfd = descriptor(sockfd, "accept4", "sockfd");
+  flags = checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
   const room = addressRoom();
   const fd = retry(() =>
     libc().accept4(sockfd, room.name, room.len, flags | SOCK_CLOEXEC)
@@ -517,7 +518,7 @@ export function accept(sockfd: number): Accepted {
  * ```
  */
 export function connect(sockfd: number, addr: SockAddr): void {
-  descriptor(sockfd, "connect", "sockfd");
+  sockfd = descriptor(sockfd, "connect", "sockfd");
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
   if (retry(() => libc().connect(sockfd, a, a.length)) === -1) {
@@ -543,9 +544,9 @@ export function connect(sockfd: number, addr: SockAddr): void {
  * ```
  */
 export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
-  descriptor(sockfd, "send", "sockfd");
+  sockfd = descriptor(sockfd, "send", "sockfd");
   bytes(buf, "send", "buf");
-  checkFlags(flags, SEND_FLAGS, "send", "flags");
+  flags = checkFlags(flags, SEND_FLAGS, "send", "flags");
   const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
   for (;;) {
     const r = c.send(sockfd, buf, n, f);
@@ -573,9 +574,9 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
  * ```
  */
 export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
-  descriptor(sockfd, "recv", "sockfd");
+  sockfd = descriptor(sockfd, "recv", "sockfd");
   bytes(buf, "recv", "buf");
-  checkFlags(flags, RECV_FLAGS, "recv", "flags");
+  flags = checkFlags(flags, RECV_FLAGS, "recv", "flags");
   const c = libc(), n = sizeT(buf.length);
   for (;;) {
     const r = c.recv(sockfd, buf, n, flags);
@@ -612,9 +613,9 @@ export function sendto(
   flags: number,
   addr: SockAddr,
 ): number {
-  descriptor(sockfd, "sendto", "sockfd");
+  sockfd = descriptor(sockfd, "sendto", "sockfd");
   bytes(buf, "sendto", "buf");
-  checkFlags(flags, SEND_FLAGS, "sendto", "flags");
+  flags = checkFlags(flags, SEND_FLAGS, "sendto", "flags");
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
   const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
@@ -653,9 +654,9 @@ export interface Received {
  * ```
  */
 export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
-  descriptor(sockfd, "recvfrom", "sockfd");
+  sockfd = descriptor(sockfd, "recvfrom", "sockfd");
   bytes(buf, "recvfrom", "buf");
-  checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
+  flags = checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
   const room = addressRoom();
   const c = libc(), n = sizeT(buf.length);
   const r = retry(() => c.recvfrom(sockfd, buf, n, flags, room.name, room.len));
@@ -705,10 +706,23 @@ function buffers(
   const list = data instanceof Uint8Array ? [data] : data;
   if (!Array.isArray(list) || !list.every((b) => b instanceof Uint8Array)) {
     throw new TypeError(
-      `Invalid argument "msg.data" to ${syscall}: expected a Uint8Array or an array of them`,
+      `Invalid argument "msg.data" to ${syscall}: expected a Uint8Array or an array of them, got "${
+        show(data)
+      }"`,
     );
   }
-  return list;
+  // A view of a detached buffer holds nothing, as a zero-length one.
+  return list.filter((b) => b.length > 0);
+}
+
+function message(msg: unknown, syscall: string): void {
+  if (msg === null || typeof msg !== "object") {
+    throw new TypeError(
+      `Invalid argument "msg" to ${syscall}: expected { data, ... }, got "${
+        show(msg)
+      }"`,
+    );
+  }
 }
 
 /** A buffer outside the V8 heap, so that its address stays put. */
@@ -731,7 +745,7 @@ function checkControl(
         );
       }
       m.fds.forEach((fd, j) =>
-        int(fd, syscall, `msg.control[${i}].fds[${j}]`, 0, LIMITS.INT_MAX)
+        fd = int(fd, syscall, `msg.control[${i}].fds[${j}]`, 0, LIMITS.INT_MAX)
       );
     } else if (m?.type === "credentials") {
       int(m.pid, syscall, `msg.control[${i}].pid`, 0, LIMITS.INT_MAX);
@@ -759,6 +773,7 @@ export function prepareSend(
   msg: MessageOut,
   flags: number,
 ): Prepared {
+  message(msg, "sendmsg");
   const list = buffers(msg.data, "sendmsg");
   const control = msg.control ?? [];
   checkControl(control, "sendmsg");
@@ -829,8 +844,8 @@ export function prepareSend(
  * ```
  */
 export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
-  descriptor(sockfd, "sendmsg", "sockfd");
-  checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
+  sockfd = descriptor(sockfd, "sendmsg", "sockfd");
+  flags = checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
   const { call, fds } = prepareSend(sockfd, msg, flags);
   const r = retry(call);
   if (r === -1) throw fail("sendmsg", sockfd, msg.to, fds);
@@ -839,6 +854,7 @@ export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
 
 /** Internal to `socket/`: a `recvmsg` made ready to call, and its decoding. */
 export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
+  message(msg, "recvmsg");
   const list = buffers(msg.data, "recvmsg");
   const maxFds = int(
     msg.maxFds ?? SCM_MAX_FD,
@@ -923,8 +939,8 @@ export function recvmsg(
   msg: MessageIn,
   flags = 0,
 ): MessageReceived {
-  descriptor(sockfd, "recvmsg", "sockfd");
-  checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
+  sockfd = descriptor(sockfd, "recvmsg", "sockfd");
+  flags = checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
   const p = prepareRecv(sockfd, msg, flags);
   const r = retry(p.call);
   if (r === -1) throw fail("recvmsg", sockfd);
@@ -948,8 +964,8 @@ export function recvmsg(
  * ```
  */
 export function shutdown(sockfd: number, how: number): void {
-  descriptor(sockfd, "shutdown", "sockfd");
-  int(how, "shutdown", "how", SHUT_RD, SHUT_RDWR);
+  sockfd = descriptor(sockfd, "shutdown", "sockfd");
+  how = int(how, "shutdown", "how", SHUT_RD, SHUT_RDWR);
   if (libc().shutdown(sockfd, how) === -1) throw fail("shutdown", sockfd);
 }
 
@@ -1012,9 +1028,9 @@ export function getsockopt(
   level: number,
   optname: number,
 ): number | Credentials {
-  descriptor(sockfd, "getsockopt", "sockfd");
-  int(level, "getsockopt", "level", 0, LIMITS.INT_MAX);
-  int(optname, "getsockopt", "optname", 0, LIMITS.INT_MAX);
+  sockfd = descriptor(sockfd, "getsockopt", "sockfd");
+  level = int(level, "getsockopt", "level", 0, LIMITS.INT_MAX);
+  optname = int(optname, "getsockopt", "optname", 0, LIMITS.INT_MAX);
   const peer = level === SOL_SOCKET && optname === SO_PEERCRED;
   const size = peer ? SOCK_SIZEOF.ucred : 4;
   const val = new Uint8Array(size);
@@ -1063,9 +1079,9 @@ export function setsockopt(
   optname: number,
   value: number | boolean,
 ): void {
-  descriptor(sockfd, "setsockopt", "sockfd");
-  int(level, "setsockopt", "level", 0, LIMITS.INT_MAX);
-  int(optname, "setsockopt", "optname", 0, LIMITS.INT_MAX);
+  sockfd = descriptor(sockfd, "setsockopt", "sockfd");
+  level = int(level, "setsockopt", "level", 0, LIMITS.INT_MAX);
+  optname = int(optname, "setsockopt", "optname", 0, LIMITS.INT_MAX);
   const v = typeof value === "boolean"
     ? (value ? 1 : 0)
     : int(value, "setsockopt", "optval", LIMITS.INT_MIN, LIMITS.INT_MAX);
@@ -1087,7 +1103,7 @@ function nameOf(
   syscall: "getsockname" | "getpeername",
   sockfd: number,
 ): SockAddr {
-  descriptor(sockfd, syscall, "sockfd");
+  sockfd = descriptor(sockfd, syscall, "sockfd");
   const name = new Uint8Array(SOCKADDR_STORAGE);
   const len = new Uint32Array([SOCKADDR_STORAGE]);
   if (libc()[syscall](sockfd, name, new Uint8Array(len.buffer)) === -1) {

@@ -213,7 +213,7 @@ export class UnixConnection {
    * ```
    */
   static fromFd(fd: number): UnixConnection {
-    descriptor(fd, "UnixConnection.fromFd", "fd");
+    fd = descriptor(fd, "UnixConnection.fromFd", "fd");
     return new UnixConnection(fd);
   }
 
@@ -694,7 +694,7 @@ export class UnixListener {
    * ```
    */
   static fromFd(fd: number): UnixListener {
-    descriptor(fd, "UnixListener.fromFd", "fd");
+    fd = descriptor(fd, "UnixListener.fromFd", "fd");
     return new UnixListener(fd, null);
   }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as ipc from "../mod.ts";
 import { errnoName, errnoNumber, IpcError } from "../mod.ts";
 import { layoutFor } from "../ffi/layout.ts";
 import {
@@ -86,9 +87,26 @@ async function compareLayouts(
     ["pollfd.events", ours.pollfd.events],
     ["pollfd.revents", ours.pollfd.revents],
     ["stat", ours.stat.size],
+    ["stat.st_dev", ours.stat.dev],
+    ["stat.st_ino", ours.stat.ino],
     ["stat.st_mode", ours.stat.mode],
     ["stat.st_size", ours.stat.st_size],
   ];
+  // The constants it printed ("NAME value" pairs) against our exports.
+  const exported = ipc as unknown as Record<string, unknown>;
+  for (const line of printed.split("\n")) {
+    const words = line.trim().split(/\s+/);
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      const [name, value] = [words[i], Number(words[i + 1])];
+      if (!/^[A-Z][A-Z0-9_]+$/.test(name) || !(name in exported)) continue;
+      pairs.push([name, exported[name] as number]);
+      c.set(name, value);
+    }
+  }
+  pairs.push(["MAP_HUGE_2MB", ipc.MAP_HUGE_2MB]);
+  c.set("MAP_HUGE_2MB", 21 << c.get("MAP_HUGE_SHIFT")!);
+  pairs.push(["MAP_HUGE_1GB", ipc.MAP_HUGE_1GB]);
+  c.set("MAP_HUGE_1GB", 30 << c.get("MAP_HUGE_SHIFT")!);
   for (const [name, value] of pairs) {
     await t.step(
       `${arch} ${name}`,
