@@ -95,6 +95,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { Worker } from "node:worker_threads";
 import { errno, libc, workerLibcSource } from "./libc.ts";
 import {
@@ -407,7 +408,7 @@ interface Thread {
   failure: unknown;
 }
 
-type Place = "new" | "reactor" | "group" | "retry";
+type Place = "new" | "deferred" | "reactor" | "group" | "retry";
 
 interface Entry {
   op: BlockingOp;
@@ -596,7 +597,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       signal.addEventListener("abort", entry.onAbort, { once: true });
     }
     try {
-      if (defer) toRetry(entry, 0);
+      if (defer) deferToNextTurn(entry);
       else park(entry);
     } catch (e) {
       failWith(entry, e);
@@ -606,22 +607,25 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
 
 /** When this turn of the event loop began (0: not yet asked). */
 let turnStart = 0;
-/** When the zero-delay timer was set that shows timers ran, 0 if none. */
+/** When the immediate was set that shows the event loop went round, 0 if none. */
 let timersMark = 0;
 const whenTimersRan: (() => void)[] = [];
 
 /**
- * Sets the zero-delay timer whose firing shows that timers have run, once;
+ * Sets the immediate whose running shows that timers have run, once;
  * it ends the turn and runs what waited for it.
  */
 function markTimers(now: number): void {
   if (timersMark !== 0) return;
   timersMark = now;
-  setTimeout(() => {
+  // An immediate runs once the event loop has gone round, timers included
+  // (measured: a due timer fires between immediates), within microseconds
+  // when the loop is idle, where a zero-delay timer takes over 2 ms here.
+  setImmediate(() => {
     timersMark = 0;
     turnStart = 0;
     for (const f of whenTimersRan.splice(0)) f();
-  }, 0);
+  });
 }
 
 /** Whether this turn of the event loop has run for TURN_MS already. */
@@ -637,7 +641,7 @@ function longTurn(): boolean {
 
 /**
  * Whether the event loop has gone TURN_MS without running timers (as seen
- * by the zero-delay timer of {@linkcode markTimers}).
+ * by the immediate of {@linkcode markTimers}).
  */
 function timersDue(): boolean {
   const now = performance.now();
@@ -988,6 +992,7 @@ function quiet(): void {
 // Timed retries: one timer for every wait that has no event to wake it.
 
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryImmediate = false;
 let retryAt = Infinity;
 
 function addRetry(r: Retry): void {
@@ -999,11 +1004,26 @@ function schedule(at: number): void {
   if (retryTimer !== undefined && retryAt <= at) return;
   if (retryTimer !== undefined) clearTimeout(retryTimer);
   retryAt = at;
-  retryTimer = setTimeout(runRetries, Math.max(0, at - performance.now()));
+  const delay = at - performance.now();
+  if (delay <= 0) {
+    // Due now (a batch cut short): the next round of the event loop, not a
+    // zero-delay timer's 2 ms.
+    retryTimer = undefined;
+    if (!retryImmediate) {
+      retryImmediate = true;
+      setImmediate(() => {
+        retryImmediate = false;
+        runRetries();
+      });
+    }
+    return;
+  }
+  retryTimer = setTimeout(runRetries, delay);
 }
 
 function runRetries(): void {
   newTurn();
+  if (retryTimer !== undefined) clearTimeout(retryTimer);
   retryTimer = undefined;
   retryAt = Infinity;
   let budget = RETRY_BATCH;
@@ -1027,6 +1047,24 @@ function runRetries(): void {
     next = Math.min(next, r.due);
   }
   if (next !== Infinity) schedule(budget === 0 ? now : next);
+}
+
+/**
+ * Tries a deferred wait once the event loop has gone round (timers and I/O
+ * had their turn), then parks it as any other wait if it would block. (On
+ * the timed retries it would have stayed there, backing off to 10 ms.)
+ */
+function deferToNextTurn(entry: Entry): void {
+  entry.where = "deferred";
+  setImmediate(() => {
+    newTurn();
+    if (entry.settled || tryEntry(entry)) return;
+    try {
+      park(entry);
+    } catch (e) {
+      failWith(entry, e);
+    }
+  });
 }
 
 /** Moves a wait to the timed retries (its first try after `first` ms). */
