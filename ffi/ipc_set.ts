@@ -26,6 +26,8 @@ import { int, LIMITS, show } from "./validate.ts";
  * @param statAny fills a buffer with `*_STAT_ANY` for a kernel index and
  *   returns the id found there, or -1
  * @param id the object's id
+ * @param more whether the facility's own fields (`msg_qbytes`) are given
+ *   too, so that nothing need be read (default true)
  * @returns the buffer to pass with `IPC_SET`
  */
 export function permSetBuffer(
@@ -36,6 +38,7 @@ export function permSetBuffer(
   stat: (buf: Uint8Array<ArrayBuffer>) => void,
   statAny: (index: number, buf: Uint8Array<ArrayBuffer>) => number,
   id: number,
+  more = true,
 ): Uint8Array<ArrayBuffer> {
   if (set === null || typeof set !== "object" || Array.isArray(set)) {
     throw new TypeError(
@@ -54,7 +57,7 @@ export function permSetBuffer(
     int(set.mode, syscall, `${argument}.mode`, 0, 0o777);
   }
   const buf = new Uint8Array(size);
-  const complete = set.uid !== undefined && set.gid !== undefined &&
+  const complete = more && set.uid !== undefined && set.gid !== undefined &&
     set.mode !== undefined;
   if (!complete) {
     try {

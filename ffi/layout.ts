@@ -43,6 +43,20 @@ interface Layouts {
     ctime: number;
     nsems: number;
   };
+  msqid_ds: {
+    size: number;
+    perm: number;
+    stime: number;
+    rtime: number;
+    ctime: number;
+    cbytes: number;
+    qnum: number;
+    qbytes: number;
+    lspid: number;
+    lrpid: number;
+  };
+  /** `struct msginfo` (`IPC_INFO`, `MSG_INFO`): seven ints, then a short. */
+  msginfo: { size: number; msgseg: number };
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
@@ -80,6 +94,19 @@ const COMMON = {
     lpid: 84,
     nattch: 88,
   },
+  msqid_ds: {
+    size: 120,
+    perm: 0,
+    stime: 48,
+    rtime: 56,
+    ctime: 64,
+    cbytes: 72,
+    qnum: 80,
+    qbytes: 88,
+    lspid: 96,
+    lrpid: 100,
+  },
+  msginfo: { size: 32, msgseg: 28 },
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
   timespec: { size: 16, sec: 0, nsec: 8 },
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
@@ -131,6 +158,8 @@ const L: Layouts = LAYOUTS[platform() ?? "x86_64"];
 export const SIZEOF = {
   shmid_ds: L.shmid_ds.size,
   semid_ds: L.semid_ds.size,
+  msqid_ds: L.msqid_ds.size,
+  msginfo: L.msginfo.size,
   sembuf: L.sembuf.size,
   timespec: L.timespec.size,
   sigaction: L.sigaction.size,
@@ -199,6 +228,51 @@ export interface SemidDs {
   nsems: number;
 }
 
+/** `struct msqid_ds`: what `msgctl(IPC_STAT)` reports about a queue. */
+export interface MsqidDs {
+  /** Ownership and permissions. */
+  perm: IpcPerm;
+  /** Time of the last `msgsnd`, in seconds since the epoch (0 if never). */
+  stime: number;
+  /** Time of the last `msgrcv`, in seconds since the epoch (0 if never). */
+  rtime: number;
+  /** Time of creation or last `IPC_SET`, in seconds since the epoch. */
+  ctime: number;
+  /** Bytes of message text now in the queue (`__msg_cbytes`). */
+  cbytes: number;
+  /** Messages now in the queue. */
+  qnum: number;
+  /** The most bytes of message text the queue may hold. */
+  qbytes: number;
+  /** Process id of the last `msgsnd`. */
+  lspid: number;
+  /** Process id of the last `msgrcv`. */
+  lrpid: number;
+}
+
+/**
+ * `struct msginfo`: the system's limits (`IPC_INFO`) or its use
+ * (`MSG_INFO`: `msgpool` queues in use, `msgmap` messages, `msgtql` bytes).
+ */
+export interface MsgInfo {
+  /** `IPC_INFO`: KiB of buffer pool; `MSG_INFO`: queues in use. */
+  msgpool: number;
+  /** `IPC_INFO`: entries in the message map; `MSG_INFO`: messages in all queues. */
+  msgmap: number;
+  /** The largest message text, in bytes (`/proc/sys/kernel/msgmax`). */
+  msgmax: number;
+  /** The default `qbytes` of a new queue (`/proc/sys/kernel/msgmnb`). */
+  msgmnb: number;
+  /** The most queues (`/proc/sys/kernel/msgmni`). */
+  msgmni: number;
+  /** The message segment size (unused by Linux). */
+  msgssz: number;
+  /** `IPC_INFO`: most messages; `MSG_INFO`: bytes in all queues. */
+  msgtql: number;
+  /** The most segments (unused by Linux). */
+  msgseg: number;
+}
+
 /** The fields `IPC_SET` may change. */
 export interface IpcPermSet {
   /** New owner's user id. */
@@ -252,6 +326,59 @@ export function decodeShmidDs(buf: Uint8Array): ShmidDs {
     cpid: v.getInt32(s.cpid, true),
     lpid: v.getInt32(s.lpid, true),
     nattch: u64(v, s.nattch),
+  };
+}
+
+/**
+ * Decodes a `struct msqid_ds`.
+ *
+ * @param buf at least `SIZEOF.msqid_ds` bytes filled by the kernel
+ * @returns the typed object
+ */
+export function decodeMsqidDs(buf: Uint8Array): MsqidDs {
+  const v = view(buf);
+  const m = L.msqid_ds;
+  return {
+    perm: decodeIpcPerm(v, m.perm),
+    stime: i64(v, m.stime),
+    rtime: i64(v, m.rtime),
+    ctime: i64(v, m.ctime),
+    cbytes: u64(v, m.cbytes),
+    qnum: u64(v, m.qnum),
+    qbytes: u64(v, m.qbytes),
+    lspid: v.getInt32(m.lspid, true),
+    lrpid: v.getInt32(m.lrpid, true),
+  };
+}
+
+/**
+ * Sets `msg_qbytes` in a `struct msqid_ds` for `IPC_SET`.
+ *
+ * @param buf the struct's bytes
+ * @param qbytes the new limit
+ */
+export function encodeMsgQbytes(buf: Uint8Array, qbytes: number): void {
+  view(buf).setBigUint64(L.msqid_ds.qbytes, BigInt(qbytes), true);
+}
+
+/**
+ * Decodes a `struct msginfo`.
+ *
+ * @param buf at least `SIZEOF.msginfo` bytes filled by the kernel
+ * @returns the typed object
+ */
+export function decodeMsgInfo(buf: Uint8Array): MsgInfo {
+  const v = view(buf);
+  const int = (i: number) => v.getInt32(i * 4, true);
+  return {
+    msgpool: int(0),
+    msgmap: int(1),
+    msgmax: int(2),
+    msgmnb: int(3),
+    msgmni: int(4),
+    msgssz: int(5),
+    msgtql: int(6),
+    msgseg: v.getUint16(L.msginfo.msgseg, true),
   };
 }
 

@@ -57,6 +57,19 @@ const SYMBOLS = {
     result: "i32",
   },
 
+  /* int msgget(key_t key, int msgflg) */
+  msgget: { parameters: ["i32", "i32"], result: "i32" },
+  /* int msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg) */
+  msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  /* ssize_t msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
+                    int msgflg) */
+  msgrcv: {
+    parameters: ["i32", "buffer", "usize", "i64", "i32"],
+    result: "isize",
+  },
+  /* int msgctl(int msqid, int cmd, struct msqid_ds *buf) */
+  msgctl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+
   /* pid_t getpid(void) */
   getpid: { parameters: [], result: "i32" },
   /* pid_t gettid(void) */
@@ -192,6 +205,8 @@ const WORKER_SYMBOLS = [
   "__errno_location",
   "gettid",
   "semtimedop",
+  "msgsnd",
+  "msgrcv",
   "epoll_wait",
 ] as const;
 

@@ -27,10 +27,12 @@
  *    readiness event (a datagram to a full receiver, a connect to a full
  *    Unix backlog: both poll as writable): it moves to the timed retries of
  *    path 3.
- * 2. Waits without a descriptor (semaphores now; message queues, POSIX
- *    semaphores, futexes and locks as they come) cannot be waited on
- *    together by any kernel call. At most {@linkcode KERNEL_THREADS} helper
- *    threads block in the real call (`semtimedop`), each for one group of
+ * 2. Waits without a descriptor (semaphores and System V message queues
+ *    now; POSIX semaphores, futexes and locks as they come) cannot be waited
+ *    on together by any kernel call. At most {@linkcode KERNEL_THREADS}
+ *    helper threads block in the real call (`semtimedop`, `msgrcv`,
+ *    `msgsnd`; a message larger than {@linkcode KERNEL_MSG_MAX} is only
+ *    retried), each for one group of
  *    interchangeable waits (same {@linkcode BlockingOp.key}); every other
  *    group is retried from the main thread, non-blocking, on path 3. The
  *    threads are built once, when first needed, and then kept. A wait with
@@ -169,6 +171,18 @@ const DATA_BYTES = 64 * 1024;
 const KIND_SEMTIMEDOP = 1;
 /** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
 const KIND_EPOLL_WAIT = 2;
+/**
+ * `msgrcv`: ARG+0 msqid, ARG+1 msgsz, ARG+2/ARG+3 msgtyp (low, high
+ * 32 bits), ARG+4 msgflg; the message lands at the start of the data area.
+ */
+const KIND_MSGRCV = 3;
+/** `msgsnd`: ARG+0 msqid, ARG+1 msgsz, ARG+2 msgflg; the message at 0. */
+const KIND_MSGSND = 4;
+/**
+ * The largest message text a helper thread can carry (`msgsz`): what the
+ * data area holds after the 8-byte type. Larger waits use the timed retries.
+ */
+export const KERNEL_MSG_MAX: number = 64 * 1024 - 8;
 /** Where a `semtimedop` job's sembufs start in the data area (after the timespec). */
 const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 
@@ -211,6 +225,20 @@ parentPort.once("message", (sab) => {
 }] ? data.subarray(0, ${SEMTIMEDOP_OPS_AT}) : null);
           break;
         }
+        case ${KIND_MSGRCV}: {
+          const n = ctrl[${ARG + 1}];
+          const type = (BigInt(ctrl[${ARG + 3}]) << 32n) |
+            BigInt(ctrl[${ARG + 2}] >>> 0);
+          r = Number(libc.msgrcv(ctrl[${ARG}], data.subarray(0, 8 + n),
+            BigInt(n), type, ctrl[${ARG + 4}]));
+          break;
+        }
+        case ${KIND_MSGSND}: {
+          const n = ctrl[${ARG + 1}];
+          r = libc.msgsnd(ctrl[${ARG}], data.subarray(0, 8 + n), BigInt(n),
+            ctrl[${ARG + 2}]);
+          break;
+        }
         default:
           r = -1;
       }
@@ -236,6 +264,23 @@ export type KernelCall = {
   /** The `struct sembuf` array. */
   readonly sops: Uint8Array;
   readonly nsops: number;
+} | {
+  /** `msgrcv`, which has no timed form: a deadline interrupts it. */
+  readonly call: "msgrcv";
+  readonly msqid: number;
+  /** Room for the text, at most {@linkcode KERNEL_MSG_MAX}. */
+  readonly msgsz: number;
+  readonly msgtyp: bigint;
+  readonly msgflg: number;
+  /** Takes the message (`struct msgbuf`, `n` bytes of text) the call got. */
+  readonly received: (n: number, msgp: Uint8Array) => void;
+} | {
+  /** `msgsnd`, which has no timed form: a deadline interrupts it. */
+  readonly call: "msgsnd";
+  readonly msqid: number;
+  /** The `struct msgbuf`: the type, then the text. */
+  readonly msgp: Uint8Array;
+  readonly msgflg: number;
 };
 
 /** Writes a kernel call into a thread's job; returns the job kind. */
@@ -244,6 +289,21 @@ function encodeJob(
   k: KernelCall,
   timeoutMs: number | null,
 ): number {
+  if (k.call === "msgrcv") {
+    job.ctrl[ARG] = k.msqid;
+    job.ctrl[ARG + 1] = k.msgsz;
+    job.ctrl[ARG + 2] = Number(BigInt.asIntN(32, k.msgtyp));
+    job.ctrl[ARG + 3] = Number(BigInt.asIntN(32, k.msgtyp >> 32n));
+    job.ctrl[ARG + 4] = k.msgflg;
+    return KIND_MSGRCV;
+  }
+  if (k.call === "msgsnd") {
+    job.ctrl[ARG] = k.msqid;
+    job.ctrl[ARG + 1] = k.msgp.length - 8;
+    job.ctrl[ARG + 2] = k.msgflg;
+    job.data.set(k.msgp);
+    return KIND_MSGSND;
+  }
   job.ctrl[ARG] = k.semid;
   job.ctrl[ARG + 1] = k.nsops;
   job.ctrl[ARG + 2] = timeoutMs === null ? 0 : 1;
@@ -1103,7 +1163,15 @@ function pump(g: Group): void {
   }
   if (g.thread !== null || starving.has(g)) return;
   const head = g.queue[0];
-  const thread = head.op.kernel ? takeThread() : null;
+  const k = head.op.kernel;
+  const fits = k === undefined
+    ? false
+    : k.call === "msgrcv"
+    ? k.msgsz <= KERNEL_MSG_MAX
+    : k.call === "msgsnd"
+    ? k.msgp.length <= KERNEL_MSG_MAX + 8
+    : true;
+  const thread = fits ? takeThread() : null;
   if (thread === null) {
     // No thread for it: retried on the timer until one frees.
     starving.add(g);
@@ -1163,6 +1231,8 @@ function finish(g: Group, t: Thread, head: Entry): void {
       }),
     );
   } else if (result !== -1) {
+    const k = head.op.kernel!;
+    if (k.call === "msgrcv") k.received(result, t.data);
     succeed(head);
     drain(g);
   } else if (errno === EINTR) {

@@ -30,6 +30,8 @@ import {
   memfd_create,
   mmap,
   MS_INVALIDATE,
+  msgctl,
+  msgget,
   msync,
   munmap,
   pipe,
@@ -307,11 +309,17 @@ Deno.test("IPC_SET is C's: EPERM for a non-owner, and the owner of a mode-0 obje
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-user-" });
   const shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600);
   const semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+  const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   try {
     await Deno.chmod(dir, 0o755);
     await Deno.copyFile(Deno.execPath(), `${dir}/deno`);
     await Deno.chmod(`${dir}/deno`, 0o755);
-    for (const folder of ["ffi", "shm", "sem", "mmap", "fifo", "socket"]) {
+    // Every folder the package publishes (mod.ts imports them all).
+    const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+    const folders = (config.publish.include as string[])
+      .filter((f) => f.endsWith("/"))
+      .map((f) => f.slice(0, -1));
+    for (const folder of folders) {
       await run("cp", ["-r", `${ROOT}${folder}`, dir]);
     }
     await run("cp", [`${ROOT}mod.ts`, dir]);
@@ -339,6 +347,7 @@ Deno.test("IPC_SET is C's: EPERM for a non-owner, and the owner of a mode-0 obje
       `${dir}/tests/helpers/ipc_set_child.ts`,
       String(shmid),
       String(semid),
+      String(msqid),
     ]);
     assert.equal(out.code, 0, out.stderr);
     assert.deepEqual(JSON.parse(out.stdout), {
@@ -350,11 +359,15 @@ Deno.test("IPC_SET is C's: EPERM for a non-owner, and the owner of a mode-0 obje
       ownSem: "ok",
       ownSemMode: 0o600,
       shmMode: 0o600,
+      msgPart: "EPERM",
+      ownMsg: "ok",
+      ownMsgMode: 0o600,
     });
     assert.equal(shmctl(shmid, IPC_STAT).perm.mode & 0o777, 0o600);
   } finally {
     shmctl(shmid, IPC_RMID);
     semctl(semid, 0, IPC_RMID);
+    msgctl(msqid, IPC_RMID);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -55,6 +55,8 @@ function pick<T>(items: readonly T[]): T {
 // ---------------------------------------------------------------- pools --
 const shmIds: number[] = [];
 const semIds: number[] = [];
+const msgIds: number[] = [];
+const madeMsg = new Set<number>();
 const madeShm = new Set<number>();
 const madeSem = new Set<number>();
 const staleIds: number[] = [];
@@ -441,6 +443,110 @@ const CALLS: [number, Call][] = [
     return seen("semctl", a, () => {
       const r = (ipc.semctl as (...x: unknown[]) => unknown)(...a);
       if (cmd === ipc.IPC_RMID) forgetId(semIds, a[0]);
+      return typeof r === "object" ? "object" : r;
+    });
+  }],
+  [3, () => {
+    const a = [key(), flagsOf([ipc.IPC_CREAT, ipc.IPC_EXCL, 0o600, 0o066])];
+    return seen("msgget", a, () => {
+      const r = (ipc.msgget as (...x: unknown[]) => number)(...a);
+      madeMsg.add(r);
+      keep(msgIds, r, 10, removeMsg);
+      return r;
+    });
+  }],
+  [3, () => {
+    const msgp = chance(0.1) ? hostile() : {
+      mtype: chance(0.8)
+        ? int(1, 2, 3)
+        : pick<unknown>([0, -1, 2n ** 62n, 2n ** 64n, "1"]),
+      mtext: chance(0.8) ? buffer() : pick<unknown>(["text", 7, null]),
+    };
+    // Never wait: IPC_NOWAIT always (undefined would mean 0).
+    const f = flagsOf([ipc.IPC_NOWAIT]);
+    const a = [
+      id(msgIds),
+      msgp,
+      typeof f === "number" ? f | ipc.IPC_NOWAIT : f ?? ipc.IPC_NOWAIT,
+    ];
+    return seen(
+      "msgsnd",
+      a,
+      () => (ipc.msgsnd as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [3, () => {
+    const f = flagsOf([ipc.MSG_NOERROR, ipc.MSG_EXCEPT, ipc.MSG_COPY]);
+    const a = [
+      id(msgIds),
+      int(0, 1, 16, 8192, 65536),
+      chance(0.8)
+        ? int(0, 1, 2, -3)
+        : pick<unknown>([2n ** 62n, -(2n ** 63n), 2n ** 64n]),
+      typeof f === "number" ? f | ipc.IPC_NOWAIT : f ?? ipc.IPC_NOWAIT,
+    ];
+    return seen("msgrcv", a, () => {
+      (ipc.msgrcv as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [1, () => {
+    const a = [
+      id(msgIds),
+      chance(0.9) ? buffer() : hostile(),
+      chance(0.9) ? int(0, 1, 2) : hostile(),
+      int(0),
+      waitOptions(),
+    ];
+    return seen("msgrcvAsync", a, async () => {
+      await (ipc.msgrcvAsync as (...x: unknown[]) => Promise<unknown>)(
+        a[0],
+        64,
+        a[2],
+        a[3],
+        a[4],
+      );
+    });
+  }],
+  [1, () => {
+    const a = [
+      id(msgIds),
+      { mtype: int(1), mtext: buffer() },
+      int(0),
+      waitOptions(),
+    ];
+    return seen(
+      "msgsndAsync",
+      a,
+      () => (ipc.msgsndAsync as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [3, () => {
+    const cmd = chance(0.9)
+      ? pick([
+        ipc.IPC_STAT,
+        ipc.IPC_SET,
+        ipc.IPC_RMID,
+        ipc.IPC_INFO,
+        ipc.MSG_INFO,
+        ipc.MSG_STAT,
+        ipc.MSG_STAT_ANY,
+      ])
+      : int();
+    const a = [
+      cmd === ipc.MSG_STAT || cmd === ipc.MSG_STAT_ANY
+        ? int(0, 1, 2)
+        : id(msgIds),
+      cmd,
+      chance(0.8)
+        ? {
+          mode: int(0o600),
+          qbytes: chance(0.5) ? int(0, 16, 16384) : undefined,
+        }
+        : hostile(),
+    ];
+    return seen("msgctl", a, () => {
+      const r = (ipc.msgctl as (...x: unknown[]) => unknown)(...a);
+      if (cmd === ipc.IPC_RMID) forgetId(msgIds, a[0]);
       return typeof r === "object" ? "object" : r;
     });
   }],
@@ -970,6 +1076,14 @@ function removeShm(shmid: number): void {
   }
   staleIds.push(shmid);
 }
+function removeMsg(msqid: number): void {
+  try {
+    ipc.msgctl(msqid, ipc.IPC_RMID);
+  } catch {
+    // removed by a fuzzed call
+  }
+  staleIds.push(msqid);
+}
 function removeSem(semid: number): void {
   try {
     ipc.semctl(semid, 0, ipc.IPC_RMID);
@@ -1061,6 +1175,7 @@ for (const r of regions) {
 }
 shmIds.forEach(removeShm);
 semIds.forEach(removeSem);
+msgIds.forEach(removeMsg);
 fds.forEach(closeFd);
 // Every object still in the kernel: with its own IPC namespace, whatever
 // the *_STAT_ANY commands find at any index (the namespace started empty);
@@ -1072,6 +1187,8 @@ if (namespaced) {
   for (let index = 0; index < 4096; index++) {
     const shm = c.shmctl(index, ipc.SHM_STAT_ANY, statBuf);
     if (shm >= 0) left.push(`shm id ${shm}`);
+    const msg = c.msgctl(index, ipc.MSG_STAT_ANY, statBuf);
+    if (msg >= 0) left.push(`msg id ${msg}`);
     const sem = c.semctl_buf(index, 0, ipc.SEM_STAT_ANY, statBuf);
     if (sem >= 0) left.push(`sem id ${sem}`);
   }
@@ -1079,6 +1196,11 @@ if (namespaced) {
   for (const shmid of madeShm) {
     if (c.shmctl(shmid, ipc.IPC_STAT, statBuf) === 0) {
       left.push(`shm id ${shmid}`);
+    }
+  }
+  for (const msqid of madeMsg) {
+    if (c.msgctl(msqid, ipc.IPC_STAT, statBuf) === 0) {
+      left.push(`msg id ${msqid}`);
     }
   }
   for (const semid of madeSem) {

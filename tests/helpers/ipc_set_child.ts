@@ -7,13 +7,15 @@ import {
   IPC_RMID,
   IPC_SET,
   IPC_STAT,
+  msgctl,
+  msgget,
   semctl,
   semget,
   shmctl,
   shmget,
 } from "../../mod.ts";
 
-const [shmid, semid] = Deno.args.map(Number);
+const [shmid, semid, msqid] = Deno.args.map(Number);
 const uid = 65534;
 function outcome(fn: () => unknown): string {
   try {
@@ -25,6 +27,7 @@ function outcome(fn: () => unknown): string {
 }
 const own = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0);
 const ownSet = semget(IPC_PRIVATE, 1, IPC_CREAT | 0);
+const ownQueue = msgget(IPC_PRIVATE, IPC_CREAT | 0);
 console.log(JSON.stringify({
   // Not the owner: EPERM, as in C (it used to be EACCES from an IPC_STAT).
   shmFull: outcome(() =>
@@ -40,6 +43,10 @@ console.log(JSON.stringify({
   ownSem: outcome(() => semctl(ownSet, 0, IPC_SET, { mode: 0o600 })),
   ownSemMode: semctl(ownSet, 0, IPC_STAT).perm.mode & 0o777,
   shmMode: shmctl(own, IPC_STAT).perm.mode & 0o777,
+  msgPart: outcome(() => msgctl(msqid, IPC_SET, { mode: 0o666 })),
+  ownMsg: outcome(() => msgctl(ownQueue, IPC_SET, { mode: 0o600 })),
+  ownMsgMode: msgctl(ownQueue, IPC_STAT).perm.mode & 0o777,
 }));
+msgctl(ownQueue, IPC_RMID);
 shmctl(own, IPC_RMID);
 semctl(ownSet, 0, IPC_RMID);

@@ -1,0 +1,436 @@
+/**
+ * {@linkcode MessageQueue}: a System V message queue for everyday use.
+ *
+ * @module
+ */
+
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
+import { hasCode, unlessGone } from "../ffi/errors.ts";
+import type { MsqidDs } from "../ffi/layout.ts";
+import {
+  ifExists as checkIfExists,
+  int,
+  key as checkKey,
+  LIMITS,
+} from "../ffi/validate.ts";
+import type { WaitOptions } from "../ffi/wait.ts";
+import {
+  MSG_EXCEPT,
+  MSG_NOERROR,
+  msgctl,
+  msgget,
+  msgrcv,
+  msgrcvAsync,
+  msgsnd,
+  msgsndAsync,
+  type MsqidSet,
+} from "./msg.ts";
+
+/** Options of {@linkcode MessageQueue.create}. */
+export interface MessageQueueCreateOptions {
+  /** The key (default `IPC_PRIVATE`: a new queue only this id names). */
+  key?: number;
+  /** Permission bits (default `0o600`). */
+  mode?: number;
+  /** If the key already has a queue: `"fail"` (default, `EEXIST`) or `"open"`. */
+  ifExists?: "fail" | "open";
+  /**
+   * Remove the queue when this object is disposed (default: true if this
+   * call made it).
+   */
+  removeOnDispose?: boolean;
+}
+
+/** Options of {@linkcode MessageQueue.open}. */
+export interface MessageQueueOpenOptions {
+  /** Remove the queue when this object is disposed (default false). */
+  removeOnDispose?: boolean;
+}
+
+/** Options of {@linkcode MessageQueue.receive}. */
+export interface ReceiveOptions extends WaitOptions {
+  /**
+   * Which message: 0 (default) the first; > 0 the first of this type; < 0
+   * the first of the lowest type up to its absolute value.
+   */
+  type?: number | bigint;
+  /** With `type` > 0: the first message of any other type (`MSG_EXCEPT`). */
+  except?: boolean;
+  /**
+   * Cut a message longer than `maxBytes` to that length (`MSG_NOERROR`);
+   * without it such a message stays queued and the call fails with `E2BIG`.
+   */
+  noError?: boolean;
+  /** The most bytes of text to take (default 8192, Linux's `msgmax`). */
+  maxBytes?: number;
+  /** Fail with `ENOMSG` at once if no message is there (`IPC_NOWAIT`). */
+  nowait?: boolean;
+}
+
+/** Options of {@linkcode MessageQueue.send}. */
+export interface SendOptions extends WaitOptions {
+  /** Fail with `EAGAIN` at once if the queue is full (`IPC_NOWAIT`). */
+  nowait?: boolean;
+}
+
+/** A message a queue gave. */
+export interface Message {
+  /** Its type (a bigint only beyond 2^53). */
+  type: number | bigint;
+  /** Its text. */
+  data: Uint8Array<ArrayBuffer>;
+}
+
+function recvArgs(
+  options: ReceiveOptions,
+): [number, number | bigint, number] {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid options: expected an object, got "${String(options)}"`,
+    );
+  }
+  const maxBytes = int(
+    options.maxBytes ?? 8192,
+    "MessageQueue.receive",
+    "maxBytes",
+    0,
+    LIMITS.INT_MAX,
+  );
+  const flags = (options.except ? MSG_EXCEPT : 0) |
+    (options.noError ? MSG_NOERROR : 0) | (options.nowait ? IPC_NOWAIT : 0);
+  return [maxBytes, options.type ?? 0, flags];
+}
+
+/**
+ * A System V message queue: typed messages between processes, kept by the
+ * kernel until taken (or the queue is removed). It talks to C programs,
+ * `ipcmk -Q` and Python's `sysv_ipc.MessageQueue` on the same key.
+ *
+ * @example Typed messages, in order of type
+ * ```ts
+ * import { MessageQueue } from "@linux-ipc/ipc/msg";
+ * using queue = MessageQueue.create();
+ * await queue.send(2, "second");
+ * await queue.send(1, "first");
+ * const m = await queue.receive({ type: -2 }); // the lowest type up to 2
+ * console.log(m.type, new TextDecoder().decode(m.data)); // 1 "first"
+ * ```
+ */
+export class MessageQueue {
+  #id: number;
+  #key: number;
+  #removeOnDispose: boolean;
+  #closed = false;
+
+  private constructor(id: number, key: number, removeOnDispose: boolean) {
+    this.#id = id;
+    this.#key = key;
+    this.#removeOnDispose = removeOnDispose;
+  }
+
+  /**
+   * Makes a queue (`msgget` with `IPC_CREAT | IPC_EXCL`), or opens the key's
+   * with `ifExists: "open"`.
+   *
+   * @param options key, mode, what to do if it exists, removal on dispose
+   * @returns the queue
+   * @throws {IpcError} `EEXIST` (the key has a queue and `ifExists` is
+   *   `"fail"`), `ENOSPC`, `EACCES`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create({ mode: 0o600 });
+   * console.log(queue.id >= 0); // true
+   * ```
+   */
+  static create(options: MessageQueueCreateOptions = {}): MessageQueue {
+    const key = checkKey(options.key ?? IPC_PRIVATE, "MessageQueue.create");
+    const mode = int(
+      options.mode ?? 0o600,
+      "MessageQueue.create",
+      "mode",
+      0,
+      0o777,
+    );
+    const open = checkIfExists(options.ifExists) === "open";
+    try {
+      const id = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+      return new MessageQueue(id, key, options.removeOnDispose ?? true);
+    } catch (e) {
+      if (!open || key === IPC_PRIVATE || !hasCode(e, "EEXIST")) throw e;
+      return new MessageQueue(
+        msgget(key, 0),
+        key,
+        options.removeOnDispose ?? false,
+      );
+    }
+  }
+
+  /**
+   * Opens the queue of a key, whoever made it (C, `ipcmk -Q`, Python).
+   *
+   * @param key the key
+   * @param options removal on dispose (default false)
+   * @returns the queue
+   * @throws {IpcError} `ENOENT` (no queue has this key), `EACCES`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * const key = 0x1e000000 | (Deno.pid & 0xffffff);
+   * using made = MessageQueue.create({ key });
+   * using opened = MessageQueue.open(key);
+   * console.log(opened.id === made.id); // true
+   * ```
+   */
+  static open(
+    key: number,
+    options: MessageQueueOpenOptions = {},
+  ): MessageQueue {
+    const k = checkKey(key, "MessageQueue.open");
+    return new MessageQueue(msgget(k, 0), k, options.removeOnDispose ?? false);
+  }
+
+  /**
+   * Wraps a queue id (from `msgget`, `ipcs -q`, another process).
+   *
+   * @param id the queue id
+   * @param options removal on dispose (default false)
+   * @returns the queue
+   * @throws {IpcError} `EINVAL` (no such queue), `EACCES`
+   * @example
+   * ```ts
+   * import { MessageQueue, msgget, IPC_PRIVATE } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.fromId(msgget(IPC_PRIVATE, 0o600), { removeOnDispose: true });
+   * ```
+   */
+  static fromId(
+    id: number,
+    options: MessageQueueOpenOptions = {},
+  ): MessageQueue {
+    id = int(id, "MessageQueue.fromId", "id", 0, LIMITS.INT_MAX);
+    const ds = msgctl(id, IPC_STAT);
+    return new MessageQueue(id, ds.perm.key, options.removeOnDispose ?? false);
+  }
+
+  /** The queue id. */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** The key it was made or opened with (`IPC_PRIVATE` is 0). */
+  get key(): number {
+    return this.#key;
+  }
+
+  /**
+   * Sends a message without blocking the event loop: when the queue is full
+   * it waits for room (`timeout`, `signal`), or fails at once with `nowait`.
+   *
+   * @param type the message type, > 0
+   * @param data the text: bytes, or a string sent as UTF-8
+   * @param options `nowait`, `timeout` (`ETIMEDOUT`), `signal`
+   * @returns a promise that resolves once the message is queued
+   * @throws {IpcError} `EINVAL` (type < 1, text over `msgmax`), `EAGAIN`
+   *   (`nowait`, full), `EIDRM` (removed while waiting), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * await queue.send(7, new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  send(
+    type: number | bigint,
+    data: Uint8Array | string,
+    options: SendOptions = {},
+  ): Promise<void> {
+    return msgsndAsync(
+      this.#id,
+      { mtype: type, mtext: data },
+      options?.nowait ? IPC_NOWAIT : 0,
+      options,
+    );
+  }
+
+  /**
+   * {@linkcode MessageQueue.send}, blocking the thread while the queue is
+   * full (as C's `msgsnd`), or failing at once with `nowait`.
+   *
+   * @param type the message type, > 0
+   * @param data the text
+   * @param options `nowait`
+   * @throws {IpcError} as for `send`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(1, "now", { nowait: true });
+   * ```
+   */
+  sendSync(
+    type: number | bigint,
+    data: Uint8Array | string,
+    options: { nowait?: boolean } = {},
+  ): void {
+    msgsnd(
+      this.#id,
+      { mtype: type, mtext: data },
+      options?.nowait ? IPC_NOWAIT : 0,
+    );
+  }
+
+  /**
+   * Takes a message without blocking the event loop: when none of the asked
+   * type is there it waits (`timeout`, `signal`), or fails at once with
+   * `nowait`.
+   *
+   * @param options `type`, `except`, `noError`, `maxBytes`, `nowait`,
+   *   `timeout` (`ETIMEDOUT`), `signal`
+   * @returns the message
+   * @throws {IpcError} `E2BIG` (longer than `maxBytes`, without `noError`;
+   *   it stays queued), `ENOMSG` (`nowait`, none), `EIDRM` (removed while
+   *   waiting), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(3, "three");
+   * console.log((await queue.receive({ type: 3, timeout: 1000 })).type); // 3
+   * ```
+   */
+  async receive(options: ReceiveOptions = {}): Promise<Message> {
+    const [maxBytes, type, flags] = recvArgs(options);
+    const m = await msgrcvAsync(this.#id, maxBytes, type, flags, options);
+    return { type: m.mtype, data: m.mtext };
+  }
+
+  /**
+   * {@linkcode MessageQueue.receive}, blocking the thread until a message
+   * comes (as C's `msgrcv`), or failing at once with `nowait`.
+   *
+   * @param options `type`, `except`, `noError`, `maxBytes`, `nowait`
+   * @returns the message
+   * @throws {IpcError} as for `receive`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(1, "x");
+   * console.log(queue.receiveSync({ nowait: true }).data.length); // 1
+   * ```
+   */
+  receiveSync(
+    options: Omit<ReceiveOptions, "timeout" | "signal"> = {},
+  ): Message {
+    const [maxBytes, type, flags] = recvArgs(options);
+    const m = msgrcv(this.#id, maxBytes, type, flags);
+    return { type: m.mtype, data: m.mtext };
+  }
+
+  /**
+   * Every message as it comes, of any type, until the queue is removed
+   * (then the iteration ends).
+   *
+   * @returns an async iterator of messages
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(1, "a");
+   * for await (const m of queue) {
+   *   console.log(m.type); // 1
+   *   break;
+   * }
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (e) {
+        if (hasCode(e, "EIDRM", "EINVAL")) return;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The queue's status: owner, mode, counts, limits, times, last pids.
+   *
+   * @returns every field of `struct msqid_ds`
+   * @throws {IpcError} `EINVAL`/`EIDRM` (removed), `EACCES`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(1, "abc");
+   * console.log(queue.stat().qnum); // 1
+   * ```
+   */
+  stat(): MsqidDs {
+    return msgctl(this.#id, IPC_STAT);
+  }
+
+  /**
+   * Changes owner, mode or the byte limit (`IPC_SET`).
+   *
+   * @param fields what to change
+   * @throws {IpcError} `EPERM`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.set({ qbytes: 4096 });
+   * console.log(queue.stat().qbytes); // 4096
+   * ```
+   */
+  set(fields: MsqidSet): void {
+    msgctl(this.#id, IPC_SET, fields);
+  }
+
+  /**
+   * Removes the queue now: waiting processes get `EIDRM`. Safe if it is
+   * already gone.
+   *
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * const queue = MessageQueue.create();
+   * queue.remove();
+   * ```
+   */
+  remove(): void {
+    unlessGone(() => msgctl(this.#id, IPC_RMID));
+  }
+
+  /**
+   * Ends this object's use: removes the queue if `removeOnDispose`. Safe
+   * twice.
+   *
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * const queue = MessageQueue.create();
+   * queue.close();
+   * queue.close();
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#removeOnDispose) this.remove();
+  }
+
+  /** Same as {@linkcode MessageQueue.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

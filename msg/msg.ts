@@ -1,0 +1,719 @@
+/**
+ * The thin layer over `<sys/msg.h>`: System V message queues by their C
+ * names, in C argument order, with their C constants. Re-exported by
+ * `msg/mod.ts`.
+ *
+ * A message is a `struct msgbuf`: a type (a positive C `long`) and its
+ * text. Here it is `{ mtype, mtext }`, and the size arguments follow from
+ * the text (`msgsnd`) or say how much to take (`msgrcv`).
+ *
+ * @module
+ */
+
+import { errno, libc, sizeT } from "../ffi/libc.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errorFor,
+  ETIMEDOUT,
+  IpcError,
+  lastError,
+} from "../ffi/errors.ts";
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
+import { permSetBuffer } from "../ffi/ipc_set.ts";
+import {
+  decodeMsgInfo,
+  decodeMsqidDs,
+  encodeMsgQbytes,
+  type IpcPermSet,
+  type MsgInfo,
+  type MsqidDs,
+  SIZEOF,
+} from "../ffi/layout.ts";
+import { flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+import {
+  type BlockingOp,
+  checkWaitOptions,
+  KERNEL_MSG_MAX,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
+
+/** `msgrcv` flag: cut a longer message to `msgsz` instead of failing with `E2BIG`. */
+export const MSG_NOERROR = 0o10000;
+/** `msgrcv` flag: with `msgtyp` > 0, take the first message of another type. */
+export const MSG_EXCEPT = 0o20000;
+/**
+ * `msgrcv` flag: copy the message at index `msgtyp` without taking it (with
+ * `IPC_NOWAIT`; `ENOSYS` on a kernel built without checkpoint/restore).
+ */
+export const MSG_COPY = 0o40000;
+/** `msgctl` command: the system's limits (`struct msginfo`). */
+export const IPC_INFO = 3;
+/** `msgctl` command: the status of the queue at a kernel index. */
+export const MSG_STAT = 11;
+/** `msgctl` command: the system's use of queues (`struct msginfo`). */
+export const MSG_INFO = 12;
+/**
+ * `msgctl` command: as `MSG_STAT`, whatever the queue's mode (Linux 4.17).
+ */
+export const MSG_STAT_ANY = 13;
+/** `ENOMSG`: no message of the asked type (with `IPC_NOWAIT`). */
+const ENOMSG = 42;
+/** `EIDRM`: the queue was removed. */
+const EIDRM = 43;
+
+const MSGGET_FLAGS = IPC_CREAT | IPC_EXCL | 0o777;
+const MSGRCV_FLAGS = IPC_NOWAIT | MSG_NOERROR | MSG_EXCEPT | MSG_COPY;
+const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
+
+/** A message: its type and its text (C's `struct msgbuf`). */
+export interface MsgBuf {
+  /** The type, a positive C `long` (a bigint beyond 2^53). */
+  mtype: number | bigint;
+  /** The text: bytes, or a string sent as UTF-8. */
+  mtext: Uint8Array | string;
+}
+
+/** A message `msgrcv` took. */
+export interface MsgReceived {
+  /** Its type (a bigint only beyond 2^53). */
+  mtype: number | bigint;
+  /** Its text (cut to `msgsz` with `MSG_NOERROR`). */
+  mtext: Uint8Array<ArrayBuffer>;
+}
+
+/** What `msgctl(IPC_SET)` may change: owner, mode and the queue's byte limit. */
+export interface MsqidSet extends IpcPermSet {
+  /** The most bytes of text the queue may hold (above `msgmnb`: privileged). */
+  qbytes?: number;
+}
+
+const SEND_BLAME = {
+  EAGAIN: "msgflg",
+  EACCES: "msqid",
+  EIDRM: "msqid",
+  EINVAL: "msqid",
+  ENOMEM: "msgsz",
+} as const;
+const SEND_HINTS = {
+  EAGAIN: "the queue is full (msg_qbytes) and IPC_NOWAIT was given",
+  EIDRM: "the queue was removed",
+  EINVAL:
+    "no queue has this id, the type is not positive, or the text is longer than msgmax",
+} as const;
+const RECV_BLAME = {
+  E2BIG: "msgsz",
+  ENOMSG: "msgtyp",
+  EACCES: "msqid",
+  EIDRM: "msqid",
+  EINVAL: "msqid",
+  ENOSYS: "msgflg",
+} as const;
+const RECV_HINTS = {
+  E2BIG: "the message is longer than msgsz: give more room, or MSG_NOERROR",
+  ENOMSG: "no message of this type is queued and IPC_NOWAIT was given",
+  EIDRM: "the queue was removed",
+  EINVAL:
+    "no queue has this id (or MSG_COPY without IPC_NOWAIT, or with MSG_EXCEPT)",
+  ENOSYS: "MSG_COPY needs a kernel built with CONFIG_CHECKPOINT_RESTORE",
+} as const;
+
+/**
+ * Gets the id of the queue for a key, creating it with `IPC_CREAT`
+ * (`msgget`).
+ *
+ * @param msgKey a key from `ftok`, any agreed number, or `IPC_PRIVATE`
+ * @param msgflg `IPC_CREAT`, `IPC_EXCL` and mode bits
+ * @returns the queue id
+ * @throws {IpcError} `EEXIST`, `ENOENT`, `EACCES`, `ENOSPC` (`msgmni` queues exist)
+ * @example
+ * ```ts
+ * import { IPC_CREAT, IPC_PRIVATE, IPC_RMID, msgctl, msgget } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgget(msgKey: number, msgflg: number): number {
+  const k = key(msgKey, "msgget");
+  msgflg = flags(msgflg, MSGGET_FLAGS, "msgget", "msgflg");
+  const id = libc().msgget(k, msgflg);
+  if (id === -1) {
+    throw lastError(
+      "msgget",
+      {
+        EEXIST: "key",
+        ENOENT: "key",
+        EACCES: "msgflg",
+        ENOSPC: "key",
+        ENOMEM: "key",
+      },
+      { key: `0x${(k >>> 0).toString(16)}`, msgflg: `0o${msgflg.toString(8)}` },
+      {
+        EEXIST: "a queue with this key exists and IPC_EXCL was given",
+        ENOENT: "no queue has this key and IPC_CREAT was not given",
+        EACCES: "the queue's mode does not grant this access",
+        ENOSPC: "the system's limit of queues (msgmni) is reached",
+      },
+    );
+  }
+  return id;
+}
+
+/** A `struct msgbuf` for `msgp`: the type, then the text. */
+function encodeMsg(msgp: MsgBuf, syscall: string): Uint8Array<ArrayBuffer> {
+  if (msgp === null || typeof msgp !== "object") {
+    throw new TypeError(
+      `Invalid argument "msgp" to ${syscall}: expected { mtype, mtext }, got "${
+        show(msgp)
+      }"`,
+    );
+  }
+  const type = long(msgp.mtype, syscall, "msgp.mtype");
+  const text = typeof msgp.mtext === "string"
+    ? new TextEncoder().encode(msgp.mtext)
+    : msgp.mtext;
+  if (!(text instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "msgp.mtext" to ${syscall}: expected a Uint8Array or a string, got "${
+        show(msgp.mtext)
+      }"`,
+    );
+  }
+  const buf = new Uint8Array(8 + text.length);
+  new DataView(buf.buffer).setBigInt64(0, type, true);
+  if (text.length > 0) buf.set(text, 8); // (a detached view is empty)
+  return buf;
+}
+
+/** Checks a C `long` (a number that is an integer, or a bigint). */
+function long(value: unknown, syscall: string, argument: string): bigint {
+  if (typeof value === "bigint") {
+    if (value < LONG_MIN || value > LONG_MAX) {
+      throw new RangeError(
+        `Argument "${argument}" to ${syscall} is out of range: "${value}" does not fit a C long`,
+      );
+    }
+    return value;
+  }
+  return BigInt(
+    int(
+      value,
+      syscall,
+      argument,
+      -Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  );
+}
+
+/**
+ * Sends a message (`msgsnd`). Without `IPC_NOWAIT` a full queue blocks the
+ * thread until there is room, as in C; {@linkcode msgsndAsync} waits
+ * without blocking the event loop.
+ *
+ * @param msqid the queue id
+ * @param msgp the message: `mtype` > 0 and the text
+ * @param msgflg `IPC_NOWAIT`, or 0
+ * @throws {IpcError} `EAGAIN` (full, with `IPC_NOWAIT`), `EINVAL` (type < 1,
+ *   text over `msgmax`, no such queue), `EIDRM`, `EACCES`
+ * @throws {TypeError} for a message that is not `{ mtype, mtext }`
+ * @example
+ * ```ts
+ * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcv, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * msgsnd(id, { mtype: 1, mtext: "hello" }, IPC_NOWAIT);
+ * console.log(new TextDecoder().decode(msgrcv(id, 64, 0, 0).mtext)); // "hello"
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
+  msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
+  msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
+  const buf = encodeMsg(msgp, "msgsnd");
+  const n = sizeT(buf.length - 8);
+  const c = libc();
+  for (;;) {
+    if (c.msgsnd(msqid, buf, n, msgflg) === 0) return;
+    if (errno() !== EINTR) throw sendError(msqid, buf);
+  }
+}
+
+function sendError(msqid: number, buf: Uint8Array): IpcError {
+  return lastError("msgsnd", SEND_BLAME, {
+    msqid,
+    msgsz: buf.length - 8,
+  }, SEND_HINTS);
+}
+
+/** Room for a message of `msgsz` bytes of text: 8 for the type first. */
+function room(msgsz: number, syscall: string): Uint8Array<ArrayBuffer> {
+  msgsz = int(msgsz, syscall, "msgsz", 0, LIMITS.INT_MAX);
+  try {
+    return new Uint8Array(8 + msgsz);
+  } catch {
+    throw new RangeError(
+      `Argument "msgsz" to ${syscall} is out of range: no room of "${msgsz}" bytes can be made`,
+    );
+  }
+}
+
+function decodeMsg(buf: Uint8Array, n: number): MsgReceived {
+  const t = new DataView(buf.buffer, buf.byteOffset).getBigInt64(0, true);
+  const safe = t <= BigInt(Number.MAX_SAFE_INTEGER) &&
+    t >= BigInt(-Number.MAX_SAFE_INTEGER);
+  return { mtype: safe ? Number(t) : t, mtext: buf.slice(8, 8 + n) };
+}
+
+/**
+ * Takes a message (`msgrcv`): with `msgtyp` 0 the first in the queue, > 0
+ * the first of that type (of another type with `MSG_EXCEPT`), < 0 the first
+ * of the lowest type up to its absolute value. Without `IPC_NOWAIT` it
+ * blocks the thread until one comes, as in C; {@linkcode msgrcvAsync} waits
+ * without blocking the event loop.
+ *
+ * @param msqid the queue id
+ * @param msgsz the most bytes of text to take
+ * @param msgtyp which message (see above); with `MSG_COPY`, its index
+ * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`
+ * @returns the message's type and text
+ * @throws {IpcError} `ENOMSG` (none, with `IPC_NOWAIT`), `E2BIG` (longer
+ *   than `msgsz`), `EIDRM`, `EINVAL`, `EACCES`, `ENOSYS` (`MSG_COPY`)
+ * @example
+ * ```ts
+ * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcv, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * msgsnd(id, { mtype: 2, mtext: "two" });
+ * msgsnd(id, { mtype: 1, mtext: "one" });
+ * console.log(msgrcv(id, 64, -2, IPC_NOWAIT).mtype); // 1: the lowest type first
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgrcv(
+  msqid: number,
+  msgsz: number,
+  msgtyp: number | bigint = 0,
+  msgflg = 0,
+): MsgReceived {
+  msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+  const type = long(msgtyp, "msgrcv", "msgtyp");
+  msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+  const buf = room(msgsz, "msgrcv");
+  const n = sizeT(buf.length - 8);
+  const c = libc();
+  for (;;) {
+    const r = Number(c.msgrcv(msqid, buf, n, type, msgflg));
+    if (r !== -1) return decodeMsg(buf, r);
+    if (errno() !== EINTR) throw recvError(msqid, buf.length - 8, type);
+  }
+}
+
+function recvError(msqid: number, msgsz: number, type: bigint): IpcError {
+  return lastError(
+    "msgrcv",
+    RECV_BLAME,
+    { msqid, msgsz, msgtyp: type },
+    RECV_HINTS,
+  );
+}
+
+/** A wait whose queue was there when it began: `EINVAL` later means removed. */
+function removedWhileWaiting(e: IpcError, syscall: string): IpcError {
+  if (e.code !== "EINVAL") return e;
+  return errorFor(EIDRM, syscall, "msqid", undefined, {
+    EIDRM: "the queue was removed while waiting",
+  });
+}
+
+function timedOut(syscall: string) {
+  return (timeoutMs: number) =>
+    new IpcError(ETIMEDOUT, {
+      syscall,
+      argument: "timeout",
+      value: timeoutMs,
+      hint: `timed out after ${timeoutMs} ms`,
+    });
+}
+
+/**
+ * Sends a message without blocking the event loop: at once if there is
+ * room, else when there is (a helper thread in `msgsnd`, or retries; see
+ * `ffi/wait.ts`). With `IPC_NOWAIT`, a full queue rejects with `EAGAIN` at
+ * once, as in C.
+ *
+ * @param msqid the queue id
+ * @param msgp the message
+ * @param msgflg `IPC_NOWAIT`, or 0
+ * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
+ * @returns a promise that resolves once the message is queued
+ * @throws {IpcError} as {@linkcode msgsnd}; `EIDRM` when the queue is
+ *   removed while waiting; `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvAsync, msgsndAsync } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * await msgsndAsync(id, { mtype: 5, mtext: "five" });
+ * console.log((await msgrcvAsync(id, 64, 5)).mtype); // 5
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgsndAsync(
+  msqid: number,
+  msgp: MsgBuf,
+  msgflg = 0,
+  options: WaitOptions = {},
+): Promise<void> {
+  try {
+    checkWaitOptions(options);
+    msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
+    msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
+    const buf = encodeMsg(msgp, "msgsnd");
+    const n = sizeT(buf.length - 8);
+    const nowait = (msgflg & IPC_NOWAIT) !== 0;
+    let parked = false;
+    const op: BlockingOp = {
+      key: `msgsnd:${msqid}`,
+      attempt(): boolean {
+        const c = libc();
+        for (;;) {
+          if (c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT) === 0) return true;
+          const e = errno();
+          if (e === EINTR) continue;
+          if (e === EAGAIN && !nowait) return parked = true, false;
+          const error = sendError(msqid, buf);
+          throw parked ? removedWhileWaiting(error, "msgsnd") : error;
+        }
+      },
+      kernel: nowait ? undefined : { call: "msgsnd", msqid, msgp: buf, msgflg },
+      fail(code: number): IpcError {
+        const error = errorFor(
+          code,
+          "msgsnd",
+          SEND_BLAME,
+          { msqid },
+          SEND_HINTS,
+        );
+        return parked ? removedWhileWaiting(error, "msgsnd") : error;
+      },
+      timedOut: timedOut("msgsnd"),
+    };
+    return wait(op, options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * Takes a message without blocking the event loop: at once if one is
+ * queued, else when one comes (a helper thread in `msgrcv`, or retries; see
+ * `ffi/wait.ts`). With `IPC_NOWAIT`, an empty queue rejects with `ENOMSG` at
+ * once, as in C.
+ *
+ * @param msqid the queue id
+ * @param msgsz the most bytes of text to take
+ * @param msgtyp which message (as for {@linkcode msgrcv})
+ * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`
+ * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
+ * @returns the message
+ * @throws {IpcError} as {@linkcode msgrcv}; `EIDRM` when the queue is
+ *   removed while waiting; `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvAsync } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * await msgrcvAsync(id, 64, 0, 0, { timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgrcvAsync(
+  msqid: number,
+  msgsz: number,
+  msgtyp: number | bigint = 0,
+  msgflg = 0,
+  options: WaitOptions = {},
+): Promise<MsgReceived> {
+  try {
+    checkWaitOptions(options);
+    msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+    const type = long(msgtyp, "msgrcv", "msgtyp");
+    msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+    const buf = room(msgsz, "msgrcv");
+    const size = buf.length - 8;
+    const n = sizeT(size);
+    const nowait = (msgflg & IPC_NOWAIT) !== 0;
+    let got: MsgReceived | undefined;
+    let parked = false;
+    const op: BlockingOp = {
+      key: `msgrcv:${msqid}:${type}:${msgflg}`,
+      attempt(): boolean {
+        const c = libc();
+        for (;;) {
+          const r = Number(c.msgrcv(msqid, buf, n, type, msgflg | IPC_NOWAIT));
+          if (r !== -1) {
+            got = decodeMsg(buf, r);
+            return true;
+          }
+          const e = errno();
+          if (e === EINTR) continue;
+          if (e === ENOMSG && !nowait) return parked = true, false;
+          const error = recvError(msqid, size, type);
+          throw parked ? removedWhileWaiting(error, "msgrcv") : error;
+        }
+      },
+      kernel: nowait || size > KERNEL_MSG_MAX ? undefined : {
+        call: "msgrcv",
+        msqid,
+        msgsz: size,
+        msgtyp: type,
+        msgflg,
+        received: (r, msgp) => got = decodeMsg(msgp, r),
+      },
+      fail(code: number): IpcError {
+        const error = errorFor(code, "msgrcv", RECV_BLAME, {
+          msqid,
+          msgsz: size,
+        }, RECV_HINTS);
+        return parked ? removedWhileWaiting(error, "msgrcv") : error;
+      },
+      timedOut: timedOut("msgrcv"),
+    };
+    return wait(op, options).then(() => got!);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function statInto(msqid: number, buf: Uint8Array<ArrayBuffer>): void {
+  if (libc().msgctl(msqid, IPC_STAT, buf) === -1) {
+    throw lastError(
+      "msgctl",
+      {
+        EINVAL: "msqid",
+        EIDRM: "msqid",
+        EACCES: "msqid",
+      },
+      { msqid },
+      {
+        EACCES: "the queue's mode does not let this process read it",
+      },
+    );
+  }
+}
+
+/**
+ * Reads a queue's status (`msgctl(msqid, IPC_STAT, &buf)`).
+ *
+ * @param msqid the queue id
+ * @param cmd `IPC_STAT`
+ * @returns every field of `struct msqid_ds`
+ * @throws {IpcError} `EINVAL`/`EIDRM` (no such queue), `EACCES`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_STAT, msgctl, msgget, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * msgsnd(id, { mtype: 1, mtext: "abc" });
+ * const ds = msgctl(id, IPC_STAT);
+ * console.log(ds.qnum, ds.cbytes, ds.lspid === Deno.pid); // 1 3 true
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgctl(msqid: number, cmd: typeof IPC_STAT): MsqidDs;
+/**
+ * Changes a queue's owner, mode or byte limit (`IPC_SET`): the fields given;
+ * the others keep their values (read first unless all four are given).
+ *
+ * @param msqid the queue id
+ * @param cmd `IPC_SET`
+ * @param buf the fields to change
+ * @throws {IpcError} `EPERM` (not the owner or creator; or `qbytes` above
+ *   `msgmnb` without privilege)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, IPC_SET, msgctl, msgget } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * msgctl(id, IPC_SET, { mode: 0o640, qbytes: 1024 });
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgctl(
+  msqid: number,
+  cmd: typeof IPC_SET,
+  buf: MsqidSet,
+): void;
+/**
+ * Removes a queue at once (`IPC_RMID`): its messages are gone, and every
+ * process waiting on it gets `EIDRM`.
+ *
+ * @param msqid the queue id
+ * @param cmd `IPC_RMID`
+ * @throws {IpcError} `EINVAL`/`EIDRM` (no such queue), `EPERM`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget } from "@linux-ipc/ipc/msg";
+ * msgctl(msgget(IPC_PRIVATE, 0o600), IPC_RMID);
+ * ```
+ */
+export function msgctl(msqid: number, cmd: typeof IPC_RMID): void;
+/**
+ * The system's limits (`IPC_INFO`) or its use of queues (`MSG_INFO`), and
+ * the highest kernel index in use (for `MSG_STAT`/`MSG_STAT_ANY`).
+ *
+ * @param msqid ignored (0)
+ * @param cmd `IPC_INFO` or `MSG_INFO`
+ * @returns the `struct msginfo` fields and `maxIndex`
+ * @example
+ * ```ts
+ * import { IPC_INFO, msgctl } from "@linux-ipc/ipc/msg";
+ * console.log(msgctl(0, IPC_INFO).msgmax > 0); // true: the largest message
+ * ```
+ */
+export function msgctl(
+  msqid: number,
+  cmd: typeof IPC_INFO | typeof MSG_INFO,
+): MsgInfo & { maxIndex: number };
+/**
+ * The status of the queue at a kernel index (`MSG_STAT`, or `MSG_STAT_ANY`
+ * whatever its mode): with `msgctl(0, MSG_INFO).maxIndex`, how `ipcs -q`
+ * lists every queue of the machine.
+ *
+ * @param index the kernel index, 0 to `maxIndex`
+ * @param cmd `MSG_STAT` or `MSG_STAT_ANY`
+ * @returns the queue's id and status
+ * @throws {IpcError} `EINVAL` (no queue at this index), `EACCES` (`MSG_STAT`)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, MSG_INFO, MSG_STAT_ANY, msgctl, msgget } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * const ids = [];
+ * for (let i = 0; i <= msgctl(0, MSG_INFO).maxIndex; i++) {
+ *   try {
+ *     ids.push(msgctl(i, MSG_STAT_ANY).id);
+ *   } catch {
+ *     continue; // no queue at this index
+ *   }
+ * }
+ * console.log(ids.includes(id)); // true
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgctl(
+  index: number,
+  cmd: typeof MSG_STAT | typeof MSG_STAT_ANY,
+): MsqidDs & { id: number };
+/**
+ * Any `msgctl` command chosen at run time.
+ *
+ * @param msqid the queue id (an index for `MSG_STAT`/`MSG_STAT_ANY`)
+ * @param cmd the command
+ * @param buf for `IPC_SET`: the fields to change
+ * @returns as for the command
+ * @throws {IpcError} as for the command
+ * @throws {RangeError} for an unknown command
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget } from "@linux-ipc/ipc/msg";
+ * const cmd: number = IPC_RMID;
+ * msgctl(msgget(IPC_PRIVATE, 0o600), cmd);
+ * ```
+ */
+export function msgctl(
+  msqid: number,
+  cmd: number,
+  buf?: MsqidSet,
+):
+  | MsqidDs
+  | (MsqidDs & { id: number })
+  | (MsgInfo & { maxIndex: number })
+  | void;
+export function msgctl(
+  msqid: number,
+  cmd: number,
+  buf?: MsqidSet,
+):
+  | MsqidDs
+  | (MsqidDs & { id: number })
+  | (MsgInfo & { maxIndex: number })
+  | void {
+  msqid = int(msqid, "msgctl", "msqid", 0, LIMITS.INT_MAX);
+  cmd = int(cmd, "msgctl", "cmd", LIMITS.INT_MIN, LIMITS.INT_MAX);
+  const c = libc();
+  switch (cmd) {
+    case IPC_STAT: {
+      const b = new Uint8Array(SIZEOF.msqid_ds);
+      statInto(msqid, b);
+      return decodeMsqidDs(b);
+    }
+    case IPC_SET: {
+      const set = buf as MsqidSet;
+      const b = permSetBuffer(
+        set,
+        "msgctl",
+        "buf",
+        SIZEOF.msqid_ds,
+        (into) => statInto(msqid, into),
+        (index, into) => c.msgctl(index, MSG_STAT_ANY, into),
+        msqid,
+        set !== null && typeof set === "object" && set.qbytes !== undefined,
+      );
+      if (set.qbytes !== undefined) {
+        encodeMsgQbytes(
+          b,
+          int(set.qbytes, "msgctl", "buf.qbytes", 0, LIMITS.UINT_MAX),
+        );
+      }
+      if (c.msgctl(msqid, IPC_SET, b) === -1) throw ctlError(msqid, cmd);
+      return;
+    }
+    case IPC_RMID:
+      if (c.msgctl(msqid, IPC_RMID, null) === -1) throw ctlError(msqid, cmd);
+      return;
+    case IPC_INFO:
+    case MSG_INFO: {
+      const b = new Uint8Array(SIZEOF.msginfo);
+      const r = c.msgctl(msqid, cmd, b);
+      if (r === -1) throw ctlError(msqid, cmd);
+      return { ...decodeMsgInfo(b), maxIndex: r };
+    }
+    case MSG_STAT:
+    case MSG_STAT_ANY: {
+      const b = new Uint8Array(SIZEOF.msqid_ds);
+      const r = c.msgctl(msqid, cmd, b);
+      if (r === -1) throw ctlError(msqid, cmd);
+      return { ...decodeMsqidDs(b), id: r };
+    }
+    default:
+      throw new RangeError(
+        `Argument "cmd" to msgctl is out of range: "${
+          show(cmd)
+        }" is not IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT or MSG_STAT_ANY`,
+      );
+  }
+}
+
+function ctlError(msqid: number, cmd: number): IpcError {
+  return lastError(
+    "msgctl",
+    {
+      EINVAL: "msqid",
+      EIDRM: "msqid",
+      EACCES: "msqid",
+      EPERM: "cmd",
+    },
+    { msqid, cmd },
+    {
+      EINVAL: cmd === MSG_STAT || cmd === MSG_STAT_ANY
+        ? "no queue is at this index"
+        : "no queue has this id",
+      EIDRM: "the queue was removed",
+      EPERM:
+        "only the owner, the creator or a privileged process may do this (raising qbytes above msgmnb needs privilege)",
+    },
+  );
+}

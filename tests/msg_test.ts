@@ -1,0 +1,381 @@
+// System V message queues: the thin layer against the kernel, the class,
+// waits across processes, and peers nobody here wrote (Python sysv_ipc,
+// util-linux ipcmk/ipcs/ipcrm).
+import assert from "node:assert/strict";
+import {
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_INFO,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+  IpcError,
+  MessageQueue,
+  MSG_COPY,
+  MSG_EXCEPT,
+  MSG_INFO,
+  MSG_NOERROR,
+  MSG_STAT_ANY,
+  msgctl,
+  msgget,
+  msgrcv,
+  msgrcvAsync,
+  msgsnd,
+  msgsndAsync,
+} from "../mod.ts";
+import { KERNEL_THREADS } from "../ffi/wait.ts";
+import {
+  checkLeaksAtEnd,
+  isCode,
+  privateKey,
+  pythonWithSysvIpc,
+  run,
+  runDeno,
+  startDeno,
+  which,
+  within,
+} from "./_helpers.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const text = (m: { mtext: Uint8Array }) => dec.decode(m.mtext);
+
+async function withQueue(fn: (id: number) => unknown): Promise<void> {
+  const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  try {
+    await fn(id);
+  } finally {
+    removeUnlessGone(id);
+  }
+}
+
+function removeUnlessGone(id: number): void {
+  try {
+    msgctl(id, IPC_RMID);
+  } catch (e) {
+    if (!(e instanceof IpcError && e.code === "EINVAL")) throw e;
+  }
+}
+
+Deno.test("msgsnd/msgrcv: types 0, > 0, < 0, MSG_EXCEPT, MSG_NOERROR, E2BIG, ENOMSG", async () => {
+  await withQueue((id) => {
+    for (const [t, s] of [[3, "c"], [1, "a"], [2, "b"], [1, "a2"]] as const) {
+      msgsnd(id, { mtype: t, mtext: s });
+    }
+    assert.equal(text(msgrcv(id, 16, 2, IPC_NOWAIT)), "b"); // first of type 2
+    assert.deepEqual(msgrcv(id, 16, 1, IPC_NOWAIT | MSG_EXCEPT).mtype, 3);
+    assert.equal(text(msgrcv(id, 16, -5, IPC_NOWAIT)), "a"); // lowest type
+    assert.equal(text(msgrcv(id, 16, 0, IPC_NOWAIT)), "a2"); // queue order
+    assert.throws(
+      () => msgrcv(id, 16, 0, IPC_NOWAIT),
+      isCode("ENOMSG", "msgrcv", "msgtyp"),
+    );
+    msgsnd(id, { mtype: 9, mtext: "0123456789" });
+    // Too long for msgsz: E2BIG, and the message stays queued.
+    assert.throws(
+      () => msgrcv(id, 4, 0, IPC_NOWAIT),
+      isCode("E2BIG", "msgrcv", "msgsz"),
+    );
+    assert.equal(msgctl(id, IPC_STAT).qnum, 1);
+    const cut = msgrcv(id, 4, 0, IPC_NOWAIT | MSG_NOERROR);
+    assert.equal(text(cut), "0123");
+    assert.equal(msgctl(id, IPC_STAT).qnum, 0);
+    // Types as C longs: beyond 2^53 they are bigints.
+    msgsnd(id, { mtype: 2n ** 62n, mtext: enc.encode("big") });
+    assert.equal(msgrcv(id, 8, 0, IPC_NOWAIT).mtype, 2n ** 62n);
+    // A type below 1 is the kernel's EINVAL, as in C.
+    assert.throws(
+      () => msgsnd(id, { mtype: 0, mtext: "x" }),
+      isCode("EINVAL", "msgsnd"),
+    );
+  });
+});
+
+Deno.test("msgctl: IPC_STAT has every field, IPC_SET changes mode and qbytes, EAGAIN on a full queue", async () => {
+  await withQueue((id) => {
+    const before = msgctl(id, IPC_STAT);
+    assert.equal(before.qnum, 0);
+    assert.equal(before.perm.mode & 0o777, 0o600);
+    msgsnd(id, { mtype: 1, mtext: "abcd" });
+    const ds = msgctl(id, IPC_STAT);
+    assert.deepEqual([ds.qnum, ds.cbytes, ds.lspid], [1, 4, Deno.pid]);
+    assert.ok(ds.stime > 0 && ds.ctime > 0);
+    msgrcv(id, 8, 0, IPC_NOWAIT);
+    const after = msgctl(id, IPC_STAT);
+    assert.equal(after.lrpid, Deno.pid);
+    assert.ok(after.rtime > 0);
+    msgctl(id, IPC_SET, { mode: 0o640, qbytes: 10 });
+    const set = msgctl(id, IPC_STAT);
+    assert.deepEqual([set.perm.mode & 0o777, set.qbytes], [0o640, 10]);
+    msgsnd(id, { mtype: 1, mtext: "0123456789" });
+    assert.throws(
+      () => msgsnd(id, { mtype: 1, mtext: "x" }, IPC_NOWAIT),
+      isCode("EAGAIN", "msgsnd", "msgflg"),
+    );
+  });
+});
+
+Deno.test("msgctl: IPC_INFO, MSG_INFO and MSG_STAT_ANY list the machine's queues; MSG_COPY peeks", async () => {
+  await withQueue((id) => {
+    const limits = msgctl(0, IPC_INFO);
+    assert.ok(limits.msgmax > 0 && limits.msgmnb > 0 && limits.msgmni > 0);
+    const use = msgctl(0, MSG_INFO);
+    const found: number[] = [];
+    for (let i = 0; i <= use.maxIndex; i++) {
+      try {
+        found.push(msgctl(i, MSG_STAT_ANY).id);
+      } catch (e) {
+        assert.ok(isCode("EINVAL", "msgctl")(e));
+      }
+    }
+    assert.ok(found.includes(id));
+    msgsnd(id, { mtype: 4, mtext: "kept" });
+    try {
+      const copy = msgrcv(id, 8, 0, IPC_NOWAIT | MSG_COPY);
+      assert.equal(text(copy), "kept");
+      assert.equal(msgctl(id, IPC_STAT).qnum, 1, "MSG_COPY takes nothing");
+    } catch (e) {
+      // A kernel without CONFIG_CHECKPOINT_RESTORE.
+      assert.ok(isCode("ENOSYS", "msgrcv", "msgflg")(e));
+    }
+  });
+});
+
+Deno.test("async receive wakes when another process sends; timeout and abort; the event loop runs", async () => {
+  await withQueue(async (id) => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const waiting = msgrcvAsync(id, 64, 7);
+    const sender = await runDeno("tests/helpers/msg_child.ts", [
+      "send",
+      String(id),
+      "7",
+      "hello",
+    ]);
+    assert.equal(sender.code, 0);
+    assert.equal(text(await within(waiting, 10_000)), "hello");
+    clearInterval(timer);
+    assert.ok(ticks > 0, "timers ran while the receive waited");
+    await assert.rejects(
+      msgrcvAsync(id, 64, 0, 0, { timeout: 30 }),
+      isCode("ETIMEDOUT", "msgrcv", "timeout"),
+    );
+    const ac = new AbortController();
+    const aborted = msgrcvAsync(id, 64, 0, 0, { signal: ac.signal });
+    ac.abort(new Error("stop"));
+    await assert.rejects(aborted, /stop/);
+    // Nothing was taken by the waits that ended.
+    msgsnd(id, { mtype: 1, mtext: "after" });
+    assert.equal(text(msgrcv(id, 64, 0, IPC_NOWAIT)), "after");
+  });
+});
+
+Deno.test("a full queue: async send waits for room; IPC_NOWAIT fails at once", async () => {
+  await withQueue(async (id) => {
+    msgctl(id, IPC_SET, { qbytes: 8 });
+    await msgsndAsync(id, { mtype: 1, mtext: "12345678" });
+    await assert.rejects(
+      msgsndAsync(id, { mtype: 1, mtext: "x" }, IPC_NOWAIT),
+      isCode("EAGAIN", "msgsnd"),
+    );
+    let sent = false;
+    const sending = msgsndAsync(id, { mtype: 2, mtext: "second" }).then(() =>
+      sent = true
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sent, false);
+    msgrcv(id, 64, 0, IPC_NOWAIT);
+    await within(sending, 10_000);
+    assert.equal(text(msgrcv(id, 64, 2, IPC_NOWAIT)), "second");
+  });
+});
+
+Deno.test("removing a queue gives EIDRM to every waiter, sync in another process and async here", async () => {
+  const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  const syncChild = startDeno("tests/helpers/msg_child.ts", [
+    "recvsync",
+    String(id),
+  ]);
+  const asyncChild = startDeno("tests/helpers/msg_child.ts", [
+    "recvasync",
+    String(id),
+  ]);
+  const readAll = async (c: Deno.ChildProcess) =>
+    dec.decode((await c.output()).stdout);
+  const outputs = [readAll(syncChild), readAll(asyncChild)];
+  // Several local waits: more than the helper threads, different types.
+  const local = Array.from(
+    { length: KERNEL_THREADS + 3 },
+    (_, i) => msgrcvAsync(id, 64, i + 1).then(() => "message", (e) => e.code),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  msgctl(id, IPC_RMID);
+  assert.deepEqual(
+    await within(Promise.all(local), 10_000),
+    local.map(() => "EIDRM"),
+  );
+  for (const out of await within(Promise.all(outputs), 10_000)) {
+    assert.equal(out, "waiting\nEIDRM\n");
+  }
+});
+
+Deno.test("waits on 100 different queues: each woken by another process, a few threads at most", async () => {
+  const ids = Array.from(
+    { length: 100 },
+    () => msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
+  );
+  try {
+    const threadsBefore = threads();
+    const waits = ids.map((id) => msgrcvAsync(id, 64, 3));
+    const out = await runDeno("tests/helpers/msg_child.ts", [
+      "sendeach",
+      "3",
+      ...ids.map(String),
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const got = await within(Promise.all(waits), 20_000);
+    assert.deepEqual(got.map(text), ids.map((id) => `to ${id}`));
+    assert.ok(
+      threads() - threadsBefore <= KERNEL_THREADS + 1,
+      `threads: ${threadsBefore} -> ${threads()}`,
+    );
+  } finally {
+    for (const id of ids) msgctl(id, IPC_RMID);
+  }
+});
+
+function threads(): number {
+  const status = new TextDecoder().decode(
+    new Deno.Command("cat", { args: [`/proc/${Deno.pid}/status`] }).outputSync()
+      .stdout,
+  );
+  return Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
+}
+
+Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, dispose removes", async () => {
+  const key = privateKey();
+  let id: number;
+  {
+    using q = MessageQueue.create({ key, mode: 0o600 });
+    id = q.id;
+    assert.throws(
+      () => MessageQueue.create({ key }),
+      isCode("EEXIST", "msgget"),
+    );
+    using same = MessageQueue.create({ key, ifExists: "open" });
+    assert.equal(same.id, id);
+    using opened = MessageQueue.open(key);
+    await opened.send(2, "two");
+    q.sendSync(1, enc.encode("one"));
+    const first = await q.receive({ type: -2, timeout: 1000 });
+    assert.deepEqual([first.type, dec.decode(first.data)], [1, "one"]);
+    assert.equal(q.stat().qnum, 1);
+    const seen: string[] = [];
+    setTimeout(() => q.remove(), 100);
+    for await (const m of q) seen.push(dec.decode(m.data));
+    assert.deepEqual(
+      seen,
+      ["two"],
+      "the iteration ends when the queue is removed",
+    );
+    await assert.rejects(q.receive({ nowait: true }), IpcError);
+  }
+  assert.throws(() => msgctl(id, IPC_STAT), isCode("EINVAL"));
+  {
+    using q = MessageQueue.create();
+    assert.throws(() => q.receiveSync({ nowait: true }), isCode("ENOMSG"));
+    await assert.rejects(q.receive({ timeout: 20 }), isCode("ETIMEDOUT"));
+    q.sendSync(5, "long text");
+    assert.throws(
+      () => q.receiveSync({ maxBytes: 2, nowait: true }),
+      isCode("E2BIG"),
+    );
+    assert.equal(
+      dec.decode(q.receiveSync({ maxBytes: 4, noError: true }).data),
+      "long",
+    );
+    q.set({ qbytes: 100 });
+    assert.equal(q.stat().qbytes, 100);
+  }
+});
+
+Deno.test("interop: Python sysv_ipc MessageQueue both ways, types kept", async () => {
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  const key = privateKey();
+  using q = MessageQueue.create({ key, mode: 0o600 });
+  q.sendSync(3, "from deno");
+  const out = await run(python, [
+    "-c",
+    `
+import sysv_ipc
+q = sysv_ipc.MessageQueue(${key})
+m, t = q.receive(block=False)
+print(m.decode(), t)
+q.send(b"from python", type=4)
+`,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, "from deno 3\n");
+  const m = await q.receive({ timeout: 5000 });
+  assert.deepEqual([m.type, dec.decode(m.data)], [4, "from python"]);
+});
+
+Deno.test("interop: util-linux ipcmk -Q, ipcs -q and ipcrm -q handle our queues and we theirs", async () => {
+  if (which("ipcmk") === null) return;
+  const made = await run("ipcmk", ["-Q", "-p", "0600"]);
+  assert.equal(made.code, 0, made.stderr);
+  const theirs = Number(/(\d+)\s*$/.exec(made.stdout.trim())![1]);
+  using q = MessageQueue.fromId(theirs);
+  q.sendSync(1, "hi");
+  const listed = await run("ipcs", ["-q", "-i", String(theirs)]);
+  assert.match(listed.stdout, /messages\s*=\s*1|qnum=1/);
+  assert.equal((await run("ipcrm", ["-q", String(theirs)])).code, 0);
+  await assert.rejects(
+    q.receive({ nowait: true }),
+    (e: unknown) => e instanceof IpcError,
+  );
+  const ours = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0o600);
+  const seen = await run("ipcs", ["-q"]);
+  assert.match(seen.stdout, new RegExp(`\\s${ours}\\s`));
+  assert.equal((await run("ipcrm", ["-q", String(ours)])).code, 0);
+  assert.throws(() => msgctl(ours, IPC_STAT), isCode("EINVAL"));
+});
+
+Deno.test("bad input: typed errors naming the argument, and the process lives", async () => {
+  await withQueue(async (id) => {
+    assert.throws(() => msgsnd(id, null as never), TypeError);
+    assert.throws(
+      () => msgsnd(id, { mtype: 1, mtext: 7 as never }),
+      /"msgp.mtext"/,
+    );
+    assert.throws(
+      () => msgsnd(id, { mtype: 2n ** 70n, mtext: "" }),
+      RangeError,
+    );
+    assert.throws(() => msgsnd(id, { mtype: 1.5, mtext: "" }), /"msgp.mtype"/);
+    assert.throws(() => msgsnd(id, { mtype: 1, mtext: "" }, 0o1), RangeError);
+    assert.throws(() => msgrcv(id, -1), RangeError);
+    assert.throws(() => msgrcv(-1, 8), RangeError);
+    assert.throws(() => msgctl(id, 99), RangeError);
+    assert.throws(() => msgctl(id, IPC_SET, { qbytes: -1 }), RangeError);
+    const big = new Uint8Array(msgctl(0, IPC_INFO).msgmax + 1);
+    assert.throws(
+      () => msgsnd(id, { mtype: 1, mtext: big }, IPC_NOWAIT),
+      isCode("EINVAL", "msgsnd"),
+    );
+    await assert.rejects(msgrcvAsync(id, 8, 0, 0, { timeout: -1 }), RangeError);
+    await assert.rejects(
+      msgsndAsync(id, { mtype: 1, mtext: "" }, 0, { signal: "x" as never }),
+      TypeError,
+    );
+  });
+  assert.throws(
+    () => msgrcv(2 ** 31 - 1, 8, 0, IPC_NOWAIT),
+    isCode("EINVAL", "msgrcv", "msqid"),
+  );
+});
+
+await checkLeaksAtEnd();
