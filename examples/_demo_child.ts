@@ -4,11 +4,13 @@
  * adds to the counter. `sem SHM_ID MUTEX_ID N` adds 1 to the counter at
  * offset 0 N times under the mutex. `mmap` maps fd 3 and doubles the number
  * in it. `fifo PATH` opens the FIFO for writing and sends three lines.
+ * `msg ID N` takes N jobs from the queue, the lowest type first, and
+ * answers each on type 10.
  *
  * @module
  */
 
-import { Mapping, Mutex, PipeEnd, SharedMemory } from "../mod.ts";
+import { Mapping, MessageQueue, Mutex, PipeEnd, SharedMemory } from "../mod.ts";
 
 const [step, ...args] = Deno.args;
 if (step === "shm") {
@@ -54,6 +56,14 @@ if (step === "shm") {
   console.log(
     `  child  (pid ${Deno.pid}): opened the FIFO for writing and sent 3 lines`,
   );
+} else if (step === "msg") {
+  const [id, n] = args.map(Number);
+  const queue = MessageQueue.fromId(id);
+  for (let i = 1; i <= n; i++) {
+    const job = queue.receiveSync({ type: -3 }); // the lowest type first
+    const text = new TextDecoder().decode(job.data);
+    queue.sendSync(10, `child did job ${i} (type ${job.type}): ${text}`);
+  }
 } else {
   console.error(`Unknown demo step "${step}"`);
   Deno.exit(1);

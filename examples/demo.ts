@@ -23,12 +23,19 @@
  * front process that accepts TCP connections and hands each connected
  * socket to a worker process over a Unix socket (SCM_RIGHTS).
  *
+ * Step 6, a System V message queue: the parent queues jobs of three
+ * priorities, as message types (1 urgent, 2 normal, 3 low), in mixed order;
+ * a child takes them lowest type first (`msgrcv` with a negative type) and
+ * answers each on type 10; the parent prints the answers in the order the
+ * child did the jobs, then removes the queue.
+ *
  * @module
  */
 
 import { ENV, FFI, requirePermissions, RUN } from "./_permissions.ts";
 import {
   Mapping,
+  MessageQueue,
   mkfifo,
   Mutex,
   PipeEnd,
@@ -183,4 +190,24 @@ console.log("Step 5: handing connections to another process (SCM_RIGHTS)");
     throw new Error(`The hand-off step failed with status ${code}`);
   }
 }
+console.log("Step 6: typed messages between two processes (System V queue)");
+{
+  using queue = MessageQueue.create();
+  const jobs: [number, string][] = [
+    [3, "tidy the logs"],
+    [1, "restart the service"],
+    [2, "send the report"],
+    [1, "page the on-call"],
+  ];
+  for (const [type, job] of jobs) await queue.send(type, job);
+  console.log(
+    `  parent: queued ${jobs.length} jobs on queue ${queue.id}, types 3, 1, 2, 1 (1 is the most urgent)`,
+  );
+  await runChild("msg", String(queue.id), String(jobs.length));
+  for (let i = 0; i < jobs.length; i++) {
+    const m = await queue.receive({ type: 10, timeout: 10_000 });
+    console.log(`  parent: ${new TextDecoder().decode(m.data)}`);
+  }
+}
+console.log("  parent: removed the queue");
 console.log("Done.");

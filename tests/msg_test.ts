@@ -31,9 +31,11 @@ import {
   isCode,
   privateKey,
   pythonWithSysvIpc,
+  ROOT,
   run,
   runDeno,
   startDeno,
+  until,
   which,
   within,
 } from "./_helpers.ts";
@@ -376,6 +378,77 @@ Deno.test("bad input: typed errors naming the argument, and the process lives", 
     () => msgrcv(2 ** 31 - 1, 8, 0, IPC_NOWAIT),
     isCode("EINVAL", "msgrcv", "msqid"),
   );
+});
+
+Deno.test("examples: svmsg_create, send, receive, ls, rm, and the file server with its client", async () => {
+  const ex = (name: string, args: string[], flags = ["--allow-ffi"]) =>
+    runDeno(`examples/${name}.ts`, args, flags);
+  const made = await ex("svmsg_create", ["--mode=0600"]);
+  assert.equal(made.code, 0, made.stderr);
+  const id = made.stdout.trim();
+  try {
+    assert.equal((await ex("svmsg_send", [id, "5", "hello", "world"])).code, 0);
+    assert.equal((await ex("svmsg_send", [id, "2", "two"])).code, 0);
+    const listed = await ex("svmsg_ls", []);
+    assert.match(listed.stdout, new RegExp(`\\s${id}\\s.*\\s2\\s+14$`, "m"));
+    const low = await ex("svmsg_receive", ["--type=-9", id]);
+    assert.equal(low.stdout, "received: type=2; length=3; body=two\n");
+    const cut = await ex("svmsg_receive", ["--max=5", "--noerror", id]);
+    assert.equal(cut.stdout, "received: type=5; length=5; body=hello\n");
+    const none = await ex("svmsg_receive", ["--nowait", id]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /ENOMSG/);
+  } finally {
+    assert.equal((await ex("svmsg_rm", [id])).code, 0);
+  }
+  assert.throws(() => msgctl(Number(id), IPC_STAT), isCode("EINVAL"));
+  // The file server: a file of several chunks comes back whole.
+  const key = `0x${privateKey().toString(16)}`;
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  try {
+    const data = crypto.getRandomValues(new Uint8Array(50_000));
+    await Deno.writeFile(`${dir}/file`, data);
+    const server = startDeno(
+      "examples/svmsg_file_server.ts",
+      [`--key=${key}`, "--requests=2"],
+      ["--allow-ffi", "--allow-read"],
+    );
+    await until(() => {
+      try {
+        msgget(Number(key), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const client = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-ffi",
+        `${ROOT}examples/svmsg_file_client.ts`,
+        `--key=${key}`,
+        `${dir}/file`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(client.code, 0, dec.decode(client.stderr));
+    assert.deepEqual(client.stdout, data);
+    assert.match(
+      dec.decode(client.stderr),
+      /Received 50000 bytes \(7 messages\)/,
+    );
+    const missing = await ex("svmsg_file_client", [
+      `--key=${key}`,
+      `${dir}/none`,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Couldn't open/);
+    assert.equal((await server.output()).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 await checkLeaksAtEnd();

@@ -518,6 +518,11 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   assert.match(r.stdout, /the mapping now holds 42/);
   assert.match(r.stdout, /read "third line"/);
   assert.match(r.stdout, /client 2: answered by the worker, pid \d+/);
+  // The message queue step: the most urgent jobs (lowest type) first.
+  assert.match(
+    r.stdout,
+    /job 1 \(type 1\).*\n.*job 2 \(type 1\).*\n.*job 3 \(type 2\).*\n.*job 4 \(type 3\)/,
+  );
   assert.match(r.stdout, /^Done\.$/m);
 });
 
