@@ -1,18 +1,20 @@
 /**
  * Linux inter-process communication for Deno, through libc and Deno FFI:
- * System V shared memory, semaphores and message queues, mapped memory
- * (files, anonymous, memfd), pipes and FIFOs, and Unix-domain sockets with
- * descriptor passing and credentials. The POSIX facilities are to come.
+ * System V shared memory, semaphores and message queues, POSIX message
+ * queues, mapped memory (files, anonymous, memfd), pipes and FIFOs, and
+ * Unix-domain sockets with descriptor passing and credentials. POSIX shared
+ * memory and semaphores are to come.
  *
  * Two layers per facility: functions named after the C calls (`shmget`,
  * `semop`, `msgrcv`, `mmap`, `mkfifo`, `sendmsg`, ...) with C arguments in C
  * order and the C constants, and small classes above them (`SharedMemory`,
- * `SemaphoreSet`, `Mutex`, `MessageQueue`, `Mapping`, `PipeEnd`, `UnixListener`,
+ * `SemaphoreSet`, `Mutex`, `MessageQueue`, `PosixMessageQueue`, `Mapping`,
+ * `PipeEnd`, `UnixListener`,
  * `UnixConnection`, `UnixDatagram`) that are `using`-disposable, with an
  * async method and a `Sync` twin wherever a call can wait. Failed calls
  * throw {@linkcode IpcError} with the errno `code`, the `syscall` and the
  * argument at fault. Each facility is also its own export
- * (`@linux-ipc/ipc/shm`, `/sem`, `/msg`, `/mmap`, `/fifo`, `/socket`).
+ * (`@linux-ipc/ipc/shm`, `/sem`, `/msg`, `/mq`, `/mmap`, `/fifo`, `/socket`).
  *
  * Needs `--allow-ffi`; paths and network addresses are also checked against
  * `--allow-read`, `--allow-write` and `--allow-net`, as Deno's own APIs are.
@@ -37,6 +39,7 @@ export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";
 export * from "./msg/mod.ts";
+export * from "./mq/mod.ts";
 export * from "./mmap/mod.ts";
 export * from "./fifo/mod.ts";
 export * from "./socket/mod.ts";

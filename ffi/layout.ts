@@ -57,6 +57,14 @@ interface Layouts {
   };
   /** `struct msginfo` (`IPC_INFO`, `MSG_INFO`): seven ints, then a short. */
   msginfo: { size: number; msgseg: number };
+  mq_attr: {
+    size: number;
+    flags: number;
+    maxmsg: number;
+    msgsize: number;
+    curmsgs: number;
+  };
+  sigevent: { size: number; value: number; signo: number; notify: number };
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
@@ -107,6 +115,8 @@ const COMMON = {
     lrpid: 100,
   },
   msginfo: { size: 32, msgseg: 28 },
+  mq_attr: { size: 64, flags: 0, maxmsg: 8, msgsize: 16, curmsgs: 24 },
+  sigevent: { size: 64, value: 0, signo: 8, notify: 12 },
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
   timespec: { size: 16, sec: 0, nsec: 8 },
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
@@ -160,6 +170,8 @@ export const SIZEOF = {
   semid_ds: L.semid_ds.size,
   msqid_ds: L.msqid_ds.size,
   msginfo: L.msginfo.size,
+  mq_attr: L.mq_attr.size,
+  sigevent: L.sigevent.size,
   sembuf: L.sembuf.size,
   timespec: L.timespec.size,
   sigaction: L.sigaction.size,
@@ -380,6 +392,74 @@ export function decodeMsgInfo(buf: Uint8Array): MsgInfo {
     msgtql: int(6),
     msgseg: v.getUint16(L.msginfo.msgseg, true),
   };
+}
+
+/** `struct mq_attr`: a POSIX queue's attributes. */
+export interface MqAttr {
+  /** `O_NONBLOCK` or 0 (the only flag `mq_setattr` changes). */
+  flags: number;
+  /** The most messages the queue holds. */
+  maxmsg: number;
+  /** The largest message, in bytes. */
+  msgsize: number;
+  /** Messages now in the queue. */
+  curmsgs: number;
+}
+
+/**
+ * Encodes a `struct mq_attr`.
+ *
+ * @param attr the attributes (`curmsgs` is ignored by the kernel)
+ * @param out at least `SIZEOF.mq_attr` bytes
+ * @returns `out`
+ */
+export function encodeMqAttr(
+  attr: Partial<MqAttr>,
+  out: Uint8Array,
+): Uint8Array {
+  const v = view(out);
+  const a = L.mq_attr;
+  v.setBigInt64(a.flags, BigInt(attr.flags ?? 0), true);
+  v.setBigInt64(a.maxmsg, BigInt(attr.maxmsg ?? 0), true);
+  v.setBigInt64(a.msgsize, BigInt(attr.msgsize ?? 0), true);
+  v.setBigInt64(a.curmsgs, BigInt(attr.curmsgs ?? 0), true);
+  return out;
+}
+
+/**
+ * Decodes a `struct mq_attr`.
+ *
+ * @param buf at least `SIZEOF.mq_attr` bytes filled by the kernel
+ * @returns the typed object
+ */
+export function decodeMqAttr(buf: Uint8Array): MqAttr {
+  const v = view(buf);
+  const a = L.mq_attr;
+  return {
+    flags: i64(v, a.flags),
+    maxmsg: i64(v, a.maxmsg),
+    msgsize: i64(v, a.msgsize),
+    curmsgs: i64(v, a.curmsgs),
+  };
+}
+
+/**
+ * Encodes a `struct sigevent` for `SIGEV_SIGNAL` (or `SIGEV_NONE`).
+ *
+ * @param notify `SIGEV_SIGNAL` (0) or `SIGEV_NONE` (1)
+ * @param signo the signal number
+ * @param out at least `SIZEOF.sigevent` bytes
+ * @returns `out`
+ */
+export function encodeSigevent(
+  notify: number,
+  signo: number,
+  out: Uint8Array,
+): Uint8Array {
+  const v = view(out);
+  v.setInt32(L.sigevent.signo, signo, true);
+  v.setInt32(L.sigevent.notify, notify, true);
+  return out;
 }
 
 /**

@@ -70,6 +70,43 @@ const SYMBOLS = {
   /* int msgctl(int msqid, int cmd, struct msqid_ds *buf) */
   msgctl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
 
+  /* mqd_t mq_open(const char *name, int oflag, mode_t mode,
+                    struct mq_attr *attr): variadic in C; the mode and attr
+                    are read only with O_CREAT */
+  mq_open: { parameters: ["buffer", "i32", "u32", "buffer"], result: "i32" },
+  /* int mq_close(mqd_t mqdes) */
+  mq_close: { parameters: ["i32"], result: "i32" },
+  /* int mq_unlink(const char *name) */
+  mq_unlink: { parameters: ["buffer"], result: "i32" },
+  /* int mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
+                 unsigned int msg_prio) */
+  mq_send: { parameters: ["i32", "buffer", "usize", "u32"], result: "i32" },
+  /* ssize_t mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+                        unsigned int *msg_prio) */
+  mq_receive: {
+    parameters: ["i32", "buffer", "usize", "buffer"],
+    result: "isize",
+  },
+  /* int mq_timedsend(mqd_t, const char *, size_t, unsigned int,
+                      const struct timespec *abs_timeout) */
+  mq_timedsend: {
+    parameters: ["i32", "buffer", "usize", "u32", "buffer"],
+    result: "i32",
+  },
+  /* ssize_t mq_timedreceive(mqd_t, char *, size_t, unsigned int *,
+                             const struct timespec *abs_timeout) */
+  mq_timedreceive: {
+    parameters: ["i32", "buffer", "usize", "buffer", "buffer"],
+    result: "isize",
+  },
+  /* int mq_getattr(mqd_t mqdes, struct mq_attr *attr) */
+  mq_getattr: { parameters: ["i32", "buffer"], result: "i32" },
+  /* int mq_setattr(mqd_t mqdes, const struct mq_attr *newattr,
+                    struct mq_attr *oldattr) */
+  mq_setattr: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /* int mq_notify(mqd_t mqdes, const struct sigevent *sevp) */
+  mq_notify: { parameters: ["i32", "buffer"], result: "i32" },
+
   /* pid_t getpid(void) */
   getpid: { parameters: [], result: "i32" },
   /* pid_t gettid(void) */

@@ -185,6 +185,14 @@ function snapshot(): Record<string, (number | string)[]> {
     devShm: new TextDecoder().decode(
       new Deno.Command("ls", { args: ["-A", "/dev/shm"] }).outputSync().stdout,
     ).split("\n").filter((name) => name.includes("linux-ipc")).sort(),
+    // POSIX queues of this run (their names carry its pid), where the
+    // mqueue file system is mounted.
+    devMqueue: new TextDecoder().decode(
+      new Deno.Command("ls", { args: ["-A", "/dev/mqueue"], stderr: "null" })
+        .outputSync().stdout,
+    ).split("\n").filter((name) =>
+      name.includes("linux-ipc") && name.includes(String(Deno.pid))
+    ).sort(),
   };
 }
 

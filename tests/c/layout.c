@@ -5,6 +5,8 @@
 #include <sys/shm.h>
 #include <sys/sem.h>
 #include <sys/msg.h>
+#include <mqueue.h>
+#include <limits.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -22,6 +24,8 @@ int main(void){
  S(semid_ds); F(semid_ds,sem_perm);F(semid_ds,sem_otime);F(semid_ds,sem_ctime);F(semid_ds,sem_nsems);
  S(msqid_ds); F(msqid_ds,msg_perm);F(msqid_ds,msg_stime);F(msqid_ds,msg_rtime);F(msqid_ds,msg_ctime);F(msqid_ds,__msg_cbytes);F(msqid_ds,msg_qnum);F(msqid_ds,msg_qbytes);F(msqid_ds,msg_lspid);F(msqid_ds,msg_lrpid);
  S(msginfo); F(msginfo,msgseg);
+ S(mq_attr); F(mq_attr,mq_flags);F(mq_attr,mq_maxmsg);F(mq_attr,mq_msgsize);F(mq_attr,mq_curmsgs);
+ S(sigevent); F(sigevent,sigev_value);F(sigevent,sigev_signo);F(sigevent,sigev_notify);
  S(sembuf); F(sembuf,sem_num);F(sembuf,sem_op);F(sembuf,sem_flg);
  S(msqid_ds); F(msqid_ds,msg_perm);F(msqid_ds,msg_stime);F(msqid_ds,msg_rtime);F(msqid_ds,msg_ctime);F(msqid_ds,__msg_cbytes);F(msqid_ds,msg_qnum);F(msqid_ds,msg_qbytes);F(msqid_ds,msg_lspid);F(msqid_ds,msg_lrpid);
  S(timespec); F(timespec,tv_sec);F(timespec,tv_nsec);
@@ -43,6 +47,7 @@ int main(void){
  printf("SEM_UNDO %d GETPID %d GETVAL %d GETALL %d GETNCNT %d GETZCNT %d SETVAL %d SETALL %d SEM_STAT %d SEM_INFO %d\n",SEM_UNDO,GETPID,GETVAL,GETALL,GETNCNT,GETZCNT,SETVAL,SETALL,SEM_STAT,SEM_INFO);
  printf("MAP_SHARED_VALIDATE %d MAP_GROWSDOWN %d MAP_LOCKED %d MAP_NONBLOCK %d MAP_STACK %d MAP_HUGETLB %d MAP_SYNC %d MAP_HUGE_SHIFT %d\n", MAP_SHARED_VALIDATE, MAP_GROWSDOWN, MAP_LOCKED, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_HUGE_SHIFT);
  printf("SEM_STAT_ANY %d\n", SEM_STAT_ANY);
+ printf("MQ_PRIO_MAX %d SIGEV_SIGNAL %d SIGEV_NONE %d\n", MQ_PRIO_MAX, SIGEV_SIGNAL, SIGEV_NONE);
  printf("MSG_NOERROR %d MSG_EXCEPT %d MSG_COPY %d MSG_STAT %d MSG_INFO %d MSG_STAT_ANY %d IPC_INFO %d\n", MSG_NOERROR, MSG_EXCEPT, MSG_COPY, MSG_STAT, MSG_INFO, MSG_STAT_ANY, IPC_INFO);
  printf("SHMLBA %ld\n", (long)SHMLBA);
  return 0; }

@@ -154,6 +154,20 @@ function int(...likely: number[]): unknown {
   return pick([0, 1, -1, 2, 7, 100, 4096, 2 ** 31 - 1, -(2 ** 31), 65535]) +
     (chance(0.3) ? below(16) : 0);
 }
+/** Queue names of this batch (and hostile ones). */
+const mqNames = Array.from(
+  { length: 3 },
+  (_, i) => `/linux-ipc-fuzz-${Deno.pid}-${i}`,
+);
+for (const signal of ["SIGUSR1", "SIGUSR2"] as const) {
+  Deno.addSignalListener(signal, () => {}); // mq_notify's notices
+}
+function mqName(): unknown {
+  if (chance(0.8)) return pick(mqNames);
+  return chance(0.3)
+    ? hostile()
+    : pick(["noslash", "/", "/a/b", `/${"x".repeat(300)}`, "/a\0b"]);
+}
 function fd(): unknown {
   if (fds.length && chance(0.75)) return pick(fds);
   if (staleFds.length && chance(0.5)) {
@@ -548,6 +562,123 @@ const CALLS: [number, Call][] = [
       const r = (ipc.msgctl as (...x: unknown[]) => unknown)(...a);
       if (cmd === ipc.IPC_RMID) forgetId(msgIds, a[0]);
       return typeof r === "object" ? "object" : r;
+    });
+  }],
+  [3, () => {
+    const a = [
+      mqName(),
+      noWaitOpen(flagsOf([ipc.O_RDWR, ipc.O_WRONLY, ipc.O_CREAT, ipc.O_EXCL])),
+      int(0o600, 0o644),
+      chance(0.5)
+        ? undefined
+        : chance(0.8)
+        ? { maxmsg: int(1, 4, 10, 11), msgsize: int(1, 64, 8192, 8193) }
+        : hostile(),
+    ];
+    return seen("mq_open", a, () => {
+      const r = (ipc.mq_open as (...x: unknown[]) => number)(...a);
+      addFd(r);
+      return r;
+    });
+  }],
+  [3, () => {
+    const a = [
+      fd(),
+      chance(0.9) ? buffer() : hostile(),
+      int(0, 1, 32767, 32768),
+    ];
+    nonBlocking(a[0]);
+    return seen(
+      "mq_send",
+      a,
+      () => (ipc.mq_send as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [3, () => {
+    const a = chance(0.5) ? [fd()] : [fd(), int(0, 64, 8192, 8193)];
+    nonBlocking(a[0]);
+    return seen("mq_receive", a, () => {
+      (ipc.mq_receive as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [1, () => {
+    const a = [
+      fd(),
+      buffer(),
+      int(0, 1),
+      chance(0.9) ? Date.now() + below(3) : hostile(),
+    ];
+    return seen(
+      "mq_timedsend",
+      a,
+      () => (ipc.mq_timedsend as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [
+      fd(),
+      chance(0.5) ? undefined : int(8192),
+      chance(0.9) ? new Date(Date.now() + below(3)) : hostile(),
+    ];
+    return seen("mq_timedreceive", a, () => {
+      (ipc.mq_timedreceive as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [2, () => {
+    const a = [fd()];
+    return seen("mq_getattr", a, () => {
+      ipc.mq_getattr(a[0] as number);
+    });
+  }],
+  [1, () => {
+    const a = [
+      fd(),
+      chance(0.8) ? { flags: pick([0, ipc.O_NONBLOCK, 1]) } : hostile(),
+    ];
+    return seen("mq_setattr", a, () => {
+      (ipc.mq_setattr as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [1, () => {
+    // Signals this batch listens for, or values refused before the call:
+    // a signal it did not ask to handle would end it, as in C.
+    const a = [
+      fd(),
+      chance(0.3) ? null : chance(0.8)
+        ? {
+          notify: pick<unknown>([ipc.SIGEV_SIGNAL, ipc.SIGEV_NONE, 2, -1]),
+          signo: pick<unknown>(["SIGUSR1", "SIGUSR2", "SIGKILLX", 0, 65]),
+        }
+        : hostile(),
+    ];
+    return seen(
+      "mq_notify",
+      a,
+      () => (ipc.mq_notify as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [mqName()];
+    return seen(
+      "mq_unlink",
+      a,
+      () => (ipc.mq_unlink as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [fd(), buffer(), int(0, 3), waitOptions()];
+    return seen(
+      "mq_sendAsync",
+      a,
+      () => (ipc.mq_sendAsync as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [fd(), chance(0.7) ? undefined : int(8192), waitOptions()];
+    return seen("mq_receiveAsync", a, async () => {
+      await (ipc.mq_receiveAsync as (...x: unknown[]) => Promise<unknown>)(
+        ...a,
+      );
     });
   }],
   [4, () => {
@@ -1180,6 +1311,13 @@ fds.forEach(closeFd);
 // Every object still in the kernel: with its own IPC namespace, whatever
 // the *_STAT_ANY commands find at any index (the namespace started empty);
 // otherwise, each id this batch made that IPC_STAT still finds.
+for (const name of mqNames) {
+  try {
+    ipc.mq_unlink(name);
+  } catch {
+    // not there
+  }
+}
 const left: string[] = [];
 const c = libc();
 const statBuf = new Uint8Array(256);

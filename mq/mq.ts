@@ -1,0 +1,771 @@
+/**
+ * The thin layer over `<mqueue.h>`: POSIX message queues by their C names,
+ * in C argument order, with their C constants. Re-exported by `mq/mod.ts`.
+ *
+ * A queue has a name (`"/jobs"`: one leading slash, no other) and is held
+ * through a descriptor, which Linux lets `poll`: the async forms wait on the
+ * engine's reactor. Names are checked as Linux checks them, and each call
+ * needs the access Deno's own file APIs would need on `/dev/mqueue/NAME`
+ * (where the `mqueue` file system shows the queues): `--allow-read` to
+ * receive, `--allow-write` to send, create or unlink.
+ *
+ * @module
+ */
+
+import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { EINTR, type IpcError, lastError } from "../ffi/errors.ts";
+import {
+  close,
+  O_CLOEXEC,
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  setNonBlocking,
+} from "../ffi/fd.ts";
+import {
+  decodeMqAttr,
+  encodeMqAttr,
+  encodeSigevent,
+  encodeTimespec,
+  type MqAttr,
+  SIZEOF,
+} from "../ffi/layout.ts";
+import { requirePath } from "../ffi/permissions.ts";
+import { pollOp } from "../ffi/poll.ts";
+import {
+  cString,
+  descriptor,
+  flags as checkFlags,
+  int,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
+import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
+
+/** Priorities are below this (`MQ_PRIO_MAX` on Linux). */
+export const MQ_PRIO_MAX = 32768;
+/** `sigev_notify`: deliver a signal (`SIGEV_SIGNAL`). */
+export const SIGEV_SIGNAL = 0;
+/** `sigev_notify`: register, deliver nothing (`SIGEV_NONE`). */
+export const SIGEV_NONE = 1;
+/** The longest queue name after its slash (`NAME_MAX`). */
+export const MQ_NAME_MAX = 255;
+
+const MQ_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK |
+  O_CLOEXEC;
+const POLLIN = 0x1, POLLOUT = 0x4;
+const EMSGSIZE_HINT =
+  "the message is longer than the queue's mq_msgsize (or, to receive, the room is shorter than it)";
+
+/** A message `mq_receive` took. */
+export interface MqMessage {
+  /** The message. */
+  data: Uint8Array<ArrayBuffer>;
+  /** Its priority: higher ones come first. */
+  prio: number;
+}
+
+/** Attributes of a new queue (`struct mq_attr`'s `mq_maxmsg`, `mq_msgsize`). */
+export interface MqCreateAttr {
+  /** The most messages it holds (default: `/proc/sys/fs/mqueue/msg_default`). */
+  maxmsg?: number;
+  /** The largest message in bytes (default: `msgsize_default`). */
+  msgsize?: number;
+}
+
+/** What `mq_notify` registers: a signal, or nothing delivered. */
+export interface MqSigevent {
+  /** `SIGEV_SIGNAL` or `SIGEV_NONE` (`SIGEV_THREAD` is not offered). */
+  notify: number;
+  /** For `SIGEV_SIGNAL`: the signal, as a name (`"SIGUSR1"`) or a number. */
+  signo?: Deno.Signal | number;
+}
+
+/**
+ * Checks a queue name as Linux does, and says where Deno's permissions see
+ * it.
+ *
+ * @returns the C string, and the path `/dev/mqueue/NAME`
+ */
+function checkName(
+  name: string,
+  syscall: string,
+): [Uint8Array<ArrayBuffer>, string] {
+  const c = cString(name, syscall, "name");
+  const rest = name.slice(1);
+  if (!name.startsWith("/") || rest.length === 0 || rest.includes("/")) {
+    throw new TypeError(
+      `Invalid argument "name" to ${syscall}: "${name}" must be one slash and then a name without slashes, as "/jobs"`,
+    );
+  }
+  if (c.length - 2 > MQ_NAME_MAX) {
+    throw new RangeError(
+      `Argument "name" to ${syscall} is out of range: ${
+        c.length - 2
+      } bytes after the slash, the most is ${MQ_NAME_MAX}`,
+    );
+  }
+  return [c, `/dev/mqueue/${rest}`];
+}
+
+/**
+ * Opens (or with `O_CREAT` makes) a queue and returns its descriptor
+ * (`mq_open`). `O_CLOEXEC` is added.
+ *
+ * @param name the queue's name: `"/"` then up to 255 bytes without a slash
+ * @param oflag `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with `O_CREAT`,
+ *   `O_EXCL`, `O_NONBLOCK`
+ * @param mode with `O_CREAT`: permission bits (default `0o600`)
+ * @param attr with `O_CREAT`: `maxmsg` and `msgsize` (default: the system's)
+ * @returns the descriptor (`mqd_t`)
+ * @throws {IpcError} `ENOENT`, `EEXIST`, `EACCES`, `EINVAL` (attributes out
+ *   of range), `EMFILE`, `ENOSPC` (`queues_max`)
+ * @throws {TypeError|RangeError} for a name Linux would refuse
+ * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write`
+ *   for `/dev/mqueue/NAME`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receive, mq_send, mq_unlink, O_CREAT, O_RDWR } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDWR | O_CREAT, 0o600, { maxmsg: 4, msgsize: 64 });
+ * mq_send(mq, "urgent", 9);
+ * console.log(mq_receive(mq).prio); // 9
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_open(
+  name: string,
+  oflag: number,
+  mode = 0o600,
+  attr?: MqCreateAttr,
+): number {
+  const [c, path] = checkName(name, "mq_open");
+  oflag = checkFlags(oflag, MQ_OPEN_FLAGS, "mq_open", "oflag");
+  mode = int(mode, "mq_open", "mode", 0, 0o777);
+  let a: Uint8Array | null = null;
+  if (attr !== undefined && attr !== null) {
+    if (typeof attr !== "object") {
+      throw new TypeError(
+        `Invalid argument "attr" to mq_open: expected { maxmsg, msgsize }, got "${
+          show(attr)
+        }"`,
+      );
+    }
+    const maxmsg = int(
+      attr.maxmsg,
+      "mq_open",
+      "attr.maxmsg",
+      1,
+      LIMITS.INT_MAX,
+    );
+    const msgsize = int(
+      attr.msgsize,
+      "mq_open",
+      "attr.msgsize",
+      1,
+      LIMITS.INT_MAX,
+    );
+    a = encodeMqAttr({ maxmsg, msgsize }, new Uint8Array(SIZEOF.mq_attr));
+  }
+  const access = oflag & 3;
+  if (access !== O_WRONLY) requirePath("read", path);
+  if (access !== O_RDONLY || (oflag & O_CREAT) !== 0) {
+    requirePath("write", path);
+  }
+  const fd = libc().mq_open(c, oflag | O_CLOEXEC, mode, a);
+  if (fd === -1) {
+    throw lastError("mq_open", {
+      ENOENT: "name",
+      EEXIST: "name",
+      EACCES: "name",
+      EINVAL: a === null ? "name" : "attr",
+      ENAMETOOLONG: "name",
+      EMFILE: "name",
+      ENFILE: "name",
+      ENOSPC: "name",
+      ENOMEM: "attr",
+    }, {
+      name,
+      attr: a === null ? "NULL" : JSON.stringify(attr),
+    }, {
+      ENOENT: "no queue has this name and O_CREAT was not given",
+      EEXIST: "a queue has this name and O_EXCL was given",
+      EACCES: "the queue's mode does not grant this access",
+      EINVAL:
+        "maxmsg or msgsize is above the system's limit (/proc/sys/fs/mqueue)",
+      ENOSPC: "the system's limit of queues (queues_max) is reached",
+    });
+  }
+  return fd;
+}
+
+/**
+ * Closes a queue descriptor (`mq_close`, which on Linux is `close`): pending
+ * async waits on it end first, with `EBADF`.
+ *
+ * @param mqdes the descriptor
+ * @throws {IpcError} `EBADF`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_unlink, O_CREAT, O_RDONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-close-${Deno.pid}`;
+ * mq_close(mq_open(name, O_RDONLY | O_CREAT));
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_close(mqdes: number): void {
+  close(mqdes);
+}
+
+/**
+ * Removes a queue's name (`mq_unlink`); the queue goes once every
+ * descriptor of it is closed.
+ *
+ * @param name the queue's name
+ * @throws {IpcError} `ENOENT`, `EACCES`
+ * @throws {Deno.errors.NotCapable} without `--allow-write` for `/dev/mqueue/NAME`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_unlink, O_CREAT, O_WRONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-unlink-${Deno.pid}`;
+ * mq_close(mq_open(name, O_WRONLY | O_CREAT));
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_unlink(name: string): void {
+  const [c, path] = checkName(name, "mq_unlink");
+  requirePath("write", path);
+  if (libc().mq_unlink(c) === -1) {
+    throw lastError("mq_unlink", "name", { name }, {
+      ENOENT: "no queue has this name",
+      EACCES: "only the owner (or a privileged process) may unlink it",
+    });
+  }
+}
+
+/**
+ * Internal to `mq/`: a message's bytes, checked.
+ *
+ * @param msg bytes, or a string sent as UTF-8
+ * @param syscall the call, for messages
+ * @returns the bytes
+ */
+export function bytesOf(
+  msg: Uint8Array | string,
+  syscall: string,
+): Uint8Array {
+  if (typeof msg === "string") return new TextEncoder().encode(msg);
+  if (!(msg instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "msg_ptr" to ${syscall}: expected a Uint8Array or a string, got "${
+        show(msg)
+      }"`,
+    );
+  }
+  return msg;
+}
+
+/**
+ * Internal to `mq/`: the error of a send that just failed.
+ *
+ * @param syscall the call
+ * @param mqdes the descriptor
+ * @param n the message's length
+ * @returns the error
+ */
+export function sendError(
+  syscall: string,
+  mqdes: number,
+  n: number,
+): IpcError {
+  return lastError(
+    syscall,
+    {
+      EAGAIN: "mqdes",
+      EBADF: "mqdes",
+      EMSGSIZE: "msg_len",
+      EINVAL: "msg_prio",
+      ETIMEDOUT: "abs_timeout",
+    },
+    { mqdes, msg_len: n },
+    {
+      EAGAIN: "the queue is full and the descriptor is non-blocking",
+      EBADF: "not a queue descriptor open for writing",
+      EMSGSIZE: EMSGSIZE_HINT,
+    },
+  );
+}
+
+/**
+ * Internal to `mq/`: the error of a receive that just failed.
+ *
+ * @param syscall the call
+ * @param mqdes the descriptor
+ * @param n the room given
+ * @returns the error
+ */
+export function recvError(
+  syscall: string,
+  mqdes: number,
+  n: number,
+): IpcError {
+  return lastError(
+    syscall,
+    {
+      EAGAIN: "mqdes",
+      EBADF: "mqdes",
+      EMSGSIZE: "msg_len",
+      EINVAL: "abs_timeout",
+      ETIMEDOUT: "abs_timeout",
+    },
+    { mqdes, msg_len: n },
+    {
+      EAGAIN: "the queue is empty and the descriptor is non-blocking",
+      EBADF: "not a queue descriptor open for reading",
+      EMSGSIZE: EMSGSIZE_HINT,
+    },
+  );
+}
+
+/**
+ * Internal to `mq/`: a priority, checked.
+ *
+ * @param value the priority
+ * @param syscall the call, for messages
+ * @returns the priority
+ */
+export function prio(value: unknown, syscall: string): number {
+  return int(value, syscall, "msg_prio", 0, MQ_PRIO_MAX - 1);
+}
+
+/** An absolute `CLOCK_REALTIME` deadline from a Date or epoch milliseconds. */
+function absTimeout(value: unknown, syscall: string): Uint8Array {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new TypeError(
+      `Invalid argument "abs_timeout" to ${syscall}: expected a Date or milliseconds since the epoch, got "${
+        show(value)
+      }"`,
+    );
+  }
+  return encodeTimespec(ms, new Uint8Array(SIZEOF.timespec));
+}
+
+/**
+ * Sends a message (`mq_send`): higher priorities are received first. On a
+ * blocking descriptor a full queue blocks the thread, as in C;
+ * {@linkcode mq_sendAsync} waits without blocking the event loop.
+ *
+ * @param mqdes the descriptor (open for writing)
+ * @param msg_ptr the message: bytes, or a string sent as UTF-8
+ * @param msg_prio its priority, 0 to `MQ_PRIO_MAX - 1` (default 0)
+ * @throws {IpcError} `EAGAIN` (full, non-blocking), `EMSGSIZE`, `EBADF`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_send, mq_unlink, O_CREAT, O_WRONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-send-${Deno.pid}`;
+ * const mq = mq_open(name, O_WRONLY | O_CREAT);
+ * mq_send(mq, new Uint8Array([1, 2, 3]), 1);
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_send(
+  mqdes: number,
+  msg_ptr: Uint8Array | string,
+  msg_prio = 0,
+): void {
+  mqdes = descriptor(mqdes, "mq_send", "mqdes");
+  const b = bytesOf(msg_ptr, "mq_send");
+  msg_prio = prio(msg_prio, "mq_send");
+  const c = libc();
+  for (;;) {
+    if (c.mq_send(mqdes, b, sizeT(b.length), msg_prio) === 0) return;
+    if (errno() !== EINTR) throw sendError("mq_send", mqdes, b.length);
+  }
+}
+
+/** The queue's `mq_msgsize`: the room `mq_receive` needs by default. */
+function msgsize(mqdes: number, syscall: string): number {
+  const a = new Uint8Array(SIZEOF.mq_attr);
+  if (libc().mq_getattr(mqdes, a) === -1) {
+    throw lastError(syscall, "mqdes", { mqdes });
+  }
+  return decodeMqAttr(a).msgsize;
+}
+
+/**
+ * Takes the oldest message of the highest priority (`mq_receive`). On a
+ * blocking descriptor an empty queue blocks the thread, as in C;
+ * {@linkcode mq_receiveAsync} waits without blocking the event loop.
+ *
+ * @param mqdes the descriptor (open for reading)
+ * @param msg_len room for the message: at least the queue's `mq_msgsize`
+ *   (the default)
+ * @returns the message and its priority
+ * @throws {IpcError} `EAGAIN` (empty, non-blocking), `EMSGSIZE` (`msg_len`
+ *   below `mq_msgsize`), `EBADF`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receive, mq_send, mq_unlink, O_CREAT, O_RDWR } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-recv-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDWR | O_CREAT);
+ * mq_send(mq, "low", 1);
+ * mq_send(mq, "high", 5);
+ * console.log(new TextDecoder().decode(mq_receive(mq).data)); // "high"
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_receive(mqdes: number, msg_len?: number): MqMessage {
+  mqdes = descriptor(mqdes, "mq_receive", "mqdes");
+  const n = msg_len === undefined
+    ? msgsize(mqdes, "mq_receive")
+    : int(msg_len, "mq_receive", "msg_len", 0, LIMITS.INT_MAX);
+  const buf = new Uint8Array(n);
+  const p = new Uint32Array(1);
+  const c = libc();
+  for (;;) {
+    const r = Number(
+      c.mq_receive(mqdes, buf, sizeT(n), new Uint8Array(p.buffer)),
+    );
+    if (r !== -1) return { data: buf.slice(0, r), prio: p[0] };
+    if (errno() !== EINTR) throw recvError("mq_receive", mqdes, n);
+  }
+}
+
+/**
+ * `mq_send` with an absolute deadline (`mq_timedsend`): `ETIMEDOUT` if the
+ * queue is still full at `abs_timeout` (`CLOCK_REALTIME`).
+ *
+ * @param mqdes the descriptor
+ * @param msg_ptr the message
+ * @param msg_prio its priority
+ * @param abs_timeout a Date, or milliseconds since the epoch
+ * @throws {IpcError} `ETIMEDOUT`, and as for `mq_send`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_timedsend, mq_unlink, O_CREAT, O_WRONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-tsend-${Deno.pid}`;
+ * const mq = mq_open(name, O_WRONLY | O_CREAT, 0o600, { maxmsg: 1, msgsize: 8 });
+ * mq_timedsend(mq, "a", 0, Date.now() + 100);
+ * try {
+ *   mq_timedsend(mq, "b", 0, Date.now() + 10); // full: waits 10 ms
+ * } catch (e) {
+ *   console.log((e as { code: string }).code); // "ETIMEDOUT"
+ * }
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_timedsend(
+  mqdes: number,
+  msg_ptr: Uint8Array | string,
+  msg_prio: number,
+  abs_timeout: Date | number,
+): void {
+  mqdes = descriptor(mqdes, "mq_timedsend", "mqdes");
+  const b = bytesOf(msg_ptr, "mq_timedsend");
+  msg_prio = prio(msg_prio, "mq_timedsend");
+  const t = absTimeout(abs_timeout, "mq_timedsend");
+  const c = libc();
+  for (;;) {
+    if (c.mq_timedsend(mqdes, b, sizeT(b.length), msg_prio, t) === 0) return;
+    if (errno() !== EINTR) throw sendError("mq_timedsend", mqdes, b.length);
+  }
+}
+
+/**
+ * `mq_receive` with an absolute deadline (`mq_timedreceive`): `ETIMEDOUT`
+ * if the queue is still empty at `abs_timeout` (`CLOCK_REALTIME`).
+ *
+ * @param mqdes the descriptor
+ * @param msg_len room for the message (default: the queue's `mq_msgsize`)
+ * @param abs_timeout a Date, or milliseconds since the epoch
+ * @returns the message and its priority
+ * @throws {IpcError} `ETIMEDOUT`, and as for `mq_receive`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_timedreceive, mq_unlink, O_CREAT, O_RDONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-trecv-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDONLY | O_CREAT);
+ * try {
+ *   mq_timedreceive(mq, undefined, Date.now() + 10);
+ * } catch (e) {
+ *   console.log((e as { code: string }).code); // "ETIMEDOUT"
+ * }
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_timedreceive(
+  mqdes: number,
+  msg_len: number | undefined,
+  abs_timeout: Date | number,
+): MqMessage {
+  mqdes = descriptor(mqdes, "mq_timedreceive", "mqdes");
+  const n = msg_len === undefined
+    ? msgsize(mqdes, "mq_timedreceive")
+    : int(msg_len, "mq_timedreceive", "msg_len", 0, LIMITS.INT_MAX);
+  const t = absTimeout(abs_timeout, "mq_timedreceive");
+  const buf = new Uint8Array(n);
+  const p = new Uint32Array(1);
+  const c = libc();
+  for (;;) {
+    const r = Number(
+      c.mq_timedreceive(mqdes, buf, sizeT(n), new Uint8Array(p.buffer), t),
+    );
+    if (r !== -1) return { data: buf.slice(0, r), prio: p[0] };
+    if (errno() !== EINTR) throw recvError("mq_timedreceive", mqdes, n);
+  }
+}
+
+/**
+ * A queue's attributes (`mq_getattr`).
+ *
+ * @param mqdes the descriptor
+ * @returns `flags` (`O_NONBLOCK` or 0), `maxmsg`, `msgsize`, `curmsgs`
+ * @throws {IpcError} `EBADF`
+ * @example
+ * ```ts
+ * import { mq_close, mq_getattr, mq_open, mq_unlink, O_CREAT, O_RDONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-attr-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDONLY | O_CREAT, 0o600, { maxmsg: 3, msgsize: 100 });
+ * console.log(mq_getattr(mq).maxmsg); // 3
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_getattr(mqdes: number): MqAttr {
+  mqdes = descriptor(mqdes, "mq_getattr", "mqdes");
+  const a = new Uint8Array(SIZEOF.mq_attr);
+  if (libc().mq_getattr(mqdes, a) === -1) {
+    throw lastError("mq_getattr", "mqdes", { mqdes });
+  }
+  return decodeMqAttr(a);
+}
+
+/**
+ * Sets a descriptor's `O_NONBLOCK` (`mq_setattr`; the other attributes are
+ * fixed when the queue is made) and returns the attributes before.
+ *
+ * @param mqdes the descriptor
+ * @param newattr `{ flags: O_NONBLOCK }` or `{ flags: 0 }`
+ * @returns the old attributes
+ * @throws {IpcError} `EBADF`
+ * @example
+ * ```ts
+ * import { mq_close, mq_getattr, mq_open, mq_setattr, mq_unlink, O_CREAT, O_NONBLOCK, O_RDONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-setattr-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDONLY | O_CREAT);
+ * mq_setattr(mq, { flags: O_NONBLOCK });
+ * console.log(mq_getattr(mq).flags === O_NONBLOCK); // true
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_setattr(
+  mqdes: number,
+  newattr: { flags: number },
+): MqAttr {
+  mqdes = descriptor(mqdes, "mq_setattr", "mqdes");
+  if (newattr === null || typeof newattr !== "object") {
+    throw new TypeError(
+      `Invalid argument "newattr" to mq_setattr: expected { flags }, got "${
+        show(newattr)
+      }"`,
+    );
+  }
+  const f = checkFlags(
+    newattr.flags,
+    O_NONBLOCK,
+    "mq_setattr",
+    "newattr.flags",
+  );
+  const old = new Uint8Array(SIZEOF.mq_attr);
+  const a = encodeMqAttr({ flags: f }, new Uint8Array(SIZEOF.mq_attr));
+  if (libc().mq_setattr(mqdes, a, old) === -1) {
+    throw lastError("mq_setattr", "mqdes", { mqdes });
+  }
+  return decodeMqAttr(old);
+}
+
+/** Signal names Deno listens for, and their numbers on Linux. */
+const SIGNALS: Partial<Record<Deno.Signal, number>> = {
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGHUP: 1,
+  SIGALRM: 14,
+  SIGWINCH: 28,
+  SIGIO: 29,
+  SIGPOLL: 29,
+};
+
+/**
+ * Registers (or with `null` unregisters) this process for one notice when a
+ * message arrives in the empty queue and no one is waiting to receive it
+ * (`mq_notify`). The notice is a signal a Deno program can listen for
+ * (`Deno.addSignalListener`); it is one-shot, so register again after each.
+ *
+ * @param mqdes the descriptor
+ * @param sevp `{ notify: SIGEV_SIGNAL, signo: "SIGUSR1" }`,
+ *   `{ notify: SIGEV_NONE }`, or null to unregister
+ * @throws {IpcError} `EBUSY` (another process is registered), `EBADF`
+ * @throws {RangeError} for a notify kind other than `SIGEV_SIGNAL` or
+ *   `SIGEV_NONE`, or a signal Deno cannot listen for
+ * @example
+ * ```ts
+ * import { mq_close, mq_notify, mq_open, mq_unlink, O_CREAT, O_RDONLY, SIGEV_SIGNAL } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-notify-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDONLY | O_CREAT);
+ * mq_notify(mq, { notify: SIGEV_SIGNAL, signo: "SIGUSR1" });
+ * mq_notify(mq, null); // unregister
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
+  mqdes = descriptor(mqdes, "mq_notify", "mqdes");
+  let buf: Uint8Array | null = null;
+  if (sevp !== null) {
+    if (typeof sevp !== "object") {
+      throw new TypeError(
+        `Invalid argument "sevp" to mq_notify: expected { notify, signo } or null, got "${
+          show(sevp)
+        }"`,
+      );
+    }
+    if (sevp.notify !== SIGEV_SIGNAL && sevp.notify !== SIGEV_NONE) {
+      throw new RangeError(
+        `Argument "sevp.notify" to mq_notify is out of range: "${
+          show(sevp.notify)
+        }" is not SIGEV_SIGNAL or SIGEV_NONE`,
+      );
+    }
+    let signo = 0;
+    if (sevp.notify === SIGEV_SIGNAL) {
+      signo = typeof sevp.signo === "number"
+        ? int(sevp.signo, "mq_notify", "sevp.signo", 1, 64)
+        : SIGNALS[sevp.signo as Deno.Signal] ?? -1;
+      if (signo === -1) {
+        throw new RangeError(
+          `Argument "sevp.signo" to mq_notify is out of range: "${
+            show(sevp.signo)
+          }" is not one of ${Object.keys(SIGNALS).join(", ")}`,
+        );
+      }
+    }
+    buf = encodeSigevent(
+      sevp.notify,
+      signo,
+      new Uint8Array(SIZEOF.sigevent),
+    );
+  }
+  if (libc().mq_notify(mqdes, buf) === -1) {
+    throw lastError("mq_notify", { EBADF: "mqdes", EBUSY: "mqdes" }, {
+      mqdes,
+    }, {
+      EBUSY: "another process is registered for this queue's notice",
+    });
+  }
+}
+
+/**
+ * Sends without blocking the event loop: at once if there is room, else
+ * when the reactor sees room (a queue descriptor can be polled on Linux).
+ * The descriptor is made non-blocking, as `readAsync` does.
+ *
+ * @param mqdes the descriptor
+ * @param msg_ptr the message
+ * @param msg_prio its priority (default 0)
+ * @param options `timeout` (`ETIMEDOUT`), `signal`
+ * @returns a promise that resolves once the message is queued
+ * @throws {IpcError} as for `mq_send`; `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receiveAsync, mq_sendAsync, mq_unlink, O_CREAT, O_RDWR } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-async-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDWR | O_CREAT);
+ * await mq_sendAsync(mq, "hi", 3);
+ * console.log((await mq_receiveAsync(mq)).prio); // 3
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export async function mq_sendAsync(
+  mqdes: number,
+  msg_ptr: Uint8Array | string,
+  msg_prio = 0,
+  options: WaitOptions = {},
+): Promise<void> {
+  checkWaitOptions(options);
+  mqdes = descriptor(mqdes, "mq_send", "mqdes");
+  const b = bytesOf(msg_ptr, "mq_send");
+  msg_prio = prio(msg_prio, "mq_send");
+  setNonBlocking(mqdes);
+  const n = sizeT(b.length);
+  await wait(
+    pollOp(
+      mqdes,
+      POLLOUT,
+      "mq_send",
+      () => libc().mq_send(mqdes, b, n, msg_prio),
+      () => sendError("mq_send", mqdes, b.length),
+      () => {},
+    ),
+    options,
+  );
+}
+
+/**
+ * Receives without blocking the event loop: at once if a message is there,
+ * else when the reactor sees one. The descriptor is made non-blocking.
+ *
+ * @param mqdes the descriptor
+ * @param msg_len room (default: the queue's `mq_msgsize`)
+ * @param options `timeout` (`ETIMEDOUT`), `signal`
+ * @returns the message and its priority
+ * @throws {IpcError} as for `mq_receive`; `ETIMEDOUT`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receiveAsync, mq_unlink, O_CREAT, O_RDONLY } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-rasync-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDONLY | O_CREAT);
+ * await mq_receiveAsync(mq, undefined, { timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export async function mq_receiveAsync(
+  mqdes: number,
+  msg_len?: number,
+  options: WaitOptions = {},
+): Promise<MqMessage> {
+  checkWaitOptions(options);
+  mqdes = descriptor(mqdes, "mq_receive", "mqdes");
+  const len = msg_len === undefined
+    ? msgsize(mqdes, "mq_receive")
+    : int(msg_len, "mq_receive", "msg_len", 0, LIMITS.INT_MAX);
+  setNonBlocking(mqdes);
+  const buf = new Uint8Array(len);
+  const p = new Uint32Array(1);
+  const pb = new Uint8Array(p.buffer);
+  const n = sizeT(len);
+  let got = 0;
+  await wait(
+    pollOp(
+      mqdes,
+      POLLIN,
+      "mq_receive",
+      () => Number(libc().mq_receive(mqdes, buf, n, pb)),
+      () => recvError("mq_receive", mqdes, len),
+      (r) => got = r,
+    ),
+    options,
+  );
+  return { data: buf.slice(0, got), prio: p[0] };
+}

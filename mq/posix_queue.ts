@@ -1,0 +1,422 @@
+/**
+ * {@linkcode PosixMessageQueue}: a POSIX message queue for everyday use.
+ *
+ * @module
+ */
+
+import {
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  OwnedFd,
+} from "../ffi/fd.ts";
+import { hasCode } from "../ffi/errors.ts";
+import type { MqAttr } from "../ffi/layout.ts";
+import { callWhenReady } from "../ffi/poll.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
+import type { WaitOptions } from "../ffi/wait.ts";
+import {
+  bytesOf,
+  mq_getattr,
+  mq_notify,
+  mq_open,
+  mq_receiveAsync,
+  mq_sendAsync,
+  mq_unlink,
+  type MqMessage,
+  prio,
+  recvError,
+  sendError,
+  SIGEV_SIGNAL,
+} from "./mq.ts";
+
+/** Options of {@linkcode PosixMessageQueue.open}. */
+export interface PosixQueueOpenOptions {
+  /** `"r"` to receive, `"w"` to send, `"rw"` (default) for both. */
+  mode?: "r" | "w" | "rw";
+  /**
+   * Make the queue if it does not exist: its permission bits (default
+   * `0o600`), `maxmsg` and `msgsize` (default: the system's), and
+   * `exclusive` to fail with `EEXIST` if it exists.
+   */
+  create?: {
+    mode?: number;
+    maxmsg?: number;
+    msgsize?: number;
+    exclusive?: boolean;
+  };
+}
+
+/** Options of {@linkcode PosixMessageQueue.send}. */
+export interface PosixSendOptions extends WaitOptions {
+  /** The priority, 0 to 32767: higher ones are received first (default 0). */
+  priority?: number;
+}
+
+/** A message a POSIX queue gave. */
+export interface PosixMessage {
+  /** The message. */
+  data: Uint8Array<ArrayBuffer>;
+  /** Its priority. */
+  priority: number;
+}
+
+const ACCESS = { r: O_RDONLY, w: O_WRONLY, rw: O_RDWR } as const;
+const POLLIN = 0x1, POLLOUT = 0x4;
+
+function message(m: MqMessage): PosixMessage {
+  return { data: m.data, priority: m.prio };
+}
+
+/**
+ * A POSIX message queue: messages with priorities, by name, held through a
+ * descriptor. Its methods wait without blocking the event loop (the
+ * descriptor is polled by the engine's reactor), with `Sync` twins that
+ * block the thread. Needs `--allow-read` and/or `--allow-write` for
+ * `/dev/mqueue/NAME`, as the access asks.
+ *
+ * @example Priorities
+ * ```ts
+ * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-class-${Deno.pid}`;
+ * using q = PosixMessageQueue.open(name, { create: { maxmsg: 8, msgsize: 256 } });
+ * await q.send("later", { priority: 1 });
+ * await q.send("first", { priority: 7 });
+ * console.log(new TextDecoder().decode((await q.receive()).data)); // "first"
+ * PosixMessageQueue.unlink(name);
+ * ```
+ */
+export class PosixMessageQueue {
+  #owner: OwnedFd;
+  #name: string;
+  #msgsize: number;
+
+  private constructor(fd: number, name: string) {
+    this.#owner = new OwnedFd(fd, "POSIX message queue");
+    this.#name = name;
+    this.#msgsize = mq_getattr(fd).msgsize;
+  }
+
+  /**
+   * Opens a queue by name, or makes it with `create`.
+   *
+   * @param name `"/"` then a name without slashes
+   * @param options access and creation
+   * @returns the queue (its descriptor non-blocking and close-on-exec)
+   * @throws {IpcError} `ENOENT` (no such queue, no `create`), `EEXIST`
+   *   (`exclusive`), `EACCES`, `EINVAL` (attributes above the system's limits)
+   * @throws {Deno.errors.NotCapable} without the grants for `/dev/mqueue/NAME`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-open-${Deno.pid}`;
+   * using writer = PosixMessageQueue.open(name, { mode: "w", create: {} });
+   * using reader = PosixMessageQueue.open(name, { mode: "r" });
+   * writer.sendSync("x");
+   * console.log(reader.receiveSync().data.length); // 1
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  static open(
+    name: string,
+    options: PosixQueueOpenOptions = {},
+  ): PosixMessageQueue {
+    const access = ACCESS[options.mode ?? "rw"];
+    if (access === undefined) {
+      throw new TypeError(
+        `Invalid option "mode" to PosixMessageQueue.open: expected "r", "w" or "rw", got "${options.mode}"`,
+      );
+    }
+    const c = options.create;
+    const flags = access | O_NONBLOCK |
+      (c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0);
+    const attr = c && (c.maxmsg !== undefined || c.msgsize !== undefined)
+      ? { maxmsg: c.maxmsg ?? 10, msgsize: c.msgsize ?? 8192 }
+      : undefined;
+    return new PosixMessageQueue(
+      mq_open(name, flags, c?.mode ?? 0o600, attr),
+      name,
+    );
+  }
+
+  /**
+   * Removes a queue's name (`mq_unlink`); it goes once no one holds it.
+   *
+   * @param name the queue's name
+   * @throws {IpcError} `ENOENT`, `EACCES`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-unlinkc-${Deno.pid}`;
+   * PosixMessageQueue.open(name, { create: {} }).close();
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  static unlink(name: string): void {
+    mq_unlink(name);
+  }
+
+  /** The queue's name. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The descriptor (`mqd_t`); `BadResource` once closed. */
+  get fd(): number {
+    return this.#owner.fd;
+  }
+
+  /** Whether `close()` has run. */
+  get closed(): boolean {
+    return this.#owner.closed;
+  }
+
+  /** Its attributes now: `maxmsg`, `msgsize`, `curmsgs`, `flags`. */
+  get attributes(): MqAttr {
+    return mq_getattr(this.fd);
+  }
+
+  /**
+   * Sends a message, waiting (without blocking the event loop) while the
+   * queue is full.
+   *
+   * @param data the message: bytes, or a string sent as UTF-8
+   * @param options `priority`, `timeout` (`ETIMEDOUT`), `signal`
+   * @returns a promise that resolves once it is queued
+   * @throws {IpcError} `EMSGSIZE` (longer than `msgsize`), `EBADF` (not
+   *   open for sending), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-sendc-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * await q.send(new Uint8Array([1]), { priority: 2, timeout: 1000 });
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  send(
+    data: Uint8Array | string,
+    options: PosixSendOptions = {},
+  ): Promise<void> {
+    return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
+  }
+
+  /**
+   * {@linkcode PosixMessageQueue.send}, blocking the thread while the
+   * queue is full.
+   *
+   * @param data the message
+   * @param options `priority`, `timeout` (`ETIMEDOUT`)
+   * @throws {IpcError} as for `send`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-sendsync-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * q.sendSync("now", { priority: 1 });
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  sendSync(
+    data: Uint8Array | string,
+    options: { priority?: number; timeout?: number } = {},
+  ): void {
+    const fd = this.fd;
+    const b = bytesOf(data, "mq_send");
+    const priority = prio(options?.priority ?? 0, "mq_send");
+    const n = sizeT(b.length);
+    callWhenReady(
+      fd,
+      POLLOUT,
+      options?.timeout,
+      "mq_send",
+      () => libc().mq_send(fd, b, n, priority),
+      () => sendError("mq_send", fd, b.length),
+    );
+  }
+
+  /**
+   * Takes the oldest message of the highest priority, waiting (without
+   * blocking the event loop) while the queue is empty.
+   *
+   * @param options `timeout` (`ETIMEDOUT`), `signal`
+   * @returns the message and its priority
+   * @throws {IpcError} `EBADF` (not open for receiving), `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-recvc-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * q.sendSync("m", { priority: 4 });
+   * console.log((await q.receive({ timeout: 1000 })).priority); // 4
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  async receive(options: WaitOptions = {}): Promise<PosixMessage> {
+    return message(await mq_receiveAsync(this.fd, this.#msgsize, options));
+  }
+
+  /**
+   * {@linkcode PosixMessageQueue.receive}, blocking the thread while the
+   * queue is empty.
+   *
+   * @param options `timeout` (`ETIMEDOUT`)
+   * @returns the message and its priority
+   * @throws {IpcError} as for `receive`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-recvsync-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * q.sendSync("m");
+   * console.log(q.receiveSync({ timeout: 1000 }).data.length); // 1
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  receiveSync(options: { timeout?: number } = {}): PosixMessage {
+    const fd = this.fd;
+    const buf = new Uint8Array(this.#msgsize);
+    const p = new Uint32Array(1);
+    const pb = new Uint8Array(p.buffer);
+    const n = callWhenReady(
+      fd,
+      POLLIN,
+      options?.timeout,
+      "mq_receive",
+      () => Number(libc().mq_receive(fd, buf, sizeT(buf.length), pb)),
+      () => recvError("mq_receive", fd, buf.length),
+    );
+    return { data: buf.slice(0, n), priority: p[0] };
+  }
+
+  /**
+   * Every message as it comes, highest priority first, until the queue is
+   * closed.
+   *
+   * @returns an async iterator of messages
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-iter-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * q.sendSync("a", { priority: 1 });
+   * for await (const m of q) {
+   *   console.log(m.priority); // 1
+   *   break;
+   * }
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<
+    PosixMessage,
+    void,
+    undefined
+  > {
+    while (!this.closed) {
+      try {
+        yield await this.receive();
+      } catch (e) {
+        if (this.closed && hasCode(e, "EBADF")) return;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A notice each time a message arrives in the empty queue while no one
+   * waits to receive (`mq_notify` with a signal, registered again after
+   * each notice). Only one process may be registered for a queue.
+   *
+   * @param options the signal to use (default `"SIGUSR1"`), and an
+   *   `AbortSignal` that ends the iteration
+   * @returns an async iterator that yields once per notice
+   * @throws {IpcError} `EBUSY` (another process is registered)
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-notices-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: {} });
+   * const stop = new AbortController();
+   * const notices = q.notifications({ signal: stop.signal });
+   * const first = notices.next();
+   * await new Promise((r) => setTimeout(r, 10));
+   * q.sendSync("wake up");
+   * await first;
+   * console.log(q.receiveSync().data.length); // 7
+   * stop.abort();
+   * await notices.next();
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  async *notifications(
+    options: { signo?: Deno.Signal; signal?: AbortSignal } = {},
+  ): AsyncGenerator<void, void, undefined> {
+    const signo = options.signo ?? "SIGUSR1";
+    const stop = options.signal;
+    let wake: (() => void) | null = null;
+    let pending = 0;
+    const onSignal = () => {
+      pending++;
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    Deno.addSignalListener(signo, onSignal);
+    stop?.addEventListener("abort", onAbort);
+    try {
+      for (;;) {
+        if (stop?.aborted || this.closed) return;
+        mq_notify(this.fd, { notify: SIGEV_SIGNAL, signo });
+        // A signal listener does not keep the event loop alive: this does,
+        // while a notice is awaited.
+        const alive = setInterval(() => {}, 1 << 30);
+        try {
+          while (pending === 0 && !stop?.aborted) {
+            await new Promise<void>((r) => wake = r);
+            wake = null;
+          }
+        } finally {
+          clearInterval(alive);
+        }
+        if (stop?.aborted) return;
+        pending = 0;
+        yield;
+      }
+    } finally {
+      stop?.removeEventListener("abort", onAbort);
+      Deno.removeSignalListener(signo, onSignal);
+      if (!this.closed) {
+        try {
+          mq_notify(this.fd, null);
+        } catch {
+          // not registered any more
+        }
+      }
+    }
+  }
+
+  /**
+   * Closes the descriptor (the queue stays until unlinked). Safe twice;
+   * pending waits end with `EBADF`.
+   *
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-closec-${Deno.pid}`;
+   * const q = PosixMessageQueue.open(name, { create: {} });
+   * q.close();
+   * q.close();
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  close(): void {
+    this.#owner.close();
+  }
+
+  /** Same as {@linkcode PosixMessageQueue.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,306 @@
+// POSIX message queues: the thin layer, the class, waits on the reactor,
+// notifications, permissions, and a C peer on glibc's mq_* (no Python
+// binding can be installed here) in both directions.
+import assert from "node:assert/strict";
+import {
+  IpcError,
+  mq_close,
+  mq_getattr,
+  mq_notify,
+  mq_open,
+  MQ_PRIO_MAX,
+  mq_receive,
+  mq_receiveAsync,
+  mq_send,
+  mq_sendAsync,
+  mq_setattr,
+  mq_timedreceive,
+  mq_timedsend,
+  mq_unlink,
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  PosixMessageQueue,
+  SIGEV_SIGNAL,
+} from "../mod.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  isCode,
+  ROOT,
+  run,
+  within,
+} from "./_helpers.ts";
+
+let count = 0;
+/** A queue name of this run alone (the leak check looks for its pid). */
+const fresh = () => `/linux-ipc-test-${Deno.pid}-${count++}`;
+const dec = new TextDecoder();
+
+Deno.test("mq_open/send/receive: priorities first, attributes, O_NONBLOCK, timed forms", () => {
+  const name = fresh();
+  const mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+    maxmsg: 3,
+    msgsize: 16,
+  });
+  try {
+    assert.throws(
+      () => mq_open(name, O_RDWR | O_CREAT | O_EXCL),
+      isCode("EEXIST", "mq_open", "name"),
+    );
+    assert.deepEqual(mq_getattr(mq), {
+      flags: 0,
+      maxmsg: 3,
+      msgsize: 16,
+      curmsgs: 0,
+    });
+    mq_send(mq, "low", 1);
+    mq_send(mq, "high", 9);
+    mq_send(mq, "low2", 1);
+    assert.equal(mq_getattr(mq).curmsgs, 3);
+    mq_setattr(mq, { flags: O_NONBLOCK });
+    assert.throws(() => mq_send(mq, "x", 0), isCode("EAGAIN", "mq_send"));
+    assert.throws(
+      () => mq_send(mq, "x".repeat(17)),
+      isCode("EMSGSIZE", "mq_send", "msg_len"),
+    );
+    const order = [mq_receive(mq), mq_receive(mq), mq_receive(mq)].map((m) =>
+      `${m.prio} ${dec.decode(m.data)}`
+    );
+    assert.deepEqual(order, ["9 high", "1 low", "1 low2"]);
+    assert.throws(() => mq_receive(mq), isCode("EAGAIN", "mq_receive"));
+    assert.throws(
+      () => mq_receive(mq, 8),
+      isCode("EMSGSIZE", "mq_receive", "msg_len"),
+    );
+    mq_setattr(mq, { flags: 0 });
+    const t0 = Date.now();
+    assert.throws(
+      () => mq_timedreceive(mq, undefined, Date.now() + 30),
+      isCode("ETIMEDOUT", "mq_timedreceive"),
+    );
+    assert.ok(Date.now() - t0 >= 25);
+    mq_timedsend(mq, "t", 2, new Date(Date.now() + 100));
+    assert.equal(mq_timedreceive(mq, 16, Date.now() + 100).prio, 2);
+  } finally {
+    mq_close(mq);
+    mq_unlink(name);
+  }
+  assert.throws(() => mq_unlink(name), isCode("ENOENT", "mq_unlink", "name"));
+});
+
+Deno.test("names are checked as Linux checks them, before the call", () => {
+  for (const bad of ["noslash", "/", "/a/b", "//x"]) {
+    assert.throws(
+      () => mq_open(bad, O_RDONLY),
+      (e: unknown) =>
+        e instanceof TypeError && /"name"/.test((e as Error).message),
+    );
+  }
+  assert.throws(() => mq_open(`/${"x".repeat(256)}`, O_RDONLY), RangeError);
+  assert.throws(() => mq_open("/a\0b", O_RDONLY), TypeError);
+  assert.throws(
+    () => mq_open(fresh(), O_RDONLY),
+    isCode("ENOENT", "mq_open", "name"),
+  );
+  assert.throws(
+    () => mq_open(fresh(), O_RDWR | O_CREAT, 0o600, { maxmsg: 0, msgsize: 8 }),
+    RangeError,
+  );
+  assert.throws(
+    () =>
+      mq_open(fresh(), O_RDWR | O_CREAT, 0o600, {
+        maxmsg: 1 << 30,
+        msgsize: 8,
+      }),
+    (e: unknown) => e instanceof IpcError && e.argument === "attr",
+  );
+  assert.throws(() => mq_send(-1, "x"), RangeError);
+  assert.throws(() => mq_send(0x7fffffff, "x", MQ_PRIO_MAX), RangeError);
+});
+
+Deno.test("async send and receive wait on the reactor; a C peer sends and receives, priorities kept", async () => {
+  const peer = await cProgram("pmsg_peer");
+  if (peer === null) return;
+  const name = fresh();
+  using q = PosixMessageQueue.open(name, {
+    create: { maxmsg: 4, msgsize: 64 },
+  });
+  try {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const waiting = q.receive({ timeout: 10_000 });
+    const one = await run(peer, ["send", name, "2", "from C, alone"]);
+    assert.equal(one.code, 0, one.stderr);
+    const first = await within(waiting, 10_000);
+    clearInterval(timer);
+    assert.deepEqual([first.priority, dec.decode(first.data)], [
+      2,
+      "from C, alone",
+    ]);
+    assert.ok(ticks > 0, "timers ran while the receive waited");
+    const two = await run(peer, [
+      "send",
+      name,
+      "2",
+      "from C, low",
+      "7",
+      "from C, high",
+    ]);
+    assert.equal(two.code, 0, two.stderr);
+    assert.deepEqual(
+      [q.receiveSync({ timeout: 1000 }), await q.receive()].map((m) =>
+        `${m.priority} ${dec.decode(m.data)}`
+      ),
+      ["7 from C, high", "2 from C, low"],
+    );
+    await q.send("to C, low", { priority: 1 });
+    await q.send("to C, high", { priority: 30 });
+    const got = await run(peer, ["receive", name, "2"]);
+    assert.equal(got.stdout, "30 to C, high\n1 to C, low\n");
+    await assert.rejects(q.receive({ timeout: 20 }), isCode("ETIMEDOUT"));
+    // A full queue: send waits for room, which another receive makes.
+    for (let i = 0; i < 4; i++) q.sendSync(`fill ${i}`);
+    let done = false;
+    const sending = q.send("fifth", { priority: 5 }).then(() => done = true);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(done, false);
+    q.receiveSync();
+    await within(sending, 5000);
+    assert.equal(dec.decode((await q.receive()).data), "fifth");
+    assert.throws(() => q.sendSync("x".repeat(65)), isCode("EMSGSIZE"));
+  } finally {
+    PosixMessageQueue.unlink(name);
+  }
+});
+
+Deno.test("mq_notify: a C process is notified of what we send, and we of what C sends", async () => {
+  const peer = await cProgram("pmsg_peer");
+  if (peer === null) return;
+  const name = fresh();
+  using q = PosixMessageQueue.open(name, {
+    create: { maxmsg: 4, msgsize: 64 },
+  });
+  try {
+    const c = new Deno.Command(peer, {
+      args: ["notify", name],
+      stdout: "piped",
+    }).spawn();
+    const reader = c.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("registered\n")) {
+      text += (await reader.read()).value ?? "";
+    }
+    // Another process is registered: we cannot be too.
+    assert.throws(
+      () => mq_notify(q.fd, { notify: SIGEV_SIGNAL, signo: "SIGUSR1" }),
+      isCode("EBUSY", "mq_notify"),
+    );
+    await q.send("wake up, C", { priority: 3 });
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    assert.equal((await c.status).code, 0);
+    assert.equal(text, "registered\nnotified\n3 wake up, C\n");
+    // Now we are notified of what C sends.
+    const stop = new AbortController();
+    const notices = q.notifications({ signal: stop.signal });
+    const first = notices.next();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(
+      (await run(peer, ["send", name, "4", "wake up, Deno"])).code,
+      0,
+    );
+    await within(first, 5000);
+    assert.equal(dec.decode(q.receiveSync().data), "wake up, Deno");
+    stop.abort();
+    assert.deepEqual(await notices.next(), { value: undefined, done: true });
+  } finally {
+    PosixMessageQueue.unlink(name);
+  }
+});
+
+Deno.test("closing a queue ends its pending waits with EBADF; the thin async forms work on a descriptor", async () => {
+  const name = fresh();
+  const mq = mq_open(name, O_RDWR | O_CREAT);
+  try {
+    const pending = mq_receiveAsync(mq);
+    await mq_sendAsync(mq, "direct", 6);
+    assert.equal((await within(pending, 5000)).prio, 6);
+    const never = mq_receiveAsync(mq);
+    mq_close(mq);
+    await assert.rejects(within(never, 5000), isCode("EBADF"));
+  } finally {
+    mq_unlink(name);
+  }
+  const writeOnly = PosixMessageQueue.open(fresh(), { mode: "w", create: {} });
+  await assert.rejects(writeOnly.receive({ timeout: 100 }), isCode("EBADF"));
+  writeOnly.close();
+  PosixMessageQueue.unlink(writeOnly.name);
+});
+
+Deno.test("permissions: /dev/mqueue/NAME needs --allow-read to receive and --allow-write to send, create or unlink", async () => {
+  const name = fresh();
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  using q = PosixMessageQueue.open(name, { create: {} });
+  try {
+    q.sendSync("kept");
+    const child = async (flags: string[], action: string) => {
+      const script = `${dir}/child-${count++}.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { PosixMessageQueue } from "${ROOT}mod.ts";
+try {
+  ${action}
+  console.log("ok");
+} catch (e) {
+  console.log((e as Error).name + ": " + (e as Error).message);
+}
+`,
+      );
+      return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
+        .stdout;
+    };
+    const path = `/dev/mqueue${name}`;
+    const receive =
+      `using q = PosixMessageQueue.open("${name}", { mode: "r" }); q.receiveSync();`;
+    assert.match(
+      await child(["--allow-ffi"], receive),
+      /NotCapable: .*read access to "\/dev\/mqueue.*--allow-read/,
+    );
+    assert.equal(
+      await child(["--allow-ffi", `--allow-read=${path}`], receive),
+      "ok\n",
+    );
+    const send =
+      `using q = PosixMessageQueue.open("${name}", { mode: "w" }); q.sendSync("x");`;
+    assert.match(
+      await child(["--allow-ffi", `--allow-read=${path}`], send),
+      /NotCapable: .*--allow-write/,
+    );
+    assert.equal(
+      await child(["--allow-ffi", `--allow-write=${path}`], send),
+      "ok\n",
+    );
+    const create =
+      `PosixMessageQueue.open("${name}-new", { create: {} }).close();`;
+    assert.match(
+      await child(["--allow-ffi", "--allow-read"], create),
+      /NotCapable: .*--allow-write/,
+    );
+    const unlink = `PosixMessageQueue.unlink("${name}");`;
+    assert.match(
+      await child(["--allow-ffi", "--allow-read"], unlink),
+      /NotCapable: .*--allow-write/,
+    );
+  } finally {
+    PosixMessageQueue.unlink(name);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+await checkLeaksAtEnd();
