@@ -31,6 +31,9 @@ import {
   isCode,
   ROOT,
   run,
+  runDeno,
+  startDeno,
+  waitForLine,
   within,
 } from "./_helpers.ts";
 
@@ -300,6 +303,50 @@ try {
   } finally {
     PosixMessageQueue.unlink(name);
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("examples: pmsg_create, send, getattr, receive, notify and unlink", async () => {
+  const name = fresh();
+  const mq = ["--allow-read=/dev/mqueue", "--allow-write=/dev/mqueue"];
+  const ex = (example: string, args: string[]) =>
+    runDeno(`examples/${example}.ts`, args, ["--allow-ffi", ...mq]);
+  assert.equal(
+    (await ex("pmsg_create", ["--maxmsg=5", "--msgsize=100", name])).code,
+    0,
+  );
+  try {
+    assert.equal((await ex("pmsg_create", ["--excl", name])).code, 1);
+    assert.equal((await ex("pmsg_send", [name, "hello", "3"])).code, 0);
+    assert.equal((await ex("pmsg_send", [name, "top", "9"])).code, 0);
+    const attr = await ex("pmsg_getattr", [name]);
+    assert.match(
+      attr.stdout,
+      /messages on queue:\s+5\n.*size:\s+100\n.*currently on queue: 2/,
+    );
+    assert.equal(
+      (await ex("pmsg_receive", [name])).stdout,
+      "Read 3 bytes; priority = 9\ntop\n",
+    );
+    assert.equal(
+      (await ex("pmsg_receive", ["--nonblock", name])).stdout,
+      "Read 5 bytes; priority = 3\nhello\n",
+    );
+    const empty = await ex("pmsg_receive", ["--nonblock", name]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /EAGAIN/);
+    const notify = startDeno("examples/pmsg_notify.ts", ["--count=2", name], [
+      "--allow-ffi",
+      ...mq,
+    ]);
+    await waitForLine(notify, "waiting for notices (SIGUSR1)");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await ex("pmsg_send", [name, "n1", "1"])).code, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await ex("pmsg_send", [name, "n2", "2"])).code, 0);
+    assert.equal((await within(notify.status, 10_000)).code, 0);
+  } finally {
+    assert.equal((await ex("pmsg_unlink", [name])).code, 0);
   }
 });
 
