@@ -62,10 +62,11 @@ const SYMBOLS = {
   /* int msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg) */
   msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   /* ssize_t msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
-                    int msgflg) */
+                    int msgflg): read as an int, since msgsz is at most
+                    INT_MAX here (a bigint result would leave FFI's fast path) */
   msgrcv: {
     parameters: ["i32", "buffer", "usize", "i64", "i32"],
-    result: "isize",
+    result: "i32",
   },
   /* int msgctl(int msqid, int cmd, struct msqid_ds *buf) */
   msgctl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
@@ -82,10 +83,10 @@ const SYMBOLS = {
                  unsigned int msg_prio) */
   mq_send: { parameters: ["i32", "buffer", "usize", "u32"], result: "i32" },
   /* ssize_t mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
-                        unsigned int *msg_prio) */
+                        unsigned int *msg_prio): read as an int, as msgrcv */
   mq_receive: {
     parameters: ["i32", "buffer", "usize", "buffer"],
-    result: "isize",
+    result: "i32",
   },
   /* int mq_timedsend(mqd_t, const char *, size_t, unsigned int,
                       const struct timespec *abs_timeout) */
@@ -94,10 +95,10 @@ const SYMBOLS = {
     result: "i32",
   },
   /* ssize_t mq_timedreceive(mqd_t, char *, size_t, unsigned int *,
-                             const struct timespec *abs_timeout) */
+                             const struct timespec *abs_timeout): an int */
   mq_timedreceive: {
     parameters: ["i32", "buffer", "usize", "buffer", "buffer"],
-    result: "isize",
+    result: "i32",
   },
   /* int mq_getattr(mqd_t mqdes, struct mq_attr *attr) */
   mq_getattr: { parameters: ["i32", "buffer"], result: "i32" },

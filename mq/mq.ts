@@ -389,6 +389,24 @@ export function mq_send(
   }
 }
 
+// The sync receives' room and priority, reused: the message is copied out.
+let recvScratch = new Uint8Array(8192);
+const prioScratch = new Uint32Array(1);
+const prioBytes = new Uint8Array(prioScratch.buffer);
+
+function scratch(n: number): Uint8Array<ArrayBuffer> {
+  if (recvScratch.length < n) {
+    try {
+      recvScratch = new Uint8Array(n);
+    } catch {
+      throw new RangeError(
+        `Argument "msg_len" to mq_receive is out of range: no room of "${n}" bytes can be made`,
+      );
+    }
+  }
+  return recvScratch;
+}
+
 /** The queue's `mq_msgsize`: the room `mq_receive` needs by default. */
 function msgsize(mqdes: number, syscall: string): number {
   const a = new Uint8Array(SIZEOF.mq_attr);
@@ -426,14 +444,11 @@ export function mq_receive(mqdes: number, msg_len?: number): MqMessage {
   const n = msg_len === undefined
     ? msgsize(mqdes, "mq_receive")
     : int(msg_len, "mq_receive", "msg_len", 0, LIMITS.INT_MAX);
-  const buf = new Uint8Array(n);
-  const p = new Uint32Array(1);
+  const buf = scratch(n);
   const c = libc();
   for (;;) {
-    const r = Number(
-      c.mq_receive(mqdes, buf, sizeT(n), new Uint8Array(p.buffer)),
-    );
-    if (r !== -1) return { data: buf.slice(0, r), prio: p[0] };
+    const r = c.mq_receive(mqdes, buf, sizeT(n), prioBytes);
+    if (r !== -1) return { data: buf.slice(0, r), prio: prioScratch[0] };
     if (errno() !== EINTR) throw recvError("mq_receive", mqdes, n);
   }
 }
@@ -512,14 +527,11 @@ export function mq_timedreceive(
     ? msgsize(mqdes, "mq_timedreceive")
     : int(msg_len, "mq_timedreceive", "msg_len", 0, LIMITS.INT_MAX);
   const t = absTimeout(abs_timeout, "mq_timedreceive");
-  const buf = new Uint8Array(n);
-  const p = new Uint32Array(1);
+  const buf = scratch(n);
   const c = libc();
   for (;;) {
-    const r = Number(
-      c.mq_timedreceive(mqdes, buf, sizeT(n), new Uint8Array(p.buffer), t),
-    );
-    if (r !== -1) return { data: buf.slice(0, r), prio: p[0] };
+    const r = c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, t);
+    if (r !== -1) return { data: buf.slice(0, r), prio: prioScratch[0] };
     if (errno() !== EINTR) throw recvError("mq_timedreceive", mqdes, n);
   }
 }
@@ -761,7 +773,7 @@ export async function mq_receiveAsync(
       mqdes,
       POLLIN,
       "mq_receive",
-      () => Number(libc().mq_receive(mqdes, buf, n, pb)),
+      () => libc().mq_receive(mqdes, buf, n, pb),
       () => recvError("mq_receive", mqdes, len),
       (r) => got = r,
     ),

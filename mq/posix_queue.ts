@@ -286,7 +286,7 @@ export class PosixMessageQueue {
       POLLIN,
       options?.timeout,
       "mq_receive",
-      () => Number(libc().mq_receive(fd, buf, sizeT(buf.length), pb)),
+      () => libc().mq_receive(fd, buf, sizeT(buf.length), pb),
       () => recvError("mq_receive", fd, buf.length),
     );
     return { data: buf.slice(0, n), priority: p[0] };

@@ -167,8 +167,16 @@ export function msgget(msgKey: number, msgflg: number): number {
   return id;
 }
 
-/** A `struct msgbuf` for `msgp`: the type, then the text. */
-function encodeMsg(msgp: MsgBuf, syscall: string): Uint8Array<ArrayBuffer> {
+/**
+ * A `struct msgbuf` for `msgp`: the type, then the text. Into `scratch`
+ * (reused by the sync calls, which the kernel has copied from when they
+ * return), or a buffer of its own (the async calls, which outlive a call).
+ */
+function encodeMsg(
+  msgp: MsgBuf,
+  syscall: string,
+  scratch = false,
+): Uint8Array<ArrayBuffer> {
   if (msgp === null || typeof msgp !== "object") {
     throw new TypeError(
       `Invalid argument "msgp" to ${syscall}: expected { mtype, mtext }, got "${
@@ -187,14 +195,63 @@ function encodeMsg(msgp: MsgBuf, syscall: string): Uint8Array<ArrayBuffer> {
       }"`,
     );
   }
-  const buf = new Uint8Array(8 + text.length);
-  new DataView(buf.buffer).setBigInt64(0, type, true);
+  let buf: Uint8Array<ArrayBuffer>, view: DataView;
+  if (scratch) {
+    if (sendScratch.length < 8 + text.length) {
+      sendScratch = new Uint8Array(8 + text.length);
+      sendView = new DataView(sendScratch.buffer);
+    }
+    buf = sendScratch.subarray(0, 8 + text.length);
+    view = sendView;
+  } else {
+    buf = new Uint8Array(8 + text.length);
+    view = new DataView(buf.buffer);
+  }
+  writeType(view, type);
   if (text.length > 0) buf.set(text, 8); // (a detached view is empty)
   return buf;
 }
 
-/** Checks a C `long` (a number that is an integer, or a bigint). */
-function long(value: unknown, syscall: string, argument: string): bigint {
+let sendScratch = new Uint8Array(8 + 8192);
+let sendView = new DataView(sendScratch.buffer);
+let recvScratch = new Uint8Array(8 + 8192);
+let recvView = new DataView(recvScratch.buffer);
+
+/** Writes a C long at 0: two 32-bit halves for a number (no BigInt). */
+function writeType(view: DataView, type: number | bigint): void {
+  if (typeof type === "bigint") {
+    view.setBigInt64(0, type, true);
+    return;
+  }
+  view.setUint32(0, type >>> 0, true);
+  view.setInt32(4, Math.floor(type / 4294967296), true);
+}
+
+/** Reads the C long at 0: a number when it is a safe integer. */
+function readType(view: DataView, at: number): number | bigint {
+  const low = view.getUint32(at, true), high = view.getInt32(at + 4, true);
+  const value = high * 4294967296 + low;
+  return Number.isSafeInteger(value) ? value : view.getBigInt64(at, true);
+}
+
+let lastType: number | bigint = 0, lastTypeBig = 0n;
+
+/** A type as the bigint FFI takes for a C long, reusing the last one's. */
+function typeArg(type: number | bigint): bigint {
+  if (typeof type === "bigint") return type;
+  if (type !== lastType) {
+    lastTypeBig = BigInt(type);
+    lastType = type;
+  }
+  return lastTypeBig;
+}
+
+/** Checks a C `long`: an integer number, or a bigint that fits. */
+function long(
+  value: unknown,
+  syscall: string,
+  argument: string,
+): number | bigint {
   if (typeof value === "bigint") {
     if (value < LONG_MIN || value > LONG_MAX) {
       throw new RangeError(
@@ -203,14 +260,12 @@ function long(value: unknown, syscall: string, argument: string): bigint {
     }
     return value;
   }
-  return BigInt(
-    int(
-      value,
-      syscall,
-      argument,
-      -Number.MAX_SAFE_INTEGER,
-      Number.MAX_SAFE_INTEGER,
-    ),
+  return int(
+    value,
+    syscall,
+    argument,
+    -Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
   );
 }
 
@@ -237,7 +292,7 @@ function long(value: unknown, syscall: string, argument: string): bigint {
 export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
   msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
-  const buf = encodeMsg(msgp, "msgsnd");
+  const buf = encodeMsg(msgp, "msgsnd", true);
   const n = sizeT(buf.length - 8);
   const c = libc();
   for (;;) {
@@ -266,10 +321,21 @@ function room(msgsz: number, syscall: string): Uint8Array<ArrayBuffer> {
 }
 
 function decodeMsg(buf: Uint8Array, n: number): MsgReceived {
-  const t = new DataView(buf.buffer, buf.byteOffset).getBigInt64(0, true);
-  const safe = t <= BigInt(Number.MAX_SAFE_INTEGER) &&
-    t >= BigInt(-Number.MAX_SAFE_INTEGER);
-  return { mtype: safe ? Number(t) : t, mtext: buf.slice(8, 8 + n) };
+  const view = buf === recvScratch
+    ? recvView
+    : new DataView(buf.buffer, buf.byteOffset);
+  return { mtype: readType(view, 0), mtext: buf.slice(8, 8 + n) };
+}
+
+/** The sync calls' receive room, grown to hold `msgsz` bytes of text. */
+function scratchRoom(msgsz: number): Uint8Array<ArrayBuffer> {
+  msgsz = int(msgsz, "msgrcv", "msgsz", 0, LIMITS.INT_MAX);
+  if (recvScratch.length < 8 + msgsz) {
+    const grown = room(msgsz, "msgrcv");
+    recvScratch = grown;
+    recvView = new DataView(grown.buffer);
+  }
+  return recvScratch;
 }
 
 /**
@@ -305,17 +371,21 @@ export function msgrcv(
   msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-  const buf = room(msgsz, "msgrcv");
-  const n = sizeT(buf.length - 8);
+  const buf = scratchRoom(msgsz);
+  const n = sizeT(msgsz);
   const c = libc();
   for (;;) {
-    const r = Number(c.msgrcv(msqid, buf, n, type, msgflg));
+    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
     if (r !== -1) return decodeMsg(buf, r);
-    if (errno() !== EINTR) throw recvError(msqid, buf.length - 8, type);
+    if (errno() !== EINTR) throw recvError(msqid, msgsz, type);
   }
 }
 
-function recvError(msqid: number, msgsz: number, type: bigint): IpcError {
+function recvError(
+  msqid: number,
+  msgsz: number,
+  type: number | bigint,
+): IpcError {
   return lastError(
     "msgrcv",
     RECV_BLAME,
@@ -455,7 +525,13 @@ export function msgrcvAsync(
       attempt(): boolean {
         const c = libc();
         for (;;) {
-          const r = Number(c.msgrcv(msqid, buf, n, type, msgflg | IPC_NOWAIT));
+          const r = c.msgrcv(
+            msqid,
+            buf,
+            n,
+            typeArg(type),
+            msgflg | IPC_NOWAIT,
+          );
           if (r !== -1) {
             got = decodeMsg(buf, r);
             return true;
@@ -471,7 +547,7 @@ export function msgrcvAsync(
         call: "msgrcv",
         msqid,
         msgsz: size,
-        msgtyp: type,
+        msgtyp: BigInt(type),
         msgflg,
         received: (r, msgp) => got = decodeMsg(msgp, r),
       },

@@ -1,0 +1,130 @@
+/**
+ * `deno task bench:msg`: System V and POSIX message queues (issue 12),
+ * against C measured in the same run, a parent and a child process.
+ *
+ * - one-way bandwidth at 64 B, 1 KiB and 8 KiB messages (Linux's `msgmax`),
+ *   System V and POSIX: the sync form >= 0.9x C (paired ratio); the async
+ *   form reported
+ * - 64-byte round trips through the async forms, against C and against the
+ *   library's own Unix-socket round trip (`bench/sock_peer.ts ping-ours`):
+ *   target no slower than that
+ *
+ * Options: `--runs N` (default 7), `--quick`, `--no-pin`.
+ *
+ * @module
+ */
+
+import {
+  benchOptions,
+  best,
+  median,
+  paired,
+  printTable,
+  ROOT,
+  runC,
+  runDeno,
+  withCBaseline,
+} from "./_util.ts";
+
+const opts = benchOptions(7);
+const RUNS = opts.runs;
+const scale = opts.quick ? 0.1 : 1;
+const peer = `${ROOT}bench/msg_peer.ts`;
+const rows: string[][] = [];
+
+await withCBaseline("msg_bench", async (_dir, cBench) => {
+  for (const kind of ["sysv", "posix"] as const) {
+    for (const size of [64, 1024, 8192]) {
+      const count = Math.round((size === 64 ? 400_000 : 200_000) * scale);
+      const base: number[] = [], sync: number[] = [], async: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        base.push(
+          Number(await runC(cBench, [kind, String(size), String(count)])),
+        );
+        sync.push(
+          await runDeno(peer, [
+            "parent",
+            kind,
+            String(size),
+            String(count),
+            "sync",
+          ]),
+        );
+        async.push(
+          await runDeno(peer, [
+            "parent",
+            kind,
+            String(size),
+            String(count),
+            "async",
+          ]),
+        );
+      }
+      const label = `${kind === "sysv" ? "System V" : "POSIX"} ${size} B`;
+      rows.push([
+        `${label}, sync (MB/s)`,
+        best(base).toFixed(0),
+        best(sync).toFixed(0),
+        (best(sync) / best(base)).toFixed(3),
+        paired(sync, base).toFixed(3),
+        ">= 0.9x C",
+      ]);
+      rows.push([
+        `${label}, async (MB/s)`,
+        best(base).toFixed(0),
+        best(async).toFixed(0),
+        (best(async) / best(base)).toFixed(3),
+        paired(async, base).toFixed(3),
+        "(report)",
+      ]);
+    }
+  }
+  const n = Math.round(20_000 * scale), warm = String(Math.max(1000, n >> 2));
+  const socket: number[] = [];
+  const rt: Record<string, { c: number[]; ours: number[] }> = {
+    "sysv-rt": { c: [], ours: [] },
+    "posix-rt": { c: [], ours: [] },
+  };
+  for (let r = 0; r < RUNS; r++) {
+    for (const kind of ["sysv-rt", "posix-rt"]) {
+      rt[kind].c.push(Number(await runC(cBench, [kind, String(n), warm])));
+      rt[kind].ours.push(
+        await runDeno(peer, ["parent", kind, String(n), warm]),
+      );
+    }
+    socket.push(
+      await runDeno(`${ROOT}bench/sock_peer.ts`, [
+        "parent",
+        "ping-ours",
+        String(n),
+        warm,
+      ]),
+    );
+  }
+  for (const kind of ["sysv-rt", "posix-rt"]) {
+    const label = kind === "sysv-rt" ? "System V" : "POSIX";
+    const ours = median(rt[kind].ours);
+    rows.push([
+      `${label} 64-byte round trip, async (ns)`,
+      `C ${median(rt[kind].c).toFixed(0)}`,
+      ours.toFixed(0),
+      (median(rt[kind].c) / ours).toFixed(3),
+      "",
+      "(vs C)",
+    ]);
+    rows.push([
+      `${label} 64-byte round trip, async (ns)`,
+      `socket ${median(socket).toFixed(0)}`,
+      ours.toFixed(0),
+      (median(socket) / ours).toFixed(3),
+      "",
+      ">= 1.0 (no slower than our socket)",
+    ]);
+  }
+});
+
+printTable(
+  ["benchmark", "baseline", "ours", "best/best", "paired", "target"],
+  rows,
+  [40, 14, 10, 9, 8, 36],
+);

@@ -1,0 +1,166 @@
+/**
+ * The Deno processes of `bench/msg.ts`, one per measurement, each a parent
+ * (on CPU 0 when pinning) that starts its child (on CPU 1), as the C
+ * baseline forks.
+ *
+ * - `parent sysv|posix SIZE COUNT sync|async`: the child sends COUNT
+ *   messages of SIZE bytes; the parent receives them with the sync or the
+ *   async form and prints MB/s from the first eighth on.
+ * - `parent sysv-rt|posix-rt N W`: 64-byte round trips through the async
+ *   forms on both sides, W untimed, then N; prints ns per round trip.
+ * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT`,
+ *   `echo-sysv ID N`, `echo-posix A B N`: the children.
+ *
+ * @module
+ */
+
+import {
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  mq_close,
+  mq_open,
+  mq_receive,
+  mq_receiveAsync,
+  mq_send,
+  mq_sendAsync,
+  mq_unlink,
+  msgctl,
+  msgget,
+  msgrcv,
+  msgrcvAsync,
+  msgsnd,
+  msgsndAsync,
+  O_CREAT,
+  O_EXCL,
+  O_RDWR,
+  O_WRONLY,
+} from "../mod.ts";
+import { childCommand } from "./_util.ts";
+
+const [mode, ...args] = Deno.args;
+
+function child(argv: string[]): Deno.ChildProcess {
+  const [cmd, a] = childCommand([
+    "run",
+    "--allow-ffi",
+    "--allow-read=/dev/mqueue",
+    "--allow-write=/dev/mqueue",
+    import.meta.filename!,
+    ...argv,
+  ]);
+  return new Deno.Command(cmd, { args: a }).spawn();
+}
+
+const names = [
+  `/linux-ipc-bench-${Deno.pid}-a`,
+  `/linux-ipc-bench-${Deno.pid}-b`,
+];
+
+async function bandwidth(
+  kind: string,
+  size: number,
+  count: number,
+  form: string,
+): Promise<number> {
+  const posix = kind === "posix";
+  const id = posix ? -1 : msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  const mq = posix
+    ? mq_open(names[0], O_RDWR | O_CREAT | O_EXCL, 0o600, {
+      maxmsg: 10,
+      msgsize: size,
+    })
+    : -1;
+  const p = child(
+    posix
+      ? ["send-posix", names[0], String(size), String(count)]
+      : ["send-sysv", String(id), String(size), String(count)],
+  );
+  let t0 = 0;
+  for (let i = 0; i < count; i++) {
+    if (i === count >> 3) t0 = performance.now();
+    if (posix) {
+      if (form === "sync") mq_receive(mq, size);
+      else await mq_receiveAsync(mq, size);
+    } else {
+      if (form === "sync") msgrcv(id, size);
+      else await msgrcvAsync(id, size);
+    }
+  }
+  const ms = performance.now() - t0;
+  await p.status;
+  if (posix) {
+    mq_close(mq);
+    mq_unlink(names[0]);
+  } else msgctl(id, IPC_RMID);
+  return (count - (count >> 3)) * size / ms / 1e3;
+}
+
+async function roundTrips(kind: string, n: number, warm: number) {
+  const posix = kind === "posix-rt";
+  const id = posix ? -1 : msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  const mq = posix
+    ? names.map((name) =>
+      mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+        maxmsg: 10,
+        msgsize: 64,
+      })
+    )
+    : [];
+  const p = child(
+    posix
+      ? ["echo-posix", names[0], names[1], String(n + warm)]
+      : ["echo-sysv", String(id), String(n + warm)],
+  );
+  const msg = new Uint8Array(64);
+  let t0 = performance.now();
+  for (let i = 0; i < warm + n; i++) {
+    if (i === warm) t0 = performance.now();
+    if (posix) {
+      await mq_sendAsync(mq[0], msg);
+      await mq_receiveAsync(mq[1], 64);
+    } else {
+      await msgsndAsync(id, { mtype: 1, mtext: msg });
+      await msgrcvAsync(id, 64, 2);
+    }
+  }
+  const ns = (performance.now() - t0) * 1e6 / n;
+  await p.status;
+  if (posix) {
+    mq.forEach(mq_close);
+    names.forEach(mq_unlink);
+  } else msgctl(id, IPC_RMID);
+  return ns;
+}
+
+if (mode === "parent") {
+  const [what, ...p] = args;
+  const result = what.endsWith("-rt")
+    ? await roundTrips(what, Number(p[0]), Number(p[1]))
+    : await bandwidth(what, Number(p[0]), Number(p[1]), p[2]);
+  console.log(result.toFixed(1));
+} else if (mode === "send-sysv") {
+  const [id, size, count] = args.map(Number);
+  const mtext = new Uint8Array(size);
+  for (let i = 0; i < count; i++) msgsnd(id, { mtype: 1, mtext });
+} else if (mode === "send-posix") {
+  const [name, size, count] = [args[0], Number(args[1]), Number(args[2])];
+  const mq = mq_open(name, O_WRONLY);
+  const msg = new Uint8Array(size);
+  for (let i = 0; i < count; i++) mq_send(mq, msg);
+  mq_close(mq);
+} else if (mode === "echo-sysv") {
+  const [id, n] = args.map(Number);
+  for (let i = 0; i < n; i++) {
+    const m = await msgrcvAsync(id, 64, 1);
+    await msgsndAsync(id, { mtype: 2, mtext: m.mtext });
+  }
+} else if (mode === "echo-posix") {
+  const [a, b] = [mq_open(args[0], O_RDWR), mq_open(args[1], O_RDWR)];
+  for (let i = 0; i < Number(args[2]); i++) {
+    const m = await mq_receiveAsync(a, 64);
+    await mq_sendAsync(b, m.data);
+  }
+  mq_close(a);
+  mq_close(b);
+}
