@@ -3,9 +3,11 @@
  * (on CPU 0 when pinning) that starts its child (on CPU 1), as the C
  * baseline forks.
  *
- * - `parent sysv|posix SIZE COUNT sync|async`: the child sends COUNT
- *   messages of SIZE bytes; the parent receives them with the sync or the
- *   async form and prints MB/s from the first eighth on.
+ * - `parent sysv|posix SIZE COUNT sync|into|async`: the child sends COUNT
+ *   messages of SIZE bytes; the parent receives them with the sync form (a
+ *   new array per message), the sync form into one buffer
+ *   (`msgrcvInto`/`mq_receiveInto`), or the async form, and prints MB/s from
+ *   the first eighth on.
  * - `parent sysv-rt|posix-rt N W`: 64-byte round trips through the async
  *   forms on both sides, W untimed, then N; prints ns per round trip.
  * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT`,
@@ -22,6 +24,7 @@ import {
   mq_open,
   mq_receive,
   mq_receiveAsync,
+  mq_receiveInto,
   mq_send,
   mq_sendAsync,
   mq_unlink,
@@ -29,6 +32,7 @@ import {
   msgget,
   msgrcv,
   msgrcvAsync,
+  msgrcvInto,
   msgsnd,
   msgsndAsync,
   O_CREAT,
@@ -77,13 +81,16 @@ async function bandwidth(
       : ["send-sysv", String(id), String(size), String(count)],
   );
   let t0 = 0;
+  const into = new Uint8Array(size);
   for (let i = 0; i < count; i++) {
     if (i === count >> 3) t0 = performance.now();
     if (posix) {
       if (form === "sync") mq_receive(mq, size);
+      else if (form === "into") mq_receiveInto(mq, into);
       else await mq_receiveAsync(mq, size);
     } else {
       if (form === "sync") msgrcv(id, size);
+      else if (form === "into") msgrcvInto(id, into);
       else await msgrcvAsync(id, size);
     }
   }

@@ -40,6 +40,7 @@ export {
   MQ_PRIO_MAX,
   mq_receive,
   mq_receiveAsync,
+  mq_receiveInto,
   mq_send,
   mq_sendAsync,
   mq_setattr,

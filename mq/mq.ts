@@ -454,6 +454,47 @@ export function mq_receive(mqdes: number, msg_len?: number): MqMessage {
 }
 
 /**
+ * {@linkcode mq_receive} into a buffer of the caller's (C's `msg_ptr`), at
+ * least the queue's `mq_msgsize` long: nothing is allocated or copied per
+ * message.
+ *
+ * @param mqdes the descriptor (open for reading)
+ * @param msg_ptr where the message goes; its length is `msg_len`
+ * @returns how many bytes it filled, and the message's priority
+ * @throws {IpcError} as for {@linkcode mq_receive}
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receiveInto, mq_send, mq_unlink, O_CREAT, O_RDWR } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-into-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDWR | O_CREAT, 0o600, { maxmsg: 4, msgsize: 64 });
+ * mq_send(mq, "abc", 2);
+ * console.log(mq_receiveInto(mq, new Uint8Array(64))); // { n: 3, prio: 2 }
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_receiveInto(
+  mqdes: number,
+  msg_ptr: Uint8Array,
+): { n: number; prio: number } {
+  mqdes = descriptor(mqdes, "mq_receive", "mqdes");
+  if (!(msg_ptr instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "msg_ptr" to mq_receive: expected a Uint8Array, got "${
+        show(msg_ptr)
+      }"`,
+    );
+  }
+  const n = msg_ptr.length;
+  const c = libc();
+  for (;;) {
+    const r = c.mq_receive(mqdes, msg_ptr, sizeT(n), prioBytes);
+    if (r !== -1) return { n: r, prio: prioScratch[0] };
+    if (errno() !== EINTR) throw recvError("mq_receive", mqdes, n);
+  }
+}
+
+/**
  * `mq_send` with an absolute deadline (`mq_timedsend`): `ETIMEDOUT` if the
  * queue is still full at `abs_timeout` (`CLOCK_REALTIME`).
  *

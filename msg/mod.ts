@@ -36,6 +36,7 @@ export {
   msgget,
   msgrcv,
   msgrcvAsync,
+  msgrcvInto,
   msgsnd,
   msgsndAsync,
 } from "./msg.ts";

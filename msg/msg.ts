@@ -381,6 +381,57 @@ export function msgrcv(
   }
 }
 
+/**
+ * {@linkcode msgrcv} into a buffer of the caller's (C's `msgp`): the text
+ * lands in `mtext`, and only the type and length come back, so a loop of
+ * receives allocates nothing per message.
+ *
+ * @param msqid the queue id
+ * @param mtext where the text goes; its length is `msgsz`
+ * @param msgtyp which message (as for {@linkcode msgrcv})
+ * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`
+ * @returns the message's type and how many bytes of `mtext` it filled
+ * @throws {IpcError} as {@linkcode msgrcv}
+ * @example
+ * ```ts
+ * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvInto, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * msgsnd(id, { mtype: 3, mtext: "abc" });
+ * const buf = new Uint8Array(64);
+ * console.log(msgrcvInto(id, buf, 0, IPC_NOWAIT)); // { mtype: 3, n: 3 }
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgrcvInto(
+  msqid: number,
+  mtext: Uint8Array,
+  msgtyp: number | bigint = 0,
+  msgflg = 0,
+): { mtype: number | bigint; n: number } {
+  msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+  if (!(mtext instanceof Uint8Array)) {
+    throw new TypeError(
+      `Invalid argument "msgp" to msgrcv: expected a Uint8Array, got "${
+        show(mtext)
+      }"`,
+    );
+  }
+  const type = long(msgtyp, "msgrcv", "msgtyp");
+  msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+  const msgsz = mtext.length;
+  const buf = scratchRoom(msgsz);
+  const n = sizeT(msgsz);
+  const c = libc();
+  for (;;) {
+    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
+    if (r !== -1) {
+      mtext.set(buf.subarray(8, 8 + r));
+      return { mtype: readType(recvView, 0), n: r };
+    }
+    if (errno() !== EINTR) throw recvError(msqid, msgsz, type);
+  }
+}
+
 function recvError(
   msqid: number,
   msgsz: number,

@@ -11,6 +11,7 @@ import {
   MQ_PRIO_MAX,
   mq_receive,
   mq_receiveAsync,
+  mq_receiveInto,
   mq_send,
   mq_sendAsync,
   mq_setattr,
@@ -92,6 +93,27 @@ Deno.test("mq_open/send/receive: priorities first, attributes, O_NONBLOCK, timed
     mq_unlink(name);
   }
   assert.throws(() => mq_unlink(name), isCode("ENOENT", "mq_unlink", "name"));
+});
+
+Deno.test("mq_receiveInto receives into the caller's buffer, with its priority", () => {
+  const name = fresh();
+  const mq = mq_open(name, O_RDWR | O_CREAT, 0o600, { maxmsg: 4, msgsize: 32 });
+  try {
+    mq_send(mq, "abc", 4);
+    const buf = new Uint8Array(32).fill(0xee);
+    assert.deepEqual(mq_receiveInto(mq, buf), { n: 3, prio: 4 });
+    assert.equal(dec.decode(buf.subarray(0, 3)), "abc");
+    assert.equal(buf[3], 0xee);
+    mq_send(mq, "x");
+    assert.throws(
+      () => mq_receiveInto(mq, new Uint8Array(8)),
+      isCode("EMSGSIZE", "mq_receive", "msg_len"),
+    );
+    assert.throws(() => mq_receiveInto(mq, null as never), /"msg_ptr"/);
+  } finally {
+    mq_close(mq);
+    mq_unlink(name);
+  }
 });
 
 Deno.test("names are checked as Linux checks them, before the call", () => {

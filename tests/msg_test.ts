@@ -22,6 +22,7 @@ import {
   msgget,
   msgrcv,
   msgrcvAsync,
+  msgrcvInto,
   msgsnd,
   msgsndAsync,
 } from "../mod.ts";
@@ -92,6 +93,28 @@ Deno.test("msgsnd/msgrcv: types 0, > 0, < 0, MSG_EXCEPT, MSG_NOERROR, E2BIG, ENO
       () => msgsnd(id, { mtype: 0, mtext: "x" }),
       isCode("EINVAL", "msgsnd"),
     );
+  });
+});
+
+Deno.test("msgrcvInto fills the caller's buffer: type and length back, E2BIG and MSG_NOERROR as msgrcv", async () => {
+  await withQueue((id) => {
+    msgsnd(id, { mtype: 6, mtext: "into" });
+    msgsnd(id, { mtype: 2n ** 60n, mtext: "big type" });
+    const buf = new Uint8Array(16).fill(0xee);
+    assert.deepEqual(msgrcvInto(id, buf, 6, IPC_NOWAIT), { mtype: 6, n: 4 });
+    assert.equal(dec.decode(buf.subarray(0, 4)), "into");
+    assert.equal(buf[4], 0xee, "nothing written past the message");
+    assert.throws(
+      () => msgrcvInto(id, new Uint8Array(3), 0, IPC_NOWAIT),
+      isCode("E2BIG", "msgrcv", "msgsz"),
+    );
+    const small = new Uint8Array(3);
+    assert.deepEqual(msgrcvInto(id, small, 0, IPC_NOWAIT | MSG_NOERROR), {
+      mtype: 2n ** 60n,
+      n: 3,
+    });
+    assert.throws(() => msgrcvInto(id, buf, 0, IPC_NOWAIT), isCode("ENOMSG"));
+    assert.throws(() => msgrcvInto(id, "x" as never), /"msgp"/);
   });
 });
 

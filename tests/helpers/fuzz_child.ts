@@ -564,6 +564,25 @@ const CALLS: [number, Call][] = [
       return typeof r === "object" ? "object" : r;
     });
   }],
+  [1, () => {
+    const f = flagsOf([ipc.MSG_NOERROR, ipc.MSG_EXCEPT]);
+    const a = [
+      id(msgIds),
+      buffer(),
+      int(0, 1, -2),
+      typeof f === "number" ? f | ipc.IPC_NOWAIT : f ?? ipc.IPC_NOWAIT,
+    ];
+    return seen("msgrcvInto", a, () => {
+      (ipc.msgrcvInto as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [1, () => {
+    const a = [fd(), buffer()];
+    nonBlocking(a[0]);
+    return seen("mq_receiveInto", a, () => {
+      (ipc.mq_receiveInto as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
   [3, () => {
     const a = [
       mqName(),
