@@ -425,7 +425,7 @@ export function msgrcvInto(
   for (;;) {
     const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
     if (r !== -1) {
-      mtext.set(buf.subarray(8, 8 + r));
+      if (r > 0) mtext.set(buf.subarray(8, 8 + r)); // (a detached view: 0)
       return { mtype: readType(recvView, 0), n: r };
     }
     if (errno() !== EINTR) throw recvError(msqid, msgsz, type);

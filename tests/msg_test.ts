@@ -115,6 +115,14 @@ Deno.test("msgrcvInto fills the caller's buffer: type and length back, E2BIG and
     });
     assert.throws(() => msgrcvInto(id, buf, 0, IPC_NOWAIT), isCode("ENOMSG"));
     assert.throws(() => msgrcvInto(id, "x" as never), /"msgp"/);
+    // A view of a detached buffer holds nothing: the text is cut to 0.
+    const gone = new Uint8Array(4);
+    gone.buffer.transfer();
+    msgsnd(id, { mtype: 1, mtext: "zz" });
+    assert.deepEqual(msgrcvInto(id, gone, 0, IPC_NOWAIT | MSG_NOERROR), {
+      mtype: 1,
+      n: 0,
+    });
   });
 });
 
