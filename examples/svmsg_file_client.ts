@@ -43,7 +43,10 @@ for (;;) {
     Deno.exit(1);
   }
   if (m.type !== RESP_MT_DATA) break; // RESP_MT_END
-  await Deno.stdout.write(m.data);
+  // A write to a pipe may take part of the data: write it all.
+  for (let at = 0; at < m.data.length;) {
+    at += await Deno.stdout.write(m.data.subarray(at));
+  }
   bytes += m.data.length;
   messages++;
 }

@@ -436,10 +436,11 @@ Deno.test("examples: svmsg_create, send, receive, ls, rm, and the file server wi
   // The file server: a file of several chunks comes back whole.
   const key = `0x${privateKey().toString(16)}`;
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  let server: Deno.ChildProcess | undefined;
   try {
     const data = crypto.getRandomValues(new Uint8Array(50_000));
     await Deno.writeFile(`${dir}/file`, data);
-    const server = startDeno(
+    server = startDeno(
       "examples/svmsg_file_server.ts",
       [`--key=${key}`, "--requests=2"],
       ["--allow-ffi", "--allow-read"],
@@ -478,6 +479,17 @@ Deno.test("examples: svmsg_create, send, receive, ls, rm, and the file server wi
     assert.match(missing.stderr, /Couldn't open/);
     assert.equal((await server.output()).code, 0);
   } finally {
+    // On a failure above: the server may still wait, with its queue.
+    try {
+      server?.kill();
+    } catch {
+      // ended already
+    }
+    try {
+      msgctl(msgget(Number(key), 0), IPC_RMID);
+    } catch {
+      // removed by the server
+    }
     await Deno.remove(dir, { recursive: true });
   }
 });
