@@ -50,9 +50,42 @@ interface Held {
 }
 
 const PROT_READ_WRITE = 3;
-// MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE
-const RETIRE_FLAGS = 0x02 | 0x10 | 0x20 | 0x4000;
+// MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, and the two ways of MAP_FIXED
+const PRIVATE_ANONYMOUS = 0x02 | 0x20 | 0x4000;
+const MAP_FIXED = 0x10, MAP_FIXED_NOREPLACE = 0x100000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Maps private zero-filled memory at exactly `address`, for the memory
+ * owners of `ffi/` and the facilities: `"replace"` swaps out whatever is
+ * there in one call (`MAP_FIXED`), `"reserve"` fails if any of it is in use
+ * (`MAP_FIXED_NOREPLACE`). On failure it returns null with errno as the
+ * call left it, for the caller's error.
+ *
+ * @param address where
+ * @param span how many bytes (whole pages)
+ * @param prot `PROT_*` bits
+ * @param how `"replace"` or `"reserve"`
+ * @returns the mapping's address, or null
+ */
+export function mapPrivateAt(
+  address: Deno.PointerObject,
+  span: number,
+  prot: number,
+  how: "replace" | "reserve",
+): Deno.PointerObject | null {
+  const p = libc().mmap(
+    address,
+    BigInt(span),
+    prot,
+    PRIVATE_ANONYMOUS | (how === "replace" ? MAP_FIXED : MAP_FIXED_NOREPLACE),
+    -1,
+    0n,
+  );
+  return p === null || BigInt(Deno.UnsafePointer.value(p)) === MAP_FAILED
+    ? null
+    : p;
+}
 
 /**
  * Replaces a range with private zero-filled memory in one call, so that a
@@ -60,15 +93,7 @@ const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
  * also ends a System V attachment (the segment's `nattch` drops).
  */
 function retire(address: Deno.PointerObject, span: number): void {
-  const p = libc().mmap(
-    address,
-    BigInt(span),
-    PROT_READ_WRITE,
-    RETIRE_FLAGS,
-    -1,
-    0n,
-  );
-  if (p === null || BigInt(Deno.UnsafePointer.value(p)) === MAP_FAILED) {
+  if (mapPrivateAt(address, span, PROT_READ_WRITE, "replace") === null) {
     throw lastError("mmap", "addr", {
       addr: `0x${BigInt(Deno.UnsafePointer.value(address)).toString(16)}`,
     });

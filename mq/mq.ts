@@ -416,6 +416,38 @@ function msgsize(mqdes: number, syscall: string): number {
   return decodeMqAttr(a).msgsize;
 }
 
+/** The room a receive gives: `msg_len`, or by default the queue's `mq_msgsize`. */
+function roomFor(
+  mqdes: number,
+  msg_len: number | undefined,
+  syscall: string,
+): number {
+  return msg_len === undefined
+    ? msgsize(mqdes, syscall)
+    : int(msg_len, syscall, "msg_len", 0, LIMITS.INT_MAX);
+}
+
+/**
+ * The receive loop of `mq_receive`, `mq_timedreceive` (with `abs`) and
+ * `mq_receiveInto`: `n` bytes of room in `buf`; `EINTR` is retried.
+ */
+function receiveInto(
+  syscall: string,
+  mqdes: number,
+  buf: Uint8Array,
+  n: number,
+  abs: Uint8Array | null,
+): number {
+  const c = libc();
+  for (;;) {
+    const r = abs === null
+      ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
+      : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
+    if (r !== -1) return r;
+    if (errno() !== EINTR) throw recvError(syscall, mqdes, n);
+  }
+}
+
 /**
  * Takes the oldest message of the highest priority (`mq_receive`). On a
  * blocking descriptor an empty queue blocks the thread, as in C;
@@ -441,16 +473,10 @@ function msgsize(mqdes: number, syscall: string): number {
  */
 export function mq_receive(mqdes: number, msg_len?: number): MqMessage {
   mqdes = descriptor(mqdes, "mq_receive", "mqdes");
-  const n = msg_len === undefined
-    ? msgsize(mqdes, "mq_receive")
-    : int(msg_len, "mq_receive", "msg_len", 0, LIMITS.INT_MAX);
+  const n = roomFor(mqdes, msg_len, "mq_receive");
   const buf = scratch(n);
-  const c = libc();
-  for (;;) {
-    const r = c.mq_receive(mqdes, buf, sizeT(n), prioBytes);
-    if (r !== -1) return { data: buf.slice(0, r), prio: prioScratch[0] };
-    if (errno() !== EINTR) throw recvError("mq_receive", mqdes, n);
-  }
+  const r = receiveInto("mq_receive", mqdes, buf, n, null);
+  return { data: buf.slice(0, r), prio: prioScratch[0] };
 }
 
 /**
@@ -485,13 +511,8 @@ export function mq_receiveInto(
       }"`,
     );
   }
-  const n = msg_ptr.length;
-  const c = libc();
-  for (;;) {
-    const r = c.mq_receive(mqdes, msg_ptr, sizeT(n), prioBytes);
-    if (r !== -1) return { n: r, prio: prioScratch[0] };
-    if (errno() !== EINTR) throw recvError("mq_receive", mqdes, n);
-  }
+  const n = receiveInto("mq_receive", mqdes, msg_ptr, msg_ptr.length, null);
+  return { n, prio: prioScratch[0] };
 }
 
 /**
@@ -564,17 +585,11 @@ export function mq_timedreceive(
   abs_timeout: Date | number,
 ): MqMessage {
   mqdes = descriptor(mqdes, "mq_timedreceive", "mqdes");
-  const n = msg_len === undefined
-    ? msgsize(mqdes, "mq_timedreceive")
-    : int(msg_len, "mq_timedreceive", "msg_len", 0, LIMITS.INT_MAX);
+  const n = roomFor(mqdes, msg_len, "mq_timedreceive");
   const t = absTimeout(abs_timeout, "mq_timedreceive");
   const buf = scratch(n);
-  const c = libc();
-  for (;;) {
-    const r = c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, t);
-    if (r !== -1) return { data: buf.slice(0, r), prio: prioScratch[0] };
-    if (errno() !== EINTR) throw recvError("mq_timedreceive", mqdes, n);
-  }
+  const r = receiveInto("mq_timedreceive", mqdes, buf, n, t);
+  return { data: buf.slice(0, r), prio: prioScratch[0] };
 }
 
 /**
@@ -800,9 +815,7 @@ export async function mq_receiveAsync(
 ): Promise<MqMessage> {
   checkWaitOptions(options);
   mqdes = descriptor(mqdes, "mq_receive", "mqdes");
-  const len = msg_len === undefined
-    ? msgsize(mqdes, "mq_receive")
-    : int(msg_len, "mq_receive", "msg_len", 0, LIMITS.INT_MAX);
+  const len = roomFor(mqdes, msg_len, "mq_receive");
   setNonBlocking(mqdes);
   const buf = new Uint8Array(len);
   const p = new Uint32Array(1);

@@ -21,7 +21,11 @@ import {
   type ShmidDs,
   SIZEOF,
 } from "../ffi/layout.ts";
-import { createRegion, type MemoryRegion } from "../ffi/memory.ts";
+import {
+  createRegion,
+  mapPrivateAt,
+  type MemoryRegion,
+} from "../ffi/memory.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import { cString, flags, int, key, LIMITS, show } from "../ffi/validate.ts";
 
@@ -307,16 +311,8 @@ function reserve(
   const st = new Uint8Array(SIZEOF.shmid_ds);
   if (libc().shmctl(shmid, IPC_STAT, st) === -1) return null;
   const span = Math.ceil(decodeShmidDs(st).segsz / page) * page;
-  const p = libc().mmap(
-    Deno.UnsafePointer.create(at),
-    BigInt(span),
-    0, // PROT_NONE
-    0x02 | 0x20 | 0x4000 | 0x100000, // PRIVATE | ANONYMOUS | NORESERVE | FIXED_NOREPLACE
-    -1,
-    0n,
-  );
-  const got = BigInt(Deno.UnsafePointer.value(p));
-  if (p === null || got === MAP_FAILED) {
+  const p = mapPrivateAt(Deno.UnsafePointer.create(at)!, span, 0, "reserve");
+  if (p === null) {
     throw lastError("shmat", { EEXIST: "shmaddr" }, {
       shmaddr: hex(shmaddr),
     }, {
@@ -324,7 +320,8 @@ function reserve(
         "the address is already in use (SHM_REMAP never replaces memory here)",
     });
   }
-  if (got !== at) { // a kernel before 4.17 takes the flag as a hint
+  if (BigInt(Deno.UnsafePointer.value(p)) !== at) {
+    // A kernel before 4.17 takes the flag as a hint.
     libc().munmap(p, BigInt(span));
     throw errorFor(EEXIST, "shmat", "shmaddr", { shmaddr: hex(shmaddr) }, {
       EEXIST:
