@@ -371,12 +371,27 @@ export function msgrcv(
   msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+  const r = receiveScratch(msqid, msgsz, type, msgflg);
+  return decodeMsg(recvScratch, r);
+}
+
+/**
+ * The receive loop of `msgrcv` and `msgrcvInto`: into the sync calls'
+ * scratch room (grown to `msgsz`), `EINTR` retried; returns the text's
+ * length.
+ */
+function receiveScratch(
+  msqid: number,
+  msgsz: number,
+  type: number | bigint,
+  msgflg: number,
+): number {
   const buf = scratchRoom(msgsz);
   const n = sizeT(msgsz);
   const c = libc();
   for (;;) {
     const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
-    if (r !== -1) return decodeMsg(buf, r);
+    if (r !== -1) return r;
     if (errno() !== EINTR) throw recvError(msqid, msgsz, type);
   }
 }
@@ -418,18 +433,9 @@ export function msgrcvInto(
   }
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-  const msgsz = mtext.length;
-  const buf = scratchRoom(msgsz);
-  const n = sizeT(msgsz);
-  const c = libc();
-  for (;;) {
-    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
-    if (r !== -1) {
-      if (r > 0) mtext.set(buf.subarray(8, 8 + r)); // (a detached view: 0)
-      return { mtype: readType(recvView, 0), n: r };
-    }
-    if (errno() !== EINTR) throw recvError(msqid, msgsz, type);
-  }
+  const r = receiveScratch(msqid, mtext.length, type, msgflg);
+  if (r > 0) mtext.set(recvScratch.subarray(8, 8 + r)); // (a detached view: 0)
+  return { mtype: readType(recvView, 0), n: r };
 }
 
 function recvError(
