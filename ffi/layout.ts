@@ -624,7 +624,7 @@ export function decodePollRevents(buf: Uint8Array): number {
 /**
  * Encodes one `struct epoll_event` whose data is a descriptor number.
  *
- * @param events `EPOLLIN`, `EPOLLOUT`, `EPOLLONESHOT`, ...
+ * @param events `EPOLLIN`, `EPOLLOUT`, `EPOLLET`, ...
  * @param fd the descriptor, stored in `data`
  * @param out a buffer of at least `SIZEOF.epoll_event` bytes
  * @returns `out`

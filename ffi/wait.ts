@@ -19,13 +19,18 @@
  *    main thread, for at most {@linkcode TURN_MS} ms and at most twice
  *    {@linkcode MAX_EVENTS} woken waits, so a busy server takes events in
  *    batches without a thread hop, and timers still get their turn.
- *    Registrations are one-shot (`EPOLLONESHOT`), armed with the union of
- *    the events the descriptor's waits need, and re-armed while waits
- *    remain; an eventfd in the set ends the thread's `epoll_wait` once no
- *    descriptor wait is left. A wait reported ready that still finds
- *    `EAGAIN` three times is on a descriptor for which Linux gives no
- *    readiness event (a datagram to a full receiver, a connect to a full
- *    Unix backlog: both poll as writable): it moves to the timed retries of
+ *    A descriptor is registered once, edge-triggered (`EPOLLET`) for both
+ *    directions, when its first wait parks, and leaves the set when the
+ *    library closes it: a wait that found `EAGAIN` is woken by the next
+ *    change, with no `epoll_ctl` per wait (re-arming a one-shot
+ *    registration for every wait cost a tenth of an echo server's time).
+ *    Waits parked for {@linkcode SWEEP_MS} have their registration checked
+ *    again, in case the descriptor was closed behind the library's back and
+ *    its number reused. An eventfd in the set ends the thread's
+ *    `epoll_wait` once no descriptor wait is left. A write-side wait whose
+ *    descriptor polls writable right after `EAGAIN` is on one for which
+ *    Linux gives no readiness event (a datagram to a full receiver, a
+ *    connect to a full Unix backlog): it moves to the timed retries of
  *    path 3.
  * 2. Waits without a descriptor (semaphores and System V message queues
  *    now; POSIX semaphores, futexes and locks as they come) cannot be waited
@@ -148,12 +153,15 @@ export const EPOLLOUT = 0x004;
 export const EPOLLERR = 0x008;
 /** `epoll` event: hang-up. */
 export const EPOLLHUP = 0x010;
-/** `epoll` flag: disarm after one event until re-armed. */
-export const EPOLLONESHOT = 1 << 30;
+/** `epoll` flag: report changes of readiness only (edge-triggered). */
+const EPOLLET = 2 ** 31;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EPOLL_CLOEXEC = 0o2000000, EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
-/** Ready-but-`EAGAIN` reports after which a wait is retried on a timer. */
-const MISSES = 3;
+/**
+ * How long a wait stays parked on the reactor before its descriptor's
+ * registration is checked again, in milliseconds.
+ */
+const SWEEP_MS = 1000;
 /** The largest delay `setTimeout` takes as it is. */
 const TIMER_MAX = 2 ** 31 - 1;
 
@@ -481,8 +489,6 @@ interface Entry {
   where: Place;
   /** When the wait parked (performance.now()). */
   parkedAt: number;
-  /** Ready-but-EAGAIN reports in a row (descriptor waits). */
-  misses: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
   timer: LongTimer | undefined;
@@ -501,10 +507,10 @@ interface Group {
 interface Watch {
   fd: number;
   entries: Entry[];
-  /** The events armed now (0: disarmed). */
-  armed: number;
   /** Whether the descriptor is in the epoll set. */
   added: boolean;
+  /** When its oldest parked wait was last woken or checked. */
+  parkedAt: number;
 }
 
 /** Something retried on the timer: a wait, or a group's queue. */
@@ -643,7 +649,6 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       settled: false,
       where: "new",
       parkedAt: performance.now(),
-      misses: 0,
       cancel: undefined,
       timer: undefined,
       onAbort: undefined,
@@ -734,6 +739,17 @@ function newTurn(): void {
 function park(entry: Entry): void {
   const { op } = entry;
   if (op.fd !== undefined) {
+    // Linux reports no readiness for a write that finds a full datagram
+    // receiver or a full Unix backlog: both poll as writable. A write-side
+    // wait that polls ready, is tried again and still finds EAGAIN goes to
+    // the timed retries.
+    if ((op.events ?? EPOLLIN) & EPOLLOUT && writableNow(op.fd)) {
+      if (tryEntry(entry)) return;
+      if (writableNow(op.fd)) {
+        toRetry(entry);
+        return;
+      }
+    }
     entry.where = "reactor";
     watch(op.fd, entry);
     return;
@@ -878,35 +894,55 @@ const ctlEvent = new Uint8Array(16);
 const wakeBuf = new BigUint64Array([1n]);
 const wakeBytes = new Uint8Array(wakeBuf.buffer);
 
-/** Adds a wait to its descriptor's registration and arms it. */
+/** Adds a wait to its descriptor's registration, registering it once. */
 function watch(fd: number, entry: Entry): void {
   let w = watches.get(fd);
   if (w === undefined) {
-    w = { fd, entries: [], armed: 0, added: false };
+    w = { fd, entries: [], added: false, parkedAt: 0 };
     watches.set(fd, w);
+  } else if (w.entries.length >= 8) {
+    compact(w);
   }
+  if (w.entries.length === 0) w.parkedAt = performance.now();
   w.entries.push(entry);
   reactorWaits++;
-  arm(w);
+  if (!w.added) register(w, EPOLL_CTL_ADD);
+  if (sweepTimer === undefined && reactorWaits > 0) startSweep();
   poll();
 }
 
-/** Arms a registration for the events its waits need, if not yet armed so. */
-function arm(w: Watch): void {
-  let want = 0;
-  for (const e of w.entries) {
-    if (!e.settled && e.where === "reactor") want |= e.op.events ?? EPOLLIN;
+/** Drops the settled waits of a registration. */
+function compact(w: Watch): void {
+  let k = 0;
+  for (const entry of w.entries) {
+    if (!entry.settled && entry.where === "reactor") w.entries[k++] = entry;
   }
-  if (want === 0 || (w.armed & want) === want) return;
+  w.entries.length = k;
+}
+
+const pollScratch = new Uint8Array(8);
+const pollView = new DataView(pollScratch.buffer);
+
+/** Whether `poll` says the descriptor is writable now. */
+function writableNow(fd: number): boolean {
+  pollView.setInt32(0, fd, true);
+  pollView.setInt16(4, EPOLLOUT, true);
+  pollView.setInt16(6, 0, true);
+  return libc().poll(pollScratch, 1n, 0) === 1 &&
+    (pollView.getInt16(6, true) & EPOLLOUT) !== 0;
+}
+
+/**
+ * Registers a descriptor for every event, edge-triggered, once: a wait that
+ * found `EAGAIN` is then woken by the next change, with no `epoll_ctl` per
+ * wait. `op` is `EPOLL_CTL_ADD`, or `EPOLL_CTL_MOD` to check a registration
+ * again (see {@linkcode sweep}).
+ */
+function register(w: Watch, op: number): void {
   startReactor();
   const c = libc();
-  encodeEpollEvent(want | EPOLLONESHOT, w.fd, ctlEvent);
-  let r = c.epoll_ctl(
-    epfd,
-    w.added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-    w.fd,
-    ctlEvent,
-  );
+  encodeEpollEvent(EPOLLIN | EPOLLOUT | EPOLLET, w.fd, ctlEvent);
+  let r = c.epoll_ctl(epfd, op, w.fd, ctlEvent);
   let e = r === -1 ? errno() : 0;
   if (e === ENOENT || e === EEXIST) {
     // Closed behind the library's back and the number reused, or still in
@@ -921,16 +957,45 @@ function arm(w: Watch): void {
   }
   if (r === 0) {
     w.added = true;
-    w.armed = want;
     return;
   }
   // EPERM: a file epoll cannot watch (a regular file is always ready);
   // anything else fails the waits with the call's own error.
   for (const entry of w.entries.splice(0)) {
     if (entry.settled) continue;
+    reactorWaits--;
     if (e === EPERM) toRetry(entry);
     else failWith(entry, entry.op.fail(e === 0 ? EBADF : e));
   }
+  if (reactorWaits === 0) quiet();
+}
+
+// A descriptor closed behind the library's back (not through `close`, so
+// not through endWaits) leaves the epoll set, and its number may come to
+// mean another file that was never registered. Waits parked for a while
+// have their registration checked again, one `epoll_ctl` each per
+// SWEEP_MS: 1,000 idle connections cost about a millisecond a second.
+let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+
+function startSweep(): void {
+  const t = setTimeout(sweep, SWEEP_MS);
+  Deno.unrefTimer(t);
+  sweepTimer = t;
+}
+
+function sweep(): void {
+  sweepTimer = undefined;
+  if (epfd === -1) return;
+  const old = performance.now() - SWEEP_MS;
+  for (const w of watches.values()) {
+    if (w.entries.length === 0) continue;
+    compact(w);
+    if (w.entries.length > 0 && w.parkedAt < old) {
+      w.parkedAt = performance.now();
+      register(w, EPOLL_CTL_MOD);
+    }
+  }
+  if (reactorWaits > 0) startSweep();
 }
 
 /** Handles one batch of ready descriptors. */
@@ -942,8 +1007,7 @@ function dispatch(view: DataView, n: number): void {
       continue;
     }
     const w = watches.get(fd);
-    if (w === undefined) continue;
-    w.armed = 0; // one-shot: disarmed by this report
+    if (w === undefined || w.entries.length === 0) continue;
     let blockedIn = 0, blockedOut = 0;
     const ready = events | ((events & (EPOLLERR | EPOLLHUP)) ? -1 : 0);
     for (const entry of w.entries) {
@@ -954,19 +1018,13 @@ function dispatch(view: DataView, n: number): void {
       // of that direction stay parked behind it.
       if ((want & EPOLLIN ? blockedIn : blockedOut) !== 0) continue;
       if (tryEntry(entry)) continue;
+      // Still EAGAIN (the event was for data another wait took, or a stale
+      // edge): it stays parked until the next change.
       if (want & EPOLLIN) blockedIn = 1;
       else blockedOut = 1;
-      // Reported ready, still EAGAIN: after a few, this is a descriptor
-      // whose readiness Linux does not report (full datagram receiver,
-      // full backlog): retry it on the timer instead.
-      if (++entry.misses >= MISSES) toRetry(entry);
     }
-    let k = 0;
-    for (const entry of w.entries) {
-      if (!entry.settled && entry.where === "reactor") w.entries[k++] = entry;
-    }
-    w.entries.length = k;
-    if (k > 0) arm(w);
+    compact(w);
+    if (w.entries.length > 0) w.parkedAt = performance.now();
   }
 }
 

@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import {
   AF_UNIX,
   bind,
+  close,
   GETNCNT,
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
   listen,
   OwnedFd,
+  pipe,
   PipeEnd,
+  readAsync,
   semctl,
   semget,
   semopAsync,
@@ -18,6 +21,7 @@ import {
   UnixConnection,
   UnixDatagram,
   UnixListener,
+  write,
 } from "../mod.ts";
 import { KERNEL_THREADS } from "../ffi/wait.ts";
 import {
@@ -191,6 +195,41 @@ Deno.test("a connect to a full backlog honours timeout and signal", async () => 
   accepted.close();
   for (const c of held) c.close();
   assert.ok(late.fd >= 0);
+});
+
+Deno.test("a descriptor closed behind the library's back: a wait on its reused number still wakes", async () => {
+  // A program may close a descriptor with its own libc binding; the kernel
+  // then drops it from the engine's epoll set, and the number comes back
+  // for the next file. A wait on that new file must still be woken.
+  const own = Deno.dlopen("libc.so.6", {
+    close: { parameters: ["i32"], result: "i32" },
+    pipe: { parameters: ["buffer"], result: "i32" },
+    write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  });
+  try {
+    const [r1, w1] = pipe();
+    // A wait that parks registers r1 with the reactor, then completes.
+    const first = readAsync(r1, new Uint8Array(4), { timeout: 5000 });
+    await new Promise((res) => setTimeout(res, 20));
+    write(w1, new Uint8Array([1]));
+    assert.equal(await first, 1);
+    // Closed without the library: the number is free again.
+    assert.equal(own.symbols.close(r1), 0);
+    assert.equal(own.symbols.close(w1), 0);
+    const fds = new Int32Array(2);
+    assert.equal(own.symbols.pipe(new Uint8Array(fds.buffer)), 0);
+    assert.equal(fds[0], r1, "the kernel reuses the lowest free number");
+    const reading = readAsync(fds[0], new Uint8Array(4), { timeout: 10_000 });
+    await new Promise((res) => setTimeout(res, 20));
+    own.symbols.write(fds[1], new Uint8Array([2, 3]), 2n);
+    const start = performance.now();
+    assert.equal(await reading, 2);
+    assert.ok(performance.now() - start < 5000);
+    close(fds[0]);
+    close(fds[1]);
+  } finally {
+    own.close();
+  }
 });
 
 Deno.test("bad wait options are a TypeError or RangeError before anything starts", async () => {
