@@ -43,3 +43,4 @@ export * from "./mq/mod.ts";
 export * from "./mmap/mod.ts";
 export * from "./fifo/mod.ts";
 export * from "./socket/mod.ts";
+export * from "./eventfd/mod.ts";

@@ -583,6 +583,36 @@ const CALLS: [number, Call][] = [
       (ipc.mq_receiveInto as (...x: unknown[]) => unknown)(...a);
     });
   }],
+  [2, () => {
+    const a = [
+      chance(0.9) ? int(0, 1, 2 ** 32 - 1, 2 ** 32) : hostile(),
+      noWaitOpen(flagsOf([ipc.EFD_SEMAPHORE, ipc.EFD_CLOEXEC])),
+    ];
+    return seen("eventfd", a, () => {
+      const r = (ipc.eventfd as (...x: unknown[]) => number)(...a);
+      addFd(r);
+      return r;
+    });
+  }],
+  [2, () => {
+    const a = [fd()];
+    nonBlocking(a[0]);
+    return seen("eventfd_read", a, () => {
+      (ipc.eventfd_read as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
+  [2, () => {
+    const a = [
+      fd(),
+      chance(0.8)
+        ? pick<unknown>([0n, 1n, 7, ipc.EFD_MAX, ipc.EFD_MAX + 1n, -1n, 1.5])
+        : hostile(),
+    ];
+    nonBlocking(a[0]);
+    return seen("eventfd_write", a, () => {
+      (ipc.eventfd_write as (...x: unknown[]) => unknown)(...a);
+    });
+  }],
   [3, () => {
     const a = [
       mqName(),

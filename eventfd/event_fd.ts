@@ -1,0 +1,266 @@
+/**
+ * {@linkcode EventFd}: an eventfd for everyday use.
+ *
+ * @module
+ */
+
+import { fileKind, fstat, OwnedFd, S_IFMT, setNonBlocking } from "../ffi/fd.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
+import { lastError } from "../ffi/errors.ts";
+import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
+import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
+import { descriptor, int, show } from "../ffi/validate.ts";
+import {
+  counterValue,
+  EFD_NONBLOCK,
+  EFD_SEMAPHORE,
+  eventfd,
+  eventfd_readAsync,
+  eventfd_writeAsync,
+} from "./eventfd.ts";
+
+/** How {@linkcode EventFd.create} makes an eventfd. */
+export interface EventFdOptions {
+  /** The counter's first value, 0 to 2^32 - 1 (default 0). */
+  initial?: number;
+  /** Reads take 1 from the counter instead of all of it (`EFD_SEMAPHORE`). */
+  semaphore?: boolean;
+}
+
+const EIGHT = sizeT(8);
+
+/**
+ * An eventfd: a 64-bit counter in the kernel that one side adds to
+ * ({@linkcode EventFd.write}) and another takes ({@linkcode EventFd.read}),
+ * waiting while it is 0; the lightest wake-up between threads or processes
+ * that share the descriptor. The async forms wait on the engine's reactor;
+ * the `Sync` twins block the thread in `poll`. Closing ends pending waits
+ * (`EBADF`); `using` closes it.
+ *
+ * @example Signalled within one program
+ * ```ts
+ * import { EventFd } from "@linux-ipc/ipc/eventfd";
+ * using ev = EventFd.create();
+ * setTimeout(() => ev.writeSync(1n), 10);
+ * console.log(await ev.read({ timeout: 1000 })); // 1n
+ * ```
+ */
+export class EventFd {
+  #owner: OwnedFd;
+
+  private constructor(fd: number) {
+    this.#owner = new OwnedFd(fd, "eventfd");
+  }
+
+  /**
+   * Makes an eventfd (`eventfd`, non-blocking; the `Sync` methods wait in
+   * `poll`).
+   *
+   * @param options `initial` value, `semaphore` mode
+   * @returns the eventfd
+   * @throws {IpcError} `EMFILE`, `ENFILE`
+   * @throws {TypeError|RangeError} for bad options
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.create({ initial: 2, semaphore: true });
+   * console.log(ev.readSync(), ev.readSync()); // 1n 1n
+   * ```
+   */
+  static create(options: EventFdOptions = {}): EventFd {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Invalid options: expected an object, got "${show(options)}"`,
+      );
+    }
+    const initial = int(
+      options.initial ?? 0,
+      "eventfd",
+      "initval",
+      0,
+      2 ** 32 - 1,
+    );
+    const flags = EFD_NONBLOCK | (options.semaphore ? EFD_SEMAPHORE : 0);
+    return new EventFd(eventfd(initial, flags));
+  }
+
+  /**
+   * Takes ownership of an eventfd descriptor this process already has (one
+   * a parent handed over with `spawnWithFds`, or one received over a Unix
+   * socket). It is made non-blocking.
+   *
+   * @param fd the descriptor
+   * @returns the eventfd
+   * @throws {IpcError} `EBADF`
+   * @throws {TypeError} if `fd` is a file, pipe or socket
+   * @example
+   * ```ts
+   * import { eventfd, EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.fromFd(eventfd());
+   * ev.writeSync(5n);
+   * console.log(ev.readSync()); // 5n
+   * ```
+   */
+  static fromFd(fd: number): EventFd {
+    fd = descriptor(fd, "EventFd.fromFd", "fd");
+    // An eventfd is an anonymous inode: no file type bits. A pipe, socket
+    // or file is refused here; another anonymous inode fails its first
+    // read or write with EINVAL.
+    const { mode } = fstat(fd);
+    if ((mode & S_IFMT) !== 0) {
+      throw new TypeError(
+        `Invalid argument "fd" to EventFd.fromFd: "${fd}" is ${
+          fileKind(mode)
+        }, not an eventfd`,
+      );
+    }
+    setNonBlocking(fd);
+    return new EventFd(fd);
+  }
+
+  /** The descriptor (to hand to a child with `spawnWithFds`). */
+  get fd(): number {
+    return this.#owner.fd;
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#owner.closed;
+  }
+
+  /**
+   * Takes the counter (or 1 in semaphore mode), waiting without blocking
+   * the event loop while it is 0.
+   *
+   * @param options `timeout` (then `ETIMEDOUT`), `signal`
+   * @returns the value taken
+   * @throws {IpcError} `ETIMEDOUT`; `EBADF` if closed while waiting
+   * @throws {Deno.errors.BadResource} once closed
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.create({ initial: 4 });
+   * console.log(await ev.read()); // 4n
+   * ```
+   */
+  async read(options: WaitOptions = {}): Promise<bigint> {
+    checkWaitOptions(options);
+    return await eventfd_readAsync(this.#owner.check(), options);
+  }
+
+  /**
+   * {@linkcode EventFd.read}, blocking the thread (in `poll`) while the
+   * counter is 0.
+   *
+   * @param options `timeout` in ms (then `ETIMEDOUT`)
+   * @returns the value taken
+   * @throws {IpcError} `ETIMEDOUT`
+   * @throws {Deno.errors.BadResource} once closed
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.create();
+   * try {
+   *   ev.readSync({ timeout: 1 });
+   * } catch (e) {
+   *   console.log((e as { code: string }).code); // "ETIMEDOUT"
+   * }
+   * ```
+   */
+  readSync(options: { timeout?: number } = {}): bigint {
+    const fd = this.#owner.check();
+    const buf = new BigUint64Array(1);
+    const bytes = new Uint8Array(buf.buffer);
+    const c = libc();
+    callWhenReady(
+      fd,
+      POLLIN,
+      options?.timeout,
+      "read",
+      () => c.read(fd, bytes, EIGHT),
+      () => lastError("read", "fd", { fd }),
+    );
+    return buf[0];
+  }
+
+  /**
+   * Adds to the counter, waking a reader; waits without blocking the event
+   * loop if the sum would exceed 2^64 - 2.
+   *
+   * @param value what to add (default 1n)
+   * @param options `timeout`, `signal`
+   * @throws {IpcError} `ETIMEDOUT`
+   * @throws {TypeError|RangeError} for a bad value
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.create();
+   * await ev.write(3n);
+   * console.log(ev.readSync()); // 3n
+   * ```
+   */
+  async write(
+    value: bigint | number = 1n,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    checkWaitOptions(options);
+    counterValue(value, "eventfd_write");
+    await eventfd_writeAsync(this.#owner.check(), value, options);
+  }
+
+  /**
+   * {@linkcode EventFd.write}, blocking the thread if there is no room.
+   *
+   * @param value what to add (default 1n)
+   * @param options `timeout` in ms
+   * @throws {IpcError} `ETIMEDOUT`
+   * @throws {TypeError|RangeError} for a bad value
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * using ev = EventFd.create();
+   * ev.writeSync();
+   * ev.writeSync(2);
+   * console.log(ev.readSync()); // 3n
+   * ```
+   */
+  writeSync(
+    value: bigint | number = 1n,
+    options: { timeout?: number } = {},
+  ): void {
+    const v = counterValue(value, "eventfd_write");
+    const fd = this.#owner.check();
+    const buf = new BigUint64Array([v]);
+    const bytes = new Uint8Array(buf.buffer);
+    const c = libc();
+    callWhenReady(
+      fd,
+      POLLOUT,
+      options?.timeout,
+      "write",
+      () => c.write(fd, bytes, EIGHT),
+      () => lastError("write", "fd", { fd }),
+    );
+  }
+
+  /**
+   * Closes the descriptor; pending reads and writes reject with `EBADF`.
+   * Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * const ev = EventFd.create();
+   * ev.close();
+   * ev.close();
+   * ```
+   */
+  close(): void {
+    this.#owner.close();
+  }
+
+  /** Same as {@linkcode EventFd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
