@@ -13,11 +13,18 @@
  */
 
 import { libc } from "./libc.ts";
-import { EBADF, errorFor, lastError } from "./errors.ts";
+import { EBADF, EPERM, errorFor, IpcError, lastError } from "./errors.ts";
 import { endWaits } from "./wait.ts";
 import { decodeStat, type FileStat, SIZEOF } from "./layout.ts";
 import { requirePath } from "./permissions.ts";
-import { cString, flags as checkFlags, int, LIMITS } from "./validate.ts";
+import {
+  cString,
+  descriptor,
+  flags as checkFlags,
+  int,
+  LIMITS,
+  show,
+} from "./validate.ts";
 
 export type { FileStat } from "./layout.ts";
 
@@ -66,8 +73,39 @@ export function fileKind(mode: number): string {
   return FILE_KINDS[mode & S_IFMT] ?? "an unknown kind of file";
 }
 
-/** `memfd_create` flag: close on exec. */
+/** `memfd_create` flag: close on exec (always added by this library). */
 export const MFD_CLOEXEC = 1;
+/** `memfd_create` flag: allow seals (`F_ADD_SEALS`); else only `F_SEAL_SEAL` is set. */
+export const MFD_ALLOW_SEALING = 2;
+/** `memfd_create` flag: back the file with huge pages (`ENOMEM`/`EINVAL` without them). */
+export const MFD_HUGETLB = 4;
+/** `memfd_create` flag: not executable, sealed so (`F_SEAL_EXEC`); Linux 6.3 and later. */
+export const MFD_NOEXEC_SEAL = 8;
+/** `memfd_create` flag: executable (as before Linux 6.3); Linux 6.3 and later. */
+export const MFD_EXEC = 0x10;
+/** Shift of the huge page size's log2 in the flags (with `MFD_HUGETLB`). */
+export const MFD_HUGE_SHIFT = 26;
+/** With `MFD_HUGETLB`: 2 MiB pages. */
+export const MFD_HUGE_2MB = 21 << MFD_HUGE_SHIFT;
+/** With `MFD_HUGETLB`: 1 GiB pages. */
+export const MFD_HUGE_1GB = 30 << MFD_HUGE_SHIFT;
+const MFD_FLAGS = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+  MFD_NOEXEC_SEAL | MFD_EXEC | (0x3f << MFD_HUGE_SHIFT);
+
+/** Seal: no more seals may be added. */
+export const F_SEAL_SEAL = 0x01;
+/** Seal: the file may not shrink (a mapping of it can then never fault). */
+export const F_SEAL_SHRINK = 0x02;
+/** Seal: the file may not grow. */
+export const F_SEAL_GROW = 0x04;
+/** Seal: the contents may not change (needs no writable shared mapping). */
+export const F_SEAL_WRITE = 0x08;
+/** Seal: no new writable mapping or write; existing mappings may still write. */
+export const F_SEAL_FUTURE_WRITE = 0x10;
+/** Seal: the file's exec bits may not change (Linux 6.3 and later). */
+export const F_SEAL_EXEC = 0x20;
+const SEALS = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+  F_SEAL_FUTURE_WRITE | F_SEAL_EXEC;
 
 /** The `open` flags the library passes on (internal: `open`, `openAsync`). */
 export const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC |
@@ -208,21 +246,44 @@ export function fstat(fd: number): FileStat {
  * an anonymous shared mapping inherited across `fork`).
  *
  * @param name a name for debugging (`/proc/PID/fd` shows `memfd:NAME`)
- * @param flags `MFD_CLOEXEC` (always added)
+ * @param flags `MFD_CLOEXEC` (always added), `MFD_ALLOW_SEALING`,
+ *   `MFD_HUGETLB` (with `MFD_HUGE_2MB`, ...), `MFD_NOEXEC_SEAL`, `MFD_EXEC`
  * @returns the descriptor, of a file of length 0
- * @throws {IpcError} `EMFILE`, `ENOMEM`
+ * @throws {IpcError} `EMFILE`, `ENOMEM`, `EINVAL` (flags this kernel
+ *   does not know), `ENODEV` (a huge page size this machine does not have)
  * @example
  * ```ts
- * import { close, memfd_create } from "@linux-ipc/ipc/mmap";
- * const fd = memfd_create("shared");
+ * import { close, F_GET_SEALS, fcntl, memfd_create, MFD_ALLOW_SEALING } from "@linux-ipc/ipc/mmap";
+ * const fd = memfd_create("shared", MFD_ALLOW_SEALING);
+ * console.log(fcntl(fd, F_GET_SEALS)); // 0
  * close(fd);
  * ```
  */
 export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
   const n = cString(name, "memfd_create", "name");
-  flags = checkFlags(flags, MFD_CLOEXEC, "memfd_create", "flags");
-  const fd = libc().memfd_create(n, flags | MFD_CLOEXEC);
-  if (fd === -1) throw lastError("memfd_create", "name", { name });
+  // An unsigned int in C: `MFD_HUGETLB | (63 << MFD_HUGE_SHIFT)` is
+  // negative in JavaScript, and means the same bits.
+  if (typeof flags === "number" && flags < 0 && flags >= -(2 ** 31)) {
+    flags >>>= 0;
+  }
+  flags = checkFlags(flags, MFD_FLAGS, "memfd_create", "flags");
+  const fd = libc().memfd_create(n, (flags | MFD_CLOEXEC) >>> 0);
+  if (fd === -1) {
+    throw lastError(
+      "memfd_create",
+      {
+        EINVAL: "flags",
+        ENODEV: "flags",
+        ENOMEM: "flags",
+      },
+      { name, flags },
+      {
+        EINVAL: "this kernel does not know a flag",
+        ENODEV: "this machine has no huge pages of this size",
+        ENOMEM: "no huge pages are reserved (/proc/sys/vm/nr_hugepages)",
+      },
+    );
+  }
   return fd;
 }
 
@@ -344,4 +405,153 @@ export class OwnedFd {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** `fcntl` command: read the descriptor flags (`FD_CLOEXEC`). */
+export const F_GETFD = 1;
+/** `fcntl` command: set the descriptor flags. */
+export const F_SETFD = 2;
+/** `fcntl` command: read the status flags (`O_NONBLOCK`, `O_APPEND`, ...). */
+export const F_GETFL = 3;
+/** `fcntl` command: set the status flags. */
+export const F_SETFL = 4;
+/** Descriptor flag: close on exec. */
+export const FD_CLOEXEC = 1;
+/** `fcntl` command: add seals to a memfd (`arg`: `F_SEAL_*`). */
+export const F_ADD_SEALS = 1033;
+/** `fcntl` command: read a memfd's seals. */
+export const F_GET_SEALS = 1034;
+
+/**
+ * Reads or changes descriptor and status flags, and a memfd's seals
+ * (`fcntl` with `F_GETFD`, `F_SETFD`, `F_GETFL`, `F_SETFL`, `F_ADD_SEALS`,
+ * `F_GET_SEALS`). Record locks have `fcntl_lock`.
+ *
+ * @param fd the descriptor
+ * @param cmd `F_GETFD`, `F_SETFD`, `F_GETFL`, `F_SETFL`, `F_ADD_SEALS` or
+ *   `F_GET_SEALS`
+ * @param arg the flags for the `SET` commands, the seals for `F_ADD_SEALS`
+ * @returns the flags or seals for the `GET` commands, else 0
+ * @throws {IpcError} `EBADF`; `EPERM` (a seal forbids it, or `F_SEAL_SEAL`),
+ *   `EBUSY` (`F_SEAL_WRITE` while a writable shared mapping exists),
+ *   `EINVAL` (seals on a file that takes none)
+ * @throws {RangeError} for another command
+ * @example
+ * ```ts
+ * import { close, F_GETFL, fcntl, O_NONBLOCK, pipe2 } from "@linux-ipc/ipc/fifo";
+ * const [r, w] = pipe2(O_NONBLOCK);
+ * console.log((fcntl(r, F_GETFL) & O_NONBLOCK) !== 0); // true
+ * close(r);
+ * close(w);
+ * ```
+ */
+export function fcntl(fd: number, cmd: number, arg = 0): number {
+  fd = descriptor(fd, "fcntl", "fd");
+  if (
+    ![F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_ADD_SEALS, F_GET_SEALS].includes(
+      cmd,
+    )
+  ) {
+    throw new RangeError(
+      `Argument "cmd" to fcntl is out of range: "${
+        show(cmd)
+      }" is not F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_ADD_SEALS or F_GET_SEALS`,
+    );
+  }
+  arg = cmd === F_ADD_SEALS
+    ? checkFlags(arg, SEALS, "fcntl", "arg")
+    : int(arg, "fcntl", "arg", 0, LIMITS.INT_MAX);
+  const r = libc().fcntl(fd, cmd, arg);
+  if (r === -1) {
+    const sealing = cmd === F_ADD_SEALS || cmd === F_GET_SEALS;
+    throw lastError(
+      "fcntl",
+      {
+        EBADF: "fd",
+        EINVAL: sealing ? "fd" : "arg",
+        EPERM: "arg",
+        EBUSY: "arg",
+      },
+      { fd, arg },
+      sealing
+        ? {
+          EINVAL: "the file takes no seals (only memfds and shmem files do)",
+          EPERM:
+            "the file is sealed with F_SEAL_SEAL, or was made without MFD_ALLOW_SEALING",
+          EBUSY: "F_SEAL_WRITE needs no writable shared mapping of the file",
+        }
+        : undefined,
+    );
+  }
+  return r;
+}
+
+/** What {@linkcode requireSeals} found. */
+const SEAL_NAMES: [number, string][] = [
+  [F_SEAL_SEAL, "F_SEAL_SEAL"],
+  [F_SEAL_SHRINK, "F_SEAL_SHRINK"],
+  [F_SEAL_GROW, "F_SEAL_GROW"],
+  [F_SEAL_WRITE, "F_SEAL_WRITE"],
+  [F_SEAL_FUTURE_WRITE, "F_SEAL_FUTURE_WRITE"],
+  [F_SEAL_EXEC, "F_SEAL_EXEC"],
+];
+
+/**
+ * The names of a set of seals, for messages and printing.
+ *
+ * @param seals `F_SEAL_*` bits
+ * @returns their names joined by `" | "`, or `"none"`
+ * @example
+ * ```ts
+ * import { F_SEAL_GROW, F_SEAL_SHRINK, sealNames } from "@linux-ipc/ipc/mmap";
+ * console.log(sealNames(F_SEAL_SHRINK | F_SEAL_GROW)); // "F_SEAL_SHRINK | F_SEAL_GROW"
+ * ```
+ */
+export function sealNames(seals: number): string {
+  const names = SEAL_NAMES.filter(([bit]) => (seals & bit) !== 0).map((
+    [, name],
+  ) => name);
+  return names.length > 0 ? names.join(" | ") : "none";
+}
+
+/**
+ * Checks that a descriptor (a memfd received from another process, say)
+ * carries every seal in `seals`, before it is mapped: with `F_SEAL_SHRINK`
+ * the sender can no longer shrink the file under the mapping (which would
+ * make reading it fault), with `F_SEAL_WRITE` it can no longer change the
+ * contents.
+ *
+ * @param fd the descriptor
+ * @param seals the seals it must carry (default `F_SEAL_SHRINK`)
+ * @returns the seals it carries
+ * @throws {IpcError} `EPERM` naming the missing seals; `EINVAL` if the file
+ *   takes no seals (not a memfd); `EBADF`
+ * @example
+ * ```ts
+ * import { close, F_ADD_SEALS, F_SEAL_SHRINK, fcntl, memfd_create, MFD_ALLOW_SEALING, requireSeals } from "@linux-ipc/ipc/mmap";
+ * const fd = memfd_create("doc", MFD_ALLOW_SEALING);
+ * fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
+ * console.log(requireSeals(fd, F_SEAL_SHRINK)); // 2
+ * close(fd);
+ * ```
+ */
+export function requireSeals(
+  fd: number,
+  seals: number = F_SEAL_SHRINK,
+): number {
+  fd = descriptor(fd, "requireSeals", "fd");
+  seals = checkFlags(seals, SEALS, "requireSeals", "seals");
+  const have = fcntl(fd, F_GET_SEALS);
+  const missing = seals & ~have;
+  if (missing !== 0) {
+    throw new IpcError(EPERM, {
+      syscall: "fcntl",
+      argument: "fd",
+      value: fd,
+      hint: `the file lacks ${sealNames(missing)} (it has ${
+        sealNames(have)
+      }): the sender must seal it before handing it over`,
+    });
+  }
+  return have;
 }

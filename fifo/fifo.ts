@@ -42,8 +42,6 @@ import {
   descriptor,
   flags as checkFlags,
   int,
-  LIMITS,
-  show,
 } from "../ffi/validate.ts";
 import {
   type BlockingOp,
@@ -58,16 +56,6 @@ export { POLLERR, POLLHUP, POLLIN, POLLOUT, pollSync } from "../ffi/poll.ts";
 
 /** Writes of at most this many bytes to a pipe are atomic. */
 export const PIPE_BUF = 4096;
-/** `fcntl` command: read the descriptor flags (`FD_CLOEXEC`). */
-export const F_GETFD = 1;
-/** `fcntl` command: set the descriptor flags. */
-export const F_SETFD = 2;
-/** `fcntl` command: read the status flags (`O_NONBLOCK`, `O_APPEND`, ...). */
-export const F_GETFL = 3;
-/** `fcntl` command: set the status flags. */
-export const F_SETFL = 4;
-/** Descriptor flag: close on exec. */
-export const FD_CLOEXEC = 1;
 
 /**
  * Creates a pipe (`pipe2` with `O_CLOEXEC`): data written to the second
@@ -238,42 +226,6 @@ function writeError(fd: number): IpcError {
       EAGAIN: "the descriptor is non-blocking and the pipe is full",
     },
   );
-}
-
-/**
- * Reads or changes descriptor and status flags (`fcntl` with `F_GETFD`,
- * `F_SETFD`, `F_GETFL`, `F_SETFL`).
- *
- * @param fd the descriptor
- * @param cmd `F_GETFD`, `F_SETFD`, `F_GETFL` or `F_SETFL`
- * @param arg the flags for the `SET` commands
- * @returns the flags for the `GET` commands, else 0
- * @throws {IpcError} `EBADF`
- * @throws {RangeError} for another command
- * @example
- * ```ts
- * import { close, F_GETFL, fcntl, O_NONBLOCK, pipe2 } from "@linux-ipc/ipc/fifo";
- * const [r, w] = pipe2(O_NONBLOCK);
- * console.log((fcntl(r, F_GETFL) & O_NONBLOCK) !== 0); // true
- * close(r);
- * close(w);
- * ```
- */
-export function fcntl(fd: number, cmd: number, arg = 0): number {
-  fd = descriptor(fd, "fcntl", "fd");
-  if (![F_GETFD, F_SETFD, F_GETFL, F_SETFL].includes(cmd)) {
-    throw new RangeError(
-      `Argument "cmd" to fcntl is out of range: "${
-        show(cmd)
-      }" is not F_GETFD, F_SETFD, F_GETFL or F_SETFL`,
-    );
-  }
-  arg = int(arg, "fcntl", "arg", 0, LIMITS.INT_MAX);
-  const r = libc().fcntl(fd, cmd, arg);
-  if (r === -1) {
-    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
-  }
-  return r;
 }
 
 /**

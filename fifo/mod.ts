@@ -21,6 +21,12 @@
 
 export {
   close,
+  F_GETFD,
+  F_GETFL,
+  F_SETFD,
+  F_SETFL,
+  fcntl,
+  FD_CLOEXEC,
   O_APPEND,
   O_CLOEXEC,
   O_CREAT,
@@ -36,12 +42,6 @@ export {
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {
-  F_GETFD,
-  F_GETFL,
-  F_SETFD,
-  F_SETFL,
-  fcntl,
-  FD_CLOEXEC,
   mkfifo,
   openAsync,
   pipe,

@@ -6,6 +6,7 @@
 
 import {
   close,
+  F_SEAL_SHRINK,
   fileKind,
   type FileStat,
   fstat,
@@ -16,6 +17,7 @@ import {
   O_RDONLY,
   O_RDWR,
   open,
+  requireSeals,
   S_IFMT,
   S_IFREG,
 } from "../ffi/fd.ts";
@@ -199,6 +201,50 @@ export class Mapping {
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
     return new Mapping(mapFd(fd, options, "fd", fd), null);
+  }
+
+  /**
+   * Maps a memfd received from another process only if it carries the
+   * seals asked for, in one call: with `F_SEAL_SHRINK` (the default) the
+   * sender can no longer shrink the file under the mapping, so reading it
+   * can never fault; add `F_SEAL_WRITE` to be sure the contents stay as
+   * they are. Read-only unless `mode: "rw"` is asked for. The descriptor
+   * stays the caller's.
+   *
+   * @param fd the descriptor
+   * @param options `seals` required (default `F_SEAL_SHRINK`), `mode`
+   *   (default `"r"`), `offset`, `length`
+   * @returns the mapping
+   * @throws {IpcError} `EPERM` naming the missing seals; `EINVAL` if the
+   *   file takes no seals
+   * @example
+   * ```ts
+   * import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, Mapping, MFD_ALLOW_SEALING, memfd_create, close, ftruncate, write } from "@linux-ipc/ipc";
+   * const fd = memfd_create("doc", MFD_ALLOW_SEALING);
+   * ftruncate(fd, 5);
+   * write(fd, new TextEncoder().encode("hello"));
+   * fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+   * {
+   *   using map = Mapping.fromSealedFd(fd, { seals: F_SEAL_SHRINK | F_SEAL_WRITE });
+   *   console.log(new TextDecoder().decode(map.memory.read())); // "hello"
+   * }
+   * close(fd);
+   * ```
+   */
+  static fromSealedFd(
+    fd: number,
+    options: Omit<MappingFileOptions, "create" | "private"> & {
+      seals?: number;
+    } = {},
+  ): Mapping {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Invalid options: expected an object, got "${String(options)}"`,
+      );
+    }
+    const { seals = F_SEAL_SHRINK, ...rest } = options;
+    requireSeals(fd, seals);
+    return new Mapping(mapFd(fd, { mode: "r", ...rest }, "fd", fd), null);
   }
 
   /** The mapped memory. */

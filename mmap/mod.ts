@@ -23,10 +23,26 @@ export { MemoryRegion } from "../ffi/memory.ts";
 export type { Access } from "../ffi/memory.ts";
 export {
   close,
+  F_ADD_SEALS,
+  F_GET_SEALS,
+  F_SEAL_EXEC,
+  F_SEAL_FUTURE_WRITE,
+  F_SEAL_GROW,
+  F_SEAL_SEAL,
+  F_SEAL_SHRINK,
+  F_SEAL_WRITE,
+  fcntl,
   fstat,
   ftruncate,
   memfd_create,
+  MFD_ALLOW_SEALING,
   MFD_CLOEXEC,
+  MFD_EXEC,
+  MFD_HUGE_1GB,
+  MFD_HUGE_2MB,
+  MFD_HUGE_SHIFT,
+  MFD_HUGETLB,
+  MFD_NOEXEC_SEAL,
   O_APPEND,
   O_CLOEXEC,
   O_CREAT,
@@ -38,6 +54,8 @@ export {
   O_WRONLY,
   open,
   OwnedFd,
+  requireSeals,
+  sealNames,
 } from "../ffi/fd.ts";
 export type { FileStat } from "../ffi/fd.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";

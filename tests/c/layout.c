@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <linux/memfd.h>
 #define F(s,f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s*)0)->f))
 #define S(s) printf("%s %zu\n", #s, sizeof(struct s))
 int main(void){
@@ -50,4 +52,7 @@ int main(void){
  printf("MQ_PRIO_MAX %d SIGEV_SIGNAL %d SIGEV_NONE %d\n", MQ_PRIO_MAX, SIGEV_SIGNAL, SIGEV_NONE);
  printf("MSG_NOERROR %d MSG_EXCEPT %d MSG_COPY %d MSG_STAT %d MSG_INFO %d MSG_STAT_ANY %d IPC_INFO %d\n", MSG_NOERROR, MSG_EXCEPT, MSG_COPY, MSG_STAT, MSG_INFO, MSG_STAT_ANY, IPC_INFO);
  printf("SHMLBA %ld\n", (long)SHMLBA);
+ printf("EFD_SEMAPHORE %d EFD_CLOEXEC %d EFD_NONBLOCK %d\n", EFD_SEMAPHORE, EFD_CLOEXEC, EFD_NONBLOCK);
+ printf("MFD_ALLOW_SEALING %d MFD_HUGETLB %d MFD_HUGE_SHIFT %d F_ADD_SEALS %d F_GET_SEALS %d F_SEAL_SEAL %d F_SEAL_SHRINK %d F_SEAL_GROW %d F_SEAL_WRITE %d F_SEAL_FUTURE_WRITE %d\n", MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_HUGE_SHIFT, F_ADD_SEALS, F_GET_SEALS, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE);
+ printf("F_GETFD %d F_SETFD %d F_GETFL %d F_SETFL %d FD_CLOEXEC %d\n", F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC);
  return 0; }

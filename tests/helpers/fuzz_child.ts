@@ -885,6 +885,10 @@ const CALLS: [number, Call][] = [
       chance(0.1) ? hostile() : "linux-ipc-fuzz",
       flagsOf([
         ipc.MFD_CLOEXEC,
+        ipc.MFD_ALLOW_SEALING,
+        ipc.MFD_NOEXEC_SEAL,
+        ipc.MFD_EXEC,
+        ipc.MFD_HUGETLB,
       ]),
     ];
     return seen("memfd_create", a, () => {
@@ -919,11 +923,17 @@ const CALLS: [number, Call][] = [
   [2, () => {
     const a = [
       fd(),
-      chance(0.9) ? pick([1, 2, 3, 4]) : int(),
-      int(
-        0,
-        ipc.O_NONBLOCK,
-      ),
+      chance(0.9)
+        ? pick([1, 2, 3, 4, ipc.F_ADD_SEALS, ipc.F_GET_SEALS])
+        : int(),
+      chance(0.5) ? int(0, ipc.O_NONBLOCK) : flagsOf([
+        ipc.F_SEAL_SEAL,
+        ipc.F_SEAL_SHRINK,
+        ipc.F_SEAL_GROW,
+        ipc.F_SEAL_WRITE,
+        ipc.F_SEAL_FUTURE_WRITE,
+        ipc.F_SEAL_EXEC,
+      ]),
     ];
     return seen(
       "fcntl",
