@@ -44,3 +44,4 @@ export * from "./mmap/mod.ts";
 export * from "./fifo/mod.ts";
 export * from "./socket/mod.ts";
 export * from "./eventfd/mod.ts";
+export * from "./pshm/mod.ts";

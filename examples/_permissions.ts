@@ -78,3 +78,15 @@ export function readKeyFile(path: string): Needed {
     flag: `--allow-read=${path}`,
   };
 }
+
+/** `--allow-read` for POSIX shared memory and named semaphores (`/dev/shm`). */
+export const SHM_READ: Needed = {
+  descriptor: { name: "read", path: "/dev/shm" },
+  flag: "--allow-read=/dev/shm",
+};
+
+/** `--allow-write` for POSIX shared memory and named semaphores (`/dev/shm`). */
+export const SHM_WRITE: Needed = {
+  descriptor: { name: "write", path: "/dev/shm" },
+  flag: "--allow-write=/dev/shm",
+};

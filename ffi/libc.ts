@@ -108,6 +108,37 @@ const SYMBOLS = {
   /* int mq_notify(mqd_t mqdes, const struct sigevent *sevp) */
   mq_notify: { parameters: ["i32", "buffer"], result: "i32" },
 
+  /* int shm_open(const char *name, int oflag, mode_t mode) */
+  shm_open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /* int shm_unlink(const char *name) */
+  shm_unlink: { parameters: ["buffer"], result: "i32" },
+
+  /* sem_t *sem_open(const char *name, int oflag, mode_t mode,
+                     unsigned int value): variadic in C; mode and value are
+                     read only with O_CREAT */
+  sem_open: {
+    parameters: ["buffer", "i32", "u32", "u32"],
+    result: "pointer",
+  },
+  /* int sem_close(sem_t *sem) */
+  sem_close: { parameters: ["pointer"], result: "i32" },
+  /* int sem_unlink(const char *name) */
+  sem_unlink: { parameters: ["buffer"], result: "i32" },
+  /* int sem_init(sem_t *sem, int pshared, unsigned int value) */
+  sem_init: { parameters: ["pointer", "i32", "u32"], result: "i32" },
+  /* int sem_destroy(sem_t *sem) */
+  sem_destroy: { parameters: ["pointer"], result: "i32" },
+  /* int sem_post(sem_t *sem) */
+  sem_post: { parameters: ["pointer"], result: "i32" },
+  /* int sem_wait(sem_t *sem) */
+  sem_wait: { parameters: ["pointer"], result: "i32" },
+  /* int sem_trywait(sem_t *sem) */
+  sem_trywait: { parameters: ["pointer"], result: "i32" },
+  /* int sem_timedwait(sem_t *sem, const struct timespec *abs_timeout) */
+  sem_timedwait: { parameters: ["pointer", "buffer"], result: "i32" },
+  /* int sem_getvalue(sem_t *sem, int *sval) */
+  sem_getvalue: { parameters: ["pointer", "buffer"], result: "i32" },
+
   /* pid_t getpid(void) */
   getpid: { parameters: [], result: "i32" },
   /* pid_t gettid(void) */

@@ -144,6 +144,50 @@ export function cString(
 }
 
 /**
+ * Checks the name of a POSIX IPC object (a message queue, shared memory
+ * object or named semaphore) as Linux and glibc check it: one leading
+ * slash, then 1 to `max` bytes without a slash. Returns the C string and
+ * the file the object is (under `/dev/mqueue` or `/dev/shm`), for Deno's
+ * permission checks.
+ *
+ * @param name the name, as `"/jobs"`
+ * @param syscall the call it is for
+ * @param dir where the object lives, with its prefix (`"/dev/shm/sem."`)
+ * @param max the most bytes after the slash
+ * @returns the C string and the object's path
+ * @throws {TypeError} for a name that is not one slash and then a name
+ * @throws {RangeError} for a name too long
+ */
+export function posixName(
+  name: unknown,
+  syscall: string,
+  dir: string,
+  max: number,
+): [Uint8Array<ArrayBuffer>, string] {
+  const c = cString(name, syscall, "name");
+  const text = name as string;
+  const rest = text.slice(1);
+  if (!text.startsWith("/") || rest.length === 0 || rest.includes("/")) {
+    throw new TypeError(
+      `Invalid argument "name" to ${syscall}: "${text}" must be one slash and then a name without slashes, as "/jobs"`,
+    );
+  }
+  if (c.length - 2 > max) {
+    throw new RangeError(
+      `Argument "name" to ${syscall} is out of range: ${
+        c.length - 2
+      } bytes after the slash, the most is ${max}`,
+    );
+  }
+  if (rest === "." || rest === "..") {
+    throw new TypeError(
+      `Invalid argument "name" to ${syscall}: "${text}" names a directory`,
+    );
+  }
+  return [c, `${dir}${rest}`];
+}
+
+/**
  * Checks the `ifExists` option of the `create` methods.
  *
  * @param value what the caller passed

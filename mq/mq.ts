@@ -36,11 +36,11 @@ import {
 import { requirePath } from "../ffi/permissions.ts";
 import { pollOp } from "../ffi/poll.ts";
 import {
-  cString,
   descriptor,
   flags as checkFlags,
   int,
   LIMITS,
+  posixName,
   show,
 } from "../ffi/validate.ts";
 import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
@@ -84,31 +84,12 @@ export interface MqSigevent {
   signo?: Deno.Signal | number;
 }
 
-/**
- * Checks a queue name as Linux does, and says where Deno's permissions see
- * it.
- *
- * @returns the C string, and the path `/dev/mqueue/NAME`
- */
+/** Checks a queue name as Linux does; returns it and `/dev/mqueue/NAME`. */
 function checkName(
   name: string,
   syscall: string,
 ): [Uint8Array<ArrayBuffer>, string] {
-  const c = cString(name, syscall, "name");
-  const rest = name.slice(1);
-  if (!name.startsWith("/") || rest.length === 0 || rest.includes("/")) {
-    throw new TypeError(
-      `Invalid argument "name" to ${syscall}: "${name}" must be one slash and then a name without slashes, as "/jobs"`,
-    );
-  }
-  if (c.length - 2 > MQ_NAME_MAX) {
-    throw new RangeError(
-      `Argument "name" to ${syscall} is out of range: ${
-        c.length - 2
-      } bytes after the slash, the most is ${MQ_NAME_MAX}`,
-    );
-  }
-  return [c, `/dev/mqueue/${rest}`];
+  return posixName(name, syscall, "/dev/mqueue/", MQ_NAME_MAX);
 }
 
 /**

@@ -162,6 +162,14 @@ const mqNames = Array.from(
 for (const signal of ["SIGUSR1", "SIGUSR2"] as const) {
   Deno.addSignalListener(signal, () => {}); // mq_notify's notices
 }
+/** Shared memory names of this batch (and hostile ones). */
+const shmNames = mqNames.map((n) => `${n}-shm`);
+function shmName(): unknown {
+  if (chance(0.8)) return pick(shmNames);
+  return chance(0.3)
+    ? hostile()
+    : pick(["noslash", "/", "/a/b", "/..", `/${"x".repeat(300)}`, "/a\0b"]);
+}
 function mqName(): unknown {
   if (chance(0.8)) return pick(mqNames);
   return chance(0.3)
@@ -704,6 +712,28 @@ const CALLS: [number, Call][] = [
       "mq_notify",
       a,
       () => (ipc.mq_notify as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [2, () => {
+    // Never O_TRUNC: shrinking an object this batch has mapped makes the
+    // next touch past its new end raise SIGBUS, as in C (see ftruncate).
+    const a = [
+      shmName(),
+      flagsOf([ipc.O_RDWR, ipc.O_CREAT, ipc.O_EXCL]),
+      int(0o600, 0o644, 0o10000),
+    ];
+    return seen("shm_open", a, () => {
+      const r = (ipc.shm_open as (...x: unknown[]) => number)(...a);
+      addFd(r);
+      return r;
+    });
+  }],
+  [1, () => {
+    const a = [shmName()];
+    return seen(
+      "shm_unlink",
+      a,
+      () => (ipc.shm_unlink as (...x: unknown[]) => unknown)(...a),
     );
   }],
   [1, () => {
@@ -1373,6 +1403,13 @@ fds.forEach(closeFd);
 for (const name of mqNames) {
   try {
     ipc.mq_unlink(name);
+  } catch {
+    // not there
+  }
+}
+for (const name of shmNames) {
+  try {
+    ipc.shm_unlink(name);
   } catch {
     // not there
   }
