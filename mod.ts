@@ -45,3 +45,4 @@ export * from "./fifo/mod.ts";
 export * from "./socket/mod.ts";
 export * from "./eventfd/mod.ts";
 export * from "./pshm/mod.ts";
+export * from "./psem/mod.ts";

@@ -277,6 +277,8 @@ const WORKER_SYMBOLS = [
   "msgsnd",
   "msgrcv",
   "epoll_wait",
+  "sem_wait",
+  "sem_timedwait",
 ] as const;
 
 /**

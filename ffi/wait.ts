@@ -120,6 +120,7 @@ import {
   EINTR,
   ENOENT,
   EPERM,
+  ETIMEDOUT,
   type IpcError,
 } from "./errors.ts";
 
@@ -187,6 +188,12 @@ const KIND_MSGRCV = 3;
 /** `msgsnd`: ARG+0 msqid, ARG+1 msgsz, ARG+2 msgflg; the message at 0. */
 const KIND_MSGSND = 4;
 /**
+ * `sem_timedwait` (or `sem_wait`): ARG+0/ARG+1 the `sem_t` address (low,
+ * high 32 bits), ARG+2 whether there is a deadline; the absolute
+ * `CLOCK_REALTIME` timespec at 0.
+ */
+const KIND_SEM_WAIT = 5;
+/**
  * The largest message text a helper thread can carry (`msgsz`): what the
  * data area holds after the 8-byte type. Larger waits use the timed retries.
  */
@@ -241,6 +248,16 @@ parentPort.once("message", (sab) => {
             BigInt(n), type, ctrl[${ARG + 4}]));
           break;
         }
+        case ${KIND_SEM_WAIT}: {
+          const sem = Deno.UnsafePointer.create((BigInt(ctrl[${
+  ARG + 1
+}]) << 32n) |
+            BigInt(ctrl[${ARG}] >>> 0));
+          r = ctrl[${ARG + 2}]
+            ? libc.sem_timedwait(sem, data.subarray(0, ${SIZEOF.timespec}))
+            : libc.sem_wait(sem);
+          break;
+        }
         case ${KIND_MSGSND}: {
           const n = ctrl[${ARG + 1}];
           r = libc.msgsnd(ctrl[${ARG}], data.subarray(0, 8 + n), BigInt(n),
@@ -289,6 +306,14 @@ export type KernelCall = {
   /** The `struct msgbuf`: the type, then the text. */
   readonly msgp: Uint8Array;
   readonly msgflg: number;
+} | {
+  /**
+   * `sem_wait` on a glibc `sem_t`, with the deadline as `sem_timedwait`'s
+   * absolute `CLOCK_REALTIME` time. The memory must stay mapped until the
+   * wait has settled (the caller defers `sem_close`).
+   */
+  readonly call: "sem_wait";
+  readonly sem: bigint;
 };
 
 /** Writes a kernel call into a thread's job; returns the job kind. */
@@ -304,6 +329,18 @@ function encodeJob(
     job.ctrl[ARG + 3] = Number(BigInt.asIntN(32, k.msgtyp >> 32n));
     job.ctrl[ARG + 4] = k.msgflg;
     return KIND_MSGRCV;
+  }
+  if (k.call === "sem_wait") {
+    job.ctrl[ARG] = Number(BigInt.asIntN(32, k.sem));
+    job.ctrl[ARG + 1] = Number(BigInt.asIntN(32, k.sem >> 32n));
+    job.ctrl[ARG + 2] = timeoutMs === null ? 0 : 1;
+    if (timeoutMs !== null) {
+      encodeTimespec(
+        Date.now() + timeoutMs,
+        job.data.subarray(0, SIZEOF.timespec),
+      );
+    }
+    return KIND_SEM_WAIT;
   }
   if (k.call === "msgsnd") {
     job.ctrl[ARG] = k.msqid;
@@ -1296,7 +1333,9 @@ function finish(g: Group, t: Thread, head: Entry): void {
   } else if (errno === EINTR) {
     if (head.cancel) failWith(head, head.cancel.error);
     // Otherwise another signal interrupted it: the pump retries.
-  } else if (errno === EAGAIN && head.timeout !== null) {
+  } else if (
+    (errno === EAGAIN || errno === ETIMEDOUT) && head.timeout !== null
+  ) {
     if (performance.now() >= head.deadline! - 1) {
       failWith(head, head.op.timedOut(head.timeout));
     }

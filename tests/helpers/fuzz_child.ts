@@ -170,6 +170,19 @@ function shmName(): unknown {
     ? hostile()
     : pick(["noslash", "/", "/a/b", "/..", `/${"x".repeat(300)}`, "/a\0b"]);
 }
+/** Named semaphores of this batch. */
+const semNames = mqNames.map((n) => `${n}-sem`);
+function semName(): unknown {
+  if (chance(0.8)) return pick(semNames);
+  return chance(0.3)
+    ? hostile()
+    : pick(["noslash", "/", "/a/b", "/..", `/${"x".repeat(300)}`]);
+}
+const sems: unknown[] = [];
+function sem(): unknown {
+  if (sems.length && chance(0.8)) return pick(sems);
+  return chance(0.5) ? hostile() : pick([{}, null, 0, { address: 0n }]);
+}
 function mqName(): unknown {
   if (chance(0.8)) return pick(mqNames);
   return chance(0.3)
@@ -712,6 +725,74 @@ const CALLS: [number, Call][] = [
       "mq_notify",
       a,
       () => (ipc.mq_notify as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [2, () => {
+    const a = [
+      semName(),
+      flagsOf([ipc.O_CREAT, ipc.O_EXCL]),
+      int(0o600, 0o644, 0o10000),
+      int(0, 1, ipc.SEM_VALUE_MAX, ipc.SEM_VALUE_MAX + 1),
+    ];
+    return seen("sem_open", a, () => {
+      sems.push((ipc.sem_open as (...x: unknown[]) => unknown)(...a));
+    });
+  }],
+  [2, () => {
+    const a = [
+      region(),
+      int(0, 8, 4, 4096 - 32, 4096 - 16),
+      int(0, 1),
+      int(0, 1, ipc.SEM_VALUE_MAX),
+    ];
+    return seen("sem_init", a, () => {
+      sems.push((ipc.sem_init as (...x: unknown[]) => unknown)(...a));
+    });
+  }],
+  [1, () => {
+    const a = [region(), int(0, 8, 4, 4096 - 32)];
+    return seen("sem_at", a, () => {
+      sems.push((ipc.sem_at as (...x: unknown[]) => unknown)(...a));
+    });
+  }],
+  [3, () => {
+    const a = [sem()];
+    const fn = pick(["sem_post", "sem_trywait", "sem_getvalue"] as const);
+    return seen(fn, a, () => (ipc[fn] as (...x: unknown[]) => unknown)(...a));
+  }],
+  [1, () => {
+    // A deadline in the past, or a bad one: never a wait.
+    const a = [
+      sem(),
+      chance(0.8) ? pick<unknown>([0, new Date(0), Date.now() - 1]) : hostile(),
+    ];
+    return seen(
+      "sem_timedwait",
+      a,
+      () => (ipc.sem_timedwait as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [sem(), { timeout: below(2) }];
+    return seen(
+      "sem_waitAsync",
+      a,
+      () =>
+        (ipc.sem_waitAsync as (...x: unknown[]) => Promise<unknown>)(...a)
+          .catch(() => {}),
+    );
+  }],
+  [1, () => {
+    const a = [sem()];
+    const fn = pick(["sem_close", "sem_destroy"] as const);
+    return seen(fn, a, () => (ipc[fn] as (...x: unknown[]) => unknown)(...a));
+  }],
+  [1, () => {
+    const a = [semName()];
+    return seen(
+      "sem_unlink",
+      a,
+      () => (ipc.sem_unlink as (...x: unknown[]) => unknown)(...a),
     );
   }],
   [2, () => {
@@ -1403,6 +1484,13 @@ fds.forEach(closeFd);
 for (const name of mqNames) {
   try {
     ipc.mq_unlink(name);
+  } catch {
+    // not there
+  }
+}
+for (const name of semNames) {
+  try {
+    ipc.sem_unlink(name);
   } catch {
     // not there
   }

@@ -1,0 +1,369 @@
+/**
+ * {@linkcode PosixSemaphore}: a POSIX semaphore, named or unnamed, for
+ * everyday use.
+ *
+ * @module
+ */
+
+import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
+import type { MemoryRegion } from "../ffi/memory.ts";
+import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { show } from "../ffi/validate.ts";
+import {
+  forgetSem,
+  sem_at,
+  sem_close,
+  sem_destroy,
+  sem_getvalue,
+  sem_init,
+  sem_open,
+  sem_post,
+  sem_timedwait,
+  sem_trywait,
+  sem_unlink,
+  sem_wait,
+  sem_waitAsync,
+  type SemT,
+} from "./psem.ts";
+
+/** How {@linkcode PosixSemaphore.open} opens or makes a named semaphore. */
+export interface PosixSemaphoreOpenOptions {
+  /**
+   * Make it if it does not exist: its first `value` (default 0), its
+   * permission bits (default `0o600`), and `exclusive` to fail with
+   * `EEXIST` if it exists.
+   */
+  create?: { value?: number; mode?: number; exclusive?: boolean };
+}
+
+/** What {@linkcode PosixSemaphore.acquire} gives: posts again when disposed. */
+export interface HeldSemaphore extends Disposable {
+  /** Posts the semaphore (once; later calls do nothing). */
+  release(): void;
+}
+
+/**
+ * A POSIX semaphore, glibc's own `sem_t`: named (`sem_open`, reached by any
+ * process that knows the name) or unnamed in shared memory (`sem_init`,
+ * reached by the processes that map that memory). {@linkcode wait} is
+ * async with `timeout` and `signal`; {@linkcode waitSync} blocks the
+ * thread; `using held = await sem.acquire()` posts again at the end of the
+ * block.
+ *
+ * @example A lock between processes, by name
+ * ```ts
+ * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+ * const name = `/linux-ipc-doc-class-${Deno.pid}`;
+ * using sem = PosixSemaphore.open(name, { create: { value: 1 } });
+ * {
+ *   using _held = await sem.acquire({ timeout: 1000 });
+ *   console.log(sem.value); // 0
+ * }
+ * console.log(sem.value); // 1
+ * sem.unlink();
+ * ```
+ */
+export class PosixSemaphore {
+  #sem: SemT;
+
+  private constructor(sem: SemT) {
+    this.#sem = sem;
+  }
+
+  /**
+   * Opens a named semaphore, or makes it with `create`.
+   *
+   * @param name `"/"` then a name without slashes
+   * @param options `create`
+   * @returns the semaphore
+   * @throws {IpcError} `ENOENT`, `EEXIST`, `EACCES`
+   * @throws {TypeError|RangeError} for a bad name or option
+   * @throws {Deno.errors.NotCapable} without `--allow-read` and
+   *   `--allow-write` for `/dev/shm/sem.NAME`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * const name = `/linux-ipc-doc-open-${Deno.pid}`;
+   * PosixSemaphore.open(name, { create: { value: 3, exclusive: true } }).close();
+   * using again = PosixSemaphore.open(name);
+   * console.log(again.value); // 3
+   * again.unlink();
+   * ```
+   */
+  static open(
+    name: string,
+    options: PosixSemaphoreOpenOptions = {},
+  ): PosixSemaphore {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Invalid options: expected an object, got "${show(options)}"`,
+      );
+    }
+    const c = options.create;
+    if (c !== undefined && (c === null || typeof c !== "object")) {
+      throw new TypeError(
+        `Invalid option "create" to PosixSemaphore.open: expected an object, got "${
+          show(c)
+        }"`,
+      );
+    }
+    const flags = c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0;
+    return new PosixSemaphore(
+      sem_open(name, flags, c?.mode ?? 0o600, c?.value ?? 0),
+    );
+  }
+
+  /**
+   * Makes an unnamed semaphore in shared memory (`sem_init` with pshared
+   * 1): every process that maps the memory can use it
+   * ({@linkcode PosixSemaphore.at}).
+   *
+   * @param memory the memory (a System V attachment, a `Mapping`'s memory)
+   * @param offset where it goes, a multiple of 8 (32 bytes are used)
+   * @param value its first value (default 0)
+   * @returns the semaphore
+   * @throws {TypeError|RangeError} for memory it cannot use, or a bad value
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.memfd(4096);
+   * using sem = PosixSemaphore.init(map.memory, 0, 2);
+   * console.log(sem.tryWait(), sem.value); // true 1
+   * ```
+   */
+  static init(memory: MemoryRegion, offset = 0, value = 0): PosixSemaphore {
+    return new PosixSemaphore(sem_init(memory, offset, 1, value));
+  }
+
+  /**
+   * Uses an unnamed semaphore another process initialised in memory this
+   * process maps too.
+   *
+   * @param memory the shared memory
+   * @param offset the semaphore's offset (a multiple of 8)
+   * @returns the semaphore
+   * @throws {TypeError|RangeError} for memory it cannot use
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.memfd(4096);
+   * PosixSemaphore.init(map.memory, 8, 4);
+   * using same = PosixSemaphore.at(map.memory, 8);
+   * console.log(same.value); // 4
+   * ```
+   */
+  static at(memory: MemoryRegion, offset = 0): PosixSemaphore {
+    return new PosixSemaphore(sem_at(memory, offset));
+  }
+
+  /**
+   * Removes a named semaphore's name (`sem_unlink`).
+   *
+   * @param name its name
+   * @throws {IpcError} `ENOENT`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * const name = `/linux-ipc-doc-unlinks-${Deno.pid}`;
+   * PosixSemaphore.open(name, { create: {} }).close();
+   * PosixSemaphore.unlink(name);
+   * ```
+   */
+  static unlink(name: string): void {
+    sem_unlink(name);
+  }
+
+  /** The name of a named semaphore, else null. */
+  get name(): string | null {
+    return this.#sem.name;
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#sem.closed;
+  }
+
+  /**
+   * Its value now (`sem_getvalue`).
+   *
+   * @throws {Deno.errors.BadResource} once closed, or its memory is gone
+   */
+  get value(): number {
+    return sem_getvalue(this.#sem);
+  }
+
+  /**
+   * Adds 1 (`sem_post`), waking a waiter.
+   *
+   * @throws {IpcError} `EOVERFLOW` at `SEM_VALUE_MAX`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory);
+   * sem.post();
+   * console.log(sem.value); // 1
+   * ```
+   */
+  post(): void {
+    sem_post(this.#sem);
+  }
+
+  /**
+   * Takes 1, waiting without blocking the event loop while the value is 0.
+   *
+   * @param options `timeout` (then `IpcError` `ETIMEDOUT`), `signal`
+   * @throws {IpcError} `ETIMEDOUT`; `EBADF` if closed while waiting
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory);
+   * setTimeout(() => sem.post(), 10);
+   * await sem.wait({ timeout: 1000 });
+   * ```
+   */
+  async wait(options: WaitOptions = {}): Promise<void> {
+    await sem_waitAsync(this.#sem, options);
+  }
+
+  /**
+   * Takes 1, blocking the thread while the value is 0 (`sem_wait`, or
+   * `sem_timedwait` with a timeout).
+   *
+   * @param options `timeout` in ms (then `IpcError` `ETIMEDOUT`)
+   * @throws {IpcError} `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory, 0, 1);
+   * sem.waitSync({ timeout: 100 });
+   * ```
+   */
+  waitSync(options: { timeout?: number } = {}): void {
+    const timeout = checkTimeout(options?.timeout);
+    if (timeout === null) sem_wait(this.#sem);
+    else sem_timedwait(this.#sem, Date.now() + timeout);
+  }
+
+  /**
+   * Takes 1 if the value is above 0 (`sem_trywait`).
+   *
+   * @returns whether it took 1
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory);
+   * console.log(sem.tryWait()); // false
+   * ```
+   */
+  tryWait(): boolean {
+    return sem_trywait(this.#sem);
+  }
+
+  /**
+   * Waits (as {@linkcode wait}) and returns a hold that posts again when
+   * disposed: `using held = await sem.acquire();`.
+   *
+   * @param options `timeout`, `signal`
+   * @returns the hold
+   * @throws {IpcError} `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory, 0, 1);
+   * {
+   *   using _held = await sem.acquire();
+   *   console.log(sem.value); // 0
+   * }
+   * console.log(sem.value); // 1
+   * ```
+   */
+  async acquire(options: WaitOptions = {}): Promise<HeldSemaphore> {
+    await this.wait(options);
+    return this.#hold();
+  }
+
+  /**
+   * {@linkcode acquire}, blocking the thread.
+   *
+   * @param options `timeout` in ms
+   * @returns the hold
+   * @throws {IpcError} `ETIMEDOUT`
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * import { Mapping } from "@linux-ipc/ipc/mmap";
+   * using map = Mapping.anonymous(4096);
+   * using sem = PosixSemaphore.init(map.memory, 0, 1);
+   * {
+   *   using _held = sem.acquireSync();
+   * }
+   * console.log(sem.value); // 1
+   * ```
+   */
+  acquireSync(options: { timeout?: number } = {}): HeldSemaphore {
+    this.waitSync(options);
+    return this.#hold();
+  }
+
+  #hold(): HeldSemaphore {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      if (!this.#sem.closed) this.post();
+    };
+    return { release, [Symbol.dispose]: release };
+  }
+
+  /**
+   * Removes a named semaphore's name (`sem_unlink`).
+   *
+   * @throws {TypeError} for an unnamed one
+   * @throws {IpcError} `ENOENT`
+   */
+  unlink(): void {
+    const name = this.#sem.name;
+    if (name === null) {
+      throw new TypeError("An unnamed semaphore has no name to unlink");
+    }
+    sem_unlink(name);
+  }
+
+  /**
+   * Stops using it: `sem_close` for a named one (after its pending waits
+   * end with `EBADF`); an unnamed one is left as it is in the shared memory
+   * for the other processes (see {@linkcode destroy}). Safe to call twice.
+   */
+  close(): void {
+    if (this.#sem.closed) return;
+    if (this.#sem.name !== null) sem_close(this.#sem);
+    else forgetSem(this.#sem);
+  }
+
+  /**
+   * Ends an unnamed semaphore for every process (`sem_destroy`), after its
+   * pending waits here end with `EBADF`.
+   *
+   * @throws {TypeError} for a named one
+   */
+  destroy(): void {
+    sem_destroy(this.#sem);
+  }
+
+  /** Same as {@linkcode PosixSemaphore.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
