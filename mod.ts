@@ -46,3 +46,4 @@ export * from "./socket/mod.ts";
 export * from "./eventfd/mod.ts";
 export * from "./pshm/mod.ts";
 export * from "./psem/mod.ts";
+export * from "./lock/mod.ts";

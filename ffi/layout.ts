@@ -76,6 +76,14 @@ interface Layouts {
     st_size: number;
   };
   pollfd: { size: number; fd: number; events: number; revents: number };
+  flock: {
+    size: number;
+    type: number;
+    whence: number;
+    start: number;
+    len: number;
+    pid: number;
+  };
   /** `struct epoll_event`: packed on x86_64 only. */
   epoll_event: { size: number; events: number; data: number };
 }
@@ -121,6 +129,7 @@ const COMMON = {
   timespec: { size: 16, sec: 0, nsec: 8 },
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
   pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
+  flock: { size: 32, type: 0, whence: 2, start: 8, len: 16, pid: 24 },
 };
 
 const LAYOUTS: Record<Platform, Layouts> = {
@@ -178,6 +187,7 @@ export const SIZEOF = {
   stat: L.stat.size,
   pollfd: L.pollfd.size,
   epoll_event: L.epoll_event.size,
+  flock: L.flock.size,
 } as const;
 
 /**
@@ -656,5 +666,53 @@ export function decodeEpollEvent(
   return {
     events: v.getUint32(at + L.epoll_event.events, true),
     fd: v.getUint32(at + L.epoll_event.data, true),
+  };
+}
+
+/** `struct flock`: a record lock, as `fcntl` takes and reports it. */
+export interface Flock {
+  /** `F_RDLCK`, `F_WRLCK` or `F_UNLCK`. */
+  type: number;
+  /** Where `start` counts from: `SEEK_SET` (default), `SEEK_CUR`, `SEEK_END`. */
+  whence: number;
+  /** The first byte, from `whence`. */
+  start: number;
+  /** How many bytes; 0 to the end of the file, however far it grows. */
+  len: number;
+  /** With `F_GETLK`: the process that holds the conflicting lock (-1 for an OFD lock). */
+  pid: number;
+}
+
+/**
+ * Encodes a `struct flock`.
+ *
+ * @param lock the lock
+ * @param out a buffer of at least `SIZEOF.flock` bytes
+ * @returns `out`
+ */
+export function encodeFlock<T extends Uint8Array>(lock: Flock, out: T): T {
+  const v = view(out);
+  v.setInt16(L.flock.type, lock.type, true);
+  v.setInt16(L.flock.whence, lock.whence, true);
+  v.setBigInt64(L.flock.start, BigInt(lock.start), true);
+  v.setBigInt64(L.flock.len, BigInt(lock.len), true);
+  v.setInt32(L.flock.pid, lock.pid, true);
+  return out;
+}
+
+/**
+ * Decodes a `struct flock`.
+ *
+ * @param buf its bytes
+ * @returns the lock
+ */
+export function decodeFlock(buf: Uint8Array): Flock {
+  const v = view(buf);
+  return {
+    type: v.getInt16(L.flock.type, true),
+    whence: v.getInt16(L.flock.whence, true),
+    start: Number(v.getBigInt64(L.flock.start, true)),
+    len: Number(v.getBigInt64(L.flock.len, true)),
+    pid: v.getInt32(L.flock.pid, true),
   };
 }

@@ -176,6 +176,14 @@ const SYMBOLS = {
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /* int fcntl(int fd, int cmd, int arg) */
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /* int fcntl(int fd, int cmd, struct flock *lock): the record lock form */
+  fcntl_lock: {
+    name: "fcntl",
+    parameters: ["i32", "i32", "buffer"],
+    result: "i32",
+  },
+  /* int flock(int fd, int operation) */
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   /* int pipe2(int pipefd[2], int flags) */
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   /* int mkfifo(const char *pathname, mode_t mode) */
@@ -279,6 +287,8 @@ const WORKER_SYMBOLS = [
   "epoll_wait",
   "sem_wait",
   "sem_timedwait",
+  "flock",
+  "fcntl_lock",
 ] as const;
 
 /**

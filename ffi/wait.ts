@@ -193,6 +193,10 @@ const KIND_MSGSND = 4;
  * `CLOCK_REALTIME` timespec at 0.
  */
 const KIND_SEM_WAIT = 5;
+/** `flock`: ARG+0 fd, ARG+1 operation. */
+const KIND_FLOCK = 6;
+/** `fcntl` with a `struct flock`: ARG+0 fd, ARG+1 cmd; the struct at 0. */
+const KIND_FCNTL_LOCK = 7;
 /**
  * The largest message text a helper thread can carry (`msgsz`): what the
  * data area holds after the 8-byte type. Larger waits use the timed retries.
@@ -258,6 +262,13 @@ parentPort.once("message", (sab) => {
             : libc.sem_wait(sem);
           break;
         }
+        case ${KIND_FLOCK}:
+          r = libc.flock(ctrl[${ARG}], ctrl[${ARG + 1}]);
+          break;
+        case ${KIND_FCNTL_LOCK}:
+          r = libc.fcntl_lock(ctrl[${ARG}], ctrl[${ARG + 1}],
+            data.subarray(0, ${SIZEOF.flock}));
+          break;
         case ${KIND_MSGSND}: {
           const n = ctrl[${ARG + 1}];
           r = libc.msgsnd(ctrl[${ARG}], data.subarray(0, 8 + n), BigInt(n),
@@ -314,6 +325,18 @@ export type KernelCall = {
    */
   readonly call: "sem_wait";
   readonly sem: bigint;
+} | {
+  /** `flock` without `LOCK_NB`, which has no timed form. */
+  readonly call: "flock";
+  readonly fd: number;
+  readonly operation: number;
+} | {
+  /** `fcntl` `F_SETLKW`/`F_OFD_SETLKW`, which has no timed form. */
+  readonly call: "fcntl_lock";
+  readonly fd: number;
+  readonly cmd: number;
+  /** The `struct flock`. */
+  readonly lock: Uint8Array;
 };
 
 /** Writes a kernel call into a thread's job; returns the job kind. */
@@ -341,6 +364,17 @@ function encodeJob(
       );
     }
     return KIND_SEM_WAIT;
+  }
+  if (k.call === "flock") {
+    job.ctrl[ARG] = k.fd;
+    job.ctrl[ARG + 1] = k.operation;
+    return KIND_FLOCK;
+  }
+  if (k.call === "fcntl_lock") {
+    job.ctrl[ARG] = k.fd;
+    job.ctrl[ARG + 1] = k.cmd;
+    job.data.set(k.lock);
+    return KIND_FCNTL_LOCK;
   }
   if (k.call === "msgsnd") {
     job.ctrl[ARG] = k.msqid;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -40,6 +42,7 @@ int main(void){
  S(pollfd); F(pollfd,fd);F(pollfd,events);F(pollfd,revents);
  S(stat); F(stat,st_dev);F(stat,st_ino);F(stat,st_mode);F(stat,st_size);
  S(epoll_event); F(epoll_event,events);F(epoll_event,data);
+ S(flock); F(flock,l_type);F(flock,l_whence);F(flock,l_start);F(flock,l_len);F(flock,l_pid);
  printf("PROT_READ %d PROT_WRITE %d PROT_EXEC %d MAP_SHARED %d MAP_PRIVATE %d MAP_ANONYMOUS %d MAP_FIXED %d MAP_FIXED_NOREPLACE %d MAP_NORESERVE %d MAP_POPULATE %d MS_ASYNC %d MS_SYNC %d MS_INVALIDATE %d\n", PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MS_ASYNC, MS_SYNC, MS_INVALIDATE);
  printf("O_RDONLY %d O_WRONLY %d O_RDWR %d O_CREAT %d O_EXCL %d O_TRUNC %d O_NONBLOCK %d O_CLOEXEC %d O_APPEND %d\n", O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NONBLOCK, O_CLOEXEC, O_APPEND);
  printf("MADV_NORMAL %d MADV_RANDOM %d MADV_SEQUENTIAL %d MADV_WILLNEED %d MADV_DONTNEED %d MFD_CLOEXEC %d\n", MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MFD_CLOEXEC);
@@ -54,5 +57,6 @@ int main(void){
  printf("SHMLBA %ld\n", (long)SHMLBA);
  printf("EFD_SEMAPHORE %d EFD_CLOEXEC %d EFD_NONBLOCK %d\n", EFD_SEMAPHORE, EFD_CLOEXEC, EFD_NONBLOCK);
  printf("MFD_ALLOW_SEALING %d MFD_HUGETLB %d MFD_HUGE_SHIFT %d F_ADD_SEALS %d F_GET_SEALS %d F_SEAL_SEAL %d F_SEAL_SHRINK %d F_SEAL_GROW %d F_SEAL_WRITE %d F_SEAL_FUTURE_WRITE %d\n", MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_HUGE_SHIFT, F_ADD_SEALS, F_GET_SEALS, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE);
+ printf("F_GETLK %d F_SETLK %d F_SETLKW %d F_OFD_GETLK %d F_OFD_SETLK %d F_OFD_SETLKW %d F_RDLCK %d F_WRLCK %d F_UNLCK %d LOCK_SH %d LOCK_EX %d LOCK_NB %d LOCK_UN %d SEEK_SET %d SEEK_CUR %d SEEK_END %d\n", F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, SEEK_SET, SEEK_CUR, SEEK_END);
  printf("F_GETFD %d F_SETFD %d F_GETFL %d F_SETFL %d FD_CLOEXEC %d\n", F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC);
  return 0; }

@@ -796,6 +796,53 @@ const CALLS: [number, Call][] = [
     );
   }],
   [2, () => {
+    // Always LOCK_NB: never a wait.
+    const op = chance(0.9)
+      ? pick([ipc.LOCK_SH, ipc.LOCK_EX, ipc.LOCK_UN])
+      : int();
+    const a = [fd(), typeof op === "number" ? op | ipc.LOCK_NB : op];
+    return seen(
+      "flock",
+      a,
+      () => (ipc.flock as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [2, () => {
+    // Never a waiting command.
+    const a = [
+      fd(),
+      chance(0.9)
+        ? pick([ipc.F_GETLK, ipc.F_SETLK, ipc.F_OFD_GETLK, ipc.F_OFD_SETLK])
+        : int(),
+      chance(0.8)
+        ? {
+          type: int(0, 1, 2, 3),
+          whence: int(0, 1, 2, 3),
+          start: int(0, 10, -1),
+          len: int(0, 5, -5),
+          ...(chance(0.1) ? { pid: int(0, 1) } : {}),
+        }
+        : hostile(),
+    ];
+    return seen(
+      "fcntl_lock",
+      a,
+      () => (ipc.fcntl_lock as (...x: unknown[]) => unknown)(...a),
+    );
+  }],
+  [1, () => {
+    const a = [fd(), pick([ipc.F_SETLKW, ipc.F_OFD_SETLKW, ipc.F_SETLK]), {
+      type: int(0, 1),
+    }, { timeout: below(2) }];
+    return seen(
+      "fcntl_lockAsync",
+      a,
+      () =>
+        (ipc.fcntl_lockAsync as (...x: unknown[]) => Promise<unknown>)(...a)
+          .catch(() => {}),
+    );
+  }],
+  [2, () => {
     // Never O_TRUNC: shrinking an object this batch has mapped makes the
     // next touch past its new end raise SIGBUS, as in C (see ftruncate).
     const a = [

@@ -1,0 +1,486 @@
+// File locks: flock, fcntl record and OFD locks, sync and async, against
+// util-linux flock(1), Python's fcntl.flock/fcntl.lockf and a C peer, a
+// holder killed with SIGKILL, EDEADLK, and bad input.
+import assert from "node:assert/strict";
+import {
+  close,
+  F_GETLK,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_RDLCK,
+  F_SETLK,
+  F_SETLKW,
+  F_UNLCK,
+  F_WRLCK,
+  fcntl_lock,
+  fcntl_lockAsync,
+  flock,
+  flockAsync,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+  lockFile,
+  lockFileSync,
+  lockRange,
+  lockRangeSync,
+  O_RDONLY,
+  O_RDWR,
+  open,
+  testRange,
+} from "../mod.ts";
+import {
+  checkLeaksAtEnd,
+  cProgram,
+  isCode,
+  ROOT,
+  run,
+  which,
+  withDir,
+  within,
+} from "./_helpers.ts";
+
+/** Lines of a child's stdout, one at a time; `close` lets go of the pipe. */
+interface Lines {
+  (): Promise<string>;
+  close(): Promise<void>;
+}
+
+function lines(child: Deno.ChildProcess): Lines {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const next = async () => {
+    for (;;) {
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        return line;
+      }
+      const { value, done } = await reader.read();
+      if (done) {
+        const rest = buf;
+        buf = "";
+        return rest;
+      }
+      buf += value;
+    }
+  };
+  return Object.assign(next, {
+    close: async () => {
+      // Read to the end: the child's stdout is closed once it exits.
+      while (!(await reader.read()).done) { /* drain */ }
+    },
+  });
+}
+
+async function withFile(fn: (path: string) => Promise<void>): Promise<void> {
+  await withDir(async (dir) => {
+    const path = `${dir}/lockfile`;
+    await Deno.writeTextFile(path, "0123456789");
+    await fn(path);
+  });
+}
+
+Deno.test("flock: two open file descriptions contend; LOCK_NB; async waits", async () => {
+  await withFile(async (path) => {
+    const a = open(path, O_RDWR), b = open(path, O_RDWR);
+    try {
+      flock(a, LOCK_EX);
+      assert.throws(
+        () => flock(b, LOCK_SH | LOCK_NB),
+        isCode("EAGAIN", "flock"),
+      );
+      await assert.rejects(
+        flockAsync(b, LOCK_EX, { timeout: 30 }),
+        isCode("ETIMEDOUT", "flock"),
+      );
+      const ac = new AbortController();
+      const aborted = flockAsync(b, LOCK_EX, { signal: ac.signal });
+      setTimeout(() => ac.abort(new Error("stop")), 20);
+      await assert.rejects(aborted, /stop/);
+      setTimeout(() => flock(a, LOCK_UN), 30);
+      await within(flockAsync(b, LOCK_EX, { timeout: 5000 }), 5000);
+      assert.throws(() => flock(a, LOCK_EX | LOCK_NB), isCode("EAGAIN"));
+      flock(b, LOCK_UN);
+      flock(a, LOCK_SH);
+      flock(b, LOCK_SH | LOCK_NB); // shared with shared
+    } finally {
+      close(a);
+      close(b);
+    }
+    assert.throws(() => flock(a, LOCK_EX), isCode("EBADF", "flock", "fd"));
+    assert.throws(() => flock(b, 3), RangeError);
+    assert.throws(() => flock(b, 16), RangeError);
+    await assert.rejects(flockAsync(b, LOCK_EX, { timeout: NaN }), RangeError);
+  });
+});
+
+Deno.test("fcntl locks: record and OFD, GETLK reports the holder, bad input", async () => {
+  await withFile(async (path) => {
+    const a = open(path, O_RDWR), b = open(path, O_RDWR);
+    const ro = open(path, O_RDONLY);
+    try {
+      // OFD locks of two descriptions conflict within one process.
+      fcntl_lock(a, F_OFD_SETLK, { type: F_WRLCK, start: 0, len: 5 });
+      assert.throws(
+        () => fcntl_lock(b, F_OFD_SETLK, { type: F_RDLCK, start: 4, len: 1 }),
+        isCode("EAGAIN", "fcntl", "lock"),
+      );
+      fcntl_lock(b, F_OFD_SETLK, { type: F_WRLCK, start: 5, len: 5 });
+      const seen = fcntl_lock(b, F_OFD_GETLK, {
+        type: F_WRLCK,
+        start: 0,
+        len: 1,
+      });
+      assert.deepEqual(
+        { ...seen },
+        { type: F_WRLCK, whence: 0, start: 0, len: 5, pid: -1 },
+      );
+      const found = testRange(b, { start: 2, length: 1 });
+      assert.equal(found?.start, 0);
+      assert.equal(testRange(b, { start: 20, length: 1 }), null);
+      const later = fcntl_lockAsync(
+        b,
+        F_OFD_SETLKW,
+        { type: F_WRLCK, len: 1 },
+        {
+          timeout: 5000,
+        },
+      );
+      setTimeout(
+        () => fcntl_lock(a, F_OFD_SETLK, { type: F_UNLCK, start: 0, len: 5 }),
+        30,
+      );
+      await within(later, 5000);
+      // Record locks are the process's: they never conflict within it.
+      fcntl_lock(a, F_SETLK, { type: F_WRLCK, start: 100, len: 10 });
+      assert.equal(
+        fcntl_lock(b, F_GETLK, { type: F_WRLCK, start: 100, len: 1 }).type,
+        F_UNLCK,
+      );
+      // A write lock needs a descriptor open for writing.
+      assert.throws(
+        () => fcntl_lock(ro, F_SETLK, { type: F_WRLCK }),
+        isCode("EBADF", "fcntl", "fd"),
+      );
+    } finally {
+      close(a);
+      close(b);
+      close(ro);
+    }
+    assert.throws(() => fcntl_lock(a, F_SETLK, { type: 7 }), RangeError);
+    assert.throws(() => fcntl_lock(a, 99, { type: F_WRLCK }), RangeError);
+    assert.throws(() => fcntl_lock(a, F_SETLK, null as never), TypeError);
+    assert.throws(
+      () => fcntl_lock(a, F_SETLK, { type: F_WRLCK, start: 0.5 }),
+      TypeError,
+    );
+    await assert.rejects(
+      fcntl_lockAsync(a, F_SETLK, { type: F_WRLCK }),
+      RangeError,
+    );
+  });
+});
+
+Deno.test("lockFile and lockRange: using releases; Sync twins with timeouts", async () => {
+  await withFile(async (path) => {
+    const a = open(path, O_RDWR), b = open(path, O_RDWR);
+    try {
+      {
+        using held = await lockFile(a);
+        assert.equal(held.released, false);
+        assert.throws(
+          () => lockFileSync(b, { timeout: 20 }),
+          isCode("ETIMEDOUT", "flock"),
+        );
+        await assert.rejects(lockFile(b, { timeout: 20 }), isCode("ETIMEDOUT"));
+        using _shared = lockFileSync(a, { mode: "shared" }); // converts a's lock
+      }
+      using _b = lockFileSync(b, { timeout: 100 });
+      {
+        using _r = await lockRange(a, { start: 0, length: 4 });
+        assert.throws(
+          () =>
+            lockRangeSync(b, {
+              mode: "read",
+              start: 3,
+              length: 1,
+              timeout: 20,
+            }),
+          isCode("ETIMEDOUT", "fcntl"),
+        );
+        using _other = lockRangeSync(b, { start: 4, length: 4, timeout: 100 });
+      }
+      using _again = lockRangeSync(b, { start: 0, length: 4 });
+      assert.throws(
+        () => lockFileSync(a, { mode: "x" as "shared" }),
+        TypeError,
+      );
+      await assert.rejects(lockRange(a, null as never), TypeError);
+    } finally {
+      close(a);
+      close(b);
+    }
+  });
+});
+
+Deno.test("util-linux flock(1) contends with lockFile, both directions", async () => {
+  if (which("flock") === null) return;
+  await withFile(async (path) => {
+    const fd = open(path, O_RDWR);
+    try {
+      {
+        using _held = await lockFile(fd);
+        assert.equal((await run("flock", ["-n", path, "true"])).code, 1);
+      }
+      assert.equal((await run("flock", ["-n", path, "true"])).code, 0);
+      const holder = new Deno.Command("flock", {
+        args: [path, "-c", "echo locked; sleep 0.4"],
+        stdout: "piped",
+      }).spawn();
+      const next = lines(holder);
+      assert.equal(await next(), "locked");
+      const start = performance.now();
+      {
+        using _held = await lockFile(fd, { timeout: 10_000 });
+        assert.ok(performance.now() - start > 100, "waited for flock(1)");
+      }
+      await holder.status;
+      await next.close();
+    } finally {
+      close(fd);
+    }
+  });
+});
+
+Deno.test("Python's fcntl.flock and fcntl.lockf contend with the library, both directions", async () => {
+  if (which("python3") === null) return;
+  await withFile(async (path) => {
+    const fd = open(path, O_RDWR);
+    try {
+      const py = (code: string) => run("python3", ["-c", code]);
+      {
+        using _f = await lockFile(fd);
+        using _r = await lockRange(fd, { start: 0, length: 0 });
+        const out = await py(`
+import fcntl
+f = open("${path}", "r+")
+for name, call in (("flock", lambda: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)),
+                   ("lockf", lambda: fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB))):
+    try:
+        call(); print(name, "got")
+    except OSError:
+        print(name, "busy")
+`);
+        assert.equal(out.stdout, "flock busy\nlockf busy\n", out.stderr);
+      }
+      // Python holds both; the library waits for them.
+      const holder = new Deno.Command("python3", {
+        args: [
+          "-c",
+          `
+import fcntl, sys, time
+f = open("${path}", "r+")
+fcntl.flock(f, fcntl.LOCK_EX)
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(0.4)
+`,
+        ],
+        stdout: "piped",
+      }).spawn();
+      const next = lines(holder);
+      assert.equal(await next(), "locked");
+      assert.throws(() => flock(fd, LOCK_EX | LOCK_NB), isCode("EAGAIN"));
+      assert.notEqual(testRange(fd), null);
+      using _r = await lockRange(fd, { timeout: 10_000 });
+      using _f = await lockFile(fd, { timeout: 10_000 });
+      await holder.status;
+      await next.close();
+    } finally {
+      close(fd);
+    }
+  });
+});
+
+Deno.test("a C peer's record and OFD locks contend with the library's", async () => {
+  const peer = await cProgram("lock_peer");
+  if (peer === null) return;
+  await withFile(async (path) => {
+    const fd = open(path, O_RDWR);
+    try {
+      for (const ofd of [false, true]) {
+        const tail = ofd ? ["ofd"] : [];
+        {
+          using _r = await lockRange(fd, { start: 2, length: 3, ofd });
+          assert.equal(
+            (await run(peer, ["try", path, "r", "4", "1", ...tail])).stdout,
+            "busy\n",
+          );
+          assert.equal(
+            (await run(peer, ["try", path, "w", "5", "1", ...tail])).stdout,
+            "ok\n",
+          );
+        }
+        assert.equal(
+          (await run(peer, ["try", path, "w", "2", "3", ...tail])).stdout,
+          "ok\n",
+        );
+        const holder = new Deno.Command(peer, {
+          args: ["hold", path, "w", "0", "0", "0.4", ...tail],
+          stdout: "piped",
+        }).spawn();
+        const next = lines(holder);
+        assert.equal(await next(), "locked");
+        const seen = testRange(fd, { ofd });
+        assert.equal(seen?.type, F_WRLCK);
+        assert.equal(seen?.pid, ofd ? -1 : holder.pid);
+        using _w = await lockRange(fd, { mode: "read", ofd, timeout: 10_000 });
+        await holder.status;
+        await next.close();
+      }
+    } finally {
+      close(fd);
+    }
+  });
+});
+
+Deno.test("EDEADLK from F_SETLKW, sync and async (the helper thread's call)", async () => {
+  const peer = await cProgram("lock_peer");
+  if (peer === null) return;
+  for (const form of ["sync", "async"] as const) {
+    await withFile(async (path) => {
+      const fd = open(path, O_RDWR);
+      const child = new Deno.Command(peer, {
+        args: ["cross", path],
+        stdin: "piped",
+        stdout: "piped",
+      }).spawn();
+      try {
+        fcntl_lock(fd, F_SETLK, { type: F_WRLCK, start: 0, len: 1 });
+        const next = lines(child);
+        assert.equal(await next(), "holding");
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode("go\n"));
+        await w.close();
+        // The peer now waits for byte 0, which this process holds.
+        await new Promise((r) => setTimeout(r, 200));
+        const want = { type: F_WRLCK, start: 1, len: 1 };
+        if (form === "sync") {
+          assert.throws(
+            () => fcntl_lock(fd, F_SETLKW, want),
+            isCode("EDEADLK", "fcntl", "lock"),
+          );
+        } else {
+          await assert.rejects(
+            within(
+              fcntl_lockAsync(fd, F_SETLKW, want, { timeout: 10_000 }),
+              10_000,
+            ),
+            isCode("EDEADLK", "fcntl", "lock"),
+          );
+        }
+        fcntl_lock(fd, F_SETLK, { type: F_UNLCK, start: 0, len: 1 });
+        assert.equal(await next(), "got");
+        await next.close();
+      } finally {
+        close(fd);
+        await child.status;
+      }
+    });
+  }
+});
+
+Deno.test("a lock held by a process killed with SIGKILL is released", async () => {
+  await withFile(async (path) => {
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const script = `${dir}/holder.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { lockFile, lockRange, open, O_RDWR } from "${ROOT}mod.ts";
+const fd = open("${path}", O_RDWR);
+await lockFile(fd);
+await lockRange(fd, { ofd: false });
+console.log("locked");
+setTimeout(() => {}, 60_000);
+`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-ffi",
+        `--allow-read=${path}`,
+        `--allow-write=${path}`,
+        script,
+      ],
+      stdout: "piped",
+    }).spawn();
+    const next = lines(child);
+    assert.equal(await next(), "locked");
+    const fd = open(path, O_RDWR);
+    try {
+      assert.throws(() => flock(fd, LOCK_EX | LOCK_NB), isCode("EAGAIN"));
+      assert.equal(testRange(fd, { ofd: false })?.pid, child.pid);
+      child.kill("SIGKILL");
+      using _f = await lockFile(fd, { timeout: 10_000 });
+      using _r = await lockRange(fd, { timeout: 10_000 });
+      assert.equal((await child.status).signal, "SIGKILL");
+      await next.close();
+    } finally {
+      close(fd);
+    }
+  });
+});
+
+Deno.test("example: t_flock waits for another t_flock, and --nb gives up (TLPI 55-1)", async () => {
+  await withFile(async (path) => {
+    const flags = ["--allow-ffi", `--allow-read=${path}`];
+    const start = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          ...flags,
+          `${ROOT}examples/t_flock.ts`,
+          ...args,
+        ],
+        stdout: "piped",
+      }).spawn();
+    const first = start(path, "x", "0.5");
+    const next = lines(first);
+    assert.match(await next(), /requesting an exclusive lock/);
+    assert.match(await next(), /granted an exclusive lock/);
+    const busy = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      ...flags,
+      `${ROOT}examples/t_flock.ts`,
+      "--nb",
+      path,
+      "s",
+    ]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stdout, /already locked, bye/);
+    const second = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      ...flags,
+      `${ROOT}examples/t_flock.ts`,
+      path,
+      "s",
+      "0",
+    ]);
+    assert.equal(second.code, 0);
+    assert.match(
+      second.stdout,
+      /granted a shared lock \(the event loop ticked [1-9]\d* times/,
+    );
+    await first.status;
+    await next.close();
+  });
+});
+
+await checkLeaksAtEnd();
