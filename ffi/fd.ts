@@ -15,7 +15,12 @@
 import { libc } from "./libc.ts";
 import { EBADF, EPERM, errorFor, IpcError, lastError } from "./errors.ts";
 import { endWaits } from "./wait.ts";
-import { decodeStat, type FileStat, SIZEOF } from "./layout.ts";
+import {
+  decodeStat,
+  decodeStatfsType,
+  type FileStat,
+  SIZEOF,
+} from "./layout.ts";
 import { requirePath } from "./permissions.ts";
 import {
   cString,
@@ -237,6 +242,61 @@ export function fstat(fd: number): FileStat {
   const buf = new Uint8Array(SIZEOF.stat);
   if (libc().fstat(fd, buf) === -1) throw lastError("fstat", "fd", { fd });
   return decodeStat(buf);
+}
+
+/** File system magic numbers {@linkcode statfs} names. */
+const FS_NAMES: Record<number, string> = {
+  0x01021994: "tmpfs",
+  0x19800202: "mqueue",
+  0xef53: "ext4",
+  0x58465342: "xfs",
+  0x9123683e: "btrfs",
+  0x794c7630: "overlayfs",
+  0x6969: "nfs",
+  0x9fa0: "proc",
+  0x62656572: "sysfs",
+  0x1cd1: "devpts",
+  0x858458f6: "ramfs",
+  0x73717368: "squashfs",
+  0x65735546: "fuse",
+  0x01021997: "9p",
+  0x62646576: "bdev",
+  0x50495045: "pipefs",
+  0x534f434b: "sockfs",
+  0x09041934: "anon_inode_fs",
+};
+
+/** What {@linkcode statfs} tells about a file system. */
+export interface FsInfo {
+  /** `f_type`, the file system's magic number. */
+  type: number;
+  /** Its usual name (`"tmpfs"`, `"mqueue"`, `"ext4"`, ...), or the number in hex. */
+  name: string;
+}
+
+/**
+ * Which file system holds a path (`statfs`): whether a name lives in
+ * memory (`tmpfs`, `mqueue`) and goes with the machine, or on a disk.
+ *
+ * @param path the path
+ * @returns the type's magic number and name
+ * @throws {IpcError} `ENOENT`, `EACCES`
+ * @throws {Deno.errors.NotCapable} without `--allow-read` for the path
+ * @example
+ * ```ts
+ * import { statfs } from "@linux-ipc/ipc/mmap";
+ * console.log(statfs("/dev/shm").name); // "tmpfs"
+ * ```
+ */
+export function statfs(path: string): FsInfo {
+  const c = cString(path, "statfs", "path");
+  requirePath("read", path);
+  const buf = new Uint8Array(SIZEOF.statfs);
+  if (libc().statfs(c, buf) === -1) {
+    throw lastError("statfs", "path", { path });
+  }
+  const type = decodeStatfsType(buf) >>> 0;
+  return { type, name: FS_NAMES[type] ?? `0x${type.toString(16)}` };
 }
 
 /**

@@ -76,6 +76,8 @@ interface Layouts {
     st_size: number;
   };
   pollfd: { size: number; fd: number; events: number; revents: number };
+  /** `struct statfs` (only `f_type` is read). */
+  statfs: { size: number; type: number };
   flock: {
     size: number;
     type: number;
@@ -130,6 +132,7 @@ const COMMON = {
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
   pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
   flock: { size: 32, type: 0, whence: 2, start: 8, len: 16, pid: 24 },
+  statfs: { size: 120, type: 0 },
 };
 
 const LAYOUTS: Record<Platform, Layouts> = {
@@ -188,6 +191,7 @@ export const SIZEOF = {
   pollfd: L.pollfd.size,
   epoll_event: L.epoll_event.size,
   flock: L.flock.size,
+  statfs: L.statfs.size,
 } as const;
 
 /**
@@ -715,4 +719,14 @@ export function decodeFlock(buf: Uint8Array): Flock {
     len: Number(v.getBigInt64(L.flock.len, true)),
     pid: v.getInt32(L.flock.pid, true),
   };
+}
+
+/**
+ * The file system type (`f_type`, a magic number) in a `struct statfs`.
+ *
+ * @param buf its bytes
+ * @returns the magic number
+ */
+export function decodeStatfsType(buf: Uint8Array): number {
+  return Number(view(buf).getBigInt64(L.statfs.type, true));
 }

@@ -172,6 +172,8 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   /* int ftruncate(int fd, off_t length) */
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  /* int statfs(const char *path, struct statfs *buf) */
+  statfs: { parameters: ["buffer", "buffer"], result: "i32" },
   /* int fstat(int fd, struct stat *statbuf) */
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /* int fcntl(int fd, int cmd, int arg) */

@@ -56,8 +56,9 @@ export {
   OwnedFd,
   requireSeals,
   sealNames,
+  statfs,
 } from "../ffi/fd.ts";
-export type { FileStat } from "../ffi/fd.ts";
+export type { FileStat, FsInfo } from "../ffi/fd.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";
 export {
   MADV_DONTNEED,

@@ -53,6 +53,7 @@ let make: (
   name: string | null,
 ) => SemT;
 let pointer: (sem: SemT, syscall: string) => Deno.PointerObject;
+let checkInitialised: (sem: SemT, syscall: string) => void;
 /** Where glibc's `struct new_sem` keeps its futex flag (after the 64-bit word). */
 const SEM_PRIVATE_AT = 8;
 const FUTEX_PRIVATE_FLAG = 128;
@@ -66,6 +67,7 @@ let track: (sem: SemT, delta: number) => void;
  */
 export class SemT {
   #address: bigint;
+  #ptr: Deno.PointerObject | undefined;
   #region: MemoryRegion | null;
   #name: string | null;
   #closed = false;
@@ -85,6 +87,7 @@ export class SemT {
   static {
     make = (address, region, name) => new SemT(address, region, name);
     pointer = (sem, syscall) => sem.#pointer(syscall);
+    checkInitialised = (sem, syscall) => sem.#checkInitialised(syscall);
 
     closeNamed = (sem) => sem.#close();
     track = (sem, delta) => sem.#track(delta);
@@ -124,21 +127,27 @@ export class SemT {
         );
       }
     }
-    const p = Deno.UnsafePointer.create(this.#address)!;
-    if (r !== null) {
-      // glibc aborts the process (futex with a garbage "private" flag)
-      // on memory that holds no semaphore: it must say 0 (shared) or
-      // FUTEX_PRIVATE_FLAG there, as sem_init leaves it.
-      const shared = new Deno.UnsafePointerView(p).getInt32(SEM_PRIVATE_AT);
-      if (shared !== 0 && shared !== FUTEX_PRIVATE_FLAG) {
-        throw new IpcError(EINVAL, {
-          syscall,
-          argument: "sem",
-          hint: "the memory holds no semaphore that sem_init initialised",
-        });
-      }
+    return this.#ptr ??= Deno.UnsafePointer.create(this.#address)!;
+  }
+
+  /**
+   * Checks that the memory holds a semaphore: glibc aborts the process
+   * (futex with a garbage "private" flag) on memory that holds none. It
+   * must say 0 (shared) or FUTEX_PRIVATE_FLAG there, as `sem_init` leaves
+   * it. Checked when a handle is made for memory this process did not
+   * initialise ({@linkcode sem_at}); a peer that overwrites a semaphore
+   * later can crash its users, in C as here.
+   */
+  #checkInitialised(syscall: string): void {
+    const shared = new Deno.UnsafePointerView(this.#pointer(syscall))
+      .getInt32(SEM_PRIVATE_AT);
+    if (shared !== 0 && shared !== FUTEX_PRIVATE_FLAG) {
+      throw new IpcError(EINVAL, {
+        syscall,
+        argument: "sem",
+        hint: "the memory holds no semaphore that sem_init initialised",
+      });
     }
-    return p;
   }
 
   /** Marks it closed; unmaps a named one now or once its waits end. */
@@ -380,6 +389,7 @@ export function sem_init(
  * @param offset the semaphore's offset in it (a multiple of 8)
  * @returns the semaphore
  * @throws {TypeError|RangeError} for memory it cannot use
+ * @throws {IpcError} `EINVAL` if the memory holds no initialised semaphore
  * @example
  * ```ts
  * import { sem_at, sem_getvalue, sem_init, sem_post } from "@linux-ipc/ipc/psem";
@@ -393,7 +403,9 @@ export function sem_init(
  */
 export function sem_at(sem: MemoryRegion, offset: number): SemT {
   const [region, address] = semAddress(sem, offset, "sem_at");
-  return make(address, region, null);
+  const handle = make(address, region, null);
+  checkInitialised(handle, "sem_at");
+  return handle;
 }
 
 /**

@@ -100,6 +100,8 @@ async function compareLayouts(
     ["epoll_event", ours.epoll_event.size],
     ["epoll_event.events", ours.epoll_event.events],
     ["epoll_event.data", ours.epoll_event.data],
+    ["statfs", ours.statfs.size],
+    ["statfs.f_type", ours.statfs.type],
     ["flock", ours.flock.size],
     ["flock.l_type", ours.flock.type],
     ["flock.l_whence", ours.flock.whence],

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -42,6 +43,7 @@ int main(void){
  S(pollfd); F(pollfd,fd);F(pollfd,events);F(pollfd,revents);
  S(stat); F(stat,st_dev);F(stat,st_ino);F(stat,st_mode);F(stat,st_size);
  S(epoll_event); F(epoll_event,events);F(epoll_event,data);
+ S(statfs); F(statfs,f_type);
  S(flock); F(flock,l_type);F(flock,l_whence);F(flock,l_start);F(flock,l_len);F(flock,l_pid);
  printf("PROT_READ %d PROT_WRITE %d PROT_EXEC %d MAP_SHARED %d MAP_PRIVATE %d MAP_ANONYMOUS %d MAP_FIXED %d MAP_FIXED_NOREPLACE %d MAP_NORESERVE %d MAP_POPULATE %d MS_ASYNC %d MS_SYNC %d MS_INVALIDATE %d\n", PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MS_ASYNC, MS_SYNC, MS_INVALIDATE);
  printf("O_RDONLY %d O_WRONLY %d O_RDWR %d O_CREAT %d O_EXCL %d O_TRUNC %d O_NONBLOCK %d O_CLOEXEC %d O_APPEND %d\n", O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NONBLOCK, O_CLOEXEC, O_APPEND);

@@ -761,10 +761,16 @@ const CALLS: [number, Call][] = [
     return seen(fn, a, () => (ipc[fn] as (...x: unknown[]) => unknown)(...a));
   }],
   [1, () => {
-    // A deadline in the past, or a bad one: never a wait.
+    // A deadline in the past, or a bad one: never a wait (a hostile
+    // number in the future would be a real deadline, as in C).
+    const bad = hostile();
     const a = [
       sem(),
-      chance(0.8) ? pick<unknown>([0, new Date(0), Date.now() - 1]) : hostile(),
+      chance(0.8)
+        ? pick<unknown>([0, new Date(0), Date.now() - 1])
+        : typeof bad === "number" && bad > Date.now()
+        ? -bad
+        : bad,
     ];
     return seen(
       "sem_timedwait",
