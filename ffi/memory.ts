@@ -47,6 +47,11 @@ interface Held {
   exposed: boolean;
   /** A buffer was moved away: the memory must never be left unmapped. */
   moved: boolean;
+  /**
+   * Helper threads that may be using the memory (a semaphore wait), each
+   * with what to do when the region is released under it.
+   */
+  pins: Set<() => void>;
 }
 
 const PROT_READ_WRITE = 3;
@@ -116,6 +121,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
 export type Access = "none" | "read" | "readwrite";
 
 let release!: (region: MemoryRegion) => void;
+let pin!: (region: MemoryRegion, onRelease: () => void) => () => void;
 let reaccess!: (
   region: MemoryRegion,
   access: Access,
@@ -148,6 +154,7 @@ export class MemoryRegion {
 
   static {
     release = (region) => region.#release();
+    pin = (region, onRelease) => region.#pin(onRelease);
     reaccess = (region, access, apply) => region.#reaccess(access, apply);
   }
 
@@ -187,6 +194,7 @@ export class MemoryRegion {
       unmap,
       exposed: false,
       moved: false,
+      pins: new Set(),
     };
     this.#buffer = this.#wrap();
     this.#bytes = new Uint8Array(this.#buffer);
@@ -355,15 +363,35 @@ export class MemoryRegion {
     }
     const held = this.#held;
     if (buffer.detached) held.moved = true;
+    // A thread may be in a call on this memory (a semaphore wait): it is
+    // told to stop, and the memory stays mapped (private and zeroed) under
+    // it until it has; see pinRegion.
+    const pinned = held.pins.size > 0;
+    for (const onRelease of held.pins) onRelease();
     // A moved buffer may still point here: never leave it over nothing.
-    if (held.moved) retire(held.address, held.span);
+    if (held.moved || pinned) retire(held.address, held.span);
     registry.unregister(this);
     this.#buffer = null;
     this.#dataView = undefined;
     // Detach every view over the memory without copying it.
     if (!buffer.detached) buffer.transfer(0);
     this.#bytes = new Uint8Array(0);
-    if (!held.moved) held.unmap(held.address, held.length);
+    if (!held.moved && !pinned) held.unmap(held.address, held.length);
+  }
+
+  #pin(onRelease: () => void): () => void {
+    this.#alive();
+    const held = this.#held;
+    const entry = () => onRelease();
+    held.pins.add(entry);
+    return () => {
+      if (!held.pins.delete(entry)) return;
+      // Released while pinned: the retired range goes once nothing uses it
+      // (unless a moved buffer may still point at it).
+      if (this.#buffer === null && held.pins.size === 0 && !held.moved) {
+        libc().munmap(held.address, BigInt(held.span));
+      }
+    };
   }
 
   #wrap(): ArrayBuffer {
@@ -495,4 +523,23 @@ export function setRegionAccess(
  */
 export function releaseRegion(region: MemoryRegion): void {
   release(region);
+}
+
+/**
+ * Pins a region while a helper thread may use its memory (a semaphore
+ * wait in the kernel): if the region is released meanwhile, `onRelease`
+ * is called (to end the wait) and the memory is retired (private, zeroed)
+ * instead of unmapped, so the thread never touches unmapped memory; it is
+ * unmapped once unpinned.
+ *
+ * @param region the region
+ * @param onRelease called if the region is released while pinned
+ * @returns the function that unpins it
+ * @throws {Deno.errors.BadResource} if the region is detached
+ */
+export function pinRegion(
+  region: MemoryRegion,
+  onRelease: () => void,
+): () => void {
+  return pin(region, onRelease);
 }

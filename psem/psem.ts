@@ -25,7 +25,7 @@ import {
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import { encodeTimespec, SIZEOF } from "../ffi/layout.ts";
-import { MemoryRegion } from "../ffi/memory.ts";
+import { MemoryRegion, pinRegion } from "../ffi/memory.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
@@ -54,6 +54,7 @@ let make: (
 ) => SemT;
 let pointer: (sem: SemT, syscall: string) => Deno.PointerObject;
 let checkInitialised: (sem: SemT, syscall: string) => void;
+let regionOf: (sem: SemT) => MemoryRegion | null;
 /** Where glibc's `struct new_sem` keeps its futex flag (after the 64-bit word). */
 const SEM_PRIVATE_AT = 8;
 const FUTEX_PRIVATE_FLAG = 128;
@@ -88,6 +89,7 @@ export class SemT {
     make = (address, region, name) => new SemT(address, region, name);
     pointer = (sem, syscall) => sem.#pointer(syscall);
     checkInitialised = (sem, syscall) => sem.#checkInitialised(syscall);
+    regionOf = (sem) => sem.#region;
 
     closeNamed = (sem) => sem.#close();
     track = (sem, delta) => sem.#track(delta);
@@ -619,10 +621,11 @@ function endSemWaits(sem: SemT): void {
 
 /**
  * Takes 1 without blocking the event loop: at once if the value is above
- * 0, else when another process (or this one) posts. A named semaphore is
- * waited on by one of the engine's helper threads (`sem_timedwait`), an
- * unnamed one by the engine's timed retries (`sem_trywait`), since its
- * memory could be unmapped under a thread.
+ * 0, else when another process (or this one) posts: one of the engine's
+ * helper threads waits in `sem_timedwait` (or, when none is free, the
+ * engine retries `sem_trywait` on a timer). The semaphore's memory stays
+ * mapped until that wait has ended: memory unmapped meanwhile ends it with
+ * `Deno.errors.BadResource`.
  *
  * @param sem the semaphore
  * @param options `timeout` (then `ETIMEDOUT`), `signal`
@@ -657,6 +660,15 @@ export async function sem_waitAsync(
   if (set === undefined) pendingWaits.set(sem, set = new Set());
   set.add(ac);
   track(sem, 1);
+  // An unnamed semaphore's memory stays mapped under a helper thread's
+  // wait: released meanwhile, it ends the wait and is retired instead.
+  const region = regionOf(sem);
+  const unpin = region === null ? undefined : pinRegion(region, () =>
+    ac.abort(
+      new Deno.errors.BadResource(
+        "The memory of the semaphore was unmapped while the call waited",
+      ),
+    ));
   try {
     await wait({
       key: `sem_wait:${sem.address}`,
@@ -669,14 +681,13 @@ export async function sem_waitAsync(
           if (e !== EINTR) throw lastError("sem_wait", "sem");
         }
       },
-      kernel: sem.name !== null
-        ? { call: "sem_wait", sem: sem.address }
-        : undefined,
+      kernel: { call: "sem_wait", sem: sem.address },
       fail: (code) => errorFor(code, "sem_wait", "sem"),
       timedOut: (ms) => timedOut("sem_wait", ms),
     }, { timeout: options.timeout, signal: ac.signal });
   } finally {
     outer?.removeEventListener("abort", onAbort);
+    unpin?.();
     set.delete(ac);
     if (set.size === 0 && pendingWaits.get(sem) === set) {
       pendingWaits.delete(sem);

@@ -170,14 +170,24 @@ Deno.test("async waits: timeout, signal, close while waiting, and the loop stays
     await assert.rejects(within(pending, 5000), isCode("EBADF"));
     sem_unlink(name);
   }
-  // Unnamed: the timed retries; closing the memory ends nothing abruptly.
-  using map = Mapping.anonymous(4096);
+  // Unnamed: a helper thread waits in the kernel on memory this process
+  // maps; closing the handle ends the wait.
+  const map = Mapping.memfd(4096);
   using un = PosixSemaphore.init(map.memory, 0, 0);
   setTimeout(() => un.post(), 20);
   await within(un.wait({ timeout: 5000 }), 5000);
   const waiting = un.wait();
+  await new Promise((r) => setTimeout(r, 20));
   un.close();
   await assert.rejects(within(waiting, 5000), isCode("EBADF"));
+  // Unmapping the memory under a waiting thread: the wait ends, the
+  // process lives, and the memory is unmapped once the thread let go.
+  using again = PosixSemaphore.init(map.memory, 64, 0);
+  const unmapped = again.wait();
+  await new Promise((r) => setTimeout(r, 20));
+  map.close();
+  await assert.rejects(within(unmapped, 5000), Deno.errors.BadResource);
+  assert.throws(() => again.post(), Deno.errors.BadResource);
 });
 
 Deno.test("PosixSemaphore: open, acquire and release with using, waitSync, unlink", async () => {
