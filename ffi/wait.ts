@@ -32,12 +32,13 @@
  *    Linux gives no readiness event (a datagram to a full receiver, a
  *    connect to a full Unix backlog): it moves to the timed retries of
  *    path 3.
- * 2. Waits without a descriptor (semaphores and System V message queues
- *    now; POSIX semaphores, futexes and locks as they come) cannot be waited
+ * 2. Waits without a descriptor (System V semaphores and message queues,
+ *    POSIX semaphores, file locks; futexes as they come) cannot be waited
  *    on together by any kernel call. At most {@linkcode KERNEL_THREADS}
  *    helper threads block in the real call (`semtimedop`, `msgrcv`,
- *    `msgsnd`; a message larger than {@linkcode KERNEL_MSG_MAX} is only
- *    retried), each for one group of
+ *    `msgsnd`, `sem_timedwait`, `flock`, `fcntl` `F_SETLKW`; a message
+ *    larger than {@linkcode KERNEL_MSG_MAX} is only retried), each for one
+ *    group of
  *    interchangeable waits (same {@linkcode BlockingOp.key}); every other
  *    group is retried from the main thread, non-blocking, on path 3. The
  *    threads are built once, when first needed, and then kept. A wait with
