@@ -144,6 +144,28 @@ export function cString(
 }
 
 /**
+ * Checks an absolute `CLOCK_REALTIME` deadline (`abs_timeout` of
+ * `mq_timedsend`, `sem_timedwait`, ...): a `Date`, or milliseconds since the
+ * epoch.
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for
+ * @returns milliseconds since the epoch
+ * @throws {TypeError} for anything else, or a time before the epoch
+ */
+export function absoluteTime(value: unknown, syscall: string): number {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new TypeError(
+      `Invalid argument "abs_timeout" to ${syscall}: expected a Date or milliseconds since the epoch, got "${
+        show(value)
+      }"`,
+    );
+  }
+  return ms;
+}
+
+/**
  * Checks the name of a POSIX IPC object (a message queue, shared memory
  * object or named semaphore) as Linux and glibc check it: one leading
  * slash, then 1 to `max` bytes without a slash. Returns the C string and

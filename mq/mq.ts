@@ -36,6 +36,7 @@ import {
 import { requirePath } from "../ffi/permissions.ts";
 import { pollOp } from "../ffi/poll.ts";
 import {
+  absoluteTime,
   descriptor,
   flags as checkFlags,
   int,
@@ -325,15 +326,10 @@ export function prio(value: unknown, syscall: string): number {
 
 /** An absolute `CLOCK_REALTIME` deadline from a Date or epoch milliseconds. */
 function absTimeout(value: unknown, syscall: string): Uint8Array {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new TypeError(
-      `Invalid argument "abs_timeout" to ${syscall}: expected a Date or milliseconds since the epoch, got "${
-        show(value)
-      }"`,
-    );
-  }
-  return encodeTimespec(ms, new Uint8Array(SIZEOF.timespec));
+  return encodeTimespec(
+    absoluteTime(value, syscall),
+    new Uint8Array(SIZEOF.timespec),
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ import { MemoryRegion, pinRegion } from "../ffi/memory.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
+  absoluteTime,
   flags as checkFlags,
   int,
   LIMITS,
@@ -513,19 +514,6 @@ export function sem_trywait(sem: SemT): boolean {
   }
 }
 
-/** An absolute `CLOCK_REALTIME` time from a Date or epoch milliseconds. */
-function absTime(value: unknown, syscall: string): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new TypeError(
-      `Invalid argument "abs_timeout" to ${syscall}: expected a Date or milliseconds since the epoch, got "${
-        show(value)
-      }"`,
-    );
-  }
-  return ms;
-}
-
 /**
  * Takes 1, blocking the thread until the value is above 0 or the absolute
  * time `abs_timeout` (on `CLOCK_REALTIME`, as in C) has passed
@@ -551,7 +539,7 @@ function absTime(value: unknown, syscall: string): number {
 export function sem_timedwait(sem: SemT, abs_timeout: Date | number): void {
   const p = pointer(checkSem(sem, "sem_timedwait"), "sem_timedwait");
   const ts = encodeTimespec(
-    absTime(abs_timeout, "sem_timedwait"),
+    absoluteTime(abs_timeout, "sem_timedwait"),
     new Uint8Array(SIZEOF.timespec),
   );
   const c = libc();

@@ -464,3 +464,38 @@ export function privateKey(): number {
     (1 << 30) | ((Deno.pid & 0x3fffff) << 8) | (keys++ & 0xff),
   );
 }
+
+let probes = 0;
+
+/**
+ * Runs `action` (statements) in a child Deno with only `flags`, importing
+ * `names` from the library; returns "ok\n", or the error's name and
+ * message: for the permission tests.
+ *
+ * @param dir a directory for the child's script
+ * @param names what the script imports from `mod.ts`
+ * @param flags the child's `deno run` flags
+ * @param action the statements to run
+ * @returns what the child printed
+ */
+export async function permissionProbe(
+  dir: string,
+  names: string[],
+  flags: string[],
+  action: string,
+): Promise<string> {
+  const script = `${dir}/probe-${probes++}.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { ${names.join(", ")} } from "${ROOT}mod.ts";
+try {
+  ${action}
+  console.log("ok");
+} catch (e) {
+  console.log((e as Error).name + ": " + (e as Error).message);
+}
+`,
+  );
+  return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
+    .stdout;
+}

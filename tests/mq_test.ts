@@ -30,7 +30,7 @@ import {
   checkLeaksAtEnd,
   cProgram,
   isCode,
-  ROOT,
+  permissionProbe,
   run,
   runDeno,
   startDeno,
@@ -274,22 +274,8 @@ Deno.test("permissions: /dev/mqueue/NAME needs --allow-read to receive and --all
   using q = PosixMessageQueue.open(name, { create: {} });
   try {
     q.sendSync("kept");
-    const child = async (flags: string[], action: string) => {
-      const script = `${dir}/child-${count++}.ts`;
-      await Deno.writeTextFile(
-        script,
-        `import { PosixMessageQueue } from "${ROOT}mod.ts";
-try {
-  ${action}
-  console.log("ok");
-} catch (e) {
-  console.log((e as Error).name + ": " + (e as Error).message);
-}
-`,
-      );
-      return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
-        .stdout;
-    };
+    const child = (flags: string[], action: string) =>
+      permissionProbe(dir, ["PosixMessageQueue"], flags, action);
     const path = `/dev/mqueue${name}`;
     const receive =
       `using q = PosixMessageQueue.open("${name}", { mode: "r" }); q.receiveSync();`;

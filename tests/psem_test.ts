@@ -28,6 +28,7 @@ import {
   checkLeaksAtEnd,
   cProgram,
   isCode,
+  permissionProbe,
   ROOT,
   run,
   within,
@@ -305,22 +306,8 @@ Deno.test("permissions: /dev/shm/sem.NAME needs --allow-read and --allow-write",
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
   using sem = PosixSemaphore.open(name, { create: { value: 1 } });
   try {
-    const child = async (flags: string[], action: string) => {
-      const script = `${dir}/child-${count++}.ts`;
-      await Deno.writeTextFile(
-        script,
-        `import { PosixSemaphore } from "${ROOT}mod.ts";
-try {
-  ${action}
-  console.log("ok");
-} catch (e) {
-  console.log((e as Error).name + ": " + (e as Error).message);
-}
-`,
-      );
-      return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
-        .stdout;
-    };
+    const child = (flags: string[], action: string) =>
+      permissionProbe(dir, ["PosixSemaphore"], flags, action);
     const path = `/dev/shm/sem.${name.slice(1)}`;
     const use = `using s = PosixSemaphore.open("${name}"); s.post();`;
     assert.match(

@@ -20,6 +20,7 @@ import {
   checkLeaksAtEnd,
   cProgram,
   isCode,
+  permissionProbe,
   ROOT,
   run,
   which,
@@ -213,22 +214,8 @@ Deno.test("permissions: /dev/shm/NAME needs --allow-read to open and --allow-wri
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
   using shm = PosixSharedMemory.open(name, { create: { size: 4096 } });
   try {
-    const child = async (flags: string[], action: string) => {
-      const script = `${dir}/child-${count++}.ts`;
-      await Deno.writeTextFile(
-        script,
-        `import { PosixSharedMemory } from "${ROOT}mod.ts";
-try {
-  ${action}
-  console.log("ok");
-} catch (e) {
-  console.log((e as Error).name + ": " + (e as Error).message);
-}
-`,
-      );
-      return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
-        .stdout;
-    };
+    const child = (flags: string[], action: string) =>
+      permissionProbe(dir, ["PosixSharedMemory"], flags, action);
     const path = `/dev/shm${name}`;
     const read =
       `using s = PosixSharedMemory.open("${name}", { mode: "r" }); using m = s.map(); m.memory.read(0, 1);`;
