@@ -4,11 +4,21 @@
  * @module
  */
 
-import { fileKind, fstat, OwnedFd, S_IFMT, setNonBlocking } from "../ffi/fd.ts";
+import { fileKind, fstat, OwnedFd, S_IFMT } from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { lastError } from "../ffi/errors.ts";
-import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
-import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
+import {
+  callWhenReady,
+  POLLIN,
+  POLLOUT,
+  pollSync,
+  timedOut,
+} from "../ffi/poll.ts";
+import {
+  checkTimeout,
+  checkWaitOptions,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { descriptor, int, show } from "../ffi/validate.ts";
 import {
   counterValue,
@@ -17,6 +27,7 @@ import {
   eventfd,
   eventfd_readAsync,
   eventfd_writeAsync,
+  isBlocking,
 } from "./eventfd.ts";
 
 /** How {@linkcode EventFd.create} makes an eventfd. */
@@ -87,7 +98,8 @@ export class EventFd {
   /**
    * Takes ownership of an eventfd descriptor this process already has (one
    * a parent handed over with `spawnWithFds`, or one received over a Unix
-   * socket). It is made non-blocking.
+   * socket). Its blocking mode, which the other side shares, is left as it
+   * is.
    *
    * @param fd the descriptor
    * @returns the eventfd
@@ -114,7 +126,8 @@ export class EventFd {
         }, not an eventfd`,
       );
     }
-    setNonBlocking(fd);
+    // Its mode is left as it is: the process that handed it over may read
+    // it blocking; this side never blocks either way.
     return new EventFd(fd);
   }
 
@@ -172,6 +185,12 @@ export class EventFd {
     const buf = new BigUint64Array(1);
     const bytes = new Uint8Array(buf.buffer);
     const c = libc();
+    // A blocking description (shared with a child) would make the call
+    // block past the timeout: wait for readiness within it first.
+    const timeout = checkTimeout(options?.timeout);
+    if (timeout !== null && isBlocking(fd) && !pollSync(fd, POLLIN, timeout)) {
+      throw timedOut("read", timeout);
+    }
     callWhenReady(
       fd,
       POLLIN,
@@ -233,6 +252,12 @@ export class EventFd {
     const buf = new BigUint64Array([v]);
     const bytes = new Uint8Array(buf.buffer);
     const c = libc();
+    // A blocking description (shared with a child) would make the call
+    // block past the timeout: wait for readiness within it first.
+    const timeout = checkTimeout(options?.timeout);
+    if (timeout !== null && isBlocking(fd) && !pollSync(fd, POLLOUT, timeout)) {
+      throw timedOut("write", timeout);
+    }
     callWhenReady(
       fd,
       POLLOUT,

@@ -171,4 +171,26 @@ Deno.test("eventfd: signalled across processes, by a Deno child and by Python", 
   );
 });
 
+Deno.test("eventfd: a child's blocking reads keep working while this process waits asynchronously", async () => {
+  if (which("python3") === null) return;
+  using a = EventFd.create(), b = EventFd.create();
+  // spawnWithFds hands them over in blocking mode, as C and Python expect;
+  // the async calls here must not switch the shared description back.
+  const child = spawnWithFds("python3", {
+    args: [
+      "-c",
+      "import os, time\ntime.sleep(0.3)\nv = os.eventfd_read(3)\nos.eventfd_write(4, v * 2)\n",
+    ],
+    fds: { 3: a.fd, 4: b.fd },
+  });
+  await assert.rejects(a.read({ timeout: 10 }), isCode("ETIMEDOUT"));
+  const answer = b.read({ timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 600));
+  a.writeSync(5n);
+  assert.equal(await answer, 10n);
+  assert.equal((await child.status).code, 0);
+  // A sync read with a timeout on a blocking description still times out.
+  assert.throws(() => a.readSync({ timeout: 20 }), isCode("ETIMEDOUT"));
+});
+
 await checkLeaksAtEnd();
