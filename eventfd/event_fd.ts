@@ -4,7 +4,7 @@
  * @module
  */
 
-import { fileKind, fstat, OwnedFd, S_IFMT } from "../ffi/fd.ts";
+import { fileKind, fstat, isBlocking, OwnedFd, S_IFMT } from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { lastError } from "../ffi/errors.ts";
 import {
@@ -27,7 +27,6 @@ import {
   eventfd,
   eventfd_readAsync,
   eventfd_writeAsync,
-  isBlocking,
 } from "./eventfd.ts";
 
 /** How {@linkcode EventFd.create} makes an eventfd. */

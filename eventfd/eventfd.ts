@@ -12,21 +12,9 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import {
-  EAGAIN,
-  EINTR,
-  EINVAL,
-  errorFor,
-  type IpcError,
-  lastError,
-} from "../ffi/errors.ts";
-import { POLLIN, POLLOUT, pollSync, timedOut } from "../ffi/poll.ts";
-import {
-  type BlockingOp,
-  checkWaitOptions,
-  wait,
-  type WaitOptions,
-} from "../ffi/wait.ts";
+import { EINTR, EINVAL, errorFor, lastError } from "../ffi/errors.ts";
+import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
+import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
 import { descriptor, flags as checkFlags, int, show } from "../ffi/validate.ts";
 
 /** `eventfd` flag: reads take 1 from the counter, not all of it. */
@@ -94,59 +82,6 @@ export function counterValue(value: unknown, syscall: string): bigint {
     );
   }
   return value;
-}
-
-const O_NONBLOCK = 0o4000;
-
-/**
- * A read or write of the counter that never blocks the thread, whatever
- * mode the open file description is in: an eventfd cannot be opened again,
- * so a child handed it (`spawnWithFds`) shares its mode, and a C child
- * expects it blocking. In blocking mode the call is made only once `poll`
- * says it can complete (another process that takes the counter between the
- * two makes it wait for the next write, as two readers in C would).
- *
- * @returns the call's result, or -1 with errno `EAGAIN` when it would block
- */
-/**
- * Internal to `eventfd/`: whether the descriptor's open file description
- * is in blocking mode (a child handed it may have made it so).
- *
- * @param fd the descriptor
- * @returns true if blocking
- */
-export function isBlocking(fd: number): boolean {
-  const fl = libc().fcntl(fd, 3, /* F_GETFL */ 0);
-  return fl !== -1 && (fl & O_NONBLOCK) === 0;
-}
-
-function counterOp(
-  fd: number,
-  events: number,
-  syscall: "read" | "write",
-  call: () => number,
-  fail: () => IpcError,
-): BlockingOp {
-  const c = libc();
-  return {
-    key: `${syscall}:${fd}`,
-    fd,
-    events,
-    attempt(): boolean {
-      const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
-      if (fl !== -1 && (fl & O_NONBLOCK) === 0 && !pollSync(fd, events, 0)) {
-        return false;
-      }
-      for (;;) {
-        if (call() === 8) return true;
-        const e = errno();
-        if (e === EAGAIN) return false;
-        if (e !== EINTR) throw fail();
-      }
-    },
-    fail: (code) => errorFor(code, syscall, "fd", { fd }),
-    timedOut: (ms) => timedOut(syscall, ms),
-  };
 }
 
 const readBuf = new BigUint64Array(1);
@@ -250,12 +185,16 @@ export async function eventfd_readAsync(
   const buf = new BigUint64Array(1);
   const bytes = new Uint8Array(buf.buffer);
   await wait(
-    counterOp(
+    // The mode stays as it is: a child handed the eventfd shares it.
+    pollOp(
       fd,
       POLLIN,
       "read",
       () => libc().read(fd, bytes, EIGHT),
       () => readError(fd),
+      () => {},
+      false,
+      true,
     ),
     options,
   );
@@ -290,12 +229,16 @@ export async function eventfd_writeAsync(
   const buf = new BigUint64Array([counterValue(value, "eventfd_write")]);
   const bytes = new Uint8Array(buf.buffer);
   await wait(
-    counterOp(
+    // The mode stays as it is: a child handed the eventfd shares it.
+    pollOp(
       fd,
       POLLOUT,
       "write",
       () => libc().write(fd, bytes, EIGHT),
       () => writeError(fd),
+      () => {},
+      false,
+      true,
     ),
     options,
   );

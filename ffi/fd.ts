@@ -367,6 +367,18 @@ export function setNonBlocking(fd: number, on = true): void {
   }
 }
 
+/**
+ * Whether a descriptor's open file description is in blocking mode (a
+ * process it is shared with may have made it so).
+ *
+ * @param fd the descriptor
+ * @returns true if blocking; false if non-blocking or not open
+ */
+export function isBlocking(fd: number): boolean {
+  const fl = libc().fcntl(fd, 3, /* F_GETFL */ 0);
+  return fl !== -1 && (fl & O_NONBLOCK) === 0;
+}
+
 /** The owner of each descriptor number that an {@linkcode OwnedFd} holds. */
 const owners = new Map<number, WeakRef<OwnedFd>>();
 

@@ -18,6 +18,7 @@ import {
   lastError,
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
+import { isBlocking } from "./fd.ts";
 import { type BlockingOp, checkTimeout, retryOnEintr } from "./wait.ts";
 
 /** `poll` event: data to read (or end of file, or a connection to accept). */
@@ -58,6 +59,11 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * @param done receives the call's result
  * @param tried true if the caller has just made the call and it would
  *   block: the op's first attempt then reports that without a second call
+ * @param shared true for a descriptor whose mode the library must not
+ *   change (an eventfd handed to a child shares its open file description,
+ *   and the child may read it blocking): in blocking mode, each attempt
+ *   polls first and makes the call only if it can complete (another process
+ *   that takes what was ready in between makes it wait, as in C)
  * @returns the op
  */
 export function pollOp(
@@ -68,6 +74,7 @@ export function pollOp(
   fail: () => IpcError,
   done: (n: number) => void,
   tried = false,
+  shared = false,
 ): BlockingOp {
   let skip = tried;
   return {
@@ -80,6 +87,7 @@ export function pollOp(
         skip = false;
         return false;
       }
+      if (shared && isBlocking(fd) && !pollSync(fd, events, 0)) return false;
       for (;;) {
         const r = call();
         if (r !== -1) {
