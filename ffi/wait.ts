@@ -108,8 +108,10 @@ import { Worker } from "node:worker_threads";
 import { errno, libc, workerLibcSource } from "./libc.ts";
 import {
   decodeEpollEvent,
+  decodePollRevents,
   decodeSigactionHandler,
   encodeEpollEvent,
+  encodePollfd,
   encodeSigaction,
   encodeTimespec,
   SIZEOF,
@@ -992,16 +994,14 @@ function compact(w: Watch): void {
   w.entries.length = k;
 }
 
-const pollScratch = new Uint8Array(8);
-const pollView = new DataView(pollScratch.buffer);
+const pollScratch = new Uint8Array(SIZEOF.pollfd);
 
 /** Whether `poll` says the descriptor is writable now. */
 function writableNow(fd: number): boolean {
-  pollView.setInt32(0, fd, true);
-  pollView.setInt16(4, EPOLLOUT, true);
-  pollView.setInt16(6, 0, true);
+  // (EPOLLOUT and POLLOUT are the same bit.)
+  encodePollfd(fd, EPOLLOUT, pollScratch);
   return libc().poll(pollScratch, 1n, 0) === 1 &&
-    (pollView.getInt16(6, true) & EPOLLOUT) !== 0;
+    (decodePollRevents(pollScratch) & EPOLLOUT) !== 0;
 }
 
 /**
