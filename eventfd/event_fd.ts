@@ -19,7 +19,7 @@ import {
   checkWaitOptions,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { descriptor, int, show } from "../ffi/validate.ts";
+import { checkOptions, descriptor, int } from "../ffi/validate.ts";
 import {
   counterValue,
   EFD_NONBLOCK,
@@ -78,11 +78,7 @@ export class EventFd {
    * ```
    */
   static create(options: EventFdOptions = {}): EventFd {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Invalid options: expected an object, got "${show(options)}"`,
-      );
-    }
+    checkOptions(options);
     const initial = int(
       options.initial ?? 0,
       "eventfd",

@@ -109,6 +109,21 @@ export function show(value: unknown): string {
 }
 
 /**
+ * Checks that an options argument is an object, before anything is read
+ * from it.
+ *
+ * @param options what the caller passed
+ * @throws {TypeError} for `null` or anything that is not an object
+ */
+export function checkOptions(options: unknown): asserts options is object {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid options: expected an object, got "${show(options)}"`,
+    );
+  }
+}
+
+/**
  * Encodes a path as a NUL-terminated C string.
  *
  * @param path the path

@@ -126,6 +126,7 @@ import {
   ETIMEDOUT,
   type IpcError,
 } from "./errors.ts";
+import { checkOptions } from "./validate.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
 export const KERNEL_THREADS = 2;
@@ -474,11 +475,7 @@ export interface WaitOptions {
  * @throws {RangeError} if `timeout` is not a number from 0 to `Number.MAX_SAFE_INTEGER`
  */
 export function checkWaitOptions(options: WaitOptions): number | null {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid options: expected an object, got "${String(options)}"`,
-    );
-  }
+  checkOptions(options);
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(

@@ -10,7 +10,7 @@
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { EAGAIN } from "../ffi/errors.ts";
 import { timedOut } from "../ffi/poll.ts";
-import { show } from "../ffi/validate.ts";
+import { checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
   F_OFD_GETLK,
@@ -67,11 +67,7 @@ export interface LockHold extends Disposable {
 
 function options<T extends object>(value: T | undefined): T {
   if (value === undefined) return {} as T;
-  if (value === null || typeof value !== "object") {
-    throw new TypeError(
-      `Invalid options: expected an object, got "${show(value)}"`,
-    );
-  }
+  checkOptions(value);
   return value;
 }
 

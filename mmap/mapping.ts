@@ -23,7 +23,7 @@ import {
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
-import { int, LIMITS } from "../ffi/validate.ts";
+import { checkOptions, int, LIMITS } from "../ffi/validate.ts";
 import {
   madvise,
   MAP_ANONYMOUS,
@@ -237,11 +237,7 @@ export class Mapping {
       seals?: number;
     } = {},
   ): Mapping {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Invalid options: expected an object, got "${String(options)}"`,
-      );
-    }
+    checkOptions(options);
     const { seals = F_SEAL_SHRINK, ...rest } = options;
     requireSeals(fd, seals);
     return new Mapping(mapFd(fd, { mode: "r", ...rest }, "fd", fd), null);

@@ -16,6 +16,7 @@ import {
 import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
+  checkOptions,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -92,11 +93,7 @@ export interface Message {
 function recvArgs(
   options: ReceiveOptions,
 ): [number, number | bigint, number] {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid options: expected an object, got "${String(options)}"`,
-    );
-  }
+  checkOptions(options);
   const maxBytes = int(
     options.maxBytes ?? 8192,
     "MessageQueue.receive",

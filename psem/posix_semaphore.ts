@@ -8,7 +8,7 @@
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { show } from "../ffi/validate.ts";
+import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
   sem_at,
@@ -94,11 +94,7 @@ export class PosixSemaphore {
     name: string,
     options: PosixSemaphoreOpenOptions = {},
   ): PosixSemaphore {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Invalid options: expected an object, got "${show(options)}"`,
-      );
-    }
+    checkOptions(options);
     const c = options.create;
     if (c !== undefined && (c === null || typeof c !== "object")) {
       throw new TypeError(

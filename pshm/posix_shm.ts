@@ -15,7 +15,7 @@ import {
   O_TRUNC,
   OwnedFd,
 } from "../ffi/fd.ts";
-import { int, show } from "../ffi/validate.ts";
+import { checkOptions, int, show } from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
@@ -88,11 +88,7 @@ export class PosixSharedMemory {
     name: string,
     options: PosixShmOpenOptions = {},
   ): PosixSharedMemory {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Invalid options: expected an object, got "${show(options)}"`,
-      );
-    }
+    checkOptions(options);
     const mode = options.mode ?? "rw";
     if (mode !== "r" && mode !== "rw") {
       throw new TypeError(
@@ -221,11 +217,7 @@ export class PosixSharedMemory {
   map(
     options: { mode?: "r" | "rw"; offset?: number; length?: number } = {},
   ): Mapping {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Invalid options: expected an object, got "${show(options)}"`,
-      );
-    }
+    checkOptions(options);
     return Mapping.fromFd(this.#owner.check(), {
       mode: this.#mode,
       ...options,
