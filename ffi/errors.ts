@@ -228,6 +228,8 @@ export const ENXIO = 6;
 export const EBADF = 9;
 /** `EAGAIN`, the same number as `EWOULDBLOCK`. */
 export const EAGAIN = 11;
+/** `EACCES`: permission denied (also a conflicting `fcntl` lock). */
+export const EACCES = 13;
 /** `EEXIST`: already exists. */
 export const EEXIST = 17;
 /** `ENODEV`: the file cannot be mapped (not a regular file). */

@@ -1515,6 +1515,32 @@ function installSignal(): void {
 }
 
 /**
+ * Makes a call that does not wait (`IPC_NOWAIT`, `LOCK_NB`, `sem_trywait`,
+ * `F_SETLK`), retrying it on `EINTR`: the `attempt` of a
+ * {@linkcode BlockingOp} without a descriptor, and the `try` forms of the
+ * thin layer.
+ *
+ * @param call makes the call; -1 on failure with errno set
+ * @param fail the error for a failure other than "would block"
+ * @param busy a second errno that means "would block" besides `EAGAIN`
+ *   (`F_SETLK` gives `EACCES` on some systems)
+ * @returns true if the call completed, false if it would block
+ * @throws whatever `fail` returns
+ */
+export function tryWithoutWaiting(
+  call: () => number,
+  fail: () => unknown,
+  busy = EAGAIN,
+): boolean {
+  for (;;) {
+    if (call() !== -1) return true;
+    const e = errno();
+    if (e === EAGAIN || e === busy) return false;
+    if (e !== EINTR) throw fail();
+  }
+}
+
+/**
  * Runs a sync call that takes a timeout, retrying it on `EINTR` with the
  * time that remains (PEP 475 style), as every sync wrapper should.
  *

@@ -8,7 +8,7 @@
  */
 
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { EAGAIN } from "../ffi/errors.ts";
+import { EACCES, EAGAIN } from "../ffi/errors.ts";
 import { timedOut } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
@@ -133,7 +133,7 @@ function retrySync(
 
 function conflict(e: unknown): boolean {
   return (e as { errno?: number })?.errno === EAGAIN ||
-    (e as { errno?: number })?.errno === 13; // EACCES
+    (e as { errno?: number })?.errno === EACCES;
 }
 
 /**

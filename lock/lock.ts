@@ -23,7 +23,7 @@
 
 import { errno, libc } from "../ffi/libc.ts";
 import {
-  EAGAIN,
+  EACCES,
   EINTR,
   errorFor,
   type IpcError,
@@ -32,7 +32,12 @@ import {
 import { decodeFlock, encodeFlock, type Flock, SIZEOF } from "../ffi/layout.ts";
 import { timedOut } from "../ffi/poll.ts";
 import { descriptor, int, show } from "../ffi/validate.ts";
-import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  tryWithoutWaiting,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 
 export type { Flock } from "../ffi/layout.ts";
 
@@ -179,14 +184,11 @@ export async function flockAsync(
   const c = libc();
   await wait({
     key: `flock:${fd}:${operation}`,
-    attempt() {
-      for (;;) {
-        if (c.flock(fd, operation | LOCK_NB) === 0) return true;
-        const e = errno();
-        if (e === EAGAIN) return false;
-        if (e !== EINTR) throw flockError(fd, operation);
-      }
-    },
+    attempt: () =>
+      tryWithoutWaiting(
+        () => c.flock(fd, operation | LOCK_NB),
+        () => flockError(fd, operation),
+      ),
     kernel: { call: "flock", fd, operation },
     fail: (code) => errorFor(code, "flock", "fd", { fd }),
     timedOut: (ms) => timedOut("flock", ms),
@@ -345,14 +347,12 @@ export async function fcntl_lockAsync(
   const c = libc();
   await wait({
     key: `fcntl:${fd}:${cmd}:${l.type}:${l.whence}:${l.start}:${l.len}`,
-    attempt() {
-      for (;;) {
-        if (c.fcntl_lock(fd, now, buf) === 0) return true;
-        const e = errno();
-        if (e === EAGAIN || e === 13 /* EACCES */) return false;
-        if (e !== EINTR) throw lockError(fd, cmd, l);
-      }
-    },
+    attempt: () =>
+      tryWithoutWaiting(
+        () => c.fcntl_lock(fd, now, buf),
+        () => lockError(fd, cmd, l),
+        EACCES,
+      ),
     kernel: { call: "fcntl_lock", fd, cmd, lock: buf },
     fail: (code) =>
       errorFor(code, "fcntl", "lock", { lock: JSON.stringify(l) }, {

@@ -15,7 +15,6 @@
 
 import { errno, libc } from "../ffi/libc.ts";
 import {
-  EAGAIN,
   EBADF,
   EINTR,
   EINVAL,
@@ -36,7 +35,12 @@ import {
   posixName,
   show,
 } from "../ffi/validate.ts";
-import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  tryWithoutWaiting,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 
 /** The largest value a semaphore holds. */
 export const SEM_VALUE_MAX = 2147483647;
@@ -506,12 +510,10 @@ export function sem_wait(sem: SemT): void {
 export function sem_trywait(sem: SemT): boolean {
   const p = pointer(checkSem(sem, "sem_trywait"), "sem_trywait");
   const c = libc();
-  for (;;) {
-    if (c.sem_trywait(p) === 0) return true;
-    const e = errno();
-    if (e === EAGAIN) return false;
-    if (e !== EINTR) throw lastError("sem_trywait", "sem");
-  }
+  return tryWithoutWaiting(
+    () => c.sem_trywait(p),
+    () => lastError("sem_trywait", "sem"),
+  );
 }
 
 /**
@@ -662,12 +664,10 @@ export async function sem_waitAsync(
       key: `sem_wait:${sem.address}`,
       attempt() {
         const p = pointer(sem, "sem_wait");
-        for (;;) {
-          if (c.sem_trywait(p) === 0) return true;
-          const e = errno();
-          if (e === EAGAIN) return false;
-          if (e !== EINTR) throw lastError("sem_wait", "sem");
-        }
+        return tryWithoutWaiting(
+          () => c.sem_trywait(p),
+          () => lastError("sem_wait", "sem"),
+        );
       },
       kernel: { call: "sem_wait", sem: sem.address },
       fail: (code) => errorFor(code, "sem_wait", "sem"),
