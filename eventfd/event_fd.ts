@@ -4,21 +4,11 @@
  * @module
  */
 
-import { fileKind, fstat, isBlocking, OwnedFd, S_IFMT } from "../ffi/fd.ts";
+import { fileKind, fstat, OwnedFd, S_IFMT } from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { lastError } from "../ffi/errors.ts";
-import {
-  callWhenReady,
-  POLLIN,
-  POLLOUT,
-  pollSync,
-  timedOut,
-} from "../ffi/poll.ts";
-import {
-  checkTimeout,
-  checkWaitOptions,
-  type WaitOptions,
-} from "../ffi/wait.ts";
+import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
+import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
 import { checkOptions, descriptor, int } from "../ffi/validate.ts";
 import {
   counterValue,
@@ -176,24 +166,8 @@ export class EventFd {
    * ```
    */
   readSync(options: { timeout?: number } = {}): bigint {
-    const fd = this.#owner.check();
     const buf = new BigUint64Array(1);
-    const bytes = new Uint8Array(buf.buffer);
-    const c = libc();
-    // A blocking description (shared with a child) would make the call
-    // block past the timeout: wait for readiness within it first.
-    const timeout = checkTimeout(options?.timeout);
-    if (timeout !== null && isBlocking(fd) && !pollSync(fd, POLLIN, timeout)) {
-      throw timedOut("read", timeout);
-    }
-    callWhenReady(
-      fd,
-      POLLIN,
-      options?.timeout,
-      "read",
-      () => c.read(fd, bytes, EIGHT),
-      () => lastError("read", "fd", { fd }),
-    );
+    this.#sync(POLLIN, "read", new Uint8Array(buf.buffer), options?.timeout);
     return buf[0];
   }
 
@@ -243,23 +217,30 @@ export class EventFd {
     options: { timeout?: number } = {},
   ): void {
     const v = counterValue(value, "eventfd_write");
-    const fd = this.#owner.check();
     const buf = new BigUint64Array([v]);
-    const bytes = new Uint8Array(buf.buffer);
+    this.#sync(POLLOUT, "write", new Uint8Array(buf.buffer), options?.timeout);
+  }
+
+  /** A read or write of the counter that blocks the thread until it can be made. */
+  #sync(
+    events: number,
+    syscall: "read" | "write",
+    bytes: Uint8Array,
+    timeout: number | undefined,
+  ): void {
+    const fd = this.#owner.check();
     const c = libc();
-    // A blocking description (shared with a child) would make the call
-    // block past the timeout: wait for readiness within it first.
-    const timeout = checkTimeout(options?.timeout);
-    if (timeout !== null && isBlocking(fd) && !pollSync(fd, POLLOUT, timeout)) {
-      throw timedOut("write", timeout);
-    }
     callWhenReady(
       fd,
-      POLLOUT,
-      options?.timeout,
-      "write",
-      () => c.write(fd, bytes, EIGHT),
-      () => lastError("write", "fd", { fd }),
+      events,
+      timeout,
+      syscall,
+      syscall === "read"
+        ? () => c.read(fd, bytes, EIGHT)
+        : () => c.write(fd, bytes, EIGHT),
+      () => lastError(syscall, "fd", { fd }),
+      // A child handed the eventfd shares its mode, which may be blocking.
+      true,
     );
   }
 

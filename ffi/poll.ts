@@ -142,6 +142,9 @@ export function pollSync(
  * @param syscall the call's name, for errors
  * @param call makes the call; -1 on failure with errno set
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
+ * @param shared as for {@linkcode pollOp}: with a timeout and a blocking
+ *   description, the call is made only once `poll` says it can complete
+ *   within the time left (it would otherwise block past it)
  * @returns the call's result
  * @throws {IpcError} `ETIMEDOUT` when the time runs out, or `fail()`
  * @throws {TypeError | RangeError} for a bad timeout
@@ -153,10 +156,17 @@ export function callWhenReady(
   syscall: string,
   call: () => number,
   fail: () => IpcError,
+  shared = false,
 ): number {
   const t = checkTimeout(timeout);
   const deadline = t === null ? null : performance.now() + t;
   for (let misses = 0, delay = 1;;) {
+    if (
+      shared && deadline !== null && isBlocking(fd) &&
+      !pollSync(fd, events, Math.max(0, deadline - performance.now()))
+    ) {
+      throw timedOut(syscall, t!);
+    }
     const r = call();
     if (r !== -1) return r;
     const e = errno();
