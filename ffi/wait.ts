@@ -853,6 +853,22 @@ function stop(entry: Entry, error: unknown): void {
 }
 
 /**
+ * Ends every wait of a key (waits without a descriptor, such as those on
+ * a semaphore that is being closed), as {@linkcode endWaits} does for a
+ * descriptor: each rejects with `error`; one whose call a helper thread is
+ * making in the kernel is interrupted there first, and settles once the
+ * thread has let go.
+ *
+ * @param key the waits' {@linkcode BlockingOp.key}
+ * @param error the error they reject with
+ */
+export function endKeyedWaits(key: string, error: unknown): void {
+  const g = groups.get(key);
+  if (g === undefined) return;
+  for (const entry of g.queue.slice()) stop(entry, error);
+}
+
+/**
  * Ends every wait on a descriptor that is being closed: each rejects with
  * `error`, and the descriptor leaves the epoll set. Without this, a wait
  * would go on after the close and, once woken, retry its call on whatever

@@ -37,6 +37,7 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
+  endKeyedWaits,
   tryWithoutWaiting,
   wait,
   type WaitOptions,
@@ -60,6 +61,9 @@ let make: (
 let pointer: (sem: SemT, syscall: string) => Deno.PointerObject;
 let checkInitialised: (sem: SemT, syscall: string) => void;
 let regionOf: (sem: SemT) => MemoryRegion | null;
+/** The engine key of a handle's async waits (its own: closing ends them). */
+let waitKey: (sem: SemT) => string;
+let handles = 0;
 /** Where glibc's `struct new_sem` keeps its futex flag (after the 64-bit word). */
 const SEM_PRIVATE_AT = 8;
 const FUTEX_PRIVATE_FLAG = 128;
@@ -79,12 +83,14 @@ export class SemT {
   #closed = false;
   #waits = 0;
   #closeWhenIdle = false;
+  #key: string;
 
   private constructor(
     address: bigint,
     region: MemoryRegion | null,
     name: string | null,
   ) {
+    this.#key = `sem_wait:${address}:${handles++}`;
     this.#address = address;
     this.#region = region;
     this.#name = name;
@@ -95,6 +101,7 @@ export class SemT {
     pointer = (sem, syscall) => sem.#pointer(syscall);
     checkInitialised = (sem, syscall) => sem.#checkInitialised(syscall);
     regionOf = (sem) => sem.#region;
+    waitKey = (sem) => sem.#key;
 
     closeNamed = (sem) => sem.#close();
     track = (sem, delta) => sem.#track(delta);
@@ -592,21 +599,14 @@ export function forgetSem(sem: SemT): void {
   closeNamed(sem);
 }
 
-/** Waits of this process per semaphore, to end on close. */
-const pendingWaits = new Map<SemT, Set<AbortController>>();
-
 /** Ends the async waits on a semaphore that is being closed. */
 function endSemWaits(sem: SemT): void {
-  const set = pendingWaits.get(sem);
-  if (set === undefined) return;
-  pendingWaits.delete(sem);
-  for (const ac of set) {
-    ac.abort(
-      errorFor(EBADF, "sem_wait", "sem", undefined, {
-        EBADF: "the semaphore was closed while the call waited",
-      }),
-    );
-  }
+  endKeyedWaits(
+    waitKey(sem),
+    errorFor(EBADF, "sem_wait", "sem", undefined, {
+      EBADF: "the semaphore was closed while the call waited",
+    }),
+  );
 }
 
 /**
@@ -639,29 +639,23 @@ export async function sem_waitAsync(
   checkSem(sem, "sem_wait");
   pointer(sem, "sem_wait");
   const c = libc();
-  const ac = new AbortController();
-  const outer = options.signal;
-  const onAbort = () => ac.abort(outer!.reason);
-  if (outer) {
-    if (outer.aborted) throw outer.reason;
-    outer.addEventListener("abort", onAbort, { once: true });
-  }
-  let set = pendingWaits.get(sem);
-  if (set === undefined) pendingWaits.set(sem, set = new Set());
-  set.add(ac);
+  const key = waitKey(sem);
   track(sem, 1);
   // An unnamed semaphore's memory stays mapped under a helper thread's
   // wait: released meanwhile, it ends the wait and is retired instead.
   const region = regionOf(sem);
-  const unpin = region === null ? undefined : pinRegion(region, () =>
-    ac.abort(
-      new Deno.errors.BadResource(
-        "The memory of the semaphore was unmapped while the call waited",
-      ),
-    ));
+  const unpin = region === null
+    ? undefined
+    : pinRegion(region, () =>
+      endKeyedWaits(
+        key,
+        new Deno.errors.BadResource(
+          "The memory of the semaphore was unmapped while the call waited",
+        ),
+      ));
   try {
     await wait({
-      key: `sem_wait:${sem.address}`,
+      key,
       attempt() {
         const p = pointer(sem, "sem_wait");
         return tryWithoutWaiting(
@@ -672,14 +666,9 @@ export async function sem_waitAsync(
       kernel: { call: "sem_wait", sem: sem.address },
       fail: (code) => errorFor(code, "sem_wait", "sem"),
       timedOut: (ms) => timedOut("sem_wait", ms),
-    }, { timeout: options.timeout, signal: ac.signal });
+    }, options);
   } finally {
-    outer?.removeEventListener("abort", onAbort);
     unpin?.();
-    set.delete(ac);
-    if (set.size === 0 && pendingWaits.get(sem) === set) {
-      pendingWaits.delete(sem);
-    }
     track(sem, -1);
   }
 }
