@@ -598,10 +598,10 @@ export interface FileStat {
 export function decodeStat(buf: Uint8Array): FileStat {
   const v = view(buf);
   return {
-    dev: Number(v.getBigUint64(L.stat.dev, true)),
-    ino: Number(v.getBigUint64(L.stat.ino, true)),
+    dev: u64(v, L.stat.dev),
+    ino: u64(v, L.stat.ino),
     mode: v.getUint32(L.stat.mode, true),
-    size: Number(v.getBigInt64(L.stat.st_size, true)),
+    size: i64(v, L.stat.st_size),
   };
 }
 
@@ -715,8 +715,8 @@ export function decodeFlock(buf: Uint8Array): Flock {
   return {
     type: v.getInt16(L.flock.type, true),
     whence: v.getInt16(L.flock.whence, true),
-    start: Number(v.getBigInt64(L.flock.start, true)),
-    len: Number(v.getBigInt64(L.flock.len, true)),
+    start: i64(v, L.flock.start),
+    len: i64(v, L.flock.len),
     pid: v.getInt32(L.flock.pid, true),
   };
 }
@@ -728,5 +728,5 @@ export function decodeFlock(buf: Uint8Array): Flock {
  * @returns the magic number
  */
 export function decodeStatfsType(buf: Uint8Array): number {
-  return Number(view(buf).getBigInt64(L.statfs.type, true));
+  return i64(view(buf), L.statfs.type);
 }
