@@ -8,7 +8,7 @@
  */
 
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { EACCES, EAGAIN } from "../ffi/errors.ts";
+import { hasCode } from "../ffi/errors.ts";
 import { timedOut } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
@@ -131,11 +131,6 @@ function retrySync(
   }
 }
 
-function conflict(e: unknown): boolean {
-  return (e as { errno?: number })?.errno === EAGAIN ||
-    (e as { errno?: number })?.errno === EACCES;
-}
-
 /**
  * Locks a whole file (`flock`), waiting without blocking the event loop
  * while another open file description holds a conflicting lock. The lock
@@ -204,7 +199,7 @@ export function lockFileSync(
           flock(fd, op | LOCK_NB);
           return true;
         } catch (e) {
-          if (conflict(e)) return false;
+          if (hasCode(e, "EAGAIN", "EACCES")) return false;
           throw e;
         }
       },
@@ -285,7 +280,7 @@ export function lockRangeSync(
           fcntl_lock(fd, now, lock);
           return true;
         } catch (e) {
-          if (conflict(e)) return false;
+          if (hasCode(e, "EAGAIN", "EACCES")) return false;
           throw e;
         }
       },

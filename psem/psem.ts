@@ -67,7 +67,7 @@ let handles = 0;
 /** Where glibc's `struct new_sem` keeps its futex flag (after the 64-bit word). */
 const SEM_PRIVATE_AT = 8;
 const FUTEX_PRIVATE_FLAG = 128;
-let closeNamed: (sem: SemT) => void;
+let markClosed: (sem: SemT) => void;
 let track: (sem: SemT, delta: number) => void;
 
 /**
@@ -103,7 +103,7 @@ export class SemT {
     regionOf = (sem) => sem.#region;
     waitKey = (sem) => sem.#key;
 
-    closeNamed = (sem) => sem.#close();
+    markClosed = (sem) => sem.#close();
     track = (sem, delta) => sem.#track(delta);
   }
 
@@ -291,7 +291,7 @@ export function sem_close(sem: SemT): void {
     );
   }
   endSemWaits(sem);
-  closeNamed(sem);
+  markClosed(sem);
 }
 
 /**
@@ -448,7 +448,7 @@ export function sem_destroy(sem: SemT): void {
   const p = pointer(sem, "sem_destroy");
   endSemWaits(sem);
   if (libc().sem_destroy(p) === -1) throw lastError("sem_destroy", "sem");
-  closeNamed(sem);
+  markClosed(sem);
 }
 
 /**
@@ -596,7 +596,7 @@ export function sem_getvalue(sem: SemT): number {
  */
 export function forgetSem(sem: SemT): void {
   endSemWaits(sem);
-  closeNamed(sem);
+  markClosed(sem);
 }
 
 /** Ends the async waits on a semaphore that is being closed. */
