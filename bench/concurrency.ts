@@ -122,7 +122,9 @@ async function echo(
   const server = await Server.start(kind, path);
   try {
     const rounds = Math.max(20, Math.ceil(ROUNDS_TOTAL / n));
-    await client(["clients", path, String(n), String(Math.ceil(rounds / 4))]);
+    // Steady state: a warm-up as long as the timed run, for every server
+    // alike (the JIT has then compiled each server's hot path).
+    await client(["clients", path, String(n), String(rounds)]);
     await server.ask("reset");
     const ms = Number(
       await client(["clients", path, String(n), String(rounds)]),

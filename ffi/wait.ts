@@ -14,11 +14,14 @@
  *    main thread through a `SharedArrayBuffer` (`Atomics.notify` to a
  *    pending `Atomics.waitAsync`: about 16 µs there and back here, where a
  *    `nonblocking` FFI call took 80 µs); the main thread then makes the
- *    calls themselves, non-blocking, so errno stays exact. Further ready
- *    descriptors are then taken with a non-blocking `epoll_wait` on the
- *    main thread, for at most {@linkcode TURN_MS} ms and at most twice
- *    {@linkcode MAX_EVENTS} woken waits, so a busy server takes events in
- *    batches without a thread hop, and timers still get their turn.
+ *    calls themselves, non-blocking, so errno stays exact. Once what a
+ *    batch set off has run (the replies written, the next reads parked),
+ *    the main thread takes further ready descriptors itself with a
+ *    non-blocking `epoll_wait`, one round per turn of the event loop, and
+ *    sends the thread back to waiting only when none is ready: a busy
+ *    server takes events in batches without a thread hop (an echo server
+ *    with 100 clients: about 120 hops for 40,000 echoes, about 29 ready
+ *    descriptors per round), and timers run between rounds.
  *    A descriptor is registered once, edge-triggered (`EPOLLET`) for both
  *    directions, when its first wait parks, and leaves the set when the
  *    library closes it: a wait that found `EAGAIN` is woken by the next
@@ -745,11 +748,10 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
 let turnStart = 0;
 /** When the immediate was set that shows the event loop went round, 0 if none. */
 let timersMark = 0;
-const whenTimersRan: (() => void)[] = [];
 
 /**
- * Sets the immediate whose running shows that timers have run, once;
- * it ends the turn and runs what waited for it.
+ * Sets the immediate whose running shows that timers have run, once; it
+ * ends the turn.
  */
 function markTimers(now: number): void {
   if (timersMark !== 0) return;
@@ -760,7 +762,6 @@ function markTimers(now: number): void {
   setImmediate(() => {
     timersMark = 0;
     turnStart = 0;
-    for (const f of whenTimersRan.splice(0)) f();
   });
 }
 
@@ -773,28 +774,6 @@ function longTurn(): boolean {
     return false;
   }
   return now - turnStart > TURN_MS;
-}
-
-/**
- * Whether the event loop has gone TURN_MS without running timers (as seen
- * by the immediate of {@linkcode markTimers}).
- */
-function timersDue(): boolean {
-  const now = performance.now();
-  markTimers(now);
-  return now - timersMark > TURN_MS;
-}
-
-/**
- * Runs `fn` once the timers have run (after {@linkcode timersDue} said they
- * are due); the reactor counts as busy meanwhile.
- */
-function afterTimers(fn: () => void): void {
-  polling = true;
-  whenTimersRan.push(() => {
-    polling = false;
-    fn();
-  });
 }
 
 /**
@@ -940,7 +919,6 @@ function tryEntry(entry: Entry): boolean {
   if (entry.settled) return true;
   try {
     if (!entry.op.attempt()) return false;
-    woken++;
     succeed(entry);
   } catch (e) {
     failWith(entry, e);
@@ -963,8 +941,6 @@ function release(): void {
 // The reactor: one epoll set, one helper thread in epoll_wait.
 
 let epfd = -1;
-/** Waits the reactor has woken in this turn. */
-let woken = 0;
 /** An eventfd in the epoll set that ends the wait in flight. */
 let wakeFd = -1;
 /** Whether an epoll_wait is in flight. */
@@ -1136,10 +1112,9 @@ function startReactor(): void {
 }
 
 /**
- * Keeps the reactor thread in `epoll_wait` while reactor waits are parked.
- * When it answers, the batch is handled here, and further ready
- * descriptors are taken at once with a non-blocking `epoll_wait` before the
- * thread is sent back.
+ * Keeps the reactor thread in `epoll_wait` while reactor waits are parked
+ * and the main thread has nothing ready: when it answers, the batch is
+ * handled here, then {@linkcode drainLater} takes over.
  */
 function poll(): void {
   if (polling || reactorWaits <= 0 || epfd === -1) return;
@@ -1160,28 +1135,33 @@ function poll(): void {
       polling = false;
       if (t.failure !== undefined && reactor === t) reactor = null;
       if (ep !== epfd) return;
-      const until = performance.now() + TURN_MS;
-      // What a woken wait sets off runs after this callback, as microtasks:
-      // the waits woken in one turn are bounded too, not only this loop.
-      woken = 0;
       if (n > 0) dispatch(asyncView, n);
-      // Under load more are ready already: take them without a thread hop,
-      // for at most TURN_MS, so that timers and other work get their turn.
-      while (
-        reactorWaits > 0 && woken < MAX_EVENTS * 2 &&
-        performance.now() < until
-      ) {
-        const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
-        if (m <= 0) break;
-        dispatch(syncView, m);
-      }
-      // The runtime may run batch after batch without a turn for timers:
-      // once TURN_MS have passed since timers last ran, the next batch waits
-      // for them.
-      if (timersDue()) afterTimers(() => poll());
-      else poll();
+      drainLater(ep);
     },
   );
+}
+
+/**
+ * Takes further ready descriptors on the main thread, with a non-blocking
+ * `epoll_wait`, once what the last batch set off has run (its microtasks:
+ * the replies written, the next reads parked). Meanwhile the reactor
+ * thread stays out of `epoll_wait`, so events that come while the main
+ * thread is busy pile up and are taken in one batch, with no thread hop;
+ * only when none is ready does the thread go back to waiting. Each round is
+ * an immediate of its own, so timers run between rounds.
+ */
+function drainLater(ep: number): void {
+  polling = true;
+  setImmediate(() => {
+    polling = false;
+    if (ep !== epfd || reactorWaits <= 0) return;
+    newTurn();
+    const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
+    if (m > 0) {
+      dispatch(syncView, m);
+      drainLater(ep);
+    } else poll();
+  });
 }
 
 /** Ends the `epoll_wait` in flight when no reactor wait is left. */
