@@ -200,8 +200,14 @@ function encodeMsg(
     if (sendScratch.length < 8 + text.length) {
       sendScratch = new Uint8Array(8 + text.length);
       sendView = new DataView(sendScratch.buffer);
+      sendSlice = sendScratch.subarray(0, 0);
     }
-    buf = sendScratch.subarray(0, 8 + text.length);
+    // The view of the last length is kept: a stream of messages of one
+    // size makes no view per message.
+    if (sendSlice.length !== 8 + text.length) {
+      sendSlice = sendScratch.subarray(0, 8 + text.length);
+    }
+    buf = sendSlice;
     view = sendView;
   } else {
     buf = new Uint8Array(8 + text.length);
@@ -214,6 +220,7 @@ function encodeMsg(
 
 let sendScratch = new Uint8Array(8 + 8192);
 let sendView = new DataView(sendScratch.buffer);
+let sendSlice = sendScratch.subarray(0, 0);
 let recvScratch = new Uint8Array(8 + 8192);
 let recvView = new DataView(recvScratch.buffer);
 
@@ -434,7 +441,10 @@ export function msgrcvInto(
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
   const r = receiveScratch(msqid, mtext.length, type, msgflg);
-  if (r > 0) mtext.set(recvScratch.subarray(8, 8 + r)); // (a detached view: 0)
+  // A short text is copied by hand: a view to copy from would cost more.
+  // (A detached mtext has length 0, so r is 0.)
+  if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = recvScratch[8 + i]; }
+  else mtext.set(recvScratch.subarray(8, 8 + r));
   return { mtype: readType(recvView, 0), n: r };
 }
 
