@@ -19,6 +19,11 @@ export const IPC_RMID = 0;
 export const IPC_SET = 1;
 /** `ctl` command: read the object's status (`IPC_STAT`). */
 export const IPC_STAT = 2;
+/**
+ * `ctl` command: the system's limits for the facility (`IPC_INFO`), and the
+ * highest kernel index in use.
+ */
+export const IPC_INFO = 3;
 
 /** Mode bit: owner may read (`S_IRUSR`). */
 export const S_IRUSR = 0o400;

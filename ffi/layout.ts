@@ -57,6 +57,25 @@ interface Layouts {
   };
   /** `struct msginfo` (`IPC_INFO`, `MSG_INFO`): seven ints, then a short. */
   msginfo: { size: number; msgseg: number };
+  /** `struct shminfo` (`shmctl` `IPC_INFO`): unsigned longs. */
+  shminfo: {
+    size: number;
+    shmmax: number;
+    shmmin: number;
+    shmmni: number;
+    shmseg: number;
+    shmall: number;
+  };
+  /** `struct shm_info` (`SHM_INFO`): an int, then unsigned longs. */
+  shm_info: {
+    size: number;
+    used_ids: number;
+    shm_tot: number;
+    shm_rss: number;
+    shm_swp: number;
+  };
+  /** `struct seminfo` (`semctl` `IPC_INFO`, `SEM_INFO`): ten ints. */
+  seminfo: { size: number; semaem: number };
   mq_attr: {
     size: number;
     flags: number;
@@ -125,6 +144,16 @@ const COMMON = {
     lrpid: 100,
   },
   msginfo: { size: 32, msgseg: 28 },
+  shminfo: {
+    size: 72,
+    shmmax: 0,
+    shmmin: 8,
+    shmmni: 16,
+    shmseg: 24,
+    shmall: 32,
+  },
+  shm_info: { size: 48, used_ids: 0, shm_tot: 8, shm_rss: 16, shm_swp: 24 },
+  seminfo: { size: 40, semaem: 36 },
   mq_attr: { size: 64, flags: 0, maxmsg: 8, msgsize: 16, curmsgs: 24 },
   sigevent: { size: 64, value: 0, signo: 8, notify: 12 },
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
@@ -182,6 +211,9 @@ export const SIZEOF = {
   semid_ds: L.semid_ds.size,
   msqid_ds: L.msqid_ds.size,
   msginfo: L.msginfo.size,
+  shminfo: L.shminfo.size,
+  shm_info: L.shm_info.size,
+  seminfo: L.seminfo.size,
   mq_attr: L.mq_attr.size,
   sigevent: L.sigevent.size,
   sembuf: L.sembuf.size,
@@ -405,6 +437,118 @@ export function decodeMsgInfo(buf: Uint8Array): MsgInfo {
     msgssz: int(5),
     msgtql: int(6),
     msgseg: v.getUint16(L.msginfo.msgseg, true),
+  };
+}
+
+/**
+ * `struct shminfo`: the system's limits on shared memory (`shmctl`
+ * `IPC_INFO`; the files of `/proc/sys/kernel`).
+ */
+export interface ShmInfo {
+  /** The largest segment, in bytes (`shmmax`; a bigint: often near 2^64). */
+  shmmax: bigint;
+  /** The smallest segment, in bytes (`shmmin`, 1). */
+  shmmin: number;
+  /** The most segments (`shmmni`). */
+  shmmni: number;
+  /** The most segments one process may attach (`shmseg`, unused by Linux). */
+  shmseg: number;
+  /** The most pages of shared memory in all (`shmall`; a bigint). */
+  shmall: bigint;
+}
+
+/** `struct shm_info`: the system's use of shared memory (`SHM_INFO`). */
+export interface ShmUsage {
+  /** Segments in use (`used_ids`). */
+  usedIds: number;
+  /** Pages of shared memory in all segments (`shm_tot`). */
+  tot: number;
+  /** Pages of it resident in memory (`shm_rss`). */
+  rss: number;
+  /** Pages of it swapped out (`shm_swp`). */
+  swp: number;
+}
+
+/**
+ * `struct seminfo`: the system's limits on semaphores (`IPC_INFO`), or with
+ * `SEM_INFO` its use: `semusz` sets in use and `semaem` semaphores in them.
+ */
+export interface SemInfo {
+  /** Entries in the semaphore map (unused by Linux). */
+  semmap: number;
+  /** The most sets (`SEMMNI`). */
+  semmni: number;
+  /** The most semaphores in all sets (`SEMMNS`). */
+  semmns: number;
+  /** The most undo structures (unused by Linux). */
+  semmnu: number;
+  /** The most semaphores in one set (`SEMMSL`). */
+  semmsl: number;
+  /** The most operations in one `semop` (`SEMOPM`). */
+  semopm: number;
+  /** The most undo entries per process (unused by Linux). */
+  semume: number;
+  /** `IPC_INFO`: size of an undo structure; `SEM_INFO`: sets in use. */
+  semusz: number;
+  /** The largest value of a semaphore (`SEMVMX`). */
+  semvmx: number;
+  /** `IPC_INFO`: the largest undo value; `SEM_INFO`: semaphores in use. */
+  semaem: number;
+}
+
+/**
+ * Decodes `struct shminfo`.
+ *
+ * @param buf the bytes `shmctl(IPC_INFO)` filled
+ * @returns the limits
+ */
+export function decodeShmInfo(buf: Uint8Array): ShmInfo {
+  const v = view(buf), f = L.shminfo;
+  return {
+    shmmax: v.getBigUint64(f.shmmax, true),
+    shmmin: u64(v, f.shmmin),
+    shmmni: u64(v, f.shmmni),
+    shmseg: u64(v, f.shmseg),
+    shmall: v.getBigUint64(f.shmall, true),
+  };
+}
+
+/**
+ * Decodes `struct shm_info`.
+ *
+ * @param buf the bytes `shmctl(SHM_INFO)` filled
+ * @returns the use
+ */
+export function decodeShmUsage(buf: Uint8Array): ShmUsage {
+  const v = view(buf), f = L.shm_info;
+  return {
+    usedIds: v.getInt32(f.used_ids, true),
+    tot: u64(v, f.shm_tot),
+    rss: u64(v, f.shm_rss),
+    swp: u64(v, f.shm_swp),
+  };
+}
+
+/**
+ * Decodes `struct seminfo`.
+ *
+ * @param buf the bytes `semctl(IPC_INFO)` or `semctl(SEM_INFO)` filled
+ * @returns its ten fields
+ */
+export function decodeSemInfo(buf: Uint8Array): SemInfo {
+  const v = view(buf);
+  const int = (i: number) => v.getInt32(i * 4, true);
+  return {
+    semmap: int(0),
+    semmni: int(1),
+    semmns: int(2),
+    semmnu: int(3),
+    semmsl: int(4),
+    semopm: int(5),
+    semume: int(6),
+    semusz: int(7),
+    semvmx: int(8),
+    semaem: v.getInt32(L.seminfo.semaem, true),
   };
 }
 

@@ -25,7 +25,6 @@ export * from "../ffi/ipc.ts";
 export type { IpcPerm, IpcPermSet, MsgInfo, MsqidDs } from "../ffi/layout.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {
-  IPC_INFO,
   MSG_COPY,
   MSG_EXCEPT,
   MSG_INFO,

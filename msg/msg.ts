@@ -22,6 +22,7 @@ import {
 import {
   IPC_CREAT,
   IPC_EXCL,
+  IPC_INFO,
   IPC_NOWAIT,
   IPC_RMID,
   IPC_SET,
@@ -55,8 +56,6 @@ export const MSG_EXCEPT = 0o20000;
  * `IPC_NOWAIT`; `ENOSYS` on a kernel built without checkpoint/restore).
  */
 export const MSG_COPY = 0o40000;
-/** `msgctl` command: the system's limits (`struct msginfo`). */
-export const IPC_INFO = 3;
 /** `msgctl` command: the status of the queue at a kernel index. */
 export const MSG_STAT = 11;
 /** `msgctl` command: the system's use of queues (`struct msginfo`). */

@@ -6,7 +6,13 @@
  */
 
 export * from "../ffi/ipc.ts";
-export type { IpcPerm, IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
+export type {
+  IpcPerm,
+  IpcPermSet,
+  SemidDs,
+  SemInfo,
+  SemOp,
+} from "../ffi/layout.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {
   GETALL,
@@ -14,6 +20,8 @@ export {
   GETPID,
   GETVAL,
   GETZCNT,
+  SEM_INFO,
+  SEM_STAT,
   SEM_STAT_ANY,
   SEM_UNDO,
   semctl,

@@ -8,14 +8,22 @@
 
 import { errno, libc } from "../ffi/libc.ts";
 import { EAGAIN, EINTR, errorFor, IpcError, lastError } from "../ffi/errors.ts";
-import { IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT } from "../ffi/ipc.ts";
+import {
+  IPC_INFO,
+  IPC_NOWAIT,
+  IPC_RMID,
+  IPC_SET,
+  IPC_STAT,
+} from "../ffi/ipc.ts";
 import { permSetBuffer } from "../ffi/ipc_set.ts";
 import {
   decodeSemidDs,
+  decodeSemInfo,
   encodeSembufsFast,
   encodeTimespec,
   type IpcPermSet,
   type SemidDs,
+  type SemInfo,
   type SemOp,
   SIZEOF,
 } from "../ffi/layout.ts";
@@ -30,6 +38,16 @@ import {
 
 /** `sem_flg` bit: undo the operation when the process exits (`SEM_UNDO`). */
 export const SEM_UNDO = 0x1000;
+/**
+ * `semctl` command: the status of the set at a kernel index (`SEM_STAT`),
+ * if this process may read it.
+ */
+export const SEM_STAT = 18;
+/**
+ * `semctl` command: the system's use of semaphores (`struct seminfo`:
+ * `semusz` sets and `semaem` semaphores in use).
+ */
+export const SEM_INFO = 19;
 /**
  * `semctl` command: the status of the set at a kernel index, whatever its
  * mode (`SEM_STAT_ANY`, Linux 4.17).
@@ -204,7 +222,8 @@ function ctlError(semid: number, semnum: number, cmd: number): IpcError {
   return lastError(
     "semctl",
     {
-      EINVAL: cmd === IPC_STAT || cmd === IPC_RMID || cmd === IPC_SET
+      EINVAL: cmd === IPC_STAT || cmd === IPC_RMID || cmd === IPC_SET ||
+          cmd === SEM_STAT || cmd === SEM_STAT_ANY
         ? "semid"
         : "semnum",
       EIDRM: "semid",
@@ -214,7 +233,9 @@ function ctlError(semid: number, semnum: number, cmd: number): IpcError {
     },
     { semid, semnum, cmd },
     {
-      EINVAL: "no such set, or semnum is not a semaphore of it",
+      EINVAL: cmd === SEM_STAT || cmd === SEM_STAT_ANY
+        ? "no set is at this index"
+        : "no such set, or semnum is not a semaphore of it",
       EIDRM: "the set was removed",
       ERANGE: "the value is below 0 or above SEMVMX (32767)",
       EPERM: "only the owner, the creator or a privileged process may do this",
@@ -385,6 +406,57 @@ export function semctl(
   cmd: typeof IPC_RMID,
 ): void;
 /**
+ * The system's limits on semaphores (`IPC_INFO`) or its use of them
+ * (`SEM_INFO`: `semusz` sets and `semaem` semaphores in use), and the
+ * highest kernel index in use (for `SEM_STAT`/`SEM_STAT_ANY`).
+ *
+ * @param semid ignored (0)
+ * @param semnum ignored (0)
+ * @param cmd `IPC_INFO` or `SEM_INFO`
+ * @returns the `struct seminfo` fields and `maxIndex`
+ * @example
+ * ```ts
+ * import { IPC_INFO, semctl } from "@linux-ipc/ipc/sem";
+ * console.log(semctl(0, 0, IPC_INFO).semvmx); // 32767
+ * ```
+ */
+export function semctl(
+  semid: number,
+  semnum: number,
+  cmd: typeof IPC_INFO | typeof SEM_INFO,
+): SemInfo & { maxIndex: number };
+/**
+ * The status of the set at a kernel index (`SEM_STAT`, or `SEM_STAT_ANY`
+ * whatever its mode): with `semctl(0, 0, SEM_INFO).maxIndex`, how `ipcs -s`
+ * lists every set of the machine.
+ *
+ * @param index the kernel index, 0 to `maxIndex`
+ * @param semnum ignored (0)
+ * @param cmd `SEM_STAT` or `SEM_STAT_ANY`
+ * @returns the set's id and status
+ * @throws {IpcError} `EINVAL` (no set at this index), `EACCES` (`SEM_STAT`)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, SEM_INFO, SEM_STAT_ANY, semctl, semget } from "@linux-ipc/ipc/sem";
+ * const id = semget(IPC_PRIVATE, 1, 0o600);
+ * const ids = [];
+ * for (let i = 0; i <= semctl(0, 0, SEM_INFO).maxIndex; i++) {
+ *   try {
+ *     ids.push(semctl(i, 0, SEM_STAT_ANY).id);
+ *   } catch {
+ *     continue; // no set at this index
+ *   }
+ * }
+ * console.log(ids.includes(id)); // true
+ * semctl(id, 0, IPC_RMID);
+ * ```
+ */
+export function semctl(
+  index: number,
+  semnum: number,
+  cmd: typeof SEM_STAT | typeof SEM_STAT_ANY,
+): SemidDs & { id: number };
+/**
  * Any `semctl` command chosen at run time.
  *
  * @param semid the set id
@@ -408,13 +480,25 @@ export function semctl(
   semnum: number,
   cmd: number,
   arg?: number | readonly number[] | IpcPermSet,
-): number | number[] | SemidDs | void;
+):
+  | number
+  | number[]
+  | SemidDs
+  | (SemidDs & { id: number })
+  | (SemInfo & { maxIndex: number })
+  | void;
 export function semctl(
   semid: number,
   semnum: number,
   cmd: number,
   arg?: number | readonly number[] | IpcPermSet,
-): number | number[] | SemidDs | void {
+):
+  | number
+  | number[]
+  | SemidDs
+  | (SemidDs & { id: number })
+  | (SemInfo & { maxIndex: number })
+  | void {
   semid = int(semid, "semctl", "semid", 0, LIMITS.INT_MAX);
   semnum = int(semnum, "semctl", "semnum", 0, LIMITS.INT_MAX);
   cmd = int(cmd, "semctl", "cmd", LIMITS.INT_MIN, LIMITS.INT_MAX);
@@ -488,11 +572,25 @@ export function semctl(
         throw ctlError(semid, semnum, cmd);
       }
       return;
+    case IPC_INFO:
+    case SEM_INFO: {
+      const b = new Uint8Array(SIZEOF.seminfo);
+      const maxIndex = c.semctl_buf(semid, 0, cmd, b);
+      if (maxIndex === -1) throw ctlError(semid, semnum, cmd);
+      return { ...decodeSemInfo(b), maxIndex };
+    }
+    case SEM_STAT:
+    case SEM_STAT_ANY: {
+      const b = new Uint8Array(SIZEOF.semid_ds);
+      const id = c.semctl_buf(semid, 0, cmd, b);
+      if (id === -1) throw ctlError(semid, semnum, cmd);
+      return { ...decodeSemidDs(b), id };
+    }
     default:
       throw new RangeError(
         `Argument "cmd" to semctl is out of range: "${
           show(cmd)
-        }" is not GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_SET or IPC_RMID`,
+        }" is not GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, SEM_INFO, SEM_STAT or SEM_STAT_ANY`,
       );
   }
 }

@@ -22,7 +22,13 @@
  * @module
  */
 
-export type { IpcPerm, IpcPermSet, ShmidDs } from "../ffi/layout.ts";
+export type {
+  IpcPerm,
+  IpcPermSet,
+  ShmidDs,
+  ShmInfo,
+  ShmUsage,
+} from "../ffi/layout.ts";
 export { MemoryRegion } from "../ffi/memory.ts";
 export * from "../ffi/ipc.ts";
 export { SharedMemory } from "./shared_memory.ts";
@@ -38,12 +44,14 @@ export {
   SHM_DEST,
   SHM_EXEC,
   SHM_HUGETLB,
+  SHM_INFO,
   SHM_LOCK,
   SHM_LOCKED,
   SHM_NORESERVE,
   SHM_RDONLY,
   SHM_REMAP,
   SHM_RND,
+  SHM_STAT,
   SHM_STAT_ANY,
   SHM_UNLOCK,
   shmat,

@@ -9,6 +9,7 @@ import { libc } from "../ffi/libc.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
+  IPC_INFO,
   IPC_RMID,
   IPC_SET,
   IPC_STAT,
@@ -17,8 +18,12 @@ import { permSetBuffer } from "../ffi/ipc_set.ts";
 import { EEXIST, EINVAL, errorFor, lastError } from "../ffi/errors.ts";
 import {
   decodeShmidDs,
+  decodeShmInfo,
+  decodeShmUsage,
   type IpcPermSet,
   type ShmidDs,
+  type ShmInfo,
+  type ShmUsage,
   SIZEOF,
 } from "../ffi/layout.ts";
 import {
@@ -45,6 +50,13 @@ export const SHM_NORESERVE = 0o10000;
 export const SHM_LOCK = 11;
 /** `shmctl` command: unlock the segment (`SHM_UNLOCK`). */
 export const SHM_UNLOCK = 12;
+/**
+ * `shmctl` command: the status of the segment at a kernel index
+ * (`SHM_STAT`), if this process may read it.
+ */
+export const SHM_STAT = 13;
+/** `shmctl` command: the system's use of shared memory (`struct shm_info`). */
+export const SHM_INFO = 14;
 /**
  * `shmctl` command: the status of the segment at a kernel index, whatever
  * its mode (`SHM_STAT_ANY`, Linux 4.17).
@@ -419,13 +431,77 @@ export function shmctl(
   cmd: typeof IPC_RMID | typeof SHM_LOCK | typeof SHM_UNLOCK,
 ): void;
 /**
- * Any `shmctl` command chosen at run time (`IPC_STAT`, `IPC_SET`,
- * `IPC_RMID`, `SHM_LOCK`, `SHM_UNLOCK`).
+ * The system's limits on shared memory (`IPC_INFO`: `struct shminfo`), and
+ * the highest kernel index in use (for `SHM_STAT`/`SHM_STAT_ANY`).
  *
- * @param shmid the segment id
+ * @param shmid ignored (0)
+ * @param cmd `IPC_INFO`
+ * @returns the `struct shminfo` fields and `maxIndex`
+ * @example
+ * ```ts
+ * import { IPC_INFO, shmctl } from "@linux-ipc/ipc/shm";
+ * console.log(shmctl(0, IPC_INFO).shmmni > 0); // true: the most segments
+ * ```
+ */
+export function shmctl(
+  shmid: number,
+  cmd: typeof IPC_INFO,
+): ShmInfo & { maxIndex: number };
+/**
+ * The system's use of shared memory (`SHM_INFO`: `struct shm_info`, in
+ * pages), and the highest kernel index in use.
+ *
+ * @param shmid ignored (0)
+ * @param cmd `SHM_INFO`
+ * @returns the `struct shm_info` fields and `maxIndex`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, SHM_INFO, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * console.log(shmctl(0, SHM_INFO).usedIds > 0); // true
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmctl(
+  shmid: number,
+  cmd: typeof SHM_INFO,
+): ShmUsage & { maxIndex: number };
+/**
+ * The status of the segment at a kernel index (`SHM_STAT`, or
+ * `SHM_STAT_ANY` whatever its mode): with `shmctl(0, SHM_INFO).maxIndex`,
+ * how `ipcs -m` lists every segment of the machine.
+ *
+ * @param index the kernel index, 0 to `maxIndex`
+ * @param cmd `SHM_STAT` or `SHM_STAT_ANY`
+ * @returns the segment's id and status
+ * @throws {IpcError} `EINVAL` (no segment at this index), `EACCES` (`SHM_STAT`)
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, SHM_INFO, SHM_STAT_ANY, shmctl, shmget } from "@linux-ipc/ipc/shm";
+ * const id = shmget(IPC_PRIVATE, 4096, 0o600);
+ * const ids = [];
+ * for (let i = 0; i <= shmctl(0, SHM_INFO).maxIndex; i++) {
+ *   try {
+ *     ids.push(shmctl(i, SHM_STAT_ANY).id);
+ *   } catch {
+ *     continue; // no segment at this index
+ *   }
+ * }
+ * console.log(ids.includes(id)); // true
+ * shmctl(id, IPC_RMID);
+ * ```
+ */
+export function shmctl(
+  index: number,
+  cmd: typeof SHM_STAT | typeof SHM_STAT_ANY,
+): ShmidDs & { id: number };
+/**
+ * Any `shmctl` command chosen at run time.
+ *
+ * @param shmid the segment id (an index for `SHM_STAT`/`SHM_STAT_ANY`)
  * @param cmd the command
  * @param buf for `IPC_SET`: the fields to change
- * @returns for `IPC_STAT` the status, otherwise nothing
+ * @returns as for the command
  * @throws {IpcError} as for the command
  * @throws {RangeError} for an unknown command
  * @example
@@ -439,19 +515,29 @@ export function shmctl(
   shmid: number,
   cmd: number,
   buf?: IpcPermSet,
-): ShmidDs | void;
+):
+  | ShmidDs
+  | (ShmidDs & { id: number })
+  | (ShmInfo & { maxIndex: number })
+  | (ShmUsage & { maxIndex: number })
+  | void;
 export function shmctl(
   shmid: number,
   cmd: number,
   buf?: IpcPermSet,
-): ShmidDs | void {
+):
+  | ShmidDs
+  | (ShmidDs & { id: number })
+  | (ShmInfo & { maxIndex: number })
+  | (ShmUsage & { maxIndex: number })
+  | void {
   shmid = int(shmid, "shmctl", "shmid", 0, LIMITS.INT_MAX);
   cmd = int(cmd, "shmctl", "cmd", LIMITS.INT_MIN, LIMITS.INT_MAX);
   switch (cmd) {
     case IPC_STAT:
       return decodeShmidDs(statBuffer(shmid));
     case IPC_SET:
-      return control(
+      control(
         shmid,
         IPC_SET,
         permSetBuffer(
@@ -464,36 +550,62 @@ export function shmctl(
           shmid,
         ),
       );
+      return;
     case IPC_RMID:
     case SHM_LOCK:
     case SHM_UNLOCK:
-      return control(shmid, cmd, null);
+      control(shmid, cmd, null);
+      return;
+    case IPC_INFO: {
+      const b = new Uint8Array(SIZEOF.shminfo);
+      const maxIndex = control(shmid, cmd, b);
+      return { ...decodeShmInfo(b), maxIndex };
+    }
+    case SHM_INFO: {
+      const b = new Uint8Array(SIZEOF.shm_info);
+      const maxIndex = control(shmid, cmd, b);
+      return { ...decodeShmUsage(b), maxIndex };
+    }
+    case SHM_STAT:
+    case SHM_STAT_ANY: {
+      const b = new Uint8Array(SIZEOF.shmid_ds);
+      const id = control(shmid, cmd, b);
+      return { ...decodeShmidDs(b), id };
+    }
     default:
       throw new RangeError(
         `Argument "cmd" to shmctl is out of range: "${
           show(cmd)
-        }" is not IPC_STAT, IPC_SET, IPC_RMID, SHM_LOCK or SHM_UNLOCK`,
+        }" is not IPC_STAT, IPC_SET, IPC_RMID, SHM_LOCK, SHM_UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT or SHM_STAT_ANY`,
       );
   }
 }
 
-function control(shmid: number, cmd: number, buf: Uint8Array | null): void {
-  if (libc().shmctl(shmid, cmd, buf) === -1) {
+/** Makes the call; returns what it returned (an index or an id). */
+function control(shmid: number, cmd: number, buf: Uint8Array | null): number {
+  const r = libc().shmctl(shmid, cmd, buf);
+  if (r === -1) {
+    const byIndex = cmd === SHM_STAT || cmd === SHM_STAT_ANY;
     throw lastError(
       "shmctl",
       {
         EINVAL: "shmid",
         EIDRM: "shmid",
+        EACCES: "shmid",
         EPERM: "cmd",
         ENOMEM: "cmd",
       },
       { shmid, cmd },
       {
+        EINVAL: byIndex
+          ? "no segment is at this index"
+          : "no segment has this id",
         EPERM:
           "only the owner, the creator or a privileged process may do this",
       },
     );
   }
+  return r;
 }
 
 function hex(n: number | bigint): string {

@@ -198,8 +198,13 @@ function snapshot(): Record<string, (number | string)[]> {
 
 /** The kernel's table of Unix sockets (read through `cat`, as /proc needs --allow-all). */
 export function procNetUnix(): string {
+  return procFile("/proc/net/unix");
+}
+
+/** A file of /proc, read through `cat` (Deno's own reads need --allow-all). */
+export function procFile(path: string): string {
   return new TextDecoder().decode(
-    new Deno.Command("cat", { args: ["/proc/net/unix"] }).outputSync().stdout,
+    new Deno.Command("cat", { args: [path] }).outputSync().stdout,
   );
 }
 

@@ -14,6 +14,7 @@ import {
   GETZCNT,
   IPC_CREAT,
   IPC_EXCL,
+  IPC_INFO,
   IPC_NOWAIT,
   IPC_PRIVATE,
   IPC_RMID,
@@ -21,6 +22,9 @@ import {
   IPC_STAT,
   IpcError,
   Mutex,
+  SEM_INFO,
+  SEM_STAT,
+  SEM_STAT_ANY,
   SemaphoreSet,
   semctl,
   semget,
@@ -40,6 +44,7 @@ import {
   missingPeer,
   ownKey,
   privateKey,
+  procFile,
   pythonWithSysvIpc,
   run,
   runDeno,
@@ -848,3 +853,42 @@ Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) =>
 });
 
 await checkLeaksAtEnd();
+
+Deno.test("semctl: IPC_INFO, SEM_INFO, SEM_STAT and SEM_STAT_ANY list the machine's sets", () => {
+  const id = semget(IPC_PRIVATE, 3, 0o600);
+  const locked = semget(IPC_PRIVATE, 2, 0);
+  try {
+    const limits = semctl(0, 0, IPC_INFO);
+    const [msl, mns, opm, mni] = procFile("/proc/sys/kernel/sem").trim()
+      .split(/\s+/).map(Number);
+    assert.deepEqual(
+      [limits.semmsl, limits.semmns, limits.semopm, limits.semmni],
+      [msl, mns, opm, mni],
+    );
+    assert.equal(limits.semvmx, SEMVMX);
+    const use = semctl(0, 0, SEM_INFO);
+    assert.ok(use.semusz >= 2, "sets in use");
+    assert.ok(use.semaem >= 5, "semaphores in use");
+    const found = new Map<number, number>();
+    for (let i = 0; i <= use.maxIndex; i++) {
+      try {
+        const ds = semctl(i, 0, SEM_STAT_ANY);
+        found.set(ds.id, ds.nsems);
+      } catch (e) {
+        assert.ok(isCode("EINVAL", "semctl", "semid")(e));
+      }
+    }
+    assert.equal(found.get(id), 3);
+    assert.equal(found.get(locked), 2, "SEM_STAT_ANY reads a mode-0 set");
+    // SEM_STAT needs read permission; root has it whatever the mode.
+    const index = id & 0x7fff;
+    assert.equal(semctl(index, 0, SEM_STAT).id, id);
+    assert.throws(
+      () => semctl(use.maxIndex + 1, 0, SEM_STAT_ANY),
+      isCode("EINVAL", "semctl", "semid"),
+    );
+  } finally {
+    semctl(id, 0, IPC_RMID);
+    semctl(locked, 0, IPC_RMID);
+  }
+});

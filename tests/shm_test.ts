@@ -4,6 +4,7 @@ import {
   getpagesize,
   IPC_CREAT,
   IPC_EXCL,
+  IPC_INFO,
   IPC_PRIVATE,
   IPC_RMID,
   IPC_SET,
@@ -12,10 +13,13 @@ import {
   MemoryRegion,
   SharedMemory,
   SHM_DEST,
+  SHM_INFO,
   SHM_LOCK,
   SHM_LOCKED,
   SHM_RDONLY,
   SHM_RND,
+  SHM_STAT,
+  SHM_STAT_ANY,
   SHM_UNLOCK,
   shmat,
   shmctl,
@@ -27,6 +31,7 @@ import {
   cProgram,
   ownKey,
   privateKey,
+  procFile,
   pythonWithSysvIpc,
   run,
   runDeno,
@@ -527,3 +532,44 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
 });
 
 await checkLeaksAtEnd();
+
+Deno.test("shmctl: IPC_INFO, SHM_INFO, SHM_STAT and SHM_STAT_ANY list the machine's segments", () => {
+  const read = (name: string) =>
+    BigInt(procFile(`/proc/sys/kernel/${name}`).trim());
+  const pageSize = getpagesize();
+  const id = shmget(IPC_PRIVATE, 3 * pageSize, 0o600);
+  const locked = shmget(IPC_PRIVATE, 5000, 0);
+  try {
+    const limits = shmctl(0, IPC_INFO);
+    assert.equal(limits.shmmax, read("shmmax"));
+    assert.equal(limits.shmall, read("shmall"));
+    assert.equal(BigInt(limits.shmmni), read("shmmni"));
+    assert.equal(limits.shmmin, 1);
+    const use = shmctl(0, SHM_INFO);
+    assert.ok(use.usedIds >= 2, "segments in use");
+    const found = new Map<number, number>();
+    for (let i = 0; i <= use.maxIndex; i++) {
+      try {
+        const ds = shmctl(i, SHM_STAT_ANY);
+        found.set(ds.id, ds.segsz);
+      } catch (e) {
+        assert.ok(e instanceof IpcError && e.code === "EINVAL");
+        assert.equal(e.argument, "shmid");
+      }
+    }
+    assert.equal(found.get(id), 3 * pageSize);
+    assert.equal(
+      found.get(locked),
+      5000,
+      "SHM_STAT_ANY reads a mode-0 segment",
+    );
+    assert.equal(shmctl(id & 0x7fff, SHM_STAT).id, id);
+    assert.throws(
+      () => shmctl(use.maxIndex + 1, SHM_STAT_ANY),
+      (e) => e instanceof IpcError && e.code === "EINVAL",
+    );
+  } finally {
+    shmctl(id, IPC_RMID);
+    shmctl(locked, IPC_RMID);
+  }
+});

@@ -29,6 +29,9 @@ int main(void){
  S(semid_ds); F(semid_ds,sem_perm);F(semid_ds,sem_otime);F(semid_ds,sem_ctime);F(semid_ds,sem_nsems);
  S(msqid_ds); F(msqid_ds,msg_perm);F(msqid_ds,msg_stime);F(msqid_ds,msg_rtime);F(msqid_ds,msg_ctime);F(msqid_ds,__msg_cbytes);F(msqid_ds,msg_qnum);F(msqid_ds,msg_qbytes);F(msqid_ds,msg_lspid);F(msqid_ds,msg_lrpid);
  S(msginfo); F(msginfo,msgseg);
+ S(shminfo); F(shminfo,shmmax);F(shminfo,shmmin);F(shminfo,shmmni);F(shminfo,shmseg);F(shminfo,shmall);
+ S(shm_info); F(shm_info,used_ids);F(shm_info,shm_tot);F(shm_info,shm_rss);F(shm_info,shm_swp);
+ S(seminfo); F(seminfo,semaem);
  S(mq_attr); F(mq_attr,mq_flags);F(mq_attr,mq_maxmsg);F(mq_attr,mq_msgsize);F(mq_attr,mq_curmsgs);
  S(sigevent); F(sigevent,sigev_value);F(sigevent,sigev_signo);F(sigevent,sigev_notify);
  S(sembuf); F(sembuf,sem_num);F(sembuf,sem_op);F(sembuf,sem_flg);

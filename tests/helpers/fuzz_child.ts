@@ -400,10 +400,16 @@ const CALLS: [number, Call][] = [
         ipc.IPC_RMID,
         ipc.SHM_LOCK,
         ipc.SHM_UNLOCK,
+        ipc.IPC_INFO,
+        ipc.SHM_INFO,
+        ipc.SHM_STAT,
+        ipc.SHM_STAT_ANY,
       ])
       : int();
     const a = [
-      id(shmIds),
+      cmd === ipc.SHM_STAT || cmd === ipc.SHM_STAT_ANY
+        ? int(0, 1, 2)
+        : id(shmIds),
       cmd,
       chance(0.8)
         ? { mode: int(0o600, 0o644, 0o777) }
@@ -467,6 +473,10 @@ const CALLS: [number, Call][] = [
         ipc.GETPID,
         ipc.GETNCNT,
         ipc.GETZCNT,
+        ipc.IPC_INFO,
+        ipc.SEM_INFO,
+        ipc.SEM_STAT,
+        ipc.SEM_STAT_ANY,
       ])
       : int();
     const arg = cmd === ipc.SETALL
@@ -474,7 +484,14 @@ const CALLS: [number, Call][] = [
       : cmd === ipc.IPC_SET
       ? (chance(0.8) ? { mode: int(0o600) } : hostile())
       : int(0, 1, 32767, 32768);
-    const a = [id(semIds), int(0, 1, 2, 3), cmd, arg];
+    const a = [
+      cmd === ipc.SEM_STAT || cmd === ipc.SEM_STAT_ANY
+        ? int(0, 1, 2)
+        : id(semIds),
+      int(0, 1, 2, 3),
+      cmd,
+      arg,
+    ];
     return seen("semctl", a, () => {
       const r = (ipc.semctl as (...x: unknown[]) => unknown)(...a);
       if (cmd === ipc.IPC_RMID) forgetId(semIds, a[0]);
