@@ -1,0 +1,335 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  checkLeaksAtEnd,
+  missingPeer,
+  privateKey,
+  pythonWithSysvIpc,
+  run,
+  startDeno,
+  waitForLine,
+  which,
+  withDir,
+} from "./_helpers.ts";
+
+interface Obj {
+  kind: string;
+  id?: number;
+  key?: number;
+  name?: string;
+  uid: number;
+  mode: number;
+  size: number;
+  attaches?: number;
+  messages?: number;
+  maxmsg?: number;
+  msgsize?: number;
+  values?: number[];
+  holders: { pid: number; command: string; how: string }[];
+}
+
+const CLI = fileURLToPath(new URL("../cli/mod.ts", import.meta.url));
+
+function ipc(args: string[], flags = ["-A"]) {
+  return run(Deno.execPath(), ["run", "--quiet", ...flags, CLI, ...args]);
+}
+
+async function ls(...args: string[]): Promise<Obj[]> {
+  const out = await ipc(["ls", "--json", ...args]);
+  assert.equal(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout);
+}
+
+const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, "0")}`;
+const unique = () =>
+  `/linux-ipc-test-cli-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** util-linux's `ipcs` view: id -> its columns. */
+async function ipcs(flag: "-m" | "-s" | "-q"): Promise<Map<number, string[]>> {
+  const out = await run("ipcs", [flag]);
+  const m = new Map<number, string[]>();
+  for (const line of out.stdout.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (/^0x[0-9a-f]+$/.test(f[0])) m.set(Number(f[1]), f);
+  }
+  return m;
+}
+
+Deno.test("ipc ls sees what ipcmk, Python sysv_ipc and ipc mk made, as ipcs does", async () => {
+  if (which("ipcmk") === null) {
+    missingPeer("no util-linux ipcmk/ipcs: apt-get install util-linux");
+    return;
+  }
+  const ids: [string, number][] = [];
+  try {
+    // ipcmk (util-linux 2.38 has no key option: it picks a random key).
+    const [kp, kc] = [privateKey(), privateKey()];
+    const mk = await run("ipcmk", ["-M", "6000", "-p", "0640"]);
+    assert.equal(mk.code, 0, mk.stderr);
+    const shmId = Number(/(\d+)\s*$/.exec(mk.stdout.trim())![1]);
+    ids.push(["shm", shmId]);
+    const sk = await run("ipcmk", ["-S", "3", "-p", "0600"]);
+    const semId = Number(/(\d+)\s*$/.exec(sk.stdout.trim())![1]);
+    ids.push(["sem", semId]);
+    const qk = await run("ipcmk", ["-Q", "-p", "0620"]);
+    const msgId = Number(/(\d+)\s*$/.exec(qk.stdout.trim())![1]);
+    ids.push(["msg", msgId]);
+    // Ours, by key.
+    const made = await ipc(["mk", "msg", "--key", hex(kc), "--mode", "644"]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, new RegExp(`made msg \\d+ \\(key ${hex(kc)}\\)`));
+    // Python sysv_ipc: a queue with a message of type 3.
+    const python = await pythonWithSysvIpc();
+    let pyId = -1;
+    if (python !== null) {
+      const py = await run(python, [
+        "-c",
+        `import sysv_ipc
+q = sysv_ipc.MessageQueue(${kp}, sysv_ipc.IPC_CREX, 0o600)
+q.send(b"hello", type=3)
+print(q.id)`,
+      ]);
+      assert.equal(py.code, 0, py.stderr);
+      pyId = Number(py.stdout.trim());
+      ids.push(["msg", pyId]);
+    }
+
+    const all = await ls();
+    const find = (kind: string, id: number) =>
+      all.find((o) => o.kind === kind && o.id === id);
+    const ours = all.find((o) => o.key === (kc | 0))!;
+    ids.push(["msg", ours.id!]);
+
+    const [m, s, q] = [await ipcs("-m"), await ipcs("-s"), await ipcs("-q")];
+    // ipcs columns: key id owner perms bytes/nsems/used-bytes nattch/messages
+    const seg = find("shm", shmId)!;
+    assert.equal(hex(seg.key!), m.get(shmId)![0]);
+    assert.equal(seg.mode.toString(8), m.get(shmId)![3]);
+    assert.equal(String(seg.size), m.get(shmId)![4]);
+    assert.equal(String(seg.attaches), m.get(shmId)![5]);
+    const set = find("sem", semId)!;
+    assert.equal(set.size, 3);
+    assert.equal(String(set.size), s.get(semId)![4]);
+    assert.deepEqual(set.values, [0, 0, 0]);
+    const queue = find("msg", msgId)!;
+    assert.equal(queue.mode.toString(8), q.get(msgId)![3]);
+    assert.equal(ours.mode, 0o644);
+    assert.equal(hex(ours.key!), q.get(ours.id!)![0]);
+    if (pyId !== -1) {
+      const p = find("msg", pyId)!;
+      assert.equal(p.messages, 1);
+      assert.equal(p.size, 5);
+      assert.equal(q.get(pyId)![5], "1");
+      assert.equal(q.get(pyId)![4], "5");
+    }
+
+    // The table: the header of lsipc/ipcs's columns and a line per object.
+    const table = await ipc(["ls", "--kind", "shm,msg"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^KIND +KEY +ID +NAME +OWNER +PERMS +SIZE/);
+    assert.match(
+      table.stdout,
+      new RegExp(`shm +${hex(seg.key!)} +${shmId} .* rw-r----- +6000 `),
+    );
+    // Filters: by key and by kind.
+    const byKey = await ls("--key", hex(kc));
+    assert.deepEqual(byKey.map((o) => o.id), [ours.id]);
+    assert.ok((await ls("--kind", "sem")).every((o) => o.kind === "sem"));
+    assert.ok(
+      (await ls("--owner", String(Deno.uid()))).some((o) => o.id === shmId),
+    );
+  } finally {
+    for (const [kind, id] of ids) {
+      await run("ipcrm", [
+        kind === "shm" ? "-m" : kind === "sem" ? "-s" : "-q",
+        String(id),
+      ]);
+    }
+  }
+});
+
+Deno.test("ipc ls names who uses each object: attached, mapped, open, listening", async () => {
+  await withDir(async (dir) => {
+    const name = unique();
+    const sock = `${dir}/s.sock`;
+    const abstract = `linux-ipc-test-cli-${Deno.pid}`;
+    const child = startDeno(
+      "tests/helpers/cli_child.ts",
+      [name, sock, abstract, `${dir}/id`],
+      ["-A"],
+    );
+    try {
+      await waitForLine(child, "ready");
+      const shmId = Number(await Deno.readTextFile(`${dir}/id`));
+      const all = await ls();
+      const held = (o: Obj | undefined) =>
+        o?.holders.find((h) => h.pid === child.pid)?.how;
+      assert.equal(
+        held(all.find((o) => o.kind === "shm" && o.id === shmId)),
+        "attached",
+      );
+      assert.equal(
+        held(all.find((o) => o.kind === "pshm" && o.name === name)),
+        "mapped",
+      );
+      // glibc maps a named semaphore it created under a temporary name.
+      const sem = all.find((o) => o.kind === "psem" && o.name === name);
+      assert.equal(held(sem), "mapped");
+      assert.deepEqual(sem!.values, [2]);
+      const q = all.find((o) => o.kind === "mq" && o.name === name)!;
+      assert.equal(held(q), "open");
+      assert.deepEqual([q.maxmsg, q.msgsize, q.messages], [4, 32, 1]);
+      assert.equal(
+        held(all.find((o) => o.kind === "socket" && o.name === sock)),
+        "open",
+      );
+      assert.equal(
+        held(all.find((o) => o.kind === "socket" && o.name === `@${abstract}`)),
+        "open",
+      );
+      // stat: one object, in full.
+      const st = await ipc(["stat", `shm:${shmId}`]);
+      assert.equal(st.code, 0, st.stderr);
+      assert.match(
+        st.stdout,
+        new RegExp(`used by +${child.pid} \\(deno, attached\\)`),
+      );
+      // Three objects have this name: the kind must be said.
+      const amb = await ipc(["stat", name]);
+      assert.equal(amb.code, 2);
+      assert.match(amb.stderr, /matches 3 objects .*--kind/);
+      const one = await ipc(["stat", name, "--kind", "mq", "--json"]);
+      assert.equal(JSON.parse(one.stdout).maxmsg, 4);
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+    }
+    // The child cleaned up on SIGTERM; anything left is removed here.
+    await ipc(["rm", "--kind", "pshm", name]);
+    await ipc(["rm", "--kind", "psem", name]);
+    await ipc(["rm", "--kind", "mq", name]);
+  });
+});
+
+Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", async () => {
+  const key = privateKey();
+  const name = unique();
+  const mk = async (...args: string[]) => {
+    const out = await ipc(["mk", ...args, "--json"]);
+    assert.equal(out.code, 0, out.stderr);
+    return JSON.parse(out.stdout) as Obj;
+  };
+  const shm = await mk(
+    "shm",
+    "--key",
+    hex(key),
+    "--size",
+    "8192",
+    "--mode",
+    "640",
+  );
+  assert.deepEqual([shm.size, shm.mode], [8192, 0o640]);
+  const sem = await mk("sem", "--count", "4");
+  assert.equal(sem.size, 4);
+  const msg = await mk("msg");
+  const pshm = await mk("pshm", "--name", name, "--size", "100");
+  assert.equal(pshm.size, 100);
+  const psem = await mk("psem", "--name", name, "--value", "5");
+  assert.deepEqual(psem.values, [5]);
+  const mq = await mk("mq", "--name", name, "--maxmsg", "3", "--msgsize", "16");
+  assert.deepEqual([mq.maxmsg, mq.msgsize], [3, 16]);
+  // util-linux sees ours.
+  assert.ok((await ipcs("-m")).has(shm.id!));
+  assert.ok((await ipcs("-s")).has(sem.id!));
+
+  const dry = await ipc(["rm", "--dry-run", hex(key), `sem:${sem.id}`]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /would remove shm .*\nwould remove sem /);
+  assert.ok((await ipcs("-m")).has(shm.id!), "a dry run removes nothing");
+
+  const gone = await ipc([
+    "rm",
+    hex(key),
+    `sem:${sem.id}`,
+    `msg:${msg.id}`,
+    "/linux-ipc-test-cli-none",
+  ]);
+  assert.equal(gone.code, 1, "one target matched nothing");
+  assert.match(gone.stderr, /No object matches "\/linux-ipc-test-cli-none"/);
+  assert.ok(!(await ipcs("-m")).has(shm.id!));
+  assert.ok(!(await ipcs("-s")).has(sem.id!));
+  assert.ok(!(await ipcs("-q")).has(msg.id!));
+  for (const kind of ["pshm", "psem", "mq"]) {
+    const r = await ipc(["rm", "--kind", kind, name]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.equal((await ls()).filter((o) => o.name === name).length, 0);
+
+  // Usage errors and missing permissions.
+  assert.equal((await ipc(["frobnicate"])).code, 2);
+  assert.equal((await ipc(["ls", "--kind", "pipes"])).code, 2);
+  assert.equal((await ipc(["mk", "pshm"])).code, 2, "no --name");
+  const denied = await ipc(["ls"], ["--allow-ffi"]);
+  assert.equal(denied.code, 3);
+  assert.match(denied.stderr, /--allow-all \(-A\)/);
+  const noFfi = await ipc(["ls"], ["--allow-read"]);
+  assert.equal(noFfi.code, 3);
+  assert.match(noFfi.stderr, /--allow-ffi/);
+});
+
+Deno.test("ipc watch shows objects appear, change and go, in a real terminal", async () => {
+  if (which("tmux") === null) {
+    missingPeer("no tmux for the live view: apt-get install tmux");
+    return;
+  }
+  const session = `linux-ipc-test-${Deno.pid}`;
+  const key = privateKey();
+  const screen = async () =>
+    (await run("tmux", ["capture-pane", "-p", "-t", session])).stdout;
+  const until = async (re: RegExp) => {
+    for (let i = 0; i < 100; i++) {
+      const s = await screen();
+      if (re.test(s)) return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`The screen never showed ${re}:\n${await screen()}`);
+  };
+  const started = await run("tmux", [
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    "-x",
+    "200",
+    "-y",
+    "40",
+    `${Deno.execPath()} run --quiet -A ${CLI} watch --kind msg --interval 200`,
+  ]);
+  assert.equal(started.code, 0, started.stderr);
+  let id = -1;
+  try {
+    await until(/\(\+ new, \* changed, - gone; q quits\)/);
+    const made = await ipc(["mk", "msg", "--key", hex(key), "--json"]);
+    id = JSON.parse(made.stdout).id;
+    await until(new RegExp(`\\+ msg +${hex(key)} +${id} `));
+    await run("ipcrm", ["-q", String(id)]);
+    await until(new RegExp(`- msg +${hex(key)} +${id} `));
+    id = -1;
+    await run("tmux", ["send-keys", "-t", session, "q"]);
+    for (let i = 0; i < 50; i++) {
+      const alive = await run("tmux", ["has-session", "-t", session]);
+      if (alive.code !== 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.notEqual(
+      (await run("tmux", ["has-session", "-t", session])).code,
+      0,
+      "q ends the live view",
+    );
+  } finally {
+    if (id !== -1) await run("ipcrm", ["-q", String(id)]);
+    await run("tmux", ["kill-session", "-t", session]);
+  }
+});
+
+await checkLeaksAtEnd();
