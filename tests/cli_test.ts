@@ -55,7 +55,7 @@ async function ipcs(flag: "-m" | "-s" | "-q"): Promise<Map<number, string[]>> {
   return m;
 }
 
-Deno.test("ipc ls sees what ipcmk, Python sysv_ipc and ipc mk made, as ipcs does", async () => {
+Deno.test("ipc ls sees what ipcmk, Python sysv_ipc and ipc mk made, as ipcs and lsipc do", async () => {
   if (which("ipcmk") === null) {
     missingPeer("no util-linux ipcmk/ipcs: apt-get install util-linux");
     return;
@@ -121,6 +121,33 @@ print(q.id)`,
       assert.equal(p.size, 5);
       assert.equal(q.get(pyId)![5], "1");
       assert.equal(q.get(pyId)![4], "5");
+    }
+
+    // lsipc's view of the same objects (its JSON; 2.38 names the queue
+    // list "", hence the first value).
+    const lsipc = async (flag: string, columns: string) => {
+      const o = await run("lsipc", [flag, "--json", "--bytes", "-o", columns]);
+      assert.equal(o.code, 0, o.stderr);
+      const list = Object.values(JSON.parse(o.stdout))[0] as Record<
+        string,
+        string
+      >[];
+      return new Map(list.map((e) => [Number(e.id), e]));
+    };
+    const lm = (await lsipc("-m", "KEY,ID,PERMS,SIZE,NATTCH")).get(shmId)!;
+    assert.deepEqual(
+      [lm.key, lm.perms, lm.size, lm.nattch],
+      [hex(seg.key!), "rw-r-----", "6000", String(seg.attaches)],
+    );
+    const ls2 = (await lsipc("-s", "KEY,ID,PERMS,NSEMS")).get(semId)!;
+    assert.deepEqual([ls2.key, ls2.nsems], [hex(set.key!), "3"]);
+    const lq = await lsipc("-q", "KEY,ID,PERMS,USEDBYTES,MSGS");
+    assert.equal(lq.get(ours.id!)!.perms, "rw-r--r--");
+    if (pyId !== -1) {
+      assert.deepEqual(
+        [lq.get(pyId)!.msgs, lq.get(pyId)!.usedbytes],
+        ["1", "5"],
+      );
     }
 
     // The table: the header of lsipc/ipcs's columns and a line per object.
