@@ -17,7 +17,8 @@
  *
  * Options: `--quick` (fewer blocks, one run), `--runs N` (default 3: each
  * figure is the median of N alternating runs), `--out FILE.svg` (default
- * `bench-all.svg`; the JSON goes beside it).
+ * `bench-all.svg`; the JSON goes beside it), `--from FILE.json` (draw the
+ * table and plot of a recorded run again, measuring nothing).
  *
  * The plot is drawn with Vega-Lite from npm, in the benchmark only: the
  * library itself has no dependencies.
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     runs: { type: "string" },
     out: { type: "string", default: "bench-all.svg" },
     "no-pin": { type: "boolean", default: false },
+    from: { type: "string" },
   },
 });
 // As the other benchmarks: the parent on CPU 0 and the child on CPU 1, for
@@ -135,25 +137,33 @@ for (const [facility, label, max] of FACILITIES) {
   jobs.push({ facility, label, kind: "round trip", size: 64 });
 }
 
-const rows: Row[] = [];
-await withCBaseline("all_bench", async (_dir, binary) => {
-  let done = 0;
-  for (const job of jobs) {
-    progress(done, jobs.length, `${job.label}, ${job.kind}, ${job.size} B`);
-    const args = job.kind === "bandwidth"
-      ? [job.facility, "bw", String(job.size), String(blocks(job.size))]
-      : [job.facility, "rt", String(job.size), String(ROUNDS)];
-    const cs: number[] = [], ds: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      cs.push(await measure(binary, args));
-      ds.push(await deno(args));
+const recorded = values.from === undefined
+  ? undefined
+  : JSON.parse(await Deno.readTextFile(values.from)) as {
+    machine: string;
+    rows: Row[];
+  };
+const rows: Row[] = recorded?.rows ?? [];
+if (recorded === undefined) {
+  await withCBaseline("all_bench", async (_dir, binary) => {
+    let done = 0;
+    for (const job of jobs) {
+      progress(done, jobs.length, `${job.label}, ${job.kind}, ${job.size} B`);
+      const args = job.kind === "bandwidth"
+        ? [job.facility, "bw", String(job.size), String(blocks(job.size))]
+        : [job.facility, "rt", String(job.size), String(ROUNDS)];
+      const cs: number[] = [], ds: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        cs.push(await measure(binary, args));
+        ds.push(await deno(args));
+      }
+      rows.push({ ...job, c: median(cs), deno: median(ds) });
+      done++;
     }
-    rows.push({ ...job, c: median(cs), deno: median(ds) });
-    done++;
-  }
-  progress(done, jobs.length, "done");
-  if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new Uint8Array([10]));
-});
+    progress(done, jobs.length, "done");
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new Uint8Array([10]));
+  });
+}
 
 const human = (n: number) =>
   n >= 1 << 20 ? `${n >> 20} MiB` : n >= 1024 ? `${n >> 10} KiB` : `${n} B`;
@@ -193,45 +203,61 @@ const points = rows.filter((r) => r.kind === "bandwidth").flatMap((r) => [
   { facility: r.label, size: r.size, mbps: r.c, side: "C" },
   { facility: r.label, size: r.size, mbps: r.deno, side: "this library" },
 ]);
-const spec = compile({
-  $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-  title: {
-    text: "One-way bandwidth by block size: C (dashed) and this library",
-    subtitle: machine,
-  },
-  width: 640,
-  height: 420,
-  data: { values: points },
-  mark: { type: "line", point: true },
-  encoding: {
-    x: {
-      field: "size",
-      type: "quantitative",
-      scale: { type: "log", base: 2 },
-      axis: { values: SIZES, title: "block size (bytes)" },
+// (`encode` on a legend is Vega's, passed through; Vega-Lite's types lack it.)
+const spec = compile(
+  ({
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: "One-way bandwidth by block size: C (dashed) and this library",
+      subtitle: machine,
     },
-    y: {
-      field: "mbps",
-      type: "quantitative",
-      scale: { type: "log" },
-      title: "MB/s",
+    width: 640,
+    height: 420,
+    data: { values: points },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: {
+        field: "size",
+        type: "quantitative",
+        scale: { type: "log", base: 2 },
+        axis: { values: SIZES, title: "block size (bytes)" },
+      },
+      y: {
+        field: "mbps",
+        type: "quantitative",
+        scale: { type: "log" },
+        title: "MB/s",
+      },
+      color: {
+        field: "facility",
+        type: "nominal",
+        title: "facility",
+        scale: { scheme: "tableau20" },
+        legend: { labelLimit: 300 },
+      },
+      strokeDash: {
+        field: "side",
+        type: "nominal",
+        scale: { domain: ["this library", "C"], range: [[1, 0], [4, 3]] },
+        title: "",
+        legend: {
+          symbolType: "stroke",
+          symbolStrokeWidth: 2,
+          encode: { symbols: { update: { stroke: { value: "black" } } } },
+        },
+      },
+      detail: { field: "side" },
     },
-    color: { field: "facility", type: "nominal", title: "facility" },
-    strokeDash: {
-      field: "side",
-      type: "nominal",
-      scale: { domain: ["this library", "C"], range: [[1, 0], [4, 3]] },
-      title: "",
-    },
-    detail: { field: "side" },
-  },
-}).spec;
+  } as unknown) as Parameters<typeof compile>[0],
+).spec;
 const view = new vega.View(vega.parse(spec), { renderer: "none" });
 const svg = await view.toSVG();
 await Deno.writeTextFile(out, svg);
 const json = out.replace(/\.svg$/, "") + ".json";
-await Deno.writeTextFile(
-  json,
-  JSON.stringify({ machine, quick, runs, rows }, null, 2) + "\n",
-);
+if (recorded === undefined) {
+  await Deno.writeTextFile(
+    json,
+    JSON.stringify({ machine, quick, runs, rows }, null, 2) + "\n",
+  );
+}
 console.log(`\nPlot: ${out}; figures: ${json}`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   checkLeaksAtEnd,
+  cProgram,
   missingPeer,
   privateKey,
   pythonWithSysvIpc,
@@ -356,6 +357,31 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
   } finally {
     if (id !== -1) await run("ipcrm", ["-q", String(id)]);
     await run("tmux", ["kill-session", "-t", session]);
+  }
+});
+
+Deno.test("ipc ls and rm handle POSIX objects a C program made", async () => {
+  const peer = await cProgram("posix_peer");
+  if (peer === null) return;
+  const name = unique();
+  try {
+    assert.equal((await run(peer, ["shm-write", name, "from C"])).code, 0);
+    assert.equal((await run(peer, ["sem-create", name, "7"])).code, 0);
+    const all = (await ls("--kind", "pshm,psem")).filter((o) =>
+      o.name === name
+    );
+    assert.deepEqual(
+      all.map((o) => [o.kind, o.size, o.mode, o.values]).sort(),
+      [["pshm", 4096, 0o600, undefined], ["psem", 0, 0o600, [7]]].sort(),
+    );
+    const rm = await ipc(["rm", "--kind", "pshm", name]);
+    assert.equal(rm.code, 0, rm.stderr);
+    const rm2 = await ipc(["rm", "--kind", "psem", name]);
+    assert.equal(rm2.code, 0, rm2.stderr);
+    assert.equal((await run(peer, ["sem-value", name])).code, 1);
+  } finally {
+    await ipc(["rm", "--kind", "pshm", name]);
+    await ipc(["rm", "--kind", "psem", name]);
   }
 });
 
