@@ -75,11 +75,12 @@ import {
   type Kind,
   KINDS,
   listObjects,
+  mqueueMounted,
   removeObject,
 } from "./objects.ts";
 import { describe, table } from "./format.ts";
 
-export { KINDS, listObjects, removeObject } from "./objects.ts";
+export { KINDS, listObjects, mqueueMounted, removeObject } from "./objects.ts";
 export type { Holder, IpcObject, Kind } from "./objects.ts";
 
 /** Exit code: an object could not be found or handled. */
@@ -227,7 +228,13 @@ function ls(args: string[]): number {
     json: { type: "boolean" },
   });
   needAll();
-  let objects = listObjects(kindsOf(values.kind));
+  const kinds = kindsOf(values.kind);
+  let objects = listObjects(kinds);
+  if (kinds.includes("mq") && !mqueueMounted()) {
+    console.error(
+      "ipc: POSIX message queues are not listed: the mqueue file system is not mounted at /dev/mqueue (as root: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue)",
+    );
+  }
   if (values.owner !== undefined) {
     const owner = values.owner;
     objects = objects.filter((o) =>

@@ -31,6 +31,7 @@ import {
   SHM_STAT_ANY,
   shm_unlink,
   shmctl,
+  statfs,
 } from "../mod.ts";
 
 /**
@@ -447,15 +448,29 @@ function devShm(procs: Proc[], kinds: readonly Kind[]): IpcObject[] {
   return out;
 }
 
+/**
+ * Whether the mqueue file system is mounted at `/dev/mqueue`, where POSIX
+ * queues show: without it they exist but cannot be listed.
+ *
+ * @returns true if it is
+ * @example
+ * ```ts ignore
+ * import { mqueueMounted } from "@linux-ipc/ipc/cli";
+ * if (!mqueueMounted()) console.log("mount -t mqueue none /dev/mqueue");
+ * ```
+ */
+export function mqueueMounted(): boolean {
+  try {
+    return statfs("/dev/mqueue").name === "mqueue";
+  } catch {
+    return false;
+  }
+}
+
 function queues(procs: Proc[]): IpcObject[] {
   const out: IpcObject[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync("/dev/mqueue")];
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return out;
-    throw e;
-  }
+  if (!mqueueMounted()) return out;
+  const entries = [...Deno.readDirSync("/dev/mqueue")];
   for (const e of entries) {
     const path = `/dev/mqueue/${e.name}`;
     let st: Deno.FileInfo, info: string;

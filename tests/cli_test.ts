@@ -385,4 +385,20 @@ Deno.test("ipc ls and rm handle POSIX objects a C program made", async () => {
   }
 });
 
+Deno.test("ipc ls says how to mount /dev/mqueue when it is not mounted", async () => {
+  if (Deno.uid() !== 0 || which("unshare") === null) return; // needs root
+  // A mount namespace of its own: the machine's /dev/mqueue stays mounted.
+  const out = await run("unshare", [
+    "--mount",
+    "sh",
+    "-c",
+    `umount /dev/mqueue 2>/dev/null; exec "${Deno.execPath()}" run --quiet -A "${CLI}" ls --kind mq`,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(
+    out.stderr,
+    /not mounted at \/dev\/mqueue .*mount -t mqueue none \/dev\/mqueue/,
+  );
+});
+
 await checkLeaksAtEnd();
