@@ -297,6 +297,20 @@ function* indices<T>(
   }
 }
 
+/** The fields every System V object has, from its `ipc_perm`. */
+function sysv(
+  kind: "shm" | "sem" | "msg",
+  ds: { id: number; perm: { key: number; uid: number; mode: number } },
+) {
+  return {
+    kind,
+    id: ds.id,
+    key: ds.perm.key,
+    uid: ds.perm.uid,
+    mode: ds.perm.mode & 0o777,
+  };
+}
+
 function sysvShm(procs: Proc[]): IpcObject[] {
   const out: IpcObject[] = [];
   for (
@@ -306,11 +320,7 @@ function sysvShm(procs: Proc[]): IpcObject[] {
     )
   ) {
     out.push({
-      kind: "shm",
-      id: ds.id,
-      key: ds.perm.key,
-      uid: ds.perm.uid,
-      mode: ds.perm.mode & 0o777,
+      ...sysv("shm", ds),
       size: ds.segsz,
       times: { attached: ds.atime, detached: ds.dtime, changed: ds.ctime },
       attaches: ds.nattch,
@@ -334,11 +344,7 @@ function sysvSem(): IpcObject[] {
     )
   ) {
     const o: IpcObject = {
-      kind: "sem",
-      id: ds.id,
-      key: ds.perm.key,
-      uid: ds.perm.uid,
-      mode: ds.perm.mode & 0o777,
+      ...sysv("sem", ds),
       size: ds.nsems,
       times: { operated: ds.otime, changed: ds.ctime },
       pids: {},
@@ -368,11 +374,7 @@ function sysvMsg(): IpcObject[] {
     )
   ) {
     out.push({
-      kind: "msg",
-      id: ds.id,
-      key: ds.perm.key,
-      uid: ds.perm.uid,
-      mode: ds.perm.mode & 0o777,
+      ...sysv("msg", ds),
       size: ds.cbytes,
       messages: ds.qnum,
       times: { sent: ds.stime, received: ds.rtime, changed: ds.ctime },
