@@ -1,0 +1,71 @@
+// The protocol of `deno task bench:all` on both sides, in a few blocks per
+// facility: every facility carries data and leaves nothing behind (the
+// figures themselves belong to the benchmark, not to tests).
+import assert from "node:assert/strict";
+import {
+  checkLeaksAtEnd,
+  missingPeer,
+  ROOT,
+  run,
+  which,
+  withDir,
+} from "./_helpers.ts";
+
+const FACILITIES = [
+  "pipe",
+  "fifo",
+  "stream",
+  "dgram",
+  "seqpacket",
+  "sysvmsg",
+  "mq",
+  "sysvshm",
+  "pshm",
+  "filemap",
+  "memfd",
+  "eventfd",
+];
+
+Deno.test("bench:all: every facility carries blocks and round trips, C and Deno", async (t) => {
+  const cc = which("cc");
+  if (cc === null) {
+    missingPeer("no C compiler for bench/c/all_bench.c: apt-get install gcc");
+    return;
+  }
+  await withDir(async (dir) => {
+    const c = `${dir}/all_bench`;
+    const built = await run(cc, [
+      "-O2",
+      "-pthread",
+      "-o",
+      c,
+      `${ROOT}bench/c/all_bench.c`,
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    for (const f of FACILITIES) {
+      await t.step(f, async () => {
+        for (const args of [[f, "bw", "4096", "40"], [f, "rt", "64", "40"]]) {
+          const fromC = await run(c, args);
+          assert.equal(fromC.code, 0, fromC.stderr);
+          const fromDeno = await run(Deno.execPath(), [
+            "run",
+            "--quiet",
+            "--allow-ffi",
+            "--allow-read",
+            "--allow-write",
+            "--allow-run",
+            "--allow-env",
+            `${ROOT}bench/all_peer.ts`,
+            ...args,
+          ]);
+          assert.equal(fromDeno.code, 0, fromDeno.stderr);
+          for (const out of [fromC.stdout, fromDeno.stdout]) {
+            assert.ok(Number(out) > 0, `a figure, got "${out}"`);
+          }
+        }
+      });
+    }
+  });
+});
+
+await checkLeaksAtEnd();
