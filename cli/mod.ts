@@ -357,6 +357,17 @@ function number(
   return n;
 }
 
+/** The options `mk` takes for each kind, besides `--mode` and `--json`. */
+const MK_OPTIONS: Record<Kind, string[]> = {
+  shm: ["key", "size"],
+  sem: ["key", "count"],
+  msg: ["key"],
+  pshm: ["name", "size"],
+  psem: ["name", "value"],
+  mq: ["name", "maxmsg", "msgsize"],
+  socket: [],
+};
+
 function mk(args: string[]): number {
   const { values, positionals } = parse(args, {
     key: { type: "string" },
@@ -373,6 +384,26 @@ function mk(args: string[]): number {
     throw new Exit(EXIT_USAGE, `mk takes one kind\n${USAGE}`);
   }
   const [kind] = kindsOf(positionals[0]);
+  if (kind === "socket") {
+    throw new Exit(
+      EXIT_USAGE,
+      "mk makes no sockets: a listening socket lives as long as its process",
+    );
+  }
+  const given = Object.keys(values).filter((k) =>
+    k !== "json" && k !== "mode" &&
+    values[k as keyof typeof values] !== undefined
+  );
+  const takes = MK_OPTIONS[kind];
+  const stray = given.filter((k) => !takes.includes(k));
+  if (stray.length > 0) {
+    throw new Exit(
+      EXIT_USAGE,
+      `mk ${kind} takes no --${stray[0]}${
+        takes.length > 0 ? ` (it takes --${takes.join(", --")}, --mode)` : ""
+      }`,
+    );
+  }
   const modeText = values.mode ?? "600";
   if (!/^0?[0-7]{1,3}$/.test(modeText)) {
     throw new Exit(
@@ -434,11 +465,8 @@ function mk(args: string[]): number {
       made = { kind, name: values.name };
       break;
     }
-    case "socket":
-      throw new Exit(
-        EXIT_USAGE,
-        "mk makes no sockets: a listening socket lives as long as its process",
-      );
+    default:
+      throw new Exit(EXIT_USAGE, `mk makes no ${kind}`);
   }
   const o = listObjects([made.kind]).find((x) =>
     made.id !== undefined ? x.id === made.id : x.name === made.name

@@ -297,6 +297,13 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
   assert.equal((await ipc(["frobnicate"])).code, 2);
   assert.equal((await ipc(["ls", "--kind", "pipes"])).code, 2);
   assert.equal((await ipc(["mk", "pshm"])).code, 2, "no --name");
+  const stray = await ipc(["mk", "msg", "--size", "5"]);
+  assert.equal(stray.code, 2, "an option the kind does not take");
+  assert.match(
+    stray.stderr,
+    /mk msg takes no --size \(it takes --key, --mode\)/,
+  );
+  assert.equal((await ipc(["mk", "socket"])).code, 2);
   const denied = await ipc(["ls"], ["--allow-ffi"]);
   assert.equal(denied.code, 3);
   assert.match(denied.stderr, /--allow-all \(-A\)/);
