@@ -83,11 +83,11 @@
  * hop. With more waits parked the engine does not spin, so that many waits
  * cannot add up to a stalled event loop. On a one-CPU process each retry
  * yields the CPU first (`sched_yield`), since the peer cannot run while we
- * spin. A descriptor wait made after the current turn of the event loop has
- * run for {@linkcode TURN_MS} ms is tried in the next turn instead (unless
- * its caller has just found it would block), so a loop of waits that all
- * complete at once (a burst of connections to accept) cannot hold timers
- * up.
+ * spin. A wait made after the current turn of the event loop has run for
+ * {@linkcode TURN_MS} ms is tried in the next turn instead (unless its
+ * caller has just found it would block), so a loop of waits that all
+ * complete at once (a burst of connections to accept, a stream or a queue
+ * that always has data) cannot hold timers up.
  *
  * Abort and timeout: a wait on the reactor or the retries simply ends (the
  * call was never in the kernel). A helper thread in the kernel is
@@ -648,26 +648,38 @@ function spin(op: BlockingOp): boolean {
 }
 
 /**
- * Whether a caller may make the first attempt of a descriptor wait
- * (`pollOp`'s key, `syscall:fd`) itself, before building the op, exactly as
- * {@linkcode wait} would make it. Not with a signal or a timeout, which
- * {@linkcode wait} checks first; nor when this process has one CPU and the
- * key has had to spin, where {@linkcode wait} yields to the peer first. Lets
- * a hot path skip the op's closures when the call goes through at once.
+ * Whether a caller may make the first attempt of a wait itself, before
+ * building the op, exactly as {@linkcode wait} would make it (not once this
+ * turn of the event loop has run for {@linkcode TURN_MS}): a descriptor
+ * wait (`pollOp`'s key, `syscall:fd`), or one on an id whose op's key is
+ * `syscall:id`, or `syscall:id:detail` with `detail`. Not with a signal or a
+ * timeout, which {@linkcode wait} checks first; nor when this process has
+ * one CPU and the key has had to spin, where {@linkcode wait} yields to the
+ * peer first. Lets a hot path skip the op's closures when the call goes
+ * through at once.
  *
  * @param syscall the call's name
- * @param fd the descriptor
+ * @param fd the descriptor, or the object's id
  * @param options the wait's options
+ * @param detail the rest of the op's key, if it has more
  */
 export function tryAtOnce(
   syscall: string,
   fd: number,
   options: WaitOptions,
+  detail?: () => string,
 ): boolean {
-  // Anything but a plain object goes the long way, where it is checked.
+  // Anything but a plain object goes the long way, where it is checked; a
+  // turn that has run for TURN_MS too, where the wait is deferred.
   return options !== null && typeof options === "object" &&
     options.signal === undefined && options.timeout === undefined &&
-    (CPUS >= 2 || !spins.has(`${syscall}:${fd}`));
+    !longTurn() &&
+    (CPUS >= 2 ||
+      !spins.has(
+        detail === undefined
+          ? `${syscall}:${fd}`
+          : `${syscall}:${fd}:${detail()}`,
+      ));
 }
 
 /**
@@ -695,11 +707,11 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
-    // A descriptor wait made after this turn of the event loop has run for
-    // TURN_MS is tried in the next turn, even when it could complete at
-    // once: a loop of waits that all succeed at once (a burst of
-    // connections to accept) cannot hold timers up.
-    defer = op.fd !== undefined && !op.tried && timeout !== 0 && longTurn();
+    // A wait made after this turn of the event loop has run for TURN_MS is
+    // tried in the next turn, even when it could complete at once: a loop
+    // of waits that all succeed at once (a burst of connections to accept,
+    // a stream or a queue that always has data) cannot hold timers up.
+    defer = !op.tried && timeout !== 0 && longTurn();
     if (!defer) {
       if (op.attempt()) return Promise.resolve();
       if (timeout === 0) return Promise.reject(op.timedOut(0));

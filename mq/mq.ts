@@ -13,7 +13,7 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { EINTR, type IpcError, lastError } from "../ffi/errors.ts";
+import { EAGAIN, EINTR, type IpcError, lastError } from "../ffi/errors.ts";
 import {
   close,
   O_CLOEXEC,
@@ -44,7 +44,12 @@ import {
   posixName,
   show,
 } from "../ffi/validate.ts";
-import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  tryAtOnce,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 
 /** Priorities are below this (`MQ_PRIO_MAX` on Linux). */
 export const MQ_PRIO_MAX = 32768;
@@ -741,29 +746,48 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
  * mq_unlink(name);
  * ```
  */
-export async function mq_sendAsync(
+export function mq_sendAsync(
   mqdes: number,
   msg_ptr: Uint8Array | string,
   msg_prio = 0,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkWaitOptions(options);
-  mqdes = descriptor(mqdes, "mq_send", "mqdes");
-  const b = bytesOf(msg_ptr, "mq_send");
-  msg_prio = prio(msg_prio, "mq_send");
-  setNonBlocking(mqdes);
-  const n = sizeT(b.length);
-  await wait(
-    pollOp(
-      mqdes,
-      POLLOUT,
-      "mq_send",
-      () => libc().mq_send(mqdes, b, n, msg_prio),
-      () => sendError("mq_send", mqdes, b.length),
-      () => {},
-    ),
-    options,
-  );
+  try {
+    checkWaitOptions(options);
+    mqdes = descriptor(mqdes, "mq_send", "mqdes");
+    const b = bytesOf(msg_ptr, "mq_send");
+    msg_prio = prio(msg_prio, "mq_send");
+    setNonBlocking(mqdes);
+    const n = sizeT(b.length);
+    // The first try, as `wait` would make it, without the op's closures: a
+    // queue with room takes the message here.
+    let tried = false;
+    if (tryAtOnce("mq_send", mqdes, options)) {
+      const c = libc();
+      for (;;) {
+        if (c.mq_send(mqdes, b, n, msg_prio) !== -1) return Promise.resolve();
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e !== EAGAIN) throw sendError("mq_send", mqdes, b.length);
+        tried = true;
+        break;
+      }
+    }
+    return wait(
+      pollOp(
+        mqdes,
+        POLLOUT,
+        "mq_send",
+        () => libc().mq_send(mqdes, b, n, msg_prio),
+        () => sendError("mq_send", mqdes, b.length),
+        () => {},
+        tried,
+      ),
+      options,
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**
@@ -785,30 +809,54 @@ export async function mq_sendAsync(
  * mq_unlink(name);
  * ```
  */
-export async function mq_receiveAsync(
+export function mq_receiveAsync(
   mqdes: number,
   msg_len?: number,
   options: WaitOptions = {},
 ): Promise<MqMessage> {
-  checkWaitOptions(options);
-  mqdes = descriptor(mqdes, "mq_receive", "mqdes");
-  const len = roomFor(mqdes, msg_len, "mq_receive");
-  setNonBlocking(mqdes);
-  const buf = new Uint8Array(len);
-  const p = new Uint32Array(1);
-  const pb = new Uint8Array(p.buffer);
-  const n = sizeT(len);
-  let got = 0;
-  await wait(
-    pollOp(
-      mqdes,
-      POLLIN,
-      "mq_receive",
-      () => libc().mq_receive(mqdes, buf, n, pb),
-      () => recvError("mq_receive", mqdes, len),
-      (r) => got = r,
-    ),
-    options,
-  );
-  return { data: buf.slice(0, got), prio: p[0] };
+  try {
+    checkWaitOptions(options);
+    mqdes = descriptor(mqdes, "mq_receive", "mqdes");
+    const len = roomFor(mqdes, msg_len, "mq_receive");
+    setNonBlocking(mqdes);
+    const n = sizeT(len);
+    // The first try, into the sync calls' buffer, without the op's
+    // closures: a queued message is taken here.
+    let tried = false;
+    if (tryAtOnce("mq_receive", mqdes, options)) {
+      const now = scratch(len), c = libc();
+      for (;;) {
+        const r = c.mq_receive(mqdes, now, n, prioBytes);
+        if (r !== -1) {
+          return Promise.resolve({
+            data: now.slice(0, r),
+            prio: prioScratch[0],
+          });
+        }
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e !== EAGAIN) throw recvError("mq_receive", mqdes, len);
+        tried = true;
+        break;
+      }
+    }
+    const buf = new Uint8Array(len);
+    const p = new Uint32Array(1);
+    const pb = new Uint8Array(p.buffer);
+    let got = 0;
+    return wait(
+      pollOp(
+        mqdes,
+        POLLIN,
+        "mq_receive",
+        () => libc().mq_receive(mqdes, buf, n, pb),
+        () => recvError("mq_receive", mqdes, len),
+        (r) => got = r,
+        tried,
+      ),
+      options,
+    ).then(() => ({ data: buf.slice(0, got), prio: p[0] }));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }

@@ -43,6 +43,7 @@ import {
   type BlockingOp,
   checkWaitOptions,
   KERNEL_MSG_MAX,
+  tryAtOnce,
   wait,
   type WaitOptions,
 } from "../ffi/wait.ts";
@@ -510,9 +511,24 @@ export function msgsndAsync(
     checkWaitOptions(options);
     msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
     msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
+    const nowait = (msgflg & IPC_NOWAIT) !== 0;
+    if (tryAtOnce("msgsnd", msqid, options)) {
+      // The first attempt, as wait() would make it, from the sync calls'
+      // buffer: a queue with room takes the message with no op built.
+      const now = encodeMsg(msgp, "msgsnd", true);
+      const c = libc(), size = sizeT(now.length - 8);
+      for (;;) {
+        if (c.msgsnd(msqid, now, size, msgflg | IPC_NOWAIT) === 0) {
+          return Promise.resolve();
+        }
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e === EAGAIN && !nowait) break;
+        throw sendError(msqid, now);
+      }
+    }
     const buf = encodeMsg(msgp, "msgsnd");
     const n = sizeT(buf.length - 8);
-    const nowait = (msgflg & IPC_NOWAIT) !== 0;
     let parked = false;
     const op: BlockingOp = {
       key: `msgsnd:${msqid}`,
@@ -580,10 +596,31 @@ export function msgrcvAsync(
     msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+    const nowait = (msgflg & IPC_NOWAIT) !== 0;
+    if (
+      tryAtOnce("msgrcv", msqid, options, () => `${type}:${msgflg}`)
+    ) {
+      // The first attempt, into the sync calls' buffer: a queued message is
+      // taken with no op built.
+      const now = scratchRoom(msgsz), c = libc(), size = sizeT(msgsz);
+      for (;;) {
+        const r = c.msgrcv(
+          msqid,
+          now,
+          size,
+          typeArg(type),
+          msgflg | IPC_NOWAIT,
+        );
+        if (r !== -1) return Promise.resolve(decodeMsg(now, r));
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e === ENOMSG && !nowait) break;
+        throw recvError(msqid, msgsz, type);
+      }
+    }
     const buf = room(msgsz, "msgrcv");
     const size = buf.length - 8;
     const n = sizeT(size);
-    const nowait = (msgflg & IPC_NOWAIT) !== 0;
     let got: MsgReceived | undefined;
     let parked = false;
     const op: BlockingOp = {

@@ -8,6 +8,10 @@ import {
   IPC_PRIVATE,
   IPC_RMID,
   listen,
+  msgctl,
+  msgget,
+  msgrcvAsync,
+  msgsnd,
   OwnedFd,
   pipe,
   PipeEnd,
@@ -556,6 +560,43 @@ Deno.test("close removes a socket path only if it is still the socket this proce
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a loop of waits that always complete at once lets timers run", async (t) => {
+  /** Runs `step` in a loop for 300 ms; returns when a 1 ms timer fired. */
+  async function timerDuring(step: () => Promise<unknown>): Promise<number> {
+    const start = performance.now();
+    let fired = -1;
+    setTimeout(() => fired = performance.now() - start, 1);
+    while (performance.now() - start < 300) await step();
+    return fired;
+  }
+  await t.step("a stream that always has data", async () => {
+    const [a, b] = UnixConnection.pair();
+    try {
+      const msg = new Uint8Array(64), back = new Uint8Array(64);
+      const fired = await timerDuring(async () => {
+        await a.write(msg);
+        await b.read(back);
+      });
+      assert.ok(fired >= 0 && fired < 100, `the timer fired at ${fired} ms`);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+  await t.step("a message queue that always has a message", async () => {
+    const id = msgget(IPC_PRIVATE, 0o600);
+    try {
+      const fired = await timerDuring(async () => {
+        msgsnd(id, { mtype: 1, mtext: "x" });
+        await msgrcvAsync(id, 8);
+      });
+      assert.ok(fired >= 0 && fired < 100, `the timer fired at ${fired} ms`);
+    } finally {
+      msgctl(id, IPC_RMID);
+    }
+  });
 });
 
 await checkLeaksAtEnd();
