@@ -317,10 +317,15 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
     missingPeer("no tmux for the live view: apt-get install tmux");
     return;
   }
+  // A tmux server of its own, on a socket in a directory that goes away:
+  // nothing is left in the machine's /tmp/tmux-UID.
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-tmux-" });
+  const tmux = (...args: string[]) =>
+    run("tmux", ["-S", `${dir}/tmux.sock`, ...args]);
   const session = `linux-ipc-test-${Deno.pid}`;
   const key = privateKey();
   const screen = async () =>
-    (await run("tmux", ["capture-pane", "-p", "-t", session])).stdout;
+    (await tmux("capture-pane", "-p", "-t", session)).stdout;
   const until = async (re: RegExp) => {
     for (let i = 0; i < 100; i++) {
       const s = await screen();
@@ -329,7 +334,7 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
     }
     throw new Error(`The screen never showed ${re}:\n${await screen()}`);
   };
-  const started = await run("tmux", [
+  const started = await tmux(
     "new-session",
     "-d",
     "-s",
@@ -339,7 +344,7 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
     "-y",
     "40",
     `${Deno.execPath()} run --quiet -A ${CLI} watch --kind msg --interval 200`,
-  ]);
+  );
   assert.equal(started.code, 0, started.stderr);
   let id = -1;
   try {
@@ -350,20 +355,21 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
     await run("ipcrm", ["-q", String(id)]);
     await until(new RegExp(`- msg +${hex(key)} +${id} `));
     id = -1;
-    await run("tmux", ["send-keys", "-t", session, "q"]);
+    await tmux("send-keys", "-t", session, "q");
     for (let i = 0; i < 50; i++) {
-      const alive = await run("tmux", ["has-session", "-t", session]);
+      const alive = await tmux("has-session", "-t", session);
       if (alive.code !== 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.notEqual(
-      (await run("tmux", ["has-session", "-t", session])).code,
+      (await tmux("has-session", "-t", session)).code,
       0,
       "q ends the live view",
     );
   } finally {
     if (id !== -1) await run("ipcrm", ["-q", String(id)]);
-    await run("tmux", ["kill-session", "-t", session]);
+    await tmux("kill-server");
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
