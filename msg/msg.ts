@@ -480,6 +480,55 @@ function timedOut(syscall: string) {
 }
 
 /**
+ * One non-blocking `msgsnd` of an async send, `EINTR` retried.
+ *
+ * @returns true if the queue took the message; false if it is full and the
+ *   caller waits (the caller's flags lack `IPC_NOWAIT`)
+ * @throws {IpcError} any other failure, `EAGAIN` with `IPC_NOWAIT`
+ */
+function sendNow(
+  msqid: number,
+  buf: Uint8Array<ArrayBuffer>,
+  n: bigint,
+  msgflg: number,
+): boolean {
+  const c = libc();
+  for (;;) {
+    if (c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT) === 0) return true;
+    const e = errno();
+    if (e === EINTR) continue;
+    if (e === EAGAIN && (msgflg & IPC_NOWAIT) === 0) return false;
+    throw sendError(msqid, buf);
+  }
+}
+
+/**
+ * One non-blocking `msgrcv` of an async receive into `buf` (type first, then
+ * `msgsz` bytes of text), `EINTR` retried.
+ *
+ * @returns the text's length; -1 if no message is there and the caller
+ *   waits (the caller's flags lack `IPC_NOWAIT`)
+ * @throws {IpcError} any other failure, `ENOMSG` with `IPC_NOWAIT`
+ */
+function receiveNow(
+  msqid: number,
+  buf: Uint8Array<ArrayBuffer>,
+  msgsz: number,
+  type: number | bigint,
+  msgflg: number,
+): number {
+  const c = libc(), n = sizeT(msgsz);
+  for (;;) {
+    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg | IPC_NOWAIT);
+    if (r !== -1) return r;
+    const e = errno();
+    if (e === EINTR) continue;
+    if (e === ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
+    throw recvError(msqid, msgsz, type);
+  }
+}
+
+/**
  * Sends a message without blocking the event loop: at once if there is
  * room, else when there is (a helper thread in `msgsnd`, or retries; see
  * `ffi/wait.ts`). With `IPC_NOWAIT`, a full queue rejects with `EAGAIN` at
@@ -516,15 +565,8 @@ export function msgsndAsync(
       // The first attempt, as wait() would make it, from the sync calls'
       // buffer: a queue with room takes the message with no op built.
       const now = encodeMsg(msgp, "msgsnd", true);
-      const c = libc(), size = sizeT(now.length - 8);
-      for (;;) {
-        if (c.msgsnd(msqid, now, size, msgflg | IPC_NOWAIT) === 0) {
-          return Promise.resolve();
-        }
-        const e = errno();
-        if (e === EINTR) continue;
-        if (e === EAGAIN && !nowait) break;
-        throw sendError(msqid, now);
+      if (sendNow(msqid, now, sizeT(now.length - 8), msgflg)) {
+        return Promise.resolve();
       }
     }
     const buf = encodeMsg(msgp, "msgsnd");
@@ -533,15 +575,13 @@ export function msgsndAsync(
     const op: BlockingOp = {
       key: `msgsnd:${msqid}`,
       attempt(): boolean {
-        const c = libc();
-        for (;;) {
-          if (c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT) === 0) return true;
-          const e = errno();
-          if (e === EINTR) continue;
-          if (e === EAGAIN && !nowait) return parked = true, false;
-          const error = sendError(msqid, buf);
-          throw parked ? removedWhileWaiting(error, "msgsnd") : error;
+        try {
+          if (sendNow(msqid, buf, n, msgflg)) return true;
+        } catch (e) {
+          throw parked ? removedWhileWaiting(e as IpcError, "msgsnd") : e;
         }
+        parked = true;
+        return false;
       },
       kernel: nowait ? undefined : { call: "msgsnd", msqid, msgp: buf, msgflg },
       fail(code: number): IpcError {
@@ -602,49 +642,26 @@ export function msgrcvAsync(
     ) {
       // The first attempt, into the sync calls' buffer: a queued message is
       // taken with no op built.
-      const now = scratchRoom(msgsz), c = libc(), size = sizeT(msgsz);
-      for (;;) {
-        const r = c.msgrcv(
-          msqid,
-          now,
-          size,
-          typeArg(type),
-          msgflg | IPC_NOWAIT,
-        );
-        if (r !== -1) return Promise.resolve(decodeMsg(now, r));
-        const e = errno();
-        if (e === EINTR) continue;
-        if (e === ENOMSG && !nowait) break;
-        throw recvError(msqid, msgsz, type);
-      }
+      const now = scratchRoom(msgsz);
+      const r = receiveNow(msqid, now, msgsz, type, msgflg);
+      if (r !== -1) return Promise.resolve(decodeMsg(now, r));
     }
     const buf = room(msgsz, "msgrcv");
     const size = buf.length - 8;
-    const n = sizeT(size);
     let got: MsgReceived | undefined;
     let parked = false;
     const op: BlockingOp = {
       key: `msgrcv:${msqid}:${type}:${msgflg}`,
       attempt(): boolean {
-        const c = libc();
-        for (;;) {
-          const r = c.msgrcv(
-            msqid,
-            buf,
-            n,
-            typeArg(type),
-            msgflg | IPC_NOWAIT,
-          );
-          if (r !== -1) {
-            got = decodeMsg(buf, r);
-            return true;
-          }
-          const e = errno();
-          if (e === EINTR) continue;
-          if (e === ENOMSG && !nowait) return parked = true, false;
-          const error = recvError(msqid, size, type);
-          throw parked ? removedWhileWaiting(error, "msgrcv") : error;
+        let r: number;
+        try {
+          r = receiveNow(msqid, buf, size, type, msgflg);
+        } catch (e) {
+          throw parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
         }
+        if (r === -1) return parked = true, false;
+        got = decodeMsg(buf, r);
+        return true;
       },
       kernel: nowait || size > KERNEL_MSG_MAX ? undefined : {
         call: "msgrcv",
