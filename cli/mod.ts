@@ -78,7 +78,7 @@ import {
   mqueueMounted,
   removeObject,
 } from "./objects.ts";
-import { describe, table } from "./format.ts";
+import { describe, keyText, table } from "./format.ts";
 
 export { KINDS, listObjects, mqueueMounted, removeObject } from "./objects.ts";
 export type { Holder, IpcObject, Kind } from "./objects.ts";
@@ -294,7 +294,12 @@ function stat(args: string[]): number {
     throw new Exit(EXIT_USAGE, `stat takes one target\n${USAGE}`);
   }
   needAll();
-  const [o] = resolve(positionals[0], values.kind, listObjects());
+  // Only the kinds the target may be (resolve keeps no others).
+  const [o] = resolve(
+    positionals[0],
+    values.kind,
+    listObjects(kindsOf(values.kind)),
+  );
   console.log(values.json ? JSON.stringify(o, null, 2) : describe(o));
   return 0;
 }
@@ -309,7 +314,7 @@ function rm(args: string[]): number {
     throw new Exit(EXIT_USAGE, `rm takes at least one target\n${USAGE}`);
   }
   needAll();
-  const objects = listObjects();
+  const objects = listObjects(kindsOf(values.kind));
   let code = 0;
   const done: { target: string; object?: IpcObject; error?: string }[] = [];
   for (const target of positionals) {
@@ -335,9 +340,7 @@ function rm(args: string[]): number {
 
 function label(o: IpcObject): string {
   return o.id !== undefined
-    ? `${o.kind} ${o.id} (key 0x${
-      (o.key! >>> 0).toString(16).padStart(8, "0")
-    })`
+    ? `${o.kind} ${o.id} (key ${keyText(o.key)})`
     : `${o.kind} ${o.name}`;
 }
 
@@ -515,9 +518,15 @@ async function watch(args: string[]): Promise<number> {
     while (!stop) {
       const objects = listObjects(kinds);
       const now = new Map(objects.map((o) => [keyOfObject(o), o]));
+      // What an object is, times aside: a change of it is marked.
+      const texts = new Map(
+        objects.map((o) => [
+          keyOfObject(o),
+          JSON.stringify({ ...o, times: undefined }),
+        ]),
+      );
       const marks = new Map<string, string>();
-      for (const [k, o] of now) {
-        const text = JSON.stringify({ ...o, times: undefined });
+      for (const [k, text] of texts) {
         if (!before.has(k)) marks.set(k, first ? " " : "+");
         else if (before.get(k) !== text) marks.set(k, "*");
         else marks.set(k, " ");
@@ -536,11 +545,7 @@ async function watch(args: string[]): Promise<number> {
       await Deno.stdout.write(
         new TextEncoder().encode(raw ? text.replaceAll("\n", "\r\n") : text),
       );
-      before = new Map(
-        objects.map((
-          o,
-        ) => [keyOfObject(o), JSON.stringify({ ...o, times: undefined })]),
-      );
+      before = texts;
       gone = now;
       first = false;
       await new Promise<void>((r) => {

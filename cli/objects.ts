@@ -130,7 +130,11 @@ export interface IpcObject {
  * ```
  */
 export function listObjects(kinds: readonly Kind[] = KINDS): IpcObject[] {
-  const procs = processes();
+  // Who uses an object is read from every process's maps and descriptors:
+  // only when a kind asked for has users to show (sets and queues have none).
+  const procs = kinds.some((k) => k !== "sem" && k !== "msg")
+    ? processes()
+    : [];
   const out: IpcObject[] = [];
   const users = userNames();
   const add = (o: IpcObject) => {
