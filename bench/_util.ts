@@ -36,9 +36,26 @@ export function benchOptions(
       "no-pin": { type: "boolean", default: false },
     },
   });
-  pinning = !values["no-pin"] && (navigator.hardwareConcurrency ?? 1) >= 2;
+  return {
+    runs: Number(values.runs),
+    quick: values.quick,
+    pin: usePinning(!values["no-pin"]),
+  };
+}
+
+/**
+ * Turns pinning on (when `wanted` and the machine has two CPUs or more) for
+ * the driver and the processes {@linkcode runC} and {@linkcode runDeno}
+ * start: the driver and each parent on CPU 0, each child on CPU 1. For a
+ * driver with options of its own; {@linkcode benchOptions} calls it.
+ *
+ * @param wanted false for `--no-pin`
+ * @returns whether pinning is on
+ */
+export function usePinning(wanted: boolean): boolean {
+  pinning = wanted && (navigator.hardwareConcurrency ?? 1) >= 2;
   if (pinning) pinMainThread(0);
-  return { runs: Number(values.runs), quick: values.quick, pin: pinning };
+  return pinning;
 }
 
 /** Pins the calling thread (the bench's main thread) to one CPU. */

@@ -29,7 +29,15 @@
 import { parseArgs } from "node:util";
 import * as vega from "vega";
 import { compile } from "vega-lite";
-import { median, printTable, ROOT, withCBaseline } from "./_util.ts";
+import {
+  median,
+  printTable,
+  ROOT,
+  runC,
+  runDeno,
+  usePinning,
+  withCBaseline,
+} from "./_util.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -43,7 +51,7 @@ const { values } = parseArgs({
 });
 // As the other benchmarks: the parent on CPU 0 and the child on CPU 1, for
 // C and the library alike, so that neither gets both on one CPU by chance.
-const pin = !values["no-pin"] && (navigator.hardwareConcurrency ?? 1) >= 2;
+const pin = usePinning(!values["no-pin"]);
 const quick = values.quick;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const out = values.out;
@@ -66,7 +74,6 @@ const FACILITIES: [string, string, number][] = [
 const SIZES = [64, 1024, 4096, 65536, 1048576];
 const TOTAL = quick ? 8 << 20 : 64 << 20;
 const ROUNDS = quick ? 2_000 : 20_000;
-const dec = new TextDecoder();
 
 /** Blocks sent for a size: TOTAL bytes, within bounds. */
 function blocks(size: number): number {
@@ -76,33 +83,7 @@ function blocks(size: number): number {
   );
 }
 
-async function measure(
-  command: string,
-  args: string[],
-): Promise<number> {
-  const o = await new Deno.Command(pin ? "taskset" : command, {
-    args: pin ? ["-c", "0", command, ...args] : args,
-    env: pin ? { BENCH_CHILD_CPU: "1" } : {},
-    stderr: "piped",
-  }).output();
-  if (!o.success) {
-    throw new Error(`${command} ${args.join(" ")}: ${dec.decode(o.stderr)}`);
-  }
-  return Number(dec.decode(o.stdout).trim());
-}
-
 const peer = `${ROOT}bench/all_peer.ts`;
-const deno = (args: string[]) =>
-  measure(Deno.execPath(), [
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
-    peer,
-    ...args,
-  ]);
 
 interface Row {
   facility: string;
@@ -154,8 +135,8 @@ if (recorded === undefined) {
         : [job.facility, "rt", String(job.size), String(ROUNDS)];
       const cs: number[] = [], ds: number[] = [];
       for (let r = 0; r < runs; r++) {
-        cs.push(await measure(binary, args));
-        ds.push(await deno(args));
+        cs.push(Number(await runC(binary, args)));
+        ds.push(await runDeno(peer, args));
       }
       rows.push({ ...job, c: median(cs), deno: median(ds) });
       done++;

@@ -94,12 +94,17 @@ const childFds: Record<number, number> = {};
 let childArg = "";
 const cleanups: (() => void)[] = [];
 
+/** Takes `region` as the shared memory: its two slots follow the header. */
+function useMemory(region: MemoryRegion): void {
+  mem = region;
+  slots = [0, 1].map((d) =>
+    region.bytes.subarray(HDR + d * block, HDR + (d + 1) * block)
+  );
+}
+
 function mapShared(fd: number, len: number): void {
   if (!isChild) ftruncate(fd, len);
-  mem = mmap(null, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  slots = [0, 1].map((d) =>
-    mem!.bytes.subarray(HDR + d * block, HDR + (d + 1) * block)
-  );
+  useMemory(mmap(null, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
 }
 
 function setup(): void {
@@ -146,10 +151,7 @@ function setup(): void {
     childArg = `/linux-ipc-bench-${Deno.pid}`;
   } else if (is("sysvshm")) {
     const id = shmget(IPC_PRIVATE, len, 0o600);
-    mem = shmat(id);
-    slots = [0, 1].map((d) =>
-      mem!.bytes.subarray(HDR + d * block, HDR + (d + 1) * block)
-    );
+    useMemory(shmat(id));
     semid = semget(IPC_PRIVATE, 4, 0o600);
     semctl(semid, 0, SETALL, [1, 0, 1, 0]);
     childArg = `${id},${semid}`;
@@ -201,10 +203,7 @@ function attach(): void {
     for (const d of [0, 1]) mq[d] = mq_open(`${arg}-${d}`, O_RDWR);
   } else if (is("sysvshm")) {
     const [id, sid] = arg.split(",").map(Number);
-    mem = shmat(id);
-    slots = [0, 1].map((d) =>
-      mem!.bytes.subarray(HDR + d * block, HDR + (d + 1) * block)
-    );
+    useMemory(shmat(id));
     semid = sid;
   } else {
     const fd = is("pshm")
