@@ -80,7 +80,12 @@
  * {@linkcode SPIN_WHEN_PARKED} other waits are parked, retries for a short
  * while (an adaptive budget of at most {@linkcode SPIN_MAX_US} µs per key):
  * a peer that answers within microseconds is then seen without a thread
- * hop. With more waits parked the engine does not spin, so that many waits
+ * hop. A key's budget starts at nothing and grows only when one of its
+ * waits is woken, soon after parking, while this thread had nothing else
+ * to run (through the reactor thread or a helper thread): a wake in a round
+ * of this thread's own work may come from a peer in this same thread (the
+ * two ends of a socket pair in one process), which a spin would only hold
+ * up. A spin that finds nothing halves the budget. With more waits parked the engine does not spin, so that many waits
  * cannot add up to a stalled event loop. On a one-CPU process each retry
  * yields the CPU first (`sched_yield`), since the peer cannot run while we
  * spin. A wait made after the current turn of the event loop has run for
@@ -599,7 +604,6 @@ interface Retry {
 
 interface Spin {
   budget: number;
-  parked: number;
 }
 
 const spins = new Map<string, Spin>();
@@ -623,13 +627,12 @@ let signalNumber = 0;
 function spin(op: BlockingOp): boolean {
   let s = spins.get(op.key);
   if (s === undefined) {
+    // No budget until a wait of this key is seen to be woken soon enough
+    // (succeed): a peer in this same thread would never answer a spin.
     if (spins.size >= 1024) spins.clear();
-    spins.set(op.key, s = { budget: SPIN_MAX_US, parked: 0 });
+    spins.set(op.key, s = { budget: 0 });
   }
-  if (s.budget === 0) {
-    if (++s.parked % 32 !== 0) return false;
-    s.budget = SPIN_MAX_US / 4; // probe again now and then
-  }
+  if (s.budget === 0) return false;
   const c = libc();
   let end = 0;
   for (let i = 0;; i++) {
@@ -909,15 +912,26 @@ function end(entry: Entry): boolean {
   return true;
 }
 
+/**
+ * Whether the waits now completing were woken while this thread had
+ * nothing else to run (a reactor thread's batch, a helper thread's answer).
+ */
+let idleWake = false;
+
 function succeed(entry: Entry): void {
   if (!end(entry)) return;
-  // A parked wait that completed within the spin maximum would have been
-  // caught by spinning that long: let the next wait of its key spin so.
-  const waited = (performance.now() - entry.parkedAt) * 1000;
-  if (waited < SPIN_MAX_US) {
+  // A parked wait woken, while this thread was idle, within the spin
+  // maximum would have been caught by spinning that long: let the next
+  // wait of its key spin so. Not one woken in a round of this thread's own
+  // work: its peer may be this thread (the two ends of a socket pair in
+  // one process), which cannot run while it spins.
+  if (idleWake) {
     const s = spins.get(entry.op.key);
     if (s !== undefined) {
-      s.budget = Math.min(SPIN_MAX_US, Math.max(s.budget, waited * 1.5));
+      const waited = (performance.now() - entry.parkedAt) * 1000;
+      if (waited < SPIN_MAX_US) {
+        s.budget = Math.min(SPIN_MAX_US, Math.max(s.budget, waited * 1.5));
+      }
     }
   }
   entry.resolve();
@@ -1152,7 +1166,14 @@ function poll(): void {
       polling = false;
       if (t.failure !== undefined && reactor === t) reactor = null;
       if (ep !== epfd) return;
-      if (n > 0) dispatch(asyncView, n);
+      if (n > 0) {
+        idleWake = true;
+        try {
+          dispatch(asyncView, n);
+        } finally {
+          idleWake = false;
+        }
+      }
       drainLater(ep);
     },
   );
@@ -1373,7 +1394,9 @@ function finish(g: Group, t: Thread, head: Entry): void {
   } else if (result !== -1) {
     const k = head.op.kernel!;
     if (k.call === "msgrcv") k.received(result, t.data);
+    idleWake = true;
     succeed(head);
+    idleWake = false;
     drain(g);
   } else if (errno === EINTR) {
     if (head.cancel) failWith(head, head.cancel.error);

@@ -27,7 +27,8 @@ import {
   UnixListener,
   write,
 } from "../mod.ts";
-import { KERNEL_THREADS } from "../ffi/wait.ts";
+import { KERNEL_THREADS, wait } from "../ffi/wait.ts";
+import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
 import {
   checkLeaksAtEnd,
   isCode,
@@ -597,6 +598,47 @@ Deno.test("a loop of waits that always complete at once lets timers run", async 
       msgctl(id, IPC_RMID);
     }
   });
+});
+
+Deno.test("a wait whose peer is this same thread does not spin for it", async () => {
+  // The two ends of a socket pair in one process: while a wait spins, its
+  // peer cannot run, so each wait should cost an attempt when made and one
+  // when woken, not the hundreds of a spin.
+  const [a, b] = UnixConnection.pair();
+  try {
+    const msg = new Uint8Array(64), buf = new Uint8Array(64);
+    let attempts = 0;
+    const op = {
+      key: `test-recv:${b.fd}`,
+      fd: b.fd,
+      attempt(): boolean {
+        attempts++;
+        try {
+          recv(b.fd, buf, MSG_DONTWAIT);
+          return true;
+        } catch (e) {
+          if (e instanceof IpcError && e.code === "EAGAIN") return false;
+          throw e;
+        }
+      },
+      fail: (code: number) => new IpcError(code, { syscall: "recv" }),
+      timedOut: (ms: number) =>
+        new IpcError(110, { syscall: "recv", value: ms }),
+    };
+    const waits = 500;
+    for (let i = 0; i < waits; i++) {
+      const received = wait(op);
+      a.writeSync(msg);
+      await received;
+    }
+    assert.ok(
+      attempts <= waits * 3,
+      `${attempts} attempts for ${waits} waits`,
+    );
+  } finally {
+    a.close();
+    b.close();
+  }
 });
 
 await checkLeaksAtEnd();
