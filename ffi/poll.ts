@@ -49,14 +49,15 @@ export function timedOut(syscall: string, ms: number): IpcError {
 /**
  * A call tried non-blocking on the calling thread that, when it would
  * block, waits on the engine's reactor until `fd` is ready for `events` and
- * is tried again (on the calling thread, so errno stays exact).
+ * is tried again (on the calling thread, so errno stays exact). The op's
+ * `value` is the call's result: {@linkcode waitFor} resolves with it.
  *
  * @param fd the descriptor
  * @param events `POLLIN` or `POLLOUT`
  * @param syscall the call's name, for the queue key and errors
  * @param call makes the call; -1 on failure with errno set
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
- * @param done receives the call's result
+ * @param done receives the call's result, if given
  * @param tried true if the caller has just made the call and it would
  *   block: the op's first attempt then reports that without a second call
  * @param shared true for a descriptor whose mode the library must not
@@ -72,36 +73,93 @@ export function pollOp(
   syscall: string,
   call: () => number,
   fail: () => IpcError,
-  done: (n: number) => void,
+  done?: (n: number) => void,
   tried = false,
   shared = false,
-): BlockingOp {
-  let skip = tried;
-  return {
-    key: `${syscall}:${fd}`,
-    fd,
-    events,
-    tried,
-    attempt(): boolean {
-      if (skip) {
-        skip = false;
-        return false;
+): PollOp {
+  return new PollOp(fd, events, syscall, call, fail, done, tried, shared);
+}
+
+/**
+ * The op {@linkcode pollOp} makes: one object per wait, its methods shared
+ * (a server makes one for every read that has to wait).
+ */
+export class PollOp implements BlockingOp {
+  /** The descriptor. */
+  readonly fd: number;
+  /** `POLLIN` or `POLLOUT`. */
+  readonly events: number;
+  /** Whether the caller has just found the call would block. */
+  readonly tried: boolean;
+  /** The call's result, once an attempt completed. */
+  value = 0;
+  #syscall: string;
+  #call: () => number;
+  #onError: () => IpcError;
+  #done: ((n: number) => void) | undefined;
+  #shared: boolean;
+  #key: string | undefined;
+  #skip: boolean;
+
+  /** See {@linkcode pollOp} for the parameters. */
+  constructor(
+    fd: number,
+    events: number,
+    syscall: string,
+    call: () => number,
+    onError: () => IpcError,
+    done: ((n: number) => void) | undefined,
+    tried: boolean,
+    shared: boolean,
+  ) {
+    this.fd = fd;
+    this.events = events;
+    this.tried = tried;
+    this.#syscall = syscall;
+    this.#call = call;
+    this.#onError = onError;
+    this.#done = done;
+    this.#shared = shared;
+    this.#skip = tried;
+  }
+
+  /** `syscall:fd`, made when first asked. */
+  get key(): string {
+    return this.#key ??= `${this.#syscall}:${this.fd}`;
+  }
+
+  /** Makes the call, non-blocking; true if it completed. */
+  attempt(): boolean {
+    if (this.#skip) {
+      this.#skip = false;
+      return false;
+    }
+    const fd = this.fd;
+    if (this.#shared && isBlocking(fd) && !pollSync(fd, this.events, 0)) {
+      return false;
+    }
+    for (;;) {
+      const r = this.#call();
+      if (r !== -1) {
+        this.value = r;
+        this.#done?.(r);
+        return true;
       }
-      if (shared && isBlocking(fd) && !pollSync(fd, events, 0)) return false;
-      for (;;) {
-        const r = call();
-        if (r !== -1) {
-          done(r);
-          return true;
-        }
-        const e = errno();
-        if (e === EAGAIN) return false;
-        if (e !== EINTR) throw fail();
-      }
-    },
-    fail: (code) => errorFor(code, syscall, "fd", { fd }),
-    timedOut: (ms) => timedOut(syscall, ms),
-  };
+      const e = errno();
+      if (e === EAGAIN) return false;
+      if (e !== EINTR) throw this.#onError();
+    }
+  }
+
+  /** The error for an errno. */
+  fail(code: number): IpcError {
+    return errorFor(code, this.#syscall, "fd", { fd: this.fd });
+  }
+
+  /** The error for a wait that ran out of time. */
+  timedOut(ms: number): IpcError {
+    return timedOut(this.#syscall, ms);
+  }
 }
 
 /**

@@ -77,7 +77,8 @@
  *   delay has grown: 1,000 of them cost about 10% of a CPU.
  *
  * Before parking, a wait first tries at once, and, while at most
- * {@linkcode SPIN_WHEN_PARKED} other waits are parked, retries for a short
+ * {@linkcode SPIN_WHEN_PARKED} other waits are parked and at most that many
+ * descriptors are watched, retries for a short
  * while (an adaptive budget of at most {@linkcode SPIN_MAX_US} µs per key):
  * a peer that answers within microseconds is then seen without a thread
  * hop. A key's budget starts at nothing and grows only when one of its
@@ -142,8 +143,10 @@ export const KERNEL_THREADS = 2;
 export const SPIN_MAX_US = 100;
 /**
  * A wait spins before parking only while at most this many others are
- * parked (a server's pending accept and a connection, say): with more, a
- * spin would hold up the others.
+ * parked, and at most this many descriptors are watched (a server's
+ * listener and one connection, say): with more, a spin would hold up the
+ * others, and would burn, in failed calls, CPU time a busy server needs
+ * (an echo server with 12 clients made as many failed reads as echoes).
  */
 export const SPIN_WHEN_PARKED = 2;
 /** Longest delay between two timed retries of a wait, in milliseconds. */
@@ -461,6 +464,11 @@ export interface BlockingOp {
    * @returns the error
    */
   timedOut(timeoutMs: number): Error;
+  /**
+   * What the call gave, once {@linkcode attempt} has returned true: the
+   * value the wait's promise resolves with (see {@linkcode waitFor}).
+   */
+  readonly value?: unknown;
 }
 
 /** When an async wait gives up. */
@@ -562,7 +570,7 @@ interface Entry {
   timeout: number | null;
   deadline: number | null;
   signal: AbortSignal | undefined;
-  resolve: () => void;
+  resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
   settled: boolean;
   where: Place;
@@ -719,18 +727,21 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // a stream or a queue that always has data) cannot hold timers up.
     defer = !op.tried && timeout !== 0 && longTurn();
     if (!defer) {
-      if (op.attempt()) return Promise.resolve();
+      if (op.attempt()) return Promise.resolve(op.value as undefined);
       if (timeout === 0) return Promise.reject(op.timedOut(0));
       // No spin once this turn has run for TURN_MS: a loop whose waits
       // all succeed by spinning would otherwise never let timers run.
-      if (pending <= SPIN_WHEN_PARKED && !longTurn() && spin(op)) {
-        return Promise.resolve();
+      if (
+        pending <= SPIN_WHEN_PARKED && watches.size <= SPIN_WHEN_PARKED &&
+        !longTurn() && spin(op)
+      ) {
+        return Promise.resolve(op.value as undefined);
       }
     }
   } catch (e) {
     return Promise.reject(e);
   }
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<unknown>((resolve, reject) => {
     const entry: Entry = {
       op,
       timeout,
@@ -759,7 +770,24 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     } catch (e) {
       failWith(entry, e);
     }
-  });
+  }) as Promise<void>;
+}
+
+/**
+ * {@linkcode wait} for an op that gives a value: the promise resolves with
+ * the op's `value` once the call completed, with no promise of the
+ * caller's own around it (an echo server's read and write each save one).
+ *
+ * @param op the wait, with the `value` its successful attempt sets
+ * @param options timeout and abort signal
+ * @returns the op's value
+ * @throws {IpcError} as {@linkcode wait}
+ */
+export function waitFor<T>(
+  op: BlockingOp & { readonly value: T },
+  options: WaitOptions = {},
+): Promise<T> {
+  return wait(op, options) as Promise<unknown> as Promise<T>;
 }
 
 /** Calls of {@linkcode tryAtOnce}, for reading the clock now and then. */
@@ -934,7 +962,7 @@ function succeed(entry: Entry): void {
       }
     }
   }
-  entry.resolve();
+  entry.resolve(entry.op.value);
 }
 
 function failWith(entry: Entry, error: unknown): void {

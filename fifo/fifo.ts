@@ -49,6 +49,7 @@ import {
   checkWaitOptions,
   tryAtOnce,
   wait,
+  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 import { POLLIN, pollOp, POLLOUT, timedOut } from "../ffi/poll.ts";
@@ -353,7 +354,7 @@ function ioReady(
   return ioWait(fd, buf, events, syscall, options, c, size, tried);
 }
 
-async function ioWait(
+function ioWait(
   fd: number,
   buf: Uint8Array,
   events: number,
@@ -367,12 +368,10 @@ async function ioWait(
     ? () => c.read(fd, buf, size)
     : () => c.write(fd, buf, size);
   const fail = syscall === "read" ? () => readError(fd) : () => writeError(fd);
-  let n = 0;
-  await wait(
-    pollOp(fd, events, syscall, call, fail, (r) => n = r, tried),
+  return waitFor(
+    pollOp(fd, events, syscall, call, fail, undefined, tried),
     options,
   );
-  return n;
 }
 
 /**

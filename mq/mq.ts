@@ -48,6 +48,7 @@ import {
   checkWaitOptions,
   tryAtOnce,
   wait,
+  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 
@@ -843,19 +844,18 @@ export function mq_receiveAsync(
     const buf = new Uint8Array(len);
     const p = new Uint32Array(1);
     const pb = new Uint8Array(p.buffer);
-    let got = 0;
-    return wait(
+    return waitFor(
       pollOp(
         mqdes,
         POLLIN,
         "mq_receive",
         () => libc().mq_receive(mqdes, buf, n, pb),
         () => recvError("mq_receive", mqdes, len),
-        (r) => got = r,
+        undefined,
         tried,
       ),
       options,
-    ).then(() => ({ data: buf.slice(0, got), prio: p[0] }));
+    ).then((got) => ({ data: buf.slice(0, got), prio: p[0] }));
   } catch (e) {
     return Promise.reject(e);
   }

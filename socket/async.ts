@@ -24,7 +24,7 @@ import { bytes, descriptor } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   tryAtOnce,
-  wait,
+  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 import {
@@ -95,7 +95,11 @@ function bufferReady(
   );
 }
 
-async function ready(
+/**
+ * Waits until the call on the socket completes: `waitFor` on a `pollOp`,
+ * with no promise of its own (an echo server's every read comes here).
+ */
+function ready(
   sockfd: number,
   events: number,
   syscall: string,
@@ -106,22 +110,24 @@ async function ready(
   tried = false,
   fds?: readonly number[],
 ): Promise<number> {
-  checkWaitOptions(options);
-  if (!known) setNonBlocking(sockfd);
-  let n = 0;
-  await wait(
+  try {
+    checkWaitOptions(options);
+    if (!known) setNonBlocking(sockfd);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return waitFor(
     pollOp(
       sockfd,
       events,
       syscall,
       call,
       () => fail(syscall, sockfd, addr, fds),
-      (r) => n = r,
+      undefined,
       tried,
     ),
     options,
   );
-  return n;
 }
 
 /**

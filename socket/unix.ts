@@ -57,12 +57,16 @@ import {
   sendtoSyncReady,
 } from "./_sync_ready.ts";
 
-/** Removes the path a socket bound, if any (gone already is fine). */
 /** A pathname this process bound, and the file the bind made there. */
 interface Bound {
   path: string;
   dev: number;
   ino: number;
+}
+
+/** A read's 0 into a non-empty buffer: the end of the stream. */
+function endAsNull(n: number): number | null {
+  return n === 0 ? null : n;
 }
 
 /** Notes the file a bind made at a path, so close removes only that one. */
@@ -265,22 +269,34 @@ export class UnixConnection {
    * b.close();
    * ```
    */
-  async read(
+  read(
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
-    if (this.#messages()) {
-      const size = await recvReady(
-        this.fd,
-        this.#probe,
-        options,
-        true,
-        MSG_PEEK | MSG_TRUNC,
-      );
-      this.#fits(size, buf);
+    try {
+      if (this.#messages()) return this.#readMessage(buf, options);
+      const n = recvReady(this.fd, buf, options, true);
+      return buf.length === 0 ? n : n.then(endAsNull);
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  /** A seqpacket read: one message, refused if longer than `buf`. */
+  async #readMessage(
+    buf: Uint8Array,
+    options: WaitOptions,
+  ): Promise<number | null> {
+    const size = await recvReady(
+      this.fd,
+      this.#probe,
+      options,
+      true,
+      MSG_PEEK | MSG_TRUNC,
+    );
+    this.#fits(size, buf);
     const n = await recvReady(this.fd, buf, options, true);
-    return n === 0 && buf.length > 0 ? null : n;
+    return buf.length === 0 ? n : endAsNull(n);
   }
 
   /** Whether this is a seqpacket connection (its reads take messages). */
