@@ -8,20 +8,22 @@
  * Two paths, chosen by whether the wait has a descriptor:
  *
  * 1. Descriptor waits (accept, connect, read/recv, write/send, and whatever
- *    later facilities add) go to one reactor: an epoll set, and one helper
- *    thread that sits in `epoll_wait` on it, whatever the number of
- *    descriptors. The thread hands each batch of ready descriptors to the
- *    main thread through a `SharedArrayBuffer` (`Atomics.notify` to a
- *    pending `Atomics.waitAsync`: about 16 µs there and back here, where a
- *    `nonblocking` FFI call took 80 µs); the main thread then makes the
- *    calls themselves, non-blocking, so errno stays exact. Once what a
- *    batch set off has run (the replies written, the next reads parked),
- *    the main thread takes further ready descriptors itself with a
- *    non-blocking `epoll_wait`, one round per turn of the event loop, and
- *    sends the thread back to waiting only when none is ready: a busy
- *    server takes events in batches without a thread hop (an echo server
- *    with 100 clients: about 120 hops for 40,000 echoes, about 29 ready
- *    descriptors per round), and timers run between rounds.
+ *    later facilities add) go to one reactor: an epoll set of the
+ *    descriptors, and one helper thread, whatever their number, that sits
+ *    in `epoll_wait` on an outer set holding the first one-shot
+ *    (`EPOLLONESHOT`). When a descriptor is ready the thread wakes once
+ *    and tells the main thread (`Atomics.notify` to a pending
+ *    `Atomics.waitAsync`: about 10 µs here, where a `nonblocking` FFI call
+ *    took 80 µs), then sleeps in `epoll_wait` again, the inner set
+ *    disarmed. The main thread takes the ready descriptors itself, with a
+ *    non-blocking `epoll_wait`, and makes the calls, non-blocking, so errno
+ *    stays exact. Once what a round set off has run (the replies written,
+ *    the next reads parked) it takes a further round, one per turn of the
+ *    event loop, and re-arms the inner set (`EPOLL_CTL_MOD`) only when none
+ *    is ready: a busy server takes events in batches without a thread hop
+ *    (an echo server with 100 clients: 200 to 400 hops for 40,000
+ *    echoes, 15 to 30 ready descriptors per round), timers run between rounds, and
+ *    a hop costs the thread one wake-up, with no job handed to it.
  *    A descriptor is registered once, edge-triggered (`EPOLLET`) for both
  *    directions, when its first wait parks, and leaves the set when the
  *    library closes it: a wait that found `EAGAIN` is woken by the next
@@ -29,8 +31,8 @@
  *    registration for every wait cost a tenth of an echo server's time).
  *    Waits parked for {@linkcode SWEEP_MS} have their registration checked
  *    again, in case the descriptor was closed behind the library's back and
- *    its number reused. An eventfd in the set ends the thread's
- *    `epoll_wait` once no descriptor wait is left. A write-side wait whose
+ *    its number reused. An eventfd in the outer set ends the thread's job
+ *    when the engine is shut down. A write-side wait whose
  *    descriptor polls writable right after `EAGAIN` is on one for which
  *    Linux gives no readiness event (a datagram to a full receiver, a
  *    connect to a full Unix backlog): it moves to the timed retries of
@@ -171,6 +173,8 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 /** `epoll` flag: report changes of readiness only (edge-triggered). */
 const EPOLLET = 2 ** 31;
+/** `epoll` flag: report once, then stay disarmed until `EPOLL_CTL_MOD`. */
+const EPOLLONESHOT = 2 ** 30;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EPOLL_CLOEXEC = 0o2000000, EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
 /**
@@ -183,6 +187,8 @@ const TIMER_MAX = 2 ** 31 - 1;
 
 // Control block of a helper thread: Int32 slots, then a byte area.
 const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
+/** The reactor thread's count of signals: one for each time it woke. */
+const SEQ = 6;
 /** First of the integer argument slots a job uses (`ctrl[ARG + i]`). */
 const ARG = 8;
 const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
@@ -193,8 +199,11 @@ const DATA_BYTES = 64 * 1024;
 
 /** Job kinds the helper threads know. */
 const KIND_SEMTIMEDOP = 1;
-/** The reactor thread's job: `epoll_wait` on ARG+0 into the data area. */
-const KIND_EPOLL_WAIT = 2;
+/**
+ * The reactor thread's job, which runs until cancelled: `epoll_wait` on
+ * the outer set ARG+0, and for each wake one more `SEQ` and a notify.
+ */
+const KIND_REACTOR = 2;
 /**
  * `msgrcv`: ARG+0 msqid, ARG+1 msgsz, ARG+2/ARG+3 msgtyp (low, high
  * 32 bits), ARG+4 msgflg; the message lands at the start of the data area.
@@ -244,12 +253,18 @@ parentPort.once("message", (sab) => {
     let r = -1, e = ${EINTR};
     if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
-        case ${KIND_EPOLL_WAIT}:
-          r = libc.epoll_wait(ctrl[${ARG}],
-            data.subarray(0, ${
-  MAX_EVENTS * SIZEOF.epoll_event
-}), ${MAX_EVENTS}, -1);
+        case ${KIND_REACTOR}: {
+          const outer = ctrl[${ARG}];
+          const events = data.subarray(0, ${2 * SIZEOF.epoll_event});
+          while (Atomics.load(ctrl, ${CANCEL}) === 0) {
+            if (libc.epoll_wait(outer, events, 2, -1) > 0) {
+              Atomics.add(ctrl, ${SEQ}, 1);
+              Atomics.notify(ctrl, ${SEQ});
+            }
+          }
+          r = 0;
           break;
+        }
         case ${KIND_SEMTIMEDOP}: {
           const n = ctrl[${ARG + 1}];
           r = libc.semtimedop(ctrl[${ARG}],
@@ -574,7 +589,10 @@ interface Entry {
   reject: (e: unknown) => void;
   settled: boolean;
   where: Place;
-  /** When the wait parked (performance.now()). */
+  /**
+   * When the wait parked (performance.now()), read only where a spin
+   * could follow (see {@linkcode succeed}); else -Infinity.
+   */
   parkedAt: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
@@ -596,7 +614,11 @@ interface Watch {
   entries: Entry[];
   /** Whether the descriptor is in the epoll set. */
   added: boolean;
-  /** When its oldest parked wait was last woken or checked. */
+  /**
+   * The sweep (see {@linkcode sweep}) during which its oldest parked wait
+   * was last woken or checked: a count, where a clock would cost a read
+   * for every wait.
+   */
   parkedAt: number;
 }
 
@@ -626,6 +648,11 @@ let threads = 0;
 let pending = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 let signalNumber = 0;
+
+/** Whether few enough waits are parked and descriptors watched to spin. */
+function spinAllowed(): boolean {
+  return pending <= SPIN_WHEN_PARKED && watches.size <= SPIN_WHEN_PARKED;
+}
 
 /**
  * Retries the fast path for the key's spin budget.
@@ -731,10 +758,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       if (timeout === 0) return Promise.reject(op.timedOut(0));
       // No spin once this turn has run for TURN_MS: a loop whose waits
       // all succeed by spinning would otherwise never let timers run.
-      if (
-        pending <= SPIN_WHEN_PARKED && watches.size <= SPIN_WHEN_PARKED &&
-        !longTurn() && spin(op)
-      ) {
+      if (spinAllowed() && !longTurn() && spin(op)) {
         return Promise.resolve(op.value as undefined);
       }
     }
@@ -751,7 +775,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       reject,
       settled: false,
       where: "new",
-      parkedAt: performance.now(),
+      parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
       cancel: undefined,
       timer: undefined,
       onAbort: undefined,
@@ -933,7 +957,7 @@ export function endWaits(
 function end(entry: Entry): boolean {
   if (entry.settled) return false;
   entry.settled = true;
-  if (entry.where === "reactor" && --reactorWaits === 0) quiet();
+  if (entry.where === "reactor") reactorWaits--;
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   release();
@@ -999,18 +1023,24 @@ function release(): void {
 // ---------------------------------------------------------------------------
 // The reactor: one epoll set, one helper thread in epoll_wait.
 
+/** The epoll set of the watched descriptors. */
 let epfd = -1;
-/** An eventfd in the epoll set that ends the wait in flight. */
+/**
+ * The set the reactor thread sits in: `epfd`, one-shot (armed by the main
+ * thread when it has nothing left to take), and `wakeFd`.
+ */
+let outerFd = -1;
+/** An eventfd in the outer set that ends the thread's job. */
 let wakeFd = -1;
-/** Whether an epoll_wait is in flight. */
-let polling = false;
-/** The thread that makes the reactor's blocking `epoll_wait`. */
+/** Whether `epfd` is armed in the outer set and its signal awaited. */
+let armed = false;
+/** Whether a round of the main thread's own `epoll_wait` is due. */
+let draining = false;
+/** The thread that sits in `epoll_wait` on the outer set. */
 let reactor: Thread | null = null;
 /** Reactor waits parked now. */
 let reactorWaits = 0;
-const asyncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
 const syncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
-const asyncView = new DataView(asyncEvents.buffer);
 const syncView = new DataView(syncEvents.buffer);
 const ctlEvent = new Uint8Array(16);
 const wakeBuf = new BigUint64Array([1n]);
@@ -1025,7 +1055,7 @@ function watch(fd: number, entry: Entry): void {
   } else if (w.entries.length >= 8) {
     compact(w);
   }
-  if (w.entries.length === 0) w.parkedAt = performance.now();
+  if (w.entries.length === 0) w.parkedAt = sweeps;
   w.entries.push(entry);
   reactorWaits++;
   if (!w.added) register(w, EPOLL_CTL_ADD);
@@ -1087,7 +1117,6 @@ function register(w: Watch, op: number): void {
     if (e === EPERM) toRetry(entry);
     else failWith(entry, entry.op.fail(e === 0 ? EBADF : e));
   }
-  if (reactorWaits === 0) quiet();
 }
 
 // A descriptor closed behind the library's back (not through `close`, so
@@ -1096,6 +1125,8 @@ function register(w: Watch, op: number): void {
 // have their registration checked again, one `epoll_ctl` each per
 // SWEEP_MS: 1,000 idle connections cost about a millisecond a second.
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+/** Sweeps so far: the clock of {@linkcode Watch.parkedAt}. */
+let sweeps = 0;
 
 function startSweep(): void {
   const t = setTimeout(sweep, SWEEP_MS);
@@ -1106,12 +1137,13 @@ function startSweep(): void {
 function sweep(): void {
   sweepTimer = undefined;
   if (epfd === -1) return;
-  const old = performance.now() - SWEEP_MS;
+  // Parked since before the last sweep: for SWEEP_MS at least.
+  const old = sweeps++;
   for (const w of watches.values()) {
     if (w.entries.length === 0) continue;
     compact(w);
     if (w.entries.length > 0 && w.parkedAt < old) {
-      w.parkedAt = performance.now();
+      w.parkedAt = sweeps;
       register(w, EPOLL_CTL_MOD);
     }
   }
@@ -1122,10 +1154,6 @@ function sweep(): void {
 function dispatch(view: DataView, n: number): void {
   for (let i = 0; i < n; i++) {
     const { events, fd } = decodeEpollEvent(view, i);
-    if (fd === wakeFd) {
-      libc().read(wakeFd, wakeBytes, 8n);
-      continue;
-    }
     const w = watches.get(fd);
     if (w === undefined || w.entries.length === 0) continue;
     let blockedIn = 0, blockedOut = 0;
@@ -1144,97 +1172,123 @@ function dispatch(view: DataView, n: number): void {
       else blockedOut = 1;
     }
     compact(w);
-    if (w.entries.length > 0) w.parkedAt = performance.now();
+    if (w.entries.length > 0) w.parkedAt = sweeps;
   }
 }
 
-/** Makes the epoll set and its wake-up eventfd, once. */
+/** Makes the epoll sets and the wake-up eventfd, once. */
 function startReactor(): void {
   if (epfd !== -1) return;
   const c = libc();
   const ep = c.epoll_create1(EPOLL_CLOEXEC);
-  if (ep === -1) {
-    throw new Error(
-      `Cannot start the async engine: epoll_create1 failed (errno ${errno()})`,
-    );
-  }
-  const ev = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  const outer = ep === -1 ? -1 : c.epoll_create1(EPOLL_CLOEXEC);
+  const ev = outer === -1 ? -1 : c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // The inner set starts disarmed: one-shot with no event.
   if (
     ev === -1 ||
-    c.epoll_ctl(ep, EPOLL_CTL_ADD, ev, encodeEpollEvent(EPOLLIN, ev, ctlEvent))
+    c.epoll_ctl(
+      outer,
+      EPOLL_CTL_ADD,
+      ev,
+      encodeEpollEvent(EPOLLIN, ev, ctlEvent),
+    ) ||
+    c.epoll_ctl(
+      outer,
+      EPOLL_CTL_ADD,
+      ep,
+      encodeEpollEvent(EPOLLONESHOT, ep, ctlEvent),
+    )
   ) {
-    c.close(ep);
-    throw new Error("Cannot start the async engine: eventfd failed");
+    const e = errno();
+    for (const fd of [ep, outer, ev]) if (fd !== -1) c.close(fd);
+    throw new Error(
+      `Cannot start the async engine: epoll or eventfd failed (errno ${e})`,
+    );
   }
   epfd = ep;
+  outerFd = outer;
   wakeFd = ev;
 }
 
 /**
- * Keeps the reactor thread in `epoll_wait` while reactor waits are parked
- * and the main thread has nothing ready: when it answers, the batch is
- * handled here, then {@linkcode drainLater} takes over.
+ * Arms the reactor thread while reactor waits are parked and the main
+ * thread has nothing ready: `epfd` is re-armed, one-shot, in the set the
+ * thread sits in, so the thread wakes once when a descriptor is ready and
+ * then stays asleep while the main thread takes the events itself (see
+ * {@linkcode drainLater}). The thread never waits for a job: a hop costs
+ * it one wake-up.
  */
 function poll(): void {
-  if (polling || reactorWaits <= 0 || epfd === -1) return;
-  polling = true;
-  const ep = epfd;
-  const t = reactor ??= spawn();
-  t.ctrl[KIND] = KIND_EPOLL_WAIT;
-  t.ctrl[ARG] = ep;
-  Atomics.store(t.ctrl, CANCEL, 0);
-  Atomics.store(t.ctrl, STATE, JOB);
-  Atomics.notify(t.ctrl, STATE);
-  done(t).then(
-    () => {
-      newTurn();
-      const n = t.ctrl[RESULT];
-      if (n > 0) asyncEvents.set(t.data.subarray(0, n * SIZEOF.epoll_event));
-      Atomics.store(t.ctrl, STATE, IDLE);
-      polling = false;
-      if (t.failure !== undefined && reactor === t) reactor = null;
-      if (ep !== epfd) return;
-      if (n > 0) {
-        idleWake = true;
-        try {
-          dispatch(asyncView, n);
-        } finally {
-          idleWake = false;
-        }
-      }
-      drainLater(ep);
-    },
-  );
-}
-
-/**
- * Takes further ready descriptors on the main thread, with a non-blocking
- * `epoll_wait`, once what the last batch set off has run (its microtasks:
- * the replies written, the next reads parked). Meanwhile the reactor
- * thread stays out of `epoll_wait`, so events that come while the main
- * thread is busy pile up and are taken in one batch, with no thread hop;
- * only when none is ready does the thread go back to waiting. Each round is
- * an immediate of its own, so timers run between rounds.
- */
-function drainLater(ep: number): void {
-  polling = true;
-  setImmediate(() => {
-    polling = false;
-    if (ep !== epfd || reactorWaits <= 0) return;
+  if (armed || draining || reactorWaits <= 0 || epfd === -1) return;
+  let t = reactor;
+  if (t === null) {
+    t = reactor = spawn();
+    t.ctrl[KIND] = KIND_REACTOR;
+    t.ctrl[ARG] = outerFd;
+    Atomics.store(t.ctrl, CANCEL, 0);
+    Atomics.store(t.ctrl, STATE, JOB);
+    Atomics.notify(t.ctrl, STATE);
+  }
+  armed = true;
+  const seen = Atomics.load(t.ctrl, SEQ);
+  encodeEpollEvent(EPOLLIN | EPOLLONESHOT, epfd, ctlEvent);
+  libc().epoll_ctl(outerFd, EPOLL_CTL_MOD, epfd, ctlEvent);
+  signalled(t, seen).then(() => {
+    armed = false;
     newTurn();
-    const m = libc().epoll_wait(ep, syncEvents, MAX_EVENTS, 0);
-    if (m > 0) {
-      dispatch(syncView, m);
-      drainLater(ep);
-    } else poll();
+    if (t.failure !== undefined && reactor === t) reactor = null;
+    if (epfd === -1) return;
+    take(true);
   });
 }
 
-/** Ends the `epoll_wait` in flight when no reactor wait is left. */
-function quiet(): void {
-  if (polling && reactorWaits <= 0 && wakeFd !== -1) {
-    libc().write(wakeFd, wakeBytes, 8n);
+/** Resolves once the thread has signalled again after `seen`. */
+async function signalled(t: Thread, seen: number): Promise<void> {
+  while (Atomics.load(t.ctrl, SEQ) === seen && t.failure === undefined) {
+    const r = Atomics.waitAsync(t.ctrl, SEQ, seen);
+    if (r.async) await r.value;
   }
+}
+
+/**
+ * One round of taking ready descriptors on the main thread: a non-blocking
+ * `epoll_wait`; then another round, or the reactor thread armed when none
+ * was ready.
+ *
+ * @param idle whether the thread was idle until now (woken by the reactor
+ *   thread), for the spin budget
+ */
+function take(idle: boolean): void {
+  if (reactorWaits <= 0) return;
+  const m = libc().epoll_wait(epfd, syncEvents, MAX_EVENTS, 0);
+  if (m > 0) {
+    idleWake = idle;
+    try {
+      dispatch(syncView, m);
+    } finally {
+      idleWake = false;
+    }
+    drainLater();
+  } else poll();
+}
+
+/**
+ * Takes further ready descriptors on the main thread once what the last
+ * round set off has run (its microtasks: the replies written, the next
+ * reads parked). Meanwhile the reactor thread stays disarmed, so events
+ * that come while the main thread is busy pile up and are taken in one
+ * round, with no thread hop; only when none is ready is the thread armed
+ * again. Each round is an immediate of its own, so timers run between
+ * rounds.
+ */
+function drainLater(): void {
+  draining = true;
+  setImmediate(() => {
+    draining = false;
+    if (epfd === -1) return;
+    newTurn();
+    take(false);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -1318,7 +1372,7 @@ function deferToNextTurn(entry: Entry): void {
 
 /** Moves a wait to the timed retries (its first try after `first` ms). */
 function toRetry(entry: Entry, first = 1): void {
-  if (entry.where === "reactor" && --reactorWaits === 0) quiet();
+  if (entry.where === "reactor") reactorWaits--;
   entry.where = "retry";
   const r: Retry = {
     entry,
@@ -1482,22 +1536,26 @@ export async function terminateIdleWaiters(): Promise<void> {
     return endThread(t);
   });
   if (epfd !== -1) {
-    // The epoll_wait in flight, if any, ends through the eventfd first.
-    const ep = epfd, ev = wakeFd;
-    quiet();
-    epfd = -1;
-    wakeFd = -1;
+    // The reactor thread's job ends through the eventfd first.
+    const fds = [epfd, outerFd, wakeFd];
+    const t = reactor;
+    epfd = outerFd = wakeFd = -1;
+    reactor = null;
     watches.clear();
     const c = libc();
     ending.push((async () => {
-      while (polling) await new Promise((r) => setTimeout(r, 1));
-      c.close(ep);
-      c.close(ev);
-      if (reactor !== null) {
-        const t = reactor;
-        reactor = null;
+      if (t !== null) {
+        Atomics.store(t.ctrl, CANCEL, 1);
+        c.write(fds[2], wakeBytes, 8n);
+        // A timer, not Atomics.waitAsync, which keeps no event loop alive.
+        while (
+          Atomics.load(t.ctrl, STATE) !== DONE && t.failure === undefined
+        ) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
         await endThread(t);
       }
+      for (const fd of fds) c.close(fd);
     })());
   }
   await Promise.all(ending);
@@ -1526,6 +1584,9 @@ function spawn(): Thread {
       Atomics.store(thread.ctrl, STATE, DONE);
       Atomics.notify(thread.ctrl, STATE);
     }
+    // The reactor's job: its signal is awaited.
+    Atomics.add(thread.ctrl, SEQ, 1);
+    Atomics.notify(thread.ctrl, SEQ);
   };
   worker.once("error", died);
   worker.once("exit", () => died(undefined));
