@@ -79,8 +79,8 @@
  *   delay has grown: 1,000 of them cost about 10% of a CPU.
  *
  * Before parking, a wait first tries at once, and, while at most
- * {@linkcode SPIN_WHEN_PARKED} other waits are parked and at most that many
- * descriptors are watched, retries for a short
+ * {@linkcode SPIN_WHEN_PARKED} other waits are parked and no other watched
+ * descriptor is busy (each has a wait parked), retries for a short
  * while (an adaptive budget of at most {@linkcode SPIN_MAX_US} µs per key):
  * a peer that answers within microseconds is then seen without a thread
  * hop. A key's budget starts at nothing and grows only when one of its
@@ -145,10 +145,11 @@ export const KERNEL_THREADS = 2;
 export const SPIN_MAX_US = 100;
 /**
  * A wait spins before parking only while at most this many others are
- * parked, and at most this many descriptors are watched (a server's
- * listener and one connection, say): with more, a spin would hold up the
- * others, and would burn, in failed calls, CPU time a busy server needs
- * (an echo server with 12 clients made as many failed reads as echoes).
+ * parked (a server's pending accept and a connection, say), and while
+ * every other descriptor the engine watches has a wait parked: with more,
+ * or with another descriptor busy, a spin would hold up the others and
+ * burn, in failed calls, CPU time a busy server needs (an echo server with
+ * 12 clients made as many failed reads as echoes).
  */
 export const SPIN_WHEN_PARKED = 2;
 /** Longest delay between two timed retries of a wait, in milliseconds. */
@@ -649,9 +650,13 @@ let pending = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 let signalNumber = 0;
 
-/** Whether few enough waits are parked and descriptors watched to spin. */
+/**
+ * Whether a wait may spin: few enough others parked, and every watched
+ * descriptor but one (the wait's own) has a wait parked on it, so none is
+ * busy with work a spin would hold up.
+ */
 function spinAllowed(): boolean {
-  return pending <= SPIN_WHEN_PARKED && watches.size <= SPIN_WHEN_PARKED;
+  return pending <= SPIN_WHEN_PARKED && watches.size - reactorWaits <= 1;
 }
 
 /**
