@@ -5,7 +5,9 @@
  * - one-way bandwidth at 64 B, 1 KiB and 8 KiB messages (Linux's `msgmax`),
  *   System V and POSIX: the sync form >= 0.9x C (paired ratio), both as it
  *   returns a new array per message and into one buffer
- *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`); the async form reported
+ *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`); the async form reported;
+ *   and both sides calling libc through bare `Deno.dlopen`, no library:
+ *   the most Deno's FFI allows, to tell the library's cost from Deno's
  * - 64-byte round trips through the async forms, against C and against the
  *   library's own Unix-socket round trip (`bench/sock_peer.ts ping-ours`):
  *   target no slower than that
@@ -40,7 +42,8 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
       const base: number[] = [],
         sync: number[] = [],
         into: number[] = [],
-        async: number[] = [];
+        async: number[] = [],
+        bare: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         base.push(
           Number(await runC(cBench, [kind, String(size), String(count)])),
@@ -72,6 +75,15 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
             "async",
           ]),
         );
+        bare.push(
+          await runDeno(peer, [
+            "parent",
+            kind,
+            String(size),
+            String(count),
+            "bare",
+          ]),
+        );
       }
       const label = `${kind === "sysv" ? "System V" : "POSIX"} ${size} B`;
       rows.push([
@@ -89,6 +101,14 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         (best(into) / best(base)).toFixed(3),
         paired(into, base).toFixed(3),
         ">= 0.9x C",
+      ]);
+      rows.push([
+        `${label}, bare FFI (MB/s)`,
+        best(base).toFixed(0),
+        best(bare).toFixed(0),
+        (best(bare) / best(base)).toFixed(3),
+        paired(bare, base).toFixed(3),
+        `(Deno's ceiling; into/bare ${paired(into, bare).toFixed(2)})`,
       ]);
       rows.push([
         `${label}, async (MB/s)`,

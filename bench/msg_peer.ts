@@ -3,14 +3,17 @@
  * (on CPU 0 when pinning) that starts its child (on CPU 1), as the C
  * baseline forks.
  *
- * - `parent sysv|posix SIZE COUNT sync|into|async`: the child sends COUNT
- *   messages of SIZE bytes; the parent receives them with the sync form (a
- *   new array per message), the sync form into one buffer
+ * - `parent sysv|posix SIZE COUNT sync|into|async|bare`: the child sends
+ *   COUNT messages of SIZE bytes; the parent receives them with the sync
+ *   form (a new array per message), the sync form into one buffer
  *   (`msgrcvInto`/`mq_receiveInto`), or the async form, and prints MB/s from
- *   the first eighth on.
+ *   the first eighth on. `bare`: both sides call libc through `Deno.dlopen`
+ *   themselves, with no library, as the C baseline does: what Deno's FFI
+ *   allows at best.
  * - `parent sysv-rt|posix-rt N W`: 64-byte round trips through the async
  *   forms on both sides, W untimed, then N; prints ns per round trip.
- * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT`,
+ * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT` (with a
+ *   fourth argument `bare`: through bare FFI),
  *   `echo-sysv ID N`, `echo-posix A B N`: the children.
  *
  * @module
@@ -56,6 +59,22 @@ function child(argv: string[]): Deno.ChildProcess {
   return new Deno.Command(cmd, { args: a }).spawn();
 }
 
+/** libc's message-queue calls, bare: the `bare` form's ceiling. */
+function bareLibc() {
+  return Deno.dlopen("libc.so.6", {
+    msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+    msgrcv: {
+      parameters: ["i32", "buffer", "usize", "i64", "i32"],
+      result: "i64",
+    },
+    mq_send: { parameters: ["i32", "buffer", "usize", "u32"], result: "i32" },
+    mq_receive: {
+      parameters: ["i32", "buffer", "usize", "buffer"],
+      result: "i64",
+    },
+  }).symbols;
+}
+
 const names = [
   `/linux-ipc-bench-${Deno.pid}-a`,
   `/linux-ipc-bench-${Deno.pid}-b`,
@@ -75,16 +94,26 @@ async function bandwidth(
       msgsize: size,
     })
     : -1;
+  const bare = form === "bare";
   const p = child(
-    posix
+    (posix
       ? ["send-posix", names[0], String(size), String(count)]
-      : ["send-sysv", String(id), String(size), String(count)],
+      : ["send-sysv", String(id), String(size), String(count)]).concat(
+        bare ? ["bare"] : [],
+      ),
   );
   let t0 = 0;
   const into = new Uint8Array(size);
+  const raw = bare ? bareLibc() : undefined;
+  const msgp = new Uint8Array(8 + size), len = BigInt(size);
   for (let i = 0; i < count; i++) {
     if (i === count >> 3) t0 = performance.now();
-    if (posix) {
+    if (raw) {
+      const r = posix
+        ? raw.mq_receive(mq, into, len, null)
+        : raw.msgrcv(id, msgp, len, 0n, 0);
+      if (r < 0) throw new Error("Bare receive failed");
+    } else if (posix) {
       if (form === "sync") mq_receive(mq, size);
       else if (form === "into") mq_receiveInto(mq, into);
       else await mq_receiveAsync(mq, size);
@@ -149,12 +178,24 @@ if (mode === "parent") {
 } else if (mode === "send-sysv") {
   const [id, size, count] = args.map(Number);
   const mtext = new Uint8Array(size);
-  for (let i = 0; i < count; i++) msgsnd(id, { mtype: 1, mtext });
+  if (args[3] === "bare") {
+    const raw = bareLibc(), msgp = new Uint8Array(8 + size);
+    msgp[0] = 1; // mtype 1, little-endian
+    const len = BigInt(size);
+    for (let i = 0; i < count; i++) {
+      if (raw.msgsnd(id, msgp, len, 0) !== 0) throw new Error("msgsnd");
+    }
+  } else for (let i = 0; i < count; i++) msgsnd(id, { mtype: 1, mtext });
 } else if (mode === "send-posix") {
   const [name, size, count] = [args[0], Number(args[1]), Number(args[2])];
   const mq = mq_open(name, O_WRONLY);
   const msg = new Uint8Array(size);
-  for (let i = 0; i < count; i++) mq_send(mq, msg);
+  if (args[3] === "bare") {
+    const raw = bareLibc(), len = BigInt(size);
+    for (let i = 0; i < count; i++) {
+      if (raw.mq_send(mq, msg, len, 0) !== 0) throw new Error("mq_send");
+    }
+  } else for (let i = 0; i < count; i++) mq_send(mq, msg);
   mq_close(mq);
 } else if (mode === "echo-sysv") {
   const [id, n] = args.map(Number);

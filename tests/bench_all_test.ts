@@ -1,6 +1,7 @@
 // The protocol of `deno task bench:all` on both sides, in a few blocks per
-// facility: every facility carries data and leaves nothing behind (the
-// figures themselves belong to the benchmark, not to tests).
+// facility, and the one-way peer of `deno task bench:msg` in every form:
+// every facility carries data and leaves nothing behind (the figures
+// themselves belong to the benchmark, not to tests).
 import assert from "node:assert/strict";
 import {
   checkLeaksAtEnd,
@@ -66,6 +67,32 @@ Deno.test("bench:all: every facility carries blocks and round trips, C and Deno"
       });
     }
   });
+});
+
+Deno.test("bench:msg: every receive form, bare FFI included, carries the messages", async (t) => {
+  for (const kind of ["sysv", "posix"]) {
+    for (const form of ["sync", "into", "async", "bare"]) {
+      await t.step(`${kind} ${form}`, async () => {
+        const out = await run(Deno.execPath(), [
+          "run",
+          "--quiet",
+          "--allow-ffi",
+          "--allow-read",
+          "--allow-write",
+          "--allow-run",
+          "--allow-env",
+          `${ROOT}bench/msg_peer.ts`,
+          "parent",
+          kind,
+          "64",
+          "800",
+          form,
+        ]);
+        assert.equal(out.code, 0, out.stderr);
+        assert.ok(Number(out.stdout) > 0, `a figure, got "${out.stdout}"`);
+      });
+    }
+  }
 });
 
 await checkLeaksAtEnd();
