@@ -59,7 +59,9 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
  * @param done receives the call's result, if given
  * @param tried true if the caller has just made the call and it would
- *   block: the op's first attempt then reports that without a second call
+ *   block: the op's first attempt then reports that without a second call;
+ *   `"presumed"` if it did not make it because the descriptor was drained
+ *   (see `drained` in `ffi/wait.ts`)
  * @param shared true for a descriptor whose mode the library must not
  *   change (an eventfd handed to a child shares its open file description,
  *   and the child may read it blocking): in blocking mode, each attempt
@@ -74,7 +76,7 @@ export function pollOp(
   call: () => number,
   fail: () => IpcError,
   done?: (n: number) => void,
-  tried = false,
+  tried: boolean | "presumed" = false,
   shared = false,
 ): PollOp {
   return new PollOp(fd, events, syscall, call, fail, done, tried, shared);
@@ -91,6 +93,8 @@ export class PollOp implements BlockingOp {
   readonly events: number;
   /** Whether the caller has just found the call would block. */
   readonly tried: boolean;
+  /** Whether the caller skipped the call, the descriptor drained. */
+  readonly presumed: boolean;
   /** The call's result, once an attempt completed. */
   value = 0;
   #syscall: string;
@@ -109,18 +113,19 @@ export class PollOp implements BlockingOp {
     call: () => number,
     onError: () => IpcError,
     done: ((n: number) => void) | undefined,
-    tried: boolean,
+    tried: boolean | "presumed",
     shared: boolean,
   ) {
     this.fd = fd;
     this.events = events;
-    this.tried = tried;
+    this.tried = tried === true;
+    this.presumed = tried === "presumed";
     this.#syscall = syscall;
     this.#call = call;
     this.#onError = onError;
     this.#done = done;
     this.#shared = shared;
-    this.#skip = tried;
+    this.#skip = tried !== false;
   }
 
   /** `syscall:fd`, made when first asked. */

@@ -164,6 +164,15 @@ export const MAX_EVENTS = 64;
  */
 export const TURN_MS = 2;
 
+/**
+ * How long a wait presumed drained (see {@linkcode BlockingOp.presumed})
+ * stays parked without an event before it is tried anyway, in
+ * milliseconds: the most a read can be late when a short read did not
+ * drain the descriptor (a Unix stream read stops at data that carries
+ * descriptors or, with `SO_PASSCRED`, at another writer's data).
+ */
+export const PRESUMED_MS = 5;
+
 /** `epoll` event: readable. */
 export const EPOLLIN = 0x001;
 /** `epoll` event: writable. */
@@ -455,6 +464,14 @@ export interface BlockingOp {
    */
   readonly tried?: boolean;
   /**
+   * True if the caller did not make the call because a short read found
+   * the descriptor drained (see {@linkcode drained}): its first attempt
+   * says it would block without a call, as with `tried`, and the engine
+   * tries it anyway if no event comes for its descriptor before the main
+   * thread would sleep, or within {@linkcode PRESUMED_MS}.
+   */
+  readonly presumed?: boolean;
+  /**
    * Tries the call without blocking, on the calling thread.
    *
    * @returns true if it completed, false if it would block
@@ -616,6 +633,11 @@ interface Watch {
   /** Whether the descriptor is in the epoll set. */
   added: boolean;
   /**
+   * Whether a stream read on it came back short and no read-side event
+   * has come since (see {@linkcode drained}).
+   */
+  drained: boolean;
+  /**
    * The sweep (see {@linkcode sweep}) during which its oldest parked wait
    * was last woken or checked: a count, where a clock would cost a read
    * for every wait.
@@ -659,6 +681,9 @@ function spinAllowed(): boolean {
   return pending <= SPIN_WHEN_PARKED && watches.size - reactorWaits <= 1;
 }
 
+/** Whether the last {@linkcode spin} made the call at all. */
+let spun = false;
+
 /**
  * Retries the fast path for the key's spin budget.
  *
@@ -673,6 +698,7 @@ function spin(op: BlockingOp): boolean {
     spins.set(op.key, s = { budget: 0 });
   }
   if (s.budget === 0) return false;
+  spun = true;
   const c = libc();
   let end = 0;
   for (let i = 0;; i++) {
@@ -749,6 +775,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   let defer = false;
+  spun = false;
   try {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
@@ -757,7 +784,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // tried in the next turn, even when it could complete at once: a loop
     // of waits that all succeed at once (a burst of connections to accept,
     // a stream or a queue that always has data) cannot hold timers up.
-    defer = !op.tried && timeout !== 0 && longTurn();
+    defer = !op.tried && !op.presumed && timeout !== 0 && longTurn();
     if (!defer) {
       if (op.attempt()) return Promise.resolve(op.value as undefined);
       if (timeout === 0) return Promise.reject(op.timedOut(0));
@@ -878,6 +905,8 @@ function park(entry: Entry): void {
       }
     }
     entry.where = "reactor";
+    // A presumed wait that has spun made the call already.
+    if (op.presumed && !spun) presumed.push(entry, roundTime);
     watch(op.fd, entry);
     return;
   }
@@ -1047,6 +1076,61 @@ let reactor: Thread | null = null;
 let reactorWaits = 0;
 const syncEvents = new Uint8Array(MAX_EVENTS * SIZEOF.epoll_event);
 const syncView = new DataView(syncEvents.buffer);
+/**
+ * Waits parked as presumed drained that no event has woken yet, each
+ * followed by the time of the round it parked in, oldest first.
+ */
+const presumed: (Entry | number)[] = [];
+/** When the main thread's latest round of taking events began. */
+let roundTime = 0;
+
+/**
+ * Whether the last stream read on `fd` came back short (a read that fills
+ * less than its buffer has emptied the descriptor) and no read-side event
+ * has come since: the next read would find nothing, and can wait for the
+ * event without the call (see {@linkcode BlockingOp.presumed}). Only for a
+ * descriptor the reactor watches.
+ *
+ * @param fd the descriptor
+ * @returns true if a read can skip its first call
+ */
+export function drained(fd: number): boolean {
+  return watches.get(fd)?.drained === true;
+}
+
+/**
+ * Notes what a stream read on `fd` got, for {@linkcode drained}.
+ *
+ * @param fd the descriptor
+ * @param n the bytes read
+ * @param len the bytes asked for
+ */
+export function noteRead(fd: number, n: number, len: number): void {
+  if (n > 0 && n < len) {
+    const w = watches.get(fd);
+    if (w !== undefined) w.drained = true;
+  }
+}
+
+/**
+ * Tries once the presumed waits that parked before `before` (all of them
+ * with Infinity) and no event has woken: a short read that left data
+ * behind then still completes.
+ *
+ * @returns true if one of them completed
+ */
+function verifyPresumed(before: number): boolean {
+  let done = false, k = 0;
+  while (k < presumed.length && (presumed[k + 1] as number) <= before) {
+    const entry = presumed[k] as Entry;
+    if (!entry.settled && entry.where === "reactor" && tryEntry(entry)) {
+      done = true;
+    }
+    k += 2;
+  }
+  if (k > 0) presumed.splice(0, k);
+  return done;
+}
 const ctlEvent = new Uint8Array(16);
 const wakeBuf = new BigUint64Array([1n]);
 const wakeBytes = new Uint8Array(wakeBuf.buffer);
@@ -1055,7 +1139,7 @@ const wakeBytes = new Uint8Array(wakeBuf.buffer);
 function watch(fd: number, entry: Entry): void {
   let w = watches.get(fd);
   if (w === undefined) {
-    w = { fd, entries: [], added: false, parkedAt: 0 };
+    w = { fd, entries: [], added: false, drained: false, parkedAt: 0 };
     watches.set(fd, w);
   } else if (w.entries.length >= 8) {
     compact(w);
@@ -1160,7 +1244,9 @@ function dispatch(view: DataView, n: number): void {
   for (let i = 0; i < n; i++) {
     const { events, fd } = decodeEpollEvent(view, i);
     const w = watches.get(fd);
-    if (w === undefined || w.entries.length === 0) continue;
+    if (w === undefined) continue;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) w.drained = false;
+    if (w.entries.length === 0) continue;
     let blockedIn = 0, blockedOut = 0;
     const ready = events | ((events & (EPOLLERR | EPOLLHUP)) ? -1 : 0);
     for (const entry of w.entries) {
@@ -1224,7 +1310,14 @@ function startReactor(): void {
  * it one wake-up.
  */
 function poll(): void {
-  if (armed || draining || reactorWaits <= 0 || epfd === -1) return;
+  if (draining || reactorWaits <= 0 || epfd === -1) return;
+  // Before this thread sleeps, the presumed waits make their call (one that
+  // parks while the reactor thread is already armed too).
+  if (presumed.length > 0 && verifyPresumed(Infinity)) {
+    drainLater();
+    return;
+  }
+  if (armed) return;
   let t = reactor;
   if (t === null) {
     t = reactor = spawn();
@@ -1265,6 +1358,7 @@ async function signalled(t: Thread, seen: number): Promise<void> {
  */
 function take(idle: boolean): void {
   if (reactorWaits <= 0) return;
+  roundTime = performance.now();
   const m = libc().epoll_wait(epfd, syncEvents, MAX_EVENTS, 0);
   if (m > 0) {
     idleWake = idle;
@@ -1273,6 +1367,7 @@ function take(idle: boolean): void {
     } finally {
       idleWake = false;
     }
+    if (presumed.length > 0) verifyPresumed(roundTime - PRESUMED_MS);
     drainLater();
   } else poll();
 }
@@ -1547,6 +1642,7 @@ export async function terminateIdleWaiters(): Promise<void> {
     epfd = outerFd = wakeFd = -1;
     reactor = null;
     watches.clear();
+    presumed.length = 0;
     const c = libc();
     ending.push((async () => {
       if (t !== null) {

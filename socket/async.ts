@@ -23,6 +23,8 @@ import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
+  drained,
+  noteRead,
   tryAtOnce,
   waitFor,
   type WaitOptions,
@@ -50,7 +52,12 @@ import {
   SOL_SOCKET,
 } from "./socket.ts";
 
-/** A send or recv that waits for readiness, shared by the two. */
+/**
+ * A send or recv that waits for readiness, shared by the two. `stream`: a
+ * plain recv on a stream socket, where a short read shows the socket
+ * drained, so the next read waits for an event without a call that would
+ * fail (the engine's `drained`; tokio does the same).
+ */
 function bufferReady(
   sockfd: number,
   buf: Uint8Array,
@@ -58,6 +65,7 @@ function bufferReady(
   options: WaitOptions,
   known: boolean,
   recvFlags = 0,
+  stream = false,
 ): Promise<number> {
   try {
     sockfd = descriptor(sockfd, syscall, "sockfd");
@@ -68,12 +76,20 @@ function bufferReady(
   const n = sizeT(buf.length);
   // The first try, as `wait` would make it, without the op's closures
   // (known non-blocking sockets only: others are made so in `ready`).
-  let tried = false;
-  if (known && tryAtOnce(syscall, sockfd, options)) {
+  let tried: boolean | "presumed" = false;
+  if (
+    stream && buf.length > 0 && options.signal === undefined &&
+    options.timeout === undefined && drained(sockfd)
+  ) {
+    tried = "presumed";
+  } else if (known && tryAtOnce(syscall, sockfd, options)) {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
       : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
-    if (r !== -1) return Promise.resolve(r);
+    if (r !== -1) {
+      if (stream) noteRead(sockfd, r, buf.length);
+      return Promise.resolve(r);
+    }
     const e = errno();
     if (e !== EAGAIN && e !== EINTR) {
       return Promise.reject(fail(syscall, sockfd));
@@ -82,6 +98,12 @@ function bufferReady(
   }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+    : stream
+    ? () => {
+      const r = libc().recv(sockfd, buf, n, MSG_DONTWAIT);
+      noteRead(sockfd, r, buf.length);
+      return r;
+    }
     : () => libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
   return ready(
     sockfd,
@@ -107,7 +129,7 @@ function ready(
   options: WaitOptions,
   addr?: SockAddr,
   known = false,
-  tried = false,
+  tried: boolean | "presumed" = false,
   fds?: readonly number[],
 ): Promise<number> {
   try {
@@ -302,6 +324,8 @@ export function recvAsync(
  * @param known whether the socket is known to be non-blocking
  * @param flags more `recv` flags (`MSG_PEEK | MSG_TRUNC`: a seqpacket
  *   message's length, the message left in place)
+ * @param stream true for a plain read on a stream socket: a short read
+ *   marks the socket drained, and the next read waits without a call
  * @returns how many bytes went
  */
 export function recvReady(
@@ -310,8 +334,9 @@ export function recvReady(
   options: WaitOptions,
   known: boolean,
   flags = 0,
+  stream = false,
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "recv", options, known, flags);
+  return bufferReady(sockfd, buf, "recv", options, known, flags, stream);
 }
 
 /**

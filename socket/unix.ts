@@ -275,7 +275,7 @@ export class UnixConnection {
   ): Promise<number | null> {
     try {
       if (this.#messages()) return this.#readMessage(buf, options);
-      const n = recvReady(this.fd, buf, options, true);
+      const n = recvReady(this.fd, buf, options, true, 0, true);
       return buf.length === 0 ? n : n.then(endAsNull);
     } catch (e) {
       return Promise.reject(e);
