@@ -31,8 +31,13 @@
  *    registration for every wait cost a tenth of an echo server's time).
  *    Waits parked for {@linkcode SWEEP_MS} have their registration checked
  *    again, in case the descriptor was closed behind the library's back and
- *    its number reused. An eventfd in the outer set ends the thread's job
- *    when the engine is shut down. A write-side wait whose
+ *    its number reused. A stream read that fills less than its buffer has
+ *    drained the descriptor (see {@linkcode drained}): the next read parks
+ *    without the call that would fail, and is tried anyway before the
+ *    thread is armed, or after {@linkcode PRESUMED_MS} while the main
+ *    thread stays busy, for the reads that stop short with data left. An
+ *    eventfd in the outer set ends the thread's job when the engine is
+ *    shut down. A write-side wait whose
  *    descriptor polls writable right after `EAGAIN` is on one for which
  *    Linux gives no readiness event (a datagram to a full receiver, a
  *    connect to a full Unix backlog): it moves to the timed retries of
