@@ -12,6 +12,21 @@ import {
   withDir,
 } from "./_helpers.ts";
 
+/** Runs a Deno peer of `bench/` with the permissions the benchmarks give. */
+function runPeer(script: string, args: string[]) {
+  return run(Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+    "--allow-env",
+    `${ROOT}bench/${script}`,
+    ...args,
+  ]);
+}
+
 const FACILITIES = [
   "pipe",
   "fifo",
@@ -48,17 +63,7 @@ Deno.test("bench:all: every facility carries blocks and round trips, C and Deno"
         for (const args of [[f, "bw", "4096", "40"], [f, "rt", "64", "40"]]) {
           const fromC = await run(c, args);
           assert.equal(fromC.code, 0, fromC.stderr);
-          const fromDeno = await run(Deno.execPath(), [
-            "run",
-            "--quiet",
-            "--allow-ffi",
-            "--allow-read",
-            "--allow-write",
-            "--allow-run",
-            "--allow-env",
-            `${ROOT}bench/all_peer.ts`,
-            ...args,
-          ]);
+          const fromDeno = await runPeer("all_peer.ts", args);
           assert.equal(fromDeno.code, 0, fromDeno.stderr);
           for (const out of [fromC.stdout, fromDeno.stdout]) {
             assert.ok(Number(out) > 0, `a figure, got "${out}"`);
@@ -73,15 +78,7 @@ Deno.test("bench:msg: every receive form, bare FFI included, carries the message
   for (const kind of ["sysv", "posix"]) {
     for (const form of ["sync", "into", "async", "bare"]) {
       await t.step(`${kind} ${form}`, async () => {
-        const out = await run(Deno.execPath(), [
-          "run",
-          "--quiet",
-          "--allow-ffi",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-env",
-          `${ROOT}bench/msg_peer.ts`,
+        const out = await runPeer("msg_peer.ts", [
           "parent",
           kind,
           "64",
