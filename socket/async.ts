@@ -77,12 +77,11 @@ function bufferReady(
   // The first try, as `wait` would make it, without the op's closures
   // (known non-blocking sockets only: others are made so in `ready`).
   let tried: boolean | "presumed" = false;
-  if (
-    stream && buf.length > 0 && options.signal === undefined &&
-    options.timeout === undefined && drained(sockfd)
-  ) {
+  if (!known || !tryAtOnce(syscall, sockfd, options)) {
+    // The long way: `ready` checks the options, `wait` makes the first try.
+  } else if (stream && buf.length > 0 && drained(sockfd)) {
     tried = "presumed";
-  } else if (known && tryAtOnce(syscall, sockfd, options)) {
+  } else {
     const r = syscall === "send"
       ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
       : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
@@ -98,13 +97,11 @@ function bufferReady(
   }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-    : stream
-    ? () => {
-      const r = libc().recv(sockfd, buf, n, MSG_DONTWAIT);
-      noteRead(sockfd, r, buf.length);
+    : () => {
+      const r = libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
+      if (stream) noteRead(sockfd, r, buf.length);
       return r;
-    }
-    : () => libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
+    };
   return ready(
     sockfd,
     syscall === "send" ? POLLOUT : POLLIN,

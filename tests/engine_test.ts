@@ -675,6 +675,12 @@ Deno.test("a read that stopped short at a message carrying descriptors still get
           assert.equal(await within(b.read(buf), 500), 2);
           assert.equal(await within(b.read(buf), 500), 3);
           assert.deepEqual([...buf.subarray(0, 3)], [3, 3, 3]);
+          // Drained now: bad options are still checked as on any read.
+          await assert.rejects(
+            b.read(buf, null as unknown as object),
+            (e: unknown) =>
+              e instanceof TypeError && /Invalid options/.test(e.message),
+          );
         } finally {
           running = false;
           await load;
