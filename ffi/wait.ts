@@ -686,15 +686,17 @@ function spinAllowed(): boolean {
   return pending <= SPIN_WHEN_PARKED && watches.size - reactorWaits <= 1;
 }
 
-/** Whether the last {@linkcode spin} made the call at all. */
-let spun = false;
+/** What {@linkcode spin} did: nothing, called in vain, or completed. */
+const NOT_SPUN = 0, SPUN = 1, SPUN_DONE = 2;
 
 /**
  * Retries the fast path for the key's spin budget.
  *
- * @returns true if the op completed while spinning
+ * @returns {@linkcode SPUN_DONE} if the op completed while spinning,
+ *   {@linkcode SPUN} if it made the call and would still block, or
+ *   {@linkcode NOT_SPUN} if the key has no budget (no call made)
  */
-function spin(op: BlockingOp): boolean {
+function spin(op: BlockingOp): number {
   let s = spins.get(op.key);
   if (s === undefined) {
     // No budget until a wait of this key is seen to be woken soon enough
@@ -702,15 +704,14 @@ function spin(op: BlockingOp): boolean {
     if (spins.size >= 1024) spins.clear();
     spins.set(op.key, s = { budget: 0 });
   }
-  if (s.budget === 0) return false;
-  spun = true;
+  if (s.budget === 0) return NOT_SPUN;
   const c = libc();
   let end = 0;
   for (let i = 0;; i++) {
     if (CPUS < 2) c.sched_yield();
     if (op.attempt()) {
       s.budget = Math.min(SPIN_MAX_US, s.budget * 2);
-      return true;
+      return SPUN_DONE;
     }
     // The clock is read from the first miss on: most spins succeed at once.
     const now = performance.now();
@@ -718,7 +719,7 @@ function spin(op: BlockingOp): boolean {
     else if (now >= end) break;
   }
   s.budget = s.budget < 4 ? 0 : s.budget / 2;
-  return false;
+  return SPUN;
 }
 
 /**
@@ -780,7 +781,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   let defer = false;
-  spun = false;
+  let spun = NOT_SPUN;
   try {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
@@ -795,9 +796,8 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       if (timeout === 0) return Promise.reject(op.timedOut(0));
       // No spin once this turn has run for TURN_MS: a loop whose waits
       // all succeed by spinning would otherwise never let timers run.
-      if (spinAllowed() && !longTurn() && spin(op)) {
-        return Promise.resolve(op.value as undefined);
-      }
+      if (spinAllowed() && !longTurn()) spun = spin(op);
+      if (spun === SPUN_DONE) return Promise.resolve(op.value as undefined);
     }
   } catch (e) {
     return Promise.reject(e);
@@ -827,7 +827,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     }
     try {
       if (defer) deferToNextTurn(entry);
-      else park(entry);
+      else park(entry, spun === SPUN);
     } catch (e) {
       failWith(entry, e);
     }
@@ -894,8 +894,13 @@ function newTurn(): void {
   turnStart = 0;
 }
 
-/** Puts a wait where it will be woken. */
-function park(entry: Entry): void {
+/**
+ * Puts a wait where it will be woken.
+ *
+ * @param entry the wait
+ * @param spun whether it has just spun, making its call in vain
+ */
+function park(entry: Entry, spun = false): void {
   const { op } = entry;
   if (op.fd !== undefined) {
     // Linux reports no readiness for a write that finds a full datagram

@@ -781,7 +781,7 @@ export function mq_sendAsync(
         "mq_send",
         () => libc().mq_send(mqdes, b, n, msg_prio),
         () => sendError("mq_send", mqdes, b.length),
-        () => {},
+        undefined,
         tried,
       ),
       options,
