@@ -47,6 +47,13 @@ export function timedOut(syscall: string, ms: number): IpcError {
 }
 
 /**
+ * What a {@linkcode pollOp} call may return, instead of -1 with `EAGAIN`,
+ * to say it would block: a timed call given a deadline already past (which
+ * never blocks, whatever the descriptor's mode) fails with `ETIMEDOUT`.
+ */
+export const WOULD_BLOCK = -2;
+
+/**
  * A call tried non-blocking on the calling thread that, when it would
  * block, waits on the engine's reactor until `fd` is ready for `events` and
  * is tried again (on the calling thread, so errno stays exact). The op's
@@ -55,7 +62,8 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * @param fd the descriptor
  * @param events `POLLIN` or `POLLOUT`
  * @param syscall the call's name, for the queue key and errors
- * @param call makes the call; -1 on failure with errno set
+ * @param call makes the call; -1 on failure with errno set, or
+ *   {@linkcode WOULD_BLOCK}
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
  * @param done receives the call's result, if given
  * @param tried true if the caller has just made the call and it would
@@ -145,6 +153,7 @@ export class PollOp implements BlockingOp {
     }
     for (;;) {
       const r = this.#call();
+      if (r === WOULD_BLOCK) return false;
       if (r !== -1) {
         this.value = r;
         this.#done?.(r);

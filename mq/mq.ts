@@ -13,7 +13,13 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { EAGAIN, EINTR, type IpcError, lastError } from "../ffi/errors.ts";
+import {
+  EAGAIN,
+  EINTR,
+  ETIMEDOUT,
+  type IpcError,
+  lastError,
+} from "../ffi/errors.ts";
 import {
   close,
   O_CLOEXEC,
@@ -23,7 +29,6 @@ import {
   O_RDONLY,
   O_RDWR,
   O_WRONLY,
-  setNonBlocking,
 } from "../ffi/fd.ts";
 import {
   decodeMqAttr,
@@ -34,7 +39,7 @@ import {
   SIZEOF,
 } from "../ffi/layout.ts";
 import { requirePath } from "../ffi/permissions.ts";
-import { pollOp } from "../ffi/poll.ts";
+import { pollOp, WOULD_BLOCK } from "../ffi/poll.ts";
 import {
   absoluteTime,
   descriptor,
@@ -48,7 +53,6 @@ import {
   checkWaitOptions,
   tryAtOnce,
   wait,
-  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 
@@ -390,9 +394,11 @@ function scratch(n: number): Uint8Array<ArrayBuffer> {
   return recvScratch;
 }
 
+const attrScratch = new Uint8Array(SIZEOF.mq_attr);
+
 /** The queue's `mq_msgsize`: the room `mq_receive` needs by default. */
 function msgsize(mqdes: number, syscall: string): number {
-  const a = new Uint8Array(SIZEOF.mq_attr);
+  const a = attrScratch;
   if (libc().mq_getattr(mqdes, a) === -1) {
     throw lastError(syscall, "mqdes", { mqdes });
   }
@@ -726,9 +732,23 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
 }
 
 /**
+ * A `struct timespec` of zero: a deadline long past, so that the timed
+ * calls never block, whatever the descriptor's mode (Linux returns at once
+ * for a zero deadline). The async calls' attempts use it, and leave the
+ * descriptor's `O_NONBLOCK` alone, with no `fcntl` per call.
+ */
+const PAST = new Uint8Array(SIZEOF.timespec);
+
+/** A timed call's result with {@linkcode PAST}: `WOULD_BLOCK` if it timed out. */
+function pastDue(r: number): number {
+  return r === -1 && errno() === ETIMEDOUT ? WOULD_BLOCK : r;
+}
+
+/**
  * Sends without blocking the event loop: at once if there is room, else
  * when the reactor sees room (a queue descriptor can be polled on Linux).
- * The descriptor is made non-blocking, as `readAsync` does.
+ * The descriptor's mode is left as it is: each attempt is `mq_timedsend`
+ * with a deadline already past, which never blocks.
  *
  * @param mqdes the descriptor
  * @param msg_ptr the message
@@ -758,28 +778,25 @@ export function mq_sendAsync(
     mqdes = descriptor(mqdes, "mq_send", "mqdes");
     const b = bytesOf(msg_ptr, "mq_send");
     msg_prio = prio(msg_prio, "mq_send");
-    setNonBlocking(mqdes);
     const n = sizeT(b.length);
     // The first try, as `wait` would make it, without the op's closures: a
     // queue with room takes the message here.
     let tried = false;
     if (tryAtOnce("mq_send", mqdes, options)) {
-      const c = libc();
-      for (;;) {
-        if (c.mq_send(mqdes, b, n, msg_prio) !== -1) return Promise.resolve();
-        const e = errno();
-        if (e === EINTR) continue;
-        if (e !== EAGAIN) throw sendError("mq_send", mqdes, b.length);
-        tried = true;
-        break;
+      const r = libc().mq_timedsend(mqdes, b, n, msg_prio, PAST);
+      if (r !== -1) return Promise.resolve();
+      const e = errno();
+      if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
+        throw sendError("mq_send", mqdes, b.length);
       }
+      tried = true;
     }
     return wait(
       pollOp(
         mqdes,
         POLLOUT,
         "mq_send",
-        () => libc().mq_send(mqdes, b, n, msg_prio),
+        () => pastDue(libc().mq_timedsend(mqdes, b, n, msg_prio, PAST)),
         () => sendError("mq_send", mqdes, b.length),
         undefined,
         tried,
@@ -793,7 +810,8 @@ export function mq_sendAsync(
 
 /**
  * Receives without blocking the event loop: at once if a message is there,
- * else when the reactor sees one. The descriptor is made non-blocking.
+ * else when the reactor sees one. The descriptor's mode is left as it is:
+ * each attempt is `mq_timedreceive` with a deadline already past.
  *
  * @param mqdes the descriptor
  * @param msg_len room (default: the queue's `mq_msgsize`)
@@ -819,43 +837,41 @@ export function mq_receiveAsync(
     checkWaitOptions(options);
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     const len = roomFor(mqdes, msg_len, "mq_receive");
-    setNonBlocking(mqdes);
     const n = sizeT(len);
     // The first try, into the sync calls' buffer, without the op's
     // closures: a queued message is taken here.
     let tried = false;
     if (tryAtOnce("mq_receive", mqdes, options)) {
-      const now = scratch(len), c = libc();
-      for (;;) {
-        const r = c.mq_receive(mqdes, now, n, prioBytes);
-        if (r !== -1) {
-          return Promise.resolve({
-            data: now.slice(0, r),
-            prio: prioScratch[0],
-          });
-        }
-        const e = errno();
-        if (e === EINTR) continue;
-        if (e !== EAGAIN) throw recvError("mq_receive", mqdes, len);
-        tried = true;
-        break;
+      const buf = scratch(len);
+      const r = libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST);
+      if (r !== -1) {
+        return Promise.resolve({ data: buf.slice(0, r), prio: prioScratch[0] });
       }
+      const e = errno();
+      if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
+        throw recvError("mq_receive", mqdes, len);
+      }
+      tried = true;
     }
-    const buf = new Uint8Array(len);
-    const p = new Uint32Array(1);
-    const pb = new Uint8Array(p.buffer);
-    return waitFor(
+    // Each attempt receives into the sync calls' buffer and copies the
+    // message out before returning: nothing else runs in between, and a
+    // wait costs one array, the message's.
+    let got: MqMessage | undefined;
+    return wait(
       pollOp(
         mqdes,
         POLLIN,
         "mq_receive",
-        () => libc().mq_receive(mqdes, buf, n, pb),
+        () =>
+          pastDue(
+            libc().mq_timedreceive(mqdes, scratch(len), n, prioBytes, PAST),
+          ),
         () => recvError("mq_receive", mqdes, len),
-        undefined,
+        (r) => got = { data: recvScratch.slice(0, r), prio: prioScratch[0] },
         tried,
       ),
       options,
-    ).then((got) => ({ data: buf.slice(0, got), prio: p[0] }));
+    ).then(() => got!);
   } catch (e) {
     return Promise.reject(e);
   }

@@ -646,8 +646,11 @@ export function msgrcvAsync(
       const r = receiveNow(msqid, now, msgsz, type, msgflg);
       if (r !== -1) return Promise.resolve(decodeMsg(now, r));
     }
-    const buf = room(msgsz, "msgrcv");
-    const size = buf.length - 8;
+    // Each attempt receives into the sync calls' buffer and decodes the
+    // message before returning: nothing else runs in between, and a wait
+    // costs one array, the text's.
+    scratchRoom(msgsz); // checked, and room made for it now
+    const size = msgsz;
     let got: MsgReceived | undefined;
     let parked = false;
     const op: BlockingOp = {
@@ -655,12 +658,12 @@ export function msgrcvAsync(
       attempt(): boolean {
         let r: number;
         try {
-          r = receiveNow(msqid, buf, size, type, msgflg);
+          r = receiveNow(msqid, recvScratch, size, type, msgflg);
         } catch (e) {
           throw parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
         }
         if (r === -1) return parked = true, false;
-        got = decodeMsg(buf, r);
+        got = decodeMsg(recvScratch, r);
         return true;
       },
       kernel: nowait || size > KERNEL_MSG_MAX ? undefined : {

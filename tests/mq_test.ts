@@ -268,6 +268,47 @@ Deno.test("closing a queue ends its pending waits with EBADF; the thin async for
   PosixMessageQueue.unlink(writeOnly.name);
 });
 
+Deno.test("the thin async forms leave a blocking descriptor blocking and never block the loop", async () => {
+  const peer = await cProgram("pmsg_peer");
+  if (peer === null) return;
+  const name = fresh();
+  const mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+    maxmsg: 1,
+    msgsize: 16,
+  });
+  try {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    // Empty: the receive times out, and timers ran meanwhile.
+    await assert.rejects(
+      mq_receiveAsync(mq, 16, { timeout: 60 }),
+      isCode("ETIMEDOUT"),
+    );
+    assert.ok(ticks > 0, "timers ran while the receive waited");
+    // A wait parked on the blocking descriptor, woken by another process.
+    const waiting = mq_receiveAsync(mq);
+    const sent = await run(peer, ["send", name, "4", "from C"]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const got = await within(waiting, 10_000);
+    assert.deepEqual([got.prio, dec.decode(got.data)], [4, "from C"]);
+    // Full: the send times out, then goes through once there is room.
+    mq_send(mq, "a");
+    await assert.rejects(
+      mq_sendAsync(mq, "b", 0, { timeout: 60 }),
+      isCode("ETIMEDOUT"),
+    );
+    const sending = mq_sendAsync(mq, "c", 1);
+    assert.equal(dec.decode(mq_receive(mq).data), "a");
+    await within(sending, 5000);
+    assert.equal(dec.decode((await mq_receiveAsync(mq)).data), "c");
+    clearInterval(timer);
+    assert.equal(mq_getattr(mq).flags, 0, "still blocking");
+  } finally {
+    mq_close(mq);
+    mq_unlink(name);
+  }
+});
+
 Deno.test("permissions: /dev/mqueue/NAME needs --allow-read to receive and --allow-write to send, create or unlink", async () => {
   const name = fresh();
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
