@@ -10,11 +10,14 @@
  *   the first eighth on. `bare`: both sides call libc through `Deno.dlopen`
  *   themselves, with no library, as the C baseline does: what Deno's FFI
  *   allows at best.
- * - `parent sysv-rt|posix-rt N W`: 64-byte round trips through the async
- *   forms on both sides, W untimed, then N; prints ns per round trip.
+ * - `parent sysv-rt|posix-rt N W [into]`: 64-byte round trips through the
+ *   async forms on both sides, W untimed, then N; prints ns per round trip.
+ *   With `into`, both sides receive into one buffer of their own
+ *   (`msgrcvIntoAsync`/`mq_receiveIntoAsync`), as the socket round trip
+ *   reads into one.
  * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT` (with a
  *   fourth argument `bare`: through bare FFI),
- *   `echo-sysv ID N`, `echo-posix A B N`: the children.
+ *   `echo-sysv ID N [into]`, `echo-posix A B N [into]`: the children.
  *
  * @module
  */
@@ -28,6 +31,7 @@ import {
   mq_receive,
   mq_receiveAsync,
   mq_receiveInto,
+  mq_receiveIntoAsync,
   mq_send,
   mq_sendAsync,
   mq_unlink,
@@ -36,6 +40,7 @@ import {
   msgrcv,
   msgrcvAsync,
   msgrcvInto,
+  msgrcvIntoAsync,
   msgsnd,
   msgsndAsync,
   O_CREAT,
@@ -132,7 +137,12 @@ async function bandwidth(
   return (count - (count >> 3)) * size / ms / 1e3;
 }
 
-async function roundTrips(kind: string, n: number, warm: number) {
+async function roundTrips(
+  kind: string,
+  n: number,
+  warm: number,
+  into: boolean,
+) {
   const posix = kind === "posix-rt";
   const id = posix ? -1 : msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   const mq = posix
@@ -144,20 +154,25 @@ async function roundTrips(kind: string, n: number, warm: number) {
     )
     : [];
   const p = child(
-    posix
+    (posix
       ? ["echo-posix", names[0], names[1], String(n + warm)]
-      : ["echo-sysv", String(id), String(n + warm)],
+      : ["echo-sysv", String(id), String(n + warm)]).concat(
+        into ? ["into"] : [],
+      ),
   );
-  const msg = new Uint8Array(64);
+  const msg = new Uint8Array(64), back = new Uint8Array(64);
+  const out = { mtype: 1, mtext: msg };
   let t0 = performance.now();
   for (let i = 0; i < warm + n; i++) {
     if (i === warm) t0 = performance.now();
     if (posix) {
       await mq_sendAsync(mq[0], msg);
-      await mq_receiveAsync(mq[1], 64);
+      if (into) await mq_receiveIntoAsync(mq[1], back);
+      else await mq_receiveAsync(mq[1], 64);
     } else {
-      await msgsndAsync(id, { mtype: 1, mtext: msg });
-      await msgrcvAsync(id, 64, 2);
+      await msgsndAsync(id, out);
+      if (into) await msgrcvIntoAsync(id, back, 2);
+      else await msgrcvAsync(id, 64, 2);
     }
   }
   const ns = (performance.now() - t0) * 1e6 / n;
@@ -172,7 +187,7 @@ async function roundTrips(kind: string, n: number, warm: number) {
 if (mode === "parent") {
   const [what, ...p] = args;
   const result = what.endsWith("-rt")
-    ? await roundTrips(what, Number(p[0]), Number(p[1]))
+    ? await roundTrips(what, Number(p[0]), Number(p[1]), p[2] === "into")
     : await bandwidth(what, Number(p[0]), Number(p[1]), p[2]);
   console.log(result.toFixed(1));
 } else if (mode === "send-sysv") {
@@ -199,15 +214,27 @@ if (mode === "parent") {
   mq_close(mq);
 } else if (mode === "echo-sysv") {
   const [id, n] = args.map(Number);
+  const buf = new Uint8Array(64), back = { mtype: 2, mtext: buf };
   for (let i = 0; i < n; i++) {
-    const m = await msgrcvAsync(id, 64, 1);
-    await msgsndAsync(id, { mtype: 2, mtext: m.mtext });
+    if (args[2] === "into") {
+      await msgrcvIntoAsync(id, buf, 1);
+      await msgsndAsync(id, back);
+    } else {
+      const m = await msgrcvAsync(id, 64, 1);
+      await msgsndAsync(id, { mtype: 2, mtext: m.mtext });
+    }
   }
 } else if (mode === "echo-posix") {
   const [a, b] = [mq_open(args[0], O_RDWR), mq_open(args[1], O_RDWR)];
+  const buf = new Uint8Array(64);
   for (let i = 0; i < Number(args[2]); i++) {
-    const m = await mq_receiveAsync(a, 64);
-    await mq_sendAsync(b, m.data);
+    if (args[3] === "into") {
+      await mq_receiveIntoAsync(a, buf);
+      await mq_sendAsync(b, buf);
+    } else {
+      const m = await mq_receiveAsync(a, 64);
+      await mq_sendAsync(b, m.data);
+    }
   }
   mq_close(a);
   mq_close(b);

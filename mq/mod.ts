@@ -41,6 +41,7 @@ export {
   mq_receive,
   mq_receiveAsync,
   mq_receiveInto,
+  mq_receiveIntoAsync,
   mq_send,
   mq_sendAsync,
   mq_setattr,

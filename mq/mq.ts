@@ -837,42 +837,120 @@ export function mq_receiveAsync(
     checkWaitOptions(options);
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     const len = roomFor(mqdes, msg_len, "mq_receive");
-    const n = sizeT(len);
-    // The first try, into the sync calls' buffer, without the op's
-    // closures: a queued message is taken here.
-    let tried = false;
-    if (tryAtOnce("mq_receive", mqdes, options)) {
-      const buf = scratch(len);
-      const r = libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST);
-      if (r !== -1) {
-        return Promise.resolve({ data: buf.slice(0, r), prio: prioScratch[0] });
-      }
-      const e = errno();
-      if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
-        throw recvError("mq_receive", mqdes, len);
-      }
-      tried = true;
-    }
-    // Each attempt receives into the sync calls' buffer and copies the
-    // message out before returning: nothing else runs in between, and a
-    // wait costs one array, the message's.
-    let got: MqMessage | undefined;
-    return wait(
-      pollOp(
-        mqdes,
-        POLLIN,
-        "mq_receive",
-        () =>
-          pastDue(
-            libc().mq_timedreceive(mqdes, scratch(len), n, prioBytes, PAST),
-          ),
-        () => recvError("mq_receive", mqdes, len),
-        (r) => got = { data: recvScratch.slice(0, r), prio: prioScratch[0] },
-        tried,
-      ),
-      options,
-    ).then(() => got!);
+    return receiveAsync(mqdes, len, options, null, (buf, r) => ({
+      data: buf.slice(0, r),
+      prio: prioScratch[0],
+    }));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * {@linkcode mq_receiveAsync} into a buffer of the caller's, as
+ * {@linkcode mq_receiveInto}: the message lands in `msg_ptr` as the promise
+ * resolves, and a loop of receives allocates no array per message. Leave
+ * `msg_ptr` alone while the receive waits: if it loses its room (its buffer
+ * transferred or shrunk), the receive rejects with a `RangeError` and takes
+ * no message.
+ *
+ * @param mqdes the descriptor (open for reading)
+ * @param msg_ptr where the message goes, at least the queue's `mq_msgsize`
+ *   long
+ * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
+ * @returns how many bytes it filled, and the message's priority
+ * @throws {IpcError} as for {@linkcode mq_receiveAsync}
+ * @throws {TypeError} if `msg_ptr` is not a `Uint8Array`
+ * @example
+ * ```ts
+ * import { mq_close, mq_open, mq_receiveIntoAsync, mq_send, mq_unlink, O_CREAT, O_RDWR } from "@linux-ipc/ipc/mq";
+ * const name = `/linux-ipc-doc-into-async-${Deno.pid}`;
+ * const mq = mq_open(name, O_RDWR | O_CREAT, 0o600, { maxmsg: 4, msgsize: 64 });
+ * const buf = new Uint8Array(64);
+ * const got = mq_receiveIntoAsync(mq, buf);
+ * mq_send(mq, "abc", 2);
+ * console.log(await got); // { n: 3, prio: 2 }
+ * mq_close(mq);
+ * mq_unlink(name);
+ * ```
+ */
+export function mq_receiveIntoAsync(
+  mqdes: number,
+  msg_ptr: Uint8Array,
+  options: WaitOptions = {},
+): Promise<{ n: number; prio: number }> {
+  try {
+    checkWaitOptions(options);
+    mqdes = descriptor(mqdes, "mq_receive", "mqdes");
+    if (!(msg_ptr instanceof Uint8Array)) {
+      throw new TypeError(
+        `Invalid argument "msg_ptr" to mq_receive: expected a Uint8Array, got "${
+          show(msg_ptr)
+        }"`,
+      );
+    }
+    return receiveAsync(
+      mqdes,
+      msg_ptr.length,
+      options,
+      msg_ptr,
+      (_, r) => ({ n: r, prio: prioScratch[0] }),
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * The async receive of `mq_receiveAsync` and `mq_receiveIntoAsync`: each
+ * attempt receives into `into` (or the sync calls' buffer), and `out` makes
+ * the result in the same step, before anything else can use the buffer.
+ */
+function receiveAsync<T>(
+  mqdes: number,
+  len: number,
+  options: WaitOptions,
+  into: Uint8Array | null,
+  out: (buf: Uint8Array, r: number) => T,
+): Promise<T> {
+  const n = sizeT(len);
+  const room = (): Uint8Array => {
+    if (into === null) return scratch(len);
+    if (into.length < len) {
+      throw new RangeError(
+        `Argument "msg_ptr" to mq_receive lost its room while the receive waited: it holds "${into.length}" bytes of "${len}" (transferred or shrunk); no message was taken`,
+      );
+    }
+    return into;
+  };
+  // The first try, without the op's closures: a queued message is taken
+  // here.
+  let tried = false;
+  if (tryAtOnce("mq_receive", mqdes, options)) {
+    const buf = room();
+    const r = libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST);
+    if (r !== -1) return Promise.resolve(out(buf, r));
+    const e = errno();
+    if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
+      throw recvError("mq_receive", mqdes, len);
+    }
+    tried = true;
+  }
+  let buf: Uint8Array;
+  let got: T | undefined;
+  return wait(
+    pollOp(
+      mqdes,
+      POLLIN,
+      "mq_receive",
+      () =>
+        pastDue(
+          libc().mq_timedreceive(mqdes, buf = room(), n, prioBytes, PAST),
+        ),
+      () => recvError("mq_receive", mqdes, len),
+      (r) => got = out(buf, r),
+      tried,
+    ),
+    options,
+  ).then(() => got!);
 }

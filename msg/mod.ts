@@ -36,6 +36,7 @@ export {
   msgrcv,
   msgrcvAsync,
   msgrcvInto,
+  msgrcvIntoAsync,
   msgsnd,
   msgsndAsync,
 } from "./msg.ts";

@@ -631,6 +631,98 @@ export function msgrcvAsync(
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<MsgReceived> {
+  return receiveAsync(msqid, msgsz, msgtyp, msgflg, options, decodeMsg);
+}
+
+/**
+ * {@linkcode msgrcvAsync} into a buffer of the caller's, as
+ * {@linkcode msgrcvInto}: the text lands in `mtext` as the promise
+ * resolves, and a loop of receives allocates no array per message. Leave
+ * `mtext` alone while the receive waits: if it loses its room (its buffer
+ * transferred or shrunk), the receive rejects with a `RangeError`, before
+ * taking a message, or with the message taken as its `cause`.
+ *
+ * @param msqid the queue id
+ * @param mtext where the text goes; its length is `msgsz`
+ * @param msgtyp which message (as for {@linkcode msgrcv})
+ * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`
+ * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
+ * @returns the message's type and how many bytes of `mtext` it filled
+ * @throws {IpcError} as {@linkcode msgrcvAsync}
+ * @throws {TypeError} if `mtext` is not a `Uint8Array`
+ * @example
+ * ```ts
+ * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvIntoAsync, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * const buf = new Uint8Array(64);
+ * const got = msgrcvIntoAsync(id, buf);
+ * msgsnd(id, { mtype: 5, mtext: "hello" });
+ * console.log(await got); // { mtype: 5, n: 5 }
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export function msgrcvIntoAsync(
+  msqid: number,
+  mtext: Uint8Array,
+  msgtyp: number | bigint = 0,
+  msgflg = 0,
+  options: WaitOptions = {},
+): Promise<{ mtype: number | bigint; n: number }> {
+  if (!(mtext instanceof Uint8Array)) {
+    return Promise.reject(
+      new TypeError(
+        `Invalid argument "msgp" to msgrcv: expected a Uint8Array, got "${
+          show(mtext)
+        }"`,
+      ),
+    );
+  }
+  const size = mtext.length;
+  return receiveAsync(
+    msqid,
+    size,
+    msgtyp,
+    msgflg,
+    options,
+    (buf, r) => {
+      const view = buf === recvScratch
+        ? recvView
+        : new DataView(buf.buffer, buf.byteOffset);
+      if (mtext.length < r) {
+        throw new RangeError(
+          `Argument "msgp" to msgrcv lost its room while the receive waited: "${r}" bytes came, it holds "${mtext.length}"; the message is this error's cause`,
+          { cause: decodeMsg(buf, r) },
+        );
+      }
+      if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = buf[8 + i]; }
+      else mtext.set(buf.subarray(8, 8 + r));
+      return { mtype: readType(view, 0), n: r };
+    },
+    () => {
+      if (mtext.length < size) {
+        throw new RangeError(
+          `Argument "msgp" to msgrcv lost its room while the receive waited: it holds "${mtext.length}" bytes of "${size}" (transferred or shrunk); no message was taken`,
+        );
+      }
+    },
+  );
+}
+
+/**
+ * The async receive of `msgrcvAsync` and `msgrcvIntoAsync`: `out` makes
+ * the result from the buffer the message landed in (the sync calls'
+ * scratch, or a helper thread's), in the same step as the call; `check`
+ * runs before each attempt.
+ */
+function receiveAsync<T>(
+  msqid: number,
+  msgsz: number,
+  msgtyp: number | bigint,
+  msgflg: number,
+  options: WaitOptions,
+  out: (buf: Uint8Array, r: number) => T,
+  check?: () => void,
+): Promise<T> {
   try {
     checkWaitOptions(options);
     msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
@@ -644,18 +736,20 @@ export function msgrcvAsync(
       // taken with no op built.
       const now = scratchRoom(msgsz);
       const r = receiveNow(msqid, now, msgsz, type, msgflg);
-      if (r !== -1) return Promise.resolve(decodeMsg(now, r));
+      if (r !== -1) return Promise.resolve(out(now, r));
     }
-    // Each attempt receives into the sync calls' buffer and decodes the
-    // message before returning: nothing else runs in between, and a wait
-    // costs one array, the text's.
+    // Each attempt receives into the sync calls' buffer and makes the
+    // result before returning: nothing else runs in between, and a wait
+    // costs no room of its own.
     scratchRoom(msgsz); // checked, and room made for it now
     const size = msgsz;
-    let got: MsgReceived | undefined;
+    let got: T | undefined;
+    let lost: unknown;
     let parked = false;
     const op: BlockingOp = {
       key: `msgrcv:${msqid}:${type}:${msgflg}`,
       attempt(): boolean {
+        check?.();
         let r: number;
         try {
           r = receiveNow(msqid, recvScratch, size, type, msgflg);
@@ -663,7 +757,7 @@ export function msgrcvAsync(
           throw parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
         }
         if (r === -1) return parked = true, false;
-        got = decodeMsg(recvScratch, r);
+        got = out(recvScratch, r);
         return true;
       },
       kernel: nowait || size > KERNEL_MSG_MAX ? undefined : {
@@ -672,7 +766,14 @@ export function msgrcvAsync(
         msgsz: size,
         msgtyp: BigInt(type),
         msgflg,
-        received: (r, msgp) => got = decodeMsg(msgp, r),
+        // The engine's step must not throw: an error waits for the `then`.
+        received: (r, msgp) => {
+          try {
+            got = out(msgp, r);
+          } catch (e) {
+            lost = e;
+          }
+        },
       },
       fail(code: number): IpcError {
         const error = errorFor(code, "msgrcv", RECV_BLAME, {
@@ -683,7 +784,10 @@ export function msgrcvAsync(
       },
       timedOut: timedOut("msgrcv"),
     };
-    return wait(op, options).then(() => got!);
+    return wait(op, options).then(() => {
+      if (lost !== undefined) throw lost;
+      return got!;
+    });
   } catch (e) {
     return Promise.reject(e);
   }

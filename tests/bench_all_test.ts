@@ -74,7 +74,7 @@ Deno.test("bench:all: every facility carries blocks and round trips, C and Deno"
   });
 });
 
-Deno.test("bench:msg: every receive form, bare FFI included, carries the messages", async (t) => {
+Deno.test("bench:msg: every receive form, bare FFI included, and both round trips carry the messages", async (t) => {
   for (const kind of ["sysv", "posix"]) {
     for (const form of ["sync", "into", "async", "bare"]) {
       await t.step(`${kind} ${form}`, async () => {
@@ -84,6 +84,19 @@ Deno.test("bench:msg: every receive form, bare FFI included, carries the message
           "64",
           "800",
           form,
+        ]);
+        assert.equal(out.code, 0, out.stderr);
+        assert.ok(Number(out.stdout) > 0, `a figure, got "${out.stdout}"`);
+      });
+    }
+    for (const form of [[], ["into"]]) {
+      await t.step(`${kind} round trips ${form.join("")}`, async () => {
+        const out = await runPeer("msg_peer.ts", [
+          "parent",
+          `${kind}-rt`,
+          "200",
+          "50",
+          ...form,
         ]);
         assert.equal(out.code, 0, out.stderr);
         assert.ok(Number(out.stdout) > 0, `a figure, got "${out.stdout}"`);

@@ -12,6 +12,7 @@ import {
   mq_receive,
   mq_receiveAsync,
   mq_receiveInto,
+  mq_receiveIntoAsync,
   mq_send,
   mq_sendAsync,
   mq_setattr,
@@ -116,6 +117,48 @@ Deno.test("mq_receiveInto receives into the caller's buffer, with its priority",
   }
 });
 
+Deno.test("mq_receiveIntoAsync fills the caller's buffer; one that loses its buffer while waiting takes no message", async () => {
+  const peer = await cProgram("pmsg_peer");
+  if (peer === null) return;
+  const name = fresh();
+  const mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+    maxmsg: 4,
+    msgsize: 32,
+  });
+  try {
+    const buf = new Uint8Array(32);
+    mq_send(mq, "now", 1);
+    assert.deepEqual(await mq_receiveIntoAsync(mq, buf), { n: 3, prio: 1 });
+    const waiting = mq_receiveIntoAsync(mq, buf);
+    const sent = await run(peer, ["send", name, "6", "from C"]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.deepEqual(await within(waiting, 10_000), { n: 6, prio: 6 });
+    assert.equal(dec.decode(buf.subarray(0, 6)), "from C");
+    await assert.rejects(
+      mq_receiveIntoAsync(mq, buf, { timeout: 30 }),
+      isCode("ETIMEDOUT"),
+    );
+    await assert.rejects(
+      mq_receiveIntoAsync(mq, new Uint8Array(8)),
+      isCode("EMSGSIZE"),
+    );
+    await assert.rejects(mq_receiveIntoAsync(mq, "x" as never), TypeError);
+    const lost = new Uint8Array(32);
+    const orphan = mq_receiveIntoAsync(mq, lost);
+    await new Promise((r) => setTimeout(r, 20));
+    lost.buffer.transfer();
+    mq_send(mq, "keep me", 2);
+    await assert.rejects(
+      within(orphan, 10_000),
+      /"msg_ptr" to mq_receive lost its room/,
+    );
+    assert.equal(dec.decode(mq_receive(mq).data), "keep me");
+  } finally {
+    mq_close(mq);
+    mq_unlink(name);
+  }
+});
+
 Deno.test("names are checked as Linux checks them, before the call", () => {
   for (const bad of ["noslash", "/", "/a/b", "//x"]) {
     assert.throws(
@@ -157,6 +200,9 @@ Deno.test("async send and receive wait on the reactor; a C peer sends and receiv
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const waiting = q.receive({ timeout: 10_000 });
+    // Long enough for the timer to fire while the receive waits (a peer's
+    // run alone can take under its 5 ms).
+    await new Promise((r) => setTimeout(r, 25));
     const one = await run(peer, ["send", name, "2", "from C, alone"]);
     assert.equal(one.code, 0, one.stderr);
     const first = await within(waiting, 10_000);

@@ -23,6 +23,7 @@ import {
   msgrcv,
   msgrcvAsync,
   msgrcvInto,
+  msgrcvIntoAsync,
   msgsnd,
   msgsndAsync,
 } from "../mod.ts";
@@ -123,6 +124,48 @@ Deno.test("msgrcvInto fills the caller's buffer: type and length back, E2BIG and
       mtype: 1,
       n: 0,
     });
+  });
+});
+
+Deno.test("msgrcvIntoAsync fills the caller's buffer; one that loses its buffer while waiting loses no message", async () => {
+  await withQueue(async (id) => {
+    const buf = new Uint8Array(16).fill(0xee);
+    msgsnd(id, { mtype: 3, mtext: "now" });
+    assert.deepEqual(await msgrcvIntoAsync(id, buf), { mtype: 3, n: 3 });
+    assert.equal(dec.decode(buf.subarray(0, 3)), "now");
+    // Parked, woken by another process.
+    const waiting = msgrcvIntoAsync(id, buf, 7);
+    const sender = await runDeno("tests/helpers/msg_child.ts", [
+      "send",
+      String(id),
+      "7",
+      "from afar",
+    ]);
+    assert.equal(sender.code, 0);
+    assert.deepEqual(await within(waiting, 10_000), { mtype: 7, n: 9 });
+    assert.equal(dec.decode(buf.subarray(0, 9)), "from afar");
+    await assert.rejects(
+      msgrcvIntoAsync(id, buf, 0, 0, { timeout: 30 }),
+      isCode("ETIMEDOUT", "msgrcv", "timeout"),
+    );
+    await assert.rejects(msgrcvIntoAsync(id, "x" as never), TypeError);
+    // The buffer is transferred while the receive waits: it rejects, and
+    // the message is either still queued or carried by the error.
+    const lost = new Uint8Array(16);
+    const orphan = msgrcvIntoAsync(id, lost);
+    await new Promise((r) => setTimeout(r, 20));
+    lost.buffer.transfer();
+    msgsnd(id, { mtype: 9, mtext: "keep me" });
+    const error = await within(orphan, 10_000).then(
+      () => assert.fail("resolved into a detached buffer"),
+      (e) => e,
+    );
+    assert.ok(error instanceof RangeError, String(error));
+    assert.match(error.message, /"msgp" to msgrcv lost its room/);
+    const kept = error.cause === undefined
+      ? msgrcv(id, 64, 0, IPC_NOWAIT)
+      : error.cause as { mtype: number; mtext: Uint8Array };
+    assert.deepEqual([kept.mtype, text(kept)], [9, "keep me"]);
   });
 });
 
