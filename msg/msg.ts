@@ -43,6 +43,7 @@ import {
   type BlockingOp,
   checkWaitOptions,
   KERNEL_MSG_MAX,
+  type KernelCall,
   tryAtOnce,
   wait,
   type WaitOptions,
@@ -709,6 +710,98 @@ export function msgrcvIntoAsync(
 }
 
 /**
+ * The wait of an async receive: one object per wait, its methods shared,
+ * the helper thread's call built only if the wait goes to one. Each attempt
+ * receives into the sync calls' buffer and makes the result (`out`) before
+ * returning: nothing else runs in between, and a wait has no room of its
+ * own.
+ */
+class ReceiveOp<T> implements BlockingOp {
+  readonly key: string;
+  /** The result, once the message came. */
+  got: T | undefined;
+  /** What `out` threw for a message a helper thread took. */
+  lost: unknown;
+  #msqid: number;
+  #size: number;
+  #type: number | bigint;
+  #msgflg: number;
+  #out: (buf: Uint8Array, r: number) => T;
+  #check: (() => void) | undefined;
+  #parked = false;
+  #kernel: KernelCall | undefined;
+
+  constructor(
+    msqid: number,
+    size: number,
+    type: number | bigint,
+    msgflg: number,
+    out: (buf: Uint8Array, r: number) => T,
+    check: (() => void) | undefined,
+  ) {
+    this.key = `msgrcv:${msqid}:${type}:${msgflg}`;
+    this.#msqid = msqid;
+    this.#size = size;
+    this.#type = type;
+    this.#msgflg = msgflg;
+    this.#out = out;
+    this.#check = check;
+  }
+
+  attempt(): boolean {
+    this.#check?.();
+    let r: number;
+    try {
+      r = receiveNow(
+        this.#msqid,
+        recvScratch,
+        this.#size,
+        this.#type,
+        this.#msgflg,
+      );
+    } catch (e) {
+      throw this.#parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
+    }
+    if (r === -1) return this.#parked = true, false;
+    this.got = this.#out(recvScratch, r);
+    return true;
+  }
+
+  get kernel(): KernelCall | undefined {
+    if (
+      (this.#msgflg & IPC_NOWAIT) !== 0 || this.#size > KERNEL_MSG_MAX
+    ) return undefined;
+    return this.#kernel ??= {
+      call: "msgrcv",
+      msqid: this.#msqid,
+      msgsz: this.#size,
+      msgtyp: BigInt(this.#type),
+      msgflg: this.#msgflg,
+      // The engine's step must not throw: an error waits for the `then`.
+      received: (r, msgp) => {
+        try {
+          this.got = this.#out(msgp, r);
+        } catch (e) {
+          this.lost = e;
+        }
+      },
+    };
+  }
+
+  fail(code: number): IpcError {
+    const error = errorFor(code, "msgrcv", RECV_BLAME, {
+      msqid: this.#msqid,
+      msgsz: this.#size,
+    }, RECV_HINTS);
+    return this.#parked ? removedWhileWaiting(error, "msgrcv") : error;
+  }
+
+  timedOut(timeoutMs: number): IpcError {
+    return timedOut("msgrcv")(timeoutMs);
+  }
+}
+
+/**
  * The async receive of `msgrcvAsync` and `msgrcvIntoAsync`: `out` makes
  * the result from the buffer the message landed in (the sync calls'
  * scratch, or a helper thread's), in the same step as the call; `check`
@@ -728,7 +821,6 @@ function receiveAsync<T>(
     msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-    const nowait = (msgflg & IPC_NOWAIT) !== 0;
     if (
       tryAtOnce("msgrcv", msqid, options, () => `${type}:${msgflg}`)
     ) {
@@ -738,55 +830,11 @@ function receiveAsync<T>(
       const r = receiveNow(msqid, now, msgsz, type, msgflg);
       if (r !== -1) return Promise.resolve(out(now, r));
     }
-    // Each attempt receives into the sync calls' buffer and makes the
-    // result before returning: nothing else runs in between, and a wait
-    // costs no room of its own.
     scratchRoom(msgsz); // checked, and room made for it now
-    const size = msgsz;
-    let got: T | undefined;
-    let lost: unknown;
-    let parked = false;
-    const op: BlockingOp = {
-      key: `msgrcv:${msqid}:${type}:${msgflg}`,
-      attempt(): boolean {
-        check?.();
-        let r: number;
-        try {
-          r = receiveNow(msqid, recvScratch, size, type, msgflg);
-        } catch (e) {
-          throw parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
-        }
-        if (r === -1) return parked = true, false;
-        got = out(recvScratch, r);
-        return true;
-      },
-      kernel: nowait || size > KERNEL_MSG_MAX ? undefined : {
-        call: "msgrcv",
-        msqid,
-        msgsz: size,
-        msgtyp: BigInt(type),
-        msgflg,
-        // The engine's step must not throw: an error waits for the `then`.
-        received: (r, msgp) => {
-          try {
-            got = out(msgp, r);
-          } catch (e) {
-            lost = e;
-          }
-        },
-      },
-      fail(code: number): IpcError {
-        const error = errorFor(code, "msgrcv", RECV_BLAME, {
-          msqid,
-          msgsz: size,
-        }, RECV_HINTS);
-        return parked ? removedWhileWaiting(error, "msgrcv") : error;
-      },
-      timedOut: timedOut("msgrcv"),
-    };
+    const op = new ReceiveOp(msqid, msgsz, type, msgflg, out, check);
     return wait(op, options).then(() => {
-      if (lost !== undefined) throw lost;
-      return got!;
+      if (op.lost !== undefined) throw op.lost;
+      return op.got!;
     });
   } catch (e) {
     return Promise.reject(e);
