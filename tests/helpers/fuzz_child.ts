@@ -621,6 +621,28 @@ const CALLS: [number, Call][] = [
       (ipc.mq_receiveInto as (...x: unknown[]) => unknown)(...a);
     });
   }],
+  [1, () => {
+    const a = [
+      id(msgIds),
+      buffer(),
+      chance(0.9) ? int(0, 1, -2) : hostile(),
+      flagsOf([ipc.MSG_NOERROR, ipc.MSG_EXCEPT, ipc.IPC_NOWAIT]) ?? 0,
+      waitOptions(),
+    ];
+    return seen("msgrcvIntoAsync", a, async () => {
+      await (ipc.msgrcvIntoAsync as (...x: unknown[]) => Promise<unknown>)(
+        ...a,
+      );
+    });
+  }],
+  [1, () => {
+    const a = [fd(), buffer(), waitOptions()];
+    return seen("mq_receiveIntoAsync", a, async () => {
+      await (ipc.mq_receiveIntoAsync as (...x: unknown[]) => Promise<unknown>)(
+        ...a,
+      );
+    });
+  }],
   [2, () => {
     const a = [
       chance(0.9) ? int(0, 1, 2 ** 32 - 1, 2 ** 32) : hostile(),
