@@ -63,7 +63,6 @@ function bufferReady(
   buf: Uint8Array,
   syscall: "send" | "recv",
   options: WaitOptions,
-  known: boolean,
   recvFlags = 0,
   stream = false,
 ): Promise<number> {
@@ -74,10 +73,10 @@ function bufferReady(
     return Promise.reject(e);
   }
   const n = sizeT(buf.length);
-  // The first try, as `wait` would make it, without the op's closures
-  // (known non-blocking sockets only: others are made so in `ready`).
+  // The first try, as `wait` would make it, without the op's closures.
+  // Every call has MSG_DONTWAIT: the socket's mode is left alone.
   let tried: boolean | "presumed" = false;
-  if (!known || !tryAtOnce(syscall, sockfd, options)) {
+  if (!tryAtOnce(syscall, sockfd, options)) {
     // The long way: `ready` checks the options, `wait` makes the first try.
   } else if (stream && buf.length > 0 && drained(sockfd)) {
     tried = "presumed";
@@ -109,7 +108,6 @@ function bufferReady(
     call,
     options,
     undefined,
-    known,
     tried,
   );
 }
@@ -117,6 +115,7 @@ function bufferReady(
 /**
  * Waits until the call on the socket completes: `waitFor` on a `pollOp`,
  * with no promise of its own (an echo server's every read comes here).
+ * `call` must never block: `MSG_DONTWAIT`, or a socket made non-blocking.
  */
 function ready(
   sockfd: number,
@@ -125,13 +124,11 @@ function ready(
   call: () => number,
   options: WaitOptions,
   addr?: SockAddr,
-  known = false,
   tried: boolean | "presumed" = false,
   fds?: readonly number[],
 ): Promise<number> {
   try {
     checkWaitOptions(options);
-    if (!known) setNonBlocking(sockfd);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -174,6 +171,10 @@ export async function acceptAsync(
   options: WaitOptions = {},
 ): Promise<Accepted> {
   sockfd = descriptor(sockfd, "accept4", "sockfd");
+  checkWaitOptions(options);
+  // accept4 has no per-call flag: another process may take the connection
+  // between the event and the call, which must then fail, not block.
+  setNonBlocking(sockfd);
   const room = addressRoom();
   const fd = await ready(sockfd, POLLIN, "accept4", () => {
     room.reset();
@@ -244,7 +245,8 @@ export async function connectAsync(
 /**
  * Sends without blocking the event loop (`send`).
  *
- * @param sockfd the socket (made non-blocking)
+ * @param sockfd the socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param buf the bytes
  * @param options `timeout`, `signal`
  * @returns how many bytes were sent
@@ -263,32 +265,30 @@ export function sendAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return sendReady(sockfd, buf, options, false);
+  return sendReady(sockfd, buf, options);
 }
 
 /**
- * {@linkcode sendAsync} for a socket already known to be non-blocking (a
- * class's): no `fcntl` on every call.
+ * Internal to `socket/`: {@linkcode sendAsync}, for the classes.
  *
  * @param sockfd the socket
  * @param buf the buffer
  * @param options `timeout`, `signal`
- * @param known whether the socket is known to be non-blocking
  * @returns how many bytes went
  */
 export function sendReady(
   sockfd: number,
   buf: Uint8Array,
   options: WaitOptions,
-  known: boolean,
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "send", options, known);
+  return bufferReady(sockfd, buf, "send", options);
 }
 
 /**
  * Receives without blocking the event loop (`recv`).
  *
- * @param sockfd the socket (made non-blocking)
+ * @param sockfd the socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param buf where to put the bytes
  * @param options `timeout`, `signal`
  * @returns how many bytes arrived; 0 at end of stream
@@ -308,17 +308,16 @@ export function recvAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return recvReady(sockfd, buf, options, false);
+  return recvReady(sockfd, buf, options);
 }
 
 /**
- * {@linkcode recvAsync} for a socket already known to be non-blocking (a
- * class's): no `fcntl` on every call.
+ * Internal to `socket/`: {@linkcode recvAsync} with `recv` flags, for the
+ * classes.
  *
  * @param sockfd the socket
  * @param buf the buffer
  * @param options `timeout`, `signal`
- * @param known whether the socket is known to be non-blocking
  * @param flags more `recv` flags (`MSG_PEEK | MSG_TRUNC`: a seqpacket
  *   message's length, the message left in place)
  * @param stream true for a plain read on a stream socket: a short read
@@ -329,17 +328,17 @@ export function recvReady(
   sockfd: number,
   buf: Uint8Array,
   options: WaitOptions,
-  known: boolean,
   flags = 0,
   stream = false,
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "recv", options, known, flags, stream);
+  return bufferReady(sockfd, buf, "recv", options, flags, stream);
 }
 
 /**
  * Sends a datagram without blocking the event loop (`sendto`).
  *
- * @param sockfd the socket (made non-blocking)
+ * @param sockfd the socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param buf the bytes
  * @param addr where to
  * @param options `timeout`, `signal`
@@ -387,7 +386,8 @@ export function sendtoAsync(
 /**
  * Receives a datagram without blocking the event loop (`recvfrom`).
  *
- * @param sockfd the socket (made non-blocking)
+ * @param sockfd the socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param buf where to put it
  * @param options `timeout`, `signal`
  * @returns the length and the sender
@@ -440,7 +440,8 @@ export async function recvfromReady(
 /**
  * {@linkcode sendmsg} without blocking the event loop.
  *
- * @param sockfd a Unix socket (made non-blocking)
+ * @param sockfd a Unix socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param msg the data, destination and control messages
  * @param options `timeout`, `signal`
  * @returns how many bytes were sent
@@ -471,7 +472,6 @@ export async function sendmsgAsync(
     options,
     msg.to,
     false,
-    false,
     p.fds,
   );
 }
@@ -479,7 +479,8 @@ export async function sendmsgAsync(
 /**
  * {@linkcode recvmsg} without blocking the event loop.
  *
- * @param sockfd a Unix socket (made non-blocking)
+ * @param sockfd a Unix socket (its mode is left alone: every call has
+ *   `MSG_DONTWAIT`)
  * @param msg where to put the bytes, and room for descriptors/credentials
  * @param options `timeout`, `signal`
  * @returns the length, sender, control messages and truncation

@@ -275,7 +275,7 @@ export class UnixConnection {
   ): Promise<number | null> {
     try {
       if (this.#messages()) return this.#readMessage(buf, options);
-      const n = recvReady(this.fd, buf, options, true, 0, true);
+      const n = recvReady(this.fd, buf, options, 0, true);
       return buf.length === 0 ? n : n.then(endAsNull);
     } catch (e) {
       return Promise.reject(e);
@@ -291,11 +291,10 @@ export class UnixConnection {
       this.fd,
       this.#probe,
       options,
-      true,
       MSG_PEEK | MSG_TRUNC,
     );
     this.#fits(size, buf);
-    const n = await recvReady(this.fd, buf, options, true);
+    const n = await recvReady(this.fd, buf, options);
     return buf.length === 0 ? n : endAsNull(n);
   }
 
@@ -363,7 +362,7 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    return sendReady(this.fd, data, options, true);
+    return sendReady(this.fd, data, options);
   }
 
   /**
@@ -409,7 +408,6 @@ export class UnixConnection {
           signal: options.signal,
           timeout: Math.max(0, deadline - performance.now()),
         },
-        true,
       );
     }
   }
@@ -556,7 +554,7 @@ export class UnixConnection {
       () => this.close(),
       // A seqpacket message is read whole, whatever the chunk size.
       this.#messages()
-        ? () => recvReady(this.fd, this.#probe, {}, true, MSG_PEEK | MSG_TRUNC)
+        ? () => recvReady(this.fd, this.#probe, {}, MSG_PEEK | MSG_TRUNC)
         : undefined,
     );
   }

@@ -10,6 +10,7 @@ import {
   connect,
   connectAsync,
   F_GETFD,
+  F_GETFL,
   fcntl,
   FD_CLOEXEC,
   getaddrinfo,
@@ -17,6 +18,7 @@ import {
   getsockname,
   getsockopt,
   listen,
+  O_NONBLOCK,
   pipe,
   read,
   recv,
@@ -29,6 +31,7 @@ import {
   send,
   sendAsync,
   sendmsg,
+  sendmsgAsync,
   sendto,
   setsockopt,
   SHUT_WR,
@@ -776,6 +779,36 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
     1,
     "only the datagram socket made inside the listen case",
   );
+});
+
+Deno.test("the thin async sends and receives leave a blocking socket blocking and never block the loop", async () => {
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  const [c, d] = socketpair(AF_UNIX, SOCK_DGRAM);
+  try {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await assert.rejects(
+      recvAsync(b, new Uint8Array(4), { timeout: 60 }),
+      isCode("ETIMEDOUT"),
+    );
+    assert.ok(ticks > 0, "timers ran while the receive waited");
+    const waiting = recvAsync(b, new Uint8Array(8));
+    setTimeout(() => send(a, enc.encode("hello")), 20);
+    assert.equal(await within(waiting, 5000), 5);
+    assert.equal(await sendAsync(a, enc.encode("back")), 4);
+    assert.equal(recv(b, new Uint8Array(8)), 4);
+    const datagram = recvfromAsync(d, new Uint8Array(8));
+    setTimeout(() => send(c, enc.encode("dg")), 20);
+    assert.equal((await within(datagram, 5000)).n, 2);
+    await sendmsgAsync(a, { data: enc.encode("msg") });
+    assert.equal((await recvmsgAsync(b, { data: new Uint8Array(8) })).n, 3);
+    clearInterval(timer);
+    for (const fd of [a, b, c, d]) {
+      assert.equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0, `${fd} still blocking`);
+    }
+  } finally {
+    [a, b, c, d].forEach(close);
+  }
 });
 
 Deno.test("UnixConnection.readable: a byte stream that BYOB readers fill in place", async () => {
