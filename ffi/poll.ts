@@ -65,7 +65,9 @@ export const WOULD_BLOCK = -2;
  * @param call makes the call; -1 on failure with errno set, or
  *   {@linkcode WOULD_BLOCK}
  * @param fail the error for a failure other than `EAGAIN`/`EINTR`
- * @param done receives the call's result, if given
+ * @param done makes the op's `value` from the call's result, in the same
+ *   step as the call (before anything else can touch a shared buffer);
+ *   without it, the value is the result
  * @param tried true if the caller has just made the call and it would
  *   block: the op's first attempt then reports that without a second call;
  *   `"presumed"` if it did not make it because the descriptor was drained
@@ -77,16 +79,16 @@ export const WOULD_BLOCK = -2;
  *   that takes what was ready in between makes it wait, as in C)
  * @returns the op
  */
-export function pollOp(
+export function pollOp<T = number>(
   fd: number,
   events: number,
   syscall: string,
   call: () => number,
   fail: () => IpcError,
-  done?: (n: number) => void,
+  done?: (n: number) => T,
   tried: boolean | "presumed" = false,
   shared = false,
-): PollOp {
+): PollOp<T> {
   return new PollOp(fd, events, syscall, call, fail, done, tried, shared);
 }
 
@@ -94,7 +96,7 @@ export function pollOp(
  * The op {@linkcode pollOp} makes: one object per wait, its methods shared
  * (a server makes one for every read that has to wait).
  */
-export class PollOp implements BlockingOp {
+export class PollOp<T = number> implements BlockingOp {
   /** The descriptor. */
   readonly fd: number;
   /** `POLLIN` or `POLLOUT`. */
@@ -103,12 +105,12 @@ export class PollOp implements BlockingOp {
   readonly tried: boolean;
   /** Whether the caller skipped the call, the descriptor drained. */
   readonly presumed: boolean;
-  /** The call's result, once an attempt completed. */
-  value = 0;
+  /** The call's result (or what `done` made of it), once an attempt completed. */
+  value = 0 as T;
   #syscall: string;
   #call: () => number;
   #onError: () => IpcError;
-  #done: ((n: number) => void) | undefined;
+  #done: ((n: number) => T) | undefined;
   #shared: boolean;
   #key: string | undefined;
   #skip: boolean;
@@ -120,7 +122,7 @@ export class PollOp implements BlockingOp {
     syscall: string,
     call: () => number,
     onError: () => IpcError,
-    done: ((n: number) => void) | undefined,
+    done: ((n: number) => T) | undefined,
     tried: boolean | "presumed",
     shared: boolean,
   ) {
@@ -155,8 +157,7 @@ export class PollOp implements BlockingOp {
       const r = this.#call();
       if (r === WOULD_BLOCK) return false;
       if (r !== -1) {
-        this.value = r;
-        this.#done?.(r);
+        this.value = this.#done === undefined ? r as T : this.#done(r);
         return true;
       }
       const e = errno();

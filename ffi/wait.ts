@@ -353,8 +353,12 @@ export type KernelCall = {
   readonly msgsz: number;
   readonly msgtyp: bigint;
   readonly msgflg: number;
-  /** Takes the message (`struct msgbuf`, `n` bytes of text) the call got. */
-  readonly received: (n: number, msgp: Uint8Array) => void;
+  /**
+   * Takes the message (`struct msgbuf`, `n` bytes of text) the call got:
+   * returns nothing, or the error the wait then rejects with (it must not
+   * throw).
+   */
+  readonly received: (n: number, msgp: Uint8Array) => Error | undefined;
 } | {
   /** `msgsnd`, which has no timed form: a deadline interrupts it. */
   readonly call: "msgsnd";
@@ -1585,9 +1589,10 @@ function finish(g: Group, t: Thread, head: Entry): void {
     );
   } else if (result !== -1) {
     const k = head.op.kernel!;
-    if (k.call === "msgrcv") k.received(result, t.data);
+    const error = k.call === "msgrcv" ? k.received(result, t.data) : undefined;
     idleWake = true;
-    succeed(head);
+    if (error === undefined) succeed(head);
+    else failWith(head, error);
     idleWake = false;
     drain(g);
   } else if (errno === EINTR) {

@@ -53,6 +53,7 @@ import {
   checkWaitOptions,
   tryAtOnce,
   wait,
+  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 
@@ -789,7 +790,7 @@ export function mq_sendAsync(
       if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
         throw sendError("mq_send", mqdes, b.length);
       }
-      tried = true;
+      tried = e !== EINTR; // interrupted: the wait tries again
     }
     return wait(
       pollOp(
@@ -934,11 +935,10 @@ function receiveAsync<T>(
     if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
       throw recvError("mq_receive", mqdes, len);
     }
-    tried = true;
+    tried = e !== EINTR; // interrupted: the wait tries again
   }
   let buf: Uint8Array;
-  let got: T | undefined;
-  return wait(
+  return waitFor(
     pollOp(
       mqdes,
       POLLIN,
@@ -948,9 +948,9 @@ function receiveAsync<T>(
           libc().mq_timedreceive(mqdes, buf = room(), n, prioBytes, PAST),
         ),
       () => recvError("mq_receive", mqdes, len),
-      (r) => got = out(buf, r),
+      (r) => out(buf, r),
       tried,
     ),
     options,
-  ).then(() => got!);
+  );
 }

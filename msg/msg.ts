@@ -46,6 +46,7 @@ import {
   type KernelCall,
   tryAtOnce,
   wait,
+  waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 
@@ -719,9 +720,7 @@ export function msgrcvIntoAsync(
 class ReceiveOp<T> implements BlockingOp {
   readonly key: string;
   /** The result, once the message came. */
-  got: T | undefined;
-  /** What `out` threw for a message a helper thread took. */
-  lost: unknown;
+  value: T | undefined;
   #msqid: number;
   #size: number;
   #type: number | bigint;
@@ -763,7 +762,7 @@ class ReceiveOp<T> implements BlockingOp {
       throw this.#parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
     }
     if (r === -1) return this.#parked = true, false;
-    this.got = this.#out(recvScratch, r);
+    this.value = this.#out(recvScratch, r);
     return true;
   }
 
@@ -777,12 +776,13 @@ class ReceiveOp<T> implements BlockingOp {
       msgsz: this.#size,
       msgtyp: BigInt(this.#type),
       msgflg: this.#msgflg,
-      // The engine's step must not throw: an error waits for the `then`.
+      // The engine's step must not throw: an error is returned, and the
+      // wait rejects with it.
       received: (r, msgp) => {
         try {
-          this.got = this.#out(msgp, r);
+          this.value = this.#out(msgp, r);
         } catch (e) {
-          this.lost = e;
+          return e as Error;
         }
       },
     };
@@ -831,11 +831,10 @@ function receiveAsync<T>(
       if (r !== -1) return Promise.resolve(out(now, r));
     }
     scratchRoom(msgsz); // checked, and room made for it now
-    const op = new ReceiveOp(msqid, msgsz, type, msgflg, out, check);
-    return wait(op, options).then(() => {
-      if (op.lost !== undefined) throw op.lost;
-      return op.got!;
-    });
+    return waitFor(
+      new ReceiveOp(msqid, msgsz, type, msgflg, out, check),
+      options,
+    ) as Promise<T>;
   } catch (e) {
     return Promise.reject(e);
   }
