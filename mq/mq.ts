@@ -42,6 +42,7 @@ import { requirePath } from "../ffi/permissions.ts";
 import { pollOp, WOULD_BLOCK } from "../ffi/poll.ts";
 import {
   absoluteTime,
+  bytes,
   descriptor,
   flags as checkFlags,
   int,
@@ -494,13 +495,7 @@ export function mq_receiveInto(
   msg_ptr: Uint8Array,
 ): { n: number; prio: number } {
   mqdes = descriptor(mqdes, "mq_receive", "mqdes");
-  if (!(msg_ptr instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "msg_ptr" to mq_receive: expected a Uint8Array, got "${
-        show(msg_ptr)
-      }"`,
-    );
-  }
+  bytes(msg_ptr, "mq_receive", "msg_ptr");
   const n = receiveInto("mq_receive", mqdes, msg_ptr, msg_ptr.length, null);
   return { n, prio: prioScratch[0] };
 }
@@ -883,13 +878,7 @@ export function mq_receiveIntoAsync(
   try {
     checkWaitOptions(options);
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
-    if (!(msg_ptr instanceof Uint8Array)) {
-      throw new TypeError(
-        `Invalid argument "msg_ptr" to mq_receive: expected a Uint8Array, got "${
-          show(msg_ptr)
-        }"`,
-      );
-    }
+    bytes(msg_ptr, "mq_receive", "msg_ptr");
     return receiveAsync(
       mqdes,
       msg_ptr.length,

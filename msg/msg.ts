@@ -38,7 +38,7 @@ import {
   type MsqidDs,
   SIZEOF,
 } from "../ffi/layout.ts";
-import { flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+import { bytes, flags, int, key, LIMITS, show } from "../ffi/validate.ts";
 import {
   type BlockingOp,
   checkWaitOptions,
@@ -406,6 +406,16 @@ function receiveScratch(
 }
 
 /**
+ * Copies a received text (`r` bytes after the 8-byte type of `msgp`) into
+ * `mtext`. A short text is copied by hand: a view to copy from would cost
+ * more.
+ */
+function copyText(msgp: Uint8Array, r: number, mtext: Uint8Array): void {
+  if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = msgp[8 + i]; }
+  else mtext.set(msgp.subarray(8, 8 + r));
+}
+
+/**
  * {@linkcode msgrcv} into a buffer of the caller's (C's `msgp`): the text
  * lands in `mtext`, and only the type and length come back, so a loop of
  * receives allocates nothing per message.
@@ -433,20 +443,12 @@ export function msgrcvInto(
   msgflg = 0,
 ): { mtype: number | bigint; n: number } {
   msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
-  if (!(mtext instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "msgp" to msgrcv: expected a Uint8Array, got "${
-        show(mtext)
-      }"`,
-    );
-  }
+  bytes(mtext, "msgrcv", "msgp");
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
   const r = receiveScratch(msqid, mtext.length, type, msgflg);
-  // A short text is copied by hand: a view to copy from would cost more.
   // (A detached mtext has length 0, so r is 0.)
-  if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = recvScratch[8 + i]; }
-  else mtext.set(recvScratch.subarray(8, 8 + r));
+  copyText(recvScratch, r, mtext);
   return { mtype: readType(recvView, 0), n: r };
 }
 
@@ -670,14 +672,10 @@ export function msgrcvIntoAsync(
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<{ mtype: number | bigint; n: number }> {
-  if (!(mtext instanceof Uint8Array)) {
-    return Promise.reject(
-      new TypeError(
-        `Invalid argument "msgp" to msgrcv: expected a Uint8Array, got "${
-          show(mtext)
-        }"`,
-      ),
-    );
+  try {
+    bytes(mtext, "msgrcv", "msgp");
+  } catch (e) {
+    return Promise.reject(e);
   }
   const size = mtext.length;
   return receiveAsync(
@@ -696,8 +694,7 @@ export function msgrcvIntoAsync(
           { cause: decodeMsg(buf, r) },
         );
       }
-      if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = buf[8 + i]; }
-      else mtext.set(buf.subarray(8, 8 + r));
+      copyText(buf, r, mtext);
       return { mtype: readType(view, 0), n: r };
     },
     () => {
