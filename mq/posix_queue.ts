@@ -17,6 +17,7 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
+import { bytes } from "../ffi/validate.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import {
   bytesOf,
@@ -24,6 +25,7 @@ import {
   mq_notify,
   mq_open,
   mq_receiveAsync,
+  mq_receiveIntoAsync,
   mq_sendAsync,
   mq_unlink,
   type MqMessage,
@@ -66,6 +68,26 @@ export interface PosixMessage {
 
 const ACCESS = { r: O_RDONLY, w: O_WRONLY, rw: O_RDWR } as const;
 const POLLIN = 0x1, POLLOUT = 0x4;
+
+// The sync receives' priority, read right after the call.
+const prioScratch = new Uint32Array(1);
+const prioBytes = new Uint8Array(prioScratch.buffer);
+
+/** The sync receives: `mq_receive` into `buf` once the queue is readable. */
+function receiveWhenReady(
+  fd: number,
+  buf: Uint8Array,
+  timeout: number | undefined,
+): number {
+  return callWhenReady(
+    fd,
+    POLLIN,
+    timeout,
+    "mq_receive",
+    () => libc().mq_receive(fd, buf, sizeT(buf.length), prioBytes),
+    () => recvError("mq_receive", fd, buf.length),
+  );
+}
 
 function message(m: MqMessage): PosixMessage {
   return { data: m.data, priority: m.prio };
@@ -279,17 +301,66 @@ export class PosixMessageQueue {
   receiveSync(options: { timeout?: number } = {}): PosixMessage {
     const fd = this.fd;
     const buf = new Uint8Array(this.#msgsize);
-    const p = new Uint32Array(1);
-    const pb = new Uint8Array(p.buffer);
-    const n = callWhenReady(
-      fd,
-      POLLIN,
-      options?.timeout,
-      "mq_receive",
-      () => libc().mq_receive(fd, buf, sizeT(buf.length), pb),
-      () => recvError("mq_receive", fd, buf.length),
-    );
-    return { data: buf.slice(0, n), priority: p[0] };
+    const n = receiveWhenReady(fd, buf, options?.timeout);
+    return { data: buf.slice(0, n), priority: prioScratch[0] };
+  }
+
+  /**
+   * {@linkcode PosixMessageQueue.receive} into a buffer of yours, at least
+   * the queue's `msgsize` long: a loop of receives allocates no array per
+   * message. Leave `buf` alone while the receive waits (if it loses its
+   * room, the receive rejects with a `RangeError` and takes nothing).
+   *
+   * @param buf where the message goes
+   * @param options `timeout` (`ETIMEDOUT`), `signal`
+   * @returns how many bytes of `buf` it filled, and its priority
+   * @throws {IpcError} `EMSGSIZE` (`buf` shorter than `msgsize`), and as
+   *   for `receive`
+   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-recvinto-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: { msgsize: 64 } });
+   * q.sendSync("four", { priority: 2 });
+   * console.log(await q.receiveInto(new Uint8Array(64))); // { n: 4, priority: 2 }
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  async receiveInto(
+    buf: Uint8Array,
+    options: WaitOptions = {},
+  ): Promise<{ n: number; priority: number }> {
+    const r = await mq_receiveIntoAsync(this.fd, buf, options);
+    return { n: r.n, priority: r.prio };
+  }
+
+  /**
+   * {@linkcode PosixMessageQueue.receiveInto}, blocking the thread while the
+   * queue is empty.
+   *
+   * @param buf where the message goes, at least `msgsize` long
+   * @param options `timeout` (`ETIMEDOUT`)
+   * @returns how many bytes of `buf` it filled, and its priority
+   * @throws {IpcError} as for `receiveInto`
+   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-recvintosync-${Deno.pid}`;
+   * using q = PosixMessageQueue.open(name, { create: { msgsize: 64 } });
+   * q.sendSync("four");
+   * console.log(q.receiveIntoSync(new Uint8Array(64), { timeout: 1000 }).n); // 4
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  receiveIntoSync(
+    buf: Uint8Array,
+    options: { timeout?: number } = {},
+  ): { n: number; priority: number } {
+    bytes(buf, "mq_receive", "msg_ptr");
+    const n = receiveWhenReady(this.fd, buf, options?.timeout);
+    return { n, priority: prioScratch[0] };
   }
 
   /**

@@ -30,6 +30,8 @@ import {
   msgget,
   msgrcv,
   msgrcvAsync,
+  msgrcvInto,
+  msgrcvIntoAsync,
   msgsnd,
   msgsndAsync,
   type MsqidSet,
@@ -330,6 +332,62 @@ export class MessageQueue {
     const [maxBytes, type, flags] = recvArgs(options);
     const m = msgrcv(this.#id, maxBytes, type, flags);
     return { type: m.mtype, data: m.mtext };
+  }
+
+  /**
+   * {@linkcode MessageQueue.receive} into a buffer of yours: the text lands
+   * in `buf` (its length is the most bytes taken, as `maxBytes`), and a loop
+   * of receives allocates no array per message. Leave `buf` alone while the
+   * receive waits (if it loses its room, the receive rejects with a
+   * `RangeError` and no message is lost: see `msgrcvIntoAsync`).
+   *
+   * @param buf where the text goes
+   * @param options `type`, `except`, `noError`, `nowait`, `timeout`
+   *   (`ETIMEDOUT`), `signal`
+   * @returns the message's type and how many bytes of `buf` it filled
+   * @throws {IpcError} as for `receive`, with `buf`'s length as `maxBytes`
+   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(7, "seven");
+   * console.log(await queue.receiveInto(new Uint8Array(64))); // { type: 7, n: 5 }
+   * ```
+   */
+  async receiveInto(
+    buf: Uint8Array,
+    options: Omit<ReceiveOptions, "maxBytes"> = {},
+  ): Promise<{ type: number | bigint; n: number }> {
+    const [, type, flags] = recvArgs(options);
+    const r = await msgrcvIntoAsync(this.#id, buf, type, flags, options);
+    return { type: r.mtype, n: r.n };
+  }
+
+  /**
+   * {@linkcode MessageQueue.receiveInto}, blocking the thread until a
+   * message comes, or failing at once with `nowait`.
+   *
+   * @param buf where the text goes
+   * @param options `type`, `except`, `noError`, `nowait`
+   * @returns the message's type and how many bytes of `buf` it filled
+   * @throws {IpcError} as for `receiveInto`
+   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.sendSync(1, "ab");
+   * console.log(queue.receiveIntoSync(new Uint8Array(8), { nowait: true }).n); // 2
+   * ```
+   */
+  receiveIntoSync(
+    buf: Uint8Array,
+    options: Omit<ReceiveOptions, "maxBytes" | "timeout" | "signal"> = {},
+  ): { type: number | bigint; n: number } {
+    const [, type, flags] = recvArgs(options);
+    const r = msgrcvInto(this.#id, buf, type, flags);
+    return { type: r.mtype, n: r.n };
   }
 
   /**

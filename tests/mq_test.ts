@@ -242,6 +242,22 @@ Deno.test("async send and receive wait on the reactor; a C peer sends and receiv
     await within(sending, 5000);
     assert.equal(dec.decode((await q.receive()).data), "fifth");
     assert.throws(() => q.sendSync("x".repeat(65)), isCode("EMSGSIZE"));
+    // Into a buffer of the caller's, at least msgsize long.
+    const buf = new Uint8Array(64);
+    assert.deepEqual(q.receiveIntoSync(buf, { timeout: 1000 }), {
+      n: 6,
+      priority: 0,
+    });
+    assert.equal(dec.decode(buf.subarray(0, 6)), "fill 1");
+    assert.throws(
+      () => q.receiveIntoSync(new Uint8Array(8)),
+      isCode("EMSGSIZE"),
+    );
+    const sent = await run(peer, ["send", name, "3", "from C, into"]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.deepEqual(await q.receiveInto(buf), { n: 12, priority: 3 });
+    assert.equal(dec.decode(buf.subarray(0, 12)), "from C, into");
+    assert.throws(() => q.receiveIntoSync("x" as never), TypeError);
   } finally {
     PosixMessageQueue.unlink(name);
   }

@@ -374,6 +374,31 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
     );
     q.set({ qbytes: 100 });
     assert.equal(q.stat().qbytes, 100);
+    // Into a buffer of the caller's: its length is the most bytes taken.
+    const buf = new Uint8Array(4);
+    q.sendSync(6, "abc");
+    assert.deepEqual(q.receiveIntoSync(buf, { nowait: true }), {
+      type: 6,
+      n: 3,
+    });
+    q.sendSync(7, "too long");
+    assert.throws(
+      () => q.receiveIntoSync(buf, { nowait: true }),
+      isCode("E2BIG"),
+    );
+    assert.deepEqual(await q.receiveInto(buf, { noError: true }), {
+      type: 7,
+      n: 4,
+    });
+    assert.equal(dec.decode(buf), "too ");
+    const waiting = q.receiveInto(buf, { type: 9, timeout: 5000 });
+    setTimeout(() => q.sendSync(9, "late"), 20);
+    assert.deepEqual(await waiting, { type: 9, n: 4 });
+    await assert.rejects(
+      q.receiveInto(buf, { timeout: 20 }),
+      isCode("ETIMEDOUT"),
+    );
+    await assert.rejects(q.receiveInto("x" as never), TypeError);
   }
 });
 
