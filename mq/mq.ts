@@ -378,10 +378,17 @@ export function mq_send(
   }
 }
 
-// The sync receives' room and priority, reused: the message is copied out.
+// The sync receives' room, reused: the message is copied out.
 let recvScratch = new Uint8Array(8192);
-const prioScratch = new Uint32Array(1);
-const prioBytes = new Uint8Array(prioScratch.buffer);
+/**
+ * Internal to `mq/`: where every receive's priority lands (as bytes,
+ * `prioBytes`), read right after the call.
+ */
+export const prioScratch: Uint32Array<ArrayBuffer> = new Uint32Array(1);
+/** Internal to `mq/`: {@linkcode prioScratch}'s bytes, the call's argument. */
+export const prioBytes: Uint8Array<ArrayBuffer> = new Uint8Array(
+  prioScratch.buffer,
+);
 
 function scratch(n: number): Uint8Array<ArrayBuffer> {
   if (recvScratch.length < n) {

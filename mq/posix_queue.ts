@@ -30,6 +30,8 @@ import {
   mq_unlink,
   type MqMessage,
   prio,
+  prioBytes,
+  prioScratch,
   recvError,
   sendError,
   SIGEV_SIGNAL,
@@ -68,10 +70,6 @@ export interface PosixMessage {
 
 const ACCESS = { r: O_RDONLY, w: O_WRONLY, rw: O_RDWR } as const;
 const POLLIN = 0x1, POLLOUT = 0x4;
-
-// The sync receives' priority, read right after the call.
-const prioScratch = new Uint32Array(1);
-const prioBytes = new Uint8Array(prioScratch.buffer);
 
 /** The sync receives: `mq_receive` into `buf` once the queue is readable. */
 function receiveWhenReady(

@@ -330,10 +330,15 @@ function room(msgsz: number, syscall: string): Uint8Array<ArrayBuffer> {
 }
 
 function decodeMsg(buf: Uint8Array, n: number): MsgReceived {
-  const view = buf === recvScratch
-    ? recvView
-    : new DataView(buf.buffer, buf.byteOffset);
-  return { mtype: readType(view, 0), mtext: buf.slice(8, 8 + n) };
+  return { mtype: typeOf(buf), mtext: buf.slice(8, 8 + n) };
+}
+
+/** The type of the `struct msgbuf` in `buf`. */
+function typeOf(buf: Uint8Array): number | bigint {
+  return readType(
+    buf === recvScratch ? recvView : new DataView(buf.buffer, buf.byteOffset),
+    0,
+  );
 }
 
 /** The sync calls' receive room, grown to hold `msgsz` bytes of text. */
@@ -685,9 +690,6 @@ export function msgrcvIntoAsync(
     msgflg,
     options,
     (buf, r) => {
-      const view = buf === recvScratch
-        ? recvView
-        : new DataView(buf.buffer, buf.byteOffset);
       if (mtext.length < r) {
         throw new RangeError(
           `Argument "msgp" to msgrcv lost its room while the receive waited: "${r}" bytes came, it holds "${mtext.length}"; the message is this error's cause`,
@@ -695,7 +697,7 @@ export function msgrcvIntoAsync(
         );
       }
       copyText(buf, r, mtext);
-      return { mtype: readType(view, 0), n: r };
+      return { mtype: typeOf(buf), n: r };
     },
     () => {
       if (mtext.length < size) {
@@ -818,16 +820,16 @@ function receiveAsync<T>(
     msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+    // msgsz checked, and room made for it in the sync calls' buffer, which
+    // every attempt receives into.
+    const now = scratchRoom(msgsz);
     if (
       tryAtOnce("msgrcv", msqid, options, () => `${type}:${msgflg}`)
     ) {
-      // The first attempt, into the sync calls' buffer: a queued message is
-      // taken with no op built.
-      const now = scratchRoom(msgsz);
+      // The first attempt: a queued message is taken with no op built.
       const r = receiveNow(msqid, now, msgsz, type, msgflg);
       if (r !== -1) return Promise.resolve(out(now, r));
     }
-    scratchRoom(msgsz); // checked, and room made for it now
     return waitFor(
       new ReceiveOp(msqid, msgsz, type, msgflg, out, check),
       options,
