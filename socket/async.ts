@@ -265,22 +265,6 @@ export function sendAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return sendReady(sockfd, buf, options);
-}
-
-/**
- * Internal to `socket/`: {@linkcode sendAsync}, for the classes.
- *
- * @param sockfd the socket
- * @param buf the buffer
- * @param options `timeout`, `signal`
- * @returns how many bytes went
- */
-export function sendReady(
-  sockfd: number,
-  buf: Uint8Array,
-  options: WaitOptions,
-): Promise<number> {
   return bufferReady(sockfd, buf, "send", options);
 }
 

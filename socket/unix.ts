@@ -43,8 +43,8 @@ import {
   recvfromReady,
   recvmsgAsync,
   recvReady,
+  sendAsync,
   sendmsgAsync,
-  sendReady,
   sendtoAsync,
 } from "./async.ts";
 import {
@@ -362,7 +362,7 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    return sendReady(this.fd, data, options);
+    return sendAsync(this.fd, data, options);
   }
 
   /**
@@ -400,7 +400,7 @@ export class UnixConnection {
     const timeout = checkWaitOptions(options);
     const deadline = timeout === null ? null : performance.now() + timeout;
     for (let off = 0; off < data.length;) {
-      off += await sendReady(
+      off += await sendAsync(
         this.fd,
         off === 0 ? data : data.subarray(off),
         // Without a deadline the caller's options serve as they are.
