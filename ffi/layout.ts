@@ -780,6 +780,39 @@ export function decodePollRevents(buf: Uint8Array): number {
 }
 
 /**
+ * Encodes the `i`-th `struct pollfd` of an array, for one `poll` on many
+ * descriptors.
+ *
+ * @param v a view of the array
+ * @param i the index
+ * @param fd the descriptor
+ * @param events `POLLIN`, `POLLOUT`, ...
+ */
+export function encodePollfdAt(
+  v: DataView,
+  i: number,
+  fd: number,
+  events: number,
+): void {
+  const at = i * L.pollfd.size;
+  v.setInt32(at + L.pollfd.fd, fd, true);
+  v.setInt16(at + L.pollfd.events, events, true);
+  v.setInt16(at + L.pollfd.revents, 0, true);
+}
+
+/**
+ * The `revents` of the `i`-th `struct pollfd` of an array the kernel
+ * filled.
+ *
+ * @param v a view of the array
+ * @param i the index
+ * @returns the returned events
+ */
+export function decodePollReventsAt(v: DataView, i: number): number {
+  return v.getInt16(i * L.pollfd.size + L.pollfd.revents, true);
+}
+
+/**
  * Encodes one `struct epoll_event` whose data is a descriptor number.
  *
  * @param events `EPOLLIN`, `EPOLLOUT`, `EPOLLET`, ...

@@ -125,9 +125,11 @@ import { errno, libc, workerLibcSource } from "./libc.ts";
 import {
   decodeEpollEvent,
   decodePollRevents,
+  decodePollReventsAt,
   decodeSigactionHandler,
   encodeEpollEvent,
   encodePollfd,
+  encodePollfdAt,
   encodeSigaction,
   encodeTimespec,
   SIZEOF,
@@ -673,6 +675,11 @@ const CPUS = navigator.hardwareConcurrency ?? 1;
 const groups = new Map<string, Group>();
 const watches = new Map<number, Watch>();
 const retries = new Set<Retry>();
+/**
+ * Waits deferred to the next turn of the event loop (see
+ * {@linkcode deferToNextTurn}), so that closing their descriptor ends them.
+ */
+const deferred = new Set<Entry>();
 const idle: Thread[] = [];
 /** Groups waiting for a helper thread, oldest first. */
 const starving = new Set<Group>();
@@ -962,6 +969,12 @@ function stop(entry: Entry, error: unknown): void {
  * @param error the error they reject with
  */
 export function endKeyedWaits(key: string, error: unknown): void {
+  for (const entry of deferred) {
+    if (entry.op.key === key) {
+      deferred.delete(entry);
+      failWith(entry, error);
+    }
+  }
   const g = groups.get(key);
   if (g === undefined) return;
   for (const entry of g.queue.slice()) stop(entry, error);
@@ -990,6 +1003,12 @@ export function endWaits(
     w.entries.length = 0;
     if (w.added && epfd !== -1) {
       libc().epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null);
+    }
+  }
+  for (const entry of deferred) {
+    if (entry.op.fd === fd) {
+      deferred.delete(entry);
+      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
     }
   }
   if (retries.size === 0) return;
@@ -1126,23 +1145,46 @@ export function noteRead(fd: number, n: number, len: number): void {
   }
 }
 
+/** Most presumed waits one `poll` checks (see {@linkcode verifyPresumed}). */
+const PRESUMED_POLL = 64;
+const presumedFds = new Uint8Array(PRESUMED_POLL * SIZEOF.pollfd);
+const presumedView = new DataView(presumedFds.buffer);
+const presumedBatch: Entry[] = [];
+
 /**
  * Tries once the presumed waits that parked before `before` (all of them
  * with Infinity) and no event has woken: a short read that left data
- * behind then still completes.
+ * behind then still completes. One `poll` tells which of them can read
+ * (a call each would cost as many failed reads as there are connections,
+ * at every sleep of the reactor thread).
  *
  * @returns true if one of them completed
  */
 function verifyPresumed(before: number): boolean {
-  let done = false, k = 0;
+  let k = 0;
+  const batch = presumedBatch;
   while (k < presumed.length && (presumed[k + 1] as number) <= before) {
     const entry = presumed[k] as Entry;
-    if (!entry.settled && entry.where === "reactor" && tryEntry(entry)) {
-      done = true;
-    }
+    if (!entry.settled && entry.where === "reactor") batch.push(entry);
     k += 2;
   }
   if (k > 0) presumed.splice(0, k);
+  let done = false;
+  for (let i = 0; i < batch.length; i += PRESUMED_POLL) {
+    const n = Math.min(PRESUMED_POLL, batch.length - i);
+    for (let j = 0; j < n; j++) {
+      encodePollfdAt(presumedView, j, batch[i + j].op.fd!, EPOLLIN);
+    }
+    // (EPOLLIN and POLLIN are the same bit.) On failure (EINTR, ENOMEM),
+    // every wait is tried, as a lone one is.
+    const r = n === 1 ? -1 : libc().poll(presumedFds, BigInt(n), 0);
+    if (r === 0) continue;
+    for (let j = 0; j < n; j++) {
+      if (r > 0 && decodePollReventsAt(presumedView, j) === 0) continue;
+      if (tryEntry(batch[i + j])) done = true;
+    }
+  }
+  batch.length = 0;
   return done;
 }
 const ctlEvent = new Uint8Array(16);
@@ -1473,7 +1515,9 @@ function runRetries(): void {
  */
 function deferToNextTurn(entry: Entry): void {
   entry.where = "deferred";
+  deferred.add(entry);
   setImmediate(() => {
+    deferred.delete(entry);
     newTurn();
     if (entry.settled || tryEntry(entry)) return;
     try {

@@ -53,10 +53,23 @@ import {
 } from "./socket.ts";
 
 /**
+ * Internal to `socket/`: a stream read's 0 into a non-empty buffer, the end
+ * of the stream, as null.
+ *
+ * @param n what the read returned
+ * @returns `n`, or null for 0
+ */
+export function endAsNull(n: number): number | null {
+  return n === 0 ? null : n;
+}
+
+/**
  * A send or recv that waits for readiness, shared by the two. `stream`: a
  * plain recv on a stream socket, where a short read shows the socket
  * drained, so the next read waits for an event without a call that would
- * fail (the engine's `drained`; tokio does the same).
+ * fail (the engine's `drained`; tokio does the same), and a 0 into a
+ * non-empty buffer (the end of the stream) comes back as null, in the same
+ * step as the call.
  */
 function bufferReady(
   sockfd: number,
@@ -65,7 +78,7 @@ function bufferReady(
   options: WaitOptions,
   recvFlags = 0,
   stream = false,
-): Promise<number> {
+): Promise<number | null> {
   try {
     sockfd = descriptor(sockfd, syscall, "sockfd");
     bytes(buf, syscall, "buf");
@@ -73,12 +86,13 @@ function bufferReady(
     return Promise.reject(e);
   }
   const n = sizeT(buf.length);
+  const eof = stream && buf.length > 0;
   // The first try, as `wait` would make it, without the op's closures.
   // Every call has MSG_DONTWAIT: the socket's mode is left alone.
   let tried: boolean | "presumed" = false;
   if (!tryAtOnce(syscall, sockfd, options)) {
     // The long way: `ready` checks the options, `wait` makes the first try.
-  } else if (stream && buf.length > 0 && drained(sockfd)) {
+  } else if (eof && drained(sockfd)) {
     tried = "presumed";
   } else {
     const r = syscall === "send"
@@ -86,7 +100,7 @@ function bufferReady(
       : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
     if (r !== -1) {
       if (stream) noteRead(sockfd, r, buf.length);
-      return Promise.resolve(r);
+      return Promise.resolve(eof && r === 0 ? null : r);
     }
     const e = errno();
     if (e !== EAGAIN && e !== EINTR) {
@@ -101,7 +115,7 @@ function bufferReady(
       if (stream) noteRead(sockfd, r, buf.length);
       return r;
     };
-  return ready(
+  return ready<number | null>(
     sockfd,
     syscall === "send" ? POLLOUT : POLLIN,
     syscall,
@@ -109,15 +123,18 @@ function bufferReady(
     options,
     undefined,
     tried,
+    undefined,
+    eof ? endAsNull : undefined,
   );
 }
 
 /**
  * Waits until the call on the socket completes: `waitFor` on a `pollOp`,
- * with no promise of its own (an echo server's every read comes here).
- * `call` must never block: `MSG_DONTWAIT`, or a socket made non-blocking.
+ * with no promise of its own (an echo server's every read comes here;
+ * `wait` checks the options). `call` must never block: `MSG_DONTWAIT`, or
+ * a socket made non-blocking.
  */
-function ready(
+function ready<T = number>(
   sockfd: number,
   events: number,
   syscall: string,
@@ -126,12 +143,8 @@ function ready(
   addr?: SockAddr,
   tried: boolean | "presumed" = false,
   fds?: readonly number[],
-): Promise<number> {
-  try {
-    checkWaitOptions(options);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  done?: (n: number) => T,
+): Promise<T> {
   return waitFor(
     pollOp(
       sockfd,
@@ -139,7 +152,7 @@ function ready(
       syscall,
       call,
       () => fail(syscall, sockfd, addr, fds),
-      undefined,
+      done,
       tried,
     ),
     options,
@@ -265,7 +278,7 @@ export function sendAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "send", options);
+  return bufferReady(sockfd, buf, "send", options) as Promise<number>;
 }
 
 /**
@@ -304,8 +317,6 @@ export function recvAsync(
  * @param options `timeout`, `signal`
  * @param flags more `recv` flags (`MSG_PEEK | MSG_TRUNC`: a seqpacket
  *   message's length, the message left in place)
- * @param stream true for a plain read on a stream socket: a short read
- *   marks the socket drained, and the next read waits without a call
  * @returns how many bytes went
  */
 export function recvReady(
@@ -313,9 +324,27 @@ export function recvReady(
   buf: Uint8Array,
   options: WaitOptions,
   flags = 0,
-  stream = false,
 ): Promise<number> {
-  return bufferReady(sockfd, buf, "recv", options, flags, stream);
+  return bufferReady(sockfd, buf, "recv", options, flags) as Promise<number>;
+}
+
+/**
+ * Internal to `socket/`: a plain read on a stream socket, for
+ * `UnixConnection.read`. A short read marks the socket drained, so the
+ * next read waits for an event without a call that would fail; a 0 into a
+ * non-empty buffer, the end of the stream, comes back as null.
+ *
+ * @param sockfd the socket
+ * @param buf the buffer
+ * @param options `timeout`, `signal`
+ * @returns how many bytes arrived, or null at the end of the stream
+ */
+export function readReady(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions,
+): Promise<number | null> {
+  return bufferReady(sockfd, buf, "recv", options, 0, true);
 }
 
 /**

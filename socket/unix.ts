@@ -40,6 +40,8 @@ import {
 import {
   acceptAsync,
   connectAsync,
+  endAsNull,
+  readReady,
   recvfromReady,
   recvmsgAsync,
   recvReady,
@@ -62,11 +64,6 @@ interface Bound {
   path: string;
   dev: number;
   ino: number;
-}
-
-/** A read's 0 into a non-empty buffer: the end of the stream. */
-function endAsNull(n: number): number | null {
-  return n === 0 ? null : n;
 }
 
 /** Notes the file a bind made at a path, so close removes only that one. */
@@ -275,8 +272,7 @@ export class UnixConnection {
   ): Promise<number | null> {
     try {
       if (this.#messages()) return this.#readMessage(buf, options);
-      const n = recvReady(this.fd, buf, options, 0, true);
-      return buf.length === 0 ? n : n.then(endAsNull);
+      return readReady(this.fd, buf, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -651,7 +647,6 @@ function receivedFds(
 export class UnixListener {
   #owner: OwnedFd;
   #bound: Bound | null;
-  #stop = new AbortController();
 
   private constructor(fd: number, path: Bound | null) {
     setNonBlocking(fd);
@@ -744,18 +739,12 @@ export class UnixListener {
    * ```
    */
   async accept(options: WaitOptions = {}): Promise<UnixConnection> {
-    checkWaitOptions(options);
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#stop.signal])
-      : this.#stop.signal;
     try {
-      const { fd } = await acceptAsync(this.fd, {
-        timeout: options.timeout,
-        signal,
-      });
+      const { fd } = await acceptAsync(this.fd, options);
       return UnixConnection.fromFd(fd);
     } catch (e) {
-      if (this.#stop.signal.aborted) {
+      // Closing the listener ends the wait (EBADF from the engine).
+      if (this.#owner.closed) {
         throw new Deno.errors.BadResource("The listener is closed");
       }
       throw e;
@@ -808,7 +797,6 @@ export class UnixListener {
    */
   close(): void {
     if (this.#owner.closed) return;
-    this.#stop.abort();
     this.#owner.close();
     removeBound(this.#bound);
   }

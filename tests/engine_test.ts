@@ -694,3 +694,39 @@ Deno.test("a read that stopped short at a message carrying descriptors still get
 });
 
 await checkLeaksAtEnd();
+
+Deno.test("closing a descriptor ends a wait deferred to the next turn; its number reused is left alone", async () => {
+  const [a, b] = UnixConnection.pair();
+  // A turn that has run for longer than the engine's TURN_MS defers the
+  // wait (with a signal: no fast path) to the next turn of the loop. The
+  // turn's clock starts at its first wait.
+  const [e, f] = UnixConnection.pair();
+  const ac = new AbortController();
+  const other = e.read(new Uint8Array(8), { signal: ac.signal });
+  const until = performance.now() + 10;
+  while (performance.now() < until);
+  const reading = a.read(new Uint8Array(8), {
+    signal: new AbortController().signal,
+  });
+  const number = a.fd;
+  a.close();
+  // The number comes back at once for the next descriptor.
+  const [c, d] = UnixConnection.pair();
+  try {
+    const taken = [c.fd, d.fd].includes(number);
+    d.writeSync(new Uint8Array([1, 2, 3]));
+    c.writeSync(new Uint8Array([4, 5, 6]));
+    await assert.rejects(reading, isCode("EBADF", "recv"));
+    ac.abort();
+    await assert.rejects(other, { name: "AbortError" });
+    if (taken) {
+      // The deferred read took nothing from whichever end got the number.
+      const got = new Uint8Array(8);
+      assert.equal(c.readSync(got), 3);
+      assert.equal(d.readSync(got), 3);
+    }
+    assert.ok(taken, `the number ${number} was not reused`);
+  } finally {
+    for (const x of [b, c, d, e, f]) x.close();
+  }
+});

@@ -181,6 +181,18 @@ Deno.test("async waits: timeout, signal, close while waiting, and the loop stays
   await new Promise((r) => setTimeout(r, 20));
   un.close();
   await assert.rejects(within(waiting, 5000), isCode("EBADF"));
+  // A wait made once the turn of the event loop has run long is deferred
+  // to the next turn: closing ends it too, before it tries the semaphore.
+  const late = PosixSemaphore.init(map.memory, 128, 0);
+  const first = late.wait({ timeout: 5000 }); // starts the turn's clock
+  const until = performance.now() + 10;
+  while (performance.now() < until);
+  const deferred = late.wait({ timeout: 5000 });
+  late.close();
+  for (const r of await Promise.allSettled([first, deferred])) {
+    assert.equal(r.status, "rejected");
+    isCode("EBADF", "sem_wait")((r as PromiseRejectedResult).reason);
+  }
   // Unmapping the memory under a waiting thread: the wait ends, the
   // process lives, and the memory is unmapped once the thread let go.
   using again = PosixSemaphore.init(map.memory, 64, 0);
