@@ -271,6 +271,14 @@ const SYMBOLS = {
   /* int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
                     int timeout) */
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  /* int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+                      const struct timespec *timeout,
+                      const sigset_t *sigmask): glibc 2.35, Linux 5.11 */
+  epoll_pwait2: {
+    parameters: ["i32", "buffer", "i32", "buffer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
   /* int eventfd(unsigned int initval, int flags) */
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
