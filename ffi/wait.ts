@@ -79,7 +79,8 @@
  *   descriptor. Building one freezes the event loop once, for about 25 ms
  *   (Deno builds the isolate on the calling thread); they are then kept.
  * - Wake latency: a descriptor wait wakes within the reactor thread's hop
- *   (about 10 to 20 µs here). A wait without a descriptor that holds a
+ *   (about 10 to 20 µs here), or at once when the main thread is waiting
+ *   in its brief hold ({@linkcode HOLD_US}). A wait without a descriptor that holds a
  *   helper thread wakes through `Atomics.waitAsync` (tens of µs); one on the
  *   timed retries within its current delay, at most {@linkcode RETRY_MAX_MS}
  *   ms after the event (median about 0.1 ms, p99 3 to 7 ms for 100 to 1,000
@@ -95,7 +96,8 @@
  * a peer that answers within microseconds is then seen without a thread
  * hop. A key's budget starts at nothing and grows only when one of its
  * waits is woken, soon after parking, while this thread had nothing else
- * to run (through the reactor thread or a helper thread): a wake in a round
+ * to run (through the reactor thread, a helper thread or the main thread's
+ * brief hold): a wake in a round
  * of this thread's own work may come from a peer in this same thread (the
  * two ends of a socket pair in one process), which a spin would only hold
  * up. A spin that finds nothing halves the budget. With more waits parked the engine does not spin, so that many waits
