@@ -987,6 +987,12 @@ export function endKeyedWaits(key: string, error: unknown): void {
   for (const entry of g.queue.slice()) stop(entry, error);
 }
 
+/** The call a wait makes: its key up to the first colon (`recv:12`). */
+function syscallOf(entry: Entry): string {
+  const { key } = entry.op;
+  return key.slice(0, key.indexOf(":"));
+}
+
 /**
  * Ends every wait on a descriptor that is being closed: each rejects with
  * `error`, and the descriptor leaves the epoll set. Without this, a wait
@@ -1005,7 +1011,7 @@ export function endWaits(
   if (w !== undefined) {
     watches.delete(fd);
     for (const entry of w.entries) {
-      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+      failWith(entry, error(syscallOf(entry)));
     }
     w.entries.length = 0;
     if (w.added && epfd !== -1) {
@@ -1015,14 +1021,14 @@ export function endWaits(
   for (const entry of deferred) {
     if (entry.op.fd === fd) {
       deferred.delete(entry);
-      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+      failWith(entry, error(syscallOf(entry)));
     }
   }
   if (retries.size === 0) return;
   for (const r of retries) {
     const entry = r.entry;
     if (entry?.op.fd === fd) {
-      failWith(entry, error(entry.op.key.slice(0, entry.op.key.indexOf(":"))));
+      failWith(entry, error(syscallOf(entry)));
     }
   }
 }
@@ -1422,9 +1428,26 @@ async function signalled(t: Thread, seen: number): Promise<void> {
 function take(idle: boolean): void {
   if (reactorWaits <= 0) return;
   roundTime = performance.now();
-  const m = libc().epoll_wait(epfd, syncEvents, MAX_EVENTS, 0);
+  let m = libc().epoll_wait(epfd, syncEvents, MAX_EVENTS, 0);
+  let woken = idle;
+  if (m === 0 && emptyRounds < EMPTY_ROUNDS && !idle) {
+    // Nothing yet, after a round that had events: the peers are likely
+    // answering now. A hop to the reactor thread costs it a wake-up (about
+    // 30 µs of its CPU here) and the main thread a second one, so wait
+    // for them here first, a bounded HOLD_US, asleep in the kernel.
+    emptyRounds++;
+    m = waitBriefly();
+    if (m < 0) {
+      drainLater();
+      return;
+    }
+    // Woken while this thread slept: by another thread or process, as
+    // through the reactor thread (for the spin budget).
+    woken = true;
+    roundTime = performance.now();
+  }
   if (m > 0) {
-    idleWake = idle;
+    idleWake = woken;
     try {
       dispatch(syncView, m);
     } finally {
@@ -1433,27 +1456,6 @@ function take(idle: boolean): void {
     if (presumed.length > 0) verifyPresumed(roundTime - PRESUMED_MS);
     emptyRounds = 0;
     drainLater();
-  } else if (emptyRounds < EMPTY_ROUNDS && !idle) {
-    // Nothing yet, after a round that had events: the peers are likely
-    // answering now. A hop to the reactor thread costs it a wake-up (about
-    // 30 µs of its CPU here) and the main thread a second one, so wait
-    // for them here first, a bounded HOLD_US, asleep in the kernel.
-    emptyRounds++;
-    const h = waitBriefly();
-    if (h > 0) {
-      roundTime = performance.now();
-      // Woken while this thread slept: by another thread or process, as
-      // through the reactor thread (for the spin budget).
-      idleWake = true;
-      try {
-        dispatch(syncView, h);
-      } finally {
-        idleWake = false;
-      }
-      emptyRounds = 0;
-      drainLater();
-    } else if (h === 0) poll();
-    else drainLater();
   } else poll();
 }
 
