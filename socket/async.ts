@@ -100,7 +100,7 @@ function bufferReady(
       : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
     if (r !== -1) {
       if (stream) noteRead(sockfd, r, buf.length);
-      return Promise.resolve(eof && r === 0 ? null : r);
+      return Promise.resolve(eof ? endAsNull(r) : r);
     }
     const e = errno();
     if (e !== EAGAIN && e !== EINTR) {
