@@ -116,9 +116,12 @@ export class EventFd {
     return new EventFd(fd);
   }
 
-  /** The descriptor (to hand to a child with `spawnWithFds`). */
+  /**
+   * The descriptor (to hand to a child with `spawnWithFds`);
+   * `BadResource` once closed.
+   */
   get fd(): number {
-    return this.#owner.fd;
+    return this.#owner.check();
   }
 
   /** Whether it has been closed. */

@@ -3,7 +3,8 @@
  * and write descriptors (`fifo/`, `socket/`): the {@linkcode BlockingOp} of
  * a call that is tried non-blocking and, if it would block, waits on the
  * engine's reactor before being tried again on the calling thread; and the
- * sync wait for readiness.
+ * sync waits: for readiness, and by retrying a call that has no readiness
+ * event and no timed form ({@linkcode retrySync}).
  *
  * @module
  */
@@ -44,6 +45,57 @@ export function timedOut(syscall: string, ms: number): IpcError {
     value: ms,
     hint: `nothing happened within ${ms} ms`,
   });
+}
+
+/**
+ * A blocking write of all of `data`, bounded as a whole by `timeout`:
+ * `write` writes some of what it is given, waiting at most the time it is
+ * given (none for no bound), and returns how many bytes it wrote.
+ *
+ * @param data the bytes
+ * @param timeout the most milliseconds for the whole, or null for no bound
+ * @param write one write
+ * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up)
+ */
+export function writeAllSyncWithin(
+  data: Uint8Array,
+  timeout: number | null,
+  write: (chunk: Uint8Array, timeout: number | undefined) => number,
+): void {
+  const deadline = timeout === null ? null : performance.now() + timeout;
+  for (let off = 0; off < data.length;) {
+    off += write(
+      data.subarray(off),
+      deadline === null ? undefined : Math.max(0, deadline - performance.now()),
+    );
+  }
+}
+
+/**
+ * The blocking wait with a timeout of a call that has neither a readiness
+ * event nor a timed form (`msgrcv`, `msgsnd`, `flock`, `F_SETLKW`): tries
+ * the call's non-blocking form, and while it would block sleeps 0.1 ms,
+ * then twice as long each time up to 10 ms, until the deadline.
+ *
+ * @param attempt one non-blocking try: true if it succeeded, false if it
+ *   would block; it throws for any other failure
+ * @param timeout the most milliseconds to wait
+ * @param syscall the call, for the `ETIMEDOUT` error
+ * @throws {IpcError} `ETIMEDOUT` once the deadline passes
+ */
+export function retrySync(
+  attempt: () => boolean,
+  timeout: number,
+  syscall: string,
+): void {
+  const deadline = performance.now() + timeout;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let delay = 0.1;; delay = Math.min(delay * 2, 10)) {
+    if (attempt()) return;
+    const left = deadline - performance.now();
+    if (left <= 0) throw timedOut(syscall, timeout);
+    Atomics.wait(pause, 0, 0, Math.min(delay, left));
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { descriptor, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
-import { callWhenReady } from "../ffi/poll.ts";
+import { callWhenReady, writeAllSyncWithin } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
@@ -299,7 +299,8 @@ export class PipeEnd {
    * Writes all of `data`, blocking the thread while the pipe is full.
    *
    * @param data the bytes
-   * @throws {IpcError} `EPIPE` (no reader)
+   * @param options `timeout` in milliseconds for the whole write
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -307,10 +308,12 @@ export class PipeEnd {
    * w.writeAllSync(new Uint8Array(10));
    * ```
    */
-  writeAllSync(data: Uint8Array): void {
-    for (let off = 0; off < data.length;) {
-      off += this.writeSync(data.subarray(off));
-    }
+  writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
+    writeAllSyncWithin(
+      data,
+      checkWaitOptions(options),
+      (chunk, timeout) => this.writeSync(chunk, { timeout }),
+    );
   }
 
   /**

@@ -9,7 +9,7 @@
 
 import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { hasCode } from "../ffi/errors.ts";
-import { timedOut } from "../ffi/poll.ts";
+import { retrySync } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
@@ -115,22 +115,6 @@ function hold(release: () => void): LockHold {
   };
 }
 
-/** Retries `attempt` with 1 to 10 ms sleeps until the deadline. */
-function retrySync(
-  attempt: () => boolean,
-  timeout: number,
-  syscall: string,
-): void {
-  const deadline = performance.now() + timeout;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let delay = 1;; delay = Math.min(delay * 2, 10)) {
-    if (attempt()) return;
-    const left = deadline - performance.now();
-    if (left <= 0) throw timedOut(syscall, timeout);
-    Atomics.wait(pause, 0, 0, Math.min(delay, left));
-  }
-}
-
 /**
  * Locks a whole file (`flock`), waiting without blocking the event loop
  * while another open file description holds a conflicting lock. The lock
@@ -166,7 +150,7 @@ export async function lockFile(
 
 /**
  * {@linkcode lockFile}, blocking the thread: in `flock` without a
- * timeout, retrying `LOCK_NB` every 1 to 10 ms with one.
+ * timeout, retrying `LOCK_NB` every 0.1 to 10 ms with one.
  *
  * @param fd an open descriptor of the file
  * @param opts `mode`, `timeout` in ms
@@ -247,7 +231,7 @@ export async function lockRange(
 
 /**
  * {@linkcode lockRange}, blocking the thread: in `fcntl` without a
- * timeout, retrying the non-blocking form every 1 to 10 ms with one.
+ * timeout, retrying the non-blocking form every 0.1 to 10 ms with one.
  *
  * @param fd an open descriptor of the file
  * @param opts `mode`, `start`, `length`, `ofd`, `timeout` in ms

@@ -113,6 +113,8 @@ export class PosixMessageQueue {
   #owner: OwnedFd;
   #name: string;
   #msgsize: number;
+  /** What `close()` wakes: the waits of {@linkcode notifications}. */
+  #onClose = new Set<() => void>();
 
   private constructor(fd: number, name: string) {
     this.#owner = new OwnedFd(fd, "POSIX message queue");
@@ -186,7 +188,7 @@ export class PosixMessageQueue {
 
   /** The descriptor (`mqd_t`); `BadResource` once closed. */
   get fd(): number {
-    return this.#owner.fd;
+    return this.#owner.check();
   }
 
   /** Whether `close()` has run. */
@@ -397,7 +399,8 @@ export class PosixMessageQueue {
   /**
    * A notice each time a message arrives in the empty queue while no one
    * waits to receive (`mq_notify` with a signal, registered again after
-   * each notice). Only one process may be registered for a queue.
+   * each notice). Only one process may be registered for a queue. The
+   * iteration ends when `signal` aborts or the queue is closed.
    *
    * @param options the signal to use (default `"SIGUSR1"`), and an
    *   `AbortSignal` that ends the iteration
@@ -434,6 +437,7 @@ export class PosixMessageQueue {
     const onAbort = () => wake?.();
     Deno.addSignalListener(signo, onSignal);
     stop?.addEventListener("abort", onAbort);
+    this.#onClose.add(onAbort);
     try {
       for (;;) {
         if (stop?.aborted || this.closed) return;
@@ -442,18 +446,19 @@ export class PosixMessageQueue {
         // while a notice is awaited.
         const alive = setInterval(() => {}, 1 << 30);
         try {
-          while (pending === 0 && !stop?.aborted) {
+          while (pending === 0 && !stop?.aborted && !this.closed) {
             await new Promise<void>((r) => wake = r);
             wake = null;
           }
         } finally {
           clearInterval(alive);
         }
-        if (stop?.aborted) return;
+        if (stop?.aborted || this.closed) return;
         pending = 0;
         yield;
       }
     } finally {
+      this.#onClose.delete(onAbort);
       stop?.removeEventListener("abort", onAbort);
       Deno.removeSignalListener(signo, onSignal);
       if (!this.closed) {
@@ -481,7 +486,7 @@ export class PosixMessageQueue {
    * ```
    */
   close(): void {
-    this.#owner.close();
+    if (this.#owner.close()) { for (const wake of this.#onClose) wake(); }
   }
 
   /** Same as {@linkcode PosixMessageQueue.close}. */

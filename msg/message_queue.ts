@@ -22,8 +22,9 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
+  callWithin,
   MSG_EXCEPT,
   MSG_NOERROR,
   msgctl,
@@ -261,11 +262,14 @@ export class MessageQueue {
 
   /**
    * {@linkcode MessageQueue.send}, blocking the thread while the queue is
-   * full (as C's `msgsnd`), or failing at once with `nowait`.
+   * full (as C's `msgsnd`), or failing at once with `nowait`. With a
+   * `timeout` it gives up with `ETIMEDOUT`; `msgsnd` has no timed form, so
+   * it then retries without blocking, every 0.1 ms at first and at most
+   * every 10 ms.
    *
    * @param type the message type, > 0
    * @param data the text
-   * @param options `nowait`
+   * @param options `nowait`, `timeout` in milliseconds
    * @throws {IpcError} as for `send`
    * @example
    * ```ts
@@ -277,12 +281,15 @@ export class MessageQueue {
   sendSync(
     type: number | bigint,
     data: Uint8Array | string,
-    options: { nowait?: boolean } = {},
+    options: { nowait?: boolean; timeout?: number } = {},
   ): void {
-    msgsnd(
-      this.#id,
-      { mtype: type, mtext: data },
-      options?.nowait ? IPC_NOWAIT : 0,
+    checkOptions(options);
+    const msg = { mtype: type, mtext: data };
+    callWithin(
+      "msgsnd",
+      options.nowait ? IPC_NOWAIT : 0,
+      checkTimeout(options.timeout),
+      (flags) => msgsnd(this.#id, msg, flags),
     );
   }
 
@@ -313,9 +320,13 @@ export class MessageQueue {
 
   /**
    * {@linkcode MessageQueue.receive}, blocking the thread until a message
-   * comes (as C's `msgrcv`), or failing at once with `nowait`.
+   * comes (as C's `msgrcv`), or failing at once with `nowait`. With a
+   * `timeout` it gives up with `ETIMEDOUT`; `msgrcv` has no timed form, so
+   * it then retries without blocking, every 0.1 ms at first and at most
+   * every 10 ms.
    *
-   * @param options `type`, `except`, `noError`, `maxBytes`, `nowait`
+   * @param options `type`, `except`, `noError`, `maxBytes`, `nowait`,
+   *   `timeout` in milliseconds
    * @returns the message
    * @throws {IpcError} as for `receive`
    * @example
@@ -327,10 +338,15 @@ export class MessageQueue {
    * ```
    */
   receiveSync(
-    options: Omit<ReceiveOptions, "timeout" | "signal"> = {},
+    options: Omit<ReceiveOptions, "signal"> = {},
   ): Message {
     const [maxBytes, type, flags] = recvArgs(options);
-    const m = msgrcv(this.#id, maxBytes, type, flags);
+    const m = callWithin(
+      "msgrcv",
+      flags,
+      checkTimeout(options.timeout),
+      (f) => msgrcv(this.#id, maxBytes, type, f),
+    );
     return { type: m.mtype, data: m.mtext };
   }
 
@@ -369,7 +385,8 @@ export class MessageQueue {
    * message comes, or failing at once with `nowait`.
    *
    * @param buf where the text goes
-   * @param options `type`, `except`, `noError`, `nowait`
+   * @param options `type`, `except`, `noError`, `nowait`, `timeout` (as
+   *   for `receiveSync`)
    * @returns the message's type and how many bytes of `buf` it filled
    * @throws {IpcError} as for `receiveInto`
    * @throws {TypeError} if `buf` is not a `Uint8Array`
@@ -383,10 +400,15 @@ export class MessageQueue {
    */
   receiveIntoSync(
     buf: Uint8Array,
-    options: Omit<ReceiveOptions, "maxBytes" | "timeout" | "signal"> = {},
+    options: Omit<ReceiveOptions, "maxBytes" | "signal"> = {},
   ): { type: number | bigint; n: number } {
     const [, type, flags] = recvArgs(options);
-    const r = msgrcvInto(this.#id, buf, type, flags);
+    const r = callWithin(
+      "msgrcv",
+      flags,
+      checkTimeout(options.timeout),
+      (f) => msgrcvInto(this.#id, buf, type, f),
+    );
     return { type: r.mtype, n: r.n };
   }
 

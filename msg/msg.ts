@@ -14,11 +14,13 @@ import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
+  EINVAL,
   errorFor,
-  ETIMEDOUT,
+  hasCode,
   IpcError,
   lastError,
 } from "../ffi/errors.ts";
+import { retrySync, timedOut } from "../ffi/poll.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -108,8 +110,7 @@ const SEND_BLAME = {
 const SEND_HINTS = {
   EAGAIN: "the queue is full (msg_qbytes) and IPC_NOWAIT was given",
   EIDRM: "the queue was removed",
-  EINVAL:
-    "no queue has this id, the type is not positive, or the text is longer than msgmax",
+  EINVAL: "no queue has this id",
 } as const;
 const RECV_BLAME = {
   E2BIG: "msgsz",
@@ -311,10 +312,38 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
 }
 
 function sendError(msqid: number, buf: Uint8Array): IpcError {
-  return lastError("msgsnd", SEND_BLAME, {
-    msqid,
-    msgsz: buf.length - 8,
-  }, SEND_HINTS);
+  return sendFailure(errno(), msqid, buf);
+}
+
+/**
+ * The error of a `msgsnd` that failed with `code`. Linux gives `EINVAL` for
+ * three faults: it names the one at hand (a type below 1, a text over
+ * `msgmax`, or else the queue id).
+ */
+function sendFailure(code: number, msqid: number, buf: Uint8Array): IpcError {
+  const msgsz = buf.length - 8;
+  if (code === EINVAL) {
+    const mtype = readType(new DataView(buf.buffer, buf.byteOffset), 0);
+    if (mtype < 1) {
+      return errorFor(code, "msgsnd", "msgp.mtype", { "msgp.mtype": mtype }, {
+        EINVAL: "a message's type must be 1 or more",
+      });
+    }
+    const max = msgmax();
+    if (max !== undefined && msgsz > max) {
+      return errorFor(code, "msgsnd", "msgsz", { msgsz }, {
+        EINVAL: `the text is longer than msgmax, ${max} bytes`,
+      });
+    }
+  }
+  return errorFor(code, "msgsnd", SEND_BLAME, { msqid, msgsz }, SEND_HINTS);
+}
+
+/** The system's largest message text (`msgmax`), if it can be read. */
+function msgmax(): number | undefined {
+  const info = new Uint8Array(SIZEOF.msginfo);
+  if (libc().msgctl(0, IPC_INFO, info) < 0) return undefined;
+  return decodeMsgInfo(info).msgmax;
 }
 
 /** Room for a message of `msgsz` bytes of text: 8 for the type first. */
@@ -478,14 +507,44 @@ function removedWhileWaiting(e: IpcError, syscall: string): IpcError {
   });
 }
 
-function timedOut(syscall: string) {
-  return (timeoutMs: number) =>
-    new IpcError(ETIMEDOUT, {
-      syscall,
-      argument: "timeout",
-      value: timeoutMs,
-      hint: `timed out after ${timeoutMs} ms`,
-    });
+/**
+ * A sync `msgrcv` or `msgsnd` bounded by `timeout`, a bound the kernel's
+ * calls lack: `call` is retried with `IPC_NOWAIT` ({@linkcode retrySync})
+ * until it succeeds or the time is up (`ETIMEDOUT`). Without a timeout, or
+ * with `IPC_NOWAIT` in `msgflg`, it is one call, blocking as in C. A queue
+ * removed while it waits gives `EIDRM`, as the blocking call does.
+ *
+ * @param syscall the call, for errors
+ * @param msgflg the caller's flags
+ * @param timeout the most milliseconds to wait, or null for no bound
+ * @param call the call with the flags to use
+ * @returns what the call returned
+ */
+export function callWithin<T>(
+  syscall: "msgrcv" | "msgsnd",
+  msgflg: number,
+  timeout: number | null,
+  call: (msgflg: number) => T,
+): T {
+  if (timeout === null || (msgflg & IPC_NOWAIT) !== 0) return call(msgflg);
+  const wouldBlock = syscall === "msgrcv" ? "ENOMSG" : "EAGAIN";
+  let result: T | undefined, waited = false;
+  retrySync(
+    () => {
+      try {
+        result = call(msgflg | IPC_NOWAIT);
+        return true;
+      } catch (e) {
+        if (hasCode(e, wouldBlock)) return waited = true, false;
+        throw waited && e instanceof IpcError
+          ? removedWhileWaiting(e, syscall)
+          : e;
+      }
+    },
+    timeout,
+    syscall,
+  );
+  return result as T;
 }
 
 /**
@@ -594,16 +653,10 @@ export function msgsndAsync(
       },
       kernel: nowait ? undefined : { call: "msgsnd", msqid, msgp: buf, msgflg },
       fail(code: number): IpcError {
-        const error = errorFor(
-          code,
-          "msgsnd",
-          SEND_BLAME,
-          { msqid },
-          SEND_HINTS,
-        );
+        const error = sendFailure(code, msqid, buf);
         return parked ? removedWhileWaiting(error, "msgsnd") : error;
       },
-      timedOut: timedOut("msgsnd"),
+      timedOut: (ms: number) => timedOut("msgsnd", ms),
     };
     return wait(op, options);
   } catch (e) {
@@ -796,7 +849,7 @@ class ReceiveOp<T> implements BlockingOp {
   }
 
   timedOut(timeoutMs: number): IpcError {
-    return timedOut("msgrcv")(timeoutMs);
+    return timedOut("msgrcv", timeoutMs);
   }
 }
 

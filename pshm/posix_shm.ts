@@ -150,9 +150,12 @@ export class PosixSharedMemory {
     return this.#name;
   }
 
-  /** The descriptor (to hand to a child; it stays this object's). */
+  /**
+   * The descriptor (to hand to a child; it stays this object's);
+   * `BadResource` once closed.
+   */
   get fd(): number {
-    return this.#owner.fd;
+    return this.#owner.check();
   }
 
   /** Whether it has been closed. */

@@ -13,6 +13,7 @@ import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
+import { writeAllSyncWithin } from "../ffi/poll.ts";
 import {
   AF_UNIX,
   bind,
@@ -422,17 +423,12 @@ export class UnixConnection {
    * ```
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
-    const timeout = checkWaitOptions(options);
-    const deadline = timeout === null ? null : performance.now() + timeout;
-    for (let off = 0; off < data.length;) {
-      off += sendSyncReady(
-        this.fd,
-        data.subarray(off),
-        deadline === null
-          ? undefined
-          : Math.max(0, deadline - performance.now()),
-      );
-    }
+    const fd = this.fd;
+    writeAllSyncWithin(
+      data,
+      checkWaitOptions(options),
+      (chunk, timeout) => sendSyncReady(fd, chunk, timeout),
+    );
   }
 
   /**

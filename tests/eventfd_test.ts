@@ -128,6 +128,7 @@ Deno.test("EventFd: create, read and write in both forms, fromFd, close twice", 
   assert.equal(other.closed, true);
   await assert.rejects(waiting, isCode("EBADF"));
   assert.throws(() => other.readSync(), Deno.errors.BadResource);
+  assert.throws(() => other.fd, Deno.errors.BadResource);
 });
 
 Deno.test("eventfd: signalled across processes, by a Deno child and by Python", async (t) => {

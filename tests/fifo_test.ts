@@ -95,6 +95,14 @@ Deno.test("async writes wait for room, and report EPIPE", async () => {
   while (got < big.length) got += (await r.read(buf))!;
   await writing;
   assert.equal(got, big.length);
+  // The blocking twin takes the same timeout, for the whole write.
+  const t0 = performance.now();
+  assert.throws(
+    () => w.writeAllSync(big, { timeout: 50 }),
+    isCode("ETIMEDOUT", "write", "timeout"),
+  );
+  assert.ok(performance.now() - t0 >= 49);
+  assert.throws(() => w.writeAllSync(big, { timeout: -1 }), RangeError);
   r.close();
   await assert.rejects(w.write(new Uint8Array(1)), isCode("EPIPE", "write"));
   assert.throws(() => w.writeSync(new Uint8Array(1)), isCode("EPIPE", "write"));

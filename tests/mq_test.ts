@@ -330,6 +330,31 @@ Deno.test("closing a queue ends its pending waits with EBADF; the thin async for
   PosixMessageQueue.unlink(writeOnly.name);
 });
 
+Deno.test("closing a queue ends its notifications; a closed queue's fd and calls are BadResource", async () => {
+  const q = PosixMessageQueue.open(fresh(), { create: {} });
+  PosixMessageQueue.unlink(q.name);
+  const notices = q.notifications({ signo: "SIGUSR2" });
+  const next = notices.next();
+  await new Promise((r) => setTimeout(r, 20));
+  q.close();
+  // Before, the iteration waited forever and kept the process alive.
+  assert.deepEqual(await within(next, 5000), { done: true, value: undefined });
+  assert.throws(() => q.fd, Deno.errors.BadResource);
+  assert.throws(() => q.sendSync("x"), Deno.errors.BadResource);
+  assert.throws(() => q.receiveSync({ timeout: 0 }), Deno.errors.BadResource);
+  await assert.rejects(q.receive(), Deno.errors.BadResource);
+  // Another queue that gets the number is not reached through the old one.
+  const other = PosixMessageQueue.open(fresh(), { create: {} });
+  try {
+    other.sendSync("theirs");
+    assert.throws(() => q.receiveSync(), Deno.errors.BadResource);
+    assert.equal(other.attributes.curmsgs, 1);
+  } finally {
+    other.close();
+    PosixMessageQueue.unlink(other.name);
+  }
+});
+
 Deno.test("the thin async forms leave a blocking descriptor blocking and never block the loop", async () => {
   const peer = await cProgram("pmsg_peer");
   if (peer === null) return;

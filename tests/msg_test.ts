@@ -297,6 +297,74 @@ Deno.test("removing a queue gives EIDRM to every waiter, sync in another process
   }
 });
 
+Deno.test("MessageQueue sync twins honour timeout: ETIMEDOUT, a message from another process, EIDRM", async () => {
+  using queue = MessageQueue.create();
+  const bound = (ms: number, f: () => unknown) => {
+    const t0 = performance.now();
+    assert.throws(f, isCode("ETIMEDOUT", undefined, "timeout"));
+    const took = performance.now() - t0;
+    assert.ok(took >= ms - 1 && took < ms + 2_000, `gave up after ${took} ms`);
+  };
+  bound(40, () => queue.receiveSync({ timeout: 40 }));
+  bound(20, () => queue.receiveIntoSync(new Uint8Array(8), { timeout: 20 }));
+  bound(0, () => queue.receiveSync({ type: 3, except: true, timeout: 0 }));
+  queue.set({ qbytes: 4 });
+  queue.sendSync(1, "full");
+  bound(30, () => queue.sendSync(1, "x", { timeout: 30 }));
+  assert.throws(
+    () => queue.sendSync(1, "x", { nowait: true, timeout: 1_000 }),
+    isCode("EAGAIN", "msgsnd"),
+  );
+  assert.throws(() => queue.receiveSync({ timeout: -1 }), RangeError);
+  assert.throws(
+    () => queue.sendSync(1, "", { timeout: "1" as never }),
+    TypeError,
+  );
+  assert.equal(dec.decode(queue.receiveSync({ timeout: 0 }).data), "full");
+  // Blocked in a timed receive, this thread gets what another process sends.
+  const sender = startDeno("tests/helpers/msg_child.ts", [
+    "send",
+    String(queue.id),
+    "5",
+    "late",
+  ]);
+  const m = queue.receiveSync({ type: 5, timeout: 20_000 });
+  assert.deepEqual([m.type, dec.decode(m.data)], [5, "late"]);
+  assert.equal((await sender.output()).code, 0);
+  // Removed while a timed receive waits: EIDRM, as the blocking call gives.
+  const remover = startDeno("tests/helpers/msg_child.ts", [
+    "rm",
+    String(queue.id),
+  ]);
+  assert.throws(
+    () => queue.receiveSync({ timeout: 20_000 }),
+    isCode("EIDRM", "msgrcv", "msqid"),
+  );
+  assert.equal((await remover.output()).code, 0);
+});
+
+Deno.test("msgsnd's EINVAL names the argument at fault: the type, the size or the id", async () => {
+  await withQueue((id) => {
+    for (const mtype of [0, -1, -(2n ** 40n)]) {
+      assert.throws(
+        () => msgsnd(id, { mtype, mtext: "x" }, IPC_NOWAIT),
+        isCode("EINVAL", "msgsnd", "msgp.mtype"),
+      );
+    }
+    const max = msgctl(0, IPC_INFO).msgmax;
+    assert.throws(
+      () => msgsnd(id, { mtype: 1, mtext: new Uint8Array(max + 1) }),
+      (e) => isCode("EINVAL", "msgsnd", "msgsz")(e) && /msgmax/.test(`${e}`),
+    );
+    using queue = MessageQueue.create();
+    queue.remove();
+    assert.throws(
+      () => queue.sendSync(1, "x"),
+      isCode("EINVAL", "msgsnd", "msqid"),
+    );
+  });
+});
+
 Deno.test("waits on 100 different queues: each woken by another process, a few threads at most", async () => {
   const ids = Array.from(
     { length: 100 },

@@ -114,6 +114,7 @@ Deno.test("PosixSharedMemory: make, size, map twice, read-only, unlink", () => {
     assert.equal(ro.closed, true);
     assert.equal(view.memory.read(4096, 1)[0], 0x5a);
     assert.throws(() => ro.size, Deno.errors.BadResource);
+    assert.throws(() => ro.fd, Deno.errors.BadResource);
   }
   assert.throws(() => PosixSharedMemory.open(name), isCode("ENOENT"));
   assert.throws(

@@ -4,7 +4,8 @@
 //   recvsync ID            block in msgrcv (print "waiting" first), then
 //                          print the text, or the error code
 //   recvasync ID           the same through msgrcvAsync
-import { msgrcv, msgrcvAsync, msgsnd } from "../../mod.ts";
+//   rm ID                  remove the queue
+import { IPC_RMID, msgctl, msgrcv, msgrcvAsync, msgsnd } from "../../mod.ts";
 
 const [mode, ...args] = Deno.args;
 const code = (e: unknown) => (e as { code?: string }).code ?? String(e);
@@ -19,6 +20,9 @@ switch (mode) {
       msgsnd(Number(id), { mtype: Number(args[0]), mtext: `to ${id}` });
       await new Promise((r) => setTimeout(r, 0.2));
     }
+    break;
+  case "rm":
+    msgctl(Number(args[0]), IPC_RMID);
     break;
   case "recvsync":
   case "recvasync": {
