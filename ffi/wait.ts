@@ -473,6 +473,13 @@ export interface BlockingOp {
    * {@linkcode endWaits}).
    */
   readonly fd?: number;
+  /**
+   * For a wait without a readiness event whose call still names a
+   * descriptor (`flock`, `fcntl` locks): that descriptor. Closing it
+   * through the library ends the wait, as for `fd`, so that no retry is
+   * ever made on whatever the number comes to mean next.
+   */
+  readonly uses?: number;
   /** With `fd`: the readiness the op needs, `EPOLLIN` or `EPOLLOUT`. */
   readonly events?: number;
   /**
@@ -687,6 +694,8 @@ const retries = new Set<Retry>();
  * {@linkcode deferToNextTurn}), so that closing their descriptor ends them.
  */
 const deferred = new Set<Entry>();
+/** The pending waits of ops with {@linkcode BlockingOp.uses}, by descriptor. */
+const usesFd = new Map<number, Set<Entry>>();
 const idle: Thread[] = [];
 /** Groups waiting for a helper thread, oldest first. */
 const starving = new Set<Group>();
@@ -836,6 +845,11 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       onAbort: undefined,
     };
     hold();
+    if (op.uses !== undefined) {
+      let s = usesFd.get(op.uses);
+      if (s === undefined) usesFd.set(op.uses, s = new Set());
+      s.add(entry);
+    }
     if (timeout !== null) {
       entry.timer = later(timeout, () => stop(entry, op.timedOut(timeout)));
     }
@@ -1024,6 +1038,11 @@ export function endWaits(
       failWith(entry, error(syscallOf(entry)));
     }
   }
+  const using = usesFd.get(fd);
+  if (using !== undefined) {
+    usesFd.delete(fd);
+    for (const entry of using) stop(entry, error(syscallOf(entry)));
+  }
   if (retries.size === 0) return;
   for (const r of retries) {
     const entry = r.entry;
@@ -1038,6 +1057,10 @@ function end(entry: Entry): boolean {
   if (entry.settled) return false;
   entry.settled = true;
   if (entry.where === "reactor") reactorWaits--;
+  if (entry.op.uses !== undefined) {
+    const s = usesFd.get(entry.op.uses);
+    if (s?.delete(entry) && s.size === 0) usesFd.delete(entry.op.uses);
+  }
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   release();

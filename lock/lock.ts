@@ -184,6 +184,7 @@ export async function flockAsync(
   const c = libc();
   await wait({
     key: `flock:${fd}:${operation}`,
+    uses: fd,
     attempt: () =>
       tryWithoutWaiting(
         () => c.flock(fd, operation | LOCK_NB),
@@ -347,6 +348,7 @@ export async function fcntl_lockAsync(
   const c = libc();
   await wait({
     key: `fcntl:${fd}:${cmd}:${l.type}:${l.whence}:${l.start}:${l.len}`,
+    uses: fd,
     attempt: () =>
       tryWithoutWaiting(
         () => c.fcntl_lock(fd, now, buf),

@@ -22,6 +22,7 @@ import {
   LIMITS,
 } from "../ffi/validate.ts";
 import { wait, type WaitOptions } from "../ffi/wait.ts";
+import { timedOut } from "../ffi/poll.ts";
 import {
   GETALL,
   GETNCNT,
@@ -702,12 +703,7 @@ export class SemaphoreSet {
  */
 function asTimedOut(e: unknown, syscall: string, timeout: number): unknown {
   if (!(e instanceof IpcError) || e.code !== "EAGAIN") return e;
-  return new IpcError(ETIMEDOUT, {
-    syscall,
-    argument: "timeout",
-    value: timeout,
-    hint: `timed out after ${timeout} ms`,
-  });
+  return timedOut(syscall, timeout);
 }
 
 function openableKey(key: number): number {

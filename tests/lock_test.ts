@@ -117,6 +117,49 @@ Deno.test("flock: two open file descriptions contend; LOCK_NB; async waits", asy
   });
 });
 
+Deno.test("closing the descriptor ends a pending lock wait; the number's next file is never locked", async () => {
+  await withFile(async (path) => {
+    await withFile(async (other) => {
+      const holder = open(path, O_RDWR);
+      try {
+        flock(holder, LOCK_EX);
+        fcntl_lock(holder, F_OFD_SETLK, { type: F_WRLCK });
+        for (const take of ["flock", "fcntl"]) {
+          const fd = open(path, O_RDWR);
+          const waiting = take === "flock"
+            ? flockAsync(fd, LOCK_EX)
+            : fcntl_lockAsync(fd, F_OFD_SETLKW, { type: F_WRLCK });
+          await new Promise((r) => setTimeout(r, 20));
+          close(fd);
+          await assert.rejects(within(waiting, 5000), isCode("EBADF", take));
+          // The number now means another file; releasing the holder must
+          // not make an ended wait lock it.
+          const next = open(other, O_RDWR);
+          try {
+            assert.equal(next, fd);
+            flock(holder, LOCK_UN);
+            fcntl_lock(holder, F_OFD_SETLK, { type: F_UNLCK });
+            await new Promise((r) => setTimeout(r, 50));
+            const probe = open(other, O_RDWR);
+            try {
+              flock(probe, LOCK_EX | LOCK_NB);
+              fcntl_lock(probe, F_OFD_SETLK, { type: F_WRLCK });
+            } finally {
+              close(probe);
+            }
+            flock(holder, LOCK_EX);
+            fcntl_lock(holder, F_OFD_SETLK, { type: F_WRLCK });
+          } finally {
+            close(next);
+          }
+        }
+      } finally {
+        close(holder);
+      }
+    });
+  });
+});
+
 Deno.test("fcntl locks: record and OFD, GETLK reports the holder, bad input", async () => {
   await withFile(async (path) => {
     const a = open(path, O_RDWR), b = open(path, O_RDWR);
