@@ -1,9 +1,13 @@
 /**
  * Shared by the examples: check permissions first and, if any is missing,
- * print the exact command line that grants them instead of a stack trace.
+ * print the exact command line that grants them instead of a stack trace;
+ * and end with a one-line message, not a stack trace, when the library
+ * rejects an argument or a call fails.
  *
  * @module
  */
+
+import { IpcError } from "../mod.ts";
 
 /** A permission an example needs, and the flag that grants it. */
 export interface Needed {
@@ -23,7 +27,9 @@ export const RUN: Needed = { descriptor: { name: "run" }, flag: "--allow-run" };
 export const ENV: Needed = { descriptor: { name: "env" }, flag: "--allow-env" };
 
 /**
- * Exits with status 2 and a usage line if a permission is missing.
+ * Exits with status 2 and a usage line if a permission is missing; and
+ * names the program and its usage for the one-line messages of errors the
+ * example does not catch.
  *
  * @param script the example's path from the project root
  * @param needed the permissions it needs
@@ -36,6 +42,8 @@ export function requirePermissions(
   usage = "",
   task?: string,
 ): void {
+  shown.program = task ?? script.replace(/^.*\/|\.ts$/g, "");
+  shown.usage = usage;
   const missing = needed.filter((n) =>
     Deno.permissions.querySync(n.descriptor).state !== "granted"
   );
@@ -90,3 +98,47 @@ export const SHM_WRITE: Needed = {
   descriptor: { name: "write", path: "/dev/shm" },
   flag: "--allow-write=/dev/shm",
 };
+
+/**
+ * Whether an error is a bad argument from the user: the library's check of
+ * an argument or option (a `TypeError` or `RangeError` that names it), or
+ * `parseArgs`'s for an unknown or malformed option.
+ */
+function isUsageError(e: unknown): e is Error {
+  if (!(e instanceof TypeError || e instanceof RangeError)) return false;
+  const code = (e as { code?: unknown }).code;
+  return (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) ||
+    /^(Invalid (argument|option)s?\b|Argument "|Option ")/.test(e.message);
+}
+
+/** What the one-line messages name: the program and its arguments. */
+const shown = {
+  program: Deno.mainModule.replace(/^.*\/|\.ts$/g, ""),
+  usage: undefined as string | undefined,
+};
+
+/**
+ * Ends the example, when an error reaches the top, with its message instead
+ * of a stack trace: an `IpcError` with status 1, a bad argument with the
+ * usage line and status 2. Anything else (a bug) keeps its stack trace.
+ * Set up as soon as an example imports this module, so that it covers the
+ * example's `parseArgs`.
+ */
+function handle(error: unknown, event: Event): void {
+  const { program, usage } = shown;
+  if (error instanceof IpcError) {
+    event.preventDefault();
+    console.error(`${program}: ${error.message}`);
+    Deno.exit(1);
+  }
+  if (isUsageError(error)) {
+    event.preventDefault();
+    console.error(
+      `${program}: ${error.message}` +
+        (usage === undefined ? "" : `\nUsage: ${program} ${usage}`),
+    );
+    Deno.exit(2);
+  }
+}
+addEventListener("error", (e) => handle(e.error, e));
+addEventListener("unhandledrejection", (e) => handle(e.reason, e));

@@ -27,16 +27,25 @@ const NAMES = (
   "EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON"
 ).split(" ");
 
+// getaddrinfo's error codes by minus their number (glibc's <netdb.h>): an
+// IpcError from getaddrinfo carries one as its errno.
+const EAI_NAMES = (
+  "- EAI_BADFLAGS EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_FAMILY " +
+  "EAI_SOCKTYPE EAI_SERVICE EAI_ADDRFAMILY EAI_MEMORY EAI_SYSTEM EAI_OVERFLOW"
+).split(" ");
+
 const NUMBERS: ReadonlyMap<string, number> = new Map(
-  NAMES.map((name, i) => [name, i] as [string, number]).filter(([n]) =>
-    n !== "-"
-  ),
+  [
+    ...NAMES.map((name, i) => [name, i] as [string, number]),
+    ...EAI_NAMES.map((name, i) => [name, -i] as [string, number]),
+  ].filter(([n]) => n !== "-"),
 );
 
 /**
- * The symbolic name of an errno value.
+ * The symbolic name of an errno value, or of a `getaddrinfo` error code
+ * (negative, as glibc numbers them: -2 is `EAI_NONAME`).
  *
- * @param code an errno number
+ * @param code an errno number (or `EAI_*` code)
  * @returns the name, such as `"EACCES"`, or `"E<number>"` if unknown
  * @example
  * ```ts
@@ -45,12 +54,13 @@ const NUMBERS: ReadonlyMap<string, number> = new Map(
  * ```
  */
 export function errnoName(code: number): string {
-  const name = NAMES[code];
+  const name = code < 0 ? EAI_NAMES[-code] : NAMES[code];
   return name && name !== "-" ? name : `E${code}`;
 }
 
 /**
- * The errno number of a symbolic name.
+ * The errno number of a symbolic name (negative for `getaddrinfo`'s
+ * `EAI_*` codes).
  *
  * @param name a name such as `"EAGAIN"`
  * @returns the number, or `undefined` if the name is unknown
@@ -66,7 +76,7 @@ export function errnoNumber(name: string): number | undefined {
 
 function describe(code: number): string {
   try {
-    const p = libc().strerror(code);
+    const p = code < 0 ? libc().gai_strerror(code) : libc().strerror(code);
     if (p) return Deno.UnsafePointerView.getCString(p);
   } catch {
     // No libc: fall back to the name alone.

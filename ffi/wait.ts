@@ -149,7 +149,7 @@ import {
   ENOENT,
   EPERM,
   ETIMEDOUT,
-  type IpcError,
+  IpcError,
 } from "./errors.ts";
 import { checkOptions } from "./validate.ts";
 
@@ -1384,9 +1384,14 @@ function startReactor(): void {
   ) {
     const e = errno();
     for (const fd of [ep, outer, ev]) if (fd !== -1) c.close(fd);
-    throw new Error(
-      `Cannot start the async engine: epoll or eventfd failed (errno ${e})`,
-    );
+    throw new IpcError(e, {
+      syscall: ev !== -1
+        ? "epoll_ctl"
+        : outer !== -1
+        ? "eventfd"
+        : "epoll_create1",
+      hint: "the async engine could not start",
+    });
   }
   epfd = ep;
   outerFd = outer;

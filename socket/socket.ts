@@ -1149,6 +1149,14 @@ export function getpeername(sockfd: number): SockAddr {
   return nameOf("getpeername", sockfd);
 }
 
+// getaddrinfo's error codes (glibc's <netdb.h>) that choose the argument
+// blamed.
+const EAI_BADFLAGS = -1;
+const EAI_FAMILY = -6;
+const EAI_SOCKTYPE = -7;
+const EAI_SERVICE = -8;
+const EAI_SYSTEM = -11;
+
 /**
  * Resolves a host and service to addresses (`getaddrinfo`). Looking up a
  * name may block the thread (DNS); Deno's `Deno.resolveDns` is async.
@@ -1157,7 +1165,9 @@ export function getpeername(sockfd: number): SockAddr {
  * @param service a port number or service name
  * @param hints `family` (`AF_UNSPEC`, `AF_INET`, `AF_INET6`) and `socktype`
  * @returns the addresses, in the order the C library prefers
- * @throws {Error} naming the resolver's failure (`gai_strerror`)
+ * @throws {IpcError} with the resolver's code (`EAI_NONAME`, `EAI_AGAIN`,
+ *   `EAI_SERVICE`, ...: `errno` is its negative number) and message
+ *   (`gai_strerror`), or errno's for `EAI_SYSTEM`
  * @example
  * ```ts
  * import { AF_INET, getaddrinfo, SOCK_STREAM } from "@linux-ipc/ipc/socket";
@@ -1177,10 +1187,19 @@ export function getaddrinfo(
   const c = libc();
   const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));
   if (rc !== 0) {
-    const msg = Deno.UnsafePointerView.getCString(c.gai_strerror(rc)!);
-    throw new Error(
-      `Cannot resolve "${node}" port "${service}": ${msg} (getaddrinfo ${rc})`,
-    );
+    // EAI_SYSTEM: the reason is in errno.
+    const code = rc === EAI_SYSTEM ? errno() : rc;
+    const argument = rc === EAI_SERVICE
+      ? "service"
+      : rc === EAI_FAMILY || rc === EAI_SOCKTYPE || rc === EAI_BADFLAGS
+      ? "hints"
+      : "node";
+    throw new IpcError(code, {
+      syscall: "getaddrinfo",
+      argument,
+      value: argument === "hints" ? JSON.stringify(hints) : undefined,
+      hint: `cannot resolve "${node}" port "${service}"`,
+    });
   }
   const first = Deno.UnsafePointer.create(res[0])!;
   try {

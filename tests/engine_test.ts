@@ -32,6 +32,7 @@ import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
 import {
   checkLeaksAtEnd,
   isCode,
+  ROOT,
   run,
   startDeno,
   withDir,
@@ -236,6 +237,33 @@ Deno.test("a descriptor closed behind the library's back: a wait on its reused n
   } finally {
     own.close();
   }
+});
+
+Deno.test("an engine that cannot start (no descriptor left) is an IpcError, and starts later", async () => {
+  // A fresh process whose descriptors run out before its first async wait.
+  const code = `
+    import { close, open, O_RDONLY, PipeEnd } from "${ROOT}mod.ts";
+    const [r, w] = PipeEnd.pipe();
+    const fds = [];
+    try { for (;;) fds.push(open("/dev/null", O_RDONLY)); } catch {}
+    const first = await r.read(new Uint8Array(1), { timeout: 10 }).then(
+      () => "read", (e) => [e.name, e.code, e.syscall].join(" "));
+    for (const fd of fds) close(fd);
+    const then = await r.read(new Uint8Array(1), { timeout: 10 }).then(
+      () => "read", (e) => e.code);
+    console.log(JSON.stringify([first, then]));
+  `;
+  const out = await run("bash", [
+    "-c",
+    `ulimit -n 256 && exec "$0" eval --ext=ts "$1"`,
+    Deno.execPath(),
+    code,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(JSON.parse(out.stdout), [
+    "IpcError EMFILE epoll_create1",
+    "ETIMEDOUT",
+  ]);
 });
 
 Deno.test("bad wait options are a TypeError or RangeError before anything starts", async () => {

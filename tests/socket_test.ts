@@ -17,6 +17,7 @@ import {
   getpeername,
   getsockname,
   getsockopt,
+  type IpcError,
   listen,
   O_NONBLOCK,
   pipe,
@@ -642,7 +643,11 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/plain-file`, "x");
     const fd = socket(AF_UNIX, SOCK_STREAM);
-    const cases: [string, () => unknown, ErrorConstructor | string][] = [
+    const cases: [
+      string,
+      () => unknown,
+      ErrorConstructor | string | ((e: unknown) => boolean),
+    ][] = [
       [
         "a path longer than sun_path",
         () => bind(fd, { family: "unix", path: `/tmp/${"x".repeat(120)}` }),
@@ -732,7 +737,20 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
       [
         "a host that does not resolve",
         () => getaddrinfo("no-such-host.invalid", "80"),
-        Error,
+        (e: unknown) =>
+          // EAI_NONAME, or EAI_AGAIN where no resolver answers.
+          isCode((e as IpcError).code, "getaddrinfo", "node")(e) &&
+          /^EAI_(NONAME|AGAIN|NODATA)$/.test((e as IpcError).code),
+      ],
+      [
+        "a service that does not exist",
+        () => getaddrinfo("127.0.0.1", "no-such-service", { socktype: 1 }),
+        (e: unknown) => isCode("EAI_SERVICE", "getaddrinfo", "service")(e),
+      ],
+      [
+        "a family getaddrinfo does not take",
+        () => getaddrinfo("127.0.0.1", "80", { family: 1 }),
+        (e: unknown) => isCode("EAI_FAMILY", "getaddrinfo", "hints")(e),
       ],
     ];
     try {
