@@ -199,6 +199,8 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   /* ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  /* ssize_t pread(int fd, void *buf, size_t count, off_t offset) */
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "i32" },
   /* int poll(struct pollfd *fds, nfds_t nfds, int timeout) */
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   /* int socket(int domain, int type, int protocol) */

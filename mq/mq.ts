@@ -16,6 +16,7 @@ import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
+  errorFor,
   ETIMEDOUT,
   type IpcError,
   lastError,
@@ -726,11 +727,17 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
     );
   }
   if (libc().mq_notify(mqdes, buf) === -1) {
-    throw lastError("mq_notify", { EBADF: "mqdes", EBUSY: "mqdes" }, {
+    const error = lastError("mq_notify", { EBADF: "mqdes", EBUSY: "mqdes" }, {
       mqdes,
     }, {
       EBUSY: "another process is registered for this queue's notice",
     });
+    if (error.code === "EBUSY" && notifiesThisProcess(mqdes)) {
+      throw errorFor(error.errno, "mq_notify", "mqdes", { mqdes }, {
+        EBUSY: "this process is registered for this queue's notice already",
+      });
+    }
+    throw error;
   }
 }
 
@@ -949,4 +956,23 @@ function receiveAsync<T>(
     ),
     options,
   );
+}
+
+/**
+ * Internal to `mq/`: whether this process holds the queue's notification,
+ * from the status a read of the queue gives (`NOTIFY_PID:`, as
+ * `cat /dev/mqueue/NAME` shows); undefined if the descriptor cannot be
+ * read (open for writing only).
+ *
+ * @param mqdes the queue descriptor
+ * @returns true if this process is registered, false if none or another
+ */
+export function notifiesThisProcess(mqdes: number): boolean | undefined {
+  const buf = new Uint8Array(128);
+  const n = libc().pread(mqdes, buf, 128n, 0n);
+  if (n <= 0) return undefined;
+  const pid = /NOTIFY_PID:(\d+)/.exec(
+    new TextDecoder().decode(buf.subarray(0, n)),
+  );
+  return pid === null ? undefined : Number(pid[1]) === Deno.pid;
 }

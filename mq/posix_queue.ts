@@ -29,6 +29,8 @@ import {
   mq_sendAsync,
   mq_unlink,
   type MqMessage,
+  type MqSigevent,
+  notifiesThisProcess,
   prio,
   prioBytes,
   prioScratch,
@@ -438,10 +440,15 @@ export class PosixMessageQueue {
     Deno.addSignalListener(signo, onSignal);
     stop?.addEventListener("abort", onAbort);
     this.#onClose.add(onAbort);
+    const sevp = { notify: SIGEV_SIGNAL, signo } as const;
+    let registered = false;
     try {
       for (;;) {
         if (stop?.aborted || this.closed) return;
-        mq_notify(this.fd, { notify: SIGEV_SIGNAL, signo });
+        if (!registered) {
+          mq_notify(this.fd, sevp);
+          registered = true;
+        }
         // A signal listener does not keep the event loop alive: this does,
         // while a notice is awaited.
         const alive = setInterval(() => {}, 1 << 30);
@@ -455,6 +462,12 @@ export class PosixMessageQueue {
         }
         if (stop?.aborted || this.closed) return;
         pending = 0;
+        // The signal may be another queue's (two queues may notify with
+        // one signal) or anyone's. The kernel drops a registration as it
+        // notifies, so registering again succeeds only after a notice for
+        // this queue; and registering before the caller drains the queue
+        // is the order that misses no message.
+        if (!renotify(this.fd, sevp)) continue;
         yield;
       }
     } finally {
@@ -492,5 +505,24 @@ export class PosixMessageQueue {
   /** Same as {@linkcode PosixMessageQueue.close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/**
+ * Registers `mqdes`'s notification again after a signal: true if it was
+ * this queue's notice (the kernel had dropped the registration), false if
+ * this process is still registered (the signal was for something else).
+ */
+function renotify(mqdes: number, sevp: MqSigevent): boolean {
+  try {
+    mq_notify(mqdes, sevp);
+    return true;
+  } catch (e) {
+    // Another process registered since this queue's notice: that is EBUSY
+    // for the caller, as when it first asked.
+    if (hasCode(e, "EBUSY") && notifiesThisProcess(mqdes) !== false) {
+      return false;
+    }
+    throw e;
   }
 }

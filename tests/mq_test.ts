@@ -35,6 +35,7 @@ import {
   run,
   runDeno,
   startDeno,
+  until,
   waitForLine,
   within,
 } from "./_helpers.ts";
@@ -328,6 +329,40 @@ Deno.test("closing a queue ends its pending waits with EBADF; the thin async for
   await assert.rejects(writeOnly.receive({ timeout: 100 }), isCode("EBADF"));
   writeOnly.close();
   PosixMessageQueue.unlink(writeOnly.name);
+});
+
+Deno.test("two queues notified with one signal: each iterator yields for its own queue only", async () => {
+  const a = PosixMessageQueue.open(fresh(), { create: {} });
+  const b = PosixMessageQueue.open(fresh(), { create: {} });
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const follow = async (q: PosixMessageQueue, tag: string) => {
+    for await (
+      const _ of q.notifications({ signo: "SIGUSR2", signal: stop.signal })
+    ) {
+      seen.push(`${tag}:${q.attributes.curmsgs}`);
+    }
+  };
+  try {
+    const both = Promise.all([follow(a, "a"), follow(b, "b")]);
+    await new Promise((r) => setTimeout(r, 50));
+    a.sendSync("x");
+    await until(() => seen.length === 1, 5000);
+    a.receiveSync();
+    b.sendSync("y");
+    await until(() => seen.length === 2, 5000);
+    await new Promise((r) => setTimeout(r, 50));
+    stop.abort();
+    // Before, b also woke for a's signal, then failed with EBUSY.
+    await within(both, 5000);
+    assert.deepEqual(seen, ["a:1", "b:1"]);
+  } finally {
+    stop.abort();
+    for (const q of [a, b]) {
+      q.close();
+      PosixMessageQueue.unlink(q.name);
+    }
+  }
 });
 
 Deno.test("closing a queue ends its notifications; a closed queue's fd and calls are BadResource", async () => {
