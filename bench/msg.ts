@@ -7,7 +7,9 @@
  *   returns a new array per message and into one buffer
  *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`); the async form reported;
  *   and both sides calling libc through bare `Deno.dlopen`, no library:
- *   the most Deno's FFI allows, to tell the library's cost from Deno's
+ *   the most Deno's FFI allows, to tell the library's cost from Deno's;
+ *   at 64 B, bare FFI on one side and C on the other, each way, to tell
+ *   which side of a Deno pair falls short of C
  * - 64-byte round trips through the async forms, both as they return a new
  *   array per message and into one buffer (`msgrcvIntoAsync`,
  *   `mq_receiveIntoAsync`, as the socket round trip reads into one),
@@ -46,7 +48,9 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         sync: number[] = [],
         into: number[] = [],
         async: number[] = [],
-        bare: number[] = [];
+        bare: number[] = [],
+        cToBare: number[] = [],
+        bareToC: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         base.push(
           Number(await runC(cBench, [kind, String(size), String(count)])),
@@ -87,6 +91,39 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
             "bare",
           ]),
         );
+        if (size === 64) {
+          cToBare.push(
+            await runDeno(peer, [
+              "parent",
+              kind,
+              String(size),
+              String(count),
+              "bare",
+              cBench,
+            ]),
+          );
+          bareToC.push(
+            Number(
+              await runC(cBench, [
+                "recv",
+                kind,
+                String(size),
+                String(count),
+                Deno.execPath(),
+                "run",
+                "--allow-ffi",
+                "--allow-read=/dev/mqueue",
+                "--allow-write=/dev/mqueue",
+                peer,
+                `send-${kind}`,
+                "{Q}",
+                String(size),
+                String(count),
+                "bare",
+              ]),
+            ),
+          );
+        }
       }
       const label = `${kind === "sysv" ? "System V" : "POSIX"} ${size} B`;
       rows.push([
@@ -113,6 +150,23 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         paired(bare, base).toFixed(3),
         `(Deno's ceiling; into/bare ${paired(into, bare).toFixed(2)})`,
       ]);
+      if (size === 64) {
+        for (
+          const [what, xs] of [
+            ["C sender, bare FFI receiver", cToBare],
+            ["bare FFI sender, C receiver", bareToC],
+          ] as const
+        ) {
+          rows.push([
+            `${label}, ${what} (MB/s)`,
+            best(base).toFixed(0),
+            best(xs).toFixed(0),
+            (best(xs) / best(base)).toFixed(3),
+            paired(xs, base).toFixed(3),
+            "(which side falls short)",
+          ]);
+        }
+      }
       rows.push([
         `${label}, async (MB/s)`,
         best(base).toFixed(0),
@@ -184,5 +238,5 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
 printTable(
   ["benchmark", "baseline", "ours", "best/best", "paired", "target"],
   rows,
-  [40, 14, 10, 9, 8, 36],
+  [52, 14, 10, 9, 8, 36],
 );

@@ -9,7 +9,8 @@
  *   (`msgrcvInto`/`mq_receiveInto`), or the async form, and prints MB/s from
  *   the first eighth on. `bare`: both sides call libc through `Deno.dlopen`
  *   themselves, with no library, as the C baseline does: what Deno's FFI
- *   allows at best.
+ *   allows at best. `bare CBIN`: the same receiver, with the C baseline
+ *   `CBIN` as the sending child (`CBIN send ...`).
  * - `parent sysv-rt|posix-rt N W [into]`: 64-byte round trips through the
  *   async forms on both sides, W untimed, then N; prints ns per round trip.
  *   With `into`, both sides receive into one buffer of their own
@@ -85,11 +86,21 @@ const names = [
   `/linux-ipc-bench-${Deno.pid}-b`,
 ];
 
+/** A C program as the child, on the child's CPU when pinning. */
+function cChild(binary: string, argv: string[]): Deno.ChildProcess {
+  const cpu = Deno.env.get("BENCH_CHILD_CPU");
+  return (cpu === undefined
+    ? new Deno.Command(binary, { args: argv })
+    : new Deno.Command("taskset", { args: ["-c", cpu, binary, ...argv] }))
+    .spawn();
+}
+
 async function bandwidth(
   kind: string,
   size: number,
   count: number,
   form: string,
+  cSender?: string,
 ): Promise<number> {
   const posix = kind === "posix";
   const id = posix ? -1 : msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
@@ -100,13 +111,14 @@ async function bandwidth(
     })
     : -1;
   const bare = form === "bare";
-  const p = child(
-    (posix
-      ? ["send-posix", names[0], String(size), String(count)]
-      : ["send-sysv", String(id), String(size), String(count)]).concat(
+  const q = posix ? names[0] : String(id);
+  const p = cSender !== undefined
+    ? cChild(cSender, ["send", kind, q, String(size), String(count)])
+    : child(
+      [`send-${kind}`, q, String(size), String(count)].concat(
         bare ? ["bare"] : [],
       ),
-  );
+    );
   let t0 = 0;
   const into = new Uint8Array(size);
   const raw = bare ? bareLibc() : undefined;
@@ -129,7 +141,7 @@ async function bandwidth(
     }
   }
   const ms = performance.now() - t0;
-  await p.status;
+  if (!(await p.status).success) throw new Error("The sender failed");
   if (posix) {
     mq_close(mq);
     mq_unlink(names[0]);
@@ -188,7 +200,7 @@ if (mode === "parent") {
   const [what, ...p] = args;
   const result = what.endsWith("-rt")
     ? await roundTrips(what, Number(p[0]), Number(p[1]), p[2] === "into")
-    : await bandwidth(what, Number(p[0]), Number(p[1]), p[2]);
+    : await bandwidth(what, Number(p[0]), Number(p[1]), p[2], p[3]);
   console.log(result.toFixed(1));
 } else if (mode === "send-sysv") {
   const [id, size, count] = args.map(Number);
