@@ -1,11 +1,12 @@
 /**
- * The `IPC_SET` step every System V facility shares: which fields go to the
- * kernel, and how the others are read. Internal.
+ * Steps every System V facility shares: the `IPC_SET` call (which fields go
+ * to the kernel, and how the others are read), and the error of a wait
+ * whose object was removed under it. Internal.
  *
  * @module
  */
 
-import { IpcError } from "./errors.ts";
+import { errorFor, IpcError } from "./errors.ts";
 import { encodeIpcPermSet, type IpcPermSet } from "./layout.ts";
 import { int, LIMITS, show } from "./validate.ts";
 
@@ -74,4 +75,32 @@ export function permSetBuffer(
   }
   encodeIpcPermSet(buf, set);
   return buf;
+}
+
+/** `EIDRM`: the object was removed. */
+const EIDRM = 43;
+
+/**
+ * The error of a wait on a System V object that was there when the wait
+ * began: a call blocked in the kernel gets `EIDRM` when the object is
+ * removed, but one made after (a retry, or a try before a helper thread
+ * blocks) gets `EINVAL`, no such id. Both mean removed while waiting, and
+ * both are reported as `EIDRM`.
+ *
+ * @param e the error of a call made after the wait parked
+ * @param syscall the call (`"msgrcv"`, `"semop"`)
+ * @param argument the id's argument (`"msqid"`, `"semid"`)
+ * @param what the object, for the message (`"queue"`, `"set"`)
+ * @returns `e`, or `EIDRM` in its place for an `EINVAL`
+ */
+export function removedWhileWaiting(
+  e: IpcError,
+  syscall: string,
+  argument: string,
+  what: string,
+): IpcError {
+  if (e.code !== "EINVAL") return e;
+  return errorFor(EIDRM, syscall, argument, undefined, {
+    EIDRM: `the ${what} was removed while waiting`,
+  });
 }

@@ -30,7 +30,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { permSetBuffer } from "../ffi/ipc_set.ts";
+import { permSetBuffer, removedWhileWaiting } from "../ffi/ipc_set.ts";
 import {
   decodeMsgInfo,
   decodeMsqidDs,
@@ -71,8 +71,6 @@ export const MSG_INFO = 12;
 export const MSG_STAT_ANY = 13;
 /** `ENOMSG`: no message of the asked type (with `IPC_NOWAIT`). */
 const ENOMSG = 42;
-/** `EIDRM`: the queue was removed. */
-const EIDRM = 43;
 
 const MSGGET_FLAGS = IPC_CREAT | IPC_EXCL | 0o777;
 const MSGRCV_FLAGS = IPC_NOWAIT | MSG_NOERROR | MSG_EXCEPT | MSG_COPY;
@@ -500,11 +498,8 @@ function recvError(
 }
 
 /** A wait whose queue was there when it began: `EINVAL` later means removed. */
-function removedWhileWaiting(e: IpcError, syscall: string): IpcError {
-  if (e.code !== "EINVAL") return e;
-  return errorFor(EIDRM, syscall, "msqid", undefined, {
-    EIDRM: "the queue was removed while waiting",
-  });
+function queueRemoved(e: IpcError, syscall: string): IpcError {
+  return removedWhileWaiting(e, syscall, "msqid", "queue");
 }
 
 /**
@@ -536,9 +531,7 @@ export function callWithin<T>(
         return true;
       } catch (e) {
         if (hasCode(e, wouldBlock)) return waited = true, false;
-        throw waited && e instanceof IpcError
-          ? removedWhileWaiting(e, syscall)
-          : e;
+        throw waited && e instanceof IpcError ? queueRemoved(e, syscall) : e;
       }
     },
     timeout,
@@ -646,7 +639,7 @@ export function msgsndAsync(
         try {
           if (sendNow(msqid, buf, n, msgflg)) return true;
         } catch (e) {
-          throw parked ? removedWhileWaiting(e as IpcError, "msgsnd") : e;
+          throw parked ? queueRemoved(e as IpcError, "msgsnd") : e;
         }
         parked = true;
         return false;
@@ -654,7 +647,7 @@ export function msgsndAsync(
       kernel: nowait ? undefined : { call: "msgsnd", msqid, msgp: buf, msgflg },
       fail(code: number): IpcError {
         const error = sendFailure(code, msqid, buf);
-        return parked ? removedWhileWaiting(error, "msgsnd") : error;
+        return parked ? queueRemoved(error, "msgsnd") : error;
       },
       timedOut: (ms: number) => timedOut("msgsnd", ms),
     };
@@ -811,7 +804,7 @@ class ReceiveOp<T> implements BlockingOp {
         this.#msgflg,
       );
     } catch (e) {
-      throw this.#parked ? removedWhileWaiting(e as IpcError, "msgrcv") : e;
+      throw this.#parked ? queueRemoved(e as IpcError, "msgrcv") : e;
     }
     if (r === -1) return this.#parked = true, false;
     this.value = this.#out(recvScratch, r);
@@ -845,7 +838,7 @@ class ReceiveOp<T> implements BlockingOp {
       msqid: this.#msqid,
       msgsz: this.#size,
     }, RECV_HINTS);
-    return this.#parked ? removedWhileWaiting(error, "msgrcv") : error;
+    return this.#parked ? queueRemoved(error, "msgrcv") : error;
   }
 
   timedOut(timeoutMs: number): IpcError {

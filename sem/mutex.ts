@@ -208,7 +208,7 @@ export class Mutex {
    * ```
    */
   async acquire(options: WaitOptions = {}): Promise<MutexLock> {
-    await this.#set.opSync(ACQUIRE, options);
+    await this.#set.op(ACQUIRE, options);
     return new MutexLock(this.#set);
   }
 

@@ -15,7 +15,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { permSetBuffer } from "../ffi/ipc_set.ts";
+import { permSetBuffer, removedWhileWaiting } from "../ffi/ipc_set.ts";
 import {
   decodeSemidDs,
   decodeSemInfo,
@@ -868,6 +868,10 @@ function semBlockingOp(
   const { bytes, nowait: nowaitBytes, signature, userNowait } = form;
   const n = nsops(sops.length);
   const ops = sops instanceof SemBuf ? sops.ops : sops;
+  // Once the wait has had to wait, EINVAL means the set was removed.
+  let parked = false;
+  const removed = (e: IpcError) =>
+    parked ? removedWhileWaiting(e, "semop", "semid", "set") : e;
   return {
     key: `semop:${semid}:${signature}`,
     attempt(): boolean {
@@ -875,13 +879,13 @@ function semBlockingOp(
       for (let tries = 0;; tries++) {
         if (c.semop(semid, nowaitBytes, n) === 0) return true;
         const e = errno();
-        if (e === EAGAIN && !userNowait) return false;
+        if (e === EAGAIN && !userNowait) return parked = true, false;
         if (e === EAGAIN) {
           // Every operation was tried with IPC_NOWAIT: C gives EAGAIN only
           // if the one that would block has it, and otherwise blocks.
           const blocker = wouldBlock(semid, ops);
           if (blocker === "wait" || (blocker === "none" && tries >= 2)) {
-            return false;
+            return parked = true, false;
           }
           if (blocker === "none") continue; // the values moved: try again
           throw errorFor(
@@ -893,11 +897,13 @@ function semBlockingOp(
           );
         }
         if (e !== EINTR) {
-          throw lastError(
-            "semop",
-            SEMOP_BLAME,
-            { semid, nsops: sops.length },
-            SEMOP_HINTS,
+          throw removed(
+            lastError(
+              "semop",
+              SEMOP_BLAME,
+              { semid, nsops: sops.length },
+              SEMOP_HINTS,
+            ),
           );
         }
       }
@@ -908,12 +914,14 @@ function semBlockingOp(
       ? undefined
       : { call: "semtimedop", semid, sops: bytes, nsops: sops.length },
     fail(code: number): IpcError {
-      return errorFor(
-        code,
-        "semop",
-        SEMOP_BLAME,
-        { semid, nsops: sops.length },
-        SEMOP_HINTS,
+      return removed(
+        errorFor(
+          code,
+          "semop",
+          SEMOP_BLAME,
+          { semid, nsops: sops.length },
+          SEMOP_HINTS,
+        ),
       );
     },
     timedOut(timeoutMs: number): IpcError {

@@ -294,10 +294,22 @@ Deno.test("EIDRM: a removed set wakes its waiters with a distinct error", async 
     await until(() => semctl(id, 0, GETNCNT) === 1);
     semctl(id, 0, IPC_RMID);
     await assert.rejects(waiting, isCode("EIDRM", "semop"));
-    await assert.rejects(
-      queued,
-      (e: unknown) =>
-        e instanceof IpcError && (e.code === "EIDRM" || e.code === "EINVAL"),
+    // The queued wait was never in the kernel: its next try finds no set
+    // (EINVAL), which is the same removal.
+    await assert.rejects(queued, isCode("EIDRM", "semop", "semid"));
+  });
+  await t.step("async, more distinct waits than helper threads", async () => {
+    const id = semget(IPC_PRIVATE, KERNEL_THREADS + 3, IPC_CREAT | 0o600);
+    const waits = Array.from(
+      { length: KERNEL_THREADS + 3 },
+      (_, num) =>
+        semopAsync(id, [{ num, op: -1 }]).then(() => "taken", (e) => e.code),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    semctl(id, 0, IPC_RMID);
+    assert.deepEqual(
+      await within(Promise.all(waits), 10_000),
+      waits.map(() => "EIDRM"),
     );
   });
   for (const style of ["sync", "async"]) {
@@ -780,6 +792,35 @@ Deno.test("classes report a timeout as ETIMEDOUT, sync and async; the C layer ke
   using _held = mutex.acquireSync();
   assert.throws(() => mutex.acquireSync({ timeout: 20 }), isCode("ETIMEDOUT"));
   await assert.rejects(mutex.acquire({ timeout: 20 }), isCode("ETIMEDOUT"));
+});
+
+Deno.test("Mutex.acquire waits without blocking the event loop; abort and removal end it", async () => {
+  const mutex = Mutex.create();
+  try {
+    const held = mutex.acquireSync();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    // Before, acquire blocked the thread in semtimedop for the whole wait.
+    await assert.rejects(
+      mutex.acquire({ timeout: 200 }),
+      isCode("ETIMEDOUT", "semtimedop"),
+    );
+    clearInterval(timer);
+    assert.ok(ticks >= 10, `timers ran while acquire waited (${ticks})`);
+    const ac = new AbortController();
+    const aborted = mutex.acquire({ signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("stop")), 20);
+    await assert.rejects(within(aborted, 5000), /stop/);
+    const next = mutex.acquire();
+    setTimeout(() => held.release(), 20);
+    const lock = await within(next, 5000);
+    const gone = mutex.acquire();
+    setTimeout(() => mutex.remove(), 20);
+    await assert.rejects(within(gone, 5000), isCode("EIDRM", "semop"));
+    lock.release(); // the set is gone: nothing to release, no error
+  } finally {
+    mutex.close();
+  }
 });
 
 Deno.test("post and wait refuse counts that would change their meaning; a Mutex refuses a set that is not a lock", async () => {
