@@ -25,6 +25,7 @@ import { libc } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import { int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
+import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 
 /** What goes in one descriptor slot of the child. */
 export type FdSlot = number | "inherit" | "null" | "piped";
@@ -270,8 +271,9 @@ export function popen(command: string, mode: "r" | "w"): Popen {
     closing ??= (async () => {
       mine.close();
       const s = await child.status;
+      // Killed by a signal: the shell's status, 128 and its number.
       return s.code ??
-        128 + (Deno.build.os === "linux" ? signalNumber(s.signal) : 0);
+        128 + (SIGNAL_NUMBERS[s.signal as Deno.Signal] ?? 0);
     })();
   return {
     pipe: mine,
@@ -281,16 +283,4 @@ export function popen(command: string, mode: "r" | "w"): Popen {
       await pclose();
     },
   };
-}
-
-function signalNumber(name: string | null): number {
-  const table: Record<string, number> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGQUIT: 3,
-    SIGKILL: 9,
-    SIGPIPE: 13,
-    SIGTERM: 15,
-  };
-  return name === null ? 0 : table[name] ?? 0;
 }

@@ -13,6 +13,7 @@
  */
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
   EAGAIN,
   EINTR,
@@ -655,16 +656,19 @@ export function mq_setattr(
   return decodeMqAttr(old);
 }
 
-/** Signal names Deno listens for, and their numbers on Linux. */
-const SIGNALS: Partial<Record<Deno.Signal, number>> = {
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGHUP: 1,
-  SIGALRM: 14,
-  SIGWINCH: 28,
-  SIGIO: 29,
-  SIGPOLL: 29,
-};
+/** The signals a notice may use: ones a Deno program can listen for. */
+const SIGNALS: Partial<Record<Deno.Signal, number>> = Object.fromEntries(
+  ([
+    "SIGUSR1",
+    "SIGUSR2",
+    "SIGHUP",
+    "SIGALRM",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPOLL",
+  ] as const)
+    .map((name) => [name, SIGNAL_NUMBERS[name]]),
+);
 
 /**
  * Registers (or with `null` unregisters) this process for one notice when a

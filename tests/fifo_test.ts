@@ -340,6 +340,16 @@ Deno.test("popen and pclose, both directions", async () => {
   assert.equal(await sort.pclose(), 3, "pclose twice is safe");
   await using echo = popen("printf 'from the shell'", "r");
   assert.equal(await new Response(echo.pipe.readable).text(), "from the shell");
+  // A command killed by a signal: 128 and its number, as a shell says.
+  const killedBy: [string, number][] = [
+    ["SEGV", 139],
+    ["TERM", 143],
+    ["USR1", 138],
+  ];
+  for (const [signal, status] of killedBy) {
+    const killed = popen(`kill -${signal} $$`, "r");
+    assert.equal(await killed.pclose(), status, signal);
+  }
 });
 
 Deno.test("examples: pipe, dup2 and popen", async (t) => {
