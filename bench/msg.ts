@@ -51,57 +51,26 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         bare: number[] = [],
         cToBare: number[] = [],
         bareToC: number[] = [];
+      /** One Deno parent receiving in `form`; `extra` after it. */
+      const parent = (form: string, ...extra: string[]) =>
+        runDeno(peer, [
+          "parent",
+          kind,
+          String(size),
+          String(count),
+          form,
+          ...extra,
+        ]);
       for (let r = 0; r < RUNS; r++) {
         base.push(
           Number(await runC(cBench, [kind, String(size), String(count)])),
         );
-        into.push(
-          await runDeno(peer, [
-            "parent",
-            kind,
-            String(size),
-            String(count),
-            "into",
-          ]),
-        );
-        sync.push(
-          await runDeno(peer, [
-            "parent",
-            kind,
-            String(size),
-            String(count),
-            "sync",
-          ]),
-        );
-        async.push(
-          await runDeno(peer, [
-            "parent",
-            kind,
-            String(size),
-            String(count),
-            "async",
-          ]),
-        );
-        bare.push(
-          await runDeno(peer, [
-            "parent",
-            kind,
-            String(size),
-            String(count),
-            "bare",
-          ]),
-        );
+        into.push(await parent("into"));
+        sync.push(await parent("sync"));
+        async.push(await parent("async"));
+        bare.push(await parent("bare"));
         if (size === 64) {
-          cToBare.push(
-            await runDeno(peer, [
-              "parent",
-              kind,
-              String(size),
-              String(count),
-              "bare",
-              cBench,
-            ]),
-          );
+          cToBare.push(await parent("bare", cBench));
           bareToC.push(
             Number(
               await runC(cBench, [
@@ -126,55 +95,28 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         }
       }
       const label = `${kind === "sysv" ? "System V" : "POSIX"} ${size} B`;
-      rows.push([
-        `${label}, sync (MB/s)`,
-        best(base).toFixed(0),
-        best(sync).toFixed(0),
-        (best(sync) / best(base)).toFixed(3),
-        paired(sync, base).toFixed(3),
-        ">= 0.9x C",
-      ]);
-      rows.push([
-        `${label}, sync into a buffer (MB/s)`,
-        best(base).toFixed(0),
-        best(into).toFixed(0),
-        (best(into) / best(base)).toFixed(3),
-        paired(into, base).toFixed(3),
-        ">= 0.9x C",
-      ]);
-      rows.push([
-        `${label}, bare FFI (MB/s)`,
-        best(base).toFixed(0),
-        best(bare).toFixed(0),
-        (best(bare) / best(base)).toFixed(3),
-        paired(bare, base).toFixed(3),
+      /** A row of MB/s against C: best/best and paired. */
+      const row = (what: string, xs: number[], target: string) =>
+        rows.push([
+          `${label}, ${what} (MB/s)`,
+          best(base).toFixed(0),
+          best(xs).toFixed(0),
+          (best(xs) / best(base)).toFixed(3),
+          paired(xs, base).toFixed(3),
+          target,
+        ]);
+      row("sync", sync, ">= 0.9x C");
+      row("sync into a buffer", into, ">= 0.9x C");
+      row(
+        "bare FFI",
+        bare,
         `(Deno's ceiling; into/bare ${paired(into, bare).toFixed(2)})`,
-      ]);
+      );
       if (size === 64) {
-        for (
-          const [what, xs] of [
-            ["C sender, bare FFI receiver", cToBare],
-            ["bare FFI sender, C receiver", bareToC],
-          ] as const
-        ) {
-          rows.push([
-            `${label}, ${what} (MB/s)`,
-            best(base).toFixed(0),
-            best(xs).toFixed(0),
-            (best(xs) / best(base)).toFixed(3),
-            paired(xs, base).toFixed(3),
-            "(which side falls short)",
-          ]);
-        }
+        row("C sender, bare FFI receiver", cToBare, "(which side falls short)");
+        row("bare FFI sender, C receiver", bareToC, "(which side falls short)");
       }
-      rows.push([
-        `${label}, async (MB/s)`,
-        best(base).toFixed(0),
-        best(async).toFixed(0),
-        (best(async) / best(base)).toFixed(3),
-        paired(async, base).toFixed(3),
-        "(report)",
-      ]);
+      row("async", async, "(report)");
     }
   }
   const n = Math.round(20_000 * scale), warm = String(Math.max(1000, n >> 2));
