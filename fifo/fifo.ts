@@ -44,7 +44,6 @@ import {
   int,
 } from "../ffi/validate.ts";
 import {
-  type BlockingOp,
   checkTimeout,
   checkWaitOptions,
   tryAtOnce,
@@ -52,7 +51,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { POLLIN, pollOp, POLLOUT, timedOut } from "../ffi/poll.ts";
+import { POLLIN, pollOp, POLLOUT, retrySync, timedOut } from "../ffi/poll.ts";
 export { POLLERR, POLLHUP, POLLIN, POLLOUT, pollSync } from "../ffi/poll.ts";
 
 /** Writes of at most this many bytes to a pipe are atomic. */
@@ -471,58 +470,92 @@ export async function openAsync(
   mode = 0o666,
   options: WaitOptions = {},
 ): Promise<number> {
+  checkWaitOptions(options);
+  const opening = fifoOpener(pathname, flags, mode);
+  try {
+    await wait({
+      key: `open:${++opens}`,
+      attempt: opening.attempt,
+      fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+      timedOut: (ms) => timedOut("open", ms),
+    }, options);
+    // The open won the race with the abort: no fd nobody wants.
+    if (options.signal?.aborted) throw options.signal.reason;
+  } catch (e) {
+    opening.abandon();
+    throw e;
+  }
+  return opening.done();
+}
+
+/**
+ * Internal to `fifo/`: {@linkcode openAsync}'s open as a blocking call
+ * bounded by `timeout` (`ETIMEDOUT`), retrying on the calling thread.
+ *
+ * @param pathname the path
+ * @param flags `O_RDONLY` or `O_WRONLY` (and `O_NONBLOCK`)
+ * @param timeout the most milliseconds to wait for the other side
+ * @returns the descriptor, in the mode `flags` asks for
+ */
+export function openWithin(
+  pathname: string,
+  flags: number,
+  timeout: number,
+): number {
+  const opening = fifoOpener(pathname, flags, 0o666);
+  try {
+    retrySync(opening.attempt, timeout, "open");
+  } catch (e) {
+    opening.abandon();
+    throw e;
+  }
+  return opening.done();
+}
+
+/**
+ * The tries of an open that must not block the thread, as a blocking open
+ * of a FIFO would until the other side comes: `attempt` is true once the
+ * open has what a blocking open waits for. Writing, it retries with
+ * `O_NONBLOCK`, which fails with `ENXIO` while no reader is there. Reading,
+ * it opens at once and then asks whether a writer is there: Linux gives no
+ * event for a writer's arrival.
+ */
+function fifoOpener(pathname: string, flags: number, mode: number) {
   const path = cString(pathname, "open", "pathname");
   flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
   mode = int(mode, "open", "mode", 0, 0o7777);
-  checkWaitOptions(options);
   const access = flags & 3;
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
   if (access !== O_RDONLY) requirePath("write", pathname);
   const all = flags | O_CLOEXEC | O_NONBLOCK;
   const blocking = (flags & O_NONBLOCK) === 0;
   let fd = -1;
-  const take = (): boolean => {
-    const r = libc().open(path, all, mode);
-    if (r !== -1) {
-      fd = r;
-      return true;
-    }
-    if (errno() === ENXIO && blocking) return false;
-    throw openError(pathname);
-  };
-  if (access === O_RDONLY && blocking) {
-    take();
-    if ((fstat(fd).mode & S_IFMT) === S_IFIFO) {
-      // Linux gives no event for a writer's arrival: whether one is there
-      // is asked on the engine's timer, without taking any data.
-      try {
-        await wait({
-          key: `open:${++opens}`,
-          attempt: () => hasWriter(fd),
-          fail: (code) => errorFor(code, "open", "pathname", { pathname }),
-          timedOut: (ms) => timedOut("open", ms),
-        }, options);
-      } catch (e) {
-        close(fd);
-        throw e;
+  let awaitWriter = false;
+  return {
+    attempt(): boolean {
+      if (fd === -1) {
+        const r = libc().open(path, all, mode);
+        if (r === -1) {
+          if (errno() === ENXIO && blocking) return false;
+          throw openError(pathname);
+        }
+        fd = r;
+        awaitWriter = access === O_RDONLY && blocking &&
+          (fstat(fd).mode & S_IFMT) === S_IFIFO;
       }
-    }
-  } else {
-    const op: BlockingOp = {
-      key: `open:${++opens}`,
-      attempt: take,
-      fail: (code) => errorFor(code, "open", "pathname", { pathname }),
-      timedOut: (ms) => timedOut("open", ms),
-    };
-    await wait(op, options);
-  }
-  if (options.signal?.aborted) {
-    // The open won the race with the abort: do not hand out an fd nobody wants.
-    close(fd);
-    throw options.signal.reason;
-  }
-  if (blocking) setNonBlocking(fd, false);
-  return fd;
+      return !awaitWriter || hasWriter(fd);
+    },
+    /** Closes what was opened, for a wait that ended without it. */
+    abandon(): void {
+      if (fd !== -1) close(fd);
+      fd = -1;
+    },
+    /** The descriptor, blocking again if the caller asked for that. */
+    done(): number {
+      if (blocking) setNonBlocking(fd, false);
+      return fd;
+    },
+  };
 }
 
 /**

@@ -24,6 +24,7 @@ import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
   openAsync,
+  openWithin,
   pipe2,
   POLLIN,
   POLLOUT,
@@ -113,25 +114,23 @@ export class PipeEnd {
   ): Promise<PipeEnd> {
     checkWaitOptions(options);
     const flags = fifoMode(mode, "PipeEnd.openFifo");
-    if (options.create !== undefined && options.create !== false) {
-      try {
-        mkfifo(path, options.create === true ? 0o600 : options.create);
-      } catch (e) {
-        if (!(e instanceof IpcError && e.code === "EEXIST")) throw e;
-      }
-    }
+    createFifo(path, options.create);
     const fd = await openAsync(path, flags, 0o666, options);
     return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifo"));
   }
 
   /**
    * Opens a FIFO, blocking the thread until the other side opens it (as
-   * `open` does in C).
+   * `open` does in C). With a `timeout` it gives up with `ETIMEDOUT`: it
+   * then opens without blocking and retries, every 0.1 ms at first and at
+   * most every 10 ms, until the other side is there.
    *
    * @param path the FIFO
    * @param mode `"r"` or `"w"`
+   * @param options `create` (make the FIFO first if the path does not
+   *   exist, with this mode), `timeout` in milliseconds
    * @returns the open end
-   * @throws {IpcError} `ENOENT`, `EACCES`
+   * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
    * @example
    * ```ts ignore
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -139,11 +138,18 @@ export class PipeEnd {
    * using reader = PipeEnd.openFifoSync("/tmp/fifo", "r");
    * ```
    */
-  static openFifoSync(path: string, mode: "r" | "w"): PipeEnd {
+  static openFifoSync(
+    path: string,
+    mode: "r" | "w",
+    options: Omit<OpenFifoOptions, "signal"> = {},
+  ): PipeEnd {
+    const timeout = checkWaitOptions(options);
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
-    return new PipeEnd(
-      onlyFifo(open(path, flags), path, "PipeEnd.openFifoSync"),
-    );
+    createFifo(path, options.create);
+    const fd = timeout === null
+      ? open(path, flags)
+      : openWithin(path, flags, timeout);
+    return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifoSync"));
   }
 
   /**
@@ -382,6 +388,16 @@ export class PipeEnd {
 }
 
 /** The `open` flags of a FIFO's mode, which must be `"r"` or `"w"`. */
+/** Makes the FIFO for a `create` option, unless the path exists. */
+function createFifo(path: string, create: boolean | number | undefined): void {
+  if (create === undefined || create === false) return;
+  try {
+    mkfifo(path, create === true ? 0o600 : create);
+  } catch (e) {
+    if (!(e instanceof IpcError && e.code === "EEXIST")) throw e;
+  }
+}
+
 function fifoMode(mode: unknown, where: string): number {
   if (mode === "r") return O_RDONLY;
   if (mode === "w") return O_WRONLY;

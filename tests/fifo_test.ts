@@ -24,6 +24,7 @@ import { pattern, sha256 } from "./helpers/fifo_child.ts";
 import {
   checkLeaksAtEnd,
   isCode,
+  openFds,
   run,
   runDeno,
   startDeno,
@@ -212,6 +213,57 @@ Deno.test("mkfifo: a FIFO on disk; opens wait for the other side", async () => {
       openAsync(path, O_WRONLY, 0o666, { signal: ac.signal }),
       (e: unknown) => e instanceof DOMException && e.name === "AbortError",
     );
+  });
+});
+
+Deno.test("openFifoSync takes timeout and create, as openFifo does", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    const before = openFds().length;
+    // Nobody at the other side: each direction gives up on time.
+    for (const mode of ["r", "w"] as const) {
+      const t0 = performance.now();
+      assert.throws(
+        () => PipeEnd.openFifoSync(path, mode, { create: 0o600, timeout: 50 }),
+        isCode("ETIMEDOUT", "open", "timeout"),
+      );
+      const took = performance.now() - t0;
+      assert.ok(took >= 49 && took < 5_000, `${mode}: ${took} ms`);
+    }
+    assert.equal(
+      openFds().length,
+      before,
+      "a timed-out open leaves no descriptor",
+    );
+    assert.ok((await Deno.lstat(path)).isFifo);
+    assert.throws(
+      () => PipeEnd.openFifoSync(path, "r", { timeout: -1 }),
+      RangeError,
+    );
+    // Another process opens the other end while this thread waits.
+    for (const [mine, theirs] of [["r", "w"], ["w", "r"]] as const) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          `await new Promise((r) => setTimeout(r, 100));
+           const f = await Deno.open(${JSON.stringify(path)}, { ${
+            theirs === "r" ? "read" : "write"
+          }: true });
+           ${
+            theirs === "w"
+              ? 'await f.write(new TextEncoder().encode("hi"));'
+              : "await f.read(new Uint8Array(2));"
+          }
+           f.close();`,
+        ],
+      }).spawn();
+      using end = PipeEnd.openFifoSync(path, mine, { timeout: 20_000 });
+      if (mine === "r") {
+        const buf = new Uint8Array(2);
+        assert.equal(end.readSync(buf, { timeout: 20_000 }), 2);
+      } else end.writeAllSync(enc.encode("hi"), { timeout: 20_000 });
+      assert.equal((await child.status).code, 0);
+    }
   });
 });
 
