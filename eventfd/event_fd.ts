@@ -8,7 +8,11 @@ import { fileKind, fstat, OwnedFd, S_IFMT } from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { lastError } from "../ffi/errors.ts";
 import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
-import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { checkOptions, descriptor, int } from "../ffi/validate.ts";
 import {
   counterValue,
@@ -170,7 +174,12 @@ export class EventFd {
    */
   readSync(options: { timeout?: number } = {}): bigint {
     const buf = new BigUint64Array(1);
-    this.#sync(POLLIN, "read", new Uint8Array(buf.buffer), options?.timeout);
+    this.#sync(
+      POLLIN,
+      "read",
+      new Uint8Array(buf.buffer),
+      syncTimeout(options),
+    );
     return buf[0];
   }
 
@@ -221,7 +230,12 @@ export class EventFd {
   ): void {
     const v = counterValue(value, "eventfd_write");
     const buf = new BigUint64Array([v]);
-    this.#sync(POLLOUT, "write", new Uint8Array(buf.buffer), options?.timeout);
+    this.#sync(
+      POLLOUT,
+      "write",
+      new Uint8Array(buf.buffer),
+      syncTimeout(options),
+    );
   }
 
   /** A read or write of the counter that blocks the thread until it can be made. */

@@ -53,16 +53,17 @@ export function timedOut(syscall: string, ms: number): IpcError {
  * given (none for no bound), and returns how many bytes it wrote.
  *
  * @param data the bytes
- * @param timeout the most milliseconds for the whole, or null for no bound
+ * @param timeout the most milliseconds for the whole, or undefined for no
+ *   bound
  * @param write one write
  * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up)
  */
 export function writeAllSyncWithin(
   data: Uint8Array,
-  timeout: number | null,
+  timeout: number | undefined,
   write: (chunk: Uint8Array, timeout: number | undefined) => number,
 ): void {
-  const deadline = timeout === null ? null : performance.now() + timeout;
+  const deadline = timeout === undefined ? null : performance.now() + timeout;
   for (let off = 0; off < data.length;) {
     off += write(
       data.subarray(off),

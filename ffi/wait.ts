@@ -562,6 +562,30 @@ export function checkWaitOptions(options: WaitOptions): number | null {
 }
 
 /**
+ * Checks the options of a blocking (`Sync`) call, as
+ * {@linkcode checkWaitOptions} checks an async one's: an object, with a
+ * valid `timeout` if any, and no `signal`, which a call that blocks the
+ * thread could never see. Without this, options that are not an object (a
+ * string, say) would read as "no timeout", and a `signal` would seem to
+ * bound a wait it cannot end: both would block for ever.
+ *
+ * @param options the options, as the caller gave them
+ * @returns the timeout in ms, or undefined for none
+ * @throws {TypeError} if options is not an object, `timeout` is not a
+ *   number, or a `signal` is given
+ * @throws {RangeError} if `timeout` is out of range
+ */
+export function syncTimeout(options: { timeout?: number }): number | undefined {
+  checkOptions(options);
+  if ((options as { signal?: unknown }).signal !== undefined) {
+    throw new TypeError(
+      'Invalid option "signal": a blocking call cannot be aborted; use "timeout", or the async form with "signal"',
+    );
+  }
+  return checkTimeout(options.timeout) ?? undefined;
+}
+
+/**
  * Validates a timeout option.
  *
  * @param timeout milliseconds, or undefined for none

@@ -18,7 +18,11 @@ import {
 import { descriptor, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
-import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { callWhenReady, writeAllSyncWithin } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
@@ -143,10 +147,10 @@ export class PipeEnd {
     mode: "r" | "w",
     options: Omit<OpenFifoOptions, "signal"> = {},
   ): PipeEnd {
-    const timeout = checkWaitOptions(options);
+    const timeout = syncTimeout(options);
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
     createFifo(path, options.create);
-    const fd = timeout === null
+    const fd = timeout === undefined
       ? open(path, flags)
       : openWithin(path, flags, timeout);
     return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifoSync"));
@@ -229,7 +233,7 @@ export class PipeEnd {
     const n = callWhenReady(
       fd,
       POLLIN,
-      options.timeout,
+      syncTimeout(options),
       "read",
       () => libc().read(fd, buf, sizeT(buf.length)),
       () => lastError("read", "fd", { fd }),
@@ -291,7 +295,7 @@ export class PipeEnd {
     return callWhenReady(
       fd,
       POLLOUT,
-      options.timeout,
+      syncTimeout(options),
       "write",
       () => libc().write(fd, data, sizeT(data.length)),
       () =>
@@ -317,7 +321,7 @@ export class PipeEnd {
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
     writeAllSyncWithin(
       data,
-      checkWaitOptions(options),
+      syncTimeout(options),
       (chunk, timeout) => this.writeSync(chunk, { timeout }),
     );
   }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { hasCode } from "../ffi/errors.ts";
 import { retrySync } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
@@ -174,8 +174,8 @@ export function lockFileSync(
 ): LockHold {
   const o = options(opts);
   const op = fileOperation(o);
-  const timeout = checkTimeout(o.timeout);
-  if (timeout === null) flock(fd, op);
+  const timeout = syncTimeout(o);
+  if (timeout === undefined) flock(fd, op);
   else {
     retrySync(
       () => {
@@ -255,9 +255,10 @@ export function lockRangeSync(
   const lock = rangeLock(o);
   const ofd = o.ofd ?? true;
   const now = ofd ? F_OFD_SETLK : F_SETLK;
-  const timeout = checkTimeout(o.timeout);
-  if (timeout === null) fcntl_lock(fd, ofd ? F_OFD_SETLKW : F_SETLKW, lock);
-  else {
+  const timeout = syncTimeout(o);
+  if (timeout === undefined) {
+    fcntl_lock(fd, ofd ? F_OFD_SETLKW : F_SETLKW, lock);
+  } else {
     retrySync(
       () => {
         try {

@@ -18,7 +18,7 @@ import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { bytes } from "../ffi/validate.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   bytesOf,
   mq_getattr,
@@ -248,14 +248,15 @@ export class PosixMessageQueue {
     data: Uint8Array | string,
     options: { priority?: number; timeout?: number } = {},
   ): void {
+    const timeout = syncTimeout(options);
     const fd = this.fd;
     const b = bytesOf(data, "mq_send");
-    const priority = prio(options?.priority ?? 0, "mq_send");
+    const priority = prio(options.priority ?? 0, "mq_send");
     const n = sizeT(b.length);
     callWhenReady(
       fd,
       POLLOUT,
-      options?.timeout,
+      timeout,
       "mq_send",
       () => libc().mq_send(fd, b, n, priority),
       () => sendError("mq_send", fd, b.length),
@@ -303,7 +304,7 @@ export class PosixMessageQueue {
   receiveSync(options: { timeout?: number } = {}): PosixMessage {
     const fd = this.fd;
     const buf = new Uint8Array(this.#msgsize);
-    const n = receiveWhenReady(fd, buf, options?.timeout);
+    const n = receiveWhenReady(fd, buf, syncTimeout(options));
     return { data: buf.slice(0, n), priority: prioScratch[0] };
   }
 
@@ -361,7 +362,7 @@ export class PosixMessageQueue {
     options: { timeout?: number } = {},
   ): { n: number; priority: number } {
     bytes(buf, "mq_receive", "msg_ptr");
-    const n = receiveWhenReady(this.fd, buf, options?.timeout);
+    const n = receiveWhenReady(this.fd, buf, syncTimeout(options));
     return { n, priority: prioScratch[0] };
   }
 

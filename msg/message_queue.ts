@@ -22,7 +22,7 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   callWithin,
   MSG_EXCEPT,
@@ -283,12 +283,12 @@ export class MessageQueue {
     data: Uint8Array | string,
     options: { nowait?: boolean; timeout?: number } = {},
   ): void {
-    checkOptions(options);
+    const timeout = syncTimeout(options);
     const msg = { mtype: type, mtext: data };
     callWithin(
       "msgsnd",
       options.nowait ? IPC_NOWAIT : 0,
-      checkTimeout(options.timeout),
+      timeout,
       (flags) => msgsnd(this.#id, msg, flags),
     );
   }
@@ -344,7 +344,7 @@ export class MessageQueue {
     const m = callWithin(
       "msgrcv",
       flags,
-      checkTimeout(options.timeout),
+      syncTimeout(options),
       (f) => msgrcv(this.#id, maxBytes, type, f),
     );
     return { type: m.mtype, data: m.mtext };
@@ -406,7 +406,7 @@ export class MessageQueue {
     const r = callWithin(
       "msgrcv",
       flags,
-      checkTimeout(options.timeout),
+      syncTimeout(options),
       (f) => msgrcvInto(this.#id, buf, type, f),
     );
     return { type: r.mtype, n: r.n };

@@ -511,17 +511,17 @@ function queueRemoved(e: IpcError, syscall: string): IpcError {
  *
  * @param syscall the call, for errors
  * @param msgflg the caller's flags
- * @param timeout the most milliseconds to wait, or null for no bound
+ * @param timeout the most milliseconds to wait, or undefined for no bound
  * @param call the call with the flags to use
  * @returns what the call returned
  */
 export function callWithin<T>(
   syscall: "msgrcv" | "msgsnd",
   msgflg: number,
-  timeout: number | null,
+  timeout: number | undefined,
   call: (msgflg: number) => T,
 ): T {
-  if (timeout === null || (msgflg & IPC_NOWAIT) !== 0) return call(msgflg);
+  if (timeout === undefined || (msgflg & IPC_NOWAIT) !== 0) return call(msgflg);
   const wouldBlock = syscall === "msgrcv" ? "ENOMSG" : "EAGAIN";
   let result: T | undefined, waited = false;
   retrySync(

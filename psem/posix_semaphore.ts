@@ -7,7 +7,7 @@
 
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
-import { checkTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -243,8 +243,8 @@ export class PosixSemaphore {
    * ```
    */
   waitSync(options: { timeout?: number } = {}): void {
-    const timeout = checkTimeout(options?.timeout);
-    if (timeout === null) sem_wait(this.#sem);
+    const timeout = syncTimeout(options);
+    if (timeout === undefined) sem_wait(this.#sem);
     else sem_timedwait(this.#sem, Date.now() + timeout);
   }
 

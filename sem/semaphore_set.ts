@@ -21,7 +21,7 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import { wait, type WaitOptions } from "../ffi/wait.ts";
+import { syncTimeout, wait, type WaitOptions } from "../ffi/wait.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
   GETALL,
@@ -339,15 +339,16 @@ export class SemaphoreSet {
    * ```
    */
   opSync(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
-    if (options.timeout === undefined) semop(this.#id, ops);
+    const timeout = syncTimeout(options);
+    if (timeout === undefined) semop(this.#id, ops);
     else {
       try {
-        semtimedop(this.#id, ops, options.timeout);
+        semtimedop(this.#id, ops, timeout);
       } catch (e) {
         // semtimedop says EAGAIN for both; only a wait that could block
         // (no IPC_NOWAIT) can have run out of time.
         const nowait = ops.some((o) => ((o.flags ?? 0) & IPC_NOWAIT) !== 0);
-        throw nowait ? e : asTimedOut(e, "semtimedop", options.timeout);
+        throw nowait ? e : asTimedOut(e, "semtimedop", timeout);
       }
     }
   }

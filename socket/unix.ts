@@ -11,7 +11,11 @@ import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
 import { descriptor, show } from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
-import { checkWaitOptions, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import { writeAllSyncWithin } from "../ffi/poll.ts";
 import {
@@ -329,18 +333,19 @@ export class UnixConnection {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
+    const timeout = syncTimeout(options);
     if (this.#messages()) {
       this.#fits(
         recvSyncReady(
           this.fd,
           this.#probe,
-          options.timeout,
+          timeout,
           MSG_PEEK | MSG_TRUNC,
         ),
         buf,
       );
     }
-    const n = recvSyncReady(this.fd, buf, options.timeout);
+    const n = recvSyncReady(this.fd, buf, timeout);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -377,7 +382,7 @@ export class UnixConnection {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
-    return sendSyncReady(this.fd, data, options.timeout);
+    return sendSyncReady(this.fd, data, syncTimeout(options));
   }
 
   /**
@@ -426,7 +431,7 @@ export class UnixConnection {
     const fd = this.fd;
     writeAllSyncWithin(
       data,
-      checkWaitOptions(options),
+      syncTimeout(options),
       (chunk, timeout) => sendSyncReady(fd, chunk, timeout),
     );
   }
@@ -477,7 +482,7 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: { timeout?: number } = {},
   ): void {
-    sendmsgSyncReady(this.fd, fdsMessage(fds, data), options.timeout);
+    sendmsgSyncReady(this.fd, fdsMessage(fds, data), syncTimeout(options));
   }
 
   /**
@@ -521,12 +526,9 @@ export class UnixConnection {
   recvFdsSync(
     options: { maxFds?: number; maxBytes?: number; timeout?: number } = {},
   ): ReceivedFds {
+    const timeout = syncTimeout(options);
     const buf = new Uint8Array(options.maxBytes ?? 4096);
-    const got = recvmsgSyncReady(
-      this.fd,
-      fdsRoom(buf, options),
-      options.timeout,
-    );
+    const got = recvmsgSyncReady(this.fd, fdsRoom(buf, options), timeout);
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
 
@@ -762,7 +764,9 @@ export class UnixListener {
    * ```
    */
   acceptSync(options: { timeout?: number } = {}): UnixConnection {
-    return UnixConnection.fromFd(acceptSyncReady(this.fd, options.timeout).fd);
+    return UnixConnection.fromFd(
+      acceptSyncReady(this.fd, syncTimeout(options)).fd,
+    );
   }
 
   /** Yields connections until the listener is closed. */
@@ -937,7 +941,7 @@ export class UnixDatagram {
     to: UnixAddress,
     options: { timeout?: number } = {},
   ): number {
-    return sendtoSyncReady(this.fd, data, toAddr(to), options.timeout);
+    return sendtoSyncReady(this.fd, data, toAddr(to), syncTimeout(options));
   }
 
   /**
@@ -982,10 +986,11 @@ export class UnixDatagram {
   receiveSync(
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
+    const timeout = syncTimeout(options);
     const buf = new Uint8Array(options.maxBytes ?? 65536);
     return datagram(
       buf,
-      recvfromSyncReady(this.fd, buf, options.timeout, MSG_TRUNC),
+      recvfromSyncReady(this.fd, buf, timeout, MSG_TRUNC),
     );
   }
 

@@ -328,6 +328,32 @@ Deno.test("bad wait options are a TypeError or RangeError before anything starts
   }
 });
 
+Deno.test("the blocking twins refuse bad options and a signal at once, instead of blocking", async () => {
+  await withDir(async (dir) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "-A",
+        `${ROOT}tests/helpers/sync_options_child.ts`,
+        dir,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      // A call that blocked instead of throwing would hang the child.
+      signal: AbortSignal.timeout(60_000),
+    });
+    const out = await child.output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr) + stdout);
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines.length, 12 * 4);
+    for (const line of lines) {
+      assert.match(line, /: (TypeError|RangeError)$/, line);
+    }
+  });
+});
+
 Deno.test("a bad signal on a semaphore wait leaves no timer behind to kill the process", async () => {
   const r = await run(Deno.execPath(), [
     "eval",
