@@ -23,7 +23,7 @@ import {
 } from "../ffi/fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
-import { int, LIMITS, show } from "../ffi/validate.ts";
+import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 
@@ -103,6 +103,7 @@ export function spawnWithFds(
   command: string,
   options: SpawnWithFdsOptions = {},
 ): SpawnedChild {
+  checkOptions(options);
   if (Deno.permissions.querySync({ name: "env" }).state !== "granted") {
     throw new Deno.errors.NotCapable(
       "Requires env access to start a child with inherited descriptors (node:child_process passes the environment on), run again with the --allow-env flag",

@@ -101,6 +101,7 @@ export class Mapping {
    * ```
    */
   static file(path: string, options: MappingFileOptions = {}): Mapping {
+    checkOptions(options);
     const writable = (options.mode ?? "rw") === "rw";
     const create = options.create;
     if (create !== undefined) {
@@ -143,6 +144,7 @@ export class Mapping {
     length: number,
     options: { private?: boolean } = {},
   ): Mapping {
+    checkOptions(options);
     const flags = (options.private ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS;
     return new Mapping(
       mmap(null, length, PROT_READ | PROT_WRITE, flags, -1),

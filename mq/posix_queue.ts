@@ -17,7 +17,7 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import { bytes } from "../ffi/validate.ts";
+import { bytes, checkOptions } from "../ffi/validate.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   bytesOf,
@@ -148,6 +148,7 @@ export class PosixMessageQueue {
     name: string,
     options: PosixQueueOpenOptions = {},
   ): PosixMessageQueue {
+    checkOptions(options);
     const access = ACCESS[options.mode ?? "rw"];
     if (access === undefined) {
       throw new TypeError(

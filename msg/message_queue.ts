@@ -152,6 +152,7 @@ export class MessageQueue {
    * ```
    */
   static create(options: MessageQueueCreateOptions = {}): MessageQueue {
+    checkOptions(options);
     const key = checkKey(options.key ?? IPC_PRIVATE, "MessageQueue.create");
     const mode = int(
       options.mode ?? 0o600,
@@ -194,6 +195,7 @@ export class MessageQueue {
     key: number,
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
+    checkOptions(options);
     const k = checkKey(key, "MessageQueue.open");
     return new MessageQueue(msgget(k, 0), k, options.removeOnDispose ?? false);
   }

@@ -6,6 +6,7 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
+import { checkOptions } from "../ffi/validate.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
@@ -120,6 +121,7 @@ export class Mutex {
    * ```
    */
   static create(options: MutexCreateOptions = {}): Mutex {
+    checkOptions(options);
     return new Mutex(SemaphoreSet.create({ ...options, count: 1, initial: 1 }));
   }
 

@@ -16,6 +16,7 @@ import {
 import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
+  checkOptions,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -138,6 +139,7 @@ export class SemaphoreSet {
    * ```
    */
   static create(options: SemaphoreSetCreateOptions = {}): SemaphoreSet {
+    checkOptions(options);
     const key = checkKey(options.key ?? IPC_PRIVATE, "semget");
     const count = int(options.count ?? 1, "semget", "nsems", 1, LIMITS.INT_MAX);
     const mode = int(options.mode ?? 0o600, "semget", "mode", 0, 0o777);
@@ -203,6 +205,7 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
+    checkOptions(options);
     const k = openableKey(key);
     const id = semget(k, 0, 0);
     return new SemaphoreSet(

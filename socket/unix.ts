@@ -8,7 +8,7 @@
  */
 
 import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
-import { descriptor, show } from "../ffi/validate.ts";
+import { checkOptions, descriptor, show } from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
@@ -670,6 +670,7 @@ export class UnixListener {
     addr: UnixAddress,
     options: { type?: "stream" | "seqpacket"; backlog?: number } = {},
   ): UnixListener {
+    checkOptions(options);
     socketType(options.type, "UnixListener.listen");
     const a = toAddr(addr);
     const fd = socket(

@@ -8,14 +8,19 @@ import {
   IPC_PRIVATE,
   IPC_RMID,
   listen,
+  Mapping,
+  MessageQueue,
   msgctl,
   msgget,
   msgrcvAsync,
   msgsnd,
+  Mutex,
   OwnedFd,
   pipe,
   PipeEnd,
+  PosixMessageQueue,
   readAsync,
+  SemaphoreSet,
   semctl,
   semget,
   semopAsync,
@@ -547,6 +552,31 @@ Deno.test("bad arguments to the classes are typed errors naming the argument and
     PipeEnd.openFifo("/tmp/x", "rw" as never),
     /"mode".*"rw"/,
   );
+  // Options that are not an object are refused before anything is made,
+  // not read as "no options".
+  for (const options of ["x", 5, null]) {
+    for (
+      const make of [
+        () => MessageQueue.create(options as never),
+        () => MessageQueue.open(0x1234, options as never),
+        () => SemaphoreSet.create(options as never),
+        () => Mutex.create(options as never),
+        () =>
+          UnixListener.listen(`@linux-ipc-opts-${Deno.pid}`, options as never),
+        () => Mapping.anonymous(4096, options as never),
+        () => Mapping.file("/etc/hostname", options as never),
+        () =>
+          PosixMessageQueue.open(
+            `/linux-ipc-opts-${Deno.pid}`,
+            options as never,
+          ),
+        () => spawnWithFds("true", options as never),
+      ]
+    ) {
+      assert.throws(make, /^TypeError: Invalid options/, `${make} ${options}`);
+    }
+  }
+
   // A directory or a regular file is not a FIFO: refused, nothing left open.
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
   try {
