@@ -20,7 +20,7 @@ import {
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
 import { isBlocking } from "./fd.ts";
-import { type BlockingOp, checkTimeout, retryOnEintr } from "./wait.ts";
+import { type BlockingOp, checkTimeout, timeLeft } from "./wait.ts";
 
 /** `poll` event: data to read (or end of file, or a connection to accept). */
 export const POLLIN = 0x001;
@@ -67,7 +67,7 @@ export function writeAllSyncWithin(
   for (let off = 0; off < data.length;) {
     off += write(
       data.subarray(off),
-      deadline === null ? undefined : Math.max(0, deadline - performance.now()),
+      deadline === null ? undefined : timeLeft(deadline, timeout!),
     );
   }
 }
@@ -245,17 +245,28 @@ export function pollSync(
   events: number,
   timeout: number | null,
 ): boolean {
+  const t = checkTimeout(timeout ?? undefined);
   const pfd = encodePollfd(fd, events, new Uint8Array(8));
   const c = libc();
-  const r = retryOnEintr(
-    (remaining) =>
-      c.poll(pfd, 1n, remaining === null ? -1 : Math.ceil(remaining)),
-    timeout,
-    errno,
-  );
-  if (r === -1) throw lastError("poll", "fd", { fd });
-  return r > 0;
+  const deadline = t === null ? null : performance.now() + t;
+  for (;;) {
+    const remaining = deadline === null
+      ? null
+      : Math.max(0, deadline - performance.now());
+    // poll takes an int of milliseconds: a longer wait is made of several.
+    const slice = remaining === null
+      ? -1
+      : Math.min(Math.ceil(remaining), POLL_MAX_MS);
+    const r = c.poll(pfd, 1n, slice);
+    if (r > 0) return true;
+    if (r === 0) {
+      if (remaining! <= POLL_MAX_MS) return false;
+    } else if (errno() !== EINTR) throw lastError("poll", "fd", { fd });
+  }
 }
+
+/** The longest wait one `poll` takes (its timeout is a C `int` of ms). */
+const POLL_MAX_MS = 2 ** 31 - 1;
 
 /**
  * Makes a call on a non-blocking descriptor, blocking the thread in `poll`
@@ -289,7 +300,7 @@ export function callWhenReady(
   for (let misses = 0, delay = 1;;) {
     if (
       shared && deadline !== null && isBlocking(fd) &&
-      !pollSync(fd, events, Math.max(0, deadline - performance.now()))
+      !pollSync(fd, events, timeLeft(deadline, t!))
     ) {
       throw timedOut(syscall, t!);
     }
@@ -298,9 +309,7 @@ export function callWhenReady(
     const e = errno();
     if (e === EINTR) continue;
     if (e !== EAGAIN) throw fail();
-    const remaining = deadline === null
-      ? null
-      : Math.max(0, deadline - performance.now());
+    const remaining = deadline === null ? null : timeLeft(deadline, t!);
     if (remaining === 0) throw timedOut(syscall, t!);
     if (misses < 3) {
       if (!pollSync(fd, events, remaining)) throw timedOut(syscall, t!);

@@ -562,6 +562,21 @@ export function checkWaitOptions(options: WaitOptions): number | null {
 }
 
 /**
+ * The milliseconds left of a wait of `timeout` ms that ends at `deadline`
+ * (a `performance.now()` time): never below 0, nor above `timeout`. Near
+ * `Number.MAX_SAFE_INTEGER` the sum and the difference round, and could
+ * otherwise give back more than the caller asked for, which the next
+ * call's check refuses.
+ *
+ * @param deadline when the wait ends
+ * @param timeout the whole wait
+ * @returns the time left
+ */
+export function timeLeft(deadline: number, timeout: number): number {
+  return Math.min(timeout, Math.max(0, deadline - performance.now()));
+}
+
+/**
  * Checks the options of a blocking (`Sync`) call, as
  * {@linkcode checkWaitOptions} checks an async one's: an object, with a
  * valid `timeout` if any, and no `signal`, which a call that blocks the

@@ -46,6 +46,7 @@ import {
 import {
   checkTimeout,
   checkWaitOptions,
+  timeLeft,
   tryAtOnce,
   wait,
   waitFor,
@@ -412,9 +413,8 @@ export async function writeAllReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  const deadline = options.timeout === undefined
-    ? null
-    : performance.now() + checkTimeout(options.timeout)!;
+  const timeout = checkTimeout(options.timeout);
+  const deadline = timeout === null ? null : performance.now() + timeout;
   for (let off = 0; off < buf.length;) {
     off += await writeReady(
       fd,
@@ -422,7 +422,7 @@ export async function writeAllReady(
       // Without a deadline the caller's options serve as they are.
       deadline === null ? options : {
         signal: options.signal,
-        timeout: Math.max(0, deadline - performance.now()),
+        timeout: timeLeft(deadline, timeout!),
       },
     );
   }

@@ -14,6 +14,7 @@ import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
   checkWaitOptions,
   syncTimeout,
+  timeLeft,
   type WaitOptions,
 } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
@@ -408,7 +409,7 @@ export class UnixConnection {
         // Without a deadline the caller's options serve as they are.
         deadline === null ? options : {
           signal: options.signal,
-          timeout: Math.max(0, deadline - performance.now()),
+          timeout: timeLeft(deadline, timeout!),
         },
       );
     }

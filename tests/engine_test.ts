@@ -399,6 +399,49 @@ Deno.test("timeouts of 2^31 ms and more wait, as any other", async () => {
   }
 });
 
+Deno.test("timeouts of 2^31 ms and more: the blocking twins and whole writes", async () => {
+  const huge = [2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER];
+  // The sync forms wait in poll, whose timeout is a C int: each must
+  // block (a peer answers it), not fail at once.
+  for (const timeout of huge) {
+    const [a, b] = UnixConnection.pair();
+    const [r, w] = PipeEnd.pipe();
+    try {
+      const answer = spawnWithFds("/bin/sh", {
+        args: ["-c", "sleep 0.1; printf x >&3; printf y >&4"],
+        fds: { 3: b.fd, 4: w.fd },
+      });
+      assert.equal(a.readSync(new Uint8Array(1), { timeout }), 1);
+      assert.equal(r.readSync(new Uint8Array(1), { timeout }), 1);
+      assert.equal((await answer.status).code, 0);
+    } finally {
+      [a, b, r, w].forEach((end) => end.close());
+    }
+  }
+  // A write of more than the pipe holds is several writes, each given the
+  // time left of the whole: the time left never exceeds the timeout.
+  const big = new Uint8Array(1 << 20);
+  for (const timeout of huge) {
+    for (const make of [() => PipeEnd.pipe(), () => UnixConnection.pair()]) {
+      const [r, w] = make();
+      try {
+        const drain = spawnWithFds("/bin/sh", {
+          args: ["-c", "cat <&3 >/dev/null"],
+          fds: { 3: r.fd },
+        });
+        r.close();
+        await w.writeAll(big, { timeout });
+        w.writeAllSync(big, { timeout });
+        w.close();
+        assert.equal((await drain.status).code, 0);
+      } finally {
+        r.close();
+        w.close();
+      }
+    }
+  }
+});
+
 Deno.test("spawnWithFds leaves the parent's pipe end non-blocking: a timed read does not freeze the loop", async () => {
   const [r, w] = PipeEnd.pipe();
   const [cr, cw] = PipeEnd.pipe();
