@@ -20,7 +20,13 @@ import {
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
 import { isBlocking } from "./fd.ts";
-import { type BlockingOp, checkTimeout, timeLeft } from "./wait.ts";
+import {
+  type BlockingOp,
+  checkTimeout,
+  checkWaitOptions,
+  timeLeft,
+  type WaitOptions,
+} from "./wait.ts";
 
 /** `poll` event: data to read (or end of file, or a connection to accept). */
 export const POLLIN = 0x001;
@@ -45,6 +51,36 @@ export function timedOut(syscall: string, ms: number): IpcError {
     value: ms,
     hint: `nothing happened within ${ms} ms`,
   });
+}
+
+/**
+ * An async write of all of `data`, bounded as a whole by the options'
+ * `timeout`: `write` writes some of what it is given and returns how many
+ * bytes it wrote; each write is given the time left, and the `signal`.
+ * The options are checked before the first write.
+ *
+ * @param data the bytes
+ * @param options `timeout` for the whole, `signal`
+ * @param write one write
+ * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up)
+ */
+export async function writeAllWithin(
+  data: Uint8Array,
+  options: WaitOptions,
+  write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
+): Promise<void> {
+  const timeout = checkWaitOptions(options);
+  const deadline = timeout === null ? null : performance.now() + timeout;
+  for (let off = 0; off < data.length;) {
+    off += await write(
+      off === 0 ? data : data.subarray(off),
+      // Without a deadline the caller's options serve as they are.
+      deadline === null ? options : {
+        signal: options.signal,
+        timeout: timeLeft(deadline, timeout!),
+      },
+    );
+  }
 }
 
 /**

@@ -44,15 +44,20 @@ import {
   int,
 } from "../ffi/validate.ts";
 import {
-  checkTimeout,
   checkWaitOptions,
-  timeLeft,
   tryAtOnce,
   wait,
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { POLLIN, pollOp, POLLOUT, retrySync, timedOut } from "../ffi/poll.ts";
+import {
+  POLLIN,
+  pollOp,
+  POLLOUT,
+  retrySync,
+  timedOut,
+  writeAllWithin,
+} from "../ffi/poll.ts";
 export { POLLERR, POLLHUP, POLLIN, POLLOUT, pollSync } from "../ffi/poll.ts";
 
 /** Writes of at most this many bytes to a pipe are atomic. */
@@ -413,19 +418,7 @@ export async function writeAllReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  const timeout = checkTimeout(options.timeout);
-  const deadline = timeout === null ? null : performance.now() + timeout;
-  for (let off = 0; off < buf.length;) {
-    off += await writeReady(
-      fd,
-      off === 0 ? buf : buf.subarray(off),
-      // Without a deadline the caller's options serve as they are.
-      deadline === null ? options : {
-        signal: options.signal,
-        timeout: timeLeft(deadline, timeout!),
-      },
-    );
-  }
+  await writeAllWithin(buf, options, (chunk, o) => writeReady(fd, chunk, o));
 }
 
 let opens = 0;

@@ -23,7 +23,11 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { callWhenReady, writeAllSyncWithin } from "../ffi/poll.ts";
+import {
+  callWhenReady,
+  writeAllSyncWithin,
+  writeAllWithin,
+} from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
@@ -33,7 +37,6 @@ import {
   POLLIN,
   POLLOUT,
   readReady,
-  writeAllReady,
   writeReady,
 } from "./fifo.ts";
 import { open, setNonBlocking } from "../ffi/fd.ts";
@@ -272,8 +275,14 @@ export class PipeEnd {
    * await w.writeAll(new TextEncoder().encode("all of it"));
    * ```
    */
-  writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
-    return writeAllReady(this.#owner.check(), data, options);
+  async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    // The descriptor is asked for at each write: a close between two ends
+    // the rest with BadResource, never a write to a reused number.
+    await writeAllWithin(
+      data,
+      options,
+      (chunk, o) => writeReady(this.#owner.check(), chunk, o),
+    );
   }
 
   /**

@@ -14,11 +14,10 @@ import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
   checkWaitOptions,
   syncTimeout,
-  timeLeft,
   type WaitOptions,
 } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
-import { writeAllSyncWithin } from "../ffi/poll.ts";
+import { writeAllSyncWithin, writeAllWithin } from "../ffi/poll.ts";
 import {
   AF_UNIX,
   bind,
@@ -400,19 +399,13 @@ export class UnixConnection {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
-    const timeout = checkWaitOptions(options);
-    const deadline = timeout === null ? null : performance.now() + timeout;
-    for (let off = 0; off < data.length;) {
-      off += await sendAsync(
-        this.fd,
-        off === 0 ? data : data.subarray(off),
-        // Without a deadline the caller's options serve as they are.
-        deadline === null ? options : {
-          signal: options.signal,
-          timeout: timeLeft(deadline, timeout!),
-        },
-      );
-    }
+    // The descriptor is asked for at each write: a close between two ends
+    // the rest with BadResource, never a write to a reused number.
+    await writeAllWithin(
+      data,
+      options,
+      (chunk, o) => sendAsync(this.fd, chunk, o),
+    );
   }
 
   /**

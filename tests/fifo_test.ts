@@ -105,6 +105,25 @@ Deno.test("async writes wait for room, and report EPIPE", async () => {
   assert.ok(performance.now() - t0 >= 49);
   assert.throws(() => w.writeAllSync(big, { timeout: -1 }), RangeError);
   r.close();
+  {
+    // Bad options are refused before the first write: nothing goes out.
+    const [fr, fw] = PipeEnd.pipe();
+    try {
+      for (const bad of ["soon", { signal: 5 }, { timeout: NaN }]) {
+        await assert.rejects(
+          fw.writeAll(enc.encode("no"), bad as never),
+          (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+        );
+      }
+      await assert.rejects(
+        fr.read(new Uint8Array(8), { timeout: 20 }),
+        isCode("ETIMEDOUT"),
+      );
+    } finally {
+      fr.close();
+      fw.close();
+    }
+  }
   await assert.rejects(w.write(new Uint8Array(1)), isCode("EPIPE", "write"));
   assert.throws(() => w.writeSync(new Uint8Array(1)), isCode("EPIPE", "write"));
   w.close();
