@@ -15,7 +15,7 @@ import {
   S_IFIFO,
   S_IFMT,
 } from "../ffi/fd.ts";
-import { descriptor, show } from "../ffi/validate.ts";
+import { bytes, descriptor, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import {
@@ -212,6 +212,7 @@ export class PipeEnd {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
+    bytes(buf, "read", "buf");
     const n = await readReady(this.#owner.check(), buf, options);
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -232,6 +233,7 @@ export class PipeEnd {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
+    bytes(buf, "read", "buf");
     const fd = this.#owner.check();
     const n = callWhenReady(
       fd,
@@ -259,7 +261,12 @@ export class PipeEnd {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    return writeReady(this.#owner.check(), data, options);
+    try {
+      bytes(data, "write", "buf");
+      return writeReady(this.#owner.check(), data, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -276,6 +283,7 @@ export class PipeEnd {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    bytes(data, "write", "buf");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.
     await writeAllWithin(
@@ -300,6 +308,7 @@ export class PipeEnd {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
+    bytes(data, "write", "buf");
     const fd = this.#owner.check();
     return callWhenReady(
       fd,
@@ -328,6 +337,7 @@ export class PipeEnd {
    * ```
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
+    bytes(data, "write", "buf");
     writeAllSyncWithin(
       data,
       syncTimeout(options),

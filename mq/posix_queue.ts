@@ -226,7 +226,12 @@ export class PosixMessageQueue {
     data: Uint8Array | string,
     options: PosixSendOptions = {},
   ): Promise<void> {
-    return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
+    try {
+      return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
+    } catch (e) {
+      // Closed (`fd` throws BadResource): a rejection, as from `receive`.
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import { libc, sizeT } from "../ffi/libc.ts";
 
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
+import { bytes } from "../ffi/validate.ts";
 
 import {
   type Accepted,
@@ -43,6 +44,7 @@ export function recvSyncReady(
   timeout: number | undefined,
   flags = 0,
 ): number {
+  bytes(buf, "recv", "buf");
   const n = sizeT(buf.length);
   return callWhenReady(
     sockfd,
@@ -67,6 +69,7 @@ export function sendSyncReady(
   buf: Uint8Array,
   timeout: number | undefined,
 ): number {
+  bytes(buf, "send", "buf");
   const n = sizeT(buf.length);
   return callWhenReady(
     sockfd,
@@ -93,6 +96,7 @@ export function sendtoSyncReady(
   addr: SockAddr,
   timeout: number | undefined,
 ): number {
+  bytes(buf, "sendto", "buf");
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
   const n = sizeT(buf.length);
@@ -122,6 +126,7 @@ export function recvfromSyncReady(
   timeout: number | undefined,
   flags = 0,
 ): Received {
+  bytes(buf, "recvfrom", "buf");
   const room = addressRoom();
   const bn = sizeT(buf.length);
   const n = callWhenReady(

@@ -8,7 +8,7 @@
  */
 
 import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
-import { checkOptions, descriptor, show } from "../ffi/validate.ts";
+import { bytes, checkOptions, descriptor, show } from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
@@ -364,7 +364,12 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    return sendAsync(this.fd, data, options);
+    try {
+      return sendAsync(this.fd, data, options);
+    } catch (e) {
+      // Closed (`fd` throws BadResource): a rejection, as from `read`.
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -399,6 +404,7 @@ export class UnixConnection {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    bytes(data, "send", "buf");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.
     await writeAllWithin(
@@ -422,6 +428,7 @@ export class UnixConnection {
    * ```
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
+    bytes(data, "send", "buf");
     const fd = this.fd;
     writeAllSyncWithin(
       data,
@@ -595,6 +602,7 @@ export class UnixConnection {
 
 /** A message carrying descriptors, with at least one byte. */
 function fdsMessage(fds: readonly number[], data: Uint8Array) {
+  bytes(data, "sendmsg", "data");
   return {
     data: data.length > 0 ? data : new Uint8Array(1),
     control: [{ type: "rights" as const, fds: [...fds] }],
@@ -911,7 +919,11 @@ export class UnixDatagram {
     to: UnixAddress,
     options: WaitOptions = {},
   ): Promise<number> {
-    return sendtoAsync(this.fd, data, toAddr(to), options);
+    try {
+      return sendtoAsync(this.fd, data, toAddr(to), options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

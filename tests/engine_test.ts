@@ -641,6 +641,57 @@ Deno.test("bad arguments to the classes are typed errors naming the argument and
   }
 });
 
+Deno.test("a closed object's async methods reject, never throw; buffers are checked by name", async () => {
+  const [a, b] = UnixConnection.pair();
+  const [r, w] = PipeEnd.pipe();
+  const dgram = UnixDatagram.bind();
+  const queue = PosixMessageQueue.open(`/linux-ipc-closed-${Deno.pid}`, {
+    create: {},
+  });
+  PosixMessageQueue.unlink(queue.name);
+  // Not a Uint8Array: a TypeError naming the argument, before any call.
+  for (
+    const call of [
+      () => a.readSync(5 as never),
+      () => a.writeSync("x" as never),
+      () => a.writeAllSync(5 as never),
+      () => r.readSync(null as never),
+      () => w.writeSync([1] as never),
+      () => w.writeAllSync(5 as never),
+    ]
+  ) {
+    assert.throws(call, /^TypeError: Invalid argument "buf"/);
+  }
+  for (
+    const call of [
+      () => w.write([1] as never),
+      () => w.writeAll(5 as never),
+      () => r.read(null as never),
+      () => a.writeAll(5 as never),
+      () => b.sendFds([0], 5 as never),
+    ]
+  ) {
+    await assert.rejects(call(), /^TypeError: Invalid argument "(buf|data)"/);
+  }
+  [a, b, r, w, dgram, queue].forEach((o) => o.close());
+  // Closed: every promise-returning method rejects with BadResource (a
+  // synchronous throw would escape a caller's .catch()).
+  for (
+    const call of [
+      () => a.write(new Uint8Array(1)),
+      () => a.read(new Uint8Array(1)),
+      () => w.write(new Uint8Array(1)),
+      () => dgram.send(new Uint8Array(1), "@linux-ipc-nowhere"),
+      () => queue.send("x"),
+      () => queue.receive(),
+    ]
+  ) {
+    let p: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => p = call() as Promise<unknown>, String(call));
+    await assert.rejects(p!, Deno.errors.BadResource);
+  }
+});
+
 Deno.test("a datagram longer than maxBytes is reported truncated, with its real size", async () => {
   const name = `@linux-ipc-trunc-${Deno.pid}`;
   using rx = UnixDatagram.bind(name);
