@@ -246,6 +246,8 @@ export const EEXIST = 17;
 export const ENODEV = 19;
 /** `EINVAL`: an argument is invalid. */
 export const EINVAL = 22;
+/** `EIDRM`: the System V object was removed. */
+export const EIDRM = 43;
 /** `EMSGSIZE`: message too long. */
 export const EMSGSIZE = 90;
 /** `EISCONN`: already connected. */

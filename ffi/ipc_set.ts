@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorFor, IpcError } from "./errors.ts";
+import { EIDRM, errorFor, IpcError } from "./errors.ts";
 import { encodeIpcPermSet, type IpcPermSet } from "./layout.ts";
 import { int, LIMITS, show } from "./validate.ts";
 
@@ -76,9 +76,6 @@ export function permSetBuffer(
   encodeIpcPermSet(buf, set);
   return buf;
 }
-
-/** `EIDRM`: the object was removed. */
-const EIDRM = 43;
 
 /**
  * The error of a wait on a System V object that was there when the wait

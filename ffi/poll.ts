@@ -15,6 +15,7 @@ import {
   EINTR,
   errorFor,
   ETIMEDOUT,
+  hasCode,
   IpcError,
   lastError,
 } from "./errors.ts";
@@ -106,6 +107,30 @@ export function writeAllSyncWithin(
       deadline === null ? undefined : timeLeft(deadline, timeout!),
     );
   }
+}
+
+/**
+ * An attempt for {@linkcode retrySync} made of a call that throws when it
+ * would block (a non-blocking `flock`, `msgrcv` with `IPC_NOWAIT`): true
+ * once `call` returns, false for an `IpcError` with one of `codes`.
+ *
+ * @param call the non-blocking call
+ * @param codes the errno names that mean "would block"
+ * @returns the attempt
+ */
+export function nonBlocking(
+  call: () => unknown,
+  ...codes: string[]
+): () => boolean {
+  return () => {
+    try {
+      call();
+      return true;
+    } catch (e) {
+      if (hasCode(e, ...codes)) return false;
+      throw e;
+    }
+  };
 }
 
 /**

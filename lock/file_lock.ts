@@ -8,8 +8,7 @@
  */
 
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { hasCode } from "../ffi/errors.ts";
-import { retrySync } from "../ffi/poll.ts";
+import { nonBlocking, retrySync } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
@@ -178,15 +177,7 @@ export function lockFileSync(
   if (timeout === undefined) flock(fd, op);
   else {
     retrySync(
-      () => {
-        try {
-          flock(fd, op | LOCK_NB);
-          return true;
-        } catch (e) {
-          if (hasCode(e, "EAGAIN", "EACCES")) return false;
-          throw e;
-        }
-      },
+      nonBlocking(() => flock(fd, op | LOCK_NB), "EAGAIN", "EACCES"),
       timeout,
       "flock",
     );
@@ -260,15 +251,7 @@ export function lockRangeSync(
     fcntl_lock(fd, ofd ? F_OFD_SETLKW : F_SETLKW, lock);
   } else {
     retrySync(
-      () => {
-        try {
-          fcntl_lock(fd, now, lock);
-          return true;
-        } catch (e) {
-          if (hasCode(e, "EAGAIN", "EACCES")) return false;
-          throw e;
-        }
-      },
+      nonBlocking(() => fcntl_lock(fd, now, lock), "EAGAIN", "EACCES"),
       timeout,
       "fcntl",
     );

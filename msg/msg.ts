@@ -16,11 +16,10 @@ import {
   EINTR,
   EINVAL,
   errorFor,
-  hasCode,
   IpcError,
   lastError,
 } from "../ffi/errors.ts";
-import { retrySync, timedOut } from "../ffi/poll.ts";
+import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -522,21 +521,16 @@ export function callWithin<T>(
   call: (msgflg: number) => T,
 ): T {
   if (timeout === undefined || (msgflg & IPC_NOWAIT) !== 0) return call(msgflg);
-  const wouldBlock = syscall === "msgrcv" ? "ENOMSG" : "EAGAIN";
   let result: T | undefined, waited = false;
-  retrySync(
-    () => {
-      try {
-        result = call(msgflg | IPC_NOWAIT);
-        return true;
-      } catch (e) {
-        if (hasCode(e, wouldBlock)) return waited = true, false;
-        throw waited && e instanceof IpcError ? queueRemoved(e, syscall) : e;
-      }
-    },
-    timeout,
-    syscall,
+  const attempt = nonBlocking(
+    () => result = call(msgflg | IPC_NOWAIT),
+    syscall === "msgrcv" ? "ENOMSG" : "EAGAIN",
   );
+  try {
+    retrySync(() => attempt() || (waited = true, false), timeout, syscall);
+  } catch (e) {
+    throw waited && e instanceof IpcError ? queueRemoved(e, syscall) : e;
+  }
   return result as T;
 }
 
