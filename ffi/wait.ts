@@ -604,22 +604,26 @@ export function syncTimeout(options: { timeout?: number }): number | undefined {
  * Validates a timeout option.
  *
  * @param timeout milliseconds, or undefined for none
+ * @param name the option's name, for the error
  * @returns the timeout, or null for none
  * @throws {TypeError} if it is not a number
  * @throws {RangeError} if negative, NaN or above `Number.MAX_SAFE_INTEGER`
  */
-export function checkTimeout(timeout: unknown): number | null {
+export function checkTimeout(
+  timeout: unknown,
+  name = "timeout",
+): number | null {
   if (timeout === undefined) return null;
   if (typeof timeout !== "number") {
     throw new TypeError(
-      `Invalid option "timeout": expected a number of milliseconds, got "${
+      `Invalid option "${name}": expected a number of milliseconds, got "${
         String(timeout)
       }"`,
     );
   }
   if (!(timeout >= 0 && timeout <= Number.MAX_SAFE_INTEGER)) {
     throw new RangeError(
-      `Option "timeout" is out of range: "${timeout}" is not a number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}`,
+      `Option "${name}" is out of range: "${timeout}" is not a number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}`,
     );
   }
   return timeout;

@@ -23,7 +23,7 @@ import {
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
-import { checkOptions, int, LIMITS } from "../ffi/validate.ts";
+import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
 import {
   madvise,
   MAP_ANONYMOUS,
@@ -93,6 +93,7 @@ export class Mapping {
    * @throws {IpcError} `ENOENT`, `EACCES`, `EINVAL` (offset not page-aligned,
    *   empty file), `ENODEV` (a FIFO, directory, device or socket: only
    *   regular files are mapped)
+   * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -102,7 +103,7 @@ export class Mapping {
    */
   static file(path: string, options: MappingFileOptions = {}): Mapping {
     checkOptions(options);
-    const writable = (options.mode ?? "rw") === "rw";
+    const writable = writableMode(options.mode, "rw", "Mapping.file");
     const create = options.create;
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
@@ -120,7 +121,7 @@ export class Mapping {
       if (create !== undefined && st.size < create.size) {
         ftruncate(fd, create.size);
       }
-      return new Mapping(mapFd(fd, options, "path", path), null);
+      return new Mapping(mapFd(fd, options, writable, "path", path), null);
     } finally {
       close(fd); // the mapping keeps the file open
     }
@@ -189,6 +190,8 @@ export class Mapping {
    * @param fd the descriptor
    * @param options access, sharing and span, as for {@linkcode Mapping.file}
    * @returns the mapping
+   * @throws {IpcError} `EBADF`, `EACCES` (`"rw"` on a descriptor opened read-only)
+   * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -202,7 +205,9 @@ export class Mapping {
     fd: number,
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
-    return new Mapping(mapFd(fd, options, "fd", fd), null);
+    checkOptions(options);
+    const writable = writableMode(options.mode, "rw", "Mapping.fromFd");
+    return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
   }
 
   /**
@@ -219,6 +224,7 @@ export class Mapping {
    * @returns the mapping
    * @throws {IpcError} `EPERM` naming the missing seals; `EINVAL` if the
    *   file takes no seals
+   * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
    * @example
    * ```ts
    * import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, Mapping, MFD_ALLOW_SEALING, memfd_create, close, ftruncate, write } from "@linux-ipc/ipc";
@@ -240,9 +246,9 @@ export class Mapping {
     } = {},
   ): Mapping {
     checkOptions(options);
-    const { seals = F_SEAL_SHRINK, ...rest } = options;
-    requireSeals(fd, seals);
-    return new Mapping(mapFd(fd, { mode: "r", ...rest }, "fd", fd), null);
+    const writable = writableMode(options.mode, "r", "Mapping.fromSealedFd");
+    requireSeals(fd, options.seals ?? F_SEAL_SHRINK);
+    return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
   }
 
   /** The mapped memory. */
@@ -360,14 +366,34 @@ function regularFile(
   return st;
 }
 
-/** Maps a descriptor as the options say (by default all of it, shared, read-write). */
+/**
+ * Checks a `mode` option, `"r"` or `"rw"` (`fallback` when absent), and
+ * says whether it asks for writing.
+ */
+function writableMode(
+  mode: unknown,
+  fallback: "r" | "rw",
+  where: string,
+): boolean {
+  mode ??= fallback;
+  if (mode !== "r" && mode !== "rw") {
+    throw new TypeError(
+      `Invalid option "mode" to ${where}: expected "r" or "rw", got "${
+        show(mode)
+      }"`,
+    );
+  }
+  return mode === "rw";
+}
+
+/** Maps a descriptor as the options say (by default all of it, shared). */
 function mapFd(
   fd: number,
-  options: Omit<MappingFileOptions, "create">,
+  options: Omit<MappingFileOptions, "create" | "mode">,
+  writable: boolean,
   argument: string,
   value: string | number,
 ): MemoryRegion {
-  const writable = (options.mode ?? "rw") === "rw";
   const offset = options.offset ?? 0;
   let length = options.length;
   if (length === undefined) {

@@ -217,6 +217,7 @@ export class MessageQueue {
     id: number,
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
+    checkOptions(options);
     id = int(id, "MessageQueue.fromId", "id", 0, LIMITS.INT_MAX);
     const ds = msgctl(id, IPC_STAT);
     return new MessageQueue(id, ds.perm.key, options.removeOnDispose ?? false);

@@ -22,7 +22,13 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import { syncTimeout, wait, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkTimeout,
+  checkWaitOptions,
+  syncTimeout,
+  wait,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
   GETALL,
@@ -243,8 +249,10 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<SemaphoreSet> {
+    checkOptions(options);
+    const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
+    checkWaitOptions({ signal: options.signal });
     const k = openableKey(key);
-    const timeout = options.initTimeout ?? 5000;
     const id = semget(k, 0, 0);
     let nsems = 0;
     await wait({
@@ -291,6 +299,7 @@ export class SemaphoreSet {
     id: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
+    checkOptions(options);
     id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
     const stat = semctl(id, 0, IPC_STAT);
     return new SemaphoreSet(

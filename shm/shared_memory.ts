@@ -16,6 +16,7 @@ import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
+  checkOptions,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -183,6 +184,7 @@ export class SharedMemory {
     key: number,
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
+    checkOptions(options);
     const k = checkKey(key, "shmget");
     if (k === IPC_PRIVATE) {
       throw new RangeError(
@@ -214,6 +216,7 @@ export class SharedMemory {
     id: number,
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
+    checkOptions(options);
     id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
     const stat = shmctl(id, IPC_STAT);
     return new SharedMemory(
@@ -269,6 +272,7 @@ export class SharedMemory {
    * ```
    */
   attach(options: SharedMemoryAttachOptions = {}): MemoryRegion {
+    checkOptions(options);
     const flags = (options.readOnly ? SHM_RDONLY : 0) |
       (options.round ? SHM_RND : 0);
     const region = shmat(this.#id, options.address ?? null, flags);

@@ -8,7 +8,14 @@
  */
 
 import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
-import { bytes, checkOptions, descriptor, show } from "../ffi/validate.ts";
+import {
+  bytes,
+  checkOptions,
+  descriptor,
+  int,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
 import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
@@ -493,6 +500,7 @@ export class UnixConnection {
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`, `signal`
    * @returns the descriptors (yours to close) and the bytes
    * @throws {IpcError} `EMSGSIZE` for truncated control data
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -505,7 +513,7 @@ export class UnixConnection {
   async recvFds(
     options: WaitOptions & { maxFds?: number; maxBytes?: number } = {},
   ): Promise<ReceivedFds> {
-    const buf = new Uint8Array(options.maxBytes ?? 4096);
+    const buf = receiveRoom(options, 4096, "UnixConnection.recvFds");
     const got = await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
@@ -516,6 +524,7 @@ export class UnixConnection {
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`
    * @returns the descriptors (yours to close) and the bytes
    * @throws {IpcError} `EMSGSIZE` for truncated control data, `ETIMEDOUT`
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -528,7 +537,7 @@ export class UnixConnection {
     options: { maxFds?: number; maxBytes?: number; timeout?: number } = {},
   ): ReceivedFds {
     const timeout = syncTimeout(options);
-    const buf = new Uint8Array(options.maxBytes ?? 4096);
+    const buf = receiveRoom(options, 4096, "UnixConnection.recvFdsSync");
     const got = recvmsgSyncReady(this.fd, fdsRoom(buf, options), timeout);
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
@@ -607,6 +616,21 @@ function fdsMessage(fds: readonly number[], data: Uint8Array) {
     data: data.length > 0 ? data : new Uint8Array(1),
     control: [{ type: "rights" as const, fds: [...fds] }],
   };
+}
+
+/**
+ * A buffer of `options.maxBytes` bytes (`fallback` when absent), checked
+ * before anything starts.
+ */
+function receiveRoom(
+  options: { maxBytes?: number },
+  fallback: number,
+  where: string,
+): Uint8Array {
+  checkOptions(options);
+  return new Uint8Array(
+    int(options.maxBytes ?? fallback, where, "maxBytes", 0, LIMITS.INT_MAX),
+  );
 }
 
 /** Room for a message that may carry descriptors. */
@@ -958,6 +982,7 @@ export class UnixDatagram {
    * @returns the bytes, the sender, and the datagram's real `size`
    *   (`truncated` if it was longer than `maxBytes`: never cut silently)
    * @throws {IpcError} `ETIMEDOUT`
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
@@ -968,7 +993,7 @@ export class UnixDatagram {
   async receive(
     options: WaitOptions & { maxBytes?: number } = {},
   ): Promise<Datagram> {
-    const buf = new Uint8Array(options.maxBytes ?? 65536);
+    const buf = receiveRoom(options, 65536, "UnixDatagram.receive");
     return datagram(
       buf,
       await recvfromReady(this.fd, buf, MSG_TRUNC, options),
@@ -981,6 +1006,7 @@ export class UnixDatagram {
    * @param options `maxBytes` (default 65536), `timeout` in milliseconds
    * @returns the bytes, the sender, the real `size` and `truncated`
    * @throws {IpcError} `ETIMEDOUT`
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
@@ -994,7 +1020,7 @@ export class UnixDatagram {
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
     const timeout = syncTimeout(options);
-    const buf = new Uint8Array(options.maxBytes ?? 65536);
+    const buf = receiveRoom(options, 65536, "UnixDatagram.receiveSync");
     return datagram(
       buf,
       recvfromSyncReady(this.fd, buf, timeout, MSG_TRUNC),

@@ -3,13 +3,19 @@ import {
   AF_UNIX,
   bind,
   close,
+  F_ADD_SEALS,
+  F_SEAL_SHRINK,
+  fcntl,
+  ftruncate,
   GETNCNT,
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
   listen,
   Mapping,
+  memfd_create,
   MessageQueue,
+  MFD_ALLOW_SEALING,
   msgctl,
   msgget,
   msgrcvAsync,
@@ -24,6 +30,7 @@ import {
   semctl,
   semget,
   semopAsync,
+  SharedMemory,
   SOCK_STREAM,
   socket,
   spawnWithFds,
@@ -541,6 +548,111 @@ Deno.test("every class that waits has a blocking Sync twin, with timeouts as ETI
     assert.ok(performance.now() - t0 >= 95);
     assert.equal(client.closed, false);
   });
+});
+
+Deno.test("every option is checked before anything starts: sizes, modes, timeouts, non-objects", async () => {
+  const name = `@linux-ipc-opts-${Deno.pid}`;
+  using rx = UnixDatagram.bind(name);
+  using tx = UnixDatagram.bind();
+  const [a, b] = UnixConnection.pair();
+  // maxBytes: an integer from 0 up, never a string, a fraction or NaN read
+  // as some other size.
+  for (
+    const [maxBytes, type] of [
+      ["2", TypeError],
+      [1.5, TypeError],
+      [NaN, TypeError],
+      [-1, RangeError],
+      [2 ** 40, RangeError],
+    ] as const
+  ) {
+    const options = { maxBytes: maxBytes as number, timeout: 10 };
+    const named = (e: unknown) =>
+      e instanceof type && /"maxBytes"/.test((e as Error).message);
+    await assert.rejects(rx.receive(options), named);
+    assert.throws(() => rx.receiveSync(options), named);
+    await assert.rejects(b.recvFds(options), named);
+    assert.throws(() => b.recvFdsSync(options), named);
+  }
+  for (const options of ["x", null]) {
+    await assert.rejects(rx.receive(options as never), /Invalid options/);
+    await assert.rejects(b.recvFds(options as never), /Invalid options/);
+  }
+  // Nothing was taken by the refused calls.
+  tx.sendSync(new Uint8Array([1, 2, 3]), name);
+  assert.deepEqual(
+    (await rx.receive({ maxBytes: 2 })).data,
+    new Uint8Array([1, 2]),
+  );
+  a.close();
+  b.close();
+
+  // A mapping's mode is "r" or "rw": anything else was read as "r".
+  const file = await Deno.makeTempFile({ prefix: "linux-ipc-test-" });
+  try {
+    await Deno.writeFile(file, new Uint8Array(4096));
+    for (const mode of ["w", "RW", 1]) {
+      assert.throws(
+        () => Mapping.file(file, { mode: mode as never }),
+        /^TypeError: Invalid option "mode" to Mapping\.file/,
+      );
+    }
+    using memfd = Mapping.memfd(4096);
+    assert.throws(
+      () => Mapping.fromFd(memfd.fd!, { mode: "wr" as never }),
+      /"mode" to Mapping\.fromFd/,
+    );
+    assert.throws(() => Mapping.fromFd(memfd.fd!, "r" as never), /options/);
+    // fromSealedFd is read-only by default, also when mode is undefined.
+    const fd = memfd_create("opts", MFD_ALLOW_SEALING);
+    try {
+      ftruncate(fd, 4096);
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
+      using sealed = Mapping.fromSealedFd(fd, { mode: undefined });
+      assert.throws(() => sealed.memory.bytes, /read-only/);
+    } finally {
+      close(fd);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+
+  // Options that are not an object, on the opening and attaching calls.
+  using shm = SharedMemory.create({ size: 4096 });
+  using set = SemaphoreSet.create({ initial: 1 });
+  using queue = MessageQueue.create();
+  for (const options of ["x", 5, null]) {
+    for (
+      const call of [
+        () => shm.attach(options as never),
+        () => SharedMemory.open(0x1234, options as never),
+        () => SharedMemory.fromId(shm.id, options as never),
+        () => SemaphoreSet.fromId(set.id, options as never),
+        () => MessageQueue.fromId(queue.id, options as never),
+      ]
+    ) {
+      assert.throws(call, /^TypeError: Invalid options/, `${call} ${options}`);
+    }
+    await assert.rejects(
+      SemaphoreSet.openAsync(0x1234, options as never),
+      /^TypeError: Invalid options/,
+    );
+  }
+  assert.equal(shm.stat().nattch, 0);
+  // openAsync checks initTimeout and signal before it looks for the set,
+  // and names the option it refuses.
+  for (const [initTimeout, type] of [[-1, RangeError], ["1", TypeError]]) {
+    await assert.rejects(
+      SemaphoreSet.openAsync(0x1234, { initTimeout: initTimeout as never }),
+      (e: unknown) =>
+        e instanceof (type as typeof Error) &&
+        /"initTimeout"/.test((e as Error).message),
+    );
+  }
+  await assert.rejects(
+    SemaphoreSet.openAsync(0x1234, { signal: "x" as never }),
+    /^TypeError: Invalid option "signal"/,
+  );
 });
 
 Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
