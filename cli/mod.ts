@@ -25,15 +25,16 @@
  *   `*_unlink`); with `--dry-run`, says what it would remove.
  * - `mk KIND [--key KEY] [--name /NAME] [--size N] [--count N] [--value N]
  *   [--maxmsg N] [--msgsize N] [--mode OCTAL] [--json]`: makes an object
- *   and prints it.
+ *   and prints it. A System V set is initialised (every semaphore to
+ *   `--value`, default 0), as `SemaphoreSet.create` does.
  * - `watch [--kind K,...] [--interval MS]`: a live view in the terminal:
  *   objects appear (`+`), change (`*`) and disappear (`-`); `q` or Ctrl-C
  *   ends it.
  *
- * A TARGET is `KIND:ID` (`shm:32769`), a System V id or key (`32769`,
- * `0x1234`; a key is written in hex), or a name (`/name`, a socket's path,
- * `@abstract`). A target that matches objects of several kinds needs
- * `--kind`.
+ * A TARGET is a System V id or key (`32769`, `0x1234`; a key is written in
+ * hex), or a name (`/name`, a socket's path, `@abstract`), optionally after
+ * its kind (`shm:32769`, `mq:/jobs`). A target that matches objects of
+ * several kinds needs the kind, or `--kind`.
  *
  * Exit codes: 0 done; 1 an object could not be found or handled; 2 a usage
  * error; 3 a missing permission (the message names the flag). Deno grants
@@ -66,7 +67,7 @@ import {
   O_RDWR,
   sem_close,
   sem_open,
-  semget,
+  SemaphoreSet,
   shm_open,
   shmget,
 } from "../mod.ts";
@@ -77,6 +78,7 @@ import {
   listObjects,
   mqueueMounted,
   removeObject,
+  userExists,
 } from "./objects.ts";
 import { describe, keyText, table } from "./format.ts";
 
@@ -100,7 +102,8 @@ const USAGE = `Usage: ipc <command> [options]
   watch  [--kind K,...] [--interval MS]
 
 Kinds: ${KINDS.join(", ")}
-Targets: KIND:ID, an id, a key (0x...), /name, a socket path, @abstract`;
+Targets: an id, a key (0x...), /name, a socket path, @abstract,
+         each optionally after its kind: shm:ID, mq:/NAME, sem:0xKEY`;
 
 /** A failure with the exit code it ends the command with. */
 class Exit extends Error {
@@ -237,6 +240,9 @@ function ls(args: string[]): number {
   }
   if (values.owner !== undefined) {
     const owner = values.owner;
+    if (!/^\d+$/.test(owner) && !userExists(owner)) {
+      throw new Exit(EXIT_USAGE, `Unknown user "${owner}"`);
+    }
     objects = objects.filter((o) =>
       /^\d+$/.test(owner) ? o.uid === Number(owner) : o.user === owner
     );
@@ -256,19 +262,23 @@ function resolve(
   kind: string | undefined,
   objects: IpcObject[],
 ): IpcObject[] {
-  const kinds = kindsOf(kind);
+  let kinds = kindsOf(kind);
+  // A kind before the target (`shm:32769`, `mq:/jobs`, `sem:0x1234`)
+  // narrows it as --kind does.
+  let rest = target;
+  const prefix = /^([a-z]+):(.+)$/.exec(target);
+  if (prefix && (KINDS as readonly string[]).includes(prefix[1])) {
+    kinds = kinds.filter((k) => k === prefix[1]);
+    rest = prefix[2];
+  }
   let found: IpcObject[];
-  const pair = /^([a-z]+):(\d+)$/.exec(target);
-  if (pair) {
-    const k = kindsOf(pair[1])[0];
-    found = objects.filter((o) => o.kind === k && o.id === Number(pair[2]));
-  } else if (/^0x[0-9a-f]+$/i.test(target)) {
-    const key = keyOf(target);
+  if (/^0x[0-9a-f]+$/i.test(rest)) {
+    const key = keyOf(rest);
     found = objects.filter((o) => o.key === key && key !== 0);
-  } else if (/^\d+$/.test(target)) {
-    found = objects.filter((o) => o.id === Number(target));
+  } else if (/^\d+$/.test(rest)) {
+    found = objects.filter((o) => o.id === Number(rest));
   } else {
-    found = objects.filter((o) => o.name === target);
+    found = objects.filter((o) => o.name === rest);
   }
   found = found.filter((o) => kinds.includes(o.kind));
   if (found.length === 0) {
@@ -279,7 +289,7 @@ function resolve(
       EXIT_USAGE,
       `"${target}" matches ${found.length} objects (${
         found.map((o) => o.kind).join(", ")
-      }): say which with --kind`,
+      }): say which with --kind, or as ${found[0].kind}:${rest}`,
     );
   }
   return found;
@@ -363,7 +373,7 @@ function number(
 /** The options `mk` takes for each kind, besides `--mode` and `--json`. */
 const MK_OPTIONS: Record<Kind, string[]> = {
   shm: ["key", "size"],
-  sem: ["key", "count"],
+  sem: ["key", "count", "value"],
   msg: ["key"],
   pshm: ["name", "size"],
   psem: ["name", "value"],
@@ -430,9 +440,20 @@ function mk(args: string[]): number {
         id: shmget(key, number(values.size, "size", 4096), flags),
       };
       break;
-    case "sem":
-      made = { kind, id: semget(key, number(values.count, "count", 1), flags) };
+    case "sem": {
+      // Initialised as the library's sets are (a semop has run), so a
+      // program that waits for its creator to finish finds it ready.
+      const set = SemaphoreSet.create({
+        key,
+        count: number(values.count, "count", 1),
+        initial: number(values.value, "value", 0),
+        mode,
+        removeOnDispose: false,
+      });
+      set.close();
+      made = { kind, id: set.id };
       break;
+    }
     case "msg":
       made = { kind, id: msgget(key, flags) };
       break;

@@ -271,6 +271,16 @@ function devNumber(text: string): number {
   return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
 
+/**
+ * Whether `/etc/passwd` has a user of this name.
+ *
+ * @param name the user name
+ * @returns true if it has
+ */
+export function userExists(name: string): boolean {
+  return [...userNames().values()].includes(name);
+}
+
 function userNames(): Map<number, string> {
   const m = new Map<number, string>();
   try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { SemaphoreSet } from "../mod.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
@@ -257,8 +258,15 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
     "640",
   );
   assert.deepEqual([shm.size, shm.mode], [8192, 0o640]);
-  const sem = await mk("sem", "--count", "4");
+  const sem = await mk("sem", "--count", "4", "--value", "3");
   assert.equal(sem.size, 4);
+  assert.deepEqual(sem.values, [3, 3, 3, 3]);
+  // Initialised as the library's sets are: a program waiting for its
+  // creator to finish opens it at once.
+  const semKey = privateKey();
+  await mk("sem", "--key", hex(semKey));
+  using opened = await SemaphoreSet.openAsync(semKey, { initTimeout: 0 });
+  assert.deepEqual(opened.values(), [0]);
   const msg = await mk("msg");
   const pshm = await mk("pshm", "--name", name, "--size", "100");
   assert.equal(pshm.size, 100);
@@ -270,6 +278,16 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
   assert.ok((await ipcs("-m")).has(shm.id!));
   assert.ok((await ipcs("-s")).has(sem.id!));
 
+  // A kind before any target narrows it: an id, a key, a name.
+  for (const target of [`mq:${name}`, `sem:${hex(semKey)}`, `shm:${shm.id}`]) {
+    const one = await ipc(["stat", target, "--json"]);
+    assert.equal(one.code, 0, `${target}: ${one.stderr}`);
+  }
+  const amb = await ipc(["stat", name]);
+  assert.equal(amb.code, 2);
+  assert.match(amb.stderr, /--kind, or as (pshm|psem|mq):/);
+  assert.equal((await ipc(["stat", `msg:${name}`])).code, 1);
+
   const dry = await ipc(["rm", "--dry-run", hex(key), `sem:${sem.id}`]);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /would remove shm .*\nwould remove sem /);
@@ -280,6 +298,7 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
     hex(key),
     `sem:${sem.id}`,
     `msg:${msg.id}`,
+    `sem:${hex(semKey)}`,
     "/linux-ipc-test-cli-none",
   ]);
   assert.equal(gone.code, 1, "one target matched nothing");
@@ -296,6 +315,9 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
   // Usage errors and missing permissions.
   assert.equal((await ipc(["frobnicate"])).code, 2);
   assert.equal((await ipc(["ls", "--kind", "pipes"])).code, 2);
+  const nobody = await ipc(["ls", "--owner", "linux-ipc-no-such-user"]);
+  assert.equal(nobody.code, 2, "an unknown user is a usage error");
+  assert.match(nobody.stderr, /Unknown user "linux-ipc-no-such-user"/);
   assert.equal((await ipc(["mk", "pshm"])).code, 2, "no --name");
   const stray = await ipc(["mk", "msg", "--size", "5"]);
   assert.equal(stray.code, 2, "an option the kind does not take");
