@@ -248,10 +248,18 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 /** `EIDRM`: the System V object was removed. */
 export const EIDRM = 43;
+/** `ENOTSOCK`: the descriptor is not a socket. */
+export const ENOTSOCK = 88;
 /** `EMSGSIZE`: message too long. */
 export const EMSGSIZE = 90;
+/** `EPROTOTYPE`: the socket is of the wrong type. */
+export const EPROTOTYPE = 91;
+/** `EAFNOSUPPORT`: the socket or address is of the wrong family. */
+export const EAFNOSUPPORT = 97;
 /** `EISCONN`: already connected. */
 export const EISCONN = 106;
+/** `ENOTCONN`: the socket is not connected. */
+export const ENOTCONN = 107;
 /** `ETIMEDOUT`. */
 export const ETIMEDOUT = 110;
 /** `EINPROGRESS`. */

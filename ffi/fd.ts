@@ -57,6 +57,8 @@ export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
 /** `st_mode` file type: a regular file. */
 export const S_IFREG = 0o100000;
+/** `st_mode` file type: a socket. */
+export const S_IFSOCK = 0o140000;
 
 const FILE_KINDS: Record<number, string> = {
   [S_IFIFO]: "a FIFO",
@@ -65,7 +67,7 @@ const FILE_KINDS: Record<number, string> = {
   0o060000: "a block device",
   [S_IFREG]: "a regular file",
   0o120000: "a symbolic link",
-  0o140000: "a socket",
+  [S_IFSOCK]: "a socket",
 };
 
 /**

@@ -70,6 +70,8 @@ export {
   SHUT_RDWR,
   SHUT_WR,
   shutdown,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
   SO_ERROR,
   SO_PASSCRED,
   SO_PEERCRED,

@@ -102,6 +102,10 @@ export const SO_RCVBUF = 8;
 export const SO_PASSCRED = 16;
 /** Option (read): the peer's credentials `{ pid, uid, gid }`. */
 export const SO_PEERCRED = 17;
+/** Option (read): 1 if the socket is listening. */
+export const SO_ACCEPTCONN = 30;
+/** Option (read): the socket's family (`AF_UNIX`, `AF_INET`, ...). */
+export const SO_DOMAIN = 39;
 /** Control message: descriptors. */
 export const SCM_RIGHTS = 1;
 /** Control message: credentials. */
@@ -230,7 +234,7 @@ function foreignAddress(sockfd: number, addr: SockAddr): string | null {
   const r = libc().getsockopt(
     sockfd,
     SOL_SOCKET,
-    39, // SO_DOMAIN
+    SO_DOMAIN,
     new Uint8Array(domain.buffer),
     new Uint8Array(len.buffer),
   );

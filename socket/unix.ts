@@ -7,7 +7,16 @@
  * @module
  */
 
-import { EMSGSIZE, IpcError } from "../ffi/errors.ts";
+import {
+  EAFNOSUPPORT,
+  EINVAL,
+  EMSGSIZE,
+  ENOTCONN,
+  ENOTSOCK,
+  EPROTOTYPE,
+  hasCode,
+  IpcError,
+} from "../ffi/errors.ts";
 import {
   bytes,
   checkOptions,
@@ -16,7 +25,14 @@ import {
   LIMITS,
   show,
 } from "../ffi/validate.ts";
-import { OwnedFd, setNonBlocking } from "../ffi/fd.ts";
+import {
+  fileKind,
+  fstat,
+  OwnedFd,
+  S_IFMT,
+  S_IFSOCK,
+  setNonBlocking,
+} from "../ffi/fd.ts";
 import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
 import {
   checkWaitOptions,
@@ -40,6 +56,8 @@ import {
   SCM_MAX_FD,
   SHUT_WR,
   shutdown,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
   SO_PEERCRED,
   SO_TYPE,
   SOCK_DGRAM,
@@ -114,6 +132,85 @@ function toAddr(addr: UnixAddress): SockAddr {
   return addr.startsWith("@")
     ? { family: "unix", abstract: addr.slice(1) }
     : { family: "unix", path: addr };
+}
+
+/** Wraps a descriptor `accept` gave, with none of `fromFd`'s checks. */
+let accepted: (fd: number) => UnixConnection;
+
+/** Other socket families, in messages. */
+const FAMILY_NAMES: Record<number, string> = {
+  2: "an AF_INET",
+  10: "an AF_INET6",
+  16: "an AF_NETLINK",
+  17: "an AF_PACKET",
+};
+
+/** The classes' names for socket types, in messages. */
+const TYPE_NAMES: Record<number, string> = {
+  [SOCK_STREAM]: "a stream",
+  [SOCK_DGRAM]: "a datagram",
+  [SOCK_SEQPACKET]: "a seqpacket",
+};
+
+/**
+ * Checks that a descriptor handed to a class's `fromFd` is what the class
+ * works with, before the class takes it over (and makes it non-blocking):
+ * a Unix-domain socket of one of `types`, listening or not as `listening`
+ * says, connected where `connected` is asked. A pipe, a terminal or a TCP
+ * socket would otherwise fail later, at the first read, with an error that
+ * does not say why.
+ */
+function adoptable(
+  fd: number,
+  where: string,
+  want: {
+    types: readonly number[];
+    listening?: boolean;
+    connected?: boolean;
+    use: string;
+  },
+): number {
+  fd = descriptor(fd, where, "fd");
+  const refuse = (errno: number, hint: string) =>
+    new IpcError(errno, { syscall: where, argument: "fd", value: fd, hint });
+  const st = fstat(fd);
+  if ((st.mode & S_IFMT) !== S_IFSOCK) {
+    throw refuse(ENOTSOCK, `it is ${fileKind(st.mode)}, not a socket`);
+  }
+  const domain = getsockopt(fd, SOL_SOCKET, SO_DOMAIN);
+  if (domain !== AF_UNIX) {
+    throw refuse(
+      EAFNOSUPPORT,
+      `it is ${
+        FAMILY_NAMES[domain] ?? `a family ${domain}`
+      } socket, not a Unix-domain one`,
+    );
+  }
+  const type = getsockopt(fd, SOL_SOCKET, SO_TYPE);
+  if (!want.types.includes(type)) {
+    throw refuse(
+      EPROTOTYPE,
+      `it is ${TYPE_NAMES[type] ?? `a type ${type}`} socket: ${want.use}`,
+    );
+  }
+  if (want.listening !== undefined) {
+    const listening = getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN) === 1;
+    if (listening && !want.listening) {
+      throw refuse(EINVAL, "it is listening: use UnixListener.fromFd");
+    }
+    if (!listening && want.listening) {
+      throw refuse(EINVAL, "it is not listening: call listen(fd) first");
+    }
+  }
+  if (want.connected) {
+    try {
+      getpeername(fd);
+    } catch (e) {
+      if (!hasCode(e, "ENOTCONN")) throw e;
+      throw refuse(ENOTCONN, "it is not connected: connect it first");
+    }
+  }
+  return fd;
 }
 
 /** What `recvFds` returns. */
@@ -217,6 +314,10 @@ export class UnixConnection {
    *
    * @param fd the descriptor
    * @returns the connection
+   * @throws {IpcError} `ENOTSOCK` (a pipe, a file, a terminal), `EAFNOSUPPORT`
+   *   (not a Unix-domain socket), `EPROTOTYPE` (a datagram socket), `EINVAL`
+   *   (a listening socket), `ENOTCONN`, `EBADF`; the descriptor stays the
+   *   caller's, untouched
    * @example
    * ```ts
    * import { AF_UNIX, SOCK_STREAM, socketpair, UnixConnection } from "@linux-ipc/ipc";
@@ -226,8 +327,17 @@ export class UnixConnection {
    * ```
    */
   static fromFd(fd: number): UnixConnection {
-    fd = descriptor(fd, "UnixConnection.fromFd", "fd");
+    fd = adoptable(fd, "UnixConnection.fromFd", {
+      types: [SOCK_STREAM, SOCK_SEQPACKET],
+      listening: false,
+      connected: true,
+      use: "use UnixDatagram.fromFd",
+    });
     return new UnixConnection(fd);
+  }
+
+  static {
+    accepted = (fd) => new UnixConnection(fd);
   }
 
   /**
@@ -718,6 +828,9 @@ export class UnixListener {
    *
    * @param fd the descriptor
    * @returns the listener (it does not remove any path)
+   * @throws {IpcError} `ENOTSOCK`, `EAFNOSUPPORT`, `EPROTOTYPE` (a datagram
+   *   socket), `EINVAL` (not listening), `EBADF`; the descriptor stays the
+   *   caller's, untouched
    * @example
    * ```ts
    * import { AF_UNIX, bind, listen, SOCK_STREAM, socket, UnixListener } from "@linux-ipc/ipc";
@@ -728,7 +841,11 @@ export class UnixListener {
    * ```
    */
   static fromFd(fd: number): UnixListener {
-    fd = descriptor(fd, "UnixListener.fromFd", "fd");
+    fd = adoptable(fd, "UnixListener.fromFd", {
+      types: [SOCK_STREAM, SOCK_SEQPACKET],
+      listening: true,
+      use: "only stream and seqpacket sockets listen",
+    });
     return new UnixListener(fd, null);
   }
 
@@ -766,7 +883,7 @@ export class UnixListener {
   async accept(options: WaitOptions = {}): Promise<UnixConnection> {
     try {
       const { fd } = await acceptAsync(this.fd, options);
-      return UnixConnection.fromFd(fd);
+      return accepted(fd);
     } catch (e) {
       // Closing the listener ends the wait (EBADF from the engine).
       if (this.#owner.closed) {
@@ -791,9 +908,7 @@ export class UnixListener {
    * ```
    */
   acceptSync(options: { timeout?: number } = {}): UnixConnection {
-    return UnixConnection.fromFd(
-      acceptSyncReady(this.fd, syncTimeout(options)).fd,
-    );
+    return accepted(acceptSyncReady(this.fd, syncTimeout(options)).fd);
   }
 
   /** Yields connections until the listener is closed. */
@@ -912,6 +1027,33 @@ export class UnixDatagram {
     return new UnixDatagram(fd, path);
   }
 
+  /**
+   * Takes over a Unix datagram socket's descriptor (one half of
+   * `socketpair(AF_UNIX, SOCK_DGRAM)` handed to a child, or one received
+   * over a socket); it is closed with this object, and never removes a path.
+   *
+   * @param fd the descriptor
+   * @returns the socket
+   * @throws {IpcError} `ENOTSOCK`, `EAFNOSUPPORT`, `EPROTOTYPE` (a stream or
+   *   seqpacket socket), `EBADF`; the descriptor stays the caller's, untouched
+   * @example
+   * ```ts
+   * import { AF_UNIX, SOCK_DGRAM, socketpair, UnixDatagram } from "@linux-ipc/ipc";
+   * const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+   * using x = UnixDatagram.fromFd(a);
+   * using y = UnixDatagram.fromFd(b);
+   * x.sendSync(new Uint8Array([1]), null); // to the connected peer
+   * console.log(y.receiveSync().data); // Uint8Array(1) [ 1 ]
+   * ```
+   */
+  static fromFd(fd: number): UnixDatagram {
+    fd = adoptable(fd, "UnixDatagram.fromFd", {
+      types: [SOCK_DGRAM],
+      use: "use UnixConnection.fromFd or UnixListener.fromFd",
+    });
+    return new UnixDatagram(fd, null);
+  }
+
   /** The descriptor. */
   get fd(): number {
     return this.#owner.check();
@@ -926,7 +1068,8 @@ export class UnixDatagram {
    * Sends one datagram to `to`.
    *
    * @param data the bytes
-   * @param to `"/path"`, `"@abstract"` or a `SockAddr`
+   * @param to `"/path"`, `"@abstract"` or a `SockAddr`; `null` for the peer
+   *   the socket is connected to (the other half of a `socketpair`)
    * @param options `timeout`, `signal`
    * @returns how many bytes were sent
    * @throws {IpcError} `ECONNREFUSED`/`ENOENT` (nobody there), `EMSGSIZE`
@@ -940,11 +1083,13 @@ export class UnixDatagram {
    */
   send(
     data: Uint8Array,
-    to: UnixAddress,
+    to: UnixAddress | null,
     options: WaitOptions = {},
   ): Promise<number> {
     try {
-      return sendtoAsync(this.fd, data, toAddr(to), options);
+      return to === null
+        ? sendAsync(this.fd, data, options)
+        : sendtoAsync(this.fd, data, toAddr(to), options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -955,7 +1100,8 @@ export class UnixDatagram {
    * queue is full.
    *
    * @param data the bytes
-   * @param to `"/path"`, `"@abstract"` or a `SockAddr`
+   * @param to `"/path"`, `"@abstract"` or a `SockAddr`; `null` for the peer
+   *   the socket is connected to (the other half of a `socketpair`)
    * @param options `timeout` in milliseconds
    * @returns how many bytes were sent
    * @throws {IpcError} `ECONNREFUSED`/`ENOENT` (nobody there), `EMSGSIZE`, `ETIMEDOUT`
@@ -969,10 +1115,13 @@ export class UnixDatagram {
    */
   sendSync(
     data: Uint8Array,
-    to: UnixAddress,
+    to: UnixAddress | null,
     options: { timeout?: number } = {},
   ): number {
-    return sendtoSyncReady(this.fd, data, toAddr(to), syncTimeout(options));
+    const timeout = syncTimeout(options);
+    return to === null
+      ? sendSyncReady(this.fd, data, timeout)
+      : sendtoSyncReady(this.fd, data, toAddr(to), timeout);
   }
 
   /**

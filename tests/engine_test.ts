@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  AF_INET,
   AF_UNIX,
   bind,
   close,
@@ -31,8 +32,10 @@ import {
   semget,
   semopAsync,
   SharedMemory,
+  SOCK_DGRAM,
   SOCK_STREAM,
   socket,
+  socketpair,
   spawnWithFds,
   UnixConnection,
   UnixDatagram,
@@ -40,6 +43,7 @@ import {
   write,
 } from "../mod.ts";
 import { KERNEL_THREADS, wait } from "../ffi/wait.ts";
+import { isBlocking } from "../ffi/fd.ts";
 import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
 import {
   checkLeaksAtEnd,
@@ -653,6 +657,83 @@ Deno.test("every option is checked before anything starts: sizes, modes, timeout
     SemaphoreSet.openAsync(0x1234, { signal: "x" as never }),
     /^TypeError: Invalid option "signal"/,
   );
+});
+
+Deno.test("fromFd takes only the sockets its class works with, and leaves others untouched", async () => {
+  const [r, w] = pipe();
+  const dgram = socket(AF_UNIX, SOCK_DGRAM);
+  const stream = socket(AF_UNIX, SOCK_STREAM);
+  const inet = socket(AF_INET, SOCK_STREAM);
+  const listening = socket(AF_UNIX, SOCK_STREAM);
+  bind(listening, { family: "unix", abstract: `linux-ipc-adopt-${Deno.pid}` });
+  listen(listening);
+  try {
+    for (
+      const [call, code, hint] of [
+        [() => UnixConnection.fromFd(r), "ENOTSOCK", /a FIFO, not a socket/],
+        [() => UnixListener.fromFd(w), "ENOTSOCK", /a FIFO/],
+        [() => UnixDatagram.fromFd(r), "ENOTSOCK", /a FIFO/],
+        [
+          () => UnixConnection.fromFd(dgram),
+          "EPROTOTYPE",
+          /a datagram socket: use UnixDatagram\.fromFd/,
+        ],
+        [() => UnixDatagram.fromFd(stream), "EPROTOTYPE", /a stream socket/],
+        [() => UnixListener.fromFd(dgram), "EPROTOTYPE", /datagram/],
+        [() => UnixListener.fromFd(stream), "EINVAL", /not listening/],
+        [
+          () => UnixConnection.fromFd(listening),
+          "EINVAL",
+          /listening: use UnixListener\.fromFd/,
+        ],
+        [() => UnixConnection.fromFd(stream), "ENOTCONN", /not connected/],
+        [() => UnixConnection.fromFd(inet), "EAFNOSUPPORT", /AF_INET socket/],
+      ] as const
+    ) {
+      assert.throws(call, (e: unknown) => {
+        isCode(code)(e);
+        assert.match((e as Error).message, hint);
+        assert.match((e as Error).message, /fromFd, argument "fd"/);
+        return true;
+      });
+    }
+    // Refused descriptors stay the caller's: open, and as blocking as before.
+    for (const fd of [r, w, dgram, stream, inet]) {
+      assert.equal(isBlocking(fd), true, `fd ${fd}`);
+    }
+    using server = UnixListener.fromFd(listening);
+    assert.equal(server.closed, false);
+  } finally {
+    for (const fd of [r, w, dgram, stream, inet]) close(fd);
+  }
+  // A datagram socketpair, adopted: null sends to the connected peer,
+  // and a full peer times out in both forms.
+  const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+  using x = UnixDatagram.fromFd(a);
+  using y = UnixDatagram.fromFd(b);
+  assert.equal(await x.send(new Uint8Array([7]), null), 1);
+  assert.deepEqual((await y.receive()).data, new Uint8Array([7]));
+  assert.equal(x.sendSync(new Uint8Array([8]), null), 1);
+  assert.deepEqual(y.receiveSync().data, new Uint8Array([8]));
+  for (;;) {
+    try {
+      x.sendSync(new Uint8Array(1024), null, { timeout: 0 });
+    } catch (e) {
+      isCode("ETIMEDOUT")(e);
+      break;
+    }
+  }
+  await assert.rejects(
+    x.send(new Uint8Array(1024), null, { timeout: 50 }),
+    isCode("ETIMEDOUT", "send"),
+  );
+  // A connection whose peer has gone is still taken: its bytes are there.
+  const [c, d] = socketpair(AF_UNIX, SOCK_STREAM);
+  write(c, new Uint8Array([1, 2]));
+  close(c);
+  using conn = UnixConnection.fromFd(d);
+  assert.equal(await conn.read(new Uint8Array(4)), 2);
+  assert.equal(await conn.read(new Uint8Array(4)), null);
 });
 
 Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
