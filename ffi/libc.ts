@@ -139,6 +139,8 @@ const SYMBOLS = {
   /* int sem_getvalue(sem_t *sem, int *sval) */
   sem_getvalue: { parameters: ["pointer", "buffer"], result: "i32" },
 
+  /* int access(const char *pathname, int mode) */
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   /* pid_t getpid(void) */
   getpid: { parameters: [], result: "i32" },
   /* pid_t gettid(void) */

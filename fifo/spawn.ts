@@ -21,8 +21,8 @@ import {
   S_IFMT,
   setNonBlocking,
 } from "../ffi/fd.ts";
-import { libc } from "../ffi/libc.ts";
-import { IpcError, lastError } from "../ffi/errors.ts";
+import { errno, libc } from "../ffi/libc.ts";
+import { ENOENT, errnoNumber, IpcError, lastError } from "../ffi/errors.ts";
 import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
@@ -85,7 +85,12 @@ export interface SpawnedChild {
  * @param command the program
  * @param options arguments, descriptor slots, working directory, environment
  * @returns the child
- * @throws {TypeError} for a slot that is not a descriptor or a known word
+ * @throws {IpcError} `ENOENT`/`EACCES` naming `command` (not found, in
+ *   `PATH` when it has no slash, or not executable) or `cwd`; `EBADF` for a
+ *   slot's descriptor that is not open
+ * @throws {TypeError} for a slot that is not a descriptor or a known word,
+ *   `args` that are not strings, an `env` value that is not a string
+ * @throws {RangeError} for a slot number that is not one
  * @throws {Deno.errors.NotCapable} without `--allow-env`
  * @example The child's stdin is the read end of a pipe (ALP Listing 5.8)
  * ```ts
@@ -104,12 +109,21 @@ export function spawnWithFds(
   options: SpawnWithFdsOptions = {},
 ): SpawnedChild {
   checkOptions(options);
+  checkSpawnOptions(command, options);
   if (Deno.permissions.querySync({ name: "env" }).state !== "granted") {
     throw new Deno.errors.NotCapable(
       "Requires env access to start a child with inherited descriptors (node:child_process passes the environment on), run again with the --allow-env flag",
     );
   }
   const slots = options.fds ?? {};
+  checkOptions(slots);
+  for (const key of Object.keys(slots)) {
+    if (!/^\d+$/.test(key) || Number(key) > MAX_SLOT) {
+      throw new RangeError(
+        `Invalid option "fds": "${key}" is not a descriptor slot (0 to ${MAX_SLOT})`,
+      );
+    }
+  }
   const highest = Math.max(2, ...Object.keys(slots).map(Number));
   const stdio: (number | "inherit" | "ignore" | "pipe")[] = [];
   /** Descriptors opened here for the child alone, closed once it has them. */
@@ -138,7 +152,114 @@ export function spawnWithFds(
   } finally {
     for (const fd of reopened) close(fd);
   }
-  return wrap(child);
+  if (child.pid === undefined) {
+    // It could not start. node:child_process says why only on the next
+    // tick, as an "error" event; the checks exec makes say it now.
+    const why = whyNotStarted(command, options);
+    if (why !== null) {
+      child.once("error", () => {});
+      throw why;
+    }
+  }
+  return wrap(child, command);
+}
+
+/** The highest slot a child can have (the kernel's `nr_open` default). */
+const MAX_SLOT = 1_048_575;
+
+/** Checks what node:child_process would misread or report in its own words. */
+function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
+  if (typeof command !== "string" || command === "") {
+    throw new TypeError(
+      `Invalid argument "command" to spawnWithFds: expected a non-empty string, got "${
+        show(command)
+      }"`,
+    );
+  }
+  const { args, env, cwd } = options;
+  if (args !== undefined && !Array.isArray(args)) {
+    throw new TypeError(
+      `Invalid option "args" to spawnWithFds: expected an array of strings, got "${
+        show(args)
+      }"`,
+    );
+  }
+  const bad = (args ?? []).findIndex((a) => typeof a !== "string");
+  if (bad !== -1) {
+    throw new TypeError(
+      `Invalid option "args[${bad}]" to spawnWithFds: expected a string, got "${
+        show(args![bad])
+      }"`,
+    );
+  }
+  if (env !== undefined) {
+    checkOptions(env);
+    for (const [k, v] of Object.entries(env)) {
+      if (typeof v !== "string") {
+        throw new TypeError(
+          `Invalid option "env.${k}" to spawnWithFds: expected a string, got "${
+            show(v)
+          }"`,
+        );
+      }
+    }
+  }
+  if (cwd !== undefined && (typeof cwd !== "string" || cwd === "")) {
+    throw new TypeError(
+      `Invalid option "cwd" to spawnWithFds: expected a non-empty string, got "${
+        show(cwd)
+      }"`,
+    );
+  }
+}
+
+/** X_OK for `access`: may be executed, or a directory entered. */
+const X_OK = 1;
+
+/** The errno of `access(path, X_OK)`, or 0. */
+function notExecutable(path: string): number {
+  const c = libc();
+  return c.access(new TextEncoder().encode(`${path}\0`), X_OK) === -1
+    ? errno()
+    : 0;
+}
+
+/**
+ * Why a child did not start, found as `execvp` would: a working directory
+ * that cannot be entered, or a command that is not there or may not be
+ * run (searched in `PATH` when it has no slash).
+ */
+function whyNotStarted(
+  command: string,
+  options: SpawnWithFdsOptions,
+): IpcError | null {
+  const refuse = (e: number, argument: string, value: string, hint: string) =>
+    new IpcError(e, { syscall: "spawnWithFds", argument, value, hint });
+  if (options.cwd !== undefined) {
+    // With "/." a file that is not a directory gives ENOTDIR, as chdir does.
+    const e = notExecutable(`${options.cwd}/.`);
+    if (e !== 0) {
+      return refuse(e, "cwd", options.cwd, "the child's working directory");
+    }
+  }
+  if (command.includes("/")) {
+    const e = notExecutable(command);
+    if (e !== 0) return refuse(e, "command", command, "it cannot be run");
+  } else {
+    const path = options.env?.PATH ?? Deno.env.get("PATH") ?? "";
+    const found = path.split(":").some((dir) =>
+      notExecutable(`${dir || "."}/${command}`) === 0
+    );
+    if (!found) {
+      return refuse(
+        ENOENT,
+        "command",
+        command,
+        "no program of this name in PATH",
+      );
+    }
+  }
+  return null;
 }
 
 function spawnChild(
@@ -153,9 +274,23 @@ function spawnChild(
   });
 }
 
-function wrap(child: ReturnType<typeof spawnChild>): SpawnedChild {
+function wrap(
+  child: ReturnType<typeof spawnChild>,
+  command: string,
+): SpawnedChild {
   const status = new Promise<ChildStatus>((resolve, reject) => {
-    child.once("error", reject);
+    child.once("error", (e: Error & { code?: string }) => {
+      const n = errnoNumber(e.code ?? "");
+      reject(
+        n === undefined ? e : new IpcError(n, {
+          syscall: "spawnWithFds",
+          argument: "command",
+          value: command,
+          hint: "the child could not be started",
+          cause: e,
+        }),
+      );
+    });
     child.once(
       "close",
       (code: number | null, signal: string | null) =>

@@ -404,6 +404,60 @@ Deno.test("spawnWithFds puts descriptors in the child's slots and leaves the par
   assert.throws(() => spawnWithFds("true", { fds: { 3: -1 } }), RangeError);
 });
 
+Deno.test("spawnWithFds: a child that cannot start is an IpcError naming why, at once", async () => {
+  const fdsBefore = await openFds();
+  // Not there, not in PATH, not executable, or a working directory that is
+  // not there: thrown by the call itself, naming the argument, instead of a
+  // rejected status promise with node's message (or a crash if nobody
+  // awaited it).
+  const [r, w] = PipeEnd.pipe();
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/plain`, "echo hi\n", { mode: 0o644 });
+    for (
+      const [command, options, code, argument] of [
+        ["/no/such/program", {}, "ENOENT", "command"],
+        ["linux-ipc-no-such-program", {}, "ENOENT", "command"],
+        ["true", { env: { PATH: `${dir}/empty` } }, "ENOENT", "command"],
+        ["true", { cwd: `${dir}/none` }, "ENOENT", "cwd"],
+        ["true", { cwd: `${dir}/plain` }, "ENOTDIR", "cwd"],
+        // The descriptor placed in a slot is closed again on the way out.
+        ["/no/such/program", { fds: { 3: r.fd } }, "ENOENT", "command"],
+      ] as const
+    ) {
+      assert.throws(
+        () => spawnWithFds(command, options),
+        isCode(code, "spawnWithFds", argument),
+        `${command} ${JSON.stringify(options)}`,
+      );
+    }
+  });
+  r.close();
+  w.close();
+  assert.deepEqual(await openFds(), fdsBefore);
+  // Options node:child_process would misread are refused by name.
+  for (
+    const [options, pattern] of [
+      [{ args: "x" }, /"args"/],
+      [{ args: ["a", 1] }, /"args\[1\]".*"1"/],
+      [{ env: { X: 5 } }, /"env\.X".*"5"/],
+      [{ cwd: 5 }, /"cwd"/],
+      [{ fds: { x: 1 } }, /"fds".*"x"/],
+      [{ fds: "x" }, /Invalid options/],
+    ] as const
+  ) {
+    assert.throws(
+      () => spawnWithFds("true", options as never),
+      (e: unknown) =>
+        (e instanceof TypeError || e instanceof RangeError) &&
+        pattern.test(e.message),
+      JSON.stringify(options),
+    );
+  }
+  // A child that starts and fails is still a status, not an error.
+  const sh = spawnWithFds("sh", { args: ["-c", "exit 3"] });
+  assert.deepEqual(await sh.status, { success: false, code: 3, signal: null });
+});
+
 Deno.test("popen and pclose, both directions", async () => {
   const sort = popen("sort > /dev/null; exit 3", "w");
   await sort.pipe.writeAll(enc.encode("b\na\n"));
