@@ -32,7 +32,7 @@
 
 import { libc } from "./libc.ts";
 import { lastError } from "./errors.ts";
-import { int } from "./validate.ts";
+import { bytes as checkBytes, int, show } from "./validate.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
 export type Unmap = (address: Deno.PointerObject, length: number) => void;
@@ -290,14 +290,15 @@ export class MemoryRegion {
    * @param offset where to write it (default 0)
    * @returns the number of bytes written
    * @throws {RangeError} if it does not fit
-   * @throws {TypeError} if the region is read-only
+   * @throws {TypeError} if the region is read-only, `data` is neither a
+   *   `Uint8Array` nor a string, or `offset` is not an integer
    * @throws {Deno.errors.BadResource} if the region is detached
    */
   write(data: Uint8Array | string, offset = 0): number {
     this.#writable();
     const bytes = typeof data === "string"
       ? new TextEncoder().encode(data)
-      : data;
+      : checkBytes(data, "write", "data");
     this.#span(offset, bytes.length);
     this.#bytes.set(bytes, offset);
     return bytes.length;
@@ -315,7 +316,8 @@ export class MemoryRegion {
    *   of the region)
    * @returns the number of bytes written, NUL included
    * @throws {RangeError} if it does not fit the field or the region
-   * @throws {TypeError} if the region is read-only
+   * @throws {TypeError} if the region is read-only, or `text` is not a string
+   *   or has a NUL inside (C would read it as ending there)
    * @throws {Deno.errors.BadResource} if the region is detached
    * @example
    * ```ts
@@ -326,6 +328,13 @@ export class MemoryRegion {
    * ```
    */
   writeCString(text: string, offset = 0, size?: number): number {
+    if (typeof text !== "string" || text.includes("\0")) {
+      throw new TypeError(
+        `Invalid argument "text" to writeCString: expected a string without NUL, got "${
+          show(text)
+        }"`,
+      );
+    }
     const encoded = new TextEncoder().encode(text);
     if (size !== undefined) {
       size = int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
@@ -456,8 +465,17 @@ export class MemoryRegion {
 
   #span(offset: number, length: number | undefined): number {
     this.#alive();
+    for (const [name, value] of [["offset", offset], ["length", length]]) {
+      if (value !== undefined && !Number.isInteger(value)) {
+        throw new TypeError(
+          `Invalid argument "${name}": expected an integer, got "${
+            show(value)
+          }"`,
+        );
+      }
+    }
     const size = this.#length;
-    if (!Number.isInteger(offset) || offset < 0 || offset > size) {
+    if (offset < 0 || offset > size) {
       throw new RangeError(
         `Offset "${offset}" is outside the ${this.#kind} of ${size} bytes`,
       );

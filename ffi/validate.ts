@@ -99,7 +99,24 @@ export function flags(
  * @returns text
  */
 export function show(value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string") {
+    // Control characters (a NUL above all) are written out, and a long
+    // string is cut: the message stays one readable line.
+    let text = "";
+    for (const c of value.slice(0, 81)) {
+      const n = c.charCodeAt(0);
+      text += n === 0
+        ? "\\0"
+        : n < 0x20 || n === 0x7f
+        ? `\\x${n.toString(16).padStart(2, "0")}`
+        : c;
+    }
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  }
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 4).map((v) => show(v)).join(", ");
+    return `[${items}${value.length > 4 ? ", ..." : ""}]`;
+  }
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "number" || typeof value === "boolean") {
     return String(value);

@@ -387,6 +387,43 @@ Deno.test("writeCString with a field size refuses text that would not fit, NUL i
   assert.throws(() => m.writeCString("a", 0, 1.5), TypeError);
 });
 
+Deno.test("a region's reads and writes refuse what is not bytes, text or an integer", () => {
+  using map = Mapping.anonymous(64);
+  const m = map.memory;
+  m.bytes.fill(0x41);
+  // A NUL inside would end the string for C: refused, nothing written.
+  assert.throws(
+    () => m.writeCString("a\0b"),
+    /^TypeError: .*"text" to writeCString.*"a\\0b"/,
+  );
+  assert.throws(() => m.writeCString(5 as never), /"text"/);
+  assert.equal(m.bytes[0], 0x41);
+  // Only a Uint8Array or a string is written (an array of numbers or an
+  // object with a length was written as whatever it coerced to).
+  for (const data of [null, [1, 2], { length: 3 }, 7]) {
+    assert.throws(
+      () => m.write(data as never),
+      /^TypeError: Invalid argument "data" to write/,
+    );
+  }
+  assert.equal(m.bytes[0], 0x41);
+  // Offsets and lengths that are not integers are a TypeError naming them;
+  // integers outside the region stay a RangeError.
+  for (
+    const [call, name] of [
+      [() => m.read("1" as never), "offset"],
+      [() => m.read(1.5), "offset"],
+      [() => m.read(0, NaN), "length"],
+      [() => m.write(new Uint8Array(1), 0.5), "offset"],
+      [() => m.readCString("0" as never), "offset"],
+    ] as const
+  ) {
+    assert.throws(call, new RegExp(`^TypeError: .*"${name}"`));
+  }
+  assert.throws(() => m.read(65), RangeError);
+  assert.throws(() => m.read(0, 65), RangeError);
+});
+
 Deno.test("Mapping.file refuses a FIFO at once (it used to block for ever), and other files that are not regular", async () => {
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
   try {
