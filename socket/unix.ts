@@ -808,6 +808,13 @@ export class UnixListener {
   ): UnixListener {
     checkOptions(options);
     socketType(options.type, "UnixListener.listen");
+    const backlog = int(
+      options.backlog ?? 128,
+      "listen",
+      "backlog",
+      0,
+      LIMITS.INT_MAX,
+    );
     const a = toAddr(addr);
     const fd = socket(
       AF_UNIX,
@@ -815,12 +822,20 @@ export class UnixListener {
     );
     try {
       bind(fd, a);
-      listen(fd, options.backlog ?? 128);
     } catch (e) {
       close(fd);
       throw e;
     }
-    return new UnixListener(fd, bound(a));
+    const made = bound(a);
+    try {
+      listen(fd, backlog);
+    } catch (e) {
+      // The path bind made goes with the socket: nothing is left behind.
+      close(fd);
+      removeBound(made);
+      throw e;
+    }
+    return new UnixListener(fd, made);
   }
 
   /**

@@ -657,6 +657,20 @@ Deno.test("every option is checked before anything starts: sizes, modes, timeout
     SemaphoreSet.openAsync(0x1234, { signal: "x" as never }),
     /^TypeError: Invalid option "signal"/,
   );
+  // A refused backlog leaves no socket file behind at the path.
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
+  try {
+    for (const backlog of [-1, 1.5, "8"]) {
+      assert.throws(
+        () =>
+          UnixListener.listen(`${dir}/s.sock`, { backlog: backlog as never }),
+        /"backlog"/,
+      );
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("fromFd takes only the sockets its class works with, and leaves others untouched", async () => {
