@@ -262,5 +262,7 @@ export const EISCONN = 106;
 export const ENOTCONN = 107;
 /** `ETIMEDOUT`. */
 export const ETIMEDOUT = 110;
+/** `ECONNREFUSED`: nothing accepts connections at the address. */
+export const ECONNREFUSED = 111;
 /** `EINPROGRESS`. */
 export const EINPROGRESS = 115;

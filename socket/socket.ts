@@ -24,6 +24,7 @@
 import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
   EBADF,
+  ECONNREFUSED,
   EINTR,
   EINVAL,
   EMSGSIZE,
@@ -31,7 +32,7 @@ import {
   IpcError,
   lastError,
 } from "../ffi/errors.ts";
-import { close } from "../ffi/fd.ts";
+import { close, fileKind, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
 import {
   type AddrInfo,
   cmsgSpace,
@@ -203,6 +204,15 @@ export function fail(
       });
     }
   }
+  if (error.code === "EADDRINUSE" && addr?.family === "unix") {
+    return errorFor(
+      error.errno,
+      syscall,
+      "addr",
+      { addr: describe(addr) },
+      { EADDRINUSE: whoHolds(sockfd, addr) },
+    );
+  }
   if (error.errno === EINVAL && addr !== undefined) {
     const why = foreignAddress(sockfd, addr);
     if (why !== null) {
@@ -223,6 +233,51 @@ const FAMILIES: Record<number, SockAddr["family"]> = {
   [AF_INET]: "inet",
   [AF_INET6]: "inet6",
 };
+
+/**
+ * What holds a Unix address that `bind` found in use: a file that is not a
+ * socket, a socket file whose server has gone (nobody accepts a connection
+ * there, so it can be removed), or a live socket.
+ */
+function whoHolds(sockfd: number, addr: SockAddr): string {
+  if ("path" in addr) {
+    let mode: number;
+    try {
+      mode = Deno.lstatSync(addr.path).mode ?? 0;
+    } catch {
+      return HINTS.EADDRINUSE;
+    }
+    if ((mode & S_IFMT) !== S_IFSOCK) {
+      return `${
+        fileKind(mode)
+      } is at this path, not a socket: bind makes the socket file itself, so choose a path where nothing is`;
+    }
+  }
+  const type = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  const c = libc();
+  if (
+    c.getsockopt(
+      sockfd,
+      SOL_SOCKET,
+      SO_TYPE,
+      new Uint8Array(type.buffer),
+      new Uint8Array(len.buffer),
+    ) !== 0
+  ) return HINTS.EADDRINUSE;
+  const probe = c.socket(AF_UNIX, type[0] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (probe === -1) return HINTS.EADDRINUSE;
+  const a = encodeSockaddr(addr, "connect");
+  const r = c.connect(probe, a, a.length);
+  const e = r === -1 ? errno() : 0;
+  c.close(probe);
+  if (e === ECONNREFUSED && "path" in addr) {
+    return "a socket file is left at this path, but nothing is listening on it (its server has gone): remove it first";
+  }
+  return "path" in addr
+    ? "a socket that is still open (in this process or another) is bound to this path"
+    : "a socket that is still open (in this process or another) holds this abstract name";
+}
 
 /** Why an address cannot be used with this socket, or null. */
 function foreignAddress(sockfd: number, addr: SockAddr): string | null {

@@ -963,6 +963,62 @@ Deno.test("errors name what is at fault: a descriptor to pass, an unnamed or for
   }
 });
 
+Deno.test("EADDRINUSE says what holds the address: a file, a live socket, or one whose server is gone", async () => {
+  await withDir(async (dir) => {
+    const inUse = (hint: RegExp) => (e: unknown) =>
+      isCode("EADDRINUSE", "bind", "addr")(e) &&
+      hint.test((e as Error).message);
+    // A regular file: bind makes the socket file itself.
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    assert.throws(
+      () => UnixListener.listen(`${dir}/file`),
+      inUse(/a regular file is at this path, not a socket/),
+    );
+    // A live socket, of either type, and a live abstract name.
+    {
+      using live = UnixListener.listen(`${dir}/live.sock`);
+      assert.throws(
+        () => UnixListener.listen(`${dir}/live.sock`),
+        inUse(/still open .* is bound to this path/),
+      );
+      assert.throws(
+        () => UnixDatagram.bind(`${dir}/live.sock`),
+        inUse(/still open/),
+      );
+      assert.equal(live.closed, false);
+    }
+    {
+      const name = `@linux-ipc-inuse-${Deno.pid}`;
+      using held = UnixListener.listen(name);
+      assert.throws(
+        () => UnixListener.listen(name),
+        inUse(/holds this abstract name/),
+      );
+      assert.equal(held.closed, false);
+    }
+    // A process that bound and died without closing left its file: nobody
+    // listens, so it is safe to remove, and the error says so.
+    const stale = `${dir}/stale.sock`;
+    const child = await run(Deno.execPath(), [
+      "eval",
+      `import { UnixListener } from ${
+        JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+      }; UnixListener.listen(${JSON.stringify(stale)}); Deno.exit(0);`,
+    ]);
+    assert.equal(child.code, 0, child.stderr);
+    assert.ok(Deno.lstatSync(stale).isSocket);
+    assert.throws(
+      () => UnixListener.listen(stale),
+      inUse(/nothing is listening on it .*remove it first/),
+    );
+    // What the probe left: nothing but the stale file.
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["file", "stale.sock"],
+    );
+  });
+});
+
 Deno.test("seqpacket read refuses a buffer smaller than the message (EMSGSIZE), taking nothing", async () => {
   const [a, b] = UnixConnection.pair("seqpacket");
   await a.write(enc.encode("ten bytes!"));
