@@ -113,6 +113,13 @@ export class PosixSharedMemory {
         'Invalid option "create.size" to PosixSharedMemory.open: sizing needs mode "rw"',
       );
     }
+    if (options.truncate && mode === "r") {
+      // POSIX leaves O_TRUNC with O_RDONLY undefined; Linux truncates, so a
+      // read-only open would empty the object under every other user.
+      throw new TypeError(
+        'Invalid option "truncate" to PosixSharedMemory.open: truncating needs mode "rw"',
+      );
+    }
     const flags = (mode === "rw" ? O_RDWR : O_RDONLY) |
       (c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0) |
       (options.truncate ? O_TRUNC : 0);

@@ -139,6 +139,19 @@ Deno.test("PosixSharedMemory: make, size, map twice, read-only, unlink", () => {
     assert.throws(() => empty.map(), /length 0|ENODEV|EINVAL|empty/);
     empty.unlink();
   }
+  // Truncating needs "rw": Linux truncates on a read-only open with
+  // O_TRUNC, which would empty the object under every other user.
+  {
+    using shm = PosixSharedMemory.open(name, { create: { size: 4096 } });
+    assert.throws(
+      () => PosixSharedMemory.open(name, { mode: "r", truncate: true }),
+      /^TypeError: Invalid option "truncate".*"rw"/,
+    );
+    assert.equal(shm.size, 4096);
+    using again = PosixSharedMemory.open(name, { truncate: true });
+    assert.equal(shm.size, 0);
+    again.unlink();
+  }
 });
 
 Deno.test("byte for byte with a C peer on glibc's shm_open, both directions", async () => {
