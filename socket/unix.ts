@@ -42,6 +42,8 @@ import {
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import { writeAllSyncWithin, writeAllWithin } from "../ffi/poll.ts";
 import {
+  AF_INET,
+  AF_INET6,
   AF_UNIX,
   bind,
   close,
@@ -137,10 +139,10 @@ function toAddr(addr: UnixAddress): SockAddr {
 /** Wraps a descriptor `accept` gave, with none of `fromFd`'s checks. */
 let accepted: (fd: number) => UnixConnection;
 
-/** Other socket families, in messages. */
+/** Families other than `AF_UNIX` the classes take, and other families' names. */
 const FAMILY_NAMES: Record<number, string> = {
-  2: "an AF_INET",
-  10: "an AF_INET6",
+  [AF_INET]: "an AF_INET",
+  [AF_INET6]: "an AF_INET6",
   16: "an AF_NETLINK",
   17: "an AF_PACKET",
 };
@@ -178,12 +180,15 @@ function adoptable(
     throw refuse(ENOTSOCK, `it is ${fileKind(st.mode)}, not a socket`);
   }
   const domain = getsockopt(fd, SOL_SOCKET, SO_DOMAIN);
-  if (domain !== AF_UNIX) {
+  // TCP and UDP sockets are taken too: a connection handed over by
+  // another process, or a listener from socket activation, has no other
+  // async wrapper in Deno. Only credentials and descriptors are Unix's.
+  if (domain !== AF_UNIX && domain !== AF_INET && domain !== AF_INET6) {
     throw refuse(
       EAFNOSUPPORT,
       `it is ${
         FAMILY_NAMES[domain] ?? `a family ${domain}`
-      } socket, not a Unix-domain one`,
+      } socket: the classes take Unix-domain, AF_INET and AF_INET6 sockets`,
     );
   }
   const type = getsockopt(fd, SOL_SOCKET, SO_TYPE);
@@ -310,12 +315,16 @@ export class UnixConnection {
 
   /**
    * Takes over a connected socket's descriptor (one received over a socket,
-   * or handed by a parent as fd 3); it is closed with this object.
+   * or handed by a parent as fd 3); it is closed with this object. A TCP
+   * connection handed over this way (`AF_INET`, `AF_INET6`) is taken too:
+   * reads, writes and streams work on it; `peer` and descriptor passing
+   * need a Unix-domain socket.
    *
    * @param fd the descriptor
    * @returns the connection
    * @throws {IpcError} `ENOTSOCK` (a pipe, a file, a terminal), `EAFNOSUPPORT`
-   *   (not a Unix-domain socket), `EPROTOTYPE` (a datagram socket), `EINVAL`
+   *   (not Unix-domain, `AF_INET` or `AF_INET6`), `EPROTOTYPE` (a datagram
+   *   socket), `EINVAL`
    *   (a listening socket), `ENOTCONN`, `EBADF`; the descriptor stays the
    *   caller's, untouched
    * @example
@@ -354,9 +363,24 @@ export class UnixConnection {
     return this.#owner.closed;
   }
 
-  /** The peer's process, user and group ids (`SO_PEERCRED`, read once). */
+  /**
+   * The peer's process, user and group ids (`SO_PEERCRED`, read once).
+   *
+   * @throws {IpcError} `EAFNOSUPPORT` on a TCP connection taken over with
+   *   `fromFd` (only a Unix-domain socket knows its peer's credentials)
+   */
   get peer(): Credentials {
-    return this.#peer ??= getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED);
+    if (this.#peer !== undefined) return this.#peer;
+    const fd = this.fd;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN) !== AF_UNIX) {
+      // The kernel answers with pid 0 and uid -1 rather than an error.
+      throw new IpcError(EAFNOSUPPORT, {
+        syscall: "getsockopt",
+        argument: "SO_PEERCRED",
+        hint: "only a Unix-domain socket knows its peer's credentials",
+      });
+    }
+    return this.#peer = getsockopt(fd, SOL_SOCKET, SO_PEERCRED);
   }
 
   /** This end's address. */
@@ -839,11 +863,14 @@ export class UnixListener {
   }
 
   /**
-   * Takes over a listening socket's descriptor (one received over a socket).
+   * Takes over a listening socket's descriptor (one received over a socket,
+   * or passed by a service manager such as systemd's socket activation; a
+   * TCP listener is taken too, and accepts TCP connections).
    *
    * @param fd the descriptor
    * @returns the listener (it does not remove any path)
-   * @throws {IpcError} `ENOTSOCK`, `EAFNOSUPPORT`, `EPROTOTYPE` (a datagram
+   * @throws {IpcError} `ENOTSOCK`, `EAFNOSUPPORT` (not Unix-domain,
+   *   `AF_INET` or `AF_INET6`), `EPROTOTYPE` (a datagram
    *   socket), `EINVAL` (not listening), `EBADF`; the descriptor stays the
    *   caller's, untouched
    * @example
@@ -1043,9 +1070,10 @@ export class UnixDatagram {
   }
 
   /**
-   * Takes over a Unix datagram socket's descriptor (one half of
-   * `socketpair(AF_UNIX, SOCK_DGRAM)` handed to a child, or one received
-   * over a socket); it is closed with this object, and never removes a path.
+   * Takes over a datagram socket's descriptor (one half of
+   * `socketpair(AF_UNIX, SOCK_DGRAM)` handed to a child, one received over a
+   * socket, or a UDP socket, sent to with an inet `SockAddr`); it is closed
+   * with this object, and never removes a path.
    *
    * @param fd the descriptor
    * @returns the socket

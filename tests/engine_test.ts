@@ -4,6 +4,7 @@ import {
   AF_UNIX,
   bind,
   close,
+  connect,
   F_ADD_SEALS,
   F_SEAL_SHRINK,
   fcntl,
@@ -678,6 +679,7 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
   const dgram = socket(AF_UNIX, SOCK_DGRAM);
   const stream = socket(AF_UNIX, SOCK_STREAM);
   const inet = socket(AF_INET, SOCK_STREAM);
+  const netlink = socket(16, /* AF_NETLINK */ SOCK_DGRAM);
   const listening = socket(AF_UNIX, SOCK_STREAM);
   bind(listening, { family: "unix", abstract: `linux-ipc-adopt-${Deno.pid}` });
   listen(listening);
@@ -701,7 +703,12 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
           /listening: use UnixListener\.fromFd/,
         ],
         [() => UnixConnection.fromFd(stream), "ENOTCONN", /not connected/],
-        [() => UnixConnection.fromFd(inet), "EAFNOSUPPORT", /AF_INET socket/],
+        [() => UnixConnection.fromFd(inet), "ENOTCONN", /not connected/],
+        [
+          () => UnixDatagram.fromFd(netlink),
+          "EAFNOSUPPORT",
+          /an AF_NETLINK socket: the classes take Unix-domain, AF_INET/,
+        ],
       ] as const
     ) {
       assert.throws(call, (e: unknown) => {
@@ -712,13 +719,13 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
       });
     }
     // Refused descriptors stay the caller's: open, and as blocking as before.
-    for (const fd of [r, w, dgram, stream, inet]) {
+    for (const fd of [r, w, dgram, stream, inet, netlink]) {
       assert.equal(isBlocking(fd), true, `fd ${fd}`);
     }
     using server = UnixListener.fromFd(listening);
     assert.equal(server.closed, false);
   } finally {
-    for (const fd of [r, w, dgram, stream, inet]) close(fd);
+    for (const fd of [r, w, dgram, stream, inet, netlink]) close(fd);
   }
   // A datagram socketpair, adopted: null sends to the connected peer,
   // and a full peer times out in both forms.
@@ -741,6 +748,39 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
     x.send(new Uint8Array(1024), null, { timeout: 50 }),
     isCode("ETIMEDOUT", "send"),
   );
+  // TCP, handed over as a descriptor: a listener (socket activation) and a
+  // connection are taken; credentials are refused, never made up.
+  {
+    const lfd = socket(AF_INET, SOCK_STREAM);
+    bind(lfd, { family: "inet", address: "127.0.0.1", port: 0 });
+    listen(lfd);
+    using tcpListener = UnixListener.fromFd(lfd);
+    const { port } = tcpListener.addr as { port: number };
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    using served = await tcpListener.accept({ timeout: 5000 });
+    await client.write(new Uint8Array([1, 2, 3]));
+    const got = new Uint8Array(8);
+    assert.equal(await served.read(got), 3);
+    await served.writeAll(new Uint8Array([4, 5]));
+    assert.equal(await client.read(got), 2);
+    assert.deepEqual(got.subarray(0, 2), new Uint8Array([4, 5]));
+    assert.throws(() => served.peer, isCode("EAFNOSUPPORT", "getsockopt"));
+    client.close();
+    assert.equal(await served.read(got), null);
+    const cfd = socket(AF_INET, SOCK_STREAM);
+    const echo = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    connect(cfd, {
+      family: "inet",
+      address: "127.0.0.1",
+      port: (echo.addr as Deno.NetAddr).port,
+    });
+    using tcp = UnixConnection.fromFd(cfd);
+    const other = await echo.accept();
+    await tcp.writeAll(new Uint8Array([9]));
+    assert.equal(await other.read(got), 1);
+    other.close();
+    echo.close();
+  }
   // A connection whose peer has gone is still taken: its bytes are there.
   const [c, d] = socketpair(AF_UNIX, SOCK_STREAM);
   write(c, new Uint8Array([1, 2]));
