@@ -465,15 +465,8 @@ export class MemoryRegion {
 
   #span(offset: number, length: number | undefined): number {
     this.#alive();
-    for (const [name, value] of [["offset", offset], ["length", length]]) {
-      if (value !== undefined && !Number.isInteger(value)) {
-        throw new TypeError(
-          `Invalid argument "${name}": expected an integer, got "${
-            show(value)
-          }"`,
-        );
-      }
-    }
+    integer(offset, "offset");
+    if (length !== undefined) integer(length, "length");
     const size = this.#length;
     if (offset < 0 || offset > size) {
       throw new RangeError(
@@ -487,6 +480,15 @@ export class MemoryRegion {
       );
     }
     return end;
+  }
+}
+
+/** Checks that an offset or length is an integer (a `TypeError` names it). */
+function integer(value: unknown, name: string): void {
+  if (!Number.isInteger(value)) {
+    throw new TypeError(
+      `Invalid argument "${name}": expected an integer, got "${show(value)}"`,
+    );
   }
 }
 
