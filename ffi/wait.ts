@@ -831,6 +831,61 @@ export function tryAtOnce(
 }
 
 /**
+ * {@linkcode tryAtOnce} for a call on a descriptor that waits for `events`
+ * (`EPOLLIN` or `EPOLLOUT`): not while an earlier wait of that direction is
+ * parked on it, so that concurrent reads take the bytes, and concurrent
+ * writes send theirs, in the order they were made.
+ *
+ * @param syscall the call's name
+ * @param fd the descriptor
+ * @param events `EPOLLIN` or `EPOLLOUT`
+ * @param options the wait's options
+ * @returns whether the caller may make the call itself now
+ */
+export function tryFdAtOnce(
+  syscall: string,
+  fd: number,
+  events: number,
+  options: WaitOptions,
+): boolean {
+  return tryAtOnce(syscall, fd, options) && !queuedOn(fd, events);
+}
+
+/**
+ * Whether a wait for `events` (its read or write side) is parked on `fd`:
+ * a new wait of that side then queues behind it instead of trying at once.
+ * A wait parked in the reactor is woken in the order it parked, so order
+ * holds once it is there.
+ */
+function queuedOn(fd: number, events: number): boolean {
+  const w = watches.get(fd);
+  if (w === undefined || w.entries.length === 0) return false;
+  const side = events & EPOLLIN;
+  for (const entry of w.entries) {
+    if (
+      !entry.settled && entry.where === "reactor" &&
+      ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side
+    ) return true;
+  }
+  return false;
+}
+
+/** Whether no wait of the same side parked on its descriptor before it. */
+function firstInLine(entry: Entry): boolean {
+  const w = watches.get(entry.op.fd!);
+  if (w === undefined) return true;
+  const side = (entry.op.events ?? EPOLLIN) & EPOLLIN;
+  for (const other of w.entries) {
+    if (other === entry) return true;
+    if (
+      !other.settled && other.where === "reactor" &&
+      ((other.op.events ?? EPOLLIN) & EPOLLIN) === side
+    ) return false;
+  }
+  return true;
+}
+
+/**
  * Runs a wait: at once, then (when nothing else waits) a short spin, then
  * the reactor, a helper thread or the timed retries.
  *
@@ -850,18 +905,26 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   }
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  let defer = false;
+  let defer = false, behind = false;
   let spun = NOT_SPUN;
   try {
     // One CPU: a key with spin state has had to spin before, so let the
     // peer run first.
     if (CPUS < 2 && spins.has(op.key)) libc().sched_yield();
+    // Behind an earlier wait of its side on the same descriptor: it parks
+    // behind that one without a try of its own, to keep their order (a
+    // caller that tried already found the line empty).
+    behind = !op.tried && !op.presumed && op.fd !== undefined &&
+      queuedOn(op.fd, op.events ?? EPOLLIN);
     // A wait made after this turn of the event loop has run for TURN_MS is
     // tried in the next turn, even when it could complete at once: a loop
     // of waits that all succeed at once (a burst of connections to accept,
     // a stream or a queue that always has data) cannot hold timers up.
-    defer = !op.tried && !op.presumed && timeout !== 0 && longTurn();
-    if (!defer) {
+    defer = !behind && !op.tried && !op.presumed && timeout !== 0 &&
+      longTurn();
+    if (behind) {
+      if (timeout === 0) return Promise.reject(op.timedOut(0));
+    } else if (!defer) {
       if (op.attempt()) return Promise.resolve(op.value as undefined);
       if (timeout === 0) return Promise.reject(op.timedOut(0));
       // No spin once this turn has run for TURN_MS: a loop whose waits
@@ -902,7 +965,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     }
     try {
       if (defer) deferToNextTurn(entry);
-      else park(entry, spun === SPUN);
+      else park(entry, spun === SPUN, behind);
     } catch (e) {
       failWith(entry, e);
     }
@@ -974,15 +1037,19 @@ function newTurn(): void {
  *
  * @param entry the wait
  * @param spun whether it has just spun, making its call in vain
+ * @param behind whether an earlier wait of its side is parked on its
+ *   descriptor: it then makes no call until that one is served
  */
-function park(entry: Entry, spun = false): void {
+function park(entry: Entry, spun = false, behind = false): void {
   const { op } = entry;
   if (op.fd !== undefined) {
     // Linux reports no readiness for a write that finds a full datagram
     // receiver or a full Unix backlog: both poll as writable. A write-side
     // wait that polls ready, is tried again and still finds EAGAIN goes to
     // the timed retries.
-    if ((op.events ?? EPOLLIN) & EPOLLOUT && writableNow(op.fd)) {
+    if (
+      !behind && (op.events ?? EPOLLIN) & EPOLLOUT && writableNow(op.fd)
+    ) {
       if (tryEntry(entry)) return;
       if (writableNow(op.fd)) {
         toRetry(entry);
@@ -1244,7 +1311,11 @@ function verifyPresumed(before: number): boolean {
   const batch = presumedBatch;
   while (k < presumed.length && (presumed[k + 1] as number) <= before) {
     const entry = presumed[k] as Entry;
-    if (!entry.settled && entry.where === "reactor") batch.push(entry);
+    // One behind an earlier wait on its descriptor is left to the event,
+    // which tries them in order: trying it here would let it overtake.
+    if (!entry.settled && entry.where === "reactor" && firstInLine(entry)) {
+      batch.push(entry);
+    }
     k += 2;
   }
   if (k > 0) presumed.splice(0, k);

@@ -45,7 +45,7 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
-  tryAtOnce,
+  tryFdAtOnce,
   wait,
   waitFor,
   type WaitOptions,
@@ -343,7 +343,7 @@ function ioReady(
   // The first try, as `wait` would make it, without the op's closures: with
   // data (or room) there, most calls end here.
   let tried = false;
-  if (tryAtOnce(syscall, fd, options)) {
+  if (tryFdAtOnce(syscall, fd, events, options)) {
     const r = syscall === "read"
       ? c.read(fd, buf, size)
       : c.write(fd, buf, size);

@@ -41,7 +41,7 @@ import {
   SIZEOF,
 } from "../ffi/layout.ts";
 import { requirePath } from "../ffi/permissions.ts";
-import { pollOp, WOULD_BLOCK } from "../ffi/poll.ts";
+import { POLLIN, pollOp, POLLOUT, WOULD_BLOCK } from "../ffi/poll.ts";
 import {
   absoluteTime,
   bytes,
@@ -54,7 +54,7 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
-  tryAtOnce,
+  tryFdAtOnce,
   wait,
   waitFor,
   type WaitOptions,
@@ -71,7 +71,6 @@ export const MQ_NAME_MAX = 255;
 
 const MQ_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK |
   O_CLOEXEC;
-const POLLIN = 0x1, POLLOUT = 0x4;
 const EMSGSIZE_HINT =
   "the message is longer than the queue's mq_msgsize (or, to receive, the room is shorter than it)";
 
@@ -796,7 +795,7 @@ export function mq_sendAsync(
     // The first try, as `wait` would make it, without the op's closures: a
     // queue with room takes the message here.
     let tried = false;
-    if (tryAtOnce("mq_send", mqdes, options)) {
+    if (tryFdAtOnce("mq_send", mqdes, POLLOUT, options)) {
       const r = libc().mq_timedsend(mqdes, b, n, msg_prio, PAST);
       if (r !== -1) return Promise.resolve();
       const e = errno();
@@ -934,7 +933,7 @@ function receiveAsync<T>(
   // The first try, without the op's closures: a queued message is taken
   // here.
   let tried = false;
-  if (tryAtOnce("mq_receive", mqdes, options)) {
+  if (tryFdAtOnce("mq_receive", mqdes, POLLIN, options)) {
     const buf = room();
     const r = libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST);
     if (r !== -1) return Promise.resolve(out(buf, r));

@@ -25,7 +25,7 @@ import {
   checkWaitOptions,
   drained,
   noteRead,
-  tryAtOnce,
+  tryFdAtOnce,
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
@@ -90,7 +90,14 @@ function bufferReady(
   // The first try, as `wait` would make it, without the op's closures.
   // Every call has MSG_DONTWAIT: the socket's mode is left alone.
   let tried: boolean | "presumed" = false;
-  if (!tryAtOnce(syscall, sockfd, options)) {
+  if (
+    !tryFdAtOnce(
+      syscall,
+      sockfd,
+      syscall === "send" ? POLLOUT : POLLIN,
+      options,
+    )
+  ) {
     // The long way: `ready` checks the options, `wait` makes the first try.
   } else if (eof && drained(sockfd)) {
     tried = "presumed";

@@ -790,6 +790,76 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
   assert.equal(await conn.read(new Uint8Array(4)), null);
 });
 
+Deno.test("concurrent reads and writes on one descriptor complete in the order they were made", async () => {
+  // Reads: the earlier read gets the earlier bytes, with or without a
+  // timeout, and a read made after bytes came is not served before an
+  // earlier read that waits.
+  for (const options of [{}, { timeout: 5000 }]) {
+    const [a, b] = UnixConnection.pair();
+    const first = new Uint8Array(4), second = new Uint8Array(4);
+    const p1 = b.read(first, options);
+    const p2 = b.read(second, options);
+    a.writeSync(new Uint8Array([1]));
+    const p3 = b.read(new Uint8Array(4), options);
+    setTimeout(() => a.writeSync(new Uint8Array([2, 3])), 30);
+    setTimeout(() => a.writeSync(new Uint8Array([4])), 60);
+    assert.deepEqual(await Promise.all([p1, p2, p3]), [1, 2, 1]);
+    assert.deepEqual([first[0], second[0], second[1]], [1, 2, 3]);
+    a.close();
+    b.close();
+  }
+  // Writes: one made while an earlier write waits for room goes after it,
+  // even when room appeared in between.
+  {
+    const [a, b] = UnixConnection.pair();
+    let filled = 0;
+    for (;;) {
+      try {
+        filled += a.writeSync(new Uint8Array(4096), { timeout: 0 });
+      } catch (e) {
+        isCode("ETIMEDOUT")(e);
+        break;
+      }
+    }
+    const w1 = a.write(new Uint8Array(1024).fill(0xa1));
+    // Room now, in the same turn, before the reactor has said so.
+    const sink = new Uint8Array(65536);
+    let got = b.readSync(sink)!;
+    const w2 = a.write(new Uint8Array(1024).fill(0xb2));
+    const seen: number[] = [];
+    const reading = (async () => {
+      while (got < filled + 2048) {
+        const n = (await b.read(sink, { timeout: 5000 }))!;
+        for (let i = 0; i < n; i++) if (sink[i] !== 0) seen.push(sink[i]);
+        got += n;
+      }
+    })();
+    assert.deepEqual(await Promise.all([w1, w2]), [1024, 1024]);
+    await reading;
+    assert.equal(seen.indexOf(0xb2) > seen.lastIndexOf(0xa1), true);
+    a.close();
+    b.close();
+  }
+  // A POSIX queue: the receive that waited first takes the first message.
+  {
+    const name = `/linux-ipc-order-${Deno.pid}`;
+    using q = PosixMessageQueue.open(name, { create: {} });
+    try {
+      const r1 = q.receive({ timeout: 5000 });
+      q.sendSync("m1");
+      const r2 = q.receive({ timeout: 5000 });
+      q.sendSync("m2");
+      const dec = new TextDecoder();
+      assert.deepEqual(
+        (await Promise.all([r1, r2])).map((m) => dec.decode(m.data)),
+        ["m1", "m2"],
+      );
+    } finally {
+      PosixMessageQueue.unlink(name);
+    }
+  }
+});
+
 Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
   const [a, b] = UnixConnection.pair();
   assert.equal(a.closed, false);
