@@ -497,6 +497,19 @@ export interface BlockingOp {
    */
   readonly presumed?: boolean;
   /**
+   * For a wait without a descriptor: whether waits of its key are served in
+   * the order they were made (receives from one queue, say). One made while
+   * an earlier one of the key waits then queues behind it, with no try of
+   * its own. Not for a call that must not wait (`IPC_NOWAIT`).
+   */
+  readonly ordered?: boolean;
+  /**
+   * Called when the wait queues behind an earlier one without a try of its
+   * own: from then on it has waited (an `EINVAL` later means the object was
+   * removed, as after a try that would have blocked).
+   */
+  queued?(): void;
+  /**
    * Tries the call without blocking, on the calling thread.
    *
    * @returns true if it completed, false if it would block
@@ -807,8 +820,29 @@ function spin(op: BlockingOp): number {
  * @param fd the descriptor, or the object's id
  * @param options the wait's options
  * @param detail the rest of the op's key, if it has more
+ * @param ordered whether the op is `ordered` (see {@linkcode BlockingOp})
+ * @returns whether the caller may make the call itself now
  */
 export function tryAtOnce(
+  syscall: string,
+  fd: number,
+  options: WaitOptions,
+  detail?: () => string,
+  ordered = false,
+): boolean {
+  if (!fastPath(syscall, fd, options, detail)) return false;
+  // An ordered wait behind an earlier one of its key (a receive of the same
+  // queue and type): it goes the long way, and parks behind that one.
+  return !ordered || groups.size === 0 ||
+    !queuedKey(
+      detail === undefined
+        ? `${syscall}:${fd}`
+        : `${syscall}:${fd}:${detail()}`,
+    );
+}
+
+/** {@linkcode tryAtOnce} but for the line: what may skip the op's making. */
+function fastPath(
   syscall: string,
   fd: number,
   options: WaitOptions,
@@ -848,7 +882,7 @@ export function tryFdAtOnce(
   events: number,
   options: WaitOptions,
 ): boolean {
-  return tryAtOnce(syscall, fd, options) && !queuedOn(fd, events);
+  return fastPath(syscall, fd, options) && !queuedOn(fd, events);
 }
 
 /**
@@ -868,6 +902,15 @@ function queuedOn(fd: number, events: number): boolean {
     ) return true;
   }
   return false;
+}
+
+/**
+ * Whether a wait without a descriptor is queued, or running on a helper
+ * thread, under `key`: a new one of the key then goes behind it.
+ */
+function queuedKey(key: string): boolean {
+  const g = groups.get(key);
+  return g !== undefined && g.queue.some((entry) => !entry.settled);
 }
 
 /** Whether no wait of the same side parked on its descriptor before it. */
@@ -914,8 +957,11 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // Behind an earlier wait of its side on the same descriptor: it parks
     // behind that one without a try of its own, to keep their order (a
     // caller that tried already found the line empty).
-    behind = !op.tried && !op.presumed && op.fd !== undefined &&
-      queuedOn(op.fd, op.events ?? EPOLLIN);
+    behind = !op.tried && !op.presumed &&
+      (op.fd !== undefined
+        ? queuedOn(op.fd, op.events ?? EPOLLIN)
+        : op.ordered === true && queuedKey(op.key));
+    if (behind) op.queued?.();
     // A wait made after this turn of the event loop has run for TURN_MS is
     // tried in the next turn, even when it could complete at once: a loop
     // of waits that all succeed at once (a burst of connections to accept,

@@ -616,7 +616,7 @@ export function msgsndAsync(
     msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
     msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
     const nowait = (msgflg & IPC_NOWAIT) !== 0;
-    if (tryAtOnce("msgsnd", msqid, options)) {
+    if (tryAtOnce("msgsnd", msqid, options, undefined, !nowait)) {
       // The first attempt, as wait() would make it, from the sync calls'
       // buffer: a queue with room takes the message with no op built.
       const now = encodeMsg(msgp, "msgsnd", true);
@@ -629,6 +629,12 @@ export function msgsndAsync(
     let parked = false;
     const op: BlockingOp = {
       key: `msgsnd:${msqid}`,
+      // Sends to one queue go in the order made; one that must not wait
+      // goes at once.
+      ordered: !nowait,
+      queued(): void {
+        parked = true;
+      },
       attempt(): boolean {
         try {
           if (sendNow(msqid, buf, n, msgflg)) return true;
@@ -758,6 +764,8 @@ export function msgrcvIntoAsync(
  */
 class ReceiveOp<T> implements BlockingOp {
   readonly key: string;
+  /** Receives of one queue and type take messages in the order made. */
+  readonly ordered: boolean;
   /** The result, once the message came. */
   value: T | undefined;
   #msqid: number;
@@ -778,12 +786,17 @@ class ReceiveOp<T> implements BlockingOp {
     check: (() => void) | undefined,
   ) {
     this.key = `msgrcv:${msqid}:${type}:${msgflg}`;
+    this.ordered = (msgflg & IPC_NOWAIT) === 0;
     this.#msqid = msqid;
     this.#size = size;
     this.#type = type;
     this.#msgflg = msgflg;
     this.#out = out;
     this.#check = check;
+  }
+
+  queued(): void {
+    this.#parked = true;
   }
 
   attempt(): boolean {
@@ -864,7 +877,13 @@ function receiveAsync<T>(
     // every attempt receives into.
     const now = scratchRoom(msgsz);
     if (
-      tryAtOnce("msgrcv", msqid, options, () => `${type}:${msgflg}`)
+      tryAtOnce(
+        "msgrcv",
+        msqid,
+        options,
+        () => `${type}:${msgflg}`,
+        (msgflg & IPC_NOWAIT) === 0,
+      )
     ) {
       // The first attempt: a queued message is taken with no op built.
       const r = receiveNow(msqid, now, msgsz, type, msgflg);

@@ -790,7 +790,7 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
   assert.equal(await conn.read(new Uint8Array(4)), null);
 });
 
-Deno.test("concurrent reads and writes on one descriptor complete in the order they were made", async () => {
+Deno.test("concurrent reads, writes and queue receives complete in the order they were made", async () => {
   // Reads: the earlier read gets the earlier bytes, with or without a
   // timeout, and a read made after bytes came is not served before an
   // earlier read that waits.
@@ -839,6 +839,24 @@ Deno.test("concurrent reads and writes on one descriptor complete in the order t
     assert.equal(seen.indexOf(0xb2) > seen.lastIndexOf(0xa1), true);
     a.close();
     b.close();
+  }
+  // A System V queue likewise; a receive that must not wait (nowait) is
+  // never held behind the waiting ones.
+  {
+    using q = MessageQueue.create();
+    const dec = new TextDecoder();
+    const r1 = q.receive({ timeout: 5000 });
+    await assert.rejects(
+      q.receive({ nowait: true }),
+      isCode("ENOMSG", "msgrcv"),
+    );
+    q.sendSync(1, "m1");
+    const r2 = q.receive({ timeout: 5000 });
+    q.sendSync(1, "m2");
+    assert.deepEqual(
+      (await Promise.all([r1, r2])).map((m) => dec.decode(m.data)),
+      ["m1", "m2"],
+    );
   }
   // A POSIX queue: the receive that waited first takes the first message.
   {
