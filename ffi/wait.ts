@@ -891,15 +891,19 @@ export function tryFdAtOnce(
  * A wait parked in the reactor is woken in the order it parked, so order
  * holds once it is there.
  */
-function queuedOn(fd: number, events: number): boolean {
+function queuedOn(fd: number, events: number, withDeferred = true): boolean {
+  const side = events & EPOLLIN;
+  const same = (entry: Entry) =>
+    !entry.settled && entry.op.fd === fd &&
+    ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side;
+  // One deferred to the next turn (see TURN_MS) is in line too.
+  if (withDeferred && deferred.size > 0) {
+    for (const entry of deferred) if (same(entry)) return true;
+  }
   const w = watches.get(fd);
   if (w === undefined || w.entries.length === 0) return false;
-  const side = events & EPOLLIN;
   for (const entry of w.entries) {
-    if (
-      !entry.settled && entry.where === "reactor" &&
-      ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side
-    ) return true;
+    if (entry.where === "reactor" && same(entry)) return true;
   }
   return false;
 }
@@ -908,9 +912,25 @@ function queuedOn(fd: number, events: number): boolean {
  * Whether a wait without a descriptor is queued, or running on a helper
  * thread, under `key`: a new one of the key then goes behind it.
  */
-function queuedKey(key: string): boolean {
+function queuedKey(key: string, withDeferred = true): boolean {
+  if (withDeferred && deferred.size > 0) {
+    for (const entry of deferred) {
+      if (!entry.settled && entry.op.key === key) return true;
+    }
+  }
   const g = groups.get(key);
   return g !== undefined && g.queue.some((entry) => !entry.settled);
+}
+
+/**
+ * Whether an earlier wait is in line before `op`: on its descriptor's side,
+ * or (for an `ordered` op) of its key; with `withDeferred`, counting the
+ * waits deferred to the next turn.
+ */
+function isBehind(op: BlockingOp, withDeferred: boolean): boolean {
+  return op.fd !== undefined
+    ? queuedOn(op.fd, op.events ?? EPOLLIN, withDeferred)
+    : op.ordered === true && queuedKey(op.key, withDeferred);
 }
 
 /** Whether no wait of the same side parked on its descriptor before it. */
@@ -957,10 +977,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // Behind an earlier wait of its side on the same descriptor: it parks
     // behind that one without a try of its own, to keep their order (a
     // caller that tried already found the line empty).
-    behind = !op.tried && !op.presumed &&
-      (op.fd !== undefined
-        ? queuedOn(op.fd, op.events ?? EPOLLIN)
-        : op.ordered === true && queuedKey(op.key));
+    behind = !op.tried && !op.presumed && isBehind(op, true);
     if (behind) op.queued?.();
     // A wait made after this turn of the event loop has run for TURN_MS is
     // tried in the next turn, even when it could complete at once: a loop
@@ -1010,7 +1027,9 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       signal.addEventListener("abort", entry.onAbort, { once: true });
     }
     try {
-      if (defer) deferToNextTurn(entry);
+      // Behind while others are deferred: deferred too, after them, since
+      // the next turn takes deferred waits in the order they came.
+      if (defer || (behind && deferred.size > 0)) deferToNextTurn(entry);
       else park(entry, spun === SPUN, behind);
     } catch (e) {
       failWith(entry, e);
@@ -1778,9 +1797,14 @@ function deferToNextTurn(entry: Entry): void {
   setImmediate(() => {
     deferred.delete(entry);
     newTurn();
-    if (entry.settled || tryEntry(entry)) return;
+    if (entry.settled) return;
+    // The deferred waits made before this one have run by now; those still
+    // deferred came after it.
+    const behind = isBehind(entry.op, false);
+    if (behind) entry.op.queued?.();
+    else if (tryEntry(entry)) return;
     try {
-      park(entry);
+      park(entry, false, behind);
     } catch (e) {
       failWith(entry, e);
     }

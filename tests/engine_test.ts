@@ -43,7 +43,7 @@ import {
   UnixListener,
   write,
 } from "../mod.ts";
-import { KERNEL_THREADS, wait } from "../ffi/wait.ts";
+import { KERNEL_THREADS, TURN_MS, wait } from "../ffi/wait.ts";
 import { isBlocking } from "../ffi/fd.ts";
 import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
 import {
@@ -805,6 +805,27 @@ Deno.test("concurrent reads, writes and queue receives complete in the order the
     setTimeout(() => a.writeSync(new Uint8Array([4])), 60);
     assert.deepEqual(await Promise.all([p1, p2, p3]), [1, 2, 1]);
     assert.deepEqual([first[0], second[0], second[1]], [1, 2, 3]);
+    a.close();
+    b.close();
+  }
+  // A read deferred to the next turn (this turn ran past TURN_MS) is still
+  // first in line: a read made after it, in the same turn, waits behind.
+  {
+    const [a, b] = UnixConnection.pair();
+    // A read that completes at once starts the engine's count of the turn.
+    a.writeSync(new Uint8Array([6]));
+    assert.equal(await b.read(new Uint8Array(4), { timeout: 5000 }), 1);
+    a.writeSync(new Uint8Array([6]));
+    assert.equal(await b.read(new Uint8Array(4), { timeout: 5000 }), 1);
+    const end = performance.now() + TURN_MS + 5;
+    while (performance.now() < end) { /* a long turn */ }
+    const first = new Uint8Array(4);
+    const p1 = b.read(first, { timeout: 5000 });
+    a.writeSync(new Uint8Array([7]));
+    const p2 = b.read(new Uint8Array(4));
+    setTimeout(() => a.writeSync(new Uint8Array([8, 9])), 30);
+    assert.deepEqual(await Promise.all([p1, p2]), [1, 2]);
+    assert.equal(first[0], 7);
     a.close();
     b.close();
   }
