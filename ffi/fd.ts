@@ -12,7 +12,7 @@
  * @module
  */
 
-import { libc } from "./libc.ts";
+import { errno, libc } from "./libc.ts";
 import { EBADF, EPERM, errorFor, IpcError, lastError } from "./errors.ts";
 import { endWaits } from "./wait.ts";
 import {
@@ -193,6 +193,24 @@ export function close(fd: number): void {
       EBADF: "the descriptor was closed while the call waited",
     }));
   if (libc().close(fd) === -1) throw lastError("close", "fd", { fd });
+}
+
+/** `access` mode: may be executed (a directory: entered). */
+export const X_OK = 1;
+
+/**
+ * Checks that this process may use a file as `mode` says (`access`),
+ * without Deno's permissions: for reporting why something the kernel
+ * refused failed, not for deciding what to open.
+ *
+ * @param pathname the file
+ * @param mode `X_OK`
+ * @returns 0 if it may, else the errno (`ENOENT`, `EACCES`, `ENOTDIR`, ...)
+ * @throws {TypeError} for a path with a NUL inside
+ */
+export function access(pathname: string, mode: number): number {
+  const path = cString(pathname, "access", "pathname");
+  return libc().access(path, mode) === -1 ? errno() : 0;
 }
 
 /**

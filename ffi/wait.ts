@@ -893,19 +893,22 @@ export function tryFdAtOnce(
  */
 function queuedOn(fd: number, events: number, withDeferred = true): boolean {
   const side = events & EPOLLIN;
-  const same = (entry: Entry) =>
-    !entry.settled && entry.op.fd === fd &&
-    ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side;
   // One deferred to the next turn (see TURN_MS) is in line too.
   if (withDeferred && deferred.size > 0) {
-    for (const entry of deferred) if (same(entry)) return true;
+    for (const entry of deferred) if (onSide(entry, fd, side)) return true;
   }
   const w = watches.get(fd);
   if (w === undefined || w.entries.length === 0) return false;
   for (const entry of w.entries) {
-    if (entry.where === "reactor" && same(entry)) return true;
+    if (entry.where === "reactor" && onSide(entry, fd, side)) return true;
   }
   return false;
+}
+
+/** Whether `entry` waits, unsettled, on `fd`'s side `side` (its `EPOLLIN` bit). */
+function onSide(entry: Entry, fd: number, side: number): boolean {
+  return !entry.settled && entry.op.fd === fd &&
+    ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side;
 }
 
 /**
@@ -935,15 +938,13 @@ function isBehind(op: BlockingOp, withDeferred: boolean): boolean {
 
 /** Whether no wait of the same side parked on its descriptor before it. */
 function firstInLine(entry: Entry): boolean {
-  const w = watches.get(entry.op.fd!);
+  const fd = entry.op.fd!;
+  const w = watches.get(fd);
   if (w === undefined) return true;
   const side = (entry.op.events ?? EPOLLIN) & EPOLLIN;
   for (const other of w.entries) {
     if (other === entry) return true;
-    if (
-      !other.settled && other.where === "reactor" &&
-      ((other.op.events ?? EPOLLIN) & EPOLLIN) === side
-    ) return false;
+    if (other.where === "reactor" && onSide(other, fd, side)) return false;
   }
   return true;
 }

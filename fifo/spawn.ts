@@ -14,14 +14,16 @@
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import {
+  access,
   close,
   fstat,
   O_CLOEXEC,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
+  X_OK,
 } from "../ffi/fd.ts";
-import { errno, libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
 import { ENOENT, errnoNumber, IpcError, lastError } from "../ffi/errors.ts";
 import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
@@ -213,17 +215,6 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
   }
 }
 
-/** X_OK for `access`: may be executed, or a directory entered. */
-const X_OK = 1;
-
-/** The errno of `access(path, X_OK)`, or 0. */
-function notExecutable(path: string): number {
-  const c = libc();
-  return c.access(new TextEncoder().encode(`${path}\0`), X_OK) === -1
-    ? errno()
-    : 0;
-}
-
 /**
  * Why a child did not start, found as `execvp` would: a working directory
  * that cannot be entered, or a command that is not there or may not be
@@ -237,18 +228,18 @@ function whyNotStarted(
     new IpcError(e, { syscall: "spawnWithFds", argument, value, hint });
   if (options.cwd !== undefined) {
     // With "/." a file that is not a directory gives ENOTDIR, as chdir does.
-    const e = notExecutable(`${options.cwd}/.`);
+    const e = access(`${options.cwd}/.`, X_OK);
     if (e !== 0) {
       return refuse(e, "cwd", options.cwd, "the child's working directory");
     }
   }
   if (command.includes("/")) {
-    const e = notExecutable(command);
+    const e = access(command, X_OK);
     if (e !== 0) return refuse(e, "command", command, "it cannot be run");
   } else {
     const path = options.env?.PATH ?? Deno.env.get("PATH") ?? "";
     const found = path.split(":").some((dir) =>
-      notExecutable(`${dir || "."}/${command}`) === 0
+      access(`${dir || "."}/${command}`, X_OK) === 0
     );
     if (!found) {
       return refuse(
