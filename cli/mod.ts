@@ -72,6 +72,7 @@ import {
   shmget,
 } from "../mod.ts";
 import {
+  checkRemovable,
   type IpcObject,
   type Kind,
   KINDS,
@@ -330,7 +331,8 @@ function rm(args: string[]): number {
   for (const target of positionals) {
     try {
       const [o] = resolve(target, values.kind, objects);
-      if (!values["dry-run"]) removeObject(o);
+      if (values["dry-run"]) checkRemovable(o);
+      else removeObject(o);
       done.push({ target, object: o });
       if (!values.json) {
         console.log(

@@ -166,6 +166,7 @@ export function listObjects(kinds: readonly Kind[] = KINDS): IpcObject[] {
  * ```
  */
 export function removeObject(o: IpcObject): void {
+  checkRemovable(o);
   switch (o.kind) {
     case "shm":
       shmctl(o.id!, IPC_RMID);
@@ -186,13 +187,23 @@ export function removeObject(o: IpcObject): void {
       mq_unlink(o.name!);
       return;
     case "socket":
-      if (o.name!.startsWith("@")) {
-        throw new TypeError(
-          `Cannot remove "${o.name}": an abstract socket has no file; it goes when its listener closes`,
-        );
-      }
       Deno.removeSync(o.name!);
       return;
+  }
+}
+
+/**
+ * Throws if `o` is of a kind nothing can remove (an abstract socket), so
+ * that a dry run says what the real one would.
+ *
+ * @param o the object
+ * @throws {TypeError} for an abstract socket
+ */
+export function checkRemovable(o: IpcObject): void {
+  if (o.kind === "socket" && o.name!.startsWith("@")) {
+    throw new TypeError(
+      `Cannot remove "${o.name}": an abstract socket has no file; it goes when its listener closes`,
+    );
   }
 }
 

@@ -216,6 +216,13 @@ Deno.test("ipc ls names who uses each object: attached, mapped, open, listening"
         held(all.find((o) => o.kind === "socket" && o.name === `@${abstract}`)),
         "open",
       );
+      // An abstract name cannot be removed, and a dry run says so too.
+      for (const dry of [["--dry-run"], []]) {
+        const r = await ipc(["rm", ...dry, `socket:@${abstract}`]);
+        assert.equal(r.code, 1, `${dry} ${r.stdout}`);
+        assert.match(r.stderr, /an abstract socket has no file/);
+        assert.equal(r.stdout, "");
+      }
       // stat: one object, in full.
       const st = await ipc(["stat", `shm:${shmId}`]);
       assert.equal(st.code, 0, st.stderr);
