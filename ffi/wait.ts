@@ -1906,6 +1906,14 @@ function finish(g: Group, t: Thread, head: Entry): void {
   Atomics.store(t.ctrl, STATE, IDLE);
   g.thread = null;
   g.running = null;
+  // A received message is taken out of the thread's data area before the
+  // thread is given back: the next job starts at once, and its call (a
+  // receive from another queue, a send) writes over that area.
+  const k = head.op.kernel;
+  const error = errno !== THREAD_FAILED && result !== -1 &&
+      k?.call === "msgrcv"
+    ? k.received(result, t.data)
+    : undefined;
   if (t.failure === undefined) giveBack(t);
   else threads--;
   if (errno === THREAD_FAILED) {
@@ -1916,8 +1924,6 @@ function finish(g: Group, t: Thread, head: Entry): void {
       }),
     );
   } else if (result !== -1) {
-    const k = head.op.kernel!;
-    const error = k.call === "msgrcv" ? k.received(result, t.data) : undefined;
     idleWake = true;
     if (error === undefined) succeed(head);
     else failWith(head, error);

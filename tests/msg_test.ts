@@ -390,6 +390,33 @@ Deno.test("waits on 100 different queues: each woken by another process, a few t
   }
 });
 
+Deno.test("waits on more queues than helper threads: each receive gets its own queue's message", async () => {
+  // A helper thread that finished a receive was given the next queue's
+  // job before its message was copied out; that job's receive wrote over
+  // it, and the first receive got another queue's message (3% to 30% of
+  // them, in runs of this test on that code).
+  const ids = Array.from(
+    { length: KERNEL_THREADS * 20 },
+    () => msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
+  );
+  try {
+    for (let round = 0; round < 10; round++) {
+      const waits = ids.map((id) => msgrcvAsync(id, 64, 0));
+      await new Promise((r) => setTimeout(r, 5));
+      for (const id of ids) {
+        msgsnd(id, { mtype: 1, mtext: `to ${id} in ${round}` });
+      }
+      const got = await within(Promise.all(waits), 20_000);
+      assert.deepEqual(
+        got.map(text),
+        ids.map((id) => `to ${id} in ${round}`),
+      );
+    }
+  } finally {
+    for (const id of ids) msgctl(id, IPC_RMID);
+  }
+});
+
 function threads(): number {
   const status = new TextDecoder().decode(
     new Deno.Command("cat", { args: [`/proc/${Deno.pid}/status`] }).outputSync()
