@@ -242,6 +242,32 @@ export function posixName(
 }
 
 /**
+ * Checks a `mode` option that is `"r"` or `"rw"` (mappings, POSIX shared
+ * memory).
+ *
+ * @param value what the caller passed
+ * @param fallback the mode when none is given
+ * @param where the method, for the error
+ * @returns `"r"` or `"rw"`
+ * @throws {TypeError} for anything else
+ */
+export function readWrite(
+  value: unknown,
+  fallback: "r" | "rw",
+  where: string,
+): "r" | "rw" {
+  const mode = value ?? fallback;
+  if (mode !== "r" && mode !== "rw") {
+    throw new TypeError(
+      `Invalid option "mode" to ${where}: expected "r" or "rw", got "${
+        show(mode)
+      }"`,
+    );
+  }
+  return mode;
+}
+
+/**
  * Checks the `ifExists` option of the `create` methods.
  *
  * @param value what the caller passed

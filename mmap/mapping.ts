@@ -23,7 +23,7 @@ import {
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
-import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
+import { checkOptions, int, LIMITS, readWrite } from "../ffi/validate.ts";
 import {
   madvise,
   MAP_ANONYMOUS,
@@ -103,7 +103,7 @@ export class Mapping {
    */
   static file(path: string, options: MappingFileOptions = {}): Mapping {
     checkOptions(options);
-    const writable = writableMode(options.mode, "rw", "Mapping.file");
+    const writable = readWrite(options.mode, "rw", "Mapping.file") === "rw";
     const create = options.create;
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
@@ -206,7 +206,7 @@ export class Mapping {
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
     checkOptions(options);
-    const writable = writableMode(options.mode, "rw", "Mapping.fromFd");
+    const writable = readWrite(options.mode, "rw", "Mapping.fromFd") === "rw";
     return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
   }
 
@@ -246,7 +246,8 @@ export class Mapping {
     } = {},
   ): Mapping {
     checkOptions(options);
-    const writable = writableMode(options.mode, "r", "Mapping.fromSealedFd");
+    const writable = readWrite(options.mode, "r", "Mapping.fromSealedFd") ===
+      "rw";
     requireSeals(fd, options.seals ?? F_SEAL_SHRINK);
     return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
   }
@@ -364,26 +365,6 @@ function regularFile(
     });
   }
   return st;
-}
-
-/**
- * Checks a `mode` option, `"r"` or `"rw"` (`fallback` when absent), and
- * says whether it asks for writing.
- */
-function writableMode(
-  mode: unknown,
-  fallback: "r" | "rw",
-  where: string,
-): boolean {
-  mode ??= fallback;
-  if (mode !== "r" && mode !== "rw") {
-    throw new TypeError(
-      `Invalid option "mode" to ${where}: expected "r" or "rw", got "${
-        show(mode)
-      }"`,
-    );
-  }
-  return mode === "rw";
 }
 
 /** Maps a descriptor as the options say (by default all of it, shared). */

@@ -15,7 +15,7 @@ import {
   O_TRUNC,
   OwnedFd,
 } from "../ffi/fd.ts";
-import { checkOptions, int, show } from "../ffi/validate.ts";
+import { checkOptions, int, readWrite, show } from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
@@ -89,14 +89,7 @@ export class PosixSharedMemory {
     options: PosixShmOpenOptions = {},
   ): PosixSharedMemory {
     checkOptions(options);
-    const mode = options.mode ?? "rw";
-    if (mode !== "r" && mode !== "rw") {
-      throw new TypeError(
-        `Invalid option "mode" to PosixSharedMemory.open: expected "r" or "rw", got "${
-          show(mode)
-        }"`,
-      );
-    }
+    const mode = readWrite(options.mode, "rw", "PosixSharedMemory.open");
     const c = options.create;
     if (c !== undefined && (c === null || typeof c !== "object")) {
       throw new TypeError(

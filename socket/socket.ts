@@ -235,6 +235,24 @@ const FAMILIES: Record<number, SockAddr["family"]> = {
 };
 
 /**
+ * An integer `SOL_SOCKET` option, or null if it cannot be read: for an
+ * error's hint, where a second error must not replace the first.
+ */
+function optionOrNull(sockfd: number, optname: number): number | null {
+  const val = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  return libc().getsockopt(
+      sockfd,
+      SOL_SOCKET,
+      optname,
+      new Uint8Array(val.buffer),
+      new Uint8Array(len.buffer),
+    ) === 0
+    ? val[0]
+    : null;
+}
+
+/**
  * What holds a Unix address that `bind` found in use: a file that is not a
  * socket, a socket file whose server has gone (nobody accepts a connection
  * there, so it can be removed), or a live socket.
@@ -253,19 +271,10 @@ function whoHolds(sockfd: number, addr: SockAddr): string {
       } is at this path, not a socket: bind makes the socket file itself, so choose a path where nothing is`;
     }
   }
-  const type = new Int32Array(1);
-  const len = new Uint32Array([4]);
+  const type = optionOrNull(sockfd, SO_TYPE);
+  if (type === null) return HINTS.EADDRINUSE;
   const c = libc();
-  if (
-    c.getsockopt(
-      sockfd,
-      SOL_SOCKET,
-      SO_TYPE,
-      new Uint8Array(type.buffer),
-      new Uint8Array(len.buffer),
-    ) !== 0
-  ) return HINTS.EADDRINUSE;
-  const probe = c.socket(AF_UNIX, type[0] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const probe = c.socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (probe === -1) return HINTS.EADDRINUSE;
   const a = encodeSockaddr(addr, "connect");
   const r = c.connect(probe, a, a.length);
@@ -284,17 +293,9 @@ function foreignAddress(sockfd: number, addr: SockAddr): string | null {
   if (addr.family === "unix" && !("path" in addr) && !("abstract" in addr)) {
     return "the address is unnamed (its socket never bound one), so nothing can be sent to it";
   }
-  const domain = new Int32Array(1);
-  const len = new Uint32Array([4]);
-  const r = libc().getsockopt(
-    sockfd,
-    SOL_SOCKET,
-    SO_DOMAIN,
-    new Uint8Array(domain.buffer),
-    new Uint8Array(len.buffer),
-  );
-  const family = FAMILIES[domain[0]];
-  if (r === 0 && family !== undefined && family !== addr.family) {
+  const domain = optionOrNull(sockfd, SO_DOMAIN);
+  const family = domain === null ? undefined : FAMILIES[domain];
+  if (family !== undefined && family !== addr.family) {
     return `an address of family "${addr.family}" cannot be used with a socket of family "${family}"`;
   }
   return null;

@@ -157,10 +157,10 @@ const TYPE_NAMES: Record<number, string> = {
 /**
  * Checks that a descriptor handed to a class's `fromFd` is what the class
  * works with, before the class takes it over (and makes it non-blocking):
- * a Unix-domain socket of one of `types`, listening or not as `listening`
- * says, connected where `connected` is asked. A pipe, a terminal or a TCP
- * socket would otherwise fail later, at the first read, with an error that
- * does not say why.
+ * a Unix-domain, `AF_INET` or `AF_INET6` socket of one of `types`,
+ * listening or not as `listening` says, connected where `connected` is
+ * asked. A pipe, a terminal or a netlink socket would otherwise fail
+ * later, at the first read, with an error that does not say why.
  */
 function adoptable(
   fd: number,
@@ -324,9 +324,8 @@ export class UnixConnection {
    * @returns the connection
    * @throws {IpcError} `ENOTSOCK` (a pipe, a file, a terminal), `EAFNOSUPPORT`
    *   (not Unix-domain, `AF_INET` or `AF_INET6`), `EPROTOTYPE` (a datagram
-   *   socket), `EINVAL`
-   *   (a listening socket), `ENOTCONN`, `EBADF`; the descriptor stays the
-   *   caller's, untouched
+   *   socket), `EINVAL` (a listening socket), `ENOTCONN`, `EBADF`; the
+   *   descriptor stays the caller's, untouched
    * @example
    * ```ts
    * import { AF_UNIX, SOCK_STREAM, socketpair, UnixConnection } from "@linux-ipc/ipc";
