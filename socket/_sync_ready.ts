@@ -18,15 +18,20 @@ import {
   addressRoom,
   checkPath,
   fail,
+  measured,
+  messageCall,
   type MessageIn,
   type MessageOut,
   type MessageReceived,
+  messageTaken,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
+  MSG_TRUNC,
   prepareRecv,
   prepareSend,
   type Received,
   SOCK_CLOEXEC,
+  wholeMessage,
 } from "./socket.ts";
 
 /**
@@ -54,6 +59,34 @@ export function recvSyncReady(
     () => libc().recv(sockfd, buf, n, flags | MSG_DONTWAIT),
     () => fail("recv", sockfd),
   );
+}
+
+/**
+ * One message of a seqpacket socket, measured and taken in one step
+ * (`messageCall`), blocking the thread until one comes or `timeout`.
+ *
+ * @param sockfd the socket
+ * @param buf where the message goes
+ * @param timeout milliseconds, or undefined for none
+ * @returns the message's length (0 at the end of the stream)
+ * @throws {IpcError} `EMSGSIZE` for a message longer than `buf` (left in place)
+ */
+export function messageSyncReady(
+  sockfd: number,
+  buf: Uint8Array,
+  timeout: number | undefined,
+): number {
+  bytes(buf, "recv", "buf");
+  const take = { taken: false };
+  const r = callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "recv",
+    messageCall(sockfd, buf, take),
+    () => fail("recv", sockfd),
+  );
+  return messageTaken(r, buf, take);
 }
 
 /**
@@ -197,6 +230,37 @@ export function recvmsgSyncReady(
     () => fail("recvmsg", sockfd),
   );
   return p.finish(n);
+}
+
+/**
+ * {@linkcode recvmsgSyncReady} of one whole message of a seqpacket socket,
+ * measured and taken in one step (`measured`): a message longer than
+ * `msg.data` is refused, left in place.
+ *
+ * @param sockfd the socket
+ * @param msg the room
+ * @param timeout milliseconds, or undefined for none
+ * @param argument what set the room, for the error (`maxBytes`)
+ * @returns what arrived
+ * @throws {IpcError} `EMSGSIZE` for a message longer than the room
+ */
+export function recvmsgWholeSync(
+  sockfd: number,
+  msg: MessageIn,
+  timeout: number | undefined,
+  argument: string,
+): MessageReceived {
+  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT | MSG_TRUNC);
+  const state = { taken: false };
+  const n = callWhenReady(
+    sockfd,
+    POLLIN,
+    timeout,
+    "recvmsg",
+    measured(sockfd, p.room, p.call, state),
+    () => fail("recvmsg", sockfd),
+  );
+  return wholeMessage(p, n, state, argument);
 }
 
 /**

@@ -38,11 +38,16 @@ import {
   fail,
   getsockopt,
   HINTS,
+  measured,
+  messageCall,
   type MessageIn,
   type MessageOut,
   type MessageReceived,
+  messageTaken,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
+  MSG_TRUNC,
+  peekLength,
   prepareRecv,
   prepareSend,
   type Received,
@@ -50,6 +55,7 @@ import {
   SO_ERROR,
   SOCK_CLOEXEC,
   SOL_SOCKET,
+  wholeMessage,
 } from "./socket.ts";
 
 /**
@@ -352,6 +358,92 @@ export function readReady(
   options: WaitOptions,
 ): Promise<number | null> {
   return bufferReady(sockfd, buf, "recv", options, 0, true);
+}
+
+/**
+ * Internal to `socket/`: a read of one message of a seqpacket socket, for
+ * `UnixConnection.read`: measured and taken in one step when the socket is
+ * readable ({@linkcode messageCall}), so that concurrent reads each get a
+ * whole message, in the order they were made.
+ *
+ * @param sockfd the socket
+ * @param buf where the message goes
+ * @param options `timeout`, `signal`
+ * @returns the message's length, or null at the end of the stream
+ * @throws {IpcError} `EMSGSIZE` for a message longer than `buf` (left in place)
+ */
+export function messageReady(
+  sockfd: number,
+  buf: Uint8Array,
+  options: WaitOptions,
+): Promise<number | null> {
+  try {
+    sockfd = descriptor(sockfd, "recv", "sockfd");
+    bytes(buf, "recv", "buf");
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const take = { taken: false };
+  return ready<number | null>(
+    sockfd,
+    POLLIN,
+    "recv",
+    messageCall(sockfd, buf, take),
+    options,
+    undefined,
+    false,
+    undefined,
+    (r) => {
+      const n = messageTaken(r, buf, take);
+      return buf.length === 0 ? n : endAsNull(n);
+    },
+  );
+}
+
+/**
+ * Internal to `socket/`: {@linkcode recvmsgAsync} of one whole message of
+ * a seqpacket socket, measured and taken in one step (`measured`): a
+ * message longer than `msg.data` is refused, left in place.
+ *
+ * @param sockfd the socket
+ * @param msg the room
+ * @param options `timeout`, `signal`
+ * @param argument what set the room, for the error (`maxBytes`)
+ * @returns what arrived
+ * @throws {IpcError} `EMSGSIZE` for a message longer than the room
+ */
+export async function recvmsgWhole(
+  sockfd: number,
+  msg: MessageIn,
+  options: WaitOptions,
+  argument: string,
+): Promise<MessageReceived> {
+  sockfd = descriptor(sockfd, "recvmsg", "sockfd");
+  const p = prepareRecv(sockfd, msg, MSG_DONTWAIT | MSG_TRUNC);
+  const state = { taken: false };
+  const n = await ready(
+    sockfd,
+    POLLIN,
+    "recvmsg",
+    measured(sockfd, p.room, p.call, state),
+    options,
+  );
+  return wholeMessage(p, n, state, argument);
+}
+
+/**
+ * Internal to `socket/`: waits for the next message of a seqpacket socket
+ * and gives its length without taking it (0 at the end of the stream).
+ *
+ * @param sockfd the socket
+ * @param options `timeout`, `signal`
+ * @returns the length
+ */
+export function peekReady(
+  sockfd: number,
+  options: WaitOptions,
+): Promise<number> {
+  return ready(sockfd, POLLIN, "recv", () => peekLength(sockfd), options);
 }
 
 /**

@@ -365,6 +365,167 @@ export function addressRoom(): AddressRoom {
   };
 }
 
+/** The byte a seqpacket peek reads into: only the length it returns counts. */
+const PROBE = new Uint8Array(1);
+const ONE = sizeT(1);
+
+/**
+ * Internal to `socket/`: the length of the next message of a seqpacket
+ * socket, left in place (`recv` with `MSG_PEEK | MSG_TRUNC`, non-blocking);
+ * 0 at the end of the stream, or -1 with errno set.
+ *
+ * @param sockfd the socket
+ * @returns the length, or -1
+ */
+export function peekLength(sockfd: number): number {
+  return libc().recv(
+    sockfd,
+    PROBE,
+    ONE,
+    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
+  );
+}
+
+/** What a {@linkcode measured} call did: whether it took the message. */
+export interface MessageTake {
+  /** Whether the message was taken (false: refused, left in place). */
+  taken: boolean;
+}
+
+/**
+ * Internal to `socket/`: a call that takes the next message of a seqpacket
+ * socket (with `take`) only if it fits in `room` bytes, in one step: it
+ * measures the message (`MSG_PEEK | MSG_TRUNC`) and takes it at once, so
+ * that no other read of this process can take it between the two. Returns
+ * what `take` returns, or the length of a message too long, left in place
+ * (`take.taken` false); -1 with errno set.
+ *
+ * @param sockfd the socket
+ * @param room how many bytes the message may have
+ * @param take the non-blocking call that takes it
+ * @param state where the call records whether it took the message
+ * @returns the call
+ */
+export function measured(
+  sockfd: number,
+  room: number,
+  take: () => number,
+  state: MessageTake,
+): () => number {
+  return () => {
+    const size = peekLength(sockfd);
+    if (size === -1) return -1;
+    state.taken = size <= room;
+    return state.taken ? take() : size;
+  };
+}
+
+/**
+ * Internal to `socket/`: a {@linkcode measured} `recv` into `buf`, with
+ * `MSG_TRUNC` (its result is the message's real length).
+ *
+ * @param sockfd the socket
+ * @param buf where the message goes
+ * @param state where the call records whether it took the message
+ * @returns the call
+ */
+export function messageCall(
+  sockfd: number,
+  buf: Uint8Array,
+  state: MessageTake,
+): () => number {
+  const n = sizeT(buf.length);
+  return measured(
+    sockfd,
+    buf.length,
+    () => libc().recv(sockfd, buf, n, MSG_TRUNC | MSG_DONTWAIT),
+    state,
+  );
+}
+
+/**
+ * Internal to `socket/`: the error for a seqpacket message of `size` bytes
+ * that did not fit in `room`: refused and left in place, or (when another
+ * process took the measured message first and a longer one came in its
+ * place) taken and cut, which is said, never silent.
+ *
+ * @param size the message's length
+ * @param room the room there was
+ * @param taken whether the message was taken (and cut)
+ * @param syscall `recv` or `recvmsg`
+ * @param argument what set the room: `buf` or `maxBytes`
+ * @returns the error
+ */
+export function tooLong(
+  size: number,
+  room: number,
+  taken: boolean,
+  syscall: string,
+  argument: string,
+): IpcError {
+  return new IpcError(EMSGSIZE, {
+    syscall,
+    argument,
+    value: room,
+    hint: taken
+      ? `another reader of the socket took the message measured first, and the next one, of ${size} bytes, was cut to fit: its last ${
+        size - room
+      } bytes are lost`
+      : `the next message has ${size} bytes: ${
+        argument === "buf"
+          ? "read it with a buffer at least that large, or through readable"
+          : `allow at least that many with ${argument}`
+      } (nothing was taken)`,
+  });
+}
+
+/**
+ * Internal to `socket/`: the length a {@linkcode messageCall} returned, or
+ * `EMSGSIZE` ({@linkcode tooLong}) for a message longer than `buf`.
+ *
+ * @param r what the call returned
+ * @param buf the buffer
+ * @param state what the call recorded
+ * @returns `r`
+ * @throws {IpcError} `EMSGSIZE`
+ */
+export function messageTaken(
+  r: number,
+  buf: Uint8Array,
+  state: MessageTake,
+): number {
+  if (r <= buf.length) return r;
+  throw tooLong(r, buf.length, state.taken, "recv", "buf");
+}
+
+/**
+ * Internal to `socket/`: what a {@linkcode measured} `recvmsg` (made with
+ * `MSG_TRUNC`) brought, or `EMSGSIZE` ({@linkcode tooLong}) for a message
+ * longer than the room: left in place, or cut (its descriptors then
+ * closed).
+ *
+ * @param p the prepared `recvmsg`
+ * @param n what the call returned
+ * @param state what the call recorded
+ * @param argument what set the room (`maxBytes`)
+ * @returns what arrived
+ * @throws {IpcError} `EMSGSIZE`
+ */
+export function wholeMessage(
+  p: ReturnType<typeof prepareRecv>,
+  n: number,
+  state: MessageTake,
+  argument: string,
+): MessageReceived {
+  if (!state.taken) throw tooLong(n, p.room, false, "recvmsg", argument);
+  const got = p.finish(n);
+  if (n <= p.room) return got;
+  for (const m of got.control) {
+    if (m.type === "rights") m.fds.forEach((fd) => libc().close(fd));
+  }
+  throw tooLong(n, p.room, true, "recvmsg", argument);
+}
+
 /** Internal to `socket/`: retries a call on EINTR; its result, or -1 with errno set. */
 export function retry(call: () => number): number {
   for (;;) {
@@ -937,6 +1098,7 @@ export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
   ]);
   const f = flags | MSG_CMSG_CLOEXEC;
   return {
+    room: total,
     call: () => {
       void iov;
       return libc().recvmsg(sockfd, hdr, f);

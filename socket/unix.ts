@@ -10,7 +10,6 @@
 import {
   EAFNOSUPPORT,
   EINVAL,
-  EMSGSIZE,
   ENOTCONN,
   ENOTSOCK,
   EPROTOTYPE,
@@ -52,7 +51,6 @@ import {
   getsockname,
   getsockopt,
   listen,
-  MSG_PEEK,
   MSG_TRUNC,
   type Received,
   SCM_MAX_FD,
@@ -72,19 +70,22 @@ import {
 import {
   acceptAsync,
   connectAsync,
-  endAsNull,
+  messageReady,
+  peekReady,
   readReady,
   recvfromReady,
   recvmsgAsync,
-  recvReady,
+  recvmsgWhole,
   sendAsync,
   sendmsgAsync,
   sendtoAsync,
 } from "./async.ts";
 import {
   acceptSyncReady,
+  messageSyncReady,
   recvfromSyncReady,
   recvmsgSyncReady,
+  recvmsgWholeSync,
   recvSyncReady,
   sendmsgSyncReady,
   sendSyncReady,
@@ -247,8 +248,6 @@ export class UnixConnection {
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #seqpacket: boolean | undefined;
-  /** One byte for `MSG_PEEK | MSG_TRUNC`: a message's length, left in place. */
-  #probe = new Uint8Array(1);
 
   private constructor(fd: number) {
     setNonBlocking(fd);
@@ -396,7 +395,7 @@ export class UnixConnection {
    * Reads without blocking the event loop. On a seqpacket connection one
    * read takes one message, and a message longer than `buf` is refused
    * (`EMSGSIZE`, the message left in place) rather than cut as C's `recv`
-   * would.
+   * would; reads made at once each measure and take their own message.
    *
    * @param buf where to put the bytes
    * @param options `timeout`, `signal`
@@ -416,45 +415,17 @@ export class UnixConnection {
     options: WaitOptions = {},
   ): Promise<number | null> {
     try {
-      if (this.#messages()) return this.#readMessage(buf, options);
+      if (this.#messages()) return messageReady(this.fd, buf, options);
       return readReady(this.fd, buf, options);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** A seqpacket read: one message, refused if longer than `buf`. */
-  async #readMessage(
-    buf: Uint8Array,
-    options: WaitOptions,
-  ): Promise<number | null> {
-    const size = await recvReady(
-      this.fd,
-      this.#probe,
-      options,
-      MSG_PEEK | MSG_TRUNC,
-    );
-    this.#fits(size, buf);
-    const n = await recvReady(this.fd, buf, options);
-    return buf.length === 0 ? n : endAsNull(n);
-  }
-
   /** Whether this is a seqpacket connection (its reads take messages). */
   #messages(): boolean {
     return this.#seqpacket ??=
       getsockopt(this.fd, SOL_SOCKET, SO_TYPE) === SOCK_SEQPACKET;
-  }
-
-  #fits(size: number, buf: Uint8Array): void {
-    if (size > buf.length) {
-      throw new IpcError(EMSGSIZE, {
-        syscall: "recv",
-        argument: "buf",
-        value: buf.length,
-        hint:
-          `the next message has ${size} bytes: read it with a buffer at least that large, or through readable (nothing was taken)`,
-      });
-    }
   }
 
   /**
@@ -474,18 +445,9 @@ export class UnixConnection {
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
     const timeout = syncTimeout(options);
-    if (this.#messages()) {
-      this.#fits(
-        recvSyncReady(
-          this.fd,
-          this.#probe,
-          timeout,
-          MSG_PEEK | MSG_TRUNC,
-        ),
-        buf,
-      );
-    }
-    const n = recvSyncReady(this.fd, buf, timeout);
+    const n = this.#messages()
+      ? messageSyncReady(this.fd, buf, timeout)
+      : recvSyncReady(this.fd, buf, timeout);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -628,11 +590,15 @@ export class UnixConnection {
 
   /**
    * Receives descriptors (`SCM_RIGHTS`) and the bytes that came with them.
-   * A message carrying more than `maxFds` closes them all and throws.
+   * A message carrying more than `maxFds` closes them all and throws. On a
+   * seqpacket connection a message of more than `maxBytes` bytes is
+   * refused (`EMSGSIZE`, left in place with its descriptors) rather than
+   * cut; on a stream, what does not fit waits for the next read.
    *
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`, `signal`
    * @returns the descriptors (yours to close) and the bytes
-   * @throws {IpcError} `EMSGSIZE` for truncated control data
+   * @throws {IpcError} `EMSGSIZE` for truncated control data, or a
+   *   seqpacket message over `maxBytes`
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
@@ -647,7 +613,9 @@ export class UnixConnection {
     options: WaitOptions & { maxFds?: number; maxBytes?: number } = {},
   ): Promise<ReceivedFds> {
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFds");
-    const got = await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
+    const got = this.#messages()
+      ? await recvmsgWhole(this.fd, fdsRoom(buf, options), options, "maxBytes")
+      : await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
 
@@ -656,7 +624,8 @@ export class UnixConnection {
    *
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`
    * @returns the descriptors (yours to close) and the bytes
-   * @throws {IpcError} `EMSGSIZE` for truncated control data, `ETIMEDOUT`
+   * @throws {IpcError} `EMSGSIZE` for truncated control data or a seqpacket
+   *   message over `maxBytes`, `ETIMEDOUT`
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
@@ -671,7 +640,9 @@ export class UnixConnection {
   ): ReceivedFds {
     const timeout = syncTimeout(options);
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFdsSync");
-    const got = recvmsgSyncReady(this.fd, fdsRoom(buf, options), timeout);
+    const got = this.#messages()
+      ? recvmsgWholeSync(this.fd, fdsRoom(buf, options), timeout, "maxBytes")
+      : recvmsgSyncReady(this.fd, fdsRoom(buf, options), timeout);
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
 
@@ -690,9 +661,7 @@ export class UnixConnection {
       (buf) => this.read(buf),
       () => this.close(),
       // A seqpacket message is read whole, whatever the chunk size.
-      this.#messages()
-        ? () => recvReady(this.fd, this.#probe, {}, MSG_PEEK | MSG_TRUNC)
-        : undefined,
+      this.#messages() ? () => peekReady(this.fd, {}) : undefined,
     );
   }
 

@@ -1040,6 +1040,63 @@ Deno.test("seqpacket read refuses a buffer smaller than the message (EMSGSIZE), 
   b.close();
 });
 
+Deno.test("concurrent seqpacket reads each measure and take their own message: none is cut", async () => {
+  const [a, b] = UnixConnection.pair("seqpacket");
+  a.writeSync(enc.encode("a"));
+  a.writeSync(enc.encode("bbbbbbbb"));
+  a.writeSync(enc.encode("cc"));
+  // Made at once: the second must not take the 8-byte message into 4 bytes
+  // on the strength of the first message's length.
+  const small = [new Uint8Array(4), new Uint8Array(4)];
+  const [first, second] = await Promise.allSettled(
+    small.map((buf) => b.read(buf)),
+  );
+  assert.deepEqual(first, { status: "fulfilled", value: 1 });
+  assert.equal(second.status, "rejected");
+  assert.ok(isCode("EMSGSIZE", "recv", "buf")(second.reason));
+  assert.match(second.reason.message, /8 bytes.*nothing was taken/);
+  const buf = new Uint8Array(8);
+  assert.equal(await b.read(buf), 8);
+  assert.equal(dec.decode(buf), "bbbbbbbb");
+  // Several at once, each large enough, get the messages in order.
+  for (const m of ["one", "two", "three"]) a.writeSync(enc.encode(m));
+  const bufs = [0, 1, 2, 3].map(() => new Uint8Array(8));
+  const got = await Promise.all(bufs.map((x) => b.read(x)));
+  assert.deepEqual(
+    got.map((n, i) => dec.decode(bufs[i].subarray(0, n!))),
+    ["cc", "one", "two", "three"],
+  );
+  a.close();
+  b.close();
+});
+
+Deno.test("seqpacket recvFds refuses a message over maxBytes (EMSGSIZE), taking nothing", async () => {
+  const [a, b] = UnixConnection.pair("seqpacket");
+  const big = new Uint8Array(5000).fill(7);
+  await a.sendFds([0], big);
+  await assert.rejects(
+    b.recvFds(),
+    (e: Error & { argument?: string }) =>
+      isCode("EMSGSIZE", "recvmsg", "maxBytes")(e) &&
+      /5000 bytes.*nothing was taken/.test(e.message),
+  );
+  assert.throws(
+    () => b.recvFdsSync({ maxBytes: 4999 }),
+    isCode("EMSGSIZE", "recvmsg", "maxBytes"),
+  );
+  const got = b.recvFdsSync({ maxBytes: 5000 });
+  assert.equal(got.data.length, 5000);
+  assert.deepEqual(got.data, big);
+  assert.equal(got.fds.length, 1);
+  got.fds.forEach((fd) => close(fd));
+  // A stream connection keeps what does not fit for the next read.
+  const [c, d] = UnixConnection.pair();
+  c.writeSync(new Uint8Array(100).fill(1));
+  assert.equal((await d.recvFds({ maxBytes: 10 })).data.length, 10);
+  assert.equal(d.readSync(new Uint8Array(200)), 90);
+  for (const x of [a, b, c, d]) x.close();
+});
+
 Deno.test("seqpacket readable: each message whole, whatever the chunk size; BYOB readers lose nothing", async () => {
   const sizes = [70_000, 200_000, 3, 65_536];
   const message = (size: number, seed: number) =>
