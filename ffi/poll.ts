@@ -23,8 +23,11 @@ import { encodePollfd } from "./layout.ts";
 import { isBlocking } from "./fd.ts";
 import {
   type BlockingOp,
+  cancelLater,
   checkTimeout,
   checkWaitOptions,
+  later,
+  type LongTimer,
   timeLeft,
   type WaitOptions,
 } from "./wait.ts";
@@ -81,6 +84,95 @@ export async function writeAllWithin(
         timeout: timeLeft(deadline, timeout!),
       },
     );
+  }
+}
+
+/**
+ * The async writes of one descriptor's owner (a `PipeEnd`, a
+ * `UnixConnection`), in line: a `writeAll` holds the line from its first
+ * byte to its last, so that no other write of this process lands among its
+ * bytes (as Go's `net.Conn.Write` and Node's `socket.write` keep each write
+ * whole); a write made meanwhile waits its turn, its timeout and signal
+ * counting from when it was made. A plain write made while the line is
+ * free goes at once: the engine keeps such writes in the order they were
+ * made.
+ */
+export class WriteLine {
+  #busy = false;
+  #waiting: (() => void)[] = [];
+
+  /** Whether a write holds the line. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /**
+   * Runs `write` once the writes made before it in line are done, holding
+   * the line until it settles.
+   *
+   * @param syscall the call, for the error of a wait that timed out
+   * @param options `timeout` (for the wait in line and the write together)
+   *   and `signal`
+   * @param write the write, given what is left of the options
+   * @returns what `write` returns
+   * @throws {IpcError} `ETIMEDOUT` if the turn did not come in time
+   * @throws {TypeError|RangeError} for bad options
+   */
+  async run<T>(
+    syscall: string,
+    options: WaitOptions,
+    write: (options: WaitOptions) => Promise<T>,
+  ): Promise<T> {
+    if (this.#busy) {
+      const timeout = checkWaitOptions(options);
+      const start = performance.now();
+      await this.#turn(syscall, timeout, options.signal);
+      if (timeout !== null) {
+        options = {
+          signal: options.signal,
+          timeout: timeLeft(start + timeout, timeout),
+        };
+      }
+    } else this.#busy = true;
+    try {
+      return await write(options);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#busy = false;
+      else next();
+    }
+  }
+
+  /** Waits for the line, or rejects (out of line) on timeout or abort. */
+  #turn(
+    syscall: string,
+    timeout: number | null,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      let timer: LongTimer | undefined;
+      const done = () => {
+        cancelLater(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const go = () => {
+        done();
+        resolve();
+      };
+      const leave = (reason: unknown) => {
+        const i = this.#waiting.indexOf(go);
+        if (i !== -1) this.#waiting.splice(i, 1);
+        done();
+        reject(reason);
+      };
+      const onAbort = () => leave(signal!.reason);
+      this.#waiting.push(go);
+      if (timeout !== null) {
+        timer = later(timeout, () => leave(timedOut(syscall, timeout)));
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 }
 

@@ -643,15 +643,19 @@ export function checkTimeout(
 }
 
 /** A timer that may run longer than `setTimeout` allows. */
-interface LongTimer {
+export interface LongTimer {
   id: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
  * Runs `fn` after `ms` milliseconds, any number up to
  * `Number.MAX_SAFE_INTEGER`, chaining timers past `setTimeout`'s limit.
+ *
+ * @param ms when
+ * @param fn what
+ * @returns the timer, for {@linkcode cancelLater}
  */
-function later(ms: number, fn: () => void): LongTimer {
+export function later(ms: number, fn: () => void): LongTimer {
   const t: LongTimer = { id: undefined };
   const end = performance.now() + ms;
   const arm = (left: number) => {
@@ -665,7 +669,12 @@ function later(ms: number, fn: () => void): LongTimer {
   return t;
 }
 
-function cancelLater(t: LongTimer | undefined): void {
+/**
+ * Cancels a timer of {@linkcode later}.
+ *
+ * @param t the timer, if any
+ */
+export function cancelLater(t: LongTimer | undefined): void {
   if (t?.id !== undefined) clearTimeout(t.id);
 }
 

@@ -27,6 +27,7 @@ import {
   callWhenReady,
   writeAllSyncWithin,
   writeAllWithin,
+  WriteLine,
 } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
@@ -64,6 +65,7 @@ export interface OpenFifoOptions extends WaitOptions {
  */
 export class PipeEnd {
   #owner: OwnedFd;
+  #line = new WriteLine();
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
@@ -263,6 +265,14 @@ export class PipeEnd {
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
     try {
       bytes(data, "write", "buf");
+      // While a writeAll is under way, in line after it.
+      if (this.#line.busy) {
+        return this.#line.run(
+          "write",
+          options,
+          (o) => writeReady(this.#owner.check(), data, o),
+        );
+      }
       return writeReady(this.#owner.check(), data, options);
     } catch (e) {
       return Promise.reject(e);
@@ -270,7 +280,10 @@ export class PipeEnd {
   }
 
   /**
-   * Writes all of `data` without blocking the event loop.
+   * Writes all of `data` without blocking the event loop. Its bytes go out
+   * whole: a write of this object made while it is under way waits for its
+   * last byte (with the time it waits counted in its timeout). A `Sync`
+   * write, which cannot wait for it, is not held back.
    *
    * @param data the bytes
    * @param options `timeout` for the whole write, `signal`
@@ -286,11 +299,13 @@ export class PipeEnd {
     bytes(data, "write", "buf");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.
-    await writeAllWithin(
-      data,
-      options,
-      (chunk, o) => writeReady(this.#owner.check(), chunk, o),
-    );
+    // The line keeps the writes of this process out of the middle of it.
+    await this.#line.run("write", options, (o) =>
+      writeAllWithin(
+        data,
+        o,
+        (chunk, left) => writeReady(this.#owner.check(), chunk, left),
+      ));
   }
 
   /**

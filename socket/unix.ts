@@ -39,7 +39,7 @@ import {
   type WaitOptions,
 } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
-import { writeAllSyncWithin, writeAllWithin } from "../ffi/poll.ts";
+import { writeAllSyncWithin, writeAllWithin, WriteLine } from "../ffi/poll.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -244,6 +244,7 @@ export interface ReceivedFds {
  */
 export class UnixConnection {
   #owner: OwnedFd;
+  #line = new WriteLine();
   #peer: Credentials | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
@@ -466,6 +467,14 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
+    // While a writeAll is under way, in line after it.
+    if (this.#line.busy) {
+      return this.#line.run(
+        "send",
+        options,
+        (o) => sendAsync(this.fd, data, o),
+      );
+    }
     try {
       return sendAsync(this.fd, data, options);
     } catch (e) {
@@ -493,7 +502,10 @@ export class UnixConnection {
   }
 
   /**
-   * Writes all of `data` without blocking the event loop.
+   * Writes all of `data` without blocking the event loop. Its bytes go out
+   * whole: a write of this object made while it is under way waits for its
+   * last byte (with the time it waits counted in its timeout). A `Sync`
+   * write, which cannot wait for it, is not held back.
    *
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write, `signal`
@@ -508,12 +520,14 @@ export class UnixConnection {
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     bytes(data, "send", "buf");
     // The descriptor is asked for at each write: a close between two ends
-    // the rest with BadResource, never a write to a reused number.
-    await writeAllWithin(
-      data,
-      options,
-      (chunk, o) => sendAsync(this.fd, chunk, o),
-    );
+    // the rest with BadResource, never a write to a reused number. The
+    // line keeps the writes of this process out of the middle of it.
+    await this.#line.run("send", options, (o) =>
+      writeAllWithin(
+        data,
+        o,
+        (chunk, left) => sendAsync(this.fd, chunk, left),
+      ));
   }
 
   /**

@@ -899,6 +899,74 @@ Deno.test("concurrent reads, writes and queue receives complete in the order the
   }
 });
 
+Deno.test("writeAll keeps its bytes whole: concurrent writes of the same end never land among them", async () => {
+  const ends = () => {
+    const [r, w] = PipeEnd.pipe();
+    const [a, b] = UnixConnection.pair();
+    return [[r, w], [b, a]] as const;
+  };
+  const big = 1 << 20;
+  for (const [reader, writer] of ends()) {
+    const bytesOf = (value: number, n: number) => new Uint8Array(n).fill(value);
+    const all = big * 3 + 3;
+    const got = (async () => {
+      const out = new Uint8Array(all);
+      for (let at = 0; at < all;) {
+        const n = await reader.read(out.subarray(at));
+        if (n === null) break;
+        at += n;
+      }
+      return out;
+    })();
+    // Three writeAlls and a write made while the first is under way: each
+    // goes out whole, in the order they were made.
+    await Promise.all([
+      writer.writeAll(bytesOf(1, big)),
+      writer.writeAll(bytesOf(2, big)),
+      writer.write(bytesOf(3, 3)),
+      writer.writeAll(bytesOf(4, big)),
+    ]);
+    const out = await got;
+    const runs: [number, number][] = [];
+    for (const v of out) {
+      if (runs.length > 0 && runs.at(-1)![0] === v) runs.at(-1)![1]++;
+      else runs.push([v, 1]);
+    }
+    assert.deepEqual(runs, [[1, big], [2, big], [3, 3], [4, big]]);
+    // A write waiting its turn honours its timeout and signal, writes
+    // nothing, and leaves the line to the writes after it.
+    const stuck = writer.writeAll(bytesOf(5, big), { timeout: 50 });
+    const late = writer.write(bytesOf(6, 1), { timeout: 20 });
+    const stop = new AbortController();
+    const aborted = writer.writeAll(bytesOf(7, 1), { signal: stop.signal });
+    stop.abort(new Error("Stopped"));
+    await assert.rejects(aborted, /Stopped/);
+    await assert.rejects(late, isCode("ETIMEDOUT"));
+    await assert.rejects(stuck, isCode("ETIMEDOUT"));
+    // The reader gets what the timed-out writeAll had written, then the
+    // next write's bytes: none of the refused ones.
+    const next = writer.writeAll(bytesOf(8, 2));
+    const seen = new Uint8Array(big + 2);
+    let at = 0;
+    while (at < 2 || seen[at - 1] !== 8 || seen[at - 2] !== 8) {
+      const n = await reader.read(seen.subarray(at), { timeout: 5000 });
+      assert.ok(n !== null);
+      at += n;
+    }
+    await next;
+    const tail = seen.subarray(0, at);
+    assert.ok(tail.every((v) => v === 5 || v === 8));
+    assert.deepEqual([...tail.subarray(-2)], [8, 8]);
+    // Closed while a write waits in line: it rejects, nothing hangs.
+    const held = writer.writeAll(bytesOf(9, big));
+    const queued = writer.write(bytesOf(9, 1));
+    writer.close();
+    await assert.rejects(held);
+    await assert.rejects(queued, Deno.errors.BadResource);
+    reader.close();
+  }
+});
+
 Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
   const [a, b] = UnixConnection.pair();
   assert.equal(a.closed, false);
