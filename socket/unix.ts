@@ -555,7 +555,9 @@ export class UnixConnection {
 
   /**
    * Sends descriptors (`SCM_RIGHTS`) with some bytes (at least one is sent,
-   * as stream sockets need data to carry control messages).
+   * as stream sockets need data to carry control messages). All the bytes
+   * go, whole, as with `writeAll`: a stream may take fewer at once, and the
+   * descriptors ride on the first of them.
    *
    * @param fds up to `SCM_MAX_FD` descriptors; the peer gets its own copies
    * @param data bytes to send with them (default one zero byte)
@@ -576,7 +578,18 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: WaitOptions = {},
   ): Promise<void> {
-    await sendmsgAsync(this.fd, fdsMessage(fds, data), options);
+    const msg = fdsMessage(fds, data);
+    // The descriptors ride on the first bytes; a stream may take fewer
+    // than all of them, and the rest follow, whole, in the write line.
+    await this.#line.run("sendmsg", options, (o) =>
+      writeAllWithin(
+        msg.data,
+        o,
+        (chunk, left) =>
+          chunk === msg.data
+            ? sendmsgAsync(this.fd, msg, left)
+            : sendAsync(this.fd, chunk, left),
+      ));
   }
 
   /**
@@ -599,7 +612,14 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: { timeout?: number } = {},
   ): void {
-    sendmsgSyncReady(this.fd, fdsMessage(fds, data), syncTimeout(options));
+    const msg = fdsMessage(fds, data);
+    const fd = this.fd;
+    let first = true;
+    writeAllSyncWithin(msg.data, syncTimeout(options), (chunk, timeout) => {
+      if (!first) return sendSyncReady(fd, chunk, timeout);
+      first = false;
+      return sendmsgSyncReady(fd, msg, timeout);
+    });
   }
 
   /**

@@ -392,6 +392,47 @@ Deno.test("fd passing: a received descriptor is usable: a file, a connection, a 
   [fd, c, fl, a, b].forEach(close);
 });
 
+Deno.test("sendFds sends all of its bytes, however many a stream takes at once", async () => {
+  const big = 1 << 20;
+  /** Reads what comes after the first recvFds, to the end of the stream. */
+  const drain = async (conn: UnixConnection) => {
+    const first = await conn.recvFds({ maxBytes: 65536 });
+    first.fds.forEach((fd) => close(fd));
+    let n = first.data.length, fives = first.data.every((v) => v === 5);
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const k = await conn.read(buf, { timeout: 10_000 });
+      if (k === null) break;
+      fives &&= buf.subarray(0, k).every((v) => v === 5);
+      n += k;
+    }
+    return { n, fds: first.fds.length, fives };
+  };
+  // Async, a reader in this process.
+  {
+    const [a, b] = UnixConnection.pair();
+    const got = drain(b);
+    await a.sendFds([0], new Uint8Array(big).fill(5), { timeout: 10_000 });
+    a.close();
+    assert.deepEqual(await got, { n: big, fds: 1, fives: true });
+    b.close();
+  }
+  // Sync, from another process.
+  await withDir(async (dir) => {
+    const path = `${dir}/big.sock`;
+    using server = UnixListener.listen(path);
+    const child = startDeno(
+      "tests/helpers/socket_child.ts",
+      ["sendfdsbig", path, String(big)],
+      RW,
+    );
+    using conn = await server.accept({ timeout: 10_000 });
+    assert.deepEqual(await drain(conn), { n: big, fds: 1, fives: true });
+    assert.equal((await child.status).code, 0);
+    await child.stdout.cancel();
+  });
+});
+
 Deno.test("fd passing between processes: the send_fd and recv_fd examples", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/fd.sock`;

@@ -2,6 +2,8 @@
 //   peercred PATH      connect to PATH and wait for the other side to close
 //   sendfd PATH FILE   connect to PATH and pass FILE's descriptor
 //   inet HOST PORT     connect over TCP (for the --allow-net check)
+//   sendfdsbig PATH N  connect to PATH and send stdin's descriptor with N
+//                      bytes of 5 (sendFdsSync), then close
 import {
   AF_INET,
   AF_UNIX,
@@ -13,6 +15,7 @@ import {
   sendmsg,
   SOCK_STREAM,
   socket,
+  UnixConnection,
 } from "../../mod.ts";
 
 const [mode, path, file] = Deno.args;
@@ -31,5 +34,9 @@ if (mode === "peercred") {
     control: [{ type: "rights", fds: [f] }],
   });
   close(f);
+} else if (mode === "sendfdsbig") {
+  using conn = UnixConnection.fromFd(fd);
+  conn.sendFdsSync([0], new Uint8Array(Number(file)).fill(5));
+  Deno.exit(0);
 }
 close(fd);
