@@ -17,6 +17,8 @@ import {
   type Accepted,
   addressRoom,
   checkPath,
+  datagramCall,
+  type DatagramIn,
   fail,
   measured,
   messageCall,
@@ -29,7 +31,6 @@ import {
   MSG_TRUNC,
   prepareRecv,
   prepareSend,
-  type Received,
   SOCK_CLOEXEC,
   wholeMessage,
 } from "./socket.ts";
@@ -145,45 +146,6 @@ export function sendtoSyncReady(
 }
 
 /**
- * `recvfrom`, blocking the thread until a datagram arrives.
- *
- * @param sockfd the socket
- * @param buf where to put the bytes
- * @param timeout milliseconds, or undefined for none
- * @param flags `recvfrom` flags (`MSG_TRUNC` for the real length)
- * @returns the length and the sender
- */
-export function recvfromSyncReady(
-  sockfd: number,
-  buf: Uint8Array,
-  timeout: number | undefined,
-  flags = 0,
-): Received {
-  bytes(buf, "recvfrom", "buf");
-  const room = addressRoom();
-  const bn = sizeT(buf.length);
-  const n = callWhenReady(
-    sockfd,
-    POLLIN,
-    timeout,
-    "recvfrom",
-    () => {
-      room.reset();
-      return libc().recvfrom(
-        sockfd,
-        buf,
-        bn,
-        flags | MSG_DONTWAIT,
-        room.name,
-        room.len,
-      );
-    },
-    () => fail("recvfrom", sockfd),
-  );
-  return { n, from: room.addr() };
-}
-
-/**
  * `sendmsg`, blocking the thread until it goes.
  *
  * @param sockfd the socket
@@ -261,6 +223,34 @@ export function recvmsgWholeSync(
     () => fail("recvmsg", sockfd),
   );
   return wholeMessage(p, n, state, argument);
+}
+
+/**
+ * One datagram of up to `maxBytes` bytes, copied out of shared room as it
+ * is received (`datagramCall`), blocking the thread until one comes or
+ * `timeout`.
+ *
+ * @param sockfd the socket
+ * @param maxBytes the most bytes to keep (the real size is reported)
+ * @param timeout milliseconds, or undefined for none
+ * @returns the datagram
+ */
+export function receiveDatagramSync(
+  sockfd: number,
+  maxBytes: number,
+  timeout: number | undefined,
+): DatagramIn {
+  const d = datagramCall(sockfd, maxBytes);
+  return d.done(
+    callWhenReady(
+      sockfd,
+      POLLIN,
+      timeout,
+      "recvfrom",
+      d.call,
+      () => fail("recvfrom", sockfd),
+    ),
+  );
 }
 
 /**

@@ -34,6 +34,8 @@ import {
   addressRoom,
   BLAME,
   checkPath,
+  datagramCall,
+  type DatagramIn,
   describe,
   fail,
   getsockopt,
@@ -522,7 +524,7 @@ export async function recvfromAsync(
 }
 
 /**
- * Internal to `socket/`: {@linkcode recvfromAsync} with `recvfrom` flags
+ * {@linkcode recvfromAsync} with `recvfrom` flags
  * (`MSG_TRUNC`, for the datagram's real length).
  *
  * @param sockfd the socket
@@ -531,7 +533,7 @@ export async function recvfromAsync(
  * @param options `timeout`, `signal`
  * @returns the call's result and the sender
  */
-export async function recvfromReady(
+async function recvfromReady(
   sockfd: number,
   buf: Uint8Array,
   flags: number,
@@ -547,6 +549,40 @@ export async function recvfromReady(
     return libc().recvfrom(sockfd, buf, bn, f, room.name, room.len);
   }, options);
   return { n, from: room.addr() };
+}
+
+/**
+ * Internal to `socket/`: one datagram of up to `maxBytes` bytes, copied
+ * out of shared room as it is received (`datagramCall`), without blocking
+ * the event loop; for `UnixDatagram.receive`.
+ *
+ * @param sockfd the socket
+ * @param maxBytes the most bytes to keep (the real size is reported)
+ * @param options `timeout`, `signal`
+ * @returns the datagram
+ */
+export function receiveDatagram(
+  sockfd: number,
+  maxBytes: number,
+  options: WaitOptions,
+): Promise<DatagramIn> {
+  try {
+    sockfd = descriptor(sockfd, "recvfrom", "sockfd");
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const d = datagramCall(sockfd, maxBytes);
+  return ready(
+    sockfd,
+    POLLIN,
+    "recvfrom",
+    d.call,
+    options,
+    undefined,
+    false,
+    undefined,
+    d.done,
+  );
 }
 
 /**

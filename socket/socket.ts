@@ -526,6 +526,71 @@ export function wholeMessage(
   throw tooLong(n, p.room, true, "recvmsg", argument);
 }
 
+/** A datagram a class received: a copy of its bytes, and who sent it. */
+export interface DatagramIn {
+  /** The bytes (at most the room's). */
+  data: Uint8Array<ArrayBuffer>;
+  /** The sender's address. */
+  from: SockAddr;
+  /** The datagram's real size (`MSG_TRUNC`). */
+  size: number;
+  /** Whether it was longer than the room, and cut. */
+  truncated: boolean;
+}
+
+/**
+ * The room datagram receives of the classes read into, shared: each call
+ * copies its datagram out in the same step, before any other can run, so
+ * a receive costs a copy of what came, not a new zeroed buffer as large as
+ * the largest datagram it could take (64 KiB by default).
+ */
+let scratch: Uint8Array<ArrayBuffer> | null = null;
+/** The largest room kept between calls; a larger one is made per call. */
+const SCRATCH_MAX = 64 * 1024;
+let scratchRoom: AddressRoom | null = null;
+
+/**
+ * Internal to `socket/`: a non-blocking `recvfrom` of one datagram of up
+ * to `maxBytes` bytes (`MSG_TRUNC`: its real size), into shared room, and
+ * what makes the result of it: a copy of the bytes and the sender. `done`
+ * must run right after a successful `call`, before any other.
+ *
+ * @param sockfd the socket
+ * @param maxBytes the most bytes to keep
+ * @returns the call, and what makes its result
+ */
+export function datagramCall(
+  sockfd: number,
+  maxBytes: number,
+): { call: () => number; done: (n: number) => DatagramIn } {
+  const kept = maxBytes <= SCRATCH_MAX;
+  let buf: Uint8Array<ArrayBuffer> = kept
+    ? (scratch ??= new Uint8Array(SCRATCH_MAX))
+    : new Uint8Array(0);
+  const room = kept ? (scratchRoom ??= addressRoom()) : addressRoom();
+  const n = sizeT(maxBytes);
+  return {
+    call: () => {
+      if (!kept && buf.length === 0) buf = new Uint8Array(maxBytes);
+      room.reset();
+      return libc().recvfrom(
+        sockfd,
+        buf,
+        n,
+        MSG_TRUNC | MSG_DONTWAIT,
+        room.name,
+        room.len,
+      );
+    },
+    done: (size) => ({
+      data: buf.slice(0, Math.min(size, maxBytes)),
+      from: room.addr(),
+      size,
+      truncated: size > maxBytes,
+    }),
+  };
+}
+
 /** Internal to `socket/`: retries a call on EINTR; its result, or -1 with errno set. */
 export function retry(call: () => number): number {
   for (;;) {

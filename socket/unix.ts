@@ -51,8 +51,6 @@ import {
   getsockname,
   getsockopt,
   listen,
-  MSG_TRUNC,
-  type Received,
   SCM_MAX_FD,
   SHUT_WR,
   shutdown,
@@ -73,7 +71,7 @@ import {
   messageReady,
   peekReady,
   readReady,
-  recvfromReady,
+  receiveDatagram,
   recvmsgAsync,
   recvmsgWhole,
   sendAsync,
@@ -83,7 +81,7 @@ import {
 import {
   acceptSyncReady,
   messageSyncReady,
-  recvfromSyncReady,
+  receiveDatagramSync,
   recvmsgSyncReady,
   recvmsgWholeSync,
   recvSyncReady,
@@ -763,9 +761,22 @@ function receiveRoom(
   fallback: number,
   where: string,
 ): Uint8Array {
+  return new Uint8Array(maxBytes(options, fallback, where));
+}
+
+/** `options.maxBytes` (`fallback` when absent), checked. */
+function maxBytes(
+  options: { maxBytes?: number },
+  fallback: number,
+  where: string,
+): number {
   checkOptions(options);
-  return new Uint8Array(
-    int(options.maxBytes ?? fallback, where, "maxBytes", 0, LIMITS.INT_MAX),
+  return int(
+    options.maxBytes ?? fallback,
+    where,
+    "maxBytes",
+    0,
+    LIMITS.INT_MAX,
   );
 }
 
@@ -1008,17 +1019,6 @@ export interface Datagram {
   truncated: boolean;
 }
 
-/** A received datagram, reported with its real size (`MSG_TRUNC`). */
-function datagram(buf: Uint8Array, r: Received): Datagram {
-  const kept = Math.min(r.n, buf.length);
-  return {
-    data: buf.slice(0, kept),
-    from: r.from,
-    size: r.n,
-    truncated: r.n > buf.length,
-  };
-}
-
 /**
  * A Unix datagram socket: `send` to an address, `receive`, and
  * `for await` over `{ data, from }`. Closing it removes the path it bound.
@@ -1184,14 +1184,15 @@ export class UnixDatagram {
    * await rx.receive({ timeout: 10 }).catch((e) => console.log(e.code)); // "ETIMEDOUT"
    * ```
    */
-  async receive(
+  receive(
     options: WaitOptions & { maxBytes?: number } = {},
   ): Promise<Datagram> {
-    const buf = receiveRoom(options, 65536, "UnixDatagram.receive");
-    return datagram(
-      buf,
-      await recvfromReady(this.fd, buf, MSG_TRUNC, options),
-    );
+    try {
+      const max = maxBytes(options, 65536, "UnixDatagram.receive");
+      return receiveDatagram(this.fd, max, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1214,11 +1215,8 @@ export class UnixDatagram {
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
     const timeout = syncTimeout(options);
-    const buf = receiveRoom(options, 65536, "UnixDatagram.receiveSync");
-    return datagram(
-      buf,
-      recvfromSyncReady(this.fd, buf, timeout, MSG_TRUNC),
-    );
+    const max = maxBytes(options, 65536, "UnixDatagram.receiveSync");
+    return receiveDatagramSync(this.fd, max, timeout);
   }
 
   /** Yields datagrams until the socket is closed. */

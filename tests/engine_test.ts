@@ -1133,6 +1133,39 @@ Deno.test("a datagram longer than maxBytes is reported truncated, with its real 
   assert.deepEqual([c.data.length, c.size, c.truncated], [5, 5, false]);
 });
 
+Deno.test("datagram receives made at once, on one socket and on several, each get their own datagram", async () => {
+  const names = [0, 1].map((i) => `@linux-ipc-dgrams-${Deno.pid}-${i}`);
+  using rx0 = UnixDatagram.bind(names[0]);
+  using rx1 = UnixDatagram.bind(names[1]);
+  using tx = UnixDatagram.bind();
+  const sizes = [3, 70_000, 1, 200, 65_536, 9];
+  const bytes = (size: number, seed: number) =>
+    new Uint8Array(size).map((_, i) => (i * 7 + seed) & 255);
+  // Three receives waiting on each socket, with rooms large and small (a
+  // room over 64 KiB too), woken together by one turn's datagrams.
+  const rooms = [100_000, 50, 65_536];
+  const waits = [rx0, rx1].flatMap((rx) =>
+    rooms.map((maxBytes) => rx.receive({ maxBytes, timeout: 10_000 }))
+  );
+  sizes.forEach((size, i) => tx.sendSync(bytes(size, i), names[i % 2]));
+  const got = await Promise.all(waits);
+  // rx0 got datagrams 0, 2, 4 and rx1 got 1, 3, 5, in order.
+  const expect = [0, 2, 4, 1, 3, 5];
+  got.forEach((d, k) => {
+    const i = expect[k], room = rooms[k % 3];
+    assert.equal(d.size, sizes[i]);
+    assert.equal(d.truncated, sizes[i] > room);
+    assert.deepEqual(d.data, bytes(sizes[i], i).subarray(0, room));
+    assert.equal(d.data.byteOffset, 0);
+    assert.equal(d.data.buffer.byteLength, Math.min(sizes[i], room));
+  });
+  // The copies are the receiver's own: a later receive does not touch them.
+  const before = got[0].data.slice();
+  tx.sendSync(new Uint8Array(10).fill(255), names[0]);
+  rx0.receiveSync({ maxBytes: 100 });
+  assert.deepEqual(got[0].data, before);
+});
+
 Deno.test("close removes a socket path only if it is still the socket this process bound", async () => {
   const dir = await Deno.makeTempDir({ prefix: "linux-ipc-test-" });
   try {
