@@ -283,6 +283,8 @@ export const WOULD_BLOCK = -2;
  *   and the child may read it blocking): in blocking mode, each attempt
  *   polls first and makes the call only if it can complete (another process
  *   that takes what was ready in between makes it wait, as in C)
+ * @param lane for a write, what names its stream of writes (a datagram's
+ *   receiver), made when first asked: see `lane` in `BlockingOp`
  * @returns the op
  */
 export function pollOp<T = number>(
@@ -294,8 +296,9 @@ export function pollOp<T = number>(
   done?: (n: number) => T,
   tried: boolean | "presumed" = false,
   shared = false,
+  lane?: () => string,
 ): PollOp<T> {
-  return new PollOp(fd, events, syscall, call, fail, done, tried, shared);
+  return new PollOp(fd, events, syscall, call, fail, done, tried, shared, lane);
 }
 
 /**
@@ -320,6 +323,7 @@ export class PollOp<T = number> implements BlockingOp {
   #shared: boolean;
   #key: string | undefined;
   #skip: boolean;
+  #lane: string | (() => string) | undefined;
 
   /** See {@linkcode pollOp} for the parameters. */
   constructor(
@@ -331,7 +335,9 @@ export class PollOp<T = number> implements BlockingOp {
     done: ((n: number) => T) | undefined,
     tried: boolean | "presumed",
     shared: boolean,
+    lane?: () => string,
   ) {
+    this.#lane = lane;
     this.fd = fd;
     this.events = events;
     this.tried = tried === true;
@@ -347,6 +353,12 @@ export class PollOp<T = number> implements BlockingOp {
   /** `syscall:fd`, made when first asked. */
   get key(): string {
     return this.#key ??= `${this.#syscall}:${this.fd}`;
+  }
+
+  /** The write's lane (see `BlockingOp`), made when first asked. */
+  get lane(): string | undefined {
+    const lane = this.#lane;
+    return typeof lane === "function" ? (this.#lane = lane()) : lane;
   }
 
   /** Makes the call, non-blocking; true if it completed. */

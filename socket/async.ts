@@ -169,6 +169,10 @@ function ready<T = number>(
       () => fail(syscall, sockfd, addr, fds),
       done,
       tried,
+      false,
+      // A datagram's receiver is its lane: one that is full holds up no
+      // other's.
+      addr === undefined ? undefined : () => describe(addr),
     ),
     options,
   );

@@ -192,6 +192,46 @@ Deno.test("a datagram to a full receiver honours timeout and signal, without spi
   assert.equal(await sending, 1024);
 });
 
+Deno.test("datagrams sent at once to a full receiver arrive in the order they were sent; a full receiver holds up no other", async () => {
+  const full = `@linux-ipc-dgram-order-${Deno.pid}`;
+  const free = `@linux-ipc-dgram-free-${Deno.pid}`;
+  using rx = UnixDatagram.bind(full);
+  using other = UnixDatagram.bind(free);
+  using tx = UnixDatagram.bind();
+  for (let round = 0; round < 3; round++) {
+    let queued = 0;
+    for (;; queued++) {
+      try {
+        tx.sendSync(new Uint8Array([0]), full, { timeout: 0 });
+      } catch (e) {
+        assert.ok(isCode("ETIMEDOUT")(e));
+        break;
+      }
+    }
+    // More sends than the queue holds, made at once.
+    const sends = [];
+    for (let i = 1; i <= 3 * (queued + 1); i++) {
+      sends.push(tx.send(new Uint8Array([i]), full, { timeout: 10_000 }));
+    }
+    // Meanwhile a datagram to another receiver goes at once.
+    await tx.send(new Uint8Array([99]), free, { timeout: 2000 });
+    assert.deepEqual(
+      (await other.receive({ timeout: 2000 })).data,
+      new Uint8Array([99]),
+    );
+    const got: number[] = [];
+    while (got.length < sends.length) {
+      const d = await rx.receive({ timeout: 5000 });
+      if (d.data[0] !== 0) got.push(d.data[0]);
+      // A reader that lets the event loop turn: the senders keep finding
+      // the queue full, then room for one.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all(sends);
+    assert.deepEqual(got, sends.map((_, i) => i + 1));
+  }
+});
+
 Deno.test("a connect to a full backlog honours timeout and signal", async () => {
   const name = `@linux-ipc-backlog-${Deno.pid}`;
   using listener = UnixListener.listen(name, { backlog: 0 });
