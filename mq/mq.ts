@@ -391,7 +391,15 @@ export const prioBytes: Uint8Array<ArrayBuffer> = new Uint8Array(
   prioScratch.buffer,
 );
 
-function scratch(n: number): Uint8Array<ArrayBuffer> {
+/**
+ * Internal to `mq/`: the room the receives that copy their message out
+ * read into, at least `n` bytes, shared (each copies out at once).
+ *
+ * @param n the room needed
+ * @returns the room
+ * @throws {RangeError} if no room that large can be made
+ */
+export function scratch(n: number): Uint8Array<ArrayBuffer> {
   if (recvScratch.length < n) {
     try {
       recvScratch = new Uint8Array(n);

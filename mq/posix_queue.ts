@@ -35,6 +35,7 @@ import {
   prioBytes,
   prioScratch,
   recvError,
+  scratch,
   sendError,
   SIGEV_SIGNAL,
 } from "./mq.ts";
@@ -309,8 +310,10 @@ export class PosixMessageQueue {
    */
   receiveSync(options: { timeout?: number } = {}): PosixMessage {
     const fd = this.fd;
-    const buf = new Uint8Array(this.#msgsize);
-    const n = receiveWhenReady(fd, buf, syncTimeout(options));
+    const timeout = syncTimeout(options);
+    // Shared room, copied out at once: no zeroed msgsize buffer per message.
+    const buf = scratch(this.#msgsize);
+    const n = receiveWhenReady(fd, buf, timeout);
     return { data: buf.slice(0, n), priority: prioScratch[0] };
   }
 
