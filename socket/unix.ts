@@ -465,8 +465,14 @@ export class UnixConnection {
    * ```
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
-    // While a writeAll is under way, in line after it.
+    // While a writeAll is under way, in line after it (bad data refused
+    // at once, not at its turn).
     if (this.#line.busy) {
+      try {
+        bytes(data, "send", "buf");
+      } catch (e) {
+        return Promise.reject(e);
+      }
       return this.#line.run(
         "send",
         options,
