@@ -64,6 +64,37 @@ export function key(value: unknown, syscall: string): number {
 }
 
 /**
+ * Checks the key of a class's `open`, which must name an existing System V
+ * object: as {@linkcode key}, and never `IPC_PRIVATE` (0), which makes a
+ * new object at every call and so names none (opening it would make one
+ * nobody else can reach, left behind unless removed).
+ *
+ * @param value what the caller passed
+ * @param syscall the call it is for, in a type or range error
+ * @param where the method, in the `IPC_PRIVATE` error (`"SharedMemory.open"`)
+ * @param what the kind of object (`"segment"`)
+ * @param instead what to use instead (`"SharedMemory.fromId"`)
+ * @returns the key as a signed 32-bit integer
+ * @throws {TypeError} if it is not an integer
+ * @throws {RangeError} if it is out of range, or `IPC_PRIVATE`
+ */
+export function existingKey(
+  value: unknown,
+  syscall: string,
+  where: string,
+  what: string,
+  instead: string,
+): number {
+  const k = key(value, syscall);
+  if (k === 0) {
+    throw new RangeError(
+      `Argument "key" to ${where} is IPC_PRIVATE, which never names an existing ${what}: use ${instead}`,
+    );
+  }
+  return k;
+}
+
+/**
  * Checks that `value` is an integer whose set bits are all in `allowed`.
  *
  * @param value what the caller passed

@@ -17,6 +17,7 @@ import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   checkOptions,
+  existingKey,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -182,6 +183,8 @@ export class MessageQueue {
    * @param options removal on dispose (default false)
    * @returns the queue
    * @throws {IpcError} `ENOENT` (no queue has this key), `EACCES`
+   * @throws {RangeError} for `IPC_PRIVATE` (0), which names no existing
+   *   queue (`msgget` would make a new one): use {@linkcode MessageQueue.fromId}
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -196,7 +199,13 @@ export class MessageQueue {
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
     checkOptions(options);
-    const k = checkKey(key, "MessageQueue.open");
+    const k = existingKey(
+      key,
+      "MessageQueue.open",
+      "MessageQueue.open",
+      "queue",
+      "MessageQueue.fromId",
+    );
     return new MessageQueue(msgget(k, 0), k, options.removeOnDispose ?? false);
   }
 

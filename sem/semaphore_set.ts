@@ -17,6 +17,7 @@ import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
   checkOptions,
+  existingKey,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -720,11 +721,11 @@ function asTimedOut(e: unknown, syscall: string, timeout: number): unknown {
 }
 
 function openableKey(key: number): number {
-  const k = checkKey(key, "semget");
-  if (k === IPC_PRIVATE) {
-    throw new RangeError(
-      'Argument "key" to SemaphoreSet.open is IPC_PRIVATE, which never names an existing set: use SemaphoreSet.fromId',
-    );
-  }
-  return k;
+  return existingKey(
+    key,
+    "semget",
+    "SemaphoreSet.open",
+    "set",
+    "SemaphoreSet.fromId",
+  );
 }

@@ -17,6 +17,7 @@ import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
   checkOptions,
+  existingKey,
   ifExists as checkIfExists,
   int,
   key as checkKey,
@@ -185,12 +186,13 @@ export class SharedMemory {
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
     checkOptions(options);
-    const k = checkKey(key, "shmget");
-    if (k === IPC_PRIVATE) {
-      throw new RangeError(
-        'Argument "key" to SharedMemory.open is IPC_PRIVATE, which never names an existing segment: use SharedMemory.fromId',
-      );
-    }
+    const k = existingKey(
+      key,
+      "shmget",
+      "SharedMemory.open",
+      "segment",
+      "SharedMemory.fromId",
+    );
     const id = shmget(k, 0, 0);
     return new SharedMemory(id, k, false, options.removeOnDispose ?? false);
   }

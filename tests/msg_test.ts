@@ -438,6 +438,14 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
     using same = MessageQueue.create({ key, ifExists: "open" });
     assert.equal(same.id, id);
     using opened = MessageQueue.open(key);
+    // IPC_PRIVATE names no existing queue: msgget would make a new one,
+    // left behind.
+    for (const none of [IPC_PRIVATE, -0]) {
+      assert.throws(
+        () => MessageQueue.open(none),
+        (e: Error) => e instanceof RangeError && /IPC_PRIVATE/.test(e.message),
+      );
+    }
     await opened.send(2, "two");
     q.sendSync(1, enc.encode("one"));
     const first = await q.receive({ type: -2, timeout: 1000 });
