@@ -60,7 +60,8 @@ export function timedOut(syscall: string, ms: number): IpcError {
 /**
  * An async write of all of `data`, bounded as a whole by the options'
  * `timeout`: `write` writes some of what it is given and returns how many
- * bytes it wrote; each write is given the time left, and the `signal`.
+ * bytes it wrote; each write is given the time left, and the `signal`. Its
+ * first call is given `data` itself (a caller may tell it apart).
  * The options are checked before the first write.
  *
  * @param data the bytes
@@ -179,7 +180,8 @@ export class WriteLine {
 /**
  * A blocking write of all of `data`, bounded as a whole by `timeout`:
  * `write` writes some of what it is given, waiting at most the time it is
- * given (none for no bound), and returns how many bytes it wrote.
+ * given (none for no bound), and returns how many bytes it wrote. Its first
+ * call is given `data` itself, as {@linkcode writeAllWithin}'s is.
  *
  * @param data the bytes
  * @param timeout the most milliseconds for the whole, or undefined for no
@@ -195,7 +197,7 @@ export function writeAllSyncWithin(
   const deadline = timeout === undefined ? null : performance.now() + timeout;
   for (let off = 0; off < data.length;) {
     off += write(
-      data.subarray(off),
+      off === 0 ? data : data.subarray(off),
       deadline === null ? undefined : timeLeft(deadline, timeout!),
     );
   }

@@ -618,12 +618,15 @@ export class UnixConnection {
   ): void {
     const msg = fdsMessage(fds, data);
     const fd = this.fd;
-    let first = true;
-    writeAllSyncWithin(msg.data, syncTimeout(options), (chunk, timeout) => {
-      if (!first) return sendSyncReady(fd, chunk, timeout);
-      first = false;
-      return sendmsgSyncReady(fd, msg, timeout);
-    });
+    // As sendFds: the descriptors on the first bytes, the rest after them.
+    writeAllSyncWithin(
+      msg.data,
+      syncTimeout(options),
+      (chunk, timeout) =>
+        chunk === msg.data
+          ? sendmsgSyncReady(fd, msg, timeout)
+          : sendSyncReady(fd, chunk, timeout),
+    );
   }
 
   /**
