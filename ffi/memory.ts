@@ -117,6 +117,9 @@ const registry = new FinalizationRegistry<Held>((held) => {
   }
 });
 
+/** Decodes `readCString`'s text; made once. */
+const utf8 = new TextDecoder();
+
 /** What the process may do with a region's memory. */
 export type Access = "none" | "read" | "readwrite";
 
@@ -280,7 +283,7 @@ export class MemoryRegion {
     const end = this.#span(offset, undefined);
     let nul = this.#bytes.indexOf(0, offset);
     if (nul < 0 || nul > end) nul = end;
-    return new TextDecoder().decode(this.#bytes.subarray(offset, nul));
+    return utf8.decode(this.#bytes.subarray(offset, nul));
   }
 
   /**

@@ -223,6 +223,9 @@ export function encodeSockaddr(
   return out;
 }
 
+/** Decodes a Unix address's name; made once (a decoder costs more than a name). */
+const utf8 = new TextDecoder();
+
 /**
  * Decodes a socket address the kernel returned.
  *
@@ -253,7 +256,7 @@ export function decodeSockaddr(buf: Uint8Array, len: number): SockAddr {
   }
   const u = SOCK.sockaddr_un;
   const name = buf.subarray(u.path, Math.max(u.path, len));
-  const dec = new TextDecoder();
+  const dec = utf8;
   if (name.length === 0) return { family: "unix" };
   if (name[0] === 0) {
     return { family: "unix", abstract: dec.decode(name.subarray(1)) };

@@ -769,6 +769,37 @@ const retries = new Set<Retry>();
  * {@linkcode deferToNextTurn}), so that closing their descriptor ends them.
  */
 const deferred = new Set<Entry>();
+/**
+ * How many of the {@linkcode deferred} waits each descriptor side
+ * ({@linkcode lineKey}) and each key without a descriptor has: a burst of
+ * waits on many descriptors (a thousand first reads) then finds its own
+ * line empty at once, instead of scanning every deferred wait for each.
+ */
+const deferredIndex = new Map<number | string, number>();
+
+/** Where a deferred wait counts in {@linkcode deferredIndex}. */
+function deferredTag(entry: Entry): number | string {
+  const { op } = entry;
+  return op.fd === undefined
+    ? op.key
+    : lineKey(op.fd, (op.events ?? EPOLLIN) & EPOLLIN);
+}
+
+/** Adds a wait to {@linkcode deferred}, counted. */
+function deferAdd(entry: Entry): void {
+  deferred.add(entry);
+  const tag = deferredTag(entry);
+  deferredIndex.set(tag, (deferredIndex.get(tag) ?? 0) + 1);
+}
+
+/** Takes a wait out of {@linkcode deferred}, if it is there. */
+function deferDelete(entry: Entry): void {
+  if (!deferred.delete(entry)) return;
+  const tag = deferredTag(entry);
+  const n = deferredIndex.get(tag)! - 1;
+  if (n === 0) deferredIndex.delete(tag);
+  else deferredIndex.set(tag, n);
+}
 /** The pending waits of ops with {@linkcode BlockingOp.uses}, by descriptor. */
 const usesFd = new Map<number, Set<Entry>>();
 const idle: Thread[] = [];
@@ -918,7 +949,7 @@ function queuedOn(
 ): boolean {
   const side = events & EPOLLIN;
   // One deferred to the next turn (see TURN_MS) is in line too.
-  if (withDeferred && deferred.size > 0) {
+  if (withDeferred && deferredIndex.has(lineKey(fd, side))) {
     for (const entry of deferred) if (onSide(entry, fd, side)) return true;
   }
   // One in the timed retries (a datagram to a full receiver) is too.
@@ -942,7 +973,7 @@ function onSide(entry: Entry, fd: number, side: number): boolean {
  * thread, under `key`: a new one of the key then goes behind it.
  */
 function queuedKey(key: string, withDeferred = true): boolean {
-  if (withDeferred && deferred.size > 0) {
+  if (withDeferred && deferredIndex.has(key)) {
     for (const entry of deferred) {
       if (!entry.settled && entry.op.key === key) return true;
     }
@@ -1201,10 +1232,12 @@ function stop(entry: Entry, error: unknown): void {
  * @param error the error they reject with
  */
 export function endKeyedWaits(key: string, error: unknown): void {
-  for (const entry of deferred) {
-    if (entry.op.key === key) {
-      deferred.delete(entry);
-      failWith(entry, error);
+  if (deferredIndex.has(key)) {
+    for (const entry of deferred) {
+      if (entry.op.fd === undefined && entry.op.key === key) {
+        deferDelete(entry);
+        failWith(entry, error);
+      }
     }
   }
   const g = groups.get(key);
@@ -1243,10 +1276,14 @@ export function endWaits(
       libc().epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null);
     }
   }
-  for (const entry of deferred) {
-    if (entry.op.fd === fd) {
-      deferred.delete(entry);
-      failWith(entry, error(syscallOf(entry)));
+  if (
+    deferredIndex.has(lineKey(fd, EPOLLIN)) || deferredIndex.has(lineKey(fd, 0))
+  ) {
+    for (const entry of deferred) {
+      if (entry.op.fd === fd) {
+        deferDelete(entry);
+        failWith(entry, error(syscallOf(entry)));
+      }
     }
   }
   const using = usesFd.get(fd);
@@ -1831,9 +1868,9 @@ function runRetries(): void {
  */
 function deferToNextTurn(entry: Entry): void {
   entry.where = "deferred";
-  deferred.add(entry);
+  deferAdd(entry);
   setImmediate(() => {
-    deferred.delete(entry);
+    deferDelete(entry);
     newTurn();
     if (entry.settled) return;
     // The deferred waits made before this one have run by now; those still

@@ -14,8 +14,6 @@ import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
 import { bytes } from "../ffi/validate.ts";
 
 import {
-  type Accepted,
-  addressRoom,
   checkPath,
   datagramCall,
   type DatagramIn,
@@ -32,6 +30,7 @@ import {
   prepareRecv,
   prepareSend,
   SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
   wholeMessage,
 } from "./socket.ts";
 
@@ -255,27 +254,23 @@ export function receiveDatagramSync(
 
 /**
  * `accept4` on a non-blocking listener, blocking the thread until a
- * connection comes.
+ * connection comes: the sync twin of `acceptConnection` (no peer address,
+ * the connection non-blocking and close-on-exec).
  *
  * @param sockfd the listening socket (non-blocking)
  * @param timeout milliseconds, or undefined for none
- * @returns the connection and the peer's address
+ * @returns the connection's descriptor
  */
-export function acceptSyncReady(
+export function acceptConnectionSync(
   sockfd: number,
   timeout: number | undefined,
-): Accepted {
-  const room = addressRoom();
-  const fd = callWhenReady(
+): number {
+  return callWhenReady(
     sockfd,
     POLLIN,
     timeout,
     "accept4",
-    () => {
-      room.reset();
-      return libc().accept4(sockfd, room.name, room.len, SOCK_CLOEXEC);
-    },
+    () => libc().accept4(sockfd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK),
     () => fail("accept4", sockfd),
   );
-  return { fd, addr: room.addr() };
 }

@@ -56,6 +56,7 @@ import {
   retry,
   SO_ERROR,
   SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
   SOL_SOCKET,
   wholeMessage,
 } from "./socket.ts";
@@ -213,6 +214,29 @@ export async function acceptAsync(
     return libc().accept4(sockfd, room.name, room.len, SOCK_CLOEXEC);
   }, options);
   return { fd, addr: room.addr() };
+}
+
+/**
+ * Internal to `socket/`: the accept of `UnixListener`, lean for bursts of
+ * connections: no peer address asked for (the class has no use for it), and
+ * the connection made non-blocking by `accept4` itself
+ * (`SOCK_NONBLOCK`), where {@linkcode acceptAsync} gives C's blocking one.
+ *
+ * @param sockfd the listening socket, already non-blocking
+ * @param options `timeout`, `signal`
+ * @returns the connection's descriptor (non-blocking, close-on-exec)
+ */
+export function acceptConnection(
+  sockfd: number,
+  options: WaitOptions,
+): Promise<number> {
+  return ready(
+    sockfd,
+    POLLIN,
+    "accept4",
+    () => libc().accept4(sockfd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK),
+    options,
+  );
 }
 
 /**

@@ -66,7 +66,7 @@ import {
   SOL_SOCKET,
 } from "./socket.ts";
 import {
-  acceptAsync,
+  acceptConnection,
   connectAsync,
   messageReady,
   peekReady,
@@ -79,7 +79,7 @@ import {
   sendtoAsync,
 } from "./async.ts";
 import {
-  acceptSyncReady,
+  acceptConnectionSync,
   messageSyncReady,
   receiveDatagramSync,
   recvmsgSyncReady,
@@ -135,8 +135,11 @@ function toAddr(addr: UnixAddress): SockAddr {
     : { family: "unix", path: addr };
 }
 
-/** Wraps a descriptor `accept` gave, with none of `fromFd`'s checks. */
-let accepted: (fd: number) => UnixConnection;
+/**
+ * Wraps a descriptor `accept` gave (already non-blocking, and of its
+ * listener's type), with none of `fromFd`'s checks.
+ */
+let accepted: (fd: number, seqpacket: boolean) => UnixConnection;
 
 /** Families other than `AF_UNIX` the classes take, and other families' names. */
 const FAMILY_NAMES: Record<number, string> = {
@@ -248,9 +251,10 @@ export class UnixConnection {
   #writable: WritableStream<Uint8Array> | undefined;
   #seqpacket: boolean | undefined;
 
-  private constructor(fd: number) {
-    setNonBlocking(fd);
+  private constructor(fd: number, nonBlocking = false, seqpacket?: boolean) {
+    if (!nonBlocking) setNonBlocking(fd);
     this.#owner = new OwnedFd(fd, "connection");
+    this.#seqpacket = seqpacket;
   }
 
   /**
@@ -343,7 +347,7 @@ export class UnixConnection {
   }
 
   static {
-    accepted = (fd) => new UnixConnection(fd);
+    accepted = (fd, seqpacket) => new UnixConnection(fd, true, seqpacket);
   }
 
   /**
@@ -827,11 +831,14 @@ function receivedFds(
 export class UnixListener {
   #owner: OwnedFd;
   #bound: Bound | null;
+  /** Whether its connections are seqpacket ones (they are of its type). */
+  #seqpacket: boolean;
 
-  private constructor(fd: number, path: Bound | null) {
+  private constructor(fd: number, path: Bound | null, seqpacket: boolean) {
     setNonBlocking(fd);
     this.#owner = new OwnedFd(fd, "listener");
     this.#bound = path;
+    this.#seqpacket = seqpacket;
   }
 
   /**
@@ -881,7 +888,7 @@ export class UnixListener {
       removeBound(made);
       throw e;
     }
-    return new UnixListener(fd, made);
+    return new UnixListener(fd, made, options.type === "seqpacket");
   }
 
   /**
@@ -910,7 +917,11 @@ export class UnixListener {
       listening: true,
       use: "only stream and seqpacket sockets listen",
     });
-    return new UnixListener(fd, null);
+    return new UnixListener(
+      fd,
+      null,
+      getsockopt(fd, SOL_SOCKET, SO_TYPE) === SOCK_SEQPACKET,
+    );
   }
 
   /** The descriptor. */
@@ -946,8 +957,10 @@ export class UnixListener {
    */
   async accept(options: WaitOptions = {}): Promise<UnixConnection> {
     try {
-      const { fd } = await acceptAsync(this.fd, options);
-      return accepted(fd);
+      return accepted(
+        await acceptConnection(this.fd, options),
+        this.#seqpacket,
+      );
     } catch (e) {
       // Closing the listener ends the wait (EBADF from the engine).
       if (this.#owner.closed) {
@@ -972,7 +985,10 @@ export class UnixListener {
    * ```
    */
   acceptSync(options: { timeout?: number } = {}): UnixConnection {
-    return accepted(acceptSyncReady(this.fd, syncTimeout(options)).fd);
+    return accepted(
+      acceptConnectionSync(this.fd, syncTimeout(options)),
+      this.#seqpacket,
+    );
   }
 
   /** Yields connections until the listener is closed. */

@@ -52,6 +52,7 @@ import {
   UnixListener,
   write,
 } from "../mod.ts";
+import { isBlocking } from "../ffi/fd.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
@@ -1136,6 +1137,43 @@ Deno.test("seqpacket recvFds refuses a message over maxBytes (EMSGSIZE), taking 
   assert.equal((await d.recvFds({ maxBytes: 10 })).data.length, 10);
   assert.equal(d.readSync(new Uint8Array(200)), 90);
   for (const x of [a, b, c, d]) x.close();
+});
+
+Deno.test("connections a listener accepts are of its type: seqpacket reads take whole messages", async () => {
+  for (const type of ["seqpacket", "stream"] as const) {
+    for (const adopted of [false, true]) {
+      const name = `linux-ipc-acc-type-${Deno.pid}-${type}-${adopted}`;
+      let server: UnixListener;
+      if (adopted) {
+        // Taken over by descriptor, the listener finds its type itself.
+        const fd = socket(
+          AF_UNIX,
+          type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
+        );
+        bind(fd, { family: "unix", abstract: name });
+        listen(fd);
+        server = UnixListener.fromFd(fd);
+      } else server = UnixListener.listen(`@${name}`, { type });
+      using _server = server;
+      using client = await UnixConnection.connect(`@${name}`, { type });
+      using conn = type === "seqpacket"
+        ? await server.accept({ timeout: 2000 })
+        : server.acceptSync({ timeout: 2000 });
+      assert.ok(!isBlocking(conn.fd), "accepted non-blocking");
+      client.writeSync(enc.encode("eight by"));
+      const small = new Uint8Array(4);
+      if (type === "seqpacket") {
+        await assert.rejects(
+          conn.read(small),
+          isCode("EMSGSIZE", "recv", "buf"),
+        );
+        assert.equal(await conn.read(new Uint8Array(8)), 8);
+      } else {
+        assert.equal(await conn.read(small), 4);
+        assert.equal(conn.readSync(small), 4);
+      }
+    }
+  }
 });
 
 Deno.test("seqpacket readable: each message whole, whatever the chunk size; BYOB readers lose nothing", async () => {
