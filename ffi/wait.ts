@@ -949,7 +949,9 @@ function queuedOn(
 ): boolean {
   const side = events & EPOLLIN;
   // One deferred to the next turn (see TURN_MS) is in line too.
-  if (withDeferred && deferredIndex.has(lineKey(fd, side))) {
+  if (
+    withDeferred && deferred.size > 0 && deferredIndex.has(lineKey(fd, side))
+  ) {
     for (const entry of deferred) if (onSide(entry, fd, side)) return true;
   }
   // One in the timed retries (a datagram to a full receiver) is too.
@@ -973,7 +975,7 @@ function onSide(entry: Entry, fd: number, side: number): boolean {
  * thread, under `key`: a new one of the key then goes behind it.
  */
 function queuedKey(key: string, withDeferred = true): boolean {
-  if (withDeferred && deferredIndex.has(key)) {
+  if (withDeferred && deferred.size > 0 && deferredIndex.has(key)) {
     for (const entry of deferred) {
       if (!entry.settled && entry.op.key === key) return true;
     }
