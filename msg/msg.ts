@@ -442,9 +442,20 @@ function receiveScratch(
  * more.
  */
 function copyText(msgp: Uint8Array, r: number, mtext: Uint8Array): void {
-  if (r <= 256) { for (let i = 0; i < r; i++) mtext[i] = msgp[8 + i]; }
-  else mtext.set(msgp.subarray(8, 8 + r));
+  // (Nothing to copy into a detached mtext, where set would throw: its
+  // length is 0, so r is 0.)
+  if (r === 0) return;
+  // The view of the last text is kept (the sends keep theirs the same
+  // way): a stream of messages of one size copies with no view made.
+  if (textFrom !== msgp || textView.length !== r) {
+    textFrom = msgp;
+    textView = msgp.subarray(8, 8 + r);
+  }
+  mtext.set(textView);
 }
+
+let textFrom: Uint8Array = new Uint8Array(0);
+let textView: Uint8Array = textFrom;
 
 /**
  * {@linkcode msgrcv} into a buffer of the caller's (C's `msgp`): the text
