@@ -386,6 +386,13 @@ export function peekLength(sockfd: number): number {
   );
 }
 
+/** Closes the descriptors that arrived in `control`, for a receive that fails. */
+function closeRights(control: readonly ControlMessage[]): void {
+  for (const m of control) {
+    if (m.type === "rights") m.fds.forEach((fd) => libc().close(fd));
+  }
+}
+
 /** What a {@linkcode measured} call did: whether it took the message. */
 export interface MessageTake {
   /** Whether the message was taken (false: refused, left in place). */
@@ -520,9 +527,7 @@ export function wholeMessage(
   if (!state.taken) throw tooLong(n, p.room, false, "recvmsg", argument);
   const got = p.finish(n);
   if (n <= p.room) return got;
-  for (const m of got.control) {
-    if (m.type === "rights") m.fds.forEach((fd) => libc().close(fd));
-  }
+  closeRights(got.control);
   throw tooLong(n, p.room, true, "recvmsg", argument);
 }
 
@@ -564,14 +569,13 @@ export function datagramCall(
   maxBytes: number,
 ): { call: () => number; done: (n: number) => DatagramIn } {
   const kept = maxBytes <= SCRATCH_MAX;
-  let buf: Uint8Array<ArrayBuffer> = kept
+  const buf = kept
     ? (scratch ??= new Uint8Array(SCRATCH_MAX))
-    : new Uint8Array(0);
+    : new Uint8Array(maxBytes);
   const room = kept ? (scratchRoom ??= addressRoom()) : addressRoom();
   const n = sizeT(maxBytes);
   return {
     call: () => {
-      if (!kept && buf.length === 0) buf = new Uint8Array(maxBytes);
       room.reset();
       return libc().recvfrom(
         sockfd,
@@ -1172,9 +1176,7 @@ export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
       const h = decodeMsghdr(hdr);
       const control = decodeCmsgs(ctl, h.controllen);
       if ((h.flags & MSG_CTRUNC) !== 0) {
-        for (const m of control) {
-          if (m.type === "rights") m.fds.forEach((fd) => libc().close(fd));
-        }
+        closeRights(control);
         throw new IpcError(EMSGSIZE, {
           syscall: "recvmsg",
           argument: "msg.maxFds",
