@@ -246,6 +246,8 @@ export const EEXIST = 17;
 export const ENODEV = 19;
 /** `EINVAL`: an argument is invalid. */
 export const EINVAL = 22;
+/** `EDEADLK`: waiting would deadlock. */
+export const EDEADLK = 35;
 /** `EIDRM`: the System V object was removed. */
 export const EIDRM = 43;
 /** `ENOTSOCK`: the descriptor is not a socket. */

@@ -150,31 +150,65 @@ export class WriteLine {
     timeout: number | null,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      let timer: LongTimer | undefined;
-      const done = () => {
-        cancelLater(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const go = () => {
-        done();
-        resolve();
-      };
-      const leave = (reason: unknown) => {
-        const i = this.#waiting.indexOf(go);
-        if (i !== -1) this.#waiting.splice(i, 1);
-        done();
-        reject(reason);
-      };
-      const onAbort = () => leave(signal!.reason);
-      this.#waiting.push(go);
-      if (timeout !== null) {
-        timer = later(timeout, () => leave(timedOut(syscall, timeout)));
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
+    let go!: () => void;
+    const ready = new Promise<void>((resolve) => go = resolve);
+    this.#waiting.push(go);
+    return within(ready, syscall, timeout, signal, () => {
+      const i = this.#waiting.indexOf(go);
+      if (i !== -1) this.#waiting.splice(i, 1);
     });
   }
+}
+
+/**
+ * Waits for a turn (`ready`, a promise that never rejects: a line's or a
+ * lock owner's), bounded as a wait is: it rejects with `IpcError`
+ * `ETIMEDOUT` after `timeout` ms, or with the signal's reason on abort,
+ * calling `leave` first so the caller can drop its place.
+ *
+ * @param ready resolves when the turn comes
+ * @param syscall the call that waits, for the `ETIMEDOUT` error
+ * @param timeout the most milliseconds, or null for no bound
+ * @param signal ends the wait
+ * @param leave called when the wait gives up
+ * @param whole the timeout the error reports (default `timeout`)
+ * @throws {IpcError} `ETIMEDOUT`
+ */
+export function within(
+  ready: Promise<void>,
+  syscall: string,
+  timeout: number | null,
+  signal: AbortSignal | undefined,
+  leave?: () => void,
+  whole: number | null = timeout,
+): Promise<void> {
+  if (signal?.aborted) {
+    leave?.();
+    return Promise.reject(signal.reason);
+  }
+  if (timeout === null && signal === undefined) return ready;
+  return new Promise<void>((resolve, reject) => {
+    let timer: LongTimer | undefined;
+    let over = false;
+    const end = (then: () => void) => {
+      if (over) return;
+      over = true;
+      cancelLater(timer);
+      signal?.removeEventListener("abort", onAbort);
+      then();
+    };
+    const give = (reason: unknown) =>
+      end(() => {
+        leave?.();
+        reject(reason);
+      });
+    const onAbort = () => give(signal!.reason);
+    if (timeout !== null) {
+      timer = later(timeout, () => give(timedOut(syscall, whole ?? timeout)));
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    ready.then(() => end(resolve));
+  });
 }
 
 /**
