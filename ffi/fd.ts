@@ -170,6 +170,21 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
   return fd;
 }
 
+/** What must hear of a descriptor before {@linkcode close} closes it. */
+const closing = new Set<(fd: number) => void>();
+
+/**
+ * Has `hook` called with each descriptor {@linkcode close} is about to
+ * close, while it is still open: for state that the close ends in the
+ * kernel (a file lock's holds), so that it never outlives the descriptor
+ * and is never taken for that of the next file given the number.
+ *
+ * @param hook called with the descriptor; it must not throw
+ */
+export function onClose(hook: (fd: number) => void): void {
+  closing.add(hook);
+}
+
 /**
  * Closes a descriptor (`close`). Async calls of this library still waiting
  * on it end first: they reject with `IpcError` `EBADF`, and none of them
@@ -188,6 +203,7 @@ export function close(fd: number): void {
   // An object that owns this number no longer does (and its backstop must
   // never close whatever the number comes to mean next).
   owners.get(fd)?.deref()?.disown();
+  for (const hook of closing) hook(fd);
   endWaits(fd, (syscall) =>
     errorFor(EBADF, syscall, "fd", { fd }, {
       EBADF: "the descriptor was closed while the call waited",

@@ -17,7 +17,7 @@ import {
 } from "../ffi/wait.ts";
 import { nonBlocking, retrySync, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
-import { fstat } from "../ffi/fd.ts";
+import { fstat, onClose } from "../ffi/fd.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
@@ -222,6 +222,33 @@ function ownerOf(kind: Kind, fd: number): Owner | null {
     owners.set(key, o);
   }
   return o;
+}
+
+/**
+ * A descriptor about to be closed ends the locks it stands for: its open
+ * file description's (if this is its last descriptor; the library knows
+ * no other), and for record locks every lock of the process on the file.
+ * Their claims end with it, so a hold never outlives its lock, and a
+ * descriptor of the same file given the same number later starts afresh.
+ */
+onClose((fd) => {
+  if (owners.size === 0) return;
+  end(`flock:${fd}`);
+  end(`ofd:${fd}`);
+  for (const key of owners.keys()) {
+    if (key.startsWith("record:")) {
+      const file = fileOf(fd);
+      if (file !== null) end(`record:${file.dev}:${file.ino}`);
+      break;
+    }
+  }
+});
+
+function end(key: string): void {
+  const o = owners.get(key);
+  if (o === undefined) return;
+  o.claims.clear();
+  tidy(o);
 }
 
 function tidy(o: Owner): void {

@@ -484,6 +484,9 @@ Deno.test("a hold whose descriptor was closed never unlocks the number's next fi
     const old = lockRangeSync(a, {});
     const oldFile = lockFileSync(a);
     close(a);
+    // The close ended their locks, and the holds say so.
+    assert.equal(old.released, true);
+    assert.equal(oldFile.released, true);
     const b = open(`${dir}/two`, O_RDWR); // most likely a's number again
     const other = open(`${dir}/two`, O_RDWR);
     try {
@@ -495,6 +498,37 @@ Deno.test("a hold whose descriptor was closed never unlocks the number's next fi
       assert.throws(() => flock(other, LOCK_EX | LOCK_NB), isCode("EAGAIN"));
     } finally {
       close(b);
+      close(other);
+    }
+  });
+});
+
+Deno.test("a lock left to the close is taken again after the file is reopened", async () => {
+  await withFile(async (path) => {
+    const other = open(path, O_RDWR);
+    try {
+      for (let i = 0; i < 3; i++) {
+        // The same number for the same file each time: the holds of the
+        // last round must not make this round's locks look taken already.
+        const fd = open(path, O_RDWR);
+        await lockRange(fd, { length: 5 }); // ended by the close
+        lockFileSync(fd);
+        assert.equal(free(other, "write", 0, 1), false);
+        assert.throws(() => flock(other, LOCK_EX | LOCK_NB), isCode("EAGAIN"));
+        close(fd);
+        assert.equal(free(other, "write", 0, 1), true);
+      }
+      // Record locks: closing any descriptor of the file ends them all.
+      const a = open(path, O_RDWR), b = open(path, O_RDWR);
+      const held = lockRangeSync(a, { ofd: false });
+      close(b);
+      assert.equal(held.released, true);
+      assert.equal(free(other, "write", 0, 0), true);
+      using again = lockRangeSync(a, { ofd: false });
+      assert.equal(free(other, "write", 0, 0), false);
+      close(a);
+      assert.equal(again.released, true);
+    } finally {
       close(other);
     }
   });
