@@ -270,6 +270,33 @@ Deno.test("lockFile and lockRange: using releases; Sync twins with timeouts", as
   });
 });
 
+/** `count` descriptors of one file, each its own open file description. */
+async function withDescriptors(
+  count: number,
+  fn: (fds: number[]) => Promise<void>,
+): Promise<void> {
+  await withFile(async (path) => {
+    const fds = Array.from({ length: count }, () => open(path, O_RDWR));
+    try {
+      await fn(fds);
+    } finally {
+      fds.forEach(close);
+    }
+  });
+}
+
+/** Whether another open file description could `flock` the file now. */
+function flockFree(other: number, operation: number): boolean {
+  try {
+    flock(other, operation | LOCK_NB);
+    flock(other, LOCK_UN);
+    return true;
+  } catch (e) {
+    if (e instanceof IpcError && e.code === "EAGAIN") return false;
+    throw e;
+  }
+}
+
 /** Whether another open file description could take these bytes now. */
 function free(
   other: number,
@@ -281,198 +308,152 @@ function free(
 }
 
 Deno.test("lockRange: holds of one owner add up; a release keeps what others need", async () => {
-  await withFile(async (path) => {
-    const a = open(path, O_RDWR), other = open(path, O_RDWR);
-    try {
+  await withDescriptors(2, async ([a, other]) => {
+    {
+      using outer = await lockRange(a, { start: 0, length: 100 });
       {
-        using outer = await lockRange(a, { start: 0, length: 100 });
-        {
-          using _inner = await lockRange(a, { start: 10, length: 10 });
-        }
-        // The inner release left the outer hold whole: no hole at 10..19.
-        assert.equal(free(other, "read", 15, 1), false);
-        assert.equal(outer.released, false);
-        {
-          // A read hold inside a write hold asks for nothing: the bytes
-          // stay write-locked while it lives and after.
-          using _r = lockRangeSync(a, { mode: "read", start: 10, length: 10 });
-          assert.equal(free(other, "read", 15, 1), false);
-        }
+        using _inner = await lockRange(a, { start: 10, length: 10 });
+      }
+      // The inner release left the outer hold whole: no hole at 10..19.
+      assert.equal(free(other, "read", 15, 1), false);
+      assert.equal(outer.released, false);
+      {
+        // A read hold inside a write hold asks for nothing: the bytes
+        // stay write-locked while it lives and after.
+        using _r = lockRangeSync(a, { mode: "read", start: 10, length: 10 });
         assert.equal(free(other, "read", 15, 1), false);
       }
-      assert.equal(free(other, "write", 0, 0), true);
-      {
-        using _r = await lockRange(a, { mode: "read", start: 0, length: 100 });
-        {
-          using _w = await lockRange(a, { start: 40, length: 10 });
-          assert.equal(free(other, "read", 45, 1), false);
-        }
-        // Back to the read lock the outer hold took, not unlocked.
-        assert.equal(free(other, "read", 45, 1), true);
-        assert.equal(free(other, "write", 45, 1), false);
-        {
-          // Overlapping on one side: releasing the first keeps the second.
-          const first = lockRangeSync(a, { start: 200, length: 100 });
-          using _second = await lockRange(a, { start: 250, length: 100 });
-          first.release();
-          first.release();
-          assert.equal(first.released, true);
-          assert.equal(free(other, "write", 210, 1), true);
-          assert.equal(free(other, "write", 260, 1), false);
-          assert.equal(free(other, "write", 340, 1), false);
-        }
-        assert.equal(free(other, "write", 260, 1), true);
-        assert.equal(free(other, "write", 5, 1), false);
-      }
-      assert.equal(free(other, "write", 0, 0), true);
-      // A negative length names the bytes before start, as in C.
-      {
-        using _back = lockRangeSync(a, { start: 20, length: -10 });
-        assert.equal(free(other, "write", 9, 1), true);
-        assert.equal(free(other, "write", 10, 1), false);
-        assert.equal(free(other, "write", 19, 1), false);
-        assert.equal(free(other, "write", 20, 1), true);
-      }
-      assert.throws(() => lockRangeSync(a, { start: -1 }), RangeError);
-      assert.throws(
-        () => lockRangeSync(a, { start: 5, length: -6 }),
-        RangeError,
-      );
-      await assert.rejects(lockRange(a, { start: 0.5 }), RangeError);
-      assert.equal(free(other, "write", 0, 0), true);
-    } finally {
-      close(a);
-      close(other);
+      assert.equal(free(other, "read", 15, 1), false);
     }
+    assert.equal(free(other, "write", 0, 0), true);
+    {
+      using _r = await lockRange(a, { mode: "read", start: 0, length: 100 });
+      {
+        using _w = await lockRange(a, { start: 40, length: 10 });
+        assert.equal(free(other, "read", 45, 1), false);
+      }
+      // Back to the read lock the outer hold took, not unlocked.
+      assert.equal(free(other, "read", 45, 1), true);
+      assert.equal(free(other, "write", 45, 1), false);
+      {
+        // Overlapping on one side: releasing the first keeps the second.
+        const first = lockRangeSync(a, { start: 200, length: 100 });
+        using _second = await lockRange(a, { start: 250, length: 100 });
+        first.release();
+        first.release();
+        assert.equal(first.released, true);
+        assert.equal(free(other, "write", 210, 1), true);
+        assert.equal(free(other, "write", 260, 1), false);
+        assert.equal(free(other, "write", 340, 1), false);
+      }
+      assert.equal(free(other, "write", 260, 1), true);
+      assert.equal(free(other, "write", 5, 1), false);
+    }
+    assert.equal(free(other, "write", 0, 0), true);
+    // A negative length names the bytes before start, as in C.
+    {
+      using _back = lockRangeSync(a, { start: 20, length: -10 });
+      assert.equal(free(other, "write", 9, 1), true);
+      assert.equal(free(other, "write", 10, 1), false);
+      assert.equal(free(other, "write", 19, 1), false);
+      assert.equal(free(other, "write", 20, 1), true);
+    }
+    assert.throws(() => lockRangeSync(a, { start: -1 }), RangeError);
+    assert.throws(
+      () => lockRangeSync(a, { start: 5, length: -6 }),
+      RangeError,
+    );
+    await assert.rejects(lockRange(a, { start: 0.5 }), RangeError);
+    assert.equal(free(other, "write", 0, 0), true);
   });
 });
 
 Deno.test("lockRange with ofd: false: the process's holds add up across descriptors", async () => {
-  await withFile(async (path) => {
-    const a = open(path, O_RDWR), b = open(path, O_RDWR);
-    const other = open(path, O_RDWR);
-    try {
-      const first = await lockRange(a, { start: 0, length: 10, ofd: false });
-      {
-        using _second = lockRangeSync(b, { start: 5, length: 10, ofd: false });
-        first.release();
-        assert.equal(free(other, "write", 2, 1), true);
-        assert.equal(free(other, "write", 7, 1), false);
-      }
-      assert.equal(free(other, "write", 0, 0), true);
-    } finally {
-      close(a);
-      close(b);
-      close(other);
+  await withDescriptors(3, async ([a, b, other]) => {
+    const first = await lockRange(a, { start: 0, length: 10, ofd: false });
+    {
+      using _second = lockRangeSync(b, { start: 5, length: 10, ofd: false });
+      first.release();
+      assert.equal(free(other, "write", 2, 1), true);
+      assert.equal(free(other, "write", 7, 1), false);
     }
+    assert.equal(free(other, "write", 0, 0), true);
   });
 });
 
 Deno.test("lockFile: holds of one descriptor add up; a failed upgrade keeps the shared lock", async () => {
-  await withFile(async (path) => {
-    const a = open(path, O_RDWR), b = open(path, O_RDWR);
-    const c = open(path, O_RDWR);
-    const exclusiveFree = () => {
-      try {
-        flock(c, LOCK_EX | LOCK_NB);
-        flock(c, LOCK_UN);
-        return true;
-      } catch (e) {
-        if (e instanceof IpcError && e.code === "EAGAIN") return false;
-        throw e;
-      }
-    };
-    const sharedFree = () => {
-      try {
-        flock(c, LOCK_SH | LOCK_NB);
-        flock(c, LOCK_UN);
-        return true;
-      } catch (e) {
-        if (e instanceof IpcError && e.code === "EAGAIN") return false;
-        throw e;
-      }
-    };
-    try {
+  await withDescriptors(3, async ([a, b, c]) => {
+    const exclusiveFree = () => flockFree(c, LOCK_EX);
+    const sharedFree = () => flockFree(c, LOCK_SH);
+    {
+      using _x = await lockFile(a);
       {
-        using _x = await lockFile(a);
-        {
-          // Nested shared hold: the lock stays exclusive, during and after.
-          using _s = await lockFile(a, { mode: "shared" });
-          assert.equal(sharedFree(), false);
-        }
+        // Nested shared hold: the lock stays exclusive, during and after.
+        using _s = await lockFile(a, { mode: "shared" });
         assert.equal(sharedFree(), false);
       }
-      assert.equal(exclusiveFree(), true);
-      {
-        using _s = lockFileSync(a, { mode: "shared" });
-        const x = await lockFile(a, { timeout: 1000 });
-        x.release();
-        // Releasing the exclusive hold leaves the shared one: shared.
-        assert.equal(sharedFree(), true);
-        assert.equal(exclusiveFree(), false);
-      }
-      assert.equal(exclusiveFree(), true);
-      {
-        using s = lockFileSync(a, { mode: "shared" });
-        using _b = lockFileSync(b, { mode: "shared" });
-        // b's shared lock stops the upgrade; Linux gives a's shared lock
-        // up on the way, and the library takes it back.
-        await assert.rejects(lockFile(a, { timeout: 20 }), isCode("ETIMEDOUT"));
-        assert.throws(
-          () => lockFileSync(a, { timeout: 10 }),
-          isCode("ETIMEDOUT"),
-        );
-        assert.equal(s.released, false);
-        flock(b, LOCK_UN);
-        assert.equal(exclusiveFree(), false);
-      }
-      assert.equal(exclusiveFree(), true);
-    } finally {
-      close(a);
-      close(b);
-      close(c);
+      assert.equal(sharedFree(), false);
     }
+    assert.equal(exclusiveFree(), true);
+    {
+      using _s = lockFileSync(a, { mode: "shared" });
+      const x = await lockFile(a, { timeout: 1000 });
+      x.release();
+      // Releasing the exclusive hold leaves the shared one: shared.
+      assert.equal(sharedFree(), true);
+      assert.equal(exclusiveFree(), false);
+    }
+    assert.equal(exclusiveFree(), true);
+    {
+      using s = lockFileSync(a, { mode: "shared" });
+      using _b = lockFileSync(b, { mode: "shared" });
+      // b's shared lock stops the upgrade; Linux gives a's shared lock
+      // up on the way, and the library takes it back.
+      await assert.rejects(lockFile(a, { timeout: 20 }), isCode("ETIMEDOUT"));
+      assert.throws(
+        () => lockFileSync(a, { timeout: 10 }),
+        isCode("ETIMEDOUT"),
+      );
+      assert.equal(s.released, false);
+      flock(b, LOCK_UN);
+      assert.equal(exclusiveFree(), false);
+    }
+    assert.equal(exclusiveFree(), true);
   });
 });
 
 Deno.test("lock holds: one owner's waits on overlapping bytes go in order", async () => {
-  await withFile(async (path) => {
-    const a = open(path, O_RDWR), other = open(path, O_RDWR);
-    try {
-      const blocker = lockRangeSync(other, { start: 0, length: 10 });
-      // A read wait, then a write wait over the same bytes: were both
-      // granted at once in either order, the read could turn the write
-      // hold's bytes into a read lock.
-      const read = lockRange(a, { mode: "read", start: 0, length: 10 });
-      const write = lockRange(a, { start: 0, length: 20, timeout: 5000 });
-      // A blocking wait could keep the pending ones from ever ending.
-      assert.throws(
-        () => lockRangeSync(a, { start: 5, length: 1, timeout: 10 }),
-        isCode("EDEADLK", "fcntl"),
-      );
-      // One that times out while waiting its turn leaves nothing behind.
-      await assert.rejects(
-        lockRange(a, { start: 15, length: 1, timeout: 20 }),
-        isCode("ETIMEDOUT", "fcntl"),
-      );
-      const ac = new AbortController();
-      const aborted = lockRange(a, { start: 3, length: 1, signal: ac.signal });
-      ac.abort(new Error("stop"));
-      await assert.rejects(aborted, /stop/);
-      using _far = lockRangeSync(a, { start: 1000, length: 1 }); // no overlap
-      blocker.release();
-      using r = await read;
-      using w = await write;
-      assert.equal(free(other, "read", 5, 1), false);
-      r.release();
-      assert.equal(free(other, "read", 5, 1), false);
-      w.release();
-      assert.equal(free(other, "read", 5, 1), true);
-      assert.equal(free(other, "write", 1000, 1), false);
-    } finally {
-      close(a);
-      close(other);
-    }
+  await withDescriptors(2, async ([a, other]) => {
+    const blocker = lockRangeSync(other, { start: 0, length: 10 });
+    // A read wait, then a write wait over the same bytes: were both
+    // granted at once in either order, the read could turn the write
+    // hold's bytes into a read lock.
+    const read = lockRange(a, { mode: "read", start: 0, length: 10 });
+    const write = lockRange(a, { start: 0, length: 20, timeout: 5000 });
+    // A blocking wait could keep the pending ones from ever ending.
+    assert.throws(
+      () => lockRangeSync(a, { start: 5, length: 1, timeout: 10 }),
+      isCode("EDEADLK", "fcntl"),
+    );
+    // One that times out while waiting its turn leaves nothing behind.
+    await assert.rejects(
+      lockRange(a, { start: 15, length: 1, timeout: 20 }),
+      isCode("ETIMEDOUT", "fcntl"),
+    );
+    const ac = new AbortController();
+    const aborted = lockRange(a, { start: 3, length: 1, signal: ac.signal });
+    ac.abort(new Error("stop"));
+    await assert.rejects(aborted, /stop/);
+    using _far = lockRangeSync(a, { start: 1000, length: 1 }); // no overlap
+    blocker.release();
+    using r = await read;
+    using w = await write;
+    assert.equal(free(other, "read", 5, 1), false);
+    r.release();
+    assert.equal(free(other, "read", 5, 1), false);
+    w.release();
+    assert.equal(free(other, "read", 5, 1), true);
+    assert.equal(free(other, "write", 1000, 1), false);
   });
 });
 
