@@ -23,6 +23,7 @@
 
 import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
+  EAFNOSUPPORT,
   EBADF,
   ECONNREFUSED,
   EINTR,
@@ -1049,6 +1050,37 @@ function checkControl(
   }
 }
 
+/**
+ * Internal to `socket/`: refuses control data (descriptors, credentials)
+ * on a socket that is not Unix-domain, before the call. Linux takes a TCP
+ * or UDP `sendmsg` with `SCM_RIGHTS` and sends the bytes without the
+ * descriptors, without a word. A descriptor that is not open is left to
+ * the call, which names it.
+ *
+ * @param sockfd the socket
+ * @param syscall the call, for the error
+ * @param argument what carries the control data
+ * @throws {IpcError} `EAFNOSUPPORT`
+ */
+export function unixOnly(
+  sockfd: number,
+  syscall: string,
+  argument: string,
+): void {
+  const domain = optionOrNull(sockfd, SO_DOMAIN);
+  if (domain === null || domain === AF_UNIX) return;
+  throw new IpcError(EAFNOSUPPORT, {
+    syscall,
+    argument,
+    hint:
+      `only a Unix-domain socket passes descriptors and credentials; this is ${
+        FAMILIES[domain] === undefined
+          ? `a family ${domain}`
+          : `an "${FAMILIES[domain]}"`
+      } socket, whose kernel would send the bytes and drop them`,
+  });
+}
+
 /** A prepared `sendmsg`. */
 export interface Prepared {
   call: () => number;
@@ -1067,6 +1099,7 @@ export function prepareSend(
   const list = buffers(msg.data, "sendmsg");
   const control = msg.control ?? [];
   checkControl(control, "sendmsg");
+  if (control.length > 0) unixOnly(sockfd, "sendmsg", "msg.control");
   const total = list.reduce((n, b) => n + b.length, 0);
   const [data, dataPtr] = offHeap(total);
   let at = 0;
@@ -1119,7 +1152,8 @@ export function prepareSend(
  * @param flags `MSG_DONTWAIT`
  * @returns how many bytes were sent
  * @throws {IpcError} `EBADF` (a descriptor to pass is not open), `EPIPE`,
- *   `ETOOMANYREFS`, `EAGAIN`
+ *   `ETOOMANYREFS`, `EAGAIN`; `EAFNOSUPPORT` for control data on a socket
+ *   that is not Unix-domain, before the call
  * @throws {RangeError} for more than `SCM_MAX_FD` descriptors
  * @example Pass a descriptor (the Linux Voice unix_send_fd)
  * ```ts

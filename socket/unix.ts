@@ -64,6 +64,7 @@ import {
   socket,
   socketpair,
   SOL_SOCKET,
+  unixOnly,
 } from "./socket.ts";
 import {
   acceptConnection,
@@ -250,6 +251,8 @@ export class UnixConnection {
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #seqpacket: boolean | undefined;
+  /** Known to be Unix-domain (not a TCP connection from `fromFd`). */
+  #unix = false;
 
   private constructor(fd: number, nonBlocking = false, seqpacket?: boolean) {
     if (!nonBlocking) setNonBlocking(fd);
@@ -570,7 +573,8 @@ export class UnixConnection {
    * @param fds up to `SCM_MAX_FD` descriptors; the peer gets its own copies
    * @param data bytes to send with them (default one zero byte)
    * @param options `timeout`, `signal`
-   * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`
+   * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`;
+   *   `EAFNOSUPPORT` on a TCP connection taken over with `fromFd`
    * @throws {RangeError} for no descriptors or more than `SCM_MAX_FD`
    * @example
    * ```ts
@@ -606,7 +610,8 @@ export class UnixConnection {
    * @param fds up to `SCM_MAX_FD` descriptors; the peer gets its own copies
    * @param data bytes to send with them (default one zero byte)
    * @param options `timeout` in milliseconds
-   * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`, `ETIMEDOUT`
+   * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`,
+   *   `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP connection taken over with `fromFd`
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -643,7 +648,8 @@ export class UnixConnection {
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`, `signal`
    * @returns the descriptors (yours to close) and the bytes
    * @throws {IpcError} `EMSGSIZE` for truncated control data, or a
-   *   seqpacket message over `maxBytes`
+   *   seqpacket message over `maxBytes`; `EAFNOSUPPORT` on a TCP connection
+   *   taken over with `fromFd`, before anything is read
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
@@ -658,6 +664,7 @@ export class UnixConnection {
     options: WaitOptions & { maxFds?: number; maxBytes?: number } = {},
   ): Promise<ReceivedFds> {
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFds");
+    this.#unixOnly();
     const got = this.#messages()
       ? await recvmsgWhole(this.fd, fdsRoom(buf, options), options, "maxBytes")
       : await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
@@ -670,7 +677,8 @@ export class UnixConnection {
    * @param options `maxFds` (default `SCM_MAX_FD`), `maxBytes` (default 4096), `timeout`
    * @returns the descriptors (yours to close) and the bytes
    * @throws {IpcError} `EMSGSIZE` for truncated control data or a seqpacket
-   *   message over `maxBytes`, `ETIMEDOUT`
+   *   message over `maxBytes`, `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP
+   *   connection taken over with `fromFd`, before anything is read
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
    * @example
    * ```ts
@@ -685,10 +693,21 @@ export class UnixConnection {
   ): ReceivedFds {
     const timeout = syncTimeout(options);
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFdsSync");
+    this.#unixOnly();
     const got = this.#messages()
       ? recvmsgWholeSync(this.fd, fdsRoom(buf, options), timeout, "maxBytes")
       : recvmsgSyncReady(this.fd, fdsRoom(buf, options), timeout);
     return receivedFds(got.control, buf.subarray(0, got.n));
+  }
+
+  /**
+   * Refuses to receive descriptors on a TCP connection taken over with
+   * `fromFd` (none can come), before anything is read; checked once.
+   */
+  #unixOnly(): void {
+    if (this.#unix) return;
+    unixOnly(this.fd, "recvmsg", "fd");
+    this.#unix = true;
   }
 
   /**

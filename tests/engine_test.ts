@@ -32,6 +32,7 @@ import {
   semctl,
   semget,
   semopAsync,
+  sendmsg,
   SharedMemory,
   SOCK_DGRAM,
   SOCK_STREAM,
@@ -818,6 +819,35 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
     const other = await echo.accept();
     await tcp.writeAll(new Uint8Array([9]));
     assert.equal(await other.read(got), 1);
+    // Descriptors cannot ride on TCP (Linux would send the bytes and drop
+    // them): every form refuses before anything is sent or read.
+    const [px, py] = socketpair(AF_UNIX, SOCK_STREAM);
+    await assert.rejects(tcp.sendFds([px]), isCode("EAFNOSUPPORT", "sendmsg"));
+    assert.throws(
+      () => tcp.sendFdsSync([px]),
+      isCode("EAFNOSUPPORT", "sendmsg"),
+    );
+    assert.throws(
+      () =>
+        sendmsg(cfd, {
+          data: new Uint8Array(1),
+          control: [{ type: "rights", fds: [px] }],
+        }),
+      isCode("EAFNOSUPPORT", "sendmsg"),
+    );
+    await tcp.writeAll(new Uint8Array([7]));
+    assert.equal(await other.read(got), 1);
+    assert.equal(got[0], 7);
+    await other.write(new Uint8Array([8]));
+    await assert.rejects(
+      tcp.recvFds({ timeout: 1000 }),
+      isCode("EAFNOSUPPORT", "recvmsg"),
+    );
+    assert.throws(() => tcp.recvFdsSync(), isCode("EAFNOSUPPORT", "recvmsg"));
+    assert.equal(await tcp.read(got, { timeout: 1000 }), 1);
+    assert.equal(got[0], 8);
+    close(px);
+    close(py);
     other.close();
     echo.close();
   }
