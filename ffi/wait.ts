@@ -1971,11 +1971,20 @@ function drain(g: Group): void {
   }
 }
 
+/**
+ * Drops a group that has no waits left, if it is still its key's: a
+ * retry of an older group of the same key, ending late, must not drop the
+ * newer one (whose running wait could then not be interrupted).
+ */
+function forgetGroup(g: Group): void {
+  if (groups.get(g.key) === g) groups.delete(g.key);
+}
+
 function pump(g: Group): void {
   while (g.queue.length > 0 && g.queue[0].settled) g.queue.shift();
   if (g.queue.length === 0) {
     if (g.thread === null) {
-      groups.delete(g.key);
+      forgetGroup(g);
       starving.delete(g);
     }
     return;
@@ -2002,7 +2011,7 @@ function pump(g: Group): void {
         while (g.queue.length > 0 && g.queue[0].settled) g.queue.shift();
         if (g.queue.length > 0 && starving.has(g)) return false;
         if (g.queue.length === 0 && g.thread === null) {
-          groups.delete(g.key);
+          forgetGroup(g);
           starving.delete(g);
         }
         return true;

@@ -10,6 +10,7 @@ import {
   fcntl,
   ftruncate,
   GETNCNT,
+  GETVAL,
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
@@ -31,6 +32,7 @@ import {
   SemaphoreSet,
   semctl,
   semget,
+  semop,
   semopAsync,
   sendmsg,
   SharedMemory,
@@ -153,6 +155,44 @@ Deno.test("waits on hundreds of distinct semaphores, posted by another process, 
     const after = await threads();
     assert.ok(after - before <= KERNEL_THREADS + 2, `${before} -> ${after}`);
     assert.ok(late < 500, `event loop late by ${late.toFixed(0)} ms`);
+  } finally {
+    semctl(id, 0, IPC_RMID);
+  }
+});
+
+Deno.test("a wait that gets a helper thread after its key's waits were made anew can still be ended: no post is lost", async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const k = KERNEL_THREADS;
+  const id = semget(IPC_PRIVATE, k + 1, IPC_CREAT | 0o600);
+  try {
+    // Every helper thread busy, each in a wait of its own.
+    const busy = Array.from(
+      { length: k },
+      (_, i) => semopAsync(id, [{ num: i, op: -1 }], { timeout: 30_000 }),
+    );
+    await sleep(200);
+    // With no thread left, a wait is retried on the timer. This one times
+    // out, and the next wait of its key comes while the first one's retry
+    // is still due.
+    await assert.rejects(
+      semopAsync(id, [{ num: k, op: -1 }], { timeout: 5 }),
+      isCode("EAGAIN"), // semtimedop's, in the C-named layer
+    );
+    const ac = new AbortController();
+    const again = semopAsync(id, [{ num: k, op: -1 }], { signal: ac.signal });
+    await sleep(30);
+    semop(id, [{ num: 0, op: 1 }]); // frees a thread, which takes `again`
+    await busy[0];
+    await sleep(30);
+    assert.equal(semctl(id, k, GETNCNT), 1, "the wait is in the kernel");
+    ac.abort(new Error("stop"));
+    await assert.rejects(again, /stop/);
+    assert.equal(semctl(id, k, GETNCNT), 0, "its call was interrupted");
+    semop(id, [{ num: k, op: 1 }]);
+    await sleep(30);
+    assert.equal(semctl(id, k, GETVAL), 1, "the post is still there");
+    for (let i = 1; i < k; i++) semop(id, [{ num: i, op: 1 }]);
+    await Promise.all(busy);
   } finally {
     semctl(id, 0, IPC_RMID);
   }
