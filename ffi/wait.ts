@@ -80,6 +80,11 @@
  *   {@linkcode KERNEL_THREADS} more for any number of waits without a
  *   descriptor. Building one freezes the event loop once, for about 25 ms
  *   (Deno builds the isolate on the calling thread); they are then kept.
+ *   A thread then takes a while to start (about 25 ms more here; about a
+ *   second when built from a Worker), and is given no wait until it has:
+ *   meanwhile the engine takes the ready descriptors on a timer, and
+ *   retries the other waits, as on path 3, so timeouts and wake-ups keep
+ *   their times.
  * - Wake latency: a descriptor wait wakes within the reactor thread's hop
  *   (about 10 to 20 µs here), or at once when the main thread is waiting
  *   in its brief hold ({@linkcode HOLD_US}). A wait without a descriptor that holds a
@@ -268,6 +273,7 @@ parentPort.once("message", (sab) => {
   const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
   const data = new Uint8Array(sab, ${CTRL_BYTES});
   Atomics.store(ctrl, ${TID}, libc.gettid());
+  Atomics.notify(ctrl, ${TID});
   for (;;) {
     let s = Atomics.load(ctrl, ${STATE});
     while (s !== ${JOB} && s !== ${EXIT}) {
@@ -803,6 +809,8 @@ function deferDelete(entry: Entry): void {
 /** The pending waits of ops with {@linkcode BlockingOp.uses}, by descriptor. */
 const usesFd = new Map<number, Set<Entry>>();
 const idle: Thread[] = [];
+/** Helper threads built but not started yet (see {@linkcode takeThread}). */
+const starting = new Set<Thread>();
 /** Groups waiting for a helper thread, oldest first. */
 const starving = new Set<Group>();
 let threads = 0;
@@ -1694,6 +1702,36 @@ function poll(): void {
     if (epfd === -1) return;
     take(true);
   });
+  if (Atomics.load(t.ctrl, TID) === 0) pollWhileStarting(t, 1);
+}
+
+/** The timer of {@linkcode pollWhileStarting}, if one is set. */
+let startTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Takes the ready descriptors on a timer while the reactor thread is
+ * starting (about 25 ms here; about a second for a thread built from a
+ * Worker), after 1 ms, then twice as long each time up to
+ * {@linkcode RETRY_MAX_MS}: a wait parked meanwhile wakes within that, not
+ * once the thread is up.
+ */
+function pollWhileStarting(t: Thread, delay: number): void {
+  if (startTimer !== undefined) return;
+  startTimer = setTimeout(() => {
+    startTimer = undefined;
+    if (
+      reactor !== t || !armed || epfd === -1 || t.failure !== undefined ||
+      Atomics.load(t.ctrl, TID) !== 0
+    ) return;
+    // A round already due takes the events itself.
+    if (!draining && reactorWaits > 0) {
+      newTurn();
+      take(false);
+    }
+    pollWhileStarting(t, Math.min(delay * 2, RETRY_MAX_MS));
+  }, delay);
+  // The pending waits keep the process alive, not this.
+  Deno.unrefTimer(startTimer);
 }
 
 /** Resolves once the thread has signalled again after `seen`. */
@@ -2088,12 +2126,35 @@ function finish(g: Group, t: Thread, head: Entry): void {
   pump(g);
 }
 
+/**
+ * An idle helper thread, or null. A thread is built when fewer than
+ * {@linkcode KERNEL_THREADS} exist, but given no job until it has started:
+ * that takes about 25 ms here, and about a second for a thread built from
+ * a Worker, during which a job handed over would wait, its timeout and
+ * wake-up with it. The waits are retried meanwhile (the caller's group
+ * starves), and the thread goes to the oldest of them once it is up.
+ */
 function takeThread(): Thread | null {
   const t = idle.pop();
   if (t) return t;
   if (threads >= KERNEL_THREADS) return null;
   threads++;
-  return spawn();
+  const fresh = spawn();
+  starting.add(fresh);
+  started(fresh).then(() => {
+    if (!starting.delete(fresh)) return; // ended meanwhile
+    if (fresh.failure === undefined) giveBack(fresh);
+    else threads--;
+  });
+  return null;
+}
+
+/** Resolves once a thread has started (or failed to). */
+async function started(t: Thread): Promise<void> {
+  while (Atomics.load(t.ctrl, TID) === 0 && t.failure === undefined) {
+    const r = Atomics.waitAsync(t.ctrl, TID, 0);
+    if (r.async) await r.value;
+  }
 }
 
 function giveBack(t: Thread): void {
@@ -2123,10 +2184,11 @@ function endThread(t: Thread): Promise<unknown> {
  */
 export async function terminateIdleWaiters(): Promise<void> {
   if (pending !== 0) return;
-  const ending = idle.splice(0).map((t) => {
+  const ending = [...idle.splice(0), ...starting].map((t) => {
     threads--;
     return endThread(t);
   });
+  starting.clear();
   if (epfd !== -1) {
     // The reactor thread's job ends through the eventfd first.
     const fds = [epfd, outerFd, wakeFd];
@@ -2180,6 +2242,8 @@ function spawn(): Thread {
     // The reactor's job: its signal is awaited.
     Atomics.add(thread.ctrl, SEQ, 1);
     Atomics.notify(thread.ctrl, SEQ);
+    // Its start may be awaited too.
+    Atomics.notify(thread.ctrl, TID);
   };
   worker.once("error", died);
   worker.once("exit", () => died(undefined));

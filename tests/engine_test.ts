@@ -198,6 +198,22 @@ Deno.test("a wait that gets a helper thread after its key's waits were made anew
   }
 });
 
+Deno.test("a Worker's first waits wake and time out on time while its helper threads start", async () => {
+  // A thread built from a Worker takes about a second to start here: the
+  // waits must not wait for it.
+  const out = await startDeno("tests/helpers/worker_waits.ts", [], [
+    "--allow-ffi",
+    "--allow-read",
+  ]).output();
+  assert.equal(out.code, 0);
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(got.code, "ETIMEDOUT");
+  for (const k of ["read", "sem"]) {
+    assert.ok(got[k] < 500, `${k}: woken after ${got[k]} ms`);
+  }
+  assert.ok(got.timeout < 500, `timed out after ${got.timeout} ms`);
+});
+
 Deno.test("a datagram to a full receiver honours timeout and signal, without spinning a CPU", async () => {
   using rx = UnixDatagram.bind(`@linux-ipc-full-${Deno.pid}`);
   using tx = UnixDatagram.bind();
