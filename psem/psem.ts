@@ -78,6 +78,7 @@ let track: (sem: SemT, delta: number) => void;
 export class SemT {
   #address: bigint;
   #ptr: Deno.PointerObject | undefined;
+  #view: Deno.UnsafePointerView | undefined;
   #region: MemoryRegion | null;
   #name: string | null;
   #closed = false;
@@ -141,27 +142,29 @@ export class SemT {
         );
       }
     }
-    return this.#ptr ??= Deno.UnsafePointer.create(this.#address)!;
-  }
-
-  /**
-   * Checks that the memory holds a semaphore: glibc aborts the process
-   * (futex with a garbage "private" flag) on memory that holds none. It
-   * must say 0 (shared) or FUTEX_PRIVATE_FLAG there, as `sem_init` leaves
-   * it. Checked when a handle is made for memory this process did not
-   * initialise ({@linkcode sem_at}); a peer that overwrites a semaphore
-   * later can crash its users, in C as here.
-   */
-  #checkInitialised(syscall: string): void {
-    const shared = new Deno.UnsafePointerView(this.#pointer(syscall))
+    const p = this.#ptr ??= Deno.UnsafePointer.create(this.#address)!;
+    // glibc aborts the process (a futex call with a garbage "private"
+    // flag) on memory that holds no semaphore: it must say 0 (shared) or
+    // FUTEX_PRIVATE_FLAG there, as sem_init leaves it. Checked at every
+    // call, since the memory may be written over after sem_init (by this
+    // process or a peer); a write during a call can still crash it, in C
+    // as here.
+    const flag = (this.#view ??= new Deno.UnsafePointerView(p))
       .getInt32(SEM_PRIVATE_AT);
-    if (shared !== 0 && shared !== FUTEX_PRIVATE_FLAG) {
+    if (flag !== 0 && flag !== FUTEX_PRIVATE_FLAG) {
       throw new IpcError(EINVAL, {
         syscall,
         argument: "sem",
-        hint: "the memory holds no semaphore that sem_init initialised",
+        hint:
+          "the memory holds no semaphore (never initialised by sem_init, or written over since)",
       });
     }
+    return p;
+  }
+
+  /** Checks that the memory holds a semaphore (see `#pointer`). */
+  #checkInitialised(syscall: string): void {
+    this.#pointer(syscall);
   }
 
   /** Marks it closed; unmaps a named one now or once its waits end. */
