@@ -853,12 +853,19 @@ const CALLS: [number, Call][] = [
     );
   }],
   [2, () => {
-    // Never a waiting command.
+    // Never a waiting command: a random one may be F_SETLKW (7), which
+    // waits for ever on an OFD lock of this same process, as in C.
+    const file = fd();
+    const cmd = chance(0.9)
+      ? pick([ipc.F_GETLK, ipc.F_SETLK, ipc.F_OFD_GETLK, ipc.F_OFD_SETLK])
+      : int();
     const a = [
-      fd(),
-      chance(0.9)
-        ? pick([ipc.F_GETLK, ipc.F_SETLK, ipc.F_OFD_GETLK, ipc.F_OFD_SETLK])
-        : int(),
+      file,
+      cmd === ipc.F_SETLKW
+        ? ipc.F_SETLK
+        : cmd === ipc.F_OFD_SETLKW
+        ? ipc.F_OFD_SETLK
+        : cmd,
       chance(0.8)
         ? {
           type: int(0, 1, 2, 3),
