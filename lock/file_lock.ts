@@ -233,18 +233,19 @@ function ownerOf(kind: Kind, fd: number): Owner | null {
  */
 onClose((fd) => {
   if (owners.size === 0) return;
-  end(`flock:${fd}`);
-  end(`ofd:${fd}`);
+  endOwner(`flock:${fd}`);
+  endOwner(`ofd:${fd}`);
   for (const key of owners.keys()) {
     if (key.startsWith("record:")) {
       const file = fileOf(fd);
-      if (file !== null) end(`record:${file.dev}:${file.ino}`);
+      if (file !== null) endOwner(`record:${file.dev}:${file.ino}`);
       break;
     }
   }
 });
 
-function end(key: string): void {
+/** Ends the claims of an owner whose locks the kernel has ended. */
+function endOwner(key: string): void {
   const o = owners.get(key);
   if (o === undefined) return;
   o.claims.clear();
@@ -422,12 +423,16 @@ function release(o: Owner, claim: Claim, locker: Locker): void {
   tidy(o);
 }
 
-function hold(o: Owner | null, claim: Claim | null, end: () => void): LockHold {
+function hold(
+  o: Owner | null,
+  claim: Claim | null,
+  finish: () => void,
+): LockHold {
   let released = false;
   const done = () => {
     if (released) return;
     released = true;
-    end();
+    finish();
   };
   return {
     release: done,
@@ -481,11 +486,11 @@ async function acquire(
     whole === null
       ? opts
       : { signal: opts.signal, timeout: timeLeft(deadline, whole) };
-  let end = () => {};
+  let settle = () => {};
   const pending: Pending = {
     lo,
     hi,
-    done: new Promise<void>((resolve) => end = resolve),
+    done: new Promise<void>((resolve) => settle = resolve),
   };
   o.pending.add(pending);
   let claim: Claim | undefined;
@@ -527,11 +532,11 @@ async function acquire(
     throw e;
   } finally {
     o.pending.delete(pending);
-    end();
+    settle();
     tidy(o);
   }
   const held = claim;
-  return hold(o, held, () => release(o!, held, locker));
+  return hold(o, held, () => release(o, held, locker));
 }
 
 /** {@linkcode acquire}, blocking the thread. */
