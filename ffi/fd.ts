@@ -418,8 +418,16 @@ export function isBlocking(fd: number): boolean {
 /** The owner of each descriptor number that an {@linkcode OwnedFd} holds. */
 const owners = new Map<number, WeakRef<OwnedFd>>();
 
-/** Closes the descriptors of owners that were collected without `close`. */
-const backstop = new FinalizationRegistry<number>((fd) => {
+/**
+ * Closes the descriptors of owners that were collected without `close`,
+ * unless the number has another owner now: it was closed behind the
+ * library's back and given to a new owner, whose descriptor it is (and
+ * whose own backstop closes it, should that owner be dropped too).
+ */
+const backstop = new FinalizationRegistry<
+  { fd: number; ref: WeakRef<OwnedFd> }
+>(({ fd, ref }) => {
+  if (owners.get(fd) !== ref) return;
   owners.delete(fd);
   try {
     close(fd);
@@ -461,8 +469,9 @@ export class OwnedFd {
     fd = int(fd, "OwnedFd", "fd", 0, LIMITS.INT_MAX);
     this.#fd = fd;
     this.#what = what;
-    owners.set(fd, new WeakRef(this));
-    backstop.register(this, fd, this);
+    const ref = new WeakRef(this);
+    owners.set(fd, ref);
+    backstop.register(this, { fd, ref }, this);
   }
 
   /** The descriptor number (also once closed). */

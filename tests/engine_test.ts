@@ -1110,6 +1110,17 @@ Deno.test("one owner per descriptor: closed, close twice, and a backstop for a f
     "forget",
   ]);
   assert.equal(r.stdout.trim(), "closed", r.stderr);
+  // Its number closed behind the library's back and given to a new owner:
+  // the old one's backstop leaves the new one's descriptor alone.
+  const reused = await run(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    "--allow-read=/proc/self/fd",
+    "--v8-flags=--expose-gc",
+    `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+    "forget-reused",
+  ]);
+  assert.equal(reused.stdout.trim(), "still open", reused.stderr);
 });
 
 Deno.test("bad arguments to the classes are typed errors naming the argument and value", async () => {

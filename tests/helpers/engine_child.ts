@@ -7,6 +7,9 @@
  * - `post ID N`: posts semaphores 0..N-1 of set ID, in reverse order.
  * - `forget`: drops a pipe end without closing it and prints whether its
  *   descriptor was closed once collected (run with `--expose-gc`).
+ * - `forget-reused`: drops a pipe end whose numbers were closed behind the
+ *   library's back and reused by a new one; prints whether the new one's
+ *   descriptors are "still open" once the old one is collected.
  *
  * @module
  */
@@ -52,6 +55,51 @@ if (mode === "clients") {
     await new Promise((r) => setTimeout(r, 20));
   }
   console.log(isOpen(r) || isOpen(w) ? "still open" : "closed");
+} else if (mode === "forget-reused") {
+  // A pipe end dropped without close whose numbers were closed behind the
+  // library's back and given to a new pipe end: the backstop of the first
+  // must leave the second's descriptors alone.
+  const { libc } = await import("../../ffi/libc.ts");
+  let old: WeakRef<PipeEnd> | undefined;
+  const [r, w] = (() => {
+    const [a, b] = PipeEnd.pipe();
+    old = new WeakRef(a);
+    libc().close(a.fd);
+    libc().close(b.fd);
+    return [a.fd, b.fd];
+  })();
+  const [r2, w2] = PipeEnd.pipe();
+  if (r2.fd !== r || w2.fd !== w) {
+    throw new Error("The numbers were not reused");
+  }
+  // What each number is: closed under the new ends, it can come to mean
+  // something else (seen here: a socket of Deno's own, which the new ends'
+  // close then closed, and Deno panicked).
+  const what = () =>
+    [r, w].map((fd) => {
+      try {
+        return Deno.readLinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return "closed";
+      }
+    }).join(" ");
+  const before = what();
+  // (A deref keeps its target alive to the end of the job: collect in
+  // the next one.)
+  for (let i = 0; i < 50 && old!.deref() !== undefined; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    (globalThis as unknown as { gc(): void }).gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The backstop runs in a task of its own after the collection.
+  await new Promise((r) => setTimeout(r, 200));
+  if (old!.deref() !== undefined) throw new Error("Not collected");
+  const after = what();
+  console.log(after === before ? "still open" : `now ${after}`);
+  if (after === before) {
+    r2.close();
+    w2.close();
+  }
 } else {
   throw new Error(`Unknown mode "${mode}"`);
 }
