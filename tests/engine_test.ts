@@ -1101,26 +1101,24 @@ Deno.test("one owner per descriptor: closed, close twice, and a backstop for a f
   assert.equal(a.closed, true);
   assert.throws(() => a.fd, Deno.errors.BadResource);
   b.close();
+  /** The collecting child in `mode`: what it prints. */
+  const collected = async (mode: string) => {
+    const r = await run(Deno.execPath(), [
+      "run",
+      "--allow-ffi",
+      "--allow-read=/proc/self/fd",
+      "--v8-flags=--expose-gc",
+      `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+      mode,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
   // Dropped without close: the backstop closes it once collected.
-  const r = await run(Deno.execPath(), [
-    "run",
-    "--allow-ffi",
-    "--v8-flags=--expose-gc",
-    `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
-    "forget",
-  ]);
-  assert.equal(r.stdout.trim(), "closed", r.stderr);
+  assert.equal(await collected("forget"), "closed");
   // Its number closed behind the library's back and given to a new owner:
   // the old one's backstop leaves the new one's descriptor alone.
-  const reused = await run(Deno.execPath(), [
-    "run",
-    "--allow-ffi",
-    "--allow-read=/proc/self/fd",
-    "--v8-flags=--expose-gc",
-    `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
-    "forget-reused",
-  ]);
-  assert.equal(reused.stdout.trim(), "still open", reused.stderr);
+  assert.equal(await collected("forget-reused"), "still open");
 });
 
 Deno.test("bad arguments to the classes are typed errors naming the argument and value", async () => {
