@@ -505,6 +505,65 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
   }
 });
 
+Deno.test("receives on several queues with random timeouts and aborts lose no message", async () => {
+  // Seeded: many receives at once, on more queues than there are helper
+  // threads, each ending by a message, a timeout or an abort. A receive
+  // that ended without a message must leave every message queued: before
+  // 4e72ab7, 4 to 15 of about 660 messages went to nobody.
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const queues = Array.from(
+    { length: KERNEL_THREADS + 1 },
+    () => MessageQueue.create(),
+  );
+  try {
+    const sent = new Set<string>(), got = new Set<string>();
+    const dec = new TextDecoder();
+    const take = (text: string) => {
+      assert.ok(!got.has(text), `received twice: ${text}`);
+      got.add(text);
+    };
+    const ops: Promise<unknown>[] = [];
+    for (let step = 0, n = 0; step < 2000; step++) {
+      const q = queues[rnd(queues.length)];
+      if (rnd(3) === 0) {
+        const text = `${q.id}:${n++}`;
+        sent.add(text);
+        ops.push(q.send(1 + rnd(4), text, { timeout: 30_000 }));
+        continue;
+      }
+      const type = rnd(3) === 0 ? 0 : 1 + rnd(4);
+      const ac = new AbortController();
+      const timed = rnd(2) !== 0;
+      ops.push(
+        q.receive(
+          timed ? { type, timeout: rnd(4) } : { type, signal: ac.signal },
+        )
+          .then((m) => take(dec.decode(m.data)), (e) => {
+            if (e?.code !== "ETIMEDOUT" && e?.message !== "stop") throw e;
+          }),
+      );
+      if (!timed) {
+        if (rnd(2) !== 0) ac.abort(new Error("stop"));
+        else setTimeout(() => ac.abort(new Error("stop")), rnd(4));
+      }
+      if (rnd(40) === 0) await new Promise((r) => setTimeout(r, rnd(3)));
+    }
+    await within(Promise.all(ops), 60_000);
+    for (const q of queues) {
+      while (q.stat().qnum > 0) take(dec.decode(q.receiveSync().data));
+    }
+    const lost = [...sent].filter((text) => !got.has(text));
+    assert.deepEqual(lost, [], `${lost.length} of ${sent.size} lost`);
+    assert.equal(got.size, sent.size);
+  } finally {
+    for (const q of queues) q.remove();
+  }
+});
+
 Deno.test("interop: Python sysv_ipc MessageQueue both ways, types kept", async () => {
   const python = await pythonWithSysvIpc();
   if (python === null) return;
