@@ -58,6 +58,26 @@ export function timedOut(syscall: string, ms: number): IpcError {
 }
 
 /**
+ * The error of a call given what was left of a longer wait (a chunk of a
+ * whole write, a write after its turn in line): an `ETIMEDOUT` reports the
+ * timeout the caller gave, not the part this call had.
+ *
+ * @param e what the call threw
+ * @param timeout the caller's whole timeout, if any
+ * @returns the error to throw
+ */
+export function wholeTimeout(
+  e: unknown,
+  timeout: number | null | undefined,
+): unknown {
+  return timeout === null || timeout === undefined ||
+      !(e instanceof IpcError) || e.code !== "ETIMEDOUT" ||
+      e.argument !== "timeout"
+    ? e
+    : timedOut(e.syscall, timeout);
+}
+
+/**
  * An async write of all of `data`, bounded as a whole by the options'
  * `timeout`: `write` writes some of what it is given and returns how many
  * bytes it wrote; each write is given the time left, and the `signal`. Its
@@ -76,15 +96,19 @@ export async function writeAllWithin(
 ): Promise<void> {
   const timeout = checkWaitOptions(options);
   const deadline = timeout === null ? null : performance.now() + timeout;
-  for (let off = 0; off < data.length;) {
-    off += await write(
-      off === 0 ? data : data.subarray(off),
-      // Without a deadline the caller's options serve as they are.
-      deadline === null ? options : {
-        signal: options.signal,
-        timeout: timeLeft(deadline, timeout!),
-      },
-    );
+  try {
+    for (let off = 0; off < data.length;) {
+      off += await write(
+        off === 0 ? data : data.subarray(off),
+        // Without a deadline the caller's options serve as they are.
+        deadline === null ? options : {
+          signal: options.signal,
+          timeout: timeLeft(deadline, timeout!),
+        },
+      );
+    }
+  } catch (e) {
+    throw wholeTimeout(e, timeout);
   }
 }
 
@@ -124,8 +148,9 @@ export class WriteLine {
     options: WaitOptions,
     write: (options: WaitOptions) => Promise<T>,
   ): Promise<T> {
+    let whole: number | null = null;
     if (this.#busy) {
-      const timeout = checkWaitOptions(options);
+      const timeout = whole = checkWaitOptions(options);
       const start = performance.now();
       await this.#turn(syscall, timeout, options.signal);
       if (timeout !== null) {
@@ -137,6 +162,8 @@ export class WriteLine {
     } else this.#busy = true;
     try {
       return await write(options);
+    } catch (e) {
+      throw wholeTimeout(e, whole);
     } finally {
       const next = this.#waiting.shift();
       if (next === undefined) this.#busy = false;
@@ -229,11 +256,15 @@ export function writeAllSyncWithin(
   write: (chunk: Uint8Array, timeout: number | undefined) => number,
 ): void {
   const deadline = timeout === undefined ? null : performance.now() + timeout;
-  for (let off = 0; off < data.length;) {
-    off += write(
-      off === 0 ? data : data.subarray(off),
-      deadline === null ? undefined : timeLeft(deadline, timeout!),
-    );
+  try {
+    for (let off = 0; off < data.length;) {
+      off += write(
+        off === 0 ? data : data.subarray(off),
+        deadline === null ? undefined : timeLeft(deadline, timeout!),
+      );
+    }
+  } catch (e) {
+    throw wholeTimeout(e, timeout);
   }
 }
 

@@ -15,7 +15,7 @@ import {
   timeLeft,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { nonBlocking, retrySync, within } from "../ffi/poll.ts";
+import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
@@ -529,7 +529,7 @@ async function acquire(
     if (claim !== undefined && o.claims.delete(claim)) {
       lowerAfter(o, claim, locker);
     }
-    throw e;
+    throw wholeTimeout(e, whole);
   } finally {
     o.pending.delete(pending);
     settle();
@@ -581,7 +581,7 @@ function acquireSync(
   } catch (e) {
     if (o.claims.delete(claim)) lowerAfter(o, claim, locker);
     tidy(o);
-    throw e;
+    throw wholeTimeout(e, timeout);
   }
   return hold(o, claim, () => release(o, claim, locker));
 }

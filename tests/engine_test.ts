@@ -1093,6 +1093,31 @@ Deno.test("writeAll keeps its bytes whole: concurrent writes of the same end nev
   }
 });
 
+Deno.test("a whole write that runs out of time reports the timeout it was given", async () => {
+  const [r, w] = PipeEnd.pipe();
+  try {
+    // The first chunk fills the pipe; the wait for room then runs out.
+    const big = new Uint8Array(1 << 20);
+    const gave = (ms: number) => (e: unknown) => {
+      isCode("ETIMEDOUT", "write")(e);
+      assert.match((e as Error).message, new RegExp(`within ${ms} ms$`));
+      return true;
+    };
+    await assert.rejects(w.writeAll(big, { timeout: 30 }), gave(30));
+    assert.throws(() => w.writeAllSync(big, { timeout: 20 }), gave(20));
+    // Waiting in line behind another whole write, then writing.
+    const first = assert.rejects(
+      w.writeAll(big, { timeout: 200 }),
+      gave(200),
+    );
+    await assert.rejects(w.write(big, { timeout: 300 }), gave(300));
+    await first;
+  } finally {
+    r.close();
+    w.close();
+  }
+});
+
 Deno.test("one owner per descriptor: closed, close twice, and a backstop for a forgotten one", async () => {
   const [a, b] = UnixConnection.pair();
   assert.equal(a.closed, false);
