@@ -1,9 +1,10 @@
 /**
  * Linux inter-process communication for Deno, through libc and Deno FFI:
- * System V shared memory, semaphores and message queues, POSIX message
- * queues, mapped memory (files, anonymous, memfd), pipes and FIFOs, and
- * Unix-domain sockets with descriptor passing and credentials. POSIX shared
- * memory and semaphores are to come.
+ * System V shared memory, semaphores and message queues; POSIX shared
+ * memory, semaphores and message queues; mapped memory (files, anonymous,
+ * sealed memfds); pipes and FIFOs; Unix-domain sockets with descriptor
+ * passing and credentials; eventfd; and file locks (`flock`, `fcntl`
+ * record and open file description locks).
  *
  * Two layers per facility: functions named after the C calls (`shmget`,
  * `semop`, `msgrcv`, `mmap`, `mkfifo`, `sendmsg`, ...) with C arguments in C
@@ -14,7 +15,11 @@
  * async method and a `Sync` twin wherever a call can wait. Failed calls
  * throw {@linkcode IpcError} with the errno `code`, the `syscall` and the
  * argument at fault. Each facility is also its own export
- * (`@linux-ipc/ipc/shm`, `/sem`, `/msg`, `/mq`, `/mmap`, `/fifo`, `/socket`).
+ * (`@linux-ipc/ipc/shm`, `/sem`, `/msg`, `/mq`, `/mmap`, `/fifo`, `/socket`,
+ * `/eventfd`, `/pshm`, `/psem`, `/lock`), and `/cli` is the `ipc` tool.
+ *
+ * Async waits run through one engine ({@linkcode terminateIdleWaiters}
+ * ends its threads and descriptors when nothing waits).
  *
  * Needs `--allow-ffi`; paths and network addresses are also checked against
  * `--allow-read`, `--allow-write` and `--allow-net`, as Deno's own APIs are.
@@ -35,6 +40,7 @@
  */
 
 export { errnoName, errnoNumber, IpcError } from "./ffi/errors.ts";
+export { terminateIdleWaiters } from "./ffi/wait.ts";
 export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";

@@ -2176,14 +2176,28 @@ function endThread(t: Thread): Promise<unknown> {
 }
 
 /**
- * Ends the engine's helper threads and its epoll set when no wait is
- * pending (the engine starts them again when next needed). For tests that
- * count descriptors and threads, and for a program that wants them gone.
+ * Ends the async engine's helper threads and closes its descriptors (two
+ * epoll sets and an eventfd) when no wait is pending; the engine starts
+ * them again when next needed. A Worker that used async waits should call
+ * it before it ends: `worker.terminate()` runs no more JavaScript, and
+ * would leave the descriptors open in the process and a thread in
+ * `epoll_wait`. Also for tests that count descriptors and threads.
  *
- * @returns a promise that resolves once they have ended
+ * @returns whether the engine was idle, and has now ended (false: a wait
+ *   is pending, and nothing was done)
+ * @example In a Worker, before it is terminated
+ * ```ts
+ * import { terminateIdleWaiters, UnixConnection } from "@linux-ipc/ipc";
+ * const [a, b] = UnixConnection.pair();
+ * a.writeSync(new Uint8Array([1]));
+ * await b.read(new Uint8Array(1));
+ * a.close();
+ * b.close();
+ * console.log(await terminateIdleWaiters()); // true
+ * ```
  */
-export async function terminateIdleWaiters(): Promise<void> {
-  if (pending !== 0) return;
+export async function terminateIdleWaiters(): Promise<boolean> {
+  if (pending !== 0) return false;
   const ending = [...idle.splice(0), ...starting].map((t) => {
     threads--;
     return endThread(t);
@@ -2214,6 +2228,7 @@ export async function terminateIdleWaiters(): Promise<void> {
     })());
   }
   await Promise.all(ending);
+  return true;
 }
 
 function spawn(): Thread {

@@ -4,13 +4,20 @@
  * Run as the main module, it starts itself as a Worker and prints what
  * the Worker posts back: how long a descriptor wait and a semaphore wait,
  * each woken after 30 ms, and a semaphore wait that times out after
- * 100 ms took. The Worker builds its own helper threads, which takes far
- * longer than from the main thread.
+ * 100 ms took, and which of the engine's descriptors (epoll sets,
+ * eventfds) are still open after `terminateIdleWaiters`. The Worker
+ * builds its own helper threads, which takes far longer than from the
+ * main thread.
  *
  * @module
  */
 
-import { SemaphoreSet, UnixConnection } from "../../mod.ts";
+import {
+  SemaphoreSet,
+  terminateIdleWaiters,
+  UnixConnection,
+} from "../../mod.ts";
+import { libc } from "../../ffi/libc.ts";
 
 const scope = globalThis as unknown as {
   name?: string;
@@ -26,6 +33,18 @@ if (scope.name !== "waits") {
   console.log(JSON.stringify(got));
   worker.terminate();
 } else {
+  /** The epoll sets and eventfds open now (the engine's kind). */
+  const anon = () =>
+    Array.from({ length: 1024 }, (_, fd) => fd).flatMap((fd) => {
+      if (libc().fcntl(fd, 1, 0) === -1) return []; // F_GETFD: not open
+      try {
+        const link = Deno.readLinkSync(`/proc/self/fd/${fd}`);
+        return link.startsWith("anon_inode:") ? [`${fd} ${link}`] : [];
+      } catch {
+        return [];
+      }
+    });
+  const before = anon();
   const [a, b] = UnixConnection.pair();
   const set = SemaphoreSet.create();
   try {
@@ -43,10 +62,19 @@ if (scope.name !== "waits") {
       (e) => e.code,
     );
     const timeout = performance.now() - t0;
-    scope.postMessage({ read, sem, timeout, code });
-  } finally {
     set.remove();
     a.close();
     b.close();
+    const ended = await terminateIdleWaiters();
+    // The helper threads' own runtimes close theirs a little later.
+    let left = anon().filter((fd) => !before.includes(fd));
+    for (let i = 0; i < 40 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = anon().filter((fd) => !before.includes(fd));
+    }
+    scope.postMessage({ read, sem, timeout, code, ended, left });
+  } catch (e) {
+    set.remove();
+    throw e;
   }
 }
