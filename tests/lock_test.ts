@@ -492,8 +492,8 @@ Deno.test("lockRange holds in a random order: the kernel's locks are always what
   await withDescriptors(3, async ([a, b, other]) => {
     let seed = 12345;
     const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return (seed >>> 16) % n;
     };
     const width = 24;
     for (const ofd of [true, false]) {
