@@ -54,6 +54,7 @@ import {
   POLLIN,
   pollOp,
   POLLOUT,
+  pollSync,
   retrySync,
   timedOut,
   writeAllWithin,
@@ -552,12 +553,17 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
 }
 
 /**
- * Whether a FIFO read end has a writer, or data a writer left, asked
- * without taking any: `tee` of one byte into a scratch pipe, non-blocking,
- * answers 0 with no writer and no data, `EAGAIN` with a writer and no data,
- * and copies (without consuming) when there is data.
+ * Whether a FIFO read end has had a writer since it was opened, as a
+ * blocking open waits for, asked without taking any data:
+ * - `poll` reports `POLLIN` for data a writer left, and `POLLHUP` for a
+ *   writer that opened and closed since this end was opened, even with no
+ *   data (`: > fifo`, the shell's way to wake a reader): a blocking open
+ *   would have returned then, and the first read gives end of file;
+ * - else `tee` of one byte into a scratch pipe, non-blocking, answers
+ *   `EAGAIN` while a writer is there with no data yet, and 0 with none.
  */
 function hasWriter(fd: number): boolean {
+  if (pollSync(fd, POLLIN, 0)) return true;
   const c = libc();
   const scratch = new Int32Array(2);
   if (c.pipe2(new Uint8Array(scratch.buffer), O_NONBLOCK | O_CLOEXEC) === -1) {

@@ -7,6 +7,7 @@ import {
   fstat,
   mkfifo,
   O_NONBLOCK,
+  O_RDONLY,
   O_WRONLY,
   open,
   openAsync,
@@ -283,6 +284,41 @@ Deno.test("openFifoSync takes timeout and create, as openFifo does", async () =>
       } else end.writeAllSync(enc.encode("hi"), { timeout: 20_000 });
       assert.equal((await child.status).code, 0);
     }
+  });
+});
+
+Deno.test("a reader's open sees a writer that came and went without writing, as C's open does", async () => {
+  // `: > fifo`, the shell's way to wake a reader: the writer opens and
+  // closes. A blocking open returns for it, and the first read is end of
+  // file; the library's waiting opens must not miss it.
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    mkfifo(path, 0o600);
+    const wake = (delay: number) =>
+      new Deno.Command("sh", {
+        args: ["-c", `sleep ${delay}; : > "$0"`, path],
+      }).spawn().status;
+    {
+      const woken = wake(0.05);
+      using end = await PipeEnd.openFifo(path, "r", { timeout: 10_000 });
+      assert.equal(await end.read(new Uint8Array(4), { timeout: 1000 }), null);
+      assert.equal((await woken).code, 0);
+    }
+    {
+      const woken = wake(0.05);
+      using end = PipeEnd.openFifoSync(path, "r", { timeout: 10_000 });
+      assert.equal(end.readSync(new Uint8Array(4), { timeout: 1000 }), null);
+      assert.equal((await woken).code, 0);
+    }
+    // A writer that came and went before this reader opened is not seen:
+    // the open waits for the next one, as in C.
+    const other = open(path, O_RDONLY | O_NONBLOCK);
+    close(open(path, O_WRONLY | O_NONBLOCK));
+    close(other);
+    await assert.rejects(
+      PipeEnd.openFifo(path, "r", { timeout: 50 }),
+      isCode("ETIMEDOUT", "open"),
+    );
   });
 });
 
