@@ -198,7 +198,6 @@ export class WriteLine {
  * @param timeout the most milliseconds, or null for no bound
  * @param signal ends the wait
  * @param leave called when the wait gives up
- * @param whole the timeout the error reports (default `timeout`)
  * @throws {IpcError} `ETIMEDOUT`
  */
 export function within(
@@ -207,7 +206,6 @@ export function within(
   timeout: number | null,
   signal: AbortSignal | undefined,
   leave?: () => void,
-  whole: number | null = timeout,
 ): Promise<void> {
   if (signal?.aborted) {
     leave?.();
@@ -231,7 +229,7 @@ export function within(
       });
     const onAbort = () => give(signal!.reason);
     if (timeout !== null) {
-      timer = later(timeout, () => give(timedOut(syscall, whole ?? timeout)));
+      timer = later(timeout, () => give(timedOut(syscall, timeout)));
     }
     signal?.addEventListener("abort", onAbort, { once: true });
     ready.then(() => end(resolve));

@@ -502,8 +502,6 @@ async function acquire(
         locker.syscall,
         w.timeout ?? null,
         w.signal,
-        undefined,
-        whole,
       );
     }
     const file = fileOf(fd);
