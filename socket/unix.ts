@@ -310,7 +310,7 @@ export class UnixConnection {
   static pair(
     type: "stream" | "seqpacket" = "stream",
   ): [UnixConnection, UnixConnection] {
-    socketType(type, "UnixConnection.pair");
+    socketType(type, "UnixConnection.pair", "argument");
     const [a, b] = socketpair(
       AF_UNIX,
       type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
@@ -1301,11 +1301,18 @@ export class UnixDatagram {
   }
 }
 
-/** Checks a `type` option: `"stream"` or `"seqpacket"` (or none). */
-function socketType(type: unknown, where: string): void {
+/**
+ * Checks a `type`: `"stream"` or `"seqpacket"` (or none), an option or
+ * (`UnixConnection.pair`'s) an argument.
+ */
+function socketType(
+  type: unknown,
+  where: string,
+  kind: "option" | "argument" = "option",
+): void {
   if (type === undefined || type === "stream" || type === "seqpacket") return;
   throw new TypeError(
-    `Invalid option "type" to ${where}: expected "stream" or "seqpacket", got "${
+    `Invalid ${kind} "type" to ${where}: expected "stream" or "seqpacket", got "${
       show(type)
     }"`,
   );

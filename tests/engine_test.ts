@@ -1155,6 +1155,11 @@ Deno.test("bad arguments to the classes are typed errors naming the argument and
       [() => UnixConnection.fromFd(-1), RangeError, /"fd".*"-1"/],
       [() => UnixListener.fromFd(NaN), TypeError, /"fd"/],
       [
+        () => UnixConnection.pair("dgram" as never),
+        TypeError,
+        /^Invalid argument "type" to UnixConnection\.pair: .*"dgram"/,
+      ],
+      [
         () => UnixListener.listen("@x", { type: "dgram" as never }),
         TypeError,
         /"type".*"dgram"/,
