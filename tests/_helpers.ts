@@ -504,3 +504,47 @@ try {
   return (await run(Deno.execPath(), ["run", "--quiet", ...flags, script]))
     .stdout;
 }
+
+/**
+ * A seeded generator of integers from 0 to `n - 1` for the seeded stress
+ * tests: a linear congruential generator, multiplied with `Math.imul` and
+ * read from its high bits (its low bits repeat after a few draws).
+ *
+ * @param seed the seed
+ * @returns the generator
+ */
+export function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 16) % n;
+  };
+}
+
+/**
+ * Starts a wait that ends, at random, on its own, by a timeout of 0 to 3
+ * ms, or by an abort (at once, or within 3 ms), for the seeded stress
+ * tests.
+ *
+ * @param rnd the seeded generator
+ * @param wait starts the wait with the options it is given
+ * @returns the wait's value in a box, or null if it timed out or was aborted
+ */
+export function endedAtRandom<T>(
+  rnd: (n: number) => number,
+  wait: (options: { timeout?: number; signal?: AbortSignal }) => Promise<T>,
+): Promise<{ value: T } | null> {
+  const ac = new AbortController();
+  const timed = rnd(2) !== 0;
+  const ended = wait(timed ? { timeout: rnd(4) } : { signal: ac.signal }).then(
+    (value) => ({ value }),
+    (e) => {
+      if (e?.code !== "ETIMEDOUT" && e?.message !== "stop") throw e;
+      return null;
+    },
+  );
+  if (!timed) {
+    if (rnd(2) !== 0) ac.abort(new Error("stop"));
+    else setTimeout(() => ac.abort(new Error("stop")), rnd(4));
+  }
+  return ended;
+}

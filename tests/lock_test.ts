@@ -38,6 +38,7 @@ import {
   isCode,
   ROOT,
   run,
+  seeded,
   which,
   withDir,
   within,
@@ -490,11 +491,7 @@ Deno.test("lockRange holds in a random order: the kernel's locks are always what
   // is locked at the highest mode of the live holds over it, seen from
   // another open file description. Record locks mix two descriptors.
   await withDescriptors(3, async ([a, b, other]) => {
-    let seed = 12345;
-    const rnd = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-      return (seed >>> 16) % n;
-    };
+    const rnd = seeded(12345);
     const width = 24;
     for (const ofd of [true, false]) {
       const holds: { lo: number; hi: number; level: number; h: LockHold }[] =
