@@ -256,15 +256,14 @@ export function decodeSockaddr(buf: Uint8Array, len: number): SockAddr {
   }
   const u = SOCK.sockaddr_un;
   const name = buf.subarray(u.path, Math.max(u.path, len));
-  const dec = utf8;
   if (name.length === 0) return { family: "unix" };
   if (name[0] === 0) {
-    return { family: "unix", abstract: dec.decode(name.subarray(1)) };
+    return { family: "unix", abstract: utf8.decode(name.subarray(1)) };
   }
   const nul = name.indexOf(0);
   return {
     family: "unix",
-    path: dec.decode(nul < 0 ? name : name.subarray(0, nul)),
+    path: utf8.decode(nul < 0 ? name : name.subarray(0, nul)),
   };
 }
 

@@ -1051,33 +1051,38 @@ function checkControl(
 }
 
 /**
- * Internal to `socket/`: refuses control data (descriptors, credentials)
- * on a socket that is not Unix-domain, before the call. Linux takes a TCP
- * or UDP `sendmsg` with `SCM_RIGHTS` and sends the bytes without the
- * descriptors, without a word. A descriptor that is not open is left to
- * the call, which names it.
+ * Internal to `socket/`: refuses, before the call, what only a Unix-domain
+ * socket does. Linux takes a TCP or UDP `sendmsg` with `SCM_RIGHTS` and
+ * sends the bytes without the descriptors, without a word, and answers
+ * `SO_PEERCRED` there with made-up ids. A descriptor that is not open is
+ * left to the call, which names it.
  *
  * @param sockfd the socket
  * @param syscall the call, for the error
- * @param argument what carries the control data
+ * @param argument what asks for it
+ * @param why what only a Unix-domain socket does, and what the kernel
+ *   would do instead (default: for control data)
  * @throws {IpcError} `EAFNOSUPPORT`
  */
 export function unixOnly(
   sockfd: number,
   syscall: string,
   argument: string,
+  why: [string, string] = [
+    "passes descriptors and credentials",
+    "whose kernel would send the bytes and drop them",
+  ],
 ): void {
   const domain = optionOrNull(sockfd, SO_DOMAIN);
   if (domain === null || domain === AF_UNIX) return;
   throw new IpcError(EAFNOSUPPORT, {
     syscall,
     argument,
-    hint:
-      `only a Unix-domain socket passes descriptors and credentials; this is ${
-        FAMILIES[domain] === undefined
-          ? `a family ${domain}`
-          : `an "${FAMILIES[domain]}"`
-      } socket, whose kernel would send the bytes and drop them`,
+    hint: `only a Unix-domain socket ${why[0]}; this is ${
+      FAMILIES[domain] === undefined
+        ? `a family ${domain}`
+        : `an "${FAMILIES[domain]}"`
+    } socket, ${why[1]}`,
   });
 }
 

@@ -375,16 +375,12 @@ export class UnixConnection {
    */
   get peer(): Credentials {
     if (this.#peer !== undefined) return this.#peer;
-    const fd = this.fd;
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN) !== AF_UNIX) {
-      // The kernel answers with pid 0 and uid -1 rather than an error.
-      throw new IpcError(EAFNOSUPPORT, {
-        syscall: "getsockopt",
-        argument: "SO_PEERCRED",
-        hint: "only a Unix-domain socket knows its peer's credentials",
-      });
-    }
-    return this.#peer = getsockopt(fd, SOL_SOCKET, SO_PEERCRED);
+    // The kernel answers with pid 0 and uid -1 rather than an error.
+    this.#unixOnly("getsockopt", "SO_PEERCRED", [
+      "knows its peer's credentials",
+      "whose kernel would make them up",
+    ]);
+    return this.#peer = getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED);
   }
 
   /** This end's address. */
@@ -701,12 +697,17 @@ export class UnixConnection {
   }
 
   /**
-   * Refuses to receive descriptors on a TCP connection taken over with
-   * `fromFd` (none can come), before anything is read; checked once.
+   * Refuses what only a Unix-domain socket does (descriptors, the peer's
+   * credentials) on a TCP connection taken over with `fromFd`, before
+   * anything is read; checked once.
    */
-  #unixOnly(): void {
+  #unixOnly(
+    syscall = "recvmsg",
+    argument = "fd",
+    why?: [string, string],
+  ): void {
     if (this.#unix) return;
-    unixOnly(this.fd, "recvmsg", "fd");
+    unixOnly(this.fd, syscall, argument, why);
     this.#unix = true;
   }
 
