@@ -786,9 +786,7 @@ const deferredIndex = new Map<number | string, number>();
 /** Where a deferred wait counts in {@linkcode deferredIndex}. */
 function deferredTag(entry: Entry): number | string {
   const { op } = entry;
-  return op.fd === undefined
-    ? op.key
-    : lineKey(op.fd, (op.events ?? EPOLLIN) & EPOLLIN);
+  return op.fd === undefined ? op.key : lineKey(op.fd, sideOf(op));
 }
 
 /** Adds a wait to {@linkcode deferred}, counted. */
@@ -972,10 +970,15 @@ function queuedOn(
   return false;
 }
 
+/** The side of a descriptor an op waits on: its `EPOLLIN` bit (0: a write). */
+function sideOf(op: BlockingOp): number {
+  return (op.events ?? EPOLLIN) & EPOLLIN;
+}
+
 /** Whether `entry` waits, unsettled, on `fd`'s side `side` (its `EPOLLIN` bit). */
 function onSide(entry: Entry, fd: number, side: number): boolean {
   return !entry.settled && entry.op.fd === fd &&
-    ((entry.op.events ?? EPOLLIN) & EPOLLIN) === side;
+    sideOf(entry.op) === side;
 }
 
 /**
@@ -1008,7 +1011,7 @@ function firstInLine(entry: Entry): boolean {
   const fd = entry.op.fd!;
   const w = watches.get(fd);
   if (w === undefined) return true;
-  const side = (entry.op.events ?? EPOLLIN) & EPOLLIN;
+  const side = sideOf(entry.op);
   for (const other of w.entries) {
     if (other === entry) return true;
     if (other.where === "reactor" && onSide(other, fd, side)) return false;
@@ -1180,7 +1183,7 @@ function park(entry: Entry, spun = false, behind = false): void {
     // there, where no event would wake it in their stead.
     if (
       behind && retryLines.size > 0 &&
-      inRetryLine(op.fd, (op.events ?? EPOLLIN) & EPOLLIN, op.lane)
+      inRetryLine(op.fd, sideOf(op), op.lane)
     ) {
       toRetry(entry);
       return;
@@ -1937,7 +1940,7 @@ function toRetry(entry: Entry, first = 1): void {
   let line: Entry[] | undefined;
   let key = 0;
   if (fd !== undefined) {
-    key = lineKey(fd, (entry.op.events ?? EPOLLIN) & EPOLLIN);
+    key = lineKey(fd, sideOf(entry.op));
     line = retryLines.get(key);
     if (line === undefined) retryLines.set(key, line = []);
     line.push(entry);
