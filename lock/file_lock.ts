@@ -131,17 +131,6 @@ function byteRange(o: LockRangeOptions): [number, number] {
   return length > 0 ? [start, start + length] : [start + length, start];
 }
 
-function rangeLock(o: LockRangeOptions, type?: number): Flock {
-  const [lo, hi] = byteRange(o);
-  return {
-    type: type ?? (rangeLevel(o) === 2 ? F_WRLCK : F_RDLCK),
-    whence: SEEK_SET,
-    start: lo,
-    len: hi === Infinity ? 0 : hi - lo,
-    pid: 0,
-  };
-}
-
 // -- Holds --------------------------------------------------------------
 //
 // The kernel keeps one lock level per byte and owner (an open file
@@ -777,7 +766,7 @@ export function testRange(
   const found = fcntl_lock(
     fd,
     (o.ofd ?? true) ? F_OFD_GETLK : F_GETLK,
-    rangeLock(o),
+    span(...byteRange(o), rangeLevel(o)),
   );
   return found.type === F_UNLCK ? null : found;
 }
