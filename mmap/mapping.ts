@@ -17,6 +17,7 @@ import {
   O_RDONLY,
   O_RDWR,
   open,
+  OwnedFd,
   requireSeals,
   S_IFMT,
   S_IFREG,
@@ -76,11 +77,14 @@ export interface MappingFileOptions {
  */
 export class Mapping {
   #memory: MemoryRegion;
-  #fd: number | null;
+  // The memfd of Mapping.memfd, owned as every descriptor is: closing its
+  // number elsewhere (thin `close`) ends the ownership, so `close()` never
+  // closes whatever the number has come to mean since.
+  #fd: OwnedFd | null;
 
   private constructor(memory: MemoryRegion, fd: number | null) {
     this.#memory = memory;
-    this.#fd = fd;
+    this.#fd = fd === null ? null : new OwnedFd(fd, "memfd");
   }
 
   /**
@@ -257,9 +261,12 @@ export class Mapping {
     return this.#memory;
   }
 
-  /** The memfd of a {@linkcode Mapping.memfd} mapping, else null. */
+  /**
+   * The memfd of a {@linkcode Mapping.memfd} mapping while it is open, else
+   * null.
+   */
   get fd(): number | null {
-    return this.#fd;
+    return this.#fd === null || this.#fd.closed ? null : this.#fd.fd;
   }
 
   /**
@@ -334,11 +341,7 @@ export class Mapping {
    */
   close(): void {
     if (!this.#memory.detached) munmap(this.#memory);
-    if (this.#fd !== null) {
-      const fd = this.#fd;
-      this.#fd = null;
-      close(fd);
-    }
+    this.#fd?.close();
   }
 
   /** Same as {@linkcode Mapping.close}. */

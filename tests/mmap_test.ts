@@ -201,6 +201,23 @@ Deno.test("an anonymous shared memfd is shared with a child process that gets th
   assert.equal(map.memory.readCString(100), "child was here");
 });
 
+Deno.test("a memfd mapping whose descriptor was closed elsewhere never closes the number's next file", () => {
+  const map = Mapping.memfd(PAGE);
+  const n = map.fd!;
+  close(n);
+  assert.equal(map.fd, null);
+  // The next file opened takes the number; closing the mapping leaves it.
+  const other = memfd_create("linux-ipc-test-reused");
+  try {
+    assert.equal(other, n);
+    map.close();
+    assert.equal(fstat(other).size, 0);
+  } finally {
+    close(other);
+  }
+  map.memory.close();
+});
+
 Deno.test("MAP_FIXED maps at a page-aligned address and never replaces a mapping", () => {
   const probe = mmap(null, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1);
   const free = probe.address;
