@@ -158,13 +158,20 @@ export function show(value: unknown): string {
 
 /**
  * Checks that an options argument is an object, before anything is read
- * from it.
+ * from it. Arrays and buffers are refused too: passed where the options go
+ * (`receive(buf)` for `receiveInto(buf)`), they would otherwise be read as
+ * no options at all, and the call would run as if they had not been given.
  *
  * @param options what the caller passed
- * @throws {TypeError} for `null` or anything that is not an object
+ * @throws {TypeError} for `null`, an array, a buffer, or anything that is
+ *   not an object
  */
 export function checkOptions(options: unknown): asserts options is object {
-  if (options === null || typeof options !== "object") {
+  if (
+    options === null || typeof options !== "object" ||
+    Array.isArray(options) || ArrayBuffer.isView(options) ||
+    options instanceof ArrayBuffer || options instanceof SharedArrayBuffer
+  ) {
     throw new TypeError(
       `Invalid options: expected an object, got "${show(options)}"`,
     );

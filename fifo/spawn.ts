@@ -118,7 +118,8 @@ export function spawnWithFds(
     );
   }
   const slots = options.fds ?? {};
-  checkOptions(slots);
+  // An array of slots (as node:child_process takes stdio) is a record too.
+  if (!Array.isArray(slots)) checkOptions(slots);
   for (const key of Object.keys(slots)) {
     if (!/^\d+$/.test(key) || Number(key) > MAX_SLOT) {
       throw new RangeError(

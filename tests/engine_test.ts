@@ -444,6 +444,44 @@ Deno.test("bad wait options are a TypeError or RangeError before anything starts
   }
 });
 
+Deno.test("a buffer or an array where the options go is refused, not read as no options", async () => {
+  // receive(buf) for receiveInto(buf) used to run as receive() and take a
+  // message the caller's buffer never saw.
+  using queue = MessageQueue.create();
+  queue.sendSync(1, new Uint8Array([1, 2, 3]));
+  const [a, b] = UnixConnection.pair();
+  try {
+    for (
+      const options of [new Uint8Array(8), [], new ArrayBuffer(8), [1, 2]]
+    ) {
+      const refused = (e: unknown) =>
+        e instanceof TypeError && /^Invalid options/.test(e.message);
+      await assert.rejects(queue.receive(options as never), refused);
+      assert.throws(() => queue.receiveSync(options as never), refused);
+      await assert.rejects(
+        b.read(new Uint8Array(4), options as never),
+        refused,
+      );
+      await assert.rejects(b.recvFds(options as never), refused);
+    }
+    assert.equal(queue.stat().qnum, 1);
+    assert.deepEqual(
+      (await queue.receive({ timeout: 1000 })).data,
+      new Uint8Array([1, 2, 3]),
+    );
+  } finally {
+    a.close();
+    b.close();
+  }
+  // Descriptor slots stay a record that may be an array, as Node's stdio.
+  const child = spawnWithFds("true", { fds: ["null", "null", "null"] });
+  assert.deepEqual(await child.status, {
+    success: true,
+    code: 0,
+    signal: null,
+  });
+});
+
 Deno.test("the blocking twins refuse bad options and a signal at once, instead of blocking", async () => {
   await withDir(async (dir) => {
     const child = new Deno.Command(Deno.execPath(), {
