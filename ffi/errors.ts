@@ -244,6 +244,8 @@ export const EACCES = 13;
 export const EEXIST = 17;
 /** `ENODEV`: the file cannot be mapped (not a regular file). */
 export const ENODEV = 19;
+/** `EBUSY`: in use. */
+export const EBUSY = 16;
 /** `EINVAL`: an argument is invalid. */
 export const EINVAL = 22;
 /** `EDEADLK`: waiting would deadlock. */

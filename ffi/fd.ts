@@ -12,8 +12,16 @@
  * @module
  */
 
-import { errno, libc } from "./libc.ts";
-import { EBADF, EPERM, errorFor, IpcError, lastError } from "./errors.ts";
+import { errno, libc, sizeT } from "./libc.ts";
+import {
+  EBADF,
+  EBUSY,
+  EINTR,
+  EPERM,
+  errorFor,
+  IpcError,
+  lastError,
+} from "./errors.ts";
 import { endWaits } from "./wait.ts";
 import {
   decodeStat,
@@ -128,7 +136,8 @@ export const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC |
  * @param mode permission bits for a created file (default `0o666`, less umask)
  * @returns the descriptor
  * @throws {IpcError} `ENOENT`, `EACCES`, `EEXIST`, `ENXIO` (a FIFO with no reader
- *   and `O_NONBLOCK`), `ENAMETOOLONG`
+ *   and `O_NONBLOCK`), `ENAMETOOLONG`; `EBUSY` for `O_TRUNC` on a file that a
+ *   mapping in this process shows (touching it once cut would raise SIGBUS)
  * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write` for the path
  * @example
  * ```ts
@@ -146,6 +155,9 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
   if (access !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) {
     requirePath("write", pathname);
+  }
+  if ((flags & O_TRUNC) !== 0) {
+    refuseTruncatingOpen(path, "open", "flags", { pathname, flags });
   }
   const fd = libc().open(path, flags | O_CLOEXEC, mode);
   if (fd === -1) {
@@ -168,6 +180,107 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
     );
   }
   return fd;
+}
+
+/** `open` flag: a handle on the path only, for `fstat` (nothing is opened). */
+const O_PATH = 0o10000000;
+const MAPS = new TextEncoder().encode("/proc/self/maps\0");
+const mapsText = new TextDecoder();
+
+/** This process's memory map (`/proc/self/maps`), or null if unreadable. */
+function processMaps(): string | null {
+  // Read through libc, not Deno.readTextFile: the library's own check,
+  // which must not need (or use) the caller's --allow-read.
+  const c = libc();
+  const fd = c.open(MAPS, O_RDONLY | O_CLOEXEC, 0);
+  if (fd === -1) return null;
+  try {
+    let text = "";
+    const buf = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = c.read(fd, buf, sizeT(buf.length));
+      if (n === -1 && errno() === EINTR) continue;
+      if (n <= 0) return n === 0 ? text + mapsText.decode() : null;
+      text += mapsText.decode(buf.subarray(0, n), { stream: true });
+    }
+  } finally {
+    c.close(fd);
+  }
+}
+
+/**
+ * Refuses (`EBUSY`) to cut a regular file shorter than a mapping of it in
+ * this process reaches: touching a mapped page past a file's end raises
+ * SIGBUS, which kills the process, and the views of a mapping stop where
+ * the file ended when it was mapped. The kernel's own list of this
+ * process's mappings (`/proc/self/maps`) is the judge, so mappings made
+ * in Workers count, and memory already unmapped does not. Growing a file,
+ * or cutting it within its last page, is never refused.
+ *
+ * @param fd a descriptor of the file (an `O_PATH` one will do)
+ * @param length the length the call would leave
+ * @param syscall the call about to be made
+ * @param argument its argument that asks for the cut
+ * @param values the arguments, for the message
+ * @throws {IpcError} `EBUSY` if a mapping reaches past the new end
+ */
+export function refuseShrinkUnderMapping(
+  fd: number,
+  length: number,
+  syscall: string,
+  argument: string,
+  values: Readonly<Record<string, string | number | bigint>>,
+): void {
+  const buf = new Uint8Array(SIZEOF.stat);
+  // Unreadable: the call itself will say what is wrong.
+  if (libc().fstat(fd, buf) === -1) return;
+  const st = decodeStat(buf);
+  if ((st.mode & S_IFMT) !== S_IFREG) return;
+  const page = libc().getpagesize();
+  // Pages up to the new end stay backed; only those after it vanish.
+  const kept = Math.ceil(length / page) * page;
+  if (kept >= st.size) return;
+  const maps = processMaps();
+  if (maps === null) return;
+  const dev = BigInt(st.dev);
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const device = `${major.toString(16).padStart(2, "0")}:${
+    minor.toString(16).padStart(2, "0")
+  }`;
+  for (const line of maps.split("\n")) {
+    // start-end perms offset major:minor inode path
+    const [range, , off, dv, ino] = line.split(/\s+/, 5);
+    if (ino === undefined || Number(ino) !== st.ino || dv !== device) continue;
+    const [start, end] = range.split("-").map((x) => parseInt(x, 16));
+    const from = parseInt(off, 16);
+    const reach = Math.min(from + (end - start), st.size);
+    if (reach > Math.max(from, kept)) {
+      throw errorFor(EBUSY, syscall, argument, values, {
+        EBUSY:
+          `a mapping in this process shows the file up to byte ${reach}, and touching it past the new end would kill the process (SIGBUS): unmap it first`,
+      });
+    }
+  }
+}
+
+/**
+ * As {@linkcode refuseShrinkUnderMapping}, for an open with `O_TRUNC` of
+ * `path` (a NUL-terminated path), before it is made.
+ */
+export function refuseTruncatingOpen(
+  path: Uint8Array,
+  syscall: string,
+  argument: string,
+  values: Readonly<Record<string, string | number | bigint>>,
+): void {
+  const fd = libc().open(path, O_PATH | O_CLOEXEC, 0);
+  if (fd === -1) return; // no file yet, or one the open will refuse
+  try {
+    refuseShrinkUnderMapping(fd, 0, syscall, argument, values);
+  } finally {
+    libc().close(fd);
+  }
 }
 
 /** What must hear of a descriptor before {@linkcode close} closes it. */
@@ -231,10 +344,14 @@ export function access(pathname: string, mode: number): number {
 
 /**
  * Sets a file's length (`ftruncate`): longer files read zeros at the end.
+ * Cutting a file shorter than a mapping of it in this process reaches is
+ * refused before the call (`EBUSY`): touching the mapping past the new end
+ * would raise SIGBUS and kill the process, where C would let it.
  *
  * @param fd a descriptor open for writing
  * @param length the new length in bytes
- * @throws {IpcError} `EBADF`, `EINVAL` (not writable, or not a regular file)
+ * @throws {IpcError} `EBADF`, `EINVAL` (not writable, or not a regular file);
+ *   `EBUSY` if a mapping in this process reaches past `length`
  * @example
  * ```ts
  * import { close, ftruncate, memfd_create } from "@linux-ipc/ipc/mmap";
@@ -246,6 +363,10 @@ export function access(pathname: string, mode: number): number {
 export function ftruncate(fd: number, length: number): void {
   fd = int(fd, "ftruncate", "fd", 0, LIMITS.INT_MAX);
   length = int(length, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
+  // Read-only, the kernel refuses the call (EINVAL) whatever is mapped.
+  if ((libc().fcntl(fd, F_GETFL, 0) & 3) !== O_RDONLY) {
+    refuseShrinkUnderMapping(fd, length, "ftruncate", "length", { fd, length });
+  }
   if (libc().ftruncate(fd, BigInt(length)) === -1) {
     throw lastError(
       "ftruncate",

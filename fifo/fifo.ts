@@ -29,7 +29,9 @@ import {
   O_NONBLOCK,
   O_RDONLY,
   O_RDWR,
+  O_TRUNC,
   OPEN_FLAGS,
+  refuseTruncatingOpen,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
@@ -521,6 +523,9 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
   const access = flags & 3;
   if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
   if (access !== O_RDONLY) requirePath("write", pathname);
+  if ((flags & O_TRUNC) !== 0) {
+    refuseTruncatingOpen(path, "open", "flags", { pathname, flags });
+  }
   const all = flags | O_CLOEXEC | O_NONBLOCK;
   const blocking = (flags & O_NONBLOCK) === 0;
   let fd = -1;

@@ -178,7 +178,8 @@ export class PosixSharedMemory {
    * (`SIGBUS`), as in C.
    *
    * @param size the new length in bytes
-   * @throws {IpcError} `EINVAL` (opened read-only), `EPERM` (sealed)
+   * @throws {IpcError} `EINVAL` (opened read-only), `EPERM` (sealed),
+   *   `EBUSY` (a mapping in this process reaches past `size`: unmap it first)
    * @throws {Deno.errors.BadResource} once closed
    * @example
    * ```ts

@@ -16,9 +16,15 @@ import {
   O_NONBLOCK,
   O_RDWR,
   O_TRUNC,
+  refuseTruncatingOpen,
 } from "../ffi/fd.ts";
 import { requirePath } from "../ffi/permissions.ts";
-import { flags as checkFlags, int, posixName } from "../ffi/validate.ts";
+import {
+  cString,
+  flags as checkFlags,
+  int,
+  posixName,
+} from "../ffi/validate.ts";
 
 /**
  * The longest name after the slash glibc takes (`NAME_MAX` less the NUL
@@ -51,7 +57,8 @@ function checkName(
  * @param oflag `O_RDONLY` or `O_RDWR`, with `O_CREAT`, `O_EXCL`, `O_TRUNC`
  * @param mode with `O_CREAT`: permission bits (default `0o600`)
  * @returns the descriptor
- * @throws {IpcError} `ENOENT`, `EEXIST`, `EACCES`, `EINVAL`, `EMFILE`
+ * @throws {IpcError} `ENOENT`, `EEXIST`, `EACCES`, `EINVAL`, `EMFILE`;
+ *   `EBUSY` for `O_TRUNC` on an object a mapping in this process shows
  * @throws {TypeError|RangeError} for a name glibc would refuse, or bad flags
  * @throws {Deno.errors.NotCapable} without `--allow-read` (and, to write,
  *   create or truncate, `--allow-write`) for `/dev/shm/NAME`
@@ -72,6 +79,17 @@ export function shm_open(name: string, oflag: number, mode = 0o600): number {
   requirePath("read", path);
   if ((oflag & O_RDWR) !== 0 || (oflag & (O_CREAT | O_TRUNC)) !== 0) {
     requirePath("write", path);
+  }
+  if ((oflag & O_TRUNC) !== 0) {
+    refuseTruncatingOpen(
+      cString(path, "shm_open", "name"),
+      "shm_open",
+      "oflag",
+      {
+        name,
+        oflag,
+      },
+    );
   }
   const fd = libc().shm_open(c, oflag | O_CLOEXEC, mode);
   if (fd === -1) {

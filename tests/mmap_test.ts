@@ -218,6 +218,34 @@ Deno.test("a memfd mapping whose descriptor was closed elsewhere never closes th
   map.memory.close();
 });
 
+Deno.test("cutting a file short under a live mapping is refused (EBUSY), never a SIGBUS", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "linux-ipc-shrink-" });
+  try {
+    const out = await runDeno("tests/helpers/mmap_child.ts", ["shrink", dir], [
+      "--allow-ffi",
+      `--allow-read=${dir},/dev/shm`,
+      `--allow-write=${dir},/dev/shm`,
+    ]);
+    // Before, the child died of SIGBUS at the first touch after a cut.
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(out.stdout.trimEnd().split("\n"), [
+      "ftruncate: EBUSY",
+      "open O_TRUNC: EBUSY",
+      "openAsync O_TRUNC: EBUSY",
+      "ftruncate within the last page: cut",
+      "ftruncate longer: cut",
+      "truncate: EBUSY",
+      "open truncate: EBUSY",
+      "shm_open O_TRUNC: EBUSY",
+      "truncate once unmapped: cut",
+      "ftruncate once unmapped: cut",
+      "alive",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("MAP_FIXED maps at a page-aligned address and never replaces a mapping", () => {
   const probe = mmap(null, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1);
   const free = probe.address;
