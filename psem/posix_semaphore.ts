@@ -8,6 +8,8 @@
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { hasCode } from "../ffi/errors.ts";
+import { timedOut } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -244,8 +246,14 @@ export class PosixSemaphore {
    */
   waitSync(options: { timeout?: number } = {}): void {
     const timeout = syncTimeout(options);
-    if (timeout === undefined) sem_wait(this.#sem);
-    else sem_timedwait(this.#sem, Date.now() + timeout);
+    if (timeout === undefined) return sem_wait(this.#sem);
+    try {
+      sem_timedwait(this.#sem, Date.now() + timeout);
+    } catch (e) {
+      // As every class reports a timeout: the caller's timeout, not the
+      // absolute time the C call was given.
+      throw hasCode(e, "ETIMEDOUT") ? timedOut("sem_wait", timeout) : e;
+    }
   }
 
   /**
