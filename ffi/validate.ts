@@ -157,6 +157,19 @@ export function show(value: unknown): string {
 }
 
 /**
+ * Whether a value can be an options argument: an object that is not null,
+ * an array or a buffer (see {@linkcode checkOptions}).
+ *
+ * @param value what the caller passed
+ * @returns whether it is such an object
+ */
+export function isOptionsObject(value: unknown): value is object {
+  return value !== null && typeof value === "object" &&
+    !Array.isArray(value) && !ArrayBuffer.isView(value) &&
+    !(value instanceof ArrayBuffer) && !(value instanceof SharedArrayBuffer);
+}
+
+/**
  * Checks that an options argument is an object, before anything is read
  * from it. Arrays and buffers are refused too: passed where the options go
  * (`receive(buf)` for `receiveInto(buf)`), they would otherwise be read as
@@ -167,11 +180,7 @@ export function show(value: unknown): string {
  *   not an object
  */
 export function checkOptions(options: unknown): asserts options is object {
-  if (
-    options === null || typeof options !== "object" ||
-    Array.isArray(options) || ArrayBuffer.isView(options) ||
-    options instanceof ArrayBuffer || options instanceof SharedArrayBuffer
-  ) {
+  if (!isOptionsObject(options)) {
     throw new TypeError(
       `Invalid options: expected an object, got "${show(options)}"`,
     );

@@ -158,7 +158,7 @@ import {
   ETIMEDOUT,
   IpcError,
 } from "./errors.ts";
-import { checkOptions } from "./validate.ts";
+import { checkOptions, isOptionsObject } from "./validate.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
 export const KERNEL_THREADS = 2;
@@ -909,7 +909,7 @@ function fastPath(
   // clock is read every 16th call (it costs 140 ns here, a tenth of a
   // whole read): a loop of calls that complete at once is still seen
   // within 16 calls of the turn's TURN_MS.
-  return options !== null && typeof options === "object" &&
+  return isOptionsObject(options) &&
     options.signal === undefined && options.timeout === undefined &&
     ((++fastCalls & 15) !== 0 || !longTurn()) &&
     (CPUS >= 2 ||

@@ -460,6 +460,7 @@ export class SemaphoreSet {
     options: WaitOptions & { flags?: number } = {},
   ): Promise<void> {
     try {
+      checkOptions(options);
       n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     } catch (e) {
       return Promise.reject(e);
@@ -487,6 +488,7 @@ export class SemaphoreSet {
     n = 1,
     options: { timeout?: number; flags?: number } = {},
   ): void {
+    checkOptions(options);
     n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }

@@ -20,6 +20,7 @@ import {
   existingKey,
   ifExists as checkIfExists,
   int,
+  isOptionsObject,
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
@@ -135,7 +136,7 @@ export class SharedMemory {
    * ```
    */
   static create(options: SharedMemoryCreateOptions): SharedMemory {
-    if (options === null || typeof options !== "object") {
+    if (!isOptionsObject(options)) {
       throw new TypeError(
         "Invalid argument to SharedMemory.create: expected { size, key?, mode?, ifExists? }",
       );

@@ -463,6 +463,11 @@ Deno.test("a buffer or an array where the options go is refused, not read as no 
         refused,
       );
       await assert.rejects(b.recvFds(options as never), refused);
+      // A write that could go at once checked no more than null either.
+      await assert.rejects(
+        a.write(new Uint8Array(1), options as never),
+        refused,
+      );
     }
     assert.equal(queue.stat().qnum, 1);
     assert.deepEqual(
@@ -480,6 +485,22 @@ Deno.test("a buffer or an array where the options go is refused, not read as no 
     code: 0,
     signal: null,
   });
+});
+
+Deno.test("SemaphoreSet.wait rejects options that are not an object, never throws", async () => {
+  using set = SemaphoreSet.create({ initial: 1 });
+  for (const options of [null, 5, "x", []]) {
+    let waited: Promise<void> | undefined;
+    assert.doesNotThrow(() => {
+      waited = set.wait(0, 1, options as never);
+    });
+    await assert.rejects(waited!, /^TypeError: Invalid options/);
+    assert.throws(
+      () => set.waitSync(0, 1, options as never),
+      /^TypeError: Invalid options/,
+    );
+  }
+  assert.equal(set.value(0), 1);
 });
 
 Deno.test("the blocking twins refuse bad options and a signal at once, instead of blocking", async () => {
