@@ -131,11 +131,12 @@ type Obj = Record<string | symbol, (...a: unknown[]) => unknown> & {
   memory?: L.MemoryRegion;
 };
 const pool = new Map<string, Obj[]>();
-const made: { msg: number[]; sem: number[]; names: string[] } = {
-  msg: [],
-  sem: [],
-  names: [],
-};
+const made: {
+  msg: number[];
+  sem: number[];
+  shm: number[];
+  names: string[];
+} = { msg: [], sem: [], shm: [], names: [] };
 function add(kind: string, o: unknown) {
   const list = pool.get(kind) ?? [];
   pool.set(kind, list);
@@ -148,7 +149,9 @@ const any = (kind: string) => {
 };
 function closeIt(kind: string, o: Obj) {
   call(`${kind}.close`, () => {
-    if (kind === "sem" || kind === "msg" || kind === "mutex") {
+    if (
+      kind === "sem" || kind === "msg" || kind === "mutex" || kind === "shm"
+    ) {
       try {
         o.remove();
       } catch { /* removed already */ }
@@ -267,6 +270,19 @@ const makers: Record<string, () => void> = {
           create: { size: 4096 * rnd(3) },
         }),
       )),
+  lockfd: () =>
+    call("open", () => {
+      const fd = L.open(`${dir}/lock${rnd(2)}`, L.O_RDWR | L.O_CREAT, 0o600);
+      add("lockfd", { fd, close: () => L.close(fd) });
+    }),
+  shm: () =>
+    call("SharedMemory.create", () => {
+      const shm = L.SharedMemory.create({
+        size: rnd(4) ? 4096 : oddSize() as number,
+      });
+      made.shm.push(shm.id);
+      add("shm", shm);
+    }),
   pshm: () =>
     call("PosixSharedMemory.open", () =>
       add(
@@ -593,8 +609,13 @@ function use(kind: string, o: Obj) {
       if (m === 13) return call(`${kind}.tryWait`, () => o.tryWait());
       if (m === 14) return closeIt(kind, o);
       return;
+    case "region":
     case "map": {
-      const mem = o.memory!;
+      // A mapping's memory, or a region (a System V attach) itself.
+      const mem = kind === "map" ? o.memory! : o as unknown as L.MemoryRegion;
+      if (kind === "region" && m >= 8 && m <= 14 && m !== 10 && m !== 11) {
+        return m === 12 ? closeIt(kind, o) : undefined;
+      }
       if (m < 4) {
         return call("memory.write", () =>
           mem.write(
@@ -648,6 +669,59 @@ function use(kind: string, o: Obj) {
       }
       return;
     }
+    case "lockfd": {
+      const fd = o.fd as unknown as number;
+      const later = (hold: L.LockHold) =>
+        setTimeout(
+          () => call("LockHold.release", () => hold.release()),
+          rnd(4),
+        );
+      const range = () => ({
+        mode: pick(["write", "read", "write", "bogus"]) as "write",
+        start: rnd(4) ? rnd(100) : odd() as number,
+        length: rnd(4) ? rnd(100) : odd() as number,
+        ofd: rnd(3) !== 0,
+      });
+      if (m < 5) {
+        return callAsync("lockFile", () =>
+          L.lockFile(fd, {
+            ...options(),
+            mode: pick(["exclusive", "shared", "exclusive", "x"]) as "shared",
+          }).then(later));
+      }
+      if (m < 10) {
+        return callAsync(
+          "lockRange",
+          () => L.lockRange(fd, { ...options(), ...range() }).then(later),
+        );
+      }
+      if (m === 10) {
+        return call(
+          "lockFileSync",
+          () => later(L.lockFileSync(fd, { timeout: rnd(3), mode: "shared" })),
+        );
+      }
+      if (m === 11) {
+        return call(
+          "lockRangeSync",
+          () => later(L.lockRangeSync(fd, { timeout: rnd(3), ...range() })),
+        );
+      }
+      if (m === 12) return call("testRange", () => L.testRange(fd, range()));
+      if (m === 13) return closeIt(kind, o);
+      return;
+    }
+    case "shm":
+      if (m < 6) {
+        return call(
+          "SharedMemory.attach",
+          () => add("region", o.attach(rnd(4) ? {} : { readOnly: true })),
+        );
+      }
+      if (m === 6) return call("shm.stat", () => o.stat());
+      if (m === 7) return call("shm.remove", () => o.remove());
+      if (m === 8) return closeIt(kind, o);
+      return;
     case "pshm":
       if (m < 4) {
         return call(
@@ -706,6 +780,17 @@ for (const id of made.sem) {
     L.semctl(id, 0, L.IPC_STAT);
     fail(`semaphore set ${id} left behind`);
     L.semctl(id, 0, L.IPC_RMID);
+  } catch { /* removed */ }
+}
+for (const id of made.shm) {
+  try {
+    const ds = L.shmctl(id, L.IPC_STAT);
+    // Removed with segments still attached (regions not closed yet) is
+    // fine: the kernel frees it at the last detach, below.
+    if ((ds.perm.mode & L.SHM_DEST) === 0) {
+      fail(`shared memory segment ${id} left behind`);
+      L.shmctl(id, L.IPC_RMID);
+    }
   } catch { /* removed */ }
 }
 for (const entry of new Set(made.names)) {
