@@ -12,6 +12,7 @@
 import { errno, libc } from "./libc.ts";
 import {
   EAGAIN,
+  EDEADLK,
   EINTR,
   errorFor,
   ETIMEDOUT,
@@ -129,6 +130,27 @@ export class WriteLine {
   /** Whether a write holds the line. */
   get busy(): boolean {
     return this.#busy;
+  }
+
+  /**
+   * Refuses a blocking write while an async write holds the line: its
+   * bytes would land in the middle of that write's, and it cannot wait
+   * for it, since that write goes on only when the event loop runs, which
+   * the blocking call holds.
+   *
+   * @param syscall the call, for the error
+   * @param fd the descriptor, for the error
+   * @throws {IpcError} `EDEADLK` while the line is held
+   */
+  refuseSync(syscall: string, fd: number): void {
+    if (!this.#busy) return;
+    throw new IpcError(EDEADLK, {
+      syscall,
+      argument: "fd",
+      value: fd,
+      hint:
+        "an async writeAll (or sendFds) of this object is under way, and a blocking write would land among its bytes without being able to wait for it; use the async write, which waits its turn",
+    });
   }
 
   /**

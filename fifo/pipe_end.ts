@@ -283,7 +283,7 @@ export class PipeEnd {
    * Writes all of `data` without blocking the event loop. Its bytes go out
    * whole: a write of this object made while it is under way waits for its
    * last byte (with the time it waits counted in its timeout). A `Sync`
-   * write, which cannot wait for it, is not held back.
+   * write, which cannot wait for it, is refused meanwhile (`EDEADLK`).
    *
    * @param data the bytes
    * @param options `timeout` for the whole write, `signal`
@@ -314,7 +314,8 @@ export class PipeEnd {
    * @param data the bytes
    * @param options `timeout` in milliseconds
    * @returns how many bytes were written
-   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`; `EDEADLK` while an
+   *   async `writeAll` of this pipe end is under way
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -325,6 +326,7 @@ export class PipeEnd {
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
     bytes(data, "write", "buf");
     const fd = this.#owner.check();
+    this.#line.refuseSync("write", fd);
     return callWhenReady(
       fd,
       POLLOUT,
@@ -343,7 +345,8 @@ export class PipeEnd {
    *
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write
-   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`; `EDEADLK` while an
+   *   async `writeAll` of this pipe end is under way
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -353,6 +356,7 @@ export class PipeEnd {
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
     bytes(data, "write", "buf");
+    this.#line.refuseSync("write", this.#owner.check());
     writeAllSyncWithin(
       data,
       syncTimeout(options),

@@ -496,7 +496,9 @@ export class UnixConnection {
    * @param data the bytes
    * @param options `timeout` in milliseconds
    * @returns how many bytes went
-   * @throws {IpcError} `EPIPE` (peer gone: never a SIGPIPE), `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE` (peer gone: never a SIGPIPE), `ETIMEDOUT`;
+   *   `EDEADLK` while an async `writeAll` or `sendFds` of this connection
+   *   is under way
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -505,14 +507,16 @@ export class UnixConnection {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
-    return sendSyncReady(this.fd, data, syncTimeout(options));
+    const fd = this.fd;
+    this.#line.refuseSync("send", fd);
+    return sendSyncReady(fd, data, syncTimeout(options));
   }
 
   /**
    * Writes all of `data` without blocking the event loop. Its bytes go out
    * whole: a write of this object made while it is under way waits for its
    * last byte (with the time it waits counted in its timeout). A `Sync`
-   * write, which cannot wait for it, is not held back.
+   * write, which cannot wait for it, is refused meanwhile (`EDEADLK`).
    *
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write, `signal`
@@ -542,7 +546,8 @@ export class UnixConnection {
    *
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write
-   * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE`, `ETIMEDOUT`; `EDEADLK` while an async
+   *   `writeAll` or `sendFds` of this connection is under way
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -553,6 +558,7 @@ export class UnixConnection {
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
     bytes(data, "send", "buf");
     const fd = this.fd;
+    this.#line.refuseSync("send", fd);
     writeAllSyncWithin(
       data,
       syncTimeout(options),
@@ -607,7 +613,9 @@ export class UnixConnection {
    * @param data bytes to send with them (default one zero byte)
    * @param options `timeout` in milliseconds
    * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`,
-   *   `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP connection taken over with `fromFd`
+   *   `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP connection taken over with
+   *   `fromFd`; `EDEADLK` while an async `writeAll` or `sendFds` of this
+   *   connection is under way
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -623,6 +631,7 @@ export class UnixConnection {
   ): void {
     const msg = fdsMessage(fds, data);
     const fd = this.fd;
+    this.#line.refuseSync("sendmsg", fd);
     // As sendFds: the descriptors on the first bytes, the rest after them.
     writeAllSyncWithin(
       msg.data,

@@ -1154,6 +1154,48 @@ Deno.test("writeAll keeps its bytes whole: concurrent writes of the same end nev
   }
 });
 
+Deno.test("a blocking write while a writeAll is under way is refused (EDEADLK), not put among its bytes", async () => {
+  const [r, w] = PipeEnd.pipe();
+  const [a, b] = UnixConnection.pair();
+  const big = 1 << 20;
+  for (const [reader, writer] of [[r, w], [b, a]] as const) {
+    const whole = writer.writeAll(new Uint8Array(big).fill(1));
+    const refusals: (() => unknown)[] = [
+      () => writer.writeSync(new Uint8Array([2]), { timeout: 100 }),
+      () => writer.writeAllSync(new Uint8Array([2]), { timeout: 100 }),
+    ];
+    if (writer instanceof UnixConnection) {
+      refusals.push(() =>
+        writer.sendFdsSync([0], new Uint8Array([2]), { timeout: 100 })
+      );
+    }
+    for (const refused of refusals) {
+      // Before, the byte went into the middle of the writeAll, or (the
+      // writeAll having filled the pipe) the call blocked the very event
+      // loop the writeAll needed: without a timeout, for ever.
+      assert.throws(
+        refused,
+        (e: unknown) =>
+          isCode("EDEADLK")(e) && /async writeAll/.test((e as Error).message),
+      );
+    }
+    const out = new Uint8Array(big);
+    for (let at = 0; at < big;) {
+      const n = await reader.read(out.subarray(at), { timeout: 5000 });
+      assert.ok(n !== null);
+      at += n;
+    }
+    await whole;
+    assert.ok(out.every((v) => v === 1));
+    // Once it is done, blocking writes go as before.
+    assert.equal(writer.writeSync(new Uint8Array([3])), 1);
+    assert.equal(await reader.read(out, { timeout: 1000 }), 1);
+    assert.equal(out[0], 3);
+    writer.close();
+    reader.close();
+  }
+});
+
 Deno.test("a whole write that runs out of time reports the timeout it was given", async () => {
   const [r, w] = PipeEnd.pipe();
   try {
