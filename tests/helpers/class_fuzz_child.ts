@@ -148,6 +148,12 @@ const any = (kind: string) => {
   return list?.length ? pick(list) : undefined;
 };
 function closeIt(kind: string, o: Obj) {
+  if (kind === "lockfd") {
+    // A bare number: never used once closed (the objects are, to check
+    // that they refuse).
+    const list = pool.get(kind)!;
+    if (list.includes(o)) list.splice(list.indexOf(o), 1);
+  }
   call(`${kind}.close`, () => {
     if (
       kind === "sem" || kind === "msg" || kind === "mutex" || kind === "shm"
@@ -273,7 +279,16 @@ const makers: Record<string, () => void> = {
   lockfd: () =>
     call("open", () => {
       const fd = L.open(`${dir}/lock${rnd(2)}`, L.O_RDWR | L.O_CREAT, 0o600);
-      add("lockfd", { fd, close: () => L.close(fd) });
+      // Closed once: closing the number again could close a descriptor
+      // opened since, the runtime's own included.
+      let open = true;
+      add("lockfd", {
+        fd,
+        close: () => {
+          if (open) L.close(fd);
+          open = false;
+        },
+      });
     }),
   shm: () =>
     call("SharedMemory.create", () => {
