@@ -31,7 +31,7 @@
  */
 
 import { libc } from "./libc.ts";
-import { lastError } from "./errors.ts";
+import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { bytes as checkBytes, int, show } from "./validate.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
@@ -454,6 +454,18 @@ export class MemoryRegion {
       throw new TypeError(
         `The ${this.#kind} cannot be made "${access}": a buffer over it was moved away (ArrayBuffer.transfer or postMessage), and a write through that buffer would then crash the process`,
       );
+    }
+    // A helper thread in a call on this memory (a semaphore wait) writes
+    // it without asking: narrowed under it, the call would crash the
+    // process. Unlike unmapping, which leaves zeroed memory under such a
+    // call, narrowing has nothing to put there instead.
+    if (this.#held.pins.size > 0 && access !== "readwrite") {
+      throw new IpcError(EBUSY, {
+        syscall: "mprotect",
+        argument: "addr",
+        hint:
+          `a wait on a semaphore in this ${this.#kind} is under way, and a thread writes the memory while it waits: end the wait first`,
+      });
     }
     apply();
     const old = this.#buffer!;

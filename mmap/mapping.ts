@@ -289,6 +289,8 @@ export class Mapping {
    * handed out before are detached.
    *
    * @param access `"none"`, `"read"` or `"readwrite"`
+   * @throws {IpcError} as `mprotect`: `EBUSY` when narrowing while an async
+   *   wait on a POSIX semaphore in the memory is under way
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";

@@ -393,7 +393,10 @@ export function msync(
  *
  * @param addr the region
  * @param prot `PROT_NONE`, or `PROT_READ`/`PROT_WRITE`/`PROT_EXEC`
- * @throws {IpcError} `EACCES` (more access than the file was opened for), `ENOMEM`
+ * @throws {IpcError} `EACCES` (more access than the file was opened for),
+ *   `ENOMEM`; `EBUSY` when narrowing the access while an async wait on a
+ *   POSIX semaphore in the region is under way (its helper thread writes
+ *   the memory: narrowed, the write would crash)
  * @throws {TypeError} when narrowing the access of a region a buffer was
  *   moved off (`transfer`, `postMessage`): a write through it would crash
  * @example

@@ -32,6 +32,7 @@ import {
   permissionProbe,
   ROOT,
   run,
+  runDeno,
   seeded,
   within,
 } from "./_helpers.ts";
@@ -149,6 +150,20 @@ Deno.test("unnamed: memory that goes away or is not writable is refused, never t
   } finally {
     shm.remove();
   }
+});
+
+Deno.test("a mapping cannot be narrowed while a wait on a semaphore in it is under way (EBUSY, not SIGSEGV)", async () => {
+  const out = await runDeno("tests/helpers/psem_child.ts", ["protect"]);
+  // Before, the helper thread's next poll of the semaphore wrote to
+  // memory it could no longer write, and the process died of SIGSEGV.
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(out.stdout.trimEnd().split("\n"), [
+    "read: EBUSY",
+    "none: EBUSY",
+    "waited",
+    "read once no wait is under way: done",
+    "alive",
+  ]);
 });
 
 Deno.test("async waits: timeout, signal, close while waiting, and the loop stays free", async () => {
