@@ -246,12 +246,13 @@ const makers: Record<string, () => void> = {
       )),
   psemU: () =>
     call("PosixSemaphore.init", () => {
-      const map = any("map");
+      // In a mapping, or in a System V segment's attachment.
+      const map = rnd(2) ? any("map") : any("region");
       if (map === undefined) return;
       add(
         "psemU",
         L.PosixSemaphore.init(
-          map.memory!,
+          map.memory ?? map as unknown as L.MemoryRegion,
           rnd(3) ? 0 : pick([8, 4090, -1, 1]),
           rnd(2),
         ),
@@ -462,6 +463,14 @@ function use(kind: string, o: Obj) {
         );
       }
       if (m === 11) return closeIt(kind, o);
+      if (m === 12) {
+        return call("listener.iterate", async () => {
+          for await (const conn of o as unknown as AsyncIterable<unknown>) {
+            add("conn", conn);
+            if (rnd(2)) break;
+          }
+        });
+      }
       return;
     case "msg":
       if (m < 6) {
