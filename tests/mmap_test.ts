@@ -216,6 +216,9 @@ Deno.test("a memfd mapping whose descriptor was closed elsewhere never closes th
     close(other);
   }
   map.memory.close();
+  const closed = Mapping.memfd(PAGE);
+  closed.close();
+  assert.equal(closed.fd, null);
 });
 
 Deno.test("cutting a file short under a live mapping is refused (EBUSY), never a SIGBUS", async () => {
