@@ -548,3 +548,92 @@ export function endedAtRandom<T>(
   }
   return ended;
 }
+
+/** What a fuzz run is: `deno task fuzz` (`--long`) or the suite's. */
+export interface FuzzRun {
+  /** Whether it is the long run of `deno task fuzz`. */
+  long: boolean;
+  /** The first batch's seed (the next batches add 1 each). */
+  seed: number;
+  /** How many calls or steps in all. */
+  total: number;
+}
+
+/**
+ * The seed and size of a fuzz run: FUZZ_SEED (default 1, a random one in a
+ * long run; "random" asks for one), and `countVariable` (default `short`,
+ * or `long` in a long run).
+ *
+ * @param countVariable the environment variable of the size (`FUZZ_CALLS`)
+ * @param short the suite's size
+ * @param long the size of `deno task fuzz`
+ * @returns the run
+ */
+export function fuzzRun(
+  countVariable: string,
+  short: number,
+  long: number,
+): FuzzRun {
+  const isLong = Deno.args.includes("--long");
+  const seedEnv = Deno.env.get("FUZZ_SEED") ?? (isLong ? "random" : "1");
+  const seed = seedEnv === "random"
+    ? crypto.getRandomValues(new Uint32Array(1))[0]
+    : Number(seedEnv) >>> 0;
+  const total = Number(Deno.env.get(countVariable) ?? (isLong ? long : short));
+  if (!Number.isSafeInteger(total) || total < 1) {
+    throw new RangeError(
+      `${countVariable} must be a positive integer, got "${total}"`,
+    );
+  }
+  return { long: isLong, seed, total };
+}
+
+/** How a fuzz batch's child ended. */
+export interface FuzzBatch {
+  /** Killed after the hang bound. */
+  hung: boolean;
+  code: number;
+  signal: Deno.Signal | null;
+  /** Its standard output, by line. */
+  lines: string[];
+  stderr: string;
+}
+
+/**
+ * Runs one fuzz batch in a child process, killed if it runs past `hangMs`.
+ *
+ * @param command the program (`Deno.execPath()`, or `unshare`)
+ * @param args its arguments
+ * @param cwd where it runs
+ * @param hangMs how long it may take
+ * @returns how it ended
+ */
+export async function fuzzBatch(
+  command: string,
+  args: string[],
+  cwd: string,
+  hangMs: number,
+): Promise<FuzzBatch> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, hangMs);
+  const { code, signal, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const dec = new TextDecoder();
+  return {
+    hung,
+    code,
+    signal,
+    lines: dec.decode(stdout).trimEnd().split("\n"),
+    stderr: dec.decode(stderr),
+  };
+}

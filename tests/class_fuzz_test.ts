@@ -10,21 +10,13 @@
 // FUZZ_SEED (default 1; "random" for a fresh one) and FUZZ_STEPS (default
 // 6,000) change the run; `deno task fuzz` makes a long one (60,000 steps
 // from a random seed).
-import { checkLeaksAtEnd, ROOT } from "./_helpers.ts";
+import { checkLeaksAtEnd, fuzzBatch, fuzzRun, ROOT } from "./_helpers.ts";
 
-const long = Deno.args.includes("--long"); // deno task fuzz
-const seedEnv = Deno.env.get("FUZZ_SEED") ?? (long ? "random" : "1");
-const baseSeed = seedEnv === "random"
-  ? crypto.getRandomValues(new Uint32Array(1))[0]
-  : Number(seedEnv) >>> 0;
-const totalSteps = Number(
-  Deno.env.get("FUZZ_STEPS") ?? (long ? 60_000 : 6_000),
+const { seed: baseSeed, total: totalSteps } = fuzzRun(
+  "FUZZ_STEPS",
+  6_000,
+  60_000,
 );
-if (!Number.isSafeInteger(totalSteps) || totalSteps < 1) {
-  throw new RangeError(
-    `FUZZ_STEPS must be a positive integer, got "${totalSteps}"`,
-  );
-}
 const BATCH = 1_500;
 const HANG_MS = 60_000;
 
@@ -35,8 +27,9 @@ Deno.test(`class fuzz: ${totalSteps} steps, seed ${baseSeed}, no crash, hang, un
     const steps = Math.min(BATCH, totalSteps - b * BATCH);
     const dir = await Deno.makeTempDir({ prefix: "linux-ipc-cfuzz-" });
     try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
+      const { hung, code, signal, lines, stderr } = await fuzzBatch(
+        Deno.execPath(),
+        [
           "run",
           "--quiet",
           "--allow-ffi",
@@ -47,19 +40,9 @@ Deno.test(`class fuzz: ${totalSteps} steps, seed ${baseSeed}, no crash, hang, un
           String(steps),
           dir,
         ],
-        cwd: dir,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let hung = false;
-      const timer = setTimeout(() => {
-        hung = true;
-        child.kill("SIGKILL");
-      }, HANG_MS);
-      const { code, signal, stdout, stderr } = await child.output();
-      clearTimeout(timer);
-      const lines = new TextDecoder().decode(stdout).trimEnd().split("\n");
+        dir,
+        HANG_MS,
+      );
       const last = lines.findLast((l) => l.startsWith("STEP ")) ?? "(none)";
       const failed = lines.filter((l) => l.startsWith("FAIL "));
       if (hung || code !== 0 || signal !== null || failed.length > 0) {
@@ -73,11 +56,7 @@ Deno.test(`class fuzz: ${totalSteps} steps, seed ${baseSeed}, no crash, hang, un
         throw new Error(
           `Class fuzz batch ${b} (FUZZ_SEED=${seed}, FUZZ_STEPS=${steps}): ${why}\nlast step: ${
             last.replace(/^STEP /, "")
-          }\n${
-            failed.length > 0
-              ? ""
-              : new TextDecoder().decode(stderr).slice(-2000)
-          }`,
+          }\n${failed.length > 0 ? "" : stderr.slice(-2000)}`,
         );
       }
       if (!lines.includes(`DONE ${steps}`)) {

@@ -8,21 +8,20 @@
 // FUZZ_SEED (default 1; "random" for a fresh one) and FUZZ_CALLS (default
 // 20,000) change the run; `deno task fuzz` makes a long one (500,000 calls
 // from a random seed).
-import { checkLeaksAtEnd, ROOT, run, which } from "./_helpers.ts";
+import {
+  checkLeaksAtEnd,
+  fuzzBatch,
+  fuzzRun,
+  ROOT,
+  run,
+  which,
+} from "./_helpers.ts";
 
-const long = Deno.args.includes("--long"); // deno task fuzz
-const seedEnv = Deno.env.get("FUZZ_SEED") ?? (long ? "random" : "1");
-const baseSeed = seedEnv === "random"
-  ? crypto.getRandomValues(new Uint32Array(1))[0]
-  : Number(seedEnv) >>> 0;
-const totalCalls = Number(
-  Deno.env.get("FUZZ_CALLS") ?? (long ? 500_000 : 20_000),
+const { seed: baseSeed, total: totalCalls } = fuzzRun(
+  "FUZZ_CALLS",
+  20_000,
+  500_000,
 );
-if (!Number.isSafeInteger(totalCalls) || totalCalls < 1) {
-  throw new RangeError(
-    `FUZZ_CALLS must be a positive integer, got "${totalCalls}"`,
-  );
-}
 const BATCH = 2_500;
 const HANG_MS = 60_000;
 
@@ -60,24 +59,12 @@ Deno.test(`fuzz: ${totalCalls} calls of the thin layer, seed ${baseSeed}, no cra
         dir,
         namespaced ? "1" : "0",
       ];
-      const child = new Deno.Command(
+      const { hung, code, signal, lines, stderr } = await fuzzBatch(
         namespaced ? "unshare" : Deno.execPath(),
-        {
-          args: namespaced ? ["--ipc", Deno.execPath(), ...args] : args,
-          cwd: dir,
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        },
-      ).spawn();
-      let hung = false;
-      const timer = setTimeout(() => {
-        hung = true;
-        child.kill("SIGKILL");
-      }, HANG_MS);
-      const { code, signal, stdout, stderr } = await child.output();
-      clearTimeout(timer);
-      const lines = new TextDecoder().decode(stdout).trimEnd().split("\n");
+        namespaced ? ["--ipc", Deno.execPath(), ...args] : args,
+        dir,
+        HANG_MS,
+      );
       const last = lines.findLast((l) => l.startsWith("CALL ")) ?? "(none)";
       const failed = lines.find((l) => l.startsWith("FAIL "));
       if (hung || code !== 0 || signal !== null || !failed === false) {
@@ -90,7 +77,7 @@ Deno.test(`fuzz: ${totalCalls} calls of the thin layer, seed ${baseSeed}, no cra
           `Fuzz batch ${b} (FUZZ_SEED=${seed}, its call ${
             last.split(" ")[1]
           }): ${why}\nthe call: ${last.replace(/^CALL \d+ /, "")}\n${
-            failed ? "" : new TextDecoder().decode(stderr).slice(-2000)
+            failed ? "" : stderr.slice(-2000)
           }`,
         );
       }
