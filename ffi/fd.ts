@@ -195,14 +195,24 @@ function processMaps(): string | null {
   const fd = c.open(MAPS, O_RDONLY | O_CLOEXEC, 0);
   if (fd === -1) return null;
   try {
-    let text = "";
-    const buf = new Uint8Array(64 * 1024);
+    // Bytes first, decoded once at the end: a decoder left mid-character
+    // by a failed read would garble the next call's text.
+    const chunks: Uint8Array[] = [];
     for (;;) {
+      const buf = new Uint8Array(64 * 1024);
       const n = c.read(fd, buf, sizeT(buf.length));
       if (n === -1 && errno() === EINTR) continue;
-      if (n <= 0) return n === 0 ? text + mapsText.decode() : null;
-      text += mapsText.decode(buf.subarray(0, n), { stream: true });
+      if (n === -1) return null;
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
     }
+    const all = new Uint8Array(chunks.reduce((sum, b) => sum + b.length, 0));
+    let at = 0;
+    for (const b of chunks) {
+      all.set(b, at);
+      at += b.length;
+    }
+    return mapsText.decode(all);
   } finally {
     c.close(fd);
   }
@@ -224,7 +234,7 @@ function processMaps(): string | null {
  * @param values the arguments, for the message
  * @throws {IpcError} `EBUSY` if a mapping reaches past the new end
  */
-export function refuseShrinkUnderMapping(
+function refuseShrinkUnderMapping(
   fd: number,
   length: number,
   syscall: string,
