@@ -148,17 +148,8 @@ export const OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC |
  * ```
  */
 export function open(pathname: string, flags: number, mode = 0o666): number {
-  const path = cString(pathname, "open", "pathname");
-  flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
-  mode = int(mode, "open", "mode", 0, 0o7777);
-  const access = flags & 3;
-  if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
-  if (access !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) {
-    requirePath("write", pathname);
-  }
-  if ((flags & O_TRUNC) !== 0) {
-    refuseTruncatingOpen(path, "open", "flags", { pathname, flags });
-  }
+  let path: Uint8Array<ArrayBuffer>;
+  ({ path, flags, mode } = checkOpen(pathname, flags, mode));
   const fd = libc().open(path, flags | O_CLOEXEC, mode);
   if (fd === -1) {
     throw lastError(
@@ -180,6 +171,39 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
     );
   }
   return fd;
+}
+
+/**
+ * Internal to the opens (`open`, and `fifo/`'s `openAsync`): checks an
+ * open's arguments, Deno's permissions for the path (writing for a write
+ * access, `O_CREAT` or `O_TRUNC`), and that `O_TRUNC` would cut no file a
+ * mapping in this process shows, before the call.
+ *
+ * @param pathname the path
+ * @param flags the `open` flags
+ * @param mode the mode of a created file
+ * @returns the encoded path and the checked flags and mode
+ * @throws {TypeError|RangeError} for bad arguments
+ * @throws {Deno.errors.NotCapable} without the permission
+ * @throws {IpcError} `EBUSY` (see {@linkcode open})
+ */
+export function checkOpen(
+  pathname: string,
+  flags: number,
+  mode: number,
+): { path: Uint8Array<ArrayBuffer>; flags: number; mode: number } {
+  const path = cString(pathname, "open", "pathname");
+  flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
+  mode = int(mode, "open", "mode", 0, 0o7777);
+  const access = flags & 3;
+  if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
+  if (access !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) {
+    requirePath("write", pathname);
+  }
+  if ((flags & O_TRUNC) !== 0) {
+    refuseTruncatingOpen(path, "open", "flags", { pathname, flags });
+  }
+  return { path, flags, mode };
 }
 
 /** `open` flag: a handle on the path only, for `fstat` (nothing is opened). */

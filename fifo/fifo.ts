@@ -23,15 +23,12 @@ import {
   lastError,
 } from "../ffi/errors.ts";
 import {
+  checkOpen,
   close,
   fstat,
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
-  O_RDWR,
-  O_TRUNC,
-  OPEN_FLAGS,
-  refuseTruncatingOpen,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
@@ -517,15 +514,9 @@ export function openWithin(
  * event for a writer's arrival.
  */
 function fifoOpener(pathname: string, flags: number, mode: number) {
-  const path = cString(pathname, "open", "pathname");
-  flags = checkFlags(flags, OPEN_FLAGS, "open", "flags");
-  mode = int(mode, "open", "mode", 0, 0o7777);
+  let path: Uint8Array<ArrayBuffer>;
+  ({ path, flags, mode } = checkOpen(pathname, flags, mode));
   const access = flags & 3;
-  if (access === O_RDONLY || access === O_RDWR) requirePath("read", pathname);
-  if (access !== O_RDONLY) requirePath("write", pathname);
-  if ((flags & O_TRUNC) !== 0) {
-    refuseTruncatingOpen(path, "open", "flags", { pathname, flags });
-  }
   const all = flags | O_CLOEXEC | O_NONBLOCK;
   const blocking = (flags & O_NONBLOCK) === 0;
   let fd = -1;

@@ -630,6 +630,24 @@ Deno.test("bad input: typed errors, and the process lives", async (t) => {
         `NotCapable: Requires write access to "${dir}/denied", run again with the --allow-write flag`,
       );
     });
+    await t.step(
+      "openAsync with O_CREAT needs --allow-write, as open does",
+      async () => {
+        // It used to create the file with --allow-read alone.
+        const r = await runDeno("tests/helpers/no_ffi_child.ts", [
+          "openAsync",
+          `${dir}/created`,
+        ], ["--no-prompt", "--allow-ffi", `--allow-read=${dir}`]);
+        assert.equal(
+          r.stdout.trim(),
+          `NotCapable: Requires write access to "${dir}/created", run again with the --allow-write flag`,
+        );
+        await assert.rejects(
+          Deno.lstat(`${dir}/created`),
+          Deno.errors.NotFound,
+        );
+      },
+    );
   });
 });
 

@@ -1,12 +1,21 @@
 // Spawned without --allow-ffi (and without --allow-read): importing the
 // library must work; the first call must name the missing flag.
-import { ftok, mkfifo, shmget } from "../../mod.ts";
+import {
+  ftok,
+  mkfifo,
+  O_CREAT,
+  O_RDONLY,
+  openAsync,
+  shmget,
+} from "../../mod.ts";
 
 const step = Deno.args[0];
 try {
   if (step === "shmget") shmget(0, 4096, 0);
   else if (step === "mkfifo") mkfifo(Deno.args[1]);
-  else ftok("/etc/hostname", 1);
+  else if (step === "openAsync") {
+    await openAsync(Deno.args[1], O_RDONLY | O_CREAT, 0o600);
+  } else ftok("/etc/hostname", 1);
   console.log("no error");
 } catch (e) {
   console.log(`${(e as Error).name}: ${(e as Error).message}`);
