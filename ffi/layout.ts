@@ -227,6 +227,26 @@ export const SIZEOF = {
 } as const;
 
 /**
+ * Where glibc's `sem_t` (`struct new_sem`, 64-bit) keeps its futex flag:
+ * after the 64-bit word of value and waiters.
+ */
+export const SEM_PRIVATE_AT = 8;
+/** The flag's value for a semaphore of one process (`sem_init` pshared 0). */
+export const FUTEX_PRIVATE_FLAG = 128;
+
+/**
+ * Whether a `sem_t`'s futex flag is one `sem_init` leaves (0 shared, or
+ * {@linkcode FUTEX_PRIVATE_FLAG}): glibc aborts the process on any other,
+ * from inside a wait (memory that holds no semaphore, or written over).
+ *
+ * @param flag the 32-bit value at {@linkcode SEM_PRIVATE_AT}
+ * @returns whether a wait may be made on it
+ */
+export function isSemFlag(flag: number): boolean {
+  return flag === 0 || flag === FUTEX_PRIVATE_FLAG;
+}
+
+/**
  * The layout table for a platform, for the test that compares it with C.
  *
  * @param arch the architecture

@@ -146,6 +146,8 @@ import {
   encodePollfdAt,
   encodeSigaction,
   encodeTimespec,
+  FUTEX_PRIVATE_FLAG,
+  SEM_PRIVATE_AT,
   SIZEOF,
 } from "./layout.ts";
 import {
@@ -153,6 +155,7 @@ import {
   EBADF,
   EEXIST,
   EINTR,
+  EINVAL,
   ENOENT,
   EPERM,
   ETIMEDOUT,
@@ -282,7 +285,7 @@ parentPort.once("message", (sab) => {
     }
     if (s === ${EXIT}) break;
     Atomics.store(ctrl, ${STATE}, ${RUNNING});
-    let r = -1, e = ${EINTR};
+    let r = -1, e = ${EINTR}, own = 0;
     if (Atomics.load(ctrl, ${CANCEL}) === 0) {
       switch (ctrl[${KIND}]) {
         case ${KIND_REACTOR}: {
@@ -319,6 +322,13 @@ parentPort.once("message", (sab) => {
   ARG + 1
 }]) << 32n) |
             BigInt(ctrl[${ARG}] >>> 0));
+          // glibc aborts the process on a futex flag it does not know:
+          // memory written over since the wait began is refused instead.
+          const flag = new Deno.UnsafePointerView(sem).getInt32(${SEM_PRIVATE_AT});
+          if (flag !== 0 && flag !== ${FUTEX_PRIVATE_FLAG}) {
+            own = ${EINVAL};
+            break;
+          }
           r = ctrl[${ARG + 2}]
             ? libc.sem_timedwait(sem, data.subarray(0, ${SIZEOF.timespec}))
             : libc.sem_wait(sem);
@@ -340,7 +350,7 @@ parentPort.once("message", (sab) => {
         default:
           r = -1;
       }
-      e = r === -1 ? errnoView.getInt32(0) : 0;
+      e = r === -1 ? own || errnoView.getInt32(0) : 0;
     }
     ctrl[${RESULT}] = r;
     ctrl[${ERRNO}] = e;
@@ -1227,7 +1237,7 @@ function stop(entry: Entry, error: unknown): void {
   const g = entry.where === "group" ? groups.get(entry.op.key) : undefined;
   if (g?.running === entry && g.thread) {
     entry.cancel ??= { error };
-    kick(g.thread);
+    kick(g, entry);
     return;
   }
   failWith(entry, error);
@@ -2113,9 +2123,12 @@ function finish(g: Group, t: Thread, head: Entry): void {
     else failWith(head, error);
     idleWake = false;
     drain(g);
+  } else if (head.cancel) {
+    // Interrupted (or failed as it was): it ends as asked, now, since a
+    // restarted call would no longer be interrupted.
+    failWith(head, head.cancel.error);
   } else if (errno === EINTR) {
-    if (head.cancel) failWith(head, head.cancel.error);
-    // Otherwise another signal interrupted it: the pump retries.
+    // Another signal interrupted it: the pump retries.
   } else if (
     (errno === EAGAIN || errno === ETIMEDOUT) && head.timeout !== null
   ) {
@@ -2269,9 +2282,14 @@ function spawn(): Thread {
 }
 
 /** Interrupts the call a thread is in, until it answers. */
-function kick(t: Thread): void {
+function kick(g: Group, entry: Entry): void {
+  const t = g.thread!;
   Atomics.store(t.ctrl, CANCEL, 1);
   const again = () => {
+    // Only while the thread makes this wait's call: once it has let go,
+    // it may be making another wait's call, which a late signal would
+    // interrupt (and restart) every millisecond.
+    if (entry.settled || g.running !== entry || g.thread !== t) return;
     const s = Atomics.load(t.ctrl, STATE);
     if (s !== JOB && s !== RUNNING) return;
     const tid = Atomics.load(t.ctrl, TID);

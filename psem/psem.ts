@@ -23,7 +23,12 @@ import {
   lastError,
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
-import { encodeTimespec, SIZEOF } from "../ffi/layout.ts";
+import {
+  encodeTimespec,
+  isSemFlag,
+  SEM_PRIVATE_AT,
+  SIZEOF,
+} from "../ffi/layout.ts";
 import { MemoryRegion, pinRegion } from "../ffi/memory.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import { timedOut } from "../ffi/poll.ts";
@@ -64,9 +69,6 @@ let regionOf: (sem: SemT) => MemoryRegion | null;
 /** The engine key of a handle's async waits (its own: closing ends them). */
 let waitKey: (sem: SemT) => string;
 let handles = 0;
-/** Where glibc's `struct new_sem` keeps its futex flag (after the 64-bit word). */
-const SEM_PRIVATE_AT = 8;
-const FUTEX_PRIVATE_FLAG = 128;
 let markClosed: (sem: SemT) => void;
 let track: (sem: SemT, delta: number) => void;
 
@@ -151,7 +153,7 @@ export class SemT {
     // as here.
     const flag = (this.#view ??= new Deno.UnsafePointerView(p))
       .getInt32(SEM_PRIVATE_AT);
-    if (flag !== 0 && flag !== FUTEX_PRIVATE_FLAG) {
+    if (!isSemFlag(flag)) {
       throw new IpcError(EINVAL, {
         syscall,
         argument: "sem",
@@ -667,7 +669,11 @@ export async function sem_waitAsync(
         );
       },
       kernel: { call: "sem_wait", sem: sem.address },
-      fail: (code) => errorFor(code, "sem_wait", "sem"),
+      fail: (code) =>
+        errorFor(code, "sem_wait", "sem", undefined, {
+          EINVAL:
+            "the memory holds no semaphore any more (written over while the call waited)",
+        }),
       timedOut: (ms) => timedOut("sem_wait", ms),
     }, options);
   } finally {

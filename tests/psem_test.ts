@@ -166,6 +166,20 @@ Deno.test("a mapping cannot be narrowed while a wait on a semaphore in it is und
   ]);
 });
 
+Deno.test("an aborted wait's interrupt does not reach the helper thread's next call", async () => {
+  const out = await runDeno("tests/helpers/psem_child.ts", ["overwritten"]);
+  // Before, the interrupt for the first wait went on every millisecond
+  // while the thread made the second wait's call: each restarted it, and
+  // a restart into sem_wait over the written-over memory aborted the
+  // process ("The futex facility returned an unexpected error code").
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(out.stdout.trimEnd().split("\n"), [
+    "first aborted",
+    "second aborted",
+    "alive",
+  ]);
+});
+
 Deno.test("async waits: timeout, signal, close while waiting, and the loop stays free", async () => {
   const name = fresh();
   const sem = sem_open(name, O_CREAT | O_EXCL, 0o600, 0);
