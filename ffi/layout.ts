@@ -719,6 +719,18 @@ export function encodeTimespec(ms: number, out: Uint8Array): Uint8Array {
 }
 
 /**
+ * Decodes a `struct timespec` into milliseconds.
+ *
+ * @param bytes the struct's bytes
+ * @returns the time in ms, with its fraction
+ */
+export function decodeTimespec(bytes: Uint8Array): number {
+  const v = view(bytes);
+  return Number(v.getBigInt64(L.timespec.sec, true)) * 1000 +
+    Number(v.getBigInt64(L.timespec.nsec, true)) / 1e6;
+}
+
+/**
  * Encodes a `struct sigaction` with a handler, an empty mask and no flags
  * (in particular no `SA_RESTART`, so a blocked call returns `EINTR`).
  *

@@ -136,6 +136,15 @@ const SYMBOLS = {
   sem_trywait: { parameters: ["pointer"], result: "i32" },
   /* int sem_timedwait(sem_t *sem, const struct timespec *abs_timeout) */
   sem_timedwait: { parameters: ["pointer", "buffer"], result: "i32" },
+  /* int sem_clockwait(sem_t *sem, clockid_t clockid,
+                       const struct timespec *abstime): glibc 2.30 */
+  sem_clockwait: {
+    parameters: ["pointer", "i32", "buffer"],
+    result: "i32",
+    optional: true,
+  },
+  /* int clock_gettime(clockid_t clockid, struct timespec *tp) */
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   /* int sem_getvalue(sem_t *sem, int *sval) */
   sem_getvalue: { parameters: ["pointer", "buffer"], result: "i32" },
 

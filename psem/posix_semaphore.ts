@@ -8,8 +8,6 @@
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { hasCode } from "../ffi/errors.ts";
-import { timedOut } from "../ffi/poll.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -20,12 +18,12 @@ import {
   sem_init,
   sem_open,
   sem_post,
-  sem_timedwait,
   sem_trywait,
   sem_unlink,
   sem_wait,
   sem_waitAsync,
   type SemT,
+  semWaitFor,
 } from "./psem.ts";
 
 /** How {@linkcode PosixSemaphore.open} opens or makes a named semaphore. */
@@ -231,7 +229,8 @@ export class PosixSemaphore {
 
   /**
    * Takes 1, blocking the thread while the value is 0 (`sem_wait`, or
-   * `sem_timedwait` with a timeout).
+   * with a timeout `sem_clockwait` on the monotonic clock, which setting
+   * the wall clock does not move).
    *
    * @param options `timeout` in ms (then `IpcError` `ETIMEDOUT`)
    * @throws {IpcError} `ETIMEDOUT`
@@ -247,13 +246,7 @@ export class PosixSemaphore {
   waitSync(options: { timeout?: number } = {}): void {
     const timeout = syncTimeout(options);
     if (timeout === undefined) return sem_wait(this.#sem);
-    try {
-      sem_timedwait(this.#sem, Date.now() + timeout);
-    } catch (e) {
-      // As every class reports a timeout: the caller's timeout, not the
-      // absolute time the C call was given.
-      throw hasCode(e, "ETIMEDOUT") ? timedOut("sem_wait", timeout) : e;
-    }
+    semWaitFor(this.#sem, timeout);
   }
 
   /**

@@ -166,6 +166,29 @@ Deno.test("a mapping cannot be narrowed while a wait on a semaphore in it is und
   ]);
 });
 
+Deno.test("PosixSemaphore.waitSync times out on the monotonic clock, whatever the wall clock says", () => {
+  using map = Mapping.anonymous(4096);
+  using sem = PosixSemaphore.init(map.memory, 0, 0);
+  const wallClock = Date.now;
+  for (const offset of [-3_600_000, 3_600_000]) {
+    // The wall clock an hour off: set back, a wait on an absolute
+    // CLOCK_REALTIME time made from it ended at once; set forward, it
+    // would have lasted an hour.
+    Date.now = () => wallClock() + offset;
+    const start = performance.now();
+    try {
+      assert.throws(
+        () => sem.waitSync({ timeout: 50 }),
+        isCode("ETIMEDOUT", "sem_wait", "timeout"),
+      );
+    } finally {
+      Date.now = wallClock;
+    }
+    const took = performance.now() - start;
+    assert.ok(took >= 45 && took < 5_000, `took ${took} ms`);
+  }
+});
+
 Deno.test("an aborted wait's interrupt does not reach the helper thread's next call", async () => {
   const out = await runDeno("tests/helpers/psem_child.ts", ["overwritten"]);
   // Before, the interrupt for the first wait went on every millisecond
