@@ -3,11 +3,12 @@
 //   protect        narrow a mapping's access while an async wait on a
 //                  semaphore in it is under way; print what each gave,
 //                  then "alive"
-//   overwritten    abort a wait a helper thread makes, then, while that
+//   overwritten    write over a semaphore an async wait is on (code);
+//                  abort a wait a helper thread makes, then, while that
 //                  thread makes another wait's call, write over the second
 //                  semaphore's memory; abort that wait too; print each
 //                  reason, then "alive"
-import { Mapping, PosixSemaphore } from "../../mod.ts";
+import { type IpcError, Mapping, PosixSemaphore } from "../../mod.ts";
 
 const [mode] = Deno.args;
 if (mode === "protect") {
@@ -39,6 +40,12 @@ if (mode === "overwritten") {
   const b = PosixSemaphore.init(map.memory, 64, 0);
   const reason = (p: Promise<void>) =>
     p.then(() => "done", (e) => (e as Error).message);
+  // Written over while its wait is under way: the next look at it, by
+  // this thread or a helper thread, refuses it.
+  const c = PosixSemaphore.init(map.memory, 128, 0);
+  const cWaited = c.wait().then(() => "done", (e) => (e as IpcError).code);
+  map.memory.bytes[128 + 8] = 0x7e;
+  console.log(await cWaited);
   // The helper thread is up by then, and makes a's call.
   const first = new AbortController();
   const aWaited = reason(a.wait({ signal: first.signal }));
