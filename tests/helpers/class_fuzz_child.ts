@@ -41,7 +41,8 @@ const describe = (e: unknown) =>
   e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
 
 let step = 0;
-const pending = new Set<Promise<void>>();
+/** The calls not settled yet, each with what it was and when it was made. */
+const pending = new Map<Promise<void>, string>();
 function settle(what: string, p: Promise<unknown>) {
   const q: Promise<void> = p.then(
     () => {},
@@ -49,7 +50,7 @@ function settle(what: string, p: Promise<unknown>) {
       if (!allowed(e)) fail(`${what} rejected with ${describe(e)}`);
     },
   ).finally(() => pending.delete(q));
-  pending.add(q);
+  pending.set(q, `${what} (step ${step})`);
 }
 /** A sync call, or a wrapper of several calls. */
 function call(what: string, f: () => unknown) {
@@ -192,6 +193,66 @@ const makers: Record<string, () => void> = {
       const [r, w] = L.PipeEnd.pipe();
       add("pipe", r);
       add("pipe", w);
+    }),
+  fifo: () => {
+    // Either end of one of two FIFOs, made by the first open that asks.
+    const path = `${dir}/fifo${rnd(2)}`;
+    const mode = pick(["r", "r", "w", "w", "rw", 5]) as "r";
+    const create = rnd(2) ? 0o600 : pick([undefined, -1, "x", 0o7777 + 1]);
+    if (rnd(3)) {
+      // Never pending for ever (nothing else would end it); options that
+      // are no object are passed as they are, to be refused.
+      const o = options();
+      const plain = o !== null && typeof o === "object" && !Array.isArray(o) &&
+        !ArrayBuffer.isView(o);
+      const bounded = plain ? { timeout: 100, ...o, create } : o;
+      return callAsync(
+        "PipeEnd.openFifo",
+        () =>
+          L.PipeEnd.openFifo(path, mode, bounded as never).then((end) =>
+            add("pipe", end)
+          ),
+      );
+    }
+    const o = syncOptions();
+    call("PipeEnd.openFifoSync", () =>
+      add(
+        "pipe",
+        L.PipeEnd.openFifoSync(
+          path,
+          mode,
+          (o !== null && typeof o === "object" && !Array.isArray(o)
+            ? { ...o, create }
+            : o) as never,
+        ),
+      ));
+  },
+  sealed: () =>
+    call("Mapping.fromSealedFd", () => {
+      // A sealed memfd, as a peer would hand one over: mapped only with the
+      // seals asked for; the descriptor is closed once mapped.
+      const fd = L.memfd_create("cfuzz", rnd(4) ? L.MFD_ALLOW_SEALING : 0);
+      try {
+        L.ftruncate(fd, 4096 * (1 + rnd(2)));
+        const seals = [L.F_SEAL_SHRINK, L.F_SEAL_GROW, L.F_SEAL_WRITE]
+          .filter(() => rnd(2)).reduce((a, b) => a | b, 0);
+        if (seals !== 0) L.fcntl(fd, L.F_ADD_SEALS, seals);
+        add(
+          "map",
+          L.Mapping.fromSealedFd(fd, {
+            seals: pick([
+              undefined,
+              L.F_SEAL_SHRINK,
+              L.F_SEAL_WRITE,
+              seals,
+              -1,
+            ]),
+            mode: pick(["r", "r", "rw", "bogus"]) as "r",
+          }),
+        );
+      } finally {
+        L.close(fd);
+      }
     }),
   conn: () =>
     call("UnixConnection.pair", () => {
@@ -691,6 +752,28 @@ function use(kind: string, o: Obj) {
           () => L.ftruncate(o.fd as unknown as number, rnd(3) * 2048),
         );
       }
+      if (m === 15 && kind === "map") {
+        // A second mapping of a memfd's descriptor, which stays the first's.
+        return call("Mapping.fromFd", () =>
+          add(
+            "map",
+            L.Mapping.fromFd(
+              (o.fd ?? odd()) as unknown as number,
+              {
+                mode: pick(["r", "rw", "x"]) as "r",
+                length: pick([undefined, 4096, 1]),
+              },
+            ),
+          ));
+      }
+      if (m === 16 && o.fd !== null && kind === "map") {
+        return call("fcntl F_ADD_SEALS", () =>
+          L.fcntl(
+            o.fd as unknown as number,
+            L.F_ADD_SEALS,
+            pick([L.F_SEAL_SHRINK, L.F_SEAL_WRITE, L.F_SEAL_GROW, 0x1234]),
+          ));
+      }
       return;
     }
     case "lockfd": {
@@ -785,11 +868,15 @@ const closeAll = () => {
 };
 closeAll();
 const settled = await Promise.race([
-  Promise.all([...pending]).then(() => true),
+  Promise.all([...pending.keys()]).then(() => true),
   new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
 ]);
 if (!settled) {
-  fail(`${pending.size} calls still pending 10 s after everything closed`);
+  fail(
+    `${pending.size} calls still pending 10 s after everything closed: ${
+      [...pending.values()].join(", ")
+    }`,
+  );
 }
 closeAll(); // what settled meanwhile (an accept, a connect) and added
 for (const id of made.msg) {
