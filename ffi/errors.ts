@@ -121,6 +121,14 @@ export class IpcError extends Error {
   readonly syscall: string;
   /** The argument at fault, named as in the C prototype, if known. */
   readonly argument: string | undefined;
+  /**
+   * For a whole write that failed (`writeAll`, `writeAllSync`, `sendFds`
+   * and their thin-layer forms): how many bytes of the data were written
+   * before it failed, so that a caller can tell what the peer may have
+   * got, and resume; the bytes after them were not written. Undefined for
+   * every other call.
+   */
+  readonly written: number | undefined = undefined;
 
   /**
    * Makes the error for an errno value; the message is built from
@@ -144,6 +152,22 @@ export class IpcError extends Error {
     this.syscall = options.syscall;
     this.argument = options.argument;
   }
+}
+
+/**
+ * Gives the error of a whole write that failed part way the count of the
+ * bytes written before it ({@linkcode IpcError.written}). Other errors (an
+ * abort's reason, which is the caller's own object) are left as they are.
+ *
+ * @param e what the write threw
+ * @param written the bytes of the data written before it failed
+ * @returns `e`
+ */
+export function withWritten(e: unknown, written: number): unknown {
+  if (e instanceof IpcError && e.written === undefined) {
+    Object.defineProperty(e, "written", { value: written, enumerable: true });
+  }
+  return e;
 }
 
 /** Which argument a given errno code blames, per call. */

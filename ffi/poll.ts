@@ -19,6 +19,7 @@ import {
   hasCode,
   IpcError,
   lastError,
+  withWritten,
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
 import { isBlocking } from "./fd.ts";
@@ -75,7 +76,9 @@ export function wholeTimeout(
       !(e instanceof IpcError) || e.code !== "ETIMEDOUT" ||
       e.argument !== "timeout"
     ? e
-    : timedOut(e.syscall, timeout);
+    : e.written === undefined
+    ? timedOut(e.syscall, timeout)
+    : withWritten(timedOut(e.syscall, timeout), e.written);
 }
 
 /**
@@ -88,7 +91,8 @@ export function wholeTimeout(
  * @param data the bytes
  * @param options `timeout` for the whole, `signal`
  * @param write one write
- * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up)
+ * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up),
+ *   with the bytes written before it as `written`
  */
 export async function writeAllWithin(
   data: Uint8Array,
@@ -97,8 +101,9 @@ export async function writeAllWithin(
 ): Promise<void> {
   const timeout = checkWaitOptions(options);
   const deadline = timeout === null ? null : performance.now() + timeout;
+  let off = 0;
   try {
-    for (let off = 0; off < data.length;) {
+    while (off < data.length) {
       off += await write(
         off === 0 ? data : data.subarray(off),
         // Without a deadline the caller's options serve as they are.
@@ -109,7 +114,7 @@ export async function writeAllWithin(
       );
     }
   } catch (e) {
-    throw wholeTimeout(e, timeout);
+    throw withWritten(wholeTimeout(e, timeout), off);
   }
 }
 
@@ -193,6 +198,58 @@ export class WriteLine {
     }
   }
 
+  /**
+   * A write of all of `data` in line ({@linkcode run} around
+   * {@linkcode writeAllWithin}): every `IpcError` it ends with carries the
+   * bytes written before it as `written` (0 if it never got its turn).
+   *
+   * @param syscall the call, for the error of a wait that timed out
+   * @param data the bytes
+   * @param options `timeout` for the wait in line and the write together,
+   *   `signal`
+   * @param write one write
+   * @throws {IpcError} what `write` throws, `ETIMEDOUT`
+   */
+  async writeAll(
+    syscall: string,
+    data: Uint8Array,
+    options: WaitOptions,
+    write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
+  ): Promise<void> {
+    try {
+      await this.run(syscall, options, (o) => writeAllWithin(data, o, write));
+    } catch (e) {
+      throw withWritten(e, 0);
+    }
+  }
+
+  /**
+   * A blocking write of all of `data` ({@linkcode writeAllSyncWithin}),
+   * refused while an async write holds the line; every `IpcError` it ends
+   * with carries the bytes written before it as `written`.
+   *
+   * @param syscall the call, for the refusal
+   * @param fd the descriptor, for the refusal
+   * @param data the bytes
+   * @param timeout the most milliseconds for the whole, or undefined
+   * @param write one write
+   * @throws {IpcError} `EDEADLK` while the line is held; what `write` throws
+   */
+  writeAllSync(
+    syscall: string,
+    fd: number,
+    data: Uint8Array,
+    timeout: number | undefined,
+    write: (chunk: Uint8Array, timeout: number | undefined) => number,
+  ): void {
+    try {
+      this.refuseSync(syscall, fd);
+      writeAllSyncWithin(data, timeout, write);
+    } catch (e) {
+      throw withWritten(e, 0);
+    }
+  }
+
   /** Waits for the line, or rejects (out of line) on timeout or abort. */
   #turn(
     syscall: string,
@@ -268,7 +325,8 @@ export function within(
  * @param timeout the most milliseconds for the whole, or undefined for no
  *   bound
  * @param write one write
- * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up)
+ * @throws {IpcError} what `write` throws (`ETIMEDOUT` once time is up),
+ *   with the bytes written before it as `written`
  */
 export function writeAllSyncWithin(
   data: Uint8Array,
@@ -276,15 +334,16 @@ export function writeAllSyncWithin(
   write: (chunk: Uint8Array, timeout: number | undefined) => number,
 ): void {
   const deadline = timeout === undefined ? null : performance.now() + timeout;
+  let off = 0;
   try {
-    for (let off = 0; off < data.length;) {
+    while (off < data.length) {
       off += write(
         off === 0 ? data : data.subarray(off),
         deadline === null ? undefined : timeLeft(deadline, timeout!),
       );
     }
   } catch (e) {
-    throw wholeTimeout(e, timeout);
+    throw withWritten(wholeTimeout(e, timeout), off);
   }
 }
 

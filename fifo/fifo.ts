@@ -385,7 +385,8 @@ function ioWait(
  * @param fd the descriptor
  * @param buf the bytes
  * @param options `timeout` in ms for the whole write, `signal`
- * @throws {IpcError} `EPIPE`, `EBADF`, `ETIMEDOUT`
+ * @throws {IpcError} `EPIPE`, `EBADF`, `ETIMEDOUT`; its `written` says how
+ *   many bytes went before it
  * @example
  * ```ts
  * import { close, pipe, writeAllAsync } from "@linux-ipc/ipc/fifo";

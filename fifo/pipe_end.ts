@@ -23,12 +23,7 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import {
-  callWhenReady,
-  writeAllSyncWithin,
-  writeAllWithin,
-  WriteLine,
-} from "../ffi/poll.ts";
+import { callWhenReady, WriteLine } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import {
   mkfifo,
@@ -287,7 +282,8 @@ export class PipeEnd {
    *
    * @param data the bytes
    * @param options `timeout` for the whole write, `signal`
-   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`; its `written`
+   *   says how many bytes went before it
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -300,12 +296,12 @@ export class PipeEnd {
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.
     // The line keeps the writes of this process out of the middle of it.
-    await this.#line.run("write", options, (o) =>
-      writeAllWithin(
-        data,
-        o,
-        (chunk, left) => writeReady(this.#owner.check(), chunk, left),
-      ));
+    await this.#line.writeAll(
+      "write",
+      data,
+      options,
+      (chunk, left) => writeReady(this.#owner.check(), chunk, left),
+    );
   }
 
   /**
@@ -346,7 +342,8 @@ export class PipeEnd {
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write
    * @throws {IpcError} `EPIPE` (no reader), `ETIMEDOUT`; `EDEADLK` while an
-   *   async `writeAll` of this pipe end is under way
+   *   async `writeAll` of this pipe end is under way; its `written` says
+   *   how many bytes went before it
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -356,8 +353,9 @@ export class PipeEnd {
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
     bytes(data, "write", "buf");
-    this.#line.refuseSync("write", this.#owner.check());
-    writeAllSyncWithin(
+    this.#line.writeAllSync(
+      "write",
+      this.#owner.check(),
       data,
       syncTimeout(options),
       (chunk, timeout) => this.writeSync(chunk, { timeout }),

@@ -39,7 +39,7 @@ import {
   type WaitOptions,
 } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
-import { writeAllSyncWithin, writeAllWithin, WriteLine } from "../ffi/poll.ts";
+import { WriteLine } from "../ffi/poll.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -520,7 +520,8 @@ export class UnixConnection {
    *
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write, `signal`
-   * @throws {IpcError} `EPIPE`, `ETIMEDOUT`
+   * @throws {IpcError} `EPIPE`, `ETIMEDOUT`; its `written` says how many
+   *   bytes went before it
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -533,12 +534,12 @@ export class UnixConnection {
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number. The
     // line keeps the writes of this process out of the middle of it.
-    await this.#line.run("send", options, (o) =>
-      writeAllWithin(
-        data,
-        o,
-        (chunk, left) => sendAsync(this.fd, chunk, left),
-      ));
+    await this.#line.writeAll(
+      "send",
+      data,
+      options,
+      (chunk, left) => sendAsync(this.fd, chunk, left),
+    );
   }
 
   /**
@@ -547,7 +548,8 @@ export class UnixConnection {
    * @param data the bytes
    * @param options `timeout` in milliseconds for the whole write
    * @throws {IpcError} `EPIPE`, `ETIMEDOUT`; `EDEADLK` while an async
-   *   `writeAll` or `sendFds` of this connection is under way
+   *   `writeAll` or `sendFds` of this connection is under way; its
+   *   `written` says how many bytes went before it
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -558,8 +560,9 @@ export class UnixConnection {
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
     bytes(data, "send", "buf");
     const fd = this.fd;
-    this.#line.refuseSync("send", fd);
-    writeAllSyncWithin(
+    this.#line.writeAllSync(
+      "send",
+      fd,
       data,
       syncTimeout(options),
       (chunk, timeout) => sendSyncReady(fd, chunk, timeout),
@@ -576,7 +579,8 @@ export class UnixConnection {
    * @param data bytes to send with them (default one zero byte)
    * @param options `timeout`, `signal`
    * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`;
-   *   `EAFNOSUPPORT` on a TCP connection taken over with `fromFd`
+   *   `EAFNOSUPPORT` on a TCP connection taken over with `fromFd`; its
+   *   `written` says how many bytes went before it
    * @throws {RangeError} for no descriptors or more than `SCM_MAX_FD`
    * @example
    * ```ts
@@ -595,15 +599,15 @@ export class UnixConnection {
     const msg = fdsMessage(fds, data);
     // The descriptors ride on the first bytes; a stream may take fewer
     // than all of them, and the rest follow, whole, in the write line.
-    await this.#line.run("sendmsg", options, (o) =>
-      writeAllWithin(
-        msg.data,
-        o,
-        (chunk, left) =>
-          chunk === msg.data
-            ? sendmsgAsync(this.fd, msg, left)
-            : sendAsync(this.fd, chunk, left),
-      ));
+    await this.#line.writeAll(
+      "sendmsg",
+      msg.data,
+      options,
+      (chunk, left) =>
+        chunk === msg.data
+          ? sendmsgAsync(this.fd, msg, left)
+          : sendAsync(this.fd, chunk, left),
+    );
   }
 
   /**
@@ -615,7 +619,8 @@ export class UnixConnection {
    * @throws {IpcError} `EBADF` (a descriptor is not open), `EPIPE`,
    *   `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP connection taken over with
    *   `fromFd`; `EDEADLK` while an async `writeAll` or `sendFds` of this
-   *   connection is under way
+   *   connection is under way; its `written` says how many bytes went
+   *   before it
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -631,9 +636,10 @@ export class UnixConnection {
   ): void {
     const msg = fdsMessage(fds, data);
     const fd = this.fd;
-    this.#line.refuseSync("sendmsg", fd);
     // As sendFds: the descriptors on the first bytes, the rest after them.
-    writeAllSyncWithin(
+    this.#line.writeAllSync(
+      "sendmsg",
+      fd,
       msg.data,
       syncTimeout(options),
       (chunk, timeout) =>

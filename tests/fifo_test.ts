@@ -5,6 +5,7 @@ import {
   F_GETFL,
   fcntl,
   fstat,
+  type IpcError,
   mkfifo,
   O_NONBLOCK,
   O_RDONLY,
@@ -19,6 +20,7 @@ import {
   readAsync,
   spawnWithFds,
   write,
+  writeAllAsync,
   writeAsync,
 } from "../mod.ts";
 import { pattern, sha256 } from "./helpers/fifo_child.ts";
@@ -35,6 +37,47 @@ import {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+Deno.test("a whole write to a pipe that fails says how many bytes went (written)", async () => {
+  const big = new Uint8Array(4 << 20);
+  // The reader goes away part way: EPIPE, after at least what it read.
+  {
+    const [r, w] = PipeEnd.pipe();
+    const failed = w.writeAll(big).then(() => undefined, (e) => e as IpcError);
+    const buf = new Uint8Array(1 << 16);
+    let got = 0;
+    while (got < 200_000) got += (await r.read(buf)) ?? 0;
+    r.close();
+    const e = await failed;
+    w.close();
+    assert.ok(e, "the write failed");
+    assert.equal(e.code, "EPIPE");
+    assert.ok(e.written! >= got && e.written! < big.length, `${e.written}`);
+  }
+  // The thin layer's writeAllAsync and a blocking writeAllSync, timed
+  // out: what they wrote is what the pipe holds.
+  for (const form of ["thin", "sync"] as const) {
+    const [r, w] = pipe();
+    let e: IpcError | undefined;
+    try {
+      if (form === "thin") await writeAllAsync(w, big, { timeout: 30 });
+      else {
+        using end = PipeEnd.fromFd(w);
+        end.writeAllSync(big, { timeout: 30 });
+      }
+    } catch (err) {
+      e = err as IpcError;
+    }
+    if (form === "thin") close(w);
+    assert.equal(e?.code, "ETIMEDOUT", form);
+    let held = 0;
+    const buf = new Uint8Array(1 << 16);
+    for (let n; (n = read(r, buf)) > 0;) held += n;
+    close(r);
+    assert.ok(e!.written! > 0, form);
+    assert.equal(e!.written, held, form);
+  }
+});
 
 Deno.test("pipe: sync read and write, end of file, EPIPE without dying", () => {
   const [r, w] = pipe();

@@ -84,6 +84,75 @@ function listener(
   return fd;
 }
 
+Deno.test("a whole write that fails says how many bytes went (written), and they are the ones the peer got", async () => {
+  /** Reads what is there without waiting; returns how many bytes. */
+  const drain = async (c: UnixConnection) => {
+    const buf = new Uint8Array(1 << 16);
+    let total = 0;
+    for (;;) {
+      try {
+        const n = await c.read(buf, { timeout: 20 });
+        if (n === null) return total;
+        total += n;
+      } catch (e) {
+        if ((e as IpcError).code === "ETIMEDOUT") return total;
+        throw e;
+      }
+    }
+  };
+  const big = new Uint8Array(4 << 20);
+  for (const form of ["async", "sync", "fds"] as const) {
+    const [a, b] = UnixConnection.pair();
+    try {
+      let error: IpcError | undefined;
+      try {
+        if (form === "async") await a.writeAll(big, { timeout: 50 });
+        else if (form === "sync") a.writeAllSync(big, { timeout: 50 });
+        else await a.sendFds([0], big, { timeout: 50 });
+      } catch (e) {
+        error = e as IpcError;
+      }
+      assert.ok(error, `${form}: the write failed`);
+      assert.equal(error.code, "ETIMEDOUT", form);
+      assert.ok(
+        error.written! > 0 && error.written! < big.length,
+        `${form}: written ${error.written}`,
+      );
+      if (form === "fds") {
+        const got = await b.recvFds({ maxBytes: 1 << 16, timeout: 1000 });
+        for (const fd of got.fds) close(fd);
+        assert.equal(got.data.length + await drain(b), error.written, form);
+      } else assert.equal(await drain(b), error.written, form);
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+  // One that never got its turn, behind another, wrote nothing.
+  const [a, b] = UnixConnection.pair();
+  try {
+    const first = a.writeAll(big, { timeout: 100 }).catch((e) => e);
+    const second = await a.writeAll(new Uint8Array(10), { timeout: 20 })
+      .catch((e) => e);
+    assert.equal(second.code, "ETIMEDOUT");
+    assert.equal(second.written, 0);
+    assert.ok((await first).written > 0);
+  } finally {
+    a.close();
+    b.close();
+  }
+  // Not a whole write: no count.
+  const [c, d] = UnixConnection.pair();
+  await assert.rejects(
+    d.read(new Uint8Array(1), { timeout: 1 }),
+    (e: unknown) =>
+      (e as IpcError).code === "ETIMEDOUT" &&
+      (e as IpcError).written === undefined,
+  );
+  c.close();
+  d.close();
+});
+
 Deno.test("stream, datagram and seqpacket pairs; shutdown gives end of file; EPIPE not SIGPIPE", () => {
   for (const type of [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]) {
     const [a, b] = socketpair(AF_UNIX, type);
