@@ -398,6 +398,9 @@ export class UnixConnection {
    * read takes one message, and a message longer than `buf` is refused
    * (`EMSGSIZE`, the message left in place) rather than cut as C's `recv`
    * would; reads made at once each measure and take their own message.
+   * Descriptors sent with the bytes it reads are not taken (the kernel
+   * closes them, as with C's `recv`): where they may come, use
+   * {@linkcode UnixConnection.recvFds}.
    *
    * @param buf where to put the bytes
    * @param options `timeout`, `signal`
@@ -432,6 +435,8 @@ export class UnixConnection {
 
   /**
    * Reads, blocking the thread until data or the end of the stream.
+   * Descriptors sent with the bytes are not taken, as with
+   * {@linkcode UnixConnection.read}.
    *
    * @param buf where to put the bytes
    * @param options `timeout` in milliseconds

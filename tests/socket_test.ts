@@ -21,6 +21,7 @@ import {
   listen,
   O_NONBLOCK,
   pipe,
+  PipeEnd,
   read,
   recv,
   recvAsync,
@@ -83,6 +84,27 @@ function listener(
   if (type !== SOCK_DGRAM) listen(fd);
   return fd;
 }
+
+Deno.test("a plain read does not take descriptors sent with the bytes: the kernel closes them", async () => {
+  const [a, b] = UnixConnection.pair();
+  const [r, w] = PipeEnd.pipe();
+  try {
+    const before = openFds().length;
+    await a.sendFds([r.fd], new Uint8Array([7]));
+    r.close();
+    const buf = new Uint8Array(8);
+    assert.equal(await b.read(buf, { timeout: 1000 }), 1);
+    assert.equal(buf[0], 7);
+    // No descriptor arrived here, and the copy in flight is closed: the
+    // pipe has no reader left.
+    assert.equal(openFds().length, before - 1);
+    assert.throws(() => w.writeSync(new Uint8Array(1)), isCode("EPIPE"));
+  } finally {
+    w.close();
+    a.close();
+    b.close();
+  }
+});
 
 Deno.test("a whole write that fails says how many bytes went (written), and they are the ones the peer got", async () => {
   /** Reads what is there without waiting; returns how many bytes. */
