@@ -231,11 +231,16 @@ export const SIZEOF = {
  * after the 64-bit word of value and waiters.
  */
 export const SEM_PRIVATE_AT = 8;
-/** The flag's value for a semaphore of one process (`sem_init` pshared 0). */
+/**
+ * The futex flag (`FUTEX_PRIVATE_FLAG`), which glibc stores as it is for a
+ * semaphore shared between processes (`sem_init` pshared 1), and 0 for one
+ * of a single process; each futex call gives the kernel the flag's other
+ * value.
+ */
 export const FUTEX_PRIVATE_FLAG = 128;
 
 /**
- * Whether a `sem_t`'s futex flag is one `sem_init` leaves (0 shared, or
+ * Whether a `sem_t`'s futex flag is one `sem_init` leaves (0, or
  * {@linkcode FUTEX_PRIVATE_FLAG}): glibc aborts the process on any other,
  * from inside a wait (memory that holds no semaphore, or written over).
  *

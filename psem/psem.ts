@@ -148,11 +148,11 @@ export class SemT {
     }
     const p = this.#ptr ??= Deno.UnsafePointer.create(this.#address)!;
     // glibc aborts the process (a futex call with a garbage "private"
-    // flag) on memory that holds no semaphore: it must say 0 (shared) or
-    // FUTEX_PRIVATE_FLAG there, as sem_init leaves it. Checked at every
-    // call, since the memory may be written over after sem_init (by this
-    // process or a peer); a write during a call can still crash it, in C
-    // as here.
+    // flag) on memory that holds no semaphore: it must say 0 (one
+    // process) or FUTEX_PRIVATE_FLAG (shared) there, as sem_init leaves
+    // it. Checked at every call, since the memory may be written over
+    // after sem_init (by this process or a peer); a write during a call
+    // can still crash it, in C as here.
     const flag = (this.#view ??= new Deno.UnsafePointerView(p))
       .getInt32(SEM_PRIVATE_AT);
     if (!isSemFlag(flag)) {
