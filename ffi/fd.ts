@@ -38,6 +38,7 @@ import {
   LIMITS,
   show,
 } from "./validate.ts";
+import { decodeUtf8, encodeUtf8 } from "./text.ts";
 
 export type { FileStat } from "./layout.ts";
 
@@ -208,8 +209,7 @@ export function checkOpen(
 
 /** `open` flag: a handle on the path only, for `fstat` (nothing is opened). */
 const O_PATH = 0o10000000;
-const MAPS = new TextEncoder().encode("/proc/self/maps\0");
-const mapsText = new TextDecoder();
+const MAPS = encodeUtf8("/proc/self/maps\0");
 
 /** This process's memory map (`/proc/self/maps`), or null if unreadable. */
 function processMaps(): string | null {
@@ -236,7 +236,7 @@ function processMaps(): string | null {
       all.set(b, at);
       at += b.length;
     }
-    return mapsText.decode(all);
+    return decodeUtf8(all);
   } finally {
     c.close(fd);
   }

@@ -33,6 +33,7 @@
 import { libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { bytes as checkBytes, int, show } from "./validate.ts";
+import { decodeUtf8, encodeUtf8 } from "./text.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
 export type Unmap = (address: Deno.PointerObject, length: number) => void;
@@ -116,9 +117,6 @@ const registry = new FinalizationRegistry<Held>((held) => {
     // Nothing to report to: the owner is gone.
   }
 });
-
-/** Decodes `readCString`'s text; made once. */
-const utf8 = new TextDecoder();
 
 /** What the process may do with a region's memory. */
 export type Access = "none" | "read" | "readwrite";
@@ -283,7 +281,7 @@ export class MemoryRegion {
     const end = this.#span(offset, undefined);
     let nul = this.#bytes.indexOf(0, offset);
     if (nul < 0 || nul > end) nul = end;
-    return utf8.decode(this.#bytes.subarray(offset, nul));
+    return decodeUtf8(this.#bytes.subarray(offset, nul));
   }
 
   /**
@@ -300,7 +298,7 @@ export class MemoryRegion {
   write(data: Uint8Array | string, offset = 0): number {
     this.#writable();
     const bytes = typeof data === "string"
-      ? new TextEncoder().encode(data)
+      ? encodeUtf8(data)
       : checkBytes(data, "write", "data");
     this.#span(offset, bytes.length);
     this.#bytes.set(bytes, offset);
@@ -338,7 +336,7 @@ export class MemoryRegion {
         }"`,
       );
     }
-    const encoded = new TextEncoder().encode(text);
+    const encoded = encodeUtf8(text);
     if (size !== undefined) {
       size = int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
       if (encoded.length + 1 > size) {

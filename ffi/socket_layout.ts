@@ -9,6 +9,8 @@
  * @module
  */
 
+import { decodeUtf8, encodeUtf8 } from "./text.ts";
+
 // Sockets. One table: these structs are the same on x86_64 and aarch64
 // (checked against C on both by tests/ffi_test.ts and tests/c/layout.c).
 
@@ -146,7 +148,6 @@ export function encodeSockaddr(
       `Invalid argument "addr" to ${syscall}: expected a socket address object`,
     );
   }
-  const enc = new TextEncoder();
   if (addr.family === "unix") {
     const u = SOCK.sockaddr_un;
     let name: Uint8Array;
@@ -164,10 +165,10 @@ export function encodeSockaddr(
           }" contains a NUL byte`,
         );
       }
-      name = enc.encode(addr.path);
+      name = encodeUtf8(addr.path);
       extra = 1; // the terminating NUL
     } else if ("abstract" in addr) {
-      name = new Uint8Array([0, ...enc.encode(addr.abstract)]);
+      name = new Uint8Array([0, ...encodeUtf8(addr.abstract)]);
     } else {
       name = new Uint8Array(0);
     }
@@ -223,9 +224,6 @@ export function encodeSockaddr(
   return out;
 }
 
-/** Decodes a Unix address's name; made once (a decoder costs more than a name). */
-const utf8 = new TextDecoder();
-
 /**
  * Decodes a socket address the kernel returned.
  *
@@ -258,12 +256,12 @@ export function decodeSockaddr(buf: Uint8Array, len: number): SockAddr {
   const name = buf.subarray(u.path, Math.max(u.path, len));
   if (name.length === 0) return { family: "unix" };
   if (name[0] === 0) {
-    return { family: "unix", abstract: utf8.decode(name.subarray(1)) };
+    return { family: "unix", abstract: decodeUtf8(name.subarray(1)) };
   }
   const nul = name.indexOf(0);
   return {
     family: "unix",
-    path: utf8.decode(nul < 0 ? name : name.subarray(0, nul)),
+    path: decodeUtf8(nul < 0 ? name : name.subarray(0, nul)),
   };
 }
 

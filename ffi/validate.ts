@@ -6,6 +6,8 @@
  * @module
  */
 
+import { encodeUtf8 } from "./text.ts";
+
 /**
  * Checks that `value` is an integer in `[min, max]`.
  *
@@ -216,7 +218,7 @@ export function cString(
       }" contains a NUL byte`,
     );
   }
-  const encoded = new TextEncoder().encode(text);
+  const encoded = encodeUtf8(text);
   const out = new Uint8Array(encoded.length + 1);
   out.set(encoded);
   return out;

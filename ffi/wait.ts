@@ -162,6 +162,7 @@ import {
   IpcError,
 } from "./errors.ts";
 import { checkOptions, isOptionsObject } from "./validate.ts";
+import { encodeUtf8 } from "./text.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
 export const KERNEL_THREADS = 2;
@@ -2307,7 +2308,7 @@ function installSignal(): void {
   if (signalNumber !== 0) return;
   const c = libc();
   const handler = BigInt(Deno.UnsafePointer.value(
-    c.dlsym(null, new TextEncoder().encode("getpid\0")),
+    c.dlsym(null, encodeUtf8("getpid\0")),
   ));
   const old = new Uint8Array(SIZEOF.sigaction);
   const max = c.__libc_current_sigrtmax();

@@ -28,6 +28,7 @@ import { ENOENT, errnoNumber, IpcError, lastError } from "../ffi/errors.ts";
 import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
+import { encodeUtf8 } from "../ffi/text.ts";
 
 /** What goes in one descriptor slot of the child. */
 export type FdSlot = number | "inherit" | "null" | "piped";
@@ -323,7 +324,7 @@ function ownDescription(fd: number, argument: string): number {
   }
   const flags = libc().fcntl(fd, 3, /* F_GETFL */ 0);
   if (flags === -1) throw lastError("fcntl", argument, { fd });
-  const path = new TextEncoder().encode(`/proc/self/fd/${fd}\0`);
+  const path = encodeUtf8(`/proc/self/fd/${fd}\0`);
   const own = libc().open(path, (flags & 3) | O_CLOEXEC, 0);
   if (own === -1) throw lastError("open", argument, { fd });
   return own;

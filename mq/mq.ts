@@ -59,6 +59,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
+import { decodeUtf8, encodeUtf8 } from "../ffi/text.ts";
 
 /** Priorities are below this (`MQ_PRIO_MAX` on Linux). */
 export const MQ_PRIO_MAX = 32768;
@@ -253,7 +254,7 @@ export function bytesOf(
   msg: Uint8Array | string,
   syscall: string,
 ): Uint8Array {
-  if (typeof msg === "string") return new TextEncoder().encode(msg);
+  if (typeof msg === "string") return encodeUtf8(msg);
   if (!(msg instanceof Uint8Array)) {
     throw new TypeError(
       `Invalid argument "msg_ptr" to ${syscall}: expected a Uint8Array or a string, got "${
@@ -983,7 +984,7 @@ export function notifiesThisProcess(mqdes: number): boolean | undefined {
   const n = libc().pread(mqdes, buf, 128n, 0n);
   if (n <= 0) return undefined;
   const pid = /NOTIFY_PID:(\d+)/.exec(
-    new TextDecoder().decode(buf.subarray(0, n)),
+    decodeUtf8(buf.subarray(0, n)),
   );
   return pid === null ? undefined : Number(pid[1]) === Deno.pid;
 }

@@ -50,6 +50,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
+import { encodeUtf8 } from "../ffi/text.ts";
 
 /** `msgrcv` flag: cut a longer message to `msgsz` instead of failing with `E2BIG`. */
 export const MSG_NOERROR = 0o10000;
@@ -186,7 +187,7 @@ function encodeMsg(
   }
   const type = long(msgp.mtype, syscall, "msgp.mtype");
   const text = typeof msgp.mtext === "string"
-    ? new TextEncoder().encode(msgp.mtext)
+    ? encodeUtf8(msgp.mtext)
     : msgp.mtext;
   if (!(text instanceof Uint8Array)) {
     throw new TypeError(
