@@ -435,6 +435,37 @@ function useStream(kind: string, o: Obj, m: number) {
   }
   if (m === 17) return closeIt(kind, o);
   if (m === 18) return call(`${kind}.dispose`, () => o[Symbol.dispose]());
+  if (m === 19 && rnd(2)) {
+    // A BYOB read into a buffer of the caller's (or an empty one), cut
+    // short by a cancel.
+    return call(`${kind}.readable byob`, async () => {
+      const reader = (o.readable as unknown as ReadableStream<Uint8Array>)
+        .getReader({ mode: "byob" });
+      const read = reader.read(new Uint8Array(rnd(4) ? 1 + rnd(70000) : 0));
+      setTimeout(() => reader.cancel().catch(() => {}), rnd(5));
+      await read;
+    });
+  }
+  if (m === 19) {
+    // One object's bytes piped into another's (of either kind), until an
+    // abort, an end, or a close of either.
+    const other = any(rnd(2) ? "conn" : "pipe");
+    if (other === undefined) return;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(ABORT), rnd(20));
+    // The getters throw at once on a closed object; pipeTo must reject.
+    let from: ReadableStream<Uint8Array> | undefined;
+    let to: WritableStream<Uint8Array> | undefined;
+    call(`${kind}.readable, .writable`, () => {
+      from = o.readable as unknown as ReadableStream<Uint8Array>;
+      to = other.writable as unknown as WritableStream<Uint8Array>;
+    });
+    if (from === undefined || to === undefined) return;
+    return callAsync(
+      `${kind}.readable pipeTo`,
+      () => from!.pipeTo(to!, { signal: ac.signal, preventClose: !!rnd(2) }),
+    );
+  }
 }
 
 function use(kind: string, o: Obj) {
