@@ -686,6 +686,19 @@ function use(kind: string, o: Obj) {
         return call("pmq.receiveSync", () => o.receiveSync(syncOptions()));
       }
       if (m === 13) return call("pmq.attributes", () => o.attributes);
+      if (m === 17) {
+        // Notices until an abort or the queue's close; another batch step
+        // may send meanwhile.
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), rnd(30));
+        return call("pmq.notifications", async () => {
+          const notices = o.notifications({
+            signal: ac.signal,
+            signo: pick(["SIGUSR1", "SIGUSR2", "SIGUSR1", "BOGUS"]),
+          }) as unknown as AsyncIterable<void>;
+          for await (const _ of notices) if (rnd(3) === 0) break;
+        });
+      }
       if (m === 14) {
         return call("pmq.iterate", async () => {
           for await (const _ of o as unknown as AsyncIterable<unknown>) {
@@ -855,6 +868,29 @@ function use(kind: string, o: Obj) {
           "SharedMemory.attach",
           () => add("region", o.attach(rnd(4) ? {} : { readOnly: true })),
         );
+      }
+      if (m === 9) {
+        // At an address: one in use (a region's, a mapping's), a low or
+        // odd one, rounded down or not.
+        const inUse = (any("region") as unknown as L.MemoryRegion | undefined)
+          ?.address ?? any("map")?.memory?.address;
+        return call("SharedMemory.attach at", () =>
+          add(
+            "region",
+            o.attach({
+              readOnly: !!rnd(2),
+              round: !!rnd(2),
+              address: pick([
+                inUse,
+                inUse === undefined ? undefined : inUse + 4096n * 64n,
+                0n,
+                1n,
+                0x1000n,
+                0x7e0000000000n + BigInt(rnd(3) * 2048),
+                -1n,
+              ]),
+            }),
+          ));
       }
       if (m === 6) return call("shm.stat", () => o.stat());
       if (m === 7) return call("shm.remove", () => o.remove());
