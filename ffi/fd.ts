@@ -22,7 +22,7 @@ import {
   IpcError,
   lastError,
 } from "./errors.ts";
-import { endWaits } from "./wait.ts";
+import { afterThreadsLetGo, endWaits, threadUses } from "./wait.ts";
 import {
   decodeStat,
   decodeStatfsType,
@@ -332,10 +332,17 @@ export function onClose(hook: (fd: number) => void): void {
   closing.add(hook);
 }
 
+/** Descriptors closed while a helper thread may still use them (see close). */
+const closingLater = new Set<number>();
+
 /**
  * Closes a descriptor (`close`). Async calls of this library still waiting
  * on it end first: they reject with `IpcError` `EBADF`, and none of them
  * touches the descriptor's number again (which the next open may reuse).
+ * A lock call that one of the library's helper threads is making on it is
+ * interrupted, and the number is freed once the thread has let go (before
+ * that wait rejects), so that the call can never land on the next file
+ * given the number.
  *
  * @param fd the descriptor
  * @throws {IpcError} `EBADF` if it is not open
@@ -347,6 +354,7 @@ export function onClose(hook: (fd: number) => void): void {
  */
 export function close(fd: number): void {
   fd = int(fd, "close", "fd", 0, LIMITS.INT_MAX);
+  if (closingLater.has(fd)) throw errorFor(EBADF, "close", "fd", { fd });
   // An object that owns this number no longer does (and its backstop must
   // never close whatever the number comes to mean next).
   owners.get(fd)?.deref()?.disown();
@@ -355,6 +363,20 @@ export function close(fd: number): void {
     errorFor(EBADF, syscall, "fd", { fd }, {
       EBADF: "the descriptor was closed while the call waited",
     }));
+  // A helper thread told to stop a lock call on it may not have let go
+  // yet: the number is freed once it has (before that wait rejects), so
+  // that the call cannot reach the next file given the number.
+  if (threadUses(fd)) {
+    if (libc().fcntl(fd, F_GETFD, 0) === -1) {
+      throw lastError("close", "fd", { fd });
+    }
+    closingLater.add(fd);
+    afterThreadsLetGo(fd, () => {
+      closingLater.delete(fd);
+      libc().close(fd);
+    });
+    return;
+  }
   if (libc().close(fd) === -1) throw lastError("close", "fd", { fd });
 }
 

@@ -1269,6 +1269,38 @@ export function endKeyedWaits(key: string, error: unknown): void {
   for (const entry of g.queue.slice()) stop(entry, error);
 }
 
+/** What runs once the helper thread making a call on a descriptor lets go. */
+const onLetGo = new Map<number, (() => void)[]>();
+
+/**
+ * Whether a helper thread is making (or is on its way into) a call on
+ * `fd`: a lock wait's `flock` or `fcntl`, which {@linkcode endWaits}
+ * interrupts. Until it has let go, the number must stay open, or the call
+ * could land on the next file given the number.
+ *
+ * @param fd the descriptor
+ * @returns whether one is
+ */
+export function threadUses(fd: number): boolean {
+  for (const g of groups.values()) {
+    if (g.thread !== null && g.running?.op.uses === fd) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `then` once every helper thread making a call on `fd` has let go
+ * (see {@linkcode threadUses}), before the wait it made settles.
+ *
+ * @param fd the descriptor
+ * @param then what to run (it must not throw)
+ */
+export function afterThreadsLetGo(fd: number, then: () => void): void {
+  const list = onLetGo.get(fd);
+  if (list === undefined) onLetGo.set(fd, [then]);
+  else list.push(then);
+}
+
 /** The call a wait makes: its key up to the first colon (`recv:12`). */
 function syscallOf(entry: Entry): string {
   const { key } = entry.op;
@@ -2101,6 +2133,12 @@ function finish(g: Group, t: Thread, head: Entry): void {
   Atomics.store(t.ctrl, STATE, IDLE);
   g.thread = null;
   g.running = null;
+  const uses = head.op.uses;
+  if (uses !== undefined && onLetGo.has(uses) && !threadUses(uses)) {
+    const waiting = onLetGo.get(uses)!;
+    onLetGo.delete(uses);
+    for (const then of waiting) then();
+  }
   // A received message is taken out of the thread's data area before the
   // thread is given back: the next job starts at once, and its call (a
   // receive from another queue, a send) writes over that area.

@@ -163,6 +163,36 @@ Deno.test("closing the descriptor ends a pending lock wait; the number's next fi
   });
 });
 
+Deno.test("a lock call a helper thread may still be making keeps its number until the thread lets go", async () => {
+  await withFile(async (path) => {
+    await withFile(async (other) => {
+      const holder = open(path, O_RDWR);
+      try {
+        flock(holder, LOCK_EX);
+        const fd = open(path, O_RDWR);
+        const waiting = flockAsync(fd, LOCK_EX).then(() => null, (e) => e);
+        // Long enough for a helper thread to be up and in the call.
+        await new Promise((r) => setTimeout(r, 300));
+        close(fd);
+        // At once, before the thread has let go: the number is not free,
+        // so the call it may still be entering cannot reach this file.
+        const next = open(other, O_RDWR);
+        try {
+          assert.notEqual(next, fd);
+          assert.throws(() => close(fd), isCode("EBADF", "close"));
+          assert.ok(isCode("EBADF", "flock")(await within(waiting, 5000)));
+          // Freed by then.
+          assert.throws(() => close(fd), isCode("EBADF", "close"));
+        } finally {
+          close(next);
+        }
+      } finally {
+        close(holder);
+      }
+    });
+  });
+});
+
 Deno.test("fcntl locks: record and OFD, GETLK reports the holder, bad input", async () => {
   await withFile(async (path) => {
     const a = open(path, O_RDWR), b = open(path, O_RDWR);
