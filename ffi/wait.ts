@@ -1269,8 +1269,10 @@ export function endKeyedWaits(key: string, error: unknown): void {
   for (const entry of g.queue.slice()) stop(entry, error);
 }
 
-/** What runs once the helper thread making a call on a descriptor lets go. */
+/** What runs once the helper threads making calls on a descriptor let go. */
 const onLetGo = new Map<number, (() => void)[]>();
+/** How many helper threads are making a call on each descriptor. */
+const inCall = new Map<number, number>();
 
 /**
  * Whether a helper thread is making (or is on its way into) a call on
@@ -1282,10 +1284,7 @@ const onLetGo = new Map<number, (() => void)[]>();
  * @returns whether one is
  */
 export function threadUses(fd: number): boolean {
-  for (const g of groups.values()) {
-    if (g.thread !== null && g.running?.op.uses === fd) return true;
-  }
-  return false;
+  return inCall.has(fd);
 }
 
 /**
@@ -2111,6 +2110,9 @@ function pump(g: Group): void {
     : Math.max(0, head.deadline - performance.now());
   const kind = encodeJob(thread, head.op.kernel!, remaining);
   thread.ctrl[KIND] = kind;
+  // Counted once the job is certain to be handed over (finish uncounts).
+  const uses = head.op.uses;
+  if (uses !== undefined) inCall.set(uses, (inCall.get(uses) ?? 0) + 1);
   Atomics.store(thread.ctrl, CANCEL, 0);
   Atomics.store(thread.ctrl, STATE, JOB);
   Atomics.notify(thread.ctrl, STATE);
@@ -2134,10 +2136,15 @@ function finish(g: Group, t: Thread, head: Entry): void {
   g.thread = null;
   g.running = null;
   const uses = head.op.uses;
-  if (uses !== undefined && onLetGo.has(uses) && !threadUses(uses)) {
-    const waiting = onLetGo.get(uses)!;
-    onLetGo.delete(uses);
-    for (const then of waiting) then();
+  if (uses !== undefined) {
+    const n = inCall.get(uses)! - 1;
+    if (n > 0) inCall.set(uses, n);
+    else {
+      inCall.delete(uses);
+      const waiting = onLetGo.get(uses);
+      onLetGo.delete(uses);
+      if (waiting !== undefined) { for (const then of waiting) then(); }
+    }
   }
   // A received message is taken out of the thread's data area before the
   // thread is given back: the next job starts at once, and its call (a
