@@ -11,8 +11,8 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
-import { EINTR, EINVAL, errorFor, lastError } from "../ffi/errors.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
+import { EINVAL, errorFor, lastError, restartOnEintr } from "../ffi/errors.ts";
 import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
 import { descriptor, flags as checkFlags, int, show } from "../ffi/validate.ts";
@@ -122,12 +122,12 @@ function writeError(fd: number) {
 export function eventfd_read(fd: number): bigint {
   fd = descriptor(fd, "eventfd_read", "fd");
   const c = libc();
-  for (;;) {
-    const r = c.read(fd, readBytes, EIGHT);
-    if (r === 8) return readBuf[0];
-    if (r !== -1) throw errorFor(EINVAL, "read", "fd", { fd });
-    if (errno() !== EINTR) throw readError(fd);
-  }
+  const r = restartOnEintr(
+    () => c.read(fd, readBytes, EIGHT),
+    () => readError(fd),
+  );
+  if (r === 8) return readBuf[0];
+  throw errorFor(EINVAL, "read", "fd", { fd });
 }
 
 /**
@@ -152,10 +152,11 @@ export function eventfd_write(fd: number, value: bigint | number): void {
   fd = descriptor(fd, "eventfd_write", "fd");
   writeBuf[0] = counterValue(value, "eventfd_write");
   const c = libc();
-  for (;;) {
-    if (c.write(fd, writeBytes, EIGHT) === 8) return;
-    if (errno() !== EINTR) throw writeError(fd);
-  }
+  const r = restartOnEintr(
+    () => c.write(fd, writeBytes, EIGHT),
+    () => writeError(fd),
+  );
+  if (r !== 8) throw errorFor(EINVAL, "write", "fd", { fd });
 }
 
 /**

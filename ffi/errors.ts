@@ -193,6 +193,27 @@ export function lastError(
 }
 
 /**
+ * Makes a sync call again while it fails with `EINTR`, as C programs loop
+ * (PEP 475): a signal never surfaces as an error.
+ *
+ * @param call the call; -1 with errno set on failure
+ * @param fail builds the error for any other failure (it reads errno, as
+ *   {@linkcode lastError} does)
+ * @returns the call's result
+ * @throws what `fail` returns
+ */
+export function restartOnEintr(
+  call: () => number,
+  fail: () => unknown,
+): number {
+  for (;;) {
+    const r = call();
+    if (r !== -1) return r;
+    if (errno() !== EINTR) throw fail();
+  }
+}
+
+/**
  * Builds the error for a known errno value (as {@linkcode lastError} does for
  * the current one).
  *

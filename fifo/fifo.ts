@@ -13,14 +13,13 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
-  EAGAIN,
-  EINTR,
   ENXIO,
   errorFor,
   type IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import {
   checkOpen,
@@ -45,6 +44,7 @@ import {
 import {
   checkWaitOptions,
   tryFdAtOnce,
+  tryWithoutWaiting,
   wait,
   waitFor,
   type WaitOptions,
@@ -160,20 +160,15 @@ export function read(fd: number, buf: Uint8Array): number {
   bytes(buf, "read", "buf");
   const c = libc();
   const n = sizeT(buf.length);
-  for (;;) {
-    const r = c.read(fd, buf, n);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) {
-      throw lastError(
-        "read",
-        { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
-        { fd },
-        {
-          EAGAIN: "the descriptor is non-blocking and nothing is there to read",
-        },
-      );
-    }
-  }
+  return restartOnEintr(() => c.read(fd, buf, n), () =>
+    lastError(
+      "read",
+      { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
+      { fd },
+      {
+        EAGAIN: "the descriptor is non-blocking and nothing is there to read",
+      },
+    ));
 }
 
 /**
@@ -204,11 +199,7 @@ export function write(fd: number, buf: Uint8Array): number {
   bytes(buf, "write", "buf");
   const c = libc();
   const n = sizeT(buf.length);
-  for (;;) {
-    const r = c.write(fd, buf, n);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) throw writeError(fd);
-  }
+  return restartOnEintr(() => c.write(fd, buf, n), () => writeError(fd));
 }
 
 function readError(fd: number): IpcError {
@@ -344,17 +335,19 @@ function ioReady(
   // data (or room) there, most calls end here.
   let tried = false;
   if (tryFdAtOnce(syscall, fd, events, options)) {
-    const r = syscall === "read"
-      ? c.read(fd, buf, size)
-      : c.write(fd, buf, size);
-    if (r !== -1) return Promise.resolve(r);
-    const e = errno();
-    if (e !== EAGAIN && e !== EINTR) {
-      return Promise.reject(
-        syscall === "read" ? readError(fd) : writeError(fd),
+    let r = -1;
+    try {
+      tried = !tryWithoutWaiting(
+        () =>
+          r = syscall === "read"
+            ? c.read(fd, buf, size)
+            : c.write(fd, buf, size),
+        () => syscall === "read" ? readError(fd) : writeError(fd),
       );
+    } catch (e) {
+      return Promise.reject(e);
     }
-    tried = e === EAGAIN;
+    if (!tried) return Promise.resolve(r);
   }
   return ioWait(fd, buf, events, syscall, options, c, size, tried);
 }
@@ -527,8 +520,9 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
       if (fd === -1) {
         const r = libc().open(path, all, mode);
         if (r === -1) {
-          if (errno() === ENXIO && blocking) return false;
-          throw openError(pathname);
+          const e = openError(pathname);
+          if (e.errno === ENXIO && blocking) return false;
+          throw e;
         }
         fd = r;
         awaitWriter = access === O_RDONLY && blocking &&
@@ -567,14 +561,13 @@ function hasWriter(fd: number): boolean {
     throw lastError("pipe2", "pipefd", {});
   }
   try {
-    for (;;) {
-      const r = c.tee(fd, scratch[1], 1n, 2 /* SPLICE_F_NONBLOCK */);
-      if (r > 0) return true;
-      if (r === 0) return false;
-      const e = errno();
-      if (e === EAGAIN) return true;
-      if (e !== EINTR) throw lastError("tee", "fd_in", { fd });
-    }
+    let r = 0;
+    const done = tryWithoutWaiting(
+      () => r = c.tee(fd, scratch[1], 1n, 2 /* SPLICE_F_NONBLOCK */),
+      () => lastError("tee", "fd_in", { fd }),
+    );
+    // EAGAIN: nothing to take at once, yet a writer is there.
+    return !done || r > 0;
   } finally {
     c.close(scratch[0]);
     c.close(scratch[1]);

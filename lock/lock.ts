@@ -21,13 +21,13 @@
  * @module
  */
 
-import { errno, libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
 import {
   EACCES,
-  EINTR,
   errorFor,
   type IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import { decodeFlock, encodeFlock, type Flock, SIZEOF } from "../ffi/layout.ts";
 import { timedOut } from "../ffi/poll.ts";
@@ -144,9 +144,10 @@ export function flock(fd: number, operation: number): void {
   fd = descriptor(fd, "flock", "fd");
   operation = checkOperation(operation, "flock");
   const c = libc();
-  while (c.flock(fd, operation) === -1) {
-    if (errno() !== EINTR) throw flockError(fd, operation);
-  }
+  restartOnEintr(
+    () => c.flock(fd, operation),
+    () => flockError(fd, operation),
+  );
 }
 
 /**
@@ -301,9 +302,10 @@ export function fcntl_lock(
   const l = checkFlock(lock, "fcntl");
   const buf = encodeFlock(l, new Uint8Array(SIZEOF.flock));
   const c = libc();
-  while (c.fcntl_lock(fd, cmd, buf) === -1) {
-    if (errno() !== EINTR) throw lockError(fd, cmd, l);
-  }
+  restartOnEintr(
+    () => c.fcntl_lock(fd, cmd, buf),
+    () => lockError(fd, cmd, l),
+  );
   return decodeFlock(buf);
 }
 
