@@ -197,19 +197,20 @@ export function lastError(
  * (PEP 475): a signal never surfaces as an error.
  *
  * @param call the call; -1 with errno set on failure
- * @param fail builds the error for any other failure (it reads errno, as
- *   {@linkcode lastError} does)
+ * @param fail builds the error for any other failure, given its errno
+ *   (errno is still set: {@linkcode lastError} may read it)
  * @returns the call's result
  * @throws what `fail` returns
  */
 export function restartOnEintr(
   call: () => number,
-  fail: () => unknown,
+  fail: (code: number) => unknown,
 ): number {
   for (;;) {
     const r = call();
     if (r !== -1) return r;
-    if (errno() !== EINTR) throw fail();
+    const code = errno();
+    if (code !== EINTR) throw fail(code);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   ETIMEDOUT,
   type IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import {
   close,
@@ -374,10 +375,10 @@ export function mq_send(
   const b = bytesOf(msg_ptr, "mq_send");
   msg_prio = prio(msg_prio, "mq_send");
   const c = libc();
-  for (;;) {
-    if (c.mq_send(mqdes, b, sizeT(b.length), msg_prio) === 0) return;
-    if (errno() !== EINTR) throw sendError("mq_send", mqdes, b.length);
-  }
+  restartOnEintr(
+    () => c.mq_send(mqdes, b, sizeT(b.length), msg_prio),
+    () => sendError("mq_send", mqdes, b.length),
+  );
 }
 
 // The sync receives' room, reused: the message is copied out.
@@ -447,13 +448,13 @@ function receiveInto(
   abs: Uint8Array | null,
 ): number {
   const c = libc();
-  for (;;) {
-    const r = abs === null
-      ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
-      : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) throw recvError(syscall, mqdes, n);
-  }
+  return restartOnEintr(
+    () =>
+      abs === null
+        ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
+        : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs),
+    () => recvError(syscall, mqdes, n),
+  );
 }
 
 /**
@@ -552,10 +553,10 @@ export function mq_timedsend(
   msg_prio = prio(msg_prio, "mq_timedsend");
   const t = absTimeout(abs_timeout, "mq_timedsend");
   const c = libc();
-  for (;;) {
-    if (c.mq_timedsend(mqdes, b, sizeT(b.length), msg_prio, t) === 0) return;
-    if (errno() !== EINTR) throw sendError("mq_timedsend", mqdes, b.length);
-  }
+  restartOnEintr(
+    () => c.mq_timedsend(mqdes, b, sizeT(b.length), msg_prio, t),
+    () => sendError("mq_timedsend", mqdes, b.length),
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   errorFor,
   IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
 import {
@@ -303,10 +304,10 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   const buf = encodeMsg(msgp, "msgsnd", true);
   const n = sizeT(buf.length - 8);
   const c = libc();
-  for (;;) {
-    if (c.msgsnd(msqid, buf, n, msgflg) === 0) return;
-    if (errno() !== EINTR) throw sendError(msqid, buf);
-  }
+  restartOnEintr(
+    () => c.msgsnd(msqid, buf, n, msgflg),
+    (code) => sendFailure(code, msqid, buf),
+  );
 }
 
 function sendError(msqid: number, buf: Uint8Array): IpcError {
@@ -430,11 +431,10 @@ function receiveScratch(
   const buf = scratchRoom(msgsz);
   const n = sizeT(msgsz);
   const c = libc();
-  for (;;) {
-    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) throw recvError(msqid, msgsz, type);
-  }
+  return restartOnEintr(
+    () => c.msgrcv(msqid, buf, n, typeArg(type), msgflg),
+    () => recvError(msqid, msgsz, type),
+  );
 }
 
 /**

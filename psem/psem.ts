@@ -22,6 +22,7 @@ import {
   ETIMEDOUT,
   IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import {
@@ -501,9 +502,7 @@ export function sem_post(sem: SemT): void {
 export function sem_wait(sem: SemT): void {
   const p = pointer(checkSem(sem, "sem_wait"), "sem_wait");
   const c = libc();
-  while (c.sem_wait(p) === -1) {
-    if (errno() !== EINTR) throw lastError("sem_wait", "sem");
-  }
+  restartOnEintr(() => c.sem_wait(p), () => lastError("sem_wait", "sem"));
 }
 
 /**

@@ -7,7 +7,14 @@
  */
 
 import { errno, libc } from "../ffi/libc.ts";
-import { EAGAIN, EINTR, errorFor, IpcError, lastError } from "../ffi/errors.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errorFor,
+  IpcError,
+  lastError,
+  restartOnEintr,
+} from "../ffi/errors.ts";
 import {
   IPC_INFO,
   IPC_NOWAIT,
@@ -685,17 +692,13 @@ export function semop(semid: number, sops: readonly SemOp[] | SemBuf): void {
     n = nsops(sops.length);
   }
   const c = libc();
-  for (;;) {
-    if (c.semop(semid, buf, n) === 0) return;
-    if (errno() !== EINTR) {
-      throw lastError(
-        "semop",
-        SEMOP_BLAME,
-        { semid, nsops: sops.length },
-        SEMOP_HINTS,
-      );
-    }
-  }
+  restartOnEintr(() => c.semop(semid, buf, n), () =>
+    lastError(
+      "semop",
+      SEMOP_BLAME,
+      { semid, nsops: sops.length },
+      SEMOP_HINTS,
+    ));
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   errorFor,
   IpcError,
   lastError,
+  restartOnEintr,
 } from "../ffi/errors.ts";
 import { close, fileKind, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
 import {
@@ -839,11 +840,10 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "send", "buf");
   flags = checkFlags(flags, SEND_FLAGS, "send", "flags");
   const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
-  for (;;) {
-    const r = c.send(sockfd, buf, n, f);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) throw fail("send", sockfd);
-  }
+  return restartOnEintr(
+    () => c.send(sockfd, buf, n, f),
+    () => fail("send", sockfd),
+  );
 }
 
 /**
@@ -869,11 +869,10 @@ export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "recv", "buf");
   flags = checkFlags(flags, RECV_FLAGS, "recv", "flags");
   const c = libc(), n = sizeT(buf.length);
-  for (;;) {
-    const r = c.recv(sockfd, buf, n, flags);
-    if (r !== -1) return r;
-    if (errno() !== EINTR) throw fail("recv", sockfd);
-  }
+  return restartOnEintr(
+    () => c.recv(sockfd, buf, n, flags),
+    () => fail("recv", sockfd),
+  );
 }
 
 /**
