@@ -215,6 +215,23 @@ export function restartOnEintr(
 }
 
 /**
+ * Makes a sync call again while it fails with `EINTR`, and says how it
+ * ended without the caller reading errno: its result, or, for a failure,
+ * minus the errno (C's results here are never below -1).
+ *
+ * @param call the call; -1 with errno set on failure
+ * @returns the result, or `-errno`
+ */
+export function resultOrErrno(call: () => number): number {
+  for (;;) {
+    const r = call();
+    if (r !== -1) return r;
+    const code = errno();
+    if (code !== EINTR) return -code;
+  }
+}
+
+/**
  * Builds the error for a known errno value (as {@linkcode lastError} does for
  * the current one).
  *

@@ -16,12 +16,12 @@ import { errno, libc, sizeT } from "../ffi/libc.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
   EAGAIN,
-  EINTR,
   errorFor,
   ETIMEDOUT,
   type IpcError,
   lastError,
   restartOnEintr,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import {
   close,
@@ -806,13 +806,14 @@ export function mq_sendAsync(
     // queue with room takes the message here.
     let tried = false;
     if (tryFdAtOnce("mq_send", mqdes, POLLOUT, options)) {
-      const r = libc().mq_timedsend(mqdes, b, n, msg_prio, PAST);
-      if (r !== -1) return Promise.resolve();
-      const e = errno();
-      if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
+      const r = resultOrErrno(() =>
+        libc().mq_timedsend(mqdes, b, n, msg_prio, PAST)
+      );
+      if (r >= 0) return Promise.resolve();
+      if (r !== -EAGAIN && r !== -ETIMEDOUT) {
         throw sendError("mq_send", mqdes, b.length);
       }
-      tried = e !== EINTR; // interrupted: the wait tries again
+      tried = true;
     }
     return wait(
       pollOp(
@@ -945,13 +946,14 @@ function receiveAsync<T>(
   let tried = false;
   if (tryFdAtOnce("mq_receive", mqdes, POLLIN, options)) {
     const buf = room();
-    const r = libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST);
-    if (r !== -1) return Promise.resolve(out(buf, r));
-    const e = errno();
-    if (e !== EAGAIN && e !== ETIMEDOUT && e !== EINTR) {
+    const r = resultOrErrno(() =>
+      libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST)
+    );
+    if (r >= 0) return Promise.resolve(out(buf, r));
+    if (r !== -EAGAIN && r !== -ETIMEDOUT) {
       throw recvError("mq_receive", mqdes, len);
     }
-    tried = e !== EINTR; // interrupted: the wait tries again
+    tried = true;
   }
   let buf: Uint8Array;
   return waitFor(

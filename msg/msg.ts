@@ -10,15 +10,15 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
-  EINTR,
   EINVAL,
   errorFor,
   IpcError,
   lastError,
   restartOnEintr,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
 import {
@@ -310,10 +310,6 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   );
 }
 
-function sendError(msqid: number, buf: Uint8Array): IpcError {
-  return sendFailure(errno(), msqid, buf);
-}
-
 /**
  * The error of a `msgsnd` that failed with `code`. Linux gives `EINVAL` for
  * three faults: it names the one at hand (a type below 1, a text over
@@ -560,13 +556,10 @@ function sendNow(
   msgflg: number,
 ): boolean {
   const c = libc();
-  for (;;) {
-    if (c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT) === 0) return true;
-    const e = errno();
-    if (e === EINTR) continue;
-    if (e === EAGAIN && (msgflg & IPC_NOWAIT) === 0) return false;
-    throw sendError(msqid, buf);
-  }
+  const r = resultOrErrno(() => c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT));
+  if (r === 0) return true;
+  if (r === -EAGAIN && (msgflg & IPC_NOWAIT) === 0) return false;
+  throw sendFailure(-r, msqid, buf);
 }
 
 /**
@@ -585,14 +578,12 @@ function receiveNow(
   msgflg: number,
 ): number {
   const c = libc(), n = sizeT(msgsz);
-  for (;;) {
-    const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg | IPC_NOWAIT);
-    if (r !== -1) return r;
-    const e = errno();
-    if (e === EINTR) continue;
-    if (e === ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
-    throw recvError(msqid, msgsz, type);
-  }
+  const r = resultOrErrno(() =>
+    c.msgrcv(msqid, buf, n, typeArg(type), msgflg | IPC_NOWAIT)
+  );
+  if (r >= 0) return r;
+  if (r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
+  throw recvError(msqid, msgsz, type);
 }
 
 /**

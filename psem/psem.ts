@@ -13,16 +13,16 @@
  * @module
  */
 
-import { errno, libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
 import {
   EBADF,
-  EINTR,
   EINVAL,
   errorFor,
   ETIMEDOUT,
   IpcError,
   lastError,
   restartOnEintr,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import {
@@ -558,14 +558,13 @@ export function sem_timedwait(sem: SemT, abs_timeout: Date | number): void {
     new Uint8Array(SIZEOF.timespec),
   );
   const c = libc();
-  while (c.sem_timedwait(p, ts) === -1) {
-    const e = errno();
-    if (e !== EINTR) {
-      throw lastError("sem_timedwait", { ETIMEDOUT: "abs_timeout" }, {
+  restartOnEintr(
+    () => c.sem_timedwait(p, ts),
+    () =>
+      lastError("sem_timedwait", { ETIMEDOUT: "abs_timeout" }, {
         abs_timeout: String(abs_timeout),
-      });
-    }
-  }
+      }),
+  );
 }
 
 /** `clockid_t` of the clock no change of the wall clock moves. */
@@ -595,16 +594,19 @@ export function semWaitFor(sem: SemT, ms: number): void {
   const ts = new Uint8Array(SIZEOF.timespec);
   const deadline = monotonicNow() + ms;
   for (;;) {
-    const r = c.sem_clockwait !== null
-      ? c.sem_clockwait(p, CLOCK_MONOTONIC, encodeTimespec(deadline, ts))
-      : c.sem_timedwait(
-        p,
-        encodeTimespec(Date.now() + Math.max(0, deadline - monotonicNow()), ts),
-      );
+    const r = resultOrErrno(() =>
+      c.sem_clockwait !== null
+        ? c.sem_clockwait(p, CLOCK_MONOTONIC, encodeTimespec(deadline, ts))
+        : c.sem_timedwait(
+          p,
+          encodeTimespec(
+            Date.now() + Math.max(0, deadline - monotonicNow()),
+            ts,
+          ),
+        )
+    );
     if (r === 0) return;
-    const e = errno();
-    if (e === EINTR) continue;
-    if (e !== ETIMEDOUT) throw lastError("sem_wait", "sem");
+    if (r !== -ETIMEDOUT) throw lastError("sem_wait", "sem");
     if (monotonicNow() >= deadline) throw timedOut("sem_wait", ms);
   }
 }

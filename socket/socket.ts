@@ -33,6 +33,7 @@ import {
   IpcError,
   lastError,
   restartOnEintr,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import { close, fileKind, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
 import {
@@ -279,8 +280,8 @@ function whoHolds(sockfd: number, addr: SockAddr): string {
   const probe = c.socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (probe === -1) return HINTS.EADDRINUSE;
   const a = encodeSockaddr(addr, "connect");
-  const r = c.connect(probe, a, a.length);
-  const e = r === -1 ? errno() : 0;
+  const r = resultOrErrno(() => c.connect(probe, a, a.length));
+  const e = r < 0 ? -r : 0;
   c.close(probe);
   if (e === ECONNREFUSED && "path" in addr) {
     return "a socket file is left at this path, but nothing is listening on it (its server has gone): remove it first";
