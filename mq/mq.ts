@@ -12,7 +12,7 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
   EAGAIN,
@@ -762,9 +762,13 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
  */
 const PAST = new Uint8Array(SIZEOF.timespec);
 
-/** A timed call's result with {@linkcode PAST}: `WOULD_BLOCK` if it timed out. */
-function pastDue(r: number): number {
-  return r === -1 && errno() === ETIMEDOUT ? WOULD_BLOCK : r;
+/**
+ * A timed call with {@linkcode PAST} (`EINTR` restarted): its result,
+ * `WOULD_BLOCK` if it timed out, or -1 with errno set.
+ */
+function pastDue(call: () => number): number {
+  const r = resultOrErrno(call);
+  return r >= 0 ? r : r === -ETIMEDOUT ? WOULD_BLOCK : -1;
 }
 
 /**
@@ -820,7 +824,7 @@ export function mq_sendAsync(
         mqdes,
         POLLOUT,
         "mq_send",
-        () => pastDue(libc().mq_timedsend(mqdes, b, n, msg_prio, PAST)),
+        () => pastDue(() => libc().mq_timedsend(mqdes, b, n, msg_prio, PAST)),
         () => sendError("mq_send", mqdes, b.length),
         undefined,
         tried,
@@ -962,8 +966,8 @@ function receiveAsync<T>(
       POLLIN,
       "mq_receive",
       () =>
-        pastDue(
-          libc().mq_timedreceive(mqdes, buf = room(), n, prioBytes, PAST),
+        pastDue(() =>
+          libc().mq_timedreceive(mqdes, buf = room(), n, prioBytes, PAST)
         ),
       () => recvError("mq_receive", mqdes, len),
       (r) => out(buf, r),

@@ -9,11 +9,11 @@
 import { errno, libc } from "../ffi/libc.ts";
 import {
   EAGAIN,
-  EINTR,
   errorFor,
   IpcError,
   lastError,
   restartOnEintr,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import {
   IPC_INFO,
@@ -880,8 +880,9 @@ function semBlockingOp(
     attempt(): boolean {
       const c = libc();
       for (let tries = 0;; tries++) {
-        if (c.semop(semid, nowaitBytes, n) === 0) return true;
-        const e = errno();
+        const r = resultOrErrno(() => c.semop(semid, nowaitBytes, n));
+        if (r === 0) return true;
+        const e = -r;
         if (e === EAGAIN && !userNowait) return parked = true, false;
         if (e === EAGAIN) {
           // Every operation was tried with IPC_NOWAIT: C gives EAGAIN only
@@ -899,16 +900,15 @@ function semBlockingOp(
             SEMOP_HINTS,
           );
         }
-        if (e !== EINTR) {
-          throw removed(
-            lastError(
-              "semop",
-              SEMOP_BLAME,
-              { semid, nsops: sops.length },
-              SEMOP_HINTS,
-            ),
-          );
-        }
+        throw removed(
+          errorFor(
+            e,
+            "semop",
+            SEMOP_BLAME,
+            { semid, nsops: sops.length },
+            SEMOP_HINTS,
+          ),
+        );
       }
     },
     // With IPC_NOWAIT on some operations, the retries above decide which

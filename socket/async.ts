@@ -9,13 +9,13 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINPROGRESS,
-  EINTR,
   EISCONN,
   errorFor,
+  resultOrErrno,
 } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
@@ -53,7 +53,6 @@ import {
   prepareRecv,
   prepareSend,
   type Received,
-  retry,
   SO_ERROR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
@@ -111,18 +110,17 @@ function bufferReady(
   } else if (eof && drained(sockfd)) {
     tried = "presumed";
   } else {
-    const r = syscall === "send"
-      ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-      : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT);
-    if (r !== -1) {
+    const r = resultOrErrno(() =>
+      syscall === "send"
+        ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+        : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT)
+    );
+    if (r >= 0) {
       if (stream) noteRead(sockfd, r, buf.length);
       return Promise.resolve(eof ? endAsNull(r) : r);
     }
-    const e = errno();
-    if (e !== EAGAIN && e !== EINTR) {
-      return Promise.reject(fail(syscall, sockfd));
-    }
-    tried = e === EAGAIN;
+    if (r !== -EAGAIN) return Promise.reject(fail(syscall, sockfd));
+    tried = true;
   }
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
@@ -270,8 +268,9 @@ export async function connectAsync(
   checkPath(addr);
   setNonBlocking(sockfd);
   const c = libc();
-  if (retry(() => c.connect(sockfd, a, a.length)) === 0) return;
-  const e = errno();
+  const r = resultOrErrno(() => c.connect(sockfd, a, a.length));
+  if (r === 0) return;
+  const e = -r;
   if (e === EINPROGRESS) {
     // Wait until writable, then the outcome is in SO_ERROR.
     await ready(sockfd, POLLOUT, "connect", () => 0, options, addr);
@@ -290,8 +289,9 @@ export async function connectAsync(
     POLLOUT,
     "connect",
     () => {
-      if (c.connect(sockfd, a, a.length) === 0) return 0;
-      return errno() === EISCONN ? 0 : -1;
+      const r = resultOrErrno(() => c.connect(sockfd, a, a.length));
+      // Any other failure: -1, with errno still set for the engine.
+      return r === 0 || r === -EISCONN ? 0 : -1;
     },
     options,
     addr,
