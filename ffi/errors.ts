@@ -215,6 +215,19 @@ export function restartOnEintr(
 }
 
 /**
+ * Makes a sync call again while it fails with `EINTR`.
+ *
+ * @param call the call; -1 with errno set on failure
+ * @returns its result, or -1 with errno still set for any other failure
+ */
+export function restarted(call: () => number): number {
+  for (;;) {
+    const r = call();
+    if (r !== -1 || errno() !== EINTR) return r;
+  }
+}
+
+/**
  * Makes a sync call again while it fails with `EINTR`, and says how it
  * ended without the caller reading errno: its result, or, for a failure,
  * minus the errno (C's results here are never below -1).

@@ -21,17 +21,17 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EAFNOSUPPORT,
   EBADF,
   ECONNREFUSED,
-  EINTR,
   EINVAL,
   EMSGSIZE,
   errorFor,
   IpcError,
   lastError,
+  restarted,
   restartOnEintr,
   resultOrErrno,
 } from "../ffi/errors.ts";
@@ -598,14 +598,6 @@ export function datagramCall(
   };
 }
 
-/** Internal to `socket/`: retries a call on EINTR; its result, or -1 with errno set. */
-export function retry(call: () => number): number {
-  for (;;) {
-    const r = call();
-    if (r !== -1 || errno() !== EINTR) return r;
-  }
-}
-
 /**
  * Creates a socket (`socket`). `SOCK_CLOEXEC` is always added.
  *
@@ -760,7 +752,7 @@ export function accept4(sockfd: number, flags = 0): Accepted {
   sockfd = descriptor(sockfd, "accept4", "sockfd");
   flags = checkFlags(flags, SOCK_NONBLOCK | SOCK_CLOEXEC, "accept4", "flags");
   const room = addressRoom();
-  const fd = retry(() =>
+  const fd = restarted(() =>
     libc().accept4(sockfd, room.name, room.len, flags | SOCK_CLOEXEC)
   );
   if (fd === -1) throw fail("accept4", sockfd);
@@ -814,7 +806,7 @@ export function connect(sockfd: number, addr: SockAddr): void {
   sockfd = descriptor(sockfd, "connect", "sockfd");
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
-  if (retry(() => libc().connect(sockfd, a, a.length)) === -1) {
+  if (restarted(() => libc().connect(sockfd, a, a.length)) === -1) {
     throw fail("connect", sockfd, addr);
   }
 }
@@ -910,7 +902,7 @@ export function sendto(
   const a = encodeSockaddr(addr, "sendto");
   checkPath(addr);
   const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
-  const r = retry(() => c.sendto(sockfd, buf, n, f, a, a.length));
+  const r = restarted(() => c.sendto(sockfd, buf, n, f, a, a.length));
   if (r === -1) throw fail("sendto", sockfd, addr);
   return r;
 }
@@ -950,7 +942,9 @@ export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
   flags = checkFlags(flags, RECV_FLAGS, "recvfrom", "flags");
   const room = addressRoom();
   const c = libc(), n = sizeT(buf.length);
-  const r = retry(() => c.recvfrom(sockfd, buf, n, flags, room.name, room.len));
+  const r = restarted(() =>
+    c.recvfrom(sockfd, buf, n, flags, room.name, room.len)
+  );
   if (r === -1) throw fail("recvfrom", sockfd);
   return { n: r, from: room.addr() };
 }
@@ -1176,7 +1170,7 @@ export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
   sockfd = descriptor(sockfd, "sendmsg", "sockfd");
   flags = checkFlags(flags, SEND_FLAGS, "sendmsg", "flags");
   const { call, fds } = prepareSend(sockfd, msg, flags);
-  const r = retry(call);
+  const r = restarted(call);
   if (r === -1) throw fail("sendmsg", sockfd, msg.to, fds);
   return r;
 }
@@ -1270,7 +1264,7 @@ export function recvmsg(
   sockfd = descriptor(sockfd, "recvmsg", "sockfd");
   flags = checkFlags(flags, RECV_FLAGS, "recvmsg", "flags");
   const p = prepareRecv(sockfd, msg, flags);
-  const r = retry(p.call);
+  const r = restarted(p.call);
   if (r === -1) throw fail("recvmsg", sockfd);
   return p.finish(r);
 }
