@@ -252,6 +252,25 @@ export function isSemFlag(flag: number): boolean {
 }
 
 /**
+ * The futex flag of the `sem_t` at `sem`, read from memory the caller
+ * knows is mapped.
+ *
+ * @param sem the semaphore's address
+ * @returns the 32-bit value at {@linkcode SEM_PRIVATE_AT}
+ */
+export function semFlagAt(sem: Deno.PointerObject): number {
+  // A view of the last semaphore asked about is kept: a loop of calls on
+  // one semaphore makes none.
+  if (sem !== flagOf) {
+    flagOf = sem;
+    flagView = new Deno.UnsafePointerView(sem);
+  }
+  return flagView!.getInt32(SEM_PRIVATE_AT);
+}
+let flagOf: Deno.PointerObject | null = null;
+let flagView: Deno.UnsafePointerView | undefined;
+
+/**
  * The layout table for a platform, for the test that compares it with C.
  *
  * @param arch the architecture

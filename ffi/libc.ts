@@ -395,6 +395,36 @@ let lastLength = -1;
 let lastSize = 0n;
 
 /**
+ * A pointer to an address, for a call that takes one (null for 0).
+ *
+ * @param address the address
+ * @returns the pointer
+ */
+export function pointerAt(address: bigint): Deno.PointerValue {
+  return Deno.UnsafePointer.create(address);
+}
+
+/**
+ * The address a pointer holds (0 for null).
+ *
+ * @param p the pointer
+ * @returns the address
+ */
+export function addressOf(p: Deno.PointerValue): bigint {
+  return BigInt(Deno.UnsafePointer.value(p));
+}
+
+/**
+ * The address of a buffer's first byte (for a struct that points at it).
+ *
+ * @param buf the buffer
+ * @returns the address
+ */
+export function bufferAddress(buf: Uint8Array): bigint {
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
+}
+
+/**
  * A length as `size_t` for a call's parameter, reusing the last one's
  * bigint.
  *

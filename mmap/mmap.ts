@@ -19,7 +19,7 @@
  * @module
  */
 
-import { libc } from "../ffi/libc.ts";
+import { addressOf, libc, pointerAt } from "../ffi/libc.ts";
 import { EINVAL, errorFor, lastError } from "../ffi/errors.ts";
 import { fstat, S_IFMT, S_IFREG } from "../ffi/fd.ts";
 import {
@@ -193,7 +193,7 @@ export function mmap(
         }"`,
       );
     }
-    at = Deno.UnsafePointer.create(addr);
+    at = pointerAt(addr);
   }
   if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0 && at === null) {
     throw new RangeError(
@@ -217,7 +217,7 @@ export function mmap(
   }
   const address = libc().mmap(at, BigInt(length), prot, kernelFlags, fd, off);
   if (
-    address === null || BigInt(Deno.UnsafePointer.value(address)) === MAP_FAILED
+    address === null || addressOf(address) === MAP_FAILED
   ) {
     const page = pageSize();
     const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
@@ -343,7 +343,7 @@ function span(
 ): [Deno.PointerObject, bigint] {
   offset = int(offset, syscall, "offset", 0, length);
   const n = int(size ?? length - offset, syscall, "length", 0, length - offset);
-  const p = Deno.UnsafePointer.create(region.address + BigInt(offset))!;
+  const p = pointerAt(region.address + BigInt(offset))!;
   return [p, BigInt(n)];
 }
 
@@ -411,7 +411,7 @@ export function msync(
 export function mprotect(addr: MemoryRegion, prot: number): void {
   const total = check(addr, "mprotect");
   prot = checkFlags(prot, PROT_ALL, "mprotect", "prot");
-  const p = Deno.UnsafePointer.create(addr.address)!;
+  const p = pointerAt(addr.address)!;
   setRegionAccess(addr, accessOf(prot), () => {
     if (libc().mprotect(p, BigInt(total), prot) === -1) {
       throw lastError("mprotect", {

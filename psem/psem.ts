@@ -13,7 +13,7 @@
  * @module
  */
 
-import { libc } from "../ffi/libc.ts";
+import { addressOf, libc, pointerAt } from "../ffi/libc.ts";
 import {
   EBADF,
   EINVAL,
@@ -29,7 +29,7 @@ import {
   decodeTimespec,
   encodeTimespec,
   isSemFlag,
-  SEM_PRIVATE_AT,
+  semFlagAt,
   SIZEOF,
 } from "../ffi/layout.ts";
 import { MemoryRegion, pinRegion } from "../ffi/memory.ts";
@@ -83,7 +83,6 @@ let track: (sem: SemT, delta: number) => void;
 export class SemT {
   #address: bigint;
   #ptr: Deno.PointerObject | undefined;
-  #view: Deno.UnsafePointerView | undefined;
   #region: MemoryRegion | null;
   #name: string | null;
   #closed = false;
@@ -147,15 +146,14 @@ export class SemT {
         );
       }
     }
-    const p = this.#ptr ??= Deno.UnsafePointer.create(this.#address)!;
+    const p = this.#ptr ??= pointerAt(this.#address)!;
     // glibc aborts the process (a futex call with a garbage "private"
     // flag) on memory that holds no semaphore: it must say 0 (one
     // process) or FUTEX_PRIVATE_FLAG (shared) there, as sem_init leaves
     // it. Checked at every call, since the memory may be written over
     // after sem_init (by this process or a peer); a write during a call
     // can still crash it, in C as here.
-    const flag = (this.#view ??= new Deno.UnsafePointerView(p))
-      .getInt32(SEM_PRIVATE_AT);
+    const flag = semFlagAt(p);
     if (!isSemFlag(flag)) {
       throw new IpcError(EINVAL, {
         syscall,
@@ -192,7 +190,7 @@ export class SemT {
   }
 
   #unmap(): void {
-    libc().sem_close(Deno.UnsafePointer.create(this.#address));
+    libc().sem_close(pointerAt(this.#address));
   }
 }
 
@@ -272,7 +270,7 @@ export function sem_open(
       },
     );
   }
-  return make(BigInt(Deno.UnsafePointer.value(p)), null, name);
+  return make(addressOf(p), null, name);
 }
 
 /**
@@ -396,7 +394,7 @@ export function sem_init(
   const [region, address] = semAddress(sem, offset, "sem_init");
   pshared = int(pshared, "sem_init", "pshared", 0, LIMITS.INT_MAX);
   value = int(value, "sem_init", "value", 0, SEM_VALUE_MAX);
-  const p = Deno.UnsafePointer.create(address);
+  const p = pointerAt(address);
   if (libc().sem_init(p, pshared, value) === -1) {
     throw lastError("sem_init", "value", { value });
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { libc } from "../ffi/libc.ts";
+import { addressOf, libc, pointerAt } from "../ffi/libc.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -237,7 +237,7 @@ export function shmat(
         }"`,
       );
     }
-    requested = Deno.UnsafePointer.create(shmaddr);
+    requested = pointerAt(shmaddr);
   }
   const page = getpagesize(); // SHMLBA on x86_64 and aarch64
   if (
@@ -256,7 +256,7 @@ export function shmat(
     if (reserved === null) shmflg &= ~SHM_REMAP; // let the kernel answer
   }
   const address = libc().shmat(shmid, requested, shmflg);
-  const value = BigInt(Deno.UnsafePointer.value(address));
+  const value = addressOf(address);
   if (address === null || value === MAP_FAILED) {
     const error = lastError(
       "shmat",
@@ -323,7 +323,7 @@ function reserve(
   const st = new Uint8Array(SIZEOF.shmid_ds);
   if (libc().shmctl(shmid, IPC_STAT, st) === -1) return null;
   const span = Math.ceil(decodeShmidDs(st).segsz / page) * page;
-  const p = mapPrivateAt(Deno.UnsafePointer.create(at)!, span, 0, "reserve");
+  const p = mapPrivateAt(pointerAt(at)!, span, 0, "reserve");
   if (p === null) {
     throw lastError("shmat", { EEXIST: "shmaddr" }, {
       shmaddr: hex(shmaddr),
@@ -332,7 +332,7 @@ function reserve(
         "the address is already in use (SHM_REMAP never replaces memory here)",
     });
   }
-  if (BigInt(Deno.UnsafePointer.value(p)) !== at) {
+  if (addressOf(p) !== at) {
     // A kernel before 4.17 takes the flag as a hint.
     libc().munmap(p, BigInt(span));
     throw errorFor(EEXIST, "shmat", "shmaddr", { shmaddr: hex(shmaddr) }, {
@@ -614,5 +614,5 @@ function hex(n: number | bigint): string {
 }
 
 function pointerHex(p: Deno.PointerObject): string {
-  return hex(BigInt(Deno.UnsafePointer.value(p)));
+  return hex(addressOf(p));
 }

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { libc, sizeT } from "../ffi/libc.ts";
+import { bufferAddress, libc, pointerAt, sizeT } from "../ffi/libc.ts";
 import {
   EAFNOSUPPORT,
   EBADF,
@@ -1013,7 +1013,7 @@ function message(msg: unknown, syscall: string): void {
 /** A buffer outside the V8 heap, so that its address stays put. */
 function offHeap(n: number): [Uint8Array<ArrayBuffer>, bigint] {
   const b = new Uint8Array(new ArrayBuffer(Math.max(n, 1)));
-  return [b, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)))];
+  return [b, bufferAddress(b)];
 }
 
 function checkControl(
@@ -1523,7 +1523,7 @@ export function getaddrinfo(
       hint: `cannot resolve "${node}" port "${service}"`,
     });
   }
-  const first = Deno.UnsafePointer.create(res[0])!;
+  const first = pointerAt(res[0])!;
   try {
     return decodeAddrinfoList(first);
   } finally {
