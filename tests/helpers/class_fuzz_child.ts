@@ -254,6 +254,31 @@ const makers: Record<string, () => void> = {
         L.close(fd);
       }
     }),
+  adopt: () =>
+    call("fromFd", () => {
+      // Both halves of a socketpair taken over by a class, of the right
+      // kind or not: refused, a descriptor stays the caller's, to close.
+      const type = pick([L.SOCK_STREAM, L.SOCK_DGRAM, L.SOCK_SEQPACKET]);
+      const fds = L.socketpair(L.AF_UNIX, type);
+      let failure: unknown;
+      for (const fd of fds) {
+        const as = pick(["conn", "conn", "dgram", "dgram", "listener"]);
+        try {
+          add(
+            as,
+            as === "conn"
+              ? L.UnixConnection.fromFd(fd)
+              : as === "dgram"
+              ? L.UnixDatagram.fromFd(fd)
+              : L.UnixListener.fromFd(fd),
+          );
+        } catch (e) {
+          L.close(fd);
+          failure ??= e;
+        }
+      }
+      if (failure !== undefined) throw failure;
+    }),
   conn: () =>
     call("UnixConnection.pair", () => {
       const [a, b] = L.UnixConnection.pair(rnd(2) ? "stream" : "seqpacket");
