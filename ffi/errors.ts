@@ -206,12 +206,9 @@ export function restartOnEintr(
   call: () => number,
   fail: (code: number) => unknown,
 ): number {
-  for (;;) {
-    const r = call();
-    if (r !== -1) return r;
-    const code = errno();
-    if (code !== EINTR) throw fail(code);
-  }
+  const r = resultOrErrno(call);
+  if (r < 0) throw fail(-r);
+  return r;
 }
 
 /**
@@ -221,10 +218,7 @@ export function restartOnEintr(
  * @returns its result, or -1 with errno still set for any other failure
  */
 export function restarted(call: () => number): number {
-  for (;;) {
-    const r = call();
-    if (r !== -1 || errno() !== EINTR) return r;
-  }
+  return Math.max(resultOrErrno(call), -1);
 }
 
 /**

@@ -16,11 +16,11 @@ import { errno, libc, sizeT } from "./libc.ts";
 import {
   EBADF,
   EBUSY,
-  EINTR,
   EPERM,
   errorFor,
   IpcError,
   lastError,
+  restarted,
 } from "./errors.ts";
 import { afterThreadsLetGo, endWaits, threadUses } from "./wait.ts";
 import {
@@ -224,8 +224,7 @@ function processMaps(): string | null {
     const chunks: Uint8Array[] = [];
     for (;;) {
       const buf = new Uint8Array(64 * 1024);
-      const n = c.read(fd, buf, sizeT(buf.length));
-      if (n === -1 && errno() === EINTR) continue;
+      const n = restarted(() => c.read(fd, buf, sizeT(buf.length)));
       if (n === -1) return null;
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));

@@ -160,6 +160,7 @@ import {
   EPERM,
   ETIMEDOUT,
   IpcError,
+  resultOrErrno,
 } from "./errors.ts";
 import { checkOptions, isOptionsObject } from "./validate.ts";
 import { encodeUtf8 } from "./text.ts";
@@ -2396,12 +2397,10 @@ export function tryWithoutWaiting(
   fail: () => unknown,
   busy = EAGAIN,
 ): boolean {
-  for (;;) {
-    if (call() !== -1) return true;
-    const e = errno();
-    if (e === EAGAIN || e === busy) return false;
-    if (e !== EINTR) throw fail();
-  }
+  const r = resultOrErrno(call);
+  if (r >= 0) return true;
+  if (r === -EAGAIN || r === -busy) return false;
+  throw fail();
 }
 
 /**
