@@ -102,7 +102,7 @@ export interface SemaphoreSetOpenAsyncOptions extends SemaphoreSetOpenOptions {
  * import { SemaphoreSet, SEM_UNDO } from "@linux-ipc/ipc";
  * using set = SemaphoreSet.create({ count: 2, initial: [1, 0] });
  * await set.op([{ num: 0, op: -1, flags: SEM_UNDO }]);
- * set.op([{ num: 1, op: 1 }]);
+ * set.opSync([{ num: 1, op: 1 }]);
  * console.log(set.values()); // [0, 1]
  * ```
  */
