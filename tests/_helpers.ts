@@ -74,14 +74,19 @@ export async function checkLeaksAtEnd(): Promise<void> {
 }
 
 /**
- * Drops from what seems left behind the System V objects that are not this
- * run's (see {@linkcode ours}), after a grace period for objects without a
- * key.
+ * Drops from what seems left behind the POSIX names and System V objects
+ * that are not this run's (see {@linkcode othersName}, {@linkcode ours}),
+ * after a grace period for System V objects without a key.
  */
 function withoutOthers(
   leaked: Record<string, (number | string)[]>,
   before: Record<string, (number | string)[]>,
 ): Record<string, (number | string)[]> {
+  for (const k of ["devShm", "devMqueue"]) {
+    if (leaked[k] === undefined) continue;
+    leaked[k] = leaked[k].filter((name) => !othersName(String(name)));
+    if (leaked[k].length === 0) delete leaked[k];
+  }
   const kinds = ["shm", "sem", "msg"] as const;
   if (!kinds.some((k) => leaked[k]?.length)) return leaked;
   const graceEnd = performance.now() + 3000;
@@ -130,6 +135,12 @@ interface SysvObject {
   key: number;
   /** The creator's pid (shared memory only; -1 for the others). */
   cpid: number;
+  /**
+   * The pids the kernel keeps of the object's last users, 0 for none: the
+   * last attach and detach of a segment, the last send and receive on a
+   * queue, the last operation on each semaphore of a set.
+   */
+  pids: number[];
 }
 
 /** The objects listed in `/proc/sysvipc/<kind>` (read through `cat`). */
@@ -143,7 +154,39 @@ function sysvObjects(kind: "shm" | "sem" | "msg"): SysvObject[] {
       key: Number(f[0]) | 0,
       id: Number(f[1]),
       cpid: kind === "shm" ? Number(f[4]) : -1,
+      pids: kind === "shm"
+        ? [Number(f[4]), Number(f[5])]
+        : kind === "msg"
+        ? [Number(f[5]), Number(f[6])]
+        : semPids(Number(f[1]), Number(f[3])),
     }));
+}
+
+/** The pid of the last operation on each semaphore of a set (`GETPID`). */
+function semPids(id: number, nsems: number): number[] {
+  const GETPID = 11;
+  return Array.from(
+    { length: nsems },
+    (_, i) => Math.max(0, libc().semctl_val(id, i, GETPID, 0)),
+  );
+}
+
+/**
+ * Whether a process is alive and is neither this one nor one of its
+ * descendants: another program's, another run of the suite included. A
+ * process that has ended is not known to be another's.
+ */
+function foreign(pid: number): boolean {
+  for (let p = pid, hops = 0; hops < 64; hops++) {
+    if (p === Deno.pid) return false;
+    if (p <= 1) return p === pid ? false : true;
+    const stat = procFile(`/proc/${p}/stat`);
+    // The parent is the second field after the command's closing bracket.
+    const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (stat === "" || after.length < 2) return p !== pid;
+    p = Number(after[1]);
+  }
+  return true;
 }
 
 /** Keys this run made objects with (see {@linkcode privateKey}, {@linkcode ownKey}). */
@@ -171,8 +214,20 @@ export function ownKey(key: number): number {
  */
 function ours(o: SysvObject, stillThere: boolean): boolean {
   if (o.key !== 0) return ownKeys.has(o.key);
-  if (o.cpid === Deno.pid) return true;
+  if (o.cpid === Deno.pid || o.pids.includes(Deno.pid)) return true;
+  // Last used by a live process outside this run: another program's.
+  if (o.pids.some(foreign)) return false;
   return stillThere;
+}
+
+/**
+ * Whether a POSIX name (`linux-ipc-<what>-<pid>...`, as the tests and their
+ * children make them) carries the pid of a live process outside this run:
+ * another run's, not a leak of this one.
+ */
+function othersName(name: string): boolean {
+  const pid = name.match(/-(\d+)(?:-|$)/)?.[1];
+  return pid !== undefined && foreign(Number(pid));
 }
 
 function snapshot(): Record<string, (number | string)[]> {
@@ -185,14 +240,12 @@ function snapshot(): Record<string, (number | string)[]> {
     devShm: new TextDecoder().decode(
       new Deno.Command("ls", { args: ["-A", "/dev/shm"] }).outputSync().stdout,
     ).split("\n").filter((name) => name.includes("linux-ipc")).sort(),
-    // POSIX queues of this run (their names carry its pid), where the
-    // mqueue file system is mounted.
+    // POSIX queues of this project's tests and examples, where the mqueue
+    // file system is mounted.
     devMqueue: new TextDecoder().decode(
       new Deno.Command("ls", { args: ["-A", "/dev/mqueue"], stderr: "null" })
         .outputSync().stdout,
-    ).split("\n").filter((name) =>
-      name.includes("linux-ipc") && name.includes(String(Deno.pid))
-    ).sort(),
+    ).split("\n").filter((name) => name.includes("linux-ipc")).sort(),
   };
 }
 
