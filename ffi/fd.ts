@@ -22,7 +22,7 @@ import {
   lastError,
   restarted,
 } from "./errors.ts";
-import { afterThreadsLetGo, endWaits, threadUses } from "./wait.ts";
+import { afterThreadsLetGo, endWaits, ownersFrom, threadUses } from "./wait.ts";
 import {
   decodeStat,
   decodeStatfsType,
@@ -593,6 +593,8 @@ export function isBlocking(fd: number): boolean {
 
 /** The owner of each descriptor number that an {@linkcode OwnedFd} holds. */
 const owners = new Map<number, WeakRef<OwnedFd>>();
+// A pending wait keeps its descriptor's owner, and so the descriptor, alive.
+ownersFrom((fd) => owners.get(fd)?.deref());
 
 /**
  * Closes the descriptors of owners that were collected without `close`,

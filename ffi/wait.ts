@@ -732,6 +732,11 @@ interface Entry {
   parkedAt: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
+  /**
+   * The object that owns the wait's descriptor, kept reachable while the
+   * wait is pending (see {@linkcode ownersFrom}).
+   */
+  owner: object | undefined;
   timer: LongTimer | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -1082,6 +1087,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     return Promise.reject(e);
   }
   return new Promise<unknown>((resolve, reject) => {
+    const fd = op.fd ?? op.uses;
     const entry: Entry = {
       op,
       timeout,
@@ -1093,6 +1099,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       where: "new",
       parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
       cancel: undefined,
+      owner: fd === undefined ? undefined : ownerOf(fd),
       timer: undefined,
       onAbort: undefined,
     };
@@ -1370,6 +1377,7 @@ function end(entry: Entry): boolean {
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   release();
+  entry.owner = undefined;
   return true;
 }
 
@@ -1416,6 +1424,22 @@ function tryEntry(entry: Entry): boolean {
     failWith(entry, e);
   }
   return true;
+}
+
+/** The owner of a descriptor (see {@linkcode ownersFrom}). */
+let ownerOf: (fd: number) => object | undefined = () => undefined;
+
+/**
+ * Tells the engine where to find the object that owns a descriptor: a wait
+ * on it keeps that object reachable while it is pending, so that a
+ * connection whose read is pending (and which nothing else refers to) is
+ * not taken for forgotten and closed by its `FinalizationRegistry` under
+ * the read.
+ *
+ * @param lookup the owner of a descriptor, if one holds it
+ */
+export function ownersFrom(lookup: (fd: number) => object | undefined): void {
+  ownerOf = lookup;
 }
 
 function hold(): void {

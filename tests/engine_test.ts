@@ -216,6 +216,23 @@ Deno.test("a Worker's first waits wake and time out on time while its helper thr
   assert.deepEqual(got.left, []);
 });
 
+Deno.test("a pending read or write keeps its object, which nothing else refers to, from being closed by the garbage collector", async () => {
+  // The child drops the objects at once and runs the collector: their
+  // backstops must not close the descriptors under the pending calls.
+  const out = await within(
+    startDeno("tests/helpers/gc_child.ts", [], [
+      "--allow-ffi",
+      "--v8-flags=--expose-gc",
+    ]).output(),
+    30_000,
+  );
+  assert.equal(out.code, 0);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+    read: 3,
+    write: 16,
+  });
+});
+
 Deno.test("a datagram to a full receiver honours timeout and signal, without spinning a CPU", async () => {
   using rx = UnixDatagram.bind(`@linux-ipc-full-${Deno.pid}`);
   using tx = UnixDatagram.bind();
