@@ -277,6 +277,34 @@ export class EventFd {
     this.#owner.close();
   }
 
+  /**
+   * Lets the process end while async calls on this eventfd are pending (a
+   * pending `read` or `write` included): they, and those made until {@linkcode
+   * EventFd.ref}, no longer keep it alive, their timeouts included. Does
+   * nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { EventFd } from "@linux-ipc/ipc/eventfd";
+   * const ev = EventFd.create();
+   * ev.unref();
+   * const read = ev.read().catch(() => null);
+   * ev.close(); // (here, so that the example ends at once)
+   * console.log(await read); // null
+   * ```
+   */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /**
+   * Makes the async calls on this eventfd keep the process alive again, as they
+   * do at first (see {@linkcode EventFd.unref}). Does nothing once closed.
+   */
+  ref(): void {
+    this.#owner.ref();
+  }
+
   /** Same as {@linkcode EventFd.close}. */
   [Symbol.dispose](): void {
     this.close();

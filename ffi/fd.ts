@@ -22,7 +22,13 @@ import {
   lastError,
   restarted,
 } from "./errors.ts";
-import { afterThreadsLetGo, endWaits, ownersFrom, threadUses } from "./wait.ts";
+import {
+  afterThreadsLetGo,
+  endWaits,
+  ownersFrom,
+  refDescriptor,
+  threadUses,
+} from "./wait.ts";
 import {
   decodeStat,
   decodeStatfsType,
@@ -650,6 +656,7 @@ export class OwnedFd {
     const ref = new WeakRef(this);
     owners.set(fd, ref);
     backstop.register(this, { fd, ref }, this);
+    refDescriptor(fd, true);
   }
 
   /** The descriptor number (also once closed). */
@@ -686,6 +693,26 @@ export class OwnedFd {
     this.disown();
     close(this.#fd);
     return true;
+  }
+
+  /**
+   * Makes the async waits on the descriptor keep the process alive again,
+   * as they do at first (see {@linkcode OwnedFd.unref}). Does nothing once
+   * closed.
+   */
+  ref(): void {
+    if (!this.#closed) refDescriptor(this.#fd, true);
+  }
+
+  /**
+   * Lets the process end while async waits on the descriptor are pending,
+   * as Deno's `unref()` of a listener or connection does: the waits
+   * already pending and those to come, until {@linkcode OwnedFd.ref}. A
+   * wait's timeout no longer keeps the process alive either. Does nothing
+   * once closed.
+   */
+  unref(): void {
+    if (!this.#closed) refDescriptor(this.#fd, false);
   }
 
   /** Marks it closed without closing (the number was closed elsewhere). */

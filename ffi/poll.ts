@@ -307,8 +307,10 @@ export function within(
         reject(reason);
       });
     const onAbort = () => give(signal!.reason);
+    // The write that holds the line keeps the process alive while it is
+    // pending (or, on an unrefed descriptor, does not): this timer need not.
     if (timeout !== null) {
-      timer = later(timeout, () => give(timedOut(syscall, timeout)));
+      timer = later(timeout, () => give(timedOut(syscall, timeout)), false);
     }
     signal?.addEventListener("abort", onAbort, { once: true });
     ready.then(() => end(resolve));

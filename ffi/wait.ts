@@ -130,6 +130,12 @@
  * `close`) rejects the waits on it and removes it from the epoll set before
  * the number can be reused, so no wait ever retries on another file.
  *
+ * A pending wait keeps the process alive (one interval timer for all of
+ * them), unless its descriptor was unrefed ({@linkcode refDescriptor}, from
+ * the classes' `unref()`); and it keeps its descriptor's owner reachable, so
+ * that the owner's garbage-collection backstop never closes a descriptor a
+ * call waits on.
+ *
  * @module
  */
 
@@ -673,6 +679,8 @@ export function checkTimeout(
 /** A timer that may run longer than `setTimeout` allows. */
 export interface LongTimer {
   id: ReturnType<typeof setTimeout> | undefined;
+  /** Whether it keeps the process alive (see {@linkcode refLater}). */
+  ref: boolean;
 }
 
 /**
@@ -681,10 +689,11 @@ export interface LongTimer {
  *
  * @param ms when
  * @param fn what
+ * @param ref whether the timer keeps the process alive until it fires
  * @returns the timer, for {@linkcode cancelLater}
  */
-export function later(ms: number, fn: () => void): LongTimer {
-  const t: LongTimer = { id: undefined };
+export function later(ms: number, fn: () => void, ref = true): LongTimer {
+  const t: LongTimer = { id: undefined, ref };
   const end = performance.now() + ms;
   const arm = (left: number) => {
     t.id = setTimeout(() => {
@@ -692,9 +701,24 @@ export function later(ms: number, fn: () => void): LongTimer {
       if (rest > 1) arm(rest);
       else fn();
     }, Math.min(Math.max(0, left), TIMER_MAX));
+    if (!t.ref) Deno.unrefTimer(t.id);
   };
   arm(ms);
   return t;
+}
+
+/**
+ * Makes a timer of {@linkcode later} keep the process alive, or not.
+ *
+ * @param t the timer, if any
+ * @param ref whether it keeps the process alive
+ */
+function refLater(t: LongTimer | undefined, ref: boolean): void {
+  if (t === undefined || t.ref === ref) return;
+  t.ref = ref;
+  if (t.id === undefined) return;
+  if (ref) Deno.refTimer(t.id);
+  else Deno.unrefTimer(t.id);
 }
 
 /**
@@ -732,6 +756,11 @@ interface Entry {
   parkedAt: number;
   /** Set when the call in the kernel is being interrupted, with the error. */
   cancel: { error: unknown } | undefined;
+  /**
+   * Whether the wait keeps the process alive: false for a wait on a
+   * descriptor its owner unrefed (see {@linkcode refDescriptor}).
+   */
+  held: boolean;
   /**
    * The object that owns the wait's descriptor, kept reachable while the
    * wait is pending (see {@linkcode ownersFrom}).
@@ -1099,18 +1128,23 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       where: "new",
       parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
       cancel: undefined,
+      held: fd === undefined || unrefed.size === 0 || !unrefed.has(fd),
       owner: fd === undefined ? undefined : ownerOf(fd),
       timer: undefined,
       onAbort: undefined,
     };
-    hold();
+    if (entry.held) hold();
     if (op.uses !== undefined) {
       let s = usesFd.get(op.uses);
       if (s === undefined) usesFd.set(op.uses, s = new Set());
       s.add(entry);
     }
     if (timeout !== null) {
-      entry.timer = later(timeout, () => stop(entry, op.timedOut(timeout)));
+      entry.timer = later(
+        timeout,
+        () => stop(entry, op.timedOut(timeout)),
+        entry.held,
+      );
     }
     if (signal) {
       entry.onAbort = () => stop(entry, signal.reason);
@@ -1328,6 +1362,9 @@ export function endWaits(
   fd: number,
   error: (syscall: string) => unknown,
 ): void {
+  // The next owner of the number starts with waits that keep the process
+  // alive (an ending wait releases the process by its own `held`).
+  unrefed.delete(fd);
   const w = watches.get(fd);
   if (w !== undefined) {
     watches.delete(fd);
@@ -1376,7 +1413,7 @@ function end(entry: Entry): boolean {
   }
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
-  release();
+  if (entry.held) release();
   entry.owner = undefined;
   return true;
 }
@@ -1440,6 +1477,42 @@ let ownerOf: (fd: number) => object | undefined = () => undefined;
  */
 export function ownersFrom(lookup: (fd: number) => object | undefined): void {
   ownerOf = lookup;
+}
+
+/** Descriptors whose waits do not keep the process alive (see {@linkcode refDescriptor}). */
+const unrefed = new Set<number>();
+
+/**
+ * Makes the async waits on a descriptor keep the process alive, as every
+ * wait does at first, or not (Deno's `ref()` and `unref()` of a listener or
+ * connection): a program whose only pending work is unrefed waits (an
+ * accept loop of a control socket, say) ends as if they were not there.
+ * It holds for the waits already pending and for those to come, until
+ * the descriptor is closed through the library (a later owner of the
+ * number starts anew).
+ *
+ * @param fd the descriptor
+ * @param ref whether its waits keep the process alive
+ */
+export function refDescriptor(fd: number, ref: boolean): void {
+  if (ref ? !unrefed.delete(fd) : unrefed.has(fd)) return;
+  if (!ref) unrefed.add(fd);
+  for (const entry of waitsOn(fd)) {
+    if (entry.settled || entry.held === ref) continue;
+    entry.held = ref;
+    refLater(entry.timer, ref);
+    if (ref) hold();
+    else release();
+  }
+}
+
+/** The pending waits on a descriptor, wherever they are parked. */
+function waitsOn(fd: number): Entry[] {
+  const found = new Set<Entry>(watches.get(fd)?.entries);
+  for (const entry of usesFd.get(fd) ?? []) found.add(entry);
+  for (const entry of deferred) if (entry.op.fd === fd) found.add(entry);
+  for (const r of retries) if (r.entry?.op.fd === fd) found.add(r.entry);
+  return [...found];
 }
 
 function hold(): void {

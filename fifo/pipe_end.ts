@@ -421,6 +421,35 @@ export class PipeEnd {
     this.#owner.close();
   }
 
+  /**
+   * Lets the process end while async calls on this pipe end are pending (a
+   * pending `read` or `write` included): they, and those made until {@linkcode
+   * PipeEnd.ref}, no longer keep it alive, their timeouts included. Does
+   * nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { PipeEnd } from "@linux-ipc/ipc";
+   * const [r, w] = PipeEnd.pipe();
+   * r.unref();
+   * const read = r.read(new Uint8Array(16)).catch(() => null);
+   * r.close(); // (here, so that the example ends at once)
+   * console.log(await read); // null
+   * w.close();
+   * ```
+   */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /**
+   * Makes the async calls on this pipe end keep the process alive again, as
+   * they do at first (see {@linkcode PipeEnd.unref}). Does nothing once closed.
+   */
+  ref(): void {
+    this.#owner.ref();
+  }
+
   /** Same as {@linkcode PipeEnd.close}. */
   [Symbol.dispose](): void {
     this.close();

@@ -118,6 +118,9 @@ export class PosixMessageQueue {
   #msgsize: number;
   /** What `close()` wakes: the waits of {@linkcode notifications}. */
   #onClose = new Set<() => void>();
+  /** The timers that keep the process alive while notices are awaited. */
+  #awaiting = new Set<ReturnType<typeof setInterval>>();
+  #unrefed = false;
 
   private constructor(fd: number, name: string) {
     this.#owner = new OwnedFd(fd, "POSIX message queue");
@@ -460,8 +463,10 @@ export class PosixMessageQueue {
           registered = true;
         }
         // A signal listener does not keep the event loop alive: this does,
-        // while a notice is awaited.
+        // while a notice is awaited (unless the queue is unrefed).
         const alive = setInterval(() => {}, 1 << 30);
+        if (this.#unrefed) Deno.unrefTimer(alive);
+        this.#awaiting.add(alive);
         try {
           while (pending === 0 && !stop?.aborted && !this.closed) {
             await new Promise<void>((r) => wake = r);
@@ -469,6 +474,7 @@ export class PosixMessageQueue {
           }
         } finally {
           clearInterval(alive);
+          this.#awaiting.delete(alive);
         }
         if (stop?.aborted || this.closed) return;
         pending = 0;
@@ -510,6 +516,43 @@ export class PosixMessageQueue {
    */
   close(): void {
     if (this.#owner.close()) { for (const wake of this.#onClose) wake(); }
+  }
+
+  /**
+   * Lets the process end while async calls on this queue are pending (a pending
+   * `receive` or `send`, and `notifications` awaiting a notice included): they,
+   * and those made until {@linkcode PosixMessageQueue.ref}, no longer keep it
+   * alive, their timeouts included. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * const name = `/linux-ipc-doc-unref-${Deno.pid}`;
+   * const q = PosixMessageQueue.open(name, { create: {} });
+   * q.unref();
+   * const got = q.receive().catch(() => null);
+   * q.close(); // (here, so that the example ends at once)
+   * console.log(await got); // null
+   * PosixMessageQueue.unlink(name);
+   * ```
+   */
+  unref(): void {
+    if (this.closed) return;
+    this.#owner.unref();
+    this.#unrefed = true;
+    for (const t of this.#awaiting) Deno.unrefTimer(t);
+  }
+
+  /**
+   * Makes the async calls on this queue keep the process alive again, as they
+   * do at first (see {@linkcode PosixMessageQueue.unref}). Does nothing once
+   * closed.
+   */
+  ref(): void {
+    if (this.closed) return;
+    this.#owner.ref();
+    this.#unrefed = false;
+    for (const t of this.#awaiting) Deno.refTimer(t);
   }
 
   /** Same as {@linkcode PosixMessageQueue.close}. */

@@ -790,6 +790,38 @@ export class UnixConnection {
     this.#owner.close();
   }
 
+  /**
+   * Lets the process end while async calls on this connection are pending (a
+   * pending `read` or `write` included), as `Deno.Conn.unref()` does: they, and
+   * those made until {@linkcode UnixConnection.ref}, no longer keep it alive,
+   * their timeouts included. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { UnixConnection } from "@linux-ipc/ipc";
+   * const [a, b] = UnixConnection.pair();
+   * // A read that waits for a peer that may never write, without keeping
+   * // the program alive: it ends when the rest of the program has.
+   * a.unref();
+   * const read = a.read(new Uint8Array(16)).catch(() => null);
+   * a.close(); // (here, so that the example ends at once)
+   * console.log(await read); // null
+   * b.close();
+   * ```
+   */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /**
+   * Makes the async calls on this connection keep the process alive again, as
+   * they do at first (see {@linkcode UnixConnection.unref}). Does nothing once
+   * closed.
+   */
+  ref(): void {
+    this.#owner.ref();
+  }
+
   /** Same as {@linkcode UnixConnection.close}. */
   [Symbol.dispose](): void {
     this.close();
@@ -1063,6 +1095,39 @@ export class UnixListener {
     removeBound(this.#bound);
   }
 
+  /**
+   * Lets the process end while async calls on this listener are pending (a
+   * pending `accept`, and an accept loop included), as `Deno.Listener.unref()`
+   * does: they, and those made until {@linkcode UnixListener.ref}, no longer
+   * keep it alive, their timeouts included. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { UnixListener } from "@linux-ipc/ipc";
+   * const server = UnixListener.listen(`@linux-ipc-unref-doc-${Deno.pid}`);
+   * // A control socket that does not keep the program alive: its accept
+   * // loop ends with the rest of the program.
+   * server.unref();
+   * const loop = (async () => {
+   *   for await (const conn of server) conn.close();
+   * })();
+   * server.close(); // (here, so that the example ends at once)
+   * await loop;
+   * ```
+   */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /**
+   * Makes the async calls on this listener keep the process alive again, as
+   * they do at first (see {@linkcode UnixListener.unref}). Does nothing once
+   * closed.
+   */
+  ref(): void {
+    this.#owner.ref();
+  }
+
   /** Same as {@linkcode UnixListener.close}. */
   [Symbol.dispose](): void {
     this.close();
@@ -1314,6 +1379,34 @@ export class UnixDatagram {
    */
   close(): void {
     if (this.#owner.close()) removeBound(this.#bound);
+  }
+
+  /**
+   * Lets the process end while async calls on this socket are pending (a
+   * pending `receive` or `send` included): they, and those made until
+   * {@linkcode UnixDatagram.ref}, no longer keep it alive, their timeouts
+   * included. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { UnixDatagram } from "@linux-ipc/ipc";
+   * const socket = UnixDatagram.bind(`@linux-ipc-unref-dg-doc-${Deno.pid}`);
+   * socket.unref();
+   * const got = socket.receive().catch(() => null);
+   * socket.close(); // (here, so that the example ends at once)
+   * console.log(await got); // null
+   * ```
+   */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /**
+   * Makes the async calls on this socket keep the process alive again, as they
+   * do at first (see {@linkcode UnixDatagram.unref}). Does nothing once closed.
+   */
+  ref(): void {
+    this.#owner.ref();
   }
 
   /** Same as {@linkcode UnixDatagram.close}. */

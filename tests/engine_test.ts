@@ -233,6 +233,56 @@ Deno.test("a pending read or write keeps its object, which nothing else refers t
   });
 });
 
+/** Runs tests/helpers/unref_child.ts in `mode`: its output and run time. */
+async function unrefChild(...args: string[]) {
+  const t0 = performance.now();
+  const child = startDeno("tests/helpers/unref_child.ts", args, [
+    "--allow-ffi",
+    "--allow-read=/dev/mqueue",
+    "--allow-write=/dev/mqueue",
+  ]);
+  try {
+    const out = await within(child.output(), 30_000);
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      ms: performance.now() - t0,
+    };
+  } catch (e) {
+    child.kill();
+    await child.status;
+    throw e;
+  }
+}
+
+Deno.test("unref: pending calls on unrefed objects do not keep the process alive, their timeouts included", async () => {
+  let mqueue = false;
+  try {
+    mqueue = Deno.statSync("/dev/mqueue").isDirectory;
+  } catch {
+    // not mounted: the queue is left out
+  }
+  // Each child leaves calls with a 600 s timeout pending and must end by
+  // itself, long before (30 s is the bound; it takes well under 1 s of
+  // its own).
+  for (
+    const args of [["listener"], ["pending"], ["kinds", mqueue ? "mqueue" : ""]]
+  ) {
+    const out = await unrefChild(...args);
+    assert.equal(out.code, 0, args[0]);
+    assert.equal(out.stdout, "end of main\n", args[0]);
+  }
+});
+
+Deno.test("ref: a ref after an unref, and a new owner of an unrefed number, keep the process alive", async () => {
+  for (const mode of ["ref-again", "reused"]) {
+    const out = await unrefChild(mode);
+    assert.equal(out.code, 0, mode);
+    // The wait ran to its timeout before the process ended.
+    assert.equal(out.stdout, "end of main\nETIMEDOUT\n", mode);
+  }
+});
+
 Deno.test("a datagram to a full receiver honours timeout and signal, without spinning a CPU", async () => {
   using rx = UnixDatagram.bind(`@linux-ipc-full-${Deno.pid}`);
   using tx = UnixDatagram.bind();
