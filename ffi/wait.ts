@@ -858,7 +858,10 @@ const starting = new Set<Thread>();
 /** Groups waiting for a helper thread, oldest first. */
 const starving = new Set<Group>();
 let threads = 0;
+/** The waits that keep the process alive (see {@linkcode hold}). */
 let pending = 0;
+/** Every pending wait, unrefed ones included. */
+let waits = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 let signalNumber = 0;
 
@@ -868,7 +871,7 @@ let signalNumber = 0;
  * busy with work a spin would hold up.
  */
 function spinAllowed(): boolean {
-  return pending <= SPIN_WHEN_PARKED && watches.size - reactorWaits <= 1;
+  return waits <= SPIN_WHEN_PARKED && watches.size - reactorWaits <= 1;
 }
 
 /** What {@linkcode spin} did: nothing, called in vain, or completed. */
@@ -1133,6 +1136,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       timer: undefined,
       onAbort: undefined,
     };
+    waits++;
     if (entry.held) hold();
     if (op.uses !== undefined) {
       let s = usesFd.get(op.uses);
@@ -1413,6 +1417,7 @@ function end(entry: Entry): boolean {
   }
   cancelLater(entry.timer);
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
+  waits--;
   if (entry.held) release();
   entry.owner = undefined;
   return true;
@@ -2357,7 +2362,7 @@ function endThread(t: Thread): Promise<unknown> {
  * ```
  */
 export async function terminateIdleWaiters(): Promise<boolean> {
-  if (pending !== 0) return false;
+  if (waits !== 0) return false;
   const ending = [...idle.splice(0), ...starting].map((t) => {
     threads--;
     return endThread(t);

@@ -41,6 +41,7 @@ import {
   socket,
   socketpair,
   spawnWithFds,
+  terminateIdleWaiters,
   UnixConnection,
   UnixDatagram,
   UnixListener,
@@ -231,6 +232,21 @@ Deno.test("a pending read or write keeps its object, which nothing else refers t
     read: 3,
     write: 16,
   });
+});
+
+Deno.test("unref: terminateIdleWaiters does not end the engine under an unrefed wait", async () => {
+  const [a, b] = UnixConnection.pair();
+  try {
+    a.unref();
+    const read = a.read(new Uint8Array(8));
+    await new Promise((r) => setTimeout(r, 20)); // parked on the reactor
+    assert.equal(await terminateIdleWaiters(), false);
+    b.writeSync(new Uint8Array([1, 2]));
+    assert.equal(await within(read, 5000), 2);
+  } finally {
+    a.close();
+    b.close();
+  }
 });
 
 /** Runs tests/helpers/unref_child.ts in `mode`: its output and run time. */
