@@ -15,6 +15,7 @@
 import { libc, sizeT } from "../ffi/libc.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
+  afterFailure,
   EAGAIN,
   errorFor,
   ETIMEDOUT,
@@ -375,10 +376,12 @@ export function mq_send(
   const b = bytesOf(msg_ptr, "mq_send");
   msg_prio = prio(msg_prio, "mq_send");
   const c = libc();
-  restartOnEintr(
-    () => c.mq_send(mqdes, b, sizeT(b.length), msg_prio),
-    () => sendError("mq_send", mqdes, b.length),
-  );
+  if (c.mq_send(mqdes, b, sizeT(b.length), msg_prio) === -1) {
+    afterFailure(
+      () => c.mq_send(mqdes, b, sizeT(b.length), msg_prio),
+      () => sendError("mq_send", mqdes, b.length),
+    );
+  }
 }
 
 // The sync receives' room, reused: the message is copied out.
@@ -448,7 +451,10 @@ function receiveInto(
   abs: Uint8Array | null,
 ): number {
   const c = libc();
-  return restartOnEintr(
+  const r = abs === null
+    ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
+    : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
+  return r !== -1 ? r : afterFailure(
     () =>
       abs === null
         ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)

@@ -12,12 +12,12 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 import {
+  afterFailure,
   EAGAIN,
   EINVAL,
   errorFor,
   IpcError,
   lastError,
-  restartOnEintr,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
@@ -304,10 +304,12 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   const buf = encodeMsg(msgp, "msgsnd", true);
   const n = sizeT(buf.length - 8);
   const c = libc();
-  restartOnEintr(
-    () => c.msgsnd(msqid, buf, n, msgflg),
-    (code) => sendFailure(code, msqid, buf),
-  );
+  if (c.msgsnd(msqid, buf, n, msgflg) === -1) {
+    afterFailure(
+      () => c.msgsnd(msqid, buf, n, msgflg),
+      (code) => sendFailure(code, msqid, buf),
+    );
+  }
 }
 
 /**
@@ -427,7 +429,8 @@ function receiveScratch(
   const buf = scratchRoom(msgsz);
   const n = sizeT(msgsz);
   const c = libc();
-  return restartOnEintr(
+  const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
+  return r !== -1 ? r : afterFailure(
     () => c.msgrcv(msqid, buf, n, typeArg(type), msgflg),
     () => recvError(msqid, msgsz, type),
   );

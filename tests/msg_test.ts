@@ -270,6 +270,40 @@ Deno.test("a full queue: async send waits for room; IPC_NOWAIT fails at once", a
   });
 });
 
+Deno.test("a blocking msgrcv that a handled signal interrupts (EINTR) goes on waiting", async () => {
+  const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  const child = startDeno("tests/helpers/msg_child.ts", [
+    "recvsignalled",
+    String(id),
+  ]);
+  try {
+    const lines = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    while (!out.includes("waiting\n")) {
+      const { value, done } = await within(lines.read(), 10_000);
+      if (done) break;
+      out += value;
+    }
+    await new Promise((r) => setTimeout(r, 100)); // in msgrcv by now
+    for (let i = 0; i < 3; i++) {
+      child.kill("SIGUSR1");
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    msgsnd(id, { mtype: 1, mtext: "after the signals" });
+    for (;;) {
+      const { value, done } = await within(lines.read(), 10_000);
+      if (done) break;
+      out += value;
+    }
+    // (Signals that arrive while the listener has not run count once.)
+    assert.match(out, /^waiting\nafter the signals\nsignals: [1-3]\n$/);
+    assert.equal((await child.status).code, 0);
+  } finally {
+    msgctl(id, IPC_RMID);
+  }
+});
+
 Deno.test("removing a queue gives EIDRM to every waiter, sync in another process and async here", async () => {
   const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   const syncChild = startDeno("tests/helpers/msg_child.ts", [

@@ -4,6 +4,8 @@
 //   recvsync ID            block in msgrcv (print "waiting" first), then
 //                          print the text, or the error code
 //   recvasync ID           the same through msgrcvAsync
+//   recvsignalled ID       recvsync with a SIGUSR1 listener, so that the
+//                          signal interrupts msgrcv (EINTR) and is counted
 //   rm ID                  remove the queue
 import { IPC_RMID, msgctl, msgrcv, msgrcvAsync, msgsnd } from "../../mod.ts";
 
@@ -24,6 +26,22 @@ switch (mode) {
   case "rm":
     msgctl(Number(args[0]), IPC_RMID);
     break;
+  case "recvsignalled": {
+    let signals = 0;
+    Deno.addSignalListener("SIGUSR1", () => signals++);
+    console.log("waiting");
+    try {
+      const m = msgrcv(Number(args[0]), 64);
+      console.log(dec.decode(m.mtext));
+    } catch (e) {
+      console.log(code(e));
+    }
+    // The listener runs once the event loop does.
+    await new Promise((r) => setTimeout(r, 50));
+    console.log(`signals: ${signals}`);
+    Deno.exit(0);
+    break;
+  }
   case "recvsync":
   case "recvasync": {
     console.log("waiting");
