@@ -102,6 +102,8 @@ function addRegion(region: ipc.MemoryRegion): void {
 }
 /** Files some mapping was made of, as "dev:ino". */
 const mapped = new Set<string>();
+/** Huge-page memfds (`MFD_HUGETLB`), as "dev:ino". */
+const hugeFiles = new Set<string>();
 function statOf(fd: number): ipc.FileStat | null {
   try {
     return ipc.fstat(fd);
@@ -990,8 +992,14 @@ const CALLS: [number, Call][] = [
         : fd(),
       int(0, page, 2 * page),
     ];
-    if (typeof a[3] === "number" && (a[3] & ipc.MAP_HUGETLB) !== 0) {
-      a[3] &= ~ipc.MAP_NORESERVE; // as for shmget
+    // Huge pages without a reservation (MAP_HUGETLB, or a mapping of a
+    // huge-page memfd) fault with SIGBUS when none are free, as for shmget.
+    if (
+      typeof a[3] === "number" &&
+      ((a[3] & ipc.MAP_HUGETLB) !== 0 ||
+        (typeof a[4] === "number" && a[4] >= 0 && hugeFiles.has(inode(a[4]))))
+    ) {
+      a[3] &= ~ipc.MAP_NORESERVE;
     }
     return seen("mmap", a, () => {
       const r = (ipc.mmap as (...x: unknown[]) => ipc.MemoryRegion)(...a);
@@ -1103,6 +1111,9 @@ const CALLS: [number, Call][] = [
     ];
     return seen("memfd_create", a, () => {
       const r = (ipc.memfd_create as (...x: unknown[]) => number)(...a);
+      if (typeof a[1] === "number" && (a[1] & ipc.MFD_HUGETLB) !== 0) {
+        hugeFiles.add(inode(r));
+      }
       addFd(r);
       return r;
     });
