@@ -24,8 +24,8 @@ import {
 } from "./errors.ts";
 import {
   afterThreadsLetGo,
+  closeWhenIdle,
   endWaits,
-  ownersFrom,
   refDescriptor,
   threadUses,
 } from "./wait.ts";
@@ -599,25 +599,30 @@ export function isBlocking(fd: number): boolean {
 
 /** The owner of each descriptor number that an {@linkcode OwnedFd} holds. */
 const owners = new Map<number, WeakRef<OwnedFd>>();
-// A pending wait keeps its descriptor's owner, and so the descriptor, alive.
-ownersFrom((fd) => owners.get(fd)?.deref());
 
 /**
  * Closes the descriptors of owners that were collected without `close`,
  * unless the number has another owner now: it was closed behind the
  * library's back and given to a new owner, whose descriptor it is (and
- * whose own backstop closes it, should that owner be dropped too).
+ * whose own backstop closes it, should that owner be dropped too). A call
+ * still waiting on the descriptor ends first.
  */
 const backstop = new FinalizationRegistry<
   { fd: number; ref: WeakRef<OwnedFd> }
 >(({ fd, ref }) => {
   if (owners.get(fd) !== ref) return;
   owners.delete(fd);
-  try {
-    close(fd);
-  } catch {
-    // closed already
-  }
+  // A call still waiting on it (a read whose connection nothing else
+  // refers to) completes first.
+  closeWhenIdle(fd, () => {
+    // Unless a new owner took the number meanwhile.
+    if (owners.has(fd)) return;
+    try {
+      close(fd);
+    } catch {
+      // closed already
+    }
+  });
 });
 
 /**

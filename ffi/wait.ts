@@ -132,9 +132,9 @@
  *
  * A pending wait keeps the process alive (one interval timer for all of
  * them), unless its descriptor was unrefed ({@linkcode refDescriptor}, from
- * the classes' `unref()`); and it keeps its descriptor's owner reachable, so
- * that the owner's garbage-collection backstop never closes a descriptor a
- * call waits on.
+ * the classes' `unref()`); and the garbage-collection backstop of its
+ * descriptor's owner closes the descriptor only once the wait has ended
+ * ({@linkcode closeWhenIdle}).
  *
  * @module
  */
@@ -761,11 +761,6 @@ interface Entry {
    * descriptor its owner unrefed (see {@linkcode refDescriptor}).
    */
   held: boolean;
-  /**
-   * The object that owns the wait's descriptor, kept reachable while the
-   * wait is pending (see {@linkcode ownersFrom}).
-   */
-  owner: object | undefined;
   timer: LongTimer | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -1132,7 +1127,6 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
       cancel: undefined,
       held: fd === undefined || unrefed.size === 0 || !unrefed.has(fd),
-      owner: fd === undefined ? undefined : ownerOf(fd),
       timer: undefined,
       onAbort: undefined,
     };
@@ -1367,8 +1361,10 @@ export function endWaits(
   error: (syscall: string) => unknown,
 ): void {
   // The next owner of the number starts with waits that keep the process
-  // alive (an ending wait releases the process by its own `held`).
+  // alive (an ending wait releases the process by its own `held`); an
+  // orphan's close is being made.
   unrefed.delete(fd);
+  orphans.delete(fd);
   const w = watches.get(fd);
   if (w !== undefined) {
     watches.delete(fd);
@@ -1419,7 +1415,7 @@ function end(entry: Entry): boolean {
   if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
   waits--;
   if (entry.held) release();
-  entry.owner = undefined;
+  if (orphans.size !== 0) closeOrphan(entry);
   return true;
 }
 
@@ -1468,20 +1464,37 @@ function tryEntry(entry: Entry): boolean {
   return true;
 }
 
-/** The owner of a descriptor (see {@linkcode ownersFrom}). */
-let ownerOf: (fd: number) => object | undefined = () => undefined;
+/**
+ * Descriptors whose owner was garbage collected while waits on them were
+ * pending, each with the close to run once the last has ended (see
+ * {@linkcode closeWhenIdle}).
+ */
+const orphans = new Map<number, () => void>();
 
 /**
- * Tells the engine where to find the object that owns a descriptor: a wait
- * on it keeps that object reachable while it is pending, so that a
- * connection whose read is pending (and which nothing else refers to) is
- * not taken for forgotten and closed by its `FinalizationRegistry` under
- * the read.
+ * For the backstop of a descriptor's owner, collected unclosed: runs
+ * `close` once no wait on the descriptor is pending. A connection whose
+ * read is pending, and which nothing else refers to, is not forgotten: the
+ * read completes (or times out) first. The engine keeps no reference to
+ * owners, which would cost every wait a `WeakRef` lookup.
  *
- * @param lookup the owner of a descriptor, if one holds it
+ * @param fd the descriptor
+ * @param close closes it
  */
-export function ownersFrom(lookup: (fd: number) => object | undefined): void {
-  ownerOf = lookup;
+export function closeWhenIdle(fd: number, close: () => void): void {
+  if (waitsOn(fd).some((entry) => !entry.settled)) orphans.set(fd, close);
+  else close();
+}
+
+/** Runs the close of an orphaned descriptor once its last wait has ended. */
+function closeOrphan(entry: Entry): void {
+  const fd = entry.op.fd ?? entry.op.uses;
+  if (fd === undefined || !orphans.has(fd)) return;
+  if (waitsOn(fd).some((e) => !e.settled)) return;
+  const close = orphans.get(fd)!;
+  orphans.delete(fd);
+  // After the wait's own ending, outside the engine's loops.
+  queueMicrotask(close);
 }
 
 /** Descriptors whose waits do not keep the process alive (see {@linkcode refDescriptor}). */

@@ -217,7 +217,7 @@ Deno.test("a Worker's first waits wake and time out on time while its helper thr
   assert.deepEqual(got.left, []);
 });
 
-Deno.test("a pending read or write keeps its object, which nothing else refers to, from being closed by the garbage collector", async () => {
+Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {
   // The child drops the objects at once and runs the collector: their
   // backstops must not close the descriptors under the pending calls.
   const out = await within(
@@ -231,6 +231,7 @@ Deno.test("a pending read or write keeps its object, which nothing else refers t
   assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
     read: 3,
     write: 16,
+    closed: [true, true],
   });
 });
 
