@@ -255,7 +255,7 @@ export class EventFd {
       syscall === "read"
         ? () => c.read(fd, bytes, EIGHT)
         : () => c.write(fd, bytes, EIGHT),
-      () => lastError(syscall, "fd", { fd }),
+      () => lastError(syscall)("fd", { fd }),
       // A child handed the eventfd shares its mode, which may be blocking.
       true,
     );

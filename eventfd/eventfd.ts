@@ -54,7 +54,7 @@ export function eventfd(initval = 0, flags = 0): number {
     "flags",
   );
   const fd = libc().eventfd(initval, flags | EFD_CLOEXEC);
-  if (fd === -1) throw lastError("eventfd", "flags", { flags });
+  if (fd === -1) throw lastError("eventfd")("flags", { flags });
   return fd;
 }
 
@@ -91,13 +91,13 @@ const writeBytes = new Uint8Array(writeBuf.buffer);
 const EIGHT = sizeT(8);
 
 function readError(fd: number) {
-  return lastError("read", "fd", { fd }, {
+  return lastError("read")("fd", { fd }, {
     EINVAL: "the descriptor is not an eventfd",
   });
 }
 
 function writeError(fd: number) {
-  return lastError("write", "fd", { fd }, {
+  return lastError("write")("fd", { fd }, {
     EINVAL: "the descriptor is not an eventfd",
   });
 }

@@ -173,23 +173,30 @@ export function withWritten(e: unknown, written: number): unknown {
 /** Which argument a given errno code blames, per call. */
 export type Blame = string | Readonly<Record<string, string>>;
 
-/**
- * Builds the error for a sync call that just returned -1. Reads errno first,
- * so call it before anything else touches libc.
- *
- * @param syscall the call that failed
- * @param blame the argument at fault, or a map from code to argument
- * @param values the call's argument values by name, for the message
- * @param hints extra sentences by code
- * @returns the error to throw
- */
-export function lastError(
-  syscall: string,
+/** Builds the error of a failed call whose errno has been read. */
+export type ErrorOf = (
   blame?: Blame,
   values?: Readonly<Record<string, string | number | bigint>>,
   hints?: Readonly<Record<string, string>>,
-): IpcError {
-  return errorFor(errno(), syscall, blame, values, hints);
+) => IpcError;
+
+/**
+ * The error of a sync call that just returned -1, in two steps: this reads
+ * errno at once, before anything else runs, and returns what builds the
+ * error from it: `throw lastError("msgget")({ EEXIST: "key" }, { key })`.
+ * The arguments of a one-step call would be built first, and building
+ * objects can run the garbage collector, which may leave errno changed
+ * (measured: `EAGAIN` after about one collection in two, in Deno 2).
+ *
+ * @param syscall the call that failed
+ * @returns a function of the argument at fault (or a map from code to
+ *   argument), the call's argument values by name and extra sentences by
+ *   code, which returns the error to throw
+ */
+export function lastError(syscall: string): ErrorOf {
+  const code = errno();
+  return (blame, values, hints) =>
+    errorFor(code, syscall, blame, values, hints);
 }
 
 /**

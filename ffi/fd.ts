@@ -159,8 +159,7 @@ export function open(pathname: string, flags: number, mode = 0o666): number {
   ({ path, flags, mode } = checkOpen(pathname, flags, mode));
   const fd = libc().open(path, flags | O_CLOEXEC, mode);
   if (fd === -1) {
-    throw lastError(
-      "open",
+    throw lastError("open")(
       {
         ENOENT: "pathname",
         EACCES: "pathname",
@@ -373,7 +372,7 @@ export function close(fd: number): void {
   // that the call cannot reach the next file given the number.
   if (threadUses(fd)) {
     if (libc().fcntl(fd, F_GETFD, 0) === -1) {
-      throw lastError("close", "fd", { fd });
+      throw lastError("close")("fd", { fd });
     }
     closingLater.add(fd);
     afterThreadsLetGo(fd, () => {
@@ -382,7 +381,7 @@ export function close(fd: number): void {
     });
     return;
   }
-  if (libc().close(fd) === -1) throw lastError("close", "fd", { fd });
+  if (libc().close(fd) === -1) throw lastError("close")("fd", { fd });
 }
 
 /** `access` mode: may be executed (a directory: entered). */
@@ -429,8 +428,7 @@ export function ftruncate(fd: number, length: number): void {
     refuseShrinkUnderMapping(fd, length, "ftruncate", "length", { fd, length });
   }
   if (libc().ftruncate(fd, BigInt(length)) === -1) {
-    throw lastError(
-      "ftruncate",
+    throw lastError("ftruncate")(
       { EBADF: "fd", EINVAL: "fd", EFBIG: "length" },
       {
         fd,
@@ -458,7 +456,7 @@ export function ftruncate(fd: number, length: number): void {
 export function fstat(fd: number): FileStat {
   fd = int(fd, "fstat", "fd", 0, LIMITS.INT_MAX);
   const buf = new Uint8Array(SIZEOF.stat);
-  if (libc().fstat(fd, buf) === -1) throw lastError("fstat", "fd", { fd });
+  if (libc().fstat(fd, buf) === -1) throw lastError("fstat")("fd", { fd });
   return decodeStat(buf);
 }
 
@@ -511,7 +509,7 @@ export function statfs(path: string): FsInfo {
   requirePath("read", path);
   const buf = new Uint8Array(SIZEOF.statfs);
   if (libc().statfs(c, buf) === -1) {
-    throw lastError("statfs", "path", { path });
+    throw lastError("statfs")("path", { path });
   }
   const type = decodeStatfsType(buf) >>> 0;
   return { type, name: FS_NAMES[type] ?? `0x${type.toString(16)}` };
@@ -547,8 +545,7 @@ export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
   flags = checkFlags(flags, MFD_FLAGS, "memfd_create", "flags");
   const fd = libc().memfd_create(n, (flags | MFD_CLOEXEC) >>> 0);
   if (fd === -1) {
-    throw lastError(
-      "memfd_create",
+    throw lastError("memfd_create")(
       {
         EINVAL: "flags",
         ENODEV: "flags",
@@ -577,11 +574,11 @@ export function setNonBlocking(fd: number, on = true): void {
   const c = libc();
   const fl = c.fcntl(fd, 3, /* F_GETFL */ 0);
   if (fl === -1) {
-    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+    throw lastError("fcntl")({ EBADF: "fd", EINVAL: "arg" }, { fd });
   }
   const want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
   if (want !== fl && c.fcntl(fd, 4, /* F_SETFL */ want) === -1) {
-    throw lastError("fcntl", { EBADF: "fd", EINVAL: "arg" }, { fd });
+    throw lastError("fcntl")({ EBADF: "fd", EINVAL: "arg" }, { fd });
   }
 }
 
@@ -791,8 +788,7 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
   const r = libc().fcntl(fd, cmd, arg);
   if (r === -1) {
     const sealing = cmd === F_ADD_SEALS || cmd === F_GET_SEALS;
-    throw lastError(
-      "fcntl",
+    throw lastError("fcntl")(
       {
         EBADF: "fd",
         EINVAL: sealing ? "fd" : "arg",

@@ -100,7 +100,7 @@ export function mapPrivateAt(
  */
 function retire(address: Deno.PointerObject, span: number): void {
   if (mapPrivateAt(address, span, PROT_READ_WRITE, "replace") === null) {
-    throw lastError("mmap", "addr", {
+    throw lastError("mmap")("addr", {
       addr: `0x${BigInt(Deno.UnsafePointer.value(address)).toString(16)}`,
     });
   }

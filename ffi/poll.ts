@@ -574,7 +574,7 @@ export function pollSync(
     if (r > 0) return true;
     if (r === 0) {
       if (remaining! <= POLL_MAX_MS) return false;
-    } else if (errno() !== EINTR) throw lastError("poll", "fd", { fd });
+    } else if (errno() !== EINTR) throw lastError("poll")("fd", { fd });
   }
 }
 

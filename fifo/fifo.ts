@@ -103,7 +103,7 @@ export function pipe2(flags: number): [number, number] {
   flags = checkFlags(flags, O_NONBLOCK | O_CLOEXEC, "pipe2", "flags");
   const fds = new Int32Array(2);
   if (libc().pipe2(new Uint8Array(fds.buffer), flags | O_CLOEXEC) === -1) {
-    throw lastError("pipe2", "pipefd");
+    throw lastError("pipe2")("pipefd");
   }
   return [fds[0], fds[1]];
 }
@@ -130,7 +130,7 @@ export function mkfifo(pathname: string, mode = 0o666): void {
   mode = int(mode, "mkfifo", "mode", 0, 0o7777);
   requirePath("write", pathname);
   if (libc().mkfifo(path, mode) === -1) {
-    throw lastError("mkfifo", "pathname", { pathname }, {
+    throw lastError("mkfifo")("pathname", { pathname }, {
       EEXIST: "the path exists already",
       ENOENT: "a directory of the path does not exist",
     });
@@ -161,8 +161,7 @@ export function read(fd: number, buf: Uint8Array): number {
   const c = libc();
   const n = sizeT(buf.length);
   return restartOnEintr(() => c.read(fd, buf, n), () =>
-    lastError(
-      "read",
+    lastError("read")(
       { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
       { fd },
       {
@@ -203,12 +202,11 @@ export function write(fd: number, buf: Uint8Array): number {
 }
 
 function readError(fd: number): IpcError {
-  return lastError("read", { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd });
+  return lastError("read")({ EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd });
 }
 
 function writeError(fd: number): IpcError {
-  return lastError(
-    "write",
+  return lastError("write")(
     {
       EBADF: "fd",
       EPIPE: "fd",
@@ -558,13 +556,13 @@ function hasWriter(fd: number): boolean {
   const c = libc();
   const scratch = new Int32Array(2);
   if (c.pipe2(new Uint8Array(scratch.buffer), O_NONBLOCK | O_CLOEXEC) === -1) {
-    throw lastError("pipe2", "pipefd", {});
+    throw lastError("pipe2")("pipefd", {});
   }
   try {
     let r = 0;
     const done = tryWithoutWaiting(
       () => r = c.tee(fd, scratch[1], 1n, 2 /* SPLICE_F_NONBLOCK */),
-      () => lastError("tee", "fd_in", { fd }),
+      () => lastError("tee")("fd_in", { fd }),
     );
     // EAGAIN: nothing to take at once, yet a writer is there.
     return !done || r > 0;
@@ -575,7 +573,7 @@ function hasWriter(fd: number): boolean {
 }
 
 function openError(pathname: string): IpcError {
-  return lastError("open", "pathname", { pathname }, {
+  return lastError("open")("pathname", { pathname }, {
     ENXIO: "a FIFO opened for writing with O_NONBLOCK has no reader",
   });
 }

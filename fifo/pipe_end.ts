@@ -238,7 +238,7 @@ export class PipeEnd {
       syncTimeout(options),
       "read",
       () => libc().read(fd, buf, sizeT(buf.length)),
-      () => lastError("read", "fd", { fd }),
+      () => lastError("read")("fd", { fd }),
     );
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -330,7 +330,7 @@ export class PipeEnd {
       "write",
       () => libc().write(fd, data, sizeT(data.length)),
       () =>
-        lastError("write", "fd", { fd }, {
+        lastError("write")("fd", { fd }, {
           EPIPE: "the reading end is closed",
         }),
     );

@@ -323,10 +323,10 @@ function ownDescription(fd: number, argument: string): number {
     return fd;
   }
   const flags = libc().fcntl(fd, 3, /* F_GETFL */ 0);
-  if (flags === -1) throw lastError("fcntl", argument, { fd });
+  if (flags === -1) throw lastError("fcntl")(argument, { fd });
   const path = encodeUtf8(`/proc/self/fd/${fd}\0`);
   const own = libc().open(path, (flags & 3) | O_CLOEXEC, 0);
-  if (own === -1) throw lastError("open", argument, { fd });
+  if (own === -1) throw lastError("open")(argument, { fd });
   return own;
 }
 

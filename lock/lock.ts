@@ -110,7 +110,7 @@ function checkOperation(operation: unknown, syscall: string): number {
 }
 
 function flockError(fd: number, operation: number): IpcError {
-  return lastError("flock", { EBADF: "fd", EINVAL: "operation" }, {
+  return lastError("flock")({ EBADF: "fd", EINVAL: "operation" }, {
     fd,
     operation,
   }, {
@@ -237,8 +237,7 @@ function checkCmd(cmd: unknown, syscall: string): number {
 }
 
 function lockError(fd: number, cmd: number, lock: Flock): IpcError {
-  return lastError(
-    "fcntl",
+  return lastError("fcntl")(
     {
       EBADF: "fd",
       EINVAL: "lock",

@@ -216,6 +216,8 @@ export function mmap(
     }
   }
   const address = libc().mmap(at, BigInt(length), prot, kernelFlags, fd, off);
+  // errno now, before anything below can allocate (see lastError).
+  const failure = lastError("mmap");
   if (
     address === null || addressOf(address) === MAP_FAILED
   ) {
@@ -234,7 +236,7 @@ export function mmap(
         "one of MAP_SHARED, MAP_SHARED_VALIDATE and MAP_PRIVATE must be given",
       ]
       : ["flags", "the kernel refused this combination of flags and length"];
-    throw lastError("mmap", {
+    throw failure({
       EINVAL: invalid[0],
       EACCES: "fd",
       EBADF: "fd",
@@ -269,7 +271,7 @@ export function mmap(
     anonymous ? "anonymous mapping" : "file mapping",
     (a) => {
       if (libc().munmap(a, BigInt(length)) === -1) {
-        throw lastError("munmap", "addr");
+        throw lastError("munmap")("addr");
       }
     },
     roundUp(length, mappingPage(flags)),
@@ -373,7 +375,7 @@ export function msync(
   flags = checkFlags(flags, MS_ALL, "msync", "flags");
   const [p, n] = span(addr, total, "msync", offset, length);
   if (libc().msync(p, n, flags) === -1) {
-    throw lastError("msync", {
+    throw lastError("msync")({
       EINVAL: offset % pageSize() ? "offset" : "flags",
       EBUSY: "flags",
       ENOMEM: "length",
@@ -414,7 +416,7 @@ export function mprotect(addr: MemoryRegion, prot: number): void {
   const p = pointerAt(addr.address)!;
   setRegionAccess(addr, accessOf(prot), () => {
     if (libc().mprotect(p, BigInt(total), prot) === -1) {
-      throw lastError("mprotect", {
+      throw lastError("mprotect")({
         EACCES: "prot",
         EINVAL: "prot",
         ENOMEM: "addr",
@@ -451,7 +453,7 @@ export function madvise(
   advice = int(advice, "madvise", "advice", 0, MADV_DONTNEED);
   const [p, n] = span(addr, total, "madvise", offset, length);
   if (libc().madvise(p, n, advice) === -1) {
-    throw lastError("madvise", { EINVAL: "offset", ENOMEM: "length" }, {
+    throw lastError("madvise")({ EINVAL: "offset", ENOMEM: "length" }, {
       offset,
     }, {
       EINVAL: "the offset must be a multiple of the page size",

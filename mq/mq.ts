@@ -176,7 +176,7 @@ export function mq_open(
   }
   const fd = libc().mq_open(c, oflag | O_CLOEXEC, mode, a);
   if (fd === -1) {
-    throw lastError("mq_open", {
+    throw lastError("mq_open")({
       ENOENT: "name",
       EEXIST: "name",
       EACCES: "name",
@@ -238,7 +238,7 @@ export function mq_unlink(name: string): void {
   const [c, path] = checkName(name, "mq_unlink");
   requirePath("write", path);
   if (libc().mq_unlink(c) === -1) {
-    throw lastError("mq_unlink", "name", { name }, {
+    throw lastError("mq_unlink")("name", { name }, {
       ENOENT: "no queue has this name",
       EACCES: "only the owner (or a privileged process) may unlink it",
     });
@@ -280,8 +280,7 @@ export function sendError(
   mqdes: number,
   n: number,
 ): IpcError {
-  return lastError(
-    syscall,
+  return lastError(syscall)(
     {
       EAGAIN: "mqdes",
       EBADF: "mqdes",
@@ -311,8 +310,7 @@ export function recvError(
   mqdes: number,
   n: number,
 ): IpcError {
-  return lastError(
-    syscall,
+  return lastError(syscall)(
     {
       EAGAIN: "mqdes",
       EBADF: "mqdes",
@@ -423,7 +421,7 @@ const attrScratch = new Uint8Array(SIZEOF.mq_attr);
 function msgsize(mqdes: number, syscall: string): number {
   const a = attrScratch;
   if (libc().mq_getattr(mqdes, a) === -1) {
-    throw lastError(syscall, "mqdes", { mqdes });
+    throw lastError(syscall)("mqdes", { mqdes });
   }
   return decodeMqAttr(a).msgsize;
 }
@@ -621,7 +619,7 @@ export function mq_getattr(mqdes: number): MqAttr {
   mqdes = descriptor(mqdes, "mq_getattr", "mqdes");
   const a = new Uint8Array(SIZEOF.mq_attr);
   if (libc().mq_getattr(mqdes, a) === -1) {
-    throw lastError("mq_getattr", "mqdes", { mqdes });
+    throw lastError("mq_getattr")("mqdes", { mqdes });
   }
   return decodeMqAttr(a);
 }
@@ -666,7 +664,7 @@ export function mq_setattr(
   const old = new Uint8Array(SIZEOF.mq_attr);
   const a = encodeMqAttr({ flags: f }, new Uint8Array(SIZEOF.mq_attr));
   if (libc().mq_setattr(mqdes, a, old) === -1) {
-    throw lastError("mq_setattr", "mqdes", { mqdes });
+    throw lastError("mq_setattr")("mqdes", { mqdes });
   }
   return decodeMqAttr(old);
 }
@@ -746,7 +744,7 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
     );
   }
   if (libc().mq_notify(mqdes, buf) === -1) {
-    const error = lastError("mq_notify", { EBADF: "mqdes", EBUSY: "mqdes" }, {
+    const error = lastError("mq_notify")({ EBADF: "mqdes", EBUSY: "mqdes" }, {
       mqdes,
     }, {
       EBUSY: "another process is registered for this queue's notice",

@@ -148,8 +148,7 @@ export function msgget(msgKey: number, msgflg: number): number {
   msgflg = flags(msgflg, MSGGET_FLAGS, "msgget", "msgflg");
   const id = libc().msgget(k, msgflg);
   if (id === -1) {
-    throw lastError(
-      "msgget",
+    throw lastError("msgget")(
       {
         EEXIST: "key",
         ENOENT: "key",
@@ -499,8 +498,7 @@ function recvError(
   msgsz: number,
   type: number | bigint,
 ): IpcError {
-  return lastError(
-    "msgrcv",
+  return lastError("msgrcv")(
     RECV_BLAME,
     { msqid, msgsz, msgtyp: type },
     RECV_HINTS,
@@ -906,8 +904,7 @@ function receiveAsync<T>(
 
 function statInto(msqid: number, buf: Uint8Array<ArrayBuffer>): void {
   if (libc().msgctl(msqid, IPC_STAT, buf) === -1) {
-    throw lastError(
-      "msgctl",
+    throw lastError("msgctl")(
       {
         EINVAL: "msqid",
         EIDRM: "msqid",
@@ -1112,8 +1109,7 @@ export function msgctl(
 }
 
 function ctlError(msqid: number, cmd: number): IpcError {
-  return lastError(
-    "msgctl",
+  return lastError("msgctl")(
     {
       EINVAL: "msqid",
       EIDRM: "msqid",

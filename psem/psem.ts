@@ -251,8 +251,7 @@ export function sem_open(
   const p = libc().sem_open(c, oflag, mode, value);
   // SEM_FAILED is (sem_t *) 0.
   if (p === null) {
-    throw lastError(
-      "sem_open",
+    throw lastError("sem_open")(
       {
         ENOENT: "name",
         EEXIST: "name",
@@ -319,7 +318,7 @@ export function sem_unlink(name: string): void {
   const [c, path] = checkName(name, "sem_unlink");
   requirePath("write", path);
   if (libc().sem_unlink(c) === -1) {
-    throw lastError("sem_unlink", "name", { name }, {
+    throw lastError("sem_unlink")("name", { name }, {
       ENOENT: "no semaphore has this name",
     });
   }
@@ -396,7 +395,7 @@ export function sem_init(
   value = int(value, "sem_init", "value", 0, SEM_VALUE_MAX);
   const p = pointerAt(address);
   if (libc().sem_init(p, pshared, value) === -1) {
-    throw lastError("sem_init", "value", { value });
+    throw lastError("sem_init")("value", { value });
   }
   return make(address, region, null);
 }
@@ -453,7 +452,7 @@ export function sem_destroy(sem: SemT): void {
   }
   const p = pointer(sem, "sem_destroy");
   endSemWaits(sem);
-  if (libc().sem_destroy(p) === -1) throw lastError("sem_destroy", "sem");
+  if (libc().sem_destroy(p) === -1) throw lastError("sem_destroy")("sem");
   markClosed(sem);
 }
 
@@ -476,7 +475,7 @@ export function sem_destroy(sem: SemT): void {
 export function sem_post(sem: SemT): void {
   const p = pointer(checkSem(sem, "sem_post"), "sem_post");
   if (libc().sem_post(p) === -1) {
-    throw lastError("sem_post", "sem", undefined, {
+    throw lastError("sem_post")("sem", undefined, {
       EOVERFLOW: "the value is at SEM_VALUE_MAX",
     });
   }
@@ -500,7 +499,7 @@ export function sem_post(sem: SemT): void {
 export function sem_wait(sem: SemT): void {
   const p = pointer(checkSem(sem, "sem_wait"), "sem_wait");
   const c = libc();
-  restartOnEintr(() => c.sem_wait(p), () => lastError("sem_wait", "sem"));
+  restartOnEintr(() => c.sem_wait(p), () => lastError("sem_wait")("sem"));
 }
 
 /**
@@ -523,7 +522,7 @@ export function sem_trywait(sem: SemT): boolean {
   const c = libc();
   return tryWithoutWaiting(
     () => c.sem_trywait(p),
-    () => lastError("sem_trywait", "sem"),
+    () => lastError("sem_trywait")("sem"),
   );
 }
 
@@ -559,7 +558,7 @@ export function sem_timedwait(sem: SemT, abs_timeout: Date | number): void {
   restartOnEintr(
     () => c.sem_timedwait(p, ts),
     () =>
-      lastError("sem_timedwait", { ETIMEDOUT: "abs_timeout" }, {
+      lastError("sem_timedwait")({ ETIMEDOUT: "abs_timeout" }, {
         abs_timeout: String(abs_timeout),
       }),
   );
@@ -604,7 +603,7 @@ export function semWaitFor(sem: SemT, ms: number): void {
         )
     );
     if (r === 0) return;
-    if (r !== -ETIMEDOUT) throw lastError("sem_wait", "sem");
+    if (r !== -ETIMEDOUT) throw lastError("sem_wait")("sem");
     if (monotonicNow() >= deadline) throw timedOut("sem_wait", ms);
   }
 }
@@ -630,7 +629,7 @@ const valueBytes = new Uint8Array(valueScratch.buffer);
 export function sem_getvalue(sem: SemT): number {
   const p = pointer(checkSem(sem, "sem_getvalue"), "sem_getvalue");
   if (libc().sem_getvalue(p, valueBytes) === -1) {
-    throw lastError("sem_getvalue", "sem");
+    throw lastError("sem_getvalue")("sem");
   }
   return valueScratch[0];
 }
@@ -707,7 +706,7 @@ export async function sem_waitAsync(
         const p = pointer(sem, "sem_wait");
         return tryWithoutWaiting(
           () => c.sem_trywait(p),
-          () => lastError("sem_wait", "sem"),
+          () => lastError("sem_wait")("sem"),
         );
       },
       kernel: { call: "sem_wait", sem: sem.address },

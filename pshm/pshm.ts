@@ -93,8 +93,7 @@ export function shm_open(name: string, oflag: number, mode = 0o600): number {
   }
   const fd = libc().shm_open(c, oflag | O_CLOEXEC, mode);
   if (fd === -1) {
-    throw lastError(
-      "shm_open",
+    throw lastError("shm_open")(
       {
         ENOENT: "name",
         EEXIST: "name",
@@ -135,7 +134,7 @@ export function shm_unlink(name: string): void {
   const [c, path] = checkName(name, "shm_unlink");
   requirePath("write", path);
   if (libc().shm_unlink(c) === -1) {
-    throw lastError("shm_unlink", "name", { name }, {
+    throw lastError("shm_unlink")("name", { name }, {
       ENOENT: "no object has this name",
       EACCES: "the directory's permissions do not let this process remove it",
     });

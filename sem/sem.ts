@@ -204,8 +204,7 @@ export function semget(semKey: number, nsems: number, semflg: number): number {
   semflg = flags(semflg, SEMGET_FLAGS, "semget", "semflg");
   const id = libc().semget(k, nsems, semflg);
   if (id === -1) {
-    throw lastError(
-      "semget",
+    throw lastError("semget")(
       {
         EINVAL: "nsems",
         ENOSPC: "key",
@@ -226,8 +225,7 @@ export function semget(semKey: number, nsems: number, semflg: number): number {
 }
 
 function ctlError(semid: number, semnum: number, cmd: number): IpcError {
-  return lastError(
-    "semctl",
+  return lastError("semctl")(
     {
       EINVAL: cmd === IPC_STAT || cmd === IPC_RMID || cmd === IPC_SET ||
           cmd === SEM_STAT || cmd === SEM_STAT_ANY
@@ -693,8 +691,7 @@ export function semop(semid: number, sops: readonly SemOp[] | SemBuf): void {
   }
   const c = libc();
   restartOnEintr(() => c.semop(semid, buf, n), () =>
-    lastError(
-      "semop",
+    lastError("semop")(
       SEMOP_BLAME,
       { semid, nsops: sops.length },
       SEMOP_HINTS,
@@ -746,8 +743,7 @@ export function semtimedop(
     errno,
   );
   if (r === -1) {
-    throw lastError(
-      "semtimedop",
+    throw lastError("semtimedop")(
       SEMOP_BLAME,
       { semid, nsops: list.length },
       {

@@ -112,7 +112,7 @@ export function ftok(pathname: string, projId: number): number {
   }
   requirePath("read", pathname);
   const k = libc().ftok(path, projId);
-  if (k === -1) throw lastError("ftok", "pathname", { pathname });
+  if (k === -1) throw lastError("ftok")("pathname", { pathname });
   return k;
 }
 
@@ -140,8 +140,7 @@ export function shmget(shmKey: number, size: number, shmflg: number): number {
   shmflg = flags(shmflg, SHMGET_FLAGS, "shmget", "shmflg");
   const id = libc().shmget(k, BigInt(size), shmflg);
   if (id === -1) {
-    throw lastError(
-      "shmget",
+    throw lastError("shmget")(
       {
         EINVAL: "size",
         ENOMEM: "size",
@@ -169,8 +168,7 @@ function statBuffer(
   buf = new Uint8Array(SIZEOF.shmid_ds),
 ): Uint8Array<ArrayBuffer> {
   if (libc().shmctl(shmid, IPC_STAT, buf) === -1) {
-    throw lastError(
-      "shmctl",
+    throw lastError("shmctl")(
       {
         EINVAL: "shmid",
         EIDRM: "shmid",
@@ -187,7 +185,7 @@ function statBuffer(
 
 function unmapSegment(address: Deno.PointerObject): void {
   if (libc().shmdt(address) === -1) {
-    throw lastError("shmdt", "shmaddr", { shmaddr: pointerHex(address) });
+    throw lastError("shmdt")("shmaddr", { shmaddr: pointerHex(address) });
   }
 }
 
@@ -256,10 +254,11 @@ export function shmat(
     if (reserved === null) shmflg &= ~SHM_REMAP; // let the kernel answer
   }
   const address = libc().shmat(shmid, requested, shmflg);
+  // errno now, before anything below can allocate (see lastError).
+  const failure = lastError("shmat");
   const value = addressOf(address);
   if (address === null || value === MAP_FAILED) {
-    const error = lastError(
-      "shmat",
+    const error = failure(
       {
         EINVAL: requested === null ? "shmid" : "shmaddr",
         EIDRM: "shmid",
@@ -325,7 +324,7 @@ function reserve(
   const span = Math.ceil(decodeShmidDs(st).segsz / page) * page;
   const p = mapPrivateAt(pointerAt(at)!, span, 0, "reserve");
   if (p === null) {
-    throw lastError("shmat", { EEXIST: "shmaddr" }, {
+    throw lastError("shmat")({ EEXIST: "shmaddr" }, {
       shmaddr: hex(shmaddr),
     }, {
       EEXIST:
@@ -586,8 +585,7 @@ function control(shmid: number, cmd: number, buf: Uint8Array | null): number {
   const r = libc().shmctl(shmid, cmd, buf);
   if (r === -1) {
     const byIndex = cmd === SHM_STAT || cmd === SHM_STAT_ANY;
-    throw lastError(
-      "shmctl",
+    throw lastError("shmctl")(
       {
         EINVAL: "shmid",
         EIDRM: "shmid",

@@ -193,8 +193,7 @@ export function fail(
   addr?: SockAddr,
   fds?: readonly number[],
 ): IpcError {
-  const error = lastError(
-    syscall,
+  const error = lastError(syscall)(
     BLAME,
     { sockfd, addr: addr ? describe(addr) : "" },
     HINTS,
@@ -618,7 +617,7 @@ export function socket(domain: number, type: number, protocol = 0): number {
   protocol = int(protocol, "socket", "protocol", 0, LIMITS.INT_MAX);
   const fd = libc().socket(domain, type | SOCK_CLOEXEC, protocol);
   if (fd === -1) {
-    throw lastError("socket", {
+    throw lastError("socket")({
       EAFNOSUPPORT: "domain",
       EINVAL: "type",
       EPROTONOSUPPORT: "protocol",
@@ -666,7 +665,7 @@ export function socketpair(
       new Uint8Array(sv.buffer),
     ) === -1
   ) {
-    throw lastError("socketpair", {
+    throw lastError("socketpair")({
       EAFNOSUPPORT: "domain",
       EOPNOTSUPP: "type",
       EPROTONOSUPPORT: "protocol",
@@ -1366,7 +1365,7 @@ export function getsockopt(
       new Uint8Array(len.buffer),
     ) === -1
   ) {
-    throw lastError("getsockopt", {
+    throw lastError("getsockopt")({
       EBADF: "sockfd",
       ENOTSOCK: "sockfd",
       ENOPROTOOPT: "optname",
@@ -1409,7 +1408,7 @@ export function setsockopt(
     : int(value, "setsockopt", "optval", LIMITS.INT_MIN, LIMITS.INT_MAX);
   const val = new Uint8Array(new Int32Array([v]).buffer);
   if (libc().setsockopt(sockfd, level, optname, val, 4) === -1) {
-    throw lastError("setsockopt", {
+    throw lastError("setsockopt")({
       EBADF: "sockfd",
       ENOTSOCK: "sockfd",
       ENOPROTOOPT: "optname",
@@ -1510,7 +1509,7 @@ export function getaddrinfo(
   const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));
   if (rc !== 0) {
     // EAI_SYSTEM: the reason is in errno.
-    const code = rc === EAI_SYSTEM ? lastError("getaddrinfo").errno : rc;
+    const code = rc === EAI_SYSTEM ? lastError("getaddrinfo")().errno : rc;
     const argument = rc === EAI_SERVICE
       ? "service"
       : rc === EAI_FAMILY || rc === EAI_SOCKTYPE || rc === EAI_BADFLAGS

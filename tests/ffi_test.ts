@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import * as ipc from "../mod.ts";
 import { errnoName, errnoNumber, IpcError } from "../mod.ts";
 import { layoutFor } from "../ffi/layout.ts";
+import { lastError } from "../ffi/errors.ts";
+import { libc } from "../ffi/libc.ts";
+import { encodeUtf8 } from "../ffi/text.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
@@ -213,6 +216,20 @@ Deno.test("ftok needs --allow-read for its path even with --allow-ffi", async ()
     stdout.trim(),
     'NotCapable: Requires read access to "/etc/hostname", run again with the --allow-read flag',
   );
+});
+
+Deno.test("lastError reads errno at once, before the error's arguments are built", () => {
+  // Building objects can run the garbage collector, which may leave errno
+  // changed: here another failing call stands in for it, between reading
+  // errno and building the error.
+  const c = libc();
+  assert.equal(c.close(-1), -1); // EBADF
+  const failure = lastError("close");
+  assert.equal(c.open(encodeUtf8("/no/such/file\0"), 0, 0), -1); // ENOENT
+  const e = failure("fd", { fd: -1 });
+  assert.equal(e.code, "EBADF");
+  assert.equal(e.syscall, "close");
+  assert.equal(e.argument, "fd");
 });
 
 await checkLeaksAtEnd();
