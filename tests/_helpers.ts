@@ -426,6 +426,27 @@ export async function waitForLine(
   }
 }
 
+/** Whether the POSIX message queue file system is mounted at `/dev/mqueue`. */
+export function mqueueMounted(): boolean {
+  try {
+    return Deno.statSync("/dev/mqueue").isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until a file exists (another process's signal), checking every 5 ms. */
+export async function untilFile(path: string): Promise<void> {
+  for (;;) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 /** Waits until `predicate` holds, checking every few milliseconds. */
 export async function until(
   predicate: () => boolean,

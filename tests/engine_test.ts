@@ -53,6 +53,7 @@ import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
 import {
   checkLeaksAtEnd,
   isCode,
+  mqueueMounted,
   ROOT,
   run,
   startDeno,
@@ -273,12 +274,7 @@ async function unrefChild(...args: string[]) {
 }
 
 Deno.test("unref: pending calls on unrefed objects do not keep the process alive, their timeouts included", async () => {
-  let mqueue = false;
-  try {
-    mqueue = Deno.statSync("/dev/mqueue").isDirectory;
-  } catch {
-    // not mounted: the queue is left out
-  }
+  const mqueue = mqueueMounted(); // else the queue is left out
   // Each child leaves calls with a 600 s timeout pending and must end by
   // itself, long before (30 s is the bound; it takes well under 1 s of
   // its own).

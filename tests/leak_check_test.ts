@@ -4,15 +4,17 @@
 // while a test file runs does not fail that file, and the file's own
 // leaks, its children's included, are still reported.
 import assert from "node:assert/strict";
-import { checkLeaksAtEnd, ROOT, withDir } from "./_helpers.ts";
+import {
+  checkLeaksAtEnd,
+  mqueueMounted,
+  ROOT,
+  untilFile,
+  withDir,
+} from "./_helpers.ts";
 import { IPC_RMID, msgctl } from "../mod.ts";
 
-let mqueue = false;
-try {
-  mqueue = Deno.statSync("/dev/mqueue").isDirectory;
-} catch {
-  // not mounted: the queue names are left out
-}
+// Without the mqueue file system, the queue names are left out.
+const mqueue = mqueueMounted();
 
 /** Runs tests/helpers/leak_fixture.ts while another process makes objects. */
 async function fixtureBesideAnother(
@@ -43,14 +45,7 @@ async function fixtureBesideAnother(
   let ended = false;
   try {
     // Once the file has its snapshot, the other process makes its objects.
-    for (;;) {
-      try {
-        Deno.statSync(ready);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
+    await untilFile(ready);
     await writer.write(new TextEncoder().encode("make\n"));
     let text = "";
     while (!text.includes("\n")) {

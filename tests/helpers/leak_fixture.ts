@@ -4,7 +4,7 @@
 // LEAK_OWN=1 leaves objects of its own behind: a private queue, and a
 // POSIX name a child of it made and did not remove. The file's leak check
 // must report its own objects, and only those.
-import { checkLeaksAtEnd } from "../_helpers.ts";
+import { checkLeaksAtEnd, untilFile } from "../_helpers.ts";
 import { IPC_CREAT, IPC_PRIVATE, msgget } from "../../mod.ts";
 
 const ready = Deno.env.get("LEAK_READY")!;
@@ -12,14 +12,7 @@ const go = Deno.env.get("LEAK_GO")!;
 
 Deno.test("another process makes objects meanwhile", async () => {
   Deno.writeTextFileSync(ready, "");
-  for (;;) {
-    try {
-      Deno.statSync(go);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  await untilFile(go);
   if (Deno.env.get("LEAK_OWN") === "1") {
     console.log(`own queue ${msgget(IPC_PRIVATE, IPC_CREAT | 0o600)}`);
     const child = await new Deno.Command(Deno.execPath(), {
