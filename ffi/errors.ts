@@ -194,7 +194,17 @@ export type ErrorOf = (
  *   code, which returns the error to throw
  */
 export function lastError(syscall: string): ErrorOf {
-  const code = errno();
+  return errorOf(errno(), syscall);
+}
+
+/**
+ * What builds the error of a failed call from its errno (read earlier).
+ *
+ * @param code the errno
+ * @param syscall the call that failed
+ * @returns the builder, as {@linkcode lastError} gives it
+ */
+export function errorOf(code: number, syscall: string): ErrorOf {
   return (blame, values, hints) =>
     errorFor(code, syscall, blame, values, hints);
 }
@@ -220,23 +230,28 @@ export function restartOnEintr(
 
 /**
  * {@linkcode restartOnEintr} for a call just made that failed (returned
- * -1): made again while it fails with `EINTR`. A hot path makes its first
- * call itself and comes here only on failure, so that the call's closures
- * are built only then (they cost a send or receive a fifth of the
- * library's time).
+ * -1), in two steps as {@linkcode lastError}: this reads errno at once and
+ * returns what takes the call (made again while it fails with `EINTR`) and
+ * the error's builder, which gets the errno read here. A hot path makes
+ * its first call itself and comes here only on failure, so that the
+ * call's closures are built only then (they cost a send or receive a
+ * fifth of the library's time), and after errno is read:
+ * `if (c.mq_send(...) === -1) afterFailure()(() => c.mq_send(...), fail)`.
  *
- * @param call the call, to make again; -1 with errno set on failure
- * @param fail builds the error for any other failure, given its errno
- * @returns the result of a call made again that succeeded
- * @throws what `fail` returns
+ * @returns a function of the call, to make again (-1 with errno set on
+ *   failure), and of what builds the error for any other failure given
+ *   its errno; it returns the result of a call made again that succeeded,
+ *   and throws what the builder returns
  */
-export function afterFailure(
+export function afterFailure(): (
   call: () => number,
   fail: (code: number) => unknown,
-): number {
+) => number {
   const code = errno();
-  if (code !== EINTR) throw fail(code);
-  return restartOnEintr(call, fail);
+  return (call, fail) => {
+    if (code !== EINTR) throw fail(code);
+    return restartOnEintr(call, fail);
+  };
 }
 
 /**

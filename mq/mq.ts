@@ -18,6 +18,7 @@ import {
   afterFailure,
   EAGAIN,
   errorFor,
+  errorOf,
   ETIMEDOUT,
   type IpcError,
   lastError,
@@ -279,8 +280,9 @@ export function sendError(
   syscall: string,
   mqdes: number,
   n: number,
+  code?: number,
 ): IpcError {
-  return lastError(syscall)(
+  return (code === undefined ? lastError(syscall) : errorOf(code, syscall))(
     {
       EAGAIN: "mqdes",
       EBADF: "mqdes",
@@ -309,8 +311,9 @@ export function recvError(
   syscall: string,
   mqdes: number,
   n: number,
+  code?: number,
 ): IpcError {
-  return lastError(syscall)(
+  return (code === undefined ? lastError(syscall) : errorOf(code, syscall))(
     {
       EAGAIN: "mqdes",
       EBADF: "mqdes",
@@ -373,13 +376,25 @@ export function mq_send(
   mqdes = descriptor(mqdes, "mq_send", "mqdes");
   const b = bytesOf(msg_ptr, "mq_send");
   msg_prio = prio(msg_prio, "mq_send");
-  const c = libc();
-  if (c.mq_send(mqdes, b, sizeT(b.length), msg_prio) === -1) {
-    afterFailure(
-      () => c.mq_send(mqdes, b, sizeT(b.length), msg_prio),
-      () => sendError("mq_send", mqdes, b.length),
-    );
+  if (libc().mq_send(mqdes, b, sizeT(b.length), msg_prio) === -1) {
+    sendAgain(afterFailure(), mqdes, b, msg_prio);
   }
+}
+
+/**
+ * The failure path of {@linkcode mq_send}, apart: closures in `mq_send`
+ * itself would make every call allocate their context, failed or not.
+ */
+function sendAgain(
+  retry: ReturnType<typeof afterFailure>,
+  mqdes: number,
+  b: Uint8Array,
+  msg_prio: number,
+): void {
+  retry(
+    () => libc().mq_send(mqdes, b, sizeT(b.length), msg_prio),
+    (code) => sendError("mq_send", mqdes, b.length, code),
+  );
 }
 
 // The sync receives' room, reused: the message is copied out.
@@ -452,12 +467,27 @@ function receiveInto(
   const r = abs === null
     ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
     : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
-  return r !== -1 ? r : afterFailure(
+  return r !== -1
+    ? r
+    : receiveAgain(afterFailure(), syscall, mqdes, buf, n, abs);
+}
+
+/** The failure path of {@linkcode receiveInto}, apart (see `sendAgain`). */
+function receiveAgain(
+  retry: ReturnType<typeof afterFailure>,
+  syscall: string,
+  mqdes: number,
+  buf: Uint8Array,
+  n: number,
+  abs: Uint8Array | null,
+): number {
+  const c = libc();
+  return retry(
     () =>
       abs === null
         ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
         : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs),
-    () => recvError(syscall, mqdes, n),
+    (code) => recvError(syscall, mqdes, n, code),
   );
 }
 

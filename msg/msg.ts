@@ -16,6 +16,7 @@ import {
   EAGAIN,
   EINVAL,
   errorFor,
+  errorOf,
   IpcError,
   lastError,
   resultOrErrno,
@@ -302,13 +303,26 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
   const buf = encodeMsg(msgp, "msgsnd", true);
   const n = sizeT(buf.length - 8);
-  const c = libc();
-  if (c.msgsnd(msqid, buf, n, msgflg) === -1) {
-    afterFailure(
-      () => c.msgsnd(msqid, buf, n, msgflg),
-      (code) => sendFailure(code, msqid, buf),
-    );
+  if (libc().msgsnd(msqid, buf, n, msgflg) === -1) {
+    sendAgain(afterFailure(), msqid, buf, n, msgflg);
   }
+}
+
+/**
+ * The failure path of {@linkcode msgsnd}, apart: closures in `msgsnd`
+ * itself would make every call allocate their context, failed or not.
+ */
+function sendAgain(
+  retry: ReturnType<typeof afterFailure>,
+  msqid: number,
+  buf: Uint8Array,
+  n: bigint,
+  msgflg: number,
+): void {
+  retry(
+    () => libc().msgsnd(msqid, buf, n, msgflg),
+    (code) => sendFailure(code, msqid, buf),
+  );
 }
 
 /**
@@ -427,11 +441,25 @@ function receiveScratch(
 ): number {
   const buf = scratchRoom(msgsz);
   const n = sizeT(msgsz);
-  const c = libc();
-  const r = c.msgrcv(msqid, buf, n, typeArg(type), msgflg);
-  return r !== -1 ? r : afterFailure(
-    () => c.msgrcv(msqid, buf, n, typeArg(type), msgflg),
-    () => recvError(msqid, msgsz, type),
+  const r = libc().msgrcv(msqid, buf, n, typeArg(type), msgflg);
+  return r !== -1
+    ? r
+    : receiveAgain(afterFailure(), msqid, buf, msgsz, type, msgflg);
+}
+
+/** The failure path of {@linkcode receiveScratch}, apart (see `sendAgain`). */
+function receiveAgain(
+  retry: ReturnType<typeof afterFailure>,
+  msqid: number,
+  buf: Uint8Array,
+  msgsz: number,
+  type: number | bigint,
+  msgflg: number,
+): number {
+  const n = sizeT(msgsz);
+  return retry(
+    () => libc().msgrcv(msqid, buf, n, typeArg(type), msgflg),
+    (code) => recvError(msqid, msgsz, type, code),
   );
 }
 
@@ -497,8 +525,9 @@ function recvError(
   msqid: number,
   msgsz: number,
   type: number | bigint,
+  code?: number,
 ): IpcError {
-  return lastError("msgrcv")(
+  return (code === undefined ? lastError("msgrcv") : errorOf(code, "msgrcv"))(
     RECV_BLAME,
     { msqid, msgsz, msgtyp: type },
     RECV_HINTS,
