@@ -255,6 +255,18 @@ export function afterFailure(): (
 }
 
 /**
+ * The result of a call just made, or, if it failed (-1), minus its errno,
+ * read at once: for a hot path that makes its call itself, with no
+ * closure, and handles `-EINTR` by making it again.
+ *
+ * @param r what the call returned
+ * @returns `r`, or `-errno`
+ */
+export function resultOf(r: number): number {
+  return r !== -1 ? r : -errno();
+}
+
+/**
  * Makes a sync call again while it fails with `EINTR`.
  *
  * @param call the call; -1 with errno set on failure

@@ -13,8 +13,10 @@ import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINPROGRESS,
+  EINTR,
   EISCONN,
   errorFor,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
@@ -95,8 +97,10 @@ function bufferReady(
   }
   const n = sizeT(buf.length);
   const eof = stream && buf.length > 0;
-  // The first try, as `wait` would make it, without the op's closures.
-  // Every call has MSG_DONTWAIT: the socket's mode is left alone.
+  // The first try, as `wait` would make it, without the op's closures:
+  // they are in `bufferWait`, since closures here would make every call
+  // allocate their context, completed or not. Every call has
+  // MSG_DONTWAIT: the socket's mode is left alone.
   let tried: boolean | "presumed" = false;
   if (
     !tryFdAtOnce(
@@ -110,18 +114,36 @@ function bufferReady(
   } else if (eof && drained(sockfd)) {
     tried = "presumed";
   } else {
-    const r = resultOrErrno(() =>
+    const r = resultOf(
       syscall === "send"
         ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-        : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT)
+        : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT),
     );
     if (r >= 0) {
       if (stream) noteRead(sockfd, r, buf.length);
       return Promise.resolve(eof ? endAsNull(r) : r);
     }
-    if (r !== -EAGAIN) return Promise.reject(fail(syscall, sockfd));
-    tried = true;
+    // EINTR: the engine makes the call again.
+    if (r !== -EAGAIN && r !== -EINTR) {
+      return Promise.reject(fail(syscall, sockfd));
+    }
+    tried = r === -EAGAIN;
   }
+  return bufferWait(sockfd, buf, syscall, options, recvFlags, stream, n, tried);
+}
+
+/** The wait of {@linkcode bufferReady}, apart (see there). */
+function bufferWait(
+  sockfd: number,
+  buf: Uint8Array,
+  syscall: "send" | "recv",
+  options: WaitOptions,
+  recvFlags: number,
+  stream: boolean,
+  n: bigint,
+  tried: boolean | "presumed",
+): Promise<number | null> {
+  const eof = stream && buf.length > 0;
   const call = syscall === "send"
     ? () => libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
     : () => {
