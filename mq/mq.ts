@@ -463,13 +463,23 @@ function receiveInto(
   n: number,
   abs: Uint8Array | null,
 ): number {
-  const c = libc();
-  const r = abs === null
-    ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
-    : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
+  const r = receiveOnce(mqdes, buf, n, abs);
   return r !== -1
     ? r
     : receiveAgain(afterFailure(), syscall, mqdes, buf, n, abs);
+}
+
+/** One `mq_receive`, or `mq_timedreceive` with `abs`: -1 on failure. */
+function receiveOnce(
+  mqdes: number,
+  buf: Uint8Array,
+  n: number,
+  abs: Uint8Array | null,
+): number {
+  const c = libc();
+  return abs === null
+    ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
+    : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
 }
 
 /** The failure path of {@linkcode receiveInto}, apart (see `sendAgain`). */
@@ -481,12 +491,8 @@ function receiveAgain(
   n: number,
   abs: Uint8Array | null,
 ): number {
-  const c = libc();
   return retry(
-    () =>
-      abs === null
-        ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
-        : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs),
+    () => receiveOnce(mqdes, buf, n, abs),
     (code) => recvError(syscall, mqdes, n, code),
   );
 }
