@@ -17,12 +17,14 @@ import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
   afterFailure,
   EAGAIN,
+  EINTR,
   errorFor,
   errorOf,
   ETIMEDOUT,
   type IpcError,
   lastError,
   restartOnEintr,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import {
@@ -905,10 +907,7 @@ export function mq_receiveAsync(
     checkWaitOptions(options);
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     const len = roomFor(mqdes, msg_len, "mq_receive");
-    return receiveAsync(mqdes, len, options, null, (buf, r) => ({
-      data: buf.slice(0, r),
-      prio: prioScratch[0],
-    }));
+    return receiveAsync(mqdes, len, options, null, newMessage);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -951,13 +950,7 @@ export function mq_receiveIntoAsync(
     checkWaitOptions(options);
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     bytes(msg_ptr, "mq_receive", "msg_ptr");
-    return receiveAsync(
-      mqdes,
-      msg_ptr.length,
-      options,
-      msg_ptr,
-      (_, r) => ({ n: r, prio: prioScratch[0] }),
-    );
+    return receiveAsync(mqdes, msg_ptr.length, options, msg_ptr, intoMessage);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -976,29 +969,33 @@ function receiveAsync<T>(
   out: (buf: Uint8Array, r: number) => T,
 ): Promise<T> {
   const n = sizeT(len);
-  const room = (): Uint8Array => {
-    if (into === null) return scratch(len);
-    if (into.length < len) {
-      throw new RangeError(
-        `Argument "msg_ptr" to mq_receive lost its room while the receive waited: it holds "${into.length}" bytes of "${len}" (transferred or shrunk); no message was taken`,
-      );
-    }
-    return into;
-  };
-  // The first try, without the op's closures: a queued message is taken
-  // here.
+  // The first try, without the op's closures (they are in `receiveWait`:
+  // closures here would make every call allocate their context): a queued
+  // message is taken here.
   let tried = false;
   if (tryFdAtOnce("mq_receive", mqdes, POLLIN, options)) {
-    const buf = room();
-    const r = resultOrErrno(() =>
-      libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST)
-    );
+    const buf = receiveRoom(into, len);
+    const r = resultOf(libc().mq_timedreceive(mqdes, buf, n, prioBytes, PAST));
     if (r >= 0) return Promise.resolve(out(buf, r));
-    if (r !== -EAGAIN && r !== -ETIMEDOUT) {
+    // EINTR: the engine makes the call again.
+    if (r !== -EAGAIN && r !== -ETIMEDOUT && r !== -EINTR) {
       throw recvError("mq_receive", mqdes, len);
     }
-    tried = true;
+    tried = r !== -EINTR;
   }
+  return receiveWait(mqdes, len, options, into, out, n, tried);
+}
+
+/** The wait of {@linkcode receiveAsync}, apart (see there). */
+function receiveWait<T>(
+  mqdes: number,
+  len: number,
+  options: WaitOptions,
+  into: Uint8Array | null,
+  out: (buf: Uint8Array, r: number) => T,
+  n: bigint,
+  tried: boolean,
+): Promise<T> {
   let buf: Uint8Array;
   return waitFor(
     pollOp(
@@ -1007,7 +1004,13 @@ function receiveAsync<T>(
       "mq_receive",
       () =>
         pastDue(() =>
-          libc().mq_timedreceive(mqdes, buf = room(), n, prioBytes, PAST)
+          libc().mq_timedreceive(
+            mqdes,
+            buf = receiveRoom(into, len),
+            n,
+            prioBytes,
+            PAST,
+          )
         ),
       () => recvError("mq_receive", mqdes, len),
       (r) => out(buf, r),
@@ -1015,6 +1018,31 @@ function receiveAsync<T>(
     ),
     options,
   );
+}
+
+/**
+ * Where an async receive lands: `into`, or the sync calls' buffer.
+ *
+ * @throws {RangeError} if `into` lost its room while the receive waited
+ */
+function receiveRoom(into: Uint8Array | null, len: number): Uint8Array {
+  if (into === null) return scratch(len);
+  if (into.length < len) {
+    throw new RangeError(
+      `Argument "msg_ptr" to mq_receive lost its room while the receive waited: it holds "${into.length}" bytes of "${len}" (transferred or shrunk); no message was taken`,
+    );
+  }
+  return into;
+}
+
+/** The result of {@linkcode mq_receiveAsync}: the message copied out. */
+function newMessage(buf: Uint8Array, r: number): MqMessage {
+  return { data: buf.slice(0, r), prio: prioScratch[0] };
+}
+
+/** The result of {@linkcode mq_receiveIntoAsync}. */
+function intoMessage(_: Uint8Array, r: number): { n: number; prio: number } {
+  return { n: r, prio: prioScratch[0] };
 }
 
 /**
