@@ -229,32 +229,6 @@ export function restartOnEintr(
 }
 
 /**
- * {@linkcode restartOnEintr} for a call just made that failed (returned
- * -1), in two steps as {@linkcode lastError}: this reads errno at once and
- * returns what takes the call (made again while it fails with `EINTR`) and
- * the error's builder, which gets the errno read here. A hot path makes
- * its first call itself and comes here only on failure, so that the
- * call's closures are built only then (they cost a send or receive a
- * fifth of the library's time), and after errno is read:
- * `if (c.mq_send(...) === -1) afterFailure()(() => c.mq_send(...), fail)`.
- *
- * @returns a function of the call, to make again (-1 with errno set on
- *   failure), and of what builds the error for any other failure given
- *   its errno; it returns the result of a call made again that succeeded,
- *   and throws what the builder returns
- */
-export function afterFailure(): (
-  call: () => number,
-  fail: (code: number) => unknown,
-) => number {
-  const code = errno();
-  return (call, fail) => {
-    if (code !== EINTR) throw fail(code);
-    return restartOnEintr(call, fail);
-  };
-}
-
-/**
  * The result of a call just made, or, if it failed (-1), minus its errno,
  * read at once: for a hot path that makes its call itself, with no
  * closure, and handles `-EINTR` by making it again.
@@ -286,10 +260,8 @@ export function restarted(call: () => number): number {
  */
 export function resultOrErrno(call: () => number): number {
   for (;;) {
-    const r = call();
-    if (r !== -1) return r;
-    const code = errno();
-    if (code !== EINTR) return -code;
+    const r = resultOf(call());
+    if (r !== -EINTR) return r;
   }
 }
 

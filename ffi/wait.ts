@@ -1482,7 +1482,7 @@ const orphans = new Map<number, () => void>();
  * @param close closes it
  */
 export function closeWhenIdle(fd: number, close: () => void): void {
-  if (waitsOn(fd).some((entry) => !entry.settled)) orphans.set(fd, close);
+  if (waitingOn(fd)) orphans.set(fd, close);
   else close();
 }
 
@@ -1490,7 +1490,7 @@ export function closeWhenIdle(fd: number, close: () => void): void {
 function closeOrphan(entry: Entry): void {
   const fd = entry.op.fd ?? entry.op.uses;
   if (fd === undefined || !orphans.has(fd)) return;
-  if (waitsOn(fd).some((e) => !e.settled)) return;
+  if (waitingOn(fd)) return;
   const close = orphans.get(fd)!;
   orphans.delete(fd);
   // After the wait's own ending, outside the engine's loops.
@@ -1522,6 +1522,11 @@ export function refDescriptor(fd: number, ref: boolean): void {
     if (ref) hold();
     else release();
   }
+}
+
+/** Whether a wait on a descriptor is pending. */
+function waitingOn(fd: number): boolean {
+  return waitsOn(fd).some((entry) => !entry.settled);
 }
 
 /** The pending waits on a descriptor, wherever they are parked. */

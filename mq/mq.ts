@@ -15,7 +15,6 @@
 import { libc, sizeT } from "../ffi/libc.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
-  afterFailure,
   EAGAIN,
   EINTR,
   errorFor,
@@ -378,25 +377,13 @@ export function mq_send(
   mqdes = descriptor(mqdes, "mq_send", "mqdes");
   const b = bytesOf(msg_ptr, "mq_send");
   msg_prio = prio(msg_prio, "mq_send");
-  if (libc().mq_send(mqdes, b, sizeT(b.length), msg_prio) === -1) {
-    sendAgain(afterFailure(), mqdes, b, msg_prio);
+  // The call made here, with no closure (a closure in this function would
+  // make every call allocate its context); EINTR made again.
+  for (;;) {
+    const r = resultOf(libc().mq_send(mqdes, b, sizeT(b.length), msg_prio));
+    if (r >= 0) return;
+    if (r !== -EINTR) throw sendError("mq_send", mqdes, b.length, -r);
   }
-}
-
-/**
- * The failure path of {@linkcode mq_send}, apart: closures in `mq_send`
- * itself would make every call allocate their context, failed or not.
- */
-function sendAgain(
-  retry: ReturnType<typeof afterFailure>,
-  mqdes: number,
-  b: Uint8Array,
-  msg_prio: number,
-): void {
-  retry(
-    () => libc().mq_send(mqdes, b, sizeT(b.length), msg_prio),
-    (code) => sendError("mq_send", mqdes, b.length, code),
-  );
 }
 
 // The sync receives' room, reused: the message is copied out.
@@ -465,38 +452,16 @@ function receiveInto(
   n: number,
   abs: Uint8Array | null,
 ): number {
-  const r = receiveOnce(mqdes, buf, n, abs);
-  return r !== -1
-    ? r
-    : receiveAgain(afterFailure(), syscall, mqdes, buf, n, abs);
-}
-
-/** One `mq_receive`, or `mq_timedreceive` with `abs`: -1 on failure. */
-function receiveOnce(
-  mqdes: number,
-  buf: Uint8Array,
-  n: number,
-  abs: Uint8Array | null,
-): number {
-  const c = libc();
-  return abs === null
-    ? c.mq_receive(mqdes, buf, sizeT(n), prioBytes)
-    : c.mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs);
-}
-
-/** The failure path of {@linkcode receiveInto}, apart (see `sendAgain`). */
-function receiveAgain(
-  retry: ReturnType<typeof afterFailure>,
-  syscall: string,
-  mqdes: number,
-  buf: Uint8Array,
-  n: number,
-  abs: Uint8Array | null,
-): number {
-  return retry(
-    () => receiveOnce(mqdes, buf, n, abs),
-    (code) => recvError(syscall, mqdes, n, code),
-  );
+  // As mq_send's: no closure, EINTR made again.
+  for (;;) {
+    const r = resultOf(
+      abs === null
+        ? libc().mq_receive(mqdes, buf, sizeT(n), prioBytes)
+        : libc().mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs),
+    );
+    if (r >= 0) return r;
+    if (r !== -EINTR) throw recvError(syscall, mqdes, n, -r);
+  }
 }
 
 /**

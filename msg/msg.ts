@@ -12,13 +12,14 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 import {
-  afterFailure,
   EAGAIN,
+  EINTR,
   EINVAL,
   errorFor,
   errorOf,
   IpcError,
   lastError,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
@@ -303,26 +304,13 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
   msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
   const buf = encodeMsg(msgp, "msgsnd", true);
   const n = sizeT(buf.length - 8);
-  if (libc().msgsnd(msqid, buf, n, msgflg) === -1) {
-    sendAgain(afterFailure(), msqid, buf, n, msgflg);
+  // The call made here, with no closure (a closure in this function would
+  // make every call allocate its context); EINTR made again.
+  for (;;) {
+    const r = resultOf(libc().msgsnd(msqid, buf, n, msgflg));
+    if (r >= 0) return;
+    if (r !== -EINTR) throw sendFailure(-r, msqid, buf);
   }
-}
-
-/**
- * The failure path of {@linkcode msgsnd}, apart: closures in `msgsnd`
- * itself would make every call allocate their context, failed or not.
- */
-function sendAgain(
-  retry: ReturnType<typeof afterFailure>,
-  msqid: number,
-  buf: Uint8Array,
-  n: bigint,
-  msgflg: number,
-): void {
-  retry(
-    () => libc().msgsnd(msqid, buf, n, msgflg),
-    (code) => sendFailure(code, msqid, buf),
-  );
 }
 
 /**
@@ -441,26 +429,12 @@ function receiveScratch(
 ): number {
   const buf = scratchRoom(msgsz);
   const n = sizeT(msgsz);
-  const r = libc().msgrcv(msqid, buf, n, typeArg(type), msgflg);
-  return r !== -1
-    ? r
-    : receiveAgain(afterFailure(), msqid, buf, msgsz, type, msgflg);
-}
-
-/** The failure path of {@linkcode receiveScratch}, apart (see `sendAgain`). */
-function receiveAgain(
-  retry: ReturnType<typeof afterFailure>,
-  msqid: number,
-  buf: Uint8Array,
-  msgsz: number,
-  type: number | bigint,
-  msgflg: number,
-): number {
-  const n = sizeT(msgsz);
-  return retry(
-    () => libc().msgrcv(msqid, buf, n, typeArg(type), msgflg),
-    (code) => recvError(msqid, msgsz, type, code),
-  );
+  // As msgsnd's: no closure, EINTR made again.
+  for (;;) {
+    const r = resultOf(libc().msgrcv(msqid, buf, n, typeArg(type), msgflg));
+    if (r >= 0) return r;
+    if (r !== -EINTR) throw recvError(msqid, msgsz, type, -r);
+  }
 }
 
 /**
