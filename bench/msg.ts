@@ -7,7 +7,10 @@
  *   returns a new array per message and into one buffer
  *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`); the async form reported;
  *   and both sides calling libc through bare `Deno.dlopen`, no library:
- *   the most Deno's FFI allows, to tell the library's cost from Deno's;
+ *   the most Deno's FFI allows, to tell the library's cost from Deno's,
+ *   also copying each message into a new array (the most a form that
+ *   returns a new array per message can reach in Deno, where allocating
+ *   an `ArrayBuffer` costs hundreds of nanoseconds);
  *   at 64 B, bare FFI on one side and C on the other, each way, to tell
  *   which side of a Deno pair falls short of C
  * - 64-byte round trips through the async forms, both as they return a new
@@ -49,6 +52,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         into: number[] = [],
         async: number[] = [],
         bare: number[] = [],
+        bareNew: number[] = [],
         cToBare: number[] = [],
         bareToC: number[] = [];
       /** One Deno parent receiving in `form`; `extra` after it. */
@@ -69,6 +73,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         sync.push(await parent("sync"));
         async.push(await parent("async"));
         bare.push(await parent("bare"));
+        bareNew.push(await parent("bare-new"));
         if (size === 64) {
           cToBare.push(await parent("bare", cBench));
           bareToC.push(
@@ -111,6 +116,11 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         "bare FFI",
         bare,
         `(Deno's ceiling; into/bare ${paired(into, bare).toFixed(2)})`,
+      );
+      row(
+        "bare FFI, a new array each",
+        bareNew,
+        `(ceiling of sync; sync/this ${paired(sync, bareNew).toFixed(2)})`,
       );
       if (size === 64) {
         row("C sender, bare FFI receiver", cToBare, "(which side falls short)");

@@ -3,13 +3,15 @@
  * (on CPU 0 when pinning) that starts its child (on CPU 1), as the C
  * baseline forks.
  *
- * - `parent sysv|posix SIZE COUNT sync|into|async|bare`: the child sends
+ * - `parent sysv|posix SIZE COUNT sync|into|async|bare|bare-new`: the child sends
  *   COUNT messages of SIZE bytes; the parent receives them with the sync
  *   form (a new array per message), the sync form into one buffer
  *   (`msgrcvInto`/`mq_receiveInto`), or the async form, and prints MB/s from
  *   the first eighth on. `bare`: both sides call libc through `Deno.dlopen`
  *   themselves, with no library, as the C baseline does: what Deno's FFI
- *   allows at best. `bare CBIN`: the same receiver, with the C baseline
+ *   allows at best. `bare-new`: `bare`, copying each message into a new
+ *   array as the sync form returns it: the best a form that allocates per
+ *   message can do. `bare CBIN`: the same receiver, with the C baseline
  *   `CBIN` as the sending child (`CBIN send ...`).
  * - `parent sysv-rt|posix-rt N W [into]`: 64-byte round trips through the
  *   async forms on both sides, W untimed, then N; prints ns per round trip.
@@ -110,7 +112,8 @@ async function bandwidth(
       msgsize: size,
     })
     : -1;
-  const bare = form === "bare";
+  const bare = form === "bare" || form === "bare-new";
+  const fresh = form === "bare-new";
   const q = posix ? names[0] : String(id);
   const p = cSender !== undefined
     ? cChild(cSender, ["send", kind, q, String(size), String(count)])
@@ -123,6 +126,7 @@ async function bandwidth(
   const into = new Uint8Array(size);
   const raw = bare ? bareLibc() : undefined;
   const msgp = new Uint8Array(8 + size), len = BigInt(size);
+  let kept = into;
   for (let i = 0; i < count; i++) {
     if (i === count >> 3) t0 = performance.now();
     if (raw) {
@@ -130,6 +134,9 @@ async function bandwidth(
         ? raw.mq_receive(mq, into, len, null)
         : raw.msgrcv(id, msgp, len, 0n, 0);
       if (r < 0) throw new Error("Bare receive failed");
+      if (fresh) {
+        kept = posix ? into.slice(0, Number(r)) : msgp.slice(8, 8 + Number(r));
+      }
     } else if (posix) {
       if (form === "sync") mq_receive(mq, size);
       else if (form === "into") mq_receiveInto(mq, into);
@@ -141,6 +148,7 @@ async function bandwidth(
     }
   }
   const ms = performance.now() - t0;
+  if (kept.length !== size) throw new Error("A short message");
   if (!(await p.status).success) throw new Error("The sender failed");
   if (posix) {
     mq_close(mq);

@@ -439,8 +439,9 @@ function receiveScratch(
 
 /**
  * Copies a received text (`r` bytes after the 8-byte type of `msgp`) into
- * `mtext`. A short text is copied by hand: a view to copy from would cost
- * more.
+ * `mtext`, through a view of `msgp` kept from the last call while the
+ * length stays the same (making a view per message would cost more than
+ * copying a short text).
  */
 function copyText(msgp: Uint8Array, r: number, mtext: Uint8Array): void {
   // (Nothing to copy into a detached mtext, where set would throw: its
