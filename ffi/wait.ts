@@ -2040,6 +2040,9 @@ function schedule(at: number): void {
     return;
   }
   retryTimer = setTimeout(runRetries, delay);
+  // The waits it retries keep the process alive themselves (see hold), so
+  // that an unrefed one does not.
+  Deno.unrefTimer(retryTimer);
 }
 
 function runRetries(): void {

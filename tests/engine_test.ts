@@ -279,7 +279,12 @@ Deno.test("unref: pending calls on unrefed objects do not keep the process alive
   // itself, long before (30 s is the bound; it takes well under 1 s of
   // its own).
   for (
-    const args of [["listener"], ["pending"], ["kinds", mqueue ? "mqueue" : ""]]
+    const args of [
+      ["listener"],
+      ["pending"],
+      ["kinds", mqueue ? "mqueue" : ""],
+      ["retried"],
+    ]
   ) {
     const out = await unrefChild(...args);
     assert.equal(out.code, 0, args[0]);

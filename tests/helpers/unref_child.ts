@@ -78,6 +78,24 @@ switch (Deno.args[0]) {
     }
     break;
   }
+  case "retried": {
+    // A datagram to a full receiver: no event announces room, so the send
+    // waits in the engine's timed retries, whose timer must not keep the
+    // process alive for it.
+    const rx = UnixDatagram.bind(`@${tag}-full`);
+    const tx = UnixDatagram.bind();
+    for (;;) {
+      try {
+        tx.sendSync(new Uint8Array(1024), `@${tag}-full`, { timeout: 0 });
+      } catch {
+        break;
+      }
+    }
+    tx.unref();
+    void tx.send(new Uint8Array(1024), `@${tag}-full`, { timeout: LONG });
+    keep.push(rx, tx);
+    break;
+  }
   case "ref-again": {
     const server = UnixListener.listen(`@${tag}`);
     server.unref();
