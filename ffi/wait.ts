@@ -131,8 +131,9 @@
  * the number can be reused, so no wait ever retries on another file.
  *
  * A pending wait keeps the process alive (one interval timer for all of
- * them), unless its descriptor was unrefed ({@linkcode refDescriptor}, from
- * the classes' `unref()`); and the garbage-collection backstop of its
+ * them), unless its descriptor or kernel object was unrefed
+ * ({@linkcode refDescriptor}, {@linkcode refObject}, from the classes'
+ * `unref()`); and the garbage-collection backstop of its
  * descriptor's owner closes the descriptor only once the wait has ended
  * ({@linkcode closeWhenIdle}).
  *
@@ -506,6 +507,12 @@ export interface BlockingOp {
    * ever made on whatever the number comes to mean next.
    */
   readonly uses?: number;
+  /**
+   * For a wait without a descriptor: the kernel object it waits on, named
+   * by the facility (`msg:ID` for a System V queue, say), so that the
+   * object's `unref()` can find its waits (see {@linkcode refObject}).
+   */
+  readonly object?: string;
   /** With `fd`: the readiness the op needs, `EPOLLIN` or `EPOLLOUT`. */
   readonly events?: number;
   /**
@@ -758,7 +765,8 @@ interface Entry {
   cancel: { error: unknown } | undefined;
   /**
    * Whether the wait keeps the process alive: false for a wait on a
-   * descriptor its owner unrefed (see {@linkcode refDescriptor}).
+   * descriptor or kernel object that was unrefed (see
+   * {@linkcode refDescriptor}, {@linkcode refObject}).
    */
   held: boolean;
   timer: LongTimer | undefined;
@@ -1126,7 +1134,10 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
       where: "new",
       parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
       cancel: undefined,
-      held: fd === undefined || unrefed.size === 0 || !unrefed.has(fd),
+      held: fd === undefined
+        ? unrefedObjects.size === 0 || op.object === undefined ||
+          !unrefedObjects.has(op.object)
+        : unrefed.size === 0 || !unrefed.has(fd),
       timer: undefined,
       onAbort: undefined,
     };
@@ -1515,13 +1526,57 @@ const unrefed = new Set<number>();
 export function refDescriptor(fd: number, ref: boolean): void {
   if (ref ? !unrefed.delete(fd) : unrefed.has(fd)) return;
   if (!ref) unrefed.add(fd);
-  for (const entry of waitsOn(fd)) {
-    if (entry.settled || entry.held === ref) continue;
-    entry.held = ref;
-    refLater(entry.timer, ref);
-    if (ref) hold();
-    else release();
+  for (const entry of waitsOn(fd)) setHeld(entry, ref);
+}
+
+/**
+ * Kernel objects without a descriptor whose waits do not keep the process
+ * alive, each with how many objects unrefed it (see {@linkcode refObject}).
+ */
+const unrefedObjects = new Map<string, number>();
+
+/**
+ * {@linkcode refDescriptor} for the waits without a descriptor on one
+ * kernel object (a System V queue or semaphore set, a POSIX semaphore),
+ * named as their ops' {@linkcode BlockingOp.object}: from the classes'
+ * `ref()` and `unref()`. Several objects of the library may stand for one
+ * kernel object, so unrefs are counted: each `false` is undone by one
+ * `true` (an object's `ref()`, or its close or removal after an
+ * `unref()`), and the waits keep the process alive again once all are.
+ * It holds for the waits already pending and for those to come.
+ *
+ * @param object the kernel object, as its waits name it
+ * @param ref false for an unref, true to undo one
+ */
+export function refObject(object: string, ref: boolean): void {
+  const was = unrefedObjects.get(object) ?? 0;
+  const now = ref ? was - 1 : was + 1;
+  if (now < 0) return;
+  if (now === 0) unrefedObjects.delete(object);
+  else unrefedObjects.set(object, now);
+  if ((was === 0) === (now === 0)) return;
+  const found = new Set<Entry>();
+  for (const g of groups.values()) {
+    for (const entry of g.queue) {
+      if (entry.op.object === object) found.add(entry);
+    }
   }
+  for (const entry of deferred) {
+    if (entry.op.object === object) found.add(entry);
+  }
+  for (const r of retries) {
+    if (r.entry?.op.object === object) found.add(r.entry);
+  }
+  for (const entry of found) setHeld(entry, ref);
+}
+
+/** Makes a pending wait keep the process alive, or not. */
+function setHeld(entry: Entry, ref: boolean): void {
+  if (entry.settled || entry.held === ref) return;
+  entry.held = ref;
+  refLater(entry.timer, ref);
+  if (ref) hold();
+  else release();
 }
 
 /** Whether a wait on a descriptor is pending. */

@@ -23,7 +23,7 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { refObject, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   callWithin,
   MSG_EXCEPT,
@@ -37,6 +37,7 @@ import {
   msgsnd,
   msgsndAsync,
   type MsqidSet,
+  queueObject,
 } from "./msg.ts";
 
 /** Options of {@linkcode MessageQueue.create}. */
@@ -130,6 +131,8 @@ export class MessageQueue {
   #key: number;
   #removeOnDispose: boolean;
   #closed = false;
+  /** Whether this object has unrefed the queue's waits. */
+  #unrefed = false;
 
   private constructor(id: number, key: number, removeOnDispose: boolean) {
     this.#id = id;
@@ -497,6 +500,7 @@ export class MessageQueue {
    * ```
    */
   remove(): void {
+    this.ref();
     unlessGone(() => msgctl(this.#id, IPC_RMID));
   }
 
@@ -514,8 +518,55 @@ export class MessageQueue {
    */
   close(): void {
     if (this.#closed) return;
+    this.ref();
     this.#closed = true;
     if (this.#removeOnDispose) this.remove();
+  }
+
+  /**
+   * Lets the process end while async calls on this queue are pending (a
+   * `receive` or a `for await` over the queue included), as
+   * `Deno.Conn.unref()` does: they, and those made until
+   * {@linkcode MessageQueue.ref}, no longer keep it alive, their timeouts
+   * included. It counts for the queue in this process, so it holds for
+   * every object and thin-layer call on the same queue too, until this
+   * object's `ref()`, `close()` or `remove()`. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * // Take jobs as they come, without keeping the program alive for
+   * // them: it ends when the rest of it has.
+   * queue.unref();
+   * void (async () => {
+   *   for await (const job of queue) console.log(job.type);
+   * })();
+   * ```
+   */
+  unref(): void {
+    if (this.#closed || this.#unrefed) return;
+    this.#unrefed = true;
+    refObject(queueObject(this.#id), false);
+  }
+
+  /**
+   * Makes the async calls on this queue keep the process alive again, as
+   * they do at first (see {@linkcode MessageQueue.unref}). Does nothing once
+   * closed.
+   *
+   * @example
+   * ```ts
+   * import { MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * queue.unref();
+   * queue.ref();
+   * ```
+   */
+  ref(): void {
+    if (!this.#unrefed) return;
+    this.#unrefed = false;
+    refObject(queueObject(this.#id), true);
   }
 
   /** Same as {@linkcode MessageQueue.close}. */

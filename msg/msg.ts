@@ -509,6 +509,17 @@ function recvError(
   );
 }
 
+/**
+ * How a queue's waits name it to the engine ({@linkcode BlockingOp.object}),
+ * for its `ref()` and `unref()` (`refObject` in `ffi/wait.ts`).
+ *
+ * @param msqid the queue id
+ * @returns the name
+ */
+export function queueObject(msqid: number): string {
+  return `msg:${msqid}`;
+}
+
 /** A wait whose queue was there when it began: `EINVAL` later means removed. */
 function queueRemoved(e: IpcError, syscall: string): IpcError {
   return removedWhileWaiting(e, syscall, "msqid", "queue");
@@ -637,6 +648,7 @@ export function msgsndAsync(
     let parked = false;
     const op: BlockingOp = {
       key: `msgsnd:${msqid}`,
+      object: queueObject(msqid),
       // Sends to one queue go in the order made; one that must not wait
       // goes at once.
       ordered: !nowait,
@@ -772,6 +784,10 @@ export function msgrcvIntoAsync(
  */
 class ReceiveOp<T> implements BlockingOp {
   readonly key: string;
+  /** The queue, named as for {@linkcode refObject} (made only if asked). */
+  get object(): string {
+    return queueObject(this.#msqid);
+  }
   /** Receives of one queue and type take messages in the order made. */
   readonly ordered: boolean;
   /** The result, once the message came. */

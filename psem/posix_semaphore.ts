@@ -7,7 +7,7 @@
 
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
-import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { refObject, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -22,6 +22,7 @@ import {
   sem_unlink,
   sem_wait,
   sem_waitAsync,
+  semObject,
   type SemT,
   semWaitFor,
 } from "./psem.ts";
@@ -65,6 +66,8 @@ export interface HeldSemaphore extends Disposable {
  */
 export class PosixSemaphore {
   #sem: SemT;
+  /** Whether this object has unrefed its waits. */
+  #unrefed = false;
 
   private constructor(sem: SemT) {
     this.#sem = sem;
@@ -345,6 +348,7 @@ export class PosixSemaphore {
    */
   close(): void {
     if (this.#sem.closed) return;
+    this.ref();
     if (this.#sem.name !== null) sem_close(this.#sem);
     else forgetSem(this.#sem);
   }
@@ -357,6 +361,53 @@ export class PosixSemaphore {
    */
   destroy(): void {
     sem_destroy(this.#sem);
+    this.ref();
+  }
+
+  /**
+   * Lets the process end while async calls on this semaphore are pending
+   * (`wait`, `acquire`), as `Deno.Conn.unref()` does: they, and those made
+   * until {@linkcode PosixSemaphore.ref}, no longer keep it alive, their
+   * timeouts included. Does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * const name = `/linux-ipc-doc-unref-${Deno.pid}`;
+   * const sem = PosixSemaphore.open(name, { create: {} });
+   * sem.unlink();
+   * // Wait for a post that may never come, without keeping the program
+   * // alive for it.
+   * sem.unref();
+   * const posted = sem.wait().catch(() => "closed");
+   * sem.close(); // (here, so that the example ends at once)
+   * console.log(await posted); // "closed"
+   * ```
+   */
+  unref(): void {
+    if (this.#sem.closed || this.#unrefed) return;
+    this.#unrefed = true;
+    refObject(semObject(this.#sem), false);
+  }
+
+  /**
+   * Makes the async calls on this semaphore keep the process alive again,
+   * as they do at first (see {@linkcode PosixSemaphore.unref}).
+   *
+   * @example
+   * ```ts
+   * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
+   * const name = `/linux-ipc-doc-ref-${Deno.pid}`;
+   * using sem = PosixSemaphore.open(name, { create: {} });
+   * sem.unlink();
+   * sem.unref();
+   * sem.ref();
+   * ```
+   */
+  ref(): void {
+    if (!this.#unrefed) return;
+    this.#unrefed = false;
+    refObject(semObject(this.#sem), true);
   }
 
   /** Same as {@linkcode PosixSemaphore.close}. */

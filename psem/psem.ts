@@ -76,6 +76,18 @@ let markClosed: (sem: SemT) => void;
 let track: (sem: SemT, delta: number) => void;
 
 /**
+ * How a handle's async waits name it to the engine
+ * ({@linkcode BlockingOp.object}), for `PosixSemaphore`'s `ref()` and
+ * `unref()` (`refObject` in `ffi/wait.ts`): the handle's own key.
+ *
+ * @param sem the handle
+ * @returns the name
+ */
+export function semObject(sem: SemT): string {
+  return waitKey(sem);
+}
+
+/**
  * A `sem_t *`: a named semaphore from {@linkcode sem_open}, or an unnamed
  * one in shared memory from {@linkcode sem_init} or {@linkcode sem_at}.
  * Opaque: pass it to the `sem_*` calls.
@@ -702,6 +714,7 @@ export async function sem_waitAsync(
   try {
     await wait({
       key,
+      object: key,
       attempt() {
         const p = pointer(sem, "sem_wait");
         return tryWithoutWaiting(

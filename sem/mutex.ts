@@ -276,6 +276,40 @@ export class Mutex {
     this.#set.close();
   }
 
+  /**
+   * Lets the process end while `acquire` calls on this lock are pending, as
+   * {@linkcode SemaphoreSet.unref} does for the lock's set (for every
+   * object on the same lock in this process, until `ref()`, `close()` or
+   * `remove()`).
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * mutex.unref();
+   * mutex.ref();
+   * ```
+   */
+  unref(): void {
+    this.#set.unref();
+  }
+
+  /**
+   * Makes the `acquire` calls on this lock keep the process alive again,
+   * as they do at first (see {@linkcode Mutex.unref}).
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@linux-ipc/ipc";
+   * using mutex = Mutex.create();
+   * mutex.unref();
+   * mutex.ref();
+   * ```
+   */
+  ref(): void {
+    this.#set.ref();
+  }
+
   /** Same as {@linkcode Mutex.close}. */
   [Symbol.dispose](): void {
     this.close();

@@ -844,6 +844,17 @@ function wouldBlock(
   return "none";
 }
 
+/**
+ * How a set's waits name it to the engine ({@linkcode BlockingOp.object}),
+ * for its `ref()` and `unref()` (`refObject` in `ffi/wait.ts`).
+ *
+ * @param semid the set id
+ * @returns the name
+ */
+export function setObject(semid: number): string {
+  return `sem:${semid}`;
+}
+
 /** The wait for operations; prepared ones reuse theirs on the same set. */
 function blockingOpFor(
   semid: number,
@@ -873,6 +884,7 @@ function semBlockingOp(
     parked ? removedWhileWaiting(e, "semop", "semid", "set") : e;
   return {
     key: `semop:${semid}:${signature}`,
+    object: setObject(semid),
     attempt(): boolean {
       const c = libc();
       for (let tries = 0;; tries++) {

@@ -26,6 +26,7 @@ import {
 import {
   checkTimeout,
   checkWaitOptions,
+  refObject,
   syncTimeout,
   wait,
   type WaitOptions,
@@ -43,6 +44,7 @@ import {
   semopAsync,
   semtimedop,
   SETALL,
+  setObject,
   SETVAL,
 } from "./sem.ts";
 
@@ -113,6 +115,8 @@ export class SemaphoreSet {
   #created: boolean;
   #removeOnDispose: boolean;
   #removed = false;
+  /** Whether this object has unrefed the set's waits. */
+  #unrefed = false;
 
   private constructor(
     id: number,
@@ -689,6 +693,7 @@ export class SemaphoreSet {
    */
   remove(): void {
     if (this.#removed) return;
+    this.ref();
     unlessGone(() => semctl(this.#id, 0, IPC_RMID));
     this.#removed = true;
   }
@@ -704,7 +709,52 @@ export class SemaphoreSet {
    * ```
    */
   close(): void {
+    this.ref();
     if (this.#removeOnDispose) this.remove();
+  }
+
+  /**
+   * Lets the process end while async calls on this set are pending (`op`,
+   * `wait`, `waitForZero`), as `Deno.Conn.unref()` does: they, and those
+   * made until {@linkcode SemaphoreSet.ref}, no longer keep it alive, their
+   * timeouts included. It counts for the set in this process, so it holds
+   * for every object and thin-layer call on the same set too, until this
+   * object's `ref()`, `close()` or `remove()`. Does nothing once removed.
+   *
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * // Wait for a post that may never come, without keeping the program
+   * // alive for it.
+   * set.unref();
+   * const posted = set.wait(0).catch(() => "removed");
+   * set.remove(); // (here, so that the example ends at once)
+   * console.log(await posted); // "removed"
+   * ```
+   */
+  unref(): void {
+    if (this.#removed || this.#unrefed) return;
+    this.#unrefed = true;
+    refObject(setObject(this.#id), false);
+  }
+
+  /**
+   * Makes the async calls on this set keep the process alive again, as
+   * they do at first (see {@linkcode SemaphoreSet.unref}).
+   *
+   * @example
+   * ```ts
+   * import { SemaphoreSet } from "@linux-ipc/ipc";
+   * using set = SemaphoreSet.create();
+   * set.unref();
+   * set.ref();
+   * ```
+   */
+  ref(): void {
+    if (!this.#unrefed) return;
+    this.#unrefed = false;
+    refObject(setObject(this.#id), true);
   }
 
   /** Same as {@linkcode SemaphoreSet.close}. */

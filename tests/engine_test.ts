@@ -256,8 +256,8 @@ async function unrefChild(...args: string[]) {
   const t0 = performance.now();
   const child = startDeno("tests/helpers/unref_child.ts", args, [
     "--allow-ffi",
-    "--allow-read=/dev/mqueue",
-    "--allow-write=/dev/mqueue",
+    "--allow-read=/dev/mqueue,/dev/shm",
+    "--allow-write=/dev/mqueue,/dev/shm",
   ]);
   try {
     const out = await within(child.output(), 30_000);
@@ -284,6 +284,7 @@ Deno.test("unref: pending calls on unrefed objects do not keep the process alive
       ["pending"],
       ["kinds", mqueue ? "mqueue" : ""],
       ["retried"],
+      ["objects"],
     ]
   ) {
     const out = await unrefChild(...args);
@@ -293,7 +294,7 @@ Deno.test("unref: pending calls on unrefed objects do not keep the process alive
 });
 
 Deno.test("ref: a ref after an unref, and a new owner of an unrefed number, keep the process alive", async () => {
-  for (const mode of ["ref-again", "reused"]) {
+  for (const mode of ["ref-again", "reused", "objects-ref-again"]) {
     const out = await unrefChild(mode);
     assert.equal(out.code, 0, mode);
     // The wait ran to its timeout before the process ended.

@@ -4,8 +4,12 @@
 // a closed number, wait on a timeout of 300 ms and print its error code.
 import {
   EventFd,
+  MessageQueue,
+  Mutex,
   PipeEnd,
   PosixMessageQueue,
+  PosixSemaphore,
+  SemaphoreSet,
   UnixConnection,
   UnixDatagram,
   UnixListener,
@@ -94,6 +98,60 @@ switch (Deno.args[0]) {
     tx.unref();
     void tx.send(new Uint8Array(1024), `@${tag}-full`, { timeout: LONG });
     keep.push(rx, tx);
+    break;
+  }
+  case "objects": {
+    // Waits without a descriptor, on objects unrefed before their calls
+    // and while they are pending (some on the engine's helper threads, some
+    // in its timed retries for want of one).
+    const q = MessageQueue.create();
+    q.unref();
+    void q.receive({ timeout: LONG });
+    const full = MessageQueue.create();
+    full.set({ qbytes: 16 });
+    full.sendSync(1, new Uint8Array(16));
+    void full.send(1, new Uint8Array(16), { timeout: LONG });
+    const sets = Array.from({ length: 4 }, () => SemaphoreSet.create());
+    for (const set of sets) void set.wait(0, 1, { timeout: LONG });
+    const mutex = Mutex.create();
+    const held = mutex.tryAcquire();
+    void mutex.acquire({ timeout: LONG });
+    const name = `/${tag}`;
+    const sem = PosixSemaphore.open(name, { create: {} });
+    sem.unlink();
+    void sem.wait({ timeout: LONG });
+    // Two objects for one queue: one's ref undoes only its own unref.
+    const shared = MessageQueue.create();
+    const again = MessageQueue.fromId(shared.id);
+    shared.unref();
+    again.unref();
+    again.ref();
+    void shared.receive({ timeout: LONG });
+    await new Promise((r) => setTimeout(r, 50));
+    full.unref();
+    for (const set of sets) set.unref();
+    mutex.unref();
+    sem.unref();
+    keep.push(q, full, sets, mutex, held, sem, shared, again);
+    // Nothing left behind once the process ends by itself.
+    addEventListener("unload", () => {
+      for (const o of [q, full, shared, mutex, ...sets]) o.remove();
+      sem.close();
+    });
+    break;
+  }
+  case "objects-ref-again": {
+    // A ref after an unref, and an unref undone by the object's removal
+    // (the queue's id then names no unrefed object).
+    const set = SemaphoreSet.create();
+    set.unref();
+    set.ref();
+    set.wait(0, 1, { timeout: 300 }).catch((e) => console.log(code(e)))
+      .finally(() => set.remove());
+    const gone = MessageQueue.create();
+    gone.unref();
+    gone.remove();
+    keep.push(set);
     break;
   }
   case "ref-again": {
