@@ -1570,6 +1570,36 @@ export function refObject(object: string, ref: boolean): void {
   for (const entry of found) setHeld(entry, ref);
 }
 
+/**
+ * One object's `ref()`/`unref()` of a kernel object's waits
+ * ({@linkcode refObject}): it counts at most one unref, and undoes it on
+ * `ref()` (the owner also calls `ref()` when it is closed or removes the
+ * object).
+ */
+export class ObjectRef {
+  #object: string;
+  #unrefed = false;
+
+  /** @param object the kernel object, as its waits name it */
+  constructor(object: string) {
+    this.#object = object;
+  }
+
+  /** Lets the object's waits no longer keep the process alive. */
+  unref(): void {
+    if (this.#unrefed) return;
+    this.#unrefed = true;
+    refObject(this.#object, false);
+  }
+
+  /** Undoes this owner's {@linkcode ObjectRef.unref}, if any. */
+  ref(): void {
+    if (!this.#unrefed) return;
+    this.#unrefed = false;
+    refObject(this.#object, true);
+  }
+}
+
 /** Makes a pending wait keep the process alive, or not. */
 function setHeld(entry: Entry, ref: boolean): void {
   if (entry.settled || entry.held === ref) return;

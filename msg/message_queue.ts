@@ -23,7 +23,7 @@ import {
   key as checkKey,
   LIMITS,
 } from "../ffi/validate.ts";
-import { refObject, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   callWithin,
   MSG_EXCEPT,
@@ -131,13 +131,13 @@ export class MessageQueue {
   #key: number;
   #removeOnDispose: boolean;
   #closed = false;
-  /** Whether this object has unrefed the queue's waits. */
-  #unrefed = false;
+  #refs: ObjectRef;
 
   private constructor(id: number, key: number, removeOnDispose: boolean) {
     this.#id = id;
     this.#key = key;
     this.#removeOnDispose = removeOnDispose;
+    this.#refs = new ObjectRef(queueObject(id));
   }
 
   /**
@@ -545,9 +545,7 @@ export class MessageQueue {
    * ```
    */
   unref(): void {
-    if (this.#closed || this.#unrefed) return;
-    this.#unrefed = true;
-    refObject(queueObject(this.#id), false);
+    if (!this.#closed) this.#refs.unref();
   }
 
   /**
@@ -564,9 +562,7 @@ export class MessageQueue {
    * ```
    */
   ref(): void {
-    if (!this.#unrefed) return;
-    this.#unrefed = false;
-    refObject(queueObject(this.#id), true);
+    this.#refs.ref();
   }
 
   /** Same as {@linkcode MessageQueue.close}. */

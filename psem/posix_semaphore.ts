@@ -7,7 +7,7 @@
 
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
-import { refObject, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -66,11 +66,11 @@ export interface HeldSemaphore extends Disposable {
  */
 export class PosixSemaphore {
   #sem: SemT;
-  /** Whether this object has unrefed its waits. */
-  #unrefed = false;
+  #refs: ObjectRef;
 
   private constructor(sem: SemT) {
     this.#sem = sem;
+    this.#refs = new ObjectRef(semObject(sem));
   }
 
   /**
@@ -385,9 +385,7 @@ export class PosixSemaphore {
    * ```
    */
   unref(): void {
-    if (this.#sem.closed || this.#unrefed) return;
-    this.#unrefed = true;
-    refObject(semObject(this.#sem), false);
+    if (!this.#sem.closed) this.#refs.unref();
   }
 
   /**
@@ -405,9 +403,7 @@ export class PosixSemaphore {
    * ```
    */
   ref(): void {
-    if (!this.#unrefed) return;
-    this.#unrefed = false;
-    refObject(semObject(this.#sem), true);
+    this.#refs.ref();
   }
 
   /** Same as {@linkcode PosixSemaphore.close}. */

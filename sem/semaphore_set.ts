@@ -26,7 +26,7 @@ import {
 import {
   checkTimeout,
   checkWaitOptions,
-  refObject,
+  ObjectRef,
   syncTimeout,
   wait,
   type WaitOptions,
@@ -115,8 +115,7 @@ export class SemaphoreSet {
   #created: boolean;
   #removeOnDispose: boolean;
   #removed = false;
-  /** Whether this object has unrefed the set's waits. */
-  #unrefed = false;
+  #refs: ObjectRef;
 
   private constructor(
     id: number,
@@ -130,6 +129,7 @@ export class SemaphoreSet {
     this.#count = count;
     this.#created = created;
     this.#removeOnDispose = removeOnDispose;
+    this.#refs = new ObjectRef(setObject(id));
   }
 
   /**
@@ -734,9 +734,7 @@ export class SemaphoreSet {
    * ```
    */
   unref(): void {
-    if (this.#removed || this.#unrefed) return;
-    this.#unrefed = true;
-    refObject(setObject(this.#id), false);
+    if (!this.#removed) this.#refs.unref();
   }
 
   /**
@@ -752,9 +750,7 @@ export class SemaphoreSet {
    * ```
    */
   ref(): void {
-    if (!this.#unrefed) return;
-    this.#unrefed = false;
-    refObject(setObject(this.#id), true);
+    this.#refs.ref();
   }
 
   /** Same as {@linkcode SemaphoreSet.close}. */
