@@ -8,6 +8,8 @@
  */
 
 import { libc, sizeT } from "../ffi/libc.ts";
+import { EAGAIN, EINTR, resultOf } from "../ffi/errors.ts";
+import { checkTimeout } from "../ffi/wait.ts";
 
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
@@ -50,7 +52,25 @@ export function recvSyncReady(
   flags = 0,
 ): number {
   bytes(buf, "recv", "buf");
+  checkTimeout(timeout);
   const n = sizeT(buf.length);
+  // At once when it can: no closure is made on this path (the wait's are
+  // in a function of their own, or every call would allocate them).
+  const r = resultOf(libc().recv(sockfd, buf, n, flags | MSG_DONTWAIT));
+  if (r >= 0) return r;
+  if (r !== -EAGAIN && r !== -EINTR) {
+    throw fail("recv", sockfd, undefined, undefined, -r);
+  }
+  return recvWhenReady(sockfd, buf, n, flags, timeout);
+}
+
+function recvWhenReady(
+  sockfd: number,
+  buf: Uint8Array,
+  n: bigint,
+  flags: number,
+  timeout: number | undefined,
+): number {
   return callWhenReady(
     sockfd,
     POLLIN,
@@ -103,7 +123,23 @@ export function sendSyncReady(
   timeout: number | undefined,
 ): number {
   bytes(buf, "send", "buf");
+  checkTimeout(timeout);
   const n = sizeT(buf.length);
+  // As recvSyncReady: at once with no closure when it can.
+  const r = resultOf(libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT));
+  if (r >= 0) return r;
+  if (r !== -EAGAIN && r !== -EINTR) {
+    throw fail("send", sockfd, undefined, undefined, -r);
+  }
+  return sendWhenReady(sockfd, buf, n, timeout);
+}
+
+function sendWhenReady(
+  sockfd: number,
+  buf: Uint8Array,
+  n: bigint,
+  timeout: number | undefined,
+): number {
   return callWhenReady(
     sockfd,
     POLLOUT,

@@ -26,13 +26,15 @@ import {
   EAFNOSUPPORT,
   EBADF,
   ECONNREFUSED,
+  EINTR,
   EINVAL,
   EMSGSIZE,
   errorFor,
+  errorOf,
   IpcError,
   lastError,
   restarted,
-  restartOnEintr,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { close, fileKind, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
@@ -185,6 +187,8 @@ export const HINTS = {
  * @param sockfd the socket
  * @param addr the address it was given, if any
  * @param fds the descriptors it was to pass (`SCM_RIGHTS`), if any
+ * @param code the errno, if the caller has read it already; else it is
+ *   read now
  * @returns the error
  */
 export function fail(
@@ -192,12 +196,14 @@ export function fail(
   sockfd: number,
   addr?: SockAddr,
   fds?: readonly number[],
+  code?: number,
 ): IpcError {
-  const error = lastError(syscall)(
-    BLAME,
-    { sockfd, addr: addr ? describe(addr) : "" },
-    HINTS,
-  );
+  const error =
+    (code === undefined ? lastError(syscall) : errorOf(code, syscall))(
+      BLAME,
+      { sockfd, addr: addr ? describe(addr) : "" },
+      HINTS,
+    );
   if (error.errno === EBADF && fds?.length && isOpen(sockfd)) {
     const bad = fds.find((fd) => !isOpen(fd));
     if (bad !== undefined) {
@@ -832,10 +838,12 @@ export function send(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "send", "buf");
   flags = checkFlags(flags, SEND_FLAGS, "send", "flags");
   const c = libc(), n = sizeT(buf.length), f = flags | MSG_NOSIGNAL;
-  return restartOnEintr(
-    () => c.send(sockfd, buf, n, f),
-    () => fail("send", sockfd),
-  );
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.send(sockfd, buf, n, f));
+    if (r >= 0) return r;
+    if (r !== -EINTR) throw fail("send", sockfd, undefined, undefined, -r);
+  }
 }
 
 /**
@@ -861,10 +869,12 @@ export function recv(sockfd: number, buf: Uint8Array, flags = 0): number {
   bytes(buf, "recv", "buf");
   flags = checkFlags(flags, RECV_FLAGS, "recv", "flags");
   const c = libc(), n = sizeT(buf.length);
-  return restartOnEintr(
-    () => c.recv(sockfd, buf, n, flags),
-    () => fail("recv", sockfd),
-  );
+  // As send's: no closure, EINTR made again.
+  for (;;) {
+    const r = resultOf(c.recv(sockfd, buf, n, flags));
+    if (r >= 0) return r;
+    if (r !== -EINTR) throw fail("recv", sockfd, undefined, undefined, -r);
+  }
 }
 
 /**
