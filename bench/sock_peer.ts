@@ -1,15 +1,19 @@
 // Both sides of the Deno socket benchmarks. bench/socket.ts starts a
 // parent, which starts its child as C's sock_bench does with fork, and
 // prints one number:
-//   parent ours stream|dgram sync|async|byob BLOCK TOTAL
+//   parent ours stream|dgram sync|async|byob|bare BLOCK TOTAL
 //                                                     MB/s received (byob: the
-//                                                     stream through a BYOB reader)
+//                                                     stream through a BYOB reader;
+//                                                     bare: both sides calling libc's
+//                                                     send/recv through bare Deno.dlopen,
+//                                                     no library: Deno's ceiling)
 //   parent builtin DIR BLOCK TOTAL                    MB/s, Deno.listen/connect
 //   parent ping-ours N W | ping-deno DIR N W          ns per 64-byte round trip
 //   parent fd-ours N W                                ns per fd passed + ack
 // (round trips: W untimed warm-up rounds, then N timed, as C's sock_bench)
 // The children, with the socket as fd 3 (or a path for Deno's own sockets):
 //   send-sync BLOCK TOTAL [dgram]   send() in a loop (an empty datagram ends a dgram run)
+//   send-bare BLOCK TOTAL [dgram]   the same through bare Deno.dlopen
 //   send-async BLOCK TOTAL          UnixConnection.writeAll in a loop
 //   pong-async N                    64-byte echo through recvAsync/sendAsync
 //   pong-deno PATH N                64-byte echo through Deno.connect
@@ -47,12 +51,29 @@ function child(args: string[], fd?: number) {
   });
 }
 
-/** Reads to the end with sync `recv`; MB/s after the first `skip` bytes. */
-function drainSync(fd: number, block: number, skip: number): number {
+/** libc's `send` and `recv`, bare: the `bare` form's ceiling. */
+function bareLibc() {
+  return Deno.dlopen("libc.so.6", {
+    send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64" },
+    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64" },
+  }).symbols;
+}
+
+/**
+ * Reads to the end with sync `recv` (the library's, or libc's through bare
+ * FFI); MB/s after the first `skip` bytes.
+ */
+function drainSync(
+  fd: number,
+  block: number,
+  skip: number,
+  bare = false,
+): number {
   const buf = new Uint8Array(block);
+  const raw = bare ? bareLibc() : undefined, len = BigInt(block);
   let got = 0, from = -1, t0 = 0;
   for (;;) {
-    const n = recv(fd, buf);
+    const n = raw ? Number(raw.recv(fd, buf, len, 0)) : recv(fd, buf);
     if (n <= 0) break;
     got += n;
     if (from < 0 && got >= skip) {
@@ -65,7 +86,7 @@ function drainSync(fd: number, block: number, skip: number): number {
 
 async function ours(
   kind: "stream" | "dgram",
-  style: "sync" | "async" | "byob",
+  style: "sync" | "async" | "byob" | "bare",
   block: number,
   total: number,
 ) {
@@ -73,10 +94,11 @@ async function ours(
     AF_UNIX,
     kind === "dgram" ? SOCK_DGRAM : SOCK_STREAM,
   );
+  const sync = style === "sync" || style === "bare";
   const p = child(
-    style === "sync"
+    sync
       ? [
-        "send-sync",
+        style === "bare" ? "send-bare" : "send-sync",
         String(block),
         String(total),
         ...(kind === "dgram" ? ["dgram"] : []),
@@ -85,14 +107,14 @@ async function ours(
     b,
   );
   close(b);
-  const mbs = style === "sync"
-    ? drainSync(a, block, total / 8)
+  const mbs = sync
+    ? drainSync(a, block, total / 8, style === "bare")
     : await drainStream(
       UnixConnection.fromFd(a).readable,
       total / 8,
       style === "byob" ? block : 0,
     );
-  if (style === "sync") close(a);
+  if (sync) close(a);
   await p.status;
   return mbs;
 }
@@ -186,7 +208,7 @@ if (mode === "parent") {
   if (what === "ours") {
     result = await ours(
       p[0] as "stream" | "dgram",
-      p[1] as "sync" | "async" | "byob",
+      p[1] as "sync" | "async" | "byob" | "bare",
       Number(p[2]),
       Number(p[3]),
     );
@@ -205,6 +227,15 @@ if (mode === "parent") {
   const total = Number(args[1]);
   for (let sent = 0; sent < total;) sent += send(3, block);
   if (args[2] === "dgram") send(3, new Uint8Array(0));
+} else if (mode === "send-bare") {
+  const block = new Uint8Array(Number(args[0])).fill(120);
+  const total = Number(args[1]), raw = bareLibc(), len = BigInt(block.length);
+  for (let sent = 0; sent < total;) {
+    const k = Number(raw.send(3, block, len, 0));
+    if (k < 0) throw new Error("Bare send failed");
+    sent += k;
+  }
+  if (args[2] === "dgram") raw.send(3, block, 0n, 0);
 } else if (mode === "send-async") {
   const block = new Uint8Array(Number(args[0])).fill(120);
   using conn = UnixConnection.fromFd(3);

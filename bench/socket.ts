@@ -5,7 +5,10 @@
  * `_util.ts`; round trips: medians). A parent and a child process.
  *
  * - stream and datagram bandwidth, 4 KiB and 64 KiB: sync `send`/`recv`
- *   >= 0.9x C; at 64 KiB the async/stream form >= `Deno.connect`'s
+ *   >= 0.9x C; beside it, both processes calling libc through bare
+ *   `Deno.dlopen` (no library), the most Deno's FFI allows, to tell the
+ *   library's cost from Deno's; at 64 KiB the async/stream form >=
+ *   `Deno.connect`'s
  * - 64-byte ping-pong through the async form, no slower than Deno's
  *   built-in unix sockets
  * - passing one descriptor and getting an ack, against C
@@ -93,6 +96,7 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
       const base: number[] = [],
         sync: number[] = [],
         threaded: number[] = [],
+        bare: number[] = [],
         async: number[] = [],
         byob: number[] = [],
         builtin: number[] = [];
@@ -103,6 +107,9 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
         );
         threaded.push(
           await c(cBench, [kind, String(block), String(total)], true),
+        );
+        bare.push(
+          await deno(["ours", kind, "bare", String(block), String(total)]),
         );
         if (kind === "stream" && block === 65536) {
           async.push(
@@ -123,6 +130,12 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
         sync,
         threaded,
         "(report)",
+      );
+      bandwidth(
+        `unix ${kind} ${kb}, bare FFI (MB/s)`,
+        bare,
+        base,
+        `(Deno's ceiling; sync/bare ${paired(sync, bare).toFixed(2)})`,
       );
       if (async.length) {
         bandwidth(
