@@ -15,13 +15,17 @@
 
 import { addressOf, libc, pointerAt } from "../ffi/libc.ts";
 import {
+  EAGAIN,
   EBADF,
+  EINTR,
   EINVAL,
   errorFor,
+  errorOf,
   ETIMEDOUT,
   IpcError,
   lastError,
   restartOnEintr,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
@@ -29,7 +33,7 @@ import {
   decodeTimespec,
   encodeTimespec,
   isSemFlag,
-  semFlagAt,
+  semFlagView,
   SIZEOF,
 } from "../ffi/layout.ts";
 import { MemoryRegion, pinRegion } from "../ffi/memory.ts";
@@ -95,6 +99,8 @@ export function semObject(sem: SemT): string {
 export class SemT {
   #address: bigint;
   #ptr: Deno.PointerObject | undefined;
+  /** Its futex flag, read at every call (see `#pointer`). */
+  #flag: Int32Array | undefined;
   #region: MemoryRegion | null;
   #name: string | null;
   #closed = false;
@@ -165,7 +171,7 @@ export class SemT {
     // it. Checked at every call, since the memory may be written over
     // after sem_init (by this process or a peer); a write during a call
     // can still crash it, in C as here.
-    const flag = semFlagAt(p);
+    const flag = (this.#flag ??= semFlagView(p))[0];
     if (!isSemFlag(flag)) {
       throw new IpcError(EINVAL, {
         syscall,
@@ -188,6 +194,7 @@ export class SemT {
       throw new Deno.errors.BadResource("The semaphore is already closed");
     }
     this.#closed = true;
+    this.#flag = undefined;
     if (this.#name === null) return;
     if (this.#waits > 0) this.#closeWhenIdle = true;
     else this.#unmap();
@@ -511,7 +518,12 @@ export function sem_post(sem: SemT): void {
 export function sem_wait(sem: SemT): void {
   const p = pointer(checkSem(sem, "sem_wait"), "sem_wait");
   const c = libc();
-  restartOnEintr(() => c.sem_wait(p), () => lastError("sem_wait")("sem"));
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.sem_wait(p));
+    if (r >= 0) return;
+    if (r !== -EINTR) throw errorOf(-r, "sem_wait")("sem");
+  }
 }
 
 /**
@@ -532,10 +544,13 @@ export function sem_wait(sem: SemT): void {
 export function sem_trywait(sem: SemT): boolean {
   const p = pointer(checkSem(sem, "sem_trywait"), "sem_trywait");
   const c = libc();
-  return tryWithoutWaiting(
-    () => c.sem_trywait(p),
-    () => lastError("sem_trywait")("sem"),
-  );
+  // As sem_wait's: no closure.
+  for (;;) {
+    const r = resultOf(c.sem_trywait(p));
+    if (r >= 0) return true;
+    if (r === -EAGAIN) return false;
+    if (r !== -EINTR) throw errorOf(-r, "sem_trywait")("sem");
+  }
 }
 
 /**
