@@ -12,7 +12,14 @@
  */
 
 import { libc, sizeT } from "../ffi/libc.ts";
-import { EINVAL, errorFor, lastError, restartOnEintr } from "../ffi/errors.ts";
+import {
+  EINTR,
+  EINVAL,
+  errorFor,
+  errorOf,
+  lastError,
+  resultOf,
+} from "../ffi/errors.ts";
 import { POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { checkWaitOptions, wait, type WaitOptions } from "../ffi/wait.ts";
 import { descriptor, flags as checkFlags, int, show } from "../ffi/validate.ts";
@@ -90,16 +97,24 @@ const writeBuf = new BigUint64Array(1);
 const writeBytes = new Uint8Array(writeBuf.buffer);
 const EIGHT = sizeT(8);
 
-function readError(fd: number) {
-  return lastError("read")("fd", { fd }, {
-    EINVAL: "the descriptor is not an eventfd",
-  });
+function readError(fd: number, code?: number) {
+  return (code === undefined ? lastError("read") : errorOf(code, "read"))(
+    "fd",
+    { fd },
+    {
+      EINVAL: "the descriptor is not an eventfd",
+    },
+  );
 }
 
-function writeError(fd: number) {
-  return lastError("write")("fd", { fd }, {
-    EINVAL: "the descriptor is not an eventfd",
-  });
+function writeError(fd: number, code?: number) {
+  return (code === undefined ? lastError("write") : errorOf(code, "write"))(
+    "fd",
+    { fd },
+    {
+      EINVAL: "the descriptor is not an eventfd",
+    },
+  );
 }
 
 /**
@@ -122,10 +137,11 @@ function writeError(fd: number) {
 export function eventfd_read(fd: number): bigint {
   fd = descriptor(fd, "eventfd_read", "fd");
   const c = libc();
-  const r = restartOnEintr(
-    () => c.read(fd, readBytes, EIGHT),
-    () => readError(fd),
-  );
+  // No closure, which would cost an allocation per call; EINTR made again.
+  let r: number;
+  while ((r = resultOf(c.read(fd, readBytes, EIGHT))) < 0) {
+    if (r !== -EINTR) throw readError(fd, -r);
+  }
   if (r === 8) return readBuf[0];
   throw errorFor(EINVAL, "read", "fd", { fd });
 }
@@ -152,10 +168,11 @@ export function eventfd_write(fd: number, value: bigint | number): void {
   fd = descriptor(fd, "eventfd_write", "fd");
   writeBuf[0] = counterValue(value, "eventfd_write");
   const c = libc();
-  const r = restartOnEintr(
-    () => c.write(fd, writeBytes, EIGHT),
-    () => writeError(fd),
-  );
+  // As eventfd_read's: no closure.
+  let r: number;
+  while ((r = resultOf(c.write(fd, writeBytes, EIGHT))) < 0) {
+    if (r !== -EINTR) throw writeError(fd, -r);
+  }
   if (r !== 8) throw errorFor(EINVAL, "write", "fd", { fd });
 }
 

@@ -15,11 +15,13 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 import {
+  EINTR,
   ENXIO,
   errorFor,
+  errorOf,
   type IpcError,
   lastError,
-  restartOnEintr,
+  resultOf,
 } from "../ffi/errors.ts";
 import {
   checkOpen,
@@ -160,14 +162,20 @@ export function read(fd: number, buf: Uint8Array): number {
   bytes(buf, "read", "buf");
   const c = libc();
   const n = sizeT(buf.length);
-  return restartOnEintr(() => c.read(fd, buf, n), () =>
-    lastError("read")(
-      { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
-      { fd },
-      {
-        EAGAIN: "the descriptor is non-blocking and nothing is there to read",
-      },
-    ));
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.read(fd, buf, n));
+    if (r >= 0) return r;
+    if (r !== -EINTR) {
+      throw errorOf(-r, "read")(
+        { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
+        { fd },
+        {
+          EAGAIN: "the descriptor is non-blocking and nothing is there to read",
+        },
+      );
+    }
+  }
 }
 
 /**
@@ -198,15 +206,20 @@ export function write(fd: number, buf: Uint8Array): number {
   bytes(buf, "write", "buf");
   const c = libc();
   const n = sizeT(buf.length);
-  return restartOnEintr(() => c.write(fd, buf, n), () => writeError(fd));
+  // As read's: no closure, EINTR made again.
+  for (;;) {
+    const r = resultOf(c.write(fd, buf, n));
+    if (r >= 0) return r;
+    if (r !== -EINTR) throw writeError(fd, -r);
+  }
 }
 
 function readError(fd: number): IpcError {
   return lastError("read")({ EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd });
 }
 
-function writeError(fd: number): IpcError {
-  return lastError("write")(
+function writeError(fd: number, code?: number): IpcError {
+  return (code === undefined ? lastError("write") : errorOf(code, "write"))(
     {
       EBADF: "fd",
       EPIPE: "fd",

@@ -9,10 +9,12 @@
 import { errno, libc } from "../ffi/libc.ts";
 import {
   EAGAIN,
+  EINTR,
   errorFor,
+  errorOf,
   IpcError,
   lastError,
-  restartOnEintr,
+  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import {
@@ -690,12 +692,18 @@ export function semop(semid: number, sops: readonly SemOp[] | SemBuf): void {
     n = nsops(sops.length);
   }
   const c = libc();
-  restartOnEintr(() => c.semop(semid, buf, n), () =>
-    lastError("semop")(
-      SEMOP_BLAME,
-      { semid, nsops: sops.length },
-      SEMOP_HINTS,
-    ));
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.semop(semid, buf, n));
+    if (r >= 0) return;
+    if (r !== -EINTR) {
+      throw errorOf(-r, "semop")(
+        SEMOP_BLAME,
+        { semid, nsops: sops.length },
+        SEMOP_HINTS,
+      );
+    }
+  }
 }
 
 /**
