@@ -396,6 +396,27 @@ try {
   // Unsupported platform or no glibc: the first call reports it.
 }
 
+/** `clock_gettime`'s `struct timespec`, as 32-bit words (little-endian). */
+const clockWords = new Int32Array(4);
+const clockBytes = new Uint8Array(clockWords.buffer);
+/** `CLOCK_MONOTONIC`, the clock `performance.now()` reads too. */
+const CLOCK_MONOTONIC = 1;
+
+/**
+ * Milliseconds on `CLOCK_MONOTONIC` (fractional), the one clock of the
+ * library's timeouts and deadlines. It reads the clock `performance.now()`
+ * reads, from another origin, through one FFI call: about 35 ns here, where
+ * `performance.now()` costs about 90 (the async engine reads the time on
+ * every wait).
+ *
+ * @returns the time in milliseconds
+ */
+export function monotonicMs(): number {
+  libc().clock_gettime(CLOCK_MONOTONIC, clockBytes);
+  return (clockWords[1] * 4294967296 + (clockWords[0] >>> 0)) * 1000 +
+    clockWords[2] / 1e6;
+}
+
 // The bigint of the last length seen: a BigInt allocation on every read,
 // write, send or recv showed in `deno bench` (bench/thin_bench.ts), and a
 // loop mostly passes one length over and over.

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errno, libc } from "./libc.ts";
+import { errno, libc, monotonicMs } from "./libc.ts";
 import {
   EAGAIN,
   EDEADLK,
@@ -100,7 +100,7 @@ export async function writeAllWithin(
   write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
 ): Promise<void> {
   const timeout = checkWaitOptions(options);
-  const deadline = timeout === null ? null : performance.now() + timeout;
+  const deadline = timeout === null ? null : monotonicMs() + timeout;
   let off = 0;
   try {
     while (off < data.length) {
@@ -178,7 +178,7 @@ export class WriteLine {
     let whole: number | null = null;
     if (this.#busy) {
       const timeout = whole = checkWaitOptions(options);
-      const start = performance.now();
+      const start = monotonicMs();
       await this.#turn(syscall, timeout, options.signal);
       if (timeout !== null) {
         options = {
@@ -335,7 +335,7 @@ export function writeAllSyncWithin(
   timeout: number | undefined,
   write: (chunk: Uint8Array, timeout: number | undefined) => number,
 ): void {
-  const deadline = timeout === undefined ? null : performance.now() + timeout;
+  const deadline = timeout === undefined ? null : monotonicMs() + timeout;
   let off = 0;
   try {
     while (off < data.length) {
@@ -390,11 +390,11 @@ export function retrySync(
   timeout: number,
   syscall: string,
 ): void {
-  const deadline = performance.now() + timeout;
+  const deadline = monotonicMs() + timeout;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let delay = 0.1;; delay = Math.min(delay * 2, 10)) {
     if (attempt()) return;
-    const left = deadline - performance.now();
+    const left = deadline - monotonicMs();
     if (left <= 0) throw timedOut(syscall, timeout);
     Atomics.wait(pause, 0, 0, Math.min(delay, left));
   }
@@ -561,11 +561,11 @@ export function pollSync(
   const t = checkTimeout(timeout ?? undefined);
   const pfd = encodePollfd(fd, events, new Uint8Array(8));
   const c = libc();
-  const deadline = t === null ? null : performance.now() + t;
+  const deadline = t === null ? null : monotonicMs() + t;
   for (;;) {
     const remaining = deadline === null
       ? null
-      : Math.max(0, deadline - performance.now());
+      : Math.max(0, deadline - monotonicMs());
     // poll takes an int of milliseconds: a longer wait is made of several.
     const slice = remaining === null
       ? -1
@@ -609,7 +609,7 @@ export function callWhenReady(
   shared = false,
 ): number {
   const t = checkTimeout(timeout);
-  const deadline = t === null ? null : performance.now() + t;
+  const deadline = t === null ? null : monotonicMs() + t;
   for (let misses = 0, delay = 1;;) {
     if (
       shared && deadline !== null && isBlocking(fd) &&

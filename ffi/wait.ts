@@ -142,7 +142,7 @@
 
 import { setImmediate } from "node:timers";
 import { Worker } from "node:worker_threads";
-import { errno, libc, workerLibcSource } from "./libc.ts";
+import { errno, libc, monotonicMs, workerLibcSource } from "./libc.ts";
 import {
   decodeEpollEvent,
   decodePollRevents,
@@ -617,7 +617,7 @@ export function checkWaitOptions(options: WaitOptions): number | null {
 
 /**
  * The milliseconds left of a wait of `timeout` ms that ends at `deadline`
- * (a `performance.now()` time): never below 0, nor above `timeout`. Near
+ * (a `monotonicMs()` time): never below 0, nor above `timeout`. Near
  * `Number.MAX_SAFE_INTEGER` the sum and the difference round, and could
  * otherwise give back more than the caller asked for, which the next
  * call's check refuses.
@@ -627,7 +627,7 @@ export function checkWaitOptions(options: WaitOptions): number | null {
  * @returns the time left
  */
 export function timeLeft(deadline: number, timeout: number): number {
-  return Math.min(timeout, Math.max(0, deadline - performance.now()));
+  return Math.min(timeout, Math.max(0, deadline - monotonicMs()));
 }
 
 /**
@@ -701,10 +701,10 @@ export interface LongTimer {
  */
 export function later(ms: number, fn: () => void, ref = true): LongTimer {
   const t: LongTimer = { id: undefined, ref };
-  const end = performance.now() + ms;
+  const end = monotonicMs() + ms;
   const arm = (left: number) => {
     t.id = setTimeout(() => {
-      const rest = end - performance.now();
+      const rest = end - monotonicMs();
       if (rest > 1) arm(rest);
       else fn();
     }, Math.min(Math.max(0, left), TIMER_MAX));
@@ -757,7 +757,7 @@ interface Entry {
   settled: boolean;
   where: Place;
   /**
-   * When the wait parked (performance.now()), read only where a spin
+   * When the wait parked (monotonicMs()), read only where a spin
    * could follow (see {@linkcode succeed}); else -Infinity.
    */
   parkedAt: number;
@@ -905,7 +905,7 @@ function spin(op: BlockingOp): number {
       return SPUN_DONE;
     }
     // The clock is read from the first miss on: most spins succeed at once.
-    const now = performance.now();
+    const now = monotonicMs();
     if (i === 0) end = now + s.budget / 1000;
     else if (now >= end) break;
   }
@@ -1126,13 +1126,13 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     const entry: Entry = {
       op,
       timeout,
-      deadline: timeout === null ? null : performance.now() + timeout,
+      deadline: timeout === null ? null : monotonicMs() + timeout,
       signal,
       resolve,
       reject,
       settled: false,
       where: "new",
-      parkedAt: spins.size > 0 && spinAllowed() ? performance.now() : -Infinity,
+      parkedAt: spins.size > 0 && spinAllowed() ? monotonicMs() : -Infinity,
       cancel: undefined,
       held: fd === undefined
         ? unrefedObjects.size === 0 || op.object === undefined ||
@@ -1212,7 +1212,7 @@ function markTimers(now: number): void {
 
 /** Whether this turn of the event loop has run for TURN_MS already. */
 function longTurn(): boolean {
-  const now = performance.now();
+  const now = monotonicMs();
   markTimers(now);
   if (turnStart === 0) {
     turnStart = now;
@@ -1446,7 +1446,7 @@ function succeed(entry: Entry): void {
   if (idleWake) {
     const s = spins.get(entry.op.key);
     if (s !== undefined) {
-      const waited = (performance.now() - entry.parkedAt) * 1000;
+      const waited = (monotonicMs() - entry.parkedAt) * 1000;
       if (waited < SPIN_MAX_US) {
         s.budget = Math.min(SPIN_MAX_US, Math.max(s.budget, waited * 1.5));
       }
@@ -2003,7 +2003,7 @@ async function signalled(t: Thread, seen: number): Promise<void> {
  */
 function take(idle: boolean): void {
   if (reactorWaits <= 0) return;
-  roundTime = performance.now();
+  roundTime = monotonicMs();
   let m = libc().epoll_wait(epfd, syncEvents, MAX_EVENTS, 0);
   let woken = idle;
   if (m === 0 && emptyRounds < EMPTY_ROUNDS && !idle) {
@@ -2020,7 +2020,7 @@ function take(idle: boolean): void {
     // Woken while this thread slept: by another thread or process, as
     // through the reactor thread (for the spin budget).
     woken = true;
-    roundTime = performance.now();
+    roundTime = monotonicMs();
   }
   if (m > 0) {
     idleWake = woken;
@@ -2110,7 +2110,7 @@ function schedule(at: number): void {
   if (retryTimer !== undefined && retryAt <= at) return;
   if (retryTimer !== undefined) clearTimeout(retryTimer);
   retryAt = at;
-  const delay = at - performance.now();
+  const delay = at - monotonicMs();
   if (delay <= 0) {
     // Due now (a batch cut short): the next round of the event loop, not a
     // zero-delay timer's 2 ms.
@@ -2137,7 +2137,7 @@ function runRetries(): void {
   retryAt = Infinity;
   let budget = RETRY_BATCH;
   let next = Infinity;
-  const now = performance.now();
+  const now = monotonicMs();
   for (const r of retries) {
     if (r.done()) {
       retries.delete(r);
@@ -2151,7 +2151,7 @@ function runRetries(): void {
         continue;
       }
       r.delay = Math.min(RETRY_MAX_MS, r.delay * 2);
-      r.due = performance.now() + r.delay;
+      r.due = monotonicMs() + r.delay;
     }
     next = Math.min(next, r.due);
   }
@@ -2198,7 +2198,7 @@ function toRetry(entry: Entry, first = 1): void {
   }
   const r: Retry = {
     entry,
-    due: performance.now() + first,
+    due: monotonicMs() + first,
     delay: 1,
     run: line === undefined
       ? () => void tryEntry(entry)
@@ -2296,7 +2296,7 @@ function pump(g: Group): void {
     // No thread for it: retried on the timer until one frees.
     starving.add(g);
     addRetry({
-      due: performance.now() + 1,
+      due: monotonicMs() + 1,
       delay: 1,
       run: () => drain(g),
       done: () => {
@@ -2316,7 +2316,7 @@ function pump(g: Group): void {
   g.running = head;
   const remaining = head.deadline === null
     ? null
-    : Math.max(0, head.deadline - performance.now());
+    : Math.max(0, head.deadline - monotonicMs());
   const kind = encodeJob(thread, head.op.kernel!, remaining);
   thread.ctrl[KIND] = kind;
   // Counted once the job is certain to be handed over (finish uncounts).
@@ -2387,7 +2387,7 @@ function finish(g: Group, t: Thread, head: Entry): void {
   } else if (
     (errno === EAGAIN || errno === ETIMEDOUT) && head.timeout !== null
   ) {
-    if (performance.now() >= head.deadline! - 1) {
+    if (monotonicMs() >= head.deadline! - 1) {
       failWith(head, head.op.timedOut(head.timeout));
     }
   } else {
@@ -2627,11 +2627,11 @@ export function retryOnEintr(
   timeout: number | null,
   errno: () => number,
 ): number {
-  const deadline = timeout === null ? null : performance.now() + timeout;
+  const deadline = timeout === null ? null : monotonicMs() + timeout;
   for (;;) {
     const remaining = deadline === null
       ? null
-      : Math.max(0, deadline - performance.now());
+      : Math.max(0, deadline - monotonicMs());
     const r = call(remaining);
     if (r !== -1 || errno() !== EINTR) return r;
   }

@@ -18,6 +18,7 @@ import {
 import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
+import { monotonicMs } from "../ffi/libc.ts";
 import { checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
@@ -470,7 +471,7 @@ async function acquire(
     await locker.take(fd, lo, hi, level, opts);
     return hold(null, null, () => locker.lower(fd, lo, hi, 0));
   }
-  const deadline = whole === null ? 0 : performance.now() + whole;
+  const deadline = whole === null ? 0 : monotonicMs() + whole;
   const left = (): WaitOptions =>
     whole === null
       ? opts
@@ -553,7 +554,7 @@ function acquireSync(
   const need = needed(o, lo, hi, level);
   const claim: Claim = { lo, hi, level, fd, waiting: need.slice() };
   o.claims.add(claim);
-  const deadline = performance.now() + (timeout ?? 0);
+  const deadline = monotonicMs() + (timeout ?? 0);
   try {
     for (const [a, b] of need) {
       locker.takeSync(
