@@ -280,7 +280,9 @@ const SEMTIMEDOP_OPS_AT: number = SIZEOF.timespec;
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 ${workerLibcSource()}
-const errnoView = new Deno.UnsafePointerView(libc.__errno_location());
+const errnoCell = new Int32Array(
+  Deno.UnsafePointerView.getArrayBuffer(libc.__errno_location(), 4),
+);
 parentPort.once("message", (sab) => {
   const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
   const data = new Uint8Array(sab, ${CTRL_BYTES});
@@ -359,7 +361,7 @@ parentPort.once("message", (sab) => {
         default:
           r = -1;
       }
-      e = r === -1 ? own || errnoView.getInt32(0) : 0;
+      e = r === -1 ? own || errnoCell[0] : 0;
     }
     ctrl[${RESULT}] = r;
     ctrl[${ERRNO}] = e;
