@@ -1573,10 +1573,19 @@ export function refObject(object: string, ref: boolean): void {
 }
 
 /**
+ * Undoes the unref of an {@linkcode ObjectRef} whose owner was garbage
+ * collected without `ref()`, `close()` or removal: else the kernel object's
+ * waits would stay unrefed for every later object of this process.
+ */
+const droppedUnrefs = new FinalizationRegistry<string>((object) =>
+  refObject(object, true)
+);
+
+/**
  * One object's `ref()`/`unref()` of a kernel object's waits
  * ({@linkcode refObject}): it counts at most one unref, and undoes it on
  * `ref()` (the owner also calls `ref()` when it is closed or removes the
- * object).
+ * object), or when it is garbage collected unrefed.
  */
 export class ObjectRef {
   #object: string;
@@ -1592,12 +1601,14 @@ export class ObjectRef {
     if (this.#unrefed) return;
     this.#unrefed = true;
     refObject(this.#object, false);
+    droppedUnrefs.register(this, this.#object, this);
   }
 
   /** Undoes this owner's {@linkcode ObjectRef.unref}, if any. */
   ref(): void {
     if (!this.#unrefed) return;
     this.#unrefed = false;
+    droppedUnrefs.unregister(this);
     refObject(this.#object, true);
   }
 }

@@ -530,7 +530,8 @@ export class MessageQueue {
    * {@linkcode MessageQueue.ref}, no longer keep it alive, their timeouts
    * included. It counts for the queue in this process, so it holds for
    * every object and thin-layer call on the same queue too, until this
-   * object's `ref()`, `close()` or `remove()`. Does nothing once closed.
+   * object's `ref()`, `close()` or `remove()`, or its garbage collection.
+   * Does nothing once closed.
    *
    * @example
    * ```ts

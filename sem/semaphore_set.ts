@@ -719,7 +719,8 @@ export class SemaphoreSet {
    * made until {@linkcode SemaphoreSet.ref}, no longer keep it alive, their
    * timeouts included. It counts for the set in this process, so it holds
    * for every object and thin-layer call on the same set too, until this
-   * object's `ref()`, `close()` or `remove()`. Does nothing once removed.
+   * object's `ref()`, `close()` or `remove()`, or its garbage collection.
+   * Does nothing once removed.
    *
    * @example
    * ```ts

@@ -255,6 +255,7 @@ Deno.test("unref: terminateIdleWaiters does not end the engine under an unrefed 
 async function unrefChild(...args: string[]) {
   const t0 = performance.now();
   const child = startDeno("tests/helpers/unref_child.ts", args, [
+    "--v8-flags=--expose-gc",
     "--allow-ffi",
     "--allow-read=/dev/mqueue,/dev/shm",
     "--allow-write=/dev/mqueue,/dev/shm",
@@ -294,7 +295,9 @@ Deno.test("unref: pending calls on unrefed objects do not keep the process alive
 });
 
 Deno.test("ref: a ref after an unref, and a new owner of an unrefed number, keep the process alive", async () => {
-  for (const mode of ["ref-again", "reused", "objects-ref-again"]) {
+  for (
+    const mode of ["ref-again", "reused", "objects-ref-again", "dropped"]
+  ) {
     const out = await unrefChild(mode);
     assert.equal(out.code, 0, mode);
     // The wait ran to its timeout before the process ended.

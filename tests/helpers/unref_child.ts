@@ -146,12 +146,32 @@ switch (Deno.args[0]) {
     const set = SemaphoreSet.create();
     set.unref();
     set.ref();
-    set.wait(0, 1, { timeout: 300 }).catch((e) => console.log(code(e)))
-      .finally(() => set.remove());
+    set.wait(0, 1, { timeout: 300 }).catch((e) => console.log(code(e)));
+    addEventListener("unload", () => set.remove());
     const gone = MessageQueue.create();
     gone.unref();
     gone.remove();
     keep.push(set);
+    break;
+  }
+  case "dropped": {
+    // An object unrefed and dropped without ref(), close() or remove():
+    // once it is collected, a later object's waits on the same queue keep
+    // the process alive again.
+    const q = MessageQueue.create();
+    (() => {
+      MessageQueue.fromId(q.id).unref();
+    })();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) throw new Error("Run with --expose-gc");
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    q.receive({ timeout: 300 }).catch((e) => console.log(code(e)));
+    // (Removed however the process ends.)
+    addEventListener("unload", () => q.remove());
+    keep.push(q);
     break;
   }
   case "ref-again": {
