@@ -740,15 +740,17 @@ export function encodeTimespec(ms: number, out: Uint8Array): Uint8Array {
 }
 
 /**
- * Decodes a `struct timespec` into milliseconds.
+ * Decodes a `struct timespec` into milliseconds, from a view of it as
+ * 32-bit words (little-endian): with no `BigInt` made, for a clock read on
+ * every wait.
  *
- * @param bytes the struct's bytes
+ * @param words the struct, as an `Int32Array` over its bytes
  * @returns the time in ms, with its fraction
  */
-export function decodeTimespec(bytes: Uint8Array): number {
-  const v = view(bytes);
-  return Number(v.getBigInt64(L.timespec.sec, true)) * 1000 +
-    Number(v.getBigInt64(L.timespec.nsec, true)) / 1e6;
+export function decodeTimespecWords(words: Int32Array): number {
+  const sec = L.timespec.sec >> 2, nsec = L.timespec.nsec >> 2;
+  return (words[sec + 1] * 4294967296 + (words[sec] >>> 0)) * 1000 +
+    words[nsec] / 1e6;
 }
 
 /**

@@ -12,7 +12,11 @@
  * @module
  */
 
-import { assertSupportedPlatform } from "./layout.ts";
+import {
+  assertSupportedPlatform,
+  decodeTimespecWords,
+  SIZEOF,
+} from "./layout.ts";
 
 const SYMBOLS = {
   /* int *__errno_location(void) */
@@ -396,11 +400,14 @@ try {
   // Unsupported platform or no glibc: the first call reports it.
 }
 
-/** `clock_gettime`'s `struct timespec`, as 32-bit words (little-endian). */
-const clockWords = new Int32Array(4);
+/** `clock_gettime`'s `struct timespec`, as 32-bit words. */
+const clockWords = new Int32Array(SIZEOF.timespec / 4);
 const clockBytes = new Uint8Array(clockWords.buffer);
-/** `CLOCK_MONOTONIC`, the clock `performance.now()` reads too. */
-const CLOCK_MONOTONIC = 1;
+/**
+ * `clockid_t` of `CLOCK_MONOTONIC`, the clock no change of the wall clock
+ * moves (and the one `performance.now()` reads).
+ */
+export const CLOCK_MONOTONIC = 1;
 
 /**
  * Milliseconds on `CLOCK_MONOTONIC` (fractional), the one clock of the
@@ -413,8 +420,7 @@ const CLOCK_MONOTONIC = 1;
  */
 export function monotonicMs(): number {
   libc().clock_gettime(CLOCK_MONOTONIC, clockBytes);
-  return (clockWords[1] * 4294967296 + (clockWords[0] >>> 0)) * 1000 +
-    clockWords[2] / 1e6;
+  return decodeTimespecWords(clockWords);
 }
 
 // The bigint of the last length seen: a BigInt allocation on every read,

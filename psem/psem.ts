@@ -13,7 +13,13 @@
  * @module
  */
 
-import { addressOf, libc, pointerAt } from "../ffi/libc.ts";
+import {
+  addressOf,
+  CLOCK_MONOTONIC,
+  libc,
+  monotonicMs,
+  pointerAt,
+} from "../ffi/libc.ts";
 import {
   EAGAIN,
   EBADF,
@@ -30,7 +36,6 @@ import {
 } from "../ffi/errors.ts";
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import {
-  decodeTimespec,
   encodeTimespec,
   isSemFlag,
   semFlagView,
@@ -591,16 +596,6 @@ export function sem_timedwait(sem: SemT, abs_timeout: Date | number): void {
   );
 }
 
-/** `clockid_t` of the clock no change of the wall clock moves. */
-const CLOCK_MONOTONIC = 1;
-const clockScratch = new Uint8Array(SIZEOF.timespec);
-
-/** `CLOCK_MONOTONIC` now, in ms. */
-function monotonicNow(): number {
-  libc().clock_gettime(CLOCK_MONOTONIC, clockScratch);
-  return decodeTimespec(clockScratch);
-}
-
 /**
  * Takes 1, blocking the thread for at most `ms` ms, measured on the
  * monotonic clock: `sem_clockwait` on `CLOCK_MONOTONIC` (glibc 2.30 on),
@@ -616,7 +611,7 @@ export function semWaitFor(sem: SemT, ms: number): void {
   const p = pointer(checkSem(sem, "sem_wait"), "sem_wait");
   const c = libc();
   const ts = new Uint8Array(SIZEOF.timespec);
-  const deadline = monotonicNow() + ms;
+  const deadline = monotonicMs() + ms;
   for (;;) {
     const r = resultOrErrno(() =>
       c.sem_clockwait !== null
@@ -624,14 +619,14 @@ export function semWaitFor(sem: SemT, ms: number): void {
         : c.sem_timedwait(
           p,
           encodeTimespec(
-            Date.now() + Math.max(0, deadline - monotonicNow()),
+            Date.now() + Math.max(0, deadline - monotonicMs()),
             ts,
           ),
         )
     );
     if (r === 0) return;
     if (r !== -ETIMEDOUT) throw lastError("sem_wait")("sem");
-    if (monotonicNow() >= deadline) throw timedOut("sem_wait", ms);
+    if (monotonicMs() >= deadline) throw timedOut("sem_wait", ms);
   }
 }
 
