@@ -3,7 +3,7 @@ import * as ipc from "../mod.ts";
 import { errnoName, errnoNumber, IpcError } from "../mod.ts";
 import { layoutFor } from "../ffi/layout.ts";
 import { lastError } from "../ffi/errors.ts";
-import { libc } from "../ffi/libc.ts";
+import { errno, libc, monotonicMs } from "../ffi/libc.ts";
 import { encodeUtf8 } from "../ffi/text.ts";
 import {
   checkLeaksAtEnd,
@@ -230,6 +230,35 @@ Deno.test("lastError reads errno at once, before the error's arguments are built
   assert.equal(e.code, "EBADF");
   assert.equal(e.syscall, "close");
   assert.equal(e.argument, "fd");
+});
+
+Deno.test("errno reads this thread's errno after each failing call", () => {
+  const c = libc();
+  for (let i = 0; i < 100; i++) {
+    assert.equal(c.close(-1), -1);
+    assert.equal(errno(), errnoNumber("EBADF"));
+    assert.equal(c.open(encodeUtf8("/no/such/file\0"), 0, 0), -1);
+    assert.equal(errno(), errnoNumber("ENOENT"));
+  }
+});
+
+Deno.test("monotonicMs reads the clock performance.now() reads", async () => {
+  // The same clock from another origin: the two move together, so their
+  // difference stays put while time passes.
+  const before = monotonicMs() - performance.now();
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = monotonicMs();
+  const after = t0 - performance.now();
+  assert.ok(Math.abs(after - before) < 5, `${before} then ${after}`);
+  // Fractional milliseconds, never going back.
+  let last = t0, fraction = false;
+  for (let i = 0; i < 1000; i++) {
+    const t = monotonicMs();
+    assert.ok(t >= last);
+    if (t !== Math.floor(t)) fraction = true;
+    last = t;
+  }
+  assert.ok(fraction);
 });
 
 await checkLeaksAtEnd();
