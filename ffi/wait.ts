@@ -929,26 +929,38 @@ function spin(op: BlockingOp): number {
  * @param syscall the call's name
  * @param fd the descriptor, or the object's id
  * @param options the wait's options
- * @param detail the rest of the op's key, if it has more
  * @param ordered whether the op is `ordered` (see {@linkcode BlockingOp})
+ * @param detail the rest of the op's key, if it has more: `detail` and
+ *   `detail2` joined by `:` (plain values, so that the key is built only
+ *   if it is asked for, with no closure made per call)
+ * @param detail2 its second part
  * @returns whether the caller may make the call itself now
  */
 export function tryAtOnce(
   syscall: string,
   fd: number,
   options: WaitOptions,
-  detail?: () => string,
   ordered = false,
+  detail?: number | bigint,
+  detail2?: number,
 ): boolean {
-  if (!fastPath(syscall, fd, options, detail)) return false;
+  if (!fastPath(syscall, fd, options, detail, detail2)) return false;
   // An ordered wait behind an earlier one of its key (a receive of the same
   // queue and type): it goes the long way, and parks behind that one.
   return !ordered || groups.size === 0 ||
-    !queuedKey(
-      detail === undefined
-        ? `${syscall}:${fd}`
-        : `${syscall}:${fd}:${detail()}`,
-    );
+    !queuedKey(keyOf(syscall, fd, detail, detail2));
+}
+
+/** The key of {@linkcode tryAtOnce}'s op. */
+function keyOf(
+  syscall: string,
+  fd: number,
+  detail: number | bigint | undefined,
+  detail2: number | undefined,
+): string {
+  return detail === undefined
+    ? `${syscall}:${fd}`
+    : `${syscall}:${fd}:${detail}:${detail2}`;
 }
 
 /** {@linkcode tryAtOnce} but for the line: what may skip the op's making. */
@@ -956,7 +968,8 @@ function fastPath(
   syscall: string,
   fd: number,
   options: WaitOptions,
-  detail?: () => string,
+  detail?: number | bigint,
+  detail2?: number,
 ): boolean {
   // Anything but a plain object goes the long way, where it is checked; a
   // turn that has run for TURN_MS too, where the wait is deferred. The
@@ -966,12 +979,7 @@ function fastPath(
   return isOptionsObject(options) &&
     options.signal === undefined && options.timeout === undefined &&
     ((++fastCalls & 15) !== 0 || !longTurn()) &&
-    (CPUS >= 2 ||
-      !spins.has(
-        detail === undefined
-          ? `${syscall}:${fd}`
-          : `${syscall}:${fd}:${detail()}`,
-      ));
+    (CPUS >= 2 || !spins.has(keyOf(syscall, fd, detail, detail2)));
 }
 
 /**

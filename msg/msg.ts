@@ -20,7 +20,6 @@ import {
   IpcError,
   lastError,
   resultOf,
-  resultOrErrno,
 } from "../ffi/errors.ts";
 import { nonBlocking, retrySync, timedOut } from "../ffi/poll.ts";
 import {
@@ -571,11 +570,15 @@ function sendNow(
   n: bigint,
   msgflg: number,
 ): boolean {
-  const c = libc();
-  const r = resultOrErrno(() => c.msgsnd(msqid, buf, n, msgflg | IPC_NOWAIT));
-  if (r === 0) return true;
-  if (r === -EAGAIN && (msgflg & IPC_NOWAIT) === 0) return false;
-  throw sendFailure(-r, msqid, buf);
+  const c = libc(), f = msgflg | IPC_NOWAIT;
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.msgsnd(msqid, buf, n, f));
+    if (r === 0) return true;
+    if (r === -EINTR) continue;
+    if (r === -EAGAIN && (msgflg & IPC_NOWAIT) === 0) return false;
+    throw sendFailure(-r, msqid, buf);
+  }
 }
 
 /**
@@ -594,12 +597,15 @@ function receiveNow(
   msgflg: number,
 ): number {
   const c = libc(), n = sizeT(msgsz);
-  const r = resultOrErrno(() =>
-    c.msgrcv(msqid, buf, n, typeArg(type), msgflg | IPC_NOWAIT)
-  );
-  if (r >= 0) return r;
-  if (r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
-  throw recvError(msqid, msgsz, type);
+  const t = typeArg(type), f = msgflg | IPC_NOWAIT;
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.msgrcv(msqid, buf, n, t, f));
+    if (r >= 0) return r;
+    if (r === -EINTR) continue;
+    if (r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
+    throw recvError(msqid, msgsz, type, -r);
+  }
 }
 
 /**
@@ -635,7 +641,7 @@ export function msgsndAsync(
     msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
     msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
     const nowait = (msgflg & IPC_NOWAIT) !== 0;
-    if (tryAtOnce("msgsnd", msqid, options, undefined, !nowait)) {
+    if (tryAtOnce("msgsnd", msqid, options, !nowait)) {
       // The first attempt, as wait() would make it, from the sync calls'
       // buffer: a queue with room takes the message with no op built.
       const now = encodeMsg(msgp, "msgsnd", true);
@@ -706,7 +712,13 @@ export function msgrcvAsync(
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<MsgReceived> {
-  return receiveAsync(msqid, msgsz, msgtyp, msgflg, options, decodeMsg);
+  try {
+    const r = receiveFirst(msqid, msgsz, msgtyp, msgflg, options);
+    if (r >= 0) return Promise.resolve(decodeMsg(recvScratch, r));
+    return receiveLater(msqid, msgsz, msgtyp, msgflg, options, decodeMsg);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**
@@ -745,11 +757,30 @@ export function msgrcvIntoAsync(
 ): Promise<{ mtype: number | bigint; n: number }> {
   try {
     bytes(mtext, "msgrcv", "msgp");
+    const r = receiveFirst(msqid, mtext.length, msgtyp, msgflg, options);
+    if (r >= 0) {
+      copyText(recvScratch, r, mtext);
+      return Promise.resolve({ mtype: readType(recvView, 0), n: r });
+    }
+    return receiveIntoLater(msqid, mtext, msgtyp, msgflg, options);
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * The wait of {@linkcode msgrcvIntoAsync} once its first attempt found no
+ * message: its closures are made here, only for a receive that waits.
+ */
+function receiveIntoLater(
+  msqid: number,
+  mtext: Uint8Array,
+  msgtyp: number | bigint,
+  msgflg: number,
+  options: WaitOptions,
+): Promise<{ mtype: number | bigint; n: number }> {
   const size = mtext.length;
-  return receiveAsync(
+  return receiveLater(
     msqid,
     size,
     msgtyp,
@@ -883,7 +914,47 @@ class ReceiveOp<T> implements BlockingOp {
  * scratch, or a helper thread's), in the same step as the call; `check`
  * runs before each attempt.
  */
-function receiveAsync<T>(
+/**
+ * The first attempt of an async receive, as `wait()` would make it, into
+ * the sync calls' buffer: a queued message is taken with no op (and no
+ * closure) built. Checks every argument first.
+ *
+ * @returns the text's length, or -1 if the receive must wait (or may not
+ *   try yet: see `tryAtOnce`)
+ * @throws {IpcError} as {@linkcode msgrcv}; {@linkcode checkWaitOptions}'s
+ *   errors
+ */
+function receiveFirst(
+  msqid: number,
+  msgsz: number,
+  msgtyp: number | bigint,
+  msgflg: number,
+  options: WaitOptions,
+): number {
+  checkWaitOptions(options);
+  msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+  const type = long(msgtyp, "msgrcv", "msgtyp");
+  msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+  // msgsz checked, and room made for it in the sync calls' buffer, which
+  // every attempt receives into.
+  const now = scratchRoom(msgsz);
+  return tryAtOnce(
+      "msgrcv",
+      msqid,
+      options,
+      (msgflg & IPC_NOWAIT) === 0,
+      type,
+      msgflg,
+    )
+    ? receiveNow(msqid, now, msgsz, type, msgflg)
+    : -1;
+}
+
+/**
+ * The wait of an async receive whose first attempt ({@linkcode receiveFirst})
+ * found no message, with the arguments that attempt checked.
+ */
+function receiveLater<T>(
   msqid: number,
   msgsz: number,
   msgtyp: number | bigint,
@@ -892,34 +963,18 @@ function receiveAsync<T>(
   out: (buf: Uint8Array, r: number) => T,
   check?: () => void,
 ): Promise<T> {
-  try {
-    checkWaitOptions(options);
-    msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
-    const type = long(msgtyp, "msgrcv", "msgtyp");
-    msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-    // msgsz checked, and room made for it in the sync calls' buffer, which
-    // every attempt receives into.
-    const now = scratchRoom(msgsz);
-    if (
-      tryAtOnce(
-        "msgrcv",
-        msqid,
-        options,
-        () => `${type}:${msgflg}`,
-        (msgflg & IPC_NOWAIT) === 0,
-      )
-    ) {
-      // The first attempt: a queued message is taken with no op built.
-      const r = receiveNow(msqid, now, msgsz, type, msgflg);
-      if (r !== -1) return Promise.resolve(out(now, r));
-    }
-    return waitFor(
-      new ReceiveOp(msqid, msgsz, type, msgflg, out, check),
-      options,
-    ) as Promise<T>;
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  // As the first attempt took them (-0 as 0, a type as C's long).
+  return waitFor(
+    new ReceiveOp(
+      int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX),
+      int(msgsz, "msgrcv", "msgsz", 0, LIMITS.INT_MAX),
+      long(msgtyp, "msgrcv", "msgtyp"),
+      flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg"),
+      out,
+      check,
+    ),
+    options,
+  ) as Promise<T>;
 }
 
 function statInto(msqid: number, buf: Uint8Array<ArrayBuffer>): void {
