@@ -712,13 +712,14 @@ export function msgrcvAsync(
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<MsgReceived> {
-  try {
-    const r = receiveFirst(msqid, msgsz, msgtyp, msgflg, options);
-    if (r >= 0) return Promise.resolve(decodeMsg(recvScratch, r));
-    return receiveLater(msqid, msgsz, msgtyp, msgflg, options, decodeMsg);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  return receiveAsync(
+    msqid,
+    msgsz,
+    msgtyp,
+    msgflg,
+    options,
+    null,
+  ) as Promise<MsgReceived>;
 }
 
 /**
@@ -757,35 +758,43 @@ export function msgrcvIntoAsync(
 ): Promise<{ mtype: number | bigint; n: number }> {
   try {
     bytes(mtext, "msgrcv", "msgp");
-    const r = receiveFirst(msqid, mtext.length, msgtyp, msgflg, options);
-    if (r >= 0) {
-      copyText(recvScratch, r, mtext);
-      return Promise.resolve({ mtype: readType(recvView, 0), n: r });
-    }
-    return receiveIntoLater(msqid, mtext, msgtyp, msgflg, options);
   } catch (e) {
     return Promise.reject(e);
   }
-}
-
-/**
- * The wait of {@linkcode msgrcvIntoAsync} once its first attempt found no
- * message: its closures are made here, only for a receive that waits.
- */
-function receiveIntoLater(
-  msqid: number,
-  mtext: Uint8Array,
-  msgtyp: number | bigint,
-  msgflg: number,
-  options: WaitOptions,
-): Promise<{ mtype: number | bigint; n: number }> {
-  const size = mtext.length;
-  return receiveLater(
+  return receiveAsync(
     msqid,
-    size,
+    mtext.length,
     msgtyp,
     msgflg,
     options,
+    mtext,
+  ) as Promise<{ mtype: number | bigint; n: number }>;
+}
+
+/**
+ * The op of an async receive that must wait. Its closures are made here,
+ * only for a receive that waits: `out` makes the result from the buffer
+ * the message landed in (the sync calls' scratch, or a helper thread's),
+ * in the same step as the call; `check` runs before each attempt.
+ *
+ * @param mtext the caller's buffer (`msgrcvIntoAsync`), or null for a new
+ *   array per message (`msgrcvAsync`)
+ */
+function receiveOp(
+  msqid: number,
+  size: number,
+  type: number | bigint,
+  msgflg: number,
+  mtext: Uint8Array | null,
+): ReceiveOp<unknown> {
+  if (mtext === null) {
+    return new ReceiveOp(msqid, size, type, msgflg, decodeMsg, undefined);
+  }
+  return new ReceiveOp(
+    msqid,
+    size,
+    type,
+    msgflg,
     (buf, r) => {
       if (mtext.length < r) {
         throw new RangeError(
@@ -909,72 +918,51 @@ class ReceiveOp<T> implements BlockingOp {
 }
 
 /**
- * The async receive of `msgrcvAsync` and `msgrcvIntoAsync`: `out` makes
- * the result from the buffer the message landed in (the sync calls'
- * scratch, or a helper thread's), in the same step as the call; `check`
- * runs before each attempt.
+ * The async receive of `msgrcvAsync` (`mtext` null: a new array per
+ * message) and `msgrcvIntoAsync` (into `mtext`). Its first attempt is made
+ * as `wait()` would make it, into the sync calls' buffer: a queued message
+ * is taken with no op and no closure built.
  */
-/**
- * The first attempt of an async receive, as `wait()` would make it, into
- * the sync calls' buffer: a queued message is taken with no op (and no
- * closure) built. Checks every argument first.
- *
- * @returns the text's length, or -1 if the receive must wait (or may not
- *   try yet: see `tryAtOnce`)
- * @throws {IpcError} as {@linkcode msgrcv}; {@linkcode checkWaitOptions}'s
- *   errors
- */
-function receiveFirst(
+function receiveAsync(
   msqid: number,
   msgsz: number,
   msgtyp: number | bigint,
   msgflg: number,
   options: WaitOptions,
-): number {
-  checkWaitOptions(options);
-  msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
-  const type = long(msgtyp, "msgrcv", "msgtyp");
-  msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-  // msgsz checked, and room made for it in the sync calls' buffer, which
-  // every attempt receives into.
-  const now = scratchRoom(msgsz);
-  return tryAtOnce(
-      "msgrcv",
-      msqid,
+  mtext: Uint8Array | null,
+): Promise<unknown> {
+  try {
+    checkWaitOptions(options);
+    msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+    const type = long(msgtyp, "msgrcv", "msgtyp");
+    msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+    // msgsz checked, and room made for it in the sync calls' buffer, which
+    // every attempt receives into.
+    const now = scratchRoom(msgsz);
+    if (
+      tryAtOnce(
+        "msgrcv",
+        msqid,
+        options,
+        (msgflg & IPC_NOWAIT) === 0,
+        type,
+        msgflg,
+      )
+    ) {
+      const r = receiveNow(msqid, now, msgsz, type, msgflg);
+      if (r !== -1) {
+        if (mtext === null) return Promise.resolve(decodeMsg(now, r));
+        copyText(now, r, mtext);
+        return Promise.resolve({ mtype: readType(recvView, 0), n: r });
+      }
+    }
+    return waitFor(
+      receiveOp(msqid, msgsz, type, msgflg, mtext),
       options,
-      (msgflg & IPC_NOWAIT) === 0,
-      type,
-      msgflg,
-    )
-    ? receiveNow(msqid, now, msgsz, type, msgflg)
-    : -1;
-}
-
-/**
- * The wait of an async receive whose first attempt ({@linkcode receiveFirst})
- * found no message, with the arguments that attempt checked.
- */
-function receiveLater<T>(
-  msqid: number,
-  msgsz: number,
-  msgtyp: number | bigint,
-  msgflg: number,
-  options: WaitOptions,
-  out: (buf: Uint8Array, r: number) => T,
-  check?: () => void,
-): Promise<T> {
-  // As the first attempt took them (-0 as 0, a type as C's long).
-  return waitFor(
-    new ReceiveOp(
-      int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX),
-      int(msgsz, "msgrcv", "msgsz", 0, LIMITS.INT_MAX),
-      long(msgtyp, "msgrcv", "msgtyp"),
-      flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg"),
-      out,
-      check,
-    ),
-    options,
-  ) as Promise<T>;
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 function statInto(msqid: number, buf: Uint8Array<ArrayBuffer>): void {
