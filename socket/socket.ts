@@ -21,7 +21,7 @@
  * @module
  */
 
-import { bufferAddress, libc, pointerAt, sizeT } from "../ffi/libc.ts";
+import { bufferAddress, errno, libc, pointerAt, sizeT } from "../ffi/libc.ts";
 import {
   EAFNOSUPPORT,
   EBADF,
@@ -1519,7 +1519,7 @@ export function getaddrinfo(
   const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));
   if (rc !== 0) {
     // EAI_SYSTEM: the reason is in errno.
-    const code = rc === EAI_SYSTEM ? lastError("getaddrinfo")().errno : rc;
+    const code = rc === EAI_SYSTEM ? errno() : rc;
     const argument = rc === EAI_SERVICE
       ? "service"
       : rc === EAI_FAMILY || rc === EAI_SOCKTYPE || rc === EAI_BADFLAGS
