@@ -402,7 +402,8 @@ export class UnixConnection {
    * closes them, as with C's `recv`): where they may come, use
    * {@linkcode UnixConnection.recvFds}.
    *
-   * @param buf where to put the bytes
+   * @param buf where to put the bytes (an empty one gives 0 at once, as
+   *   read(2) and `Deno.Conn` do)
    * @param options `timeout`, `signal`
    * @returns how many bytes arrived, or null at end of stream
    * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`, `EMSGSIZE` (seqpacket)
@@ -420,6 +421,9 @@ export class UnixConnection {
     options: WaitOptions = {},
   ): Promise<number | null> {
     try {
+      if (buf instanceof Uint8Array && buf.length === 0) {
+        return emptyRead(this.fd, options);
+      }
       if (this.#messages()) return messageReady(this.fd, buf, options);
       return readReady(this.fd, buf, options);
     } catch (e) {
@@ -438,7 +442,7 @@ export class UnixConnection {
    * Descriptors sent with the bytes are not taken, as with
    * {@linkcode UnixConnection.read}.
    *
-   * @param buf where to put the bytes
+   * @param buf where to put the bytes (an empty one gives 0 at once)
    * @param options `timeout` in milliseconds
    * @returns how many bytes arrived, or null at end of stream
    * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`
@@ -452,6 +456,13 @@ export class UnixConnection {
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
     const timeout = syncTimeout(options);
+    if (buf instanceof Uint8Array && buf.length === 0) {
+      // As read(2) and Deno.Conn: nothing to wait for (recv(2) of 0
+      // bytes on a Unix stream socket would wait for data). Reading the
+      // fd throws once the connection is closed.
+      void this.fd;
+      return 0;
+    }
     const n = this.#messages()
       ? messageSyncReady(this.fd, buf, timeout)
       : recvSyncReady(this.fd, buf, timeout);
@@ -829,6 +840,18 @@ export class UnixConnection {
 }
 
 /** A message carrying descriptors, with at least one byte. */
+/**
+ * A read into an empty buffer: 0 at once, as read(2) and `Deno.Conn` give
+ * (recv(2) of 0 bytes on a Unix stream socket would wait for data), once
+ * the options are checked as any read's are.
+ */
+function emptyRead(_fd: number, options: WaitOptions): Promise<number> {
+  checkWaitOptions(options);
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return Promise.resolve(0);
+}
+
 function fdsMessage(fds: readonly number[], data: Uint8Array) {
   bytes(data, "sendmsg", "data");
   return {

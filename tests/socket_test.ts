@@ -982,6 +982,43 @@ Deno.test("UnixConnection.readable: a byte stream that BYOB readers fill in plac
   assert.throws(() => b.fd, Deno.errors.BadResource); // closed at the end
 });
 
+Deno.test("UnixConnection reads into an empty buffer give 0 at once, as read(2) and Deno.Conn", async () => {
+  for (const type of ["stream", "seqpacket"] as const) {
+    const [a, b] = UnixConnection.pair(type);
+    // Nothing to read: recv(2) of 0 bytes would wait for data; read does not.
+    assert.equal(await within(b.read(new Uint8Array(0)), 1000), 0);
+    assert.equal(b.readSync(new Uint8Array(0), { timeout: 1000 }), 0);
+    // Data waiting: it stays for the next read.
+    a.writeSync(enc.encode("kept"));
+    assert.equal(await b.read(new Uint8Array(0)), 0);
+    assert.equal(b.readSync(new Uint8Array(0)), 0);
+    const buf = new Uint8Array(16);
+    assert.equal(await b.read(buf, { timeout: 1000 }), 4);
+    assert.equal(dec.decode(buf.subarray(0, 4)), "kept");
+    // Options are still checked, and a closed connection still refuses.
+    await assert.rejects(
+      b.read(new Uint8Array(0), { timeout: -1 }),
+      RangeError,
+    );
+    assert.throws(
+      () => b.readSync(new Uint8Array(0), { timeout: NaN }),
+      RangeError,
+    );
+    const why = new Error("stop");
+    await assert.rejects(
+      b.read(new Uint8Array(0), { signal: AbortSignal.abort(why) }),
+      (e) => e === why,
+    );
+    a.close();
+    b.close();
+    await assert.rejects(b.read(new Uint8Array(0)), Deno.errors.BadResource);
+    assert.throws(
+      () => b.readSync(new Uint8Array(0)),
+      Deno.errors.BadResource,
+    );
+  }
+});
+
 Deno.test("UnixConnection.close ends a pending read; the next socket keeps its data", async () => {
   const [a, b] = UnixConnection.pair();
   const pending = b.read(new Uint8Array(16));
