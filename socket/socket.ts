@@ -166,7 +166,8 @@ export const BLAME = {
 } as const;
 /** Internal to `socket/`: what each errno means here. */
 export const HINTS = {
-  EPIPE: "the peer has closed the connection",
+  EPIPE:
+    "the connection is closed for writing: by the peer, or at this end (closeWrite, SHUT_WR)",
   ECONNREFUSED:
     "nothing is listening at this address (or it is not a socket of this type)",
   ENOENT: "no socket exists at this path",

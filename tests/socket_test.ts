@@ -1019,6 +1019,18 @@ Deno.test("UnixConnection reads into an empty buffer give 0 at once, as read(2) 
   }
 });
 
+Deno.test("EPIPE after this end's closeWrite does not blame the peer", async () => {
+  const [a, b] = UnixConnection.pair();
+  a.closeWrite();
+  const mine = (e: unknown) =>
+    isCode("EPIPE", "send", "sockfd")(e) &&
+    /at this end \(closeWrite/.test((e as Error).message);
+  await assert.rejects(a.write(enc.encode("x")), mine);
+  assert.throws(() => a.writeSync(enc.encode("x")), mine);
+  a.close();
+  b.close();
+});
+
 Deno.test("UnixConnection.close ends a pending read; the next socket keeps its data", async () => {
   const [a, b] = UnixConnection.pair();
   const pending = b.read(new Uint8Array(16));
