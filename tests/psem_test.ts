@@ -34,6 +34,7 @@ import {
   run,
   runDeno,
   seeded,
+  which,
   within,
 } from "./_helpers.ts";
 
@@ -406,6 +407,51 @@ Deno.test("glibc's own sem_t: a C peer posts and waits, named and unnamed, both 
     assert.equal((await waiting).stdout, "took 20\n");
   } finally {
     PosixSharedMemory.unlink(shmName);
+  }
+});
+
+Deno.test("Python's multiprocessing semaphores (SemLock): one Python made, posted and taken both ways", async () => {
+  const python = which("python3");
+  if (python === null) return;
+  const name = fresh();
+  // _multiprocessing.SemLock is the sem_t behind multiprocessing.Semaphore
+  // (kind 1 = SEMAPHORE); made directly, no resource tracker unlinks it.
+  const open = `import _multiprocessing, sys, time
+s = _multiprocessing.SemLock._rebuild(0, 1, ${SEM_VALUE_MAX}, "${name}")
+`;
+  try {
+    const made = await run(python, [
+      "-c",
+      `import _multiprocessing
+s = _multiprocessing.SemLock(1, 2, ${SEM_VALUE_MAX}, "${name}", False)
+print("made", s._get_value())`,
+    ]);
+    assert.equal(made.stdout, "made 2\n", made.stderr);
+    using sem = PosixSemaphore.open(name);
+    assert.equal(sem.value, 2);
+    await sem.wait();
+    sem.waitSync();
+    // Python releases 100 times while this process waits asynchronously.
+    const posting = run(python, [
+      "-c",
+      open + `for i in range(100):
+    s.release()
+    if i % 10 == 0: time.sleep(0.002)
+print("posted")`,
+    ]);
+    for (let i = 0; i < 100; i++) await sem.wait({ timeout: 10_000 });
+    assert.equal((await posting).stdout, "posted\n");
+    // This process posts; Python takes them, and finds no more.
+    for (let i = 0; i < 30; i++) sem.post();
+    const taking = await run(python, [
+      "-c",
+      open + `took = sum(1 for _ in range(30) if s.acquire(True, 5.0))
+print("took", took, s.acquire(False))`,
+    ]);
+    assert.equal(taking.stdout, "took 30 False\n", taking.stderr);
+    assert.equal(sem.value, 0);
+  } finally {
+    sem_unlink(name);
   }
 });
 
