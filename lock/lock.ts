@@ -21,13 +21,14 @@
  * @module
  */
 
-import { libc } from "../ffi/libc.ts";
+import { errno, libc } from "../ffi/libc.ts";
 import {
   EACCES,
+  EINTR,
   errorFor,
+  errorOf,
   type IpcError,
-  lastError,
-  restartOnEintr,
+  resultOf,
 } from "../ffi/errors.ts";
 import { decodeFlock, encodeFlock, type Flock, SIZEOF } from "../ffi/layout.ts";
 import { timedOut } from "../ffi/poll.ts";
@@ -109,8 +110,12 @@ function checkOperation(operation: unknown, syscall: string): number {
   return op;
 }
 
-function flockError(fd: number, operation: number): IpcError {
-  return lastError("flock")({ EBADF: "fd", EINVAL: "operation" }, {
+function flockError(
+  fd: number,
+  operation: number,
+  code = errno(),
+): IpcError {
+  return errorOf(code, "flock")({ EBADF: "fd", EINVAL: "operation" }, {
     fd,
     operation,
   }, {
@@ -144,10 +149,12 @@ export function flock(fd: number, operation: number): void {
   fd = descriptor(fd, "flock", "fd");
   operation = checkOperation(operation, "flock");
   const c = libc();
-  restartOnEintr(
-    () => c.flock(fd, operation),
-    () => flockError(fd, operation),
-  );
+  // No closure, which would cost an allocation per call; EINTR made again.
+  for (;;) {
+    const r = resultOf(c.flock(fd, operation));
+    if (r >= 0) return;
+    if (r !== -EINTR) throw flockError(fd, operation, -r);
+  }
 }
 
 /**
@@ -236,8 +243,13 @@ function checkCmd(cmd: unknown, syscall: string): number {
   return c;
 }
 
-function lockError(fd: number, cmd: number, lock: Flock): IpcError {
-  return lastError("fcntl")(
+function lockError(
+  fd: number,
+  cmd: number,
+  lock: Flock,
+  code = errno(),
+): IpcError {
+  return errorOf(code, "fcntl")(
     {
       EBADF: "fd",
       EINVAL: "lock",
@@ -301,11 +313,12 @@ export function fcntl_lock(
   const l = checkFlock(lock, "fcntl");
   const buf = encodeFlock(l, new Uint8Array(SIZEOF.flock));
   const c = libc();
-  restartOnEintr(
-    () => c.fcntl_lock(fd, cmd, buf),
-    () => lockError(fd, cmd, l),
-  );
-  return decodeFlock(buf);
+  // As flock's: no closure.
+  for (;;) {
+    const r = resultOf(c.fcntl_lock(fd, cmd, buf));
+    if (r >= 0) return decodeFlock(buf);
+    if (r !== -EINTR) throw lockError(fd, cmd, l, -r);
+  }
 }
 
 /**
