@@ -327,6 +327,8 @@ export function unlessGone(call: () => unknown): void {
 export const EPERM = 1;
 /** `ENOENT`: no such file or object. */
 export const ENOENT = 2;
+/** `ESRCH`: no such process or thread. */
+export const ESRCH = 3;
 /** `EINTR`: interrupted by a signal. */
 export const EINTR = 4;
 /** `ENXIO`: no such device (a FIFO's writer with no reader, non-blocking). */

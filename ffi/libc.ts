@@ -307,7 +307,10 @@ const SYMBOLS = {
 /** The symbols a helper thread of `ffi/wait.ts` opens for itself. */
 const WORKER_SYMBOLS = [
   "__errno_location",
+  "getpid",
   "gettid",
+  "tgkill",
+  "close",
   "semtimedop",
   "msgsnd",
   "msgrcv",

@@ -84,7 +84,9 @@
  *   second when built from a Worker), and is given no wait until it has:
  *   meanwhile the engine takes the ready descriptors on a timer, and
  *   retries the other waits, as on path 3, so timeouts and wake-ups keep
- *   their times.
+ *   their times. Threads built by a Worker end, and the reactor's closes
+ *   the engine's descriptors, once that Worker's thread is gone (see
+ *   {@linkcode ORPHAN_CHECK_MS}).
  * - Wake latency: a descriptor wait wakes within the reactor thread's hop
  *   (about 10 to 20 µs here), or at once when the main thread is waiting
  *   in its brief hold ({@linkcode HOLD_US}). A wait without a descriptor that holds a
@@ -92,7 +94,8 @@
  *   timed retries within its current delay, at most {@linkcode RETRY_MAX_MS}
  *   ms after the event (median about 0.1 ms, p99 3 to 7 ms for 100 to 1,000
  *   semaphores posted 0.2 ms apart).
- * - Idle CPU: a descriptor wait costs none. A retried wait costs one
+ * - Idle CPU: a descriptor wait costs none (threads built by a Worker wake
+ *   once per {@linkcode ORPHAN_CHECK_MS} while idle). A retried wait costs one
  *   non-blocking call (about 1 µs) per {@linkcode RETRY_MAX_MS} ms once its
  *   delay has grown: 1,000 of them cost about 10% of a CPU.
  *
@@ -165,6 +168,7 @@ import {
   EINVAL,
   ENOENT,
   EPERM,
+  ESRCH,
   ETIMEDOUT,
   IpcError,
   resultOrErrno,
@@ -232,6 +236,11 @@ const TIMER_MAX = 2 ** 31 - 1;
 const STATE = 0, RESULT = 1, ERRNO = 2, TID = 3, CANCEL = 4, KIND = 5;
 /** The reactor thread's count of signals: one for each time it woke. */
 const SEQ = 6;
+/**
+ * The id of the thread that built the helper (its Worker's, or the main
+ * thread's, which is the process id): see {@linkcode ORPHAN_CHECK_MS}.
+ */
+const PARENT = 7;
 /** First of the integer argument slots a job uses (`ctrl[ARG + i]`). */
 const ARG = 8;
 const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
@@ -239,6 +248,17 @@ const IDLE = 0, JOB = 1, RUNNING = 2, DONE = 3, EXIT = 4;
 const THREAD_FAILED = -1;
 const CTRL_BYTES = 64;
 const DATA_BYTES = 64 * 1024;
+/**
+ * How often a helper thread built by a Worker, while idle (and the reactor
+ * thread, while it waits), checks that the Worker's thread still runs.
+ * `worker.terminate()` runs no more JavaScript in the Worker, and Deno
+ * does not end the Workers it built, which sit in a call: once the
+ * Worker's thread is gone, the helper closes what the Worker's engine
+ * left open (the reactor thread: its two epoll sets and its eventfd) and
+ * ends. Helpers built by the main thread never check (the process ends
+ * with it).
+ */
+export const ORPHAN_CHECK_MS = 1000;
 
 /** Job kinds the helper threads know. */
 const KIND_SEMTIMEDOP = 1;
@@ -286,12 +306,23 @@ const errnoCell = new Int32Array(
 parentPort.once("message", (sab) => {
   const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
   const data = new Uint8Array(sab, ${CTRL_BYTES});
+  const pid = libc.getpid();
+  const parent = ctrl[${PARENT}];
+  // Built by a Worker: check now and then that its thread still runs.
+  const check = parent !== pid ? ${ORPHAN_CHECK_MS} : undefined;
+  const orphaned = () =>
+    libc.tgkill(pid, parent, 0) === -1 && errnoCell[0] === ${ESRCH};
   Atomics.store(ctrl, ${TID}, libc.gettid());
   Atomics.notify(ctrl, ${TID});
   for (;;) {
     let s = Atomics.load(ctrl, ${STATE});
     while (s !== ${JOB} && s !== ${EXIT}) {
-      Atomics.wait(ctrl, ${STATE}, s);
+      if (
+        Atomics.wait(ctrl, ${STATE}, s, check) === "timed-out" && orphaned()
+      ) {
+        s = ${EXIT};
+        break;
+      }
       s = Atomics.load(ctrl, ${STATE});
     }
     if (s === ${EXIT}) break;
@@ -303,9 +334,15 @@ parentPort.once("message", (sab) => {
           const outer = ctrl[${ARG}];
           const events = data.subarray(0, ${2 * SIZEOF.epoll_event});
           while (Atomics.load(ctrl, ${CANCEL}) === 0) {
-            if (libc.epoll_wait(outer, events, 2, -1) > 0) {
+            const n = libc.epoll_wait(outer, events, 2, check ?? -1);
+            if (n > 0) {
               Atomics.add(ctrl, ${SEQ}, 1);
               Atomics.notify(ctrl, ${SEQ});
+            } else if (n === 0 && orphaned()) {
+              // Nobody else will: the engine's epoll sets and eventfd.
+              for (let i = 0; i < 3; i++) libc.close(ctrl[${ARG} + i]);
+              globalThis.close();
+              return;
             }
           }
           r = 0;
@@ -368,6 +405,7 @@ parentPort.once("message", (sab) => {
     Atomics.store(ctrl, ${STATE}, ${DONE});
     Atomics.notify(ctrl, ${STATE});
   }
+  globalThis.close();
 });
 `;
 
@@ -1959,6 +1997,8 @@ function poll(): void {
     t = reactor = spawn();
     t.ctrl[KIND] = KIND_REACTOR;
     t.ctrl[ARG] = outerFd;
+    t.ctrl[ARG + 1] = epfd;
+    t.ctrl[ARG + 2] = wakeFd;
     Atomics.store(t.ctrl, CANCEL, 0);
     Atomics.store(t.ctrl, STATE, JOB);
     Atomics.notify(t.ctrl, STATE);
@@ -2470,10 +2510,12 @@ function endThread(t: Thread): Promise<unknown> {
 /**
  * Ends the async engine's helper threads and closes its descriptors (two
  * epoll sets and an eventfd) when no wait is pending; the engine starts
- * them again when next needed. A Worker that used async waits should call
- * it before it ends: `worker.terminate()` runs no more JavaScript, and
- * would leave the descriptors open in the process and a thread in
- * `epoll_wait`. Also for tests that count descriptors and threads.
+ * them again when next needed. A Worker that used async waits may call
+ * it before it ends, to free them at once: otherwise the helper threads it
+ * built find its thread gone within {@linkcode ORPHAN_CHECK_MS} and then
+ * close them and end, except a thread still blocked in a call with no
+ * time limit (a `msgrcv` or `semop` with no timeout), which ends when its
+ * call returns. Also for tests that count descriptors and threads.
  *
  * @returns whether the engine was idle, and has now ended (false: a wait
  *   is pending, and nothing was done)
@@ -2526,12 +2568,14 @@ export async function terminateIdleWaiters(): Promise<boolean> {
 function spawn(): Thread {
   installSignal();
   const sab = new SharedArrayBuffer(CTRL_BYTES + DATA_BYTES);
+  const ctrl = new Int32Array(sab, 0, CTRL_BYTES / 4);
+  ctrl[PARENT] = libc().gettid();
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
   worker.postMessage(sab);
   const thread: Thread = {
     worker,
-    ctrl: new Int32Array(sab, 0, CTRL_BYTES / 4),
+    ctrl,
     data: new Uint8Array(sab, CTRL_BYTES),
     failure: undefined,
   };

@@ -218,6 +218,27 @@ Deno.test("a Worker's first waits wake and time out on time while its helper thr
   assert.deepEqual(got.left, []);
 });
 
+Deno.test("a Worker terminated without terminateIdleWaiters leaves no helper thread or descriptor behind", async () => {
+  // Deno does not end the Workers a terminated Worker built while they sit
+  // in a call: the engine's helper threads find their Worker gone within
+  // ORPHAN_CHECK_MS, close what its engine opened, and end.
+  const out = await within(
+    startDeno("tests/helpers/worker_orphan.ts", [], ["-A"]).output(),
+    30_000,
+  );
+  assert.equal(out.code, 0);
+  const { plain, after } = JSON.parse(new TextDecoder().decode(out.stdout));
+  // As many as a terminated Worker that used nothing of the library leaves.
+  assert.ok(
+    after.fds <= plain.fds,
+    `${after.fds} descriptors, not ${plain.fds}`,
+  );
+  assert.ok(
+    after.threads <= plain.threads,
+    `${after.threads} threads, not ${plain.threads}`,
+  );
+});
+
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {
   // The child drops the objects at once and runs the collector: their
   // backstops must not close the descriptors under the pending calls.
