@@ -61,6 +61,10 @@ await withCBaseline("posix_bench", async (_dir, cBench) => {
         await runDeno(peer, [`${kind}-pingpong`, trips, warm, "async"]),
       );
     }
+    add(
+      "sem-pp-bare",
+      await runDeno(peer, ["sem-pingpong", trips, warm, "bare"]),
+    );
   }
   /** ns: a ratio ours/C of the medians (lower is better), and per-round. */
   const row = (label: string, base: string, ours: string, target: string) => {
@@ -82,6 +86,18 @@ await withCBaseline("posix_bench", async (_dir, cBench) => {
     "c-sem-pp",
     "sem-pp",
     "<= 1.15x C",
+  );
+  row(
+    "  bare Deno FFI, vs C (ns/round trip)",
+    "c-sem-pp",
+    "sem-pp-bare",
+    "(Deno's ceiling)",
+  );
+  row(
+    "  sync, vs bare Deno FFI (ns/round trip)",
+    "sem-pp-bare",
+    "sem-pp",
+    "(report)",
   );
   row(
     "sem ping-pong, async (ns/round trip)",

@@ -6,7 +6,9 @@
  *   sem-bare N                   the same through a bare Deno.dlopen of the
  *                                two calls (no checks): the cost of FFI alone
  *   sem-pingpong N WARM MODE     parent: two unnamed semaphores in a memfd
- *                                shared with a child; MODE sync or async
+ *                                shared with a child; MODE sync, async, or
+ *                                bare (a bare Deno.dlopen of sem_post and
+ *                                sem_wait on both sides: FFI alone)
  *   eventfd-pingpong N WARM MODE parent: two eventfds shared with a child
  *   flock-pair N                 flock LOCK_EX + LOCK_UN
  *   child-sem N WARM MODE / child-eventfd N WARM MODE   the child sides
@@ -39,6 +41,35 @@ import { childCommand } from "./_util.ts";
 const [what, nArg, warmArg, mode] = Deno.args;
 const n = Number(nArg), warm = Number(warmArg ?? 0);
 const async = mode === "async";
+
+/**
+ * `sem_post` and `sem_wait` of the two semaphores at 0 and 32 of `map`, by
+ * a bare `Deno.dlopen` (mode bare), or the library's sync or async calls.
+ */
+function pingPong(map: Mapping): {
+  post(at: 0 | 32): void;
+  wait(at: 0 | 32): Promise<void> | void;
+} {
+  if (mode === "bare") {
+    const lib = Deno.dlopen("libc.so.6", {
+      sem_post: { parameters: ["pointer"], result: "i32" },
+      sem_wait: { parameters: ["pointer"], result: "i32" },
+    });
+    const p = {
+      0: Deno.UnsafePointer.create(BigInt(map.memory.address)),
+      32: Deno.UnsafePointer.create(BigInt(map.memory.address) + 32n),
+    };
+    return {
+      post: (at) => void lib.symbols.sem_post(p[at]),
+      wait: (at) => void lib.symbols.sem_wait(p[at]),
+    };
+  }
+  const s = { 0: sem_at(map.memory, 0), 32: sem_at(map.memory, 32) };
+  return {
+    post: (at) => sem_post(s[at]),
+    wait: (at) => async ? sem_waitAsync(s[at]) : sem_wait(s[at]),
+  };
+}
 
 function child(
   role: string,
@@ -94,25 +125,26 @@ if (what === "sem-uncontended") {
   lib.close();
 } else if (what === "sem-pingpong") {
   using map = Mapping.memfd(4096, "bench");
-  const ping = sem_init(map.memory, 0, 1, 0);
-  const pong = sem_init(map.memory, 32, 1, 0);
+  sem_init(map.memory, 0, 1, 0);
+  sem_init(map.memory, 32, 1, 0);
   const kid = child("child-sem", { 3: map.fd! });
+  const { post, wait } = pingPong(map);
   let t0 = 0;
   for (let i = 0; i < n + warm; i++) {
     if (i === warm) t0 = performance.now();
-    sem_post(ping);
-    if (async) await sem_waitAsync(pong);
-    else sem_wait(pong);
+    post(0);
+    if (async) await wait(32);
+    else wait(32);
   }
   console.log(((performance.now() - t0) * 1e6 / n).toFixed(1));
   await kid.status;
 } else if (what === "child-sem") {
   using map = Mapping.fromFd(3);
-  const ping = sem_at(map.memory, 0), pong = sem_at(map.memory, 32);
+  const { post, wait } = pingPong(map);
   for (let i = 0; i < n + warm; i++) {
-    if (async) await sem_waitAsync(ping);
-    else sem_wait(ping);
-    sem_post(pong);
+    if (async) await wait(0);
+    else wait(0);
+    post(32);
   }
 } else if (what === "eventfd-pingpong") {
   const a = eventfd(0, 0), b = eventfd(0, 0);
