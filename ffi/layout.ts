@@ -227,6 +227,17 @@ export const SIZEOF = {
 } as const;
 
 /**
+ * Field offsets the helper threads of `ffi/wait.ts` use to undo a call:
+ * `sem_op` and `sem_flg` of a `struct sembuf`, `l_type` of a
+ * `struct flock`.
+ */
+export const OFFSETS = {
+  sembufOp: L.sembuf.op,
+  sembufFlg: L.sembuf.flg,
+  flockType: L.flock.type,
+} as const;
+
+/**
  * Where glibc's `sem_t` (`struct new_sem`, 64-bit) keeps its futex flag:
  * after the 64-bit word of value and waiters.
  */

@@ -317,6 +317,7 @@ const WORKER_SYMBOLS = [
   "epoll_wait",
   "sem_wait",
   "sem_timedwait",
+  "sem_post",
   "flock",
   "fcntl_lock",
 ] as const;

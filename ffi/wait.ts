@@ -157,9 +157,11 @@ import {
   encodeSigaction,
   encodeTimespec,
   FUTEX_PRIVATE_FLAG,
+  OFFSETS,
   SEM_PRIVATE_AT,
   SIZEOF,
 } from "./layout.ts";
+import { IPC_NOWAIT } from "./ipc.ts";
 import {
   EAGAIN,
   EBADF,
@@ -255,10 +257,26 @@ const DATA_BYTES = 64 * 1024;
  * does not end the Workers it built, which sit in a call: once the
  * Worker's thread is gone, the helper closes what the Worker's engine
  * left open (the reactor thread: its two epoll sets and its eventfd) and
- * ends. Helpers built by the main thread never check (the process ends
- * with it).
+ * ends. A helper still in a call when its Worker goes stays there until
+ * the call returns; then, since nobody can get what the call took, it
+ * gives it back before it ends: a message goes back to the end of its
+ * queue (unless `MSG_COPY` only copied it), each semaphore operation is
+ * reversed on its own without waiting, a lock is released (a message sent
+ * stays sent). Helpers built by the main thread never check (the process
+ * ends with it).
  */
 export const ORPHAN_CHECK_MS = 1000;
+
+// What a helper thread needs to undo a call (see ORPHAN_CHECK_MS): C's
+// values, which the facilities that make these calls export.
+/** `msgrcv` flag: copy, do not take (`MSG_COPY`). */
+const MSG_COPY = 0o40000;
+/** `flock` operation: release (`LOCK_UN`). */
+const LOCK_UN = 8;
+/** `struct flock` type: release (`F_UNLCK`). */
+const F_UNLCK = 2;
+/** `fcntl` commands: set a record lock, an open file description lock, not waiting, or waiting. */
+const F_SETLK = 6, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
 
 /** Job kinds the helper threads know. */
 const KIND_SEMTIMEDOP = 1;
@@ -312,6 +330,50 @@ parentPort.once("message", (sab) => {
   const check = parent !== pid ? ${ORPHAN_CHECK_MS} : undefined;
   const orphaned = () =>
     libc.tgkill(pid, parent, 0) === -1 && errnoCell[0] === ${ESRCH};
+  // Undoes the job just done (r: its result), for a Worker gone while it
+  // waited.
+  const undo = (kind, r) => {
+    switch (kind) {
+      case ${KIND_MSGRCV}:
+        // Back at the end of the queue, unless it was only copied.
+        if ((ctrl[${ARG + 4}] & ${MSG_COPY}) === 0) {
+          libc.msgsnd(ctrl[${ARG}], data.subarray(0, 8 + r), BigInt(r), 0);
+        }
+        break;
+      case ${KIND_SEM_WAIT}:
+        libc.sem_post(Deno.UnsafePointer.create(
+          (BigInt(ctrl[${ARG + 1}]) << 32n) | BigInt(ctrl[${ARG}] >>> 0)));
+        break;
+      case ${KIND_SEMTIMEDOP}: {
+        // Each operation's inverse on its own, never waiting: the values
+        // it took come back even if another can no longer be undone.
+        const n = ctrl[${ARG + 1}];
+        const ops = new DataView(sab, ${
+  CTRL_BYTES + SEMTIMEDOP_OPS_AT
+}, n * ${SIZEOF.sembuf});
+        for (let i = 0; i < n; i++) {
+          const at = i * ${SIZEOF.sembuf};
+          const op = ops.getInt16(at + ${OFFSETS.sembufOp}, true);
+          if (op === 0) continue;
+          ops.setInt16(at + ${OFFSETS.sembufOp}, -op, true);
+          ops.setInt16(at + ${OFFSETS.sembufFlg},
+            ops.getInt16(at + ${OFFSETS.sembufFlg}, true) | ${IPC_NOWAIT}, true);
+          libc.semtimedop(ctrl[${ARG}], data.subarray(${SEMTIMEDOP_OPS_AT} + at,
+            ${SEMTIMEDOP_OPS_AT} + at + ${SIZEOF.sembuf}), 1n, null);
+        }
+        break;
+      }
+      case ${KIND_FLOCK}:
+        libc.flock(ctrl[${ARG}], ${LOCK_UN});
+        break;
+      case ${KIND_FCNTL_LOCK}:
+        new DataView(sab, ${CTRL_BYTES}).setInt16(${OFFSETS.flockType}, ${F_UNLCK}, true);
+        libc.fcntl_lock(ctrl[${ARG}],
+          ctrl[${ARG + 1}] === ${F_OFD_SETLKW} ? ${F_OFD_SETLK} : ${F_SETLK},
+          data.subarray(0, ${SIZEOF.flock}));
+        break;
+    }
+  };
   Atomics.store(ctrl, ${TID}, libc.gettid());
   Atomics.notify(ctrl, ${TID});
   for (;;) {
@@ -399,6 +461,12 @@ parentPort.once("message", (sab) => {
           r = -1;
       }
       e = r === -1 ? own || errnoCell[0] : 0;
+    }
+    // The Worker that asked is gone (see ORPHAN_CHECK_MS): what the call
+    // took is given back, since nobody will ever get it, and the thread ends.
+    if (check !== undefined && orphaned()) {
+      if (r !== -1) undo(ctrl[${KIND}], r);
+      break;
     }
     ctrl[${RESULT}] = r;
     ctrl[${ERRNO}] = e;
@@ -2515,7 +2583,8 @@ function endThread(t: Thread): Promise<unknown> {
  * built find its thread gone within {@linkcode ORPHAN_CHECK_MS} and then
  * close them and end, except a thread still blocked in a call with no
  * time limit (a `msgrcv` or `semop` with no timeout), which ends when its
- * call returns. Also for tests that count descriptors and threads.
+ * call returns, giving back what the call took. Also for tests that count
+ * descriptors and threads.
  *
  * @returns whether the engine was idle, and has now ended (false: a wait
  *   is pending, and nothing was done)

@@ -239,6 +239,25 @@ Deno.test("a Worker terminated without terminateIdleWaiters leaves no helper thr
   );
 });
 
+Deno.test("what a terminated Worker's helper threads take after it is gone goes back: a message, posts, two locks", async () => {
+  // Workers wait in msgrcv, semop, sem_wait, flock and fcntl on helper
+  // threads and are terminated; then what each waits for comes. Nobody can get it
+  // through the Worker any more: the helper threads give it back and end.
+  const out = await within(
+    startDeno("tests/helpers/worker_zombie.ts", [], ["-A"]).output(),
+    30_000,
+  );
+  assert.equal(out.code, 0);
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(got.message, "7 not for a ghost");
+  assert.equal(got.value, 1);
+  assert.equal(got.posted, 1);
+  assert.equal(got.locked, true);
+  assert.equal(got.rangeLocked, true);
+  assert.ok(got.after.fds <= got.plain.fds, JSON.stringify(got));
+  assert.ok(got.after.threads <= got.plain.threads, JSON.stringify(got));
+});
+
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {
   // The child drops the objects at once and runs the collector: their
   // backstops must not close the descriptors under the pending calls.
