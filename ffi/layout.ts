@@ -83,7 +83,16 @@ interface Layouts {
     msgsize: number;
     curmsgs: number;
   };
-  sigevent: { size: number; value: number; signo: number; notify: number };
+  sigevent: {
+    size: number;
+    value: number;
+    signo: number;
+    notify: number;
+    /** `sigev_notify_thread_id`, for `SIGEV_THREAD_ID`. */
+    tid: number;
+  };
+  /** `struct itimerspec`: two `timespec`s. */
+  itimerspec: { size: number; interval: number; value: number };
   sembuf: { size: number; num: number; op: number; flg: number };
   timespec: { size: number; sec: number; nsec: number };
   sigaction: { size: number; handler: number; mask: number; flags: number };
@@ -155,7 +164,8 @@ const COMMON = {
   shm_info: { size: 48, used_ids: 0, shm_tot: 8, shm_rss: 16, shm_swp: 24 },
   seminfo: { size: 40, semaem: 36 },
   mq_attr: { size: 64, flags: 0, maxmsg: 8, msgsize: 16, curmsgs: 24 },
-  sigevent: { size: 64, value: 0, signo: 8, notify: 12 },
+  sigevent: { size: 64, value: 0, signo: 8, notify: 12, tid: 16 },
+  itimerspec: { size: 32, interval: 0, value: 16 },
   sembuf: { size: 6, num: 0, op: 2, flg: 4 },
   timespec: { size: 16, sec: 0, nsec: 8 },
   sigaction: { size: 152, handler: 0, mask: 8, flags: 136 },
@@ -216,6 +226,7 @@ export const SIZEOF = {
   seminfo: L.seminfo.size,
   mq_attr: L.mq_attr.size,
   sigevent: L.sigevent.size,
+  itimerspec: L.itimerspec.size,
   sembuf: L.sembuf.size,
   timespec: L.timespec.size,
   sigaction: L.sigaction.size,
@@ -227,14 +238,19 @@ export const SIZEOF = {
 } as const;
 
 /**
- * Field offsets the helper threads of `ffi/wait.ts` use to undo a call:
- * `sem_op` and `sem_flg` of a `struct sembuf`, `l_type` of a
- * `struct flock`.
+ * Field offsets the helper threads of `ffi/wait.ts` use: to undo a call
+ * (`sem_op` and `sem_flg` of a `struct sembuf`, `l_type` of a
+ * `struct flock`), and for their timer (`struct sigevent` for
+ * `SIGEV_THREAD_ID`, `it_value` of a `struct itimerspec`).
  */
 export const OFFSETS = {
   sembufOp: L.sembuf.op,
   sembufFlg: L.sembuf.flg,
   flockType: L.flock.type,
+  sigeventSigno: L.sigevent.signo,
+  sigeventNotify: L.sigevent.notify,
+  sigeventTid: L.sigevent.tid,
+  itimerspecValue: L.itimerspec.value,
 } as const;
 
 /**

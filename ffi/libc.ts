@@ -296,6 +296,23 @@ const SYMBOLS = {
     result: "i32",
     optional: true,
   },
+  /* int timer_create(clockid_t clockid, struct sigevent *sevp,
+                       timer_t *timerid): in libc.so.6 from glibc 2.34 */
+  timer_create: {
+    parameters: ["i32", "buffer", "buffer"],
+    result: "i32",
+    optional: true,
+  },
+  /* int timer_settime(timer_t timerid, int flags,
+                        const struct itimerspec *new_value,
+                        struct itimerspec *old_value) */
+  timer_settime: {
+    parameters: ["usize", "i32", "buffer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
+  /* int timer_delete(timer_t timerid) */
+  timer_delete: { parameters: ["usize"], result: "i32", optional: true },
   /* int eventfd(unsigned int initval, int flags) */
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
@@ -318,6 +335,9 @@ const WORKER_SYMBOLS = [
   "sem_wait",
   "sem_timedwait",
   "sem_post",
+  "timer_create",
+  "timer_settime",
+  "timer_delete",
   "flock",
   "fcntl_lock",
 ] as const;

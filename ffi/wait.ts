@@ -95,7 +95,7 @@
  *   ms after the event (median about 0.1 ms, p99 3 to 7 ms for 100 to 1,000
  *   semaphores posted 0.2 ms apart).
  * - Idle CPU: a descriptor wait costs none (threads built by a Worker wake
- *   once per {@linkcode ORPHAN_CHECK_MS} while idle). A retried wait costs one
+ *   once per {@linkcode ORPHAN_CHECK_MS}, idle or in a call). A retried wait costs one
  *   non-blocking call (about 1 µs) per {@linkcode RETRY_MAX_MS} ms once its
  *   delay has grown: 1,000 of them cost about 10% of a CPU.
  *
@@ -145,7 +145,13 @@
 
 import { setImmediate } from "node:timers";
 import { Worker } from "node:worker_threads";
-import { errno, libc, monotonicMs, workerLibcSource } from "./libc.ts";
+import {
+  CLOCK_MONOTONIC,
+  errno,
+  libc,
+  monotonicMs,
+  workerLibcSource,
+} from "./libc.ts";
 import {
   decodeEpollEvent,
   decodePollRevents,
@@ -257,13 +263,16 @@ const DATA_BYTES = 64 * 1024;
  * does not end the Workers it built, which sit in a call: once the
  * Worker's thread is gone, the helper closes what the Worker's engine
  * left open (the reactor thread: its two epoll sets and its eventfd) and
- * ends. A helper still in a call when its Worker goes stays there until
- * the call returns; then, since nobody can get what the call took, it
- * gives it back before it ends: a message goes back to the end of its
- * queue (unless `MSG_COPY` only copied it), each semaphore operation is
- * reversed on its own without waiting, a lock is released (a message sent
- * stays sent). Helpers built by the main thread never check (the process
- * ends with it).
+ * ends. A helper in a call that waits (`msgrcv`, `semop`, `flock`, ...)
+ * has it interrupted after this long by a timer of its own (the engine's
+ * signal; where glibc lacks `timer_create`, before 2.34, it stays until
+ * the call returns), checks, and, its Worker there, has the engine make
+ * the call again. A call that completes once its Worker is gone took
+ * what nobody can get any more: the helper gives it back before it ends.
+ * A message goes back to the end of its queue (unless `MSG_COPY` only
+ * copied it), each semaphore operation is reversed on its own without
+ * waiting, a lock is released (a message sent stays sent). Helpers built
+ * by the main thread never check (the process ends with it).
  */
 export const ORPHAN_CHECK_MS = 1000;
 
@@ -277,6 +286,9 @@ const LOCK_UN = 8;
 const F_UNLCK = 2;
 /** `fcntl` commands: set a record lock, an open file description lock, not waiting, or waiting. */
 const F_SETLK = 6, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
+
+/** `sigev_notify`: signal one thread (`SIGEV_THREAD_ID`). */
+const SIGEV_THREAD_ID = 4;
 
 /** Job kinds the helper threads know. */
 const KIND_SEMTIMEDOP = 1;
@@ -321,7 +333,7 @@ ${workerLibcSource()}
 const errnoCell = new Int32Array(
   Deno.UnsafePointerView.getArrayBuffer(libc.__errno_location(), 4),
 );
-parentPort.once("message", (sab) => {
+parentPort.once("message", ({ sab, signo }) => {
   const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
   const data = new Uint8Array(sab, ${CTRL_BYTES});
   const pid = libc.getpid();
@@ -374,6 +386,36 @@ parentPort.once("message", (sab) => {
         break;
     }
   };
+  // Built by a Worker: a call that waits is interrupted after ${ORPHAN_CHECK_MS} ms
+  // by a timer of this thread's own (the engine's signal), so that a
+  // Worker gone while it waits is seen then, not when the call returns;
+  // the engine makes an interrupted call again, as for any signal.
+  let timer = null;
+  const armed = new Uint8Array(${SIZEOF.itimerspec});
+  const disarmed = new Uint8Array(${SIZEOF.itimerspec});
+  const interruptLater = (on) => {
+    if (timer === null) {
+      if (!on || check === undefined || libc.timer_create === null) return;
+      const ev = new DataView(new ArrayBuffer(${SIZEOF.sigevent}));
+      ev.setInt32(${OFFSETS.sigeventSigno}, signo, true);
+      ev.setInt32(${OFFSETS.sigeventNotify}, ${SIGEV_THREAD_ID}, true);
+      ev.setInt32(${OFFSETS.sigeventTid}, libc.gettid(), true);
+      const id = new BigUint64Array(1);
+      if (libc.timer_create(${CLOCK_MONOTONIC}, new Uint8Array(ev.buffer),
+        new Uint8Array(id.buffer)) !== 0) return;
+      timer = id[0];
+      const value = new DataView(armed.buffer, ${OFFSETS.itimerspecValue});
+      value.setBigInt64(0, ${
+  BigInt(Math.floor(ORPHAN_CHECK_MS / 1000))
+}n, true);
+      value.setBigInt64(8, ${BigInt((ORPHAN_CHECK_MS % 1000) * 1e6)}n, true);
+    }
+    libc.timer_settime(timer, 0, on ? armed : disarmed, null);
+  };
+  const end = () => {
+    if (timer !== null) libc.timer_delete(timer);
+    globalThis.close();
+  };
   Atomics.store(ctrl, ${TID}, libc.gettid());
   Atomics.notify(ctrl, ${TID});
   for (;;) {
@@ -391,6 +433,8 @@ parentPort.once("message", (sab) => {
     Atomics.store(ctrl, ${STATE}, ${RUNNING});
     let r = -1, e = ${EINTR}, own = 0;
     if (Atomics.load(ctrl, ${CANCEL}) === 0) {
+      const bounded = ctrl[${KIND}] !== ${KIND_REACTOR};
+      if (bounded) interruptLater(true);
       switch (ctrl[${KIND}]) {
         case ${KIND_REACTOR}: {
           const outer = ctrl[${ARG}];
@@ -403,7 +447,7 @@ parentPort.once("message", (sab) => {
             } else if (n === 0 && orphaned()) {
               // Nobody else will: the engine's epoll sets and eventfd.
               for (let i = 0; i < 3; i++) libc.close(ctrl[${ARG} + i]);
-              globalThis.close();
+              end();
               return;
             }
           }
@@ -461,6 +505,7 @@ parentPort.once("message", (sab) => {
           r = -1;
       }
       e = r === -1 ? own || errnoCell[0] : 0;
+      if (bounded) interruptLater(false);
     }
     // The Worker that asked is gone (see ORPHAN_CHECK_MS): what the call
     // took is given back, since nobody will ever get it, and the thread ends.
@@ -473,7 +518,7 @@ parentPort.once("message", (sab) => {
     Atomics.store(ctrl, ${STATE}, ${DONE});
     Atomics.notify(ctrl, ${STATE});
   }
-  globalThis.close();
+  end();
 });
 `;
 
@@ -2581,10 +2626,8 @@ function endThread(t: Thread): Promise<unknown> {
  * them again when next needed. A Worker that used async waits may call
  * it before it ends, to free them at once: otherwise the helper threads it
  * built find its thread gone within {@linkcode ORPHAN_CHECK_MS} and then
- * close them and end, except a thread still blocked in a call with no
- * time limit (a `msgrcv` or `semop` with no timeout), which ends when its
- * call returns, giving back what the call took. Also for tests that count
- * descriptors and threads.
+ * close them and end, giving back what a call of theirs took after it
+ * was gone. Also for tests that count descriptors and threads.
  *
  * @returns whether the engine was idle, and has now ended (false: a wait
  *   is pending, and nothing was done)
@@ -2641,7 +2684,7 @@ function spawn(): Thread {
   ctrl[PARENT] = libc().gettid();
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
-  worker.postMessage(sab);
+  worker.postMessage({ sab, signo: signalNumber });
   const thread: Thread = {
     worker,
     ctrl,

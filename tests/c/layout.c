@@ -34,6 +34,8 @@ int main(void){
  S(seminfo); F(seminfo,semaem);
  S(mq_attr); F(mq_attr,mq_flags);F(mq_attr,mq_maxmsg);F(mq_attr,mq_msgsize);F(mq_attr,mq_curmsgs);
  S(sigevent); F(sigevent,sigev_value);F(sigevent,sigev_signo);F(sigevent,sigev_notify);
+ printf("sigevent.sigev_notify_thread_id %zu %zu\n", offsetof(struct sigevent, _sigev_un._tid), sizeof(((struct sigevent*)0)->_sigev_un._tid));
+ S(itimerspec); F(itimerspec,it_interval);F(itimerspec,it_value);
  S(sembuf); F(sembuf,sem_num);F(sembuf,sem_op);F(sembuf,sem_flg);
  S(msqid_ds); F(msqid_ds,msg_perm);F(msqid_ds,msg_stime);F(msqid_ds,msg_rtime);F(msqid_ds,msg_ctime);F(msqid_ds,__msg_cbytes);F(msqid_ds,msg_qnum);F(msqid_ds,msg_qbytes);F(msqid_ds,msg_lspid);F(msqid_ds,msg_lrpid);
  S(timespec); F(timespec,tv_sec);F(timespec,tv_nsec);

@@ -5,14 +5,23 @@
  * uses nothing of the library, for the threads and descriptors a
  * terminated Worker leaves in Deno itself; then a Worker that builds the
  * reactor thread and two helper threads for semaphore waits, which it
- * terminates as soon as they are idle. It prints those counts, and the
- * counts once the helper threads have found their Worker gone (or after
- * 10 s).
+ * terminates once they are idle but for one, in a `msgrcv` that nothing
+ * will end. It prints those counts, and the counts once the helper threads
+ * have found their Worker gone (or after 10 s).
  *
  * @module
  */
 
-import { SemaphoreSet, UnixConnection } from "../../mod.ts";
+import {
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  MessageQueue,
+  msgctl,
+  msgget,
+  SemaphoreSet,
+  UnixConnection,
+} from "../../mod.ts";
 
 const scope = globalThis as unknown as {
   name?: string;
@@ -29,8 +38,9 @@ function counts(): { threads: number; fds: number } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runWorker(name: string): Promise<void> {
+async function runWorker(name: string, data?: unknown): Promise<void> {
   const worker = new Worker(import.meta.url, { type: "module", name });
+  if (data !== undefined) worker.postMessage(data);
   await new Promise((resolve, reject) => {
     worker.onmessage = resolve;
     worker.onerror = (e) => reject(e.error ?? e.message);
@@ -41,6 +51,10 @@ async function runWorker(name: string): Promise<void> {
 if (scope.name === "plain") {
   scope.postMessage("done");
 } else if (scope.name === "waits") {
+  const msqid = await new Promise<number>((resolve) =>
+    (scope as unknown as { onmessage: (e: MessageEvent) => void })
+      .onmessage = (e) => resolve(e.data)
+  );
   // A descriptor wait (the reactor thread) and two semaphore waits at once
   // (two helper threads), all done before the Worker is terminated.
   const [a, b] = UnixConnection.pair();
@@ -58,20 +72,29 @@ if (scope.name === "plain") {
   set.remove();
   a.close();
   b.close();
+  // And one that never ends: a helper thread is in msgrcv, with no time
+  // limit, when the Worker is terminated.
+  void MessageQueue.fromId(msqid).receive().catch(() => {});
+  await sleep(500);
   scope.postMessage("done");
 } else {
   await runWorker("plain");
   await sleep(500);
   const plain = counts();
-  await runWorker("waits");
-  const start = performance.now();
-  let after = counts();
-  while (
-    (after.threads > plain.threads || after.fds > plain.fds) &&
-    performance.now() - start < 10_000
-  ) {
-    await sleep(100);
-    after = counts();
+  const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  try {
+    await runWorker("waits", msqid);
+    const start = performance.now();
+    let after = counts();
+    while (
+      (after.threads > plain.threads || after.fds > plain.fds) &&
+      performance.now() - start < 10_000
+    ) {
+      await sleep(100);
+      after = counts();
+    }
+    console.log(JSON.stringify({ plain, after }));
+  } finally {
+    msgctl(msqid, IPC_RMID);
   }
-  console.log(JSON.stringify({ plain, after }));
 }
