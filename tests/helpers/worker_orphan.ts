@@ -22,31 +22,12 @@ import {
   SemaphoreSet,
   UnixConnection,
 } from "../../mod.ts";
+import { plainBaseline, runWorker, settled, sleep } from "./_worker_counts.ts";
 
 const scope = globalThis as unknown as {
   name?: string;
   postMessage(m: unknown): void;
 };
-
-/** Threads and descriptors of this process now. */
-function counts(): { threads: number; fds: number } {
-  return {
-    threads: [...Deno.readDirSync("/proc/self/task")].length,
-    fds: [...Deno.readDirSync("/proc/self/fd")].length,
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function runWorker(name: string, data?: unknown): Promise<void> {
-  const worker = new Worker(import.meta.url, { type: "module", name });
-  if (data !== undefined) worker.postMessage(data);
-  await new Promise((resolve, reject) => {
-    worker.onmessage = resolve;
-    worker.onerror = (e) => reject(e.error ?? e.message);
-  });
-  worker.terminate();
-}
 
 if (scope.name === "plain") {
   scope.postMessage("done");
@@ -78,21 +59,11 @@ if (scope.name === "plain") {
   await sleep(500);
   scope.postMessage("done");
 } else {
-  await runWorker("plain");
-  await sleep(500);
-  const plain = counts();
+  const plain = await plainBaseline(import.meta.url);
   const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   try {
-    await runWorker("waits", msqid);
-    const start = performance.now();
-    let after = counts();
-    while (
-      (after.threads > plain.threads || after.fds > plain.fds) &&
-      performance.now() - start < 10_000
-    ) {
-      await sleep(100);
-      after = counts();
-    }
+    (await runWorker(import.meta.url, "waits", msqid)).terminate();
+    const after = await settled(plain, 10_000);
     console.log(JSON.stringify({ plain, after }));
   } finally {
     msgctl(msqid, IPC_RMID);

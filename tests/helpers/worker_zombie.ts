@@ -47,21 +47,13 @@ import {
   semget,
   semop,
 } from "../../mod.ts";
+import { plainBaseline, runWorker, settled, sleep } from "./_worker_counts.ts";
 
 const scope = globalThis as unknown as {
   name?: string;
   postMessage(m: unknown): void;
   onmessage: ((e: MessageEvent) => void) | null;
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function counts(): { threads: number; fds: number } {
-  return {
-    threads: [...Deno.readDirSync("/proc/self/task")].length,
-    fds: [...Deno.readDirSync("/proc/self/fd")].length,
-  };
-}
 
 if (scope.name === "plain") {
   scope.postMessage("done");
@@ -89,14 +81,7 @@ if (scope.name === "plain") {
     scope.postMessage("waiting");
   };
 } else {
-  const plainWorker = new Worker(import.meta.url, {
-    type: "module",
-    name: "plain",
-  });
-  await new Promise((r) => plainWorker.onmessage = r);
-  plainWorker.terminate();
-  await sleep(500);
-  const plain = counts();
+  const plain = await plainBaseline(import.meta.url);
 
   const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   const semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
@@ -109,24 +94,11 @@ if (scope.name === "plain") {
   try {
     flock(mine, LOCK_EX);
     fcntl_lock(mine, F_OFD_SETLK, { type: F_WRLCK, ...tenBytes });
-    const workers = await Promise.all(
-      [
-        ["waits", { msqid, semid }],
-        ["lock", { fd: theirs, range }],
-        ["psem", { name: psemName }],
-      ].map(
-        async ([name, data]) => {
-          const worker = new Worker(import.meta.url, {
-            type: "module",
-            name: name as string,
-          });
-          const waiting = new Promise((r) => worker.onmessage = r);
-          worker.postMessage(data);
-          await waiting;
-          return worker;
-        },
-      ),
-    );
+    const workers = await Promise.all([
+      runWorker(import.meta.url, "waits", { msqid, semid }),
+      runWorker(import.meta.url, "lock", { fd: theirs, range }),
+      runWorker(import.meta.url, "psem", { name: psemName }),
+    ]);
     // Long enough for the Workers' helper threads to start (about a second
     // from a Worker) and take the waits into the kernel.
     await sleep(3000);
@@ -164,15 +136,7 @@ if (scope.name === "plain") {
     close(theirs);
     close(range);
     psem.close();
-    const start = performance.now();
-    let after = counts();
-    while (
-      (after.threads > plain.threads || after.fds > plain.fds) &&
-      performance.now() - start < 5000
-    ) {
-      await sleep(100);
-      after = counts();
-    }
+    const after = await settled(plain, 5000);
     console.log(
       JSON.stringify({
         message,
