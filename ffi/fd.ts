@@ -26,6 +26,7 @@ import {
   afterThreadsLetGo,
   closeWhenIdle,
   endWaits,
+  ownDescriptor,
   refDescriptor,
   threadUses,
 } from "./wait.ts";
@@ -609,6 +610,7 @@ const backstop = new FinalizationRegistry<
 >(({ fd, ref }) => {
   if (owners.get(fd) !== ref) return;
   owners.delete(fd);
+  ownDescriptor(fd, false);
   // A call still waiting on it (a read whose connection nothing else
   // refers to) completes first.
   closeWhenIdle(fd, () => {
@@ -659,6 +661,7 @@ export class OwnedFd {
     owners.set(fd, ref);
     backstop.register(this, { fd, ref }, this);
     refDescriptor(fd, true);
+    ownDescriptor(fd, true);
   }
 
   /** The descriptor number (also once closed). */
@@ -722,7 +725,10 @@ export class OwnedFd {
     if (this.#closed) return;
     this.#closed = true;
     backstop.unregister(this);
-    if (owners.get(this.#fd)?.deref() === this) owners.delete(this.#fd);
+    if (owners.get(this.#fd)?.deref() === this) {
+      owners.delete(this.#fd);
+      ownDescriptor(this.#fd, false);
+    }
   }
 
   /** Same as {@linkcode OwnedFd.close}. */

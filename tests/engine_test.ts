@@ -258,6 +258,20 @@ Deno.test("what a terminated Worker's helper threads take after it is gone goes 
   assert.ok(got.after.threads <= got.plain.threads, JSON.stringify(got));
 });
 
+Deno.test("a connection a terminated Worker held is closed for it: the peer reads the end of the stream", async () => {
+  // worker.terminate() runs no more JavaScript in the Worker; its helper
+  // thread closes the descriptors its objects still owned.
+  const out = await within(
+    startDeno("tests/helpers/worker_owned.ts", [], ["-A"]).output(),
+    30_000,
+  );
+  assert.equal(out.code, 0);
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(got.got, "null", JSON.stringify(got));
+  assert.ok(got.after.fds <= got.plain.fds, JSON.stringify(got));
+  assert.ok(got.after.threads <= got.plain.threads, JSON.stringify(got));
+});
+
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {
   // The child drops the objects at once and runs the collector: their
   // backstops must not close the descriptors under the pending calls.
