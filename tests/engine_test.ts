@@ -218,58 +218,55 @@ Deno.test("a Worker's first waits wake and time out on time while its helper thr
   assert.deepEqual(got.left, []);
 });
 
-Deno.test("a Worker terminated without terminateIdleWaiters leaves no helper thread or descriptor behind", async () => {
-  // Deno does not end the Workers a terminated Worker built while they sit
-  // in a call: the engine's helper threads find their Worker gone within
-  // ORPHAN_CHECK_MS, close what its engine opened, and end.
+/**
+ * Runs a Worker helper of `tests/helpers/` in a process of its own and
+ * returns what it printed, once it has checked that the threads and
+ * descriptors it left are no more than a terminated Worker that used
+ * nothing of the library leaves.
+ */
+async function afterWorkers(
+  helper: string,
+): Promise<Record<string, unknown>> {
   const out = await within(
-    startDeno("tests/helpers/worker_orphan.ts", [], ["-A"]).output(),
-    30_000,
-  );
-  assert.equal(out.code, 0);
-  const { plain, after } = JSON.parse(new TextDecoder().decode(out.stdout));
-  // As many as a terminated Worker that used nothing of the library leaves.
-  assert.ok(
-    after.fds <= plain.fds,
-    `${after.fds} descriptors, not ${plain.fds}`,
-  );
-  assert.ok(
-    after.threads <= plain.threads,
-    `${after.threads} threads, not ${plain.threads}`,
-  );
-});
-
-Deno.test("what a terminated Worker's helper threads take after it is gone goes back: a message, posts, two locks", async () => {
-  // Workers wait in msgrcv, semop, sem_wait, flock and fcntl on helper
-  // threads and are terminated; then what each waits for comes. Nobody can get it
-  // through the Worker any more: the helper threads give it back and end.
-  const out = await within(
-    startDeno("tests/helpers/worker_zombie.ts", [], ["-A"]).output(),
+    startDeno(`tests/helpers/${helper}`, [], ["-A"]).output(),
     30_000,
   );
   assert.equal(out.code, 0);
   const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  const { plain, after } = got;
+  assert.ok(after.fds <= plain.fds, `${helper}: ${JSON.stringify(got)}`);
+  assert.ok(
+    after.threads <= plain.threads,
+    `${helper}: ${JSON.stringify(got)}`,
+  );
+  return got;
+}
+
+Deno.test("a Worker terminated without terminateIdleWaiters leaves no helper thread or descriptor behind", async () => {
+  // Deno does not end the Workers a terminated Worker built while they sit
+  // in a call: the engine's helper threads find their Worker gone within
+  // ORPHAN_CHECK_MS (one in a msgrcv nothing ends included), close what
+  // its engine opened, and end.
+  await afterWorkers("worker_orphan.ts");
+});
+
+Deno.test("what a terminated Worker's helper threads take after it is gone goes back: a message, posts, two locks", async () => {
+  // Workers wait in msgrcv, semop, sem_wait, flock and fcntl on helper
+  // threads and are terminated; then what each waits for comes. Nobody can
+  // get it through the Worker any more: the helper threads give it back.
+  const got = await afterWorkers("worker_zombie.ts");
   assert.equal(got.message, "7 not for a ghost");
   assert.equal(got.value, 1);
   assert.equal(got.posted, 1);
   assert.equal(got.locked, true);
   assert.equal(got.rangeLocked, true);
-  assert.ok(got.after.fds <= got.plain.fds, JSON.stringify(got));
-  assert.ok(got.after.threads <= got.plain.threads, JSON.stringify(got));
 });
 
 Deno.test("a connection a terminated Worker held is closed for it: the peer reads the end of the stream", async () => {
   // worker.terminate() runs no more JavaScript in the Worker; its helper
   // thread closes the descriptors its objects still owned.
-  const out = await within(
-    startDeno("tests/helpers/worker_owned.ts", [], ["-A"]).output(),
-    30_000,
-  );
-  assert.equal(out.code, 0);
-  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  const got = await afterWorkers("worker_owned.ts");
   assert.equal(got.got, "null", JSON.stringify(got));
-  assert.ok(got.after.fds <= got.plain.fds, JSON.stringify(got));
-  assert.ok(got.after.threads <= got.plain.threads, JSON.stringify(got));
 });
 
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {

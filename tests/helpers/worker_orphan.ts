@@ -22,19 +22,11 @@ import {
   SemaphoreSet,
   UnixConnection,
 } from "../../mod.ts";
-import { plainBaseline, runWorker, settled, sleep } from "./_worker_counts.ts";
+import { plainBaseline, runWorker, scope, settled, sleep } from "./_workers.ts";
 
-const scope = globalThis as unknown as {
-  name?: string;
-  postMessage(m: unknown): void;
-};
-
-if (scope.name === "plain") {
-  scope.postMessage("done");
-} else if (scope.name === "waits") {
+if (scope.name === "waits") {
   const msqid = await new Promise<number>((resolve) =>
-    (scope as unknown as { onmessage: (e: MessageEvent) => void })
-      .onmessage = (e) => resolve(e.data)
+    scope.onmessage = (e) => resolve(e.data)
   );
   // A descriptor wait (the reactor thread) and two semaphore waits at once
   // (two helper threads), all done before the Worker is terminated.
@@ -58,7 +50,8 @@ if (scope.name === "plain") {
   void MessageQueue.fromId(msqid).receive().catch(() => {});
   await sleep(500);
   scope.postMessage("done");
-} else {
+} else if (!scope.name) {
+  // The main module (a Worker has a name).
   const plain = await plainBaseline(import.meta.url);
   const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   try {

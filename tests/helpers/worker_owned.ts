@@ -15,24 +15,17 @@ import {
   UnixConnection,
   UnixListener,
 } from "../../mod.ts";
-import { plainBaseline, runWorker, settled, sleep } from "./_worker_counts.ts";
+import { plainBaseline, runWorker, scope, settled, sleep } from "./_workers.ts";
 
-const scope = globalThis as unknown as {
-  name?: string;
-  postMessage(m: unknown): void;
-  onmessage: ((e: MessageEvent) => void) | null;
-};
-
-if (scope.name === "plain") {
-  scope.postMessage("done");
-} else if (scope.name === "owner") {
+if (scope.name === "owner") {
   scope.onmessage = async (e) => {
     // Held, never closed: the Worker is terminated with it open.
     (globalThis as { held?: UnixConnection }).held = await UnixConnection
       .connect(e.data);
     scope.postMessage("connected");
   };
-} else {
+} else if (!scope.name) {
+  // The main module (a Worker has a name).
   const plain = await plainBaseline(import.meta.url);
   const addr = `@linux-ipc-test-owned-${Deno.pid}`;
   using listener = UnixListener.listen(addr);

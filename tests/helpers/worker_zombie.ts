@@ -47,17 +47,9 @@ import {
   semget,
   semop,
 } from "../../mod.ts";
-import { plainBaseline, runWorker, settled, sleep } from "./_worker_counts.ts";
+import { plainBaseline, runWorker, scope, settled, sleep } from "./_workers.ts";
 
-const scope = globalThis as unknown as {
-  name?: string;
-  postMessage(m: unknown): void;
-  onmessage: ((e: MessageEvent) => void) | null;
-};
-
-if (scope.name === "plain") {
-  scope.postMessage("done");
-} else if (scope.name === "waits") {
+if (scope.name === "waits") {
   scope.onmessage = (e) => {
     const { msqid, semid } = e.data;
     // Never settled: the Worker is terminated while they wait.
@@ -80,7 +72,8 @@ if (scope.name === "plain") {
     }).catch(() => {});
     scope.postMessage("waiting");
   };
-} else {
+} else if (!scope.name) {
+  // The main module (a Worker has a name).
   const plain = await plainBaseline(import.meta.url);
 
   const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);

@@ -1,11 +1,21 @@
 /**
  * What the Worker helpers of `tests/engine_test.ts` share: the threads and
  * descriptors of this process, those a terminated Worker that used nothing
- * of the library leaves (the baseline), and a wait for the counts to come
- * back to it.
+ * of the library leaves (the baseline, from a Worker named "plain", which
+ * this module answers for), and a wait for the counts to come back to it.
  *
  * @module
  */
+
+/** The global scope, as a Worker's (its name, its messages). */
+export const scope = globalThis as unknown as {
+  name?: string;
+  postMessage(m: unknown): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+};
+
+// A Worker named "plain" only answers.
+if (scope.name === "plain") scope.postMessage("done");
 
 /** Threads and descriptors of a process. */
 export interface Counts {
