@@ -21,13 +21,14 @@
  * @module
  */
 
-import { errno, libc } from "../ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
 import {
   EACCES,
   EINTR,
   errorFor,
   errorOf,
   type IpcError,
+  lastError,
   resultOf,
 } from "../ffi/errors.ts";
 import { decodeFlock, encodeFlock, type Flock, SIZEOF } from "../ffi/layout.ts";
@@ -113,9 +114,12 @@ function checkOperation(operation: unknown, syscall: string): number {
 function flockError(
   fd: number,
   operation: number,
-  code = errno(),
+  code?: number,
 ): IpcError {
-  return errorOf(code, "flock")({ EBADF: "fd", EINVAL: "operation" }, {
+  return (code === undefined ? lastError("flock") : errorOf(code, "flock"))({
+    EBADF: "fd",
+    EINVAL: "operation",
+  }, {
     fd,
     operation,
   }, {
@@ -247,9 +251,9 @@ function lockError(
   fd: number,
   cmd: number,
   lock: Flock,
-  code = errno(),
+  code?: number,
 ): IpcError {
-  return errorOf(code, "fcntl")(
+  return (code === undefined ? lastError("fcntl") : errorOf(code, "fcntl"))(
     {
       EBADF: "fd",
       EINVAL: "lock",

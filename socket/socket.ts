@@ -21,7 +21,7 @@
  * @module
  */
 
-import { bufferAddress, errno, libc, pointerAt, sizeT } from "../ffi/libc.ts";
+import { bufferAddress, libc, pointerAt, sizeT } from "../ffi/libc.ts";
 import {
   EAFNOSUPPORT,
   EBADF,
@@ -1519,8 +1519,8 @@ export function getaddrinfo(
   const c = libc();
   const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));
   if (rc !== 0) {
-    // EAI_SYSTEM: the reason is in errno.
-    const code = rc === EAI_SYSTEM ? errno() : rc;
+    // EAI_SYSTEM: the reason is in errno, which only ffi/ reads.
+    const code = rc === EAI_SYSTEM ? lastError("getaddrinfo")().errno : rc;
     const argument = rc === EAI_SERVICE
       ? "service"
       : rc === EAI_FAMILY || rc === EAI_SOCKTYPE || rc === EAI_BADFLAGS
