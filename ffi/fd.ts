@@ -26,10 +26,10 @@ import {
   afterThreadsLetGo,
   closeWhenIdle,
   endWaits,
-  ownDescriptor,
   refDescriptor,
   threadUses,
 } from "./wait.ts";
+import { ownDescriptor } from "./owned.ts";
 import {
   decodeStat,
   decodeStatfsType,

@@ -335,6 +335,7 @@ const WORKER_SYMBOLS = [
   "sem_wait",
   "sem_timedwait",
   "sem_post",
+  "mmap",
   "timer_create",
   "timer_settime",
   "timer_delete",

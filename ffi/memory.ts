@@ -32,6 +32,7 @@
 
 import { libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
+import { ownMapping } from "./owned.ts";
 import { bytes as checkBytes, int, show } from "./validate.ts";
 import { decodeUtf8, encodeUtf8 } from "./text.ts";
 
@@ -55,10 +56,14 @@ interface Held {
   pins: Set<() => void>;
 }
 
-const PROT_READ_WRITE = 3;
+/** `mmap` protection: read and write. */
+export const PROT_READ_WRITE = 3;
 // MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, and the two ways of MAP_FIXED
-const PRIVATE_ANONYMOUS = 0x02 | 0x20 | 0x4000;
-const MAP_FIXED = 0x10, MAP_FIXED_NOREPLACE = 0x100000;
+/** `mmap` flags of private zero-filled memory that reserves no swap. */
+export const PRIVATE_ANONYMOUS = 0x02 | 0x20 | 0x4000;
+/** `mmap` flag: at exactly this address, replacing what is there. */
+export const MAP_FIXED = 0x10;
+const MAP_FIXED_NOREPLACE = 0x100000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /**
@@ -93,6 +98,11 @@ export function mapPrivateAt(
     : p;
 }
 
+/** An address as the number `ownMapping` keys it by. */
+function addressOf(address: Deno.PointerObject): bigint {
+  return BigInt(Deno.UnsafePointer.value(address));
+}
+
 /**
  * Replaces a range with private zero-filled memory in one call, so that a
  * buffer the library no longer holds never points at unmapped memory. This
@@ -110,6 +120,7 @@ function retire(address: Deno.PointerObject, span: number): void {
 // nothing else can reach the memory and it is unmapped; otherwise a view's
 // buffer may have been moved, and the memory is retired instead.
 const registry = new FinalizationRegistry<Held>((held) => {
+  ownMapping(addressOf(held.address), held.span, false);
   try {
     if (held.exposed || held.moved) retire(held.address, held.span);
     else held.unmap(held.address, held.length);
@@ -200,6 +211,7 @@ export class MemoryRegion {
     this.#buffer = this.#wrap();
     this.#bytes = new Uint8Array(this.#buffer);
     registry.register(this.#buffer, this.#held, this);
+    ownMapping(addressOf(address), span, true);
   }
 
   /** The address the memory is mapped at in this process. */
@@ -372,6 +384,7 @@ export class MemoryRegion {
       );
     }
     const held = this.#held;
+    ownMapping(addressOf(held.address), held.span, false);
     if (buffer.detached) held.moved = true;
     // A thread may be in a call on this memory (a semaphore wait): it is
     // told to stop, and the memory stays mapped (private and zeroed) under

@@ -168,6 +168,8 @@ import {
   SIZEOF,
 } from "./layout.ts";
 import { IPC_NOWAIT } from "./ipc.ts";
+import { ownedTables, setOwnedWatch } from "./owned.ts";
+import { MAP_FIXED, PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "./memory.ts";
 import {
   EAGAIN,
   EBADF,
@@ -273,7 +275,7 @@ const DATA_BYTES = 64 * 1024;
  * copied it), each semaphore operation is reversed on its own without
  * waiting, a lock is released (a message sent stays sent). The helper
  * that finds its Worker gone also closes the descriptors the Worker's
- * objects still owned (see {@linkcode ownDescriptor}). Helpers built by
+ * objects still owned, and retires their memory (see `ffi/owned.ts`). Helpers built by
  * the main thread never check (the process ends with it).
  */
 export const ORPHAN_CHECK_MS = 1000;
@@ -335,7 +337,7 @@ ${workerLibcSource()}
 const errnoCell = new Int32Array(
   Deno.UnsafePointerView.getArrayBuffer(libc.__errno_location(), 4),
 );
-parentPort.once("message", ({ sab, signo, owned }) => {
+parentPort.once("message", ({ sab, signo, fds, maps }) => {
   const ctrl = new Int32Array(sab, 0, ${CTRL_BYTES / 4});
   const data = new Uint8Array(sab, ${CTRL_BYTES});
   const pid = libc.getpid();
@@ -346,11 +348,20 @@ parentPort.once("message", ({ sab, signo, owned }) => {
     libc.tgkill(pid, parent, 0) === -1 && errnoCell[0] === ${ESRCH};
   // The descriptors the Worker's objects owned and never closed: each is
   // claimed by one thread alone, and closed, once the Worker is gone.
-  const ownedFds = owned ? new Int32Array(owned) : new Int32Array(0);
+  const ownedFds = fds ? new Int32Array(fds) : new Int32Array(0);
+  const ownedMaps = maps ? new BigInt64Array(maps) : new BigInt64Array(0);
   const closeOwned = () => {
     for (let i = 0; i < ownedFds.length; i++) {
       const fd = Atomics.exchange(ownedFds, i, -1);
       if (fd >= 0) libc.close(fd);
+    }
+    // Its memory: private zero-filled pages in its place, as a region's
+    // backstop does (a moved buffer may point there).
+    for (let i = 0; i < ownedMaps.length; i += 2) {
+      const address = Atomics.exchange(ownedMaps, i, 0n);
+      if (address === 0n) continue;
+      libc.mmap(Deno.UnsafePointer.create(address), ownedMaps[i + 1],
+        ${PROT_READ_WRITE}, ${PRIVATE_ANONYMOUS | MAP_FIXED}, -1, 0n);
     }
   };
   // Undoes the job just done (r: its result), for a Worker gone while it
@@ -2632,69 +2643,6 @@ function endThread(t: Thread): Promise<unknown> {
   return t.worker.terminate();
 }
 
-/** Whether this module runs in a Worker (not on the process's main thread). */
-let inWorker: boolean | undefined;
-
-/**
- * How many descriptors of a Worker's objects the helper threads can close
- * once the Worker is gone (see {@linkcode ownDescriptor}); more are not
- * followed.
- */
-export const OWNED_MAX = 16_384;
-
-/** The descriptors owned in this Worker, shared with its helper threads (-1: free). */
-let owned: Int32Array<SharedArrayBuffer> | null = null;
-/** The slot of each descriptor in {@linkcode owned}. */
-const ownedSlots = new Map<number, number>();
-/** Free slots of {@linkcode owned} below {@linkcode ownedEnd}. */
-const ownedFree: number[] = [];
-/** Slots used so far. */
-let ownedEnd = 0;
-
-/** The table of a Worker's owned descriptors, or null on the main thread. */
-function ownedTable(): Int32Array<SharedArrayBuffer> | null {
-  inWorker ??= libc().gettid() !== libc().getpid();
-  if (!inWorker) return null;
-  if (owned === null) {
-    owned = new Int32Array(new SharedArrayBuffer(OWNED_MAX * 4)).fill(-1);
-  }
-  return owned;
-}
-
-/**
- * Internal to `ffi/`: `fd` is owned by an object of this isolate (its
- * `OwnedFd`), or no longer (`false`, before it is closed). In a Worker the
- * engine's helper threads then close it if the Worker goes without closing
- * it (`worker.terminate()` runs no more JavaScript, and Deno closes only
- * its own resources): a peer sees the end of the stream instead of a
- * connection nobody will ever answer. A Worker that owns a descriptor gets
- * one helper thread for this, if it has none.
- *
- * @param fd the descriptor
- * @param owns whether it is owned now
- */
-export function ownDescriptor(fd: number, owns: boolean): void {
-  const table = ownedTable();
-  if (table === null) return;
-  if (!owns) {
-    const slot = ownedSlots.get(fd);
-    if (slot === undefined) return;
-    ownedSlots.delete(fd);
-    // Taken off before the number is closed (and may be given again): a
-    // helper thread can never close what another object holds.
-    Atomics.store(table, slot, -1);
-    ownedFree.push(slot);
-    return;
-  }
-  if (ownedSlots.has(fd)) return;
-  const slot = ownedFree.pop() ?? (ownedEnd < OWNED_MAX ? ownedEnd++ : -1);
-  if (slot === -1) return;
-  ownedSlots.set(fd, slot);
-  Atomics.store(table, slot, fd);
-  // Somebody to close it: the reactor thread, or a helper thread.
-  if (reactor === null && threads === 0) takeThread();
-}
-
 /**
  * Ends the async engine's helper threads and closes its descriptors (two
  * epoll sets and an eventfd) when no wait is pending; the engine starts
@@ -2752,6 +2700,12 @@ export async function terminateIdleWaiters(): Promise<boolean> {
   return true;
 }
 
+// A Worker that owns something gets a helper thread to let go of it
+// once the Worker is gone (see ORPHAN_CHECK_MS), if it has none.
+setOwnedWatch(() => {
+  if (reactor === null && threads === 0) takeThread();
+});
+
 function spawn(): Thread {
   installSignal();
   const sab = new SharedArrayBuffer(CTRL_BYTES + DATA_BYTES);
@@ -2759,7 +2713,13 @@ function spawn(): Thread {
   ctrl[PARENT] = libc().gettid();
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
-  worker.postMessage({ sab, signo: signalNumber, owned: ownedTable()?.buffer });
+  const owned = ownedTables();
+  worker.postMessage({
+    sab,
+    signo: signalNumber,
+    fds: owned?.fds.buffer,
+    maps: owned?.maps.buffer,
+  });
   const thread: Thread = {
     worker,
     ctrl,

@@ -262,11 +262,14 @@ Deno.test("what a terminated Worker's helper threads take after it is gone goes 
   assert.equal(got.rangeLocked, true);
 });
 
-Deno.test("a connection a terminated Worker held is closed for it: the peer reads the end of the stream", async () => {
+Deno.test("what a terminated Worker held is let go of for it: the peer reads the end of the stream, the segment is detached", async () => {
   // worker.terminate() runs no more JavaScript in the Worker; its helper
-  // thread closes the descriptors its objects still owned.
+  // thread closes the descriptors its objects still owned and retires
+  // their memory.
   const got = await afterWorkers("worker_owned.ts");
   assert.equal(got.got, "null", JSON.stringify(got));
+  assert.equal(got.attached, 1);
+  assert.equal(got.nattch, 0);
 });
 
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {

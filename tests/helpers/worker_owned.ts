@@ -4,13 +4,16 @@
  * listens; a Worker connects, holds the connection and is terminated
  * without closing it; the main module reads from its end, which must see
  * the end of the stream once the Worker's helper thread has closed the
- * Worker's descriptor. It prints what the read gave, after how long, and
- * the threads and descriptors left against those a plain Worker leaves.
+ * Worker's descriptor; the System V segment the Worker had attached must
+ * be detached. It prints what the read gave, after how long, the
+ * segment's attachments, and the threads and descriptors left against
+ * those a plain Worker leaves.
  *
  * @module
  */
 
 import {
+  SharedMemory,
   terminateIdleWaiters,
   UnixConnection,
   UnixListener,
@@ -19,9 +22,10 @@ import { plainBaseline, runWorker, scope, settled, sleep } from "./_workers.ts";
 
 if (scope.name === "owner") {
   scope.onmessage = async (e) => {
-    // Held, never closed: the Worker is terminated with it open.
-    (globalThis as { held?: UnixConnection }).held = await UnixConnection
-      .connect(e.data);
+    // Held, never closed: the Worker is terminated with them open.
+    const held = globalThis as { conn?: UnixConnection; memory?: unknown };
+    held.conn = await UnixConnection.connect(e.data.addr);
+    held.memory = SharedMemory.fromId(e.data.shmid).attach();
     scope.postMessage("connected");
   };
 } else if (!scope.name) {
@@ -29,8 +33,13 @@ if (scope.name === "owner") {
   const plain = await plainBaseline(import.meta.url);
   const addr = `@linux-ipc-test-owned-${Deno.pid}`;
   using listener = UnixListener.listen(addr);
+  using shm = SharedMemory.create({ size: 4096 });
   const accepting = listener.accept();
-  const worker = await runWorker(import.meta.url, "owner", addr);
+  const worker = await runWorker(import.meta.url, "owner", {
+    addr,
+    shmid: shm.id,
+  });
+  const attached = shm.stat().nattch;
   using conn = await accepting;
   // Long enough for the Worker's helper thread to start (about a second
   // from a Worker).
@@ -44,10 +53,17 @@ if (scope.name === "owner") {
     got = (e as { code?: string }).code ?? String(e);
   }
   const ms = Math.round(performance.now() - start);
+  // The segment the Worker had attached is detached for it.
+  let nattch = shm.stat().nattch;
+  for (let i = 0; i < 30 && nattch > 0; i++) {
+    await sleep(100);
+    nattch = shm.stat().nattch;
+  }
+  shm.remove();
   conn.close();
   listener.close();
   // This process's own engine (the reactor of its read) ends too.
   await terminateIdleWaiters();
   const after = await settled(plain, 5000);
-  console.log(JSON.stringify({ got, ms, plain, after }));
+  console.log(JSON.stringify({ got, ms, attached, nattch, plain, after }));
 }
