@@ -1,6 +1,7 @@
 /**
  * Constants shared by every System V IPC facility (`<sys/ipc.h>`,
- * `<sys/stat.h>` mode bits). Each facility re-exports them.
+ * `<sys/stat.h>` mode bits), and the `msgrcv` flags, which the engine's
+ * helper threads read too (`ffi/wait.ts`). Each facility re-exports them.
  *
  * @module
  */
@@ -37,3 +38,13 @@ export const S_IWGRP = 0o20;
 export const S_IROTH = 0o4;
 /** Mode bit: others may write (`S_IWOTH`). */
 export const S_IWOTH = 0o2;
+
+/** `msgrcv` flag: cut a longer message to `msgsz` instead of failing with `E2BIG`. */
+export const MSG_NOERROR = 0o10000;
+/** `msgrcv` flag: with `msgtyp` > 0, take the first message of another type. */
+export const MSG_EXCEPT = 0o20000;
+/**
+ * `msgrcv` flag: copy the message at index `msgtyp` without taking it (with
+ * `IPC_NOWAIT`; `ENOSYS` on a kernel built without checkpoint/restore).
+ */
+export const MSG_COPY = 0o40000;

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { libc } from "./libc.ts";
+import { addressOf, libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { ownMapping } from "./owned.ts";
 import { bytes as checkBytes, int, show } from "./validate.ts";
@@ -96,11 +96,6 @@ export function mapPrivateAt(
   return p === null || BigInt(Deno.UnsafePointer.value(p)) === MAP_FAILED
     ? null
     : p;
-}
-
-/** An address as the number `ownMapping` keys it by. */
-function addressOf(address: Deno.PointerObject): bigint {
-  return BigInt(Deno.UnsafePointer.value(address));
 }
 
 /**
@@ -216,7 +211,7 @@ export class MemoryRegion {
 
   /** The address the memory is mapped at in this process. */
   get address(): bigint {
-    return BigInt(Deno.UnsafePointer.value(this.#address));
+    return addressOf(this.#address);
   }
 
   /** Its length in bytes (0 once detached). */

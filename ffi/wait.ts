@@ -167,7 +167,14 @@ import {
   SEM_PRIVATE_AT,
   SIZEOF,
 } from "./layout.ts";
-import { IPC_NOWAIT } from "./ipc.ts";
+import { IPC_NOWAIT, MSG_COPY } from "./ipc.ts";
+import {
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_SETLK,
+  F_UNLCK,
+  LOCK_UN,
+} from "./locks.ts";
 import { ownedTables, setOwnedWatch } from "./owned.ts";
 import { MAP_FIXED, PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "./memory.ts";
 import {
@@ -280,17 +287,6 @@ const DATA_BYTES = 64 * 1024;
  */
 export const ORPHAN_CHECK_MS = 1000;
 
-// What a helper thread needs to undo a call (see ORPHAN_CHECK_MS): C's
-// values, which the facilities that make these calls export.
-/** `msgrcv` flag: copy, do not take (`MSG_COPY`). */
-const MSG_COPY = 0o40000;
-/** `flock` operation: release (`LOCK_UN`). */
-const LOCK_UN = 8;
-/** `struct flock` type: release (`F_UNLCK`). */
-const F_UNLCK = 2;
-/** `fcntl` commands: set a record lock, an open file description lock, not waiting, or waiting. */
-const F_SETLK = 6, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
-
 /** `sigev_notify`: signal one thread (`SIGEV_THREAD_ID`). */
 const SIGEV_THREAD_ID = 4;
 
@@ -364,6 +360,12 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
         ${PROT_READ_WRITE}, ${PRIVATE_ANONYMOUS | MAP_FIXED}, -1, 0n);
     }
   };
+  // The sem_t of a sem_wait job: its address in ARG+0 (low 32 bits) and
+  // ARG+1 (high).
+  const semAt = () =>
+    Deno.UnsafePointer.create(
+      (BigInt(ctrl[${ARG + 1}]) << 32n) | BigInt(ctrl[${ARG}] >>> 0),
+    );
   // Undoes the job just done (r: its result), for a Worker gone while it
   // waited.
   const undo = (kind, r) => {
@@ -375,8 +377,7 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
         }
         break;
       case ${KIND_SEM_WAIT}:
-        libc.sem_post(Deno.UnsafePointer.create(
-          (BigInt(ctrl[${ARG + 1}]) << 32n) | BigInt(ctrl[${ARG}] >>> 0)));
+        libc.sem_post(semAt());
         break;
       case ${KIND_SEMTIMEDOP}: {
         // Each operation's inverse on its own, never waiting: the values
@@ -434,9 +435,11 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
     }
     libc.timer_settime(timer, 0, on ? armed : disarmed, null);
   };
+  // Whether the Worker was found gone: what it owned is let go of then.
+  let gone = false;
   const end = () => {
     if (timer !== null) libc.timer_delete(timer);
-    if (check !== undefined && orphaned()) closeOwned();
+    if (gone) closeOwned();
     globalThis.close();
   };
   Atomics.store(ctrl, ${TID}, libc.gettid());
@@ -447,6 +450,7 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
       if (
         Atomics.wait(ctrl, ${STATE}, s, check) === "timed-out" && orphaned()
       ) {
+        gone = true;
         s = ${EXIT};
         break;
       }
@@ -470,6 +474,7 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
             } else if (n === 0 && orphaned()) {
               // Nobody else will: the engine's epoll sets and eventfd.
               for (let i = 0; i < 3; i++) libc.close(ctrl[${ARG} + i]);
+              gone = true;
               end();
               return;
             }
@@ -495,10 +500,7 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
           break;
         }
         case ${KIND_SEM_WAIT}: {
-          const sem = Deno.UnsafePointer.create((BigInt(ctrl[${
-  ARG + 1
-}]) << 32n) |
-            BigInt(ctrl[${ARG}] >>> 0));
+          const sem = semAt();
           // glibc aborts the process on a futex flag it does not know:
           // memory written over since the wait began is refused instead.
           const flag = new Deno.UnsafePointerView(sem).getInt32(${SEM_PRIVATE_AT});
@@ -534,6 +536,7 @@ parentPort.once("message", ({ sab, signo, fds, maps }) => {
     // took is given back, since nobody will ever get it, and the thread ends.
     if (check !== undefined && orphaned()) {
       if (r !== -1) undo(ctrl[${KIND}], r);
+      gone = true;
       break;
     }
     ctrl[${RESULT}] = r;

@@ -23,6 +23,18 @@
 
 import { libc } from "../ffi/libc.ts";
 import {
+  F_GETLK,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_SETLK,
+  F_SETLKW,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+} from "../ffi/locks.ts";
+import {
   EACCES,
   EINTR,
   errorFor,
@@ -55,34 +67,21 @@ export interface FlockRequest {
   len?: number;
 }
 
-/** `flock`: a shared lock (many holders). */
-export const LOCK_SH = 1;
-/** `flock`: an exclusive lock (one holder). */
-export const LOCK_EX = 2;
-/** `flock`: fail with `EWOULDBLOCK` instead of waiting. */
-export const LOCK_NB = 4;
-/** `flock`: release the lock. */
-export const LOCK_UN = 8;
-
-/** `fcntl`: report a lock that would block this one (process-owned). */
-export const F_GETLK = 5;
-/** `fcntl`: take or release a record lock, failing if it would block. */
-export const F_SETLK = 6;
-/** `fcntl`: take a record lock, waiting while it would block. */
-export const F_SETLKW = 7;
-/** `fcntl`: report a lock that would block this OFD lock. */
-export const F_OFD_GETLK = 36;
-/** `fcntl`: take or release an open file description lock, failing if it would block. */
-export const F_OFD_SETLK = 37;
-/** `fcntl`: take an open file description lock, waiting while it would block. */
-export const F_OFD_SETLKW = 38;
-
-/** Lock type: a read (shared) lock. */
-export const F_RDLCK = 0;
-/** Lock type: a write (exclusive) lock. */
-export const F_WRLCK = 1;
-/** Lock type: unlock. */
-export const F_UNLCK = 2;
+export {
+  F_GETLK,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_RDLCK,
+  F_SETLK,
+  F_SETLKW,
+  F_UNLCK,
+  F_WRLCK,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+} from "../ffi/locks.ts";
 
 /** `whence`: from the start of the file. */
 export const SEEK_SET = 0;

@@ -30,6 +30,9 @@ import {
   IPC_RMID,
   IPC_SET,
   IPC_STAT,
+  MSG_COPY,
+  MSG_EXCEPT,
+  MSG_NOERROR,
 } from "../ffi/ipc.ts";
 import { permSetBuffer, removedWhileWaiting } from "../ffi/ipc_set.ts";
 import {
@@ -54,15 +57,7 @@ import {
 } from "../ffi/wait.ts";
 import { encodeUtf8 } from "../ffi/text.ts";
 
-/** `msgrcv` flag: cut a longer message to `msgsz` instead of failing with `E2BIG`. */
-export const MSG_NOERROR = 0o10000;
-/** `msgrcv` flag: with `msgtyp` > 0, take the first message of another type. */
-export const MSG_EXCEPT = 0o20000;
-/**
- * `msgrcv` flag: copy the message at index `msgtyp` without taking it (with
- * `IPC_NOWAIT`; `ENOSYS` on a kernel built without checkpoint/restore).
- */
-export const MSG_COPY = 0o40000;
+export { MSG_COPY, MSG_EXCEPT, MSG_NOERROR } from "../ffi/ipc.ts";
 /** `msgctl` command: the status of the queue at a kernel index. */
 export const MSG_STAT = 11;
 /** `msgctl` command: the system's use of queues (`struct msginfo`). */

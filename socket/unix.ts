@@ -422,7 +422,8 @@ export class UnixConnection {
   ): Promise<number | null> {
     try {
       if (buf instanceof Uint8Array && buf.length === 0) {
-        return emptyRead(this.fd, options);
+        void this.fd; // throws once closed
+        return emptyRead(options);
       }
       if (this.#messages()) return messageReady(this.fd, buf, options);
       return readReady(this.fd, buf, options);
@@ -845,7 +846,7 @@ export class UnixConnection {
  * (recv(2) of 0 bytes on a Unix stream socket would wait for data), once
  * the options are checked as any read's are.
  */
-function emptyRead(_fd: number, options: WaitOptions): Promise<number> {
+function emptyRead(options: WaitOptions): Promise<number> {
   checkWaitOptions(options);
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
