@@ -5,7 +5,8 @@
  * - one-way bandwidth at 64 B, 1 KiB and 8 KiB messages (Linux's `msgmax`),
  *   System V and POSIX: the sync form >= 0.9x C (paired ratio), both as it
  *   returns a new array per message and into one buffer
- *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`); the async form reported;
+ *   (`msgrcvInto`/`mq_receiveInto`, as C's `msgp`), and for System V with
+ *   one `MessageBuffer` on each side (no copy); the async form reported;
  *   and both sides calling libc through bare `Deno.dlopen`, no library:
  *   the most Deno's FFI allows, to tell the library's cost from Deno's,
  *   also copying each message into a new array (the most a form that
@@ -50,6 +51,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
       const base: number[] = [],
         sync: number[] = [],
         into: number[] = [],
+        buffer: number[] = [],
         async: number[] = [],
         bare: number[] = [],
         bareNew: number[] = [],
@@ -70,6 +72,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
           Number(await runC(cBench, [kind, String(size), String(count)])),
         );
         into.push(await parent("into"));
+        if (kind === "sysv") buffer.push(await parent("buffer"));
         sync.push(await parent("sync"));
         async.push(await parent("async"));
         bare.push(await parent("bare"));
@@ -112,6 +115,9 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         ]);
       row("sync", sync, ">= 0.9x C");
       row("sync into a buffer", into, ">= 0.9x C");
+      if (kind === "sysv") {
+        row("sync, MessageBuffer (no copy)", buffer, ">= 0.9x C");
+      }
       row(
         "bare FFI",
         bare,

@@ -3,11 +3,12 @@
  * (on CPU 0 when pinning) that starts its child (on CPU 1), as the C
  * baseline forks.
  *
- * - `parent sysv|posix SIZE COUNT sync|into|async|bare|bare-new`: the child sends
- *   COUNT messages of SIZE bytes; the parent receives them with the sync
- *   form (a new array per message), the sync form into one buffer
+ * - `parent sysv|posix SIZE COUNT sync|into|buffer|async|bare|bare-new`: the
+ *   child sends COUNT messages of SIZE bytes; the parent receives them with
+ *   the sync form (a new array per message), the sync form into one buffer
  *   (`msgrcvInto`/`mq_receiveInto`), or the async form, and prints MB/s from
- *   the first eighth on. `bare`: both sides call libc through `Deno.dlopen`
+ *   the first eighth on. `buffer` (System V): both sides send and receive
+ *   one `MessageBuffer` each, with no copy. `bare`: both sides call libc through `Deno.dlopen`
  *   themselves, with no library, as the C baseline does: what Deno's FFI
  *   allows at best. `bare-new`: `bare`, copying each message into a new
  *   array as the sync form returns it: the best a form that allocates per
@@ -29,6 +30,7 @@ import {
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
+  MessageBuffer,
   mq_close,
   mq_open,
   mq_receive,
@@ -119,9 +121,10 @@ async function bandwidth(
     ? cChild(cSender, ["send", kind, q, String(size), String(count)])
     : child(
       [`send-${kind}`, q, String(size), String(count)].concat(
-        bare ? ["bare"] : [],
+        bare ? ["bare"] : form === "buffer" ? ["buffer"] : [],
       ),
     );
+  const mb = new MessageBuffer(size);
   let t0 = 0;
   const into = new Uint8Array(size);
   const raw = bare ? bareLibc() : undefined;
@@ -144,11 +147,14 @@ async function bandwidth(
     } else {
       if (form === "sync") msgrcv(id, size);
       else if (form === "into") msgrcvInto(id, into);
+      else if (form === "buffer") msgrcvInto(id, mb);
       else await msgrcvAsync(id, size);
     }
   }
   const ms = performance.now() - t0;
-  if (kept.length !== size) throw new Error("A short message");
+  if (kept.length !== size || (form === "buffer" && mb.length !== size)) {
+    throw new Error("A short message");
+  }
   if (!(await p.status).success) throw new Error("The sender failed");
   if (posix) {
     mq_close(mq);
@@ -220,6 +226,11 @@ if (mode === "parent") {
     for (let i = 0; i < count; i++) {
       if (raw.msgsnd(id, msgp, len, 0) !== 0) throw new Error("msgsnd");
     }
+  } else if (args[3] === "buffer") {
+    const mb = new MessageBuffer(size);
+    mb.mtype = 1;
+    mb.length = size;
+    for (let i = 0; i < count; i++) msgsnd(id, mb);
   } else for (let i = 0; i < count; i++) msgsnd(id, { mtype: 1, mtext });
 } else if (mode === "send-posix") {
   const [name, size, count] = [args[0], Number(args[1]), Number(args[2])];

@@ -25,6 +25,7 @@ export * from "../ffi/ipc.ts";
 export type { IpcPerm, IpcPermSet, MsgInfo, MsqidDs } from "../ffi/layout.ts";
 export type { WaitOptions } from "../ffi/wait.ts";
 export {
+  MessageBuffer,
   MSG_COPY,
   MSG_EXCEPT,
   MSG_INFO,

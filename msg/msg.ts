@@ -170,10 +170,17 @@ export function msgget(msgKey: number, msgflg: number): number {
  * return), or a buffer of its own (the async calls, which outlive a call).
  */
 function encodeMsg(
-  msgp: MsgBuf,
+  msgp: MsgBuf | MessageBuffer,
   syscall: string,
   scratch = false,
 ): Uint8Array<ArrayBuffer> {
+  if (msgp instanceof MessageBuffer) {
+    // Its own struct for a call made now; a copy for a wait.
+    const struct = structOf(msgp, syscall);
+    return scratch
+      ? struct.subarray(0, 8 + msgp.length)
+      : struct.slice(0, 8 + msgp.length);
+  }
   if (msgp === null || typeof msgp !== "object") {
     throw new TypeError(
       `Invalid argument "msgp" to ${syscall}: expected { mtype, mtext }, got "${
@@ -273,17 +280,132 @@ function long(
   );
 }
 
+/** Sets what a receive into `m` took (the type is already in place). */
+let received: (m: MessageBuffer, r: number) => void;
+/** `m`'s struct for a call, checked not to be detached. */
+let structOf: (m: MessageBuffer, syscall: string) => Uint8Array<ArrayBuffer>;
+
+/**
+ * A C `struct msgbuf` in one buffer of its own: the type (a C `long`), then
+ * room for `size` bytes of text, laid out as the kernel reads and writes
+ * it. {@linkcode msgsnd} sends it and {@linkcode msgrcvInto} receives into
+ * it with no copy on either side, as a C program does with its own struct:
+ * the fastest form, for a loop of messages. The async forms take it too;
+ * what waits is copied, since a wait outlives the call.
+ *
+ * Write the text into {@linkcode MessageBuffer.mtext} and say how much of
+ * it to send with {@linkcode MessageBuffer.length}; a receive sets `mtype`
+ * and `length`, so a message received can be sent on as it is.
+ *
+ * @example Echo a message with no copy
+ * ```ts
+ * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, MessageBuffer, msgctl, msgget, msgrcvInto, msgsnd } from "@linux-ipc/ipc/msg";
+ * const id = msgget(IPC_PRIVATE, 0o600);
+ * const m = new MessageBuffer(64);
+ * m.mtype = 1;
+ * m.length = new TextEncoder().encodeInto("ping", m.mtext).written;
+ * msgsnd(id, m);
+ * console.log(msgrcvInto(id, m, 0, IPC_NOWAIT)); // { mtype: 1, n: 4 }
+ * m.mtype = 2;
+ * msgsnd(id, m); // the text received, sent on
+ * console.log(new TextDecoder().decode(m.text)); // "ping"
+ * msgctl(id, IPC_RMID);
+ * ```
+ */
+export class MessageBuffer {
+  #bytes: Uint8Array<ArrayBuffer>;
+  #view: DataView<ArrayBuffer>;
+  #length = 0;
+  /**
+   * The room for text: `size` bytes, after the type. What a send sends is
+   * its first {@linkcode MessageBuffer.length} bytes.
+   */
+  readonly mtext: Uint8Array<ArrayBuffer>;
+
+  /**
+   * Makes a message buffer, its type 0 and its text empty.
+   *
+   * @param size the most bytes of text it holds (a receive's `msgsz`)
+   * @throws {TypeError} if `size` is not an integer
+   * @throws {RangeError} if `size` is negative, or no such room can be made
+   */
+  constructor(size: number) {
+    size = int(size, "MessageBuffer", "size", 0, LIMITS.INT_MAX);
+    this.#bytes = room(size, "MessageBuffer");
+    this.#view = new DataView(this.#bytes.buffer);
+    this.mtext = this.#bytes.subarray(8);
+  }
+
+  static {
+    received = (m, r) => m.#length = r;
+    structOf = (m, syscall) => {
+      if (m.#bytes.length === 0) {
+        throw new TypeError(
+          `Invalid argument "msgp" to ${syscall}: the MessageBuffer's memory was transferred (detached)`,
+        );
+      }
+      return m.#bytes;
+    };
+  }
+
+  /** The whole `struct msgbuf`: 8 bytes of type, then the text's room. */
+  get bytes(): Uint8Array<ArrayBuffer> {
+    return this.#bytes;
+  }
+
+  /** The most bytes of text it holds. */
+  get size(): number {
+    return this.mtext.length;
+  }
+
+  /**
+   * The type: set it before a send (the kernel takes 1 or more); a receive
+   * sets it. A number, or a bigint beyond 2^53.
+   *
+   * @throws {TypeError} (setting) for a value that is not an integer
+   * @throws {RangeError} (setting) for one that does not fit a C `long`
+   */
+  get mtype(): number | bigint {
+    return readType(this.#view, 0);
+  }
+  set mtype(value: number | bigint) {
+    writeType(this.#view, long(value, "MessageBuffer", "mtype"));
+  }
+
+  /**
+   * How many bytes of {@linkcode MessageBuffer.mtext} are the message: a
+   * send sends that many; a receive sets it.
+   *
+   * @throws {TypeError} (setting) for a value that is not an integer
+   * @throws {RangeError} (setting) for one outside `[0, size]`
+   */
+  get length(): number {
+    return this.#length;
+  }
+  set length(value: number) {
+    this.#length = int(value, "MessageBuffer", "length", 0, this.size);
+  }
+
+  /** The message's text: the first `length` bytes of `mtext` (a view). */
+  get text(): Uint8Array<ArrayBuffer> {
+    return this.mtext.subarray(0, this.#length);
+  }
+}
+
 /**
  * Sends a message (`msgsnd`). Without `IPC_NOWAIT` a full queue blocks the
  * thread until there is room, as in C; {@linkcode msgsndAsync} waits
  * without blocking the event loop.
  *
  * @param msqid the queue id
- * @param msgp the message: `mtype` > 0 and the text
+ * @param msgp the message: `{ mtype, mtext }` (`mtype` > 0), or a
+ *   {@linkcode MessageBuffer}, whose type and first `length` bytes of text
+ *   are sent with no copy
  * @param msgflg `IPC_NOWAIT`, or 0
  * @throws {IpcError} `EAGAIN` (full, with `IPC_NOWAIT`), `EINVAL` (type < 1,
  *   text over `msgmax`, no such queue), `EIDRM`, `EACCES`
- * @throws {TypeError} for a message that is not `{ mtype, mtext }`
+ * @throws {TypeError} for a message that is neither `{ mtype, mtext }` nor
+ *   a `MessageBuffer`, or a `MessageBuffer` whose memory was transferred
  * @example
  * ```ts
  * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcv, msgsnd } from "@linux-ipc/ipc/msg";
@@ -293,17 +415,28 @@ function long(
  * msgctl(id, IPC_RMID);
  * ```
  */
-export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
+export function msgsnd(
+  msqid: number,
+  msgp: MsgBuf | MessageBuffer,
+  msgflg = 0,
+): void {
   msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
   msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
-  const buf = encodeMsg(msgp, "msgsnd", true);
-  const n = sizeT(buf.length - 8);
+  let buf: Uint8Array<ArrayBuffer>, msgsz: number;
+  if (msgp instanceof MessageBuffer) {
+    buf = structOf(msgp, "msgsnd");
+    msgsz = msgp.length;
+  } else {
+    buf = encodeMsg(msgp, "msgsnd", true);
+    msgsz = buf.length - 8;
+  }
+  const n = sizeT(msgsz);
   // The call made here, with no closure (a closure in this function would
   // make every call allocate its context); EINTR made again.
   for (;;) {
     const r = resultOf(libc().msgsnd(msqid, buf, n, msgflg));
     if (r >= 0) return;
-    if (r !== -EINTR) throw sendFailure(-r, msqid, buf);
+    if (r !== -EINTR) throw sendFailure(-r, msqid, buf, msgsz);
   }
 }
 
@@ -312,8 +445,12 @@ export function msgsnd(msqid: number, msgp: MsgBuf, msgflg = 0): void {
  * three faults: it names the one at hand (a type below 1, a text over
  * `msgmax`, or else the queue id).
  */
-function sendFailure(code: number, msqid: number, buf: Uint8Array): IpcError {
-  const msgsz = buf.length - 8;
+function sendFailure(
+  code: number,
+  msqid: number,
+  buf: Uint8Array,
+  msgsz = buf.length - 8,
+): IpcError {
   if (code === EINVAL) {
     const mtype = readType(new DataView(buf.buffer, buf.byteOffset), 0);
     if (mtype < 1) {
@@ -421,7 +558,17 @@ function receiveScratch(
   type: number | bigint,
   msgflg: number,
 ): number {
-  const buf = scratchRoom(msgsz);
+  return receiveLoop(msqid, scratchRoom(msgsz), msgsz, type, msgflg);
+}
+
+/** A blocking-as-asked `msgrcv` into `buf`, `EINTR` retried. */
+function receiveLoop(
+  msqid: number,
+  buf: Uint8Array<ArrayBuffer>,
+  msgsz: number,
+  type: number | bigint,
+  msgflg: number,
+): number {
   const n = sizeT(msgsz);
   // As msgsnd's: no closure, EINTR made again.
   for (;;) {
@@ -456,14 +603,19 @@ let textView: Uint8Array = textFrom;
 /**
  * {@linkcode msgrcv} into a buffer of the caller's (C's `msgp`): the text
  * lands in `mtext`, and only the type and length come back, so a loop of
- * receives allocates nothing per message.
+ * receives allocates nothing per message. A {@linkcode MessageBuffer} is
+ * received into with no copy (the kernel writes it), its `mtype` and
+ * `length` set.
  *
  * @param msqid the queue id
- * @param mtext where the text goes; its length is `msgsz`
+ * @param mtext where the text goes, its length `msgsz`; or a
+ *   `MessageBuffer`, its `size` `msgsz`
  * @param msgtyp which message (as for {@linkcode msgrcv})
  * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`
  * @returns the message's type and how many bytes of `mtext` it filled
  * @throws {IpcError} as {@linkcode msgrcv}
+ * @throws {TypeError} if `mtext` is neither a `Uint8Array` nor a
+ *   `MessageBuffer`, or is a `MessageBuffer` whose memory was transferred
  * @example
  * ```ts
  * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvInto, msgsnd } from "@linux-ipc/ipc/msg";
@@ -476,11 +628,19 @@ let textView: Uint8Array = textFrom;
  */
 export function msgrcvInto(
   msqid: number,
-  mtext: Uint8Array,
+  mtext: Uint8Array | MessageBuffer,
   msgtyp: number | bigint = 0,
   msgflg = 0,
 ): { mtype: number | bigint; n: number } {
   msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
+  if (mtext instanceof MessageBuffer) {
+    const buf = structOf(mtext, "msgrcv");
+    const type = long(msgtyp, "msgrcv", "msgtyp");
+    msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
+    const r = receiveLoop(msqid, buf, mtext.size, type, msgflg);
+    received(mtext, r);
+    return { mtype: mtext.mtype, n: r };
+  }
   bytes(mtext, "msgrcv", "msgp");
   const type = long(msgtyp, "msgrcv", "msgtyp");
   msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
@@ -610,7 +770,8 @@ function receiveNow(
  * once, as in C.
  *
  * @param msqid the queue id
- * @param msgp the message
+ * @param msgp the message, as for {@linkcode msgsnd} (a `MessageBuffer`'s
+ *   is taken when the call is made: it may be reused at once)
  * @param msgflg `IPC_NOWAIT`, or 0
  * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
  * @returns a promise that resolves once the message is queued
@@ -627,7 +788,7 @@ function receiveNow(
  */
 export function msgsndAsync(
   msqid: number,
-  msgp: MsgBuf,
+  msgp: MsgBuf | MessageBuffer,
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<void> {
@@ -726,13 +887,16 @@ export function msgrcvAsync(
  * taking a message, or with the message taken as its `cause`.
  *
  * @param msqid the queue id
- * @param mtext where the text goes; its length is `msgsz`
+ * @param mtext where the text goes, its length `msgsz`; or a
+ *   {@linkcode MessageBuffer}, its `size` `msgsz`, its `mtype` and `length`
+ *   set as the promise resolves
  * @param msgtyp which message (as for {@linkcode msgrcv})
  * @param msgflg `IPC_NOWAIT`, `MSG_NOERROR`, `MSG_EXCEPT`
  * @param options `timeout` in ms (`ETIMEDOUT`), `signal`
  * @returns the message's type and how many bytes of `mtext` it filled
  * @throws {IpcError} as {@linkcode msgrcvAsync}
- * @throws {TypeError} if `mtext` is not a `Uint8Array`
+ * @throws {TypeError} if `mtext` is neither a `Uint8Array` nor a
+ *   `MessageBuffer`, or is a `MessageBuffer` whose memory was transferred
  * @example
  * ```ts
  * import { IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcvIntoAsync, msgsnd } from "@linux-ipc/ipc/msg";
@@ -746,19 +910,20 @@ export function msgrcvAsync(
  */
 export function msgrcvIntoAsync(
   msqid: number,
-  mtext: Uint8Array,
+  mtext: Uint8Array | MessageBuffer,
   msgtyp: number | bigint = 0,
   msgflg = 0,
   options: WaitOptions = {},
 ): Promise<{ mtype: number | bigint; n: number }> {
   try {
-    bytes(mtext, "msgrcv", "msgp");
+    if (mtext instanceof MessageBuffer) structOf(mtext, "msgrcv");
+    else bytes(mtext, "msgrcv", "msgp");
   } catch (e) {
     return Promise.reject(e);
   }
   return receiveAsync(
     msqid,
-    mtext.length,
+    mtext instanceof MessageBuffer ? mtext.size : mtext.length,
     msgtyp,
     msgflg,
     options,
@@ -772,19 +937,21 @@ export function msgrcvIntoAsync(
  * the message landed in (the sync calls' scratch, or a helper thread's),
  * in the same step as the call; `check` runs before each attempt.
  *
- * @param mtext the caller's buffer (`msgrcvIntoAsync`), or null for a new
- *   array per message (`msgrcvAsync`)
+ * @param into the caller's buffer or message buffer (`msgrcvIntoAsync`),
+ *   or null for a new array per message (`msgrcvAsync`)
  */
 function receiveOp(
   msqid: number,
   size: number,
   type: number | bigint,
   msgflg: number,
-  mtext: Uint8Array | null,
+  into: Uint8Array | MessageBuffer | null,
 ): ReceiveOp<unknown> {
-  if (mtext === null) {
+  if (into === null) {
     return new ReceiveOp(msqid, size, type, msgflg, decodeMsg, undefined);
   }
+  const mb = into instanceof MessageBuffer ? into : null;
+  const mtext = mb === null ? into as Uint8Array : mb.mtext;
   return new ReceiveOp(
     msqid,
     size,
@@ -798,7 +965,12 @@ function receiveOp(
         );
       }
       copyText(buf, r, mtext);
-      return { mtype: typeOf(buf), n: r };
+      const mtype = typeOf(buf);
+      if (mb !== null) {
+        mb.mtype = mtype;
+        received(mb, r);
+      }
+      return { mtype, n: r };
     },
     () => {
       if (mtext.length < size) {
@@ -924,7 +1096,7 @@ function receiveAsync(
   msgtyp: number | bigint,
   msgflg: number,
   options: WaitOptions,
-  mtext: Uint8Array | null,
+  mtext: Uint8Array | MessageBuffer | null,
 ): Promise<unknown> {
   try {
     checkWaitOptions(options);
@@ -944,6 +1116,19 @@ function receiveAsync(
         msgflg,
       )
     ) {
+      if (mtext instanceof MessageBuffer) {
+        // Straight into the caller's struct, with no copy.
+        const struct = structOf(mtext, "msgrcv");
+        const r = receiveNow(msqid, struct, msgsz, type, msgflg);
+        if (r !== -1) {
+          received(mtext, r);
+          return Promise.resolve({ mtype: mtext.mtype, n: r });
+        }
+        return waitFor(
+          receiveOp(msqid, msgsz, type, msgflg, mtext),
+          options,
+        );
+      }
       const r = receiveNow(msqid, now, msgsz, type, msgflg);
       if (r !== -1) {
         if (mtext === null) return Promise.resolve(decodeMsg(now, r));

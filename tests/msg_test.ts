@@ -12,6 +12,7 @@ import {
   IPC_SET,
   IPC_STAT,
   IpcError,
+  MessageBuffer,
   MessageQueue,
   MSG_COPY,
   MSG_EXCEPT,
@@ -164,6 +165,153 @@ Deno.test("msgrcvIntoAsync fills the caller's buffer; one that loses its buffer 
     );
     assert.ok(error instanceof RangeError, String(error));
     assert.match(error.message, /"msgp" to msgrcv lost its room/);
+    const kept = error.cause === undefined
+      ? msgrcv(id, 64, 0, IPC_NOWAIT)
+      : error.cause as { mtype: number; mtext: Uint8Array };
+    assert.deepEqual([kept.mtype, text(kept)], [9, "keep me"]);
+  });
+});
+
+Deno.test("MessageBuffer: sent and received with no copy, sync and async; a received message goes on as it is", async () => {
+  await withQueue(async (id) => {
+    const m = new MessageBuffer(16);
+    assert.deepEqual([m.size, m.length, m.mtype, m.bytes.length], [
+      16,
+      0,
+      0,
+      24,
+    ]);
+    m.mtype = 4;
+    m.length = enc.encodeInto("hello", m.mtext).written;
+    msgsnd(id, m);
+    // What C sees: the type, then the first `length` bytes of text.
+    const got = msgrcv(id, 64, 0, IPC_NOWAIT);
+    assert.deepEqual([got.mtype, text(got)], [4, "hello"]);
+    // Received into: type and length set, the text in mtext's own memory.
+    msgsnd(id, { mtype: 2n ** 60n, mtext: "big type" });
+    const view = m.mtext;
+    assert.deepEqual(msgrcvInto(id, m, 0, IPC_NOWAIT), {
+      mtype: 2n ** 60n,
+      n: 8,
+    });
+    assert.deepEqual([m.mtype, m.length, dec.decode(m.text)], [
+      2n ** 60n,
+      8,
+      "big type",
+    ]);
+    assert.equal(dec.decode(view.subarray(0, 8)), "big type");
+    // Sent on as it came, then a shorter one.
+    m.mtype = 9;
+    msgsnd(id, m);
+    m.length = 3;
+    msgsnd(id, m);
+    assert.equal(text(msgrcv(id, 64, 9, IPC_NOWAIT)), "big type");
+    assert.equal(text(msgrcv(id, 64, 9, IPC_NOWAIT)), "big");
+    // Longer than its size: E2BIG and kept; MSG_NOERROR cuts to size.
+    msgsnd(id, { mtype: 1, mtext: "0123456789abcdefXYZ" });
+    assert.throws(
+      () => msgrcvInto(id, m, 0, IPC_NOWAIT),
+      isCode("E2BIG", "msgrcv", "msgsz"),
+    );
+    assert.deepEqual(msgrcvInto(id, m, 0, IPC_NOWAIT | MSG_NOERROR), {
+      mtype: 1,
+      n: 16,
+    });
+    assert.equal(dec.decode(m.text), "0123456789abcdef");
+    // Async: at once, and parked until another process sends.
+    msgsnd(id, { mtype: 5, mtext: "now" });
+    assert.deepEqual(await msgrcvIntoAsync(id, m), { mtype: 5, n: 3 });
+    assert.equal(dec.decode(m.text), "now");
+    const waiting = msgrcvIntoAsync(id, m, 7);
+    const sender = await runDeno("tests/helpers/msg_child.ts", [
+      "send",
+      String(id),
+      "7",
+      "from afar",
+    ]);
+    assert.equal(sender.code, 0);
+    assert.deepEqual(await within(waiting, 10_000), { mtype: 7, n: 9 });
+    assert.deepEqual([m.mtype, m.length, dec.decode(m.text)], [
+      7,
+      9,
+      "from afar",
+    ]);
+    // An async send that waits for room sends the message as it was at
+    // the call, whatever happens to the buffer after: on a helper thread,
+    // and on the retries when every helper thread is taken.
+    msgctl(id, IPC_SET, { qbytes: 4 });
+    const others = Array.from(
+      { length: KERNEL_THREADS },
+      () => msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
+    );
+    try {
+      for (const busy of [false, true]) {
+        const stop = new AbortController();
+        const held = Promise.allSettled(
+          busy
+            ? others.map((q) =>
+              msgrcvAsync(q, 8, 0, 0, { signal: stop.signal })
+            )
+            : [],
+        );
+        msgsnd(id, { mtype: 1, mtext: "full" });
+        m.mtype = 3;
+        m.mtext.set(enc.encode("abcd"));
+        m.length = 4;
+        const sending = msgsndAsync(id, m);
+        await new Promise((r) => setTimeout(r, 20));
+        m.mtext.set(enc.encode("zzzz"));
+        m.mtype = 8;
+        assert.equal(text(msgrcv(id, 64, 0, IPC_NOWAIT)), "full");
+        await within(sending, 10_000);
+        const sent = msgrcv(id, 64, 0, IPC_NOWAIT);
+        assert.deepEqual([sent.mtype, text(sent)], [3, "abcd"], `busy ${busy}`);
+        stop.abort();
+        await held;
+      }
+    } finally {
+      others.forEach(removeUnlessGone);
+    }
+  });
+});
+
+Deno.test("MessageBuffer: bad input is a typed error before the call, and the process lives", async () => {
+  await withQueue(async (id) => {
+    assert.throws(() => new MessageBuffer(-1), RangeError);
+    assert.throws(() => new MessageBuffer(1.5), /"size" to MessageBuffer/);
+    assert.throws(() => new MessageBuffer("8" as never), TypeError);
+    const m = new MessageBuffer(4);
+    assert.throws(() => m.length = 5, /"length" to MessageBuffer.*\[0, 4\]/);
+    assert.throws(() => m.length = -1, RangeError);
+    assert.throws(() => m.mtype = 2n ** 63n, /does not fit a C long/);
+    assert.throws(() => m.mtype = "1" as never, TypeError);
+    // Type 0 is the kernel's to refuse, and the error names it.
+    m.mtype = 0;
+    assert.throws(
+      () => msgsnd(id, m, IPC_NOWAIT),
+      isCode("EINVAL", "msgsnd", "msgp.mtype"),
+    );
+    // Its memory transferred: every form refuses it, nothing is called.
+    m.bytes.buffer.transfer();
+    assert.throws(
+      () => msgsnd(id, m),
+      /MessageBuffer's memory was transferred/,
+    );
+    assert.throws(() => msgrcvInto(id, m, 0, IPC_NOWAIT), TypeError);
+    await assert.rejects(msgsndAsync(id, m), TypeError);
+    await assert.rejects(msgrcvIntoAsync(id, m), TypeError);
+    assert.equal(msgctl(id, IPC_STAT).qnum, 0);
+    // Detached while a receive waits: it rejects, and no message is lost.
+    const lost = new MessageBuffer(16);
+    const orphan = msgrcvIntoAsync(id, lost);
+    await new Promise((r) => setTimeout(r, 20));
+    lost.bytes.buffer.transfer();
+    msgsnd(id, { mtype: 9, mtext: "keep me" });
+    const error = await within(orphan, 10_000).then(
+      () => assert.fail("resolved into a detached buffer"),
+      (e) => e,
+    );
+    assert.ok(error instanceof RangeError, String(error));
     const kept = error.cause === undefined
       ? msgrcv(id, 64, 0, IPC_NOWAIT)
       : error.cause as { mtype: number; mtext: Uint8Array };
@@ -606,6 +754,39 @@ q.send(b"from python", type=4)
   assert.equal(out.stdout, "from deno 3\n");
   const m = await q.receive({ timeout: 5000 });
   assert.deepEqual([m.type, dec.decode(m.data)], [4, "from python"]);
+});
+
+Deno.test("interop: a MessageBuffer to Python sysv_ipc and back, type and bytes kept", async () => {
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  const key = privateKey();
+  const id = msgget(key, IPC_CREAT | IPC_EXCL | 0o600);
+  try {
+    const m = new MessageBuffer(256);
+    m.mtype = 11;
+    for (let i = 0; i < 256; i++) m.mtext[i] = 255 - i;
+    m.length = 256;
+    msgsnd(id, m);
+    const out = await run(python, [
+      "-c",
+      `
+import sysv_ipc
+q = sysv_ipc.MessageQueue(${key})
+m, t = q.receive(block=False)
+print(len(m), t, m == bytes(255 - i for i in range(256)))
+q.send(m[::-1][:100], type=t + 1)
+`,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, "256 11 True\n");
+    assert.deepEqual(await msgrcvIntoAsync(id, m, 0, 0, { timeout: 5000 }), {
+      mtype: 12,
+      n: 100,
+    });
+    assert.deepEqual([...m.text], Array.from({ length: 100 }, (_, i) => i));
+  } finally {
+    msgctl(id, IPC_RMID);
+  }
 });
 
 Deno.test("interop: util-linux ipcmk -Q, ipcs -q and ipcrm -q handle our queues and we theirs", async () => {

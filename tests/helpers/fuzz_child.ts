@@ -561,6 +561,29 @@ const CALLS: [number, Call][] = [
       );
     });
   }],
+  [2, () => {
+    // A MessageBuffer sent and received into, no copy: hostile sizes,
+    // types, lengths; sometimes detached before the calls.
+    const f = flagsOf([ipc.MSG_NOERROR, ipc.MSG_EXCEPT]);
+    const a = [
+      id(msgIds),
+      int(0, 1, 16, 8192),
+      chance(0.8)
+        ? int(1, 2, 3)
+        : pick<unknown>([0, -1, 2n ** 62n, 2n ** 64n, "1"]),
+      int(0, 1, 16),
+      typeof f === "number" ? f | ipc.IPC_NOWAIT : f ?? ipc.IPC_NOWAIT,
+      chance(0.05),
+    ];
+    return seen("MessageBuffer", a, () => {
+      const m = new ipc.MessageBuffer(a[1] as number);
+      m.mtype = a[2] as number;
+      m.length = a[3] as number;
+      if (a[5]) m.bytes.buffer.transfer();
+      ipc.msgsnd(a[0] as number, m, ipc.IPC_NOWAIT);
+      return ipc.msgrcvInto(a[0] as number, m, 0, a[4] as number);
+    });
+  }],
   [1, () => {
     const a = [
       id(msgIds),
