@@ -26,6 +26,7 @@ import {
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   callWithin,
+  type MessageBuffer,
   MSG_EXCEPT,
   MSG_NOERROR,
   msgctl,
@@ -368,16 +369,19 @@ export class MessageQueue {
   /**
    * {@linkcode MessageQueue.receive} into a buffer of yours: the text lands
    * in `buf` (its length is the most bytes taken, as `maxBytes`), and a loop
-   * of receives allocates no array per message. Leave `buf` alone while the
-   * receive waits (if it loses its room, the receive rejects with a
-   * `RangeError` and no message is lost: see `msgrcvIntoAsync`).
+   * of receives allocates no array per message. A `MessageBuffer` is
+   * received into with no copy, its `mtype` and `length` set. Leave `buf`
+   * alone while the receive waits (if it loses its room, the receive rejects
+   * with a `RangeError` and no message is lost: see `msgrcvIntoAsync`).
    *
-   * @param buf where the text goes
+   * @param buf where the text goes: a `Uint8Array`, or a `MessageBuffer`
+   *   (its `size` the most bytes taken)
    * @param options `type`, `except`, `noError`, `nowait`, `timeout`
    *   (`ETIMEDOUT`), `signal`
    * @returns the message's type and how many bytes of `buf` it filled
    * @throws {IpcError} as for `receive`, with `buf`'s length as `maxBytes`
-   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @throws {TypeError} if `buf` is neither a `Uint8Array` nor a
+   *   `MessageBuffer`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -387,7 +391,7 @@ export class MessageQueue {
    * ```
    */
   async receiveInto(
-    buf: Uint8Array,
+    buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes"> = {},
   ): Promise<{ type: number | bigint; n: number }> {
     const [, type, flags] = recvArgs(options);
@@ -399,12 +403,14 @@ export class MessageQueue {
    * {@linkcode MessageQueue.receiveInto}, blocking the thread until a
    * message comes, or failing at once with `nowait`.
    *
-   * @param buf where the text goes
+   * @param buf where the text goes: a `Uint8Array`, or a `MessageBuffer`
+   *   (received into with no copy)
    * @param options `type`, `except`, `noError`, `nowait`, `timeout` (as
    *   for `receiveSync`)
    * @returns the message's type and how many bytes of `buf` it filled
    * @throws {IpcError} as for `receiveInto`
-   * @throws {TypeError} if `buf` is not a `Uint8Array`
+   * @throws {TypeError} if `buf` is neither a `Uint8Array` nor a
+   *   `MessageBuffer`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -414,7 +420,7 @@ export class MessageQueue {
    * ```
    */
   receiveIntoSync(
-    buf: Uint8Array,
+    buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes" | "signal"> = {},
   ): { type: number | bigint; n: number } {
     const [, type, flags] = recvArgs(options);

@@ -686,6 +686,15 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
       isCode("ETIMEDOUT"),
     );
     await assert.rejects(q.receiveInto("x" as never), TypeError);
+    // Into a MessageBuffer: its size is the most taken; type and length set.
+    const m = new MessageBuffer(5);
+    q.sendSync(3, "three");
+    assert.deepEqual(q.receiveIntoSync(m, { nowait: true }), { type: 3, n: 5 });
+    assert.deepEqual([m.mtype, dec.decode(m.text)], [3, "three"]);
+    const later = q.receiveInto(m, { type: 4, timeout: 5000 });
+    setTimeout(() => q.sendSync(4, "four"), 20);
+    assert.deepEqual(await later, { type: 4, n: 4 });
+    assert.deepEqual([m.mtype, m.length, dec.decode(m.text)], [4, 4, "four"]);
   }
 });
 
