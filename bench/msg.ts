@@ -16,7 +16,8 @@
  *   which side of a Deno pair falls short of C
  * - 64-byte round trips through the async forms, both as they return a new
  *   array per message and into one buffer (`msgrcvIntoAsync`,
- *   `mq_receiveIntoAsync`, as the socket round trip reads into one),
+ *   `mq_receiveIntoAsync`, as the socket round trip reads into one; for
+ *   System V also one `MessageBuffer` each side, sent and received),
  *   against C and against the library's own Unix-socket round trip
  *   (`bench/sock_peer.ts ping-ours`, run in the same rounds): target no
  *   slower than that
@@ -140,6 +141,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
   const forms = [
     ["sysv-rt", ""],
     ["sysv-rt", "into"],
+    ["sysv-rt", "buffer"],
     ["posix-rt", ""],
     ["posix-rt", "into"],
   ];
@@ -169,7 +171,13 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
   for (const [kind, form] of forms) {
     const label = `${
       kind === "sysv-rt" ? "System V" : "POSIX"
-    } 64-byte round trip, async${form ? " into a buffer" : ""} (ns)`;
+    } 64-byte round trip, async${
+      form === "into"
+        ? " into a buffer"
+        : form === "buffer"
+        ? ", MessageBuffer"
+        : ""
+    } (ns)`;
     const runs = rt.get(`${kind}${form}`)!;
     const ours = median(runs);
     if (!form) {

@@ -14,11 +14,12 @@
  *   array as the sync form returns it: the best a form that allocates per
  *   message can do. `bare CBIN`: the same receiver, with the C baseline
  *   `CBIN` as the sending child (`CBIN send ...`).
- * - `parent sysv-rt|posix-rt N W [into]`: 64-byte round trips through the
- *   async forms on both sides, W untimed, then N; prints ns per round trip.
- *   With `into`, both sides receive into one buffer of their own
+ * - `parent sysv-rt|posix-rt N W [into|buffer]`: 64-byte round trips through
+ *   the async forms on both sides, W untimed, then N; prints ns per round
+ *   trip. With `into`, both sides receive into one buffer of their own
  *   (`msgrcvIntoAsync`/`mq_receiveIntoAsync`), as the socket round trip
- *   reads into one.
+ *   reads into one; with `buffer` (System V), both send and receive one
+ *   `MessageBuffer` of their own.
  * - `send-sysv ID SIZE COUNT`, `send-posix NAME SIZE COUNT` (with a
  *   fourth argument `bare`: through bare FFI),
  *   `echo-sysv ID N [into]`, `echo-posix A B N [into]`: the children.
@@ -167,8 +168,10 @@ async function roundTrips(
   kind: string,
   n: number,
   warm: number,
-  into: boolean,
+  form: string,
 ) {
+  const into = form === "into", mb = new MessageBuffer(64);
+  mb.length = 64;
   const posix = kind === "posix-rt";
   const id = posix ? -1 : msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
   const mq = posix
@@ -183,7 +186,7 @@ async function roundTrips(
     (posix
       ? ["echo-posix", names[0], names[1], String(n + warm)]
       : ["echo-sysv", String(id), String(n + warm)]).concat(
-        into ? ["into"] : [],
+        form ? [form] : [],
       ),
   );
   const msg = new Uint8Array(64), back = new Uint8Array(64);
@@ -195,6 +198,10 @@ async function roundTrips(
       await mq_sendAsync(mq[0], msg);
       if (into) await mq_receiveIntoAsync(mq[1], back);
       else await mq_receiveAsync(mq[1], 64);
+    } else if (form === "buffer") {
+      mb.mtype = 1;
+      await msgsndAsync(id, mb);
+      await msgrcvIntoAsync(id, mb, 2);
     } else {
       await msgsndAsync(id, out);
       if (into) await msgrcvIntoAsync(id, back, 2);
@@ -213,7 +220,7 @@ async function roundTrips(
 if (mode === "parent") {
   const [what, ...p] = args;
   const result = what.endsWith("-rt")
-    ? await roundTrips(what, Number(p[0]), Number(p[1]), p[2] === "into")
+    ? await roundTrips(what, Number(p[0]), Number(p[1]), p[2] ?? "")
     : await bandwidth(what, Number(p[0]), Number(p[1]), p[2], p[3]);
   console.log(result.toFixed(1));
 } else if (mode === "send-sysv") {
@@ -246,8 +253,13 @@ if (mode === "parent") {
 } else if (mode === "echo-sysv") {
   const [id, n] = args.map(Number);
   const buf = new Uint8Array(64), back = { mtype: 2, mtext: buf };
+  const mb = new MessageBuffer(64);
   for (let i = 0; i < n; i++) {
-    if (args[2] === "into") {
+    if (args[2] === "buffer") {
+      await msgrcvIntoAsync(id, mb, 1);
+      mb.mtype = 2;
+      await msgsndAsync(id, mb);
+    } else if (args[2] === "into") {
       await msgrcvIntoAsync(id, buf, 1);
       await msgsndAsync(id, back);
     } else {

@@ -948,7 +948,7 @@ function receiveOp(
   into: Uint8Array | MessageBuffer | null,
 ): ReceiveOp<unknown> {
   if (into === null) {
-    return new ReceiveOp(msqid, size, type, msgflg, decodeMsg, undefined);
+    return new ReceiveOp(msqid, size, type, msgflg, decodeMsg, undefined, null);
   }
   const mb = into instanceof MessageBuffer ? into : null;
   const mtext = mb === null ? into as Uint8Array : mb.mtext;
@@ -958,7 +958,13 @@ function receiveOp(
     type,
     msgflg,
     (buf, r) => {
-      if (mtext.length < r) {
+      // A MessageBuffer's own struct, which the attempts receive into,
+      // needs no copy; a helper thread's buffer does.
+      if (mb !== null && buf === mb.bytes) {
+        received(mb, r);
+        return { mtype: mb.mtype, n: r };
+      }
+      if (mtext.length < r || mb?.bytes.length === 0) {
         throw new RangeError(
           `Argument "msgp" to msgrcv lost its room while the receive waited: "${r}" bytes came, it holds "${mtext.length}"; the message is this error's cause`,
           { cause: decodeMsg(buf, r) },
@@ -973,21 +979,23 @@ function receiveOp(
       return { mtype, n: r };
     },
     () => {
-      if (mtext.length < size) {
+      // (A detached struct is empty, even one with no room for text.)
+      if (mtext.length < size || mb?.bytes.length === 0) {
         throw new RangeError(
           `Argument "msgp" to msgrcv lost its room while the receive waited: it holds "${mtext.length}" bytes of "${size}" (transferred or shrunk); no message was taken`,
         );
       }
     },
+    mb === null ? null : mb.bytes,
   );
 }
 
 /**
  * The wait of an async receive: one object per wait, its methods shared,
  * the helper thread's call built only if the wait goes to one. Each attempt
- * receives into the sync calls' buffer and makes the result (`out`) before
- * returning: nothing else runs in between, and a wait has no room of its
- * own.
+ * receives into the sync calls' buffer (or a `MessageBuffer`'s own struct)
+ * and makes the result (`out`) before returning: nothing else runs in
+ * between, and a wait has no room of its own.
  */
 class ReceiveOp<T> implements BlockingOp {
   readonly key: string;
@@ -1005,9 +1013,14 @@ class ReceiveOp<T> implements BlockingOp {
   #msgflg: number;
   #out: (buf: Uint8Array, r: number) => T;
   #check: (() => void) | undefined;
+  #into: Uint8Array<ArrayBuffer> | null;
   #parked = false;
   #kernel: KernelCall | undefined;
 
+  /**
+   * @param into the struct the attempts receive into, if not the sync
+   *   calls' buffer (a `MessageBuffer`'s: `check` throws if it is gone)
+   */
   constructor(
     msqid: number,
     size: number,
@@ -1015,6 +1028,7 @@ class ReceiveOp<T> implements BlockingOp {
     msgflg: number,
     out: (buf: Uint8Array, r: number) => T,
     check: (() => void) | undefined,
+    into: Uint8Array<ArrayBuffer> | null,
   ) {
     this.key = `msgrcv:${msqid}:${type}:${msgflg}`;
     this.ordered = (msgflg & IPC_NOWAIT) === 0;
@@ -1024,6 +1038,7 @@ class ReceiveOp<T> implements BlockingOp {
     this.#msgflg = msgflg;
     this.#out = out;
     this.#check = check;
+    this.#into = into;
   }
 
   queued(): void {
@@ -1032,20 +1047,15 @@ class ReceiveOp<T> implements BlockingOp {
 
   attempt(): boolean {
     this.#check?.();
+    const buf = this.#into ?? recvScratch;
     let r: number;
     try {
-      r = receiveNow(
-        this.#msqid,
-        recvScratch,
-        this.#size,
-        this.#type,
-        this.#msgflg,
-      );
+      r = receiveNow(this.#msqid, buf, this.#size, this.#type, this.#msgflg);
     } catch (e) {
       throw this.#parked ? queueRemoved(e as IpcError, "msgrcv") : e;
     }
     if (r === -1) return this.#parked = true, false;
-    this.value = this.#out(recvScratch, r);
+    this.value = this.#out(buf, r);
     return true;
   }
 

@@ -302,20 +302,43 @@ Deno.test("MessageBuffer: bad input is a typed error before the call, and the pr
     await assert.rejects(msgrcvIntoAsync(id, m), TypeError);
     assert.equal(msgctl(id, IPC_STAT).qnum, 0);
     // Detached while a receive waits: it rejects, and no message is lost.
-    const lost = new MessageBuffer(16);
-    const orphan = msgrcvIntoAsync(id, lost);
-    await new Promise((r) => setTimeout(r, 20));
-    lost.bytes.buffer.transfer();
-    msgsnd(id, { mtype: 9, mtext: "keep me" });
-    const error = await within(orphan, 10_000).then(
-      () => assert.fail("resolved into a detached buffer"),
-      (e) => e,
+    // On a helper thread, then on the retries with every helper taken.
+    const others = Array.from(
+      { length: KERNEL_THREADS },
+      () => msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
     );
-    assert.ok(error instanceof RangeError, String(error));
-    const kept = error.cause === undefined
-      ? msgrcv(id, 64, 0, IPC_NOWAIT)
-      : error.cause as { mtype: number; mtext: Uint8Array };
-    assert.deepEqual([kept.mtype, text(kept)], [9, "keep me"]);
+    const stop = new AbortController();
+    try {
+      for (const busy of [false, true]) {
+        const held = busy
+          ? others.map((q) => msgrcvAsync(q, 8, 0, 0, { signal: stop.signal }))
+          : [];
+        held.forEach((p) => p.catch(() => {}));
+        for (const [size, sent] of [[16, "keep me"], [0, ""]] as const) {
+          const lost = new MessageBuffer(size);
+          const orphan = msgrcvIntoAsync(id, lost);
+          await new Promise((r) => setTimeout(r, 20));
+          lost.bytes.buffer.transfer();
+          msgsnd(id, { mtype: 9, mtext: sent });
+          const error = await within(orphan, 10_000).then(
+            () => assert.fail("resolved into a detached buffer"),
+            (e) => e,
+          );
+          assert.ok(error instanceof RangeError, String(error));
+          const kept = error.cause === undefined
+            ? msgrcv(id, 64, 0, IPC_NOWAIT)
+            : error.cause as { mtype: number; mtext: Uint8Array };
+          assert.deepEqual(
+            [kept.mtype, text(kept)],
+            [9, sent],
+            `busy ${busy}, size ${size}`,
+          );
+        }
+      }
+    } finally {
+      stop.abort();
+      others.forEach(removeUnlessGone);
+    }
   });
 });
 
