@@ -3,7 +3,9 @@
  * names with their C constants (`MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`,
  * `MSG_STAT_ANY`, ...), async forms that wait without blocking the event
  * loop, and the everyday {@linkcode MessageQueue}. Queues made by C
- * programs, `ipcmk -Q` or Python's `sysv_ipc` open by their key.
+ * programs, `ipcmk -Q` or Python's `sysv_ipc` open by their key. A
+ * {@linkcode MessageBuffer} is C's `struct msgbuf` itself, sent and
+ * received into with no copy, for loops of many messages.
  *
  * @example A request and its answer between two parts of a program
  * ```ts

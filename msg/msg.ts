@@ -558,24 +558,7 @@ function receiveScratch(
   type: number | bigint,
   msgflg: number,
 ): number {
-  return receiveLoop(msqid, scratchRoom(msgsz), msgsz, type, msgflg);
-}
-
-/** A blocking-as-asked `msgrcv` into `buf`, `EINTR` retried. */
-function receiveLoop(
-  msqid: number,
-  buf: Uint8Array<ArrayBuffer>,
-  msgsz: number,
-  type: number | bigint,
-  msgflg: number,
-): number {
-  const n = sizeT(msgsz);
-  // As msgsnd's: no closure, EINTR made again.
-  for (;;) {
-    const r = resultOf(libc().msgrcv(msqid, buf, n, typeArg(type), msgflg));
-    if (r >= 0) return r;
-    if (r !== -EINTR) throw recvError(msqid, msgsz, type, -r);
-  }
+  return receiveNow(msqid, scratchRoom(msgsz), msgsz, type, msgflg, false);
 }
 
 /**
@@ -637,7 +620,7 @@ export function msgrcvInto(
     const buf = structOf(mtext, "msgrcv");
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-    const r = receiveLoop(msqid, buf, mtext.size, type, msgflg);
+    const r = receiveNow(msqid, buf, mtext.size, type, msgflg, false);
     received(mtext, r);
     return { mtype: mtext.mtype, n: r };
   }
@@ -737,11 +720,13 @@ function sendNow(
 }
 
 /**
- * One non-blocking `msgrcv` of an async receive into `buf` (type first, then
- * `msgsz` bytes of text), `EINTR` retried.
+ * One `msgrcv` into `buf` (type first, then `msgsz` bytes of text), `EINTR`
+ * retried: blocking as `msgflg` asks (the sync calls), or, `parkable`,
+ * non-blocking for an async receive.
  *
- * @returns the text's length; -1 if no message is there and the caller
- *   waits (the caller's flags lack `IPC_NOWAIT`)
+ * @param parkable whether the caller parks a wait when no message is there
+ * @returns the text's length; -1 (only `parkable`) if no message is there
+ *   and the caller waits (the caller's flags lack `IPC_NOWAIT`)
  * @throws {IpcError} any other failure, `ENOMSG` with `IPC_NOWAIT`
  */
 function receiveNow(
@@ -750,15 +735,16 @@ function receiveNow(
   msgsz: number,
   type: number | bigint,
   msgflg: number,
+  parkable: boolean,
 ): number {
   const c = libc(), n = sizeT(msgsz);
-  const t = typeArg(type), f = msgflg | IPC_NOWAIT;
+  const t = typeArg(type), f = parkable ? msgflg | IPC_NOWAIT : msgflg;
   // No closure, which would cost an allocation per call; EINTR made again.
   for (;;) {
     const r = resultOf(c.msgrcv(msqid, buf, n, t, f));
     if (r >= 0) return r;
     if (r === -EINTR) continue;
-    if (r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
+    if (parkable && r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
     throw recvError(msqid, msgsz, type, -r);
   }
 }
@@ -1050,7 +1036,14 @@ class ReceiveOp<T> implements BlockingOp {
     const buf = this.#into ?? recvScratch;
     let r: number;
     try {
-      r = receiveNow(this.#msqid, buf, this.#size, this.#type, this.#msgflg);
+      r = receiveNow(
+        this.#msqid,
+        buf,
+        this.#size,
+        this.#type,
+        this.#msgflg,
+        true,
+      );
     } catch (e) {
       throw this.#parked ? queueRemoved(e as IpcError, "msgrcv") : e;
     }
@@ -1129,7 +1122,7 @@ function receiveAsync(
       if (mtext instanceof MessageBuffer) {
         // Straight into the caller's struct, with no copy.
         const struct = structOf(mtext, "msgrcv");
-        const r = receiveNow(msqid, struct, msgsz, type, msgflg);
+        const r = receiveNow(msqid, struct, msgsz, type, msgflg, true);
         if (r !== -1) {
           received(mtext, r);
           return Promise.resolve({ mtype: mtext.mtype, n: r });
@@ -1139,7 +1132,7 @@ function receiveAsync(
           options,
         );
       }
-      const r = receiveNow(msqid, now, msgsz, type, msgflg);
+      const r = receiveNow(msqid, now, msgsz, type, msgflg, true);
       if (r !== -1) {
         if (mtext === null) return Promise.resolve(decodeMsg(now, r));
         copyText(now, r, mtext);

@@ -58,6 +58,21 @@ async function withQueue(fn: (id: number) => unknown): Promise<void> {
   }
 }
 
+/** Sends a message from another process (`tests/helpers/msg_child.ts`). */
+async function sendFromAfar(
+  id: number,
+  type: number,
+  text: string,
+): Promise<void> {
+  const sender = await runDeno("tests/helpers/msg_child.ts", [
+    "send",
+    String(id),
+    String(type),
+    text,
+  ]);
+  assert.equal(sender.code, 0, sender.stderr);
+}
+
 function removeUnlessGone(id: number): void {
   try {
     msgctl(id, IPC_RMID);
@@ -138,13 +153,7 @@ Deno.test("msgrcvIntoAsync fills the caller's buffer; one that loses its buffer 
     assert.equal(dec.decode(buf.subarray(0, 3)), "now");
     // Parked, woken by another process.
     const waiting = msgrcvIntoAsync(id, buf, 7);
-    const sender = await runDeno("tests/helpers/msg_child.ts", [
-      "send",
-      String(id),
-      "7",
-      "from afar",
-    ]);
-    assert.equal(sender.code, 0);
+    await sendFromAfar(id, 7, "from afar");
     assert.deepEqual(await within(waiting, 10_000), { mtype: 7, n: 9 });
     assert.equal(dec.decode(buf.subarray(0, 9)), "from afar");
     await assert.rejects(
@@ -223,13 +232,7 @@ Deno.test("MessageBuffer: sent and received with no copy, sync and async; a rece
     assert.deepEqual(await msgrcvIntoAsync(id, m), { mtype: 5, n: 3 });
     assert.equal(dec.decode(m.text), "now");
     const waiting = msgrcvIntoAsync(id, m, 7);
-    const sender = await runDeno("tests/helpers/msg_child.ts", [
-      "send",
-      String(id),
-      "7",
-      "from afar",
-    ]);
-    assert.equal(sender.code, 0);
+    await sendFromAfar(id, 7, "from afar");
     assert.deepEqual(await within(waiting, 10_000), { mtype: 7, n: 9 });
     assert.deepEqual([m.mtype, m.length, dec.decode(m.text)], [
       7,
@@ -397,13 +400,7 @@ Deno.test("async receive wakes when another process sends; timeout and abort; th
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const waiting = msgrcvAsync(id, 64, 7);
-    const sender = await runDeno("tests/helpers/msg_child.ts", [
-      "send",
-      String(id),
-      "7",
-      "hello",
-    ]);
-    assert.equal(sender.code, 0);
+    await sendFromAfar(id, 7, "hello");
     assert.equal(text(await within(waiting, 10_000)), "hello");
     clearInterval(timer);
     assert.ok(ticks > 0, "timers ran while the receive waited");
