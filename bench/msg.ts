@@ -13,7 +13,9 @@
  *   returns a new array per message can reach in Deno, where allocating
  *   an `ArrayBuffer` costs hundreds of nanoseconds);
  *   at 64 B, bare FFI on one side and C on the other, each way, to tell
- *   which side of a Deno pair falls short of C
+ *   which side of a Deno pair falls short; and C with one idle thread in
+ *   each process, as a Deno process has threads: what being multi-threaded
+ *   costs C (Linux counts references on each use of a descriptor then) of C
  * - 64-byte round trips through the async forms, both as they return a new
  *   array per message and into one buffer (`msgrcvIntoAsync`,
  *   `mq_receiveIntoAsync`, as the socket round trip reads into one; for
@@ -57,7 +59,8 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         bare: number[] = [],
         bareNew: number[] = [],
         cToBare: number[] = [],
-        bareToC: number[] = [];
+        bareToC: number[] = [],
+        threaded: number[] = [];
       /** One Deno parent receiving in `form`; `extra` after it. */
       const parent = (form: string, ...extra: string[]) =>
         runDeno(peer, [
@@ -71,6 +74,13 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
       for (let r = 0; r < RUNS; r++) {
         base.push(
           Number(await runC(cBench, [kind, String(size), String(count)])),
+        );
+        threaded.push(
+          Number(
+            await runC(cBench, [kind, String(size), String(count)], {
+              idleThread: true,
+            }),
+          ),
         );
         into.push(await parent("into"));
         if (kind === "sysv") buffer.push(await parent("buffer"));
@@ -114,6 +124,11 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
           paired(xs, base).toFixed(3),
           target,
         ]);
+      row(
+        "C, one idle thread per process",
+        threaded,
+        "(C in a Deno process's shape)",
+      );
       row("sync", sync, ">= 0.9x C");
       row("sync into a buffer", into, ">= 0.9x C");
       if (kind === "sysv") {
