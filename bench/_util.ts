@@ -148,16 +148,23 @@ export async function withCBaseline(
  * thread that only sleeps (`BENCH_IDLE_THREAD`), so it has the shape of a
  * Deno process: the kernel charges a multi-threaded process for counting
  * references on every use of a descriptor (~65 ns a `read` or `write` here).
+ * `idleThreads` starts that many instead: a Deno process has about 7
+ * threads, and the charge grows with their number (a non-blocking
+ * `mq_receive` on an empty queue: about 200 ns in C, 255 with one idle
+ * thread, 290 with six, as through bare FFI in Deno).
  */
 export async function runC(
   binary: string,
   args: string[],
-  { idleThread = false }: { idleThread?: boolean } = {},
+  { idleThread = false, idleThreads = idleThread ? 1 : 0 }: {
+    idleThread?: boolean;
+    idleThreads?: number;
+  } = {},
 ): Promise<string> {
   return await runPinned(
     binary,
     args,
-    idleThread ? { BENCH_IDLE_THREAD: "1" } : {},
+    idleThreads > 0 ? { BENCH_IDLE_THREAD: String(idleThreads) } : {},
   );
 }
 

@@ -13,8 +13,8 @@
  *   returns a new array per message can reach in Deno, where allocating
  *   an `ArrayBuffer` costs hundreds of nanoseconds);
  *   at 64 B, bare FFI on one side and C on the other, each way, to tell
- *   which side of a Deno pair falls short; and C with one idle thread in
- *   each process, as a Deno process has threads: what being multi-threaded
+ *   which side of a Deno pair falls short; and C with six idle threads in
+ *   each process, as a Deno process has about seven: what being multi-threaded
  *   costs C (Linux counts references on each use of a descriptor then) of C
  * - 64-byte round trips through the async forms, both as they return a new
  *   array per message and into one buffer (`msgrcvIntoAsync`,
@@ -78,7 +78,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
         threaded.push(
           Number(
             await runC(cBench, [kind, String(size), String(count)], {
-              idleThread: true,
+              idleThreads: 6,
             }),
           ),
         );
@@ -125,7 +125,7 @@ await withCBaseline("msg_bench", async (_dir, cBench) => {
           target,
         ]);
       row(
-        "C, one idle thread per process",
+        "C, six idle threads per process",
         threaded,
         "(C in a Deno process's shape)",
       );

@@ -15,6 +15,11 @@ import {
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
+  MessageBuffer,
+  msgctl,
+  msgget,
+  msgrcvInto,
+  msgsnd,
   pipe,
   read,
   recv,
@@ -33,6 +38,11 @@ const raw = Deno.dlopen("libc.so.6", {
   semop: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  msgrcv: {
+    parameters: ["i32", "buffer", "usize", "i64", "i32"],
+    result: "i32",
+  },
 }).symbols;
 
 const semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
@@ -85,6 +95,34 @@ Deno.bench("unix stream 4 KiB send+recv", { group: "socket" }, () => {
   recv(b, into);
 });
 
+const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+const rawMsg = new Uint8Array(8 + 64);
+rawMsg[0] = 1; // mtype 1, little-endian
+const message = new MessageBuffer(64);
+message.mtype = 1;
+message.length = 64;
+const text = new Uint8Array(64);
+Deno.bench("System V 64 B msgsnd+msgrcv, bare dlopen", {
+  group: "msg",
+  baseline: true,
+}, () => {
+  raw.msgsnd(msqid, rawMsg, 64n, 0);
+  raw.msgrcv(msqid, rawMsg, 64n, 0n, 0);
+});
+Deno.bench("System V 64 B msgsnd+msgrcvInto, MessageBuffer", {
+  group: "msg",
+}, () => {
+  msgsnd(msqid, message);
+  msgrcvInto(msqid, message);
+});
+Deno.bench("System V 64 B msgsnd+msgrcvInto, { mtype, mtext }", {
+  group: "msg",
+}, () => {
+  msgsnd(msqid, { mtype: 1, mtext: text });
+  msgrcvInto(msqid, text);
+});
+
 globalThis.addEventListener("unload", () => {
   semctl(semid, 0, IPC_RMID);
+  msgctl(msqid, IPC_RMID);
 });

@@ -15,13 +15,19 @@ static void *sleep_forever(void *arg) {
   return NULL;
 }
 
-/* With BENCH_IDLE_THREAD set, starts a thread that only sleeps: the process
- * is then multi-threaded, as every Deno process is, and the kernel counts
- * references on each use of a descriptor, as it does for Deno. */
+/* With BENCH_IDLE_THREAD=N set, starts N threads (at least one) that only
+ * sleep: the process is then multi-threaded, as every Deno process is (a
+ * Deno process has about 7 threads), and the kernel counts references on
+ * each use of a descriptor, as it does for Deno, at a cost that grows with
+ * the number of threads. */
 static void idle_thread(void) {
-  if (getenv("BENCH_IDLE_THREAD") == NULL) return;
-  pthread_t t;
-  if (pthread_create(&t, NULL, sleep_forever, NULL) != 0) { perror("pthread_create"); exit(1); }
+  const char *n = getenv("BENCH_IDLE_THREAD");
+  if (n == NULL) return;
+  int count = atoi(n) > 1 ? atoi(n) : 1;
+  for (int i = 0; i < count; i++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, sleep_forever, NULL) != 0) { perror("pthread_create"); exit(1); }
+  }
 }
 
 /* Moves the forked child to the CPU named by BENCH_CHILD_CPU, if set. */
