@@ -315,6 +315,10 @@ const SYMBOLS = {
   timer_delete: { parameters: ["usize"], result: "i32", optional: true },
   /* int eventfd(unsigned int initval, int flags) */
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  /* int inotify_init1(int flags) */
+  inotify_init1: { parameters: ["i32"], result: "i32" },
+  /* int inotify_add_watch(int fd, const char *pathname, uint32_t mask) */
+  inotify_add_watch: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   /* int memfd_create(const char *name, unsigned int flags) */
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /* int __libc_current_sigrtmax(void): SIGRTMAX as glibc reserves it */

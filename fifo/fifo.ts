@@ -13,9 +13,11 @@
  * @module
  */
 
-import { libc, sizeT } from "../ffi/libc.ts";
+import { libc, monotonicMs, sizeT } from "../ffi/libc.ts";
 import {
   EINTR,
+  EINVAL,
+  ENOENT,
   ENXIO,
   errorFor,
   errorOf,
@@ -37,6 +39,17 @@ import {
 export { setNonBlocking } from "../ffi/fd.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import {
+  IN_ATTRIB,
+  IN_CLOSE_WRITE,
+  IN_DELETE_SELF,
+  IN_MODIFY,
+  IN_MOVE_SELF,
+  IN_OPEN,
+  takeEvents,
+  unwatch,
+  watchPath,
+} from "../ffi/watch.ts";
+import {
   bytes,
   cString,
   descriptor,
@@ -45,6 +58,7 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
+  timeLeft,
   tryFdAtOnce,
   tryWithoutWaiting,
   wait,
@@ -58,6 +72,8 @@ import {
   pollSync,
   retrySync,
   timedOut,
+  wholeTimeout,
+  WOULD_BLOCK,
   writeAllWithin,
 } from "../ffi/poll.ts";
 export { POLLERR, POLLHUP, POLLIN, POLLOUT, pollSync } from "../ffi/poll.ts";
@@ -430,13 +446,20 @@ let opens = 0;
 
 /**
  * Opens a path without blocking the event loop: for a FIFO, the open waits
- * for the other side unless `O_NONBLOCK` is given, as C's does. Linux gives
- * no event for the other side's arrival, so the wait is a non-blocking try
- * on the engine's timer (the other side is seen within 10 ms). A writer's
- * open is retried until a reader is there; a reader's takes the FIFO at
- * once, non-blocking (so that a writer's open goes through), and completes
- * once a writer is there, asked with a `tee` that takes no data. Needs the
- * same permissions as `open`.
+ * for the other side unless `O_NONBLOCK` is given, as C's does. A reader's
+ * open takes the FIFO at once, non-blocking (so that a writer's open goes
+ * through), and completes once a writer is there, asked with a `tee` that
+ * takes no data; a writer's open is an event on the FIFO (inotify), so the
+ * reader waits on a watch of the path, through the engine's reactor, tried
+ * again as soon as something happens to the FIFO. A writer's open is tried
+ * until a reader is there, on the engine's timer (within 10 ms): a reader
+ * blocked in C's `open` makes no event until a writer comes, and one that
+ * comes and goes between two tries is missed, where C's blocking open would
+ * return. The reader's tries are timed too without a watch: with no
+ * `--allow-read` for the path (a watch sees others' opens), no inotify
+ * instance left, or the path gone. A FIFO removed and made again while a
+ * writer's open waits is waited for, as C's open would go on waiting. Needs
+ * the same permissions as `open`.
  *
  * @param pathname the path
  * @param flags `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with the `open` flags
@@ -468,23 +491,76 @@ export async function openAsync(
   mode = 0o666,
   options: WaitOptions = {},
 ): Promise<number> {
-  checkWaitOptions(options);
+  const timeout = checkWaitOptions(options);
+  const start = monotonicMs();
   const opening = fifoOpener(pathname, flags, mode);
+  let watch = -1;
   try {
-    await wait({
-      key: `open:${++opens}`,
-      attempt: opening.attempt,
-      fail: (code) => errorFor(code, "open", "pathname", { pathname }),
-      timedOut: (ms) => timedOut("open", ms),
-    }, options);
+    // A writer's open (or its write, or its close) is an event on the
+    // FIFO: once a reader's first try finds no writer, its wait is on a
+    // watch of the path, through the reactor, tried again as soon as
+    // something happens. Without one (a writer's open, no inotify instance
+    // left, no read access granted to the path, or the path gone while it
+    // waited), the tries are timed.
+    if (!opening.attempt()) {
+      watch = opening.watch();
+      let watched = watch !== -1;
+      if (watched && !opening.attempt()) {
+        // (Tried again once watched: the other side may have come between.)
+        const w = watch;
+        try {
+          await waitFor(
+            pollOp(w, POLLIN, "open", () => {
+              if (!opening.took(w)) throw WATCH_LOST;
+              return opening.attempt() ? 0 : WOULD_BLOCK;
+            }, () => errorFor(EINVAL, "open", "pathname", { pathname })),
+            options,
+          );
+        } catch (e) {
+          if (e !== WATCH_LOST) throw e;
+          watched = false;
+        }
+      }
+      if (!watched) {
+        await timed(
+          wait({
+            key: `open:${++opens}`,
+            attempt: opening.attempt,
+            fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+            timedOut: (ms) => timedOut("open", ms),
+          }, {
+            signal: options.signal,
+            timeout: timeout === null
+              ? undefined
+              : timeLeft(start + timeout, timeout),
+          }),
+          timeout,
+        );
+      }
+    }
     // The open won the race with the abort: no fd nobody wants.
     if (options.signal?.aborted) throw options.signal.reason;
   } catch (e) {
     opening.abandon();
     throw e;
+  } finally {
+    unwatch(watch);
   }
   return opening.done();
 }
+
+/**
+ * A wait given what was left of the caller's `timeout`: its `ETIMEDOUT`
+ * names the whole.
+ */
+function timed(p: Promise<void>, timeout: number | null): Promise<void> {
+  return p.catch((e) => {
+    throw wholeTimeout(e, timeout);
+  });
+}
+
+/** Thrown inside a watched open's wait when its path can no longer be watched. */
+const WATCH_LOST = new Error("The watch of the path was lost");
 
 /**
  * Internal to `fifo/`: {@linkcode openAsync}'s open as a blocking call
@@ -521,6 +597,11 @@ export function openWithin(
 function fifoOpener(pathname: string, flags: number, mode: number) {
   let path: Uint8Array<ArrayBuffer>;
   ({ path, flags, mode } = checkOpen(pathname, flags, mode));
+  // What the other side does to the FIFO: opens it, writes, closes its
+  // writing end; and the path made to name another file.
+  const events = IN_OPEN | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
+    IN_DELETE_SELF | IN_MOVE_SELF;
+  let tried = false;
   const access = flags & 3;
   const all = flags | O_CLOEXEC | O_NONBLOCK;
   const blocking = (flags & O_NONBLOCK) === 0;
@@ -532,7 +613,15 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
         const r = libc().open(path, all, mode);
         if (r === -1) {
           const e = openError(pathname);
-          if (e.errno === ENXIO && blocking) return false;
+          // No reader yet; or the FIFO there when the wait began is gone
+          // (`rm` and `mkfifo` again): the wait goes on, as C's blocking
+          // open would.
+          if (
+            blocking && (e.errno === ENXIO || (tried && e.errno === ENOENT))
+          ) {
+            tried = true;
+            return false;
+          }
           throw e;
         }
         fd = r;
@@ -540,6 +629,27 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
           (fstat(fd).mode & S_IFMT) === S_IFIFO;
       }
       return !awaitWriter || hasWriter(fd);
+    },
+    /**
+     * A watch of the path's events (see `ffi/watch.ts`), or -1: only with
+     * read access granted, since it tells when others open the path.
+     */
+    watch(): number {
+      // Only a reader waits on one: a writer waits for a reader whose
+      // blocking open (C's) has no event until the writer is there.
+      if (
+        !awaitWriter ||
+        Deno.permissions.querySync({ name: "read", path: pathname }).state !==
+          "granted"
+      ) return -1;
+      return watchPath(path, events);
+    },
+    /**
+     * Takes a watch's events before the next try; false if the path can no
+     * longer be watched (gone, with nothing made there yet).
+     */
+    took(watch: number): boolean {
+      return takeEvents(watch, path, events);
     },
     /** Closes what was opened, for a wait that ended without it. */
     abandon(): void {

@@ -365,6 +365,76 @@ Deno.test("a reader's open sees a writer that came and went without writing, as 
   });
 });
 
+Deno.test("a FIFO writer's waiting open sees a reader that stays 20 ms; a FIFO made anew is waited for", async () => {
+  // The writer's tries are at most 10 ms apart.
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    mkfifo(path, 0o600);
+    let before = 0;
+    for (let i = 0; i < 3; i++) {
+      // (Counted once the engine's own descriptors are made.)
+      if (i === 1) before = openFds().length;
+      const writing = openAsync(path, O_WRONLY, 0o666, { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      const peek = await runDeno(
+        "tests/helpers/fifo_child.ts",
+        ["peek", path, "20"],
+        [
+          "--allow-ffi",
+          `--allow-read=${path}`,
+        ],
+      );
+      assert.equal(peek.code, 0, peek.stderr);
+      close(await within(writing, 10_000));
+    }
+    // The FIFO removed and made again while a writer waits: it goes on
+    // waiting (as C's open would), and opens the new one.
+    {
+      const writing = openAsync(path, O_WRONLY, 0o666, { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 100));
+      await Deno.remove(path);
+      await new Promise((r) => setTimeout(r, 50));
+      mkfifo(path, 0o600);
+      await new Promise((r) => setTimeout(r, 100));
+      const reader = open(path, O_RDONLY | O_NONBLOCK);
+      close(await within(writing, 10_000));
+      close(reader);
+    }
+    // Removed for good: the wait runs out of time, as given.
+    const lost = openAsync(path, O_WRONLY, 0o666, { timeout: 300 });
+    await new Promise((r) => setTimeout(r, 50));
+    await Deno.remove(path);
+    await assert.rejects(lost, isCode("ETIMEDOUT", "open", "timeout"));
+    assert.match(
+      await lost.catch((e) => e.message),
+      /within 300 ms/,
+    );
+    assert.equal(openFds().length, before, "no watch or descriptor left");
+  });
+});
+
+Deno.test("a FIFO writer's waiting open needs no read access: with only --allow-write it opens once a reader comes", async () => {
+  // (A reader's open, which needs read access anyway, is the one that
+  // watches the path.)
+  await withDir(async (dir) => {
+    const path = `${dir}/fifo`;
+    mkfifo(path, 0o600);
+    const child = startDeno("tests/helpers/fifo_child.ts", ["openw", path], [
+      "--allow-ffi",
+      `--allow-write=${path}`,
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    const reader = open(path, O_RDONLY | O_NONBLOCK);
+    try {
+      const out = await within(child.output(), 20_000);
+      assert.equal(out.code, 0);
+      assert.equal(new TextDecoder().decode(out.stdout), "opened\n");
+    } finally {
+      close(reader);
+    }
+  });
+});
+
 Deno.test("64 MiB through a FIFO between unrelated processes, intact and in order", async (t) => {
   const size = 64 << 20;
   const expected = await sha256(pattern(size, 7));

@@ -4,7 +4,19 @@
 //   read PATH               open the FIFO for reading, read to end of file,
 //                           print "LENGTH SHA-256"
 //   readsome PATH           open for reading, read once, then exit
-import { PipeEnd } from "../../mod.ts";
+//   peek PATH MS            open for reading without waiting, stay MS ms,
+//                           close: a reader that is there for a moment
+//   openw PATH              wait to open for writing (openAsync), print
+//                           "opened", close
+import {
+  close,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
+  open,
+  openAsync,
+  PipeEnd,
+} from "../../mod.ts";
 
 export function pattern(bytes: number, seed: number): Uint8Array {
   const out = new Uint8Array(bytes);
@@ -39,6 +51,13 @@ if (import.meta.main) {
     using fifo = await PipeEnd.openFifo(path, "r");
     const all = new Uint8Array(await new Response(fifo.readable).arrayBuffer());
     console.log(`${all.length} ${await sha256(all)}`);
+  } else if (mode === "peek") {
+    const fd = open(path, O_RDONLY | O_NONBLOCK);
+    await new Promise((r) => setTimeout(r, Number(a)));
+    close(fd);
+  } else if (mode === "openw") {
+    close(await openAsync(path, O_WRONLY, 0o666, { timeout: 20_000 }));
+    console.log("opened");
   } else if (mode === "readsome") {
     const fifo = await PipeEnd.openFifo(path, "r");
     await fifo.read(new Uint8Array(16));

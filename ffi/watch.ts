@@ -1,0 +1,83 @@
+/**
+ * Events on a path as a descriptor the reactor can wait on (inotify), for
+ * waits that Linux gives no readiness event of their own: a FIFO's open
+ * waits for the other side to open it, and the other side's `open` is an
+ * event on the FIFO's inode.
+ *
+ * @module
+ */
+
+import { libc } from "./libc.ts";
+import { close } from "./fd.ts";
+
+/** inotify event: the file was opened. */
+export const IN_OPEN = 0x20;
+/** inotify event: the file was written to. */
+export const IN_MODIFY = 0x2;
+/** inotify event: the file's metadata changed (an unlink or a rename). */
+export const IN_ATTRIB = 0x4;
+/** inotify event: the file, open for writing, was closed. */
+export const IN_CLOSE_WRITE = 0x8;
+/** inotify event: the watched file itself was deleted. */
+export const IN_DELETE_SELF = 0x400;
+/** inotify event: the watched file itself was moved. */
+export const IN_MOVE_SELF = 0x800;
+const IN_NONBLOCK = 0o4000;
+const IN_CLOEXEC = 0o2000000;
+
+/** Room for the pending events of one watch, read to empty them. */
+const events = new Uint8Array(4096);
+const ROOM = BigInt(events.length);
+
+/**
+ * A non-blocking inotify descriptor watching `path` for `mask`, or -1 when
+ * none can be had (the user's inotify instances or watches used up, no
+ * access to the path): the caller then waits as it would without one.
+ *
+ * @param path the path, NUL-terminated
+ * @param mask the events (`IN_OPEN`, ...)
+ * @returns the descriptor, or -1
+ */
+export function watchPath(path: Uint8Array, mask: number): number {
+  const c = libc();
+  const fd = c.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd === -1) return -1;
+  if (c.inotify_add_watch(fd, path, mask) === -1) {
+    c.close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/**
+ * Takes the pending events of a watch, and watches `path` again: if it
+ * names another file by now (the FIFO made anew), that file's events come
+ * too.
+ *
+ * @param fd the descriptor from {@linkcode watchPath}
+ * @param path the path it watches
+ * @param mask the events
+ * @returns false if `path` cannot be watched now (it names nothing): the
+ *   watch may see nothing more
+ */
+export function takeEvents(
+  fd: number,
+  path: Uint8Array,
+  mask: number,
+): boolean {
+  const c = libc();
+  while (c.read(fd, events, ROOM) > 0) {
+    // Only that something happened matters.
+  }
+  return c.inotify_add_watch(fd, path, mask) !== -1;
+}
+
+/**
+ * Ends a watch, through the library's `close` (which ends the waits on it
+ * first).
+ *
+ * @param fd the descriptor from {@linkcode watchPath}, or -1
+ */
+export function unwatch(fd: number): void {
+  if (fd !== -1) close(fd);
+}
