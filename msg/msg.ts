@@ -280,8 +280,14 @@ function long(
   );
 }
 
-/** Sets what a receive into `m` took (the type is already in place). */
-let received: (m: MessageBuffer, r: number) => void;
+/**
+ * Sets the length of what a receive into `m` took (the type is already in
+ * place), and returns the receive's result.
+ */
+let received: (
+  m: MessageBuffer,
+  r: number,
+) => { mtype: number | bigint; n: number };
 /** `m`'s struct for a call, checked not to be detached. */
 let structOf: (m: MessageBuffer, syscall: string) => Uint8Array<ArrayBuffer>;
 
@@ -337,7 +343,10 @@ export class MessageBuffer {
   }
 
   static {
-    received = (m, r) => m.#length = r;
+    received = (m, r) => {
+      m.#length = r;
+      return { mtype: m.mtype, n: r };
+    };
     structOf = (m, syscall) => {
       if (m.#bytes.length === 0) {
         throw new TypeError(
@@ -620,9 +629,10 @@ export function msgrcvInto(
     const buf = structOf(mtext, "msgrcv");
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");
-    const r = receiveNow(msqid, buf, mtext.size, type, msgflg, false);
-    received(mtext, r);
-    return { mtype: mtext.mtype, n: r };
+    return received(
+      mtext,
+      receiveNow(msqid, buf, mtext.size, type, msgflg, false),
+    );
   }
   bytes(mtext, "msgrcv", "msgp");
   const type = long(msgtyp, "msgrcv", "msgtyp");
@@ -946,10 +956,7 @@ function receiveOp(
     (buf, r) => {
       // A MessageBuffer's own struct, which the attempts receive into,
       // needs no copy; a helper thread's buffer does.
-      if (mb !== null && buf === mb.bytes) {
-        received(mb, r);
-        return { mtype: mb.mtype, n: r };
-      }
+      if (mb !== null && buf === mb.bytes) return received(mb, r);
       if (mtext.length < r || mb?.bytes.length === 0) {
         throw new RangeError(
           `Argument "msgp" to msgrcv lost its room while the receive waited: "${r}" bytes came, it holds "${mtext.length}"; the message is this error's cause`,
@@ -957,12 +964,9 @@ function receiveOp(
         );
       }
       copyText(buf, r, mtext);
-      const mtype = typeOf(buf);
-      if (mb !== null) {
-        mb.mtype = mtype;
-        received(mb, r);
-      }
-      return { mtype, n: r };
+      if (mb === null) return { mtype: typeOf(buf), n: r };
+      mb.mtype = typeOf(buf);
+      return received(mb, r);
     },
     () => {
       // (A detached struct is empty, even one with no room for text.)
@@ -1123,20 +1127,14 @@ function receiveAsync(
         // Straight into the caller's struct, with no copy.
         const struct = structOf(mtext, "msgrcv");
         const r = receiveNow(msqid, struct, msgsz, type, msgflg, true);
+        if (r !== -1) return Promise.resolve(received(mtext, r));
+      } else {
+        const r = receiveNow(msqid, now, msgsz, type, msgflg, true);
         if (r !== -1) {
-          received(mtext, r);
-          return Promise.resolve({ mtype: mtext.mtype, n: r });
+          if (mtext === null) return Promise.resolve(decodeMsg(now, r));
+          copyText(now, r, mtext);
+          return Promise.resolve({ mtype: readType(recvView, 0), n: r });
         }
-        return waitFor(
-          receiveOp(msqid, msgsz, type, msgflg, mtext),
-          options,
-        );
-      }
-      const r = receiveNow(msqid, now, msgsz, type, msgflg, true);
-      if (r !== -1) {
-        if (mtext === null) return Promise.resolve(decodeMsg(now, r));
-        copyText(now, r, mtext);
-        return Promise.resolve({ mtype: readType(recvView, 0), n: r });
       }
     }
     return waitFor(
