@@ -58,7 +58,7 @@
  *    group is retried from the main thread, non-blocking, on path 3. The
  *    threads are built once, when first needed, and then kept. A wait with
  *    no kernel form at all (a set's initialisation; a FIFO writer's
- *    open, and a reader's that cannot watch its path: see `ffi/watch.ts`)
+ *    open, and a reader's that cannot watch its FIFO: see `ffi/watch.ts`)
  *    goes straight to path 3.
  *    The path is built for every call of that kind the next facilities
  *    bring: an op gives its non-blocking form as `attempt` (`IPC_NOWAIT`,

@@ -1,8 +1,8 @@
 /**
- * Events on a path as a descriptor the reactor can wait on (inotify), for
- * waits that Linux gives no readiness event of their own: a FIFO's open
- * waits for the other side to open it, and the other side's `open` is an
- * event on the FIFO's inode.
+ * Events on a file as a descriptor the reactor can wait on (inotify), for
+ * waits that Linux gives no readiness event of their own: a FIFO reader's
+ * open waits for a writer, and a writer's `open` is an event on the FIFO's
+ * inode.
  *
  * @module
  */
@@ -14,14 +14,8 @@ import { close } from "./fd.ts";
 export const IN_OPEN = 0x20;
 /** inotify event: the file was written to. */
 export const IN_MODIFY = 0x2;
-/** inotify event: the file's metadata changed (an unlink or a rename). */
-export const IN_ATTRIB = 0x4;
 /** inotify event: the file, open for writing, was closed. */
 export const IN_CLOSE_WRITE = 0x8;
-/** inotify event: the watched file itself was deleted. */
-export const IN_DELETE_SELF = 0x400;
-/** inotify event: the watched file itself was moved. */
-export const IN_MOVE_SELF = 0x800;
 const IN_NONBLOCK = 0o4000;
 const IN_CLOEXEC = 0o2000000;
 
@@ -32,7 +26,7 @@ const ROOM = BigInt(events.length);
 /**
  * A non-blocking inotify descriptor watching `path` for `mask`, or -1 when
  * none can be had (the user's inotify instances or watches used up, no
- * access to the path): the caller then waits as it would without one.
+ * such path): the caller then waits as it would without one.
  *
  * @param path the path, NUL-terminated
  * @param mask the events (`IN_OPEN`, ...)
@@ -50,26 +44,16 @@ export function watchPath(path: Uint8Array, mask: number): number {
 }
 
 /**
- * Takes the pending events of a watch, and watches `path` again: if it
- * names another file by now (the FIFO made anew), that file's events come
- * too.
+ * Takes the pending events of a watch: only that something happened
+ * matters.
  *
  * @param fd the descriptor from {@linkcode watchPath}
- * @param path the path it watches
- * @param mask the events
- * @returns false if `path` cannot be watched now (it names nothing): the
- *   watch may see nothing more
  */
-export function takeEvents(
-  fd: number,
-  path: Uint8Array,
-  mask: number,
-): boolean {
+export function takeEvents(fd: number): void {
   const c = libc();
   while (c.read(fd, events, ROOM) > 0) {
-    // Only that something happened matters.
+    // (read until empty: EAGAIN)
   }
-  return c.inotify_add_watch(fd, path, mask) !== -1;
 }
 
 /**

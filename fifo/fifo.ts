@@ -13,7 +13,7 @@
  * @module
  */
 
-import { libc, monotonicMs, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EINTR,
   EINVAL,
@@ -39,11 +39,8 @@ import {
 export { setNonBlocking } from "../ffi/fd.ts";
 import { requirePath } from "../ffi/permissions.ts";
 import {
-  IN_ATTRIB,
   IN_CLOSE_WRITE,
-  IN_DELETE_SELF,
   IN_MODIFY,
-  IN_MOVE_SELF,
   IN_OPEN,
   takeEvents,
   unwatch,
@@ -58,7 +55,6 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
-  timeLeft,
   tryFdAtOnce,
   tryWithoutWaiting,
   wait,
@@ -72,7 +68,6 @@ import {
   pollSync,
   retrySync,
   timedOut,
-  wholeTimeout,
   WOULD_BLOCK,
   writeAllWithin,
 } from "../ffi/poll.ts";
@@ -450,14 +445,14 @@ let opens = 0;
  * open takes the FIFO at once, non-blocking (so that a writer's open goes
  * through), and completes once a writer is there, asked with a `tee` that
  * takes no data; a writer's open is an event on the FIFO (inotify), so the
- * reader waits on a watch of the path, through the engine's reactor, tried
- * again as soon as something happens to the FIFO. A writer's open is tried
+ * reader waits on a watch of the FIFO it opened, through the engine's
+ * reactor, tried again as soon as something happens to it. A writer's open
+ * is tried
  * until a reader is there, on the engine's timer (within 10 ms): a reader
  * blocked in C's `open` makes no event until a writer comes, and one that
  * comes and goes between two tries is missed, where C's blocking open would
- * return. The reader's tries are timed too without a watch: with no
- * `--allow-read` for the path (a watch sees others' opens), no inotify
- * instance left, or the path gone. A FIFO removed and made again while a
+ * return. The reader's tries are timed too without a watch (no inotify
+ * instance left, or no `/proc`). A FIFO removed and made again while a
  * writer's open waits is waited for, as C's open would go on waiting. Needs
  * the same permissions as `open`.
  *
@@ -491,50 +486,33 @@ export async function openAsync(
   mode = 0o666,
   options: WaitOptions = {},
 ): Promise<number> {
-  const timeout = checkWaitOptions(options);
-  const start = monotonicMs();
+  checkWaitOptions(options);
   const opening = fifoOpener(pathname, flags, mode);
   let watch = -1;
   try {
     // A writer's open (or its write, or its close) is an event on the
     // FIFO: once a reader's first try finds no writer, its wait is on a
-    // watch of the path, through the reactor, tried again as soon as
-    // something happens. Without one (a writer's open, no inotify instance
-    // left, no read access granted to the path, or the path gone while it
-    // waited), the tries are timed.
+    // watch of the FIFO it opened, through the reactor, tried again as soon
+    // as something happens. Without one (a writer's open, or no inotify
+    // instance left), the tries are timed.
     if (!opening.attempt()) {
       watch = opening.watch();
-      let watched = watch !== -1;
-      if (watched && !opening.attempt()) {
-        // (Tried again once watched: the other side may have come between.)
+      if (watch === -1) {
+        await wait({
+          key: `open:${++opens}`,
+          attempt: opening.attempt,
+          fail: (code) => errorFor(code, "open", "pathname", { pathname }),
+          timedOut: (ms) => timedOut("open", ms),
+        }, options);
+      } else if (!opening.attempt()) {
+        // (Tried again once watched: a writer may have come between.)
         const w = watch;
-        try {
-          await waitFor(
-            pollOp(w, POLLIN, "open", () => {
-              if (!opening.took(w)) throw WATCH_LOST;
-              return opening.attempt() ? 0 : WOULD_BLOCK;
-            }, () => errorFor(EINVAL, "open", "pathname", { pathname })),
-            options,
-          );
-        } catch (e) {
-          if (e !== WATCH_LOST) throw e;
-          watched = false;
-        }
-      }
-      if (!watched) {
-        await timed(
-          wait({
-            key: `open:${++opens}`,
-            attempt: opening.attempt,
-            fail: (code) => errorFor(code, "open", "pathname", { pathname }),
-            timedOut: (ms) => timedOut("open", ms),
-          }, {
-            signal: options.signal,
-            timeout: timeout === null
-              ? undefined
-              : timeLeft(start + timeout, timeout),
-          }),
-          timeout,
+        await waitFor(
+          pollOp(w, POLLIN, "open", () => {
+            takeEvents(w);
+            return opening.attempt() ? 0 : WOULD_BLOCK;
+          }, () => errorFor(EINVAL, "open", "pathname", { pathname })),
+          options,
         );
       }
     }
@@ -548,19 +526,6 @@ export async function openAsync(
   }
   return opening.done();
 }
-
-/**
- * A wait given what was left of the caller's `timeout`: its `ETIMEDOUT`
- * names the whole.
- */
-function timed(p: Promise<void>, timeout: number | null): Promise<void> {
-  return p.catch((e) => {
-    throw wholeTimeout(e, timeout);
-  });
-}
-
-/** Thrown inside a watched open's wait when its path can no longer be watched. */
-const WATCH_LOST = new Error("The watch of the path was lost");
 
 /**
  * Internal to `fifo/`: {@linkcode openAsync}'s open as a blocking call
@@ -597,10 +562,6 @@ export function openWithin(
 function fifoOpener(pathname: string, flags: number, mode: number) {
   let path: Uint8Array<ArrayBuffer>;
   ({ path, flags, mode } = checkOpen(pathname, flags, mode));
-  // What the other side does to the FIFO: opens it, writes, closes its
-  // writing end; and the path made to name another file.
-  const events = IN_OPEN | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
-    IN_DELETE_SELF | IN_MOVE_SELF;
   let tried = false;
   const access = flags & 3;
   const all = flags | O_CLOEXEC | O_NONBLOCK;
@@ -631,25 +592,19 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
       return !awaitWriter || hasWriter(fd);
     },
     /**
-     * A watch of the path's events (see `ffi/watch.ts`), or -1: only with
-     * read access granted, since it tells when others open the path.
+     * For a reader waiting for a writer, a watch (see `ffi/watch.ts`) of
+     * what a writer does to the FIFO it opened: opens it, writes, closes
+     * its end; or -1. (A writer waits for a reader whose blocking open,
+     * C's, makes no event until the writer is there.) The FIFO is named by
+     * the reader's own descriptor, so a path made anew meanwhile does not
+     * matter; the reader needed read access to the path to open it.
      */
     watch(): number {
-      // Only a reader waits on one: a writer waits for a reader whose
-      // blocking open (C's) has no event until the writer is there.
-      if (
-        !awaitWriter ||
-        Deno.permissions.querySync({ name: "read", path: pathname }).state !==
-          "granted"
-      ) return -1;
-      return watchPath(path, events);
-    },
-    /**
-     * Takes a watch's events before the next try; false if the path can no
-     * longer be watched (gone, with nothing made there yet).
-     */
-    took(watch: number): boolean {
-      return takeEvents(watch, path, events);
+      if (!awaitWriter) return -1;
+      return watchPath(
+        cString(`/proc/self/fd/${fd}`, "inotify_add_watch", "pathname"),
+        IN_OPEN | IN_MODIFY | IN_CLOSE_WRITE,
+      );
     },
     /** Closes what was opened, for a wait that ended without it. */
     abandon(): void {
