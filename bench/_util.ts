@@ -144,22 +144,19 @@ export async function withCBaseline(
 /**
  * Runs a C baseline and returns what it printed, trimmed. When pinning, it
  * runs on CPU 0 and its forked child moves itself to CPU 1
- * (`BENCH_CHILD_CPU`). With `idleThread`, each of its processes starts a
- * thread that only sleeps (`BENCH_IDLE_THREAD`), so it has the shape of a
- * Deno process: the kernel charges a multi-threaded process for counting
- * references on every use of a descriptor (~65 ns a `read` or `write` here).
- * `idleThreads` starts that many instead: a Deno process has about 7
- * threads, and the charge grows with their number (a non-blocking
- * `mq_receive` on an empty queue: about 200 ns in C, 255 with one idle
- * thread, 290 with six, as through bare FFI in Deno).
+ * (`BENCH_CHILD_CPU`). With `idleThreads`, each of its processes starts that
+ * many threads that only sleep (`BENCH_IDLE_THREAD`), so it has the shape of
+ * a Deno process: the kernel charges a multi-threaded process for counting
+ * references on every use of a descriptor (~65 ns a `read` or `write` here
+ * with one). A Deno process has about 7 threads, and the charge grows with
+ * their number (a non-blocking `mq_receive` on an empty queue: about 200 ns
+ * in C, 255 with one idle thread, 290 with six, as through bare FFI in
+ * Deno).
  */
 export async function runC(
   binary: string,
   args: string[],
-  { idleThread = false, idleThreads = idleThread ? 1 : 0 }: {
-    idleThread?: boolean;
-    idleThreads?: number;
-  } = {},
+  { idleThreads = 0 }: { idleThreads?: number } = {},
 ): Promise<string> {
   return await runPinned(
     binary,

@@ -103,7 +103,7 @@ await withCBaseline("io_bench", async (dir, cBench) => {
         base.push(Number(await runC(cBench, cArgs)));
         sync.push(await deno("sync", kind, block, total, dir));
         threaded.push(
-          Number(await runC(cBench, cArgs, { idleThread: true })),
+          Number(await runC(cBench, cArgs, { idleThreads: 1 })),
         );
         stream.push(await deno("stream", kind, block, total, dir));
         if (kind === "pipe") {

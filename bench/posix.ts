@@ -48,7 +48,7 @@ await withCBaseline("posix_bench", async (_dir, cBench) => {
         `c-${kind}-pp`,
         Number(
           await runC(cBench, [`${kind}-pingpong`, trips, warm], {
-            idleThread: true,
+            idleThreads: 1,
           }),
         ),
       );

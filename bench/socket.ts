@@ -47,9 +47,9 @@ function deno(args: string[]): Promise<number> {
 async function c(
   cBench: string,
   args: string[],
-  idleThread = false,
+  idleThreads = 0,
 ): Promise<number> {
-  return Number(await runC(cBench, args, { idleThread }));
+  return Number(await runC(cBench, args, { idleThreads }));
 }
 
 const rows: string[][] = [];
@@ -106,7 +106,7 @@ await withCBaseline("sock_bench", async (dir, cBench) => {
           await deno(["ours", kind, "sync", String(block), String(total)]),
         );
         threaded.push(
-          await c(cBench, [kind, String(block), String(total)], true),
+          await c(cBench, [kind, String(block), String(total)], 1),
         );
         bare.push(
           await deno(["ours", kind, "bare", String(block), String(total)]),
