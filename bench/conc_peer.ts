@@ -5,14 +5,15 @@
  *   library's `UnixListener` or `Deno.listen`, the same protocol. A control
  *   connection (first byte `C`) answers `reset` (clear the lateness
  *   record) and `stats` (JSON: worst event-loop lateness in ms since the
- *   reset, threads, RSS in KiB, CPU time in ms).
+ *   reset and the main thread's CPU time in that interval, the longest the
+ *   loop held itself up, threads, RSS in KiB, CPU time in ms).
  * - `clients PATH N ROUNDS`: N connections at once through `Deno.connect`
  *   (the same client program for both servers), each doing ROUNDS echoes of
  *   64 bytes with a checksum; prints the elapsed ms.
  * - `idle PATH N MS`: holds N connections open and idle for MS ms.
  * - `semwait N`: makes a private set of N semaphores, waits on each with
- *   `semopAsync`, has a child post them, and prints JSON: worst lateness,
- *   median and p99 post-to-wake in µs, threads.
+ *   `semopAsync`, has a child post them, and prints JSON: worst lateness
+ *   (as `stats` gives it), median and p99 post-to-wake in µs, threads.
  * - `sempost ID N`: posts semaphores 0..N-1 of set ID, 0.2 ms apart, and
  *   prints the monotonic time of each post (JSON).
  *
@@ -45,22 +46,55 @@ function monoUs(): number {
   return Number(ts[0]) * 1e6 + Number(ts[1]) / 1e3;
 }
 
-/** Records the event loop's worst lateness against a 1 ms interval. */
-function lateness(): { reset(): void; worst(): number } {
-  let last = performance.now(), worst = 0;
-  const id = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
+/** This thread's CPU time in ms (`CLOCK_THREAD_CPUTIME_ID`). */
+function threadCpuMs(): number {
+  clock.clock_gettime(3, tsBytes);
+  return Number(ts[0]) * 1e3 + Number(ts[1]) / 1e6;
+}
 
+/** What {@linkcode lateness} recorded since its last reset, in ms. */
+interface Lateness {
+  /** The worst delay of the 1 ms timer. */
+  lateMs: number;
+  /**
+   * The CPU time the main thread had in that worst interval: the rest of
+   * it the thread was not running (descheduled), not holding the loop.
+   */
+  lateCpuMs: number;
+  /**
+   * The most CPU time the main thread had in any one interval of the
+   * timer, less the 1 ms the interval should take: the longest the event
+   * loop held itself up, whatever the scheduler did.
+   */
+  heldMs: number;
+}
+
+/**
+ * Records the event loop's worst lateness against a 1 ms interval, and
+ * how much of it the main thread spent running.
+ */
+function lateness(): { reset(): void; worst(): Lateness } {
+  let last = performance.now(), lastCpu = threadCpuMs();
+  let worst: Lateness = { lateMs: 0, lateCpuMs: 0, heldMs: 0 };
+  const id = setInterval(() => {
+    const now = performance.now(), cpu = threadCpuMs();
+    const late = now - last - 1, ran = cpu - lastCpu;
+    if (late > worst.lateMs) {
+      worst.lateMs = late;
+      worst.lateCpuMs = ran;
+    }
+    worst.heldMs = Math.max(worst.heldMs, ran - 1);
     last = now;
+    lastCpu = cpu;
   }, 1);
   Deno.unrefTimer(id);
   return {
     reset: () => {
-      worst = 0;
+      worst = { lateMs: 0, lateCpuMs: 0, heldMs: 0 };
       last = performance.now();
+      lastCpu = threadCpuMs();
     },
-    worst: () => worst,
+    worst: () => ({ ...worst }),
   };
 }
 
@@ -105,7 +139,7 @@ async function serve(
           text = text.slice(line.length + 1);
           if (line === "reset") late.reset();
           const reply = line === "stats"
-            ? JSON.stringify({ lateMs: late.worst(), ...procStats() })
+            ? JSON.stringify({ ...late.worst(), ...procStats() })
             : "ok";
           await writeAll(c, enc.encode(reply + "\n"));
         }
@@ -132,7 +166,9 @@ async function server(
   quiet: boolean,
 ): Promise<void> {
   // Quiet: no lateness timer, whose 1 ms ticks would be the CPU measured.
-  const late = quiet ? { reset() {}, worst: () => 0 } : lateness();
+  const late = quiet
+    ? { reset() {}, worst: () => ({ lateMs: 0, lateCpuMs: 0, heldMs: 0 }) }
+    : lateness();
   if (kind === "ours") {
     using listener = UnixListener.listen(path, { backlog: 4096 });
     console.log("ready");
@@ -225,7 +261,7 @@ async function semwait(n: number) {
     );
     const lat = Array.from(woke, (w, i) => w - posted[i]).sort((a, b) => a - b);
     console.log(JSON.stringify({
-      lateMs: late.worst(),
+      ...late.worst(),
       medianUs: lat[Math.floor(n / 2)],
       p99Us: lat[Math.min(n - 1, Math.floor(n * 0.99))],
       threads: procStats().threads,
