@@ -8,7 +8,7 @@
  */
 
 import { libc } from "./libc.ts";
-import { close } from "./fd.ts";
+import { OwnedFd } from "./fd.ts";
 
 /** inotify event: the file was opened. */
 export const IN_OPEN = 0x20;
@@ -24,23 +24,25 @@ const events = new Uint8Array(4096);
 const ROOM = BigInt(events.length);
 
 /**
- * A non-blocking inotify descriptor watching `path` for `mask`, or -1 when
- * none can be had (the user's inotify instances or watches used up, no
- * such path): the caller then waits as it would without one.
+ * A non-blocking inotify descriptor watching `path` for `mask`, or null
+ * when none can be had (the user's inotify instances or watches used up,
+ * no such path): the caller then waits as it would without one. Owned as
+ * every descriptor of the library is, so that a Worker terminated while it
+ * waits leaves it to the engine's helper threads to close.
  *
  * @param path the path, NUL-terminated
  * @param mask the events (`IN_OPEN`, ...)
- * @returns the descriptor, or -1
+ * @returns the descriptor's owner, or null
  */
-export function watchPath(path: Uint8Array, mask: number): number {
+export function watchPath(path: Uint8Array, mask: number): OwnedFd | null {
   const c = libc();
   const fd = c.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd === -1) return -1;
+  if (fd === -1) return null;
   if (c.inotify_add_watch(fd, path, mask) === -1) {
     c.close(fd);
-    return -1;
+    return null;
   }
-  return fd;
+  return new OwnedFd(fd, "inotify watch");
 }
 
 /**
@@ -60,8 +62,8 @@ export function takeEvents(fd: number): void {
  * Ends a watch, through the library's `close` (which ends the waits on it
  * first).
  *
- * @param fd the descriptor from {@linkcode watchPath}, or -1
+ * @param watch the owner from {@linkcode watchPath}, or null
  */
-export function unwatch(fd: number): void {
-  if (fd !== -1) close(fd);
+export function unwatch(watch: OwnedFd | null): void {
+  watch?.close();
 }

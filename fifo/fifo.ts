@@ -27,11 +27,11 @@ import {
 } from "../ffi/errors.ts";
 import {
   checkOpen,
-  close,
   fstat,
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
+  OwnedFd,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
@@ -488,7 +488,7 @@ export async function openAsync(
 ): Promise<number> {
   checkWaitOptions(options);
   const opening = fifoOpener(pathname, flags, mode);
-  let watch = -1;
+  let watch: OwnedFd | null = null;
   try {
     // A writer's open (or its write, or its close) is an event on the
     // FIFO: once a reader's first try finds no writer, its wait is on a
@@ -497,7 +497,7 @@ export async function openAsync(
     // instance left), the tries are timed.
     if (!opening.attempt()) {
       watch = opening.watch();
-      if (watch === -1) {
+      if (watch === null) {
         await wait({
           key: `open:${++opens}`,
           attempt: opening.attempt,
@@ -506,7 +506,7 @@ export async function openAsync(
         }, options);
       } else if (!opening.attempt()) {
         // (Tried again once watched: a writer may have come between.)
-        const w = watch;
+        const w = watch.fd;
         await waitFor(
           pollOp(w, POLLIN, "open", () => {
             takeEvents(w);
@@ -567,6 +567,9 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
   const all = flags | O_CLOEXEC | O_NONBLOCK;
   const blocking = (flags & O_NONBLOCK) === 0;
   let fd = -1;
+  // Owned while the open waits, so that a Worker terminated meanwhile
+  // leaves it to the engine's helper threads to close.
+  let owner: OwnedFd | undefined;
   let awaitWriter = false;
   return {
     attempt(): boolean {
@@ -586,6 +589,7 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
           throw e;
         }
         fd = r;
+        owner = new OwnedFd(fd, "FIFO");
         awaitWriter = access === O_RDONLY && blocking &&
           (fstat(fd).mode & S_IFMT) === S_IFIFO;
       }
@@ -599,8 +603,8 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
      * the reader's own descriptor, so a path made anew meanwhile does not
      * matter; the reader needed read access to the path to open it.
      */
-    watch(): number {
-      if (!awaitWriter) return -1;
+    watch(): OwnedFd | null {
+      if (!awaitWriter) return null;
       return watchPath(
         cString(`/proc/self/fd/${fd}`, "inotify_add_watch", "pathname"),
         IN_OPEN | IN_MODIFY | IN_CLOSE_WRITE,
@@ -608,11 +612,15 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
     },
     /** Closes what was opened, for a wait that ended without it. */
     abandon(): void {
-      if (fd !== -1) close(fd);
+      owner?.close();
       fd = -1;
     },
-    /** The descriptor, blocking again if the caller asked for that. */
+    /**
+     * The descriptor, blocking again if the caller asked for that, now the
+     * caller's own.
+     */
     done(): number {
+      owner?.disown();
       if (blocking) setNonBlocking(fd, false);
       return fd;
     },

@@ -270,6 +270,7 @@ Deno.test("what a terminated Worker held is let go of for it: the peer reads the
   assert.equal(got.got, "null", JSON.stringify(got));
   assert.equal(got.attached, 1);
   assert.equal(got.nattch, 0);
+  assert.equal(got.fifoWriter, "ENXIO", JSON.stringify(got));
 });
 
 Deno.test("a pending read or write completes before the backstop of its object, which nothing else refers to, closes the descriptor", async () => {

@@ -7,12 +7,22 @@
  * Worker's descriptor; the System V segment the Worker had attached must
  * be detached. It prints what the read gave, after how long, the
  * segment's attachments, and the threads and descriptors left against
- * those a plain Worker leaves.
+ * those a plain Worker leaves. The Worker also waits in a FIFO reader's
+ * `openAsync` with no writer: once it is gone the FIFO must have no reader
+ * left (a writer's non-blocking open gives `ENXIO`), neither its read end
+ * nor the watch it waits on may stay open.
  *
  * @module
  */
 
 import {
+  close,
+  mkfifo,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
+  open,
+  openAsync,
   SharedMemory,
   terminateIdleWaiters,
   UnixConnection,
@@ -26,6 +36,8 @@ if (scope.name === "owner") {
     const held = globalThis as { conn?: UnixConnection; memory?: unknown };
     held.conn = await UnixConnection.connect(e.data.addr);
     held.memory = SharedMemory.fromId(e.data.shmid).attach();
+    // A reader's open that waits for a writer who never comes.
+    void openAsync(e.data.fifo, O_RDONLY).catch(() => {});
     scope.postMessage("connected");
   };
 } else if (!scope.name) {
@@ -34,10 +46,14 @@ if (scope.name === "owner") {
   const addr = `@linux-ipc-test-owned-${Deno.pid}`;
   using listener = UnixListener.listen(addr);
   using shm = SharedMemory.create({ size: 4096 });
+  const dir = Deno.makeTempDirSync({ prefix: "linux-ipc-test-owned-" });
+  const fifo = `${dir}/fifo`;
+  mkfifo(fifo, 0o600);
   const accepting = listener.accept();
   const worker = await runWorker(import.meta.url, "owner", {
     addr,
     shmid: shm.id,
+    fifo,
   });
   const attached = shm.stat().nattch;
   using conn = await accepting;
@@ -60,10 +76,27 @@ if (scope.name === "owner") {
     nattch = shm.stat().nattch;
   }
   shm.remove();
+  // The FIFO's read end the Worker's open held is closed for it: a
+  // writer that does not wait finds no reader.
+  let fifoWriter = "opened";
+  for (let i = 0; i < 30; i++) {
+    try {
+      const w = open(fifo, O_WRONLY | O_NONBLOCK);
+      close(w);
+      fifoWriter = "opened";
+      await sleep(100);
+    } catch (e) {
+      fifoWriter = (e as { code?: string }).code ?? String(e);
+      break;
+    }
+  }
+  Deno.removeSync(dir, { recursive: true });
   conn.close();
   listener.close();
   // This process's own engine (the reactor of its read) ends too.
   await terminateIdleWaiters();
   const after = await settled(plain, 5000);
-  console.log(JSON.stringify({ got, ms, attached, nattch, plain, after }));
+  console.log(
+    JSON.stringify({ got, ms, attached, nattch, fifoWriter, plain, after }),
+  );
 }
