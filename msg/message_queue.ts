@@ -22,13 +22,15 @@ import {
   int,
   key as checkKey,
   LIMITS,
+  show,
 } from "../ffi/validate.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   callWithin,
-  type MessageBuffer,
+  MessageBuffer,
   MSG_EXCEPT,
   MSG_NOERROR,
+  type MsgBuf,
   msgctl,
   msgget,
   msgrcv,
@@ -88,12 +90,52 @@ export interface SendOptions extends WaitOptions {
   nowait?: boolean;
 }
 
+/** Options of {@linkcode MessageQueue.sendSync}. */
+export interface SyncSendOptions {
+  /** Fail with `EAGAIN` at once if the queue is full (`IPC_NOWAIT`). */
+  nowait?: boolean;
+  /** The most milliseconds to wait for room (`ETIMEDOUT`). */
+  timeout?: number;
+}
+
 /** A message a queue gave. */
 export interface Message {
   /** Its type (a bigint only beyond 2^53). */
   type: number | bigint;
   /** Its text. */
   data: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * The message and options of `send` or `sendSync`, in either form: a type
+ * and text, then options; or a `MessageBuffer`, then options.
+ *
+ * @throws {TypeError} for a `MessageBuffer` followed by text, or by a third
+ *   argument
+ */
+function sendForm<O>(
+  method: string,
+  typeOrMessage: number | bigint | MessageBuffer,
+  dataOrOptions: Uint8Array | string | O | undefined,
+  options: O | undefined,
+): [MsgBuf | MessageBuffer, O | undefined] {
+  if (!(typeOrMessage instanceof MessageBuffer)) {
+    return [{
+      mtype: typeOrMessage,
+      mtext: dataOrOptions as Uint8Array | string,
+    }, options];
+  }
+  if (
+    typeof dataOrOptions === "string" ||
+    dataOrOptions instanceof Uint8Array || options !== undefined
+  ) {
+    throw new TypeError(
+      `Invalid arguments to MessageQueue.${method}: a MessageBuffer carries its own type and text, expected options only after it, got "${
+        show(options === undefined ? dataOrOptions : options)
+      }"`,
+    );
+  }
+  return [typeOrMessage, dataOrOptions as O | undefined];
 }
 
 function recvArgs(
@@ -266,11 +308,46 @@ export class MessageQueue {
   send(
     type: number | bigint,
     data: Uint8Array | string,
-    options: SendOptions = {},
+    options?: SendOptions,
+  ): Promise<void>;
+  /**
+   * Sends a `MessageBuffer` as it is (its `mtype`, then `length` bytes of
+   * text), without blocking the event loop: a message received into one
+   * goes on to another queue with no copy made. The buffer is copied when
+   * the call is made, so it may be reused at once.
+   *
+   * @param message the message
+   * @param options `nowait`, `timeout` (`ETIMEDOUT`), `signal`
+   * @returns a promise that resolves once the message is queued
+   * @throws {IpcError} as for the form with a type and text
+   * @throws {TypeError} if the buffer's memory was transferred
+   * @example
+   * ```ts
+   * import { MessageBuffer, MessageQueue } from "@linux-ipc/ipc/msg";
+   * using a = MessageQueue.create();
+   * using b = MessageQueue.create();
+   * a.sendSync(4, "relayed");
+   * const m = new MessageBuffer(64);
+   * await a.receiveInto(m);
+   * await b.send(m); // type 4, "relayed"
+   * console.log(b.receiveSync().type); // 4
+   * ```
+   */
+  send(message: MessageBuffer, options?: SendOptions): Promise<void>;
+  send(
+    typeOrMessage: number | bigint | MessageBuffer,
+    dataOrOptions?: Uint8Array | string | SendOptions,
+    options?: SendOptions,
   ): Promise<void> {
+    let msg: MsgBuf | MessageBuffer;
+    try {
+      [msg, options] = sendForm("send", typeOrMessage, dataOrOptions, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return msgsndAsync(
       this.#id,
-      { mtype: type, mtext: data },
+      msg,
       options?.nowait ? IPC_NOWAIT : 0,
       options,
     );
@@ -297,13 +374,46 @@ export class MessageQueue {
   sendSync(
     type: number | bigint,
     data: Uint8Array | string,
-    options: { nowait?: boolean; timeout?: number } = {},
+    options?: SyncSendOptions,
+  ): void;
+  /**
+   * Sends a `MessageBuffer` as it is, with no copy, blocking the thread
+   * while the queue is full (as C's `msgsnd` with a `struct msgbuf`), or
+   * failing at once with `nowait`.
+   *
+   * @param message the message
+   * @param options `nowait`, `timeout` in milliseconds
+   * @throws {IpcError} as for `send`
+   * @throws {TypeError} if the buffer's memory was transferred
+   * @example
+   * ```ts
+   * import { MessageBuffer, MessageQueue } from "@linux-ipc/ipc/msg";
+   * using queue = MessageQueue.create();
+   * const m = new MessageBuffer(16);
+   * m.mtype = 2;
+   * m.mtext.set([1, 2, 3]);
+   * m.length = 3;
+   * queue.sendSync(m);
+   * console.log(queue.receiveSync().data); // Uint8Array(3) [ 1, 2, 3 ]
+   * ```
+   */
+  sendSync(message: MessageBuffer, options?: SyncSendOptions): void;
+  sendSync(
+    typeOrMessage: number | bigint | MessageBuffer,
+    dataOrOptions?: Uint8Array | string | SyncSendOptions,
+    options?: SyncSendOptions,
   ): void {
-    const timeout = syncTimeout(options);
-    const msg = { mtype: type, mtext: data };
+    let msg: MsgBuf | MessageBuffer;
+    [msg, options] = sendForm(
+      "sendSync",
+      typeOrMessage,
+      dataOrOptions,
+      options,
+    );
+    const timeout = syncTimeout(options ?? {});
     callWithin(
       "msgsnd",
-      options.nowait ? IPC_NOWAIT : 0,
+      options?.nowait ? IPC_NOWAIT : 0,
       timeout,
       (flags) => msgsnd(this.#id, msg, flags),
     );

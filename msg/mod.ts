@@ -51,5 +51,6 @@ export type {
   MessageQueueOpenOptions,
   ReceiveOptions,
   SendOptions,
+  SyncSendOptions,
 } from "./message_queue.ts";
 export { errnoName, errnoNumber, IpcError } from "../ffi/errors.ts";

@@ -629,6 +629,65 @@ function threads(): number {
   return Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
 }
 
+Deno.test("MessageQueue: a MessageBuffer received is sent on as it is, sync and async; bad forms are TypeErrors", async () => {
+  using a = MessageQueue.create();
+  using b = MessageQueue.create();
+  const m = new MessageBuffer(32);
+  // Relayed: a's message to b, type and text kept, with no copy made.
+  a.sendSync(6, "relayed");
+  assert.deepEqual(a.receiveIntoSync(m, { nowait: true }), { type: 6, n: 7 });
+  b.sendSync(m);
+  await b.send(m, { timeout: 1000 });
+  for (let i = 0; i < 2; i++) {
+    const got = b.receiveSync({ nowait: true });
+    assert.deepEqual([got.type, dec.decode(got.data)], [6, "relayed"]);
+  }
+  // A message from another process, relayed from a's async receive.
+  const waiting = a.receiveInto(m, { timeout: 10_000 });
+  await sendFromAfar(a.id, 3, "from afar");
+  assert.deepEqual(await waiting, { type: 3, n: 9 });
+  await b.send(m);
+  const far = b.receiveSync({ nowait: true });
+  assert.deepEqual([far.type, dec.decode(far.data)], [3, "from afar"]);
+  // A full queue: nowait fails at once; an async send waits and sends the
+  // message as it was at the call.
+  msgctl(b.id, IPC_SET, { qbytes: 9 });
+  b.sendSync(m);
+  assert.throws(() => b.sendSync(m, { nowait: true }), isCode("EAGAIN"));
+  await assert.rejects(b.send(m, { nowait: true }), isCode("EAGAIN"));
+  assert.throws(() => b.sendSync(m, { timeout: 20 }), isCode("ETIMEDOUT"));
+  const sending = b.send(m, { timeout: 10_000 });
+  m.mtype = 1;
+  m.mtext.set(enc.encode("changed!!"));
+  assert.equal(dec.decode(b.receiveSync({ nowait: true }).data), "from afar");
+  await sending;
+  const kept = b.receiveSync({ nowait: true });
+  assert.deepEqual([kept.type, dec.decode(kept.data)], [3, "from afar"]);
+  // A MessageBuffer carries its own type and text: text or a third
+  // argument after it is refused, sync by a throw, async by a rejection,
+  // before anything is sent.
+  for (const extra of [["text"], [new Uint8Array(2)], [{}, {}]]) {
+    assert.throws(
+      () => (b.sendSync as (...a: unknown[]) => void)(m, ...extra),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /MessageQueue\.sendSync: a MessageBuffer carries/.test(e.message),
+    );
+    const p = (b.send as (...a: unknown[]) => Promise<void>)(m, ...extra);
+    await assert.rejects(p, /MessageQueue\.send: a MessageBuffer carries/);
+  }
+  await assert.rejects(b.send(m, "bad" as never), TypeError);
+  assert.throws(() => b.sendSync(m, { timeout: -1 }), RangeError);
+  await assert.rejects(b.send(m, { timeout: NaN }), RangeError);
+  // Its memory transferred: refused, nothing sent.
+  const gone = new MessageBuffer(8);
+  gone.mtype = 1;
+  gone.bytes.buffer.transfer();
+  assert.throws(() => b.sendSync(gone), TypeError);
+  await assert.rejects(b.send(gone), TypeError);
+  assert.equal(b.stat().qnum, 0);
+});
+
 Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, dispose removes", async () => {
   const key = privateKey();
   let id: number;

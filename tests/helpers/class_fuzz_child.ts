@@ -634,6 +634,39 @@ function use(kind: string, o: Obj) {
       }
       if (m === 15) return call("msg.remove", () => o.remove());
       if (m === 16) return closeIt(kind, o);
+      if (m === 17) {
+        // A MessageBuffer received into and sent on, sync or async; now and
+        // then its memory transferred while a call waits, or refused forms.
+        const mb = new L.MessageBuffer(rnd(3) ? rnd(200) : 0);
+        mb.mtype = 1 + rnd(3);
+        mb.length = rnd(mb.size + 1);
+        if (rnd(6) === 0) mb.bytes.buffer.transfer();
+        const p = rnd(2)
+          ? callAsync(
+            "msg.send(MessageBuffer)",
+            () =>
+              rnd(8) ? o.send(mb, options()) : o.send(mb, bytes(), options()),
+          )
+          : callAsync(
+            "msg.receiveInto(MessageBuffer)",
+            () => o.receiveInto(mb, options()),
+          );
+        if (rnd(6) === 0) {
+          setTimeout(() => {
+            if (!mb.bytes.buffer.detached) mb.bytes.buffer.transfer();
+          }, rnd(5));
+        }
+        return p;
+      }
+      if (m === 18) {
+        return call("msg.sendSync(MessageBuffer)", () => {
+          const mb = new L.MessageBuffer(rnd(100));
+          mb.mtype = (rnd(5) ? 1 : odd()) as number;
+          return rnd(2)
+            ? o.sendSync(mb, syncOptions())
+            : o.receiveIntoSync(mb, syncOptions());
+        });
+      }
       return;
     case "sem":
       if (m < 5) {
