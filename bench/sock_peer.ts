@@ -51,11 +51,15 @@ function child(args: string[], fd?: number) {
   });
 }
 
-/** libc's `send` and `recv`, bare: the `bare` form's ceiling. */
+/**
+ * libc's `send` and `recv`, bare: the `bare` form's ceiling. Their results
+ * are read as an int, as the library reads them: a 64-bit result leaves
+ * FFI's fast path.
+ */
 function bareLibc() {
   return Deno.dlopen("libc.so.6", {
-    send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64" },
-    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64" },
+    send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   }).symbols;
 }
 
@@ -73,7 +77,7 @@ function drainSync(
   const raw = bare ? bareLibc() : undefined, len = BigInt(block);
   let got = 0, from = -1, t0 = 0;
   for (;;) {
-    const n = raw ? Number(raw.recv(fd, buf, len, 0)) : recv(fd, buf);
+    const n = raw ? raw.recv(fd, buf, len, 0) : recv(fd, buf);
     if (n <= 0) break;
     got += n;
     if (from < 0 && got >= skip) {
@@ -231,7 +235,7 @@ if (mode === "parent") {
   const block = new Uint8Array(Number(args[0])).fill(120);
   const total = Number(args[1]), raw = bareLibc(), len = BigInt(block.length);
   for (let sent = 0; sent < total;) {
-    const k = Number(raw.send(3, block, len, 0));
+    const k = raw.send(3, block, len, 0);
     if (k < 0) throw new Error("Bare send failed");
     sent += k;
   }

@@ -33,11 +33,13 @@ import {
   write,
 } from "../mod.ts";
 
-// The floor: the same calls through a bare dlopen, for comparison only.
+// The floor: the same calls through a bare dlopen, for comparison only,
+// with the result types the library gives them (a size read as an int: a
+// 64-bit result leaves FFI's fast path).
 const raw = Deno.dlopen("libc.so.6", {
   semop: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   msgrcv: {
     parameters: ["i32", "buffer", "usize", "i64", "i32"],
