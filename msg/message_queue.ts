@@ -313,8 +313,9 @@ export class MessageQueue {
   /**
    * Sends a `MessageBuffer` as it is (its `mtype`, then `length` bytes of
    * text), without blocking the event loop: a message received into one
-   * goes on to another queue with no copy made. The buffer is copied when
-   * the call is made, so it may be reused at once.
+   * goes on to another queue without being copied out of it. The buffer is
+   * copied once, when the call is made, so it may be reused at once
+   * (`sendSync` makes no copy at all).
    *
    * @param message the message
    * @param options `nowait`, `timeout` (`ETIMEDOUT`), `signal`
@@ -410,7 +411,7 @@ export class MessageQueue {
       dataOrOptions,
       options,
     );
-    const timeout = syncTimeout(options ?? {});
+    const timeout = syncTimeout(options === undefined ? {} : options);
     callWithin(
       "msgsnd",
       options?.nowait ? IPC_NOWAIT : 0,

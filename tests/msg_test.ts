@@ -677,6 +677,13 @@ Deno.test("MessageQueue: a MessageBuffer received is sent on as it is, sync and 
     await assert.rejects(p, /MessageQueue\.send: a MessageBuffer carries/);
   }
   await assert.rejects(b.send(m, "bad" as never), TypeError);
+  // Options that are not an object: a TypeError, in either form.
+  for (const bad of [null, 5]) {
+    assert.throws(() => b.sendSync(m, bad as never), TypeError);
+    assert.throws(() => b.sendSync(1, "x", bad as never), TypeError);
+    await assert.rejects(b.send(m, bad as never), TypeError);
+    await assert.rejects(b.send(1, "x", bad as never), TypeError);
+  }
   assert.throws(() => b.sendSync(m, { timeout: -1 }), RangeError);
   await assert.rejects(b.send(m, { timeout: NaN }), RangeError);
   // Its memory transferred: refused, nothing sent.
