@@ -465,21 +465,26 @@ export class PollOp<T = number> implements BlockingOp {
   /** The call's result (or what `done` made of it), once an attempt completed. */
   value = 0 as T;
   #syscall: string;
-  #call: () => number;
-  #onError: () => IpcError;
+  #call: (() => number) | undefined;
+  #onError: (() => IpcError) | undefined;
   #done: ((n: number) => T) | undefined;
   #shared: boolean;
   #key: string | undefined;
   #skip: boolean;
   #lane: string | (() => string) | undefined;
 
-  /** See {@linkcode pollOp} for the parameters. */
+  /**
+   * See {@linkcode pollOp} for the parameters. A subclass may give no
+   * `call` and `onError` and override {@linkcode PollOp.call} and
+   * {@linkcode PollOp.error} instead: an op whose state sits in its own
+   * fields then needs no closures (a socket read that waits makes one).
+   */
   constructor(
     fd: number,
     events: number,
     syscall: string,
-    call: () => number,
-    onError: () => IpcError,
+    call: (() => number) | undefined,
+    onError: (() => IpcError) | undefined,
     done: ((n: number) => T) | undefined,
     tried: boolean | "presumed",
     shared: boolean,
@@ -520,7 +525,7 @@ export class PollOp<T = number> implements BlockingOp {
       return false;
     }
     for (;;) {
-      const r = this.#call();
+      const r = this.call();
       if (r === WOULD_BLOCK) return false;
       if (r !== -1) {
         this.value = this.#done === undefined ? r as T : this.#done(r);
@@ -528,8 +533,27 @@ export class PollOp<T = number> implements BlockingOp {
       }
       const e = errno();
       if (e === EAGAIN) return false;
-      if (e !== EINTR) throw this.#onError();
+      if (e !== EINTR) throw this.error();
     }
+  }
+
+  /**
+   * Makes the call once, non-blocking: its result, -1 with errno set, or
+   * {@linkcode WOULD_BLOCK}.
+   *
+   * @returns the result
+   */
+  protected call(): number {
+    return this.#call!();
+  }
+
+  /**
+   * The error for a failure other than `EAGAIN` or `EINTR`, errno still set.
+   *
+   * @returns the error
+   */
+  protected error(): IpcError {
+    return this.#onError!();
   }
 
   /** The error for an errno. */
