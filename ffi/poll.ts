@@ -30,6 +30,7 @@ import {
   checkWaitOptions,
   later,
   type LongTimer,
+  noteRead,
   timeLeft,
   type WaitOptions,
 } from "./wait.ts";
@@ -564,6 +565,88 @@ export class PollOp<T = number> implements BlockingOp {
   /** The error for a wait that ran out of time. */
   timedOut(ms: number): IpcError {
     return timedOut(this.#syscall, ms);
+  }
+}
+
+/** The call of a {@linkcode BufferOp}. */
+export type BufferCall = "read" | "write" | "send" | "recv";
+
+/**
+ * The op of a `read`, `write`, `send` or `recv` that waits for its
+ * descriptor, its state in fields, with no closures: a server makes one for
+ * every read that has to wait, and keeps it until the read completes (with
+ * 1,000 connections in one process, closures made V8 keep 17% more alive
+ * through its young-generation collections).
+ */
+export class BufferOp<T = number> extends PollOp<T> {
+  #call: BufferCall;
+  #buf: Uint8Array;
+  #n: bigint;
+  #flags: number;
+  #stream: boolean;
+  #onError: (syscall: BufferCall, fd: number) => IpcError;
+
+  /**
+   * @param fd the descriptor, non-blocking (or `flags` with `MSG_DONTWAIT`)
+   * @param call which call
+   * @param buf the bytes, or where they go
+   * @param n `buf`'s length
+   * @param flags the flags of `send` or `recv`
+   * @param onError the error for a failure other than `EAGAIN`/`EINTR`,
+   *   errno still set: a function of the module, not a closure
+   * @param done see {@linkcode pollOp}
+   * @param tried see {@linkcode pollOp}
+   * @param stream a stream socket's `recv`, whose short reads show the
+   *   descriptor drained (see `noteRead` in `ffi/wait.ts`)
+   */
+  constructor(
+    fd: number,
+    call: BufferCall,
+    buf: Uint8Array,
+    n: bigint,
+    flags: number,
+    onError: (syscall: BufferCall, fd: number) => IpcError,
+    done: ((n: number) => T) | undefined,
+    tried: boolean | "presumed",
+    stream = false,
+  ) {
+    super(
+      fd,
+      call === "write" || call === "send" ? POLLOUT : POLLIN,
+      call,
+      undefined,
+      undefined,
+      done,
+      tried,
+      false,
+    );
+    this.#call = call;
+    this.#buf = buf;
+    this.#n = n;
+    this.#flags = flags;
+    this.#stream = stream;
+    this.#onError = onError;
+  }
+
+  protected override call(): number {
+    const c = libc();
+    switch (this.#call) {
+      case "read":
+        return c.read(this.fd, this.#buf, this.#n);
+      case "write":
+        return c.write(this.fd, this.#buf, this.#n);
+      case "send":
+        return c.send(this.fd, this.#buf, this.#n, this.#flags);
+      default: {
+        const r = c.recv(this.fd, this.#buf, this.#n, this.#flags);
+        if (this.#stream) noteRead(this.fd, r, this.#buf.length);
+        return r;
+      }
+    }
+  }
+
+  protected override error(): IpcError {
+    return this.#onError(this.#call, this.fd);
   }
 }
 

@@ -15,6 +15,7 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 import {
+  EAGAIN,
   EINTR,
   EINVAL,
   ENOENT,
@@ -62,6 +63,7 @@ import {
   type WaitOptions,
 } from "../ffi/wait.ts";
 import {
+  BufferOp,
   POLLIN,
   pollOp,
   POLLOUT,
@@ -353,45 +355,29 @@ function ioReady(
 ): Promise<number> {
   const c = libc();
   const size = sizeT(buf.length);
-  // The first try, as `wait` would make it, without the op's closures: with
-  // data (or room) there, most calls end here.
+  // The first try, as `wait` would make it, with no closure: with data (or
+  // room) there, most calls end here.
   let tried = false;
   if (tryFdAtOnce(syscall, fd, events, options)) {
-    let r = -1;
-    try {
-      tried = !tryWithoutWaiting(
-        () =>
-          r = syscall === "read"
-            ? c.read(fd, buf, size)
-            : c.write(fd, buf, size),
-        () => syscall === "read" ? readError(fd) : writeError(fd),
-      );
-    } catch (e) {
-      return Promise.reject(e);
+    const r = resultOf(
+      syscall === "read" ? c.read(fd, buf, size) : c.write(fd, buf, size),
+    );
+    if (r >= 0) return Promise.resolve(r);
+    // EINTR: the engine makes the call again.
+    if (r !== -EAGAIN && r !== -EINTR) {
+      return Promise.reject(ioError(syscall, fd));
     }
-    if (!tried) return Promise.resolve(r);
+    tried = r === -EAGAIN;
   }
-  return ioWait(fd, buf, events, syscall, options, c, size, tried);
-}
-
-function ioWait(
-  fd: number,
-  buf: Uint8Array,
-  events: number,
-  syscall: "read" | "write",
-  options: WaitOptions,
-  c: ReturnType<typeof libc>,
-  size: bigint,
-  tried: boolean,
-): Promise<number> {
-  const call = syscall === "read"
-    ? () => c.read(fd, buf, size)
-    : () => c.write(fd, buf, size);
-  const fail = syscall === "read" ? () => readError(fd) : () => writeError(fd);
   return waitFor(
-    pollOp(fd, events, syscall, call, fail, undefined, tried),
+    new BufferOp(fd, syscall, buf, size, 0, ioError, undefined, tried),
     options,
   );
+}
+
+/** The error of a read or write, errno still set. */
+function ioError(syscall: string, fd: number): IpcError {
+  return syscall === "read" ? readError(fd) : writeError(fd);
 }
 
 /**

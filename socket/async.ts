@@ -16,13 +16,12 @@ import {
   EINTR,
   EISCONN,
   errorFor,
-  type IpcError,
   resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
-import { POLLIN, PollOp, pollOp, POLLOUT } from "../ffi/poll.ts";
+import { BufferOp, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
@@ -145,62 +144,21 @@ function bufferWait(
   tried: boolean | "presumed",
 ): Promise<number | null> {
   return waitFor(
-    new BufferOp(sockfd, buf, syscall, recvFlags, stream, n, tried),
-    options,
-  );
-}
-
-/**
- * The op of a send or recv that waits: its state in fields, with no
- * closures (a server makes one for every read that has to wait, and keeps
- * it until the read completes).
- */
-class BufferOp extends PollOp<number | null> {
-  #buf: Uint8Array;
-  #n: bigint;
-  #send: boolean;
-  #flags: number;
-  #stream: boolean;
-
-  constructor(
-    sockfd: number,
-    buf: Uint8Array,
-    syscall: "send" | "recv",
-    recvFlags: number,
-    stream: boolean,
-    n: bigint,
-    tried: boolean | "presumed",
-  ) {
-    const send = syscall === "send";
-    super(
+    new BufferOp<number | null>(
       sockfd,
-      send ? POLLOUT : POLLIN,
       syscall,
-      undefined,
-      undefined,
+      buf,
+      n,
+      syscall === "send"
+        ? MSG_NOSIGNAL | MSG_DONTWAIT
+        : recvFlags | MSG_DONTWAIT,
+      fail,
       stream && buf.length > 0 ? endAsNull : undefined,
       tried,
-      false,
-    );
-    this.#buf = buf;
-    this.#n = n;
-    this.#send = send;
-    this.#flags = send ? MSG_NOSIGNAL | MSG_DONTWAIT : recvFlags | MSG_DONTWAIT;
-    this.#stream = stream;
-  }
-
-  protected override call(): number {
-    if (this.#send) {
-      return libc().send(this.fd, this.#buf, this.#n, this.#flags);
-    }
-    const r = libc().recv(this.fd, this.#buf, this.#n, this.#flags);
-    if (this.#stream) noteRead(this.fd, r, this.#buf.length);
-    return r;
-  }
-
-  protected override error(): IpcError {
-    return fail(this.#send ? "send" : "recv", this.fd);
-  }
+      stream,
+    ),
+    options,
+  );
 }
 
 /**
