@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errno, libc, monotonicMs } from "./libc.ts";
+import { errno, libc, monotonicMs, sizeT } from "./libc.ts";
 import {
   EAGAIN,
   EDEADLK,
@@ -19,6 +19,7 @@ import {
   hasCode,
   IpcError,
   lastError,
+  resultOf,
   withWritten,
 } from "./errors.ts";
 import { encodePollfd } from "./layout.ts";
@@ -28,10 +29,13 @@ import {
   cancelLater,
   checkTimeout,
   checkWaitOptions,
+  drained,
   later,
   type LongTimer,
   noteRead,
   timeLeft,
+  tryFdAtOnce,
+  waitFor,
   type WaitOptions,
 } from "./wait.ts";
 
@@ -578,7 +582,7 @@ export type BufferCall = "read" | "write" | "send" | "recv";
  * 1,000 connections in one process, closures made V8 keep 17% more alive
  * through its young-generation collections).
  */
-export class BufferOp<T = number> extends PollOp<T> {
+class BufferOp<T = number> extends PollOp<T> {
   #call: BufferCall;
   #buf: Uint8Array;
   #n: bigint;
@@ -629,25 +633,101 @@ export class BufferOp<T = number> extends PollOp<T> {
   }
 
   protected override call(): number {
-    const c = libc();
-    switch (this.#call) {
-      case "read":
-        return c.read(this.fd, this.#buf, this.#n);
-      case "write":
-        return c.write(this.fd, this.#buf, this.#n);
-      case "send":
-        return c.send(this.fd, this.#buf, this.#n, this.#flags);
-      default: {
-        const r = c.recv(this.fd, this.#buf, this.#n, this.#flags);
-        if (this.#stream) noteRead(this.fd, r, this.#buf.length);
-        return r;
-      }
-    }
+    return bufferCall(
+      this.#call,
+      this.fd,
+      this.#buf,
+      this.#n,
+      this.#flags,
+      this.#stream,
+    );
   }
 
   protected override error(): IpcError {
     return this.#onError(this.#call, this.fd);
   }
+}
+
+/**
+ * Makes a `read`, `write`, `send` or `recv` once: its result, or -1 with
+ * errno set. A stream socket's `recv` notes what it got (see `noteRead` in
+ * `ffi/wait.ts`).
+ */
+function bufferCall(
+  call: BufferCall,
+  fd: number,
+  buf: Uint8Array,
+  n: bigint,
+  flags: number,
+  stream: boolean,
+): number {
+  const c = libc();
+  switch (call) {
+    case "read":
+      return c.read(fd, buf, n);
+    case "write":
+      return c.write(fd, buf, n);
+    case "send":
+      return c.send(fd, buf, n, flags);
+    default: {
+      const r = c.recv(fd, buf, n, flags);
+      if (stream) noteRead(fd, r, buf.length);
+      return r;
+    }
+  }
+}
+
+/**
+ * A `read`, `write`, `send` or `recv` without blocking the event loop, for
+ * `fifo/` and `socket/`: tried at once, as `wait` would (with no closure, so
+ * that a call that completes allocates nothing but its promise), and if it
+ * would block, a {@linkcode BufferOp} on the engine's reactor. A stream
+ * socket's `recv` into a non-empty buffer whose last read came back short
+ * (the descriptor drained, see `drained` in `ffi/wait.ts`) waits for the
+ * event without the call that would fail.
+ *
+ * @param fd the descriptor, non-blocking (or `flags` with `MSG_DONTWAIT`)
+ * @param call which call
+ * @param buf the bytes, or where they go
+ * @param flags the flags of `send` or `recv`
+ * @param onError the error for a failure other than `EAGAIN`/`EINTR`,
+ *   errno still set: a function of the module, not a closure
+ * @param options `timeout`, `signal`
+ * @param done makes the value from the call's result, as for
+ *   {@linkcode pollOp}
+ * @param stream a stream socket's `recv`
+ * @returns the call's result, or what `done` made of it
+ */
+export function bufferIo<T = number>(
+  fd: number,
+  call: BufferCall,
+  buf: Uint8Array,
+  flags: number,
+  onError: (syscall: BufferCall, fd: number) => IpcError,
+  options: WaitOptions,
+  done?: (n: number) => T,
+  stream = false,
+): Promise<T> {
+  const n = sizeT(buf.length);
+  const events = call === "write" || call === "send" ? POLLOUT : POLLIN;
+  let tried: boolean | "presumed" = false;
+  if (!tryFdAtOnce(call, fd, events, options)) {
+    // The long way: `wait` checks the options and makes the first try.
+  } else if (stream && buf.length > 0 && drained(fd)) {
+    tried = "presumed";
+  } else {
+    const r = resultOf(bufferCall(call, fd, buf, n, flags, stream));
+    if (r >= 0) return Promise.resolve(done === undefined ? r as T : done(r));
+    // EINTR: the engine makes the call again.
+    if (r !== -EAGAIN && r !== -EINTR) {
+      return Promise.reject(onError(call, fd));
+    }
+    tried = r === -EAGAIN;
+  }
+  return waitFor(
+    new BufferOp(fd, call, buf, n, flags, onError, done, tried, stream),
+    options,
+  );
 }
 
 /**

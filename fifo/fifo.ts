@@ -15,7 +15,6 @@
 
 import { libc, sizeT } from "../ffi/libc.ts";
 import {
-  EAGAIN,
   EINTR,
   EINVAL,
   ENOENT,
@@ -56,17 +55,15 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
-  tryFdAtOnce,
   tryWithoutWaiting,
   wait,
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
 import {
-  BufferOp,
+  bufferIo,
   POLLIN,
   pollOp,
-  POLLOUT,
   pollSync,
   retrySync,
   timedOut,
@@ -296,7 +293,7 @@ export function readReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return ioReady(fd, buf, POLLIN, "read", options);
+  return ioReady(fd, buf, "read", options);
 }
 
 /**
@@ -342,37 +339,20 @@ export function writeReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
-  return ioReady(fd, buf, POLLOUT, "write", options);
+  return ioReady(fd, buf, "write", options);
 }
 
-/** A read or write that waits for readiness, shared by the two. */
+/**
+ * A read or write that waits for readiness, shared by the two (through
+ * `bufferIo` in `ffi/poll.ts`).
+ */
 function ioReady(
   fd: number,
   buf: Uint8Array,
-  events: number,
   syscall: "read" | "write",
   options: WaitOptions,
 ): Promise<number> {
-  const c = libc();
-  const size = sizeT(buf.length);
-  // The first try, as `wait` would make it, with no closure: with data (or
-  // room) there, most calls end here.
-  let tried = false;
-  if (tryFdAtOnce(syscall, fd, events, options)) {
-    const r = resultOf(
-      syscall === "read" ? c.read(fd, buf, size) : c.write(fd, buf, size),
-    );
-    if (r >= 0) return Promise.resolve(r);
-    // EINTR: the engine makes the call again.
-    if (r !== -EAGAIN && r !== -EINTR) {
-      return Promise.reject(ioError(syscall, fd));
-    }
-    tried = r === -EAGAIN;
-  }
-  return waitFor(
-    new BufferOp(fd, syscall, buf, size, 0, ioError, undefined, tried),
-    options,
-  );
+  return bufferIo(fd, syscall, buf, 0, ioError, options);
 }
 
 /** The error of a read or write, errno still set. */

@@ -13,24 +13,15 @@ import { libc, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINPROGRESS,
-  EINTR,
   EISCONN,
   errorFor,
-  resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
-import { BufferOp, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
+import { bufferIo, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
-import {
-  checkWaitOptions,
-  drained,
-  noteRead,
-  tryFdAtOnce,
-  waitFor,
-  type WaitOptions,
-} from "../ffi/wait.ts";
+import { checkWaitOptions, waitFor, type WaitOptions } from "../ffi/wait.ts";
 import {
   type Accepted,
   addressRoom,
@@ -74,12 +65,13 @@ export function endAsNull(n: number): number | null {
 }
 
 /**
- * A send or recv that waits for readiness, shared by the two. `stream`: a
- * plain recv on a stream socket, where a short read shows the socket
- * drained, so the next read waits for an event without a call that would
- * fail (the engine's `drained`; tokio does the same), and a 0 into a
- * non-empty buffer (the end of the stream) comes back as null, in the same
- * step as the call.
+ * A send or recv that waits for readiness, shared by the two (through
+ * `bufferIo` in `ffi/poll.ts`). `stream`: a plain recv on a stream socket,
+ * where a short read shows the socket drained, so the next read waits for
+ * an event without a call that would fail (the engine's `drained`; tokio
+ * does the same), and a 0 into a non-empty buffer (the end of the stream)
+ * comes back as null, in the same step as the call. Every call has
+ * MSG_DONTWAIT: the socket's mode is left alone.
  */
 function bufferReady(
   sockfd: number,
@@ -95,69 +87,15 @@ function bufferReady(
   } catch (e) {
     return Promise.reject(e);
   }
-  const n = sizeT(buf.length);
-  const eof = stream && buf.length > 0;
-  // The first try, as `wait` would make it, without the op's closures:
-  // they are in `bufferWait`, since closures here would make every call
-  // allocate their context, completed or not. Every call has
-  // MSG_DONTWAIT: the socket's mode is left alone.
-  let tried: boolean | "presumed" = false;
-  if (
-    !tryFdAtOnce(
-      syscall,
-      sockfd,
-      syscall === "send" ? POLLOUT : POLLIN,
-      options,
-    )
-  ) {
-    // The long way: `ready` checks the options, `wait` makes the first try.
-  } else if (eof && drained(sockfd)) {
-    tried = "presumed";
-  } else {
-    const r = resultOf(
-      syscall === "send"
-        ? libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT)
-        : libc().recv(sockfd, buf, n, recvFlags | MSG_DONTWAIT),
-    );
-    if (r >= 0) {
-      if (stream) noteRead(sockfd, r, buf.length);
-      return Promise.resolve(eof ? endAsNull(r) : r);
-    }
-    // EINTR: the engine makes the call again.
-    if (r !== -EAGAIN && r !== -EINTR) {
-      return Promise.reject(fail(syscall, sockfd));
-    }
-    tried = r === -EAGAIN;
-  }
-  return bufferWait(sockfd, buf, syscall, options, recvFlags, stream, n, tried);
-}
-
-/** The wait of {@linkcode bufferReady}, apart (see there). */
-function bufferWait(
-  sockfd: number,
-  buf: Uint8Array,
-  syscall: "send" | "recv",
-  options: WaitOptions,
-  recvFlags: number,
-  stream: boolean,
-  n: bigint,
-  tried: boolean | "presumed",
-): Promise<number | null> {
-  return waitFor(
-    new BufferOp<number | null>(
-      sockfd,
-      syscall,
-      buf,
-      n,
-      syscall === "send"
-        ? MSG_NOSIGNAL | MSG_DONTWAIT
-        : recvFlags | MSG_DONTWAIT,
-      fail,
-      stream && buf.length > 0 ? endAsNull : undefined,
-      tried,
-      stream,
-    ),
+  return bufferIo<number | null>(
+    sockfd,
+    syscall,
+    buf,
+    syscall === "send" ? MSG_NOSIGNAL | MSG_DONTWAIT : recvFlags | MSG_DONTWAIT,
+    fail,
     options,
+    stream && buf.length > 0 ? endAsNull : undefined,
+    stream,
   );
 }
 
