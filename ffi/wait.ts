@@ -951,6 +951,11 @@ interface Entry {
   held: boolean;
   timer: LongTimer | undefined;
   onAbort: (() => void) | undefined;
+  /**
+   * Its place in {@linkcode presumed} (counted from the first wait ever
+   * put there), or -1: it leaves the list as it ends.
+   */
+  slot: number;
 }
 
 /** Interchangeable waits without a descriptor, in order. */
@@ -1328,6 +1333,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
         : unrefed.size === 0 || !unrefed.has(fd),
       timer: undefined,
       onAbort: undefined,
+      slot: -1,
     };
     waits++;
     if (entry.held) hold();
@@ -1453,7 +1459,10 @@ function park(entry: Entry, spun = false, behind = false): void {
     }
     entry.where = "reactor";
     // A presumed wait that has spun made the call already.
-    if (op.presumed && !spun) presumed.push(entry, roundTime);
+    if (op.presumed && !spun) {
+      entry.slot = presumedBase + presumed.length / 2;
+      presumed.push(entry, roundTime);
+    }
     watch(op.fd, entry);
     return;
   }
@@ -1606,6 +1615,12 @@ function end(entry: Entry): boolean {
   if (entry.settled) return false;
   entry.settled = true;
   if (entry.where === "reactor") reactorWaits--;
+  if (entry.slot >= presumedBase) {
+    // Out of the list at once: kept there until it aged out, every wait of
+    // the last PRESUMED_MS survived a scavenge or two with its op, promise
+    // and closures (800 of them with 12 busy echo connections).
+    presumed[(entry.slot - presumedBase) * 2] = null;
+  }
   if (entry.op.uses !== undefined) {
     const s = usesFd.get(entry.op.uses);
     if (s?.delete(entry) && s.size === 0) usesFd.delete(entry.op.uses);
@@ -1859,7 +1874,9 @@ const syncView = new DataView(syncEvents.buffer);
  * Waits parked as presumed drained that no event has woken yet, each
  * followed by the time of the round it parked in, oldest first.
  */
-const presumed: (Entry | number)[] = [];
+const presumed: (Entry | number | null)[] = [];
+/** The slot of `presumed[0]` (see {@linkcode Entry.slot}). */
+let presumedBase = 0;
 /** When the main thread's latest round of taking events began. */
 let roundTime = 0;
 
@@ -1923,10 +1940,13 @@ function verifyPresumed(before: number): boolean {
     k < presumed.length && (presumed[k + 1] as number) <= before;
   while (done < PRESUMED_MAX && due()) {
     while (batch.length < PRESUMED_POLL && due()) {
-      const entry = presumed[k] as Entry;
+      const entry = presumed[k] as Entry | null;
       // One behind an earlier wait on its descriptor is left to the event,
       // which tries them in order: trying it here would let it overtake.
-      if (!entry.settled && entry.where === "reactor" && firstInLine(entry)) {
+      if (
+        entry !== null && !entry.settled && entry.where === "reactor" &&
+        firstInLine(entry)
+      ) {
         batch.push(entry);
       }
       k += 2;
@@ -1946,7 +1966,10 @@ function verifyPresumed(before: number): boolean {
     }
     batch.length = 0;
   }
-  if (k > 0) presumed.splice(0, k);
+  if (k > 0) {
+    presumed.splice(0, k);
+    presumedBase += k / 2;
+  }
   return done > 0;
 }
 const ctlEvent = new Uint8Array(16);
@@ -2695,6 +2718,7 @@ export async function terminateIdleWaiters(): Promise<boolean> {
     epfd = outerFd = wakeFd = -1;
     reactor = null;
     watches.clear();
+    presumedBase += presumed.length / 2;
     presumed.length = 0;
     const c = libc();
     ending.push((async () => {
