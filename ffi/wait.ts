@@ -79,8 +79,10 @@
  * the README and `deno task bench:concurrency`):
  * - Threads: one for any number of descriptor waits, and at most
  *   {@linkcode KERNEL_THREADS} more for any number of waits without a
- *   descriptor. Building one freezes the event loop once, for about 25 ms
- *   (Deno builds the isolate on the calling thread); they are then kept.
+ *   descriptor. Building one freezes the event loop once, for 30 to 50 ms
+ *   here (Deno builds the isolate on the calling thread); they are then
+ *   kept. A thread is built only for a group of waits that no thread
+ *   already starting will take.
  *   A thread then takes a while to start (about 25 ms more here; about a
  *   second when built from a Worker), and is given no wait until it has:
  *   meanwhile the engine takes the ready descriptors on a timer, and
@@ -2645,6 +2647,11 @@ function takeThread(): Thread | null {
   const t = idle.pop();
   if (t) return t;
   if (threads >= KERNEL_THREADS) return null;
+  // A thread is starting that no starving group waits for (the caller
+  // becomes one): it goes to the caller once up. Building another would
+  // freeze the event loop again, for a group whose waits came back while
+  // the first was starting (a full queue's sends, each freed at once).
+  if (starting.size > starving.size) return null;
   threads++;
   const fresh = spawn();
   starting.add(fresh);

@@ -200,6 +200,29 @@ Deno.test("a wait that gets a helper thread after its key's waits were made anew
   }
 });
 
+Deno.test("waits on one queue or semaphore made anew while the first helper thread starts build no second thread", async () => {
+  // Each build freezes the event loop for 25 to 50 ms. A fresh process
+  // each: what one thread adds (Deno counts more than the Worker's own),
+  // then the same key's waits made anew five times while it starts.
+  const gained = async (form: string, kind: string) => {
+    const r = await run(Deno.execPath(), [
+      "run",
+      "-A", // /proc needs it
+      `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+      "one-group",
+      form,
+      kind,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return Number(r.stdout.trim());
+  };
+  for (const kind of ["msg", "sem"]) {
+    const one = await gained("still", kind);
+    assert.ok(one >= 1, `one helper thread added ${one}`);
+    assert.equal(await gained("churn", kind), one, kind);
+  }
+});
+
 Deno.test("a Worker's first waits wake and time out on time while its helper threads start; terminateIdleWaiters cleans up", async () => {
   // A thread built from a Worker takes about a second to start here: the
   // waits must not wait for it.

@@ -10,11 +10,35 @@
  * - `forget-reused`: drops a pipe end whose numbers were closed behind the
  *   library's back and reused by a new one; prints whether the new one's
  *   descriptors are "still open" once the old one is collected.
+ * - `one-group churn|still msg|sem`: sends to a full System V queue, or
+ *   decrements a semaphore at 0, one wait at a time, and prints how many
+ *   threads the process gained: `still`, one wait that lasts until the
+ *   engine's helper thread has started; `churn`, five waits each freed at
+ *   once while that thread is starting.
  *
  * @module
  */
 
-import { F_GETFD, fcntl, PipeEnd, semop, UnixConnection } from "../../mod.ts";
+import {
+  F_GETFD,
+  fcntl,
+  IPC_CREAT,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  IPC_SET,
+  msgctl,
+  msgget,
+  msgrcv,
+  msgsnd,
+  msgsndAsync,
+  PipeEnd,
+  semctl,
+  semget,
+  semop,
+  semopAsync,
+  UnixConnection,
+} from "../../mod.ts";
 
 const [mode, ...args] = Deno.args;
 
@@ -47,6 +71,56 @@ if (mode === "clients") {
 } else if (mode === "post") {
   const [id, n] = [Number(args[0]), Number(args[1])];
   for (let i = n - 1; i >= 0; i--) semop(id, [{ num: i, op: 1 }]);
+} else if (mode === "one-group") {
+  const threads = () =>
+    Number(
+      /^Threads:\s+(\d+)/m.exec(
+        Deno.readTextFileSync("/proc/self/status"),
+      )![1],
+    );
+  const [form, kind] = args;
+  // A wait that parks until `free` is called: a send to a full queue, or
+  // a semaphore's decrement.
+  let wait: () => Promise<unknown>, free: () => void, remove: () => void;
+  if (kind === "sem") {
+    const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+    wait = () => semopAsync(id, [{ num: 0, op: -1 }]);
+    free = () => semop(id, [{ num: 0, op: 1 }]);
+    remove = () => semctl(id, 0, IPC_RMID);
+  } else {
+    const id = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+    const msg = { mtype: 1, mtext: "8 bytes!" };
+    msgctl(id, IPC_SET, { qbytes: 8 });
+    msgsnd(id, msg);
+    wait = () => msgsndAsync(id, msg);
+    free = () => void msgrcv(id, 8, 0, IPC_NOWAIT);
+    remove = () => msgctl(id, IPC_RMID);
+  }
+  try {
+    const before = threads();
+    if (form === "still") {
+      const waiting = wait();
+      await new Promise((r) => setTimeout(r, 1000));
+      free();
+      await waiting;
+    } else {
+      // Each wait parks while the first helper thread is still starting;
+      // freed here, its retry completes. The next wait comes as a new
+      // group of the same key: the thread starting is for it too, not a
+      // reason to build another (each build freezes the event loop for
+      // 30 to 50 ms).
+      for (let i = 0; i < 5; i++) {
+        const waiting = wait();
+        free();
+        await waiting;
+      }
+    }
+    // Every thread built has started by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log(threads() - before);
+  } finally {
+    remove();
+  }
 } else if (mode === "forget") {
   // A pipe end dropped without close: the backstop closes its descriptor.
   const [r, w] = (() => PipeEnd.pipe().map((end) => end.fd))();
