@@ -27,6 +27,22 @@ export function int(
   min: number,
   max: number,
 ): number {
+  // The common case in a body small enough to be inlined into every call.
+  if (
+    typeof value === "number" && Number.isInteger(value) && value >= min &&
+    value <= max
+  ) return value + 0; // -0 is 0 to C (FFI would refuse it)
+  return notInt(value, syscall, argument, min, max);
+}
+
+/** The error of an {@linkcode int} check that failed, thrown. */
+function notInt(
+  value: unknown,
+  syscall: string,
+  argument: string,
+  min: number,
+  max: number,
+): never {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
       `Invalid argument "${argument}" to ${syscall}: expected an integer, got "${
@@ -34,12 +50,9 @@ export function int(
       }"`,
     );
   }
-  if (value < min || value > max) {
-    throw new RangeError(
-      `Argument "${argument}" to ${syscall} is out of range: "${value}" is not in [${min}, ${max}]`,
-    );
-  }
-  return value + 0; // -0 is 0 to C (FFI would refuse it)
+  throw new RangeError(
+    `Argument "${argument}" to ${syscall} is out of range: "${value}" is not in [${min}, ${max}]`,
+  );
 }
 
 /** Smallest and largest values of C types, for {@linkcode int}. */
@@ -114,15 +127,22 @@ export function flags(
   argument: string,
 ): number {
   const v = int(value, syscall, argument, 0, LIMITS.UINT_MAX);
-  const unknown = (v & ~allowed) >>> 0;
-  if (unknown !== 0) {
-    throw new RangeError(
-      `Unknown flag bits "0x${
-        unknown.toString(16)
-      }" in argument "${argument}" to ${syscall}`,
-    );
-  }
-  return v | 0; // as C's int: FFI takes no i32 above 2^31 - 1
+  if ((v & ~allowed) === 0) return v | 0; // as C's int: FFI takes no i32 above 2^31 - 1
+  return unknownFlags(v, allowed, syscall, argument);
+}
+
+/** The error of a {@linkcode flags} check that found unknown bits, thrown. */
+function unknownFlags(
+  v: number,
+  allowed: number,
+  syscall: string,
+  argument: string,
+): never {
+  throw new RangeError(
+    `Unknown flag bits "0x${
+      ((v & ~allowed) >>> 0).toString(16)
+    }" in argument "${argument}" to ${syscall}`,
+  );
 }
 
 /**
@@ -371,12 +391,15 @@ export function bytes(
   syscall: string,
   argument: string,
 ): Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array, got "${
-        show(value)
-      }"`,
-    );
-  }
-  return value;
+  if (value instanceof Uint8Array) return value;
+  return notBytes(value, syscall, argument);
+}
+
+/** The error of a {@linkcode bytes} check that failed, thrown. */
+function notBytes(value: unknown, syscall: string, argument: string): never {
+  throw new TypeError(
+    `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array, got "${
+      show(value)
+    }"`,
+  );
 }
