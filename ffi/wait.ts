@@ -1383,6 +1383,28 @@ export function waitFor<T>(
   return wait(op, options) as Promise<unknown> as Promise<T>;
 }
 
+/** The op of {@linkcode laterIfLongTurn}: it completes at its first try. */
+const TURN_OP: BlockingOp = {
+  key: "turn:0",
+  attempt: () => true,
+  fail: (code: number) => new IpcError(code, { syscall: "wait" }),
+  timedOut: (ms: number) =>
+    new IpcError(ETIMEDOUT, { syscall: "wait", value: ms }),
+};
+
+/**
+ * For a call that never waits but may come by the thousand in one turn of
+ * the event loop (making a socket and connecting it, say): nothing while
+ * this turn has run for less than {@linkcode TURN_MS}, else a promise that
+ * resolves in a later turn, taken in order with the deferred waits, so that
+ * timers run between.
+ *
+ * @returns undefined, or the promise to await first
+ */
+export function laterIfLongTurn(): Promise<void> | undefined {
+  return longTurn() ? wait(TURN_OP) : undefined;
+}
+
 /** Calls of {@linkcode tryAtOnce}, for reading the clock now and then. */
 let fastCalls = 0;
 /** When this turn of the event loop began (0: not yet asked). */
@@ -2396,6 +2418,23 @@ function runRetries(): void {
   if (next !== Infinity) schedule(budget === 0 ? now : next);
 }
 
+/** Waits deferred to the next turn, in the order they came. */
+const deferredLine: Entry[] = [];
+/** The first of {@linkcode deferredLine} not yet taken. */
+let deferredHead = 0;
+/** Whether {@linkcode runDeferred} is set to run. */
+let deferredSet = false;
+/**
+ * How many deferred waits {@linkcode runDeferred} takes at most in a turn:
+ * as many as fit in {@linkcode TURN_MS}, by what the last batch cost each,
+ * what their completion set off included (a connect's socket and call, a
+ * read's reply: they run after the batch, as microtasks). Kept from one
+ * burst to the next; 16 at first.
+ */
+let deferredBatch = 16;
+/** How deep in microtasks a batch's cost is followed. */
+const DEFERRED_DEPTH = 4;
+
 /**
  * Tries a deferred wait once the event loop has gone round (timers and I/O
  * had their turn), then parks it as any other wait if it would block. (On
@@ -2404,21 +2443,72 @@ function runRetries(): void {
 function deferToNextTurn(entry: Entry): void {
   entry.where = "deferred";
   deferAdd(entry);
-  setImmediate(() => {
+  deferredLine.push(entry);
+  if (!deferredSet) {
+    deferredSet = true;
+    setImmediate(runDeferred);
+  }
+}
+
+/**
+ * Takes the deferred waits in the order they came, a batch per turn of the
+ * event loop, the rest after timers have run. One immediate for them all:
+ * immediates set in one turn run together, with no timer between, so an
+ * immediate per wait let a thousand connections' first reads hold the
+ * event loop for as long as all their calls took. A batch ends after
+ * {@linkcode TURN_MS} of its own calls, or at {@linkcode deferredBatch}
+ * waits, since what a completed wait sets off runs after the batch.
+ */
+function runDeferred(): void {
+  deferredSet = false;
+  newTurn();
+  const start = monotonicMs();
+  markTimers(start);
+  turnStart = start;
+  const end = Math.min(deferredLine.length, deferredHead + deferredBatch);
+  let taken = 0;
+  // The clock is read every 8th wait: each makes a call of its own.
+  while (deferredHead < end && ((++taken & 7) !== 0 || !longTurn())) {
+    const entry = deferredLine[deferredHead++];
     deferDelete(entry);
-    newTurn();
-    if (entry.settled) return;
+    if (entry.settled) continue;
     // The deferred waits made before this one have run by now; those still
     // deferred came after it.
     const behind = isBehind(entry.op, false);
     if (behind) entry.op.queued?.();
-    else if (tryEntry(entry)) return;
+    else if (tryEntry(entry)) continue;
     try {
       park(entry, false, behind);
     } catch (e) {
       failWith(entry, e);
     }
-  });
+  }
+  // What the batch's waits set off runs next, as microtasks, and some of
+  // it sets off more: followed DEFERRED_DEPTH deep (each measure queued
+  // behind what ran before it), the batch's cost per wait sizes the next.
+  let depth = 0;
+  const measure = () => {
+    if (++depth < DEFERRED_DEPTH) {
+      queueMicrotask(measure);
+      return;
+    }
+    const each = (monotonicMs() - start) / taken;
+    deferredBatch = Math.max(
+      1,
+      Math.min(4096, Math.floor(TURN_MS / Math.max(each, 1e-4))),
+    );
+  };
+  if (taken > 0) queueMicrotask(measure);
+  if (deferredHead === deferredLine.length) {
+    deferredLine.length = 0;
+    deferredHead = 0;
+    return;
+  }
+  if (!deferredSet) {
+    // Set from within this immediate: it runs in the next turn.
+    deferredSet = true;
+    setImmediate(runDeferred);
+  }
 }
 
 /** Moves a wait to the timed retries (its first try after `first` ms). */

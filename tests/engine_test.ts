@@ -1671,6 +1671,47 @@ Deno.test("a loop of waits that always complete at once lets timers run", async 
   });
 });
 
+Deno.test("waits deferred to the next turn are taken a few at a time: timers run between", async () => {
+  // Waits made once a turn has run for TURN_MS are tried in the next
+  // turn. Thousands of them at once (a thousand connections' first reads,
+  // after a loop of connects) were each an immediate of its own, and
+  // immediates queued together run as one batch: here, 2,000 tries of
+  // 0.1 ms each held the event loop for 200 ms.
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const op = (i: number) => ({
+    key: `test-deferred:${i}`,
+    attempt(): boolean {
+      busy(0.1);
+      return true;
+    },
+    fail: (code: number) => new IpcError(code, { syscall: "test" }),
+    timedOut: (ms: number) => new IpcError(110, { syscall: "test", value: ms }),
+  });
+  let last = performance.now(), worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  try {
+    await new Promise((r) => setTimeout(r, 20));
+    last = performance.now();
+    // The first wait starts this turn's clock; the rest come after TURN_MS.
+    const waits = [wait(op(0))];
+    busy(TURN_MS + 1);
+    for (let i = 1; i < 2000; i++) waits.push(wait(op(i)));
+    await within(Promise.all(waits), 20_000);
+    // The timer's tick after the last of them counts too.
+    await new Promise((r) => setTimeout(r, 10));
+    assert.ok(worst < 50, `the event loop was held for ${worst.toFixed(1)} ms`);
+  } finally {
+    clearInterval(timer);
+  }
+});
+
 Deno.test("a wait whose peer is this same thread does not spin for it", async () => {
   // The two ends of a socket pair in one process: while a wait spins, its
   // peer cannot run, so each wait should cost an attempt when made and one
