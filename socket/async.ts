@@ -21,7 +21,12 @@ import { setNonBlocking } from "../ffi/fd.ts";
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { bufferIo, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
 import { bytes, descriptor } from "../ffi/validate.ts";
-import { checkWaitOptions, waitFor, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  laterIfLongTurn,
+  waitFor,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import {
   type Accepted,
   addressRoom,
@@ -224,6 +229,31 @@ export async function connectAsync(
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
   setNonBlocking(sockfd);
+  // A loop of connects, each complete at once, would otherwise hold the
+  // event loop for all of them.
+  const later = laterIfLongTurn();
+  if (later !== undefined) await later;
+  await connectNonBlocking(sockfd, a, addr, options);
+}
+
+/**
+ * Internal to `socket/`: {@linkcode connectAsync} of a socket made
+ * non-blocking (`SOCK_NONBLOCK`), its arguments checked: no `fcntl` calls.
+ * The caller defers it when the turn is long (`laterIfLongTurn`), as
+ * {@linkcode connectAsync} does.
+ *
+ * @param sockfd the socket, non-blocking
+ * @param a the address, encoded
+ * @param addr the address, for errors
+ * @param options `timeout`, `signal`, checked
+ * @throws {IpcError} as {@linkcode connectAsync}
+ */
+export async function connectNonBlocking(
+  sockfd: number,
+  a: Uint8Array,
+  addr: SockAddr,
+  options: WaitOptions,
+): Promise<void> {
   const c = libc();
   const r = resultOrErrno(() => c.connect(sockfd, a, a.length));
   if (r === 0) return;

@@ -32,9 +32,14 @@ import {
   S_IFSOCK,
   setNonBlocking,
 } from "../ffi/fd.ts";
-import type { ControlMessage, SockAddr } from "../ffi/socket_layout.ts";
+import {
+  type ControlMessage,
+  encodeSockaddr,
+  type SockAddr,
+} from "../ffi/socket_layout.ts";
 import {
   checkWaitOptions,
+  laterIfLongTurn,
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
@@ -45,6 +50,7 @@ import {
   AF_INET6,
   AF_UNIX,
   bind,
+  checkPath,
   close,
   type Credentials,
   getpeername,
@@ -59,6 +65,7 @@ import {
   SO_PEERCRED,
   SO_TYPE,
   SOCK_DGRAM,
+  SOCK_NONBLOCK,
   SOCK_SEQPACKET,
   SOCK_STREAM,
   socket,
@@ -68,7 +75,7 @@ import {
 } from "./socket.ts";
 import {
   acceptConnection,
-  connectAsync,
+  connectNonBlocking,
   messageReady,
   peekReady,
   readReady,
@@ -281,17 +288,29 @@ export class UnixConnection {
   ): Promise<UnixConnection> {
     checkWaitOptions(options);
     socketType(options.type, "UnixConnection.connect");
+    const seqpacket = options.type === "seqpacket";
+    // Checked before a socket is made; made non-blocking, of a known type,
+    // with no fcntl or getsockopt after (each call counts when a program
+    // opens a thousand connections in one go).
+    const to = toAddr(addr);
+    const encoded = encodeSockaddr(to, "connect");
+    checkPath(to);
+    // A loop of connects, each complete at once, would otherwise hold the
+    // event loop for all of them: after TURN_MS of this turn, the socket is
+    // made in a later one.
+    const later = laterIfLongTurn();
+    if (later !== undefined) await later;
     const fd = socket(
       AF_UNIX,
-      options.type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
+      (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK,
     );
     try {
-      await connectAsync(fd, toAddr(addr), options);
+      await connectNonBlocking(fd, encoded, to, options);
     } catch (e) {
       close(fd);
       throw e;
     }
-    return new UnixConnection(fd);
+    return new UnixConnection(fd, true, seqpacket);
   }
 
   /**
@@ -311,11 +330,15 @@ export class UnixConnection {
     type: "stream" | "seqpacket" = "stream",
   ): [UnixConnection, UnixConnection] {
     socketType(type, "UnixConnection.pair", "argument");
+    const seqpacket = type === "seqpacket";
     const [a, b] = socketpair(
       AF_UNIX,
-      type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
+      (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK,
     );
-    return [new UnixConnection(a), new UnixConnection(b)];
+    return [
+      new UnixConnection(a, true, seqpacket),
+      new UnixConnection(b, true, seqpacket),
+    ];
   }
 
   /**

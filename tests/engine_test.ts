@@ -1712,6 +1712,45 @@ Deno.test("waits deferred to the next turn are taken a few at a time: timers run
   }
 });
 
+Deno.test("connects made once a turn has run for TURN_MS make their sockets in a later turn", async () => {
+  // Each connect to a Unix listener completes at once, and made its socket
+  // and its call before its first await: a thousand made in one loop held
+  // the event loop for all of their calls (40 to 80 ms here). Once the turn
+  // has run for TURN_MS they are made in later turns, a batch at a time,
+  // timers between (as deferred waits are: see the test above).
+  await withDir(async (dir) => {
+    const path = `${dir}/many.sock`;
+    using _listener = UnixListener.listen(path, { backlog: 256 });
+    // Counted without ending the turn (through `ls`, as /proc needs
+    // --allow-all).
+    const fds = () =>
+      new TextDecoder().decode(
+        new Deno.Command("ls", { args: [`/proc/${Deno.pid}/fd`] }).outputSync()
+          .stdout,
+      ).trim().split("\n").length;
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const conns: Promise<UnixConnection>[] = [];
+    try {
+      // The first starts this turn's clock.
+      conns.push(UnixConnection.connect(path));
+      busy(TURN_MS + 1);
+      const before = fds();
+      for (let i = 0; i < 100; i++) conns.push(UnixConnection.connect(path));
+      assert.equal(fds(), before, "no socket made in this turn");
+      const made = await within(Promise.all(conns), 20_000);
+      assert.equal(made.length, 101);
+      for (const c of made) assert.equal(c.closed, false);
+    } finally {
+      for (const c of await Promise.allSettled(conns)) {
+        if (c.status === "fulfilled") c.value.close();
+      }
+    }
+  });
+});
+
 Deno.test("a wait whose peer is this same thread does not spin for it", async () => {
   // The two ends of a socket pair in one process: while a wait spins, its
   // peer cannot run, so each wait should cost an attempt when made and one
