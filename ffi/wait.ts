@@ -2462,13 +2462,14 @@ function deferToNextTurn(entry: Entry): void {
 function runDeferred(): void {
   deferredSet = false;
   newTurn();
-  const start = monotonicMs();
-  markTimers(start);
-  turnStart = start;
+  longTurn(); // this turn's clock starts now
+  const start = turnStart;
   const end = Math.min(deferredLine.length, deferredHead + deferredBatch);
   let taken = 0;
-  // The clock is read every 8th wait: each makes a call of its own.
-  while (deferredHead < end && ((++taken & 7) !== 0 || !longTurn())) {
+  while (deferredHead < end) {
+    // The clock is read every 8th wait: each makes a call of its own.
+    if (taken > 0 && (taken & 7) === 0 && longTurn()) break;
+    taken++;
     const entry = deferredLine[deferredHead++];
     deferDelete(entry);
     if (entry.settled) continue;
