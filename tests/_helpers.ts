@@ -76,34 +76,50 @@ export async function checkLeaksAtEnd(): Promise<void> {
 /**
  * Drops from what seems left behind the POSIX names and System V objects
  * that are not this run's (see {@linkcode othersName}, {@linkcode ours}),
- * after a grace period for System V objects without a key.
+ * after a grace period for System V objects without a key and for names
+ * whose process has ended: another run's come and go with its tests (its
+ * leak-check test leaves one made by a child that has exited for a
+ * second or two); a leak stays.
  */
 function withoutOthers(
   leaked: Record<string, (number | string)[]>,
   before: Record<string, (number | string)[]>,
 ): Record<string, (number | string)[]> {
-  for (const k of ["devShm", "devMqueue"]) {
+  const names = ["devShm", "devMqueue"] as const;
+  for (const k of names) {
     if (leaked[k] === undefined) continue;
     leaked[k] = leaked[k].filter((name) => !othersName(String(name)));
     if (leaked[k].length === 0) delete leaked[k];
   }
   const kinds = ["shm", "sem", "msg"] as const;
-  if (!kinds.some((k) => leaked[k]?.length)) return leaked;
+  if (![...kinds, ...names].some((k) => leaked[k]?.length)) return leaked;
   const graceEnd = performance.now() + 3000;
   // Wait (synchronously is fine: the file's tests are done) for private
-  // objects of other processes to go.
+  // objects of other processes, and names of ended ones, to go.
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  const pending = () =>
-    kinds.flatMap((k) =>
+  const pending = () => {
+    const now = snapshot();
+    return kinds.flatMap((k) =>
       sysvObjects(k).filter((o) =>
         (leaked[k] ?? []).includes(o.id) && o.key === 0 && o.cpid !== Deno.pid
       )
-    );
-  while (pending().length > 0 && performance.now() < graceEnd) {
+    ).length + names.flatMap((k) =>
+      (leaked[k] ?? []).filter((name) =>
+        now[k].includes(name) && namePid(String(name)) !== Deno.pid
+      )
+    ).length;
+  };
+  while (pending() > 0 && performance.now() < graceEnd) {
     Atomics.wait(pause, 0, 0, 100);
   }
   const out: Record<string, (number | string)[]> = {};
+  const present = snapshot();
   for (const [k, v] of Object.entries(leaked)) {
+    if ((names as readonly string[]).includes(k)) {
+      const still = v.filter((name) => present[k].includes(name));
+      if (still.length > 0) out[k] = still;
+      continue;
+    }
     if (!(kinds as readonly string[]).includes(k)) {
       out[k] = v;
       continue;
@@ -226,8 +242,14 @@ function ours(o: SysvObject, stillThere: boolean): boolean {
  * another run's, not a leak of this one.
  */
 function othersName(name: string): boolean {
+  const pid = namePid(name);
+  return pid !== undefined && foreign(pid);
+}
+
+/** The pid a POSIX name of the tests carries, if any. */
+function namePid(name: string): number | undefined {
   const pid = name.match(/-(\d+)(?:-|$)/)?.[1];
-  return pid !== undefined && foreign(Number(pid));
+  return pid === undefined ? undefined : Number(pid);
 }
 
 function snapshot(): Record<string, (number | string)[]> {

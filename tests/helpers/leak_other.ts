@@ -1,7 +1,9 @@
 // Another program of the machine, for tests/leak_check_test.ts: on a line
 // "make" on stdin it makes private System V objects (a queue, a set, a
 // segment) and POSIX names that carry its pid, uses them (so the kernel
-// records its pid), prints "made" and the ids, and removes everything once
+// records its pid), has a child that exits leave a name carrying the
+// child's pid (as another run's leak-check test does), prints "made" and
+// the ids, removes the child's name 2.5 s later, and everything else once
 // stdin ends.
 import {
   close,
@@ -45,10 +47,31 @@ const m = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600);
 shmdt(shmat(m));
 close(shm_open(name, O_CREAT | O_RDWR, 0o600));
 if (mqueue) mq_close(mq_open(name, O_CREAT | O_RDWR, 0o600));
+const child = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "eval",
+    'Deno.writeTextFileSync(`/dev/shm/linux-ipc-leakcheck-${Deno.pid}-2`, ""); console.log(Deno.pid)',
+  ],
+  stdout: "piped",
+}).output();
+if (!child.success) Deno.exit(1);
+const childName = `/dev/shm/linux-ipc-leakcheck-${
+  new TextDecoder().decode(child.stdout).trim()
+}-2`;
+const removeChildName = () => {
+  try {
+    Deno.removeSync(childName);
+  } catch {
+    // already removed
+  }
+};
+const later = setTimeout(removeChildName, 2500);
 console.log(`made ${q} ${s} ${m}`);
 while (!(await lines.read()).done) {
   // until stdin ends
 }
+clearTimeout(later);
+removeChildName();
 msgctl(q, IPC_RMID);
 semctl(s, 0, IPC_RMID);
 shmctl(m, IPC_RMID);
