@@ -76,10 +76,11 @@ export async function checkLeaksAtEnd(): Promise<void> {
 /**
  * Drops from what seems left behind the POSIX names and System V objects
  * that are not this run's (see {@linkcode othersName}, {@linkcode ours}),
- * after a grace period for System V objects without a key and for names
- * whose process has ended: another run's come and go with its tests (its
- * leak-check test leaves one made by a child that has exited for a
- * second or two); a leak stays.
+ * after a grace period (3 s, or `LEAK_GRACE_MS`) for System V objects
+ * without a key that this process has not used, and for names that do not
+ * carry its pid and whose process has ended: another run's come and go
+ * with its tests (its leak-check test leaves some made by a child that
+ * has exited, for a second or two); a leak stays.
  */
 function withoutOthers(
   leaked: Record<string, (number | string)[]>,
@@ -93,7 +94,8 @@ function withoutOthers(
   }
   const kinds = ["shm", "sem", "msg"] as const;
   if (![...kinds, ...names].some((k) => leaked[k]?.length)) return leaked;
-  const graceEnd = performance.now() + 3000;
+  const graceEnd = performance.now() +
+    Number(Deno.env.get("LEAK_GRACE_MS") ?? 3000);
   // Wait (synchronously is fine: the file's tests are done) for private
   // objects of other processes, and names of ended ones, to go.
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -101,7 +103,8 @@ function withoutOthers(
     const now = snapshot();
     return kinds.flatMap((k) =>
       sysvObjects(k).filter((o) =>
-        (leaked[k] ?? []).includes(o.id) && o.key === 0 && o.cpid !== Deno.pid
+        (leaked[k] ?? []).includes(o.id) && o.key === 0 &&
+        o.cpid !== Deno.pid && !o.pids.includes(Deno.pid)
       )
     ).length + names.flatMap((k) =>
       (leaked[k] ?? []).filter((name) =>

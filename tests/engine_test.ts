@@ -1727,9 +1727,9 @@ Deno.test("connects made once a turn has run for TURN_MS make their sockets in a
     // --allow-all).
     const fds = () =>
       new TextDecoder().decode(
-        new Deno.Command("ls", { args: [`/proc/${Deno.pid}/fd`] }).outputSync()
-          .stdout,
-      ).trim().split("\n").length;
+        new Deno.Command("ls", { args: ["-l", `/proc/${Deno.pid}/fd`] })
+          .outputSync().stdout,
+      ).split("\n").filter((l) => l.includes("socket:")).length;
     const busy = (ms: number) => {
       const until = performance.now() + ms;
       while (performance.now() < until);

@@ -2,9 +2,9 @@
 // "make" on stdin it makes private System V objects (a queue, a set, a
 // segment) and POSIX names that carry its pid, uses them (so the kernel
 // records its pid), has a child that exits leave a name carrying the
-// child's pid (as another run's leak-check test does), prints "made" and
-// the ids, removes the child's name 2.5 s later, and everything else once
-// stdin ends.
+// child's pid (as another run's leak-check test does), prints "made", the
+// ids and the two pids, removes the child's name 1.5 s later, and
+// everything else once stdin ends.
 import {
   close,
   IPC_CREAT,
@@ -55,9 +55,8 @@ const child = await new Deno.Command(Deno.execPath(), {
   stdout: "piped",
 }).output();
 if (!child.success) Deno.exit(1);
-const childName = `/dev/shm/linux-ipc-leakcheck-${
-  new TextDecoder().decode(child.stdout).trim()
-}-2`;
+const childPid = new TextDecoder().decode(child.stdout).trim();
+const childName = `/dev/shm/linux-ipc-leakcheck-${childPid}-2`;
 const removeChildName = () => {
   try {
     Deno.removeSync(childName);
@@ -65,8 +64,8 @@ const removeChildName = () => {
     // already removed
   }
 };
-const later = setTimeout(removeChildName, 2500);
-console.log(`made ${q} ${s} ${m}`);
+const later = setTimeout(removeChildName, 1500);
+console.log(`made ${q} ${s} ${m} pids ${Deno.pid} ${childPid}`);
 while (!(await lines.read()).done) {
   // until stdin ends
 }
