@@ -115,6 +115,21 @@ export function table(
     .join("\n");
 }
 
+/** How {@linkcode describe} names a pid of {@linkcode IpcObject.pids}. */
+const PID_LABELS: Record<string, string> = {
+  creator: "creator pid",
+  last: "last pid",
+  lastSend: "last sender pid",
+  lastReceive: "last receiver pid",
+  notify: "notify pid",
+};
+
+/** The label of a pid's key: `last[2]` is the last op on semaphore 2. */
+function pidLabel(key: string): string {
+  const sem = key.match(/^last\[(\d+)\]$/);
+  return sem ? `last pid [${sem[1]}]` : PID_LABELS[key] ?? key;
+}
+
 /**
  * One object in full, a field per line.
  *
@@ -140,7 +155,9 @@ export function describe(o: IpcObject): string {
   if (o.maxmsg !== undefined) lines.push(["maxmsg", String(o.maxmsg)]);
   if (o.msgsize !== undefined) lines.push(["msgsize", String(o.msgsize)]);
   for (const [k, v] of Object.entries(o.times)) lines.push([k, time(v)]);
-  for (const [k, v] of Object.entries(o.pids)) lines.push([k, String(v)]);
+  for (const [k, v] of Object.entries(o.pids)) {
+    lines.push([pidLabel(k), v === 0 ? "-" : String(v)]);
+  }
   lines.push([
     "used by",
     o.holders.length === 0

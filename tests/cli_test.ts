@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { SemaphoreSet } from "../mod.ts";
+import {
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  msgctl,
+  msgget,
+  msgsnd,
+  SemaphoreSet,
+} from "../mod.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
@@ -399,6 +407,26 @@ Deno.test("ipc watch shows objects appear, change and go, in a real terminal", a
     if (id !== -1) await run("ipcrm", ["-q", String(id)]);
     await tmux("kill-server");
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ipc stat names each pid it shows, and none as -", async () => {
+  const q = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  try {
+    const before = await ipc(["stat", `msg:${q}`]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.match(before.stdout, /^last sender pid +-$/m);
+    assert.match(before.stdout, /^last receiver pid +-$/m);
+    msgsnd(q, { mtype: 1, mtext: "x" });
+    const after = await ipc(["stat", `msg:${q}`]);
+    assert.match(
+      after.stdout,
+      new RegExp(`^last sender pid +${Deno.pid}$`, "m"),
+    );
+    assert.match(after.stdout, /^last receiver pid +-$/m);
+    assert.doesNotMatch(after.stdout, /lastSend|lastReceive/);
+  } finally {
+    msgctl(q, IPC_RMID);
   }
 });
 
