@@ -40,7 +40,7 @@
  */
 
 export { errnoName, errnoNumber, IpcError } from "./ffi/errors.ts";
-export { terminateIdleWaiters } from "./ffi/wait.ts";
+export { startWaiters, terminateIdleWaiters } from "./ffi/wait.ts";
 export type { IpcErrorOptions } from "./ffi/errors.ts";
 export * from "./shm/mod.ts";
 export * from "./sem/mod.ts";

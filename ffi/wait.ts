@@ -81,7 +81,8 @@
  *   {@linkcode KERNEL_THREADS} more for any number of waits without a
  *   descriptor. Building one freezes the event loop once, for 30 to 50 ms
  *   here (Deno builds the isolate on the calling thread); they are then
- *   kept. A thread is built only for a group of waits that no thread
+ *   kept. {@linkcode startWaiters} builds them ahead, when the program
+ *   chooses. A thread is built only for a group of waits that no thread
  *   already starting will take.
  *   A thread then takes a while to start (about 25 ms more here; about a
  *   second when built from a Worker), and is given no wait until it has:
@@ -2191,17 +2192,7 @@ function poll(): void {
     return;
   }
   if (armed) return;
-  let t = reactor;
-  if (t === null) {
-    t = reactor = spawn();
-    t.ctrl[KIND] = KIND_REACTOR;
-    t.ctrl[ARG] = outerFd;
-    t.ctrl[ARG + 1] = epfd;
-    t.ctrl[ARG + 2] = wakeFd;
-    Atomics.store(t.ctrl, CANCEL, 0);
-    Atomics.store(t.ctrl, STATE, JOB);
-    Atomics.notify(t.ctrl, STATE);
-  }
+  const t = reactorThread();
   armed = true;
   const seen = Atomics.load(t.ctrl, SEQ);
   encodeEpollEvent(EPOLLIN | EPOLLONESHOT, epfd, ctlEvent);
@@ -2214,6 +2205,25 @@ function poll(): void {
     take(true);
   });
   if (Atomics.load(t.ctrl, TID) === 0) pollWhileStarting(t, 1);
+}
+
+/**
+ * The reactor thread, built (and given its job: sleeping in `epoll_wait`
+ * on the outer set) if there is none. `startReactor` has made the sets.
+ */
+function reactorThread(): Thread {
+  let t = reactor;
+  if (t === null) {
+    t = reactor = spawn();
+    t.ctrl[KIND] = KIND_REACTOR;
+    t.ctrl[ARG] = outerFd;
+    t.ctrl[ARG + 1] = epfd;
+    t.ctrl[ARG + 2] = wakeFd;
+    Atomics.store(t.ctrl, CANCEL, 0);
+    Atomics.store(t.ctrl, STATE, JOB);
+    Atomics.notify(t.ctrl, STATE);
+  }
+  return t;
 }
 
 /** The timer of {@linkcode pollWhileStarting}, if one is set. */
@@ -2743,6 +2753,17 @@ function takeThread(): Thread | null {
   // freeze the event loop again, for a group whose waits came back while
   // the first was starting (a full queue's sends, each freed at once).
   if (starting.size > starving.size) return null;
+  buildThread();
+  return null;
+}
+
+/**
+ * Builds a helper thread for waits without a descriptor: it goes to the
+ * oldest group waiting for one once it has started, or to the idle ones.
+ *
+ * @returns the thread, starting
+ */
+function buildThread(): Thread {
   threads++;
   const fresh = spawn();
   starting.add(fresh);
@@ -2751,7 +2772,7 @@ function takeThread(): Thread | null {
     if (fresh.failure === undefined) giveBack(fresh);
     else threads--;
   });
-  return null;
+  return fresh;
 }
 
 /** Resolves once a thread has started (or failed to). */
@@ -2778,6 +2799,87 @@ function endThread(t: Thread): Promise<unknown> {
   Atomics.store(t.ctrl, STATE, EXIT);
   Atomics.notify(t.ctrl, STATE);
   return t.worker.terminate();
+}
+
+/**
+ * Builds the async engine's helper threads now, rather than at the first
+ * waits that need them, and resolves once they have started. Deno builds a
+ * thread's isolate on the thread that asks for it, which freezes the event
+ * loop once per thread (30 to 50 ms on the development machine); a program
+ * to which that matters (a server whose first connection should not wait
+ * for it) calls this at start, when nothing else is waiting. The threads
+ * are kept as those built by waits are, and do not keep the process alive;
+ * {@linkcode terminateIdleWaiters} ends them. Threads already there are not
+ * built again, so calling it twice costs nothing more.
+ *
+ * @param options `reactor`: whether to build the reactor thread, which waits
+ *   on every descriptor (default true); `helpers`: how many helper threads
+ *   for waits without a descriptor (System V semaphores and queues, POSIX
+ *   semaphores, file locks) there should be, from 0 (the default) to
+ *   {@linkcode KERNEL_THREADS}
+ * @returns once every thread built has started
+ * @throws {TypeError} for options that are not an object, a `reactor` that
+ *   is not a boolean, or a `helpers` that is not an integer (a rejected
+ *   promise)
+ * @throws {RangeError} for a `helpers` out of range (a rejected promise)
+ * @throws {IpcError} if the engine's descriptors cannot be made (`EMFILE`)
+ * @example At the start of a server
+ * ```ts
+ * import { startWaiters, terminateIdleWaiters } from "@linux-ipc/ipc";
+ * await startWaiters({ helpers: 1 });
+ * // ... serve: the first waits build no thread
+ * console.log(await terminateIdleWaiters()); // true
+ * ```
+ */
+export function startWaiters(
+  options: { reactor?: boolean; helpers?: number } = {},
+): Promise<void> {
+  let helpers: number, withReactor: boolean;
+  try {
+    checkOptions(options);
+    withReactor = options.reactor ?? true;
+    if (typeof withReactor !== "boolean") {
+      throw new TypeError(
+        `Invalid option "reactor": expected a boolean, got "${
+          String(withReactor)
+        }"`,
+      );
+    }
+    const h = options.helpers ?? 0;
+    if (typeof h !== "number" || !Number.isInteger(h)) {
+      throw new TypeError(
+        `Invalid option "helpers": expected an integer, got "${String(h)}"`,
+      );
+    }
+    if (h < 0 || h > KERNEL_THREADS) {
+      throw new RangeError(
+        `Option "helpers" is out of range: "${h}" is not in [0, ${KERNEL_THREADS}]`,
+      );
+    }
+    helpers = h;
+    if (withReactor) startReactor();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const building: Thread[] = [];
+  if (withReactor) {
+    const t = reactorThread();
+    if (Atomics.load(t.ctrl, TID) === 0) building.push(t);
+  }
+  for (const t of starting) if (helpers > 0) building.push(t);
+  while (threads < helpers) building.push(buildThread());
+  if (building.length === 0) return Promise.resolve();
+  // Atomics.waitAsync keeps no event loop alive: a timer does, meanwhile.
+  const alive = setInterval(() => {}, 1 << 30);
+  return Promise.all(building.map(started)).then(() => {
+    clearInterval(alive);
+    const failed = building.find((t) => t.failure !== undefined);
+    if (failed === undefined) return;
+    if (reactor === failed) reactor = null;
+    throw new Error("A helper thread of the async engine failed to start", {
+      cause: failed.failure,
+    });
+  });
 }
 
 /**

@@ -41,6 +41,7 @@ import {
   socket,
   socketpair,
   spawnWithFds,
+  startWaiters,
   terminateIdleWaiters,
   UnixConnection,
   UnixDatagram,
@@ -231,6 +232,64 @@ Deno.test("waits on one queue or semaphore made anew while the first helper thre
     assert.ok(one >= 1, `one helper thread added ${one}`);
     assert.equal(await gained("churn", kind), one, kind);
   }
+});
+
+Deno.test("startWaiters builds the helper threads ahead: the first waits build none, and the process still ends", async () => {
+  // A fresh process each, as the engine keeps its threads.
+  const child = async (start: string) => {
+    const r = await within(
+      run(Deno.execPath(), [
+        "run",
+        "-A", // /proc needs it
+        `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+        "start-waiters",
+        start,
+      ]),
+      30_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as {
+      built: number;
+      more: number;
+      worstMs: number;
+    };
+  };
+  const ahead = await child("yes");
+  assert.ok(ahead.built >= 3, `startWaiters added ${ahead.built} threads`);
+  assert.equal(
+    ahead.more,
+    0,
+    `the waits built threads: ${JSON.stringify(ahead)}`,
+  );
+  // Without it, the same waits build the threads themselves.
+  const lazy = await child("no");
+  assert.equal(lazy.built, 0);
+  assert.ok(lazy.more >= 3, `the waits added ${lazy.more} threads`);
+});
+
+Deno.test("startWaiters refuses bad options with a rejected promise, building nothing", async () => {
+  const bad: [unknown, typeof TypeError | typeof RangeError, RegExp][] = [
+    [null, TypeError, /Invalid options/],
+    ["yes", TypeError, /Invalid options/],
+    [{ helpers: KERNEL_THREADS + 1 }, RangeError, /"helpers" is out of range/],
+    [{ helpers: -1 }, RangeError, /"helpers" is out of range/],
+    [{ helpers: 1.5 }, TypeError, /"helpers": expected an integer/],
+    [{ helpers: "1" }, TypeError, /"helpers": expected an integer/],
+    [{ reactor: "yes" }, TypeError, /"reactor": expected a boolean/],
+  ];
+  const before = await threads();
+  for (const [options, type, message] of bad) {
+    let p: Promise<void> | undefined;
+    assert.doesNotThrow(() => {
+      p = startWaiters(options as Parameters<typeof startWaiters>[0]);
+    });
+    await assert.rejects(p!, (e: unknown) => {
+      assert.ok(e instanceof type, String(e));
+      assert.match((e as Error).message, message);
+      return true;
+    });
+  }
+  assert.equal(await threads(), before);
 });
 
 Deno.test("a Worker's first waits wake and time out on time while its helper threads start; terminateIdleWaiters cleans up", async () => {

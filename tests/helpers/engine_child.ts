@@ -15,6 +15,12 @@
  *   threads the process gained: `still`, one wait that lasts until the
  *   engine's helper thread has started; `churn`, five waits each freed at
  *   once while that thread is starting.
+ * - `start-waiters yes|no`: with `yes`, `startWaiters({ helpers: 2 })`
+ *   first; then a read on a socket pair and waits on two semaphore sets,
+ *   all parked until a timer frees them. Prints the threads the start
+ *   added, those the waits added after it, and the event loop's worst
+ *   delay (ms) during the waits, as JSON; then ends with nothing pending
+ *   (the threads must not keep the process alive).
  *
  * @module
  */
@@ -37,6 +43,7 @@ import {
   semget,
   semop,
   semopAsync,
+  startWaiters,
   UnixConnection,
 } from "../../mod.ts";
 
@@ -120,6 +127,46 @@ if (mode === "clients") {
     console.log(threads() - before);
   } finally {
     remove();
+  }
+} else if (mode === "start-waiters") {
+  const threads = () =>
+    Number(
+      /^Threads:\s+(\d+)/m.exec(
+        Deno.readTextFileSync("/proc/self/status"),
+      )![1],
+    );
+  // Deno starts a thread of its own some 200 to 500 ms after a process
+  // starts (more with a cold cache): counted after that.
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = threads();
+  if (args[0] === "yes") await startWaiters({ helpers: 2 });
+  const started = threads();
+  let last = performance.now(), worst = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 1);
+  const [a, b] = UnixConnection.pair();
+  const ids = [0, 1].map(() => semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600));
+  try {
+    const read = b.read(new Uint8Array(4));
+    const sems = ids.map((id) => semopAsync(id, [{ num: 0, op: -1 }]));
+    await new Promise((r) => setTimeout(r, 300));
+    a.writeSync(new Uint8Array([1, 2, 3]));
+    for (const id of ids) semop(id, [{ num: 0, op: 1 }]);
+    if (await read !== 3) throw new Error("The read got the wrong count");
+    await Promise.all(sems);
+    console.log(JSON.stringify({
+      built: started - before,
+      more: threads() - started,
+      worstMs: Math.round(worst),
+    }));
+  } finally {
+    clearInterval(tick);
+    a.close();
+    b.close();
+    for (const id of ids) semctl(id, 0, IPC_RMID);
   }
 } else if (mode === "forget") {
   // A pipe end dropped without close: the backstop closes its descriptor.
