@@ -49,6 +49,12 @@ import {
 
 const [mode, ...args] = Deno.args;
 
+/** This process's threads. */
+const threads = () =>
+  Number(
+    /^Threads:\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))![1],
+  );
+
 if (mode === "clients") {
   const [path, n, rounds] = [args[0], Number(args[1]), Number(args[2])];
   const conns = await Promise.all(
@@ -79,12 +85,6 @@ if (mode === "clients") {
   const [id, n] = [Number(args[0]), Number(args[1])];
   for (let i = n - 1; i >= 0; i--) semop(id, [{ num: i, op: 1 }]);
 } else if (mode === "one-group") {
-  const threads = () =>
-    Number(
-      /^Threads:\s+(\d+)/m.exec(
-        Deno.readTextFileSync("/proc/self/status"),
-      )![1],
-    );
   const [form, kind] = args;
   // A wait that parks until `free` is called: a send to a full queue, or
   // a semaphore's decrement.
@@ -129,12 +129,6 @@ if (mode === "clients") {
     remove();
   }
 } else if (mode === "start-waiters") {
-  const threads = () =>
-    Number(
-      /^Threads:\s+(\d+)/m.exec(
-        Deno.readTextFileSync("/proc/self/status"),
-      )![1],
-    );
   // Deno starts a thread of its own some 200 to 500 ms after a process
   // starts (more with a cold cache): counted after that.
   await new Promise((r) => setTimeout(r, 1000));
