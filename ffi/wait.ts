@@ -2798,6 +2798,8 @@ function endThread(t: Thread): Promise<unknown> {
   t.failure ??= "ended";
   Atomics.store(t.ctrl, STATE, EXIT);
   Atomics.notify(t.ctrl, STATE);
+  // Whoever awaits its start (see `started`) learns it ended.
+  Atomics.notify(t.ctrl, TID);
   return t.worker.terminate();
 }
 
@@ -2873,7 +2875,11 @@ export function startWaiters(
   const alive = setInterval(() => {}, 1 << 30);
   return Promise.all(building.map(started)).then(() => {
     clearInterval(alive);
-    const failed = building.find((t) => t.failure !== undefined);
+    // Ended by terminateIdleWaiters meanwhile, as its caller asked: not a
+    // failure.
+    const failed = building.find((t) =>
+      t.failure !== undefined && t.failure !== "ended"
+    );
     if (failed === undefined) return;
     if (reactor === failed) reactor = null;
     throw new Error("A helper thread of the async engine failed to start", {

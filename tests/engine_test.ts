@@ -267,6 +267,23 @@ Deno.test("startWaiters builds the helper threads ahead: the first waits build n
   assert.ok(lazy.more >= 3, `the waits added ${lazy.more} threads`);
 });
 
+Deno.test("startWaiters and at once terminateIdleWaiters: both settle and the process ends", async () => {
+  // The threads end before they have started: what awaits their start
+  // must learn it.
+  const r = await within(
+    run(Deno.execPath(), [
+      "run",
+      "-A",
+      `${new URL("./helpers/engine_child.ts", import.meta.url).pathname}`,
+      "start-waiters",
+      "end",
+    ]),
+    30_000,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { start: "resolved", ended: true });
+});
+
 Deno.test("startWaiters refuses bad options with a rejected promise, building nothing", async () => {
   const bad: [unknown, typeof TypeError | typeof RangeError, RegExp][] = [
     [null, TypeError, /Invalid options/],

@@ -20,7 +20,9 @@
  *   all parked until a timer frees them. Prints the threads the start
  *   added, those the waits added after it, and the event loop's worst
  *   delay (ms) during the waits, as JSON; then ends with nothing pending
- *   (the threads must not keep the process alive).
+ *   (the threads must not keep the process alive). With `end`:
+ *   `startWaiters({ helpers: 2 })` and at once `terminateIdleWaiters()`;
+ *   prints how each settled.
  *
  * @module
  */
@@ -44,6 +46,7 @@ import {
   semop,
   semopAsync,
   startWaiters,
+  terminateIdleWaiters,
   UnixConnection,
 } from "../../mod.ts";
 
@@ -128,6 +131,13 @@ if (mode === "clients") {
   } finally {
     remove();
   }
+} else if (mode === "start-waiters" && args[0] === "end") {
+  const start = startWaiters({ helpers: 2 }).then(
+    () => "resolved",
+    (e) => `rejected: ${e}`,
+  );
+  const ended = await terminateIdleWaiters();
+  console.log(JSON.stringify({ start: await start, ended }));
 } else if (mode === "start-waiters") {
   // Deno starts a thread of its own some 200 to 500 ms after a process
   // starts (more with a cold cache): counted after that.
