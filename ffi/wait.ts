@@ -1900,6 +1900,12 @@ const syncView = new DataView(syncEvents.buffer);
  * followed by the time of the round it parked in, oldest first.
  */
 const presumed: (Entry | number | null)[] = [];
+/**
+ * Where the pairs of `presumed` still to look at begin: those before it
+ * are done with (cleared), and cut off in bulk (see
+ * {@linkcode dropPresumed}).
+ */
+let presumedHead = 0;
 /** The slot of `presumed[0]` (see {@linkcode Entry.slot}). */
 let presumedBase = 0;
 /** When the main thread's latest round of taking events began. */
@@ -1959,7 +1965,7 @@ const presumedBatch: Entry[] = [];
  * @returns true if one of them completed
  */
 function verifyPresumed(before: number): boolean {
-  let k = 0, done = 0;
+  let k = presumedHead, done = 0;
   const batch = presumedBatch;
   const due = () =>
     k < presumed.length && (presumed[k + 1] as number) <= before;
@@ -1974,6 +1980,7 @@ function verifyPresumed(before: number): boolean {
       ) {
         batch.push(entry);
       }
+      presumed[k] = null;
       k += 2;
     }
     const n = batch.length;
@@ -1991,11 +1998,30 @@ function verifyPresumed(before: number): boolean {
     }
     batch.length = 0;
   }
-  if (k > 0) {
-    presumed.splice(0, k);
-    presumedBase += k / 2;
-  }
+  if (k > presumedHead) dropPresumed(k);
   return done > 0;
+}
+
+/**
+ * Marks the pairs of `presumed` before `k` done with. They leave the array
+ * in bulk, once they are at least half of it: taken off the front each
+ * round, they moved the whole array every time (`splice`: about 2.7 µs a
+ * round with the 600 or so waits a busy echo server with 12 connections
+ * keeps listed, in 250,000 of its rounds over 1.4 million echoes).
+ *
+ * @param k the index of the first pair still to look at
+ */
+function dropPresumed(k: number): void {
+  if (k === presumed.length) {
+    presumedBase += k / 2;
+    presumed.length = 0;
+    presumedHead = 0;
+  } else if (k >= 64 && k * 2 >= presumed.length) {
+    presumed.copyWithin(0, k);
+    presumed.length -= k;
+    presumedBase += k / 2;
+    presumedHead = 0;
+  } else presumedHead = k;
 }
 const ctlEvent = new Uint8Array(16);
 const wakeBuf = new BigUint64Array([1n]);
@@ -2187,7 +2213,7 @@ function poll(): void {
   if (draining || reactorWaits <= 0 || epfd === -1) return;
   // Before this thread sleeps, the presumed waits make their call (one that
   // parks while the reactor thread is already armed too).
-  if (presumed.length > 0 && verifyPresumed(Infinity)) {
+  if (presumed.length > presumedHead && verifyPresumed(Infinity)) {
     drainLater();
     return;
   }
@@ -2299,7 +2325,9 @@ function take(idle: boolean): void {
     } finally {
       idleWake = false;
     }
-    if (presumed.length > 0) verifyPresumed(roundTime - PRESUMED_MS);
+    if (presumed.length > presumedHead) {
+      verifyPresumed(roundTime - PRESUMED_MS);
+    }
     emptyRounds = 0;
     drainLater();
   } else poll();
@@ -2926,6 +2954,7 @@ export async function terminateIdleWaiters(): Promise<boolean> {
     watches.clear();
     presumedBase += presumed.length / 2;
     presumed.length = 0;
+    presumedHead = 0;
     const c = libc();
     ending.push((async () => {
       if (t !== null) {
