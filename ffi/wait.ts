@@ -194,7 +194,7 @@ import {
   IpcError,
   resultOrErrno,
 } from "./errors.ts";
-import { checkOptions, isOptionsObject } from "./validate.ts";
+import { checkOptions, int, isOptionsObject } from "./validate.ts";
 import { encodeUtf8 } from "./text.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
@@ -2875,18 +2875,13 @@ export function startWaiters(
         }"`,
       );
     }
-    const h = options.helpers ?? 0;
-    if (typeof h !== "number" || !Number.isInteger(h)) {
-      throw new TypeError(
-        `Invalid option "helpers": expected an integer, got "${String(h)}"`,
-      );
-    }
-    if (h < 0 || h > KERNEL_THREADS) {
-      throw new RangeError(
-        `Option "helpers" is out of range: "${h}" is not in [0, ${KERNEL_THREADS}]`,
-      );
-    }
-    helpers = h;
+    helpers = int(
+      options.helpers ?? 0,
+      "startWaiters",
+      "helpers",
+      0,
+      KERNEL_THREADS,
+    );
     if (withReactor) startReactor();
   } catch (e) {
     return Promise.reject(e);
@@ -2896,7 +2891,7 @@ export function startWaiters(
     const t = reactorThread();
     if (Atomics.load(t.ctrl, TID) === 0) building.push(t);
   }
-  for (const t of starting) if (helpers > 0) building.push(t);
+  if (helpers > 0) building.push(...starting);
   while (threads < helpers) building.push(buildThread());
   if (building.length === 0) return Promise.resolve();
   // Atomics.waitAsync keeps no event loop alive: a timer does, meanwhile.
