@@ -616,7 +616,7 @@ class BufferOp<T = number> extends PollOp<T> {
   ) {
     super(
       fd,
-      call === "write" || call === "send" ? POLLOUT : POLLIN,
+      eventsOf(call),
       call,
       undefined,
       undefined,
@@ -646,6 +646,11 @@ class BufferOp<T = number> extends PollOp<T> {
   protected override error(): IpcError {
     return this.#onError(this.#call, this.fd);
   }
+}
+
+/** What a {@linkcode BufferCall} waits for: `POLLOUT` to write, else `POLLIN`. */
+function eventsOf(call: BufferCall): number {
+  return call === "write" || call === "send" ? POLLOUT : POLLIN;
 }
 
 /**
@@ -709,7 +714,7 @@ export function bufferIo<T = number>(
   stream = false,
 ): Promise<T> {
   const n = sizeT(buf.length);
-  const events = call === "write" || call === "send" ? POLLOUT : POLLIN;
+  const events = eventsOf(call);
   let tried: boolean | "presumed" = false;
   if (!tryFdAtOnce(call, fd, events, options)) {
     // The long way: `wait` checks the options and makes the first try.
