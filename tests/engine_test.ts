@@ -1339,6 +1339,66 @@ Deno.test("concurrent reads, writes and queue receives complete in the order the
   }
 });
 
+Deno.test("a socket that has waited only for reads still wakes a write that waits for room, and both sides of a full duplex exchange complete", async () => {
+  // Reads first: the engine watches the socket for reads only, then a
+  // write finds it full and waits.
+  {
+    const [a, b] = UnixConnection.pair();
+    const reply = a.read(new Uint8Array(4), { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 20));
+    let filled = 0;
+    for (;;) {
+      try {
+        filled += a.writeSync(new Uint8Array(4096), { timeout: 0 });
+      } catch (e) {
+        isCode("ETIMEDOUT")(e);
+        break;
+      }
+    }
+    // Well within the second after which the engine checks a parked wait's
+    // registration again, which would wake it too.
+    const more = a.write(new Uint8Array(1024).fill(7), { timeout: 900 });
+    await new Promise((r) => setTimeout(r, 20));
+    const sink = new Uint8Array(65536);
+    let got = 0;
+    while (got < filled + 1024) {
+      got += (await b.read(sink, { timeout: 5000 }))!;
+    }
+    assert.equal(await more, 1024);
+    b.writeSync(new Uint8Array([9]));
+    assert.equal(await reply, 1);
+    a.close();
+    b.close();
+  }
+  // Each side writes a MiB while it reads the other's: neither write can
+  // finish before the other side reads, so each socket has a read and a
+  // write waiting at once, again and again.
+  {
+    const [a, b] = UnixConnection.pair();
+    const size = 1 << 20;
+    const side = async (c: UnixConnection, fill: number) => {
+      const reading = (async () => {
+        const buf = new Uint8Array(8192);
+        let got = 0, sum = 0;
+        while (got < size) {
+          const n = (await c.read(buf, { timeout: 900 }))!;
+          for (let i = 0; i < n; i++) sum += buf[i];
+          got += n;
+        }
+        return sum;
+      })();
+      await c.writeAll(new Uint8Array(size).fill(fill), { timeout: 10000 });
+      return await reading;
+    };
+    assert.deepEqual(await Promise.all([side(a, 1), side(b, 2)]), [
+      2 * size,
+      size,
+    ]);
+    a.close();
+    b.close();
+  }
+});
+
 Deno.test("writeAll keeps its bytes whole: concurrent writes of the same end never land among them", async () => {
   const ends = () => {
     const [r, w] = PipeEnd.pipe();
