@@ -12,7 +12,10 @@
  *   interval (the rest it was descheduled: server and clients share the
  *   machine's CPUs) and the longest the loop held itself up (the most CPU
  *   time the main thread had in one interval of the 1 ms timer, less 1 ms),
- *   its threads (target: the same at 12 and 1,000) and RSS.
+ *   its threads (target: the same at 12 and 1,000) and RSS. Then N = 1 and
+ *   12 with the server and its clients pinned to one CPU (util-linux's
+ *   `taskset`; the rows are left out without it), as in a container given
+ *   one: reported, no target.
  * - 1,000 idle connections held for 10 s: the server's CPU time (target
  *   under 1% of a core).
  * - 100 and 1,000 waits on distinct semaphores, posted by another process:
@@ -65,15 +68,17 @@ class Server {
     kind: string,
     path: string,
     extra: string[] = [],
+    oneCpu = false,
   ): Promise<Server> {
     // "c": the C baseline, the same protocol (bench/c/echo_server.c).
-    const child =
-      (kind === "c"
-        ? new Deno.Command(cServer!, { args: [path], stdout: "piped" })
-        : new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", peer, "server", kind, path, ...extra],
-          stdout: "piped",
-        })).spawn();
+    const child = command(
+      kind === "c" ? cServer! : Deno.execPath(),
+      kind === "c"
+        ? [path]
+        : ["run", "-A", peer, "server", kind, path, ...extra],
+      oneCpu,
+      "piped",
+    ).spawn();
     const s = new Server(child);
     const reader = child.stdout.getReader();
     const { value } = await reader.read();
@@ -109,10 +114,31 @@ class Server {
   }
 }
 
-async function client(args: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", peer, ...args],
-  }).output();
+/**
+ * A command, run on the first CPU only (through util-linux's `taskset`) if
+ * `oneCpu`: a process sees one CPU then, as on a machine of one.
+ */
+function command(
+  program: string,
+  args: string[],
+  oneCpu: boolean,
+  stdout: "piped" | "inherit" = "piped",
+): Deno.Command {
+  return oneCpu
+    ? new Deno.Command("taskset", {
+      args: ["-c", "0", program, ...args],
+      stdout,
+    })
+    : new Deno.Command(program, { args, stdout });
+}
+
+async function client(args: string[], oneCpu = false): Promise<string> {
+  const out = await command(
+    Deno.execPath(),
+    ["run", "-A", peer, ...args],
+    oneCpu,
+  )
+    .output();
   if (!out.success) {
     throw new Error(`Client failed: ${dec.decode(out.stderr)}`);
   }
@@ -123,10 +149,11 @@ async function client(args: string[]): Promise<string> {
 async function echo(
   kind: string,
   n: number,
+  oneCpu = false,
 ): Promise<{ rate: number; stats: Stats }> {
   const path = await Deno.makeTempFile({ prefix: "linux-ipc-bench-" });
   await Deno.remove(path);
-  const server = await Server.start(kind, path);
+  const server = await Server.start(kind, path, [], oneCpu);
   try {
     const rounds = Math.max(20, Math.ceil(ROUNDS_TOTAL / n));
     // Steady state, for every server alike: two warm-ups as long as the
@@ -137,11 +164,11 @@ async function echo(
     // 60 ms of compiling on another thread, 12% of the server's CPU time,
     // none after a second warm-up).
     for (let w = 0; w < 2; w++) {
-      await client(["clients", path, String(n), String(rounds)]);
+      await client(["clients", path, String(n), String(rounds)], oneCpu);
     }
     await server.ask("reset");
     const ms = Number(
-      await client(["clients", path, String(n), String(rounds)]),
+      await client(["clients", path, String(n), String(rounds)], oneCpu),
     );
     const stats = await server.stats();
     return { rate: (n * rounds) / (ms / 1000), stats };
@@ -181,9 +208,22 @@ const rows: string[][] = [];
 let cServer: string | undefined;
 const f = (x: number, d = 0) => x.toFixed(d);
 
+/** Whether util-linux's `taskset` can pin a process here. */
+const canPin = await new Deno.Command("taskset", { args: ["-c", "0", "true"] })
+  .output().then((o) => o.success, () => false);
+// The four N on the machine as it is; then 1 and 12 with the server and
+// its clients sharing one CPU, as in a container given one (reported).
+const cases: [number, boolean][] = [
+  [1, false],
+  [12, false],
+  [100, false],
+  [1000, false],
+  ...(canPin ? [[1, true], [12, true]] as [number, boolean][] : []),
+];
+
 await withCBaseline("echo_server", async (_dir, binary) => {
   cServer = binary;
-  for (const n of [1, 12, 100, 1000]) {
+  for (const [n, oneCpu] of cases) {
     const ours: { rate: number; stats: Stats }[] = [];
     const base: { rate: number; stats: Stats }[] = [];
     const c: { rate: number; stats: Stats }[] = [];
@@ -191,13 +231,13 @@ await withCBaseline("echo_server", async (_dir, binary) => {
       // Ours and Deno's next to each other, which goes first alternating
       // (a run's place in the round should not favour a side).
       if (r % 2 === 0) {
-        ours.push(await echo("ours", n));
-        base.push(await echo("deno", n));
+        ours.push(await echo("ours", n, oneCpu));
+        base.push(await echo("deno", n, oneCpu));
       } else {
-        base.push(await echo("deno", n));
-        ours.push(await echo("ours", n));
+        base.push(await echo("deno", n, oneCpu));
+        ours.push(await echo("ours", n, oneCpu));
       }
-      c.push(await echo("c", n));
+      c.push(await echo("c", n, oneCpu));
     }
     const ro = median(ours.map((x) => x.rate));
     const rb = median(base.map((x) => x.rate));
@@ -214,7 +254,7 @@ await withCBaseline("echo_server", async (_dir, binary) => {
     const held = (xs: typeof ours) =>
       f(Math.max(...xs.map((x) => x.stats.heldMs ?? 0)), 1);
     rows.push([
-      `echo N=${n}`,
+      `echo N=${n}${oneCpu ? ", 1 CPU" : ""}`,
       f(rc),
       f(rb),
       f(ro),
@@ -251,7 +291,7 @@ printTable(
     "RSS MiB",
   ],
   rows,
-  [12, 10, 12, 10, 8, 7, 6, 24, 12, 10, 14],
+  [18, 10, 12, 10, 8, 7, 6, 24, 12, 10, 14],
 );
 
 const idleMs = opts.quick ? 3000 : 10_000;
