@@ -29,8 +29,9 @@
  *    server with 12 or 100 clients: about 40 hops for 40,000 echoes, where
  *    arming at once made 1,170 with 12), timers run between rounds, and a
  *    hop costs the thread one wake-up, with no job handed to it.
- *    A descriptor is registered once, edge-triggered (`EPOLLET`) for both
- *    directions, when its first wait parks, and leaves the set when the
+ *    A descriptor is registered once, edge-triggered (`EPOLLET`), when its
+ *    first wait parks (for reads; for writes too once a write or connect
+ *    has waited on it, one `EPOLL_CTL_MOD`), and leaves the set when the
  *    library closes it: a wait that found `EAGAIN` is woken by the next
  *    change, with no `epoll_ctl` per wait (re-arming a one-shot
  *    registration for every wait cost a tenth of an echo server's time).
@@ -111,17 +112,19 @@
  * hop. A key's budget starts at nothing and grows only when one of its
  * waits is woken, soon after parking, while this thread had nothing else
  * to run (through the reactor thread, a helper thread or the main thread's
- * brief hold): a wake in a round
- * of this thread's own work may come from a peer in this same thread (the
- * two ends of a socket pair in one process), which a spin would only hold
- * up. A spin that finds nothing halves the budget. With more waits parked the engine does not spin, so that many waits
- * cannot add up to a stalled event loop. On a one-CPU process each retry
- * yields the CPU first (`sched_yield`), since the peer cannot run while we
- * spin. A wait made after the current turn of the event loop has run for
- * {@linkcode TURN_MS} ms is tried in the next turn instead (unless its
- * caller has just found it would block), so a loop of waits that all
- * complete at once (a burst of connections to accept, a stream or a queue
- * that always has data) cannot hold timers up.
+ * brief hold): a wake in a round of this thread's own work may come from a
+ * peer in this same thread (the two ends of a socket pair in one process),
+ * which a spin would only hold up. A spin that finds nothing halves the
+ * budget. With more waits parked the engine does not spin, so that many
+ * waits cannot add up to a stalled event loop. On a one-CPU process each
+ * retry yields the CPU first (`sched_yield`), since the peer cannot run
+ * while we spin, and so does the first try of a key that has spun before,
+ * while a spin would be allowed (not before every read of a busy server,
+ * which has other work). A wait made after the current turn of the event
+ * loop has run for {@linkcode TURN_MS} ms is tried in the next turn instead
+ * (unless its caller has just found it would block), so a loop of waits
+ * that all complete at once (a burst of connections to accept, a stream or
+ * a queue that always has data) cannot hold timers up.
  *
  * Abort and timeout: a wait on the reactor or the retries simply ends (the
  * call was never in the kernel). A helper thread in the kernel is
@@ -1113,8 +1116,8 @@ function spin(op: BlockingOp): number {
  * wait (`pollOp`'s key, `syscall:fd`), or one on an id whose op's key is
  * `syscall:id`, or `syscall:id:detail` with `detail`. Not with a signal or a
  * timeout, which {@linkcode wait} checks first; nor when this process has
- * one CPU and the key has had to spin, where {@linkcode wait} yields to the
- * peer first. Lets a hot path skip the op's closures when the call goes
+ * one CPU and the key has had to spin (while a spin would be allowed),
+ * where {@linkcode wait} yields to the peer first. Lets a hot path skip the op's closures when the call goes
  * through at once.
  *
  * @param syscall the call's name
