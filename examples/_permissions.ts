@@ -1,8 +1,10 @@
 /**
  * Shared by the examples: check permissions first and, if any is missing,
  * print the exact command line that grants them instead of a stack trace;
- * and end with a one-line message, not a stack trace, when the library
- * rejects an argument or a call fails.
+ * read numeric arguments strictly (`integer`, `number`, `octal`), so that a
+ * typo is reported with what was typed instead of running on `NaN`; and end
+ * with a one-line message, not a stack trace, when the library rejects an
+ * argument or a call fails.
  *
  * @module
  */
@@ -57,6 +59,65 @@ export function requirePermissions(
       (task ? `\nor: deno task ${task}${args}\n` : ""),
   );
   Deno.exit(2);
+}
+
+/**
+ * Reads a command-line argument as an integer, written as `Number` reads
+ * one (`42`, `-1`, `0x1f`).
+ *
+ * @param text the argument as typed
+ * @param name what the usage line calls it (`ID`, `--count`)
+ * @param min the least it may be, if there is one
+ * @returns the integer
+ * @throws {TypeError} for anything else (the example then prints the
+ *   message and its usage line)
+ */
+export function integer(text: string, name: string, min?: number): number {
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isSafeInteger(n) || (min !== undefined && n < min)) {
+    throw new TypeError(
+      `Invalid argument "${name}": expected an integer${
+        min === undefined ? "" : ` of ${min} or more`
+      }, got "${text}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Reads a command-line argument as a number of at least 0 (`0.5`, `200`):
+ * a duration.
+ *
+ * @param text the argument as typed
+ * @param name what the usage line calls it (`--interval`)
+ * @returns the number
+ * @throws {TypeError} for anything else
+ */
+export function number(text: string, name: string): number {
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (!(Number.isFinite(n) && n >= 0)) {
+    throw new TypeError(
+      `Invalid argument "${name}": expected a number of 0 or more, got "${text}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Reads a command-line argument as an octal permission mode (`600`, `0644`).
+ *
+ * @param text the argument as typed
+ * @param name what the usage line calls it (`--mode`)
+ * @returns the mode
+ * @throws {TypeError} for anything else
+ */
+export function octal(text: string, name: string): number {
+  if (!/^0?[0-7]{1,4}$/.test(text)) {
+    throw new TypeError(
+      `Invalid argument "${name}": expected an octal mode such as 0600, got "${text}"`,
+    );
+  }
+  return parseInt(text, 8);
 }
 
 /**

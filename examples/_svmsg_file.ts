@@ -8,6 +8,8 @@
  * @module
  */
 
+import { integer } from "./_permissions.ts";
+
 /** The server's well-known key (TLPI's `SERVER_KEY`). */
 export const SERVER_KEY = 0x1aaaaaa1;
 /** `PATH_MAX`. */
@@ -48,6 +50,6 @@ export function decodeRequest(
 /** `--key=K` (hex with 0x), else the book's key. */
 export function keyOption(args: string[]): [number, string[]] {
   const option = args.find((a) => a.startsWith("--key="));
-  const key = option ? Number(option.slice(6)) : SERVER_KEY;
+  const key = option ? integer(option.slice(6), "--key") : SERVER_KEY;
   return [key, args.filter((a) => a !== option)];
 }

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { removeOnInterrupt } from "./_socket_io.ts";
 import {
   AF_UNIX,
@@ -41,7 +41,7 @@ requirePermissions(
       flag: "--allow-write",
     },
   ],
-  "[--abstract] NAME",
+  "[--abstract] [--count N] NAME",
   "dgram_receiver",
 );
 if (name === undefined) {
@@ -50,6 +50,9 @@ if (name === undefined) {
   );
   Deno.exit(1);
 }
+const count = values.count === undefined
+  ? Infinity
+  : integer(values.count, "--count");
 
 const fd = socket(AF_UNIX, SOCK_DGRAM);
 bind(
@@ -64,7 +67,7 @@ console.error(
 );
 try {
   const buf = new Uint8Array(65536);
-  for (let i = 0; values.count === undefined || i < Number(values.count); i++) {
+  for (let i = 0; i < count; i++) {
     const { n } = await recvfromAsync(fd, buf);
     console.log(new TextDecoder().decode(buf.subarray(0, n)));
   }

@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { ENV, FFI, requirePermissions, RUN } from "./_permissions.ts";
+import { ENV, FFI, number, requirePermissions, RUN } from "./_permissions.ts";
 import { EventFd, spawnWithFds } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     interval: { type: "string", default: "300" },
   },
 });
-const interval = Number(values.interval);
+const interval = number(values.interval, "--interval");
 
 if (values.child) {
   // The child: fd 3 is the parent's eventfd.

@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { ENV, FFI, requirePermissions, RUN } from "./_permissions.ts";
+import { ENV, FFI, integer, requirePermissions, RUN } from "./_permissions.ts";
 import {
   acceptAsync,
   AF_INET,
@@ -70,6 +70,7 @@ requirePermissions(
   "[--clients N]",
   "handoff",
 );
+const clients = integer(values.clients, "--clients");
 
 // The front: a TCP listener, and a worker connected by a socket pair.
 const listener = socket(AF_INET, SOCK_STREAM);
@@ -87,7 +88,7 @@ console.log(
   `  front  (pid ${Deno.pid}): listening on 127.0.0.1:${port}, worker is pid ${worker.pid}`,
 );
 
-for (let i = 1; i <= Number(values.clients); i++) {
+for (let i = 1; i <= clients; i++) {
   const client = Deno.connect({ hostname: "127.0.0.1", port });
   const { fd } = await acceptAsync(listener);
   await mine.sendFds([fd]);

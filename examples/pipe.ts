@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { ENV, FFI, requirePermissions, RUN } from "./_permissions.ts";
+import { ENV, FFI, number, requirePermissions, RUN } from "./_permissions.ts";
 import { PipeEnd, spawnWithFds } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     interval: { type: "string", default: "1000" },
   },
 });
+const interval = number(values.interval, "--interval");
 
 if (values.child) {
   // The child: read from fd 3 and print each line as it arrives.
@@ -59,7 +60,7 @@ for (let count = 5; count > 0; count--) {
   await writer.writeAll(message);
   console.log(`parent: wrote "Hello, world." (${count - 1} to go)`);
   if (count > 1) {
-    await new Promise((r) => setTimeout(r, Number(values.interval)));
+    await new Promise((r) => setTimeout(r, interval));
   }
 }
 // Close the write end: the child reads end of file and exits.

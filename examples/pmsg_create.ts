@@ -10,7 +10,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, octal, requirePermissions } from "./_permissions.ts";
 import { mq_close, mq_open, O_CREAT, O_EXCL, O_RDWR } from "../mod.ts";
 import { MQUEUE_READ, MQUEUE_WRITE, orExit } from "./_pmsg.ts";
 
@@ -36,8 +36,8 @@ if (positionals.length !== 1) {
 }
 const attr = values.maxmsg !== undefined || values.msgsize !== undefined
   ? {
-    maxmsg: Number(values.maxmsg ?? 10),
-    msgsize: Number(values.msgsize ?? 8192),
+    maxmsg: integer(values.maxmsg ?? "10", "--maxmsg"),
+    msgsize: integer(values.msgsize ?? "8192", "--msgsize"),
   }
   : undefined;
 orExit("pmsg_create", () =>
@@ -45,7 +45,7 @@ orExit("pmsg_create", () =>
     mq_open(
       positionals[0],
       O_RDWR | O_CREAT | (values.excl ? O_EXCL : 0),
-      parseInt(values.mode, 8),
+      octal(values.mode, "--mode"),
       attr,
     ),
   ));

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { IpcError, PosixMessageQueue } from "../mod.ts";
 import { MQUEUE_READ, orExit } from "./_pmsg.ts";
 
@@ -30,7 +30,9 @@ if (positionals.length !== 1) {
   console.error("Usage: pmsg_notify [--count=N] NAME");
   Deno.exit(2);
 }
-const limit = Number(values.count ?? Infinity);
+const limit = values.count === undefined
+  ? Infinity
+  : integer(values.count, "--count");
 const q = await orExit(
   "pmsg_notify",
   () => PosixMessageQueue.open(positionals[0], { mode: "r" }),

@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { mq_close, mq_open, mq_send, O_NONBLOCK, O_WRONLY } from "../mod.ts";
 import { MQUEUE_WRITE, orExit } from "./_pmsg.ts";
 
@@ -28,11 +28,12 @@ if (positionals.length < 2) {
   console.error("Usage: pmsg_send [--nonblock] NAME TEXT [PRIO]");
   Deno.exit(2);
 }
-const [name, text, prio = "0"] = positionals;
+const [name, text, prioText = "0"] = positionals;
+const prio = integer(prioText, "PRIO", 0);
 await orExit("pmsg_send", () => {
   const mq = mq_open(name, O_WRONLY | (values.nonblock ? O_NONBLOCK : 0));
   try {
-    mq_send(mq, text, Number(prio));
+    mq_send(mq, text, prio);
   } finally {
     mq_close(mq);
   }

@@ -10,6 +10,8 @@
 import { parseArgs } from "node:util";
 import {
   FFI,
+  integer,
+  octal,
   requirePermissions,
   SHM_READ,
   SHM_WRITE,
@@ -41,8 +43,8 @@ await orExit("psem_create", () => {
     sem_open(
       name,
       O_CREAT | (values.excl ? O_EXCL : 0),
-      parseInt(values.mode, 8),
-      Number(value),
+      octal(values.mode, "--mode"),
+      integer(value, "VALUE"),
     ),
   );
   console.log(`psem_create: ${name} (/dev/shm/sem.${name.slice(1)})`);

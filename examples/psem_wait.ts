@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import {
   FFI,
+  number,
   requirePermissions,
   SHM_READ,
   SHM_WRITE,
@@ -37,7 +38,9 @@ if (positionals.length !== 1) {
 await orExit("psem_wait", async () => {
   using sem = PosixSemaphore.open(positionals[0]);
   await sem.wait(
-    values.timeout === undefined ? {} : { timeout: Number(values.timeout) },
+    values.timeout === undefined
+      ? {}
+      : { timeout: number(values.timeout, "--timeout") },
   );
   console.log(`${Deno.pid} sem_wait() succeeded`);
 });

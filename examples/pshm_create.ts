@@ -11,6 +11,8 @@
 import { parseArgs } from "node:util";
 import {
   FFI,
+  integer,
+  octal,
   requirePermissions,
   SHM_READ,
   SHM_WRITE,
@@ -36,15 +38,17 @@ if (positionals.length !== 2) {
   console.error("Usage: pshm_create [--excl] [--mode=0600] NAME SIZE");
   Deno.exit(2);
 }
-const [name, size] = positionals;
+const [name, sizeText] = positionals;
+const size = integer(sizeText, "SIZE", 0);
+const mode = octal(values.mode, "--mode");
 await orExit("pshm_create", () => {
   const fd = shm_open(
     name,
     O_RDWR | O_CREAT | (values.excl ? O_EXCL : 0),
-    parseInt(values.mode, 8),
+    mode,
   );
   try {
-    ftruncate(fd, Number(size));
+    ftruncate(fd, size);
   } finally {
     close(fd);
   }

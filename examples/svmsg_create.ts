@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, octal, requirePermissions } from "./_permissions.ts";
 import { ftok, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, msgget } from "../mod.ts";
 
 requirePermissions(
@@ -33,8 +33,8 @@ const { values } = parseArgs({
 const key = values.path !== undefined
   ? ftok(values.path, 1)
   : values.key !== undefined
-  ? Number(values.key)
+  ? integer(values.key, "--key")
   : IPC_PRIVATE;
-const mode = parseInt(values.mode, 8);
+const mode = octal(values.mode, "--mode");
 const id = msgget(key, IPC_CREAT | (values.excl ? IPC_EXCL : 0) | mode);
 console.log(id);

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { IPC_PRIVATE, MessageQueue, msgsndAsync } from "../mod.ts";
 import {
   decodeRequest,
@@ -32,9 +32,10 @@ requirePermissions(
   "svmsg_file_server",
 );
 const [key, rest] = keyOption(Deno.args);
-const limit = Number(
-  rest.find((a) => a.startsWith("--requests="))?.slice(11) ?? Infinity,
-);
+const requests = rest.find((a) => a.startsWith("--requests="))?.slice(11);
+const limit = requests === undefined
+  ? Infinity
+  : integer(requests, "--requests");
 const server = MessageQueue.create({
   key: key === 0 ? IPC_PRIVATE : key,
   mode: 0o622, // clients may write requests

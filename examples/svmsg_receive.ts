@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { IpcError, MessageQueue } from "../mod.ts";
 
 requirePermissions(
@@ -36,15 +36,18 @@ if (positionals.length !== 1) {
   console.error("Usage: svmsg_receive [options] ID");
   Deno.exit(2);
 }
+const id = integer(positionals[0], "ID");
+const type = integer(values.type, "--type");
+const maxBytes = integer(values.max, "--max", 0);
 let m;
 try {
-  const queue = MessageQueue.fromId(Number(positionals[0]));
+  const queue = MessageQueue.fromId(id);
   m = await queue.receive({
-    type: Number(values.type),
+    type,
     except: values.except,
     noError: values.noerror,
     nowait: values.nowait,
-    maxBytes: Number(values.max),
+    maxBytes,
   });
 } catch (e) {
   if (!(e instanceof IpcError)) throw e;

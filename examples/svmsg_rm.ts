@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { IPC_RMID, msgctl } from "../mod.ts";
 
 requirePermissions("examples/svmsg_rm.ts", [FFI], "ID...", "svmsg_rm");
@@ -14,4 +14,4 @@ if (Deno.args.length === 0) {
   console.error("Usage: svmsg_rm ID...");
   Deno.exit(2);
 }
-for (const id of Deno.args) msgctl(Number(id), IPC_RMID);
+for (const id of Deno.args) msgctl(integer(id, "ID"), IPC_RMID);

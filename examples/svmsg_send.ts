@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, integer, requirePermissions } from "./_permissions.ts";
 import { IPC_NOWAIT, IpcError, msgsndAsync } from "../mod.ts";
 
 requirePermissions(
@@ -30,8 +30,8 @@ if (positionals.length < 3) {
 const [id, type, ...words] = positionals;
 try {
   await msgsndAsync(
-    Number(id),
-    { mtype: Number(type), mtext: words.join(" ") },
+    integer(id, "ID"),
+    { mtype: integer(type, "TYPE"), mtext: words.join(" ") },
     values.nowait ? IPC_NOWAIT : 0,
   );
 } catch (e) {

@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, requirePermissions } from "./_permissions.ts";
+import { FFI, number, requirePermissions } from "./_permissions.ts";
 import {
   close,
   flock,
@@ -44,6 +44,7 @@ if (file === undefined || (kind !== "s" && kind !== "x")) {
   console.error("Usage: t_flock [--nb] FILE s|x [SECONDS]");
   Deno.exit(2);
 }
+const hold = number(seconds, "SECONDS");
 const mode = kind === "s" ? "shared" : "exclusive";
 const article = kind === "s" ? "a shared" : "an exclusive";
 const stamp = () => new Date().toISOString().slice(11, 23);
@@ -70,7 +71,7 @@ try {
   console.log(
     `${stamp()} ${Deno.pid}: granted ${article} lock (the event loop ticked ${ticks} times while waiting)`,
   );
-  await new Promise((r) => setTimeout(r, Number(seconds) * 1000));
+  await new Promise((r) => setTimeout(r, hold * 1000));
   console.log(`${stamp()} ${Deno.pid}: releasing the lock`);
 } finally {
   close(fd); // closing the last descriptor releases a flock lock

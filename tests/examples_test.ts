@@ -43,7 +43,10 @@ Deno.test("examples: a bad argument shows the usage; a failed call its error", a
     example("socket_inet", ["no-such-host.invalid"]),
   ]);
   assert.equal(bad.code, 2, bad.stderr);
-  assert.match(bad.stderr, /^svmsg_send: Invalid argument "msqid"/);
+  assert.match(
+    bad.stderr,
+    /^svmsg_send: Invalid argument "ID": expected an integer, got "not-a-number"$/m,
+  );
   assert.match(bad.stderr, /^Usage: svmsg_send \[--nowait\] ID TYPE TEXT$/m);
   assert.equal(gone.code, 1, gone.stderr);
   assert.match(gone.stderr, /^svmsg_send: .*\(EINVAL\) in msgsnd/);
@@ -54,6 +57,42 @@ Deno.test("examples: a bad argument shows the usage; a failed call its error", a
   for (const out of [bad, gone, name, host]) {
     assert.doesNotMatch(out.stderr, /^\s+at /m);
   }
+});
+
+Deno.test("examples: a mistyped number is refused before anything is made, not read as NaN", async () => {
+  const shm = `/linux-ipc-examples-${Deno.pid}`;
+  const outs = await Promise.all([
+    // Read as NaN, these received nothing, or started no client, or slept
+    // for no time at all, and said nothing.
+    example("dgram_receiver", ["--count=lots", "--abstract", `ex-${Deno.pid}`]),
+    example("handoff", ["--clients=many"]),
+    example("pipe", ["--interval=soon"]),
+    example("t_flock", ["/dev/null", "s", "ten"]),
+    example("svmsg_receive", ["--type=x", "1"]),
+    example("svmsg_create", ["--mode=0999"]),
+    // Read as NaN, this made the object and then failed to size it.
+    example("pshm_create", [shm, "big"]),
+  ]);
+  const expected = [
+    /^dgram_receiver: Invalid argument "--count": expected an integer, got "lots"$/m,
+    /^handoff: Invalid argument "--clients": expected an integer, got "many"$/m,
+    /^pipe: Invalid argument "--interval": expected a number of 0 or more, got "soon"$/m,
+    /^t_flock: Invalid argument "SECONDS": expected a number of 0 or more, got "ten"$/m,
+    /^svmsg_receive: Invalid argument "--type": expected an integer, got "x"$/m,
+    /^svmsg_create: Invalid argument "--mode": expected an octal mode such as 0600, got "0999"$/m,
+    /^pshm_create: Invalid argument "SIZE": expected an integer of 0 or more, got "big"$/m,
+  ];
+  outs.forEach((out, i) => {
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stderr, expected[i]);
+    assert.doesNotMatch(out.stderr, /^\s+at /m);
+    // Nothing done before the refusal (t_flock took no lock).
+    assert.equal(out.stdout, "");
+  });
+  assert.equal(
+    (await run("ls", ["/dev/shm"])).stdout.split("\n").includes(shm.slice(1)),
+    false,
+  );
 });
 
 await checkLeaksAtEnd();
