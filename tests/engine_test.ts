@@ -1230,6 +1230,23 @@ Deno.test("fromFd takes only the sockets its class works with, and leaves others
   assert.equal(await conn.read(new Uint8Array(4)), null);
 });
 
+/**
+ * Writes to a connection until it is full (a write of no wait times out).
+ *
+ * @returns how many bytes it took
+ */
+function fillUp(c: UnixConnection): number {
+  let filled = 0;
+  for (;;) {
+    try {
+      filled += c.writeSync(new Uint8Array(4096), { timeout: 0 });
+    } catch (e) {
+      isCode("ETIMEDOUT")(e);
+      return filled;
+    }
+  }
+}
+
 Deno.test("concurrent reads, writes and queue receives complete in the order they were made", async () => {
   // Reads: the earlier read gets the earlier bytes, with or without a
   // timeout, and a read made after bytes came is not served before an
@@ -1273,15 +1290,7 @@ Deno.test("concurrent reads, writes and queue receives complete in the order the
   // even when room appeared in between.
   {
     const [a, b] = UnixConnection.pair();
-    let filled = 0;
-    for (;;) {
-      try {
-        filled += a.writeSync(new Uint8Array(4096), { timeout: 0 });
-      } catch (e) {
-        isCode("ETIMEDOUT")(e);
-        break;
-      }
-    }
+    const filled = fillUp(a);
     const w1 = a.write(new Uint8Array(1024).fill(0xa1));
     // Room now, in the same turn, before the reactor has said so.
     const sink = new Uint8Array(65536);
@@ -1346,15 +1355,7 @@ Deno.test("a socket that has waited only for reads still wakes a write that wait
     const [a, b] = UnixConnection.pair();
     const reply = a.read(new Uint8Array(4), { timeout: 5000 });
     await new Promise((r) => setTimeout(r, 20));
-    let filled = 0;
-    for (;;) {
-      try {
-        filled += a.writeSync(new Uint8Array(4096), { timeout: 0 });
-      } catch (e) {
-        isCode("ETIMEDOUT")(e);
-        break;
-      }
-    }
+    const filled = fillUp(a);
     // Well within the second after which the engine checks a parked wait's
     // registration again, which would wake it too.
     const more = a.write(new Uint8Array(1024).fill(7), { timeout: 900 });
