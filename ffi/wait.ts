@@ -43,9 +43,8 @@
  *    thread is armed, or after {@linkcode PRESUMED_MS} while the main
  *    thread stays busy ({@linkcode PRESUMED_FULL_MS} while every round
  *    comes back full, events still piled up behind it), for the reads that
- *    stop short with data left. An
- *    eventfd in the outer set ends the thread's job when the engine is
- *    shut down. A write-side wait whose
+ *    stop short with data left. An eventfd in the outer set ends the
+ *    thread's job when the engine is shut down. A write-side wait whose
  *    descriptor polls writable right after `EAGAIN` is on one for which
  *    Linux gives no readiness event (a datagram to a full receiver, a
  *    connect to a full Unix backlog): it moves to the timed retries of
@@ -1166,8 +1165,8 @@ function spin(op: BlockingOp): number {
  * `syscall:id`, or `syscall:id:detail` with `detail`. Not with a signal or a
  * timeout, which {@linkcode wait} checks first; nor when this process has
  * one CPU and the key has had to spin (while a spin would be allowed),
- * where {@linkcode wait} yields to the peer first. Lets a hot path skip the op's closures when the call goes
- * through at once.
+ * where {@linkcode wait} yields to the peer first. Lets a hot path skip the
+ * op's closures when the call goes through at once.
  *
  * @param syscall the call's name
  * @param fd the descriptor, or the object's id
