@@ -366,7 +366,7 @@ function number(
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
     throw new Exit(
       EXIT_USAGE,
-      `Invalid --${name} "${text}": expected a number`,
+      `Invalid --${name} "${text}": expected a whole number, 0 or more`,
     );
   }
   return n;
@@ -460,9 +460,11 @@ function mk(args: string[]): number {
       made = { kind, id: msgget(key, flags) };
       break;
     case "pshm": {
+      // Read before the object is made: a bad size must not leave one.
+      const size = number(values.size, "size", 4096);
       const fd = shm_open(values.name!, O_CREAT | O_EXCL | O_RDWR, mode);
       try {
-        ftruncate(fd, number(values.size, "size", 4096));
+        ftruncate(fd, size);
       } finally {
         close(fd);
       }

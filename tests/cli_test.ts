@@ -341,6 +341,24 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
     /mk msg takes no --size \(it takes --key, --mode\)/,
   );
   assert.equal((await ipc(["mk", "socket"])).code, 2);
+  // A bad number is refused before anything is made (a POSIX object was
+  // made, then refused its size, and left behind).
+  for (const [kind, option] of [["pshm", "--size"], ["psem", "--value"]]) {
+    const badName = unique();
+    const bad = await ipc(["mk", kind, "--name", badName, option, "big"]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(
+      bad.stderr,
+      new RegExp(`Invalid ${option} "big": expected a whole number, 0 or more`),
+    );
+    // (Reading /dev directly takes --allow-all; the suite runs without.)
+    const names = (await run("ls", ["/dev/shm"])).stdout.split("\n");
+    assert.equal(
+      names.includes(badName.slice(1)) ||
+        names.includes(`sem.${badName.slice(1)}`),
+      false,
+    );
+  }
   const denied = await ipc(["ls"], ["--allow-ffi"]);
   assert.equal(denied.code, 3);
   assert.match(denied.stderr, /--allow-all \(-A\)/);
