@@ -77,7 +77,6 @@ class Server {
         ? [path]
         : ["run", "-A", peer, "server", kind, path, ...extra],
       oneCpu,
-      "piped",
     ).spawn();
     const s = new Server(child);
     const reader = child.stdout.getReader();
@@ -122,14 +121,13 @@ function command(
   program: string,
   args: string[],
   oneCpu: boolean,
-  stdout: "piped" | "inherit" = "piped",
 ): Deno.Command {
   return oneCpu
     ? new Deno.Command("taskset", {
       args: ["-c", "0", program, ...args],
-      stdout,
+      stdout: "piped",
     })
-    : new Deno.Command(program, { args, stdout });
+    : new Deno.Command(program, { args, stdout: "piped" });
 }
 
 async function client(args: string[], oneCpu = false): Promise<string> {

@@ -2179,11 +2179,7 @@ function writableNow(fd: number): boolean {
 function register(w: Watch, op: number): void {
   startReactor();
   const c = libc();
-  encodeEpollEvent(
-    w.out ? EPOLLIN | EPOLLOUT | EPOLLET : EPOLLIN | EPOLLET,
-    w.fd,
-    ctlEvent,
-  );
+  encodeEpollEvent(EPOLLIN | EPOLLET | (w.out ? EPOLLOUT : 0), w.fd, ctlEvent);
   let r = c.epoll_ctl(epfd, op, w.fd, ctlEvent);
   let e = r === -1 ? errno() : 0;
   if (e === ENOENT || e === EEXIST) {
