@@ -22,10 +22,9 @@ const { values } = parseArgs({
     interval: { type: "string", default: "300" },
   },
 });
-const interval = number(values.interval, "--interval");
-
 if (values.child) {
   // The child: fd 3 is the parent's eventfd.
+  const interval = number(values.interval, "--interval");
   using ev = EventFd.fromFd(3);
   for (let step = 1; step <= 3; step++) {
     await new Promise((r) => setTimeout(r, interval));
@@ -42,6 +41,7 @@ requirePermissions(
   "[--interval MS]",
   "eventfd",
 );
+const interval = number(values.interval, "--interval");
 
 using ev = EventFd.create();
 console.log(`parent (pid ${Deno.pid}): made eventfd ${ev.fd}, counter 0`);

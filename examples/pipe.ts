@@ -21,8 +21,6 @@ const { values } = parseArgs({
     interval: { type: "string", default: "1000" },
   },
 });
-const interval = number(values.interval, "--interval");
-
 if (values.child) {
   // The child: read from fd 3 and print each line as it arrives.
   using stream = PipeEnd.fromFd(3);
@@ -42,9 +40,10 @@ if (values.child) {
 requirePermissions(
   "examples/pipe.ts",
   [FFI, RUN, ENV],
-  "",
+  "[--interval MS]",
   "pipe",
 );
+const interval = number(values.interval, "--interval");
 
 // Create a pipe. The file descriptors for the two ends go in PipeEnds.
 const [reader, writer] = PipeEnd.pipe();

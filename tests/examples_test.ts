@@ -67,6 +67,7 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
     example("dgram_receiver", ["--count=lots", "--abstract", `ex-${Deno.pid}`]),
     example("handoff", ["--clients=many"]),
     example("pipe", ["--interval=soon"]),
+    example("eventfd", ["--interval=soon"]),
     example("t_flock", ["/dev/null", "s", "ten"]),
     example("svmsg_receive", ["--type=x", "1"]),
     example("svmsg_create", ["--mode=0999"]),
@@ -77,6 +78,7 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
     /^dgram_receiver: Invalid argument "--count": expected an integer, got "lots"$/m,
     /^handoff: Invalid argument "--clients": expected an integer, got "many"$/m,
     /^pipe: Invalid argument "--interval": expected a number of 0 or more, got "soon"$/m,
+    /^eventfd: Invalid argument "--interval": expected a number of 0 or more, got "soon"$/m,
     /^t_flock: Invalid argument "SECONDS": expected a number of 0 or more, got "ten"$/m,
     /^svmsg_receive: Invalid argument "--type": expected an integer, got "x"$/m,
     /^svmsg_create: Invalid argument "--mode": expected an octal mode such as 0600, got "0999"$/m,
@@ -85,6 +87,8 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
   outs.forEach((out, i) => {
     assert.equal(out.code, 2, out.stderr);
     assert.match(out.stderr, expected[i]);
+    // With the usage line, so the user sees what the argument should be.
+    assert.match(out.stderr, /^Usage: \S+ .+$/m);
     assert.doesNotMatch(out.stderr, /^\s+at /m);
     // Nothing done before the refusal (t_flock took no lock).
     assert.equal(out.stdout, "");
