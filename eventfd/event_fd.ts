@@ -13,7 +13,7 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { checkOptions, descriptor, int } from "../ffi/validate.ts";
+import { boolOption, checkOptions, descriptor, int } from "../ffi/validate.ts";
 import {
   counterValue,
   EFD_NONBLOCK,
@@ -80,7 +80,13 @@ export class EventFd {
       0,
       2 ** 32 - 1,
     );
-    const flags = EFD_NONBLOCK | (options.semaphore ? EFD_SEMAPHORE : 0);
+    const semaphore = boolOption(
+      options.semaphore,
+      false,
+      "semaphore",
+      "EventFd.create",
+    );
+    const flags = EFD_NONBLOCK | (semaphore ? EFD_SEMAPHORE : 0);
     return new EventFd(eventfd(initial, flags));
   }
 

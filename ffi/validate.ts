@@ -210,6 +210,77 @@ export function checkOptions(options: unknown): asserts options is object {
 }
 
 /**
+ * Reads a boolean option: `true` or `false`, or the default when it is
+ * left out. Anything else is refused rather than read as truthy or falsy:
+ * the string `"false"` from a configuration file would otherwise turn the
+ * option on (`removeOnDispose: "false"` removing the object).
+ *
+ * @param value what the caller passed
+ * @param fallback the default
+ * @param option the option's name (`"removeOnDispose"`, `"create.exclusive"`)
+ * @param where the method it is for (`"SharedMemory.create"`)
+ * @returns the boolean
+ * @throws {TypeError} for anything but a boolean or `undefined`
+ */
+export function boolOption(
+  value: unknown,
+  fallback: boolean,
+  option: string,
+  where: string,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Invalid option "${option}" to ${where}: expected a boolean, got "${
+        show(value)
+      }"`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The `removeOnDispose` option of a method that opens an object someone
+ * else may have made (`open`, `fromId`): off unless asked for.
+ *
+ * @param options the method's options
+ * @param where the method (`"SemaphoreSet.open"`)
+ * @returns whether disposing of the object removes it
+ * @throws {TypeError} for anything but a boolean or `undefined`
+ */
+export function removeOnDispose(
+  options: { removeOnDispose?: boolean },
+  where: string,
+): boolean {
+  return boolOption(options.removeOnDispose, false, "removeOnDispose", where);
+}
+
+/**
+ * Reads an option that holds options of its own (`create: { mode }`): an
+ * object, or `undefined` when it is left out.
+ *
+ * @param value what the caller passed
+ * @param option the option's name (`"create"`)
+ * @param where the method it is for (`"PosixSemaphore.open"`)
+ * @returns the object, or undefined
+ * @throws {TypeError} for anything else (`create: true` included)
+ */
+export function nestedOptions<T extends object>(
+  value: T | undefined,
+  option: string,
+  where: string,
+): T | undefined {
+  if (value !== undefined && !isOptionsObject(value)) {
+    throw new TypeError(
+      `Invalid option "${option}" to ${where}: expected an object, got "${
+        show(value)
+      }"`,
+    );
+  }
+  return value;
+}
+
+/**
  * Encodes a path as a NUL-terminated C string.
  *
  * @param path the path

@@ -19,7 +19,7 @@ import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
 import { monotonicMs } from "../ffi/libc.ts";
-import { checkOptions, show } from "../ffi/validate.ts";
+import { boolOption, checkOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
   F_OFD_GETLK,
@@ -78,6 +78,11 @@ function options<T extends object>(value: T | undefined): T {
   if (value === undefined) return {} as T;
   checkOptions(value);
   return value;
+}
+
+/** The `ofd` option: an open file description lock (the default) or not. */
+function useOfd(o: LockRangeOptions, where: string): boolean {
+  return boolOption(o.ofd, true, "ofd", where);
 }
 
 function fileLevel(o: LockFileOptions): 1 | 2 {
@@ -690,7 +695,7 @@ export async function lockRange(
 ): Promise<LockHold> {
   const o = options(opts);
   const level = rangeLevel(o), range = byteRange(o);
-  const ofd = o.ofd ?? true;
+  const ofd = useOfd(o, "lockRange");
   return await acquire(
     ofd ? "ofd" : "record",
     ofd ? ofdLocker : recordLocker,
@@ -730,7 +735,7 @@ export function lockRangeSync(
 ): LockHold {
   const o = options(opts);
   const level = rangeLevel(o), range = byteRange(o);
-  const ofd = o.ofd ?? true;
+  const ofd = useOfd(o, "lockRangeSync");
   const timeout = syncTimeout(o);
   return acquireSync(
     ofd ? "ofd" : "record",
@@ -766,7 +771,7 @@ export function testRange(
   const o = options(opts);
   const found = fcntl_lock(
     fd,
-    (o.ofd ?? true) ? F_OFD_GETLK : F_GETLK,
+    useOfd(o, "testRange") ? F_OFD_GETLK : F_GETLK,
     span(...byteRange(o), rangeLevel(o)),
   );
   return found.type === F_UNLCK ? null : found;

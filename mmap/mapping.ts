@@ -24,7 +24,14 @@ import {
 } from "../ffi/fd.ts";
 import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
-import { checkOptions, int, LIMITS, readWrite } from "../ffi/validate.ts";
+import {
+  boolOption,
+  checkOptions,
+  int,
+  LIMITS,
+  nestedOptions,
+  readWrite,
+} from "../ffi/validate.ts";
 import {
   madvise,
   MAP_ANONYMOUS,
@@ -108,7 +115,8 @@ export class Mapping {
   static file(path: string, options: MappingFileOptions = {}): Mapping {
     checkOptions(options);
     const writable = readWrite(options.mode, "rw", "Mapping.file") === "rw";
-    const create = options.create;
+    const share = sharing(options, "Mapping.file");
+    const create = nestedOptions(options.create, "create", "Mapping.file");
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
     }
@@ -125,7 +133,10 @@ export class Mapping {
       if (create !== undefined && st.size < create.size) {
         ftruncate(fd, create.size);
       }
-      return new Mapping(mapFd(fd, options, writable, "path", path), null);
+      return new Mapping(
+        mapFd(fd, options, writable, share, "path", path),
+        null,
+      );
     } finally {
       close(fd); // the mapping keeps the file open
     }
@@ -150,7 +161,7 @@ export class Mapping {
     options: { private?: boolean } = {},
   ): Mapping {
     checkOptions(options);
-    const flags = (options.private ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS;
+    const flags = sharing(options, "Mapping.anonymous") | MAP_ANONYMOUS;
     return new Mapping(
       mmap(null, length, PROT_READ | PROT_WRITE, flags, -1),
       null,
@@ -211,7 +222,8 @@ export class Mapping {
   ): Mapping {
     checkOptions(options);
     const writable = readWrite(options.mode, "rw", "Mapping.fromFd") === "rw";
-    return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
+    const share = sharing(options, "Mapping.fromFd");
+    return new Mapping(mapFd(fd, options, writable, share, "fd", fd), null);
   }
 
   /**
@@ -253,7 +265,10 @@ export class Mapping {
     const writable = readWrite(options.mode, "r", "Mapping.fromSealedFd") ===
       "rw";
     requireSeals(fd, options.seals ?? F_SEAL_SHRINK);
-    return new Mapping(mapFd(fd, options, writable, "fd", fd), null);
+    return new Mapping(
+      mapFd(fd, options, writable, MAP_SHARED, "fd", fd),
+      null,
+    );
   }
 
   /** The mapped memory. */
@@ -372,11 +387,26 @@ function regularFile(
   return st;
 }
 
-/** Maps a descriptor as the options say (by default all of it, shared). */
+/**
+ * `MAP_PRIVATE` if the `private` option is on, else `MAP_SHARED`.
+ *
+ * @param options the method's options
+ * @param where the method (`"Mapping.file"`)
+ * @returns the flag
+ * @throws {TypeError} for a `private` that is not a boolean
+ */
+function sharing(options: { private?: boolean }, where: string): number {
+  return boolOption(options.private, false, "private", where)
+    ? MAP_PRIVATE
+    : MAP_SHARED;
+}
+
+/** Maps a descriptor as the options say (by default all of it). */
 function mapFd(
   fd: number,
-  options: Omit<MappingFileOptions, "create" | "mode">,
+  options: Omit<MappingFileOptions, "create" | "mode" | "private">,
   writable: boolean,
+  share: number,
   argument: string,
   value: string | number,
 ): MemoryRegion {
@@ -400,7 +430,7 @@ function mapFd(
     null,
     length,
     writable ? PROT_READ | PROT_WRITE : PROT_READ,
-    options.private ? MAP_PRIVATE : MAP_SHARED,
+    share,
     fd,
     offset,
   );

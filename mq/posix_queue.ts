@@ -17,7 +17,12 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import { bytes, checkOptions } from "../ffi/validate.ts";
+import {
+  boolOption,
+  bytes,
+  checkOptions,
+  nestedOptions,
+} from "../ffi/validate.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   bytesOf,
@@ -159,9 +164,16 @@ export class PosixMessageQueue {
         `Invalid option "mode" to PosixMessageQueue.open: expected "r", "w" or "rw", got "${options.mode}"`,
       );
     }
-    const c = options.create;
+    const where = "PosixMessageQueue.open";
+    const c = nestedOptions(options.create, "create", where);
+    const exclusive = boolOption(
+      c?.exclusive,
+      false,
+      "create.exclusive",
+      where,
+    );
     const flags = access | O_NONBLOCK |
-      (c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0);
+      (c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0);
     const attr = c && (c.maxmsg !== undefined || c.msgsize !== undefined)
       ? { maxmsg: c.maxmsg ?? 10, msgsize: c.msgsize ?? 8192 }
       : undefined;

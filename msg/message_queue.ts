@@ -16,12 +16,14 @@ import {
 import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
+  boolOption,
   checkOptions,
   existingKey,
   ifExists as checkIfExists,
   int,
   key as checkKey,
   LIMITS,
+  removeOnDispose,
   show,
 } from "../ffi/validate.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
@@ -149,9 +151,20 @@ function recvArgs(
     0,
     LIMITS.INT_MAX,
   );
-  const flags = (options.except ? MSG_EXCEPT : 0) |
-    (options.noError ? MSG_NOERROR : 0) | (options.nowait ? IPC_NOWAIT : 0);
+  const where = "MessageQueue.receive";
+  const flags =
+    (boolOption(options.except, false, "except", where) ? MSG_EXCEPT : 0) |
+    (boolOption(options.noError, false, "noError", where) ? MSG_NOERROR : 0) |
+    nowaitFlag(options, where);
   return [maxBytes, options.type ?? 0, flags];
+}
+
+/** `IPC_NOWAIT` if the `nowait` option is on (0 if `options` is none). */
+function nowaitFlag(
+  options: { nowait?: boolean } | undefined,
+  where: string,
+): number {
+  return boolOption(options?.nowait, false, "nowait", where) ? IPC_NOWAIT : 0;
 }
 
 /**
@@ -209,16 +222,15 @@ export class MessageQueue {
       0o777,
     );
     const open = checkIfExists(options.ifExists) === "open";
+    const remove = options.removeOnDispose;
+    // Checked before anything is made (an opened queue's default differs).
+    boolOption(remove, true, "removeOnDispose", "MessageQueue.create");
     try {
       const id = msgget(key, IPC_CREAT | IPC_EXCL | mode);
-      return new MessageQueue(id, key, options.removeOnDispose ?? true);
+      return new MessageQueue(id, key, remove ?? true);
     } catch (e) {
       if (!open || key === IPC_PRIVATE || !hasCode(e, "EEXIST")) throw e;
-      return new MessageQueue(
-        msgget(key, 0),
-        key,
-        options.removeOnDispose ?? false,
-      );
+      return new MessageQueue(msgget(key, 0), key, remove ?? false);
     }
   }
 
@@ -252,7 +264,8 @@ export class MessageQueue {
       "queue",
       "MessageQueue.fromId",
     );
-    return new MessageQueue(msgget(k, 0), k, options.removeOnDispose ?? false);
+    const remove = removeOnDispose(options, "MessageQueue.open");
+    return new MessageQueue(msgget(k, 0), k, remove);
   }
 
   /**
@@ -274,8 +287,9 @@ export class MessageQueue {
   ): MessageQueue {
     checkOptions(options);
     id = int(id, "MessageQueue.fromId", "id", 0, LIMITS.INT_MAX);
+    const remove = removeOnDispose(options, "MessageQueue.fromId");
     const ds = msgctl(id, IPC_STAT);
-    return new MessageQueue(id, ds.perm.key, options.removeOnDispose ?? false);
+    return new MessageQueue(id, ds.perm.key, remove);
   }
 
   /** The queue id. */
@@ -340,18 +354,14 @@ export class MessageQueue {
     dataOrOptions?: Uint8Array | string | SendOptions,
     options?: SendOptions,
   ): Promise<void> {
-    let msg: MsgBuf | MessageBuffer;
+    let msg: MsgBuf | MessageBuffer, flags: number;
     try {
       [msg, options] = sendForm("send", typeOrMessage, dataOrOptions, options);
+      flags = nowaitFlag(options, "MessageQueue.send");
     } catch (e) {
       return Promise.reject(e);
     }
-    return msgsndAsync(
-      this.#id,
-      msg,
-      options?.nowait ? IPC_NOWAIT : 0,
-      options,
-    );
+    return msgsndAsync(this.#id, msg, flags, options);
   }
 
   /**
@@ -414,7 +424,7 @@ export class MessageQueue {
     const timeout = syncTimeout(options === undefined ? {} : options);
     callWithin(
       "msgsnd",
-      options?.nowait ? IPC_NOWAIT : 0,
+      nowaitFlag(options, "MessageQueue.sendSync"),
       timeout,
       (flags) => msgsnd(this.#id, msg, flags),
     );

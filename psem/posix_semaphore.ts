@@ -8,7 +8,7 @@
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { checkOptions, show } from "../ffi/validate.ts";
+import { boolOption, checkOptions, nestedOptions } from "../ffi/validate.ts";
 import {
   forgetSem,
   sem_at,
@@ -98,15 +98,15 @@ export class PosixSemaphore {
     options: PosixSemaphoreOpenOptions = {},
   ): PosixSemaphore {
     checkOptions(options);
-    const c = options.create;
-    if (c !== undefined && (c === null || typeof c !== "object")) {
-      throw new TypeError(
-        `Invalid option "create" to PosixSemaphore.open: expected an object, got "${
-          show(c)
-        }"`,
-      );
-    }
-    const flags = c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0;
+    const where = "PosixSemaphore.open";
+    const c = nestedOptions(options.create, "create", where);
+    const exclusive = boolOption(
+      c?.exclusive,
+      false,
+      "create.exclusive",
+      where,
+    );
+    const flags = c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0;
     return new PosixSemaphore(
       sem_open(name, flags, c?.mode ?? 0o600, c?.value ?? 0),
     );

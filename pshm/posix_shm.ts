@@ -15,7 +15,13 @@ import {
   O_TRUNC,
   OwnedFd,
 } from "../ffi/fd.ts";
-import { checkOptions, int, readWrite, show } from "../ffi/validate.ts";
+import {
+  boolOption,
+  checkOptions,
+  int,
+  nestedOptions,
+  readWrite,
+} from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
@@ -90,14 +96,15 @@ export class PosixSharedMemory {
   ): PosixSharedMemory {
     checkOptions(options);
     const mode = readWrite(options.mode, "rw", "PosixSharedMemory.open");
-    const c = options.create;
-    if (c !== undefined && (c === null || typeof c !== "object")) {
-      throw new TypeError(
-        `Invalid option "create" to PosixSharedMemory.open: expected an object, got "${
-          show(c)
-        }"`,
-      );
-    }
+    const where = "PosixSharedMemory.open";
+    const c = nestedOptions(options.create, "create", where);
+    const exclusive = boolOption(
+      c?.exclusive,
+      false,
+      "create.exclusive",
+      where,
+    );
+    const truncate = boolOption(options.truncate, false, "truncate", where);
     const size = c?.size === undefined
       ? undefined
       : int(c.size, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
@@ -106,7 +113,7 @@ export class PosixSharedMemory {
         'Invalid option "create.size" to PosixSharedMemory.open: sizing needs mode "rw"',
       );
     }
-    if (options.truncate && mode === "r") {
+    if (truncate && mode === "r") {
       // POSIX leaves O_TRUNC with O_RDONLY undefined; Linux truncates, so a
       // read-only open would empty the object under every other user.
       throw new TypeError(
@@ -114,8 +121,8 @@ export class PosixSharedMemory {
       );
     }
     const flags = (mode === "rw" ? O_RDWR : O_RDONLY) |
-      (c ? O_CREAT | (c.exclusive ? O_EXCL : 0) : 0) |
-      (options.truncate ? O_TRUNC : 0);
+      (c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0) |
+      (truncate ? O_TRUNC : 0);
     const fd = shm_open(name, flags, c?.mode ?? 0o600);
     const shm = new PosixSharedMemory(fd, name, mode);
     try {

@@ -16,12 +16,14 @@ import {
 import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
+  boolOption,
   checkOptions,
   existingKey,
   ifExists as checkIfExists,
   int,
   key as checkKey,
   LIMITS,
+  removeOnDispose,
 } from "../ffi/validate.ts";
 import {
   checkTimeout,
@@ -164,14 +166,15 @@ export class SemaphoreSet {
     }
     initial.forEach((v, i) => int(v, "semctl", `initial[${i}]`, 0, 32767));
     const ifExists = checkIfExists(options.ifExists);
+    const remove = options.removeOnDispose;
+    // Checked before anything is made (an opened set's default differs).
+    boolOption(remove, true, "removeOnDispose", "SemaphoreSet.create");
     let id: number;
     try {
       id = semget(key, count, IPC_CREAT | IPC_EXCL | mode);
     } catch (e) {
       if (ifExists === "open" && hasCode(e, "EEXIST")) {
-        return SemaphoreSet.open(key, {
-          removeOnDispose: options.removeOnDispose,
-        });
+        return SemaphoreSet.open(key, { removeOnDispose: remove });
       }
       throw e;
     }
@@ -184,13 +187,7 @@ export class SemaphoreSet {
       semctl(id, 0, IPC_RMID);
       throw e;
     }
-    return new SemaphoreSet(
-      id,
-      key,
-      count,
-      true,
-      options.removeOnDispose ?? true,
-    );
+    return new SemaphoreSet(id, key, count, true, remove ?? true);
   }
 
   /**
@@ -218,13 +215,14 @@ export class SemaphoreSet {
   ): SemaphoreSet {
     checkOptions(options);
     const k = openableKey(key);
+    const remove = removeOnDispose(options, "SemaphoreSet.open");
     const id = semget(k, 0, 0);
     return new SemaphoreSet(
       id,
       k,
       semctl(id, 0, IPC_STAT).nsems,
       false,
-      options.removeOnDispose ?? false,
+      remove,
     );
   }
 
@@ -258,6 +256,7 @@ export class SemaphoreSet {
     const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
     checkWaitOptions({ signal: options.signal });
     const k = openableKey(key);
+    const remove = removeOnDispose(options, "SemaphoreSet.openAsync");
     const id = semget(k, 0, 0);
     let nsems = 0;
     await wait({
@@ -276,13 +275,7 @@ export class SemaphoreSet {
           hint: `the set's creator did not initialise it within ${ms} ms`,
         }),
     }, { timeout, signal: options.signal });
-    return new SemaphoreSet(
-      id,
-      k,
-      nsems,
-      false,
-      options.removeOnDispose ?? false,
-    );
+    return new SemaphoreSet(id, k, nsems, false, remove);
   }
 
   /**
@@ -306,14 +299,9 @@ export class SemaphoreSet {
   ): SemaphoreSet {
     checkOptions(options);
     id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
+    const remove = removeOnDispose(options, "SemaphoreSet.fromId");
     const stat = semctl(id, 0, IPC_STAT);
-    return new SemaphoreSet(
-      id,
-      stat.perm.key,
-      stat.nsems,
-      false,
-      options.removeOnDispose ?? false,
-    );
+    return new SemaphoreSet(id, stat.perm.key, stat.nsems, false, remove);
   }
 
   /** The set id (as `ipcs -s` shows it). */

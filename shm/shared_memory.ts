@@ -16,6 +16,7 @@ import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
+  boolOption,
   checkOptions,
   existingKey,
   ifExists as checkIfExists,
@@ -23,6 +24,7 @@ import {
   isOptionsObject,
   key as checkKey,
   LIMITS,
+  removeOnDispose,
 } from "../ffi/validate.ts";
 import {
   SHM_LOCK,
@@ -144,21 +146,19 @@ export class SharedMemory {
     const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
     const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
     const ifExists = checkIfExists(options.ifExists);
+    const remove = options.removeOnDispose;
+    // Checked before anything is made (an opened segment's default differs).
+    boolOption(remove, true, "removeOnDispose", "SharedMemory.create");
     for (let attempt = 0;; attempt++) {
       try {
         const id = shmget(key, options.size, IPC_CREAT | IPC_EXCL | mode);
-        return new SharedMemory(id, key, true, options.removeOnDispose ?? true);
+        return new SharedMemory(id, key, true, remove ?? true);
       } catch (e) {
         if (!(ifExists === "open" && hasCode(e, "EEXIST"))) throw e;
       }
       try {
         const id = shmget(key, options.size, mode);
-        return new SharedMemory(
-          id,
-          key,
-          false,
-          options.removeOnDispose ?? false,
-        );
+        return new SharedMemory(id, key, false, remove ?? false);
       } catch (e) {
         // Removed between the two calls: try to create it again.
         if (!hasCode(e, "ENOENT") || attempt >= 100) throw e;
@@ -194,8 +194,9 @@ export class SharedMemory {
       "segment",
       "SharedMemory.fromId",
     );
+    const remove = removeOnDispose(options, "SharedMemory.open");
     const id = shmget(k, 0, 0);
-    return new SharedMemory(id, k, false, options.removeOnDispose ?? false);
+    return new SharedMemory(id, k, false, remove);
   }
 
   /**
@@ -221,13 +222,9 @@ export class SharedMemory {
   ): SharedMemory {
     checkOptions(options);
     id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+    const remove = removeOnDispose(options, "SharedMemory.fromId");
     const stat = shmctl(id, IPC_STAT);
-    return new SharedMemory(
-      id,
-      stat.perm.key,
-      false,
-      options.removeOnDispose ?? false,
-    );
+    return new SharedMemory(id, stat.perm.key, false, remove);
   }
 
   /** The segment id (as `ipcs -m` shows it). */
@@ -276,8 +273,12 @@ export class SharedMemory {
    */
   attach(options: SharedMemoryAttachOptions = {}): MemoryRegion {
     checkOptions(options);
-    const flags = (options.readOnly ? SHM_RDONLY : 0) |
-      (options.round ? SHM_RND : 0);
+    const where = "SharedMemory.attach";
+    const flags =
+      (boolOption(options.readOnly, false, "readOnly", where)
+        ? SHM_RDONLY
+        : 0) |
+      (boolOption(options.round, false, "round", where) ? SHM_RND : 0);
     const region = shmat(this.#id, options.address ?? null, flags);
     for (const r of this.#attachments) {
       if (r.detached) this.#attachments.delete(r);

@@ -5,6 +5,7 @@ import {
   bind,
   close,
   connect,
+  EventFd,
   F_ADD_SEALS,
   F_SEAL_SHRINK,
   fcntl,
@@ -15,6 +16,8 @@ import {
   IPC_PRIVATE,
   IPC_RMID,
   listen,
+  lockRange,
+  lockRangeSync,
   Mapping,
   memfd_create,
   MessageQueue,
@@ -24,10 +27,14 @@ import {
   msgrcvAsync,
   msgsnd,
   Mutex,
+  O_RDWR,
+  open,
   OwnedFd,
   pipe,
   PipeEnd,
   PosixMessageQueue,
+  PosixSemaphore,
+  PosixSharedMemory,
   readAsync,
   SemaphoreSet,
   semctl,
@@ -43,6 +50,7 @@ import {
   spawnWithFds,
   startWaiters,
   terminateIdleWaiters,
+  testRange,
   UnixConnection,
   UnixDatagram,
   UnixListener,
@@ -55,6 +63,7 @@ import {
   checkLeaksAtEnd,
   isCode,
   mqueueMounted,
+  privateKey,
   ROOT,
   run,
   startDeno,
@@ -738,6 +747,158 @@ Deno.test("a buffer or an array where the options go is refused, not read as no 
     code: 0,
     signal: null,
   });
+});
+
+Deno.test("a boolean option given anything but true or false is refused before anything is made", async () => {
+  // Read as truthy, removeOnDispose: "false" (from a configuration file)
+  // removed the object on dispose, and create: true with the queue's sizes
+  // beside it made a queue of the system's default sizes.
+  const refused = (option: string, where: string) => (e: unknown) => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.equal(
+      e.message,
+      `Invalid option "${option}" to ${where}: expected a boolean, got "false"`,
+    );
+    return true;
+  };
+  const no = "false" as unknown as boolean;
+  const key = privateKey();
+  for (
+    const [make, where] of [
+      [
+        () => SharedMemory.create({ key, size: 64, removeOnDispose: no }),
+        "SharedMemory.create",
+      ],
+      [
+        () => SemaphoreSet.create({ key, removeOnDispose: no }),
+        "SemaphoreSet.create",
+      ],
+      [() => Mutex.create({ key, removeOnDispose: no }), "SemaphoreSet.create"],
+      [
+        () => MessageQueue.create({ key, removeOnDispose: no }),
+        "MessageQueue.create",
+      ],
+    ] as const
+  ) {
+    assert.throws(make, refused("removeOnDispose", where));
+  }
+  // Nothing was made under the key.
+  assert.throws(() => SharedMemory.open(key), isCode("ENOENT"));
+  assert.throws(() => SemaphoreSet.open(key), isCode("ENOENT"));
+  assert.throws(() => MessageQueue.open(key), isCode("ENOENT"));
+  {
+    using shm = SharedMemory.create({ size: 64 });
+    using set = SemaphoreSet.create();
+    using queue = MessageQueue.create();
+    assert.throws(
+      () => SharedMemory.fromId(shm.id, { removeOnDispose: no }),
+      refused("removeOnDispose", "SharedMemory.fromId"),
+    );
+    assert.throws(
+      () => shm.attach({ readOnly: no }),
+      refused("readOnly", "SharedMemory.attach"),
+    );
+    assert.throws(
+      () => shm.attach({ round: no }),
+      refused("round", "SharedMemory.attach"),
+    );
+    assert.throws(
+      () => SemaphoreSet.fromId(set.id, { removeOnDispose: no }),
+      refused("removeOnDispose", "SemaphoreSet.fromId"),
+    );
+    await assert.rejects(
+      SemaphoreSet.openAsync(privateKey(), { removeOnDispose: no }),
+      refused("removeOnDispose", "SemaphoreSet.openAsync"),
+    );
+    assert.throws(
+      () => MessageQueue.fromId(queue.id, { removeOnDispose: no }),
+      refused("removeOnDispose", "MessageQueue.fromId"),
+    );
+    queue.sendSync(1, "kept");
+    for (const option of ["except", "noError", "nowait"]) {
+      await assert.rejects(
+        queue.receive({ [option]: no }),
+        refused(option, "MessageQueue.receive"),
+      );
+      assert.throws(
+        () => queue.receiveSync({ [option]: no }),
+        refused(option, "MessageQueue.receive"),
+      );
+    }
+    await assert.rejects(
+      queue.send(2, "x", { nowait: no }),
+      refused("nowait", "MessageQueue.send"),
+    );
+    assert.throws(
+      () => queue.sendSync(2, "x", { nowait: no }),
+      refused("nowait", "MessageQueue.sendSync"),
+    );
+    // The message is still there, and nothing was sent.
+    assert.equal(queue.stat().qnum, 1);
+  }
+  assert.throws(
+    () => Mapping.anonymous(4096, { private: no }),
+    refused("private", "Mapping.anonymous"),
+  );
+  assert.throws(
+    () => EventFd.create({ semaphore: no }),
+    refused("semaphore", "EventFd.create"),
+  );
+  await withDir(async (dir) => {
+    const path = `${dir}/locked`;
+    Deno.writeFileSync(path, new Uint8Array(16));
+    const fd = open(path, O_RDWR);
+    try {
+      await assert.rejects(
+        lockRange(fd, { ofd: no }),
+        refused("ofd", "lockRange"),
+      );
+      assert.throws(
+        () => lockRangeSync(fd, { ofd: no }),
+        refused("ofd", "lockRangeSync"),
+      );
+      assert.throws(
+        () => testRange(fd, { ofd: no }),
+        refused("ofd", "testRange"),
+      );
+      // An object where options of its own go: create: true made the file
+      // in the same call, at the system's defaults.
+      assert.throws(
+        () => Mapping.file(`${dir}/made`, { create: true as never }),
+        /^TypeError: Invalid option "create" to Mapping\.file: expected an object, got "true"$/,
+      );
+      assert.throws(() => Deno.statSync(`${dir}/made`), Deno.errors.NotFound);
+    } finally {
+      close(fd);
+    }
+  });
+  if (mqueueMounted()) {
+    const name = `/linux-ipc-test-${Deno.pid}-bool`;
+    assert.throws(
+      () => PosixMessageQueue.open(name, { create: true as never }),
+      /^TypeError: Invalid option "create" to PosixMessageQueue\.open: expected an object, got "true"$/,
+    );
+    assert.throws(
+      () => PosixMessageQueue.open(name, { create: { exclusive: no } }),
+      refused("create.exclusive", "PosixMessageQueue.open"),
+    );
+    assert.throws(() => PosixMessageQueue.unlink(name), isCode("ENOENT"));
+  }
+  const name = `/linux-ipc-test-${Deno.pid}-bool`;
+  assert.throws(
+    () => PosixSharedMemory.open(name, { create: { exclusive: no } }),
+    refused("create.exclusive", "PosixSharedMemory.open"),
+  );
+  assert.throws(
+    () => PosixSharedMemory.open(name, { create: {}, truncate: no }),
+    refused("truncate", "PosixSharedMemory.open"),
+  );
+  assert.throws(
+    () => PosixSemaphore.open(name, { create: { exclusive: no } }),
+    refused("create.exclusive", "PosixSemaphore.open"),
+  );
+  assert.throws(() => PosixSharedMemory.unlink(name), isCode("ENOENT"));
+  assert.throws(() => PosixSemaphore.unlink(name), isCode("ENOENT"));
 });
 
 Deno.test("SemaphoreSet.wait rejects options that are not an object, never throws", async () => {
