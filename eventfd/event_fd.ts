@@ -13,7 +13,13 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { boolOption, checkOptions, descriptor, int } from "../ffi/validate.ts";
+import {
+  boolOption,
+  checkOptions,
+  descriptor,
+  int,
+  knownOptions,
+} from "../ffi/validate.ts";
 import {
   counterValue,
   EFD_NONBLOCK,
@@ -73,6 +79,7 @@ export class EventFd {
    */
   static create(options: EventFdOptions = {}): EventFd {
     checkOptions(options);
+    knownOptions(options, ["initial", "semaphore"], "EventFd.create");
     const initial = int(
       options.initial ?? 0,
       "eventfd",

@@ -210,6 +210,37 @@ export function checkOptions(options: unknown): asserts options is object {
 }
 
 /**
+ * Refuses an option the method does not have, for the methods that make
+ * or open an object: a misspelled `mode` (`perms: 0o666`) or a size put
+ * beside `create` instead of in it would otherwise be left unread, and the
+ * object made with the defaults, to fail later and elsewhere (a peer's
+ * `EACCES`). (Calls made per message, a read or a receive, do not pay for
+ * this check; their options are `timeout` and `signal`.)
+ *
+ * @param options the options, an object (see {@linkcode checkOptions})
+ * @param known the option names the method has
+ * @param where the method (`"SharedMemory.create"`)
+ * @param within the option that holds these (`"create."`), for the message
+ * @throws {TypeError} naming the first unknown option and the known ones
+ */
+export function knownOptions(
+  options: object,
+  known: readonly string[],
+  where: string,
+  within = "",
+): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw new TypeError(
+        `Unknown option "${within}${name}" to ${where}: expected ${
+          known.length === 1 ? "" : "one of "
+        }${known.map((k) => `"${within}${k}"`).join(", ")}`,
+      );
+    }
+  }
+}
+
+/**
  * Reads a boolean option: `true` or `false`, or the default when it is
  * left out. Anything else is refused rather than read as truthy or falsy:
  * the string `"false"` from a configuration file would otherwise turn the
@@ -257,26 +288,32 @@ export function removeOnDispose(
 
 /**
  * Reads an option that holds options of its own (`create: { mode }`): an
- * object, or `undefined` when it is left out.
+ * object of the `known` options (see {@linkcode knownOptions}), or
+ * `undefined` when it is left out.
  *
  * @param value what the caller passed
  * @param option the option's name (`"create"`)
  * @param where the method it is for (`"PosixSemaphore.open"`)
+ * @param known the option names it may hold
  * @returns the object, or undefined
- * @throws {TypeError} for anything else (`create: true` included)
+ * @throws {TypeError} for anything else (`create: true` included), or an
+ *   option it does not have
  */
 export function nestedOptions<T extends object>(
   value: T | undefined,
   option: string,
   where: string,
+  known: readonly string[],
 ): T | undefined {
-  if (value !== undefined && !isOptionsObject(value)) {
+  if (value === undefined) return undefined;
+  if (!isOptionsObject(value)) {
     throw new TypeError(
       `Invalid option "${option}" to ${where}: expected an object, got "${
         show(value)
       }"`,
     );
   }
+  knownOptions(value, known, where, `${option}.`);
   return value;
 }
 

@@ -28,6 +28,7 @@ import {
   boolOption,
   checkOptions,
   int,
+  knownOptions,
   LIMITS,
   nestedOptions,
   readWrite,
@@ -114,9 +115,17 @@ export class Mapping {
    */
   static file(path: string, options: MappingFileOptions = {}): Mapping {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["mode", "private", "offset", "length", "create"],
+      "Mapping.file",
+    );
     const writable = readWrite(options.mode, "rw", "Mapping.file") === "rw";
     const share = sharing(options, "Mapping.file");
-    const create = nestedOptions(options.create, "create", "Mapping.file");
+    const create = nestedOptions(options.create, "create", "Mapping.file", [
+      "size",
+      "mode",
+    ]);
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
     }
@@ -161,6 +170,7 @@ export class Mapping {
     options: { private?: boolean } = {},
   ): Mapping {
     checkOptions(options);
+    knownOptions(options, ["private"], "Mapping.anonymous");
     const flags = sharing(options, "Mapping.anonymous") | MAP_ANONYMOUS;
     return new Mapping(
       mmap(null, length, PROT_READ | PROT_WRITE, flags, -1),
@@ -221,6 +231,11 @@ export class Mapping {
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["mode", "private", "offset", "length"],
+      "Mapping.fromFd",
+    );
     const writable = readWrite(options.mode, "rw", "Mapping.fromFd") === "rw";
     const share = sharing(options, "Mapping.fromFd");
     return new Mapping(mapFd(fd, options, writable, share, "fd", fd), null);
@@ -262,6 +277,11 @@ export class Mapping {
     } = {},
   ): Mapping {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["mode", "offset", "length", "seals"],
+      "Mapping.fromSealedFd",
+    );
     const writable = readWrite(options.mode, "r", "Mapping.fromSealedFd") ===
       "rw";
     requireSeals(fd, options.seals ?? F_SEAL_SHRINK);

@@ -21,6 +21,7 @@ import {
   boolOption,
   bytes,
   checkOptions,
+  knownOptions,
   nestedOptions,
 } from "../ffi/validate.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
@@ -158,6 +159,7 @@ export class PosixMessageQueue {
     options: PosixQueueOpenOptions = {},
   ): PosixMessageQueue {
     checkOptions(options);
+    knownOptions(options, ["mode", "create"], "PosixMessageQueue.open");
     const access = ACCESS[options.mode ?? "rw"];
     if (access === undefined) {
       throw new TypeError(
@@ -165,7 +167,12 @@ export class PosixMessageQueue {
       );
     }
     const where = "PosixMessageQueue.open";
-    const c = nestedOptions(options.create, "create", where);
+    const c = nestedOptions(options.create, "create", where, [
+      "mode",
+      "maxmsg",
+      "msgsize",
+      "exclusive",
+    ]);
     const exclusive = boolOption(
       c?.exclusive,
       false,

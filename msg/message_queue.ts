@@ -22,6 +22,7 @@ import {
   ifExists as checkIfExists,
   int,
   key as checkKey,
+  knownOptions,
   LIMITS,
   removeOnDispose,
   show,
@@ -213,6 +214,11 @@ export class MessageQueue {
    */
   static create(options: MessageQueueCreateOptions = {}): MessageQueue {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["key", "mode", "ifExists", "removeOnDispose"],
+      "MessageQueue.create",
+    );
     const key = checkKey(options.key ?? IPC_PRIVATE, "MessageQueue.create");
     const mode = int(
       options.mode ?? 0o600,
@@ -257,6 +263,7 @@ export class MessageQueue {
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "MessageQueue.open");
     const k = existingKey(
       key,
       "MessageQueue.open",
@@ -286,6 +293,7 @@ export class MessageQueue {
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "MessageQueue.fromId");
     id = int(id, "MessageQueue.fromId", "id", 0, LIMITS.INT_MAX);
     const remove = removeOnDispose(options, "MessageQueue.fromId");
     const ds = msgctl(id, IPC_STAT);

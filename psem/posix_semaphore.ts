@@ -8,7 +8,12 @@
 import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { boolOption, checkOptions, nestedOptions } from "../ffi/validate.ts";
+import {
+  boolOption,
+  checkOptions,
+  knownOptions,
+  nestedOptions,
+} from "../ffi/validate.ts";
 import {
   forgetSem,
   sem_at,
@@ -98,8 +103,13 @@ export class PosixSemaphore {
     options: PosixSemaphoreOpenOptions = {},
   ): PosixSemaphore {
     checkOptions(options);
+    knownOptions(options, ["create"], "PosixSemaphore.open");
     const where = "PosixSemaphore.open";
-    const c = nestedOptions(options.create, "create", where);
+    const c = nestedOptions(options.create, "create", where, [
+      "value",
+      "mode",
+      "exclusive",
+    ]);
     const exclusive = boolOption(
       c?.exclusive,
       false,

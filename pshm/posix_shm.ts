@@ -19,6 +19,7 @@ import {
   boolOption,
   checkOptions,
   int,
+  knownOptions,
   nestedOptions,
   readWrite,
 } from "../ffi/validate.ts";
@@ -95,9 +96,18 @@ export class PosixSharedMemory {
     options: PosixShmOpenOptions = {},
   ): PosixSharedMemory {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["mode", "create", "truncate"],
+      "PosixSharedMemory.open",
+    );
     const mode = readWrite(options.mode, "rw", "PosixSharedMemory.open");
     const where = "PosixSharedMemory.open";
-    const c = nestedOptions(options.create, "create", where);
+    const c = nestedOptions(options.create, "create", where, [
+      "mode",
+      "exclusive",
+      "size",
+    ]);
     const exclusive = boolOption(
       c?.exclusive,
       false,

@@ -6,7 +6,7 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
-import { checkOptions } from "../ffi/validate.ts";
+import { checkOptions, knownOptions } from "../ffi/validate.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
@@ -122,6 +122,11 @@ export class Mutex {
    */
   static create(options: MutexCreateOptions = {}): Mutex {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["key", "mode", "ifExists", "removeOnDispose"],
+      "Mutex.create",
+    );
     return new Mutex(SemaphoreSet.create({ ...options, count: 1, initial: 1 }));
   }
 

@@ -22,6 +22,7 @@ import {
   ifExists as checkIfExists,
   int,
   key as checkKey,
+  knownOptions,
   LIMITS,
   removeOnDispose,
 } from "../ffi/validate.ts";
@@ -153,6 +154,14 @@ export class SemaphoreSet {
    */
   static create(options: SemaphoreSetCreateOptions = {}): SemaphoreSet {
     checkOptions(options);
+    knownOptions(options, [
+      "key",
+      "count",
+      "initial",
+      "mode",
+      "ifExists",
+      "removeOnDispose",
+    ], "SemaphoreSet.create");
     const key = checkKey(options.key ?? IPC_PRIVATE, "semget");
     const count = int(options.count ?? 1, "semget", "nsems", 1, LIMITS.INT_MAX);
     const mode = int(options.mode ?? 0o600, "semget", "mode", 0, 0o777);
@@ -214,6 +223,7 @@ export class SemaphoreSet {
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "SemaphoreSet.open");
     const k = openableKey(key);
     const remove = removeOnDispose(options, "SemaphoreSet.open");
     const id = semget(k, 0, 0);
@@ -253,6 +263,11 @@ export class SemaphoreSet {
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<SemaphoreSet> {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["removeOnDispose", "initTimeout", "signal"],
+      "SemaphoreSet.openAsync",
+    );
     const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
     checkWaitOptions({ signal: options.signal });
     const k = openableKey(key);
@@ -298,6 +313,7 @@ export class SemaphoreSet {
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "SemaphoreSet.fromId");
     id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
     const remove = removeOnDispose(options, "SemaphoreSet.fromId");
     const stat = semctl(id, 0, IPC_STAT);

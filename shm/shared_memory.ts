@@ -23,6 +23,7 @@ import {
   int,
   isOptionsObject,
   key as checkKey,
+  knownOptions,
   LIMITS,
   removeOnDispose,
 } from "../ffi/validate.ts";
@@ -143,6 +144,13 @@ export class SharedMemory {
         "Invalid argument to SharedMemory.create: expected { size, key?, mode?, ifExists? }",
       );
     }
+    knownOptions(options, [
+      "key",
+      "size",
+      "mode",
+      "ifExists",
+      "removeOnDispose",
+    ], "SharedMemory.create");
     const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
     const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
     const ifExists = checkIfExists(options.ifExists);
@@ -187,6 +195,7 @@ export class SharedMemory {
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "SharedMemory.open");
     const k = existingKey(
       key,
       "shmget",
@@ -221,6 +230,7 @@ export class SharedMemory {
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
     checkOptions(options);
+    knownOptions(options, ["removeOnDispose"], "SharedMemory.fromId");
     id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
     const remove = removeOnDispose(options, "SharedMemory.fromId");
     const stat = shmctl(id, IPC_STAT);
@@ -273,6 +283,11 @@ export class SharedMemory {
    */
   attach(options: SharedMemoryAttachOptions = {}): MemoryRegion {
     checkOptions(options);
+    knownOptions(
+      options,
+      ["readOnly", "address", "round"],
+      "SharedMemory.attach",
+    );
     const where = "SharedMemory.attach";
     const flags =
       (boolOption(options.readOnly, false, "readOnly", where)

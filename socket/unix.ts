@@ -21,6 +21,7 @@ import {
   checkOptions,
   descriptor,
   int,
+  knownOptions,
   LIMITS,
   show,
 } from "../ffi/validate.ts";
@@ -979,6 +980,7 @@ export class UnixListener {
     options: { type?: "stream" | "seqpacket"; backlog?: number } = {},
   ): UnixListener {
     checkOptions(options);
+    knownOptions(options, ["type", "backlog"], "UnixListener.listen");
     socketType(options.type, "UnixListener.listen");
     const backlog = int(
       options.backlog ?? 128,

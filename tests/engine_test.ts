@@ -901,6 +901,107 @@ Deno.test("a boolean option given anything but true or false is refused before a
   assert.throws(() => PosixSemaphore.unlink(name), isCode("ENOENT"));
 });
 
+Deno.test("an option a making or opening method does not have is refused, making nothing", async () => {
+  // Left unread, a misspelled mode made a segment only its owner could
+  // attach, and sizes put beside create made a queue of the defaults.
+  const unknown = (where: string, name: string) => (e: unknown) => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(
+      e.message,
+      new RegExp(`^Unknown option "${name}" to ${where}: expected `),
+    );
+    return true;
+  };
+  const key = privateKey();
+  const odd = { perms: 0o666 } as object;
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => SharedMemory.create({ key, size: 64, ...odd }),
+      "SharedMemory.create",
+      "perms",
+    ],
+    [
+      () => SemaphoreSet.create({ key, ...odd }),
+      "SemaphoreSet.create",
+      "perms",
+    ],
+    [() => Mutex.create({ key, count: 2 } as never), "Mutex.create", "count"],
+    [
+      () => MessageQueue.create({ key, ...odd }),
+      "MessageQueue.create",
+      "perms",
+    ],
+    [() => SharedMemory.open(key, odd), "SharedMemory.open", "perms"],
+    [() => SemaphoreSet.open(key, odd), "SemaphoreSet.open", "perms"],
+    [() => MessageQueue.open(key, odd), "MessageQueue.open", "perms"],
+    [
+      () => Mapping.anonymous(4096, { shared: true } as never),
+      "Mapping.anonymous",
+      "shared",
+    ],
+    [() => EventFd.create({ init: 3 } as never), "EventFd.create", "init"],
+    [
+      () =>
+        UnixListener.listen(
+          `/nonexistent-${Deno.pid}/s`,
+          { mode: 0o666 } as never,
+        ),
+      "UnixListener.listen",
+      "mode",
+    ],
+  ];
+  for (const [call, where, name] of cases) {
+    assert.throws(call, unknown(where, name));
+  }
+  await assert.rejects(
+    SemaphoreSet.openAsync(key, { timeout: 5 } as never),
+    unknown("SemaphoreSet.openAsync", "timeout"),
+  );
+  assert.throws(() => SharedMemory.open(key), isCode("ENOENT"));
+  assert.throws(() => SemaphoreSet.open(key), isCode("ENOENT"));
+  assert.throws(() => MessageQueue.open(key), isCode("ENOENT"));
+  {
+    using shm = SharedMemory.create({ size: 64 });
+    assert.throws(
+      () => shm.attach({ readonly: true } as never),
+      unknown("SharedMemory.attach", "readonly"),
+    );
+  }
+  const name = `/linux-ipc-test-${Deno.pid}-known`;
+  if (mqueueMounted()) {
+    assert.throws(
+      () => PosixMessageQueue.open(name, { create: {}, maxmsg: 4 } as never),
+      unknown("PosixMessageQueue.open", "maxmsg"),
+    );
+    assert.throws(
+      () => PosixMessageQueue.open(name, { create: { maxmsgs: 4 } } as never),
+      unknown("PosixMessageQueue.open", "create.maxmsgs"),
+    );
+    assert.throws(() => PosixMessageQueue.unlink(name), isCode("ENOENT"));
+  }
+  assert.throws(
+    () => PosixSharedMemory.open(name, { create: { length: 64 } } as never),
+    unknown("PosixSharedMemory.open", "create.length"),
+  );
+  assert.throws(
+    () => PosixSemaphore.open(name, { create: { initial: 1 } } as never),
+    unknown("PosixSemaphore.open", "create.initial"),
+  );
+  assert.throws(() => PosixSharedMemory.unlink(name), isCode("ENOENT"));
+  assert.throws(() => PosixSemaphore.unlink(name), isCode("ENOENT"));
+  await withDir((dir) => {
+    assert.throws(
+      () =>
+        Mapping.file(
+          `${dir}/made`,
+          { create: { size: 8, perms: 0o600 } } as never,
+        ),
+      unknown("Mapping.file", "create.perms"),
+    );
+    assert.throws(() => Deno.statSync(`${dir}/made`), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("SemaphoreSet.wait rejects options that are not an object, never throws", async () => {
   using set = SemaphoreSet.create({ initial: 1 });
   for (const options of [null, 5, "x", []]) {
