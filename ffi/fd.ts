@@ -38,11 +38,13 @@ import {
 } from "./layout.ts";
 import { requirePath } from "./permissions.ts";
 import {
+  boolOption,
   cString,
   descriptor,
   flags as checkFlags,
   int,
   LIMITS,
+  nestedOptions,
   show,
 } from "./validate.ts";
 import { decodeUtf8, encodeUtf8 } from "./text.ts";
@@ -59,6 +61,29 @@ export const O_RDWR = 2;
 export const O_CREAT = 0o100;
 /** `open` flag: with `O_CREAT`, fail if it exists. */
 export const O_EXCL = 0o200;
+/**
+ * The `create` option of the classes' POSIX `open`s (`create: { mode,
+ * exclusive, ... }`), checked: an object of the `known` options, whose
+ * `exclusive` is a boolean.
+ *
+ * @param create what the caller passed
+ * @param where the method (`"PosixSemaphore.open"`)
+ * @param known the options `create` may hold
+ * @returns the object (undefined when left out), and the flags it means:
+ *   `O_CREAT`, with `O_EXCL` for `exclusive` (0 when left out)
+ * @throws {TypeError} for a `create` that is not such an object
+ */
+export function createOption<T extends { exclusive?: boolean }>(
+  create: T | undefined,
+  where: string,
+  known: readonly string[],
+): [T | undefined, number] {
+  const c = nestedOptions(create, "create", where, known);
+  if (c === undefined) return [undefined, 0];
+  const exclusive = boolOption(c.exclusive, false, "create.exclusive", where);
+  return [c, O_CREAT | (exclusive ? O_EXCL : 0)];
+}
+
 /** `open` flag: truncate to length 0. */
 export const O_TRUNC = 0o1000;
 /** `open` flag: append on each write. */

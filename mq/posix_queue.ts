@@ -5,8 +5,7 @@
  */
 
 import {
-  O_CREAT,
-  O_EXCL,
+  createOption,
   O_NONBLOCK,
   O_RDONLY,
   O_RDWR,
@@ -17,13 +16,7 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import {
-  boolOption,
-  bytes,
-  checkOptions,
-  knownOptions,
-  nestedOptions,
-} from "../ffi/validate.ts";
+import { bytes, checkOptions, knownOptions } from "../ffi/validate.ts";
 import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
 import {
   bytesOf,
@@ -159,28 +152,21 @@ export class PosixMessageQueue {
     options: PosixQueueOpenOptions = {},
   ): PosixMessageQueue {
     checkOptions(options);
-    knownOptions(options, ["mode", "create"], "PosixMessageQueue.open");
+    const where = "PosixMessageQueue.open";
+    knownOptions(options, ["mode", "create"], where);
     const access = ACCESS[options.mode ?? "rw"];
     if (access === undefined) {
       throw new TypeError(
-        `Invalid option "mode" to PosixMessageQueue.open: expected "r", "w" or "rw", got "${options.mode}"`,
+        `Invalid option "mode" to ${where}: expected "r", "w" or "rw", got "${options.mode}"`,
       );
     }
-    const where = "PosixMessageQueue.open";
-    const c = nestedOptions(options.create, "create", where, [
+    const [c, creating] = createOption(options.create, where, [
       "mode",
       "maxmsg",
       "msgsize",
       "exclusive",
     ]);
-    const exclusive = boolOption(
-      c?.exclusive,
-      false,
-      "create.exclusive",
-      where,
-    );
-    const flags = access | O_NONBLOCK |
-      (c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0);
+    const flags = access | O_NONBLOCK | creating;
     const attr = c && (c.maxmsg !== undefined || c.msgsize !== undefined)
       ? { maxmsg: c.maxmsg ?? 10, msgsize: c.msgsize ?? 8192 }
       : undefined;

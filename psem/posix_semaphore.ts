@@ -5,15 +5,10 @@
  * @module
  */
 
-import { O_CREAT, O_EXCL } from "../ffi/fd.ts";
+import { createOption } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import {
-  boolOption,
-  checkOptions,
-  knownOptions,
-  nestedOptions,
-} from "../ffi/validate.ts";
+import { checkOptions, knownOptions } from "../ffi/validate.ts";
 import {
   forgetSem,
   sem_at,
@@ -103,20 +98,13 @@ export class PosixSemaphore {
     options: PosixSemaphoreOpenOptions = {},
   ): PosixSemaphore {
     checkOptions(options);
-    knownOptions(options, ["create"], "PosixSemaphore.open");
     const where = "PosixSemaphore.open";
-    const c = nestedOptions(options.create, "create", where, [
+    knownOptions(options, ["create"], where);
+    const [c, flags] = createOption(options.create, where, [
       "value",
       "mode",
       "exclusive",
     ]);
-    const exclusive = boolOption(
-      c?.exclusive,
-      false,
-      "create.exclusive",
-      where,
-    );
-    const flags = c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0;
     return new PosixSemaphore(
       sem_open(name, flags, c?.mode ?? 0o600, c?.value ?? 0),
     );

@@ -6,10 +6,9 @@
  */
 
 import {
+  createOption,
   fstat,
   ftruncate,
-  O_CREAT,
-  O_EXCL,
   O_RDONLY,
   O_RDWR,
   O_TRUNC,
@@ -20,7 +19,6 @@ import {
   checkOptions,
   int,
   knownOptions,
-  nestedOptions,
   readWrite,
 } from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
@@ -96,24 +94,14 @@ export class PosixSharedMemory {
     options: PosixShmOpenOptions = {},
   ): PosixSharedMemory {
     checkOptions(options);
-    knownOptions(
-      options,
-      ["mode", "create", "truncate"],
-      "PosixSharedMemory.open",
-    );
-    const mode = readWrite(options.mode, "rw", "PosixSharedMemory.open");
     const where = "PosixSharedMemory.open";
-    const c = nestedOptions(options.create, "create", where, [
+    knownOptions(options, ["mode", "create", "truncate"], where);
+    const mode = readWrite(options.mode, "rw", where);
+    const [c, creating] = createOption(options.create, where, [
       "mode",
       "exclusive",
       "size",
     ]);
-    const exclusive = boolOption(
-      c?.exclusive,
-      false,
-      "create.exclusive",
-      where,
-    );
     const truncate = boolOption(options.truncate, false, "truncate", where);
     const size = c?.size === undefined
       ? undefined
@@ -131,8 +119,7 @@ export class PosixSharedMemory {
       );
     }
     const flags = (mode === "rw" ? O_RDWR : O_RDONLY) |
-      (c ? O_CREAT | (exclusive ? O_EXCL : 0) : 0) |
-      (truncate ? O_TRUNC : 0);
+      creating | (truncate ? O_TRUNC : 0);
     const fd = shm_open(name, flags, c?.mode ?? 0o600);
     const shm = new PosixSharedMemory(fd, name, mode);
     try {
