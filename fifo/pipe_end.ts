@@ -15,7 +15,7 @@ import {
   S_IFIFO,
   S_IFMT,
 } from "../ffi/fd.ts";
-import { bytes, descriptor, show } from "../ffi/validate.ts";
+import { bytes, descriptor, knownOptions, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import {
@@ -36,6 +36,9 @@ import {
   writeReady,
 } from "./fifo.ts";
 import { open, setNonBlocking } from "../ffi/fd.ts";
+
+// openFifoSync takes "signal" only to refuse it with a message of its own.
+const OPEN_FIFO_OPTIONS = ["create", "timeout", "signal"];
 
 /** How {@linkcode PipeEnd.openFifo} opens a FIFO. */
 export interface OpenFifoOptions extends WaitOptions {
@@ -117,6 +120,7 @@ export class PipeEnd {
     options: OpenFifoOptions = {},
   ): Promise<PipeEnd> {
     checkWaitOptions(options);
+    knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifo");
     const flags = fifoMode(mode, "PipeEnd.openFifo");
     createFifo(path, options.create);
     const fd = await openAsync(path, flags, 0o666, options);
@@ -148,6 +152,7 @@ export class PipeEnd {
     options: Omit<OpenFifoOptions, "signal"> = {},
   ): PipeEnd {
     const timeout = syncTimeout(options);
+    knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifoSync");
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
     createFifo(path, options.create);
     const fd = timeout === undefined

@@ -19,7 +19,12 @@ import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
 import { monotonicMs } from "../ffi/libc.ts";
-import { boolOption, checkOptions, show } from "../ffi/validate.ts";
+import {
+  boolOption,
+  checkOptions,
+  knownOptions,
+  show,
+} from "../ffi/validate.ts";
 import {
   F_GETLK,
   F_OFD_GETLK,
@@ -74,11 +79,22 @@ export interface LockHold extends Disposable {
   readonly released: boolean;
 }
 
-function options<T extends object>(value: T | undefined): T {
+/** The options of `where`, of the `known` names (see `knownOptions`). */
+function options<T extends object>(
+  value: T | undefined,
+  known: readonly string[],
+  where: string,
+): T {
   if (value === undefined) return {} as T;
   checkOptions(value);
+  knownOptions(value, known, where);
   return value;
 }
+
+// The blocking twins take "signal" only to refuse it with a message of its own.
+const FILE_OPTIONS = ["mode", "timeout", "signal"];
+const RANGE_OPTIONS = ["mode", "start", "length", "ofd", "timeout", "signal"];
+const TEST_OPTIONS = ["mode", "start", "length", "ofd"];
 
 /** The `ofd` option: an open file description lock (the default) or not. */
 function useOfd(o: LockRangeOptions, where: string): boolean {
@@ -619,7 +635,7 @@ export async function lockFile(
   fd: number,
   opts?: LockFileOptions,
 ): Promise<LockHold> {
-  const o = options(opts);
+  const o = options(opts, FILE_OPTIONS, "lockFile");
   return await acquire("flock", fileLocker, fd, WHOLE_FILE, fileLevel(o), o);
 }
 
@@ -649,7 +665,7 @@ export function lockFileSync(
   fd: number,
   opts?: Omit<LockFileOptions, "signal">,
 ): LockHold {
-  const o = options(opts);
+  const o = options(opts, FILE_OPTIONS, "lockFileSync");
   const level = fileLevel(o);
   const timeout = syncTimeout(o);
   return acquireSync("flock", fileLocker, fd, WHOLE_FILE, level, timeout);
@@ -693,7 +709,7 @@ export async function lockRange(
   fd: number,
   opts?: LockRangeOptions,
 ): Promise<LockHold> {
-  const o = options(opts);
+  const o = options(opts, RANGE_OPTIONS, "lockRange");
   const level = rangeLevel(o), range = byteRange(o);
   const ofd = useOfd(o, "lockRange");
   return await acquire(
@@ -733,7 +749,7 @@ export function lockRangeSync(
   fd: number,
   opts?: Omit<LockRangeOptions, "signal">,
 ): LockHold {
-  const o = options(opts);
+  const o = options(opts, RANGE_OPTIONS, "lockRangeSync");
   const level = rangeLevel(o), range = byteRange(o);
   const ofd = useOfd(o, "lockRangeSync");
   const timeout = syncTimeout(o);
@@ -768,7 +784,7 @@ export function testRange(
   fd: number,
   opts?: Omit<LockRangeOptions, "signal" | "timeout">,
 ): Flock | null {
-  const o = options(opts);
+  const o = options(opts, TEST_OPTIONS, "testRange");
   const found = fcntl_lock(
     fd,
     useOfd(o, "testRange") ? F_OFD_GETLK : F_GETLK,

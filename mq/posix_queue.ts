@@ -16,8 +16,17 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import { bytes, checkOptions, knownOptions } from "../ffi/validate.ts";
-import { syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import {
+  bytes,
+  checkOptions,
+  isOptionsObject,
+  knownOptions,
+} from "../ffi/validate.ts";
+import {
+  checkWaitOptions,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import {
   bytesOf,
   mq_getattr,
@@ -55,6 +64,9 @@ export interface PosixQueueOpenOptions {
     exclusive?: boolean;
   };
 }
+
+// sendSync takes "signal" only to refuse it with a message of its own.
+const SEND_OPTIONS = ["priority", "timeout", "signal"];
 
 /** Options of {@linkcode PosixMessageQueue.send}. */
 export interface PosixSendOptions extends WaitOptions {
@@ -236,6 +248,9 @@ export class PosixMessageQueue {
     options: PosixSendOptions = {},
   ): Promise<void> {
     try {
+      if (isOptionsObject(options)) {
+        knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
+      }
       return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
     } catch (e) {
       // Closed (`fd` throws BadResource): a rejection, as from `receive`.
@@ -264,6 +279,7 @@ export class PosixMessageQueue {
     options: { priority?: number; timeout?: number } = {},
   ): void {
     const timeout = syncTimeout(options);
+    knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.sendSync");
     const fd = this.fd;
     const b = bytesOf(data, "mq_send");
     const priority = prio(options.priority ?? 0, "mq_send");
@@ -446,6 +462,12 @@ export class PosixMessageQueue {
   async *notifications(
     options: { signo?: Deno.Signal; signal?: AbortSignal } = {},
   ): AsyncGenerator<void, void, undefined> {
+    checkWaitOptions(options);
+    knownOptions(
+      options,
+      ["signo", "signal"],
+      "PosixMessageQueue.notifications",
+    );
     const signo = options.signo ?? "SIGUSR1";
     const stop = options.signal;
     let wake: (() => void) | null = null;

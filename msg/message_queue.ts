@@ -21,6 +21,7 @@ import {
   existingKey,
   ifExists as checkIfExists,
   int,
+  isOptionsObject,
   key as checkKey,
   knownOptions,
   LIMITS,
@@ -141,30 +142,50 @@ function sendForm<O>(
   return [typeOrMessage, dataOrOptions as O | undefined];
 }
 
+const RECEIVE_OPTIONS = [
+  "type",
+  "except",
+  "noError",
+  "nowait",
+  "maxBytes",
+  "timeout",
+  "signal",
+];
+/** What `receiveInto` takes: no `maxBytes`, the buffer's length is it. */
+const RECEIVE_INTO_OPTIONS = RECEIVE_OPTIONS.filter((o) => o !== "maxBytes");
+const SEND_OPTIONS = ["nowait", "timeout", "signal"];
+
 function recvArgs(
   options: ReceiveOptions,
+  known: readonly string[],
 ): [number, number | bigint, number] {
   checkOptions(options);
+  const where = "MessageQueue.receive";
+  // A misspelled type or except here would take another reader's message.
+  knownOptions(options, known, where);
   const maxBytes = int(
     options.maxBytes ?? 8192,
-    "MessageQueue.receive",
+    where,
     "maxBytes",
     0,
     LIMITS.INT_MAX,
   );
-  const where = "MessageQueue.receive";
   const flags =
     (boolOption(options.except, false, "except", where) ? MSG_EXCEPT : 0) |
     (boolOption(options.noError, false, "noError", where) ? MSG_NOERROR : 0) |
-    nowaitFlag(options, where);
+    (boolOption(options.nowait, false, "nowait", where) ? IPC_NOWAIT : 0);
   return [maxBytes, options.type ?? 0, flags];
 }
 
-/** `IPC_NOWAIT` if the `nowait` option is on (0 if `options` is none). */
+/**
+ * `IPC_NOWAIT` if the `nowait` option is on (0 if `options` is none), the
+ * send's options checked for names (the rest is checked by the send).
+ */
 function nowaitFlag(
   options: { nowait?: boolean } | undefined,
   where: string,
 ): number {
+  if (isOptionsObject(options)) knownOptions(options, SEND_OPTIONS, where);
   return boolOption(options?.nowait, false, "nowait", where) ? IPC_NOWAIT : 0;
 }
 
@@ -458,7 +479,7 @@ export class MessageQueue {
    * ```
    */
   async receive(options: ReceiveOptions = {}): Promise<Message> {
-    const [maxBytes, type, flags] = recvArgs(options);
+    const [maxBytes, type, flags] = recvArgs(options, RECEIVE_OPTIONS);
     const m = await msgrcvAsync(this.#id, maxBytes, type, flags, options);
     return { type: m.mtype, data: m.mtext };
   }
@@ -485,7 +506,7 @@ export class MessageQueue {
   receiveSync(
     options: Omit<ReceiveOptions, "signal"> = {},
   ): Message {
-    const [maxBytes, type, flags] = recvArgs(options);
+    const [maxBytes, type, flags] = recvArgs(options, RECEIVE_OPTIONS);
     const m = callWithin(
       "msgrcv",
       flags,
@@ -523,7 +544,7 @@ export class MessageQueue {
     buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes"> = {},
   ): Promise<{ type: number | bigint; n: number }> {
-    const [, type, flags] = recvArgs(options);
+    const [, type, flags] = recvArgs(options, RECEIVE_INTO_OPTIONS);
     const r = await msgrcvIntoAsync(this.#id, buf, type, flags, options);
     return { type: r.mtype, n: r.n };
   }
@@ -552,7 +573,7 @@ export class MessageQueue {
     buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes" | "signal"> = {},
   ): { type: number | bigint; n: number } {
-    const [, type, flags] = recvArgs(options);
+    const [, type, flags] = recvArgs(options, RECEIVE_INTO_OPTIONS);
     const r = callWithin(
       "msgrcv",
       flags,

@@ -89,6 +89,9 @@ export interface SemaphoreSetOpenAsyncOptions extends SemaphoreSetOpenOptions {
   signal?: AbortSignal;
 }
 
+// waitSync takes "signal" only to refuse it with a message of its own.
+const WAIT_OPTIONS = ["flags", "timeout", "signal"];
+
 /**
  * A System V semaphore set: create or open it by key with race-free
  * initialisation, operate on it (sync, async, or try), read and set values,
@@ -469,6 +472,7 @@ export class SemaphoreSet {
   ): Promise<void> {
     try {
       checkOptions(options);
+      knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.wait");
       n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     } catch (e) {
       return Promise.reject(e);
@@ -497,6 +501,7 @@ export class SemaphoreSet {
     options: { timeout?: number; flags?: number } = {},
   ): void {
     checkOptions(options);
+    knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.waitSync");
     n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
   }

@@ -288,6 +288,11 @@ export class UnixConnection {
     options: WaitOptions & { type?: "stream" | "seqpacket" } = {},
   ): Promise<UnixConnection> {
     checkWaitOptions(options);
+    knownOptions(
+      options,
+      ["type", "timeout", "signal"],
+      "UnixConnection.connect",
+    );
     socketType(options.type, "UnixConnection.connect");
     const seqpacket = options.type === "seqpacket";
     // Checked before a socket is made; made non-blocking, of a known type,
@@ -894,16 +899,25 @@ function receiveRoom(
   fallback: number,
   where: string,
 ): Uint8Array {
-  return new Uint8Array(maxBytes(options, fallback, where));
+  return new Uint8Array(maxBytes(options, fallback, where, FDS_OPTIONS));
 }
 
-/** `options.maxBytes` (`fallback` when absent), checked. */
+// The blocking twins take "signal" only to refuse it with a message of its own.
+const DATAGRAM_OPTIONS = ["maxBytes", "timeout", "signal"];
+const FDS_OPTIONS = ["maxFds", ...DATAGRAM_OPTIONS];
+
+/**
+ * `options.maxBytes` (`fallback` when absent), checked, with the names of
+ * the options (see `knownOptions`).
+ */
 function maxBytes(
   options: { maxBytes?: number },
   fallback: number,
   where: string,
+  known = DATAGRAM_OPTIONS,
 ): number {
   checkOptions(options);
+  knownOptions(options, known, where);
   return int(
     options.maxBytes ?? fallback,
     where,

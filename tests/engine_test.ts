@@ -16,6 +16,8 @@ import {
   IPC_PRIVATE,
   IPC_RMID,
   listen,
+  lockFile,
+  lockFileSync,
   lockRange,
   lockRangeSync,
   Mapping,
@@ -901,7 +903,7 @@ Deno.test("a boolean option given anything but true or false is refused before a
   assert.throws(() => PosixSemaphore.unlink(name), isCode("ENOENT"));
 });
 
-Deno.test("an option a making or opening method does not have is refused, making nothing", async () => {
+Deno.test("an option a method does not have is refused, making nothing: making and opening, and options that choose what a call does", async () => {
   // Left unread, a misspelled mode made a segment only its owner could
   // attach, and sizes put beside create made a queue of the defaults.
   const unknown = (where: string, name: string) => (e: unknown) => {
@@ -989,7 +991,96 @@ Deno.test("an option a making or opening method does not have is refused, making
   );
   assert.throws(() => PosixSharedMemory.unlink(name), isCode("ENOENT"));
   assert.throws(() => PosixSemaphore.unlink(name), isCode("ENOENT"));
-  await withDir((dir) => {
+  // Options that choose what a call does: a misspelled type took another
+  // reader's message, a misspelled priority sent at 0.
+  {
+    using queue = MessageQueue.create();
+    queue.sendSync(1, "for type 1");
+    await assert.rejects(
+      queue.receive({ tipe: 2 } as never),
+      unknown("MessageQueue.receive", "tipe"),
+    );
+    assert.throws(
+      () => queue.receiveSync({ tipe: 2 } as never),
+      unknown("MessageQueue.receive", "tipe"),
+    );
+    assert.throws(
+      () => queue.receiveIntoSync(new Uint8Array(16), { maxBytes: 4 } as never),
+      unknown("MessageQueue.receive", "maxBytes"),
+    );
+    await assert.rejects(
+      queue.send(2, "x", { noWait: true } as never),
+      unknown("MessageQueue.send", "noWait"),
+    );
+    assert.throws(
+      () => queue.sendSync(2, "x", { noWait: true } as never),
+      unknown("MessageQueue.sendSync", "noWait"),
+    );
+    assert.equal(queue.stat().qnum, 1);
+  }
+  {
+    using set = SemaphoreSet.create();
+    await assert.rejects(
+      set.wait(0, 1, { flag: 0x1000 } as never),
+      unknown("SemaphoreSet.wait", "flag"),
+    );
+    assert.throws(
+      () => set.waitSync(0, 1, { flag: 0x1000 } as never),
+      unknown("SemaphoreSet.waitSync", "flag"),
+    );
+  }
+  await assert.rejects(
+    UnixConnection.connect(`@linux-ipc-test-${Deno.pid}-none`, {
+      typ: "seqpacket",
+    } as never),
+    unknown("UnixConnection.connect", "typ"),
+  );
+  {
+    const [a, b] = UnixConnection.pair();
+    using rx = UnixDatagram.bind();
+    try {
+      await assert.rejects(
+        b.recvFds({ maxfds: 1 } as never),
+        unknown("UnixConnection.recvFds", "maxfds"),
+      );
+      assert.throws(
+        () => b.recvFdsSync({ maxfds: 1 } as never),
+        unknown("UnixConnection.recvFdsSync", "maxfds"),
+      );
+      await assert.rejects(
+        rx.receive({ maxbytes: 8 } as never),
+        unknown("UnixDatagram.receive", "maxbytes"),
+      );
+      assert.throws(
+        () => rx.receiveSync({ maxbytes: 8 } as never),
+        unknown("UnixDatagram.receiveSync", "maxbytes"),
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+  if (mqueueMounted()) {
+    using q = PosixMessageQueue.open(name, { create: { exclusive: true } });
+    try {
+      await assert.rejects(
+        q.send("x", { prio: 3 } as never),
+        unknown("PosixMessageQueue.send", "prio"),
+      );
+      assert.throws(
+        () => q.sendSync("x", { prio: 3 } as never),
+        unknown("PosixMessageQueue.sendSync", "prio"),
+      );
+      await assert.rejects(
+        q.notifications({ signum: "SIGUSR2" } as never).next(),
+        unknown("PosixMessageQueue.notifications", "signum"),
+      );
+      assert.equal(q.attributes.curmsgs, 0);
+    } finally {
+      PosixMessageQueue.unlink(name);
+    }
+  }
+  await withDir(async (dir) => {
     assert.throws(
       () =>
         Mapping.file(
@@ -999,6 +1090,44 @@ Deno.test("an option a making or opening method does not have is refused, making
       unknown("Mapping.file", "create.perms"),
     );
     assert.throws(() => Deno.statSync(`${dir}/made`), Deno.errors.NotFound);
+    const fifo = `${dir}/fifo`;
+    await assert.rejects(
+      PipeEnd.openFifo(fifo, "r", { make: true } as never),
+      unknown("PipeEnd.openFifo", "make"),
+    );
+    assert.throws(
+      () => PipeEnd.openFifoSync(fifo, "r", { make: true } as never),
+      unknown("PipeEnd.openFifoSync", "make"),
+    );
+    assert.throws(() => Deno.statSync(fifo), Deno.errors.NotFound);
+    const path = `${dir}/locked`;
+    Deno.writeFileSync(path, new Uint8Array(16));
+    const fd = open(path, O_RDWR);
+    try {
+      await assert.rejects(
+        lockRange(fd, { lenght: 4 } as never),
+        unknown("lockRange", "lenght"),
+      );
+      assert.throws(
+        () => lockRangeSync(fd, { lenght: 4 } as never),
+        unknown("lockRangeSync", "lenght"),
+      );
+      assert.throws(
+        () => testRange(fd, { timeout: 5 } as never),
+        unknown("testRange", "timeout"),
+      );
+      await assert.rejects(
+        lockFile(fd, { shared: true } as never),
+        unknown("lockFile", "shared"),
+      );
+      assert.throws(
+        () => lockFileSync(fd, { shared: true } as never),
+        unknown("lockFileSync", "shared"),
+      );
+      assert.equal(testRange(fd), null);
+    } finally {
+      close(fd);
+    }
   });
 });
 
