@@ -271,18 +271,24 @@ export function boolOption(
 }
 
 /**
- * The `removeOnDispose` option of a method that opens an object someone
- * else may have made (`open`, `fromId`): off unless asked for.
+ * The options of a method that opens an object someone else may have made
+ * (`open`, `fromId`): an object of `removeOnDispose` and the `others` (see
+ * {@linkcode knownOptions}).
  *
  * @param options the method's options
  * @param where the method (`"SemaphoreSet.open"`)
- * @returns whether disposing of the object removes it
- * @throws {TypeError} for anything but a boolean or `undefined`
+ * @param others the other options it takes
+ * @returns whether disposing of the object removes it: off unless asked for
+ * @throws {TypeError} for options that are not an object, an option it does
+ *   not have, or a `removeOnDispose` that is not a boolean
  */
-export function removeOnDispose(
+export function openOptions(
   options: { removeOnDispose?: boolean },
   where: string,
+  others: readonly string[] = [],
 ): boolean {
+  checkOptions(options);
+  knownOptions(options, ["removeOnDispose", ...others], where);
   return boolOption(options.removeOnDispose, false, "removeOnDispose", where);
 }
 

@@ -25,7 +25,7 @@ import {
   key as checkKey,
   knownOptions,
   LIMITS,
-  removeOnDispose,
+  openOptions,
   show,
 } from "../ffi/validate.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
@@ -283,8 +283,7 @@ export class MessageQueue {
     key: number,
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "MessageQueue.open");
+    const remove = openOptions(options, "MessageQueue.open");
     const k = existingKey(
       key,
       "MessageQueue.open",
@@ -292,7 +291,6 @@ export class MessageQueue {
       "queue",
       "MessageQueue.fromId",
     );
-    const remove = removeOnDispose(options, "MessageQueue.open");
     return new MessageQueue(msgget(k, 0), k, remove);
   }
 
@@ -313,10 +311,8 @@ export class MessageQueue {
     id: number,
     options: MessageQueueOpenOptions = {},
   ): MessageQueue {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "MessageQueue.fromId");
+    const remove = openOptions(options, "MessageQueue.fromId");
     id = int(id, "MessageQueue.fromId", "id", 0, LIMITS.INT_MAX);
-    const remove = removeOnDispose(options, "MessageQueue.fromId");
     const ds = msgctl(id, IPC_STAT);
     return new MessageQueue(id, ds.perm.key, remove);
   }

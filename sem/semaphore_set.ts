@@ -24,7 +24,7 @@ import {
   key as checkKey,
   knownOptions,
   LIMITS,
-  removeOnDispose,
+  openOptions,
 } from "../ffi/validate.ts";
 import {
   checkTimeout,
@@ -225,10 +225,8 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "SemaphoreSet.open");
+    const remove = openOptions(options, "SemaphoreSet.open");
     const k = openableKey(key);
-    const remove = removeOnDispose(options, "SemaphoreSet.open");
     const id = semget(k, 0, 0);
     return new SemaphoreSet(
       id,
@@ -265,16 +263,13 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<SemaphoreSet> {
-    checkOptions(options);
-    knownOptions(
-      options,
-      ["removeOnDispose", "initTimeout", "signal"],
-      "SemaphoreSet.openAsync",
-    );
+    const remove = openOptions(options, "SemaphoreSet.openAsync", [
+      "initTimeout",
+      "signal",
+    ]);
     const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
     checkWaitOptions({ signal: options.signal });
     const k = openableKey(key);
-    const remove = removeOnDispose(options, "SemaphoreSet.openAsync");
     const id = semget(k, 0, 0);
     let nsems = 0;
     await wait({
@@ -315,10 +310,8 @@ export class SemaphoreSet {
     id: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "SemaphoreSet.fromId");
+    const remove = openOptions(options, "SemaphoreSet.fromId");
     id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
-    const remove = removeOnDispose(options, "SemaphoreSet.fromId");
     const stat = semctl(id, 0, IPC_STAT);
     return new SemaphoreSet(id, stat.perm.key, stat.nsems, false, remove);
   }

@@ -25,7 +25,7 @@ import {
   key as checkKey,
   knownOptions,
   LIMITS,
-  removeOnDispose,
+  openOptions,
 } from "../ffi/validate.ts";
 import {
   SHM_LOCK,
@@ -194,8 +194,7 @@ export class SharedMemory {
     key: number,
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "SharedMemory.open");
+    const remove = openOptions(options, "SharedMemory.open");
     const k = existingKey(
       key,
       "shmget",
@@ -203,7 +202,6 @@ export class SharedMemory {
       "segment",
       "SharedMemory.fromId",
     );
-    const remove = removeOnDispose(options, "SharedMemory.open");
     const id = shmget(k, 0, 0);
     return new SharedMemory(id, k, false, remove);
   }
@@ -229,10 +227,8 @@ export class SharedMemory {
     id: number,
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
-    checkOptions(options);
-    knownOptions(options, ["removeOnDispose"], "SharedMemory.fromId");
+    const remove = openOptions(options, "SharedMemory.fromId");
     id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
-    const remove = removeOnDispose(options, "SharedMemory.fromId");
     const stat = shmctl(id, IPC_STAT);
     return new SharedMemory(id, stat.perm.key, false, remove);
   }
