@@ -731,7 +731,10 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
     if (sevp.notify === SIGEV_SIGNAL) {
       signo = typeof sevp.signo === "number"
         ? int(sevp.signo, "mq_notify", "sevp.signo", 1, 64)
-        : SIGNALS[sevp.signo as Deno.Signal] ?? -1;
+        // Own names only: "toString" is no signal (it registered signal 0).
+        : Object.hasOwn(SIGNALS, sevp.signo as string)
+        ? SIGNALS[sevp.signo as Deno.Signal]!
+        : -1;
       if (signo === -1) {
         throw new RangeError(
           `Argument "sevp.signo" to mq_notify is out of range: "${

@@ -21,6 +21,7 @@ import {
   checkOptions,
   isOptionsObject,
   knownOptions,
+  show,
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
@@ -166,12 +167,16 @@ export class PosixMessageQueue {
     checkOptions(options);
     const where = "PosixMessageQueue.open";
     knownOptions(options, ["mode", "create"], where);
-    const access = ACCESS[options.mode ?? "rw"];
-    if (access === undefined) {
+    const mode = options.mode ?? "rw";
+    // Own names only: "toString" is no mode (it opened the queue read-only).
+    if (!Object.hasOwn(ACCESS, mode)) {
       throw new TypeError(
-        `Invalid option "mode" to ${where}: expected "r", "w" or "rw", got "${options.mode}"`,
+        `Invalid option "mode" to ${where}: expected "r", "w" or "rw", got "${
+          show(mode)
+        }"`,
       );
     }
+    const access = ACCESS[mode];
     const [c, creating] = createOption(options.create, where, [
       "mode",
       "maxmsg",

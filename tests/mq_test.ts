@@ -365,6 +365,31 @@ Deno.test("two queues notified with one signal: each iterator yields for its own
   }
 });
 
+Deno.test("a name an object inherits is no mode and no signal: toString is refused, not read", () => {
+  // Looked up in plain objects, "toString" found Object.prototype's: the
+  // queue opened read-only, and mq_notify registered signal 0, which
+  // never comes.
+  using q = PosixMessageQueue.open(fresh(), { create: {} });
+  PosixMessageQueue.unlink(q.name);
+  for (const mode of ["toString", "constructor", "hasOwnProperty"]) {
+    assert.throws(
+      () => PosixMessageQueue.open(q.name, { mode } as never),
+      new RegExp(
+        `^TypeError: Invalid option "mode" to PosixMessageQueue\\.open: expected "r", "w" or "rw", got "${mode}"$`,
+      ),
+    );
+    assert.throws(
+      () => mq_notify(q.fd, { notify: SIGEV_SIGNAL, signo: mode } as never),
+      new RegExp(
+        `^RangeError: Argument "sevp\\.signo" to mq_notify is out of range: "${mode}"`,
+      ),
+    );
+  }
+  // Nothing was registered: a real registration goes through.
+  mq_notify(q.fd, { notify: SIGEV_SIGNAL, signo: "SIGUSR2" });
+  mq_notify(q.fd, null);
+});
+
 Deno.test("closing a queue ends its notifications; a closed queue's fd and calls are BadResource", async () => {
   const q = PosixMessageQueue.open(fresh(), { create: {} });
   PosixMessageQueue.unlink(q.name);
