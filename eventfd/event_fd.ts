@@ -70,6 +70,8 @@ export class EventFd {
    * @returns the eventfd
    * @throws {IpcError} `EMFILE`, `ENFILE`
    * @throws {TypeError|RangeError} for bad options
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { EventFd } from "@linux-ipc/ipc/eventfd";

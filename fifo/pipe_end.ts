@@ -101,6 +101,7 @@ export class PipeEnd {
    * @returns the open end
    * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
    * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";
@@ -139,6 +140,7 @@ export class PipeEnd {
    *   exist, with this mode), `timeout` in milliseconds
    * @returns the open end
    * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts ignore
    * import { PipeEnd } from "@linux-ipc/ipc";

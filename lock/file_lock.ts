@@ -618,6 +618,7 @@ const WHOLE_FILE: [number, number] = [0, Infinity];
  * @param opts `mode`, `timeout` (then `IpcError` `ETIMEDOUT`), `signal`
  * @returns the hold
  * @throws {IpcError} `ETIMEDOUT`, `EBADF`
+ * @throws {TypeError} for an option it does not have (a misspelling)
  * @example
  * ```ts
  * import { close, lockFile, open, O_RDWR } from "@linux-ipc/ipc/lock";
@@ -649,6 +650,7 @@ export async function lockFile(
  * @returns the hold
  * @throws {IpcError} `ETIMEDOUT`, `EBADF`; `EDEADLK` while an async
  *   {@linkcode lockFile} of the same descriptor is still waiting
+ * @throws {TypeError} for an option it does not have (a misspelling)
  * @example
  * ```ts
  * import { close, lockFileSync, open, O_RDWR } from "@linux-ipc/ipc/lock";
@@ -693,6 +695,8 @@ export function lockFileSync(
  * @throws {IpcError} `ETIMEDOUT`, `EDEADLK` (record locks), `EBADF`
  * @throws {RangeError} for a `start` below 0, or a `length` reaching
  *   before byte 0
+ * @throws {TypeError} for an option it does not have (a misspelling), or a
+ *   boolean option that is not `true` or `false`
  * @example
  * ```ts
  * import { close, lockRange, open, O_RDWR } from "@linux-ipc/ipc/lock";
@@ -735,6 +739,8 @@ export async function lockRange(
  *   some of the bytes is still waiting)
  * @throws {RangeError} for a `start` below 0, or a `length` reaching
  *   before byte 0
+ * @throws {TypeError} for an option it does not have (a misspelling), or a
+ *   boolean option that is not `true` or `false`
  * @example
  * ```ts
  * import { close, lockRangeSync, open, O_RDWR } from "@linux-ipc/ipc/lock";
@@ -770,6 +776,8 @@ export function lockRangeSync(
  * @param fd an open descriptor of the file
  * @param opts `mode`, `start`, `length`, `ofd`
  * @returns the conflicting lock (its `pid` is -1 for an OFD lock), or null
+ * @throws {TypeError} for an option it does not have (a misspelling), or a
+ *   boolean option that is not `true` or `false`
  * @example
  * ```ts
  * import { close, open, O_RDWR, testRange } from "@linux-ipc/ipc/lock";

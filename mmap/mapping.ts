@@ -106,6 +106,8 @@ export class Mapping {
    *   empty file), `ENODEV` (a FIFO, directory, device or socket: only
    *   regular files are mapped)
    * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -158,6 +160,8 @@ export class Mapping {
    * @param length bytes
    * @param options `private: true` for `MAP_PRIVATE` (default `MAP_SHARED`)
    * @returns the mapping
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -217,6 +221,8 @@ export class Mapping {
    * @returns the mapping
    * @throws {IpcError} `EBADF`, `EACCES` (`"rw"` on a descriptor opened read-only)
    * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { Mapping } from "@linux-ipc/ipc";
@@ -256,6 +262,7 @@ export class Mapping {
    * @throws {IpcError} `EPERM` naming the missing seals; `EINVAL` if the
    *   file takes no seals
    * @throws {TypeError} for a `mode` other than `"r"` or `"rw"`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, Mapping, MFD_ALLOW_SEALING, memfd_create, close, ftruncate, write } from "@linux-ipc/ipc";

@@ -149,6 +149,8 @@ export class PosixMessageQueue {
    * @throws {IpcError} `ENOENT` (no such queue, no `create`), `EEXIST`
    *   (`exclusive`), `EACCES`, `EINVAL` (attributes above the system's limits)
    * @throws {Deno.errors.NotCapable} without the grants for `/dev/mqueue/NAME`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
@@ -239,6 +241,7 @@ export class PosixMessageQueue {
    * @returns a promise that resolves once it is queued
    * @throws {IpcError} `EMSGSIZE` (longer than `msgsize`), `EBADF` (not
    *   open for sending), `ETIMEDOUT`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
@@ -270,6 +273,7 @@ export class PosixMessageQueue {
    * @param data the message
    * @param options `priority`, `timeout` (`ETIMEDOUT`)
    * @throws {IpcError} as for `send`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
@@ -447,6 +451,7 @@ export class PosixMessageQueue {
    *   `AbortSignal` that ends the iteration
    * @returns an async iterator that yields once per notice
    * @throws {IpcError} `EBUSY` (another process is registered)
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";

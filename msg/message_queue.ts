@@ -226,6 +226,8 @@ export class MessageQueue {
    * @returns the queue
    * @throws {IpcError} `EEXIST` (the key has a queue and `ifExists` is
    *   `"fail"`), `ENOSPC`, `EACCES`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -270,6 +272,8 @@ export class MessageQueue {
    * @throws {IpcError} `ENOENT` (no queue has this key), `EACCES`
    * @throws {RangeError} for `IPC_PRIVATE` (0), which names no existing
    *   queue (`msgget` would make a new one): use {@linkcode MessageQueue.fromId}
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -301,6 +305,8 @@ export class MessageQueue {
    * @param options removal on dispose (default false)
    * @returns the queue
    * @throws {IpcError} `EINVAL` (no such queue), `EACCES`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue, msgget, IPC_PRIVATE } from "@linux-ipc/ipc/msg";
@@ -466,6 +472,8 @@ export class MessageQueue {
    * @throws {IpcError} `E2BIG` (longer than `maxBytes`, without `noError`;
    *   it stays queued), `ENOMSG` (`nowait`, none), `EIDRM` (removed while
    *   waiting), `ETIMEDOUT`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -491,6 +499,8 @@ export class MessageQueue {
    *   `timeout` in milliseconds
    * @returns the message
    * @throws {IpcError} as for `receive`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -528,6 +538,8 @@ export class MessageQueue {
    * @throws {IpcError} as for `receive`, with `buf`'s length as `maxBytes`
    * @throws {TypeError} if `buf` is neither a `Uint8Array` nor a
    *   `MessageBuffer`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";
@@ -557,6 +569,8 @@ export class MessageQueue {
    * @throws {IpcError} as for `receiveInto`
    * @throws {TypeError} if `buf` is neither a `Uint8Array` nor a
    *   `MessageBuffer`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";

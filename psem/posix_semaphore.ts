@@ -83,6 +83,8 @@ export class PosixSemaphore {
    * @throws {TypeError|RangeError} for a bad name or option
    * @throws {Deno.errors.NotCapable} without `--allow-read` and
    *   `--allow-write` for `/dev/shm/sem.NAME`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { PosixSemaphore } from "@linux-ipc/ipc/psem";

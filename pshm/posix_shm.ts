@@ -79,6 +79,8 @@ export class PosixSharedMemory {
    * @throws {TypeError|RangeError} for a bad name or option
    * @throws {Deno.errors.NotCapable} without `--allow-read`/`--allow-write`
    *   for `/dev/shm/NAME`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { PosixSharedMemory } from "@linux-ipc/ipc/pshm";

@@ -114,6 +114,8 @@ export class Mutex {
    * @param options key, mode, what to do if it exists
    * @returns the lock
    * @throws {IpcError} `EEXIST` if the key has a set and `ifExists` is `"fail"`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { Mutex } from "@linux-ipc/ipc";

@@ -147,6 +147,8 @@ export class SemaphoreSet {
    * @throws {IpcError} `EEXIST` if the key has a set and `ifExists` is `"fail"`;
    *   `EINVAL` if an existing set is smaller than `count`; `ERANGE`; `EACCES`; `ENOSPC`
    * @throws {RangeError} for a bad count, initial value or mode
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -212,6 +214,8 @@ export class SemaphoreSet {
    * @returns the set
    * @throws {IpcError} `ENOENT` if the key has no set; `EACCES`
    * @throws {RangeError} for `IPC_PRIVATE`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -250,6 +254,8 @@ export class SemaphoreSet {
    *   if it is not initialised in time
    * @throws {RangeError} for `IPC_PRIVATE` or a bad `initTimeout`
    * @throws {TypeError} for a `signal` that is not an `AbortSignal`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -298,6 +304,8 @@ export class SemaphoreSet {
    * @param options whether to remove it on dispose
    * @returns the set
    * @throws {IpcError} `EINVAL`/`EIDRM` if no set has this id
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -451,6 +459,7 @@ export class SemaphoreSet {
    * @param options `timeout`, `signal`, and `flags` (`SEM_UNDO`)
    * @returns a promise that resolves once subtracted
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -481,6 +490,7 @@ export class SemaphoreSet {
    * @param n how much to subtract (default 1)
    * @param options `timeout` in milliseconds, and `flags` (`SEM_UNDO`)
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";

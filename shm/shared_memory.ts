@@ -130,6 +130,8 @@ export class SharedMemory {
    * @throws {IpcError} `EEXIST` if the key has a segment and `ifExists` is `"fail"`;
    *   `EINVAL` if an existing segment is smaller than `size`; `EACCES`; `ENOSPC`
    * @throws {RangeError} for a negative size or a mode outside `0o777`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";
@@ -181,6 +183,8 @@ export class SharedMemory {
    * @param options whether to remove it on dispose
    * @returns the segment
    * @throws {IpcError} `ENOENT` if the key has no segment; `EACCES`
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";
@@ -214,6 +218,8 @@ export class SharedMemory {
    * @param options whether to remove it on dispose
    * @returns the segment
    * @throws {IpcError} `EINVAL`/`EIDRM` if no segment has this id
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";
@@ -269,6 +275,8 @@ export class SharedMemory {
    * @param options read-only, and where to attach
    * @returns the attached memory
    * @throws {IpcError} `EACCES`, `EINVAL` (bad address), `EIDRM` (segment removed)
+   * @throws {TypeError} for an option it does not have (a misspelling), or a
+   *   boolean option that is not `true` or `false`
    * @example
    * ```ts
    * import { SharedMemory } from "@linux-ipc/ipc";

@@ -275,6 +275,7 @@ export class UnixConnection {
    * @param options `type` (`"stream"`, the default, or `"seqpacket"`), `timeout`, `signal`
    * @returns the connection
    * @throws {IpcError} `ENOENT`, `ECONNREFUSED`, `ETIMEDOUT`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { UnixConnection, UnixListener } from "@linux-ipc/ipc";
@@ -708,6 +709,7 @@ export class UnixConnection {
    *   seqpacket message over `maxBytes`; `EAFNOSUPPORT` on a TCP connection
    *   taken over with `fromFd`, before anything is read
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -737,6 +739,7 @@ export class UnixConnection {
    *   message over `maxBytes`, `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP
    *   connection taken over with `fromFd`, before anything is read
    * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -982,6 +985,7 @@ export class UnixListener {
    * @param options `type` (`"stream"` or `"seqpacket"`), `backlog` (default 128)
    * @returns the listener
    * @throws {IpcError} `EADDRINUSE` (the path exists), `EACCES`
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { UnixListener } from "@linux-ipc/ipc";
