@@ -13,13 +13,7 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import {
-  boolOption,
-  checkOptions,
-  descriptor,
-  int,
-  knownOptions,
-} from "../ffi/validate.ts";
+import { boolOption, descriptor, int, knownOptions } from "../ffi/validate.ts";
 import {
   counterValue,
   EFD_NONBLOCK,
@@ -80,7 +74,6 @@ export class EventFd {
    * ```
    */
   static create(options: EventFdOptions = {}): EventFd {
-    checkOptions(options);
     knownOptions(options, ["initial", "semaphore"], "EventFd.create");
     const initial = int(
       options.initial ?? 0,

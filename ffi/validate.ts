@@ -210,25 +210,28 @@ export function checkOptions(options: unknown): asserts options is object {
 }
 
 /**
- * Refuses an option the method does not have, for the methods that make
- * or open an object: a misspelled `mode` (`perms: 0o666`) or a size put
- * beside `create` instead of in it would otherwise be left unread, and the
- * object made with the defaults, to fail later and elsewhere (a peer's
- * `EACCES`). (Calls made per message, a read or a receive, do not pay for
- * this check; their options are `timeout` and `signal`.)
+ * Checks an options argument (see {@linkcode checkOptions}) and refuses an
+ * option the method does not have: a misspelled `mode` (`perms: 0o666`)
+ * or a size put beside `create` instead of in it would otherwise be left
+ * unread, and the object made with the defaults, to fail later and
+ * elsewhere (a peer's `EACCES`); a misspelled `type` would take another
+ * reader's message. (Calls whose options only bound the wait, `timeout`
+ * and `signal`, reads and writes, do not pay for this check.)
  *
- * @param options the options, an object (see {@linkcode checkOptions})
+ * @param options the options
  * @param known the option names the method has
  * @param where the method (`"SharedMemory.create"`)
  * @param within the option that holds these (`"create."`), for the message
- * @throws {TypeError} naming the first unknown option and the known ones
+ * @throws {TypeError} for options that are not an object, or naming the
+ *   first unknown option and the known ones
  */
 export function knownOptions(
-  options: object,
+  options: unknown,
   known: readonly string[],
   where: string,
   within = "",
-): void {
+): asserts options is object {
+  checkOptions(options);
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) {
       throw new TypeError(
@@ -287,7 +290,6 @@ export function openOptions(
   where: string,
   others: readonly string[] = [],
 ): boolean {
-  checkOptions(options);
   knownOptions(options, ["removeOnDispose", ...others], where);
   return boolOption(options.removeOnDispose, false, "removeOnDispose", where);
 }

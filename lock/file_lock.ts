@@ -19,12 +19,7 @@ import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
 import { monotonicMs } from "../ffi/libc.ts";
-import {
-  boolOption,
-  checkOptions,
-  knownOptions,
-  show,
-} from "../ffi/validate.ts";
+import { boolOption, knownOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
   F_OFD_GETLK,
@@ -86,7 +81,6 @@ function options<T extends object>(
   where: string,
 ): T {
   if (value === undefined) return {} as T;
-  checkOptions(value);
   knownOptions(value, known, where);
   return value;
 }

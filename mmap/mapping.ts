@@ -26,7 +26,6 @@ import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
 import {
   boolOption,
-  checkOptions,
   int,
   knownOptions,
   LIMITS,
@@ -116,7 +115,6 @@ export class Mapping {
    * ```
    */
   static file(path: string, options: MappingFileOptions = {}): Mapping {
-    checkOptions(options);
     knownOptions(
       options,
       ["mode", "private", "offset", "length", "create"],
@@ -173,7 +171,6 @@ export class Mapping {
     length: number,
     options: { private?: boolean } = {},
   ): Mapping {
-    checkOptions(options);
     knownOptions(options, ["private"], "Mapping.anonymous");
     const flags = sharing(options, "Mapping.anonymous") | MAP_ANONYMOUS;
     return new Mapping(
@@ -236,7 +233,6 @@ export class Mapping {
     fd: number,
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
-    checkOptions(options);
     knownOptions(
       options,
       ["mode", "private", "offset", "length"],
@@ -283,7 +279,6 @@ export class Mapping {
       seals?: number;
     } = {},
   ): Mapping {
-    checkOptions(options);
     knownOptions(
       options,
       ["mode", "offset", "length", "seals"],

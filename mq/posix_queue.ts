@@ -16,13 +16,7 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import {
-  bytes,
-  checkOptions,
-  isOptionsObject,
-  knownOptions,
-  show,
-} from "../ffi/validate.ts";
+import { bytes, knownOptions, show } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -166,7 +160,6 @@ export class PosixMessageQueue {
     name: string,
     options: PosixQueueOpenOptions = {},
   ): PosixMessageQueue {
-    checkOptions(options);
     const where = "PosixMessageQueue.open";
     knownOptions(options, ["mode", "create"], where);
     const mode = options.mode ?? "rw";
@@ -256,9 +249,7 @@ export class PosixMessageQueue {
     options: PosixSendOptions = {},
   ): Promise<void> {
     try {
-      if (isOptionsObject(options)) {
-        knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
-      }
+      knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
       return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
     } catch (e) {
       // Closed (`fd` throws BadResource): a rejection, as from `receive`.

@@ -236,7 +236,6 @@ export class MessageQueue {
    * ```
    */
   static create(options: MessageQueueCreateOptions = {}): MessageQueue {
-    checkOptions(options);
     knownOptions(
       options,
       ["key", "mode", "ifExists", "removeOnDispose"],

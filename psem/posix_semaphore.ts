@@ -8,7 +8,7 @@
 import { createOption } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
-import { checkOptions, knownOptions } from "../ffi/validate.ts";
+import { knownOptions } from "../ffi/validate.ts";
 import {
   forgetSem,
   sem_at,
@@ -99,7 +99,6 @@ export class PosixSemaphore {
     name: string,
     options: PosixSemaphoreOpenOptions = {},
   ): PosixSemaphore {
-    checkOptions(options);
     const where = "PosixSemaphore.open";
     knownOptions(options, ["create"], where);
     const [c, flags] = createOption(options.create, where, [

@@ -95,7 +95,6 @@ export class PosixSharedMemory {
     name: string,
     options: PosixShmOpenOptions = {},
   ): PosixSharedMemory {
-    checkOptions(options);
     const where = "PosixSharedMemory.open";
     knownOptions(options, ["mode", "create", "truncate"], where);
     const mode = readWrite(options.mode, "rw", where);

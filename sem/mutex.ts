@@ -6,7 +6,7 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
-import { checkOptions, knownOptions } from "../ffi/validate.ts";
+import { knownOptions } from "../ffi/validate.ts";
 import type { WaitOptions } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
@@ -123,7 +123,6 @@ export class Mutex {
    * ```
    */
   static create(options: MutexCreateOptions = {}): Mutex {
-    checkOptions(options);
     knownOptions(
       options,
       ["key", "mode", "ifExists", "removeOnDispose"],

@@ -17,7 +17,6 @@ import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
   boolOption,
-  checkOptions,
   existingKey,
   ifExists as checkIfExists,
   int,
@@ -158,7 +157,6 @@ export class SemaphoreSet {
    * ```
    */
   static create(options: SemaphoreSetCreateOptions = {}): SemaphoreSet {
-    checkOptions(options);
     knownOptions(options, [
       "key",
       "count",
@@ -473,7 +471,6 @@ export class SemaphoreSet {
     options: WaitOptions & { flags?: number } = {},
   ): Promise<void> {
     try {
-      checkOptions(options);
       knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.wait");
       n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     } catch (e) {
@@ -503,7 +500,6 @@ export class SemaphoreSet {
     n = 1,
     options: { timeout?: number; flags?: number } = {},
   ): void {
-    checkOptions(options);
     knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.waitSync");
     n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
     this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);

@@ -17,7 +17,6 @@ import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
   boolOption,
-  checkOptions,
   existingKey,
   ifExists as checkIfExists,
   int,
@@ -286,7 +285,6 @@ export class SharedMemory {
    * ```
    */
   attach(options: SharedMemoryAttachOptions = {}): MemoryRegion {
-    checkOptions(options);
     knownOptions(
       options,
       ["readOnly", "address", "round"],

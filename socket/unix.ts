@@ -18,7 +18,6 @@ import {
 } from "../ffi/errors.ts";
 import {
   bytes,
-  checkOptions,
   descriptor,
   int,
   knownOptions,
@@ -919,7 +918,6 @@ function maxBytes(
   where: string,
   known = DATAGRAM_OPTIONS,
 ): number {
-  checkOptions(options);
   knownOptions(options, known, where);
   return int(
     options.maxBytes ?? fallback,
@@ -997,7 +995,6 @@ export class UnixListener {
     addr: UnixAddress,
     options: { type?: "stream" | "seqpacket"; backlog?: number } = {},
   ): UnixListener {
-    checkOptions(options);
     knownOptions(options, ["type", "backlog"], "UnixListener.listen");
     socketType(options.type, "UnixListener.listen");
     const backlog = int(
