@@ -157,7 +157,7 @@ export class EventFd {
    * ```
    */
   async read(options: WaitOptions = {}): Promise<bigint> {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "EventFd.read");
     return await eventfd_readAsync(this.#owner.check(), options);
   }
 
@@ -186,7 +186,7 @@ export class EventFd {
       POLLIN,
       "read",
       new Uint8Array(buf.buffer),
-      syncTimeout(options),
+      syncTimeout(options, "EventFd.readSync"),
     );
     return buf[0];
   }
@@ -211,7 +211,7 @@ export class EventFd {
     value: bigint | number = 1n,
     options: WaitOptions = {},
   ): Promise<void> {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "EventFd.write");
     counterValue(value, "eventfd_write");
     await eventfd_writeAsync(this.#owner.check(), value, options);
   }
@@ -242,7 +242,7 @@ export class EventFd {
       POLLOUT,
       "write",
       new Uint8Array(buf.buffer),
-      syncTimeout(options),
+      syncTimeout(options, "EventFd.writeSync"),
     );
   }
 

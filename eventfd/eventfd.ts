@@ -198,7 +198,7 @@ export async function eventfd_readAsync(
   fd: number,
   options: WaitOptions = {},
 ): Promise<bigint> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "eventfd_readAsync");
   fd = descriptor(fd, "eventfd_read", "fd");
   const buf = new BigUint64Array(1);
   const bytes = new Uint8Array(buf.buffer);
@@ -242,7 +242,7 @@ export async function eventfd_writeAsync(
   value: bigint | number,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "eventfd_writeAsync");
   fd = descriptor(fd, "eventfd_write", "fd");
   const buf = new BigUint64Array([counterValue(value, "eventfd_write")]);
   const bytes = new Uint8Array(buf.buffer);

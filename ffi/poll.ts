@@ -104,7 +104,7 @@ export async function writeAllWithin(
   options: WaitOptions,
   write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
 ): Promise<void> {
-  const timeout = checkWaitOptions(options);
+  const timeout = checkWaitOptions(options, null);
   const deadline = timeout === null ? null : monotonicMs() + timeout;
   let off = 0;
   try {
@@ -182,7 +182,7 @@ export class WriteLine {
   ): Promise<T> {
     let whole: number | null = null;
     if (this.#busy) {
-      const timeout = whole = checkWaitOptions(options);
+      const timeout = whole = checkWaitOptions(options, null);
       const start = monotonicMs();
       await this.#turn(syscall, timeout, options.signal);
       if (timeout !== null) {

@@ -215,8 +215,9 @@ export function checkOptions(options: unknown): asserts options is object {
  * or a size put beside `create` instead of in it would otherwise be left
  * unread, and the object made with the defaults, to fail later and
  * elsewhere (a peer's `EACCES`); a misspelled `type` would take another
- * reader's message. (Calls whose options only bound the wait, `timeout`
- * and `signal`, reads and writes, do not pay for this check.)
+ * reader's message. (The options of a wait, `timeout` and `signal`
+ * alone, are checked by the engine, see `checkWaitOptions` in
+ * `ffi/wait.ts`.)
  *
  * @param options the options
  * @param known the option names the method has
@@ -234,13 +235,32 @@ export function knownOptions(
   checkOptions(options);
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) {
-      throw new TypeError(
-        `Unknown option "${within}${name}" to ${where}: expected ${
-          known.length === 1 ? "" : "one of "
-        }${known.map((k) => `"${within}${k}"`).join(", ")}`,
-      );
+      throw unknownOption(name, known, where, within);
     }
   }
+}
+
+/**
+ * The error for an option a method does not have (see
+ * {@linkcode knownOptions}).
+ *
+ * @param name the option given
+ * @param known the option names the method has
+ * @param where the method (`"SharedMemory.create"`)
+ * @param within the option that holds these (`"create."`), for the message
+ * @returns the TypeError, naming the option and the known ones
+ */
+export function unknownOption(
+  name: string,
+  known: readonly string[],
+  where: string,
+  within = "",
+): TypeError {
+  return new TypeError(
+    `Unknown option "${within}${name}" to ${where}: expected ${
+      known.length === 1 ? "" : "one of "
+    }${known.map((k) => `"${within}${k}"`).join(", ")}`,
+  );
 }
 
 /**

@@ -198,7 +198,12 @@ import {
   IpcError,
   resultOrErrno,
 } from "./errors.ts";
-import { checkOptions, int, isOptionsObject } from "./validate.ts";
+import {
+  checkOptions,
+  int,
+  isOptionsObject,
+  unknownOption,
+} from "./validate.ts";
 import { encodeUtf8 } from "./text.ts";
 
 /** Most helper threads that block in a call without a descriptor. */
@@ -794,15 +799,27 @@ export interface WaitOptions {
 }
 
 /**
- * Checks the options of a wait before anything starts.
+ * Checks the options of a wait before anything starts: an object of
+ * `timeout` and `signal` only. A misspelled `timeout` (`timout`) would
+ * otherwise be left unread, and the wait never end.
  *
  * @param options the options, as the caller gave them
+ * @param where the call or method, for the error; `null` when its caller
+ *   has checked the names (options that hold more than these)
  * @returns the timeout in ms, or null for none
- * @throws {TypeError} if options is not an object or `signal` is not an `AbortSignal`
+ * @throws {TypeError} if options is not an object, has an option a wait
+ *   does not have, or `signal` is not an `AbortSignal`
  * @throws {RangeError} if `timeout` is not a number from 0 to `Number.MAX_SAFE_INTEGER`
  */
-export function checkWaitOptions(options: WaitOptions): number | null {
+export function checkWaitOptions(
+  options: WaitOptions,
+  where: string | null,
+): number | null {
   checkOptions(options);
+  if (where !== null) {
+    const stray = strayOption(options);
+    if (stray !== undefined) throw unknownOption(stray, WAIT_OPTIONS, where);
+  }
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(
@@ -835,22 +852,71 @@ export function timeLeft(deadline: number, timeout: number): number {
  * valid `timeout` if any, and no `signal`, which a call that blocks the
  * thread could never see. Without this, options that are not an object (a
  * string, say) would read as "no timeout", and a `signal` would seem to
- * bound a wait it cannot end: both would block for ever.
+ * bound a wait it cannot end: both would block for ever, as would a
+ * misspelled `timeout`, which is refused too.
  *
  * @param options the options, as the caller gave them
+ * @param where the method, for the error; `null` when its caller has
+ *   checked the names (options that hold more than `timeout`)
  * @returns the timeout in ms, or undefined for none
  * @throws {TypeError} if options is not an object, `timeout` is not a
- *   number, or a `signal` is given
+ *   number, a `signal` is given, or an option a wait does not have
  * @throws {RangeError} if `timeout` is out of range
  */
-export function syncTimeout(options: { timeout?: number }): number | undefined {
+export function syncTimeout(
+  options: { timeout?: number },
+  where: string | null,
+): number | undefined {
   checkOptions(options);
   if ((options as { signal?: unknown }).signal !== undefined) {
     throw new TypeError(
       'Invalid option "signal": a blocking call cannot be aborted; use "timeout", or the async form with "signal"',
     );
   }
+  if (where !== null) {
+    const stray = strayOption(options);
+    if (stray !== undefined && stray !== "signal") {
+      throw unknownOption(stray, SYNC_WAIT_OPTIONS, where);
+    }
+  }
   return checkTimeout(options.timeout) ?? undefined;
+}
+
+/**
+ * The wait's part of a method's options, `timeout` and `signal`, for a
+ * method whose options hold more (checked by `knownOptions`) to pass on to
+ * a call that takes a wait's options only, and checks them.
+ *
+ * @param options the method's options, their names checked
+ * @returns a new object of `timeout` and `signal` alone, or `options`
+ *   itself if it is not an object
+ */
+export function waitPart<T extends WaitOptions | undefined>(
+  options: T,
+): T | WaitOptions {
+  // Anything else is passed on as it is, for the call's check to refuse.
+  return isOptionsObject(options)
+    ? { timeout: options.timeout, signal: options.signal }
+    : options;
+}
+
+/** The options of a wait. */
+const WAIT_OPTIONS = ["timeout", "signal"] as const;
+/** The options of a blocking wait. */
+const SYNC_WAIT_OPTIONS = ["timeout"] as const;
+
+/**
+ * The first name of `options` that a wait does not have, if any: a loop
+ * over its keys, a few nanoseconds for the usual one or none.
+ *
+ * @param options the options, an object
+ * @returns the name, or undefined when all are `timeout` or `signal`
+ */
+function strayOption(options: object): string | undefined {
+  for (const name in options) {
+    if (name !== "timeout" && name !== "signal") return name;
+  }
+  return undefined;
 }
 
 /**
@@ -1213,13 +1279,15 @@ function fastPath(
   detail?: number | bigint,
   detail2?: number,
 ): boolean {
-  // Anything but a plain object goes the long way, where it is checked; a
-  // turn that has run for TURN_MS too, where the wait is deferred. The
-  // clock is read every 16th call (it costs 140 ns here, a tenth of a
-  // whole read): a loop of calls that complete at once is still seen
-  // within 16 calls of the turn's TURN_MS.
+  // Anything but a plain object with no option but these two, left
+  // undefined, goes the long way, where it is checked; a turn that has
+  // run for TURN_MS too, where the wait is deferred. The clock is read
+  // every 16th call (it costs 140 ns here, a tenth of a whole read): a
+  // loop of calls that complete at once is still seen within 16 calls of
+  // the turn's TURN_MS.
   return isOptionsObject(options) &&
     options.signal === undefined && options.timeout === undefined &&
+    strayOption(options) === undefined &&
     ((++fastCalls & 15) !== 0 || !longTurn()) &&
     (CPUS >= 2 || !yieldsFirst(keyOf(syscall, fd, detail, detail2)));
 }
@@ -1354,7 +1422,16 @@ function firstInLine(entry: Entry): boolean {
 export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   let timeout: number | null;
   try {
-    timeout = checkWaitOptions(options);
+    timeout = checkWaitOptions(options, null);
+    // Named after the op's call (its key's first part) only when needed.
+    const stray = strayOption(options);
+    if (stray !== undefined) {
+      throw unknownOption(
+        stray,
+        WAIT_OPTIONS,
+        op.key.slice(0, op.key.indexOf(":")),
+      );
+    }
   } catch (e) {
     return Promise.reject(e);
   }

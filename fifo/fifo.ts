@@ -452,7 +452,7 @@ export async function openAsync(
   mode = 0o666,
   options: WaitOptions = {},
 ): Promise<number> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "openAsync");
   const opening = fifoOpener(pathname, flags, mode);
   let watch: OwnedFd | null = null;
   try {

@@ -22,6 +22,7 @@ import {
   checkWaitOptions,
   syncTimeout,
   type WaitOptions,
+  waitPart,
 } from "../ffi/wait.ts";
 import { callWhenReady, WriteLine } from "../ffi/poll.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
@@ -120,11 +121,11 @@ export class PipeEnd {
     mode: "r" | "w",
     options: OpenFifoOptions = {},
   ): Promise<PipeEnd> {
-    checkWaitOptions(options);
+    checkWaitOptions(options, null);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifo");
     const flags = fifoMode(mode, "PipeEnd.openFifo");
     createFifo(path, options.create);
-    const fd = await openAsync(path, flags, 0o666, options);
+    const fd = await openAsync(path, flags, 0o666, waitPart(options));
     return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifo"));
   }
 
@@ -153,7 +154,7 @@ export class PipeEnd {
     mode: "r" | "w",
     options: Omit<OpenFifoOptions, "signal"> = {},
   ): PipeEnd {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, null);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifoSync");
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
     createFifo(path, options.create);
@@ -242,7 +243,7 @@ export class PipeEnd {
     const n = callWhenReady(
       fd,
       POLLIN,
-      syncTimeout(options),
+      syncTimeout(options, "PipeEnd.readSync"),
       "read",
       () => libc().read(fd, buf, sizeT(buf.length)),
       () => lastError("read")("fd", { fd }),
@@ -333,7 +334,7 @@ export class PipeEnd {
     return callWhenReady(
       fd,
       POLLOUT,
-      syncTimeout(options),
+      syncTimeout(options, "PipeEnd.writeSync"),
       "write",
       () => libc().write(fd, data, sizeT(data.length)),
       () =>
@@ -364,7 +365,7 @@ export class PipeEnd {
       "write",
       this.#owner.check(),
       data,
-      syncTimeout(options),
+      syncTimeout(options, "PipeEnd.writeAllSync"),
       (chunk, timeout) => this.writeSync(chunk, { timeout }),
     );
   }

@@ -14,6 +14,7 @@ import {
   syncTimeout,
   timeLeft,
   type WaitOptions,
+  waitPart,
 } from "../ffi/wait.ts";
 import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
@@ -479,7 +480,9 @@ async function acquire(
   level: 1 | 2,
   opts: WaitOptions,
 ): Promise<LockHold> {
-  const whole = checkWaitOptions(opts);
+  const whole = checkWaitOptions(opts, null);
+  // The rest (mode, range) is the caller's; the waits take these two.
+  opts = waitPart(opts);
   const o = ownerOf(kind, fd);
   if (o === null) {
     // Not an open descriptor: the call says so (EBADF).
@@ -663,7 +666,7 @@ export function lockFileSync(
 ): LockHold {
   const o = options(opts, FILE_OPTIONS, "lockFileSync");
   const level = fileLevel(o);
-  const timeout = syncTimeout(o);
+  const timeout = syncTimeout(o, null);
   return acquireSync("flock", fileLocker, fd, WHOLE_FILE, level, timeout);
 }
 
@@ -752,7 +755,7 @@ export function lockRangeSync(
   const o = options(opts, RANGE_OPTIONS, "lockRangeSync");
   const level = rangeLevel(o), range = byteRange(o);
   const ofd = useOfd(o, "lockRangeSync");
-  const timeout = syncTimeout(o);
+  const timeout = syncTimeout(o, null);
   return acquireSync(
     ofd ? "ofd" : "record",
     ofd ? ofdLocker : recordLocker,

@@ -185,7 +185,7 @@ export async function flockAsync(
   operation: number,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "flockAsync");
   fd = descriptor(fd, "flock", "fd");
   operation = checkOperation(operation, "flock") & ~LOCK_NB;
   if (operation === LOCK_UN) {
@@ -351,7 +351,7 @@ export async function fcntl_lockAsync(
   lock: FlockRequest,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "fcntl_lockAsync");
   fd = descriptor(fd, "fcntl", "fd");
   cmd = checkCmd(cmd, "fcntl");
   if (cmd !== F_SETLKW && cmd !== F_OFD_SETLKW) {

@@ -811,7 +811,7 @@ export function mq_sendAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "mq_sendAsync");
     mqdes = descriptor(mqdes, "mq_send", "mqdes");
     const b = bytesOf(msg_ptr, "mq_send");
     msg_prio = prio(msg_prio, "mq_send");
@@ -872,7 +872,7 @@ export function mq_receiveAsync(
   options: WaitOptions = {},
 ): Promise<MqMessage> {
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "mq_receiveAsync");
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     const len = roomFor(mqdes, msg_len, "mq_receive");
     return receiveAsync(mqdes, len, options, null, newMessage);
@@ -915,7 +915,7 @@ export function mq_receiveIntoAsync(
   options: WaitOptions = {},
 ): Promise<{ n: number; prio: number }> {
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "mq_receiveIntoAsync");
     mqdes = descriptor(mqdes, "mq_receive", "mqdes");
     bytes(msg_ptr, "mq_receive", "msg_ptr");
     return receiveAsync(mqdes, msg_ptr.length, options, msg_ptr, intoMessage);

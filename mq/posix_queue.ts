@@ -21,6 +21,7 @@ import {
   checkWaitOptions,
   syncTimeout,
   type WaitOptions,
+  waitPart,
 } from "../ffi/wait.ts";
 import {
   bytesOf,
@@ -250,7 +251,12 @@ export class PosixMessageQueue {
   ): Promise<void> {
     try {
       knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
-      return mq_sendAsync(this.fd, data, options?.priority ?? 0, options);
+      return mq_sendAsync(
+        this.fd,
+        data,
+        options.priority ?? 0,
+        waitPart(options),
+      );
     } catch (e) {
       // Closed (`fd` throws BadResource): a rejection, as from `receive`.
       return Promise.reject(e);
@@ -278,7 +284,7 @@ export class PosixMessageQueue {
     data: Uint8Array | string,
     options: { priority?: number; timeout?: number } = {},
   ): void {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, null);
     knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.sendSync");
     const fd = this.fd;
     const b = bytesOf(data, "mq_send");
@@ -334,7 +340,7 @@ export class PosixMessageQueue {
    */
   receiveSync(options: { timeout?: number } = {}): PosixMessage {
     const fd = this.fd;
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, "PosixMessageQueue.receiveSync");
     // Shared room, copied out at once: no zeroed msgsize buffer per message.
     const buf = scratch(this.#msgsize);
     const n = receiveWhenReady(fd, buf, timeout);
@@ -395,7 +401,11 @@ export class PosixMessageQueue {
     options: { timeout?: number } = {},
   ): { n: number; priority: number } {
     bytes(buf, "mq_receive", "msg_ptr");
-    const n = receiveWhenReady(this.fd, buf, syncTimeout(options));
+    const n = receiveWhenReady(
+      this.fd,
+      buf,
+      syncTimeout(options, "PosixMessageQueue.receiveIntoSync"),
+    );
     return { n, priority: prioScratch[0] };
   }
 
@@ -463,7 +473,7 @@ export class PosixMessageQueue {
   async *notifications(
     options: { signo?: Deno.Signal; signal?: AbortSignal } = {},
   ): AsyncGenerator<void, void, undefined> {
-    checkWaitOptions(options);
+    checkWaitOptions(options, null);
     knownOptions(
       options,
       ["signo", "signal"],

@@ -28,7 +28,12 @@ import {
   openOptions,
   show,
 } from "../ffi/validate.ts";
-import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import {
+  ObjectRef,
+  syncTimeout,
+  type WaitOptions,
+  waitPart,
+} from "../ffi/wait.ts";
 import {
   callWithin,
   MessageBuffer,
@@ -391,7 +396,7 @@ export class MessageQueue {
     } catch (e) {
       return Promise.reject(e);
     }
-    return msgsndAsync(this.#id, msg, flags, options);
+    return msgsndAsync(this.#id, msg, flags, waitPart(options));
   }
 
   /**
@@ -451,7 +456,7 @@ export class MessageQueue {
       dataOrOptions,
       options,
     );
-    const timeout = syncTimeout(options === undefined ? {} : options);
+    const timeout = syncTimeout(options === undefined ? {} : options, null);
     callWithin(
       "msgsnd",
       nowaitFlag(options, "MessageQueue.sendSync"),
@@ -483,7 +488,13 @@ export class MessageQueue {
    */
   async receive(options: ReceiveOptions = {}): Promise<Message> {
     const [maxBytes, type, flags] = recvArgs(options, RECEIVE_OPTIONS);
-    const m = await msgrcvAsync(this.#id, maxBytes, type, flags, options);
+    const m = await msgrcvAsync(
+      this.#id,
+      maxBytes,
+      type,
+      flags,
+      waitPart(options),
+    );
     return { type: m.mtype, data: m.mtext };
   }
 
@@ -515,7 +526,7 @@ export class MessageQueue {
     const m = callWithin(
       "msgrcv",
       flags,
-      syncTimeout(options),
+      syncTimeout(options, null),
       (f) => msgrcv(this.#id, maxBytes, type, f),
     );
     return { type: m.mtype, data: m.mtext };
@@ -552,7 +563,13 @@ export class MessageQueue {
     options: Omit<ReceiveOptions, "maxBytes"> = {},
   ): Promise<{ type: number | bigint; n: number }> {
     const [, type, flags] = recvArgs(options, RECEIVE_INTO_OPTIONS);
-    const r = await msgrcvIntoAsync(this.#id, buf, type, flags, options);
+    const r = await msgrcvIntoAsync(
+      this.#id,
+      buf,
+      type,
+      flags,
+      waitPart(options),
+    );
     return { type: r.mtype, n: r.n };
   }
 
@@ -586,7 +603,7 @@ export class MessageQueue {
     const r = callWithin(
       "msgrcv",
       flags,
-      syncTimeout(options),
+      syncTimeout(options, null),
       (f) => msgrcvInto(this.#id, buf, type, f),
     );
     return { type: r.mtype, n: r.n };

@@ -789,7 +789,7 @@ export function msgsndAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(options, "msgsndAsync");
     msqid = int(msqid, "msgsnd", "msqid", 0, LIMITS.INT_MAX);
     msgflg = flags(msgflg, IPC_NOWAIT, "msgsnd", "msgflg");
     const nowait = (msgflg & IPC_NOWAIT) !== 0;
@@ -1106,7 +1106,10 @@ function receiveAsync(
   mtext: Uint8Array | MessageBuffer | null,
 ): Promise<unknown> {
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(
+      options,
+      mtext === null ? "msgrcvAsync" : "msgrcvIntoAsync",
+    );
     msqid = int(msqid, "msgrcv", "msqid", 0, LIMITS.INT_MAX);
     const type = long(msgtyp, "msgrcv", "msgtyp");
     msgflg = flags(msgflg, MSGRCV_FLAGS, "msgrcv", "msgflg");

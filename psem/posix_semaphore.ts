@@ -246,7 +246,7 @@ export class PosixSemaphore {
    * ```
    */
   waitSync(options: { timeout?: number } = {}): void {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, "PosixSemaphore.waitSync");
     if (timeout === undefined) return sem_wait(this.#sem);
     semWaitFor(this.#sem, timeout);
   }

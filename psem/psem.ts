@@ -703,7 +703,7 @@ export async function sem_waitAsync(
   sem: SemT,
   options: WaitOptions = {},
 ): Promise<void> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "sem_waitAsync");
   checkSem(sem, "sem_wait");
   pointer(sem, "sem_wait");
   const c = libc();

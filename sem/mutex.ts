@@ -7,7 +7,11 @@
 
 import { unlessGone } from "../ffi/errors.ts";
 import { knownOptions } from "../ffi/validate.ts";
-import type { WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
   SemaphoreSet,
@@ -216,6 +220,7 @@ export class Mutex {
    * ```
    */
   async acquire(options: WaitOptions = {}): Promise<MutexLock> {
+    checkWaitOptions(options, "Mutex.acquire"); // named for its caller
     await this.#set.op(ACQUIRE, options);
     return new MutexLock(this.#set);
   }
@@ -234,6 +239,7 @@ export class Mutex {
    * ```
    */
   acquireSync(options: { timeout?: number } = {}): MutexLock {
+    syncTimeout(options, "Mutex.acquireSync"); // named for its caller
     this.#set.opSync(ACQUIRE, options);
     return new MutexLock(this.#set);
   }

@@ -32,6 +32,7 @@ import {
   syncTimeout,
   wait,
   type WaitOptions,
+  waitPart,
 } from "../ffi/wait.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
@@ -272,7 +273,7 @@ export class SemaphoreSet {
       "signal",
     ]);
     const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
-    checkWaitOptions({ signal: options.signal });
+    checkWaitOptions({ signal: options.signal }, null);
     const k = openableKey(key);
     const id = semget(k, 0, 0);
     let nsems = 0;
@@ -362,7 +363,7 @@ export class SemaphoreSet {
    * ```
    */
   opSync(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, "SemaphoreSet.opSync");
     if (timeout === undefined) semop(this.#id, ops);
     else {
       try {
@@ -476,7 +477,10 @@ export class SemaphoreSet {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.op([{ num, op: -n, flags: options.flags ?? 0 }], options);
+    return this.op(
+      [{ num, op: -n, flags: options.flags ?? 0 }],
+      waitPart(options),
+    );
   }
 
   /**
@@ -502,7 +506,10 @@ export class SemaphoreSet {
   ): void {
     knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.waitSync");
     n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
-    this.opSync([{ num, op: -n, flags: options.flags ?? 0 }], options);
+    this.opSync(
+      [{ num, op: -n, flags: options.flags ?? 0 }],
+      waitPart(options),
+    );
   }
 
   /**

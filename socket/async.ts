@@ -164,7 +164,7 @@ export async function acceptAsync(
   options: WaitOptions = {},
 ): Promise<Accepted> {
   sockfd = descriptor(sockfd, "accept4", "sockfd");
-  checkWaitOptions(options);
+  checkWaitOptions(options, "acceptAsync");
   // accept4 has no per-call flag: another process may take the connection
   // between the event and the call, which must then fail, not block.
   setNonBlocking(sockfd);
@@ -225,7 +225,7 @@ export async function connectAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   sockfd = descriptor(sockfd, "connect", "sockfd");
-  checkWaitOptions(options);
+  checkWaitOptions(options, "connectAsync");
   const a = encodeSockaddr(addr, "connect");
   checkPath(addr);
   setNonBlocking(sockfd);

@@ -42,6 +42,7 @@ import {
   laterIfLongTurn,
   syncTimeout,
   type WaitOptions,
+  waitPart,
 } from "../ffi/wait.ts";
 import { readableFrom, writableFrom } from "../ffi/streams.ts";
 import { WriteLine } from "../ffi/poll.ts";
@@ -287,7 +288,7 @@ export class UnixConnection {
     addr: UnixAddress,
     options: WaitOptions & { type?: "stream" | "seqpacket" } = {},
   ): Promise<UnixConnection> {
-    checkWaitOptions(options);
+    checkWaitOptions(options, null);
     knownOptions(
       options,
       ["type", "timeout", "signal"],
@@ -311,7 +312,7 @@ export class UnixConnection {
       (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK,
     );
     try {
-      await connectNonBlocking(fd, encoded, to, options);
+      await connectNonBlocking(fd, encoded, to, waitPart(options));
     } catch (e) {
       close(fd);
       throw e;
@@ -485,7 +486,7 @@ export class UnixConnection {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, "UnixConnection.readSync");
     if (buf instanceof Uint8Array && buf.length === 0) {
       // As read(2) and Deno.Conn: nothing to wait for (recv(2) of 0
       // bytes on a Unix stream socket would wait for data). Reading the
@@ -555,7 +556,11 @@ export class UnixConnection {
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
     const fd = this.fd;
     this.#line.refuseSync("send", fd);
-    return sendSyncReady(fd, data, syncTimeout(options));
+    return sendSyncReady(
+      fd,
+      data,
+      syncTimeout(options, "UnixConnection.writeSync"),
+    );
   }
 
   /**
@@ -610,7 +615,7 @@ export class UnixConnection {
       "send",
       fd,
       data,
-      syncTimeout(options),
+      syncTimeout(options, "UnixConnection.writeAllSync"),
       (chunk, timeout) => sendSyncReady(fd, chunk, timeout),
     );
   }
@@ -687,7 +692,7 @@ export class UnixConnection {
       "sendmsg",
       fd,
       msg.data,
-      syncTimeout(options),
+      syncTimeout(options, "UnixConnection.sendFdsSync"),
       (chunk, timeout) =>
         chunk === msg.data
           ? sendmsgSyncReady(fd, msg, timeout)
@@ -724,8 +729,13 @@ export class UnixConnection {
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFds");
     this.#unixOnly();
     const got = this.#messages()
-      ? await recvmsgWhole(this.fd, fdsRoom(buf, options), options, "maxBytes")
-      : await recvmsgAsync(this.fd, fdsRoom(buf, options), options);
+      ? await recvmsgWhole(
+        this.fd,
+        fdsRoom(buf, options),
+        waitPart(options),
+        "maxBytes",
+      )
+      : await recvmsgAsync(this.fd, fdsRoom(buf, options), waitPart(options));
     return receivedFds(got.control, buf.subarray(0, got.n));
   }
 
@@ -750,7 +760,7 @@ export class UnixConnection {
   recvFdsSync(
     options: { maxFds?: number; maxBytes?: number; timeout?: number } = {},
   ): ReceivedFds {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, null);
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFdsSync");
     this.#unixOnly();
     const got = this.#messages()
@@ -878,7 +888,7 @@ export class UnixConnection {
  * the options are checked as any read's are.
  */
 function emptyRead(options: WaitOptions): Promise<number> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, "UnixConnection.read");
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return Promise.resolve(0);
@@ -1122,7 +1132,10 @@ export class UnixListener {
    */
   acceptSync(options: { timeout?: number } = {}): UnixConnection {
     return accepted(
-      acceptConnectionSync(this.fd, syncTimeout(options)),
+      acceptConnectionSync(
+        this.fd,
+        syncTimeout(options, "UnixListener.acceptSync"),
+      ),
       this.#seqpacket,
     );
   }
@@ -1357,7 +1370,7 @@ export class UnixDatagram {
     to: UnixAddress | null,
     options: { timeout?: number } = {},
   ): number {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, "UnixDatagram.sendSync");
     return to === null
       ? sendSyncReady(this.fd, data, timeout)
       : sendtoSyncReady(this.fd, data, toAddr(to), timeout);
@@ -1383,7 +1396,7 @@ export class UnixDatagram {
   ): Promise<Datagram> {
     try {
       const max = maxBytes(options, 65536, "UnixDatagram.receive");
-      return receiveDatagram(this.fd, max, options);
+      return receiveDatagram(this.fd, max, waitPart(options));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1408,7 +1421,7 @@ export class UnixDatagram {
   receiveSync(
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
-    const timeout = syncTimeout(options);
+    const timeout = syncTimeout(options, null);
     const max = maxBytes(options, 65536, "UnixDatagram.receiveSync");
     return receiveDatagramSync(this.fd, max, timeout);
   }

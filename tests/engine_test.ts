@@ -708,6 +708,109 @@ Deno.test("bad wait options are a TypeError or RangeError before anything starts
   }
 });
 
+Deno.test("a misspelled timeout is refused, not waited on for ever: at once or not, thin layer and classes", async () => {
+  // `timout` was left unread: a wait that could not complete never ended.
+  const stray = (e: unknown) => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(
+      e.message,
+      /^Unknown option "timout" to \S+: expected one of "timeout", "signal"$/,
+    );
+    return true;
+  };
+  const o = { timout: 50 } as never;
+  const [a, b] = UnixConnection.pair();
+  const [r, w] = PipeEnd.pipe();
+  const name = `@linux-ipc-stray-${Deno.pid}`;
+  const listener = UnixListener.listen(name);
+  const dgram = UnixDatagram.bind(`${name}-d`);
+  const ev = EventFd.create();
+  const set = SemaphoreSet.create({ initial: 0 });
+  const mutex = Mutex.create();
+  const held = await mutex.acquire();
+  const queue = MessageQueue.create();
+  const id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+  const fds = socketpair(AF_UNIX, SOCK_STREAM);
+  try {
+    // Calls that would wait.
+    const waiting: [string, () => Promise<unknown>][] = [
+      ["UnixConnection.read", () => a.read(new Uint8Array(1), o)],
+      ["PipeEnd.read", () => r.read(new Uint8Array(1), o)],
+      ["UnixListener.accept", () => listener.accept(o)],
+      ["EventFd.read", () => ev.read(o)],
+      ["SemaphoreSet.op", () => set.op([{ num: 0, op: -1 }], o)],
+      ["Mutex.acquire", () => mutex.acquire(o)],
+      ["semopAsync", () => semopAsync(id, [{ num: 0, op: -1 }], o)],
+      ["msgrcvAsync", () => msgrcvAsync(queue.id, 64, 0, 0, o)],
+      ["readAsync", () => readAsync(fds[0], new Uint8Array(1), o)],
+    ];
+    if (mqueueMounted()) {
+      const pq = PosixMessageQueue.open(`/linux-ipc-stray-${Deno.pid}`, {
+        create: {},
+      });
+      PosixMessageQueue.unlink(pq.name);
+      waiting.push(
+        ["PosixMessageQueue.receive", () => pq.receive(o)],
+        ["PosixMessageQueue.close", () => Promise.resolve(pq.close())],
+      );
+    }
+    const psem = PosixSemaphore.open(`/linux-ipc-stray-${Deno.pid}`, {
+      create: { value: 0 },
+    });
+    PosixSemaphore.unlink(`/linux-ipc-stray-${Deno.pid}`);
+    waiting.push(
+      ["PosixSemaphore.wait", () => psem.wait(o)],
+      ["PosixSemaphore.close", () => Promise.resolve(psem.close())],
+    );
+    for (const [what, call] of waiting) {
+      if (what.endsWith(".close")) {
+        await call();
+        continue;
+      }
+      await within(assert.rejects(call(), stray, what), 5000);
+    }
+    // Calls that would complete at once are refused all the same: whether
+    // the error comes cannot depend on the peer's timing.
+    await b.write(new Uint8Array([1, 2]));
+    await w.write(new Uint8Array([1, 2]));
+    const now: [string, () => Promise<unknown>][] = [
+      ["UnixConnection.read", () => a.read(new Uint8Array(1), o)],
+      ["UnixConnection.write", () => a.write(new Uint8Array(1), o)],
+      ["UnixConnection.writeAll", () => a.writeAll(new Uint8Array(1), o)],
+      ["PipeEnd.read", () => r.read(new Uint8Array(1), o)],
+      ["PipeEnd.write", () => w.write(new Uint8Array(1), o)],
+      ["EventFd.write", () => ev.write(1n, o)],
+      ["SemaphoreSet.waitForZero", () => set.waitForZero(0, o)],
+      [
+        "UnixDatagram.send",
+        () => dgram.send(new Uint8Array(1), `${name}-d`, o),
+      ],
+    ];
+    for (const [what, call] of now) {
+      await within(assert.rejects(call(), stray, what), 5000);
+    }
+    // Nothing was taken, written or left pending.
+    assert.throws(() => ev.readSync({ timeout: 0 }), isCode("ETIMEDOUT"));
+    assert.throws(() => dgram.receiveSync({ timeout: 0 }), isCode("ETIMEDOUT"));
+    const buf = new Uint8Array(8);
+    assert.equal(await a.read(buf, { timeout: 1000 }), 2);
+    assert.equal(await r.read(buf, { timeout: 1000 }), 2);
+    assert.equal(semctl(id, 0, GETNCNT), 0);
+    assert.equal(semctl(set.id, 0, GETNCNT), 0);
+    await assert.rejects(
+      listener.accept({ timeout: 0 }),
+      isCode("ETIMEDOUT"),
+    );
+  } finally {
+    held.release();
+    for (const x of [a, b, r, w, listener, dgram, ev, set, mutex, queue]) {
+      x.close();
+    }
+    semctl(id, 0, IPC_RMID);
+    fds.forEach((fd) => close(fd));
+  }
+});
+
 Deno.test("a buffer or an array where the options go is refused, not read as no options", async () => {
   // receive(buf) for receiveInto(buf) used to run as receive() and take a
   // message the caller's buffer never saw.
@@ -1147,7 +1250,7 @@ Deno.test("SemaphoreSet.wait rejects options that are not an object, never throw
   assert.equal(set.value(0), 1);
 });
 
-Deno.test("the blocking twins refuse bad options and a signal at once, instead of blocking", async () => {
+Deno.test("the blocking twins refuse bad options, a misspelled timeout and a signal at once, instead of blocking", async () => {
   await withDir(async (dir) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -1166,7 +1269,7 @@ Deno.test("the blocking twins refuse bad options and a signal at once, instead o
     const stdout = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr) + stdout);
     const lines = stdout.trim().split("\n");
-    assert.equal(lines.length, 12 * 4);
+    assert.equal(lines.length, 12 * 5);
     for (const line of lines) {
       assert.match(line, /: (TypeError|RangeError)$/, line);
     }

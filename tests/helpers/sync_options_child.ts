@@ -59,6 +59,7 @@ const bad: unknown[] = [
   { signal: AbortSignal.timeout(1) },
   { timeout: -1 },
   { timeout: "5" },
+  { timout: 5 },
 ];
 try {
   for (const [name, call] of calls) {
