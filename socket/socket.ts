@@ -160,6 +160,7 @@ export const BLAME = {
   EACCES: "addr",
   EAFNOSUPPORT: "addr",
   EDESTADDRREQ: "addr",
+  EPROTOTYPE: "addr",
   EMSGSIZE: "buf",
   ETOOMANYREFS: "msg",
   EFAULT: "buf",
@@ -176,6 +177,8 @@ export const HINTS = {
   EAGAIN: "the socket is non-blocking and the call would block",
   ENOTCONN: "the socket is not connected",
   EMSGSIZE: "the datagram is too large for the socket",
+  EPROTOTYPE:
+    "the socket at this address is of another type (stream, seqpacket or datagram)",
 } as const;
 
 /**

@@ -1404,3 +1404,27 @@ Deno.test("examples: handoff passes each TCP connection to a worker process", as
 });
 
 await checkLeaksAtEnd();
+
+Deno.test("a client of another type than the listener is told so: EPROTOTYPE at a path, ECONNREFUSED for an abstract name", async () => {
+  await withDir(async (dir) => {
+    for (const type of ["stream", "seqpacket"] as const) {
+      const other = type === "stream" ? "seqpacket" : "stream";
+      const path = `${dir}/${type}`,
+        name = `@linux-ipc-other-type-${Deno.pid}-${type}`;
+      using _atPath = UnixListener.listen(path, { type });
+      using _abstract = UnixListener.listen(name, { type });
+      await assert.rejects(
+        UnixConnection.connect(path, { type: other }),
+        (e: unknown) =>
+          isCode("EPROTOTYPE", "connect", "addr")(e) &&
+          /of another type/.test((e as Error).message),
+      );
+      await assert.rejects(
+        UnixConnection.connect(name, { type: other }),
+        (e: unknown) =>
+          isCode("ECONNREFUSED", "connect", "addr")(e) &&
+          /not a socket of this type/.test((e as Error).message),
+      );
+    }
+  });
+});
