@@ -541,6 +541,9 @@ export function statfs(path: string): FsInfo {
   return { type, name: FS_NAMES[type] ?? `0x${type.toString(16)}` };
 }
 
+/** The longest name `memfd_create` takes, in bytes (`NAME_MAX` less "memfd:"). */
+const MFD_NAME_MAX = 249;
+
 /**
  * Creates an anonymous file in memory and returns its descriptor
  * (`memfd_create`): shareable memory that a child process can map once it
@@ -553,6 +556,7 @@ export function statfs(path: string): FsInfo {
  * @returns the descriptor, of a file of length 0
  * @throws {IpcError} `EMFILE`, `ENOMEM`, `EINVAL` (flags this kernel
  *   does not know), `ENODEV` (a huge page size this machine does not have)
+ * @throws {RangeError} for a name over 249 bytes
  * @example
  * ```ts
  * import { close, F_GET_SEALS, fcntl, memfd_create, MFD_ALLOW_SEALING } from "@linux-ipc/ipc/mmap";
@@ -563,6 +567,14 @@ export function statfs(path: string): FsInfo {
  */
 export function memfd_create(name: string, flags = MFD_CLOEXEC): number {
   const n = cString(name, "memfd_create", "name");
+  // Linux refuses a longer name with the EINVAL of an unknown flag.
+  if (n.length - 1 > MFD_NAME_MAX) {
+    throw new RangeError(
+      `Argument "name" to memfd_create is out of range: ${
+        n.length - 1
+      } bytes, the most is ${MFD_NAME_MAX}`,
+    );
+  }
   // An unsigned int in C: `MFD_HUGETLB | (63 << MFD_HUGE_SHIFT)` is
   // negative in JavaScript, and means the same bits.
   if (typeof flags === "number" && flags < 0 && flags >= -(2 ** 31)) {

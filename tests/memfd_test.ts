@@ -160,6 +160,25 @@ Deno.test("fcntl and requireSeals: bad input and files without seals", () => {
   assert.throws(() => fcntl(r, F_GET_SEALS), isCode("EBADF", "fcntl", "fd"));
 });
 
+Deno.test("memfd_create: a name over 249 bytes is a RangeError on the name, not the EINVAL of a flag", () => {
+  // Linux says EINVAL, which blamed the flags.
+  const fd = memfd_create("n".repeat(249));
+  close(fd);
+  for (const name of ["n".repeat(250), "\u00e9".repeat(125)]) {
+    assert.throws(
+      () => memfd_create(name),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /^Argument "name" to memfd_create is out of range: 250 bytes, the most is 249$/
+          .test(e.message),
+    );
+  }
+  assert.throws(
+    () => Mapping.memfd(4096, "n".repeat(300)),
+    RangeError,
+  );
+});
+
 Deno.test("Mapping.fromSealedFd maps a sealed memfd read-only and refuses an unsealed one", () => {
   withMemfd(5, (fd) => {
     write(fd, new TextEncoder().encode("hello"));
