@@ -199,9 +199,11 @@ import {
   resultOrErrno,
 } from "./errors.ts";
 import {
+  boolOption,
   checkOptions,
   int,
   isOptionsObject,
+  knownOptions,
   unknownOption,
 } from "./validate.ts";
 import { encodeUtf8 } from "./text.ts";
@@ -3029,8 +3031,8 @@ function endThread(t: Thread): Promise<unknown> {
  *   {@linkcode KERNEL_THREADS}
  * @returns once every thread built has started
  * @throws {TypeError} for options that are not an object, a `reactor` that
- *   is not a boolean, or a `helpers` that is not an integer (a rejected
- *   promise)
+ *   is not a boolean, a `helpers` that is not an integer, or an option it
+ *   does not have (a rejected promise)
  * @throws {RangeError} for a `helpers` out of range (a rejected promise)
  * @throws {IpcError} if the engine's descriptors cannot be made (`EMFILE`)
  * @example At the start of a server
@@ -3046,15 +3048,8 @@ export function startWaiters(
 ): Promise<void> {
   let helpers: number, withReactor: boolean;
   try {
-    checkOptions(options);
-    withReactor = options.reactor ?? true;
-    if (typeof withReactor !== "boolean") {
-      throw new TypeError(
-        `Invalid option "reactor": expected a boolean, got "${
-          String(withReactor)
-        }"`,
-      );
-    }
+    knownOptions(options, ["reactor", "helpers"], "startWaiters");
+    withReactor = boolOption(options.reactor, true, "reactor", "startWaiters");
     helpers = int(
       options.helpers ?? 0,
       "startWaiters",

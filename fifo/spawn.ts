@@ -25,7 +25,13 @@ import {
 } from "../ffi/fd.ts";
 import { libc } from "../ffi/libc.ts";
 import { ENOENT, errnoNumber, IpcError, lastError } from "../ffi/errors.ts";
-import { checkOptions, int, LIMITS, show } from "../ffi/validate.ts";
+import {
+  checkOptions,
+  int,
+  knownOptions,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import { encodeUtf8 } from "../ffi/text.ts";
@@ -92,7 +98,8 @@ export interface SpawnedChild {
  *   `PATH` when it has no slash, or not executable) or `cwd`; `EBADF` for a
  *   slot's descriptor that is not open
  * @throws {TypeError} for a slot that is not a descriptor or a known word,
- *   `args` that are not strings, an `env` value that is not a string
+ *   `args` that are not strings, an `env` value that is not a string, an
+ *   option it does not have (a misspelling: `argv` for `args`)
  * @throws {RangeError} for a slot number that is not one
  * @throws {Deno.errors.NotCapable} without `--allow-env`
  * @example The child's stdin is the read end of a pipe (ALP Listing 5.8)
@@ -111,7 +118,7 @@ export function spawnWithFds(
   command: string,
   options: SpawnWithFdsOptions = {},
 ): SpawnedChild {
-  checkOptions(options);
+  knownOptions(options, ["args", "fds", "cwd", "env"], "spawnWithFds");
   checkSpawnOptions(command, options);
   if (Deno.permissions.querySync({ name: "env" }).state !== "granted") {
     throw new Deno.errors.NotCapable(

@@ -14,13 +14,7 @@ import {
   O_TRUNC,
   OwnedFd,
 } from "../ffi/fd.ts";
-import {
-  boolOption,
-  checkOptions,
-  int,
-  knownOptions,
-  readWrite,
-} from "../ffi/validate.ts";
+import { boolOption, int, knownOptions, readWrite } from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
@@ -211,6 +205,7 @@ export class PosixSharedMemory {
    * @throws {IpcError} `EACCES` (`"rw"` on an object opened `"r"`), `ENODEV`
    *   (length 0: size it first)
    * @throws {Deno.errors.BadResource} once closed
+   * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
    * import { PosixSharedMemory } from "@linux-ipc/ipc/pshm";
@@ -226,7 +221,11 @@ export class PosixSharedMemory {
   map(
     options: { mode?: "r" | "rw"; offset?: number; length?: number } = {},
   ): Mapping {
-    checkOptions(options);
+    knownOptions(
+      options,
+      ["mode", "offset", "length"],
+      "PosixSharedMemory.map",
+    );
     return Mapping.fromFd(this.#owner.check(), {
       mode: this.#mode,
       ...options,

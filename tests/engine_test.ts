@@ -303,7 +303,12 @@ Deno.test("startWaiters refuses bad options with a rejected promise, building no
     [{ helpers: -1 }, RangeError, /"helpers" .*out of range/],
     [{ helpers: 1.5 }, TypeError, /"helpers" .*expected an integer/],
     [{ helpers: "1" }, TypeError, /"helpers" .*expected an integer/],
-    [{ reactor: "yes" }, TypeError, /"reactor": expected a boolean/],
+    [
+      { reactor: "yes" },
+      TypeError,
+      /"reactor" to startWaiters: expected a boolean/,
+    ],
+    [{ helper: 2 }, TypeError, /Unknown option "helper" to startWaiters/],
   ];
   const before = await threads();
   for (const [options, type, message] of bad) {
@@ -1054,6 +1059,12 @@ Deno.test("an option a method does not have is refused, making nothing: making a
       "UnixListener.listen",
       "mode",
     ],
+    // Started without its arguments, the child ran another command.
+    [
+      () => spawnWithFds("true", { argv: ["x"] } as never),
+      "spawnWithFds",
+      "argv",
+    ],
   ];
   for (const [call, where, name] of cases) {
     assert.throws(call, unknown(where, name));
@@ -1071,6 +1082,18 @@ Deno.test("an option a method does not have is refused, making nothing: making a
       () => shm.attach({ readonly: true } as never),
       unknown("SharedMemory.attach", "readonly"),
     );
+  }
+  {
+    const pname = `/linux-ipc-test-${Deno.pid}-map`;
+    using pshm = PosixSharedMemory.open(pname, { create: { size: 4096 } });
+    pshm.unlink();
+    // A mapping of the wrong length, or a private one that others never see.
+    for (const option of ["size", "private"]) {
+      assert.throws(
+        () => pshm.map({ [option]: 1 } as never),
+        unknown("PosixSharedMemory.map", option),
+      );
+    }
   }
   const name = `/linux-ipc-test-${Deno.pid}-known`;
   if (mqueueMounted()) {
