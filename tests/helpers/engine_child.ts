@@ -15,6 +15,9 @@
  *   threads the process gained: `still`, one wait that lasts until the
  *   engine's helper thread has started; `churn`, five waits each freed at
  *   once while that thread is starting.
+ * - `aborted-loop`: reads aborted at once in a loop that never gives the
+ *   event loop a turn; prints the heap's growth per read in bytes (run
+ *   with `--expose-gc`).
  * - `start-waiters yes|no`: with `yes`, `startWaiters({ helpers: 2 })`
  *   first; then a read on a socket pair and waits on two semaphore sets,
  *   all parked until a timer frees them. Prints the threads the start
@@ -225,6 +228,29 @@ if (mode === "clients") {
     r2.close();
     w2.close();
   }
+} else if (mode === "aborted-loop") {
+  // 20,000 reads, each aborted at once, in a loop that never gives the
+  // event loop a turn (each awaits only its rejection): prints the heap's
+  // growth in bytes per read (run with `--expose-gc`).
+  const gc = (globalThis as unknown as { gc(): void }).gc;
+  const [a, b] = UnixConnection.pair();
+  const buf = new Uint8Array(1);
+  const loop = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const c = new AbortController();
+      const p = a.read(buf, { signal: c.signal });
+      c.abort();
+      await p.catch(() => {});
+    }
+  };
+  await loop(1000);
+  gc();
+  const before = Deno.memoryUsage().heapUsed;
+  await loop(20_000);
+  gc();
+  console.log(Math.round((Deno.memoryUsage().heapUsed - before) / 20_000));
+  a.close();
+  b.close();
 } else {
   throw new Error(`Unknown mode "${mode}"`);
 }
