@@ -1839,15 +1839,6 @@ function failWith(entry: Entry, error: unknown): void {
   if (entry.where === "deferred") letGo(entry);
 }
 
-/** What an ended deferred wait keeps in place of its op. */
-const ENDED_OP: BlockingOp = {
-  key: "ended:0",
-  attempt: () => true,
-  fail: (code: number) => new IpcError(code, { syscall: "wait" }),
-  timedOut: (ms: number) =>
-    new IpcError(ETIMEDOUT, { syscall: "wait", value: ms }),
-};
-
 /** Does nothing: an ended wait's promise functions. */
 function ignore(): void {}
 
@@ -1860,7 +1851,7 @@ function ignore(): void {}
  */
 function letGo(entry: Entry): void {
   deferDelete(entry);
-  entry.op = ENDED_OP;
+  entry.op = TURN_OP; // an op of the engine's own, holding nothing
   entry.signal = entry.onAbort = undefined;
   entry.resolve = entry.reject = ignore;
 }
