@@ -92,6 +92,8 @@ function options(): Record<string, unknown> {
   }
   if (k === 7) return { signal: pick(["x", {}, 1, null]) };
   if (k === 8) return pick([null, 5, "x", [], new Uint8Array(4)]) as never;
+  // A misspelling, which must be refused, not waited on for ever.
+  if (k === 9) return { timout: rnd(3) };
   return { timeout: rnd(3) };
 }
 /** Options for a blocking twin: never without a short timeout. */
@@ -100,6 +102,7 @@ function syncOptions(): Record<string, unknown> {
   if (k === 0) return { timeout: pick([-1, NaN, "5", 1.5]) };
   if (k === 1) return pick([null, 5, []]) as never;
   if (k === 2) return { timeout: 1, signal: "x" };
+  if (k === 3) return { timout: 1 };
   return { timeout: rnd(3) };
 }
 function bytes(): unknown {
