@@ -323,6 +323,7 @@ function waitOptions(): unknown {
       { timeout: NaN },
       { signal: "x" },
       { signal: AbortSignal.abort() },
+      { timout: 1 }, // a misspelling: refused, never waited on for ever
       null,
       7,
     ]);
