@@ -789,7 +789,12 @@ export interface BlockingOp {
   readonly value?: unknown;
 }
 
-/** When an async wait gives up. */
+/**
+ * When an async wait gives up. A call that waits takes these two options
+ * and no other: any other name (a misspelled `timeout`) is refused with a
+ * `TypeError`, whether the call would have waited or not; a `Sync` twin
+ * takes `timeout` alone.
+ */
 export interface WaitOptions {
   /**
    * Milliseconds to wait at most (0 to `Number.MAX_SAFE_INTEGER`); default:
