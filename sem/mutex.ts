@@ -6,7 +6,7 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
-import { knownOptions } from "../ffi/validate.ts";
+import { knownOptions, openOptions } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -151,6 +151,7 @@ export class Mutex {
    * ```
    */
   static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
+    openOptions(options, "Mutex.open"); // checked under its own name
     return new Mutex(SemaphoreSet.open(key, options));
   }
 
@@ -174,6 +175,7 @@ export class Mutex {
     key: number,
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<Mutex> {
+    openOptions(options, "Mutex.openAsync", ["initTimeout", "signal"]);
     return new Mutex(await SemaphoreSet.openAsync(key, options));
   }
 
@@ -193,6 +195,7 @@ export class Mutex {
    * ```
    */
   static fromId(id: number, options: SemaphoreSetOpenOptions = {}): Mutex {
+    openOptions(options, "Mutex.fromId");
     return new Mutex(SemaphoreSet.fromId(id, options));
   }
 

@@ -1059,6 +1059,8 @@ Deno.test("an option a method does not have is refused, making nothing: making a
     [() => SharedMemory.open(key, odd), "SharedMemory.open", "perms"],
     [() => SemaphoreSet.open(key, odd), "SemaphoreSet.open", "perms"],
     [() => MessageQueue.open(key, odd), "MessageQueue.open", "perms"],
+    [() => Mutex.open(key, odd), "Mutex.open", "perms"],
+    [() => Mutex.fromId(1, odd), "Mutex.fromId", "perms"],
     [
       () => Mapping.anonymous(4096, { shared: true } as never),
       "Mapping.anonymous",
