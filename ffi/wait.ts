@@ -1433,11 +1433,7 @@ export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
     // Named after the op's call (its key's first part) only when needed.
     const stray = strayOption(options);
     if (stray !== undefined) {
-      throw unknownOption(
-        stray,
-        WAIT_OPTIONS,
-        op.key.slice(0, op.key.indexOf(":")),
-      );
+      throw unknownOption(stray, WAIT_OPTIONS, op.key.split(":")[0]);
     }
   } catch (e) {
     return Promise.reject(e);
