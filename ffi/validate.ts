@@ -256,10 +256,15 @@ export function unknownOption(
   where: string,
   within = "",
 ): TypeError {
+  // A blocking twin shares its async form's names, but refuses a `signal`
+  // (see `syncTimeout` in `ffi/wait.ts`): it is not offered.
+  const shown = where.endsWith("Sync")
+    ? known.filter((k) => k !== "signal")
+    : known;
   return new TypeError(
     `Unknown option "${within}${name}" to ${where}: expected ${
-      known.length === 1 ? "" : "one of "
-    }${known.map((k) => `"${within}${k}"`).join(", ")}`,
+      shown.length === 1 ? "" : "one of "
+    }${shown.map((k) => `"${within}${k}"`).join(", ")}`,
   );
 }
 

@@ -163,9 +163,10 @@ const SEND_OPTIONS = ["nowait", "timeout", "signal"];
 function recvArgs(
   options: ReceiveOptions,
   known: readonly string[],
+  method: string,
 ): [number, number | bigint, number] {
   checkOptions(options);
-  const where = "MessageQueue.receive";
+  const where = `MessageQueue.${method}`;
   // A misspelled type or except here would take another reader's message.
   knownOptions(options, known, where);
   const maxBytes = int(
@@ -487,7 +488,11 @@ export class MessageQueue {
    * ```
    */
   async receive(options: ReceiveOptions = {}): Promise<Message> {
-    const [maxBytes, type, flags] = recvArgs(options, RECEIVE_OPTIONS);
+    const [maxBytes, type, flags] = recvArgs(
+      options,
+      RECEIVE_OPTIONS,
+      "receive",
+    );
     const m = await msgrcvAsync(
       this.#id,
       maxBytes,
@@ -522,7 +527,11 @@ export class MessageQueue {
   receiveSync(
     options: Omit<ReceiveOptions, "signal"> = {},
   ): Message {
-    const [maxBytes, type, flags] = recvArgs(options, RECEIVE_OPTIONS);
+    const [maxBytes, type, flags] = recvArgs(
+      options,
+      RECEIVE_OPTIONS,
+      "receiveSync",
+    );
     const m = callWithin(
       "msgrcv",
       flags,
@@ -562,7 +571,11 @@ export class MessageQueue {
     buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes"> = {},
   ): Promise<{ type: number | bigint; n: number }> {
-    const [, type, flags] = recvArgs(options, RECEIVE_INTO_OPTIONS);
+    const [, type, flags] = recvArgs(
+      options,
+      RECEIVE_INTO_OPTIONS,
+      "receiveInto",
+    );
     const r = await msgrcvIntoAsync(
       this.#id,
       buf,
@@ -599,7 +612,11 @@ export class MessageQueue {
     buf: Uint8Array | MessageBuffer,
     options: Omit<ReceiveOptions, "maxBytes" | "signal"> = {},
   ): { type: number | bigint; n: number } {
-    const [, type, flags] = recvArgs(options, RECEIVE_INTO_OPTIONS);
+    const [, type, flags] = recvArgs(
+      options,
+      RECEIVE_INTO_OPTIONS,
+      "receiveIntoSync",
+    );
     const r = callWithin(
       "msgrcv",
       flags,

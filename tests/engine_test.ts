@@ -947,7 +947,7 @@ Deno.test("a boolean option given anything but true or false is refused before a
       );
       assert.throws(
         () => queue.receiveSync({ [option]: no }),
-        refused(option, "MessageQueue.receive"),
+        refused(option, "MessageQueue.receiveSync"),
       );
     }
     await assert.rejects(
@@ -1145,11 +1145,11 @@ Deno.test("an option a method does not have is refused, making nothing: making a
     );
     assert.throws(
       () => queue.receiveSync({ tipe: 2 } as never),
-      unknown("MessageQueue.receive", "tipe"),
+      unknown("MessageQueue.receiveSync", "tipe"),
     );
     assert.throws(
       () => queue.receiveIntoSync(new Uint8Array(16), { maxBytes: 4 } as never),
-      unknown("MessageQueue.receive", "maxBytes"),
+      unknown("MessageQueue.receiveIntoSync", "maxBytes"),
     );
     await assert.rejects(
       queue.send(2, "x", { noWait: true } as never),
