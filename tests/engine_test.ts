@@ -2002,6 +2002,27 @@ Deno.test("writeAll keeps its bytes whole: concurrent writes of the same end nev
   }
 });
 
+Deno.test("a blocking read made while an async read waits takes what is there at once; the async read gets what comes next", async () => {
+  for (const kind of ["socket", "pipe"] as const) {
+    const [a, b] = kind === "socket" ? UnixConnection.pair() : PipeEnd.pipe();
+    const writer = b as { writeSync(d: Uint8Array): number };
+    try {
+      const first = new Uint8Array(4), now = new Uint8Array(4);
+      const waiting = a.read(first);
+      await new Promise((r) => setTimeout(r, 10));
+      writer.writeSync(new Uint8Array([1, 2]));
+      assert.equal(a.readSync(now, { timeout: 1000 }), 2, kind);
+      assert.deepEqual([...now.subarray(0, 2)], [1, 2]);
+      writer.writeSync(new Uint8Array([3]));
+      assert.equal(await within(waiting, 2000), 1, kind);
+      assert.equal(first[0], 3);
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+});
+
 Deno.test("a blocking write while a writeAll is under way is refused (EDEADLK), not put among its bytes", async () => {
   const [r, w] = PipeEnd.pipe();
   const [a, b] = UnixConnection.pair();
