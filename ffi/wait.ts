@@ -913,15 +913,19 @@ const WAIT_OPTIONS = ["timeout", "signal"] as const;
 const SYNC_WAIT_OPTIONS = ["timeout"] as const;
 
 /**
- * The first name of `options` that a wait does not have, if any: a loop
- * over its keys, a few nanoseconds for the usual one or none.
+ * The first own name of `options` that a wait does not have, if any: a
+ * loop over its keys, a few nanoseconds for the usual one or none. Own
+ * names only, as `knownOptions` reads them: an enumerable property put on
+ * `Object.prototype` by some other code must not make every wait throw.
  *
  * @param options the options, an object
  * @returns the name, or undefined when all are `timeout` or `signal`
  */
 function strayOption(options: object): string | undefined {
   for (const name in options) {
-    if (name !== "timeout" && name !== "signal") return name;
+    if (
+      name !== "timeout" && name !== "signal" && Object.hasOwn(options, name)
+    ) return name;
   }
   return undefined;
 }

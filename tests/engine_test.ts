@@ -831,6 +831,27 @@ Deno.test("a misspelled timeout is refused, not waited on for ever: at once or n
   }
 });
 
+Deno.test("an enumerable property on Object.prototype is no option: waits still run", async () => {
+  // Some code puts one there; read as a misspelling, every wait threw.
+  Object.defineProperty(Object.prototype, "linuxIpcTestStray", {
+    value: 1,
+    enumerable: true,
+    configurable: true,
+  });
+  const [a, b] = UnixConnection.pair();
+  try {
+    b.writeSync(new Uint8Array([1, 2]));
+    assert.equal(await a.read(new Uint8Array(1)), 1);
+    assert.equal(await a.read(new Uint8Array(1), { timeout: 1000 }), 1);
+    b.writeSync(new Uint8Array([3]));
+    assert.equal(a.readSync(new Uint8Array(1), { timeout: 1000 }), 1);
+  } finally {
+    delete (Object.prototype as Record<string, unknown>).linuxIpcTestStray;
+    a.close();
+    b.close();
+  }
+});
+
 Deno.test("a buffer or an array where the options go is refused, not read as no options", async () => {
   // receive(buf) for receiveInto(buf) used to run as receive() and take a
   // message the caller's buffer never saw.
