@@ -1151,17 +1151,7 @@ function receiveAsync(
 
 function statInto(msqid: number, buf: Uint8Array<ArrayBuffer>): void {
   if (libc().msgctl(msqid, IPC_STAT, buf) === -1) {
-    throw lastError("msgctl")(
-      {
-        EINVAL: "msqid",
-        EIDRM: "msqid",
-        EACCES: "msqid",
-      },
-      { msqid },
-      {
-        EACCES: "the queue's mode does not let this process read it",
-      },
-    );
+    throw ctlError(msqid, IPC_STAT);
   }
 }
 
@@ -1369,6 +1359,7 @@ function ctlError(msqid: number, cmd: number): IpcError {
         ? "no queue is at this index"
         : "no queue has this id",
       EIDRM: "the queue was removed",
+      EACCES: "the queue's mode does not let this process read it",
       EPERM:
         "only the owner, the creator or a privileged process may do this (raising qbytes above msgmnb needs privilege)",
     },

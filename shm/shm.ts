@@ -176,6 +176,8 @@ function statBuffer(
       },
       { shmid },
       {
+        EINVAL: "no segment has this id",
+        EIDRM: "the segment was removed",
         EACCES: "the segment's mode does not let this process read it",
       },
     );

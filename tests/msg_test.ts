@@ -547,7 +547,7 @@ Deno.test("MessageQueue sync twins honour timeout: ETIMEDOUT, a message from ano
   assert.equal((await remover.output()).code, 0);
 });
 
-Deno.test("msgsnd's EINVAL names the argument at fault: the type, the size or the id", async () => {
+Deno.test("msgsnd's EINVAL names the argument at fault: the type, the size or the id; a stat's says there is no such queue", async () => {
   await withQueue((id) => {
     for (const mtype of [0, -1, -(2n ** 40n)]) {
       assert.throws(
@@ -566,6 +566,15 @@ Deno.test("msgsnd's EINVAL names the argument at fault: the type, the size or th
       () => queue.sendSync(1, "x"),
       isCode("EINVAL", "msgsnd", "msqid"),
     );
+    // The stat of a removed queue says why too.
+    for (const stat of [() => queue.stat(), () => msgctl(queue.id, IPC_STAT)]) {
+      assert.throws(
+        stat,
+        (e) =>
+          isCode("EINVAL", "msgctl", "msqid")(e) &&
+          /no queue has this id$/.test(`${e}`),
+      );
+    }
   });
 });
 

@@ -81,6 +81,7 @@ Deno.test("thin layer: Listing 5.1 step by step", () => {
   shmdt(memory);
   shmctl(id, IPC_RMID);
   assertIpcError(() => shmctl(id, IPC_STAT), "EINVAL", "shmctl", "shmid");
+  assert.throws(() => shmctl(id, IPC_STAT), /no segment has this id$/);
 });
 
 Deno.test("shmctl IPC_STAT reports every shmid_ds field", async () => {
