@@ -88,6 +88,15 @@ function parseIPv4(text: string): number[] | null {
 }
 
 function parseIPv6(text: string): number[] | null {
+  // A dotted IPv4 address may stand for the last two groups
+  // (`::ffff:192.0.2.1`, an IPv4-mapped address; RFC 4291 2.2).
+  let v4: number[] | null = null;
+  if (text.includes(".")) {
+    const colon = text.lastIndexOf(":");
+    v4 = colon < 0 ? null : parseIPv4(text.slice(colon + 1));
+    if (v4 === null) return null;
+    text = `${text.slice(0, colon + 1)}0:0`;
+  }
   const halves = text.split("::");
   if (halves.length > 2) return null;
   const groups = (h: string) => h === "" ? [] : h.split(":");
@@ -106,6 +115,7 @@ function parseIPv6(text: string): number[] | null {
     const v = parseInt(g, 16);
     bytes.push(v >> 8, v & 0xff);
   }
+  if (v4 !== null) bytes.splice(12, 4, ...v4);
   return bytes;
 }
 
@@ -114,6 +124,11 @@ function formatIPv6(b: Uint8Array): string {
     { length: 8 },
     (_, i) => (b[2 * i] << 8) | b[2 * i + 1],
   );
+  // An IPv4-mapped address (an IPv4 peer of a dual-stack socket) as
+  // `inet_ntop` and Deno write it (RFC 5952 5).
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
   // Compress the longest run of two or more zero groups.
   let best = -1, bestLen = 1;
   for (let i = 0; i < 8;) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  accept,
   accept4,
   acceptAsync,
   AF_INET,
@@ -248,7 +249,15 @@ Deno.test("autobind, IPv6 addresses, and close-on-exec for received descriptors"
   );
   close(auto);
   // IPv6: parsed and printed back in the usual compressed form.
-  for (const text of ["::1", "2001:db8::1", "fe80::1:2:3:4", "::"]) {
+  for (
+    const text of [
+      "::1",
+      "2001:db8::1",
+      "fe80::1:2:3:4",
+      "::",
+      "::ffff:192.0.2.1",
+    ]
+  ) {
     const [first] = getaddrinfo(text, "443", {
       family: AF_INET6,
       socktype: SOCK_STREAM,
@@ -274,6 +283,47 @@ Deno.test("autobind, IPv6 addresses, and close-on-exec for received descriptors"
   rights.fds.forEach(close);
   close(a);
   close(b);
+});
+
+Deno.test("IPv4-mapped IPv6 addresses: taken in dotted form, and an IPv4 peer of a dual-stack socket shown so", () => {
+  // "::ffff:127.0.0.1" was refused as no IPv6 address, and such a peer
+  // printed as "::ffff:7f00:1".
+  const mapped = socket(AF_INET6, SOCK_STREAM);
+  bind(mapped, { family: "inet6", address: "::ffff:127.0.0.1", port: 0 });
+  assert.equal(
+    (getsockname(mapped) as { address: string }).address,
+    "::ffff:127.0.0.1",
+  );
+  close(mapped);
+  for (
+    const bad of ["::ffff:127.0.0", "::ffff:1.2.3.4.5", "1.2.3.4", ":1.2.3.4x"]
+  ) {
+    const fd = socket(AF_INET6, SOCK_STREAM);
+    try {
+      assert.throws(
+        () => bind(fd, { family: "inet6", address: bad, port: 0 }),
+        TypeError,
+        bad,
+      );
+    } finally {
+      close(fd);
+    }
+  }
+  const server = socket(AF_INET6, SOCK_STREAM);
+  bind(server, { family: "inet6", address: "::", port: 0 });
+  listen(server, 1);
+  const { port } = getsockname(server) as { port: number };
+  const client = socket(AF_INET, SOCK_STREAM);
+  connect(client, { family: "inet", address: "127.0.0.1", port });
+  const accepted = accept(server);
+  try {
+    assert.equal(
+      (accepted.addr as { address: string }).address,
+      "::ffff:127.0.0.1",
+    );
+  } finally {
+    [accepted.fd, client, server].forEach(close);
+  }
 });
 
 Deno.test("examples: socket_server with socket_client and with the C client", async () => {
