@@ -83,7 +83,10 @@ export type SockAddr =
 function parseIPv4(text: string): number[] | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
-  const bytes = parts.map((p) => /^\d{1,3}$/.test(p) ? Number(p) : 256);
+  // No leading zero, as inet_pton and Deno: "010" is octal 8 to inet_aton.
+  const bytes = parts.map((p) =>
+    /^(0|[1-9]\d{0,2})$/.test(p) ? Number(p) : 256
+  );
   return bytes.every((b) => b < 256) ? bytes : null;
 }
 

@@ -911,6 +911,13 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
         () => connect(fd, { family: "inet", address: "1.2.3", port: 80 }),
         TypeError,
       ],
+      [
+        // 8.0.0.1 to inet_aton, 10.0.0.1 to a reader: refused, as by
+        // inet_pton and Deno.
+        "an IPv4 address with a leading zero",
+        () => connect(fd, { family: "inet", address: "010.0.0.1", port: 80 }),
+        TypeError,
+      ],
       ["unknown send flags", () => send(fd, new Uint8Array(1), 1), RangeError],
       [
         "getpeername of an unconnected socket",
