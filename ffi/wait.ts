@@ -882,7 +882,7 @@ export function syncTimeout(
   }
   if (where !== null) {
     const stray = strayOption(options);
-    if (stray !== undefined && stray !== "signal") {
+    if (stray !== undefined) {
       throw unknownOption(stray, SYNC_WAIT_OPTIONS, where);
     }
   }
