@@ -10,6 +10,7 @@
  */
 
 import { decodeUtf8, encodeUtf8 } from "./text.ts";
+import { int, LIMITS, show } from "./validate.ts";
 
 // Sockets. One table: these structs are the same on x86_64 and aarch64
 // (checked against C on both by tests/ffi_test.ts and tests/c/layout.c).
@@ -147,6 +148,31 @@ function formatIPv6(b: Uint8Array): string {
   }`;
 }
 
+const FIELDS = new Map<unknown, readonly string[]>([
+  ["unix", ["family", "path", "abstract"]],
+  ["inet", ["family", "address", "port"]],
+  ["inet6", ["family", "address", "port", "flowinfo", "scopeId"]],
+]);
+
+/**
+ * Refuses a field the address's family does not have: a misspelled `path`
+ * would leave a Unix address unnamed, which `bind` takes as "choose an
+ * abstract name for me", and `sendto` as no destination.
+ */
+function fieldsOf(addr: object, syscall: string): void {
+  const known = FIELDS.get((addr as { family: unknown }).family);
+  if (known === undefined) return; // the family's own error comes next
+  for (const field of Object.keys(addr)) {
+    if (!known.includes(field)) {
+      throw new TypeError(
+        `Unknown field "addr.${field}" to ${syscall}: an address of family "${
+          (addr as { family: string }).family
+        }" has ${known.map((k) => `"${k}"`).join(", ")}`,
+      );
+    }
+  }
+}
+
 /**
  * Encodes a socket address with its exact length.
  *
@@ -155,7 +181,8 @@ function formatIPv6(b: Uint8Array): string {
  * @returns the bytes, whose length is the `socklen_t` to pass
  * @throws {RangeError} for a Unix name that does not fit `sun_path` (never
  *   truncated) or a port out of range
- * @throws {TypeError} for a NUL inside a pathname or a malformed IP address
+ * @throws {TypeError} for a NUL inside a pathname, a malformed IP address,
+ *   a field of the wrong type, or one the family does not have
  */
 export function encodeSockaddr(
   addr: SockAddr,
@@ -166,10 +193,16 @@ export function encodeSockaddr(
       `Invalid argument "addr" to ${syscall}: expected a socket address object`,
     );
   }
+  fieldsOf(addr, syscall);
   if (addr.family === "unix") {
     const u = SOCK.sockaddr_un;
     let name: Uint8Array;
     let extra = 0;
+    if ("path" in addr && "abstract" in addr) {
+      throw new TypeError(
+        `Invalid argument "addr" to ${syscall}: a Unix address has a "path" or an "abstract" name, not both`,
+      );
+    }
     if ("path" in addr) {
       if (typeof addr.path !== "string" || addr.path.length === 0) {
         throw new TypeError(
@@ -186,6 +219,13 @@ export function encodeSockaddr(
       name = encodeUtf8(addr.path);
       extra = 1; // the terminating NUL
     } else if ("abstract" in addr) {
+      if (typeof addr.abstract !== "string") {
+        throw new TypeError(
+          `Invalid argument "addr.abstract" to ${syscall}: expected a string, got "${
+            show(addr.abstract)
+          }"`,
+        );
+      }
       name = new Uint8Array([0, ...encodeUtf8(addr.abstract)]);
     } else {
       name = new Uint8Array(0);
@@ -207,9 +247,12 @@ export function encodeSockaddr(
       `Invalid argument "addr.family" to ${syscall}: expected "unix", "inet" or "inet6"`,
     );
   }
-  if (!Number.isInteger(addr.port) || addr.port < 0 || addr.port > 65535) {
-    throw new RangeError(
-      `Argument "addr.port" to ${syscall} is out of range: "${addr.port}" is not in [0, 65535]`,
+  int(addr.port, syscall, "addr.port", 0, LIMITS.USHRT_MAX);
+  if (typeof addr.address !== "string") {
+    throw new TypeError(
+      `Invalid argument "addr.address" to ${syscall}: expected a string, got "${
+        show(addr.address)
+      }"`,
     );
   }
   const ip = addr.family === "inet"
@@ -231,14 +274,21 @@ export function encodeSockaddr(
     out.set(ip, a.addr);
     return out;
   }
+  // Each as the uint32_t it is stored in, never wrapped or truncated.
+  const flowinfo = addr.flowinfo === undefined
+    ? 0
+    : int(addr.flowinfo, syscall, "addr.flowinfo", 0, LIMITS.UINT_MAX);
+  const scopeId = addr.scopeId === undefined
+    ? 0
+    : int(addr.scopeId, syscall, "addr.scopeId", 0, LIMITS.UINT_MAX);
   const a = SOCK.sockaddr_in6;
   const out = new Uint8Array(a.size);
   const v = new DataView(out.buffer);
   v.setUint16(0, AF_INET6, true);
   v.setUint16(a.port, addr.port, false);
-  v.setUint32(a.flowinfo, addr.flowinfo ?? 0, false);
+  v.setUint32(a.flowinfo, flowinfo, false);
   out.set(ip, a.addr);
-  v.setUint32(a.scope, addr.scopeId ?? 0, true);
+  v.setUint32(a.scope, scopeId, true);
   return out;
 }
 

@@ -59,11 +59,13 @@ import {
 import { requireNet, requirePath } from "../ffi/permissions.ts";
 
 import {
+  boolOption,
   bytes,
   cString,
   descriptor,
   flags as checkFlags,
   int,
+  isOptionsObject,
   LIMITS,
   show,
 } from "../ffi/validate.ts";
@@ -161,6 +163,7 @@ export const BLAME = {
   EAFNOSUPPORT: "addr",
   EDESTADDRREQ: "addr",
   EPROTOTYPE: "addr",
+  ENODEV: "addr",
   EMSGSIZE: "buf",
   ETOOMANYREFS: "msg",
   EFAULT: "buf",
@@ -179,6 +182,8 @@ export const HINTS = {
   EMSGSIZE: "the datagram is too large for the socket",
   EPROTOTYPE:
     "the socket at this address is of another type (stream, seqpacket or datagram)",
+  ENODEV:
+    "no network interface has this index (addr.scopeId), which a link-local IPv6 address needs",
 } as const;
 
 /**
@@ -328,7 +333,7 @@ export function describe(addr: SockAddr): string {
       : "(unnamed)";
   }
   return addr.family === "inet6"
-    ? `[${addr.address}]:${addr.port}`
+    ? `[${addr.address}${addr.scopeId ? `%${addr.scopeId}` : ""}]:${addr.port}`
     : `${addr.address}:${addr.port}`;
 }
 
@@ -1013,13 +1018,28 @@ function buffers(
   return list.filter((b) => b.length > 0);
 }
 
-function message(msg: unknown, syscall: string): void {
-  if (msg === null || typeof msg !== "object") {
+function message(
+  msg: unknown,
+  syscall: string,
+  known: readonly string[],
+): void {
+  if (!isOptionsObject(msg)) {
     throw new TypeError(
       `Invalid argument "msg" to ${syscall}: expected { data, ... }, got "${
         show(msg)
       }"`,
     );
+  }
+  // A misspelled field (`name` for `to`) would be left unread, and the
+  // message sent as if it were not there (to the peer, or ENOTCONN).
+  for (const field of Object.keys(msg)) {
+    if (!known.includes(field)) {
+      throw new TypeError(
+        `Unknown field "msg.${field}" to ${syscall}: expected one of ${
+          known.map((k) => `"msg.${k}"`).join(", ")
+        }`,
+      );
+    }
   }
 }
 
@@ -1107,9 +1127,16 @@ export function prepareSend(
   msg: MessageOut,
   flags: number,
 ): Prepared {
-  message(msg, "sendmsg");
+  message(msg, "sendmsg", ["data", "to", "control"]);
   const list = buffers(msg.data, "sendmsg");
   const control = msg.control ?? [];
+  if (!Array.isArray(control)) {
+    throw new TypeError(
+      `Invalid argument "msg.control" to sendmsg: expected an array of control messages, got "${
+        show(control)
+      }"`,
+    );
+  }
   checkControl(control, "sendmsg");
   if (control.length > 0) unixOnly(sockfd, "sendmsg", "msg.control");
   const total = list.reduce((n, b) => n + b.length, 0);
@@ -1167,6 +1194,7 @@ export function prepareSend(
  *   `ETOOMANYREFS`, `EAGAIN`; `EAFNOSUPPORT` for control data on a socket
  *   that is not Unix-domain, before the call
  * @throws {RangeError} for more than `SCM_MAX_FD` descriptors
+ * @throws {TypeError} for a field `msg` does not have (`name` for `to`)
  * @example Pass a descriptor (the Linux Voice unix_send_fd)
  * ```ts
  * import { AF_UNIX, close, recvmsg, sendmsg, SOCK_STREAM, socketpair } from "@linux-ipc/ipc/socket";
@@ -1190,7 +1218,7 @@ export function sendmsg(sockfd: number, msg: MessageOut, flags = 0): number {
 
 /** Internal to `socket/`: a `recvmsg` made ready to call, and its decoding. */
 export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
-  message(msg, "recvmsg");
+  message(msg, "recvmsg", ["data", "maxFds", "credentials"]);
   const list = buffers(msg.data, "recvmsg");
   const maxFds = int(
     msg.maxFds ?? SCM_MAX_FD,
@@ -1204,7 +1232,10 @@ export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
   const [iov, iovPtr] = offHeap(SOCK_SIZEOF.iovec);
   encodeIovec(iov, 0, dataPtr, total);
   const [name, namePtr] = offHeap(SOCKADDR_STORAGE);
-  const space = cmsgSpace(maxFds, msg.credentials ?? true);
+  const space = cmsgSpace(
+    maxFds,
+    boolOption(msg.credentials, true, "msg.credentials", "recvmsg"),
+  );
   const [ctl, ctlPtr] = offHeap(space);
   const hdr = new Uint8Array(SOCK_SIZEOF.msghdr);
   encodeMsghdr(hdr, [namePtr, SOCKADDR_STORAGE], [iovPtr, 1], [
@@ -1258,6 +1289,7 @@ export function prepareRecv(sockfd: number, msg: MessageIn, flags: number) {
  * @param flags `MSG_PEEK`, `MSG_DONTWAIT`, `MSG_WAITALL`
  * @returns the length, sender, control messages and truncation
  * @throws {IpcError} `EMSGSIZE` for truncated control data; `EAGAIN`, `ENOTCONN`
+ * @throws {TypeError} for a field `msg` does not have (`maxfds` for `maxFds`)
  * @example
  * ```ts
  * import { AF_UNIX, close, recvmsg, sendmsg, SOCK_DGRAM, socketpair } from "@linux-ipc/ipc/socket";

@@ -20,6 +20,7 @@ import {
   getsockopt,
   type IpcError,
   listen,
+  MSG_DONTWAIT,
   O_NONBLOCK,
   pipe,
   PipeEnd,
@@ -54,6 +55,7 @@ import {
   UnixListener,
   write,
 } from "../mod.ts";
+import type { SockAddr } from "../mod.ts";
 import { isBlocking } from "../ffi/fd.ts";
 import {
   checkLeaksAtEnd,
@@ -323,6 +325,191 @@ Deno.test("IPv4-mapped IPv6 addresses: taken in dotted form, and an IPv4 peer of
     );
   } finally {
     [accepted.fd, client, server].forEach(close);
+  }
+});
+
+Deno.test("socket addresses of the wrong shape are refused before the call, naming the field", () => {
+  // Each was taken: an abstract name of 123 bound "@123", one left out
+  // bound the empty name, a flowinfo of -1 was stored as 0xffffffff and a
+  // scopeId of "x" as 0; an address that is not a string threw "text.split
+  // is not a function".
+  const cases: [string, SockAddr, ErrorConstructor, string][] = [
+    [
+      "an abstract name that is not a string",
+      { family: "unix", abstract: 123 } as never,
+      TypeError,
+      "addr.abstract",
+    ],
+    [
+      "an abstract name left out",
+      { family: "unix", abstract: undefined } as never,
+      TypeError,
+      "addr.abstract",
+    ],
+    [
+      "both a path and an abstract name",
+      { family: "unix", path: "/tmp/x", abstract: "x" } as never,
+      TypeError,
+      "not both",
+    ],
+    [
+      // Left unread, it made the address unnamed: bind chose an abstract
+      // name itself.
+      "a misspelled path",
+      { family: "unix", pth: "/tmp/x" } as never,
+      TypeError,
+      "addr.pth",
+    ],
+    [
+      "a field of another family",
+      { family: "unix", address: "::1", port: 0 } as never,
+      TypeError,
+      "addr.address",
+    ],
+    [
+      "an address that is not a string",
+      { family: "inet6", address: 5, port: 0 } as never,
+      TypeError,
+      "addr.address",
+    ],
+    [
+      "an address left out",
+      { family: "inet6", port: 0 } as never,
+      TypeError,
+      "addr.address",
+    ],
+    [
+      "a port given as text",
+      { family: "inet6", address: "::1", port: "80" } as never,
+      TypeError,
+      "addr.port",
+    ],
+    [
+      "a negative flowinfo",
+      { family: "inet6", address: "::1", port: 0, flowinfo: -1 },
+      RangeError,
+      "addr.flowinfo",
+    ],
+    [
+      "a flowinfo over 32 bits",
+      { family: "inet6", address: "::1", port: 0, flowinfo: 2 ** 32 },
+      RangeError,
+      "addr.flowinfo",
+    ],
+    [
+      "a scopeId given as text",
+      { family: "inet6", address: "::1", port: 0, scopeId: "x" } as never,
+      TypeError,
+      "addr.scopeId",
+    ],
+    [
+      "a fractional scopeId",
+      { family: "inet6", address: "::1", port: 0, scopeId: 1.5 },
+      TypeError,
+      "addr.scopeId",
+    ],
+  ];
+  for (const [name, addr, type, field] of cases) {
+    const fd = socket(
+      addr.family === "unix" ? AF_UNIX : AF_INET6,
+      SOCK_DGRAM,
+    );
+    try {
+      assert.throws(() => bind(fd, addr), (e: unknown) => {
+        assert.ok(e instanceof type, `${name}: ${e}`);
+        assert.match((e as Error).message, new RegExp(field), name);
+        return true;
+      });
+      // Nothing was bound.
+      const got = getsockname(fd);
+      if (got.family === "unix") assert.deepEqual(got, { family: "unix" });
+      else assert.equal((got as { port: number }).port, 0, name);
+    } finally {
+      close(fd);
+    }
+  }
+  // A link-local address with an interface index no interface has: the
+  // error names the address and says why, the index shown as "%99999".
+  const fd = socket(AF_INET6, SOCK_DGRAM);
+  try {
+    assert.throws(
+      () =>
+        bind(fd, {
+          family: "inet6",
+          address: "fe80::1",
+          port: 0,
+          scopeId: 99999,
+        }),
+      (e: unknown) =>
+        isCode("ENODEV", "bind", "addr")(e) &&
+        /\[fe80::1%99999\]:0/.test((e as Error).message) &&
+        /interface/.test((e as Error).message),
+    );
+  } finally {
+    close(fd);
+  }
+});
+
+Deno.test("sendmsg and recvmsg refuse a message field they do not have", () => {
+  // Left unread, a misspelled field sent the message as if it were not
+  // there: `name` for `to` went to the connected peer (or failed with
+  // ENOTCONN), `maxfds` left room for every descriptor, and a
+  // `credentials` of "false" asked for credentials.
+  const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+  try {
+    const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
+      [
+        "a misspelled destination",
+        () =>
+          sendmsg(a, {
+            data: new Uint8Array(1),
+            name: { family: "unix", abstract: "x" },
+          } as never),
+        TypeError,
+        /Unknown field "msg\.name" to sendmsg: .*"msg\.to"/,
+      ],
+      [
+        "control messages not in an array",
+        () =>
+          sendmsg(a, {
+            data: new Uint8Array(1),
+            control: { type: "rights", fds: [0] },
+          } as never),
+        TypeError,
+        /"msg\.control" to sendmsg/,
+      ],
+      [
+        "a misspelled maxFds",
+        () => recvmsg(b, { data: new Uint8Array(1), maxfds: 0 } as never),
+        TypeError,
+        /Unknown field "msg\.maxfds" to recvmsg: .*"msg\.maxFds"/,
+      ],
+      [
+        "credentials given as text",
+        () =>
+          recvmsg(b, {
+            data: new Uint8Array(1),
+            credentials: "false",
+          } as never),
+        TypeError,
+        /"msg\.credentials" to recvmsg/,
+      ],
+    ];
+    for (const [name, fn, type, message] of cases) {
+      assert.throws(fn, (e: unknown) => {
+        assert.ok(e instanceof type, `${name}: ${e}`);
+        assert.match((e as Error).message, message, name);
+        return true;
+      });
+    }
+    // Nothing was sent, and nothing taken.
+    assert.throws(
+      () => recv(b, new Uint8Array(1), MSG_DONTWAIT),
+      isCode("EAGAIN"),
+    );
+  } finally {
+    close(a);
+    close(b);
   }
 });
 
