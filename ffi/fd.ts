@@ -47,7 +47,7 @@ import {
   nestedOptions,
   show,
 } from "./validate.ts";
-import { decodeUtf8, encodeUtf8 } from "./text.ts";
+import { decodeUtf8, encodeName, encodeUtf8 } from "./text.ts";
 
 export type { FileStat } from "./layout.ts";
 
@@ -240,6 +240,49 @@ export function checkOpen(
 
 /** `open` flag: a handle on the path only, for `fstat` (nothing is opened). */
 const O_PATH = 0o10000000;
+/** `open` flag: a symbolic link is not followed (with `O_PATH`, it is the handle). */
+const O_NOFOLLOW = 0o400000;
+
+/** A name as the NUL-terminated bytes C takes (see `encodeName`). */
+function nameBytes(name: string): Uint8Array<ArrayBuffer> {
+  const b = encodeName(name, "open", "pathname");
+  const out = new Uint8Array(b.length + 1);
+  out.set(b);
+  return out;
+}
+
+/**
+ * Internal to the library: what is at a path, a symbolic link itself
+ * rather than what it points to (as `lstat`), or null if nothing is there
+ * or it cannot be looked at. Through libc, not `Deno.lstatSync`, so that
+ * a name holding bytes that are not UTF-8 (a socket path another program
+ * bound, decoded by `decodeName`) is looked up exactly, not as U+FFFD.
+ *
+ * @param name the path
+ * @returns its device, inode, mode and size, or null
+ */
+export function lstatName(name: string): FileStat | null {
+  const c = libc();
+  const fd = c.open(nameBytes(name), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd === -1) return null;
+  try {
+    const buf = new Uint8Array(SIZEOF.stat);
+    return c.fstat(fd, buf) === -1 ? null : decodeStat(buf);
+  } finally {
+    c.close(fd);
+  }
+}
+
+/**
+ * Internal to the library: removes a path (`unlink`), exactly as
+ * {@linkcode lstatName} looks it up.
+ *
+ * @param name the path
+ * @returns whether it was removed
+ */
+export function unlinkName(name: string): boolean {
+  return libc().unlink(nameBytes(name)) === 0;
+}
 const MAPS = encodeUtf8("/proc/self/maps\0");
 
 /** This process's memory map (`/proc/self/maps`), or null if unreadable. */

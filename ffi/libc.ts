@@ -191,6 +191,8 @@ const SYMBOLS = {
   statfs: { parameters: ["buffer", "buffer"], result: "i32" },
   /* int fstat(int fd, struct stat *statbuf) */
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /* int unlink(const char *pathname) */
+  unlink: { parameters: ["buffer"], result: "i32" },
   /* int fcntl(int fd, int cmd, int arg) */
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /* int fcntl(int fd, int cmd, struct flock *lock): the record lock form */

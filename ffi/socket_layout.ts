@@ -9,7 +9,7 @@
  * @module
  */
 
-import { decodeUtf8, encodeUtf8 } from "./text.ts";
+import { decodeName, encodeName } from "./text.ts";
 import { int, LIMITS, show } from "./validate.ts";
 
 // Sockets. One table: these structs are the same on x86_64 and aarch64
@@ -67,6 +67,12 @@ const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
  * A socket address: a Unix pathname, an abstract Unix name (Linux: no file,
  * the name is exact, including any trailing bytes), an unnamed Unix socket,
  * or an IPv4/IPv6 address and port.
+ *
+ * A Unix name is UTF-8 text; a byte of another program's name that is not
+ * valid UTF-8 comes back as the lone surrogate U+DC80 to U+DCFF (Python's
+ * `surrogateescape`): `"\u{dcff}"` for the byte 0xff, so an address the
+ * library returned reaches the same socket when given back, and such a
+ * name can be written (`{ family: "unix", abstract: "app\u{dcff}" }`).
  */
 export type SockAddr =
   | { family: "unix"; path: string }
@@ -216,7 +222,7 @@ export function encodeSockaddr(
           }" contains a NUL byte`,
         );
       }
-      name = encodeUtf8(addr.path);
+      name = encodeName(addr.path, syscall, "addr.path");
       extra = 1; // the terminating NUL
     } else if ("abstract" in addr) {
       if (typeof addr.abstract !== "string") {
@@ -226,7 +232,10 @@ export function encodeSockaddr(
           }"`,
         );
       }
-      name = new Uint8Array([0, ...encodeUtf8(addr.abstract)]);
+      name = new Uint8Array([
+        0,
+        ...encodeName(addr.abstract, syscall, "addr.abstract"),
+      ]);
     } else {
       name = new Uint8Array(0);
     }
@@ -324,12 +333,12 @@ export function decodeSockaddr(buf: Uint8Array, len: number): SockAddr {
   const name = buf.subarray(u.path, Math.max(u.path, len));
   if (name.length === 0) return { family: "unix" };
   if (name[0] === 0) {
-    return { family: "unix", abstract: decodeUtf8(name.subarray(1)) };
+    return { family: "unix", abstract: decodeName(name.subarray(1)) };
   }
   const nul = name.indexOf(0);
   return {
     family: "unix",
-    path: decodeUtf8(nul < 0 ? name : name.subarray(0, nul)),
+    path: decodeName(nul < 0 ? name : name.subarray(0, nul)),
   };
 }
 

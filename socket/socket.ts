@@ -37,7 +37,7 @@ import {
   resultOf,
   resultOrErrno,
 } from "../ffi/errors.ts";
-import { close, fileKind, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
+import { close, fileKind, lstatName, S_IFMT, S_IFSOCK } from "../ffi/fd.ts";
 import {
   type AddrInfo,
   cmsgSpace,
@@ -276,12 +276,9 @@ function optionOrNull(sockfd: number, optname: number): number | null {
  */
 function whoHolds(sockfd: number, addr: SockAddr): string {
   if ("path" in addr) {
-    let mode: number;
-    try {
-      mode = Deno.lstatSync(addr.path).mode ?? 0;
-    } catch {
-      return HINTS.EADDRINUSE;
-    }
+    const st = lstatName(addr.path);
+    if (st === null) return HINTS.EADDRINUSE;
+    const mode = st.mode;
     if ((mode & S_IFMT) !== S_IFSOCK) {
       return `${
         fileKind(mode)
@@ -327,14 +324,22 @@ function foreignAddress(sockfd: number, addr: SockAddr): string | null {
 export function describe(addr: SockAddr): string {
   if (addr.family === "unix") {
     return "path" in addr
-      ? addr.path
+      ? escapes(addr.path)
       : "abstract" in addr
-      ? `@${addr.abstract}`
+      ? `@${escapes(addr.abstract)}`
       : "(unnamed)";
   }
   return addr.family === "inet6"
     ? `[${addr.address}${addr.scopeId ? `%${addr.scopeId}` : ""}]:${addr.port}`
     : `${addr.address}:${addr.port}`;
+}
+
+/** A name's bytes that are not UTF-8 (U+DC80 to U+DCFF), as `\xff`. */
+function escapes(name: unknown): string {
+  return String(name).replace(
+    /[\u{dc80}-\u{dcff}]/gu,
+    (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`,
+  );
 }
 
 /**

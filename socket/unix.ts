@@ -27,10 +27,12 @@ import {
 import {
   fileKind,
   fstat,
+  lstatName,
   OwnedFd,
   S_IFMT,
   S_IFSOCK,
   setNonBlocking,
+  unlinkName,
 } from "../ffi/fd.ts";
 import {
   type ControlMessage,
@@ -109,12 +111,8 @@ interface Bound {
 /** Notes the file a bind made at a path, so close removes only that one. */
 function bound(addr: SockAddr): Bound | null {
   if (!("path" in addr)) return null;
-  try {
-    const st = Deno.lstatSync(addr.path);
-    return { path: addr.path, dev: st.dev, ino: st.ino ?? 0 };
-  } catch {
-    return null;
-  }
+  const st = lstatName(addr.path);
+  return st === null ? null : { path: addr.path, dev: st.dev, ino: st.ino };
 }
 
 /**
@@ -124,13 +122,12 @@ function bound(addr: SockAddr): Bound | null {
  */
 function removeBound(b: Bound | null): void {
   if (b === null) return;
-  try {
-    const st = Deno.lstatSync(b.path);
-    if (st.dev === b.dev && (st.ino ?? 0) === b.ino && st.isSocket) {
-      Deno.removeSync(b.path);
-    }
-  } catch {
-    // gone already
+  const st = lstatName(b.path); // null: gone already
+  if (
+    st !== null && st.dev === b.dev && st.ino === b.ino &&
+    (st.mode & S_IFMT) === S_IFSOCK
+  ) {
+    unlinkName(b.path);
   }
 }
 

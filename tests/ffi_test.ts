@@ -4,7 +4,7 @@ import { errnoName, errnoNumber, IpcError } from "../mod.ts";
 import { layoutFor } from "../ffi/layout.ts";
 import { lastError } from "../ffi/errors.ts";
 import { errno, libc, monotonicMs } from "../ffi/libc.ts";
-import { encodeUtf8 } from "../ffi/text.ts";
+import { decodeName, encodeName, encodeUtf8 } from "../ffi/text.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
@@ -266,3 +266,49 @@ Deno.test("monotonicMs reads the clock performance.now() reads", async () => {
 });
 
 await checkLeaksAtEnd();
+
+Deno.test("names that are not UTF-8 decode to lone surrogates and encode back to the same bytes", () => {
+  const cases: [number[], string][] = [
+    [[0x66, 0xff], "f\u{dcff}"],
+    // A surrogate in UTF-8 (ED A0 80), an overlong NUL, a code point
+    // over U+10FFFF, and a cut sequence: each byte escaped on its own.
+    [[0xed, 0xa0, 0x80], "\u{dced}\u{dca0}\u{dc80}"],
+    [[0xc0, 0x80], "\u{dcc0}\u{dc80}"],
+    [[0xf4, 0x90, 0x80, 0x80], "\u{dcf4}\u{dc90}\u{dc80}\u{dc80}"],
+    [[0xe2, 0x82], "\u{dce2}\u{dc82}"],
+    [[0xf0, 0x9f, 0x98, 0x80, 0xff, 0x41], "\u{1f600}\u{dcff}A"],
+    [[0xe2, 0x82, 0xac], "\u20ac"],
+  ];
+  for (const [bytes, text] of cases) {
+    assert.equal(decodeName(new Uint8Array(bytes)), text);
+    assert.deepEqual([...encodeName(text, "bind", "addr.path")], bytes);
+  }
+  // Every byte string survives the round trip, and valid UTF-8 decodes
+  // as TextDecoder decodes it.
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const edges = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef];
+  const more = [0xf0, 0xf4, 0xf5, 0xff, 0x8f, 0x90, 0x9f, 0xa0];
+  const pick = [...edges, ...more];
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
+  for (let k = 0; k < 20000; k++) {
+    const b = Uint8Array.from(
+      { length: next() % 9 },
+      () => next() % 2 ? next() % 256 : pick[next() % pick.length],
+    );
+    const text = decodeName(b);
+    assert.deepEqual([...encodeName(text, "bind", "addr.path")], [...b]);
+    let valid: string | null = null;
+    try {
+      valid = strict.decode(b);
+    } catch {
+      // not UTF-8
+    }
+    if (valid !== null) assert.equal(text, valid);
+  }
+  assert.throws(
+    () => encodeName("a\u{d800}b", "bind", "addr.abstract"),
+    /Invalid argument "addr.abstract" to bind: a lone surrogate U\+D800 at index 1/,
+  );
+  assert.throws(() => encodeName("\u{dc7f}", "bind", "addr.path"), TypeError);
+});

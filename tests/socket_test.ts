@@ -847,6 +847,113 @@ print(pid)
   });
 });
 
+Deno.test("Unix names that are not UTF-8 come back exactly, as Python's surrogateescape, and reach the same socket", async () => {
+  // Decoded with U+FFFD, a peer's name with a byte such as 0xff could not
+  // be given back to reach it, and a path the library bound could not be
+  // found again to be removed at close.
+  const python = await pythonWithSysvIpc();
+  if (python === null) return;
+  await withDir(async (dir) => {
+    const prefix = `linux-ipc-test-name-${Deno.pid}-`;
+    const script = `
+import os, socket, sys
+prefix, d = sys.argv[1].encode(), sys.argv[2].encode()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b"\\0" + prefix + b"py\\xff")
+print("ready", flush=True)
+data, addr = s.recvfrom(100)
+print(addr.hex(), flush=True)
+s.sendto(data + b"!", addr)
+line = sys.stdin.readline()
+print([n.hex() for n in os.listdir(d)], flush=True)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(d + b"/srv-\\xfd")
+c.sendall(b"hi")
+print(c.recv(10).decode(), flush=True)
+`;
+    const py = new Deno.Command(python, {
+      args: ["-c", script, prefix, dir],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdin = py.stdin.getWriter();
+    const lines = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let pending = "";
+    const line = async () => {
+      while (!pending.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error(`python ended: "${pending}"`);
+        pending += value;
+      }
+      const at = pending.indexOf("\n");
+      const got = pending.slice(0, at);
+      pending = pending.slice(at + 1);
+      return got;
+    };
+    const hex = (s: string) =>
+      Array.from(
+        new TextEncoder().encode(s),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+    let ok = false;
+    try {
+      assert.equal(await line(), "ready");
+      // An abstract name with the byte 0xfe, written as U+DCFE.
+      using me = UnixDatagram.bind({
+        family: "unix",
+        abstract: `${prefix}deno\u{dcfe}`,
+      });
+      await me.send(enc.encode("ping"), {
+        family: "unix",
+        abstract: `${prefix}py\u{dcff}`,
+      }, { timeout: 5000 });
+      assert.equal(await line(), `00${hex(prefix)}64656e6ffe`);
+      const reply = await me.receive({ timeout: 5000 });
+      assert.equal(dec.decode(reply.data), "ping!");
+      assert.deepEqual(reply.from, {
+        family: "unix",
+        abstract: `${prefix}py\u{dcff}`,
+      });
+      // A pathname with the byte 0xfd: bound, listed by Python with it,
+      // reached by Python, and removed at close.
+      using l = UnixListener.listen(`${dir}/srv-\u{dcfd}`);
+      assert.deepEqual(l.addr, { family: "unix", path: `${dir}/srv-\u{dcfd}` });
+      await stdin.write(enc.encode("go\n"));
+      assert.equal(await line(), `['${hex("srv-")}fd']`);
+      using c = await l.accept({ timeout: 5000 });
+      const buf = new Uint8Array(2);
+      for (let n = 0; n < 2;) {
+        n += (await c.read(buf.subarray(n), { timeout: 5000 })) ?? 2;
+      }
+      assert.equal(dec.decode(buf), "hi");
+      await c.write(enc.encode("ok"), { timeout: 5000 });
+      assert.equal(await line(), "ok");
+      l.close();
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
+      // A lone surrogate that stands for no byte is refused, not sent as
+      // U+FFFD.
+      assert.throws(
+        () => UnixListener.listen(`@${prefix}\u{d800}`),
+        (e: unknown) =>
+          e instanceof TypeError && /lone surrogate U\+D800/.test(e.message),
+      );
+      ok = true;
+    } finally {
+      // Python waits for a datagram or a line that a failed step never
+      // sent: it is ended, not waited for.
+      if (!ok) py.kill();
+      await stdin.close().catch(() => {});
+      await lines.cancel();
+      const [status, stderr] = await Promise.all([
+        py.status,
+        new Response(py.stderr).text(),
+      ]);
+      if (ok) assert.equal(status.code, 0, stderr);
+    }
+  });
+});
+
 Deno.test("credentials: SO_PEERCRED of a child, SCM_CREDENTIALS with SO_PASSCRED", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/cred.sock`;
