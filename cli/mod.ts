@@ -27,9 +27,9 @@
  *   [--maxmsg N] [--msgsize N] [--mode OCTAL] [--json]`: makes an object
  *   and prints it. A System V set is initialised (every semaphore to
  *   `--value`, default 0), as `SemaphoreSet.create` does.
- * - `watch [--kind K,...] [--interval MS]`: a live view in the terminal:
- *   objects appear (`+`), change (`*`) and disappear (`-`); `q` or Ctrl-C
- *   ends it.
+ * - `watch [--kind K,...] [--interval MS]`: a live view in the terminal,
+ *   redrawn every `MS` milliseconds (default 1000, at least 100): objects
+ *   appear (`+`), change (`*`) and disappear (`-`); `q` or Ctrl-C ends it.
  *
  * A TARGET is a System V id or key (`32769`, `0x1234`; a key is written in
  * hex), or a name (`/name`, a socket's path, `@abstract`), optionally after
@@ -504,6 +504,11 @@ function mk(args: string[]): number {
   return 0;
 }
 
+/** The shortest pause between two screens of `watch`, as `watch(1)`'s. */
+const WATCH_MIN_MS = 100;
+/** The longest a timer can wait. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
 /** A line per object, with what changed, until `q` or Ctrl-C. */
 async function watch(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -512,6 +517,15 @@ async function watch(args: string[]): Promise<number> {
   });
   const kinds = kindsOf(values.kind);
   const interval = number(values.interval, "interval", 1000);
+  // Each turn reads every process's descriptors and maps: 0 would do it
+  // without pause, a CPU's worth; a timer cannot wait longer than
+  // 2^31 - 1 ms (it would fire at once, as 0).
+  if (interval < WATCH_MIN_MS || interval > TIMER_MAX_MS) {
+    throw new Exit(
+      EXIT_USAGE,
+      `Invalid --interval "${interval}": expected ${WATCH_MIN_MS} to ${TIMER_MAX_MS} ms`,
+    );
+  }
   needAll();
   const keyOfObject = (o: IpcObject) => `${o.kind}:${o.id ?? o.name}`;
   let before = new Map<string, string>();
@@ -573,12 +587,20 @@ async function watch(args: string[]): Promise<number> {
       before = texts;
       gone = now;
       first = false;
+      // One listener at a time: one added per turn and never removed
+      // would pile up for as long as the view runs.
+      // (Ctrl-C or q may have come while the screen was written.)
+      if (ac.signal.aborted) break;
       await new Promise<void>((r) => {
-        const t = setTimeout(r, interval);
-        ac.signal.addEventListener("abort", () => {
+        const onAbort = () => {
           clearTimeout(t);
           r();
-        });
+        };
+        const t = setTimeout(() => {
+          ac.signal.removeEventListener("abort", onAbort);
+          r();
+        }, interval);
+        ac.signal.addEventListener("abort", onAbort, { once: true });
       });
     }
   } finally {

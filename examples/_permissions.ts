@@ -90,18 +90,27 @@ export function integer(text: string, name: string, min?: number): number {
  *
  * @param text the argument as typed
  * @param name what the usage line calls it (`--interval`)
+ * @param max the largest allowed (a timer's pause: 2^31 - 1 ms, past which
+ *   it would fire at once)
  * @returns the number
  * @throws {TypeError} for anything else
  */
-export function number(text: string, name: string): number {
+export function number(
+  text: string,
+  name: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = text.trim() === "" ? NaN : Number(text);
-  if (!(Number.isFinite(n) && n >= 0)) {
+  if (!(Number.isFinite(n) && n >= 0 && n <= max)) {
     throw new TypeError(
-      `Invalid argument "${name}": expected a number of 0 or more, got "${text}"`,
+      `Invalid argument "${name}": expected a number from 0 to ${max}, got "${text}"`,
     );
   }
   return n;
 }
+
+/** The longest pause of a timer, in ms. */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
 
 /**
  * Reads a command-line argument as an octal permission mode (`600`, `0644`).

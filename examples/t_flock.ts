@@ -12,7 +12,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { FFI, number, requirePermissions } from "./_permissions.ts";
+import {
+  FFI,
+  number,
+  requirePermissions,
+  TIMER_MAX_MS,
+} from "./_permissions.ts";
 import {
   close,
   flock,
@@ -44,7 +49,7 @@ if (file === undefined || (kind !== "s" && kind !== "x")) {
   console.error("Usage: t_flock [--nb] FILE s|x [SECONDS]");
   Deno.exit(2);
 }
-const hold = number(seconds, "SECONDS");
+const hold = number(seconds, "SECONDS", TIMER_MAX_MS / 1000);
 const mode = kind === "s" ? "shared" : "exclusive";
 const article = kind === "s" ? "a shared" : "an exclusive";
 const stamp = () => new Date().toISOString().slice(11, 23);

@@ -341,6 +341,18 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
     /mk msg takes no --size \(it takes --key, --mode\)/,
   );
   assert.equal((await ipc(["mk", "socket"])).code, 2);
+  // An interval of 0 redrew without pause, a CPU's worth of /proc reads;
+  // one over 2^31 - 1 ms made the timer fire at once, the same.
+  for (const interval of ["0", "99", "2147483648"]) {
+    const r = await ipc(["watch", "--interval", interval]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Invalid --interval "${interval}": expected 100 to 2147483647 ms`,
+      ),
+    );
+  }
   // A bad number is refused before anything is made (a POSIX object was
   // made, then refused its size, and left behind).
   for (const [kind, option] of [["pshm", "--size"], ["psem", "--value"]]) {

@@ -69,6 +69,8 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
     example("pipe", ["--interval=soon"]),
     example("eventfd", ["--interval=soon"]),
     example("t_flock", ["/dev/null", "s", "ten"]),
+    // Over 2^31 - 1 ms, the timer fired at once, with a warning.
+    example("pipe", ["--interval=3000000000"]),
     example("svmsg_receive", ["--type=x", "1"]),
     example("svmsg_create", ["--mode=0999"]),
     // Read as NaN, this made the object and then failed to size it.
@@ -77,9 +79,10 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
   const expected = [
     /^dgram_receiver: Invalid argument "--count": expected an integer, got "lots"$/m,
     /^handoff: Invalid argument "--clients": expected an integer, got "many"$/m,
-    /^pipe: Invalid argument "--interval": expected a number of 0 or more, got "soon"$/m,
-    /^eventfd: Invalid argument "--interval": expected a number of 0 or more, got "soon"$/m,
-    /^t_flock: Invalid argument "SECONDS": expected a number of 0 or more, got "ten"$/m,
+    /^pipe: Invalid argument "--interval": expected a number from 0 to 2147483647, got "soon"$/m,
+    /^eventfd: Invalid argument "--interval": expected a number from 0 to 2147483647, got "soon"$/m,
+    /^t_flock: Invalid argument "SECONDS": expected a number from 0 to 2147483.647, got "ten"$/m,
+    /^pipe: Invalid argument "--interval": expected a number from 0 to 2147483647, got "3000000000"$/m,
     /^svmsg_receive: Invalid argument "--type": expected an integer, got "x"$/m,
     /^svmsg_create: Invalid argument "--mode": expected an octal mode such as 0600, got "0999"$/m,
     /^pshm_create: Invalid argument "SIZE": expected an integer of 0 or more, got "big"$/m,
