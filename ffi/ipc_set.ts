@@ -8,7 +8,7 @@
 
 import { EIDRM, errorFor, IpcError } from "./errors.ts";
 import { encodeIpcPermSet, type IpcPermSet } from "./layout.ts";
-import { int, LIMITS, show } from "./validate.ts";
+import { int, knownFields, LIMITS, show } from "./validate.ts";
 
 /**
  * Builds the buffer of an `IPC_SET` call the way a C program does: the
@@ -29,6 +29,8 @@ import { int, LIMITS, show } from "./validate.ts";
  * @param id the object's id
  * @param more whether the facility's own fields (`msg_qbytes`) are given
  *   too, so that nothing need be read (default true)
+ * @param fields the fields `set` may have: a misspelled one (`perms`)
+ *   would change nothing, silently
  * @returns the buffer to pass with `IPC_SET`
  */
 export function permSetBuffer(
@@ -40,6 +42,7 @@ export function permSetBuffer(
   statAny: (index: number, buf: Uint8Array<ArrayBuffer>) => number,
   id: number,
   more = true,
+  fields: readonly string[] = ["uid", "gid", "mode"],
 ): Uint8Array<ArrayBuffer> {
   if (set === null || typeof set !== "object" || Array.isArray(set)) {
     throw new TypeError(
@@ -48,6 +51,7 @@ export function permSetBuffer(
       }"`,
     );
   }
+  knownFields(set, fields, syscall, argument);
   if (set.uid !== undefined) {
     int(set.uid, syscall, `${argument}.uid`, 0, LIMITS.UINT_MAX);
   }

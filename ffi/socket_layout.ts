@@ -10,7 +10,7 @@
  */
 
 import { decodeName, encodeName } from "./text.ts";
-import { int, LIMITS, show } from "./validate.ts";
+import { int, knownFields, LIMITS, show } from "./validate.ts";
 
 // Sockets. One table: these structs are the same on x86_64 and aarch64
 // (checked against C on both by tests/ffi_test.ts and tests/c/layout.c).
@@ -167,16 +167,8 @@ const FIELDS = new Map<unknown, readonly string[]>([
  */
 function fieldsOf(addr: object, syscall: string): void {
   const known = FIELDS.get((addr as { family: unknown }).family);
-  if (known === undefined) return; // the family's own error comes next
-  for (const field of Object.keys(addr)) {
-    if (!known.includes(field)) {
-      throw new TypeError(
-        `Unknown field "addr.${field}" to ${syscall}: an address of family "${
-          (addr as { family: string }).family
-        }" has ${known.map((k) => `"${k}"`).join(", ")}`,
-      );
-    }
-  }
+  // An unknown family has its own error, next.
+  if (known !== undefined) knownFields(addr, known, syscall, "addr");
 }
 
 /**

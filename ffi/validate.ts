@@ -269,6 +269,37 @@ export function unknownOption(
 }
 
 /**
+ * Refuses a field a struct-like argument does not have (`{ num, op, flg }`
+ * for `{ num, op, flags }`, `{ len }` misspelled `length`): left unread, a
+ * misspelled field is its default, and the call does something else than
+ * asked, silently (no `SEM_UNDO`; a lock on the whole file). Only own
+ * properties count, as for options: one put on `Object.prototype` does not
+ * make every call throw.
+ *
+ * @param value the argument, an object already
+ * @param known the fields it may have
+ * @param syscall the call it is for
+ * @param argument the argument's C name (`"sops[0]"`, `"lock"`)
+ * @throws {TypeError} naming the first unknown field and the known ones
+ */
+export function knownFields(
+  value: object,
+  known: readonly string[],
+  syscall: string,
+  argument: string,
+): void {
+  for (const field in value) {
+    if (!known.includes(field) && Object.hasOwn(value, field)) {
+      throw new TypeError(
+        `Unknown field "${argument}.${field}" to ${syscall}: expected ${
+          known.length === 1 ? "" : "one of "
+        }${known.map((k) => `"${argument}.${k}"`).join(", ")}`,
+      );
+    }
+  }
+}
+
+/**
  * Reads a boolean option: `true` or `false`, or the default when it is
  * left out. Anything else is refused rather than read as truthy or falsy:
  * the string `"false"` from a configuration file would otherwise turn the

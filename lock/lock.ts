@@ -45,7 +45,7 @@ import {
 } from "../ffi/errors.ts";
 import { decodeFlock, encodeFlock, type Flock, SIZEOF } from "../ffi/layout.ts";
 import { timedOut } from "../ffi/poll.ts";
-import { descriptor, int, show } from "../ffi/validate.ts";
+import { descriptor, int, knownFields, show } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   tryWithoutWaiting,
@@ -216,6 +216,9 @@ function checkFlock(lock: unknown, syscall: string): Flock {
       }"`,
     );
   }
+  // `pid` too: what F_GETLK returned may be given back. A misspelled
+  // `len` (`length`) would lock to the end of the file and beyond.
+  knownFields(lock, ["type", "whence", "start", "len", "pid"], syscall, "lock");
   const l = lock as Partial<Flock>;
   const type = int(l.type, syscall, "lock.type", 0, 2);
   const whence = int(l.whence ?? SEEK_SET, syscall, "lock.whence", 0, 2);

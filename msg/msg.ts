@@ -44,7 +44,15 @@ import {
   type MsqidDs,
   SIZEOF,
 } from "../ffi/layout.ts";
-import { bytes, flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+import {
+  bytes,
+  flags,
+  int,
+  key,
+  knownFields,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
 import {
   type BlockingOp,
   checkWaitOptions,
@@ -164,6 +172,8 @@ export function msgget(msgKey: number, msgflg: number): number {
   return id;
 }
 
+const MSGBUF_FIELDS = ["mtype", "mtext"] as const;
+
 /**
  * A `struct msgbuf` for `msgp`: the type, then the text. Into `scratch`
  * (reused by the sync calls, which the kernel has copied from when they
@@ -188,6 +198,7 @@ function encodeMsg(
       }"`,
     );
   }
+  knownFields(msgp, MSGBUF_FIELDS, syscall, "msgp");
   const type = long(msgp.mtype, syscall, "msgp.mtype");
   const text = typeof msgp.mtext === "string"
     ? encodeUtf8(msgp.mtext)
@@ -1309,6 +1320,7 @@ export function msgctl(
         (index, into) => c.msgctl(index, MSG_STAT_ANY, into),
         msqid,
         set !== null && typeof set === "object" && set.qbytes !== undefined,
+        ["uid", "gid", "mode", "qbytes"],
       );
       if (set.qbytes !== undefined) {
         encodeMsgQbytes(

@@ -36,7 +36,7 @@ import {
   type SemOp,
   SIZEOF,
 } from "../ffi/layout.ts";
-import { flags, int, key, LIMITS, show } from "../ffi/validate.ts";
+import { flags, int, key, knownFields, LIMITS, show } from "../ffi/validate.ts";
 import {
   type BlockingOp,
   checkTimeout,
@@ -602,6 +602,8 @@ export function semctl(
   }
 }
 
+const OP_FIELDS = ["num", "op", "flags"] as const;
+
 /** Validates and encodes operations into the shared scratch buffer. */
 function encodeOps(
   syscall: string,
@@ -628,6 +630,16 @@ function encodeOps(
       (o.flags !== undefined &&
         (typeof o.flags !== "number" || (o.flags & OP_FLAGS) !== o.flags))
     ) checkOp(syscall, o, i);
+    // A misspelled `flags` (C's `sem_flg`) would be left unread: no
+    // SEM_UNDO, no IPC_NOWAIT. A few ns: the names are compared as the
+    // interned strings they are.
+    for (const field in o) {
+      if (field !== "num" && field !== "op" && field !== "flags") {
+        if (Object.hasOwn(o, field)) {
+          knownFields(o, OP_FIELDS, syscall, `sops[${i}]`);
+        }
+      }
+    }
   }
   encodeSembufsFast(sops, opShorts);
   if (extraFlags !== 0) {

@@ -66,6 +66,7 @@ import {
   flags as checkFlags,
   int,
   isOptionsObject,
+  knownFields,
   LIMITS,
   show,
 } from "../ffi/validate.ts";
@@ -1037,15 +1038,7 @@ function message(
   }
   // A misspelled field (`name` for `to`) would be left unread, and the
   // message sent as if it were not there (to the peer, or ENOTCONN).
-  for (const field of Object.keys(msg)) {
-    if (!known.includes(field)) {
-      throw new TypeError(
-        `Unknown field "msg.${field}" to ${syscall}: expected one of ${
-          known.map((k) => `"msg.${k}"`).join(", ")
-        }`,
-      );
-    }
-  }
+  knownFields(msg, known, syscall, "msg");
 }
 
 /** A buffer outside the V8 heap, so that its address stays put. */
@@ -1060,6 +1053,7 @@ function checkControl(
 ): void {
   for (const [i, m] of control.entries()) {
     if (m?.type === "rights") {
+      knownFields(m, ["type", "fds"], syscall, `msg.control[${i}]`);
       if (
         !Array.isArray(m.fds) || m.fds.length === 0 || m.fds.length > SCM_MAX_FD
       ) {
@@ -1071,6 +1065,12 @@ function checkControl(
         fd = int(fd, syscall, `msg.control[${i}].fds[${j}]`, 0, LIMITS.INT_MAX)
       );
     } else if (m?.type === "credentials") {
+      knownFields(
+        m,
+        ["type", "pid", "uid", "gid"],
+        syscall,
+        `msg.control[${i}]`,
+      );
       int(m.pid, syscall, `msg.control[${i}].pid`, 0, LIMITS.INT_MAX);
       int(m.uid, syscall, `msg.control[${i}].uid`, 0, LIMITS.UINT_MAX);
       int(m.gid, syscall, `msg.control[${i}].gid`, 0, LIMITS.UINT_MAX);

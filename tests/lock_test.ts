@@ -78,7 +78,9 @@ function lines(child: Deno.ChildProcess): Lines {
   });
 }
 
-async function withFile(fn: (path: string) => Promise<void>): Promise<void> {
+async function withFile(
+  fn: (path: string) => void | Promise<void>,
+): Promise<void> {
   await withDir(async (dir) => {
     const path = `${dir}/lockfile`;
     await Deno.writeTextFile(path, "0123456789");
@@ -854,6 +856,47 @@ Deno.test("example: t_flock waits for another t_flock, and --nb gives up (TLPI 5
     );
     await first.status;
     await next.close();
+  });
+});
+
+Deno.test("fcntl_lock refuses a field a lock does not have: a misspelled len locked the whole file", async () => {
+  await withFile((path) => {
+    const fd = open(path, O_RDWR);
+    try {
+      assert.throws(
+        () =>
+          fcntl_lock(fd, F_OFD_SETLK, {
+            type: F_WRLCK,
+            whence: 0,
+            start: 0,
+            length: 4,
+          } as never),
+        /Unknown field "lock\.length" to fcntl: expected one of "lock\.type", "lock\.whence", "lock\.start", "lock\.len", "lock\.pid"/,
+      );
+      // Nothing was locked: another description may take all of it.
+      const other = open(path, O_RDWR);
+      try {
+        fcntl_lock(other, F_OFD_SETLK, {
+          type: F_WRLCK,
+          whence: 0,
+          start: 0,
+          len: 0,
+        });
+      } finally {
+        close(other);
+      }
+      // What F_GETLK returns (with its pid) may be given back.
+      const got = fcntl_lock(fd, F_OFD_GETLK, {
+        type: F_WRLCK,
+        whence: 0,
+        start: 0,
+        len: 0,
+      });
+      assert.equal(got.type, F_UNLCK);
+      fcntl_lock(fd, F_OFD_SETLK, { ...got, type: F_WRLCK });
+    } finally {
+      close(fd);
+    }
   });
 });
 

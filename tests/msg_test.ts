@@ -1031,4 +1031,23 @@ Deno.test("examples: svmsg_create, send, receive, ls, rm, and the file server wi
   }
 });
 
+Deno.test("msgsnd and msgctl refuse a field the struct does not have", async () => {
+  await withQueue((id) => {
+    // `type` beside `mtype` was left unread, and the message sent with
+    // the other type.
+    assert.throws(
+      () => msgsnd(id, { mtype: 1, mtext: "x", type: 2 } as never),
+      /Unknown field "msgp\.type" to msgsnd: expected one of "msgp\.mtype", "msgp\.mtext"/,
+    );
+    assert.equal(msgctl(id, IPC_STAT).qnum, 0, "nothing was sent");
+    // IPC_SET: `qBytes` for `qbytes` changed nothing.
+    assert.throws(
+      () => msgctl(id, IPC_SET, { qBytes: 100 } as never),
+      /Unknown field "buf\.qBytes" to msgctl: .*"buf\.qbytes"/,
+    );
+    msgctl(id, IPC_SET, { qbytes: 100 });
+    assert.equal(msgctl(id, IPC_STAT).qbytes, 100);
+  });
+});
+
 await checkLeaksAtEnd();

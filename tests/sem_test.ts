@@ -893,6 +893,42 @@ Deno.test("sets made by ipcmk, Python sysv_ipc and C open at once", async (t) =>
   });
 });
 
+Deno.test("semop refuses a field an operation does not have, before anything is done", async () => {
+  // `flg` for `flags` (C's sem_flg) was left unread: the operation ran
+  // without SEM_UNDO or IPC_NOWAIT, silently.
+  await withSet(1, (id) => {
+    assert.throws(
+      () => semop(id, [{ num: 0, op: 1, flg: 0x1000 } as never]),
+      /Unknown field "sops\[0\]\.flg" to semop: expected one of "sops\[0\]\.num", "sops\[0\]\.op", "sops\[0\]\.flags"/,
+    );
+    const set = SemaphoreSet.fromId(id);
+    assert.throws(
+      () =>
+        set.opSync([{ num: 0, op: 1 }, { num: 0, op: 1, sem_flg: 0 }] as never),
+      /Unknown field "sops\[1\]\.sem_flg" to semop/,
+    );
+    assert.equal(semctl(id, 0, GETVAL), 0, "nothing was done");
+    // A property on Object.prototype is no field of the caller's.
+    Object.defineProperty(Object.prototype, "linuxIpcTestExtra", {
+      value: 1,
+      enumerable: true,
+      configurable: true,
+    });
+    try {
+      semop(id, [{ num: 0, op: 1 }]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).linuxIpcTestExtra;
+    }
+    assert.equal(semctl(id, 0, GETVAL), 1);
+    // IPC_SET: a misspelled mode changed nothing, silently.
+    assert.throws(
+      () => semctl(id, 0, IPC_SET, { perms: 0o640 } as never),
+      /Unknown field "arg\.perms" to semctl/,
+    );
+    assert.equal(semctl(id, 0, IPC_STAT).perm.mode & 0o777, 0o600);
+  });
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("semctl: IPC_INFO, SEM_INFO, SEM_STAT and SEM_STAT_ANY list the machine's sets", () => {

@@ -533,6 +533,17 @@ Deno.test("demo: runs across two processes and cleans up", async () => {
   assert.match(r.stdout, /^Done\.$/m);
 });
 
+Deno.test("shmctl IPC_SET refuses a field it does not have", async () => {
+  // `perms` for `mode` changed nothing, silently.
+  await withSegment(4096, (id) => {
+    assert.throws(
+      () => shmctl(id, IPC_SET, { perms: 0o640 } as never),
+      /Unknown field "buf\.perms" to shmctl: expected one of "buf\.uid", "buf\.gid", "buf\.mode"/,
+    );
+    assert.equal(shmctl(id, IPC_STAT).perm.mode & 0o777, 0o600);
+  });
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("shmctl: IPC_INFO, SHM_INFO, SHM_STAT and SHM_STAT_ANY list the machine's segments", () => {

@@ -479,6 +479,16 @@ Deno.test("sendmsg and recvmsg refuse a message field they do not have", () => {
         /"msg\.control" to sendmsg/,
       ],
       [
+        "a control message with a field it does not have",
+        () =>
+          sendmsg(a, {
+            data: new Uint8Array(1),
+            control: [{ type: "rights", fds: [0], cloexec: true }],
+          } as never),
+        TypeError,
+        /Unknown field "msg\.control\[0\]\.cloexec" to sendmsg/,
+      ],
+      [
         "a misspelled maxFds",
         () => recvmsg(b, { data: new Uint8Array(1), maxfds: 0 } as never),
         TypeError,
