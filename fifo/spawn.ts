@@ -203,6 +203,15 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
       }"`,
     );
   }
+  // A C string ends at a NUL: the rest would be cut off.
+  const nul = (args ?? []).findIndex((a) => a.includes("\0"));
+  if (nul !== -1) {
+    throw new TypeError(
+      `Invalid option "args[${nul}]" to spawnWithFds: "${
+        show(args![nul])
+      }" contains a NUL byte`,
+    );
+  }
   if (env !== undefined) {
     checkOptions(env);
     for (const [k, v] of Object.entries(env)) {
@@ -213,6 +222,22 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
           }"`,
         );
       }
+      // "NAME=value" is how the child gets it: a name with "=" (or none)
+      // would set another variable than the one named.
+      if (k === "" || k.includes("=") || k.includes("\0")) {
+        throw new TypeError(
+          `Invalid option "env" to spawnWithFds: "${
+            show(k)
+          }" is no variable name (empty, or with "=" or a NUL byte)`,
+        );
+      }
+      if (v.includes("\0")) {
+        throw new TypeError(
+          `Invalid option "env.${k}" to spawnWithFds: "${
+            show(v)
+          }" contains a NUL byte`,
+        );
+      }
     }
   }
   if (cwd !== undefined && (typeof cwd !== "string" || cwd === "")) {
@@ -221,6 +246,15 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
         show(cwd)
       }"`,
     );
+  }
+  for (const [name, text] of [["command", command], ["cwd", cwd]] as const) {
+    if (text?.includes("\0")) {
+      throw new TypeError(
+        `Invalid ${
+          name === "command" ? "argument" : "option"
+        } "${name}" to spawnWithFds: "${show(text)}" contains a NUL byte`,
+      );
+    }
   }
 }
 
@@ -343,9 +377,12 @@ function fstatOf(fd: number, argument: string): { mode: number } {
   } catch (e) {
     if (e instanceof IpcError) {
       throw new IpcError(e.errno, {
-        syscall: "fstat",
+        syscall: "spawnWithFds",
         argument,
         value: fd,
+        hint: e.code === "EBADF"
+          ? "this descriptor is not open, so the child cannot have it"
+          : undefined,
       });
     }
     throw e;

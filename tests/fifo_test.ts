@@ -592,6 +592,13 @@ Deno.test("spawnWithFds: a child that cannot start is an IpcError naming why, at
       [{ cwd: 5 }, /"cwd"/],
       [{ fds: { x: 1 } }, /"fds".*"x"/],
       [{ fds: "x" }, /Invalid options/],
+      // A name with "=" set another variable ("A=B=x" is A, to "B=x").
+      [{ env: { "A=B": "x" } }, /"env".*"A=B" is no variable name/],
+      [{ env: { "": "x" } }, /"env".*"" is no variable name/],
+      // NULs were node:child_process's ERR_INVALID_ARG_VALUE.
+      [{ env: { X: "a\0b" } }, /"env\.X".*contains a NUL byte/],
+      [{ args: ["a", "b\0c"] }, /"args\[1\]".*contains a NUL byte/],
+      [{ cwd: "/t\0mp" }, /"cwd".*contains a NUL byte/],
     ] as const
   ) {
     assert.throws(
@@ -602,6 +609,17 @@ Deno.test("spawnWithFds: a child that cannot start is an IpcError naming why, at
       JSON.stringify(options),
     );
   }
+  assert.throws(
+    () => spawnWithFds("tr\0ue", {}),
+    /Invalid argument "command" to spawnWithFds: "tr\\0ue" contains a NUL byte/,
+  );
+  // A descriptor that is not open is named, with the call that took it.
+  assert.throws(
+    () => spawnWithFds("true", { fds: { 3: 987 } }),
+    (e: unknown) =>
+      isCode("EBADF", "spawnWithFds", "fds[3]")(e) &&
+      /not open/.test((e as Error).message),
+  );
   // A child that starts and fails is still a status, not an error.
   const sh = spawnWithFds("sh", { args: ["-c", "exit 3"] });
   assert.deepEqual(await sh.status, { success: false, code: 3, signal: null });
