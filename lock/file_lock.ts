@@ -96,23 +96,37 @@ function useOfd(o: LockRangeOptions, where: string): boolean {
   return boolOption(o.ofd, true, "ofd", where);
 }
 
-function fileLevel(o: LockFileOptions): 1 | 2 {
+function fileLevel(o: LockFileOptions, where: string): 1 | 2 {
   const mode = o.mode ?? "exclusive";
   if (mode !== "exclusive" && mode !== "shared") {
     throw new TypeError(
-      `Invalid option "mode": expected "exclusive" or "shared", got "${
+      `Invalid option "mode" to ${where}: expected "exclusive" or "shared", got "${
         show(mode)
-      }"`,
+      }"${
+        mode === "write" || mode === "read"
+          ? ` ("${mode}" is a range lock's word: a whole-file lock is "${
+            mode === "write" ? "exclusive" : "shared"
+          }")`
+          : ""
+      }`,
     );
   }
   return mode === "exclusive" ? 2 : 1;
 }
 
-function rangeLevel(o: LockRangeOptions): 1 | 2 {
+function rangeLevel(o: LockRangeOptions, where: string): 1 | 2 {
   const mode = o.mode ?? "write";
   if (mode !== "write" && mode !== "read") {
     throw new TypeError(
-      `Invalid option "mode": expected "write" or "read", got "${show(mode)}"`,
+      `Invalid option "mode" to ${where}: expected "write" or "read", got "${
+        show(mode)
+      }"${
+        mode === "exclusive" || mode === "shared"
+          ? ` ("${mode}" is a whole-file lock's word: a range lock is "${
+            mode === "exclusive" ? "write" : "read"
+          }", as F_WRLCK and F_RDLCK)`
+          : ""
+      }`,
     );
   }
   return mode === "write" ? 2 : 1;
@@ -634,7 +648,14 @@ export async function lockFile(
   opts?: LockFileOptions,
 ): Promise<LockHold> {
   const o = options(opts, FILE_OPTIONS, "lockFile");
-  return await acquire("flock", fileLocker, fd, WHOLE_FILE, fileLevel(o), o);
+  return await acquire(
+    "flock",
+    fileLocker,
+    fd,
+    WHOLE_FILE,
+    fileLevel(o, "lockFile"),
+    o,
+  );
 }
 
 /**
@@ -665,7 +686,7 @@ export function lockFileSync(
   opts?: Omit<LockFileOptions, "signal">,
 ): LockHold {
   const o = options(opts, FILE_OPTIONS, "lockFileSync");
-  const level = fileLevel(o);
+  const level = fileLevel(o, "lockFileSync");
   const timeout = syncTimeout(o, null);
   return acquireSync("flock", fileLocker, fd, WHOLE_FILE, level, timeout);
 }
@@ -711,7 +732,7 @@ export async function lockRange(
   opts?: LockRangeOptions,
 ): Promise<LockHold> {
   const o = options(opts, RANGE_OPTIONS, "lockRange");
-  const level = rangeLevel(o), range = byteRange(o);
+  const level = rangeLevel(o, "lockRange"), range = byteRange(o);
   const ofd = useOfd(o, "lockRange");
   return await acquire(
     ofd ? "ofd" : "record",
@@ -753,7 +774,7 @@ export function lockRangeSync(
   opts?: Omit<LockRangeOptions, "signal">,
 ): LockHold {
   const o = options(opts, RANGE_OPTIONS, "lockRangeSync");
-  const level = rangeLevel(o), range = byteRange(o);
+  const level = rangeLevel(o, "lockRangeSync"), range = byteRange(o);
   const ofd = useOfd(o, "lockRangeSync");
   const timeout = syncTimeout(o, null);
   return acquireSync(
@@ -793,7 +814,7 @@ export function testRange(
   const found = fcntl_lock(
     fd,
     useOfd(o, "testRange") ? F_OFD_GETLK : F_GETLK,
-    span(...byteRange(o), rangeLevel(o)),
+    span(...byteRange(o), rangeLevel(o, "testRange")),
   );
   return found.type === F_UNLCK ? null : found;
 }

@@ -294,7 +294,16 @@ Deno.test("lockFile and lockRange: using releases; Sync twins with timeouts", as
       using _again = lockRangeSync(b, { start: 0, length: 4 });
       assert.throws(
         () => lockFileSync(a, { mode: "x" as "shared" }),
-        TypeError,
+        /Invalid option "mode" to lockFileSync: expected "exclusive" or "shared", got "x"$/,
+      );
+      // Each kind's words, named when given to the other.
+      assert.throws(
+        () => lockFileSync(a, { mode: "write" as "shared" }),
+        /to lockFileSync: .*\("write" is a range lock's word: a whole-file lock is "exclusive"\)/,
+      );
+      await assert.rejects(
+        lockRange(a, { mode: "shared" as "read" }),
+        /to lockRange: .*\("shared" is a whole-file lock's word: a range lock is "read", as F_WRLCK and F_RDLCK\)/,
       );
       await assert.rejects(lockRange(a, null as never), TypeError);
     } finally {
