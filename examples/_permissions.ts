@@ -113,6 +113,19 @@ export function number(
 export const TIMER_MAX_MS = 2 ** 31 - 1;
 
 /**
+ * Reads a command-line argument as a pause in milliseconds that a timer
+ * can keep (see {@linkcode number}).
+ *
+ * @param text the argument as typed
+ * @param name what the usage line calls it (`--interval`)
+ * @returns the number of milliseconds
+ * @throws {TypeError} for anything else
+ */
+export function pauseMs(text: string, name: string): number {
+  return number(text, name, TIMER_MAX_MS);
+}
+
+/**
  * Reads a command-line argument as an octal permission mode (`600`, `0644`).
  *
  * @param text the argument as typed

@@ -12,14 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  ENV,
-  FFI,
-  number,
-  requirePermissions,
-  RUN,
-  TIMER_MAX_MS,
-} from "./_permissions.ts";
+import { ENV, FFI, pauseMs, requirePermissions, RUN } from "./_permissions.ts";
 import { EventFd, spawnWithFds } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -31,7 +24,7 @@ const { values } = parseArgs({
 });
 if (values.child) {
   // The child: fd 3 is the parent's eventfd.
-  const interval = number(values.interval, "--interval", TIMER_MAX_MS);
+  const interval = pauseMs(values.interval, "--interval");
   using ev = EventFd.fromFd(3);
   for (let step = 1; step <= 3; step++) {
     await new Promise((r) => setTimeout(r, interval));
@@ -48,7 +41,7 @@ requirePermissions(
   "[--interval MS]",
   "eventfd",
 );
-const interval = number(values.interval, "--interval", TIMER_MAX_MS);
+const interval = pauseMs(values.interval, "--interval");
 
 using ev = EventFd.create();
 console.log(`parent (pid ${Deno.pid}): made eventfd ${ev.fd}, counter 0`);

@@ -11,14 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  ENV,
-  FFI,
-  number,
-  requirePermissions,
-  RUN,
-  TIMER_MAX_MS,
-} from "./_permissions.ts";
+import { ENV, FFI, pauseMs, requirePermissions, RUN } from "./_permissions.ts";
 import { PipeEnd, spawnWithFds } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -50,7 +43,7 @@ requirePermissions(
   "[--interval MS]",
   "pipe",
 );
-const interval = number(values.interval, "--interval", TIMER_MAX_MS);
+const interval = pauseMs(values.interval, "--interval");
 
 // Create a pipe. The file descriptors for the two ends go in PipeEnds.
 const [reader, writer] = PipeEnd.pipe();
