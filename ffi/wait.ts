@@ -1295,12 +1295,14 @@ function fastPath(
   // run for TURN_MS too, where the wait is deferred. The clock is read
   // every 16th call (it costs 140 ns here, a tenth of a whole read): a
   // loop of calls that complete at once is still seen within 16 calls of
-  // the turn's TURN_MS.
+  // the turn's TURN_MS. On one CPU, the key is built only when a spin is
+  // allowed and some key has spun.
   return isOptionsObject(options) &&
     options.signal === undefined && options.timeout === undefined &&
     strayOption(options) === undefined &&
     ((++fastCalls & 15) !== 0 || !longTurn()) &&
-    (CPUS >= 2 || !yieldsFirst(keyOf(syscall, fd, detail, detail2)));
+    (CPUS >= 2 || spins.size === 0 || !spinAllowed() ||
+      !yieldsFirst(keyOf(syscall, fd, detail, detail2)));
 }
 
 /**
