@@ -38,6 +38,41 @@ import {
 } from "./fifo.ts";
 import { open, setNonBlocking } from "../ffi/fd.ts";
 
+/**
+ * An error of a FIFO's open, saying what it means for a FIFO: nothing at
+ * the path, or no process at the other end in time.
+ */
+function fifoError(
+  e: unknown,
+  mode: "r" | "w",
+  path: string,
+  timeout: number | undefined,
+): unknown {
+  if (!(e instanceof IpcError)) return e;
+  if (e.code === "ENOENT") {
+    return new IpcError(e.errno, {
+      syscall: e.syscall,
+      argument: "path",
+      value: path,
+      hint:
+        "no FIFO is at this path: make one with mkfifo, or give the create option",
+      cause: e,
+    });
+  }
+  if (e.code === "ETIMEDOUT") {
+    return new IpcError(e.errno, {
+      syscall: e.syscall,
+      argument: e.argument,
+      value: timeout,
+      hint: `no process opened the FIFO for ${
+        mode === "r" ? "writing" : "reading"
+      } within ${timeout} ms`,
+      cause: e,
+    });
+  }
+  return e;
+}
+
 // openFifoSync takes "signal" only to refuse it with a message of its own.
 const OPEN_FIFO_OPTIONS = ["create", "timeout", "signal"];
 
@@ -125,7 +160,12 @@ export class PipeEnd {
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifo");
     const flags = fifoMode(mode, "PipeEnd.openFifo");
     createFifo(path, options.create);
-    const fd = await openAsync(path, flags, 0o666, waitPart(options));
+    let fd: number;
+    try {
+      fd = await openAsync(path, flags, 0o666, waitPart(options));
+    } catch (e) {
+      throw fifoError(e, mode, path, options.timeout);
+    }
     return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifo"));
   }
 
@@ -158,9 +198,14 @@ export class PipeEnd {
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifoSync");
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
     createFifo(path, options.create);
-    const fd = timeout === undefined
-      ? open(path, flags)
-      : openWithin(path, flags, timeout);
+    let fd: number;
+    try {
+      fd = timeout === undefined
+        ? open(path, flags)
+        : openWithin(path, flags, timeout);
+    } catch (e) {
+      throw fifoError(e, mode, path, timeout);
+    }
     return new PipeEnd(onlyFifo(fd, path, "PipeEnd.openFifoSync"));
   }
 

@@ -268,8 +268,31 @@ Deno.test("mkfifo: a FIFO on disk; opens wait for the other side", async () => {
     // An open that nobody answers can time out or be aborted.
     await assert.rejects(
       PipeEnd.openFifo(path, "r", { timeout: 100 }),
-      isCode("ETIMEDOUT", "open"),
+      (e: unknown) =>
+        isCode("ETIMEDOUT", "open")(e) &&
+        /no process opened the FIFO for writing within 100 ms$/.test(
+          (e as Error).message,
+        ),
     );
+    // No FIFO at the path: the error says how to make one.
+    for (
+      const opening of [
+        () => PipeEnd.openFifo(`${dir}/none`, "r"),
+        () =>
+          Promise.resolve().then(() =>
+            PipeEnd.openFifoSync(`${dir}/none`, "w")
+          ),
+      ]
+    ) {
+      await assert.rejects(
+        opening(),
+        (e: unknown) =>
+          isCode("ENOENT", "open", "path")(e) &&
+          /make one with mkfifo, or give the create option$/.test(
+            (e as Error).message,
+          ),
+      );
+    }
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     await assert.rejects(
@@ -288,7 +311,14 @@ Deno.test("openFifoSync takes timeout and create, as openFifo does", async () =>
       const t0 = performance.now();
       assert.throws(
         () => PipeEnd.openFifoSync(path, mode, { create: 0o600, timeout: 50 }),
-        isCode("ETIMEDOUT", "open", "timeout"),
+        (e: unknown) =>
+          isCode("ETIMEDOUT", "open", "timeout")(e) &&
+          // Who was not there, not "nothing happened".
+          (e as Error).message.endsWith(
+            `("50"): no process opened the FIFO for ${
+              mode === "r" ? "writing" : "reading"
+            } within 50 ms`,
+          ),
       );
       const took = performance.now() - t0;
       assert.ok(took >= 49 && took < 5_000, `${mode}: ${took} ms`);
