@@ -131,12 +131,26 @@ export class Mapping {
     }
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
     // writer for ever; it is refused below like any file that is not regular.
-    const fd = open(
-      path,
-      (writable || create ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0) |
-        O_NONBLOCK,
-      create?.mode ?? 0o600,
-    );
+    let fd: number;
+    try {
+      fd = open(
+        path,
+        (writable || create ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0) |
+          O_NONBLOCK,
+        create?.mode ?? 0o600,
+      );
+    } catch (e) {
+      // A directory opened to write: the path is at fault, not the flags.
+      if (!(e instanceof IpcError) || e.code !== "EISDIR") throw e;
+      throw new IpcError(ENODEV, {
+        syscall: "mmap",
+        argument: "path",
+        value: path,
+        hint:
+          "it is a directory: only regular files are mapped (Mapping.memfd shares memory without one)",
+        cause: e,
+      });
+    }
     try {
       const st = regularFile(fd, "path", path);
       if (create !== undefined && st.size < create.size) {

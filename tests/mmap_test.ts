@@ -490,6 +490,17 @@ Deno.test("Mapping.file refuses a FIFO at once (it used to block for ever), and 
       () => Mapping.file(dir, { mode: "r" }),
       isCode("ENODEV", "mmap", "path"),
     );
+    // Opened to write, a directory was EISDIR blaming "flags".
+    for (const options of [{}, { create: { size: 10 } }]) {
+      assert.throws(
+        () => Mapping.file(dir, options),
+        (e: unknown) =>
+          isCode("ENODEV", "mmap", "path")(e) &&
+          /it is a directory: only regular files are mapped/.test(
+            (e as Error).message,
+          ),
+      );
+    }
     assert.throws(
       () => Mapping.file("/dev/null", { mode: "r" }),
       isCode("ENODEV", "mmap", "path"),
