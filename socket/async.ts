@@ -563,7 +563,7 @@ async function recvfromReady(
     room.reset();
     return libc().recvfrom(sockfd, buf, bn, f, room.name, room.len);
   }, options);
-  return { n, from: room.addr() };
+  return { n, from: room.from() };
 }
 
 /**

@@ -368,8 +368,13 @@ export interface AddressRoom {
   readonly len: Uint8Array;
   /** Sets the length in before a call (the kernel writes the real one). */
   reset(): void;
-  /** The address the last call wrote. */
+  /** The address the last call wrote (`accept4`: always one). */
   addr(): SockAddr;
+  /**
+   * The sender's address the last `recvfrom` wrote, or null if it wrote
+   * none (length 0: a stream socket, or a Unix sender that did not bind).
+   */
+  from(): SockAddr | null;
 }
 
 /**
@@ -385,6 +390,7 @@ export function addressRoom(): AddressRoom {
     len: new Uint8Array(len.buffer),
     reset: () => void (len[0] = SOCKADDR_STORAGE),
     addr: () => decodeSockaddr(name, len[0]),
+    from: () => len[0] === 0 ? null : decodeSockaddr(name, len[0]),
   };
 }
 
@@ -611,7 +617,9 @@ export function datagramCall(
     },
     done: (size) => ({
       data: buf.slice(0, Math.min(size, maxBytes)),
-      from: room.addr(),
+      // A datagram with no sender's address is from an unbound Unix
+      // socket (UDP always has one): unnamed.
+      from: room.from() ?? { family: "unix" },
       size,
       truncated: size > maxBytes,
     }),
@@ -935,8 +943,12 @@ export function sendto(
 export interface Received {
   /** How many bytes arrived (with `MSG_TRUNC`: the datagram's real length). */
   n: number;
-  /** The sender's address. */
-  from: SockAddr;
+  /**
+   * The sender's address, or null where the kernel gives none (C's
+   * `addrlen` of 0, Python's `None`): a Unix sender that did not bind, or
+   * any stream socket.
+   */
+  from: SockAddr | null;
 }
 
 /**
@@ -970,7 +982,7 @@ export function recvfrom(sockfd: number, buf: Uint8Array, flags = 0): Received {
     c.recvfrom(sockfd, buf, n, flags, room.name, room.len)
   );
   if (r === -1) throw fail("recvfrom", sockfd);
-  return { n: r, from: room.addr() };
+  return { n: r, from: room.from() };
 }
 
 /** A message for {@linkcode sendmsg}. */
@@ -1000,7 +1012,10 @@ export interface MessageIn {
 export interface MessageReceived {
   /** How many bytes arrived. */
   n: number;
-  /** The sender, for a datagram socket; null otherwise. */
+  /**
+   * The sender's address, or null where the kernel gives none, as
+   * {@linkcode Received.from}.
+   */
   from: SockAddr | null;
   /** The control messages; received descriptors are close-on-exec. */
   control: ControlMessage[];

@@ -231,11 +231,11 @@ Deno.test("pathname, abstract and unnamed addresses", async () => {
       isCode("ECONNREFUSED", "sendto"),
     );
     sendto(tx, enc.encode("x"), 0, { family: "unix", abstract: name });
-    assert.deepEqual(
-      recvfrom(ab, new Uint8Array(4)).from,
-      { family: "unix" },
-      "an unbound sender is unnamed",
-    );
+    // An unbound sender has no address: addrlen 0 in C, None in Python,
+    // null here, as recvmsg has always said.
+    assert.equal(recvfrom(ab, new Uint8Array(4)).from, null);
+    sendto(tx, enc.encode("x"), 0, { family: "unix", abstract: name });
+    assert.equal(recvmsg(ab, { data: new Uint8Array(4) }).from, null);
     [byPath, byAbstract, c1, accepted, ab, tx].forEach(close);
   });
 });
@@ -520,6 +520,47 @@ Deno.test("sendmsg and recvmsg refuse a message field they do not have", () => {
   } finally {
     close(a);
     close(b);
+  }
+});
+
+Deno.test("recvfrom on a TCP stream gives no sender, not a Unix one", async () => {
+  // The kernel writes no address (addrlen 0) and the length-0 buffer was
+  // read as { family: "unix" }: a made-up address on an inet socket.
+  const l = socket(AF_INET, SOCK_STREAM);
+  const c = socket(AF_INET, SOCK_STREAM);
+  try {
+    bind(l, { family: "inet", address: "127.0.0.1", port: 0 });
+    listen(l, 1);
+    connect(c, getsockname(l));
+    const { fd } = accept(l);
+    try {
+      send(c, enc.encode("abc"));
+      assert.deepEqual(recvfrom(fd, new Uint8Array(8)), { n: 3, from: null });
+      send(c, enc.encode("abc"));
+      assert.deepEqual(
+        await recvfromAsync(fd, new Uint8Array(8), { timeout: 5000 }),
+        { n: 3, from: null },
+      );
+    } finally {
+      close(fd);
+    }
+  } finally {
+    close(c);
+    close(l);
+  }
+  // The class keeps its word: an unbound Unix sender is unnamed.
+  using rx = UnixDatagram.bind(`@linux-ipc-test-from-${Deno.pid}`);
+  const tx = socket(AF_UNIX, SOCK_DGRAM);
+  try {
+    sendto(tx, enc.encode("x"), 0, {
+      family: "unix",
+      abstract: `linux-ipc-test-from-${Deno.pid}`,
+    });
+    assert.deepEqual((await rx.receive({ timeout: 5000 })).from, {
+      family: "unix",
+    });
+  } finally {
+    close(tx);
   }
 });
 
