@@ -1569,7 +1569,19 @@ export function getaddrinfo(
 ): AddrInfo[] {
   const n = cString(node, "getaddrinfo", "node");
   const s = cString(service, "getaddrinfo", "service");
-  const h = encodeAddrinfoHints(hints.family ?? AF_UNSPEC, hints.socktype ?? 0);
+  if (!isOptionsObject(hints)) {
+    throw new TypeError(
+      `Invalid argument "hints" to getaddrinfo: expected { family?, socktype? }, got "${
+        show(hints)
+      }"`,
+    );
+  }
+  // A misspelled field (`sockettype`) would ask for every kind of socket.
+  knownFields(hints, ["family", "socktype"], "getaddrinfo", "hints");
+  const h = encodeAddrinfoHints(
+    int(hints.family ?? AF_UNSPEC, "getaddrinfo", "hints.family", 0, 0xffff),
+    int(hints.socktype ?? 0, "getaddrinfo", "hints.socktype", 0, 0xffff),
+  );
   const res = new BigUint64Array(1);
   const c = libc();
   const rc = c.getaddrinfo(n, s, h, new Uint8Array(res.buffer));

@@ -1283,6 +1283,20 @@ Deno.test("bad input: typed errors, no descriptor leaked, the process lives", as
         (e: unknown) => isCode("EAI_SERVICE", "getaddrinfo", "service")(e),
       ],
       [
+        // Left unread, it asked for every kind of socket.
+        "a misspelled hint",
+        () => getaddrinfo("127.0.0.1", "80", { sockettype: 1 } as never),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          /Unknown field "hints\.sockettype" to getaddrinfo/.test(e.message),
+      ],
+      [
+        "a hint that is not a number",
+        () => getaddrinfo("127.0.0.1", "80", { family: "inet" } as never),
+        (e: unknown) =>
+          e instanceof TypeError && /"hints\.family"/.test(e.message),
+      ],
+      [
         "a family getaddrinfo does not take",
         () => getaddrinfo("127.0.0.1", "80", { family: 1 }),
         (e: unknown) => isCode("EAI_FAMILY", "getaddrinfo", "hints")(e),
