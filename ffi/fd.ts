@@ -283,6 +283,7 @@ export function lstatName(name: string): FileStat | null {
 export function unlinkName(name: string): boolean {
   return libc().unlink(nameBytes(name)) === 0;
 }
+
 const MAPS = encodeUtf8("/proc/self/maps\0");
 
 /** This process's memory map (`/proc/self/maps`), or null if unreadable. */
