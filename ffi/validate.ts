@@ -263,9 +263,16 @@ export function unknownOption(
     : known;
   return new TypeError(
     `Unknown option "${within}${name}" to ${where}: expected ${
-      shown.length === 1 ? "" : "one of "
-    }${shown.map((k) => `"${within}${k}"`).join(", ")}`,
+      oneOf(shown, within)
+    }`,
   );
+}
+
+/** `"a"`, or `one of "a", "b"`: the names an option or field may have. */
+function oneOf(names: readonly string[], prefix: string): string {
+  return `${names.length === 1 ? "" : "one of "}${
+    names.map((k) => `"${prefix}${k}"`).join(", ")
+  }`;
 }
 
 /**
@@ -292,8 +299,8 @@ export function knownFields(
     if (!known.includes(field) && Object.hasOwn(value, field)) {
       throw new TypeError(
         `Unknown field "${argument}.${field}" to ${syscall}: expected ${
-          known.length === 1 ? "" : "one of "
-        }${known.map((k) => `"${argument}.${k}"`).join(", ")}`,
+          oneOf(known, `${argument}.`)
+        }`,
       );
     }
   }
