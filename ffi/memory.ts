@@ -34,7 +34,7 @@ import { addressOf, libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { ownMapping } from "./owned.ts";
 import { bytes as checkBytes, int, show } from "./validate.ts";
-import { decodeUtf8, encodeUtf8 } from "./text.ts";
+import { decodeUtf8, encodeText } from "./text.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
 export type Unmap = (address: Deno.PointerObject, length: number) => void;
@@ -276,7 +276,9 @@ export class MemoryRegion {
 
   /**
    * Reads a NUL-terminated UTF-8 string, stopping at the first NUL or at the
-   * end of the region (never beyond it).
+   * end of the region (never beyond it). Bytes that are not UTF-8 read as
+   * U+FFFD, as `TextDecoder` reads them; {@linkcode MemoryRegion.read}
+   * gives the bytes themselves.
    *
    * @param offset where the string starts (default 0)
    * @returns the text
@@ -299,13 +301,14 @@ export class MemoryRegion {
    * @returns the number of bytes written
    * @throws {RangeError} if it does not fit
    * @throws {TypeError} if the region is read-only, `data` is neither a
-   *   `Uint8Array` nor a string, or `offset` is not an integer
+   *   `Uint8Array` nor a string, is text with a lone surrogate (it has no
+   *   UTF-8 form), or `offset` is not an integer
    * @throws {Deno.errors.BadResource} if the region is detached
    */
   write(data: Uint8Array | string, offset = 0): number {
     this.#writable();
     const bytes = typeof data === "string"
-      ? encodeUtf8(data)
+      ? encodeText(data, "write", "data")
       : checkBytes(data, "write", "data");
     this.#span(offset, bytes.length);
     this.#bytes.set(bytes, offset);
@@ -325,7 +328,8 @@ export class MemoryRegion {
    * @returns the number of bytes written, NUL included
    * @throws {RangeError} if it does not fit the field or the region
    * @throws {TypeError} if the region is read-only, or `text` is not a string
-   *   or has a NUL inside (C would read it as ending there)
+   *   or has a NUL inside (C would read it as ending there) or a lone
+   *   surrogate (it has no UTF-8 form)
    * @throws {Deno.errors.BadResource} if the region is detached
    * @example
    * ```ts
@@ -343,7 +347,7 @@ export class MemoryRegion {
         }"`,
       );
     }
-    const encoded = encodeUtf8(text);
+    const encoded = encodeText(text, "writeCString", "text");
     if (size !== undefined) {
       size = int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
       if (encoded.length + 1 > size) {

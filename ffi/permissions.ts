@@ -6,6 +6,8 @@
  * @module
  */
 
+import { loneSurrogateAt, showName, urlPath } from "./text.ts";
+
 /**
  * Throws unless the program may access `path` as `kind`, with the message
  * Deno itself uses for a missing grant.
@@ -14,16 +16,39 @@
  * @param path the path the call will touch
  * @throws {Deno.errors.NotCapable} naming the missing `--allow-*` flag
  */
-export function requirePath(kind: "read" | "write", path: string): void {
+export function requirePath(
+  kind: "read" | "write",
+  path: string | URL,
+): void {
+  if (path instanceof URL) path = urlPath(path);
   // The empty path names no file: the kernel answers ENOENT, as in C
   // (Deno's permission query would throw a plain Error for it).
   if (path === "") return;
-  const { state } = Deno.permissions.querySync({ name: kind, path });
+  const { state } = Deno.permissions.querySync({
+    name: kind,
+    path: checkable(path),
+  });
   if (state !== "granted") {
     throw new Deno.errors.NotCapable(
-      `Requires ${kind} access to "${path}", run again with the --allow-${kind} flag`,
+      `Requires ${kind} access to "${
+        showName(path)
+      }", run again with the --allow-${kind} flag`,
     );
   }
+}
+
+/**
+ * The path Deno's permission query is asked about. A path with a byte
+ * that is not UTF-8 (a lone surrogate, see `decodeName`) would reach Deno
+ * with U+FFFD in its place, a path a grant might name while the call
+ * touches another; the directory above the first such name is asked
+ * about instead, whose grant covers every path under it.
+ */
+function checkable(path: string): string {
+  const bad = loneSurrogateAt(path);
+  if (bad === -1) return path;
+  const slash = path.lastIndexOf("/", bad);
+  return slash === -1 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
 /**

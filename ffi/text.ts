@@ -19,6 +19,34 @@ export function encodeUtf8(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * Encodes text a caller gave as UTF-8, refusing a string that is not
+ * well-formed: a lone surrogate has no UTF-8 form, and `TextEncoder` would
+ * write U+FFFD in its place without a word (Python's `str.encode` raises
+ * for it too).
+ *
+ * @param text the text
+ * @param syscall the call it is for, in an error
+ * @param argument the argument it is, in an error
+ * @returns its bytes, in a new array
+ * @throws {TypeError} for a lone surrogate, naming its index
+ */
+export function encodeText(
+  text: string,
+  syscall: string,
+  argument: string,
+): Uint8Array<ArrayBuffer> {
+  const bad = loneSurrogateAt(text);
+  if (bad !== -1) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: a lone surrogate U+${
+        text.charCodeAt(bad).toString(16).toUpperCase()
+      } at index ${bad} has no UTF-8 form`,
+    );
+  }
+  return encoder.encode(text);
+}
+
+/**
  * Decodes UTF-8 bytes (invalid sequences become U+FFFD), whole: no state
  * is kept between calls.
  *
@@ -124,4 +152,55 @@ export function encodeName(
     i += ch.length - 1;
   }
   return new Uint8Array(out);
+}
+
+/**
+ * The path of a `file:` URL, each percent-escape as its byte, decoded as
+ * {@linkcode decodeName} decodes (Deno's own conversion throws a
+ * `URIError` for an escape that is not UTF-8, as `%FF`).
+ *
+ * @param url a `file:` URL
+ * @returns its path
+ */
+export function urlPath(url: URL): string {
+  const path = url.pathname;
+  const bytes: number[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const hex = path.slice(i + 1, i + 3);
+    if (path[i] === "%" && /^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(path.charCodeAt(i));
+  }
+  return decodeName(new Uint8Array(bytes));
+}
+
+/**
+ * The index of the first lone surrogate in `text`, or -1.
+ *
+ * @param text the text
+ * @returns the index, or -1 when the text is well-formed
+ */
+export function loneSurrogateAt(text: string): number {
+  if (text.isWellFormed()) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) return i;
+    if (cp > 0xffff) i++;
+  }
+  return -1;
+}
+
+/**
+ * A name for a message: each byte that is not UTF-8 (U+DC80 to U+DCFF,
+ * see {@linkcode decodeName}) written as `\xff`.
+ *
+ * @param name the name
+ * @returns the name, printable
+ */
+export function showName(name: string): string {
+  return name.replace(
+    /[\u{dc80}-\u{dcff}]/gu,
+    (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`,
+  );
 }

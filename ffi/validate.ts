@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeUtf8 } from "./text.ts";
+import { encodeName, urlPath } from "./text.ts";
 
 /**
  * Checks that `value` is an integer in `[min, max]`.
@@ -175,6 +175,7 @@ export function show(value: unknown): string {
     return String(value);
   }
   if (value === null || value === undefined) return String(value);
+  if (value instanceof URL) return show(value.href);
   return Object.prototype.toString.call(value);
 }
 
@@ -389,27 +390,34 @@ export function nestedOptions<T extends object>(
 }
 
 /**
- * Encodes a path as a NUL-terminated C string.
+ * Encodes a path as a NUL-terminated C string. A lone surrogate U+DC80 to
+ * U+DCFF stands for the byte it escapes, as in the names the library
+ * decodes (see `decodeName`); a `file:` URL is taken as its path, each
+ * percent-escape as its byte.
  *
  * @param path the path
  * @param syscall the call it is for
  * @param argument the argument's C name
  * @returns the bytes, ending in NUL
- * @throws {TypeError} if it is not a string or has a NUL inside
+ * @throws {TypeError} if it is not a string or a `file:` URL, has a NUL
+ *   inside, or has another lone surrogate (which stands for no byte)
  */
 export function cString(
   path: unknown,
   syscall: string,
   argument: string,
 ): Uint8Array<ArrayBuffer> {
-  if (typeof path !== "string" && !(path instanceof URL)) {
+  let text: string;
+  if (typeof path === "string") text = path;
+  else if (path instanceof URL && path.protocol === "file:") {
+    text = urlPath(path);
+  } else {
     throw new TypeError(
-      `Invalid argument "${argument}" to ${syscall}: expected a string, got "${
-        show(path)
-      }"`,
+      `Invalid argument "${argument}" to ${syscall}: expected a string${
+        path instanceof URL ? " or a file: URL" : ""
+      }, got "${show(path)}"`,
     );
   }
-  const text = path instanceof URL ? decodeURIComponent(path.pathname) : path;
   if (text.includes("\0")) {
     throw new TypeError(
       `Invalid argument "${argument}" to ${syscall}: "${
@@ -417,7 +425,7 @@ export function cString(
       }" contains a NUL byte`,
     );
   }
-  const encoded = encodeUtf8(text);
+  const encoded = encodeName(text, syscall, argument);
   const out = new Uint8Array(encoded.length + 1);
   out.set(encoded);
   return out;
@@ -466,8 +474,15 @@ export function posixName(
   dir: string,
   max: number,
 ): [Uint8Array<ArrayBuffer>, string] {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Invalid argument "name" to ${syscall}: expected a string, got "${
+        show(name)
+      }"`,
+    );
+  }
   const c = cString(name, syscall, "name");
-  const text = name as string;
+  const text = name;
   const rest = text.slice(1);
   if (!text.startsWith("/") || rest.length === 0 || rest.includes("/")) {
     throw new TypeError(

@@ -63,7 +63,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { decodeUtf8, encodeUtf8 } from "../ffi/text.ts";
+import { decodeUtf8, encodeText } from "../ffi/text.ts";
 
 /** Priorities are below this (`MQ_PRIO_MAX` on Linux). */
 export const MQ_PRIO_MAX = 32768;
@@ -258,7 +258,7 @@ export function bytesOf(
   msg: Uint8Array | string,
   syscall: string,
 ): Uint8Array {
-  if (typeof msg === "string") return encodeUtf8(msg);
+  if (typeof msg === "string") return encodeText(msg, syscall, "msg_ptr");
   if (!(msg instanceof Uint8Array)) {
     throw new TypeError(
       `Invalid argument "msg_ptr" to ${syscall}: expected a Uint8Array or a string, got "${
@@ -359,6 +359,8 @@ function absTimeout(value: unknown, syscall: string): Uint8Array {
  * @param msg_ptr the message: bytes, or a string sent as UTF-8
  * @param msg_prio its priority, 0 to `MQ_PRIO_MAX - 1` (default 0)
  * @throws {IpcError} `EAGAIN` (full, non-blocking), `EMSGSIZE`, `EBADF`
+ * @throws {TypeError} for a message that is neither bytes nor a string, or
+ *   text with a lone surrogate (it has no UTF-8 form)
  * @example
  * ```ts
  * import { mq_close, mq_open, mq_send, mq_unlink, O_CREAT, O_WRONLY } from "@linux-ipc/ipc/mq";

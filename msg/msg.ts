@@ -63,7 +63,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { encodeUtf8 } from "../ffi/text.ts";
+import { encodeText } from "../ffi/text.ts";
 
 export { MSG_COPY, MSG_EXCEPT, MSG_NOERROR } from "../ffi/ipc.ts";
 /** `msgctl` command: the status of the queue at a kernel index. */
@@ -201,7 +201,7 @@ function encodeMsg(
   knownFields(msgp, MSGBUF_FIELDS, syscall, "msgp");
   const type = long(msgp.mtype, syscall, "msgp.mtype");
   const text = typeof msgp.mtext === "string"
-    ? encodeUtf8(msgp.mtext)
+    ? encodeText(msgp.mtext, syscall, "msgp.mtext")
     : msgp.mtext;
   if (!(text instanceof Uint8Array)) {
     throw new TypeError(
@@ -425,7 +425,8 @@ export class MessageBuffer {
  * @throws {IpcError} `EAGAIN` (full, with `IPC_NOWAIT`), `EINVAL` (type < 1,
  *   text over `msgmax`, no such queue), `EIDRM`, `EACCES`
  * @throws {TypeError} for a message that is neither `{ mtype, mtext }` nor
- *   a `MessageBuffer`, or a `MessageBuffer` whose memory was transferred
+ *   a `MessageBuffer`, a `MessageBuffer` whose memory was transferred, or
+ *   text with a lone surrogate (it has no UTF-8 form)
  * @example
  * ```ts
  * import { IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, msgctl, msgget, msgrcv, msgsnd } from "@linux-ipc/ipc/msg";

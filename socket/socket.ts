@@ -57,6 +57,7 @@ import {
   SOCKADDR_STORAGE,
 } from "../ffi/socket_layout.ts";
 import { requireNet, requirePath } from "../ffi/permissions.ts";
+import { showName } from "../ffi/text.ts";
 
 import {
   boolOption,
@@ -325,22 +326,14 @@ function foreignAddress(sockfd: number, addr: SockAddr): string | null {
 export function describe(addr: SockAddr): string {
   if (addr.family === "unix") {
     return "path" in addr
-      ? escapes(addr.path)
+      ? showName(addr.path)
       : "abstract" in addr
-      ? `@${escapes(addr.abstract)}`
+      ? `@${showName(addr.abstract)}`
       : "(unnamed)";
   }
   return addr.family === "inet6"
     ? `[${addr.address}${addr.scopeId ? `%${addr.scopeId}` : ""}]:${addr.port}`
     : `${addr.address}:${addr.port}`;
-}
-
-/** A name's bytes that are not UTF-8 (U+DC80 to U+DCFF), as `\xff`. */
-function escapes(name: unknown): string {
-  return String(name).replace(
-    /[\u{dc80}-\u{dcff}]/gu,
-    (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`,
-  );
 }
 
 /**

@@ -6,7 +6,10 @@ import {
   fcntl,
   fstat,
   type IpcError,
+  Mapping,
   mkfifo,
+  mq_send,
+  msgsnd,
   O_NONBLOCK,
   O_RDONLY,
   O_WRONLY,
@@ -810,6 +813,86 @@ Deno.test("bad input: typed errors, and the process lives", async (t) => {
       },
     );
   });
+});
+
+Deno.test("paths: bytes that are not UTF-8, file URLs and lone surrogates", async (t) => {
+  await withDir(async (dir) => {
+    /** The names in `dir` as `ls -b` prints them (octal escapes). */
+    const names = async () =>
+      (await run("ls", ["-b", dir])).stdout.trim().split("\n").sort();
+    await t.step("U+DC80..U+DCFF stands for the byte it escapes", async () => {
+      // It used to become U+FFFD (EF BF BD): a file nobody named.
+      mkfifo(`${dir}/f\u{dcff}`);
+      assert.deepEqual(await names(), ["f\\377"]);
+      await Deno.remove(dir, { recursive: true });
+      await Deno.mkdir(dir);
+    });
+    await t.step("a file: URL's percent-escapes are its bytes", async () => {
+      // Deno's own conversion throws a URIError for %FF.
+      mkfifo(new URL(`file://${dir}/g%FF%20h`) as unknown as string);
+      assert.deepEqual(await names(), ["g\\377\\ h"]);
+    });
+    await t.step("another lone surrogate or URL is a TypeError", async () => {
+      assert.throws(
+        () => mkfifo(`${dir}/a\u{d800}b`),
+        new TypeError(
+          `Invalid argument "pathname" to mkfifo: a lone surrogate U+D800 at index ${
+            dir.length + 2
+          } stands for no byte (only U+DC80 to U+DCFF do, one byte each)`,
+        ),
+      );
+      assert.throws(
+        () => mkfifo(new URL(`http://host${dir}/x`) as unknown as string),
+        new TypeError(
+          `Invalid argument "pathname" to mkfifo: expected a string or a file: URL, got "http://host${dir}/x"`,
+        ),
+      );
+      assert.deepEqual(await names(), ["g\\377\\ h"]);
+    });
+    await t.step(
+      "a grant for the U+FFFD name does not cover the byte's",
+      async () => {
+        const child = (grant: string) =>
+          runDeno("tests/helpers/no_ffi_child.ts", [
+            "mkfifo-json",
+            JSON.stringify(`${dir}/f\u{dcff}`),
+          ], ["--no-prompt", "--allow-ffi", `--allow-write=${grant}`]);
+        // Deno would have asked about "f\uFFFD", which this grant names.
+        const r = await child(`${dir}/f\u{fffd}`);
+        assert.equal(
+          r.stdout.trim(),
+          `NotCapable: Requires write access to "${dir}/f\\xff", run again with the --allow-write flag`,
+        );
+        assert.deepEqual(await names(), ["g\\377\\ h"]);
+        // A grant for the directory covers every name in it.
+        assert.equal((await child(dir)).stdout.trim(), "no error");
+        assert.deepEqual(await names(), ["f\\377", "g\\377\\ h"]);
+      },
+    );
+  });
+});
+
+Deno.test("text with a lone surrogate is refused, not written as U+FFFD", () => {
+  using map = Mapping.anonymous(4096);
+  const bad = "ok\u{d800}";
+  const refused = (syscall: string, argument: string) =>
+    new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: a lone surrogate U+D800 at index 2 has no UTF-8 form`,
+    );
+  assert.throws(() => map.memory.write(bad), refused("write", "data"));
+  assert.throws(
+    () => map.memory.writeCString(bad),
+    refused("writeCString", "text"),
+  );
+  assert.deepEqual(map.memory.read(0, 4), new Uint8Array(4));
+  // Refused before the call: no queue is needed to see it.
+  assert.throws(
+    () => msgsnd(0, { mtype: 1, mtext: bad }, 0),
+    refused("msgsnd", "msgp.mtext"),
+  );
+  assert.throws(() => mq_send(987, bad), refused("mq_send", "msg_ptr"));
+  // A pair of surrogates is one code point, and well-formed.
+  assert.equal(map.memory.writeCString("\u{1f600}"), 5);
 });
 
 await checkLeaksAtEnd();

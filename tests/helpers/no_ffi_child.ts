@@ -13,6 +13,8 @@ const step = Deno.args[0];
 try {
   if (step === "shmget") shmget(0, 4096, 0);
   else if (step === "mkfifo") mkfifo(Deno.args[1]);
+  // The path as JSON, which carries a lone surrogate an argument cannot.
+  else if (step === "mkfifo-json") mkfifo(JSON.parse(Deno.args[1]));
   else if (step === "openAsync") {
     await openAsync(Deno.args[1], O_RDONLY | O_CREAT, 0o600);
   } else ftok("/etc/hostname", 1);
