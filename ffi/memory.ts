@@ -270,7 +270,7 @@ export class MemoryRegion {
    */
   read(offset = 0, length?: number): Uint8Array<ArrayBuffer> {
     this.#readable();
-    const end = this.#span(offset, length);
+    const end = this.#span("read", offset, length);
     return this.#bytes.slice(offset, end);
   }
 
@@ -287,7 +287,7 @@ export class MemoryRegion {
    */
   readCString(offset = 0): string {
     this.#readable();
-    const end = this.#span(offset, undefined);
+    const end = this.#span("readCString", offset, undefined);
     let nul = this.#bytes.indexOf(0, offset);
     if (nul < 0 || nul > end) nul = end;
     return decodeUtf8(this.#bytes.subarray(offset, nul));
@@ -310,7 +310,7 @@ export class MemoryRegion {
     const bytes = typeof data === "string"
       ? encodeText(data, "write", "data")
       : checkBytes(data, "write", "data");
-    this.#span(offset, bytes.length);
+    this.#span("write", offset, bytes.length);
     this.#bytes.set(bytes, offset);
     return bytes.length;
   }
@@ -488,20 +488,20 @@ export class MemoryRegion {
     registry.register(this.#buffer, this.#held, this);
   }
 
-  #span(offset: number, length: number | undefined): number {
+  #span(where: string, offset: number, length: number | undefined): number {
     this.#alive();
-    integer(offset, "offset");
-    if (length !== undefined) integer(length, "length");
+    integer(offset, "offset", where);
+    if (length !== undefined) integer(length, "length", where);
     const size = this.#length;
     if (offset < 0 || offset > size) {
       throw new RangeError(
-        `Offset "${offset}" is outside the ${this.#kind} of ${size} bytes`,
+        `Argument "offset" to ${where} is out of range: "${offset}" is outside the ${this.#kind} of ${size} bytes`,
       );
     }
     const end = length === undefined ? size : offset + length;
     if (!Number.isInteger(end) || end < offset || end > size) {
       throw new RangeError(
-        `Length "${length}" at offset "${offset}" does not fit in the ${this.#kind} of ${size} bytes`,
+        `Argument "length" to ${where} is out of range: "${length}" bytes at offset "${offset}" do not fit in the ${this.#kind} of ${size} bytes`,
       );
     }
     return end;
@@ -509,10 +509,12 @@ export class MemoryRegion {
 }
 
 /** Checks that an offset or length is an integer (a `TypeError` names it). */
-function integer(value: unknown, name: string): void {
+function integer(value: unknown, name: string, where: string): void {
   if (!Number.isInteger(value)) {
     throw new TypeError(
-      `Invalid argument "${name}": expected an integer, got "${show(value)}"`,
+      `Invalid argument "${name}" to ${where}: expected an integer, got "${
+        show(value)
+      }"`,
     );
   }
 }

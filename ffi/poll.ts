@@ -93,6 +93,7 @@ export function wholeTimeout(
  * first call is given `data` itself (a caller may tell it apart).
  * The options are checked before the first write.
  *
+ * @param where the call or method, for an error in the options
  * @param data the bytes
  * @param options `timeout` for the whole, `signal`
  * @param write one write
@@ -100,11 +101,12 @@ export function wholeTimeout(
  *   with the bytes written before it as `written`
  */
 export async function writeAllWithin(
+  where: string,
   data: Uint8Array,
   options: WaitOptions,
   write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
 ): Promise<void> {
-  const timeout = checkWaitOptions(options, null);
+  const timeout = checkWaitOptions(options, where);
   const deadline = timeout === null ? null : monotonicMs() + timeout;
   let off = 0;
   try {
@@ -182,7 +184,7 @@ export class WriteLine {
   ): Promise<T> {
     let whole: number | null = null;
     if (this.#busy) {
-      const timeout = whole = checkWaitOptions(options, null);
+      const timeout = whole = checkWaitOptions(options, syscall);
       const start = monotonicMs();
       await this.#turn(syscall, timeout, options.signal);
       if (timeout !== null) {
@@ -222,7 +224,11 @@ export class WriteLine {
     write: (chunk: Uint8Array, options: WaitOptions) => Promise<number>,
   ): Promise<void> {
     try {
-      await this.run(syscall, options, (o) => writeAllWithin(data, o, write));
+      await this.run(
+        syscall,
+        options,
+        (o) => writeAllWithin(syscall, data, o, write),
+      );
     } catch (e) {
       throw withWritten(e, 0);
     }
@@ -750,7 +756,7 @@ export function pollSync(
   events: number,
   timeout: number | null,
 ): boolean {
-  const t = checkTimeout(timeout ?? undefined);
+  const t = checkTimeout(timeout ?? undefined, "poll");
   const pfd = encodePollfd(fd, events, new Uint8Array(8));
   const c = libc();
   const deadline = t === null ? null : monotonicMs() + t;
@@ -800,7 +806,7 @@ export function callWhenReady(
   fail: () => IpcError,
   shared = false,
 ): number {
-  const t = checkTimeout(timeout);
+  const t = checkTimeout(timeout, syscall);
   const deadline = t === null ? null : monotonicMs() + t;
   for (let misses = 0, delay = 1;;) {
     if (

@@ -199,13 +199,20 @@ export function isOptionsObject(value: unknown): value is object {
  * no options at all, and the call would run as if they had not been given.
  *
  * @param options what the caller passed
+ * @param where the call or method, for the error
+ * @param what what the options are, for the error (`option "env"` for
+ *   options held in one)
  * @throws {TypeError} for `null`, an array, a buffer, or anything that is
  *   not an object
  */
-export function checkOptions(options: unknown): asserts options is object {
+export function checkOptions(
+  options: unknown,
+  where: string,
+  what = "options",
+): asserts options is object {
   if (!isOptionsObject(options)) {
     throw new TypeError(
-      `Invalid options: expected an object, got "${show(options)}"`,
+      `Invalid ${what} to ${where}: expected an object, got "${show(options)}"`,
     );
   }
 }
@@ -233,7 +240,11 @@ export function knownOptions(
   where: string,
   within = "",
 ): asserts options is object {
-  checkOptions(options);
+  checkOptions(
+    options,
+    where,
+    within === "" ? "options" : `option "${within.slice(0, -1)}"`,
+  );
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) {
       throw unknownOption(name, known, where, within);
@@ -534,14 +545,15 @@ export function readWrite(
  * Checks the `ifExists` option of the `create` methods.
  *
  * @param value what the caller passed
+ * @param where the method, for the error
  * @returns `"fail"` (the default) or `"open"`
  * @throws {TypeError} for anything else
  */
-export function ifExists(value: unknown): "fail" | "open" {
+export function ifExists(value: unknown, where: string): "fail" | "open" {
   if (value === undefined) return "fail";
   if (value !== "fail" && value !== "open") {
     throw new TypeError(
-      `Invalid option "ifExists": expected "fail" or "open", got "${
+      `Invalid option "ifExists" to ${where}: expected "fail" or "open", got "${
         show(value)
       }"`,
     );

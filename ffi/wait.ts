@@ -204,6 +204,7 @@ import {
   int,
   isOptionsObject,
   knownOptions,
+  show,
   unknownOption,
 } from "./validate.ts";
 import { encodeUtf8 } from "./text.ts";
@@ -811,8 +812,9 @@ export interface WaitOptions {
  * otherwise be left unread, and the wait never end.
  *
  * @param options the options, as the caller gave them
- * @param where the call or method, for the error; `null` when its caller
- *   has checked the names (options that hold more than these)
+ * @param where the call or method, for the error
+ * @param names false when the caller has checked the names (options that
+ *   hold more than these)
  * @returns the timeout in ms, or null for none
  * @throws {TypeError} if options is not an object, has an option a wait
  *   does not have, or `signal` is not an `AbortSignal`
@@ -820,22 +822,24 @@ export interface WaitOptions {
  */
 export function checkWaitOptions(
   options: WaitOptions,
-  where: string | null,
+  where: string,
+  names = true,
 ): number | null {
-  checkOptions(options);
-  if (where !== null) {
+  if (names && fineWaitOptions(options)) return options.timeout ?? null;
+  checkOptions(options, where);
+  if (names) {
     const stray = strayOption(options);
     if (stray !== undefined) throw unknownOption(stray, WAIT_OPTIONS, where);
   }
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(
-      `Invalid option "signal": expected an AbortSignal, got "${
-        String(signal)
+      `Invalid option "signal" to ${where}: expected an AbortSignal, got "${
+        show(signal)
       }"`,
     );
   }
-  return checkTimeout(options.timeout);
+  return checkTimeout(options.timeout, where);
 }
 
 /**
@@ -863,8 +867,9 @@ export function timeLeft(deadline: number, timeout: number): number {
  * misspelled `timeout`, which is refused too.
  *
  * @param options the options, as the caller gave them
- * @param where the method, for the error; `null` when its caller has
- *   checked the names (options that hold more than `timeout`)
+ * @param where the method, for the error
+ * @param names false when the caller has checked the names (options that
+ *   hold more than `timeout`)
  * @returns the timeout in ms, or undefined for none
  * @throws {TypeError} if options is not an object, `timeout` is not a
  *   number, a `signal` is given, or an option a wait does not have
@@ -872,21 +877,22 @@ export function timeLeft(deadline: number, timeout: number): number {
  */
 export function syncTimeout(
   options: { timeout?: number },
-  where: string | null,
+  where: string,
+  names = true,
 ): number | undefined {
-  checkOptions(options);
+  checkOptions(options, where);
   if ((options as { signal?: unknown }).signal !== undefined) {
     throw new TypeError(
-      'Invalid option "signal": a blocking call cannot be aborted; use "timeout", or the async form with "signal"',
+      `Invalid option "signal" to ${where}: a blocking call cannot be aborted; use "timeout", or the async form with "signal"`,
     );
   }
-  if (where !== null) {
+  if (names) {
     const stray = strayOption(options);
     if (stray !== undefined) {
       throw unknownOption(stray, SYNC_WAIT_OPTIONS, where);
     }
   }
-  return checkTimeout(options.timeout) ?? undefined;
+  return checkTimeout(options.timeout, where) ?? undefined;
 }
 
 /**
@@ -931,29 +937,48 @@ function strayOption(options: object): string | undefined {
 }
 
 /**
+ * Whether wait options are fine as they are (the common case, checked
+ * without building anything): an object of a valid `timeout` and an
+ * `AbortSignal`, each optional, and nothing else.
+ */
+function fineWaitOptions(options: unknown): options is WaitOptions {
+  if (!isOptionsObject(options)) return false;
+  const { timeout: t, signal } = options as WaitOptions;
+  return (t === undefined ||
+    (typeof t === "number" && t >= 0 && t <= Number.MAX_SAFE_INTEGER)) &&
+    (signal === undefined || signal instanceof AbortSignal) &&
+    strayOption(options) === undefined;
+}
+
+/**
  * Validates a timeout option.
  *
  * @param timeout milliseconds, or undefined for none
- * @param name the option's name, for the error
+ * @param where the call or method, for the error
+ * @param name what the timeout is, for the error: `option "timeout"`, or
+ *   `argument "timeout"` for a C call's
  * @returns the timeout, or null for none
  * @throws {TypeError} if it is not a number
  * @throws {RangeError} if negative, NaN or above `Number.MAX_SAFE_INTEGER`
  */
 export function checkTimeout(
   timeout: unknown,
-  name = "timeout",
+  where: string,
+  name = 'option "timeout"',
 ): number | null {
   if (timeout === undefined) return null;
   if (typeof timeout !== "number") {
     throw new TypeError(
-      `Invalid option "${name}": expected a number of milliseconds, got "${
-        String(timeout)
+      `Invalid ${name} to ${where}: expected a number of milliseconds, got "${
+        show(timeout)
       }"`,
     );
   }
   if (!(timeout >= 0 && timeout <= Number.MAX_SAFE_INTEGER)) {
     throw new RangeError(
-      `Option "${name}" is out of range: "${timeout}" is not a number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}`,
+      `${name[0].toUpperCase()}${
+        name.slice(1)
+      } to ${where} is out of range: "${timeout}" is not a number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}`,
     );
   }
   return timeout;
@@ -1435,12 +1460,11 @@ function firstInLine(entry: Entry): boolean {
 export function wait(op: BlockingOp, options: WaitOptions = {}): Promise<void> {
   let timeout: number | null;
   try {
-    timeout = checkWaitOptions(options, null);
-    // Named after the op's call (its key's first part) only when needed.
-    const stray = strayOption(options);
-    if (stray !== undefined) {
-      throw unknownOption(stray, WAIT_OPTIONS, op.key.split(":")[0]);
-    }
+    // Checked in full, with the errors named after the op's call (its
+    // key's first part), only when something is wrong.
+    timeout = fineWaitOptions(options)
+      ? options.timeout ?? null
+      : checkWaitOptions(options, op.key.split(":")[0]);
   } catch (e) {
     return Promise.reject(e);
   }

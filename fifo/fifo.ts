@@ -400,7 +400,12 @@ export async function writeAllReady(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<void> {
-  await writeAllWithin(buf, options, (chunk, o) => writeReady(fd, chunk, o));
+  await writeAllWithin(
+    "writeAllAsync",
+    buf,
+    options,
+    (chunk, o) => writeReady(fd, chunk, o),
+  );
 }
 
 let opens = 0;

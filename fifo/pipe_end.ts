@@ -156,7 +156,7 @@ export class PipeEnd {
     mode: "r" | "w",
     options: OpenFifoOptions = {},
   ): Promise<PipeEnd> {
-    checkWaitOptions(options, null);
+    checkWaitOptions(options, "PipeEnd.openFifo", false);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifo");
     const flags = fifoMode(mode, "PipeEnd.openFifo");
     createFifo(path, options.create);
@@ -194,7 +194,7 @@ export class PipeEnd {
     mode: "r" | "w",
     options: Omit<OpenFifoOptions, "signal"> = {},
   ): PipeEnd {
-    const timeout = syncTimeout(options, null);
+    const timeout = syncTimeout(options, "PipeEnd.openFifoSync", false);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifoSync");
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
     createFifo(path, options.create);

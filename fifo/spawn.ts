@@ -127,11 +127,13 @@ export function spawnWithFds(
   }
   const slots = options.fds ?? {};
   // An array of slots (as node:child_process takes stdio) is a record too.
-  if (!Array.isArray(slots)) checkOptions(slots);
+  if (!Array.isArray(slots)) {
+    checkOptions(slots, "spawnWithFds", 'option "fds"');
+  }
   for (const key of Object.keys(slots)) {
     if (!/^\d+$/.test(key) || Number(key) > MAX_SLOT) {
       throw new RangeError(
-        `Invalid option "fds": "${key}" is not a descriptor slot (0 to ${MAX_SLOT})`,
+        `Invalid option "fds" to spawnWithFds: "${key}" is not a descriptor slot (0 to ${MAX_SLOT})`,
       );
     }
   }
@@ -151,7 +153,7 @@ export function spawnWithFds(
     else if (v === "piped" && (slot === 1 || slot === 2)) stdio.push("pipe");
     else {
       throw new TypeError(
-        `Invalid option "fds[${slot}]": expected a descriptor, "inherit", "null" or (for 1 and 2) "piped", got "${
+        `Invalid option "fds[${slot}]" to spawnWithFds: expected a descriptor, "inherit", "null" or (for 1 and 2) "piped", got "${
           show(v)
         }"`,
       );
@@ -213,7 +215,7 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
     );
   }
   if (env !== undefined) {
-    checkOptions(env);
+    checkOptions(env, "spawnWithFds", 'option "env"');
     for (const [k, v] of Object.entries(env)) {
       if (typeof v !== "string") {
         throw new TypeError(

@@ -137,11 +137,11 @@ function rangeLevel(o: LockRangeOptions, where: string): 1 | 2 {
  * of the file, however far it grows). A negative `length` names the bytes
  * before `start`, as in C.
  */
-function byteRange(o: LockRangeOptions): [number, number] {
+function byteRange(o: LockRangeOptions, where: string): [number, number] {
   const start = o.start ?? 0, length = o.length ?? 0;
   if (!Number.isSafeInteger(start) || start < 0) {
     throw new RangeError(
-      `Option "start" is out of range: "${
+      `Option "start" to ${where} is out of range: "${
         show(start)
       }" is not an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
     );
@@ -151,7 +151,7 @@ function byteRange(o: LockRangeOptions): [number, number] {
     !Number.isSafeInteger(start + length)
   ) {
     throw new RangeError(
-      `Option "length" is out of range: "${
+      `Option "length" to ${where} is out of range: "${
         show(length)
       }" is not an integer from ${-start} to ${
         Number.MAX_SAFE_INTEGER - start
@@ -494,7 +494,11 @@ async function acquire(
   level: 1 | 2,
   opts: WaitOptions,
 ): Promise<LockHold> {
-  const whole = checkWaitOptions(opts, null);
+  const whole = checkWaitOptions(
+    opts,
+    kind === "flock" ? "lockFile" : "lockRange",
+    false,
+  );
   // The rest (mode, range) is the caller's; the waits take these two.
   opts = waitPart(opts);
   const o = ownerOf(kind, fd);
@@ -687,7 +691,7 @@ export function lockFileSync(
 ): LockHold {
   const o = options(opts, FILE_OPTIONS, "lockFileSync");
   const level = fileLevel(o, "lockFileSync");
-  const timeout = syncTimeout(o, null);
+  const timeout = syncTimeout(o, "lockFileSync", false);
   return acquireSync("flock", fileLocker, fd, WHOLE_FILE, level, timeout);
 }
 
@@ -732,7 +736,7 @@ export async function lockRange(
   opts?: LockRangeOptions,
 ): Promise<LockHold> {
   const o = options(opts, RANGE_OPTIONS, "lockRange");
-  const level = rangeLevel(o, "lockRange"), range = byteRange(o);
+  const level = rangeLevel(o, "lockRange"), range = byteRange(o, "lockRange");
   const ofd = useOfd(o, "lockRange");
   return await acquire(
     ofd ? "ofd" : "record",
@@ -774,9 +778,10 @@ export function lockRangeSync(
   opts?: Omit<LockRangeOptions, "signal">,
 ): LockHold {
   const o = options(opts, RANGE_OPTIONS, "lockRangeSync");
-  const level = rangeLevel(o, "lockRangeSync"), range = byteRange(o);
+  const level = rangeLevel(o, "lockRangeSync"),
+    range = byteRange(o, "lockRangeSync");
   const ofd = useOfd(o, "lockRangeSync");
-  const timeout = syncTimeout(o, null);
+  const timeout = syncTimeout(o, "lockRangeSync", false);
   return acquireSync(
     ofd ? "ofd" : "record",
     ofd ? ofdLocker : recordLocker,
@@ -814,7 +819,7 @@ export function testRange(
   const found = fcntl_lock(
     fd,
     useOfd(o, "testRange") ? F_OFD_GETLK : F_GETLK,
-    span(...byteRange(o), rangeLevel(o, "testRange")),
+    span(...byteRange(o, "testRange"), rangeLevel(o, "testRange")),
   );
   return found.type === F_UNLCK ? null : found;
 }

@@ -31,6 +31,7 @@ import {
   LIMITS,
   nestedOptions,
   readWrite,
+  show,
 } from "../ffi/validate.ts";
 import {
   madvise,
@@ -359,7 +360,9 @@ export class Mapping {
       : -1;
     if (prot === -1) {
       throw new TypeError(
-        `Invalid argument "access": expected "none", "read" or "readwrite", got "${access}"`,
+        `Invalid argument "access" to Mapping.protect: expected "none", "read" or "readwrite", got "${
+          show(access)
+        }"`,
       );
     }
     mprotect(this.#memory, prot);

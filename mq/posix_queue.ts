@@ -284,7 +284,7 @@ export class PosixMessageQueue {
     data: Uint8Array | string,
     options: { priority?: number; timeout?: number } = {},
   ): void {
-    const timeout = syncTimeout(options, null);
+    const timeout = syncTimeout(options, "PosixMessageQueue.sendSync", false);
     knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.sendSync");
     const fd = this.fd;
     const b = bytesOf(data, "mq_send");
@@ -473,7 +473,7 @@ export class PosixMessageQueue {
   async *notifications(
     options: { signo?: Deno.Signal; signal?: AbortSignal } = {},
   ): AsyncGenerator<void, void, undefined> {
-    checkWaitOptions(options, null);
+    checkWaitOptions(options, "PosixMessageQueue.notifications", false);
     knownOptions(
       options,
       ["signo", "signal"],

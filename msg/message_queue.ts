@@ -17,11 +17,9 @@ import { hasCode, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   boolOption,
-  checkOptions,
   existingKey,
   ifExists as checkIfExists,
   int,
-  isOptionsObject,
   key as checkKey,
   knownOptions,
   LIMITS,
@@ -29,6 +27,7 @@ import {
   show,
 } from "../ffi/validate.ts";
 import {
+  checkWaitOptions,
   ObjectRef,
   syncTimeout,
   type WaitOptions,
@@ -165,10 +164,12 @@ function recvArgs(
   known: readonly string[],
   method: string,
 ): [number, number | bigint, number] {
-  checkOptions(options);
   const where = `MessageQueue.${method}`;
   // A misspelled type or except here would take another reader's message.
   knownOptions(options, known, where);
+  // The async forms' wait options, named for the method (the Sync twins'
+  // timeout is checked where it is read).
+  if (!method.endsWith("Sync")) checkWaitOptions(options, where, false);
   const maxBytes = int(
     options.maxBytes ?? 8192,
     where,
@@ -191,7 +192,7 @@ function nowaitFlag(
   options: { nowait?: boolean } | undefined,
   where: string,
 ): number {
-  if (isOptionsObject(options)) knownOptions(options, SEND_OPTIONS, where);
+  if (options !== undefined) knownOptions(options, SEND_OPTIONS, where);
   return boolOption(options?.nowait, false, "nowait", where) ? IPC_NOWAIT : 0;
 }
 
@@ -255,7 +256,8 @@ export class MessageQueue {
       0,
       0o777,
     );
-    const open = checkIfExists(options.ifExists) === "open";
+    const open =
+      checkIfExists(options.ifExists, "MessageQueue.create") === "open";
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened queue's default differs).
     boolOption(remove, true, "removeOnDispose", "MessageQueue.create");
@@ -394,6 +396,9 @@ export class MessageQueue {
     try {
       [msg, options] = sendForm("send", typeOrMessage, dataOrOptions, options);
       flags = nowaitFlag(options, "MessageQueue.send");
+      if (options !== undefined) {
+        checkWaitOptions(options, "MessageQueue.send", false);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -457,7 +462,11 @@ export class MessageQueue {
       dataOrOptions,
       options,
     );
-    const timeout = syncTimeout(options === undefined ? {} : options, null);
+    const timeout = syncTimeout(
+      options === undefined ? {} : options,
+      "MessageQueue.sendSync",
+      false,
+    );
     callWithin(
       "msgsnd",
       nowaitFlag(options, "MessageQueue.sendSync"),
@@ -535,7 +544,7 @@ export class MessageQueue {
     const m = callWithin(
       "msgrcv",
       flags,
-      syncTimeout(options, null),
+      syncTimeout(options, "MessageQueue.receiveSync", false),
       (f) => msgrcv(this.#id, maxBytes, type, f),
     );
     return { type: m.mtype, data: m.mtext };
@@ -620,7 +629,7 @@ export class MessageQueue {
     const r = callWithin(
       "msgrcv",
       flags,
-      syncTimeout(options, null),
+      syncTimeout(options, "MessageQueue.receiveIntoSync", false),
       (f) => msgrcvInto(this.#id, buf, type, f),
     );
     return { type: r.mtype, n: r.n };

@@ -745,7 +745,9 @@ export function semtimedop(
   timeout: number | null,
 ): void {
   semid = int(semid, "semtimedop", "semid", 0, LIMITS.INT_MAX);
-  const t = timeout === null ? null : checkTimeout(timeout);
+  const t = timeout === null
+    ? null
+    : checkTimeout(timeout, "semtimedop", 'argument "timeout"');
   const list = sops instanceof SemBuf ? sops.ops : sops;
   const buf = encodeOps("semtimedop", list);
   const c = libc();

@@ -174,11 +174,11 @@ export class SemaphoreSet {
       : new Array<number>(count).fill(options.initial ?? 0);
     if (initial.length !== count) {
       throw new RangeError(
-        `Option "initial" has ${initial.length} values for ${count} semaphores`,
+        `Option "initial" to SemaphoreSet.create has ${initial.length} values for ${count} semaphores`,
       );
     }
     initial.forEach((v, i) => int(v, "semctl", `initial[${i}]`, 0, 32767));
-    const ifExists = checkIfExists(options.ifExists);
+    const ifExists = checkIfExists(options.ifExists, "SemaphoreSet.create");
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened set's default differs).
     boolOption(remove, true, "removeOnDispose", "SemaphoreSet.create");
@@ -272,8 +272,10 @@ export class SemaphoreSet {
       "initTimeout",
       "signal",
     ]);
-    const timeout = checkTimeout(options.initTimeout, "initTimeout") ?? 5000;
-    checkWaitOptions({ signal: options.signal }, null);
+    const where = "SemaphoreSet.openAsync";
+    const timeout =
+      checkTimeout(options.initTimeout, where, 'option "initTimeout"') ?? 5000;
+    checkWaitOptions({ signal: options.signal }, where);
     const k = openableKey(key);
     const id = semget(k, 0, 0);
     let nsems = 0;

@@ -154,7 +154,7 @@ export class SharedMemory {
     ], "SharedMemory.create");
     const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
     const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
-    const ifExists = checkIfExists(options.ifExists);
+    const ifExists = checkIfExists(options.ifExists, "SharedMemory.create");
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened segment's default differs).
     boolOption(remove, true, "removeOnDispose", "SharedMemory.create");

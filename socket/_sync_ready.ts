@@ -52,7 +52,7 @@ export function recvSyncReady(
   flags = 0,
 ): number {
   bytes(buf, "recv", "buf");
-  checkTimeout(timeout);
+  checkTimeout(timeout, "recv");
   const n = sizeT(buf.length);
   // At once when it can: no closure is made on this path (the wait's are
   // in a function of their own, or every call would allocate them).
@@ -123,7 +123,7 @@ export function sendSyncReady(
   timeout: number | undefined,
 ): number {
   bytes(buf, "send", "buf");
-  checkTimeout(timeout);
+  checkTimeout(timeout, "send");
   const n = sizeT(buf.length);
   // As recvSyncReady: at once with no closure when it can.
   const r = resultOf(libc().send(sockfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT));

@@ -285,7 +285,7 @@ export class UnixConnection {
     addr: UnixAddress,
     options: WaitOptions & { type?: "stream" | "seqpacket" } = {},
   ): Promise<UnixConnection> {
-    checkWaitOptions(options, null);
+    checkWaitOptions(options, "UnixConnection.connect", false);
     knownOptions(
       options,
       ["type", "timeout", "signal"],
@@ -757,7 +757,7 @@ export class UnixConnection {
   recvFdsSync(
     options: { maxFds?: number; maxBytes?: number; timeout?: number } = {},
   ): ReceivedFds {
-    const timeout = syncTimeout(options, null);
+    const timeout = syncTimeout(options, "UnixConnection.recvFdsSync", false);
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFdsSync");
     this.#unixOnly();
     const got = this.#messages()
@@ -1418,7 +1418,7 @@ export class UnixDatagram {
   receiveSync(
     options: { maxBytes?: number; timeout?: number } = {},
   ): Datagram {
-    const timeout = syncTimeout(options, null);
+    const timeout = syncTimeout(options, "UnixDatagram.receiveSync", false);
     const max = maxBytes(options, 65536, "UnixDatagram.receiveSync");
     return receiveDatagramSync(this.fd, max, timeout);
   }

@@ -2570,6 +2570,129 @@ Deno.test("a read that stopped short at a message carrying descriptors still get
   }
 });
 
+Deno.test("a bad timeout, signal or options object names the call or method", async () => {
+  // These said only 'Option "timeout" is out of range' or 'Invalid
+  // options', leaving the caller to find which of their calls it was.
+  using ev = EventFd.create();
+  using q = MessageQueue.create();
+  using map = Mapping.anonymous(64);
+  using set = SemaphoreSet.create();
+  await withDir(async (dir) => {
+    const fd = open(`${dir}/f`, O_RDWR | 0o100, 0o600);
+    try {
+      const range = (name: string, where: string, value: string) =>
+        new RegExp(
+          `^RangeError: ${name} to ${
+            where.replace(".", "\\.")
+          } is out of range: "${value}"`,
+        );
+      const cases: [string, () => unknown, RegExp][] = [
+        [
+          "EventFd.readSync",
+          () => ev.readSync({ timeout: -1 }),
+          range('Option "timeout"', "EventFd.readSync", "-1"),
+        ],
+        [
+          "EventFd.read",
+          () => ev.read(null as never),
+          /^TypeError: Invalid options to EventFd\.read: expected an object, got "null"$/,
+        ],
+        [
+          "EventFd.read signal",
+          () => ev.read({ signal: 5 as never }),
+          /^TypeError: Invalid option "signal" to EventFd\.read: expected an AbortSignal, got "5"$/,
+        ],
+        [
+          "EventFd.readSync signal",
+          () => ev.readSync({ signal: new AbortController().signal } as never),
+          /^TypeError: Invalid option "signal" to EventFd\.readSync: a blocking call cannot be aborted/,
+        ],
+        [
+          "PipeEnd.openFifoSync",
+          () => PipeEnd.openFifoSync(`${dir}/x`, "r", { timeout: -1 }),
+          range('Option "timeout"', "PipeEnd.openFifoSync", "-1"),
+        ],
+        [
+          "lockFile",
+          () => lockFile(fd, { timeout: NaN }),
+          range('Option "timeout"', "lockFile", "NaN"),
+        ],
+        [
+          "lockRangeSync",
+          () => lockRangeSync(fd, { timeout: -2 }),
+          range('Option "timeout"', "lockRangeSync", "-2"),
+        ],
+        [
+          "lockRange start",
+          () => lockRange(fd, { start: -1 }),
+          range('Option "start"', "lockRange", "-1"),
+        ],
+        [
+          "MessageQueue.receiveSync",
+          () => q.receiveSync({ timeout: -5 }),
+          range('Option "timeout"', "MessageQueue.receiveSync", "-5"),
+        ],
+        [
+          "MessageQueue.receive",
+          () => q.receive({ signal: 5 as never }),
+          /^TypeError: Invalid option "signal" to MessageQueue\.receive: /,
+        ],
+        [
+          "MessageQueue.send",
+          () => q.send(1, "x", "soon" as never),
+          /^TypeError: Invalid options to MessageQueue\.send: .*"soon"$/,
+        ],
+        [
+          "MessageQueue.sendSync",
+          () => q.sendSync(1, "x", { timeout: "1" as never }),
+          /^TypeError: Invalid option "timeout" to MessageQueue\.sendSync: expected a number of milliseconds, got "1"$/,
+        ],
+        [
+          "SemaphoreSet.openAsync",
+          () => SemaphoreSet.openAsync(privateKey(), { initTimeout: -1 }),
+          range('Option "initTimeout"', "SemaphoreSet.openAsync", "-1"),
+        ],
+        [
+          "semop thin",
+          () => semopAsync(set.id, [{ num: 0, op: 1 }], { timeout: -1 }),
+          range('Option "timeout"', "semop", "-1"),
+        ],
+        [
+          "spawnWithFds env",
+          () => spawnWithFds("true", { env: 5 as never }),
+          /^TypeError: Invalid option "env" to spawnWithFds: expected an object, got "5"$/,
+        ],
+        [
+          "read offset",
+          () => map.memory.read(65),
+          range('Argument "offset"', "read", "65"),
+        ],
+        [
+          "Mapping.protect",
+          () => map.protect("x" as never),
+          /^TypeError: Invalid argument "access" to Mapping\.protect: .*got "x"$/,
+        ],
+        [
+          "SharedMemory.create",
+          () => SharedMemory.create({ size: 1, ifExists: "x" as never }),
+          /^TypeError: Invalid option "ifExists" to SharedMemory\.create: /,
+        ],
+      ];
+      for (const [name, call, message] of cases) {
+        let error: unknown = null;
+        try {
+          await call();
+        } catch (e) {
+          error = e;
+        }
+        assert.match(String(error), message, name);
+      }
+    } finally {
+      close(fd);
+    }
+  });
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("closing a descriptor ends a wait deferred to the next turn; its number reused is left alone", async () => {

@@ -624,7 +624,7 @@ Deno.test("spawnWithFds: a child that cannot start is an IpcError naming why, at
       [{ env: { X: 5 } }, /"env\.X".*"5"/],
       [{ cwd: 5 }, /"cwd"/],
       [{ fds: { x: 1 } }, /"fds".*"x"/],
-      [{ fds: "x" }, /Invalid options/],
+      [{ fds: "x" }, /Invalid option "fds" to spawnWithFds: .*"x"/],
       // A name with "=" set another variable ("A=B=x" is A, to "B=x").
       [{ env: { "A=B": "x" } }, /"env".*"A=B" is no variable name/],
       [{ env: { "": "x" } }, /"env".*"" is no variable name/],
