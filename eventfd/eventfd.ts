@@ -76,6 +76,14 @@ export function counterValue(value: unknown, syscall: string): bigint {
   if (typeof value === "number" && Number.isSafeInteger(value)) {
     value = BigInt(value);
   }
+  if (typeof value === "number" && Number.isInteger(value) && value > 0) {
+    throw new RangeError(
+      `Argument "value" to ${syscall} is out of range: "${value}" is not a safe integer (a number is not exact beyond 2^53 - 1); pass a bigint`,
+    );
+  }
+  if (typeof value === "number" && Number.isInteger(value)) {
+    value = BigInt(value); // below 0: refused as such just below
+  }
   if (typeof value !== "bigint") {
     throw new TypeError(
       `Invalid argument "value" to ${syscall}: expected a bigint or an integer, got "${

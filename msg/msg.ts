@@ -282,6 +282,14 @@ function long(
     }
     return value;
   }
+  if (
+    typeof value === "number" && Number.isInteger(value) &&
+    !Number.isSafeInteger(value)
+  ) {
+    throw new RangeError(
+      `Argument "${argument}" to ${syscall} is out of range: "${value}" is not a safe integer (a number is not exact beyond ±(2^53 - 1)); pass a bigint`,
+    );
+  }
   return int(
     value,
     syscall,

@@ -52,6 +52,12 @@ Deno.test("eventfd: bad input is a typed error before the call", () => {
     assert.throws(() => eventfd_write(fd, EFD_MAX + 1n), RangeError);
     assert.throws(() => eventfd_write(fd, 1.5), TypeError);
     assert.throws(() => eventfd_write(fd, "1" as unknown as number), TypeError);
+    // An integer past 2^53 - 1 is not exact as a number: a RangeError that
+    // says to pass a bigint (it was "expected a bigint or an integer").
+    assert.throws(
+      () => eventfd_write(fd, 2 ** 60),
+      /^RangeError: .*"value" to eventfd_write .*not a safe integer.*pass a bigint$/,
+    );
   } finally {
     close(fd);
   }

@@ -288,6 +288,11 @@ Deno.test("MessageBuffer: bad input is a typed error before the call, and the pr
     assert.throws(() => m.length = -1, RangeError);
     assert.throws(() => m.mtype = 2n ** 63n, /does not fit a C long/);
     assert.throws(() => m.mtype = "1" as never, TypeError);
+    // Past 2^53 - 1 a number is not exact: the error says to pass a bigint.
+    assert.throws(
+      () => msgsnd(id, { mtype: 2 ** 60, mtext: "x" }, IPC_NOWAIT),
+      /^RangeError: .*"msgp.mtype" to msgsnd .*not a safe integer.*pass a bigint$/,
+    );
     // Type 0 is the kernel's to refuse, and the error names it.
     m.mtype = 0;
     assert.throws(
