@@ -245,7 +245,9 @@ export function encodeSockaddr(
   }
   if (addr.family !== "inet" && addr.family !== "inet6") {
     throw new TypeError(
-      `Invalid argument "addr.family" to ${syscall}: expected "unix", "inet" or "inet6"`,
+      `Invalid argument "addr.family" to ${syscall}: expected "unix", "inet" or "inet6", got "${
+        show((addr as { family: unknown }).family)
+      }"`,
     );
   }
   int(addr.port, syscall, "addr.port", 0, LIMITS.USHRT_MAX);

@@ -176,6 +176,26 @@ export function show(value: unknown): string {
   }
   if (value === null || value === undefined) return String(value);
   if (value instanceof URL) return show(value.href);
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      // A plain object, one level deep: `{ type: "dgram" }`.
+      const keys = Object.keys(value).slice(0, 5);
+      const items = keys.slice(0, 4).map((k) => {
+        const v = (value as Record<string, unknown>)[k];
+        const text = typeof v === "string"
+          ? `"${show(v)}"`
+          : typeof v === "object" && v !== null
+          ? Array.isArray(v) ? "[...]" : "{...}"
+          : show(v);
+        return `${
+          /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)
+        }: ${text}`;
+      });
+      if (keys.length > 4) items.push("...");
+      return items.length === 0 ? "{}" : `{ ${items.join(", ")} }`;
+    }
+  }
   return Object.prototype.toString.call(value);
 }
 

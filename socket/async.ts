@@ -10,13 +10,7 @@
  */
 
 import { libc, sizeT } from "../ffi/libc.ts";
-import {
-  EAGAIN,
-  EINPROGRESS,
-  EISCONN,
-  errorFor,
-  resultOrErrno,
-} from "../ffi/errors.ts";
+import { EAGAIN, EINPROGRESS, EISCONN, resultOrErrno } from "../ffi/errors.ts";
 import { setNonBlocking } from "../ffi/fd.ts";
 import { encodeSockaddr, type SockAddr } from "../ffi/socket_layout.ts";
 import { bufferIo, POLLIN, pollOp, POLLOUT } from "../ffi/poll.ts";
@@ -30,14 +24,12 @@ import {
 import {
   type Accepted,
   addressRoom,
-  BLAME,
   checkPath,
   datagramCall,
   type DatagramIn,
   describe,
   fail,
   getsockopt,
-  HINTS,
   measured,
   messageCall,
   type MessageIn,
@@ -263,12 +255,12 @@ export async function connectNonBlocking(
     await ready(sockfd, POLLOUT, "connect", () => 0, options, addr);
     const err = getsockopt(sockfd, SOL_SOCKET, SO_ERROR);
     if (err !== 0) {
-      throw errorFor(err, "connect", BLAME, { addr: describe(addr) }, HINTS);
+      throw fail("connect", sockfd, addr, undefined, err);
     }
     return;
   }
   if (e !== EAGAIN) {
-    throw errorFor(e, "connect", BLAME, { addr: describe(addr) }, HINTS);
+    throw fail("connect", sockfd, addr, undefined, e);
   }
   // A Unix listener's queue is full: try again when there is room.
   await ready(

@@ -2677,6 +2677,18 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
           () => SharedMemory.create({ size: 1, ifExists: "x" as never }),
           /^TypeError: Invalid option "ifExists" to SharedMemory\.create: /,
         ],
+        // An object where a word goes is shown as what it holds (it read
+        // "[object Object]"), and a family as what it was.
+        [
+          "UnixConnection.pair",
+          () => UnixConnection.pair({ type: "dgram" } as never),
+          /^TypeError: Invalid argument "type" to UnixConnection\.pair: expected "stream" or "seqpacket", got "\{ type: "dgram" \}"$/,
+        ],
+        [
+          "addr.family",
+          () => UnixListener.listen({ abstract: "x" } as never),
+          /^TypeError: Invalid argument "addr.family" to bind: expected "unix", "inet" or "inet6", got "undefined"$/,
+        ],
       ];
       for (const [name, call, message] of cases) {
         let error: unknown = null;

@@ -1556,6 +1556,20 @@ Deno.test("errors name what is at fault: a descriptor to pass, an unnamed or for
         isCode("EINVAL", "sendto", "addr")(e) &&
         /family "inet".*family "unix"/.test((e as Error).message),
     );
+    // connect names the address too, sync and async (connectAsync and the
+    // class's connect blamed "sockfd", with no word of why).
+    const inet = { family: "inet", address: "127.0.0.1", port: 9 } as const;
+    const foreign = (e: unknown) =>
+      isCode("EINVAL", "connect", "addr")(e) &&
+      /family "inet".*family "unix"/.test((e as Error).message);
+    const stream = socket(AF_UNIX, SOCK_STREAM);
+    try {
+      assert.throws(() => connect(stream, inet), foreign);
+      await assert.rejects(connectAsync(stream, inet), foreign);
+      await assert.rejects(UnixConnection.connect(inet), foreign);
+    } finally {
+      close(stream);
+    }
   } finally {
     close(tx);
   }
