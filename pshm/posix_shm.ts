@@ -226,10 +226,8 @@ export class PosixSharedMemory {
       ["mode", "offset", "length"],
       "PosixSharedMemory.map",
     );
-    return Mapping.fromFd(this.#owner.check(), {
-      mode: this.#mode,
-      ...options,
-    });
+    const mode = readWrite(options.mode, this.#mode, "PosixSharedMemory.map");
+    return Mapping.fromFd(this.#owner.check(), { ...options, mode });
   }
 
   /**

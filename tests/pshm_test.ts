@@ -105,6 +105,13 @@ Deno.test("PosixSharedMemory: make, size, map twice, read-only, unlink", () => {
     using view = ro.map();
     assert.equal(view.memory.read(4096, 1)[0], 0x5a);
     assert.throws(() => ro.map({ mode: "rw" }), isCode("EACCES", "mmap"));
+    // Named for the method called (it said Mapping.fromFd); an undefined
+    // mode is the object's, as a missing one is.
+    assert.throws(
+      () => ro.map({ mode: "x" as never }),
+      /^TypeError: Invalid option "mode" to PosixSharedMemory\.map: expected "r" or "rw", got "x"$/,
+    );
+    ro.map({ mode: undefined }).close();
     assert.throws(() => ro.truncate(10), isCode("EINVAL"));
     ro.unlink();
     assert.throws(() => ro.unlink(), isCode("ENOENT"));
