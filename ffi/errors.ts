@@ -320,6 +320,32 @@ export function unlessGone(call: () => unknown): void {
   }
 }
 
+/**
+ * The error of a call on a System V object that the calling object removed
+ * itself: `EIDRM`, as the kernel gives a process that waited on it, made
+ * without asking the kernel, where the id might by then name an object
+ * made since (ids are reused) and the call would act on that instead.
+ *
+ * @param syscall the call it would have made
+ * @param argument the id's argument (`"msqid"`, `"semid"`)
+ * @param id the id
+ * @param what the kind of object, for the hint (`"queue"`)
+ * @returns the error
+ */
+export function removedError(
+  syscall: string,
+  argument: string,
+  id: number,
+  what: string,
+): IpcError {
+  return new IpcError(EIDRM, {
+    syscall,
+    argument,
+    value: id,
+    hint: `this object removed the ${what} (remove()), so it is gone`,
+  });
+}
+
 // The errno numbers the library compares with on its hot paths (one place,
 // instead of a copy per module; x86_64 and aarch64 share them).
 

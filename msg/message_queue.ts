@@ -13,7 +13,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, unlessGone } from "../ffi/errors.ts";
+import { hasCode, removedError, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   boolOption,
@@ -216,6 +216,7 @@ export class MessageQueue {
   #key: number;
   #removeOnDispose: boolean;
   #closed = false;
+  #removed = false;
   #refs: ObjectRef;
 
   private constructor(id: number, key: number, removeOnDispose: boolean) {
@@ -392,17 +393,18 @@ export class MessageQueue {
     dataOrOptions?: Uint8Array | string | SendOptions,
     options?: SendOptions,
   ): Promise<void> {
-    let msg: MsgBuf | MessageBuffer, flags: number;
+    let msg: MsgBuf | MessageBuffer, flags: number, id: number;
     try {
       [msg, options] = sendForm("send", typeOrMessage, dataOrOptions, options);
       flags = nowaitFlag(options, "MessageQueue.send");
       if (options !== undefined) {
         checkWaitOptions(options, "MessageQueue.send", false);
       }
+      id = this.#live("msgsnd");
     } catch (e) {
       return Promise.reject(e);
     }
-    return msgsndAsync(this.#id, msg, flags, waitPart(options));
+    return msgsndAsync(id, msg, flags, waitPart(options));
   }
 
   /**
@@ -471,7 +473,7 @@ export class MessageQueue {
       "msgsnd",
       nowaitFlag(options, "MessageQueue.sendSync"),
       timeout,
-      (flags) => msgsnd(this.#id, msg, flags),
+      (flags) => msgsnd(this.#live("msgsnd"), msg, flags),
     );
   }
 
@@ -503,7 +505,7 @@ export class MessageQueue {
       "receive",
     );
     const m = await msgrcvAsync(
-      this.#id,
+      this.#live("msgrcv"),
       maxBytes,
       type,
       flags,
@@ -545,7 +547,7 @@ export class MessageQueue {
       "msgrcv",
       flags,
       syncTimeout(options, "MessageQueue.receiveSync", false),
-      (f) => msgrcv(this.#id, maxBytes, type, f),
+      (f) => msgrcv(this.#live("msgrcv"), maxBytes, type, f),
     );
     return { type: m.mtype, data: m.mtext };
   }
@@ -586,7 +588,7 @@ export class MessageQueue {
       "receiveInto",
     );
     const r = await msgrcvIntoAsync(
-      this.#id,
+      this.#live("msgrcv"),
       buf,
       type,
       flags,
@@ -630,7 +632,7 @@ export class MessageQueue {
       "msgrcv",
       flags,
       syncTimeout(options, "MessageQueue.receiveIntoSync", false),
-      (f) => msgrcvInto(this.#id, buf, type, f),
+      (f) => msgrcvInto(this.#live("msgrcv"), buf, type, f),
     );
     return { type: r.mtype, n: r.n };
   }
@@ -656,7 +658,7 @@ export class MessageQueue {
       try {
         yield await this.receive();
       } catch (e) {
-        if (hasCode(e, "EIDRM", "EINVAL")) return;
+        if (hasCode(e, "EIDRM", "EINVAL") || this.#closed) return;
         throw e;
       }
     }
@@ -676,7 +678,7 @@ export class MessageQueue {
    * ```
    */
   stat(): MsqidDs {
-    return msgctl(this.#id, IPC_STAT);
+    return msgctl(this.#live("msgctl"), IPC_STAT);
   }
 
   /**
@@ -693,7 +695,7 @@ export class MessageQueue {
    * ```
    */
   set(fields: MsqidSet): void {
-    msgctl(this.#id, IPC_SET, fields);
+    msgctl(this.#live("msgctl"), IPC_SET, fields);
   }
 
   /**
@@ -708,13 +710,29 @@ export class MessageQueue {
    * ```
    */
   remove(): void {
+    if (this.#removed) return;
     this.ref();
     unlessGone(() => msgctl(this.#id, IPC_RMID));
+    this.#removed = true;
   }
 
   /**
-   * Ends this object's use: removes the queue if `removeOnDispose`. Safe
-   * twice.
+   * The id, for a call on the queue: refused once this object removed the
+   * queue (its id could by then name a queue made since) or was closed.
+   */
+  #live(syscall: string): number {
+    if (this.#closed) {
+      throw new Deno.errors.BadResource("The message queue is closed");
+    }
+    if (this.#removed) throw removedError(syscall, "msqid", this.#id, "queue");
+    return this.#id;
+  }
+
+  /**
+   * Ends this object's use: removes the queue if `removeOnDispose`. Calls
+   * made on the object afterwards throw `Deno.errors.BadResource`
+   * (`remove()` still removes the queue), and an iteration over it ends.
+   * Safe twice.
    *
    * @example
    * ```ts

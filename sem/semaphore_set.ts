@@ -13,13 +13,20 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { ETIMEDOUT, hasCode, IpcError, unlessGone } from "../ffi/errors.ts";
+import {
+  ETIMEDOUT,
+  hasCode,
+  IpcError,
+  removedError,
+  unlessGone,
+} from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
 import {
   boolOption,
   existingKey,
   ifExists as checkIfExists,
   int,
+  isOptionsObject,
   key as checkKey,
   knownOptions,
   LIMITS,
@@ -121,6 +128,7 @@ export class SemaphoreSet {
   #created: boolean;
   #removeOnDispose: boolean;
   #removed = false;
+  #closed = false;
   #refs: ObjectRef;
 
   private constructor(
@@ -366,10 +374,10 @@ export class SemaphoreSet {
    */
   opSync(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
     const timeout = syncTimeout(options, "SemaphoreSet.opSync");
-    if (timeout === undefined) semop(this.#id, ops);
+    if (timeout === undefined) semop(this.#live("semop"), ops);
     else {
       try {
-        semtimedop(this.#id, ops, timeout);
+        semtimedop(this.#live("semtimedop"), ops, timeout);
       } catch (e) {
         // semtimedop says EAGAIN for both; only a wait that could block
         // (no IPC_NOWAIT) can have run out of time.
@@ -395,7 +403,13 @@ export class SemaphoreSet {
    * ```
    */
   op(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
-    return semopAsync(this.#id, ops, options).catch((e) => {
+    let id: number;
+    try {
+      id = this.#live("semop");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return semopAsync(id, ops, options).catch((e) => {
       // The engine's timeout (the C layer keeps semtimedop's EAGAIN).
       throw e instanceof IpcError && e.argument === "timeout"
         ? asTimedOut(e, "semtimedop", options.timeout!)
@@ -418,9 +432,13 @@ export class SemaphoreSet {
    */
   tryOp(ops: readonly SemOp[]): boolean {
     try {
+      // Anything but an array of objects goes to semop as it is, for
+      // semop's own error.
       semop(
-        this.#id,
-        ops.map((o) => ({ ...o, flags: (o.flags ?? 0) | IPC_NOWAIT })),
+        this.#live("semop"),
+        Array.isArray(ops) && ops.every((o): boolean => isOptionsObject(o))
+          ? ops.map((o) => ({ ...o, flags: (o.flags ?? 0) | IPC_NOWAIT }))
+          : ops,
       );
       return true;
     } catch (e) {
@@ -448,7 +466,7 @@ export class SemaphoreSet {
   post(num = 0, n = 1, flags = 0): void {
     // 0 would wait for zero, and a negative n would take instead.
     n = int(n, "semop", "n", 1, 32767);
-    semop(this.#id, [{ num, op: n, flags }]);
+    semop(this.#live("semop"), [{ num, op: n, flags }]);
   }
 
   /**
@@ -563,7 +581,7 @@ export class SemaphoreSet {
    * ```
    */
   value(num = 0): number {
-    return semctl(this.#id, num, GETVAL);
+    return semctl(this.#live("semctl"), num, GETVAL);
   }
 
   /**
@@ -578,7 +596,7 @@ export class SemaphoreSet {
    * ```
    */
   values(): number[] {
-    return semctl(this.#id, 0, GETALL);
+    return semctl(this.#live("semctl"), 0, GETALL);
   }
 
   /**
@@ -595,7 +613,7 @@ export class SemaphoreSet {
    * ```
    */
   setValue(num: number, value: number): void {
-    semctl(this.#id, num, SETVAL, value);
+    semctl(this.#live("semctl"), num, SETVAL, value);
   }
 
   /**
@@ -612,7 +630,7 @@ export class SemaphoreSet {
    * ```
    */
   setValues(values: readonly number[]): void {
-    semctl(this.#id, 0, SETALL, values);
+    semctl(this.#live("semctl"), 0, SETALL, values);
   }
 
   /**
@@ -629,7 +647,7 @@ export class SemaphoreSet {
    * ```
    */
   lastPid(num = 0): number {
-    return semctl(this.#id, num, GETPID);
+    return semctl(this.#live("semctl"), num, GETPID);
   }
 
   /**
@@ -645,7 +663,7 @@ export class SemaphoreSet {
    * ```
    */
   waitingCount(num = 0): number {
-    return semctl(this.#id, num, GETNCNT);
+    return semctl(this.#live("semctl"), num, GETNCNT);
   }
 
   /**
@@ -661,7 +679,7 @@ export class SemaphoreSet {
    * ```
    */
   zeroWaitingCount(num = 0): number {
-    return semctl(this.#id, num, GETZCNT);
+    return semctl(this.#live("semctl"), num, GETZCNT);
   }
 
   /**
@@ -676,7 +694,7 @@ export class SemaphoreSet {
    * ```
    */
   stat(): SemidDs {
-    return semctl(this.#id, 0, IPC_STAT);
+    return semctl(this.#live("semctl"), 0, IPC_STAT);
   }
 
   /**
@@ -692,7 +710,7 @@ export class SemaphoreSet {
    * ```
    */
   set(perm: IpcPermSet): void {
-    semctl(this.#id, 0, IPC_SET, perm);
+    semctl(this.#live("semctl"), 0, IPC_SET, perm);
   }
 
   /**
@@ -716,7 +734,22 @@ export class SemaphoreSet {
   }
 
   /**
-   * Removes the set if it is to be removed on dispose. Safe to call twice.
+   * The id, for a call on the set: refused once this object removed the
+   * set (its id could by then name a set made since) or was closed.
+   */
+  #live(syscall: string): number {
+    if (this.#closed) {
+      throw new Deno.errors.BadResource("The semaphore set is closed");
+    }
+    if (this.#removed) throw removedError(syscall, "semid", this.#id, "set");
+    return this.#id;
+  }
+
+  /**
+   * Ends this object's use, and removes the set if it is to be removed on
+   * dispose. Calls made on the object afterwards throw
+   * `Deno.errors.BadResource` (`remove()` still removes the set). Safe to
+   * call twice.
    *
    * @example
    * ```ts
@@ -726,8 +759,10 @@ export class SemaphoreSet {
    * ```
    */
   close(): void {
+    if (this.#closed) return;
     this.ref();
     if (this.#removeOnDispose) this.remove();
+    this.#closed = true;
   }
 
   /**

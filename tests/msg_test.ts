@@ -40,6 +40,7 @@ import {
   runDeno,
   seeded,
   startDeno,
+  sysvIds,
   until,
   which,
   within,
@@ -567,19 +568,27 @@ Deno.test("msgsnd's EINVAL names the argument at fault: the type, the size or th
     );
     using queue = MessageQueue.create();
     queue.remove();
+    // The object that removed it says so, without asking the kernel (EIDRM,
+    // as a waiter gets); the thin layer asks, and the kernel says EINVAL.
     assert.throws(
       () => queue.sendSync(1, "x"),
-      isCode("EINVAL", "msgsnd", "msqid"),
+      (e) =>
+        isCode("EIDRM", "msgsnd", "msqid")(e) &&
+        /this object removed the queue/.test(`${e}`),
+    );
+    assert.throws(
+      () => queue.stat(),
+      (e) =>
+        isCode("EIDRM", "msgctl", "msqid")(e) &&
+        /this object removed the queue/.test(`${e}`),
     );
     // The stat of a removed queue says why too.
-    for (const stat of [() => queue.stat(), () => msgctl(queue.id, IPC_STAT)]) {
-      assert.throws(
-        stat,
-        (e) =>
-          isCode("EINVAL", "msgctl", "msqid")(e) &&
-          /no queue has this id$/.test(`${e}`),
-      );
-    }
+    assert.throws(
+      () => msgctl(queue.id, IPC_STAT),
+      (e) =>
+        isCode("EINVAL", "msgctl", "msqid")(e) &&
+        /no queue has this id$/.test(`${e}`),
+    );
   });
 });
 
@@ -1053,6 +1062,56 @@ Deno.test("msgsnd and msgctl refuse a field the struct does not have", async () 
     msgctl(id, IPC_SET, { qbytes: 100 });
     assert.equal(msgctl(id, IPC_STAT).qbytes, 100);
   });
+});
+
+Deno.test("MessageQueue: calls after close are BadResource, after remove EIDRM without a call", async () => {
+  // After close they went on working; after remove they asked the kernel
+  // with an id that a queue made since could have (ids are reused).
+  const q = MessageQueue.create({ removeOnDispose: false });
+  q.sendSync(1, "kept");
+  q.close();
+  q.close();
+  for (
+    const call of [
+      () => q.sendSync(1, "x") as unknown,
+      () => q.receiveSync({ nowait: true }),
+      () => q.send(1, "x"),
+      () => q.receive({ nowait: true }),
+      () => q.receiveInto(new Uint8Array(8), { nowait: true }),
+      () => q.stat(),
+      () => q.set({ mode: 0o600 }),
+    ]
+  ) {
+    await assert.rejects(
+      Promise.try(call),
+      new Deno.errors.BadResource("The message queue is closed"),
+    );
+  }
+  // An iteration over a closed queue ends.
+  const seen = [];
+  for await (const m of q) seen.push(m);
+  assert.deepEqual(seen, []);
+  // remove() still removes it; then every call is EIDRM, as a waiter gets.
+  const id = q.id;
+  q.remove();
+  q.remove();
+  assert.ok(!sysvIds("msg").includes(id));
+  const p = MessageQueue.create();
+  p.remove();
+  for (
+    const [call, syscall] of [
+      [() => p.sendSync(1, "x") as unknown, "msgsnd"],
+      [() => p.receive(), "msgrcv"],
+      [() => p.stat(), "msgctl"],
+    ] as const
+  ) {
+    await assert.rejects(Promise.try(call), (e: unknown) => {
+      assert.ok(isCode("EIDRM", syscall, "msqid")(e));
+      assert.match((e as Error).message, /this object removed the queue/);
+      return true;
+    });
+  }
+  p.close();
 });
 
 await checkLeaksAtEnd();

@@ -49,6 +49,7 @@ import {
   run,
   runDeno,
   startDeno,
+  sysvIds,
   until,
   waitForLine,
   within,
@@ -927,6 +928,50 @@ Deno.test("semop refuses a field an operation does not have, before anything is 
     );
     assert.equal(semctl(id, 0, IPC_STAT).perm.mode & 0o777, 0o600);
   });
+});
+
+Deno.test("SemaphoreSet: calls after close are BadResource, after remove EIDRM without a call", async () => {
+  // After close they went on working; after remove they asked the kernel
+  // with an id that a set made since could have (ids are reused).
+  const set = SemaphoreSet.create({ count: 2, removeOnDispose: false });
+  set.close();
+  set.close();
+  const calls = (s: SemaphoreSet): [() => unknown, string][] => [
+    [() => s.post(), "semop"],
+    [() => s.tryOp([{ num: 0, op: 1 }]), "semop"],
+    [() => s.opSync([{ num: 0, op: 1 }]), "semop"],
+    [() => s.opSync([{ num: 0, op: 1 }], { timeout: 5 }), "semtimedop"],
+    [() => s.op([{ num: 0, op: 1 }]), "semop"],
+    [() => s.wait(0), "semop"],
+    [() => s.waitForZero(1), "semop"],
+    [() => s.value(), "semctl"],
+    [() => s.values(), "semctl"],
+    [() => s.setValue(0, 1), "semctl"],
+    [() => s.stat(), "semctl"],
+  ];
+  for (const [call] of calls(set)) {
+    await assert.rejects(
+      Promise.try(call),
+      new Deno.errors.BadResource("The semaphore set is closed"),
+    );
+  }
+  // remove() still removes it.
+  const id = set.id;
+  set.remove();
+  assert.ok(!sysvIds("sem").includes(id));
+  const other = SemaphoreSet.create({ count: 2 });
+  other.remove();
+  for (const [call, syscall] of calls(other)) {
+    await assert.rejects(Promise.try(call), (e: unknown) => {
+      assert.ok(isCode("EIDRM", syscall, "semid")(e), `${call}: ${e}`);
+      assert.match((e as Error).message, /this object removed the set/);
+      return true;
+    });
+  }
+  // A Mutex is a set of one: the same once closed.
+  const mutex = Mutex.create();
+  mutex.close();
+  await assert.rejects(mutex.acquire(), Deno.errors.BadResource);
 });
 
 await checkLeaksAtEnd();
