@@ -12,7 +12,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, unlessGone } from "../ffi/errors.ts";
+import { hasCode, removedError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
@@ -27,6 +27,7 @@ import {
   openOptions,
 } from "../ffi/validate.ts";
 import {
+  SHM_DEST,
   SHM_LOCK,
   SHM_RDONLY,
   SHM_RND,
@@ -105,6 +106,7 @@ export class SharedMemory {
   #created: boolean;
   #removeOnDispose: boolean;
   #removed = false;
+  #closed = false;
   #attachments = new Set<MemoryRegion>();
 
   private constructor(
@@ -296,7 +298,7 @@ export class SharedMemory {
         ? SHM_RDONLY
         : 0) |
       (boolOption(options.round, false, "round", where) ? SHM_RND : 0);
-    const region = shmat(this.#id, options.address ?? null, flags);
+    const region = shmat(this.#live("shmat"), options.address ?? null, flags);
     for (const r of this.#attachments) {
       if (r.detached) this.#attachments.delete(r);
     }
@@ -317,7 +319,7 @@ export class SharedMemory {
    * ```
    */
   stat(): ShmidDs {
-    return shmctl(this.#id, IPC_STAT);
+    return shmctl(this.#live("shmctl"), IPC_STAT);
   }
 
   /**
@@ -333,7 +335,7 @@ export class SharedMemory {
    * ```
    */
   set(perm: IpcPermSet): void {
-    shmctl(this.#id, IPC_SET, perm);
+    shmctl(this.#live("shmctl"), IPC_SET, perm);
   }
 
   /**
@@ -349,7 +351,7 @@ export class SharedMemory {
    * ```
    */
   lock(): void {
-    shmctl(this.#id, SHM_LOCK);
+    shmctl(this.#live("shmctl"), SHM_LOCK);
   }
 
   /**
@@ -365,7 +367,7 @@ export class SharedMemory {
    * ```
    */
   unlock(): void {
-    shmctl(this.#id, SHM_UNLOCK);
+    shmctl(this.#live("shmctl"), SHM_UNLOCK);
   }
 
   /**
@@ -389,7 +391,9 @@ export class SharedMemory {
 
   /**
    * Detaches every attachment made through this object and, if it is to be
-   * removed on dispose, removes the segment. Safe to call twice.
+   * removed on dispose, removes the segment. Calls made on the object
+   * afterwards throw `Deno.errors.BadResource` (`remove()` still removes
+   * the segment). Safe to call twice.
    *
    * @example
    * ```ts
@@ -400,9 +404,36 @@ export class SharedMemory {
    * ```
    */
   close(): void {
+    if (this.#closed) return;
     for (const region of this.#attachments) region.close();
     this.#attachments.clear();
     if (this.#removeOnDispose) this.remove();
+    this.#closed = true;
+  }
+
+  /**
+   * The id, for a call on the segment: refused once this object was
+   * closed. Once it removed the segment, the segment lives on while
+   * attached (and Linux lets it be attached again), marked `SHM_DEST`;
+   * without that mark the id is gone, or names a segment made since (ids
+   * are reused), which no call must touch.
+   */
+  #live(syscall: string): number {
+    if (this.#closed) {
+      throw new Deno.errors.BadResource("The shared memory segment is closed");
+    }
+    if (this.#removed) {
+      let mode = 0;
+      try {
+        mode = shmctl(this.#id, IPC_STAT).perm.mode;
+      } catch (e) {
+        if (!hasCode(e, "EINVAL", "EIDRM")) throw e;
+      }
+      if ((mode & SHM_DEST) === 0) {
+        throw removedError(syscall, "shmid", this.#id, "segment");
+      }
+    }
+    return this.#id;
   }
 
   /** Same as {@linkcode SharedMemory.close}. */

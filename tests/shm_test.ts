@@ -29,6 +29,7 @@ import {
 import {
   checkLeaksAtEnd,
   cProgram,
+  isCode,
   ownKey,
   privateKey,
   procFile,
@@ -542,6 +543,54 @@ Deno.test("shmctl IPC_SET refuses a field it does not have", async () => {
     );
     assert.equal(shmctl(id, IPC_STAT).perm.mode & 0o777, 0o600);
   });
+});
+
+Deno.test("SharedMemory: calls after close are BadResource; after remove, the segment is used while it lives, then EIDRM", () => {
+  // After close, calls went on working; after remove and the last detach,
+  // they asked the kernel with an id that a segment made since could have.
+  const shm = SharedMemory.create({ size: 4096, removeOnDispose: false });
+  shm.close();
+  shm.close();
+  for (
+    const call of [
+      () => shm.attach(),
+      () => shm.stat(),
+      () => shm.size,
+      () => shm.set({ mode: 0o600 }),
+    ]
+  ) {
+    assert.throws(
+      call,
+      new Deno.errors.BadResource("The shared memory segment is closed"),
+    );
+  }
+  shm.remove();
+  shm.remove();
+  assert.ok(!sysvIds("shm").includes(shm.id));
+  // Removed while attached: it lives on (Linux lets it be stat'd and
+  // attached again) until the last detach, then it is gone.
+  const other = SharedMemory.create({ size: 4096 });
+  const first = other.attach();
+  first.bytes[0] = 42;
+  other.remove();
+  assert.equal(other.stat().perm.mode & SHM_DEST, SHM_DEST);
+  const second = other.attach();
+  assert.equal(second.bytes[0], 42);
+  first.close();
+  second.close();
+  for (
+    const [call, syscall] of [
+      [() => other.attach(), "shmat"],
+      [() => other.stat(), "shmctl"],
+    ] as const
+  ) {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(isCode("EIDRM", syscall, "shmid")(e), String(e));
+      assert.match(String(e), /this object removed the segment/);
+      return true;
+    });
+  }
+  other.close();
 });
 
 await checkLeaksAtEnd();
