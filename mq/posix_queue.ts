@@ -488,7 +488,16 @@ export class PosixMessageQueue {
       wake?.();
     };
     const onAbort = () => wake?.();
-    Deno.addSignalListener(signo, onSignal);
+    try {
+      Deno.addSignalListener(signo, onSignal);
+    } catch (e) {
+      // Deno's words (a name it does not know, or SIGKILL), named here.
+      throw new TypeError(
+        `Invalid option "signo" to PosixMessageQueue.notifications: ${
+          (e as Error).message
+        }`,
+      );
+    }
     stop?.addEventListener("abort", onAbort);
     this.#onClose.add(onAbort);
     const sevp = { notify: SIGEV_SIGNAL, signo } as const;

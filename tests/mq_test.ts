@@ -415,6 +415,28 @@ Deno.test("closing a queue ends its notifications; a closed queue's fd and calls
   }
 });
 
+Deno.test("notifications refuse a signal Deno cannot listen for, naming the option", async () => {
+  using q = PosixMessageQueue.open(fresh(), { create: {} });
+  PosixMessageQueue.unlink(q.name);
+  // Deno's own TypeError said nothing of the call or the option.
+  for (const signo of ["SIGKILL", "SIGNOPE"]) {
+    await assert.rejects(
+      q.notifications({ signo: signo as Deno.Signal }).next(),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message.startsWith(
+          'Invalid option "signo" to PosixMessageQueue.notifications: ',
+        ) && e.message.includes(signo),
+    );
+  }
+  // Nothing was registered: another notification can still be asked for.
+  const stop = new AbortController();
+  const notices = q.notifications({ signal: stop.signal });
+  const first = notices.next();
+  stop.abort();
+  assert.deepEqual(await within(first, 5000), { done: true, value: undefined });
+});
+
 Deno.test("the thin async forms leave a blocking descriptor blocking and never block the loop", async () => {
   const peer = await cProgram("pmsg_peer");
   if (peer === null) return;
