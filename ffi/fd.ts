@@ -965,3 +965,28 @@ export function requireSeals(
   }
   return have;
 }
+
+/**
+ * Why a descriptor that is open refused a `read` or `write` with `EBADF`:
+ * it is open for the other direction only (a pipe's other end, say). For
+ * an error's hint; the caller has read errno already.
+ *
+ * @param fd the descriptor
+ * @param want what the call did
+ * @returns the hint, or undefined (not open, or open that way)
+ */
+export function directionHint(
+  fd: number,
+  want: "read" | "write",
+): string | undefined {
+  const fl = libc().fcntl(fd, F_GETFL, 0);
+  if (fl === -1) return undefined;
+  const access = fl & 3;
+  if (want === "read" && access === O_WRONLY) {
+    return "the descriptor is open for writing only (the write end of a pipe or FIFO?)";
+  }
+  if (want === "write" && access === O_RDONLY) {
+    return "the descriptor is open for reading only (the read end of a pipe or FIFO?)";
+  }
+  return undefined;
+}

@@ -13,8 +13,9 @@
  * @module
  */
 
-import { libc, sizeT } from "../ffi/libc.ts";
+import { errno, libc, sizeT } from "../ffi/libc.ts";
 import {
+  EBADF,
   EINTR,
   EINVAL,
   ENOENT,
@@ -27,6 +28,7 @@ import {
 } from "../ffi/errors.ts";
 import {
   checkOpen,
+  directionHint,
   fstat,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -182,6 +184,7 @@ export function read(fd: number, buf: Uint8Array): number {
         { fd },
         {
           EAGAIN: "the descriptor is non-blocking and nothing is there to read",
+          ...directionHints(r === -EBADF, fd, "read"),
         },
       );
     }
@@ -225,11 +228,26 @@ export function write(fd: number, buf: Uint8Array): number {
 }
 
 function readError(fd: number): IpcError {
-  return lastError("read")({ EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd });
+  const code = errno();
+  return errorOf(code, "read")(
+    { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" },
+    { fd },
+    directionHints(code === EBADF, fd, "read"),
+  );
 }
 
-function writeError(fd: number, code?: number): IpcError {
-  return (code === undefined ? lastError("write") : errorOf(code, "write"))(
+/** `{ EBADF: hint }` when `bad` and the descriptor is open the other way. */
+function directionHints(
+  bad: boolean,
+  fd: number,
+  want: "read" | "write",
+): Record<string, string> {
+  const hint = bad ? directionHint(fd, want) : undefined;
+  return hint === undefined ? {} : { EBADF: hint };
+}
+
+function writeError(fd: number, code = errno()): IpcError {
+  return errorOf(code, "write")(
     {
       EBADF: "fd",
       EPIPE: "fd",
@@ -242,6 +260,7 @@ function writeError(fd: number, code?: number): IpcError {
     {
       EPIPE: "the reading end is closed",
       EAGAIN: "the descriptor is non-blocking and the pipe is full",
+      ...directionHints(code === EBADF, fd, "write"),
     },
   );
 }

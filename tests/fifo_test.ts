@@ -895,4 +895,53 @@ Deno.test("text with a lone surrogate is refused, not written as U+FFFD", () => 
   assert.equal(map.memory.writeCString("\u{1f600}"), 5);
 });
 
+Deno.test("a read of a write end, or a write of a read end, says which end it is", async () => {
+  // The EBADF said only "Bad file descriptor", as if it were not open.
+  const [r, w] = pipe();
+  const [reader, writer] = PipeEnd.pipe();
+  try {
+    const wrongEnd = (syscall: string, only: string) => (e: unknown) =>
+      isCode("EBADF", syscall, "fd")(e) &&
+      String(e).endsWith(
+        `the descriptor is open for ${only} only (the ${
+          only === "reading" ? "read" : "write"
+        } end of a pipe or FIFO?)`,
+      );
+    assert.throws(
+      () => read(w, new Uint8Array(1)),
+      wrongEnd("read", "writing"),
+    );
+    assert.throws(
+      () => write(r, new Uint8Array(1)),
+      wrongEnd("write", "reading"),
+    );
+    await assert.rejects(
+      readAsync(w, new Uint8Array(1)),
+      wrongEnd("read", "writing"),
+    );
+    await assert.rejects(
+      writeAsync(r, new Uint8Array(1)),
+      wrongEnd("write", "reading"),
+    );
+    await assert.rejects(
+      writer.read(new Uint8Array(1)),
+      wrongEnd("read", "writing"),
+    );
+    await assert.rejects(
+      reader.write(new Uint8Array(1)),
+      wrongEnd("write", "reading"),
+    );
+    // A descriptor that is not open says nothing of ends.
+    assert.throws(
+      () => read(987, new Uint8Array(1)),
+      (e: unknown) => isCode("EBADF", "read", "fd")(e) && !/only/.test(`${e}`),
+    );
+  } finally {
+    close(r);
+    close(w);
+    reader.close();
+    writer.close();
+  }
+});
+
 await checkLeaksAtEnd();
