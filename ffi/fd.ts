@@ -967,26 +967,33 @@ export function requireSeals(
 }
 
 /**
- * Why a descriptor that is open refused a `read` or `write` with `EBADF`:
- * it is open for the other direction only (a pipe's other end, say). For
- * an error's hint; the caller has read errno already.
+ * An `EBADF` of a `read` or `write` on a descriptor that is open, but for
+ * the other direction only (a pipe's other end, say), rebuilt to say so:
+ * the bare code reads as if the descriptor were not open. Any other error
+ * is returned as it is.
  *
+ * @param error the call's error (its errno read already)
  * @param fd the descriptor
  * @param want what the call did
- * @returns the hint, or undefined (not open, or open that way)
+ * @returns the error, with the hint when it applies
  */
-export function directionHint(
+export function wrongDirection(
+  error: IpcError,
   fd: number,
   want: "read" | "write",
-): string | undefined {
+): IpcError {
+  if (error.errno !== EBADF) return error;
   const fl = libc().fcntl(fd, F_GETFL, 0);
-  if (fl === -1) return undefined;
-  const access = fl & 3;
-  if (want === "read" && access === O_WRONLY) {
-    return "the descriptor is open for writing only (the write end of a pipe or FIFO?)";
-  }
-  if (want === "write" && access === O_RDONLY) {
-    return "the descriptor is open for reading only (the read end of a pipe or FIFO?)";
-  }
-  return undefined;
+  const access = fl === -1 ? -1 : fl & 3;
+  const only = want === "read" && access === O_WRONLY
+    ? "writing"
+    : want === "write" && access === O_RDONLY
+    ? "reading"
+    : null;
+  if (only === null) return error;
+  return errorFor(EBADF, error.syscall, "fd", { fd }, {
+    EBADF: `the descriptor is open for ${only} only (the ${
+      only === "reading" ? "read" : "write"
+    } end of a pipe or FIFO?)`,
+  });
 }

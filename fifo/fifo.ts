@@ -13,9 +13,8 @@
  * @module
  */
 
-import { errno, libc, sizeT } from "../ffi/libc.ts";
+import { libc, sizeT } from "../ffi/libc.ts";
 import {
-  EBADF,
   EINTR,
   EINVAL,
   ENOENT,
@@ -28,7 +27,6 @@ import {
 } from "../ffi/errors.ts";
 import {
   checkOpen,
-  directionHint,
   fstat,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -37,6 +35,7 @@ import {
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
+  wrongDirection,
 } from "../ffi/fd.ts";
 export { setNonBlocking } from "../ffi/fd.ts";
 import { requirePath } from "../ffi/permissions.ts";
@@ -179,13 +178,17 @@ export function read(fd: number, buf: Uint8Array): number {
     const r = resultOf(c.read(fd, buf, n));
     if (r >= 0) return r;
     if (r !== -EINTR) {
-      throw errorOf(-r, "read")(
-        { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
-        { fd },
-        {
-          EAGAIN: "the descriptor is non-blocking and nothing is there to read",
-          ...directionHints(r === -EBADF, fd, "read"),
-        },
+      throw wrongDirection(
+        errorOf(-r, "read")(
+          { EBADF: "fd", EISDIR: "fd", EINVAL: "fd", EFAULT: "buf" },
+          { fd },
+          {
+            EAGAIN:
+              "the descriptor is non-blocking and nothing is there to read",
+          },
+        ),
+        fd,
+        "read",
       );
     }
   }
@@ -228,41 +231,31 @@ export function write(fd: number, buf: Uint8Array): number {
 }
 
 function readError(fd: number): IpcError {
-  const code = errno();
-  return errorOf(code, "read")(
-    { EBADF: "fd", EISDIR: "fd", EINVAL: "fd" },
-    { fd },
-    directionHints(code === EBADF, fd, "read"),
+  return wrongDirection(
+    lastError("read")({ EBADF: "fd", EISDIR: "fd", EINVAL: "fd" }, { fd }),
+    fd,
+    "read",
   );
 }
 
-/** `{ EBADF: hint }` when `bad` and the descriptor is open the other way. */
-function directionHints(
-  bad: boolean,
-  fd: number,
-  want: "read" | "write",
-): Record<string, string> {
-  const hint = bad ? directionHint(fd, want) : undefined;
-  return hint === undefined ? {} : { EBADF: hint };
-}
-
-function writeError(fd: number, code = errno()): IpcError {
-  return errorOf(code, "write")(
-    {
-      EBADF: "fd",
-      EPIPE: "fd",
-      EINVAL: "fd",
-      EFAULT: "buf",
-      EFBIG: "buf",
-      ENOSPC: "fd",
-    },
-    { fd },
-    {
-      EPIPE: "the reading end is closed",
-      EAGAIN: "the descriptor is non-blocking and the pipe is full",
-      ...directionHints(code === EBADF, fd, "write"),
-    },
-  );
+function writeError(fd: number, code?: number): IpcError {
+  const error =
+    (code === undefined ? lastError("write") : errorOf(code, "write"))(
+      {
+        EBADF: "fd",
+        EPIPE: "fd",
+        EINVAL: "fd",
+        EFAULT: "buf",
+        EFBIG: "buf",
+        ENOSPC: "fd",
+      },
+      { fd },
+      {
+        EPIPE: "the reading end is closed",
+        EAGAIN: "the descriptor is non-blocking and the pipe is full",
+      },
+    );
+  return wrongDirection(error, fd, "write");
 }
 
 /**
