@@ -176,6 +176,7 @@ export function show(value: unknown): string {
   }
   if (value === null || value === undefined) return String(value);
   if (value instanceof URL) return show(value.href);
+  if (typeof value === "function") return `function ${value.name || "()"}`;
   if (typeof value === "object") {
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {

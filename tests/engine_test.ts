@@ -2685,6 +2685,11 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
           /^TypeError: Invalid argument "type" to UnixConnection\.pair: expected "stream" or "seqpacket", got "\{ type: "dgram" \}"$/,
         ],
         [
+          "an object with a function",
+          () => readAsync({ fd: 3, close() {} } as never, new Uint8Array(1)),
+          /^TypeError: Invalid argument "fd" to read: expected an integer, got "\{ fd: 3, close: function close \}"$/,
+        ],
+        [
           "addr.family",
           () => UnixListener.listen({ abstract: "x" } as never),
           /^TypeError: Invalid argument "addr.family" to bind: expected "unix", "inet" or "inet6", got "undefined"$/,
