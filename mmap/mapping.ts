@@ -325,6 +325,7 @@ export class Mapping {
    * Writes changes back to the file (`msync`), by default waiting (`MS_SYNC`).
    *
    * @param flags `MS_SYNC`, `MS_ASYNC`, optionally with `MS_INVALIDATE`
+   * @throws {Deno.errors.BadResource} once closed
    * @example
    * ```ts
    * import { Mapping, MS_ASYNC } from "@linux-ipc/ipc";
@@ -333,7 +334,7 @@ export class Mapping {
    * ```
    */
   sync(flags: number = MS_SYNC): void {
-    msync(this.#memory, flags);
+    msync(this.#live(), flags);
   }
 
   /**
@@ -341,6 +342,7 @@ export class Mapping {
    * handed out before are detached.
    *
    * @param access `"none"`, `"read"` or `"readwrite"`
+   * @throws {Deno.errors.BadResource} once closed
    * @throws {IpcError} as `mprotect`: `EBUSY` when narrowing while an async
    *   wait on a POSIX semaphore in the memory is under way
    * @example
@@ -365,13 +367,14 @@ export class Mapping {
         }"`,
       );
     }
-    mprotect(this.#memory, prot);
+    mprotect(this.#live(), prot);
   }
 
   /**
    * Advises the kernel how the memory will be used (`madvise`).
    *
    * @param advice an `MADV_*` constant
+   * @throws {Deno.errors.BadResource} once closed
    * @example
    * ```ts
    * import { MADV_SEQUENTIAL, Mapping } from "@linux-ipc/ipc";
@@ -380,7 +383,7 @@ export class Mapping {
    * ```
    */
   advise(advice: number): void {
-    madvise(this.#memory, advice);
+    madvise(this.#live(), advice);
   }
 
   /**
@@ -398,6 +401,14 @@ export class Mapping {
   close(): void {
     if (!this.#memory.detached) munmap(this.#memory);
     this.#fd?.close();
+  }
+
+  /** The memory, for a call on it: refused once closed, as elsewhere. */
+  #live(): MemoryRegion {
+    if (this.#memory.detached) {
+      throw new Deno.errors.BadResource("The mapping is closed");
+    }
+    return this.#memory;
   }
 
   /** Same as {@linkcode Mapping.close}. */

@@ -510,4 +510,22 @@ Deno.test("Mapping.file refuses a FIFO at once (it used to block for ever), and 
   }
 });
 
+Deno.test("Mapping: sync, protect and advise after close are BadResource", () => {
+  // protect said EINVAL "already unmapped", unlike every other object's
+  // calls once closed.
+  const map = Mapping.anonymous(4096);
+  map.close();
+  map.close();
+  for (
+    const call of [
+      () => map.sync(),
+      () => map.protect("read"),
+      () => map.advise(0),
+      () => map.memory.bytes,
+    ]
+  ) {
+    assert.throws(call, Deno.errors.BadResource);
+  }
+});
+
 await checkLeaksAtEnd();
