@@ -732,7 +732,9 @@ export class MessageQueue {
    * Ends this object's use: removes the queue if `removeOnDispose`. Calls
    * made on the object afterwards throw `Deno.errors.BadResource`
    * (`remove()` still removes the queue), and an iteration over it ends.
-   * Safe twice.
+   * A queue has no descriptor to close: a wait already under way goes on
+   * until it completes, its `timeout` or `signal` ends it, or the queue is
+   * removed (`EIDRM`). Safe twice.
    *
    * @example
    * ```ts

@@ -748,8 +748,10 @@ export class SemaphoreSet {
   /**
    * Ends this object's use, and removes the set if it is to be removed on
    * dispose. Calls made on the object afterwards throw
-   * `Deno.errors.BadResource` (`remove()` still removes the set). Safe to
-   * call twice.
+   * `Deno.errors.BadResource` (`remove()` still removes the set). A set
+   * has no descriptor to close: a wait already under way goes on until it
+   * completes, its `timeout` or `signal` ends it, or the set is removed
+   * (`EIDRM`). Safe to call twice.
    *
    * @example
    * ```ts

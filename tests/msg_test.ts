@@ -1114,4 +1114,24 @@ Deno.test("MessageQueue: calls after close are BadResource, after remove EIDRM w
   p.close();
 });
 
+Deno.test("MessageQueue: close() leaves a wait under way to complete; removal ends it", async () => {
+  const q = MessageQueue.create({ removeOnDispose: false });
+  const id = q.id;
+  try {
+    const waiting = q.receive({ timeout: 10_000 });
+    q.close();
+    msgsnd(id, { mtype: 7, mtext: "after close" });
+    const m = await within(waiting, 5000);
+    assert.equal(m.type, 7);
+    // Removing the queue ends such a wait (EIDRM).
+    const q2 = MessageQueue.create({ removeOnDispose: false });
+    const pending = q2.receive({ timeout: 10_000 });
+    q2.close();
+    msgctl(q2.id, IPC_RMID);
+    await assert.rejects(within(pending, 5000), isCode("EIDRM", "msgrcv"));
+  } finally {
+    msgctl(id, IPC_RMID);
+  }
+});
+
 await checkLeaksAtEnd();

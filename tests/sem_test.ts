@@ -974,6 +974,28 @@ Deno.test("SemaphoreSet: calls after close are BadResource, after remove EIDRM w
   await assert.rejects(mutex.acquire(), Deno.errors.BadResource);
 });
 
+Deno.test("SemaphoreSet: close() leaves a wait under way to complete; removal ends it", async () => {
+  const set = SemaphoreSet.create({ removeOnDispose: false });
+  const id = set.id;
+  try {
+    const waiting = set.wait(0, 1, { timeout: 10_000 });
+    set.close();
+    semop(id, [{ num: 0, op: 1 }]);
+    await within(waiting, 5000);
+    const again = SemaphoreSet.fromId(id, { removeOnDispose: false });
+    const pending = again.wait(0, 1, { timeout: 10_000 });
+    again.close();
+    semctl(id, 0, IPC_RMID);
+    await assert.rejects(within(pending, 5000), isCode("EIDRM"));
+  } finally {
+    try {
+      semctl(id, 0, IPC_RMID);
+    } catch {
+      // removed above
+    }
+  }
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("semctl: IPC_INFO, SEM_INFO, SEM_STAT and SEM_STAT_ANY list the machine's sets", () => {
