@@ -346,6 +346,34 @@ export function removedError(
   });
 }
 
+/**
+ * The id of a System V object, for a call a class makes on it: refused
+ * with `BadResource` once the object was closed, and with
+ * {@linkcode removedError} once it removed what the id names.
+ *
+ * @param id the id
+ * @param closed whether the object was closed
+ * @param removed whether the object removed it
+ * @param syscall the call it would make
+ * @param argument the id's argument (`"msqid"`)
+ * @param noun the object, for the closed error (`"message queue"`)
+ * @param what the kernel object, for the removed error (`"queue"`)
+ * @returns the id
+ */
+export function liveId(
+  id: number,
+  closed: boolean,
+  removed: boolean,
+  syscall: string,
+  argument: string,
+  noun: string,
+  what: string,
+): number {
+  if (closed) throw new Deno.errors.BadResource(`The ${noun} is closed`);
+  if (removed) throw removedError(syscall, argument, id, what);
+  return id;
+}
+
 // The errno numbers the library compares with on its hot paths (one place,
 // instead of a copy per module; x86_64 and aarch64 share them).
 

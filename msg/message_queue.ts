@@ -13,7 +13,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, removedError, unlessGone } from "../ffi/errors.ts";
+import { hasCode, liveId, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   boolOption,
@@ -721,11 +721,15 @@ export class MessageQueue {
    * queue (its id could by then name a queue made since) or was closed.
    */
   #live(syscall: string): number {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The message queue is closed");
-    }
-    if (this.#removed) throw removedError(syscall, "msqid", this.#id, "queue");
-    return this.#id;
+    return liveId(
+      this.#id,
+      this.#closed,
+      this.#removed,
+      syscall,
+      "msqid",
+      "message queue",
+      "queue",
+    );
   }
 
   /**

@@ -17,7 +17,7 @@ import {
   ETIMEDOUT,
   hasCode,
   IpcError,
-  removedError,
+  liveId,
   unlessGone,
 } from "../ffi/errors.ts";
 import type { IpcPermSet, SemidDs, SemOp } from "../ffi/layout.ts";
@@ -738,11 +738,15 @@ export class SemaphoreSet {
    * set (its id could by then name a set made since) or was closed.
    */
   #live(syscall: string): number {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The semaphore set is closed");
-    }
-    if (this.#removed) throw removedError(syscall, "semid", this.#id, "set");
-    return this.#id;
+    return liveId(
+      this.#id,
+      this.#closed,
+      this.#removed,
+      syscall,
+      "semid",
+      "semaphore set",
+      "set",
+    );
   }
 
   /**

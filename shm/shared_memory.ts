@@ -12,7 +12,7 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, removedError, unlessGone } from "../ffi/errors.ts";
+import { hasCode, liveId, removedError, unlessGone } from "../ffi/errors.ts";
 import type { IpcPermSet, ShmidDs } from "../ffi/layout.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
 import {
@@ -419,9 +419,15 @@ export class SharedMemory {
    * are reused), which no call must touch.
    */
   #live(syscall: string): number {
-    if (this.#closed) {
-      throw new Deno.errors.BadResource("The shared memory segment is closed");
-    }
+    liveId(
+      this.#id,
+      this.#closed,
+      false,
+      syscall,
+      "shmid",
+      "shared memory segment",
+      "segment",
+    );
     if (this.#removed) {
       let mode = 0;
       try {
