@@ -183,8 +183,15 @@ export function show(value: unknown): string {
       // A plain object, one level deep: `{ type: "dgram" }`.
       const keys = Object.keys(value).slice(0, 5);
       const items = keys.slice(0, 4).map((k) => {
-        const v = (value as Record<string, unknown>)[k];
-        const text = typeof v === "string"
+        let v: unknown;
+        try {
+          v = (value as Record<string, unknown>)[k];
+        } catch {
+          v = Symbol(); // a getter that throws: shown as "?" below
+        }
+        const text = typeof v === "symbol"
+          ? "?"
+          : typeof v === "string"
           ? `"${show(v)}"`
           : typeof v === "object" && v !== null
           ? Array.isArray(v) ? "[...]" : "{...}"

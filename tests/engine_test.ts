@@ -2690,6 +2690,19 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
           /^TypeError: Invalid argument "fd" to read: expected an integer, got "\{ fd: 3, close: function close \}"$/,
         ],
         [
+          "an object whose getter throws",
+          () =>
+            readAsync(
+              {
+                get fd(): number {
+                  throw new Error("boom");
+                },
+              } as never,
+              new Uint8Array(1),
+            ),
+          /^TypeError: Invalid argument "fd" to read: expected an integer, got "\{ fd: \? \}"$/,
+        ],
+        [
           "addr.family",
           () => UnixListener.listen({ abstract: "x" } as never),
           /^TypeError: Invalid argument "addr.family" to bind: expected "unix", "inet" or "inet6", got "undefined"$/,
