@@ -913,6 +913,48 @@ export function waitPart<T extends WaitOptions | undefined>(
     : options;
 }
 
+/**
+ * Ends the async waits an object made once the object is closed, for the
+ * objects with no descriptor whose closing would end them (a System V
+ * queue or set): each wait is given a signal that `close` aborts, beside
+ * the caller's own.
+ */
+export class ClosingWaits {
+  #controller: AbortController | undefined;
+
+  /**
+   * The options to wait with: the caller's `timeout`, and a signal that
+   * aborts with the caller's or at `close`. Options that are not an
+   * object are passed on as they are, for the call's check to refuse.
+   *
+   * @param options the caller's wait options, their names checked
+   * @returns the options to pass to the wait
+   */
+  options(options: WaitOptions): WaitOptions {
+    if (!isOptionsObject(options)) return options;
+    const own = (this.#controller ??= new AbortController()).signal;
+    const theirs = options.signal;
+    return {
+      timeout: options.timeout,
+      signal: theirs instanceof AbortSignal
+        ? AbortSignal.any([theirs, own])
+        : theirs === undefined
+        ? own
+        : theirs, // not a signal: for the wait's check to refuse
+    };
+  }
+
+  /**
+   * Ends every wait made with {@linkcode ClosingWaits.options}: each
+   * rejects with `reason`.
+   *
+   * @param reason the error the waits reject with
+   */
+  close(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+}
+
 /** The options of a wait. */
 const WAIT_OPTIONS = ["timeout", "signal"] as const;
 /** The options of a blocking wait. */

@@ -28,6 +28,7 @@ import {
 } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
+  ClosingWaits,
   ObjectRef,
   syncTimeout,
   type WaitOptions,
@@ -217,6 +218,7 @@ export class MessageQueue {
   #removeOnDispose: boolean;
   #closed = false;
   #removed = false;
+  #waits = new ClosingWaits();
   #refs: ObjectRef;
 
   private constructor(id: number, key: number, removeOnDispose: boolean) {
@@ -404,7 +406,12 @@ export class MessageQueue {
     } catch (e) {
       return Promise.reject(e);
     }
-    return msgsndAsync(id, msg, flags, waitPart(options));
+    return msgsndAsync(
+      id,
+      msg,
+      flags,
+      this.#waits.options(waitPart(options ?? {})),
+    );
   }
 
   /**
@@ -509,7 +516,7 @@ export class MessageQueue {
       maxBytes,
       type,
       flags,
-      waitPart(options),
+      this.#waits.options(waitPart(options)),
     );
     return { type: m.mtype, data: m.mtext };
   }
@@ -592,7 +599,7 @@ export class MessageQueue {
       buf,
       type,
       flags,
-      waitPart(options),
+      this.#waits.options(waitPart(options)),
     );
     return { type: r.mtype, n: r.n };
   }
@@ -733,12 +740,11 @@ export class MessageQueue {
   }
 
   /**
-   * Ends this object's use: removes the queue if `removeOnDispose`. Calls
-   * made on the object afterwards throw `Deno.errors.BadResource`
-   * (`remove()` still removes the queue), and an iteration over it ends.
-   * A queue has no descriptor to close: a wait already under way goes on
-   * until it completes, its `timeout` or `signal` ends it, or the queue is
-   * removed (`EIDRM`). Safe twice.
+   * Ends this object's use: removes the queue if `removeOnDispose`. Its
+   * async calls under way reject with `Deno.errors.BadResource` (those of
+   * other objects and of the thin layer on the same queue go on), calls
+   * made afterwards throw it (`remove()` still removes the queue), and an
+   * iteration over it ends. Safe twice.
    *
    * @example
    * ```ts
@@ -753,6 +759,11 @@ export class MessageQueue {
     this.ref();
     this.#closed = true;
     if (this.#removeOnDispose) this.remove();
+    this.#waits.close(
+      new Deno.errors.BadResource(
+        "The message queue was closed while the call waited",
+      ),
+    );
   }
 
   /**

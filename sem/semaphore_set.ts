@@ -35,6 +35,7 @@ import {
 import {
   checkTimeout,
   checkWaitOptions,
+  ClosingWaits,
   ObjectRef,
   syncTimeout,
   wait,
@@ -129,6 +130,7 @@ export class SemaphoreSet {
   #removeOnDispose: boolean;
   #removed = false;
   #closed = false;
+  #waits = new ClosingWaits();
   #refs: ObjectRef;
 
   private constructor(
@@ -405,11 +407,12 @@ export class SemaphoreSet {
   op(ops: readonly SemOp[], options: WaitOptions = {}): Promise<void> {
     let id: number;
     try {
+      checkWaitOptions(options, "SemaphoreSet.op");
       id = this.#live("semop");
     } catch (e) {
       return Promise.reject(e);
     }
-    return semopAsync(id, ops, options).catch((e) => {
+    return semopAsync(id, ops, this.#waits.options(options)).catch((e) => {
       // The engine's timeout (the C layer keeps semtimedop's EAGAIN).
       throw e instanceof IpcError && e.argument === "timeout"
         ? asTimedOut(e, "semtimedop", options.timeout!)
@@ -751,11 +754,10 @@ export class SemaphoreSet {
 
   /**
    * Ends this object's use, and removes the set if it is to be removed on
-   * dispose. Calls made on the object afterwards throw
-   * `Deno.errors.BadResource` (`remove()` still removes the set). A set
-   * has no descriptor to close: a wait already under way goes on until it
-   * completes, its `timeout` or `signal` ends it, or the set is removed
-   * (`EIDRM`). Safe to call twice.
+   * dispose. Its async calls under way reject with
+   * `Deno.errors.BadResource` (those of other objects and of the thin layer
+   * on the same set go on), and calls made afterwards throw it (`remove()`
+   * still removes the set). Safe to call twice.
    *
    * @example
    * ```ts
@@ -769,6 +771,11 @@ export class SemaphoreSet {
     this.ref();
     if (this.#removeOnDispose) this.remove();
     this.#closed = true;
+    this.#waits.close(
+      new Deno.errors.BadResource(
+        "The semaphore set was closed while the call waited",
+      ),
+    );
   }
 
   /**

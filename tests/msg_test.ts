@@ -1114,21 +1114,43 @@ Deno.test("MessageQueue: calls after close are BadResource, after remove EIDRM w
   p.close();
 });
 
-Deno.test("MessageQueue: close() leaves a wait under way to complete; removal ends it", async () => {
+Deno.test("MessageQueue: close() ends the object's waits under way; another object's go on", async () => {
   const q = MessageQueue.create({ removeOnDispose: false });
   const id = q.id;
   try {
-    const waiting = q.receive({ timeout: 10_000 });
+    const receiving = q.receive({ timeout: 10_000 });
+    const stop = new AbortController();
+    const withSignal = q.receive({ timeout: 10_000, signal: stop.signal });
+    // A wait on the same queue through the thin layer is not this object's.
+    const thin = msgrcvAsync(id, 64, 9, 0, { timeout: 10_000 });
+    const seen: number[] = [];
+    const iterating = (async () => {
+      for await (const m of q) seen.push(Number(m.type));
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    // Both settle at close: their results are taken at once, unhandled
+    // otherwise while the first is awaited.
+    const both = Promise.allSettled([receiving, withSignal]);
     q.close();
-    msgsnd(id, { mtype: 7, mtext: "after close" });
-    const m = await within(waiting, 5000);
-    assert.equal(m.type, 7);
-    // Removing the queue ends such a wait (EIDRM).
-    const q2 = MessageQueue.create({ removeOnDispose: false });
-    const pending = q2.receive({ timeout: 10_000 });
-    q2.close();
-    msgctl(q2.id, IPC_RMID);
-    await assert.rejects(within(pending, 5000), isCode("EIDRM", "msgrcv"));
+    const closed = "The message queue was closed while the call waited";
+    for (const r of await within(both, 5000)) {
+      assert.equal(r.status, "rejected");
+      const e = (r as PromiseRejectedResult).reason;
+      assert.ok(e instanceof Deno.errors.BadResource);
+      assert.equal(e.message, closed);
+    }
+    await within(iterating, 5000); // the iteration ended
+    assert.deepEqual(seen, []);
+    // The thin layer's wait goes on, and takes its message.
+    msgsnd(id, { mtype: 9, mtext: "still here" });
+    assert.equal((await within(thin, 5000)).mtype, 9);
+    // The caller's own signal still ends a wait with its own reason.
+    const p = MessageQueue.create();
+    const stop2 = new AbortController();
+    const pending = p.receive({ signal: stop2.signal });
+    stop2.abort(new Error("mine"));
+    await assert.rejects(pending, /mine/);
+    p.close();
   } finally {
     msgctl(id, IPC_RMID);
   }

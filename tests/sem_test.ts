@@ -974,25 +974,41 @@ Deno.test("SemaphoreSet: calls after close are BadResource, after remove EIDRM w
   await assert.rejects(mutex.acquire(), Deno.errors.BadResource);
 });
 
-Deno.test("SemaphoreSet: close() leaves a wait under way to complete; removal ends it", async () => {
+Deno.test("SemaphoreSet: close() ends the object's waits under way; another object's go on", async () => {
   const set = SemaphoreSet.create({ removeOnDispose: false });
   const id = set.id;
   try {
-    const waiting = set.wait(0, 1, { timeout: 10_000 });
+    const other = SemaphoreSet.fromId(id, { removeOnDispose: false });
+    const mine = Promise.allSettled([
+      set.wait(0, 1, { timeout: 10_000 }),
+      set.waitForZero(0, { timeout: 10_000 }).then(() => "zero"),
+      set.op([{ num: 0, op: -2 }], {
+        timeout: 10_000,
+        signal: new AbortController().signal,
+      }),
+    ]);
+    const theirs = other.wait(0, 1, { timeout: 10_000 });
+    const thin = semopAsync(id, [{ num: 0, op: -1 }], { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 20));
     set.close();
-    semop(id, [{ num: 0, op: 1 }]);
-    await within(waiting, 5000);
-    const again = SemaphoreSet.fromId(id, { removeOnDispose: false });
-    const pending = again.wait(0, 1, { timeout: 10_000 });
-    again.close();
-    semctl(id, 0, IPC_RMID);
-    await assert.rejects(within(pending, 5000), isCode("EIDRM"));
-  } finally {
-    try {
-      semctl(id, 0, IPC_RMID);
-    } catch {
-      // removed above
+    const results = await within(mine, 5000);
+    // waitForZero found the value 0 at once: it was not waiting.
+    assert.deepEqual(results[1], { status: "fulfilled", value: "zero" });
+    for (const r of [results[0], results[2]]) {
+      assert.equal(r.status, "rejected");
+      const e = (r as PromiseRejectedResult).reason;
+      assert.ok(e instanceof Deno.errors.BadResource);
+      assert.equal(
+        e.message,
+        "The semaphore set was closed while the call waited",
+      );
     }
+    // The other object's wait and the thin layer's go on, and complete.
+    semop(id, [{ num: 0, op: 2 }]);
+    await within(Promise.all([theirs, thin]), 5000);
+    other.close();
+  } finally {
+    semctl(id, 0, IPC_RMID);
   }
 });
 
