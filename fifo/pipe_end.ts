@@ -262,6 +262,7 @@ export class PipeEnd {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<number | null> {
+    checkWaitOptions(options, "PipeEnd.read");
     bytes(buf, "read", "buf");
     const n = await readReady(this.#owner.check(), buf, options);
     return n === 0 && buf.length > 0 ? null : n;
@@ -312,6 +313,7 @@ export class PipeEnd {
    */
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
     try {
+      checkWaitOptions(options, "PipeEnd.write");
       bytes(data, "write", "buf");
       // While a writeAll is under way, in line after it.
       if (this.#line.busy) {
@@ -345,6 +347,7 @@ export class PipeEnd {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    checkWaitOptions(options, "PipeEnd.writeAll");
     bytes(data, "write", "buf");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.

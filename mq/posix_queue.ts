@@ -251,6 +251,7 @@ export class PosixMessageQueue {
   ): Promise<void> {
     try {
       knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
+      checkWaitOptions(options, "PosixMessageQueue.send", false);
       return mq_sendAsync(
         this.fd,
         data,
@@ -318,6 +319,7 @@ export class PosixMessageQueue {
    * ```
    */
   async receive(options: WaitOptions = {}): Promise<PosixMessage> {
+    checkWaitOptions(options, "PosixMessageQueue.receive");
     return message(await mq_receiveAsync(this.fd, this.#msgsize, options));
   }
 
@@ -373,6 +375,7 @@ export class PosixMessageQueue {
     buf: Uint8Array,
     options: WaitOptions = {},
   ): Promise<{ n: number; priority: number }> {
+    checkWaitOptions(options, "PosixMessageQueue.receiveInto");
     const r = await mq_receiveIntoAsync(this.fd, buf, options);
     return { n: r.n, priority: r.prio };
   }

@@ -7,7 +7,12 @@
 
 import { createOption } from "../ffi/fd.ts";
 import type { MemoryRegion } from "../ffi/memory.ts";
-import { ObjectRef, syncTimeout, type WaitOptions } from "../ffi/wait.ts";
+import {
+  checkWaitOptions,
+  ObjectRef,
+  syncTimeout,
+  type WaitOptions,
+} from "../ffi/wait.ts";
 import { knownOptions } from "../ffi/validate.ts";
 import {
   forgetSem,
@@ -226,6 +231,7 @@ export class PosixSemaphore {
    * ```
    */
   async wait(options: WaitOptions = {}): Promise<void> {
+    checkWaitOptions(options, "PosixSemaphore.wait");
     await sem_waitAsync(this.#sem, options);
   }
 
@@ -289,6 +295,7 @@ export class PosixSemaphore {
    * ```
    */
   async acquire(options: WaitOptions = {}): Promise<HeldSemaphore> {
+    checkWaitOptions(options, "PosixSemaphore.acquire");
     await this.wait(options);
     return this.#hold();
   }

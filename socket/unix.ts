@@ -448,6 +448,7 @@ export class UnixConnection {
     options: WaitOptions = {},
   ): Promise<number | null> {
     try {
+      checkWaitOptions(options, "UnixConnection.read");
       if (buf instanceof Uint8Array && buf.length === 0) {
         void this.fd; // throws once closed
         return emptyRead(options);
@@ -516,6 +517,7 @@ export class UnixConnection {
     // at once, not at its turn).
     if (this.#line.busy) {
       try {
+        checkWaitOptions(options, "UnixConnection.write");
         bytes(data, "send", "buf");
       } catch (e) {
         return Promise.reject(e);
@@ -527,6 +529,7 @@ export class UnixConnection {
       );
     }
     try {
+      checkWaitOptions(options, "UnixConnection.write");
       return sendAsync(this.fd, data, options);
     } catch (e) {
       // Closed (`fd` throws BadResource): a rejection, as from `read`.
@@ -578,6 +581,7 @@ export class UnixConnection {
    * ```
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    checkWaitOptions(options, "UnixConnection.writeAll");
     bytes(data, "send", "buf");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number. The
@@ -644,6 +648,7 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: WaitOptions = {},
   ): Promise<void> {
+    checkWaitOptions(options, "UnixConnection.sendFds");
     const msg = fdsMessage(fds, data);
     // The descriptors ride on the first bytes; a stream may take fewer
     // than all of them, and the rest follow, whole, in the write line.
@@ -724,6 +729,7 @@ export class UnixConnection {
     options: WaitOptions & { maxFds?: number; maxBytes?: number } = {},
   ): Promise<ReceivedFds> {
     const buf = receiveRoom(options, 4096, "UnixConnection.recvFds");
+    checkWaitOptions(options, "UnixConnection.recvFds", false);
     this.#unixOnly();
     const got = this.#messages()
       ? await recvmsgWhole(
@@ -1099,6 +1105,7 @@ export class UnixListener {
    * ```
    */
   async accept(options: WaitOptions = {}): Promise<UnixConnection> {
+    checkWaitOptions(options, "UnixListener.accept");
     try {
       return accepted(
         await acceptConnection(this.fd, options),
@@ -1336,6 +1343,7 @@ export class UnixDatagram {
     options: WaitOptions = {},
   ): Promise<number> {
     try {
+      checkWaitOptions(options, "UnixDatagram.send");
       return to === null
         ? sendAsync(this.fd, data, options)
         : sendtoAsync(this.fd, data, toAddr(to), options);
@@ -1393,6 +1401,7 @@ export class UnixDatagram {
   ): Promise<Datagram> {
     try {
       const max = maxBytes(options, 65536, "UnixDatagram.receive");
+      checkWaitOptions(options, "UnixDatagram.receive", false);
       return receiveDatagram(this.fd, max, waitPart(options));
     } catch (e) {
       return Promise.reject(e);

@@ -2723,6 +2723,62 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
   });
 });
 
+Deno.test("the async methods name themselves in an options error, as their Sync twins do", async () => {
+  // They named the C call under them ("to recv", "to sem_waitAsync").
+  const bad = { signal: 5 } as never;
+  const [r, w] = PipeEnd.pipe();
+  const [a, b] = UnixConnection.pair();
+  using listener = UnixListener.listen(`@linux-ipc-names-${Deno.pid}`);
+  using dgram = UnixDatagram.bind(`@linux-ipc-names-d-${Deno.pid}`);
+  const name = `/linux-ipc-test-${Deno.pid}-names`;
+  const mqOk = mqueueMounted();
+  using pq = mqOk ? PosixMessageQueue.open(name, { create: {} }) : null;
+  if (mqOk) PosixMessageQueue.unlink(name);
+  using ps = PosixSemaphore.open(`${name}-s`, { create: {} });
+  PosixSemaphore.unlink(`${name}-s`);
+  try {
+    const calls: [string, () => Promise<unknown>][] = [
+      ["PipeEnd.read", () => r.read(new Uint8Array(1), bad)],
+      ["PipeEnd.write", () => w.write(new Uint8Array(1), bad)],
+      ["PipeEnd.writeAll", () => w.writeAll(new Uint8Array(1), bad)],
+      ["UnixConnection.read", () => a.read(new Uint8Array(1), bad)],
+      ["UnixConnection.write", () => a.write(new Uint8Array(1), bad)],
+      ["UnixConnection.writeAll", () => a.writeAll(new Uint8Array(1), bad)],
+      ["UnixConnection.sendFds", () => a.sendFds([0], undefined, bad)],
+      ["UnixConnection.recvFds", () => a.recvFds(bad)],
+      ["UnixListener.accept", () => listener.accept(bad)],
+      ["UnixDatagram.send", () => dgram.send(new Uint8Array(1), null, bad)],
+      ["UnixDatagram.receive", () => dgram.receive(bad)],
+      ["PosixSemaphore.wait", () => ps.wait(bad)],
+      ["PosixSemaphore.acquire", () => ps.acquire(bad)],
+    ];
+    if (pq !== null) {
+      calls.push(
+        ["PosixMessageQueue.send", () => pq.send("x", bad)],
+        ["PosixMessageQueue.receive", () => pq.receive(bad)],
+        [
+          "PosixMessageQueue.receiveInto",
+          () => pq.receiveInto(new Uint8Array(8192), bad),
+        ],
+      );
+    }
+    for (const [where, call] of calls) {
+      await assert.rejects(
+        Promise.try(call),
+        new TypeError(
+          `Invalid option "signal" to ${where}: expected an AbortSignal, got "5"`,
+        ),
+        where,
+      );
+    }
+  } finally {
+    r.close();
+    w.close();
+    a.close();
+    b.close();
+  }
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("closing a descriptor ends a wait deferred to the next turn; its number reused is left alone", async () => {
