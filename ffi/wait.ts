@@ -927,7 +927,8 @@ export class ClosingWaits {
    * aborts with the caller's or at `close`. Options that are not an
    * object are passed on as they are, for the call's check to refuse.
    *
-   * @param options the caller's wait options, their names checked
+   * @param options the caller's options, their names checked (only
+   *   `timeout` and `signal` are read, so no `waitPart` is needed first)
    * @returns the options to pass to the wait
    */
   options(options: WaitOptions): WaitOptions {

@@ -32,7 +32,6 @@ import {
   ObjectRef,
   syncTimeout,
   type WaitOptions,
-  waitPart,
 } from "../ffi/wait.ts";
 import {
   callWithin,
@@ -410,7 +409,7 @@ export class MessageQueue {
       id,
       msg,
       flags,
-      this.#waits.options(waitPart(options ?? {})),
+      this.#waits.options(options ?? {}),
     );
   }
 
@@ -516,7 +515,7 @@ export class MessageQueue {
       maxBytes,
       type,
       flags,
-      this.#waits.options(waitPart(options)),
+      this.#waits.options(options),
     );
     return { type: m.mtype, data: m.mtext };
   }
@@ -599,7 +598,7 @@ export class MessageQueue {
       buf,
       type,
       flags,
-      this.#waits.options(waitPart(options)),
+      this.#waits.options(options),
     );
     return { type: r.mtype, n: r.n };
   }
