@@ -206,6 +206,27 @@ export class PosixMessageQueue {
     mq_unlink(name);
   }
 
+  /**
+   * Removes this queue's name (`mq_unlink`), as the static
+   * {@linkcode PosixMessageQueue.unlink} does: processes that have it open
+   * keep it, and it goes once none does. Works once closed too.
+   *
+   * @throws {IpcError} `ENOENT` if the name is gone already, `EACCES`
+   * @example
+   * ```ts
+   * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
+   * using q = PosixMessageQueue.open(`/linux-ipc-doc-unlinki-${Deno.pid}`, {
+   *   create: {},
+   * });
+   * q.unlink();
+   * q.sendSync("still open");
+   * console.log(q.receiveSync().data.length); // 10
+   * ```
+   */
+  unlink(): void {
+    mq_unlink(this.#name);
+  }
+
   /** The queue's name. */
   get name(): string {
     return this.#name;

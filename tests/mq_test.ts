@@ -568,4 +568,33 @@ Deno.test("examples: pmsg_create, send, getattr, receive, notify and unlink", as
   }
 });
 
+Deno.test("PosixMessageQueue.unlink() removes the object's own name, as the other POSIX classes' do", () => {
+  // Before, only the static form existed: q.unlink() was "not a function",
+  // where PosixSharedMemory and PosixSemaphore have both.
+  const name = fresh();
+  const q = PosixMessageQueue.open(name, { create: {} });
+  try {
+    q.unlink();
+    assert.throws(() => PosixMessageQueue.open(name), isCode("ENOENT"));
+    // The queue itself lives on while it is open.
+    q.sendSync("still here");
+    assert.equal(dec.decode(q.receiveSync().data), "still here");
+    assert.throws(() => q.unlink(), isCode("ENOENT", "mq_unlink", "name"));
+    q.close();
+    assert.throws(() => q.unlink(), isCode("ENOENT", "mq_unlink", "name"));
+    // Once closed, it still names its queue.
+    const again = PosixMessageQueue.open(name, { create: {} });
+    again.close();
+    again.unlink();
+    assert.throws(() => PosixMessageQueue.unlink(name), isCode("ENOENT"));
+  } finally {
+    q.close();
+    try {
+      PosixMessageQueue.unlink(name);
+    } catch {
+      // unlinked by the test
+    }
+  }
+});
+
 await checkLeaksAtEnd();
