@@ -39,7 +39,7 @@ const EIGHT = sizeT(8);
  * waiting while it is 0; the lightest wake-up between threads or processes
  * that share the descriptor. The async forms wait on the engine's reactor;
  * the `Sync` twins block the thread in `poll`. Closing ends pending waits
- * (`EBADF`); `using` closes it.
+ * (`Deno.errors.BadResource`); `using` closes it.
  *
  * @example Signalled within one program
  * ```ts
@@ -147,8 +147,8 @@ export class EventFd {
    *
    * @param options `timeout` (then `ETIMEDOUT`), `signal`
    * @returns the value taken
-   * @throws {IpcError} `ETIMEDOUT`; `EBADF` if closed while waiting
-   * @throws {Deno.errors.BadResource} once closed
+   * @throws {IpcError} `ETIMEDOUT`
+   * @throws {Deno.errors.BadResource} once closed, or closed while waiting
    * @example
    * ```ts
    * import { EventFd } from "@linux-ipc/ipc/eventfd";
@@ -270,7 +270,8 @@ export class EventFd {
   }
 
   /**
-   * Closes the descriptor; pending reads and writes reject with `EBADF`.
+   * Closes the descriptor; pending reads and writes reject with
+   * `Deno.errors.BadResource`.
    * Safe to call twice.
    *
    * @example

@@ -769,7 +769,9 @@ export class OwnedFd {
   }
 
   /**
-   * Closes the descriptor, ending its waits first. Safe to call twice.
+   * Closes the descriptor, ending its waits first (they reject with
+   * `Deno.errors.BadResource`, as calls made afterwards throw). Safe to
+   * call twice.
    *
    * @returns true if this call closed it, false if it was closed already
    * @throws {IpcError} `EBADF` if the number was not open any more
@@ -777,6 +779,14 @@ export class OwnedFd {
   close(): boolean {
     if (this.#closed) return false;
     this.disown();
+    // This object's own close: its waits end as its calls from now on
+    // fail (BadResource), as the System V objects' waits do; the thin
+    // close below would end them with EBADF, as for a bare number.
+    const what = this.#what;
+    endWaits(this.#fd, () =>
+      new Deno.errors.BadResource(
+        `The ${what} was closed while the call waited`,
+      ));
     close(this.#fd);
     return true;
   }

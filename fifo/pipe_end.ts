@@ -248,7 +248,8 @@ export class PipeEnd {
    * @param buf where to put the bytes
    * @param options `timeout`, `signal`
    * @returns how many bytes were read, or null at end of file
-   * @throws {IpcError} `ETIMEDOUT`, `EBADF`
+   * @throws {IpcError} `ETIMEDOUT`, `EBADF` (the write end of a pipe)
+   * @throws {Deno.errors.BadResource} once closed, or closed while waiting
    * @example
    * ```ts
    * import { PipeEnd } from "@linux-ipc/ipc";

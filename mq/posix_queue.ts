@@ -460,7 +460,10 @@ export class PosixMessageQueue {
       try {
         yield await this.receive();
       } catch (e) {
-        if (this.closed && hasCode(e, "EBADF")) return;
+        if (
+          this.closed &&
+          (e instanceof Deno.errors.BadResource || hasCode(e, "EBADF"))
+        ) return;
         throw e;
       }
     }
@@ -573,7 +576,7 @@ export class PosixMessageQueue {
 
   /**
    * Closes the descriptor (the queue stays until unlinked). Safe twice;
-   * pending waits end with `EBADF`.
+   * pending waits end with `Deno.errors.BadResource`.
    *
    * @example
    * ```ts

@@ -15,6 +15,7 @@ import {
 } from "../ffi/wait.ts";
 import { knownOptions } from "../ffi/validate.ts";
 import {
+  endSemWaits,
   forgetSem,
   sem_at,
   sem_close,
@@ -219,7 +220,8 @@ export class PosixSemaphore {
    * Takes 1, waiting without blocking the event loop while the value is 0.
    *
    * @param options `timeout` (then `IpcError` `ETIMEDOUT`), `signal`
-   * @throws {IpcError} `ETIMEDOUT`; `EBADF` if closed while waiting
+   * @throws {IpcError} `ETIMEDOUT`
+   * @throws {Deno.errors.BadResource} once closed, or closed while waiting
    * @example
    * ```ts
    * import { PosixSemaphore } from "@linux-ipc/ipc/psem";
@@ -349,12 +351,19 @@ export class PosixSemaphore {
 
   /**
    * Stops using it: `sem_close` for a named one (after its pending waits
-   * end with `EBADF`); an unnamed one is left as it is in the shared memory
+   * end with `Deno.errors.BadResource`, as calls made afterwards throw); an
+   * unnamed one (its waits end the same way) is left as it is in the shared memory
    * for the other processes (see {@linkcode destroy}). Safe to call twice.
    */
   close(): void {
     if (this.#sem.closed) return;
     this.ref();
+    endSemWaits(
+      this.#sem,
+      new Deno.errors.BadResource(
+        "The semaphore was closed while the call waited",
+      ),
+    );
     if (this.#sem.name !== null) sem_close(this.#sem);
     else forgetSem(this.#sem);
   }

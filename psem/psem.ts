@@ -667,14 +667,20 @@ export function forgetSem(sem: SemT): void {
   markClosed(sem);
 }
 
-/** Ends the async waits on a semaphore that is being closed. */
-function endSemWaits(sem: SemT): void {
-  endKeyedWaits(
-    waitKey(sem),
-    errorFor(EBADF, "sem_wait", "sem", undefined, {
-      EBADF: "the semaphore was closed while the call waited",
-    }),
-  );
+/**
+ * Ends the async waits on a semaphore that is being closed, with `reason`
+ * (by default `EBADF`, as for the thin layer's `sem_close`).
+ *
+ * @param sem the semaphore
+ * @param reason what they reject with
+ */
+export function endSemWaits(
+  sem: SemT,
+  reason: unknown = errorFor(EBADF, "sem_wait", "sem", undefined, {
+    EBADF: "the semaphore was closed while the call waited",
+  }),
+): void {
+  endKeyedWaits(waitKey(sem), reason);
 }
 
 /**

@@ -434,6 +434,7 @@ export class UnixConnection {
    * @param options `timeout`, `signal`
    * @returns how many bytes arrived, or null at end of stream
    * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`, `EMSGSIZE` (seqpacket)
+   * @throws {Deno.errors.BadResource} once closed, or closed while waiting
    * @example
    * ```ts
    * import { UnixConnection } from "@linux-ipc/ipc";
@@ -1112,8 +1113,9 @@ export class UnixListener {
         this.#seqpacket,
       );
     } catch (e) {
-      // Closing the listener ends the wait (EBADF from the engine).
-      if (this.#owner.closed) {
+      // Closing the listener ends the wait (BadResource from its owner;
+      // EBADF if its number was closed through the thin layer).
+      if (this.#owner.closed && !(e instanceof Deno.errors.BadResource)) {
         throw new Deno.errors.BadResource("The listener is closed");
       }
       throw e;
@@ -1439,7 +1441,8 @@ export class UnixDatagram {
         yield await this.receive();
       } catch (e) {
         if (
-          this.#owner.closed || (e instanceof IpcError && e.code === "EBADF")
+          this.#owner.closed || e instanceof Deno.errors.BadResource ||
+          (e instanceof IpcError && e.code === "EBADF")
         ) {
           return;
         }

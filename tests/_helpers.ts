@@ -543,6 +543,21 @@ export function isCode(code: string, syscall?: string, argument?: string) {
   };
 }
 
+/**
+ * An `assert.rejects` validator: the `BadResource` a wait gets when its own
+ * object (`what`: `"pipe end"`) is closed under it.
+ */
+export function closedUnder(what: string) {
+  return (e: unknown): boolean => {
+    assert.ok(
+      e instanceof Deno.errors.BadResource,
+      `expected BadResource, got ${e}`,
+    );
+    assert.equal(e.message, `The ${what} was closed while the call waited`);
+    return true;
+  };
+}
+
 /** Runs `fn` with a fresh temporary directory, removed afterwards. */
 export async function withDir(
   fn: (dir: string) => Promise<void> | void,

@@ -29,6 +29,7 @@ import {
 import { pattern, sha256 } from "./helpers/fifo_child.ts";
 import {
   checkLeaksAtEnd,
+  closedUnder,
   isCode,
   openFds,
   run,
@@ -223,7 +224,7 @@ Deno.test("close ends the async waits on a descriptor; none touches its number a
   const pending = r.read(new Uint8Array(16));
   await new Promise((res) => setTimeout(res, 20)); // parked on a thread
   r.close();
-  await assert.rejects(within(pending, 1000), isCode("EBADF", "read", "fd"));
+  await assert.rejects(within(pending, 1000), closedUnder("pipe end"));
   // The next pipe usually gets the same number. Waking the old wait (the
   // writer's end closes) must not make it read from the new pipe.
   const [r2, w2] = PipeEnd.pipe();
