@@ -131,14 +131,47 @@ function removeBound(b: Bound | null): void {
   }
 }
 
-/** An address as a {@linkcode SockAddr}, or `"/path"`, or `"@abstract"`. */
-export type UnixAddress = SockAddr | string;
+/**
+ * An address: a {@linkcode SockAddr}, `"/path"`, `"@abstract"`, or a Unix
+ * address with its family left out: `{ path }`, `{ abstract }`, or Deno's
+ * own `Deno.UnixAddr` (`{ transport: "unix", path }`, as `Deno.listen`'s
+ * `addr` gives).
+ */
+export type UnixAddress =
+  | SockAddr
+  | string
+  | { path: string }
+  | { abstract: string }
+  | Deno.UnixAddr;
+
+/** The names a Unix address with no `family` may have. */
+const FAMILYLESS = new Set(["transport", "path", "abstract"]);
 
 function toAddr(addr: UnixAddress): SockAddr {
-  if (typeof addr !== "string") return addr;
-  return addr.startsWith("@")
-    ? { family: "unix", abstract: addr.slice(1) }
-    : { family: "unix", path: addr };
+  if (typeof addr === "string") {
+    return addr.startsWith("@")
+      ? { family: "unix", abstract: addr.slice(1) }
+      : { family: "unix", path: addr };
+  }
+  if (
+    addr === null || typeof addr !== "object" || Object.hasOwn(addr, "family")
+  ) return addr as SockAddr;
+  // A Unix address with its family left out: only a path or an abstract
+  // name, and Deno's transport of a Unix socket. Anything else goes on as
+  // it is, for the address's check to refuse with its reason.
+  const o = addr as { transport?: unknown; path?: unknown; abstract?: unknown };
+  if (!Object.keys(o).every((k) => FAMILYLESS.has(k))) return addr as SockAddr;
+  if (
+    o.transport !== undefined && o.transport !== "unix" &&
+    o.transport !== "unixpacket"
+  ) return addr as SockAddr;
+  if (o.path !== undefined && o.abstract === undefined) {
+    return { family: "unix", path: o.path } as SockAddr;
+  }
+  if (o.abstract !== undefined && o.path === undefined) {
+    return { family: "unix", abstract: o.abstract } as SockAddr;
+  }
+  return addr as SockAddr;
 }
 
 /**

@@ -1835,6 +1835,55 @@ Deno.test("examples: handoff passes each TCP connection to a worker process", as
   );
 });
 
+Deno.test("the Unix classes take an address with its family left out, and Deno's own", async () => {
+  // Before, { path } and Deno.listen's addr were TypeErrors about
+  // "addr.family" naming bind or connect.
+  await withDir(async (dir) => {
+    // A server made by Deno itself, reached through its own addr.
+    using denoServer = Deno.listen({
+      transport: "unix",
+      path: `${dir}/deno.sock`,
+    });
+    const accepting = denoServer.accept();
+    using client = await UnixConnection.connect(denoServer.addr);
+    using conn = await accepting;
+    await client.writeAll(enc.encode("hi"));
+    const got = new Uint8Array(2);
+    assert.equal(await conn.read(got), 2);
+    assert.equal(new TextDecoder().decode(got), "hi");
+    // { path } and { abstract }, for the listener and the datagram socket.
+    using server = UnixListener.listen({ path: `${dir}/ours.sock` });
+    assert.deepEqual(server.addr, { family: "unix", path: `${dir}/ours.sock` });
+    const name = `linux-ipc-test-${Deno.pid}-familyless`;
+    using abstract = UnixListener.listen({ abstract: name });
+    assert.deepEqual(abstract.addr, { family: "unix", abstract: name });
+    using _other = await UnixConnection.connect({ path: `${dir}/ours.sock` });
+    using _mine = await server.accept({ timeout: 5000 });
+    using rx = UnixDatagram.bind({
+      transport: "unixpacket",
+      path: `${dir}/d.sock`,
+    });
+    using tx = UnixDatagram.bind();
+    assert.equal(tx.sendSync(enc.encode("x"), { path: `${dir}/d.sock` }), 1);
+    assert.equal((await rx.receive({ timeout: 5000 })).data.length, 1);
+    // Not a Unix address, or both names: refused as before, naming why.
+    for (
+      const bad of [
+        { path: `${dir}/a`, abstract: "b" },
+        { transport: "tcp", path: `${dir}/a` },
+        { path: `${dir}/a`, port: 1 },
+        {},
+      ]
+    ) {
+      assert.throws(
+        () => UnixListener.listen(bad as never),
+        TypeError,
+        JSON.stringify(bad),
+      );
+    }
+  });
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("a client of another type than the listener is told so: EPROTOTYPE at a path, ECONNREFUSED for an abstract name", async () => {
