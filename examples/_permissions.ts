@@ -29,9 +29,10 @@ export const RUN: Needed = { descriptor: { name: "run" }, flag: "--allow-run" };
 export const ENV: Needed = { descriptor: { name: "env" }, flag: "--allow-env" };
 
 /**
- * Exits with status 2 and a usage line if a permission is missing; and
- * names the program and its usage for the one-line messages of errors the
- * example does not catch.
+ * Prints the usage line and exits with status 0 for `--help` or `-h` (before
+ * any `--`), whatever the permissions; exits with status 2 and a usage line
+ * if a permission is missing; and names the program and its usage for the
+ * one-line messages of errors the example does not catch.
  *
  * @param script the example's path from the project root
  * @param needed the permissions it needs
@@ -46,6 +47,17 @@ export function requirePermissions(
 ): void {
   shown.program = task ?? script.replace(/^.*\/|\.ts$/g, "");
   shown.usage = usage;
+  const own = Deno.args.indexOf("--");
+  const options = own === -1 ? Deno.args : Deno.args.slice(0, own);
+  if (options.includes("--help") || options.includes("-h")) {
+    const flags = needed.map((n) => n.flag).join(" ");
+    const args = usage ? ` ${usage}` : "";
+    console.log(
+      `Usage: ${shown.program}${args}\n\n  deno run ${flags} ${script}${args}` +
+        (task ? `\n  deno task ${task}${args}` : ""),
+    );
+    Deno.exit(0);
+  }
   const missing = needed.filter((n) =>
     Deno.permissions.querySync(n.descriptor).state !== "granted"
   );

@@ -26,6 +26,7 @@ const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
   options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
     abstract: { type: "boolean", default: false },
     count: { type: "string" },
   },

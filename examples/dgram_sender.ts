@@ -16,7 +16,10 @@ import { AF_UNIX, close, sendto, SOCK_DGRAM, socket } from "../mod.ts";
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { abstract: { type: "boolean", default: false } },
+  options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
+    abstract: { type: "boolean", default: false },
+  },
 });
 const [name, ...texts] = positionals;
 requirePermissions(

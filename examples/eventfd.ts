@@ -18,6 +18,7 @@ import { EventFd, spawnWithFds } from "../mod.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
     child: { type: "boolean", default: false },
     interval: { type: "string", default: "300" },
   },

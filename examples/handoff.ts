@@ -31,6 +31,7 @@ import {
 const { values } = parseArgs({
   args: Deno.args,
   options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
     worker: { type: "boolean", default: false },
     clients: { type: "string", default: "3" },
   },

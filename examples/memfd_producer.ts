@@ -37,7 +37,10 @@ import {
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
-  options: { unsealed: { type: "boolean", default: false } },
+  options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
+    unsealed: { type: "boolean", default: false },
+  },
   allowPositionals: true,
 });
 const [path, text] = positionals;

@@ -17,6 +17,7 @@ import { PipeEnd, spawnWithFds } from "../mod.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
     child: { type: "boolean", default: false },
     interval: { type: "string", default: "1000" },
   },

@@ -33,7 +33,10 @@ import {
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { nb: { type: "boolean", default: false } },
+  options: {
+    help: { type: "boolean", short: "h" }, // printed by requirePermissions
+    nb: { type: "boolean", default: false },
+  },
 });
 const [file, kind, seconds = "10"] = positionals;
 requirePermissions(

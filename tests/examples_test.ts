@@ -102,4 +102,34 @@ Deno.test("examples: a mistyped number is refused before anything is made, not r
   );
 });
 
+Deno.test("examples: --help and -h print the usage and how to run it, with no permission granted", async () => {
+  // Before, --help was an unknown option: exit status 2.
+  const names = [...Deno.readDirSync(`${ROOT}examples`)]
+    .map((e) => e.name)
+    .filter((n) => /^[a-z].*\.ts$/.test(n))
+    .map((n) => n.slice(0, -3))
+    .sort();
+  assert.ok(names.length > 40, `${names.length} examples`);
+  for (let i = 0; i < names.length; i += 8) {
+    await Promise.all(
+      names.slice(i, i + 8).map(async (name, j) => {
+        const flag = (i + j) % 2 === 0 ? "--help" : "-h";
+        const out = await run(Deno.execPath(), [
+          "run",
+          "--quiet",
+          `${ROOT}examples/${name}.ts`,
+          flag,
+        ]);
+        assert.equal(out.code, 0, `${name} ${flag}: ${out.stderr}`);
+        assert.match(out.stdout, /^Usage: \S+/, name);
+        assert.match(
+          out.stdout,
+          new RegExp(`deno run .*examples/${name}\\.ts`),
+        );
+        assert.equal(out.stderr, "", name);
+      }),
+    );
+  }
+});
+
 await checkLeaksAtEnd();
