@@ -285,6 +285,7 @@ export async function readAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  checkWaitOptions(options, "readAsync");
   fd = descriptor(fd, "read", "fd");
   bytes(buf, "read", "buf");
   setNonBlocking(fd);
@@ -332,6 +333,7 @@ export async function writeAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  checkWaitOptions(options, "writeAsync");
   fd = descriptor(fd, "write", "fd");
   bytes(buf, "write", "buf");
   setNonBlocking(fd);

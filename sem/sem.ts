@@ -40,6 +40,7 @@ import { flags, int, key, knownFields, LIMITS, show } from "../ffi/validate.ts";
 import {
   type BlockingOp,
   checkTimeout,
+  checkWaitOptions,
   retryOnEintr,
   wait,
   type WaitOptions,
@@ -804,6 +805,7 @@ export function semopAsync(
   options: WaitOptions = {},
 ): Promise<void> {
   try {
+    checkWaitOptions(options, "semopAsync");
     return wait(blockingOpFor(semid, sops), options);
   } catch (e) {
     return Promise.reject(e);

@@ -300,6 +300,11 @@ export function sendAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  try {
+    checkWaitOptions(options, "sendAsync");
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return bufferReady(sockfd, buf, "send", options) as Promise<number>;
 }
 
@@ -327,6 +332,11 @@ export function recvAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<number> {
+  try {
+    checkWaitOptions(options, "recvAsync");
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return recvReady(sockfd, buf, options);
 }
 
@@ -485,6 +495,7 @@ export function sendtoAsync(
 ): Promise<number> {
   let a: Uint8Array;
   try {
+    checkWaitOptions(options, "sendtoAsync");
     sockfd = descriptor(sockfd, "sendto", "sockfd");
     bytes(buf, "sendto", "buf");
     a = encodeSockaddr(addr, "sendto");
@@ -527,6 +538,7 @@ export async function recvfromAsync(
   buf: Uint8Array,
   options: WaitOptions = {},
 ): Promise<Received> {
+  checkWaitOptions(options, "recvfromAsync");
   return await recvfromReady(sockfd, buf, 0, options);
 }
 
@@ -617,6 +629,7 @@ export async function sendmsgAsync(
   msg: MessageOut,
   options: WaitOptions = {},
 ): Promise<number> {
+  checkWaitOptions(options, "sendmsgAsync");
   sockfd = descriptor(sockfd, "sendmsg", "sockfd");
   const p = prepareSend(sockfd, msg, MSG_DONTWAIT);
   return await ready(
@@ -655,6 +668,7 @@ export async function recvmsgAsync(
   msg: MessageIn,
   options: WaitOptions = {},
 ): Promise<MessageReceived> {
+  checkWaitOptions(options, "recvmsgAsync");
   sockfd = descriptor(sockfd, "recvmsg", "sockfd");
   const p = prepareRecv(sockfd, msg, MSG_DONTWAIT);
   const n = await ready(sockfd, POLLIN, "recvmsg", p.call, options);

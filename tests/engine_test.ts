@@ -58,6 +58,7 @@ import {
   UnixListener,
   write,
 } from "../mod.ts";
+import * as thin from "../mod.ts";
 import { KERNEL_THREADS, TURN_MS, wait } from "../ffi/wait.ts";
 import { isBlocking } from "../ffi/fd.ts";
 import { IpcError, MSG_DONTWAIT, recv } from "../socket/mod.ts";
@@ -2656,7 +2657,7 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
         [
           "semop thin",
           () => semopAsync(set.id, [{ num: 0, op: 1 }], { timeout: -1 }),
-          range('Option "timeout"', "semop", "-1"),
+          range('Option "timeout"', "semopAsync", "-1"),
         ],
         [
           "spawnWithFds env",
@@ -2705,7 +2706,8 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
         ],
         [
           "addr.family",
-          () => UnixListener.listen({ abstract: "x" } as never),
+          // (a Unix address with its family left out has only a name)
+          () => UnixListener.listen({ abstract: "x", port: 1 } as never),
           /^TypeError: Invalid argument "addr.family" to bind: expected "unix", "inet" or "inet6", got "undefined"$/,
         ],
       ];
@@ -2827,6 +2829,60 @@ Deno.test("an object's close() ends its own waits with BadResource, as its later
     }
     for (const end of [rw, wr, b, d]) end.close();
   });
+});
+
+Deno.test("the thin async forms name themselves in an options error, and reject", async () => {
+  // readAsync, writeAsync, the socket forms and semopAsync named the C
+  // call ("to recv"), where the others named the function called.
+  const bad = { timout: 5 } as never;
+  const [r, w] = thin.pipe();
+  const [a, b] = thin.socketpair(thin.AF_UNIX, thin.SOCK_STREAM);
+  const ev = thin.eventfd(0);
+  const to = {
+    family: "unix",
+    abstract: `linux-ipc-thin-${Deno.pid}`,
+  } as const;
+  try {
+    const calls: [string, () => Promise<unknown>][] = [
+      ["readAsync", () => thin.readAsync(r, new Uint8Array(1), bad)],
+      ["writeAsync", () => thin.writeAsync(w, new Uint8Array(1), bad)],
+      ["writeAllAsync", () => thin.writeAllAsync(w, new Uint8Array(1), bad)],
+      ["recvAsync", () => thin.recvAsync(a, new Uint8Array(1), bad)],
+      ["sendAsync", () => thin.sendAsync(a, new Uint8Array(1), bad)],
+      ["recvfromAsync", () => thin.recvfromAsync(a, new Uint8Array(1), bad)],
+      ["sendtoAsync", () => thin.sendtoAsync(a, new Uint8Array(1), to, bad)],
+      [
+        "recvmsgAsync",
+        () => thin.recvmsgAsync(a, { data: new Uint8Array(1) }, bad),
+      ],
+      [
+        "sendmsgAsync",
+        () => thin.sendmsgAsync(a, { data: new Uint8Array(1) }, bad),
+      ],
+      ["acceptAsync", () => thin.acceptAsync(a, bad)],
+      ["connectAsync", () => thin.connectAsync(a, to, bad)],
+      ["eventfd_readAsync", () => thin.eventfd_readAsync(ev, bad)],
+      ["eventfd_writeAsync", () => thin.eventfd_writeAsync(ev, 1n, bad)],
+      ["flockAsync", () => thin.flockAsync(r, thin.LOCK_EX, bad)],
+      ["semopAsync", () => thin.semopAsync(1, [{ num: 0, op: 1 }], bad)],
+      ["msgrcvAsync", () => thin.msgrcvAsync(1, 8, 0, 0, bad)],
+    ];
+    for (const [where, call] of calls) {
+      let promise: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        promise = call();
+      }, where);
+      await assert.rejects(
+        promise!,
+        new TypeError(
+          `Unknown option "timout" to ${where}: expected one of "timeout", "signal"`,
+        ),
+        where,
+      );
+    }
+  } finally {
+    for (const fd of [r, w, a, b, ev]) thin.close(fd);
+  }
 });
 
 await checkLeaksAtEnd();
