@@ -24,18 +24,20 @@ const CHUNK_MIN = 4 * 1024;
  * With `peek`, the descriptor carries messages (a seqpacket socket), which
  * a read smaller than the message would cut short: a default reader gets
  * each message whole as one chunk, and a BYOB reader gets a message larger
- * than its buffer over several reads, nothing lost.
+ * than its buffer over several reads, nothing lost. An empty message is
+ * taken and skipped: a byte stream has no empty chunk, and it is not the
+ * end.
  *
  * @param read reads into a buffer; null at end of stream
  * @param close closes the descriptor
  * @param peek waits for the next message and gives its length without
- *   taking it (0 at end of stream)
+ *   taking it (0 for an empty message, null at end of stream)
  * @returns the stream
  */
 export function readableFrom(
   read: (buf: Uint8Array) => Promise<number | null>,
   close: () => void,
-  peek?: () => Promise<number>,
+  peek?: () => Promise<number | null>,
 ): ReadableStream<Uint8Array> {
   let size = CHUNK_MAX;
   let rest: Uint8Array | null = null; // what a BYOB reader has yet to get
@@ -55,8 +57,24 @@ export function readableFrom(
           request!.respond(n);
           return;
         }
-        const length = await peek();
-        if (length === 0) {
+        let length = await peek();
+        while (length === 0) {
+          // An empty message: taken (a byte of room holds it), then the
+          // next one. Another reader of the socket may have taken it
+          // first: what came in its place is given, not dropped.
+          const one = new Uint8Array(1);
+          const got = await read(one);
+          if (got === null) length = null;
+          else if (got === 0) length = await peek();
+          else {
+            if (request) {
+              buf!.set(one);
+              request.respond(1);
+            } else controller.enqueue(one);
+            return;
+          }
+        }
+        if (length === null) {
           close();
           controller.close();
           request?.respond(0);

@@ -2330,12 +2330,24 @@ function compact(w: Watch): void {
 
 const pollScratch = new Uint8Array(SIZEOF.pollfd);
 
+/**
+ * The events `poll` reports for a descriptor now, without waiting.
+ *
+ * @param fd the descriptor
+ * @param events the `poll` events asked about (`POLLRDHUP`, ...)
+ * @returns the events it reports (0 for none, or when `poll` fails)
+ */
+export function eventsNow(fd: number, events: number): number {
+  encodePollfd(fd, events, pollScratch);
+  return libc().poll(pollScratch, 1n, 0) === 1
+    ? decodePollRevents(pollScratch)
+    : 0;
+}
+
 /** Whether `poll` says the descriptor is writable now. */
 function writableNow(fd: number): boolean {
   // (EPOLLOUT and POLLOUT are the same bit.)
-  encodePollfd(fd, EPOLLOUT, pollScratch);
-  return libc().poll(pollScratch, 1n, 0) === 1 &&
-    (decodePollRevents(pollScratch) & EPOLLOUT) !== 0;
+  return (eventsNow(fd, EPOLLOUT) & EPOLLOUT) !== 0;
 }
 
 /**

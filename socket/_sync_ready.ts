@@ -88,16 +88,17 @@ function recvWhenReady(
  * @param sockfd the socket
  * @param buf where the message goes
  * @param timeout milliseconds, or undefined for none
- * @returns the message's length (0 at the end of the stream)
+ * @returns the message's length (0 for an empty one), or null at the end
+ *   of the stream
  * @throws {IpcError} `EMSGSIZE` for a message longer than `buf` (left in place)
  */
 export function messageSyncReady(
   sockfd: number,
   buf: Uint8Array,
   timeout: number | undefined,
-): number {
+): number | null {
   bytes(buf, "recv", "buf");
-  const take = { taken: false };
+  const take: { taken: boolean; end?: boolean } = { taken: false };
   const r = callWhenReady(
     sockfd,
     POLLIN,
@@ -106,7 +107,8 @@ export function messageSyncReady(
     messageCall(sockfd, buf, take),
     () => fail("recv", sockfd),
   );
-  return messageTaken(r, buf, take);
+  const n = messageTaken(r, buf, take);
+  return n === 0 && take.end === true && buf.length > 0 ? null : n;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   datagramCall,
   type DatagramIn,
   describe,
+  emptyMessageNext,
   fail,
   getsockopt,
   measured,
@@ -402,7 +403,7 @@ export function messageReady(
   } catch (e) {
     return Promise.reject(e);
   }
-  const take = { taken: false };
+  const take: { taken: boolean; end?: boolean } = { taken: false };
   return ready<number | null>(
     sockfd,
     POLLIN,
@@ -414,7 +415,8 @@ export function messageReady(
     undefined,
     (r) => {
       const n = messageTaken(r, buf, take);
-      return buf.length === 0 ? n : endAsNull(n);
+      // An empty message is 0; only the end of the stream is null.
+      return n === 0 && take.end === true && buf.length > 0 ? null : n;
     },
   );
 }
@@ -452,17 +454,33 @@ export async function recvmsgWhole(
 
 /**
  * Internal to `socket/`: waits for the next message of a seqpacket socket
- * and gives its length without taking it (0 at the end of the stream).
+ * and gives its length without taking it (0 for an empty message, null at
+ * the end of the stream: see `emptyMessageNext`).
  *
  * @param sockfd the socket
  * @param options `timeout`, `signal`
- * @returns the length
+ * @returns the length, or null at the end
  */
 export function peekReady(
   sockfd: number,
   options: WaitOptions,
-): Promise<number> {
-  return ready(sockfd, POLLIN, "recv", () => peekLength(sockfd), options);
+): Promise<number | null> {
+  let end = false;
+  return ready<number | null>(
+    sockfd,
+    POLLIN,
+    "recv",
+    () => {
+      const size = peekLength(sockfd);
+      end = size === 0 && !emptyMessageNext(sockfd);
+      return size;
+    },
+    options,
+    undefined,
+    false,
+    undefined,
+    (size) => end ? null : size,
+  );
 }
 
 /**

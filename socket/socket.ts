@@ -58,6 +58,7 @@ import {
 } from "../ffi/socket_layout.ts";
 import { requireNet, requirePath } from "../ffi/permissions.ts";
 import { showName } from "../ffi/text.ts";
+import { eventsNow } from "../ffi/wait.ts";
 
 import {
   boolOption,
@@ -419,6 +420,51 @@ function closeRights(control: readonly ControlMessage[]): void {
 export interface MessageTake {
   /** Whether the message was taken (false: refused, left in place). */
   taken: boolean;
+  /** Whether the stream had ended: the 0 the call gave is no message. */
+  end?: boolean;
+}
+
+/** `poll` event: the peer shut down its writing half, or closed. */
+const POLLRDHUP = 0x2000;
+/** The buffer of {@linkcode emptyMessageNext}'s peek, which takes no bytes. */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Internal to `socket/`: whether the next message of a seqpacket socket,
+ * which measures 0 bytes, is an empty message rather than the end of the
+ * stream, which Linux measures as 0 too. Until the peer shuts down, there
+ * is no end: it is a message. After, a message still carries its sender's
+ * credentials and the end none: peeked with `SO_PASSCRED` on for that call
+ * (then as it was), and any descriptors the peek copied closed.
+ *
+ * @param sockfd the socket
+ * @returns true for an empty message, false at the end of the stream
+ */
+export function emptyMessageNext(sockfd: number): boolean {
+  if ((eventsNow(sockfd, POLLRDHUP) & POLLRDHUP) === 0) return true;
+  let had = true;
+  try {
+    had = getsockopt(sockfd, SOL_SOCKET, SO_PASSCRED) !== 0;
+    if (!had) setsockopt(sockfd, SOL_SOCKET, SO_PASSCRED, 1);
+    const got = recvmsg(
+      sockfd,
+      { data: NO_BYTES, credentials: true },
+      MSG_PEEK | MSG_DONTWAIT,
+    );
+    closeRights(got.control);
+    return got.control.some((m) => m.type === "credentials");
+  } catch {
+    // Not ours to report here: the read that follows meets the error.
+    return true;
+  } finally {
+    if (!had) {
+      try {
+        setsockopt(sockfd, SOL_SOCKET, SO_PASSCRED, 0);
+      } catch {
+        // as above
+      }
+    }
+  }
 }
 
 /**
@@ -445,6 +491,7 @@ export function measured(
     const size = peekLength(sockfd);
     if (size === -1) return -1;
     state.taken = size <= room;
+    state.end = size === 0 && !emptyMessageNext(sockfd);
     return state.taken ? take() : size;
   };
 }

@@ -465,7 +465,8 @@ export class UnixConnection {
    * @param buf where to put the bytes (an empty one gives 0 at once, as
    *   read(2) and `Deno.Conn` do)
    * @param options `timeout`, `signal`
-   * @returns how many bytes arrived, or null at end of stream
+   * @returns how many bytes arrived, or null at end of stream (on a
+   *   seqpacket connection an empty message is 0, not the end)
    * @throws {IpcError} `ECONNRESET`, `ETIMEDOUT`, `EMSGSIZE` (seqpacket)
    * @throws {Deno.errors.BadResource} once closed, or closed while waiting
    * @example
@@ -526,9 +527,8 @@ export class UnixConnection {
       void this.fd;
       return 0;
     }
-    const n = this.#messages()
-      ? messageSyncReady(this.fd, buf, timeout)
-      : recvSyncReady(this.fd, buf, timeout);
+    if (this.#messages()) return messageSyncReady(this.fd, buf, timeout);
+    const n = recvSyncReady(this.fd, buf, timeout);
     return n === 0 && buf.length > 0 ? null : n;
   }
 
@@ -829,7 +829,8 @@ export class UnixConnection {
    *
    * On a seqpacket connection each chunk of a default reader is one message,
    * whole, whatever its size; a BYOB reader gets a message larger than its
-   * buffer over several reads. Nothing is cut.
+   * buffer over several reads. Nothing is cut. An empty message is skipped
+   * (a byte stream has no empty chunk), not taken for the end.
    */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= readableFrom(

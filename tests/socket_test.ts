@@ -1884,6 +1884,69 @@ Deno.test("the Unix classes take an address with its family left out, and Deno's
   });
 });
 
+Deno.test("a seqpacket connection's empty message reads as 0, not as the end; the stream skips it", async () => {
+  // Linux's recv gives 0 for an empty message and at the end alike: every
+  // read took an empty message for the end, and the readable stream ended
+  // there (closing the connection, the messages after it unread).
+  const empty = new Uint8Array(0), buf = new Uint8Array(8);
+  {
+    const [a, b] = UnixConnection.pair("seqpacket");
+    await a.write(empty);
+    await a.write(new Uint8Array([1]));
+    await a.write(empty);
+    assert.equal(await b.read(buf), 0);
+    assert.equal(await b.read(buf), 1);
+    assert.equal(await b.read(buf, { timeout: 1000 }), 0);
+    a.writeSync(empty);
+    assert.equal(b.readSync(buf, { timeout: 1000 }), 0);
+    // After the peer has gone, what it sent is still read as it was,
+    // the empty ones included, then the end.
+    a.writeSync(empty);
+    a.writeSync(new Uint8Array([2, 3]));
+    a.writeSync(empty);
+    a.close();
+    assert.equal(b.readSync(buf), 0);
+    assert.equal(b.readSync(buf), 2);
+    assert.equal(await b.read(buf), 0);
+    assert.equal(b.readSync(buf), null);
+    assert.equal(await b.read(buf), null);
+    // The peek that tells them apart leaves SO_PASSCRED as it found it.
+    assert.equal(getsockopt(b.fd, SOL_SOCKET, SO_PASSCRED), 0);
+    b.close();
+  }
+  {
+    const [a, b] = UnixConnection.pair("seqpacket");
+    setsockopt(b.fd, SOL_SOCKET, SO_PASSCRED, 1);
+    a.writeSync(empty);
+    a.close();
+    assert.equal(b.readSync(buf), 0);
+    assert.equal(b.readSync(buf), null);
+    assert.equal(getsockopt(b.fd, SOL_SOCKET, SO_PASSCRED), 1);
+    b.close();
+  }
+  for (const mode of ["default", "byob"] as const) {
+    const [a, b] = UnixConnection.pair("seqpacket");
+    for (const m of [[], [1, 2], [], [], [3], []]) {
+      a.writeSync(new Uint8Array(m));
+    }
+    a.close();
+    const got: number[][] = [];
+    if (mode === "default") {
+      for await (const chunk of b.readable) got.push([...chunk]);
+      assert.deepEqual(got, [[1, 2], [3]]);
+    } else {
+      const reader = b.readable.getReader({ mode: "byob" });
+      for (;;) {
+        const { value, done } = await reader.read(new Uint8Array(1));
+        if (done) break;
+        got.push([...value]);
+      }
+      assert.deepEqual(got, [[1], [2], [3]]);
+    }
+    assert.ok(b.closed, "the stream's end closed the connection");
+  }
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("a client of another type than the listener is told so: EPROTOTYPE at a path, ECONNREFUSED for an abstract name", async () => {
