@@ -203,6 +203,14 @@ export function show(value: unknown): string {
       if (keys.length > 4) items.push("...");
       return items.length === 0 ? "{}" : `{ ${items.join(", ")} }`;
     }
+    // An instance of a class of no tag of its own ("[object Object]"):
+    // its class's name says more (`FsFile {...}`).
+    const tag = Object.prototype.toString.call(value);
+    const name = (proto as { constructor?: { name?: unknown } }).constructor
+      ?.name;
+    return tag === "[object Object]" && typeof name === "string" && name !== ""
+      ? `${name} {...}`
+      : tag;
   }
   return Object.prototype.toString.call(value);
 }
@@ -606,6 +614,15 @@ export function descriptor(
   argument: string,
 ): number {
   if ((value | 0) !== value || value < 0) {
+    if ((value as unknown) instanceof Deno.FsFile) {
+      throw new TypeError(
+        `Invalid argument "${argument}" to ${syscall}: expected a descriptor number, got a Deno.FsFile, whose number Deno does not give: open the file with open() from this library${
+          /lock/i.test(syscall)
+            ? " (or lock a whole file with Deno.FsFile.lock)"
+            : ""
+        }`,
+      );
+    }
     int(value, syscall, argument, 0, LIMITS.INT_MAX);
   }
   return value + 0; // -0 is 0 to C (FFI would refuse it)

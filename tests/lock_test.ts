@@ -30,6 +30,7 @@ import {
   O_RDONLY,
   O_RDWR,
   open,
+  PipeEnd,
   testRange,
 } from "../mod.ts";
 import {
@@ -906,6 +907,34 @@ Deno.test("fcntl_lock refuses a field a lock does not have: a misspelled len loc
     } finally {
       close(fd);
     }
+  });
+});
+
+Deno.test("a Deno.FsFile where a descriptor goes says why it cannot be, and what to do", async () => {
+  // It said: expected an integer, got "[object Object]".
+  await withDir(async (dir) => {
+    const path = `${dir}/f`;
+    await Deno.writeTextFile(path, "x");
+    using file = await Deno.open(path, { read: true, write: true });
+    const given = file as unknown as number;
+    await assert.rejects(
+      lockFile(given),
+      new TypeError(
+        'Invalid argument "fd" to flock: expected a descriptor number, got a Deno.FsFile, whose number Deno does not give: open the file with open() from this library (or lock a whole file with Deno.FsFile.lock)',
+      ),
+    );
+    assert.throws(
+      () => PipeEnd.fromFd(given),
+      new TypeError(
+        'Invalid argument "fd" to PipeEnd.fromFd: expected a descriptor number, got a Deno.FsFile, whose number Deno does not give: open the file with open() from this library',
+      ),
+    );
+    // Another class's instance is shown by its class's name.
+    class Handle {}
+    assert.throws(
+      () => PipeEnd.fromFd(new Handle() as unknown as number),
+      /got "Handle \{\.\.\.\}"$/,
+    );
   });
 });
 
