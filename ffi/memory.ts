@@ -33,7 +33,7 @@
 import { addressOf, libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { ownMapping } from "./owned.ts";
-import { bytes as checkBytes, int, show } from "./validate.ts";
+import { int, show } from "./validate.ts";
 import { decodeUtf8, encodeText } from "./text.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
@@ -270,7 +270,7 @@ export class MemoryRegion {
    */
   read(offset = 0, length?: number): Uint8Array<ArrayBuffer> {
     this.#readable();
-    const end = this.#span("read", offset, length);
+    const end = this.#span("MemoryRegion.read", offset, length);
     return this.#bytes.slice(offset, end);
   }
 
@@ -287,7 +287,7 @@ export class MemoryRegion {
    */
   readCString(offset = 0): string {
     this.#readable();
-    const end = this.#span("readCString", offset, undefined);
+    const end = this.#span("MemoryRegion.readCString", offset, undefined);
     let nul = this.#bytes.indexOf(0, offset);
     if (nul < 0 || nul > end) nul = end;
     return decodeUtf8(this.#bytes.subarray(offset, nul));
@@ -306,11 +306,25 @@ export class MemoryRegion {
    * @throws {Deno.errors.BadResource} if the region is detached
    */
   write(data: Uint8Array | string, offset = 0): number {
+    const where = "MemoryRegion.write";
     this.#writable();
-    const bytes = typeof data === "string"
-      ? encodeText(data, "write", "data")
-      : checkBytes(data, "write", "data");
-    this.#span("write", offset, bytes.length);
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `Invalid argument "data" to ${where}: expected a Uint8Array or a string, got "${
+          show(data)
+        }"`,
+      );
+    }
+    return this.#put(
+      typeof data === "string" ? encodeText(data, where, "data") : data,
+      offset,
+      where,
+    );
+  }
+
+  /** Copies `bytes` in at `offset`, checked for `where`. */
+  #put(bytes: Uint8Array, offset: number, where: string): number {
+    this.#span(where, offset, bytes.length);
     this.#bytes.set(bytes, offset);
     return bytes.length;
   }
@@ -340,27 +354,29 @@ export class MemoryRegion {
    * ```
    */
   writeCString(text: string, offset = 0, size?: number): number {
+    const where = "MemoryRegion.writeCString";
     if (typeof text !== "string" || text.includes("\0")) {
       throw new TypeError(
-        `Invalid argument "text" to writeCString: expected a string without NUL, got "${
+        `Invalid argument "text" to ${where}: expected a string without NUL, got "${
           show(text)
         }"`,
       );
     }
-    const encoded = encodeText(text, "writeCString", "text");
+    const encoded = encodeText(text, where, "text");
     if (size !== undefined) {
-      size = int(size, "writeCString", "size", 1, Number.MAX_SAFE_INTEGER);
+      size = int(size, where, "size", 1, Number.MAX_SAFE_INTEGER);
       if (encoded.length + 1 > size) {
         throw new RangeError(
-          `Argument "text" to writeCString is too long: ${
+          `Argument "text" to ${where} is too long: ${
             encoded.length + 1
           } bytes with its NUL do not fit a field of "${size}" bytes`,
         );
       }
     }
+    this.#writable();
     const bytes = new Uint8Array(encoded.length + 1);
     bytes.set(encoded);
-    return this.write(bytes, offset);
+    return this.#put(bytes, offset, where);
   }
 
   /**

@@ -2667,7 +2667,7 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
         [
           "read offset",
           () => map.memory.read(65),
-          range('Argument "offset"', "read", "65"),
+          range('Argument "offset"', "MemoryRegion.read", "65"),
         ],
         [
           "Mapping.protect",

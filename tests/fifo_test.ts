@@ -880,10 +880,13 @@ Deno.test("text with a lone surrogate is refused, not written as U+FFFD", () => 
     new TypeError(
       `Invalid argument "${argument}" to ${syscall}: a lone surrogate U+D800 at index 2 has no UTF-8 form`,
     );
-  assert.throws(() => map.memory.write(bad), refused("write", "data"));
+  assert.throws(
+    () => map.memory.write(bad),
+    refused("MemoryRegion.write", "data"),
+  );
   assert.throws(
     () => map.memory.writeCString(bad),
-    refused("writeCString", "text"),
+    refused("MemoryRegion.writeCString", "text"),
   );
   assert.deepEqual(map.memory.read(0, 4), new Uint8Array(4));
   // Refused before the call: no queue is needed to see it.

@@ -442,7 +442,7 @@ Deno.test("a region's reads and writes refuse what is not bytes, text or an inte
   // A NUL inside would end the string for C: refused, nothing written.
   assert.throws(
     () => m.writeCString("a\0b"),
-    /^TypeError: .*"text" to writeCString.*"a\\0b"/,
+    /^TypeError: .*"text" to MemoryRegion\.writeCString.*"a\\0b"/,
   );
   assert.throws(() => m.writeCString(5 as never), /"text"/);
   assert.equal(m.bytes[0], 0x41);
@@ -451,7 +451,7 @@ Deno.test("a region's reads and writes refuse what is not bytes, text or an inte
   for (const data of [null, [1, 2], { length: 3 }, 7]) {
     assert.throws(
       () => m.write(data as never),
-      /^TypeError: Invalid argument "data" to write/,
+      /^TypeError: Invalid argument "data" to MemoryRegion\.write: expected a Uint8Array or a string, got "/,
     );
   }
   assert.equal(m.bytes[0], 0x41);
@@ -525,6 +525,45 @@ Deno.test("Mapping: sync, protect and advise after close are BadResource", () =>
     ]
   ) {
     assert.throws(call, Deno.errors.BadResource);
+  }
+});
+
+Deno.test("MemoryRegion's errors name its methods", () => {
+  // They named "read" and "write", as if the C calls, and writeCString's
+  // range error named write.
+  using map = Mapping.anonymous(4096);
+  const m = map.memory;
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => m.read(4000, 200),
+      /^RangeError: Argument "length" to MemoryRegion\.read is out of range/,
+    ],
+    [
+      () => m.readCString(5000),
+      /^RangeError: Argument "offset" to MemoryRegion\.readCString is out of range/,
+    ],
+    [
+      () => m.write("xy", 4095),
+      /^RangeError: Argument "length" to MemoryRegion\.write is out of range/,
+    ],
+    [
+      () => m.write(7 as never),
+      /^TypeError: Invalid argument "data" to MemoryRegion\.write: expected a Uint8Array or a string, got "7"$/,
+    ],
+    [
+      () => m.writeCString("0123456789", 4090),
+      /^RangeError: Argument "length" to MemoryRegion\.writeCString is out of range/,
+    ],
+    [
+      () => m.writeCString("abc", 0, 2),
+      /^RangeError: Argument "text" to MemoryRegion\.writeCString is too long/,
+    ],
+  ];
+  for (const [call, message] of cases) {
+    assert.throws(call, (e: unknown) => {
+      assert.match(String(e), message);
+      return true;
+    });
   }
 });
 
