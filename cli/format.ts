@@ -60,6 +60,26 @@ function users(o: IpcObject): string {
 }
 
 /**
+ * A name as the terminal shows it: each byte that is not UTF-8 (kept as
+ * U+DC80 to U+DCFF: see `decodeName`) and each control character as
+ * `\xNN`, and a backslash as `\\`, so that every name prints on one line,
+ * and the text shown, given back as a target, names the object.
+ *
+ * @param name the name
+ * @returns the text to show
+ */
+export function nameText(name: string): string {
+  return name.replace(
+    // deno-lint-ignore no-control-regex -- control characters are escaped
+    /[\\\x00-\x1f\x7f\u{dc80}-\u{dcff}]/gu,
+    (c) =>
+      c === "\\"
+        ? "\\\\"
+        : `\\x${(c.charCodeAt(0) & 0xff).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/**
  * The objects as a table, one line each.
  *
  * @param objects what to show
@@ -86,7 +106,7 @@ export function table(
     o.kind,
     keyText(o.key),
     o.id === undefined ? "-" : String(o.id),
-    o.name ?? "-",
+    o.name === undefined ? "-" : nameText(o.name),
     o.user ?? (o.uid < 0 ? "-" : String(o.uid)),
     perms(o.mode),
     String(o.size),
@@ -140,7 +160,7 @@ export function describe(o: IpcObject): string {
   const lines: [string, string][] = [["kind", o.kind]];
   if (o.id !== undefined) lines.push(["id", String(o.id)]);
   if (o.key !== undefined) lines.push(["key", keyText(o.key)]);
-  if (o.name !== undefined) lines.push(["name", o.name]);
+  if (o.name !== undefined) lines.push(["name", nameText(o.name)]);
   lines.push(["owner", o.user ? `${o.user} (${o.uid})` : String(o.uid)]);
   lines.push([
     "perms",

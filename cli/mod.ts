@@ -34,7 +34,10 @@
  * A TARGET is a System V id or key (`32769`, `0x1234`; a key is written in
  * hex), or a name (`/name`, a socket's path, `@abstract`), optionally after
  * its kind (`shm:32769`, `mq:/jobs`). A target that matches objects of
- * several kinds needs the kind, or `--kind`.
+ * several kinds needs the kind, or `--kind`. A POSIX name's byte that is
+ * not UTF-8, and a control character, shows as `\xNN` (in `--json`, as the
+ * lone surrogate U+DC80 to U+DCFF the library decodes such a byte to); the
+ * text shown names the object as a target.
  *
  * Exit codes: 0 done; 1 an object could not be found or handled; 2 a usage
  * error; 3 a missing permission (the message names the flag). Deno grants
@@ -81,7 +84,7 @@ import {
   removeObject,
   userExists,
 } from "./objects.ts";
-import { describe, keyText, table } from "./format.ts";
+import { describe, keyText, nameText, table } from "./format.ts";
 
 export { KINDS, listObjects, mqueueMounted, removeObject } from "./objects.ts";
 export type { Holder, IpcObject, Kind } from "./objects.ts";
@@ -279,7 +282,11 @@ function resolve(
   } else if (/^\d+$/.test(rest)) {
     found = objects.filter((o) => o.id === Number(rest));
   } else {
-    found = objects.filter((o) => o.name === rest);
+    // As given, or as the table shows it (a byte that is not UTF-8 as
+    // \xNN: see nameText).
+    found = objects.filter((o) =>
+      o.name !== undefined && (o.name === rest || nameText(o.name) === rest)
+    );
   }
   found = found.filter((o) => kinds.includes(o.kind));
   if (found.length === 0) {
@@ -353,7 +360,7 @@ function rm(args: string[]): number {
 function label(o: IpcObject): string {
   return o.id !== undefined
     ? `${o.kind} ${o.id} (key ${keyText(o.key)})`
-    : `${o.kind} ${o.name}`;
+    : `${o.kind} ${nameText(o.name ?? "-")}`;
 }
 
 function number(

@@ -33,6 +33,13 @@ import {
   shmctl,
   statfs,
 } from "../mod.ts";
+import {
+  lstatName,
+  readDirNames,
+  readTextName,
+  S_IFMT,
+  S_IFREG,
+} from "../ffi/fd.ts";
 
 /**
  * The kinds of object the tool knows: System V `shm`, `sem`, `msg` (as
@@ -429,34 +436,25 @@ function epoch(d: Date | null): number {
 
 function devShm(procs: Proc[], kinds: readonly Kind[]): IpcObject[] {
   const out: IpcObject[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync("/dev/shm")];
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return out;
-    throw e;
-  }
-  for (const e of entries) {
-    if (!e.isFile) continue;
-    let st: Deno.FileInfo;
-    try {
-      st = Deno.statSync(`/dev/shm/${e.name}`);
-    } catch {
-      continue; // Removed meanwhile.
-    }
-    const sem = e.name.startsWith("sem.");
+  // Names as their bytes are (one that is not UTF-8 included, which
+  // Deno.readDirSync would give with U+FFFD, and its stat then miss).
+  for (const entry of readDirNames("/dev/shm") ?? []) {
+    const st = lstatName(`/dev/shm/${entry}`);
+    if (st === null) continue; // Removed meanwhile.
+    if ((st.mode & S_IFMT) !== S_IFREG) continue;
+    const sem = entry.startsWith("sem.");
     const kind: Kind = sem ? "psem" : "pshm";
     if (!kinds.includes(kind)) continue;
-    const name = `/${sem ? e.name.slice(4) : e.name}`;
+    const name = `/${sem ? entry.slice(4) : entry}`;
     const o: IpcObject = {
       kind,
       name,
-      uid: st.uid ?? -1,
-      mode: (st.mode ?? 0) & 0o777,
+      uid: st.uid,
+      mode: st.mode & 0o777,
       size: sem ? 0 : st.size,
-      times: { modified: epoch(st.mtime), changed: epoch(st.ctime) },
+      times: { modified: st.mtime, changed: st.ctime },
       pids: {},
-      holders: holdersOf(procs, st.dev, st.ino ?? 0),
+      holders: holdersOf(procs, st.dev, st.ino),
     };
     if (sem) {
       try {
@@ -497,28 +495,23 @@ export function mqueueMounted(): boolean {
 function queues(procs: Proc[]): IpcObject[] {
   const out: IpcObject[] = [];
   if (!mqueueMounted()) return out;
-  const entries = [...Deno.readDirSync("/dev/mqueue")];
-  for (const e of entries) {
-    const path = `/dev/mqueue/${e.name}`;
-    let st: Deno.FileInfo, info: string;
-    try {
-      st = Deno.statSync(path);
-      info = Deno.readTextFileSync(path);
-    } catch {
-      continue;
-    }
+  // As in /dev/shm: names as their bytes are.
+  for (const entry of readDirNames("/dev/mqueue") ?? []) {
+    const path = `/dev/mqueue/${entry}`;
+    const st = lstatName(path), info = readTextName(path);
+    if (st === null || info === null) continue; // Removed meanwhile.
     // "QSIZE:0 NOTIFY:0 SIGNO:0 NOTIFY_PID:0"
     const field = (f: string) =>
       Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1] ?? 0);
     const o: IpcObject = {
       kind: "mq",
-      name: `/${e.name}`,
-      uid: st.uid ?? -1,
-      mode: (st.mode ?? 0) & 0o777,
+      name: `/${entry}`,
+      uid: st.uid,
+      mode: st.mode & 0o777,
       size: field("QSIZE"),
-      times: { modified: epoch(st.mtime), changed: epoch(st.ctime) },
+      times: { modified: st.mtime, changed: st.ctime },
       pids: field("NOTIFY_PID") ? { notify: field("NOTIFY_PID") } : {},
-      holders: holdersOf(procs, st.dev, st.ino ?? 0),
+      holders: holdersOf(procs, st.dev, st.ino),
     };
     try {
       const q = mq_open(o.name!, O_RDONLY | O_NONBLOCK);

@@ -33,6 +33,7 @@ import { ownDescriptor } from "./owned.ts";
 import {
   decodeStat,
   decodeStatfsType,
+  direntLayout,
   type FileStat,
   SIZEOF,
 } from "./layout.ts";
@@ -47,7 +48,7 @@ import {
   nestedOptions,
   show,
 } from "./validate.ts";
-import { decodeUtf8, encodeName, encodeUtf8 } from "./text.ts";
+import { decodeName, decodeUtf8, encodeName, encodeUtf8 } from "./text.ts";
 
 export type { FileStat } from "./layout.ts";
 
@@ -284,14 +285,69 @@ export function unlinkName(name: string): boolean {
   return libc().unlink(nameBytes(name)) === 0;
 }
 
+/**
+ * Internal to the library: the names in a directory (not `.` and `..`),
+ * each decoded as `decodeName` decodes a name, so that one holding bytes
+ * that are not UTF-8 comes back as it is and reaches the same file when
+ * given back (`Deno.readDirSync` gives it with U+FFFD, a name no file
+ * has), or null if the directory cannot be read. Needs `--allow-read` for
+ * it, as `Deno.readDirSync` would.
+ *
+ * @param path the directory
+ * @returns the names, or null
+ * @throws {Deno.errors.NotCapable} without read permission for `path`
+ */
+export function readDirNames(path: string): string[] | null {
+  requirePath("read", path);
+  const c = libc();
+  const dir = c.opendir(nameBytes(path));
+  if (dir === null) return null;
+  const { reclen, name } = direntLayout();
+  try {
+    const names: string[] = [];
+    for (;;) {
+      const entry = c.readdir(dir);
+      if (entry === null) return names;
+      // The name ends at its NUL, within the record's d_reclen bytes.
+      const v = new Deno.UnsafePointerView(entry);
+      const bytes = new Uint8Array(v.getUint16(reclen) - name);
+      v.copyInto(bytes, name);
+      const nul = bytes.indexOf(0);
+      const text = decodeName(nul === -1 ? bytes : bytes.subarray(0, nul));
+      if (text !== "." && text !== "..") names.push(text);
+    }
+  } finally {
+    c.closedir(dir);
+  }
+}
+
+/**
+ * Internal to the library: a small file's text, read through libc, its
+ * path looked up as {@linkcode lstatName} looks it up, or null if it
+ * cannot be read. Needs `--allow-read` for it.
+ *
+ * @param path the file
+ * @returns its text, or null
+ * @throws {Deno.errors.NotCapable} without read permission for `path`
+ */
+export function readTextName(path: string): string | null {
+  requirePath("read", path);
+  return readWhole(nameBytes(path));
+}
+
 const MAPS = encodeUtf8("/proc/self/maps\0");
 
 /** This process's memory map (`/proc/self/maps`), or null if unreadable. */
 function processMaps(): string | null {
   // Read through libc, not Deno.readTextFile: the library's own check,
   // which must not need (or use) the caller's --allow-read.
+  return readWhole(MAPS);
+}
+
+/** A file's text, through libc, or null if it cannot be read. */
+function readWhole(path: Uint8Array<ArrayBuffer>): string | null {
   const c = libc();
-  const fd = c.open(MAPS, O_RDONLY | O_CLOEXEC, 0);
+  const fd = c.open(path, O_RDONLY | O_CLOEXEC, 0);
   if (fd === -1) return null;
   try {
     // Bytes first, decoded once at the end: a decoder left mid-character

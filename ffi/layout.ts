@@ -101,8 +101,15 @@ interface Layouts {
     dev: number;
     ino: number;
     mode: number;
+    uid: number;
     st_size: number;
+    /** `st_mtim.tv_sec` */
+    mtime: number;
+    /** `st_ctim.tv_sec` */
+    ctime: number;
   };
+  /** `struct dirent` (glibc's, of `readdir`): its length and name. */
+  dirent: { reclen: number; name: number };
   pollfd: { size: number; fd: number; events: number; revents: number };
   /** `struct statfs` (only `f_type` is read). */
   statfs: { size: number; type: number };
@@ -172,19 +179,38 @@ const COMMON = {
   pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
   flock: { size: 32, type: 0, whence: 2, start: 8, len: 16, pid: 24 },
   statfs: { size: 120, type: 0 },
+  dirent: { reclen: 16, name: 19 },
 };
 
 const LAYOUTS: Record<Platform, Layouts> = {
   x86_64: {
     ...COMMON,
     semid_ds: { size: 104, perm: 0, otime: 48, ctime: 64, nsems: 80 },
-    stat: { size: 144, dev: 0, ino: 8, mode: 24, st_size: 48 },
+    stat: {
+      size: 144,
+      dev: 0,
+      ino: 8,
+      mode: 24,
+      uid: 28,
+      st_size: 48,
+      mtime: 88,
+      ctime: 104,
+    },
     epoll_event: { size: 12, events: 0, data: 4 },
   },
   aarch64: {
     ...COMMON,
     semid_ds: { size: 88, perm: 0, otime: 48, ctime: 56, nsems: 64 },
-    stat: { size: 128, dev: 0, ino: 8, mode: 16, st_size: 48 },
+    stat: {
+      size: 128,
+      dev: 0,
+      ino: 8,
+      mode: 16,
+      uid: 24,
+      st_size: 48,
+      mtime: 88,
+      ctime: 104,
+    },
     epoll_event: { size: 16, events: 0, data: 8 },
   },
 };
@@ -813,13 +839,19 @@ export interface FileStat {
   mode: number;
   /** Size in bytes (`st_size`). */
   size: number;
+  /** The owner's user id (`st_uid`). */
+  uid: number;
+  /** Last change of its data, in seconds since the epoch (`st_mtime`). */
+  mtime: number;
+  /** Last change of its inode, in seconds since the epoch (`st_ctime`). */
+  ctime: number;
 }
 
 /**
  * Decodes the fields of a `struct stat` the library uses.
  *
  * @param buf at least `SIZEOF.stat` bytes filled by the kernel
- * @returns device, inode, mode and size
+ * @returns device, inode, mode, size, owner and times
  */
 export function decodeStat(buf: Uint8Array): FileStat {
   const v = view(buf);
@@ -828,7 +860,20 @@ export function decodeStat(buf: Uint8Array): FileStat {
     ino: u64(v, L.stat.ino),
     mode: v.getUint32(L.stat.mode, true),
     size: i64(v, L.stat.st_size),
+    uid: v.getUint32(L.stat.uid, true),
+    mtime: i64(v, L.stat.mtime),
+    ctime: i64(v, L.stat.ctime),
   };
+}
+
+/**
+ * Where glibc's `struct dirent` keeps its record length (`d_reclen`) and
+ * name (`d_name`, NUL-terminated within the record).
+ *
+ * @returns the two offsets
+ */
+export function direntLayout(): { reclen: number; name: number } {
+  return L.dirent;
 }
 
 /**

@@ -193,6 +193,12 @@ const SYMBOLS = {
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /* int unlink(const char *pathname) */
   unlink: { parameters: ["buffer"], result: "i32" },
+  /* DIR *opendir(const char *name) */
+  opendir: { parameters: ["buffer"], result: "pointer" },
+  /* struct dirent *readdir(DIR *dirp): null at the end */
+  readdir: { parameters: ["pointer"], result: "pointer" },
+  /* int closedir(DIR *dirp) */
+  closedir: { parameters: ["pointer"], result: "i32" },
   /* int fcntl(int fd, int cmd, int arg) */
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /* int fcntl(int fd, int cmd, struct flock *lock): the record lock form */

@@ -1,18 +1,28 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
+  close,
   IPC_CREAT,
   IPC_PRIVATE,
   IPC_RMID,
+  mq_close,
+  mq_open,
+  mq_unlink,
   msgctl,
   msgget,
   msgsnd,
+  O_CREAT,
+  O_RDWR,
+  PosixSemaphore,
   SemaphoreSet,
+  shm_open,
+  shm_unlink,
 } from "../mod.ts";
 import {
   checkLeaksAtEnd,
   cProgram,
   missingPeer,
+  mqueueMounted,
   privateKey,
   pythonWithSysvIpc,
   run,
@@ -499,6 +509,62 @@ Deno.test("ipc ls says how to mount /dev/mqueue when it is not mounted", async (
     out.stderr,
     /not mounted at \/dev\/mqueue .*mount -t mqueue none \/dev\/mqueue/,
   );
+});
+
+Deno.test("ipc ls, stat and rm see names that are not UTF-8, and show them as \\xNN", async () => {
+  // Deno.readDirSync gives such a name with U+FFFD, whose stat then
+  // failed: the object was left out of ls, and could not be removed.
+  const base = unique();
+  const shm = `${base}-\udcff`, sem = `${base}-\udcfe`;
+  const queue = `${base}-\udcfd\nq`;
+  const mq = mqueueMounted();
+  close(shm_open(shm, O_CREAT | O_RDWR, 0o600));
+  PosixSemaphore.open(sem, { create: { value: 3 } }).close();
+  if (mq) mq_close(mq_open(queue, O_CREAT | O_RDWR, 0o600));
+  try {
+    const shown = (name: string) =>
+      name.replace("\udcff", "\\xff").replace("\udcfe", "\\xfe")
+        .replace("\udcfd\n", "\\xfd\\x0a");
+    const all = (await ls()).filter((o) => o.name?.startsWith(base));
+    assert.deepEqual(
+      all.map((o) => [o.kind, o.name, o.values]).sort(),
+      [
+        ["pshm", shm, undefined],
+        ["psem", sem, [3]],
+        ...(mq ? [["mq", queue, undefined]] : []),
+      ].sort(),
+    );
+    const table = await ipc(["ls"]);
+    assert.equal(table.code, 0, table.stderr);
+    for (const name of [shm, sem].concat(mq ? [queue] : [])) {
+      assert.ok(table.stdout.includes(` ${shown(name)} `), shown(name));
+    }
+    const stat = await ipc(["stat", shown(shm)]);
+    assert.equal(stat.code, 0, stat.stderr);
+    assert.match(
+      stat.stdout,
+      new RegExp(`^name +${shown(shm).replaceAll("\\", "\\\\")}$`, "m"),
+    );
+    const rm = await ipc(
+      ["rm", shown(shm), `psem:${shown(sem)}`].concat(mq ? [shown(queue)] : []),
+    );
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual((await ls()).filter((o) => o.name?.startsWith(base)), []);
+  } finally {
+    for (
+      const undo of [
+        () => shm_unlink(shm),
+        () => PosixSemaphore.unlink(sem),
+        () => mq_unlink(queue),
+      ]
+    ) {
+      try {
+        undo();
+      } catch {
+        // removed by the test
+      }
+    }
+  }
 });
 
 await checkLeaksAtEnd();

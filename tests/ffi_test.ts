@@ -139,7 +139,12 @@ async function compareLayouts(
     ["stat.st_dev", ours.stat.dev],
     ["stat.st_ino", ours.stat.ino],
     ["stat.st_mode", ours.stat.mode],
+    ["stat.st_uid", ours.stat.uid],
     ["stat.st_size", ours.stat.st_size],
+    ["stat.st_mtim", ours.stat.mtime],
+    ["stat.st_ctim", ours.stat.ctime],
+    ["dirent.d_reclen", ours.dirent.reclen],
+    ["dirent.d_name", ours.dirent.name],
   ];
   // The constants it printed ("NAME value" pairs) against our exports.
   const exported = ipc as unknown as Record<string, unknown>;

@@ -18,6 +18,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <poll.h>
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <linux/memfd.h>
@@ -46,7 +47,8 @@ int main(void){
  S(ucred); F(ucred,pid);F(ucred,uid);F(ucred,gid);
  S(sigaction); F(sigaction,sa_handler);F(sigaction,sa_mask);F(sigaction,sa_flags);
  S(pollfd); F(pollfd,fd);F(pollfd,events);F(pollfd,revents);
- S(stat); F(stat,st_dev);F(stat,st_ino);F(stat,st_mode);F(stat,st_size);
+ S(stat); F(stat,st_dev);F(stat,st_ino);F(stat,st_mode);F(stat,st_uid);F(stat,st_size);F(stat,st_mtim);F(stat,st_ctim);
+ F(dirent,d_reclen);F(dirent,d_name);
  S(epoll_event); F(epoll_event,events);F(epoll_event,data);
  S(statfs); F(statfs,f_type);
  S(flock); F(flock,l_type);F(flock,l_whence);F(flock,l_start);F(flock,l_len);F(flock,l_pid);
