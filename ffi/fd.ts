@@ -321,6 +321,25 @@ export function readDirNames(path: string): string[] | null {
   }
 }
 
+/** `getrlimit` resource: how many descriptors a process may have open. */
+const RLIMIT_NOFILE = 7;
+
+/**
+ * Internal to the library: how many descriptors this process may have
+ * open (`RLIMIT_NOFILE`'s soft limit), which a child it starts inherits:
+ * every descriptor number is below it. Infinity when there is no limit or
+ * it cannot be read.
+ *
+ * @returns the limit
+ */
+export function descriptorLimit(): number {
+  const rlim = new BigUint64Array(2); // struct rlimit: cur, max
+  if (libc().getrlimit(RLIMIT_NOFILE, new Uint8Array(rlim.buffer)) === -1) {
+    return Infinity;
+  }
+  return rlim[0] > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(rlim[0]);
+}
+
 /**
  * Internal to the library: a small file's text, read through libc, its
  * path looked up as {@linkcode lstatName} looks it up, or null if it

@@ -193,6 +193,8 @@ const SYMBOLS = {
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /* int unlink(const char *pathname) */
   unlink: { parameters: ["buffer"], result: "i32" },
+  /* int getrlimit(int resource, struct rlimit *rlim) */
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   /* DIR *opendir(const char *name) */
   opendir: { parameters: ["buffer"], result: "pointer" },
   /* struct dirent *readdir(DIR *dirp): null at the end */

@@ -16,6 +16,7 @@ import { Readable } from "node:stream";
 import {
   access,
   close,
+  descriptorLimit,
   fstat,
   O_CLOEXEC,
   S_IFIFO,
@@ -70,9 +71,16 @@ export interface ChildStatus {
 
 /** A child started by {@linkcode spawnWithFds}. */
 export interface SpawnedChild {
-  /** Its process id. */
+  /**
+   * Its process id; -1 if the kernel refused to start it for a reason
+   * found only then (arguments over `ARG_MAX`: `E2BIG`), which `status`
+   * rejects with.
+   */
   readonly pid: number;
-  /** Resolves when it ends. */
+  /**
+   * Resolves when it ends; rejects if it could not start (then no
+   * unhandled rejection ends the program if nobody awaits it).
+   */
   readonly status: Promise<ChildStatus>;
   /** Its standard output, if slot 1 was `"piped"`. */
   readonly stdout: ReadableStream<Uint8Array> | null;
@@ -100,7 +108,8 @@ export interface SpawnedChild {
  * @throws {TypeError} for a slot that is not a descriptor or a known word,
  *   `args` that are not strings, an `env` value that is not a string, an
  *   option it does not have (a misspelling: `argv` for `args`)
- * @throws {RangeError} for a slot number that is not one
+ * @throws {RangeError} for a slot number that is not one, or is at or above
+ *   the descriptor limit (`RLIMIT_NOFILE`) the child inherits
  * @throws {Deno.errors.NotCapable} without `--allow-env`
  * @example The child's stdin is the read end of a pipe (ALP Listing 5.8)
  * ```ts
@@ -130,10 +139,22 @@ export function spawnWithFds(
   if (!Array.isArray(slots)) {
     checkOptions(slots, "spawnWithFds", 'option "fds"');
   }
+  let limit: number | undefined;
   for (const key of Object.keys(slots)) {
     if (!/^\d+$/.test(key) || Number(key) > MAX_SLOT) {
       throw new RangeError(
         `Invalid option "fds" to spawnWithFds: "${key}" is not a descriptor slot (0 to ${MAX_SLOT})`,
+      );
+    }
+    // The child inherits this process's limit: a slot at or above it
+    // cannot be made, and the child would not start (EBADF, reported
+    // only later, as a child of pid -1).
+    limit ??= descriptorLimit();
+    if (Number(key) >= limit) {
+      throw new RangeError(
+        `Invalid option "fds" to spawnWithFds: slot "${key}" is above the descriptor limit a child of this process inherits (RLIMIT_NOFILE ${limit}: slots 0 to ${
+          limit - 1
+        })`,
       );
     }
   }
@@ -173,6 +194,12 @@ export function spawnWithFds(
       child.once("error", () => {});
       throw why;
     }
+    // Any other reason arrives as status's rejection; pid is -1. Noted
+    // as handled, so that a caller who never looks at status is not
+    // ended by an unhandled rejection.
+    const wrapped = wrap(child, command);
+    wrapped.status.catch(() => {});
+    return wrapped;
   }
   return wrap(child, command);
 }

@@ -948,4 +948,28 @@ Deno.test("a read of a write end, or a write of a read end, says which end it is
   }
 });
 
+Deno.test("spawnWithFds: a slot above the descriptor limit is refused; a child that fails later never ends the program", async () => {
+  // Slot 100000 (above RLIMIT_NOFILE) gave a child of pid -1 whose status
+  // rejected unobserved (EBADF), which ended the program.
+  const [r, w] = PipeEnd.pipe();
+  try {
+    assert.throws(
+      () => spawnWithFds("true", { fds: { 1_000_000: r.fd } }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /slot "1000000" is above the descriptor limit a child of this process inherits \(RLIMIT_NOFILE \d+: slots 0 to \d+\)$/
+          .test(e.message),
+    );
+  } finally {
+    r.close();
+    w.close();
+  }
+  // A failure found only by the kernel (arguments over ARG_MAX): pid -1,
+  // and status rejects with its errno for whoever asks, later too.
+  const child = spawnWithFds("true", { args: ["x".repeat(4 << 20)] });
+  assert.equal(child.pid, -1);
+  await new Promise((res) => setTimeout(res, 50)); // unobserved meanwhile
+  await assert.rejects(child.status, isCode("E2BIG", "spawnWithFds"));
+});
+
 await checkLeaksAtEnd();
