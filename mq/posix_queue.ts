@@ -563,14 +563,19 @@ export class PosixMessageQueue {
     } finally {
       this.#onClose.delete(onAbort);
       stop?.removeEventListener("abort", onAbort);
-      Deno.removeSignalListener(signo, onSignal);
-      if (!this.closed) {
+      // Only this iteration's registration is removed: one that failed
+      // (EBUSY: another iteration of this process holds the queue) must
+      // not remove the other's. And it goes before the listener does: once
+      // a signal has no listener left, Deno gives it its default action,
+      // which for SIGUSR1 ends the process.
+      if (registered && !this.closed) {
         try {
           mq_notify(this.fd, null);
         } catch {
           // not registered any more
         }
       }
+      Deno.removeSignalListener(signo, onSignal);
     }
   }
 

@@ -597,4 +597,26 @@ Deno.test("PosixMessageQueue.unlink() removes the object's own name, as the othe
   }
 });
 
+Deno.test("a second notifications of a queue fails (EBUSY) and leaves the first's registration", async () => {
+  // The failed one's clean-up unregistered the queue: the first iteration
+  // then waited for a notice that never came.
+  const name = fresh();
+  using q = PosixMessageQueue.open(name, { create: {} });
+  PosixMessageQueue.unlink(name);
+  const stop = new AbortController();
+  const first = q.notifications({ signo: "SIGUSR2", signal: stop.signal });
+  const notice = first.next();
+  await new Promise((r) => setTimeout(r, 20)); // registered
+  const second = q.notifications({ signo: "SIGUSR2", signal: stop.signal });
+  await assert.rejects(second.next(), isCode("EBUSY", "mq_notify"));
+  q.sendSync("wake");
+  assert.deepEqual(await within(notice, 5000), {
+    value: undefined,
+    done: false,
+  });
+  q.receiveSync();
+  stop.abort();
+  assert.deepEqual(await first.next(), { value: undefined, done: true });
+});
+
 await checkLeaksAtEnd();
