@@ -1589,7 +1589,8 @@ const EAI_SYSTEM = -11;
  * name may block the thread (DNS); Deno's `Deno.resolveDns` is async.
  *
  * @param node a host name or address
- * @param service a port number or service name
+ * @param service a port number or service name; left out (or null), the
+ *   addresses have port 0, as C's `NULL` service gives
  * @param hints `family` (`AF_UNSPEC`, `AF_INET`, `AF_INET6`) and `socktype`
  * @returns the addresses, in the order the C library prefers
  * @throws {IpcError} with the resolver's code (`EAI_NONAME`, `EAI_AGAIN`,
@@ -1604,11 +1605,13 @@ const EAI_SYSTEM = -11;
  */
 export function getaddrinfo(
   node: string,
-  service: string,
+  service?: string | null,
   hints: { family?: number; socktype?: number } = {},
 ): AddrInfo[] {
   const n = cString(node, "getaddrinfo", "node");
-  const s = cString(service, "getaddrinfo", "service");
+  const s = service === undefined || service === null
+    ? null
+    : cString(service, "getaddrinfo", "service");
   if (!isOptionsObject(hints)) {
     throw new TypeError(
       `Invalid argument "hints" to getaddrinfo: expected { family?, socktype? }, got "${
@@ -1637,7 +1640,9 @@ export function getaddrinfo(
       syscall: "getaddrinfo",
       argument,
       value: argument === "hints" ? JSON.stringify(hints) : undefined,
-      hint: `cannot resolve "${node}" port "${service}"`,
+      hint: s === null
+        ? `cannot resolve "${node}"`
+        : `cannot resolve "${node}" port "${service}"`,
     });
   }
   const first = pointerAt(res[0])!;

@@ -1947,6 +1947,22 @@ Deno.test("a seqpacket connection's empty message reads as 0, not as the end; th
   }
 });
 
+Deno.test("getaddrinfo takes no service, as C's NULL: port 0", () => {
+  // The service was required: "expected a string, got undefined".
+  for (const service of [undefined, null]) {
+    const got = getaddrinfo("127.0.0.1", service, { socktype: SOCK_STREAM });
+    assert.deepEqual(got.map((a) => a.address), [
+      { family: "inet", address: "127.0.0.1", port: 0 },
+    ]);
+  }
+  assert.throws(
+    () => getaddrinfo("no-such-host.invalid"),
+    (e: unknown) =>
+      isCode((e as IpcError).code, "getaddrinfo", "node")(e) &&
+      /cannot resolve "no-such-host\.invalid"$/.test((e as Error).message),
+  );
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("a client of another type than the listener is told so: EPROTOTYPE at a path, ECONNREFUSED for an abstract name", async () => {
