@@ -12,7 +12,7 @@
  * @module
  */
 
-import { libc, sizeT } from "../ffi/libc.ts";
+import { libc, PointerCache, sizeT } from "../ffi/libc.ts";
 import { SIGNAL_NUMBERS } from "../ffi/signals.ts";
 import {
   EAGAIN,
@@ -381,12 +381,21 @@ export function mq_send(
   msg_prio = prio(msg_prio, "mq_send");
   // The call made here, with no closure (a closure in this function would
   // make every call allocate its context); EINTR made again.
+  const c = libc(), n = sizeT(b.length), p = sendPointer.of(b);
   for (;;) {
-    const r = resultOf(libc().mq_send(mqdes, b, sizeT(b.length), msg_prio));
+    const r = resultOf(
+      p === undefined
+        ? c.mq_send(mqdes, b, n, msg_prio)
+        : c.mq_send_p(mqdes, p, n, msg_prio),
+    );
     if (r >= 0) return;
     if (r !== -EINTR) throw sendError("mq_send", mqdes, b.length, -r);
   }
 }
+
+/** The pointers of the sync sends and receives (see `PointerCache`). */
+const sendPointer = new PointerCache(), receivePointer = new PointerCache();
+const prioPointer = new PointerCache();
 
 // The sync receives' room, reused: the message is copied out.
 let recvScratch = new Uint8Array(8192);
@@ -455,11 +464,17 @@ function receiveInto(
   abs: Uint8Array | null,
 ): number {
   // As mq_send's: no closure, EINTR made again.
+  const c = libc(), len = sizeT(n);
+  // Pointers for a loop's calls (see PointerCache): both, or neither.
+  const p = abs === null ? receivePointer.of(buf) : undefined;
+  const q = p === undefined ? undefined : prioPointer.of(prioBytes);
   for (;;) {
     const r = resultOf(
-      abs === null
-        ? libc().mq_receive(mqdes, buf, sizeT(n), prioBytes)
-        : libc().mq_timedreceive(mqdes, buf, sizeT(n), prioBytes, abs),
+      abs !== null
+        ? c.mq_timedreceive(mqdes, buf, len, prioBytes, abs)
+        : p === undefined || q === undefined
+        ? c.mq_receive(mqdes, buf, len, prioBytes)
+        : c.mq_receive_p(mqdes, p, len, q),
     );
     if (r >= 0) return r;
     if (r !== -EINTR) throw recvError(syscall, mqdes, n, -r);

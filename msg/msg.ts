@@ -10,7 +10,7 @@
  * @module
  */
 
-import { libc, sizeT } from "../ffi/libc.ts";
+import { libc, PointerCache, sizeT } from "../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
@@ -236,6 +236,9 @@ function encodeMsg(
 let sendScratch = new Uint8Array(8 + 8192);
 let sendView = new DataView(sendScratch.buffer);
 let sendSlice = sendScratch.subarray(0, 0);
+/** The pointers of the sync sends and receives (see `PointerCache`). */
+const sendPointer = new PointerCache(), receivePointer = new PointerCache();
+
 let recvScratch = new Uint8Array(8 + 8192);
 let recvView = new DataView(recvScratch.buffer);
 
@@ -459,11 +462,15 @@ export function msgsnd(
     buf = encodeMsg(msgp, "msgsnd", true);
     msgsz = buf.length - 8;
   }
-  const n = sizeT(msgsz);
+  const n = sizeT(msgsz), c = libc(), p = sendPointer.of(buf);
   // The call made here, with no closure (a closure in this function would
   // make every call allocate its context); EINTR made again.
   for (;;) {
-    const r = resultOf(libc().msgsnd(msqid, buf, n, msgflg));
+    const r = resultOf(
+      p === undefined
+        ? c.msgsnd(msqid, buf, n, msgflg)
+        : c.msgsnd_p(msqid, p, n, msgflg),
+    );
     if (r >= 0) return;
     if (r !== -EINTR) throw sendFailure(-r, msqid, buf, msgsz);
   }
@@ -767,11 +774,15 @@ function receiveNow(
   msgflg: number,
   parkable: boolean,
 ): number {
-  const c = libc(), n = sizeT(msgsz);
+  const c = libc(), n = sizeT(msgsz), p = receivePointer.of(buf);
   const t = typeArg(type), f = parkable ? msgflg | IPC_NOWAIT : msgflg;
   // No closure, which would cost an allocation per call; EINTR made again.
   for (;;) {
-    const r = resultOf(c.msgrcv(msqid, buf, n, t, f));
+    const r = resultOf(
+      p === undefined
+        ? c.msgrcv(msqid, buf, n, t, f)
+        : c.msgrcv_p(msqid, p, n, t, f),
+    );
     if (r >= 0) return r;
     if (r === -EINTR) continue;
     if (parkable && r === -ENOMSG && (msgflg & IPC_NOWAIT) === 0) return -1;
