@@ -109,7 +109,7 @@ export function table(
     o.name === undefined ? "-" : nameText(o.name),
     o.user ?? (o.uid < 0 ? "-" : String(o.uid)),
     perms(o.mode),
-    String(o.size),
+    o.size < 0 ? "-" : String(o.size),
     detail(o) || "-",
     time(o.times.changed),
     users(o),
@@ -168,7 +168,7 @@ export function describe(o: IpcObject): string {
       o.mode < 0 ? "-" : o.mode.toString(8).padStart(4, "0")
     })`,
   ]);
-  lines.push(["size", String(o.size)]);
+  lines.push(["size", o.size < 0 ? "-" : String(o.size)]);
   if (o.attaches !== undefined) lines.push(["attaches", String(o.attaches)]);
   if (o.values) lines.push(["values", o.values.join(", ")]);
   if (o.messages !== undefined) lines.push(["messages", String(o.messages)]);

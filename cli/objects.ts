@@ -99,8 +99,9 @@ export interface IpcObject {
   /** Permission bits (low 9 bits; -1 where there are none). */
   mode: number;
   /**
-   * Bytes for memory, semaphores in the set (`sem`), bytes queued (`msg`),
-   * 0 for a named semaphore and a socket.
+   * Bytes for memory, semaphores in the set (`sem`), bytes queued (`msg`,
+   * `mq`), 0 for a named semaphore and a socket; -1 for a POSIX queue this
+   * process may not read (another user's, listed all the same).
    */
   size: number;
   /** Semaphore values (`sem`: each; `psem`: the one value). */
@@ -498,11 +499,15 @@ function queues(procs: Proc[]): IpcObject[] {
   // As in /dev/shm: names as their bytes are.
   for (const entry of readDirNames("/dev/mqueue") ?? []) {
     const path = `/dev/mqueue/${entry}`;
-    const st = lstatName(path), info = readTextName(path);
-    if (st === null || info === null) continue; // Removed meanwhile.
-    // "QSIZE:0 NOTIFY:0 SIGNO:0 NOTIFY_PID:0"
+    const st = lstatName(path);
+    if (st === null) continue; // Removed meanwhile.
+    // "QSIZE:0 NOTIFY:0 SIGNO:0 NOTIFY_PID:0"; null for a queue this
+    // process may not read, which is listed with what its inode says.
+    const info = readTextName(path);
     const field = (f: string) =>
-      Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1] ?? 0);
+      info === null
+        ? -1
+        : Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1] ?? 0);
     const o: IpcObject = {
       kind: "mq",
       name: `/${entry}`,
@@ -510,7 +515,7 @@ function queues(procs: Proc[]): IpcObject[] {
       mode: st.mode & 0o777,
       size: field("QSIZE"),
       times: { modified: st.mtime, changed: st.ctime },
-      pids: field("NOTIFY_PID") ? { notify: field("NOTIFY_PID") } : {},
+      pids: field("NOTIFY_PID") > 0 ? { notify: field("NOTIFY_PID") } : {},
       holders: holdersOf(procs, st.dev, st.ino),
     };
     try {
