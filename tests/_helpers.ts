@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { IpcError } from "../mod.ts";
+import { IpcError, statfs } from "../mod.ts";
 import { libc } from "../ffi/libc.ts";
 import { terminateIdleWaiters } from "../ffi/wait.ts";
 
@@ -453,8 +453,11 @@ export async function waitForLine(
 
 /** Whether the POSIX message queue file system is mounted at `/dev/mqueue`. */
 export function mqueueMounted(): boolean {
+  // Through the library's statfs: Deno's own stat of a path under /dev
+  // needs --allow-all, which the test task does not give, so it answered
+  // false there and the queue parts of the tests were skipped.
   try {
-    return Deno.statSync("/dev/mqueue").isDirectory;
+    return statfs("/dev/mqueue").name === "mqueue";
   } catch {
     return false;
   }
