@@ -25,6 +25,7 @@ import {
   type MessageIn,
   type MessageOut,
   type MessageReceived,
+  type MessageTake,
   messageTaken,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
@@ -98,7 +99,7 @@ export function messageSyncReady(
   timeout: number | undefined,
 ): number | null {
   bytes(buf, "recv", "buf");
-  const take: { taken: boolean; end?: boolean } = { taken: false };
+  const take: MessageTake = { taken: false };
   const r = callWhenReady(
     sockfd,
     POLLIN,
@@ -107,8 +108,7 @@ export function messageSyncReady(
     messageCall(sockfd, buf, take),
     () => fail("recv", sockfd),
   );
-  const n = messageTaken(r, buf, take);
-  return n === 0 && take.end === true && buf.length > 0 ? null : n;
+  return messageTaken(r, buf, take);
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   type MessageIn,
   type MessageOut,
   type MessageReceived,
+  type MessageTake,
   messageTaken,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
@@ -403,7 +404,7 @@ export function messageReady(
   } catch (e) {
     return Promise.reject(e);
   }
-  const take: { taken: boolean; end?: boolean } = { taken: false };
+  const take: MessageTake = { taken: false };
   return ready<number | null>(
     sockfd,
     POLLIN,
@@ -413,11 +414,7 @@ export function messageReady(
     undefined,
     false,
     undefined,
-    (r) => {
-      const n = messageTaken(r, buf, take);
-      // An empty message is 0; only the end of the stream is null.
-      return n === 0 && take.end === true && buf.length > 0 ? null : n;
-    },
+    (r) => messageTaken(r, buf, take),
   );
 }
 

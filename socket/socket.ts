@@ -556,22 +556,23 @@ export function tooLong(
 }
 
 /**
- * Internal to `socket/`: the length a {@linkcode messageCall} returned, or
- * `EMSGSIZE` ({@linkcode tooLong}) for a message longer than `buf`.
+ * Internal to `socket/`: the length a {@linkcode messageCall} returned (0
+ * for an empty message), null at the end of the stream, or `EMSGSIZE`
+ * ({@linkcode tooLong}) for a message longer than `buf`.
  *
  * @param r what the call returned
  * @param buf the buffer
  * @param state what the call recorded
- * @returns `r`
+ * @returns `r`, or null at the end (for a `buf` with room)
  * @throws {IpcError} `EMSGSIZE`
  */
 export function messageTaken(
   r: number,
   buf: Uint8Array,
   state: MessageTake,
-): number {
-  if (r <= buf.length) return r;
-  throw tooLong(r, buf.length, state.taken, "recv", "buf");
+): number | null {
+  if (r > buf.length) throw tooLong(r, buf.length, state.taken, "recv", "buf");
+  return r === 0 && state.end === true && buf.length > 0 ? null : r;
 }
 
 /**
