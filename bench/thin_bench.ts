@@ -5,7 +5,7 @@
  * figures against C are in `deno task bench` (bench/run.ts, io.ts,
  * socket.ts).
  *
- * Run: deno bench --allow-ffi bench/
+ * Run: deno task bench:thin
  *
  * @module
  */
@@ -19,7 +19,15 @@ import {
   msgctl,
   msgget,
   msgrcvInto,
+  mq_close,
+  mq_open,
+  mq_receiveInto,
+  mq_send,
+  mq_unlink,
   msgsnd,
+  O_CREAT,
+  O_EXCL,
+  O_RDWR,
   pipe,
   read,
   recv,
@@ -43,6 +51,11 @@ const raw = Deno.dlopen("libc.so.6", {
   msgsnd: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   msgrcv: {
     parameters: ["i32", "buffer", "usize", "i64", "i32"],
+    result: "i32",
+  },
+  mq_send: { parameters: ["i32", "buffer", "usize", "u32"], result: "i32" },
+  mq_receive: {
+    parameters: ["i32", "buffer", "usize", "buffer"],
     result: "i32",
   },
 }).symbols;
@@ -124,7 +137,27 @@ Deno.bench("System V 64 B msgsnd+msgrcvInto, { mtype, mtext }", {
   msgrcvInto(msqid, text);
 });
 
+const mqName = `/linux-ipc-thin-bench-${Deno.pid}`;
+const mq = mq_open(mqName, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+  maxmsg: 1,
+  msgsize: 64,
+});
+const prio = new Uint8Array(4);
+Deno.bench("POSIX 64 B mq_send+mq_receive, bare dlopen", {
+  group: "mq",
+  baseline: true,
+}, () => {
+  raw.mq_send(mq, text, 64n, 0);
+  raw.mq_receive(mq, text, 64n, prio);
+});
+Deno.bench("POSIX 64 B mq_send+mq_receiveInto", { group: "mq" }, () => {
+  mq_send(mq, text);
+  mq_receiveInto(mq, text);
+});
+
 globalThis.addEventListener("unload", () => {
   semctl(semid, 0, IPC_RMID);
   msgctl(msqid, IPC_RMID);
+  mq_close(mq);
+  mq_unlink(mqName);
 });
