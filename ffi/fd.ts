@@ -65,7 +65,8 @@ export const O_EXCL = 0o200;
 /**
  * The `create` option of the classes' POSIX `open`s (`create: { mode,
  * exclusive, ... }`), checked: an object of the `known` options, whose
- * `exclusive` is a boolean.
+ * `exclusive` is a boolean and whose `mode` is permission bits. The
+ * caller checks the rest, naming them `create.NAME` as here.
  *
  * @param create what the caller passed
  * @param where the method (`"PosixSemaphore.open"`)
@@ -73,6 +74,7 @@ export const O_EXCL = 0o200;
  * @returns the object (undefined when left out), and the flags it means:
  *   `O_CREAT`, with `O_EXCL` for `exclusive` (0 when left out)
  * @throws {TypeError} for a `create` that is not such an object
+ * @throws {RangeError} for a `create.mode` beyond `0o777`
  */
 export function createOption<T extends { exclusive?: boolean }>(
   create: T | undefined,
@@ -82,6 +84,8 @@ export function createOption<T extends { exclusive?: boolean }>(
   const c = nestedOptions(create, "create", where, known);
   if (c === undefined) return [undefined, 0];
   const exclusive = boolOption(c.exclusive, false, "create.exclusive", where);
+  const mode = (c as { mode?: unknown }).mode;
+  if (mode !== undefined) int(mode, where, "create.mode", 0, 0o777);
   return [c, O_CREAT | (exclusive ? O_EXCL : 0)];
 }
 

@@ -59,7 +59,7 @@ export interface MappingFileOptions {
   /** How many bytes to map (default: to the end of the file). */
   length?: number;
   /**
-   * Create the file if missing (with `mode`, default `0o600`) and make it at
+   * Create the file if missing (with `mode`, permission bits up to `0o777`, default `0o600`) and make it at
    * least `size` bytes long.
    */
   create?: { size: number; mode?: number };
@@ -129,6 +129,9 @@ export class Mapping {
     ]);
     if (create !== undefined) {
       int(create.size, "Mapping.file", "create.size", 0, LIMITS.SIZE_MAX);
+      if (create.mode !== undefined) {
+        int(create.mode, "Mapping.file", "create.mode", 0, 0o777);
+      }
     }
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
     // writer for ever; it is refused below like any file that is not regular.

@@ -16,7 +16,7 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import { bytes, knownOptions, show } from "../ffi/validate.ts";
+import { bytes, int, knownOptions, LIMITS, show } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -50,8 +50,10 @@ export interface PosixQueueOpenOptions {
   mode?: "r" | "w" | "rw";
   /**
    * Make the queue if it does not exist: its permission bits (default
-   * `0o600`), `maxmsg` and `msgsize` (default: the system's), and
-   * `exclusive` to fail with `EEXIST` if it exists.
+   * `0o600`), `maxmsg` and `msgsize` (both left out: the system's defaults,
+   * `/proc/sys/fs/mqueue/msg_default` and `msgsize_default`; one left out:
+   * Linux's usual 10 or 8192), and `exclusive` to fail with `EEXIST` if it
+   * exists.
    */
   create?: {
     mode?: number;
@@ -180,8 +182,17 @@ export class PosixMessageQueue {
       "exclusive",
     ]);
     const flags = access | O_NONBLOCK | creating;
-    const attr = c && (c.maxmsg !== undefined || c.msgsize !== undefined)
-      ? { maxmsg: c.maxmsg ?? 10, msgsize: c.msgsize ?? 8192 }
+    const [maxmsg, msgsize] = [c?.maxmsg, c?.msgsize].map((v, i) =>
+      v === undefined ? undefined : int(
+        v,
+        where,
+        i ? "create.msgsize" : "create.maxmsg",
+        1,
+        LIMITS.INT_MAX,
+      )
+    );
+    const attr = maxmsg !== undefined || msgsize !== undefined
+      ? { maxmsg: maxmsg ?? 10, msgsize: msgsize ?? 8192 }
       : undefined;
     return new PosixMessageQueue(
       mq_open(name, flags, c?.mode ?? 0o600, attr),

@@ -13,7 +13,7 @@ import {
   syncTimeout,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { knownOptions } from "../ffi/validate.ts";
+import { int, knownOptions } from "../ffi/validate.ts";
 import {
   endSemWaits,
   forgetSem,
@@ -26,6 +26,7 @@ import {
   sem_post,
   sem_trywait,
   sem_unlink,
+  SEM_VALUE_MAX,
   sem_wait,
   sem_waitAsync,
   semObject,
@@ -112,9 +113,10 @@ export class PosixSemaphore {
       "mode",
       "exclusive",
     ]);
-    return new PosixSemaphore(
-      sem_open(name, flags, c?.mode ?? 0o600, c?.value ?? 0),
-    );
+    const value = c?.value === undefined
+      ? 0
+      : int(c.value, where, "create.value", 0, SEM_VALUE_MAX);
+    return new PosixSemaphore(sem_open(name, flags, c?.mode ?? 0o600, value));
   }
 
   /**

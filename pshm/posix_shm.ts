@@ -100,7 +100,7 @@ export class PosixSharedMemory {
     const truncate = boolOption(options.truncate, false, "truncate", where);
     const size = c?.size === undefined
       ? undefined
-      : int(c.size, "ftruncate", "length", 0, Number.MAX_SAFE_INTEGER);
+      : int(c.size, where, "create.size", 0, Number.MAX_SAFE_INTEGER);
     if (size !== undefined && mode === "r") {
       throw new TypeError(
         'Invalid option "create.size" to PosixSharedMemory.open: sizing needs mode "rw"',

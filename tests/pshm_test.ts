@@ -7,11 +7,14 @@ import {
   fstat,
   ftruncate,
   IpcError,
+  Mapping,
   O_CREAT,
   O_EXCL,
   O_RDONLY,
   O_RDWR,
   O_TRUNC,
+  PosixMessageQueue,
+  PosixSemaphore,
   PosixSharedMemory,
   shm_open,
   shm_unlink,
@@ -159,6 +162,56 @@ Deno.test("PosixSharedMemory: make, size, map twice, read-only, unlink", () => {
     assert.equal(shm.size, 0);
     again.unlink();
   }
+});
+
+Deno.test("the POSIX classes' create options are named in their errors, before the call", () => {
+  // Each said the C call's argument ("length" to ftruncate, "attr.maxmsg"
+  // to mq_open, "value" to sem_open) for an option the caller named
+  // otherwise, in a call the caller did not make.
+  const name = fresh();
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => PosixSharedMemory.open(name, { create: { size: -1 } }),
+      /^RangeError: Argument "create\.size" to PosixSharedMemory\.open is out of range: "-1"/,
+    ],
+    [
+      () => PosixSharedMemory.open(name, { create: { mode: 0o1777 } }),
+      /^RangeError: Argument "create\.mode" to PosixSharedMemory\.open is out of range: "1023"/,
+    ],
+    [
+      () => PosixMessageQueue.open(name, { create: { maxmsg: 0 } }),
+      /^RangeError: Argument "create\.maxmsg" to PosixMessageQueue\.open is out of range: "0"/,
+    ],
+    [
+      () => PosixMessageQueue.open(name, { create: { msgsize: 1.5 } }),
+      /^TypeError: Invalid argument "create\.msgsize" to PosixMessageQueue\.open: expected an integer, got "1\.5"/,
+    ],
+    [
+      () => PosixMessageQueue.open(name, { create: { mode: "x" as never } }),
+      /^TypeError: Invalid argument "create\.mode" to PosixMessageQueue\.open/,
+    ],
+    [
+      () => PosixSemaphore.open(name, { create: { value: -1 } }),
+      /^RangeError: Argument "create\.value" to PosixSemaphore\.open is out of range: "-1"/,
+    ],
+    [
+      () => PosixSemaphore.open(name, { create: { mode: -1 } }),
+      /^RangeError: Argument "create\.mode" to PosixSemaphore\.open is out of range: "-1"/,
+    ],
+  ];
+  const file = `${Deno.makeTempDirSync()}/mapped`;
+  cases.push([
+    () => Mapping.file(file, { create: { size: 1, mode: 0o7777 } }),
+    /^RangeError: Argument "create\.mode" to Mapping\.file is out of range: "4095"/,
+  ]);
+  for (const [call, message] of cases) assert.throws(call, message);
+  // (Mapping.file made a file of mode 07777, setuid and all.)
+  assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+  Deno.removeSync(file.slice(0, -"/mapped".length));
+  // Nothing was made.
+  assert.throws(() => PosixSharedMemory.open(name), isCode("ENOENT"));
+  assert.throws(() => PosixMessageQueue.open(name), isCode("ENOENT"));
+  assert.throws(() => PosixSemaphore.open(name), isCode("ENOENT"));
 });
 
 Deno.test("byte for byte with a C peer on glibc's shm_open, both directions", async () => {
