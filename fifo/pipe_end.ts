@@ -15,7 +15,7 @@ import {
   S_IFIFO,
   S_IFMT,
 } from "../ffi/fd.ts";
-import { bytes, descriptor, knownOptions, show } from "../ffi/validate.ts";
+import { bytes, descriptor, int, knownOptions, show } from "../ffi/validate.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { IpcError, lastError } from "../ffi/errors.ts";
 import {
@@ -78,7 +78,10 @@ const OPEN_FIFO_OPTIONS = ["create", "timeout", "signal"];
 
 /** How {@linkcode PipeEnd.openFifo} opens a FIFO. */
 export interface OpenFifoOptions extends WaitOptions {
-  /** Make the FIFO first if the path does not exist, with this mode (default no). */
+  /**
+   * Make the FIFO first if the path does not exist: `true` (mode `0o600`),
+   * or its permission bits, up to `0o777` (default no).
+   */
   create?: boolean | number;
 }
 
@@ -132,7 +135,8 @@ export class PipeEnd {
    *
    * @param path the FIFO
    * @param mode `"r"` to read, `"w"` to write
-   * @param options `create` (make it if missing; a number is its mode),
+   * @param options `create` (make it if missing: `true`, or its permission
+   *   bits up to `0o777`),
    *   `timeout`, `signal`
    * @returns the open end
    * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
@@ -159,7 +163,7 @@ export class PipeEnd {
     checkWaitOptions(options, "PipeEnd.openFifo", false);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifo");
     const flags = fifoMode(mode, "PipeEnd.openFifo");
-    createFifo(path, options.create);
+    createFifo(path, options.create, "PipeEnd.openFifo");
     let fd: number;
     try {
       fd = await openAsync(path, flags, 0o666, waitPart(options));
@@ -178,7 +182,7 @@ export class PipeEnd {
    * @param path the FIFO
    * @param mode `"r"` or `"w"`
    * @param options `create` (make the FIFO first if the path does not
-   *   exist, with this mode), `timeout` in milliseconds
+   *   exist: `true`, or its permission bits), `timeout` in milliseconds
    * @returns the open end
    * @throws {IpcError} `ENOENT`, `EACCES`, `ETIMEDOUT`
    * @throws {TypeError} for an option it does not have (a misspelling)
@@ -197,7 +201,7 @@ export class PipeEnd {
     const timeout = syncTimeout(options, "PipeEnd.openFifoSync", false);
     knownOptions(options, OPEN_FIFO_OPTIONS, "PipeEnd.openFifoSync");
     const flags = fifoMode(mode, "PipeEnd.openFifoSync");
-    createFifo(path, options.create);
+    createFifo(path, options.create, "PipeEnd.openFifoSync");
     let fd: number;
     try {
       fd = timeout === undefined
@@ -513,17 +517,25 @@ export class PipeEnd {
   }
 }
 
-/** The `open` flags of a FIFO's mode, which must be `"r"` or `"w"`. */
-/** Makes the FIFO for a `create` option, unless the path exists. */
-function createFifo(path: string, create: boolean | number | undefined): void {
+/**
+ * Makes the FIFO for a `create` option (`true`, or its permission bits),
+ * unless the path exists.
+ */
+function createFifo(
+  path: string,
+  create: boolean | number | undefined,
+  where: string,
+): void {
   if (create === undefined || create === false) return;
+  const mode = create === true ? 0o600 : int(create, where, "create", 0, 0o777);
   try {
-    mkfifo(path, create === true ? 0o600 : create);
+    mkfifo(path, mode);
   } catch (e) {
     if (!(e instanceof IpcError && e.code === "EEXIST")) throw e;
   }
 }
 
+/** The `open` flags of a FIFO's mode, which must be `"r"` or `"w"`. */
 function fifoMode(mode: unknown, where: string): number {
   if (mode === "r") return O_RDONLY;
   if (mode === "w") return O_WRONLY;

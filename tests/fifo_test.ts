@@ -337,6 +337,23 @@ Deno.test("openFifoSync takes timeout and create, as openFifo does", async () =>
       () => PipeEnd.openFifoSync(path, "r", { timeout: -1 }),
       RangeError,
     );
+    // create is true or permission bits, checked before mkfifo (07777 made
+    // a set-user-ID FIFO; a string was blamed on mkfifo's "mode").
+    for (const [create, error] of [[0o7777, RangeError], ["yes", TypeError]]) {
+      const options = { create: create as number, timeout: 1000 };
+      const named = (where: string) => (e: unknown) =>
+        e instanceof (error as typeof Error) &&
+        (e as Error).message.includes(`"create" to PipeEnd.${where}`);
+      await assert.rejects(
+        () => PipeEnd.openFifo(`${dir}/other`, "r", options),
+        named("openFifo"),
+      );
+      assert.throws(
+        () => PipeEnd.openFifoSync(`${dir}/other`, "r", options),
+        named("openFifoSync"),
+      );
+    }
+    assert.throws(() => Deno.lstatSync(`${dir}/other`), Deno.errors.NotFound);
     // Another process opens the other end while this thread waits.
     for (const [mine, theirs] of [["r", "w"], ["w", "r"]] as const) {
       const child = new Deno.Command(Deno.execPath(), {
