@@ -6,7 +6,13 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
-import { knownOptions, openOptions } from "../ffi/validate.ts";
+import { IPC_PRIVATE } from "../ffi/ipc.ts";
+import {
+  int,
+  key as checkKey,
+  knownOptions,
+  openOptions,
+} from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -132,6 +138,9 @@ export class Mutex {
       ["key", "mode", "ifExists", "removeOnDispose"],
       "Mutex.create",
     );
+    // Checked under its own name (SemaphoreSet.create checks them again).
+    checkKey(options.key ?? IPC_PRIVATE, "Mutex.create");
+    int(options.mode ?? 0o600, "Mutex.create", "mode", 0, 0o777);
     return new Mutex(SemaphoreSet.create({ ...options, count: 1, initial: 1 }));
   }
 

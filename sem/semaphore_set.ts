@@ -31,6 +31,7 @@ import {
   knownOptions,
   LIMITS,
   openOptions,
+  show,
 } from "../ffi/validate.ts";
 import {
   checkTimeout,
@@ -54,6 +55,7 @@ import {
   semop,
   semopAsync,
   semtimedop,
+  SEMVMX,
   SETALL,
   setObject,
   SETVAL,
@@ -176,18 +178,31 @@ export class SemaphoreSet {
       "ifExists",
       "removeOnDispose",
     ], "SemaphoreSet.create");
-    const key = checkKey(options.key ?? IPC_PRIVATE, "semget");
-    const count = int(options.count ?? 1, "semget", "nsems", 1, LIMITS.INT_MAX);
-    const mode = int(options.mode ?? 0o600, "semget", "mode", 0, 0o777);
-    const initial = typeof options.initial === "object"
-      ? [...options.initial]
-      : new Array<number>(count).fill(options.initial ?? 0);
+    const where = "SemaphoreSet.create";
+    const key = checkKey(options.key ?? IPC_PRIVATE, where);
+    const count = int(options.count ?? 1, where, "count", 1, LIMITS.INT_MAX);
+    const mode = int(options.mode ?? 0o600, where, "mode", 0, 0o777);
+    const given: unknown = options.initial;
+    let initial: unknown[];
+    if (given === undefined || typeof given === "number") {
+      initial = new Array<number>(count).fill(given ?? 0);
+    } else if (Array.isArray(given) || ArrayBuffer.isView(given)) {
+      initial = Array.from(given as ArrayLike<unknown>);
+    } else {
+      throw new TypeError(
+        `Invalid option "initial" to ${where}: expected a number or an array of numbers, got "${
+          show(given)
+        }"`,
+      );
+    }
     if (initial.length !== count) {
       throw new RangeError(
         `Option "initial" to SemaphoreSet.create has ${initial.length} values for ${count} semaphores`,
       );
     }
-    initial.forEach((v, i) => int(v, "semctl", `initial[${i}]`, 0, 32767));
+    const values = initial.map((v, i) =>
+      int(v, where, `initial[${i}]`, 0, SEMVMX)
+    );
     const ifExists = checkIfExists(options.ifExists, "SemaphoreSet.create");
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened set's default differs).
@@ -202,9 +217,9 @@ export class SemaphoreSet {
       throw e;
     }
     try {
-      semctl(id, 0, SETALL, initial);
+      semctl(id, 0, SETALL, values);
       // A semop that changes nothing marks the set initialised (sem_otime).
-      const first = initial[0] > 0 ? [-1, 1] : [1, -1];
+      const first = values[0] > 0 ? [-1, 1] : [1, -1];
       semop(id, first.map((op) => ({ num: 0, op, flags: IPC_NOWAIT })));
     } catch (e) {
       semctl(id, 0, IPC_RMID);

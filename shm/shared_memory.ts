@@ -154,8 +154,10 @@ export class SharedMemory {
       "ifExists",
       "removeOnDispose",
     ], "SharedMemory.create");
-    const key = checkKey(options.key ?? IPC_PRIVATE, "shmget");
-    const mode = int(options.mode ?? 0o600, "shmget", "mode", 0, 0o777);
+    const where = "SharedMemory.create";
+    const key = checkKey(options.key ?? IPC_PRIVATE, where);
+    int(options.size, where, "size", 0, Number.MAX_SAFE_INTEGER);
+    const mode = int(options.mode ?? 0o600, where, "mode", 0, 0o777);
     const ifExists = checkIfExists(options.ifExists, "SharedMemory.create");
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened segment's default differs).

@@ -930,6 +930,53 @@ Deno.test("semop refuses a field an operation does not have, before anything is 
   });
 });
 
+Deno.test("SemaphoreSet.create and Mutex.create name bad options as the caller wrote them", () => {
+  // They said "nsems" to semget for count, semctl for initial, and
+  // SemaphoreSet.create for a Mutex's key; a null initial was a bare
+  // "not iterable".
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => SemaphoreSet.create({ count: 0 }),
+      /^RangeError: Argument "count" to SemaphoreSet\.create is out of range: "0"/,
+    ],
+    [
+      () => SemaphoreSet.create({ key: 1.5 }),
+      /^TypeError: Invalid argument "key" to SemaphoreSet\.create/,
+    ],
+    [
+      () => SemaphoreSet.create({ mode: 0o7777 }),
+      /^RangeError: Argument "mode" to SemaphoreSet\.create is out of range/,
+    ],
+    [
+      () => SemaphoreSet.create({ count: 2, initial: [1, 40_000] }),
+      /^RangeError: Argument "initial\[1\]" to SemaphoreSet\.create is out of range: "40000" is not in \[0, 32767\]/,
+    ],
+    [
+      () => SemaphoreSet.create({ initial: null as unknown as number }),
+      /^TypeError: Invalid option "initial" to SemaphoreSet\.create: expected a number or an array of numbers, got "null"/,
+    ],
+    [
+      () => SemaphoreSet.create({ initial: {} as unknown as number }),
+      /^TypeError: Invalid option "initial" to SemaphoreSet\.create: expected a number or an array of numbers/,
+    ],
+    [
+      () => Mutex.create({ key: "x" as unknown as number }),
+      /^TypeError: Invalid argument "key" to Mutex\.create/,
+    ],
+    [
+      () => Mutex.create({ mode: -1 }),
+      /^RangeError: Argument "mode" to Mutex\.create is out of range/,
+    ],
+  ];
+  for (const [call, message] of cases) assert.throws(call, message);
+  // A typed array of values is an array of numbers.
+  using set = SemaphoreSet.create({
+    count: 2,
+    initial: new Uint16Array([3, 4]) as unknown as number[],
+  });
+  assert.deepEqual(set.values(), [3, 4]);
+});
+
 Deno.test("SemaphoreSet: calls after close are BadResource, after remove EIDRM without a call", async () => {
   // After close they went on working; after remove they asked the kernel
   // with an id that a set made since could have (ids are reused).

@@ -348,6 +348,22 @@ Deno.test("SharedMemory: create, open, fromId, ifExists, dispose and remove", ()
   assert.ok(!sysvIds("shm").includes(e.id));
 });
 
+Deno.test("SharedMemory.create names bad options as the caller wrote them", () => {
+  // It said shmget for each.
+  assert.throws(
+    () => SharedMemory.create({ size: -1 }),
+    /^RangeError: Argument "size" to SharedMemory\.create is out of range: "-1"/,
+  );
+  assert.throws(
+    () => SharedMemory.create({ size: 1, key: "x" as unknown as number }),
+    /^TypeError: Invalid argument "key" to SharedMemory\.create/,
+  );
+  assert.throws(
+    () => SharedMemory.create({ size: 1, mode: 0o7777 }),
+    /^RangeError: Argument "mode" to SharedMemory\.create is out of range/,
+  );
+});
+
 Deno.test("across processes: a Deno child reads and writes the parent's segment", async () => {
   using shm = SharedMemory.create({ size: 4096 });
   using memory = shm.attach();
