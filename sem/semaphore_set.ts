@@ -472,7 +472,8 @@ export class SemaphoreSet {
    * @param n how much to add (default 1)
    * @param flags `SEM_UNDO` to have it undone at exit (default 0)
    * @throws {IpcError} `ERANGE` past `SEMVMX`; `EIDRM`
-   * @throws {RangeError} for `n` below 1 or above 32767 (`SEMVMX`)
+   * @throws {RangeError} for a `num` outside the set, or an `n` below 1 or
+   *   above 32767 (`SEMVMX`)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -483,7 +484,8 @@ export class SemaphoreSet {
    */
   post(num = 0, n = 1, flags = 0): void {
     // 0 would wait for zero, and a negative n would take instead.
-    n = int(n, "semop", "n", 1, 32767);
+    num = this.#num(num, "post");
+    n = int(n, "SemaphoreSet.post", "n", 1, SEMVMX);
     semop(this.#live("semop"), [{ num, op: n, flags }]);
   }
 
@@ -496,6 +498,7 @@ export class SemaphoreSet {
    * @param options `timeout`, `signal`, and `flags` (`SEM_UNDO`)
    * @returns a promise that resolves once subtracted
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {RangeError} for a `num` outside the set, or an `n` below 1
    * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
@@ -511,7 +514,9 @@ export class SemaphoreSet {
   ): Promise<void> {
     try {
       knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.wait");
-      n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
+      num = this.#num(num, "wait");
+      // 0 would wait for zero; < 0 would post
+      n = int(n, "SemaphoreSet.wait", "n", 1, SEMVMX);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -529,6 +534,7 @@ export class SemaphoreSet {
    * @param n how much to subtract (default 1)
    * @param options `timeout` in milliseconds, and `flags` (`SEM_UNDO`)
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {RangeError} for a `num` outside the set, or an `n` below 1
    * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
@@ -543,7 +549,9 @@ export class SemaphoreSet {
     options: { timeout?: number; flags?: number } = {},
   ): void {
     knownOptions(options, WAIT_OPTIONS, "SemaphoreSet.waitSync");
-    n = int(n, "semop", "n", 1, 32767); // 0 would wait for zero; < 0 would post
+    num = this.#num(num, "waitSync");
+    // 0 would wait for zero; < 0 would post
+    n = int(n, "SemaphoreSet.waitSync", "n", 1, SEMVMX);
     this.opSync(
       [{ num, op: -n, flags: options.flags ?? 0 }],
       waitPart(options),
@@ -557,6 +565,7 @@ export class SemaphoreSet {
    * @param options `timeout`, `signal`
    * @returns a promise that resolves once it is zero
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -565,6 +574,11 @@ export class SemaphoreSet {
    * ```
    */
   waitForZero(num = 0, options: WaitOptions = {}): Promise<void> {
+    try {
+      num = this.#num(num, "waitForZero");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.op([{ num, op: 0 }], options);
   }
 
@@ -574,6 +588,7 @@ export class SemaphoreSet {
    * @param num the semaphore (default 0)
    * @param options `timeout` in milliseconds
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM`
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -582,6 +597,7 @@ export class SemaphoreSet {
    * ```
    */
   waitForZeroSync(num = 0, options: { timeout?: number } = {}): void {
+    num = this.#num(num, "waitForZeroSync");
     this.opSync([{ num, op: 0 }], options);
   }
 
@@ -590,7 +606,8 @@ export class SemaphoreSet {
    *
    * @param num the semaphore (default 0)
    * @returns its value
-   * @throws {IpcError} `EINVAL` for a semaphore outside the set; `EIDRM`
+   * @throws {IpcError} `EIDRM`
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -599,6 +616,7 @@ export class SemaphoreSet {
    * ```
    */
   value(num = 0): number {
+    num = this.#num(num, "value");
     return semctl(this.#live("semctl"), num, GETVAL);
   }
 
@@ -622,7 +640,9 @@ export class SemaphoreSet {
    *
    * @param num the semaphore
    * @param value 0 to `SEMVMX`
-   * @throws {IpcError} `ERANGE`, `EINVAL`
+   * @throws {IpcError} `EIDRM`
+   * @throws {RangeError} for a `num` outside the set, or a `value` below 0
+   *   or above 32767 (`SEMVMX`)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -631,6 +651,8 @@ export class SemaphoreSet {
    * ```
    */
   setValue(num: number, value: number): void {
+    num = this.#num(num, "setValue");
+    value = int(value, "SemaphoreSet.setValue", "value", 0, SEMVMX);
     semctl(this.#live("semctl"), num, SETVAL, value);
   }
 
@@ -638,8 +660,9 @@ export class SemaphoreSet {
    * Sets every value at once (`SETALL`).
    *
    * @param values one per semaphore
-   * @throws {IpcError} `ERANGE`
-   * @throws {RangeError} if the count differs from the set's
+   * @throws {IpcError} `EIDRM`
+   * @throws {RangeError} if the count differs from the set's, or for a value
+   *   below 0 or above 32767 (`SEMVMX`)
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -648,7 +671,24 @@ export class SemaphoreSet {
    * ```
    */
   setValues(values: readonly number[]): void {
-    semctl(this.#live("semctl"), 0, SETALL, values);
+    const where = "SemaphoreSet.setValues";
+    if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
+      throw new TypeError(
+        `Invalid argument "values" to ${where}: expected an array of numbers, got "${
+          show(values)
+        }"`,
+      );
+    }
+    const all = Array.from(
+      values as ArrayLike<unknown>,
+      (v, i) => int(v, where, `values[${i}]`, 0, SEMVMX),
+    );
+    if (all.length !== this.#count) {
+      throw new RangeError(
+        `Argument "values" to ${where} has ${all.length} values for a set of ${this.#count} semaphores`,
+      );
+    }
+    semctl(this.#live("semctl"), 0, SETALL, all);
   }
 
   /**
@@ -656,6 +696,7 @@ export class SemaphoreSet {
    *
    * @param num the semaphore (default 0)
    * @returns the pid, 0 if none yet
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -665,6 +706,7 @@ export class SemaphoreSet {
    * ```
    */
   lastPid(num = 0): number {
+    num = this.#num(num, "lastPid");
     return semctl(this.#live("semctl"), num, GETPID);
   }
 
@@ -673,6 +715,7 @@ export class SemaphoreSet {
    *
    * @param num the semaphore (default 0)
    * @returns the count
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -681,6 +724,7 @@ export class SemaphoreSet {
    * ```
    */
   waitingCount(num = 0): number {
+    num = this.#num(num, "waitingCount");
     return semctl(this.#live("semctl"), num, GETNCNT);
   }
 
@@ -689,6 +733,7 @@ export class SemaphoreSet {
    *
    * @param num the semaphore (default 0)
    * @returns the count
+   * @throws {RangeError} for a `num` outside the set
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -697,6 +742,7 @@ export class SemaphoreSet {
    * ```
    */
   zeroWaitingCount(num = 0): number {
+    num = this.#num(num, "zeroWaitingCount");
     return semctl(this.#live("semctl"), num, GETZCNT);
   }
 
@@ -755,6 +801,11 @@ export class SemaphoreSet {
    * The id, for a call on the set: refused once this object removed the
    * set (its id could by then name a set made since) or was closed.
    */
+  /** A semaphore number of this set, checked for `method`. */
+  #num(num: unknown, method: string): number {
+    return int(num, `SemaphoreSet.${method}`, "num", 0, this.#count - 1);
+  }
+
   #live(syscall: string): number {
     return liveId(
       this.#id,

@@ -977,6 +977,51 @@ Deno.test("SemaphoreSet.create and Mutex.create name bad options as the caller w
   assert.deepEqual(set.values(), [3, 4]);
 });
 
+Deno.test("SemaphoreSet methods check num, n and values against the set before the call", async () => {
+  // A num outside the set was the kernel's EFBIG or EINVAL, named for
+  // semop's "sops" or semctl's "semnum"; a value past SEMVMX was ERANGE.
+  using set = SemaphoreSet.create({ count: 2 });
+  const outside = (method: string, num: number) =>
+    new RegExp(
+      `^RangeError: Argument "num" to SemaphoreSet\\.${method} is out of range: "${num}" is not in \\[0, 1\\]$`,
+    );
+  assert.throws(() => set.post(2), outside("post", 2));
+  assert.throws(() => set.waitSync(-1), outside("waitSync", -1));
+  await assert.rejects(() => set.wait(2), outside("wait", 2));
+  await assert.rejects(() => set.waitForZero(5), outside("waitForZero", 5));
+  assert.throws(() => set.waitForZeroSync(5), outside("waitForZeroSync", 5));
+  assert.throws(() => set.value(9), outside("value", 9));
+  assert.throws(() => set.setValue(2, 1), outside("setValue", 2));
+  assert.throws(() => set.lastPid(2), outside("lastPid", 2));
+  assert.throws(() => set.waitingCount(2), outside("waitingCount", 2));
+  assert.throws(() => set.zeroWaitingCount(2), outside("zeroWaitingCount", 2));
+  assert.throws(
+    () => set.post(0, 0),
+    /^RangeError: Argument "n" to SemaphoreSet\.post is out of range/,
+  );
+  assert.throws(
+    () => set.setValue(0, 40_000),
+    /^RangeError: Argument "value" to SemaphoreSet\.setValue is out of range: "40000" is not in \[0, 32767\]$/,
+  );
+  assert.throws(
+    () => set.setValues([1]),
+    /^RangeError: Argument "values" to SemaphoreSet\.setValues has 1 values for a set of 2 semaphores$/,
+  );
+  assert.throws(
+    () => set.setValues([1, -1]),
+    /^RangeError: Argument "values\[1\]" to SemaphoreSet\.setValues is out of range/,
+  );
+  assert.throws(
+    () => set.setValues(null as unknown as number[]),
+    /^TypeError: Invalid argument "values" to SemaphoreSet\.setValues: expected an array of numbers, got "null"$/,
+  );
+  // Nothing was changed, and what is in range works.
+  assert.deepEqual(set.values(), [0, 0]);
+  set.setValues(new Uint16Array([2, 3]) as unknown as number[]);
+  set.post(1);
+  assert.deepEqual([set.value(0), set.value(1)], [2, 4]);
+});
+
 Deno.test("SemaphoreSet: calls after close are BadResource, after remove EIDRM without a call", async () => {
   // After close they went on working; after remove they asked the kernel
   // with an id that a set made since could have (ids are reused).
