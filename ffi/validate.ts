@@ -85,8 +85,7 @@ export function key(value: unknown, syscall: string): number {
  * nobody else can reach, left behind unless removed).
  *
  * @param value what the caller passed
- * @param syscall the call it is for, in a type or range error
- * @param where the method, in the `IPC_PRIVATE` error (`"SharedMemory.open"`)
+ * @param where the method, in its errors (`"SharedMemory.open"`)
  * @param what the kind of object (`"segment"`)
  * @param instead what to use instead (`"SharedMemory.fromId"`)
  * @returns the key as a signed 32-bit integer
@@ -95,12 +94,11 @@ export function key(value: unknown, syscall: string): number {
  */
 export function existingKey(
   value: unknown,
-  syscall: string,
   where: string,
   what: string,
   instead: string,
 ): number {
-  const k = key(value, syscall);
+  const k = key(value, where);
   if (k === 0) {
     throw new RangeError(
       `Argument "key" to ${where} is IPC_PRIVATE, which never names an existing ${what}: use ${instead}`,

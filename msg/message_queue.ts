@@ -300,7 +300,6 @@ export class MessageQueue {
     const k = existingKey(
       key,
       "MessageQueue.open",
-      "MessageQueue.open",
       "queue",
       "MessageQueue.fromId",
     );

@@ -11,6 +11,7 @@ import {
   int,
   key as checkKey,
   knownOptions,
+  LIMITS,
   openOptions,
 } from "../ffi/validate.ts";
 import {
@@ -20,6 +21,7 @@ import {
 } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
+  openableKey,
   SemaphoreSet,
   type SemaphoreSetOpenAsyncOptions,
   type SemaphoreSetOpenOptions,
@@ -160,7 +162,9 @@ export class Mutex {
    * ```
    */
   static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
-    openOptions(options, "Mutex.open"); // checked under its own name
+    // Checked under its own name.
+    openOptions(options, "Mutex.open");
+    openableKey(key, "Mutex", "open");
     return new Mutex(SemaphoreSet.open(key, options));
   }
 
@@ -185,6 +189,7 @@ export class Mutex {
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<Mutex> {
     openOptions(options, "Mutex.openAsync", ["initTimeout", "signal"]);
+    openableKey(key, "Mutex", "openAsync");
     return new Mutex(await SemaphoreSet.openAsync(key, options));
   }
 
@@ -205,6 +210,7 @@ export class Mutex {
    */
   static fromId(id: number, options: SemaphoreSetOpenOptions = {}): Mutex {
     openOptions(options, "Mutex.fromId");
+    int(id, "Mutex.fromId", "id", 0, LIMITS.INT_MAX);
     return new Mutex(SemaphoreSet.fromId(id, options));
   }
 

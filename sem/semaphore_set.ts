@@ -254,7 +254,7 @@ export class SemaphoreSet {
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
     const remove = openOptions(options, "SemaphoreSet.open");
-    const k = openableKey(key);
+    const k = openableKey(key, "SemaphoreSet", "open");
     const id = semget(k, 0, 0);
     return new SemaphoreSet(
       id,
@@ -301,7 +301,7 @@ export class SemaphoreSet {
     const timeout =
       checkTimeout(options.initTimeout, where, 'option "initTimeout"') ?? 5000;
     checkWaitOptions({ signal: options.signal }, where);
-    const k = openableKey(key);
+    const k = openableKey(key, "SemaphoreSet", "openAsync");
     const id = semget(k, 0, 0);
     let nsems = 0;
     await wait({
@@ -345,7 +345,7 @@ export class SemaphoreSet {
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
     const remove = openOptions(options, "SemaphoreSet.fromId");
-    id = int(id, "semctl", "semid", 0, LIMITS.INT_MAX);
+    id = int(id, "SemaphoreSet.fromId", "id", 0, LIMITS.INT_MAX);
     const stat = semctl(id, 0, IPC_STAT);
     return new SemaphoreSet(id, stat.perm.key, stat.nsems, false, remove);
   }
@@ -900,12 +900,19 @@ function asTimedOut(e: unknown, syscall: string, timeout: number): unknown {
   return timedOut(syscall, timeout);
 }
 
-function openableKey(key: number): number {
-  return existingKey(
-    key,
-    "semget",
-    "SemaphoreSet.open",
-    "set",
-    "SemaphoreSet.fromId",
-  );
+/**
+ * Internal to `sem/`: a key that may name an existing set, checked for the
+ * `open` or `openAsync` of `cls` (`"SemaphoreSet"` or `"Mutex"`).
+ *
+ * @param key what the caller passed
+ * @param cls the class
+ * @param method the method
+ * @returns the key
+ */
+export function openableKey(
+  key: unknown,
+  cls: string,
+  method: "open" | "openAsync",
+): number {
+  return existingKey(key, `${cls}.${method}`, "set", `${cls}.fromId`);
 }

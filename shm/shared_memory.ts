@@ -204,7 +204,6 @@ export class SharedMemory {
     const remove = openOptions(options, "SharedMemory.open");
     const k = existingKey(
       key,
-      "shmget",
       "SharedMemory.open",
       "segment",
       "SharedMemory.fromId",
@@ -237,7 +236,7 @@ export class SharedMemory {
     options: SharedMemoryOpenOptions = {},
   ): SharedMemory {
     const remove = openOptions(options, "SharedMemory.fromId");
-    id = int(id, "shmctl", "shmid", 0, LIMITS.INT_MAX);
+    id = int(id, "SharedMemory.fromId", "id", 0, LIMITS.INT_MAX);
     const stat = shmctl(id, IPC_STAT);
     return new SharedMemory(id, stat.perm.key, false, remove);
   }

@@ -21,6 +21,7 @@ import {
   IPC_SET,
   IPC_STAT,
   IpcError,
+  MessageQueue,
   Mutex,
   SEM_INFO,
   SEM_STAT,
@@ -975,6 +976,42 @@ Deno.test("SemaphoreSet.create and Mutex.create name bad options as the caller w
     initial: new Uint16Array([3, 4]) as unknown as number[],
   });
   assert.deepEqual(set.values(), [3, 4]);
+});
+
+Deno.test("open, openAsync and fromId name a bad key or id under the method called", async () => {
+  // SemaphoreSet.open said semget; fromId said semctl's "semid" (shmctl's
+  // "shmid" for SharedMemory); a Mutex's said SemaphoreSet.
+  for (const cls of ["SemaphoreSet", "Mutex"] as const) {
+    const C = cls === "Mutex" ? Mutex : SemaphoreSet;
+    assert.throws(
+      () => C.open("x" as unknown as number),
+      new RegExp(`^TypeError: Invalid argument "key" to ${cls}\\.open:`),
+    );
+    await assert.rejects(
+      () => C.openAsync(0),
+      new RegExp(
+        `^RangeError: Argument "key" to ${cls}\\.openAsync is IPC_PRIVATE, which never names an existing set: use ${cls}\\.fromId$`,
+      ),
+    );
+    assert.throws(
+      () => C.fromId(-1),
+      new RegExp(
+        `^RangeError: Argument "id" to ${cls}\\.fromId is out of range`,
+      ),
+    );
+  }
+  assert.throws(
+    () => SharedMemory.open(1.5),
+    /^TypeError: Invalid argument "key" to SharedMemory\.open:/,
+  );
+  assert.throws(
+    () => SharedMemory.fromId("x" as unknown as number),
+    /^TypeError: Invalid argument "id" to SharedMemory\.fromId:/,
+  );
+  assert.throws(
+    () => MessageQueue.open("x" as unknown as number),
+    /^TypeError: Invalid argument "key" to MessageQueue\.open:/,
+  );
 });
 
 Deno.test("SemaphoreSet methods check num, n and values against the set before the call", async () => {
