@@ -35,6 +35,7 @@ import {
 } from "../ffi/wait.ts";
 import {
   callWithin,
+  long,
   MessageBuffer,
   MSG_EXCEPT,
   MSG_NOERROR,
@@ -128,10 +129,22 @@ function sendForm<O>(
   options: O | undefined,
 ): [MsgBuf | MessageBuffer, O | undefined] {
   if (!(typeOrMessage instanceof MessageBuffer)) {
-    return [{
-      mtype: typeOrMessage,
-      mtext: dataOrOptions as Uint8Array | string,
-    }, options];
+    const where = `MessageQueue.${method}`;
+    const mtype = long(typeOrMessage, where, "type");
+    if (mtype < 1) {
+      throw new RangeError(
+        `Argument "type" to ${where} is out of range: "${mtype}" is below 1 (a message's type is 1 or more)`,
+      );
+    }
+    const mtext = dataOrOptions;
+    if (typeof mtext !== "string" && !(mtext instanceof Uint8Array)) {
+      throw new TypeError(
+        `Invalid argument "data" to ${where}: expected a Uint8Array or a string, got "${
+          show(mtext)
+        }"`,
+      );
+    }
+    return [{ mtype, mtext }, options];
   }
   if (
     typeof dataOrOptions === "string" ||
@@ -181,7 +194,7 @@ function recvArgs(
     (boolOption(options.except, false, "except", where) ? MSG_EXCEPT : 0) |
     (boolOption(options.noError, false, "noError", where) ? MSG_NOERROR : 0) |
     (boolOption(options.nowait, false, "nowait", where) ? IPC_NOWAIT : 0);
-  return [maxBytes, options.type ?? 0, flags];
+  return [maxBytes, long(options.type ?? 0, where, "type"), flags];
 }
 
 /**
@@ -349,8 +362,10 @@ export class MessageQueue {
    * @param data the text: bytes, or a string sent as UTF-8
    * @param options `nowait`, `timeout` (`ETIMEDOUT`), `signal`
    * @returns a promise that resolves once the message is queued
-   * @throws {IpcError} `EINVAL` (type < 1, text over `msgmax`), `EAGAIN`
-   *   (`nowait`, full), `EIDRM` (removed while waiting), `ETIMEDOUT`
+   * @throws {IpcError} `EINVAL` (text over `msgmax`), `EAGAIN` (`nowait`,
+   *   full), `EIDRM` (removed while waiting), `ETIMEDOUT`
+   * @throws {RangeError} for a type below 1 or beyond a C `long`
+   * @throws {TypeError} for data that is not a `Uint8Array` or a string
    * @example
    * ```ts
    * import { MessageQueue } from "@linux-ipc/ipc/msg";

@@ -271,8 +271,17 @@ function typeArg(type: number | bigint): bigint {
   return lastTypeBig;
 }
 
-/** Checks a C `long`: an integer number, or a bigint that fits. */
-function long(
+/**
+ * Internal to `msg/`: checks a C `long`, an integer number or a bigint
+ * that fits.
+ *
+ * @param value what the caller passed
+ * @param syscall the call or method, for errors
+ * @param argument the argument's name, for errors
+ * @returns the value
+ * @throws {TypeError|RangeError} for anything else
+ */
+export function long(
   value: unknown,
   syscall: string,
   argument: string,

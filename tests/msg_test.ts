@@ -929,6 +929,61 @@ Deno.test("interop: util-linux ipcmk -Q, ipcs -q and ipcrm -q handle our queues 
   assert.throws(() => msgctl(ours, IPC_STAT), isCode("EINVAL"));
 });
 
+Deno.test("MessageQueue: a bad type or data is named as the caller wrote it, before the call", async () => {
+  // A type below 1 was the kernel's EINVAL, and both were named for
+  // msgsnd's "msgp.mtype" and "msgp.mtext".
+  using queue = MessageQueue.create();
+  for (const method of ["send", "sendSync"] as const) {
+    const call = (type: unknown, data: unknown) => () =>
+      method === "send"
+        ? queue.send(type as number, data as string)
+        : queue.sendSync(type as number, data as string);
+    const check = async (f: () => unknown, message: RegExp) => {
+      if (method === "send") {
+        await assert.rejects(f as () => Promise<void>, message);
+      } else assert.throws(f, message);
+    };
+    for (const type of [0, -1, -(2n ** 40n)]) {
+      await check(
+        call(type, "x"),
+        new RegExp(
+          `^RangeError: Argument "type" to MessageQueue\\.${method} is out of range: "${type}" is below 1`,
+        ),
+      );
+    }
+    await check(
+      call(1.5, "x"),
+      new RegExp(
+        `^TypeError: Invalid argument "type" to MessageQueue\\.${method}:`,
+      ),
+    );
+    await check(
+      call(2n ** 63n, "x"),
+      new RegExp(
+        `^RangeError: Argument "type" to MessageQueue\\.${method} .*does not fit a C long`,
+      ),
+    );
+    await check(
+      call(1, 7),
+      new RegExp(
+        `^TypeError: Invalid argument "data" to MessageQueue\\.${method}: expected a Uint8Array or a string, got "7"$`,
+      ),
+    );
+  }
+  assert.throws(
+    () => queue.receiveSync({ type: 1.5 as number, nowait: true }),
+    /^TypeError: Invalid argument "type" to MessageQueue\.receiveSync:/,
+  );
+  await assert.rejects(
+    () => queue.receive({ type: 2n ** 64n, nowait: true }),
+    /^RangeError: Argument "type" to MessageQueue\.receive /,
+  );
+  // Nothing was sent; the largest type is one.
+  assert.equal(queue.stat().qnum, 0);
+  queue.sendSync(2n ** 63n - 1n, "x");
+  assert.equal(queue.receiveSync().type, 2n ** 63n - 1n);
+});
+
 Deno.test("bad input: typed errors naming the argument, and the process lives", async () => {
   await withQueue(async (id) => {
     assert.throws(() => msgsnd(id, null as never), TypeError);
