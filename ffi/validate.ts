@@ -176,6 +176,12 @@ export function show(value: unknown): string {
   if (value instanceof URL) return show(value.href);
   if (typeof value === "function") return `function ${value.name || "()"}`;
   if (typeof value === "object") {
+    // A typed array by its kind and length: `Uint8Array(3)`.
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const name = Object.getPrototypeOf(value)?.constructor?.name;
+      const { length } = value as unknown as { length: number };
+      return `${typeof name === "string" ? name : "TypedArray"}(${length})`;
+    }
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
       // A plain object, one level deep: `{ type: "dgram" }`.

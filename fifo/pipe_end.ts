@@ -268,7 +268,7 @@ export class PipeEnd {
     options: WaitOptions = {},
   ): Promise<number | null> {
     checkWaitOptions(options, "PipeEnd.read");
-    bytes(buf, "read", "buf");
+    bytes(buf, "PipeEnd.read", "buf");
     const n = await readReady(this.#owner.check(), buf, options);
     return n === 0 && buf.length > 0 ? null : n;
   }
@@ -289,7 +289,7 @@ export class PipeEnd {
    * ```
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
-    bytes(buf, "read", "buf");
+    bytes(buf, "PipeEnd.readSync", "buf");
     const fd = this.#owner.check();
     const n = callWhenReady(
       fd,
@@ -319,7 +319,7 @@ export class PipeEnd {
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
     try {
       checkWaitOptions(options, "PipeEnd.write");
-      bytes(data, "write", "buf");
+      bytes(data, "PipeEnd.write", "data");
       // While a writeAll is under way, in line after it.
       if (this.#line.busy) {
         return this.#line.run(
@@ -353,7 +353,7 @@ export class PipeEnd {
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     checkWaitOptions(options, "PipeEnd.writeAll");
-    bytes(data, "write", "buf");
+    bytes(data, "PipeEnd.writeAll", "data");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number.
     // The line keeps the writes of this process out of the middle of it.
@@ -381,7 +381,7 @@ export class PipeEnd {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
-    bytes(data, "write", "buf");
+    bytes(data, "PipeEnd.writeSync", "data");
     const fd = this.#owner.check();
     this.#line.refuseSync("write", fd);
     return callWhenReady(
@@ -413,7 +413,7 @@ export class PipeEnd {
    * ```
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
-    bytes(data, "write", "buf");
+    bytes(data, "PipeEnd.writeAllSync", "data");
     this.#line.writeAllSync(
       "write",
       this.#owner.check(),

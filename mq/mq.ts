@@ -76,8 +76,6 @@ export const MQ_NAME_MAX = 255;
 
 const MQ_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK |
   O_CLOEXEC;
-const EMSGSIZE_HINT =
-  "the message is longer than the queue's mq_msgsize (or, to receive, the room is shorter than it)";
 
 /** A message `mq_receive` took. */
 export interface MqMessage {
@@ -257,11 +255,12 @@ export function mq_unlink(name: string): void {
 export function bytesOf(
   msg: Uint8Array | string,
   syscall: string,
+  argument = "msg_ptr",
 ): Uint8Array {
-  if (typeof msg === "string") return encodeText(msg, syscall, "msg_ptr");
+  if (typeof msg === "string") return encodeText(msg, syscall, argument);
   if (!(msg instanceof Uint8Array)) {
     throw new TypeError(
-      `Invalid argument "msg_ptr" to ${syscall}: expected a Uint8Array or a string, got "${
+      `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array or a string, got "${
         show(msg)
       }"`,
     );
@@ -283,7 +282,8 @@ export function sendError(
   n: number,
   code?: number,
 ): IpcError {
-  return (code === undefined ? lastError(syscall) : errorOf(code, syscall))(
+  const make = code === undefined ? lastError(syscall) : errorOf(code, syscall);
+  return make(
     {
       EAGAIN: "mqdes",
       EBADF: "mqdes",
@@ -295,9 +295,25 @@ export function sendError(
     {
       EAGAIN: "the queue is full and the descriptor is non-blocking",
       EBADF: "not a queue descriptor open for writing",
-      EMSGSIZE: EMSGSIZE_HINT,
+      EMSGSIZE: sizeHint(mqdes, "the message is longer than"),
     },
   );
+}
+
+/**
+ * The hint of an `EMSGSIZE`: `what` the queue's `mq_msgsize`, named in
+ * bytes when the descriptor still answers `mq_getattr`.
+ */
+function sizeHint(mqdes: number, what: string): string {
+  let size: number | undefined;
+  try {
+    size = mq_getattr(mqdes).msgsize;
+  } catch {
+    // The size is left out.
+  }
+  return size === undefined
+    ? `${what} the queue's mq_msgsize`
+    : `${what} the queue's mq_msgsize, ${size} bytes`;
 }
 
 /**
@@ -326,7 +342,7 @@ export function recvError(
     {
       EAGAIN: "the queue is empty and the descriptor is non-blocking",
       EBADF: "not a queue descriptor open for reading",
-      EMSGSIZE: EMSGSIZE_HINT,
+      EMSGSIZE: sizeHint(mqdes, "the room is shorter than"),
     },
   );
 }
@@ -338,8 +354,12 @@ export function recvError(
  * @param syscall the call, for messages
  * @returns the priority
  */
-export function prio(value: unknown, syscall: string): number {
-  return int(value, syscall, "msg_prio", 0, MQ_PRIO_MAX - 1);
+export function prio(
+  value: unknown,
+  syscall: string,
+  argument = "msg_prio",
+): number {
+  return int(value, syscall, argument, 0, MQ_PRIO_MAX - 1);
 }
 
 /** An absolute `CLOCK_REALTIME` deadline from a Date or epoch milliseconds. */
@@ -842,7 +862,7 @@ export function mq_sendAsync(
       );
       if (r >= 0) return Promise.resolve();
       if (r !== -EAGAIN && r !== -ETIMEDOUT) {
-        throw sendError("mq_send", mqdes, b.length);
+        throw sendError("mq_send", mqdes, b.length, -r);
       }
       tried = true;
     }
@@ -964,7 +984,7 @@ function receiveAsync<T>(
     if (r >= 0) return Promise.resolve(out(buf, r));
     // EINTR: the engine makes the call again.
     if (r !== -EAGAIN && r !== -ETIMEDOUT && r !== -EINTR) {
-      throw recvError("mq_receive", mqdes, len);
+      throw recvError("mq_receive", mqdes, len, -r);
     }
     tried = r !== -EINTR;
   }

@@ -282,12 +282,13 @@ export class PosixMessageQueue {
     options: PosixSendOptions = {},
   ): Promise<void> {
     try {
-      knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.send");
-      checkWaitOptions(options, "PosixMessageQueue.send", false);
+      const where = "PosixMessageQueue.send";
+      knownOptions(options, SEND_OPTIONS, where);
+      checkWaitOptions(options, where, false);
       return mq_sendAsync(
         this.fd,
-        data,
-        options.priority ?? 0,
+        bytesOf(data, where, "data"),
+        prio(options.priority ?? 0, where, "priority"),
         waitPart(options),
       );
     } catch (e) {
@@ -320,8 +321,9 @@ export class PosixMessageQueue {
     const timeout = syncTimeout(options, "PosixMessageQueue.sendSync", false);
     knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.sendSync");
     const fd = this.fd;
-    const b = bytesOf(data, "mq_send");
-    const priority = prio(options.priority ?? 0, "mq_send");
+    const where = "PosixMessageQueue.sendSync";
+    const b = bytesOf(data, where, "data");
+    const priority = prio(options.priority ?? 0, where, "priority");
     const n = sizeT(b.length);
     callWhenReady(
       fd,
@@ -408,6 +410,7 @@ export class PosixMessageQueue {
     options: WaitOptions = {},
   ): Promise<{ n: number; priority: number }> {
     checkWaitOptions(options, "PosixMessageQueue.receiveInto");
+    bytes(buf, "PosixMessageQueue.receiveInto", "buf");
     const r = await mq_receiveIntoAsync(this.fd, buf, options);
     return { n: r.n, priority: r.prio };
   }
@@ -435,7 +438,7 @@ export class PosixMessageQueue {
     buf: Uint8Array,
     options: { timeout?: number } = {},
   ): { n: number; priority: number } {
-    bytes(buf, "mq_receive", "msg_ptr");
+    bytes(buf, "PosixMessageQueue.receiveIntoSync", "buf");
     const n = receiveWhenReady(
       this.fd,
       buf,

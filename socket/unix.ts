@@ -147,31 +147,55 @@ export type UnixAddress =
 /** The names a Unix address with no `family` may have. */
 const FAMILYLESS = new Set(["transport", "path", "abstract"]);
 
-function toAddr(addr: UnixAddress): SockAddr {
+/**
+ * A Unix address as the socket calls take it. A string, or an object with
+ * no `family` (a path or an abstract name, or Deno's `Deno.UnixAddr`), is
+ * checked here for `where`; an object with a family goes on as it is, for
+ * the address's own check.
+ */
+function toAddr(addr: UnixAddress, where: string): SockAddr {
   if (typeof addr === "string") {
     return addr.startsWith("@")
       ? { family: "unix", abstract: addr.slice(1) }
       : { family: "unix", path: addr };
   }
-  if (
-    addr === null || typeof addr !== "object" || Object.hasOwn(addr, "family")
-  ) return addr as SockAddr;
+  if (addr === null || typeof addr !== "object" || Array.isArray(addr)) {
+    throw new TypeError(
+      `Invalid argument "addr" to ${where}: expected a path, "@name", { path }, { abstract } or a socket address with a family, got "${
+        show(addr)
+      }"`,
+    );
+  }
+  if (Object.hasOwn(addr, "family")) return addr as SockAddr;
   // A Unix address with its family left out: only a path or an abstract
-  // name, and Deno's transport of a Unix socket. Anything else goes on as
-  // it is, for the address's check to refuse with its reason.
+  // name, and Deno's transport of a Unix socket.
   const o = addr as { transport?: unknown; path?: unknown; abstract?: unknown };
-  if (!Object.keys(o).every((k) => FAMILYLESS.has(k))) return addr as SockAddr;
+  const unknown = Object.keys(o).find((k) => !FAMILYLESS.has(k));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Unknown field "addr.${unknown}" to ${where}: a Unix address has "path" or "abstract" (or a "family" of its own)`,
+    );
+  }
   if (
     o.transport !== undefined && o.transport !== "unix" &&
     o.transport !== "unixpacket"
-  ) return addr as SockAddr;
-  if (o.path !== undefined && o.abstract === undefined) {
-    return { family: "unix", path: o.path } as SockAddr;
+  ) {
+    throw new TypeError(
+      `Invalid argument "addr.transport" to ${where}: expected "unix" or "unixpacket", got "${
+        show(o.transport)
+      }"`,
+    );
   }
-  if (o.abstract !== undefined && o.path === undefined) {
-    return { family: "unix", abstract: o.abstract } as SockAddr;
+  if ((o.path === undefined) === (o.abstract === undefined)) {
+    throw new TypeError(
+      `Invalid argument "addr" to ${where}: expected one of "path" and "abstract", got ${
+        o.path === undefined ? "neither" : "both"
+      }`,
+    );
   }
-  return addr as SockAddr;
+  return o.path !== undefined
+    ? { family: "unix", path: o.path } as SockAddr
+    : { family: "unix", abstract: o.abstract } as SockAddr;
 }
 
 /**
@@ -329,7 +353,7 @@ export class UnixConnection {
     // Checked before a socket is made; made non-blocking, of a known type,
     // with no fcntl or getsockopt after (each call counts when a program
     // opens a thousand connections in one go).
-    const to = toAddr(addr);
+    const to = toAddr(addr, "UnixConnection.connect");
     const encoded = encodeSockaddr(to, "connect");
     checkPath(to);
     // A loop of connects, each complete at once, would otherwise hold the
@@ -484,7 +508,8 @@ export class UnixConnection {
   ): Promise<number | null> {
     try {
       checkWaitOptions(options, "UnixConnection.read");
-      if (buf instanceof Uint8Array && buf.length === 0) {
+      bytes(buf, "UnixConnection.read", "buf");
+      if (buf.length === 0) {
         void this.fd; // throws once closed
         return emptyRead(options);
       }
@@ -520,7 +545,8 @@ export class UnixConnection {
    */
   readSync(buf: Uint8Array, options: { timeout?: number } = {}): number | null {
     const timeout = syncTimeout(options, "UnixConnection.readSync");
-    if (buf instanceof Uint8Array && buf.length === 0) {
+    bytes(buf, "UnixConnection.readSync", "buf");
+    if (buf.length === 0) {
       // As read(2) and Deno.Conn: nothing to wait for (recv(2) of 0
       // bytes on a Unix stream socket would wait for data). Reading the
       // fd throws once the connection is closed.
@@ -549,13 +575,13 @@ export class UnixConnection {
   write(data: Uint8Array, options: WaitOptions = {}): Promise<number> {
     // While a writeAll is under way, in line after it (bad data refused
     // at once, not at its turn).
+    try {
+      checkWaitOptions(options, "UnixConnection.write");
+      bytes(data, "UnixConnection.write", "data");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.#line.busy) {
-      try {
-        checkWaitOptions(options, "UnixConnection.write");
-        bytes(data, "send", "buf");
-      } catch (e) {
-        return Promise.reject(e);
-      }
       return this.#line.run(
         "send",
         options,
@@ -563,7 +589,6 @@ export class UnixConnection {
       );
     }
     try {
-      checkWaitOptions(options, "UnixConnection.write");
       return sendAsync(this.fd, data, options);
     } catch (e) {
       // Closed (`fd` throws BadResource): a rejection, as from `read`.
@@ -588,6 +613,7 @@ export class UnixConnection {
    * ```
    */
   writeSync(data: Uint8Array, options: { timeout?: number } = {}): number {
+    bytes(data, "UnixConnection.writeSync", "data");
     const fd = this.fd;
     this.#line.refuseSync("send", fd);
     return sendSyncReady(
@@ -616,7 +642,7 @@ export class UnixConnection {
    */
   async writeAll(data: Uint8Array, options: WaitOptions = {}): Promise<void> {
     checkWaitOptions(options, "UnixConnection.writeAll");
-    bytes(data, "send", "buf");
+    bytes(data, "UnixConnection.writeAll", "data");
     // The descriptor is asked for at each write: a close between two ends
     // the rest with BadResource, never a write to a reused number. The
     // line keeps the writes of this process out of the middle of it.
@@ -644,7 +670,7 @@ export class UnixConnection {
    * ```
    */
   writeAllSync(data: Uint8Array, options: { timeout?: number } = {}): void {
-    bytes(data, "send", "buf");
+    bytes(data, "UnixConnection.writeAllSync", "data");
     const fd = this.fd;
     this.#line.writeAllSync(
       "send",
@@ -683,7 +709,7 @@ export class UnixConnection {
     options: WaitOptions = {},
   ): Promise<void> {
     checkWaitOptions(options, "UnixConnection.sendFds");
-    const msg = fdsMessage(fds, data);
+    const msg = fdsMessage(fds, data, "UnixConnection.sendFds");
     // The descriptors ride on the first bytes; a stream may take fewer
     // than all of them, and the rest follow, whole, in the write line.
     await this.#line.writeAll(
@@ -721,7 +747,7 @@ export class UnixConnection {
     data: Uint8Array = new Uint8Array(1),
     options: { timeout?: number } = {},
   ): void {
-    const msg = fdsMessage(fds, data);
+    const msg = fdsMessage(fds, data, "UnixConnection.sendFdsSync");
     const fd = this.fd;
     // As sendFds: the descriptors on the first bytes, the rest after them.
     this.#line.writeAllSync(
@@ -919,7 +945,6 @@ export class UnixConnection {
   }
 }
 
-/** A message carrying descriptors, with at least one byte. */
 /**
  * A read into an empty buffer: 0 at once, as read(2) and `Deno.Conn` give
  * (recv(2) of 0 bytes on a Unix stream socket would wait for data), once
@@ -932,8 +957,25 @@ function emptyRead(options: WaitOptions): Promise<number> {
   return Promise.resolve(0);
 }
 
-function fdsMessage(fds: readonly number[], data: Uint8Array) {
-  bytes(data, "sendmsg", "data");
+/**
+ * A message carrying descriptors, with at least one byte; `fds` and `data`
+ * checked for `where`.
+ */
+function fdsMessage(fds: readonly number[], data: Uint8Array, where: string) {
+  if (!Array.isArray(fds)) {
+    throw new TypeError(
+      `Invalid argument "fds" to ${where}: expected an array of descriptors, got "${
+        show(fds)
+      }"`,
+    );
+  }
+  if (fds.length === 0 || fds.length > SCM_MAX_FD) {
+    throw new RangeError(
+      `Argument "fds" to ${where} must hold 1 to ${SCM_MAX_FD} descriptors (SCM_MAX_FD), got ${fds.length}`,
+    );
+  }
+  fds.forEach((fd, i) => descriptor(fd, where, `fds[${i}]`));
+  bytes(data, where, "data");
   return {
     data: data.length > 0 ? data : new Uint8Array(1),
     control: [{ type: "rights" as const, fds: [...fds] }],
@@ -1047,12 +1089,12 @@ export class UnixListener {
     socketType(options.type, "UnixListener.listen");
     const backlog = int(
       options.backlog ?? 128,
-      "listen",
+      "UnixListener.listen",
       "backlog",
       0,
       LIMITS.INT_MAX,
     );
-    const a = toAddr(addr);
+    const a = toAddr(addr, "UnixListener.listen");
     const fd = socket(
       AF_UNIX,
       options.type === "seqpacket" ? SOCK_SEQPACKET : SOCK_STREAM,
@@ -1303,10 +1345,13 @@ export class UnixDatagram {
    * ```
    */
   static bind(addr?: UnixAddress): UnixDatagram {
+    // The address checked before a socket is made.
+    const a = addr === undefined
+      ? undefined
+      : toAddr(addr, "UnixDatagram.bind");
     const fd = socket(AF_UNIX, SOCK_DGRAM);
     let path: Bound | null = null;
-    if (addr !== undefined) {
-      const a = toAddr(addr);
+    if (a !== undefined) {
       try {
         bind(fd, a);
       } catch (e) {
@@ -1380,9 +1425,10 @@ export class UnixDatagram {
   ): Promise<number> {
     try {
       checkWaitOptions(options, "UnixDatagram.send");
+      bytes(data, "UnixDatagram.send", "data");
       return to === null
         ? sendAsync(this.fd, data, options)
-        : sendtoAsync(this.fd, data, toAddr(to), options);
+        : sendtoAsync(this.fd, data, toAddr(to, "UnixDatagram.send"), options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1412,9 +1458,15 @@ export class UnixDatagram {
     options: { timeout?: number } = {},
   ): number {
     const timeout = syncTimeout(options, "UnixDatagram.sendSync");
+    bytes(data, "UnixDatagram.sendSync", "data");
     return to === null
       ? sendSyncReady(this.fd, data, timeout)
-      : sendtoSyncReady(this.fd, data, toAddr(to), timeout);
+      : sendtoSyncReady(
+        this.fd,
+        data,
+        toAddr(to, "UnixDatagram.sendSync"),
+        timeout,
+      );
   }
 
   /**

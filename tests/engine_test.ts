@@ -2233,29 +2233,37 @@ Deno.test("a closed object's async methods reject, never throw; buffers are chec
     create: {},
   });
   PosixMessageQueue.unlink(queue.name);
-  // Not a Uint8Array: a TypeError naming the argument, before any call.
+  // Not a Uint8Array: a TypeError naming the argument and the method,
+  // before any call.
   for (
-    const call of [
-      () => a.readSync(5 as never),
-      () => a.writeSync("x" as never),
-      () => a.writeAllSync(5 as never),
-      () => r.readSync(null as never),
-      () => w.writeSync([1] as never),
-      () => w.writeAllSync(5 as never),
-    ]
+    const [call, named] of [
+      [() => a.readSync(5 as never), '"buf" to UnixConnection.readSync'],
+      [() => a.writeSync("x" as never), '"data" to UnixConnection.writeSync'],
+      [
+        () => a.writeAllSync(5 as never),
+        '"data" to UnixConnection.writeAllSync',
+      ],
+      [() => r.readSync(null as never), '"buf" to PipeEnd.readSync'],
+      [() => w.writeSync([1] as never), '"data" to PipeEnd.writeSync'],
+      [() => w.writeAllSync(5 as never), '"data" to PipeEnd.writeAllSync'],
+    ] as const
   ) {
-    assert.throws(call, /^TypeError: Invalid argument "buf"/);
+    assert.throws(call, (e: unknown) =>
+      e instanceof TypeError &&
+      e.message.startsWith(`Invalid argument ${named}: `));
   }
   for (
-    const call of [
-      () => w.write([1] as never),
-      () => w.writeAll(5 as never),
-      () => r.read(null as never),
-      () => a.writeAll(5 as never),
-      () => b.sendFds([0], 5 as never),
-    ]
+    const [call, named] of [
+      [() => w.write([1] as never), '"data" to PipeEnd.write'],
+      [() => w.writeAll(5 as never), '"data" to PipeEnd.writeAll'],
+      [() => r.read(null as never), '"buf" to PipeEnd.read'],
+      [() => a.writeAll(5 as never), '"data" to UnixConnection.writeAll'],
+      [() => b.sendFds([0], 5 as never), '"data" to UnixConnection.sendFds'],
+    ] as const
   ) {
-    await assert.rejects(call(), /^TypeError: Invalid argument "(buf|data)"/);
+    await assert.rejects(call(), (e: unknown) =>
+      e instanceof TypeError &&
+      e.message.startsWith(`Invalid argument ${named}: `));
   }
   [a, b, r, w, dgram, queue].forEach((o) => o.close());
   // Closed: every promise-returning method rejects with BadResource (a
@@ -2706,9 +2714,17 @@ Deno.test("a bad timeout, signal or options object names the call or method", as
         ],
         [
           "addr.family",
-          // (a Unix address with its family left out has only a name)
-          () => UnixListener.listen({ abstract: "x", port: 1 } as never),
+          // (the thin layer's address has its family; the file's
+          // descriptor is refused only after the address is read)
+          () => bind(fd, { abstract: "x" } as never),
           /^TypeError: Invalid argument "addr.family" to bind: expected "unix", "inet" or "inet6", got "undefined"$/,
+        ],
+        [
+          "a field a Unix address has not",
+          // (a Unix address with its family left out has only a name: this
+          // said "addr.family" to bind)
+          () => UnixListener.listen({ abstract: "x", port: 1 } as never),
+          /^TypeError: Unknown field "addr.port" to UnixListener.listen: a Unix address has "path" or "abstract" \(or a "family" of its own\)$/,
         ],
       ];
       for (const [name, call, message] of cases) {

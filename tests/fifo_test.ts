@@ -98,6 +98,36 @@ Deno.test("pipe: sync read and write, end of file, EPIPE without dying", () => {
   close(w2);
 });
 
+Deno.test("PipeEnd names a bad buffer as the caller wrote it, under the method called", async () => {
+  // They said "buf" to read or write, C's names.
+  const [r, w] = PipeEnd.pipe();
+  using _r = r, _w = w;
+  await assert.rejects(
+    () => r.read("x" as never),
+    /^TypeError: Invalid argument "buf" to PipeEnd\.read: expected a Uint8Array, got "x"$/,
+  );
+  assert.throws(
+    () => r.readSync(5 as never),
+    /^TypeError: Invalid argument "buf" to PipeEnd\.readSync:/,
+  );
+  await assert.rejects(
+    () => w.write("hi" as never),
+    /^TypeError: Invalid argument "data" to PipeEnd\.write:/,
+  );
+  await assert.rejects(
+    () => w.writeAll([1] as never),
+    /^TypeError: Invalid argument "data" to PipeEnd\.writeAll:/,
+  );
+  assert.throws(
+    () => w.writeSync(null as never),
+    /^TypeError: Invalid argument "data" to PipeEnd\.writeSync:/,
+  );
+  assert.throws(
+    () => w.writeAllSync(new Uint16Array(2) as never),
+    /^TypeError: Invalid argument "data" to PipeEnd\.writeAllSync: expected a Uint8Array, got "Uint16Array\(2\)"$/,
+  );
+});
+
 Deno.test("async reads keep the event loop running; timeouts and aborts take nothing", async () => {
   const [r, w] = PipeEnd.pipe();
   // Start the waiter thread first: its one-time start-up stall (ffi/wait.ts,

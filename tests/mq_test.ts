@@ -597,6 +597,57 @@ Deno.test("PosixMessageQueue.unlink() removes the object's own name, as the othe
   }
 });
 
+Deno.test("PosixMessageQueue names a bad argument as the caller wrote it; EMSGSIZE says the queue's size", async () => {
+  // They named mq_send's "msg_ptr" and "msg_prio", and mq_receive's; the
+  // hint of EMSGSIZE did not know which way the message went.
+  const name = fresh();
+  using q = PosixMessageQueue.open(name, {
+    create: { maxmsg: 2, msgsize: 16 },
+  });
+  try {
+    await assert.rejects(
+      () => q.send(5 as never),
+      /^TypeError: Invalid argument "data" to PosixMessageQueue\.send: expected a Uint8Array or a string, got "5"$/,
+    );
+    assert.throws(
+      () => q.sendSync("x", { priority: -1 }),
+      /^RangeError: Argument "priority" to PosixMessageQueue\.sendSync is out of range/,
+    );
+    await assert.rejects(
+      () => q.send("x", { priority: 1e6 }),
+      /^RangeError: Argument "priority" to PosixMessageQueue\.send is out of range/,
+    );
+    await assert.rejects(
+      () => q.receiveInto("x" as never),
+      /^TypeError: Invalid argument "buf" to PosixMessageQueue\.receiveInto:/,
+    );
+    assert.throws(
+      () => q.receiveIntoSync(null as never),
+      /^TypeError: Invalid argument "buf" to PosixMessageQueue\.receiveIntoSync:/,
+    );
+    assert.throws(
+      () => q.sendSync("x".repeat(17)),
+      (e: unknown) =>
+        isCode("EMSGSIZE", "mq_send", "msg_len")(e) &&
+        (e as Error).message.endsWith(
+          "the message is longer than the queue's mq_msgsize, 16 bytes",
+        ),
+    );
+    q.sendSync("x");
+    assert.throws(
+      () => q.receiveIntoSync(new Uint8Array(4)),
+      (e: unknown) =>
+        isCode("EMSGSIZE", "mq_receive", "msg_len")(e) &&
+        (e as Error).message.endsWith(
+          "the room is shorter than the queue's mq_msgsize, 16 bytes",
+        ),
+    );
+    assert.equal(dec.decode(q.receiveSync().data), "x");
+  } finally {
+    PosixMessageQueue.unlink(name);
+  }
+});
+
 Deno.test("a second notifications of a queue fails (EBUSY) and leaves the first's registration", async () => {
   // The failed one's clean-up unregistered the queue: the first iteration
   // then waited for a notice that never came.

@@ -1884,6 +1884,102 @@ Deno.test("the Unix classes take an address with its family left out, and Deno's
   });
 });
 
+Deno.test("the Unix classes name a bad argument as the caller wrote it, under the method called", async () => {
+  // They named the C call's argument ("buf" to send for write's data,
+  // "msg.control[0].fds" to sendmsg), and an address with a stray field
+  // or both names was "addr.family" to bind.
+  await withDir(async (dir) => {
+    const [a, b] = UnixConnection.pair();
+    using _a = a, _b = b;
+    const cases: [() => unknown, RegExp][] = [
+      [
+        () => a.write("hi" as never),
+        /^TypeError: Invalid argument "data" to UnixConnection\.write: expected a Uint8Array, got "hi"$/,
+      ],
+      [
+        () => a.writeSync(5 as never),
+        /^TypeError: Invalid argument "data" to UnixConnection\.writeSync:/,
+      ],
+      [
+        () => a.writeAll(null as never),
+        /^TypeError: Invalid argument "data" to UnixConnection\.writeAll:/,
+      ],
+      [
+        () => a.writeAllSync([1] as never),
+        /^TypeError: Invalid argument "data" to UnixConnection\.writeAllSync:/,
+      ],
+      [
+        () => b.read("x" as never),
+        /^TypeError: Invalid argument "buf" to UnixConnection\.read:/,
+      ],
+      [
+        () => b.readSync(5 as never),
+        /^TypeError: Invalid argument "buf" to UnixConnection\.readSync:/,
+      ],
+      [
+        () => a.sendFds(new Uint8Array(1) as never),
+        /^TypeError: Invalid argument "fds" to UnixConnection\.sendFds: expected an array of descriptors, got "Uint8Array\(1\)"$/,
+      ],
+      [
+        () => a.sendFds([-1]),
+        /^RangeError: Argument "fds\[0\]" to UnixConnection\.sendFds is out of range/,
+      ],
+      [
+        () => a.sendFdsSync(new Array(254).fill(0)),
+        /^RangeError: Argument "fds" to UnixConnection\.sendFdsSync must hold 1 to 253 descriptors \(SCM_MAX_FD\), got 254$/,
+      ],
+      [
+        () => a.sendFdsSync([0], "x" as never),
+        /^TypeError: Invalid argument "data" to UnixConnection\.sendFdsSync:/,
+      ],
+      [
+        () => UnixListener.listen({ abstract: "x", backlog: 5 } as never),
+        /^TypeError: Unknown field "addr\.backlog" to UnixListener\.listen/,
+      ],
+      [
+        () => UnixListener.listen({ path: `${dir}/a`, abstract: "b" }),
+        /^TypeError: Invalid argument "addr" to UnixListener\.listen: expected one of "path" and "abstract", got both$/,
+      ],
+      [
+        () => UnixListener.listen({} as never),
+        /^TypeError: Invalid argument "addr" to UnixListener\.listen: .*got neither$/,
+      ],
+      [
+        () => UnixListener.listen(`${dir}/b`, { backlog: -1 }),
+        /^RangeError: Argument "backlog" to UnixListener\.listen is out of range/,
+      ],
+      [
+        () => UnixConnection.connect({ transport: "tcp", path: "x" } as never),
+        /^TypeError: Invalid argument "addr\.transport" to UnixConnection\.connect: expected "unix" or "unixpacket", got "tcp"$/,
+      ],
+      [
+        () => UnixDatagram.bind(5 as never),
+        /^TypeError: Invalid argument "addr" to UnixDatagram\.bind: expected a path, "@name", \{ path \}, \{ abstract \} or a socket address with a family, got "5"$/,
+      ],
+    ];
+    for (const [call, message] of cases) {
+      let thrown: unknown;
+      try {
+        await call();
+      } catch (e) {
+        thrown = e;
+      }
+      assert.match(String(thrown), message);
+    }
+    using d = UnixDatagram.bind();
+    assert.throws(
+      () => d.sendSync("x" as never, `${dir}/c`),
+      /^TypeError: Invalid argument "data" to UnixDatagram\.sendSync:/,
+    );
+    await assert.rejects(
+      () => d.send(enc.encode("x"), { hostname: "h" } as never),
+      /^TypeError: Unknown field "addr\.hostname" to UnixDatagram\.send:/,
+    );
+    // Nothing was made at the paths.
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
 Deno.test("a seqpacket connection's empty message reads as 0, not as the end; the stream skips it", async () => {
   // Linux's recv gives 0 for an empty message and at the end alike: every
   // read took an empty message for the end, and the readable stream ended
