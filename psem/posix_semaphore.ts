@@ -29,6 +29,7 @@ import {
   SEM_VALUE_MAX,
   sem_wait,
   sem_waitAsync,
+  semAddress,
   semObject,
   type SemT,
   semWaitFor,
@@ -139,6 +140,9 @@ export class PosixSemaphore {
    * ```
    */
   static init(memory: MemoryRegion, offset = 0, value = 0): PosixSemaphore {
+    // Checked under the method's own name first.
+    semAddress(memory, offset, "PosixSemaphore.init", "memory");
+    int(value, "PosixSemaphore.init", "value", 0, SEM_VALUE_MAX);
     return new PosixSemaphore(sem_init(memory, offset, 1, value));
   }
 
@@ -161,6 +165,7 @@ export class PosixSemaphore {
    * ```
    */
   static at(memory: MemoryRegion, offset = 0): PosixSemaphore {
+    semAddress(memory, offset, "PosixSemaphore.at", "memory");
     return new PosixSemaphore(sem_at(memory, offset));
   }
 

@@ -349,16 +349,30 @@ export function sem_unlink(name: string): void {
 }
 
 /** Checks that `SIZEOF_SEM_T` bytes at `offset` fit the region, aligned. */
-function semAddress(
+/**
+ * Internal to `psem/`: where a semaphore at `offset` of `region` goes,
+ * checked (a region of this library, mapped, writable, room for it at an
+ * aligned offset).
+ *
+ * @param region the memory
+ * @param offset the offset in it
+ * @param syscall the call or method, for errors
+ * @param argument the memory's name in `syscall`, for errors
+ * @returns the region and the semaphore's address
+ * @throws {TypeError|RangeError|Deno.errors.BadResource} for memory it
+ *   cannot use
+ */
+export function semAddress(
   region: unknown,
   offset: unknown,
   syscall: string,
+  argument = "sem",
 ): [MemoryRegion, bigint] {
   // Only a region this library mapped: its address and length are known
   // to be real, and it says when the memory goes.
   if (!(region instanceof MemoryRegion)) {
     throw new TypeError(
-      `Invalid argument "sem" to ${syscall}: expected a MemoryRegion (shared memory, a mapping), got "${
+      `Invalid argument "${argument}" to ${syscall}: expected a MemoryRegion (shared memory, a mapping), got "${
         show(region)
       }"`,
     );
@@ -377,7 +391,7 @@ function semAddress(
   }
   if (r.access !== "readwrite") {
     throw new TypeError(
-      `Invalid argument "sem" to ${syscall}: the memory for the semaphore is not writable ("${r.access}"), and the call needs read and write access`,
+      `Invalid argument "${argument}" to ${syscall}: the memory for the semaphore is not writable ("${r.access}"), and the call needs read and write access`,
     );
   }
   return [r, r.address + BigInt(at)];

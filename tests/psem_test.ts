@@ -154,6 +154,33 @@ Deno.test("unnamed: memory that goes away or is not writable is refused, never t
   }
 });
 
+Deno.test("PosixSemaphore.init and at name a bad argument under their own names", () => {
+  // They named sem_init's "sem" (or sem_at's) for the memory.
+  using map = Mapping.anonymous(4096);
+  for (const method of ["init", "at"] as const) {
+    const call = (memory: unknown, offset: number) => () =>
+      method === "init"
+        ? PosixSemaphore.init(memory as never, offset)
+        : PosixSemaphore.at(memory as never, offset);
+    assert.throws(
+      call(new Uint8Array(32), 0),
+      new RegExp(
+        `^TypeError: Invalid argument "memory" to PosixSemaphore\\.${method}: expected a MemoryRegion \\(shared memory, a mapping\\), got "Uint8Array\\(32\\)"$`,
+      ),
+    );
+    assert.throws(
+      call(map.memory, 3),
+      new RegExp(
+        `^RangeError: Argument "offset" to PosixSemaphore\\.${method} is out of range: "3" must be a multiple of 8`,
+      ),
+    );
+  }
+  assert.throws(
+    () => PosixSemaphore.init(map.memory, 0, -1),
+    /^RangeError: Argument "value" to PosixSemaphore\.init is out of range/,
+  );
+});
+
 Deno.test("a mapping cannot be narrowed while a wait on a semaphore in it is under way (EBUSY, not SIGSEGV)", async () => {
   const out = await runDeno("tests/helpers/psem_child.ts", ["protect"]);
   // Before, the helper thread's next poll of the semaphore wrote to
