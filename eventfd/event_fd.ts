@@ -77,8 +77,8 @@ export class EventFd {
     knownOptions(options, ["initial", "semaphore"], "EventFd.create");
     const initial = int(
       options.initial ?? 0,
-      "eventfd",
-      "initval",
+      "EventFd.create",
+      "initial",
       0,
       2 ** 32 - 1,
     );
@@ -212,7 +212,7 @@ export class EventFd {
     options: WaitOptions = {},
   ): Promise<void> {
     checkWaitOptions(options, "EventFd.write");
-    counterValue(value, "eventfd_write");
+    counterValue(value, "EventFd.write");
     await eventfd_writeAsync(this.#owner.check(), value, options);
   }
 
@@ -236,7 +236,7 @@ export class EventFd {
     value: bigint | number = 1n,
     options: { timeout?: number } = {},
   ): void {
-    const v = counterValue(value, "eventfd_write");
+    const v = counterValue(value, "EventFd.writeSync");
     const buf = new BigUint64Array([v]);
     this.#sync(
       POLLOUT,

@@ -217,7 +217,8 @@ export function semget(semKey: number, nsems: number, semflg: number): number {
       },
       { key: `0x${(k >>> 0).toString(16)}`, nsems },
       {
-        EINVAL: "nsems is above SEMMSL, or larger than the existing set's",
+        EINVAL:
+          "nsems is 0 or above SEMMSL for a new set, or larger than the existing set's",
         EEXIST: "a set with this key exists and IPC_EXCL was given",
         ENOENT: "no set has this key and IPC_CREAT was not given",
         EACCES: "the set's mode does not grant this access",

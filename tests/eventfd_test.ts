@@ -143,6 +143,23 @@ Deno.test("EventFd: create, read and write in both forms, fromFd, close twice", 
   assert.throws(() => other.fd, Deno.errors.BadResource);
 });
 
+Deno.test("EventFd names a bad value or initial value under the method called", async () => {
+  // They said "value" to eventfd_write and "initval" to eventfd.
+  assert.throws(
+    () => EventFd.create({ initial: -1 }),
+    /^RangeError: Argument "initial" to EventFd\.create is out of range: "-1"/,
+  );
+  using ev = EventFd.create();
+  await assert.rejects(
+    () => ev.write(-1n),
+    /^RangeError: Argument "value" to EventFd\.write is out of range/,
+  );
+  assert.throws(
+    () => ev.writeSync(1.5),
+    /^TypeError: Invalid argument "value" to EventFd\.writeSync: expected a bigint or an integer, got "1\.5"$/,
+  );
+});
+
 Deno.test("eventfd: signalled across processes, by a Deno child and by Python", async (t) => {
   await t.step("a Deno child writes to the eventfd it was handed", async () => {
     using ev = EventFd.create();

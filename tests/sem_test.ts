@@ -970,6 +970,18 @@ Deno.test("SemaphoreSet.create and Mutex.create name bad options as the caller w
     ],
   ];
   for (const [call, message] of cases) assert.throws(call, message);
+  // The thin layer keeps C's names.
+  assert.throws(
+    () => semget(IPC_PRIVATE, -1, IPC_CREAT | 0o600),
+    /^RangeError: Argument "nsems" to semget is out of range: "-1"/,
+  );
+  // (0 is the kernel's to refuse, for a new set only.)
+  assert.throws(
+    () => semget(IPC_PRIVATE, 0, IPC_CREAT | 0o600),
+    (e: unknown) =>
+      isCode("EINVAL", "semget", "nsems")(e) &&
+      /nsems is 0 or above SEMMSL for a new set/.test(`${e}`),
+  );
   // A typed array of values is an array of numbers.
   using set = SemaphoreSet.create({
     count: 2,
