@@ -25,6 +25,7 @@ import {
   knownOptions,
   LIMITS,
   openOptions,
+  show,
 } from "../ffi/validate.ts";
 import {
   SHM_DEST,
@@ -299,7 +300,18 @@ export class SharedMemory {
         ? SHM_RDONLY
         : 0) |
       (boolOption(options.round, false, "round", where) ? SHM_RND : 0);
-    const region = shmat(this.#live("shmat"), options.address ?? null, flags);
+    const address: unknown = options.address ?? null;
+    if (
+      address !== null &&
+      (typeof address !== "bigint" || address < 0n || address >= 1n << 64n)
+    ) {
+      throw new TypeError(
+        `Invalid option "address" to ${where}: expected an address as a non-negative bigint, got "${
+          show(address)
+        }"`,
+      );
+    }
+    const region = shmat(this.#live("shmat"), address, flags);
     for (const r of this.#attachments) {
       if (r.detached) this.#attachments.delete(r);
     }

@@ -348,7 +348,7 @@ Deno.test("SharedMemory: create, open, fromId, ifExists, dispose and remove", ()
   assert.ok(!sysvIds("shm").includes(e.id));
 });
 
-Deno.test("SharedMemory.create names bad options as the caller wrote them", () => {
+Deno.test("SharedMemory.create and attach name bad options as the caller wrote them", () => {
   // It said shmget for each.
   assert.throws(
     () => SharedMemory.create({ size: -1 }),
@@ -362,6 +362,14 @@ Deno.test("SharedMemory.create names bad options as the caller wrote them", () =
     () => SharedMemory.create({ size: 1, mode: 0o7777 }),
     /^RangeError: Argument "mode" to SharedMemory\.create is out of range/,
   );
+  // attach said "shmaddr" to shmat for its address option.
+  using shm = SharedMemory.create({ size: 4096 });
+  for (const address of [4096, -1n, "0x1000"]) {
+    assert.throws(
+      () => shm.attach({ address: address as bigint }),
+      /^TypeError: Invalid option "address" to SharedMemory\.attach: expected an address as a non-negative bigint/,
+    );
+  }
 });
 
 Deno.test("across processes: a Deno child reads and writes the parent's segment", async () => {
