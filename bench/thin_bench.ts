@@ -60,7 +60,35 @@ const raw = Deno.dlopen("libc.so.6", {
   },
 }).symbols;
 
-const semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+// The objects of the kernel the benches use, all made here, before any
+// bench, and removed at exit; if making one fails (a permission left out),
+// those made already are removed before the error goes on, since the
+// runner then ends without an unload event.
+const mqName = `/linux-ipc-thin-bench-${Deno.pid}`;
+const removals: (() => void)[] = [];
+const removeAll = () => {
+  for (const remove of removals.splice(0).reverse()) remove();
+};
+globalThis.addEventListener("unload", removeAll);
+let semid: number, msqid: number, mq: number;
+try {
+  semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600);
+  removals.push(() => semctl(semid, 0, IPC_RMID));
+  msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
+  removals.push(() => msgctl(msqid, IPC_RMID));
+  mq = mq_open(mqName, O_RDWR | O_CREAT | O_EXCL, 0o600, {
+    maxmsg: 1,
+    msgsize: 64,
+  });
+  removals.push(() => {
+    mq_close(mq);
+    mq_unlink(mqName);
+  });
+} catch (e) {
+  removeAll();
+  throw e;
+}
+
 const post = [{ num: 0, op: 1 }], wait = [{ num: 0, op: -1 }];
 const postBuf = sembuf(post), waitBuf = sembuf(wait);
 const rawPost = new Uint8Array(new Int16Array([0, 1, 0]).buffer);
@@ -110,7 +138,6 @@ Deno.bench("unix stream 4 KiB send+recv", { group: "socket" }, () => {
   recv(b, into);
 });
 
-const msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0o600);
 const rawMsg = new Uint8Array(8 + 64);
 rawMsg[0] = 1; // mtype 1, little-endian
 const message = new MessageBuffer(64);
@@ -137,11 +164,6 @@ Deno.bench("System V 64 B msgsnd+msgrcvInto, { mtype, mtext }", {
   msgrcvInto(msqid, text);
 });
 
-const mqName = `/linux-ipc-thin-bench-${Deno.pid}`;
-const mq = mq_open(mqName, O_RDWR | O_CREAT | O_EXCL, 0o600, {
-  maxmsg: 1,
-  msgsize: 64,
-});
 const prio = new Uint8Array(4);
 Deno.bench("POSIX 64 B mq_send+mq_receive, bare dlopen", {
   group: "mq",
@@ -153,11 +175,4 @@ Deno.bench("POSIX 64 B mq_send+mq_receive, bare dlopen", {
 Deno.bench("POSIX 64 B mq_send+mq_receiveInto", { group: "mq" }, () => {
   mq_send(mq, text);
   mq_receiveInto(mq, text);
-});
-
-globalThis.addEventListener("unload", () => {
-  semctl(semid, 0, IPC_RMID);
-  msgctl(msqid, IPC_RMID);
-  mq_close(mq);
-  mq_unlink(mqName);
 });
