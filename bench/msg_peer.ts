@@ -58,6 +58,27 @@ import { childCommand } from "./_util.ts";
 
 const [mode, ...args] = Deno.args;
 
+/** The children still running, ended if a measurement fails. */
+const running = new Set<Deno.ChildProcess>();
+
+/** Keeps `p` in {@linkcode running} until it ends. */
+function tracked(p: Deno.ChildProcess): Deno.ChildProcess {
+  running.add(p);
+  p.status.finally(() => running.delete(p));
+  return p;
+}
+
+/** Ends the children left (a failed run's peer, blocked in a receive). */
+function endChildren(): void {
+  for (const p of running) {
+    try {
+      p.kill("SIGKILL");
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+}
+
 function child(argv: string[]): Deno.ChildProcess {
   const [cmd, a] = childCommand([
     "run",
@@ -67,7 +88,7 @@ function child(argv: string[]): Deno.ChildProcess {
     import.meta.filename!,
     ...argv,
   ]);
-  return new Deno.Command(cmd, { args: a }).spawn();
+  return tracked(new Deno.Command(cmd, { args: a }).spawn());
 }
 
 /**
@@ -99,10 +120,12 @@ const names = [
 /** A C program as the child, on the child's CPU when pinning. */
 function cChild(binary: string, argv: string[]): Deno.ChildProcess {
   const cpu = Deno.env.get("BENCH_CHILD_CPU");
-  return (cpu === undefined
-    ? new Deno.Command(binary, { args: argv })
-    : new Deno.Command("taskset", { args: ["-c", cpu, binary, ...argv] }))
-    .spawn();
+  return tracked(
+    (cpu === undefined
+      ? new Deno.Command(binary, { args: argv })
+      : new Deno.Command("taskset", { args: ["-c", cpu, binary, ...argv] }))
+      .spawn(),
+  );
 }
 
 async function bandwidth(
@@ -120,53 +143,67 @@ async function bandwidth(
       msgsize: size,
     })
     : -1;
-  const bare = form === "bare" || form === "bare-new";
-  const fresh = form === "bare-new";
-  const q = posix ? names[0] : String(id);
-  const p = cSender !== undefined
-    ? cChild(cSender, ["send", kind, q, String(size), String(count)])
-    : child(
-      [`send-${kind}`, q, String(size), String(count)].concat(
-        bare ? ["bare"] : form === "buffer" ? ["buffer"] : [],
-      ),
-    );
-  const mb = new MessageBuffer(size);
-  let t0 = 0;
-  const into = new Uint8Array(size);
-  const raw = bare ? bareLibc() : undefined;
-  const msgp = new Uint8Array(8 + size), len = BigInt(size);
-  let kept = into;
-  for (let i = 0; i < count; i++) {
-    if (i === count >> 3) t0 = performance.now();
-    if (raw) {
-      const r = posix
-        ? raw.mq_receive(mq, into, len, null)
-        : raw.msgrcv(id, msgp, len, 0n, 0);
-      if (r < 0) throw new Error("Bare receive failed");
-      if (fresh) {
-        kept = posix ? into.slice(0, Number(r)) : msgp.slice(8, 8 + Number(r));
+  // Removed however the run ends (a sender that failed included).
+  const remove = () => {
+    if (posix) {
+      mq_close(mq);
+      mq_unlink(names[0]);
+    } else msgctl(id, IPC_RMID);
+  };
+  try {
+    return await receiveAll();
+  } finally {
+    endChildren();
+    remove();
+  }
+
+  async function receiveAll(): Promise<number> {
+    const bare = form === "bare" || form === "bare-new";
+    const fresh = form === "bare-new";
+    const q = posix ? names[0] : String(id);
+    const p = cSender !== undefined
+      ? cChild(cSender, ["send", kind, q, String(size), String(count)])
+      : child(
+        [`send-${kind}`, q, String(size), String(count)].concat(
+          bare ? ["bare"] : form === "buffer" ? ["buffer"] : [],
+        ),
+      );
+    const mb = new MessageBuffer(size);
+    let t0 = 0;
+    const into = new Uint8Array(size);
+    const raw = bare ? bareLibc() : undefined;
+    const msgp = new Uint8Array(8 + size), len = BigInt(size);
+    let kept = into;
+    for (let i = 0; i < count; i++) {
+      if (i === count >> 3) t0 = performance.now();
+      if (raw) {
+        const r = posix
+          ? raw.mq_receive(mq, into, len, null)
+          : raw.msgrcv(id, msgp, len, 0n, 0);
+        if (r < 0) throw new Error("Bare receive failed");
+        if (fresh) {
+          kept = posix
+            ? into.slice(0, Number(r))
+            : msgp.slice(8, 8 + Number(r));
+        }
+      } else if (posix) {
+        if (form === "sync") mq_receive(mq, size);
+        else if (form === "into") mq_receiveInto(mq, into);
+        else await mq_receiveAsync(mq, size);
+      } else {
+        if (form === "sync") msgrcv(id, size);
+        else if (form === "into") msgrcvInto(id, into);
+        else if (form === "buffer") msgrcvInto(id, mb);
+        else await msgrcvAsync(id, size);
       }
-    } else if (posix) {
-      if (form === "sync") mq_receive(mq, size);
-      else if (form === "into") mq_receiveInto(mq, into);
-      else await mq_receiveAsync(mq, size);
-    } else {
-      if (form === "sync") msgrcv(id, size);
-      else if (form === "into") msgrcvInto(id, into);
-      else if (form === "buffer") msgrcvInto(id, mb);
-      else await msgrcvAsync(id, size);
     }
+    const ms = performance.now() - t0;
+    if (kept.length !== size || (form === "buffer" && mb.length !== size)) {
+      throw new Error("A short message");
+    }
+    if (!(await p.status).success) throw new Error("The sender failed");
+    return (count - (count >> 3)) * size / ms / 1e3;
   }
-  const ms = performance.now() - t0;
-  if (kept.length !== size || (form === "buffer" && mb.length !== size)) {
-    throw new Error("A short message");
-  }
-  if (!(await p.status).success) throw new Error("The sender failed");
-  if (posix) {
-    mq_close(mq);
-    mq_unlink(names[0]);
-  } else msgctl(id, IPC_RMID);
-  return (count - (count >> 3)) * size / ms / 1e3;
 }
 
 async function roundTrips(
@@ -187,39 +224,47 @@ async function roundTrips(
       })
     )
     : [];
-  const p = child(
-    (posix
-      ? ["echo-posix", names[0], names[1], String(n + warm)]
-      : ["echo-sysv", String(id), String(n + warm)]).concat(
-        form ? [form] : [],
-      ),
-  );
-  const msg = new Uint8Array(64), back = new Uint8Array(64);
-  const out = { mtype: 1, mtext: msg };
-  let t0 = performance.now();
-  for (let i = 0; i < warm + n; i++) {
-    if (i === warm) t0 = performance.now();
+  try {
+    return await pingPong();
+  } finally {
+    endChildren();
     if (posix) {
-      await mq_sendAsync(mq[0], msg);
-      if (into) await mq_receiveIntoAsync(mq[1], back);
-      else await mq_receiveAsync(mq[1], 64);
-    } else if (form === "buffer") {
-      mb.mtype = 1;
-      await msgsndAsync(id, mb);
-      await msgrcvIntoAsync(id, mb, 2);
-    } else {
-      await msgsndAsync(id, out);
-      if (into) await msgrcvIntoAsync(id, back, 2);
-      else await msgrcvAsync(id, 64, 2);
-    }
+      mq.forEach(mq_close);
+      names.forEach(mq_unlink);
+    } else msgctl(id, IPC_RMID);
   }
-  const ns = (performance.now() - t0) * 1e6 / n;
-  await p.status;
-  if (posix) {
-    mq.forEach(mq_close);
-    names.forEach(mq_unlink);
-  } else msgctl(id, IPC_RMID);
-  return ns;
+
+  async function pingPong(): Promise<number> {
+    const p = child(
+      (posix
+        ? ["echo-posix", names[0], names[1], String(n + warm)]
+        : ["echo-sysv", String(id), String(n + warm)]).concat(
+          form ? [form] : [],
+        ),
+    );
+    const msg = new Uint8Array(64), back = new Uint8Array(64);
+    const out = { mtype: 1, mtext: msg };
+    let t0 = performance.now();
+    for (let i = 0; i < warm + n; i++) {
+      if (i === warm) t0 = performance.now();
+      if (posix) {
+        await mq_sendAsync(mq[0], msg);
+        if (into) await mq_receiveIntoAsync(mq[1], back);
+        else await mq_receiveAsync(mq[1], 64);
+      } else if (form === "buffer") {
+        mb.mtype = 1;
+        await msgsndAsync(id, mb);
+        await msgrcvIntoAsync(id, mb, 2);
+      } else {
+        await msgsndAsync(id, out);
+        if (into) await msgrcvIntoAsync(id, back, 2);
+        else await msgrcvAsync(id, 64, 2);
+      }
+    }
+    const ns = (performance.now() - t0) * 1e6 / n;
+    await p.status;
+    return ns;
+  }
 }
 
 if (mode === "parent") {
