@@ -70,10 +70,15 @@ import {
   O_RDWR,
   sem_close,
   sem_open,
+  SEM_VALUE_MAX,
   SemaphoreSet,
+  SEMVMX,
   shm_open,
   shmget,
 } from "../mod.ts";
+
+/** C's `INT_MAX`: the most a count or a queue's sizes can be. */
+const INT_MAX = 2 ** 31 - 1;
 import {
   checkRemovable,
   type IpcObject,
@@ -367,13 +372,18 @@ function number(
   text: string | undefined,
   name: string,
   fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
 ): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER
+      ? `, ${min} or more`
+      : ` from ${min} to ${max}`;
     throw new Exit(
       EXIT_USAGE,
-      `Invalid --${name} "${text}": expected a whole number, 0 or more`,
+      `Invalid --${name} "${text}": expected a whole number${range}`,
     );
   }
   return n;
@@ -454,8 +464,8 @@ function mk(args: string[]): number {
       // program that waits for its creator to finish finds it ready.
       const set = SemaphoreSet.create({
         key,
-        count: number(values.count, "count", 1),
-        initial: number(values.value, "value", 0),
+        count: number(values.count, "count", 1, 1, INT_MAX),
+        initial: number(values.value, "value", 0, 0, SEMVMX),
         mode,
         removeOnDispose: false,
       });
@@ -484,7 +494,7 @@ function mk(args: string[]): number {
           values.name!,
           O_CREAT | O_EXCL,
           mode,
-          number(values.value, "value", 0),
+          number(values.value, "value", 0, 0, SEM_VALUE_MAX),
         ),
       );
       made = { kind, name: values.name };
@@ -492,8 +502,8 @@ function mk(args: string[]): number {
     case "mq": {
       const attr = values.maxmsg !== undefined || values.msgsize !== undefined
         ? {
-          maxmsg: number(values.maxmsg, "maxmsg", 10),
-          msgsize: number(values.msgsize, "msgsize", 8192),
+          maxmsg: number(values.maxmsg, "maxmsg", 10, 1, INT_MAX),
+          msgsize: number(values.msgsize, "msgsize", 8192, 1, INT_MAX),
         }
         : undefined;
       mq_close(mq_open(values.name!, O_CREAT | O_EXCL | O_RDONLY, mode, attr));

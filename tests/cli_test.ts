@@ -365,13 +365,24 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
   }
   // A bad number is refused before anything is made (a POSIX object was
   // made, then refused its size, and left behind).
-  for (const [kind, option] of [["pshm", "--size"], ["psem", "--value"]]) {
+  for (
+    const [kind, option, value, range] of [
+      ["pshm", "--size", "big", ", 0 or more"],
+      ["psem", "--value", "big", " from 0 to 2147483647"],
+      // Out of range: the option named, not the C call's argument.
+      ["psem", "--value", "2147483648", " from 0 to 2147483647"],
+      ["mq", "--maxmsg", "0", " from 1 to 2147483647"],
+      ["mq", "--msgsize", "0", " from 1 to 2147483647"],
+    ]
+  ) {
     const badName = unique();
-    const bad = await ipc(["mk", kind, "--name", badName, option, "big"]);
+    const bad = await ipc(["mk", kind, "--name", badName, option, value]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(
       bad.stderr,
-      new RegExp(`Invalid ${option} "big": expected a whole number, 0 or more`),
+      new RegExp(
+        `Invalid ${option} "${value}": expected a whole number${range}\n`,
+      ),
     );
     // (Reading /dev directly takes --allow-all; the suite runs without.)
     const names = (await run("ls", ["/dev/shm"])).stdout.split("\n");
@@ -379,6 +390,22 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
       names.includes(badName.slice(1)) ||
         names.includes(`sem.${badName.slice(1)}`),
       false,
+    );
+  }
+  // A System V set's count and value, checked as the options they are.
+  for (
+    const [option, value, range] of [
+      ["--count", "0", "from 1 to 2147483647"],
+      ["--value", "32768", "from 0 to 32767"],
+    ]
+  ) {
+    const bad = await ipc(["mk", "sem", option, value]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(
+      bad.stderr,
+      new RegExp(
+        `Invalid ${option} "${value}": expected a whole number ${range}\n`,
+      ),
     );
   }
   const denied = await ipc(["ls"], ["--allow-ffi"]);
