@@ -441,6 +441,9 @@ export interface Popen {
  * @param command a command for `/bin/sh -c`
  * @param mode `"w"` to write to it, `"r"` to read from it
  * @returns the command and its pipe
+ * @throws {TypeError} for a command that is not a string (or holds a NUL
+ *   byte), or a mode other than `"r"` or `"w"`
+ * @throws {Deno.errors.NotCapable} without `--allow-run` or `--allow-env`
  * @example ALP Listing 5.9
  * ```ts
  * import { popen } from "@linux-ipc/ipc";
@@ -450,6 +453,15 @@ export interface Popen {
  * ```
  */
 export function popen(command: string, mode: "r" | "w"): Popen {
+  if (typeof command !== "string" || command.includes("\0")) {
+    throw new TypeError(
+      `Invalid argument "command" to popen: ${
+        typeof command === "string"
+          ? `"${show(command)}" contains a NUL byte`
+          : `expected a string, got "${show(command)}"`
+      }`,
+    );
+  }
   if (mode !== "r" && mode !== "w") {
     throw new TypeError(
       `Invalid argument "mode" to popen: expected "r" or "w", got "${

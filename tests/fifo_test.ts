@@ -723,6 +723,20 @@ Deno.test("popen and pclose, both directions", async () => {
     const killed = popen(`kill -${signal} $$`, "r");
     assert.equal(await killed.pclose(), status, signal);
   }
+  // A command that is not a string was blamed on spawnWithFds's "args[1]".
+  for (
+    const [command, why] of [[null, 'expected a string, got "null"'], [
+      "echo a\0b",
+      '"echo a\\0b" contains a NUL byte',
+    ]]
+  ) {
+    assert.throws(
+      () => popen(command as string, "r"),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === `Invalid argument "command" to popen: ${why}`,
+    );
+  }
 });
 
 Deno.test("examples: pipe, dup2 and popen", async (t) => {
