@@ -18,6 +18,7 @@ import {
   EAGAIN,
   EINTR,
   errorFor,
+  type ErrorOf,
   errorOf,
   ETIMEDOUT,
   type IpcError,
@@ -282,38 +283,17 @@ export function sendError(
   n: number,
   code?: number,
 ): IpcError {
-  const make = code === undefined ? lastError(syscall) : errorOf(code, syscall);
-  return make(
-    {
-      EAGAIN: "mqdes",
-      EBADF: "mqdes",
-      EMSGSIZE: "msg_len",
-      EINVAL: "msg_prio",
-      ETIMEDOUT: "abs_timeout",
-    },
-    { mqdes, msg_len: n },
+  return queueError(
+    code === undefined ? lastError(syscall) : errorOf(code, syscall),
+    mqdes,
+    n,
+    "msg_prio",
     {
       EAGAIN: "the queue is full and the descriptor is non-blocking",
       EBADF: "not a queue descriptor open for writing",
-      EMSGSIZE: sizeHint(mqdes, "the message is longer than"),
     },
+    "the message is longer than",
   );
-}
-
-/**
- * The hint of an `EMSGSIZE`: `what` the queue's `mq_msgsize`, named in
- * bytes when the descriptor still answers `mq_getattr`.
- */
-function sizeHint(mqdes: number, what: string): string {
-  let size: number | undefined;
-  try {
-    size = mq_getattr(mqdes).msgsize;
-  } catch {
-    // The size is left out.
-  }
-  return size === undefined
-    ? `${what} the queue's mq_msgsize`
-    : `${what} the queue's mq_msgsize, ${size} bytes`;
 }
 
 /**
@@ -330,21 +310,54 @@ export function recvError(
   n: number,
   code?: number,
 ): IpcError {
-  return (code === undefined ? lastError(syscall) : errorOf(code, syscall))(
-    {
-      EAGAIN: "mqdes",
-      EBADF: "mqdes",
-      EMSGSIZE: "msg_len",
-      EINVAL: "abs_timeout",
-      ETIMEDOUT: "abs_timeout",
-    },
-    { mqdes, msg_len: n },
+  return queueError(
+    code === undefined ? lastError(syscall) : errorOf(code, syscall),
+    mqdes,
+    n,
+    "abs_timeout",
     {
       EAGAIN: "the queue is empty and the descriptor is non-blocking",
       EBADF: "not a queue descriptor open for reading",
-      EMSGSIZE: sizeHint(mqdes, "the room is shorter than"),
     },
+    "the room is shorter than",
   );
+}
+
+/**
+ * The error of a send or receive, from its errno (`make`): `EINVAL` blames
+ * `invalid`; an `EMSGSIZE` says the queue's `mq_msgsize`, asked of the
+ * descriptor only then, in bytes (`tooLong`: how the message or room
+ * compares with it).
+ */
+function queueError(
+  make: ErrorOf,
+  mqdes: number,
+  n: number,
+  invalid: string,
+  hints: Readonly<Record<string, string>>,
+  tooLong: string,
+): IpcError {
+  const blame = {
+    EAGAIN: "mqdes",
+    EBADF: "mqdes",
+    EMSGSIZE: "msg_len",
+    EINVAL: invalid,
+    ETIMEDOUT: "abs_timeout",
+  };
+  const values = { mqdes, msg_len: n };
+  const e = make(blame, values, hints);
+  if (e.code !== "EMSGSIZE") return e;
+  let size: number | undefined;
+  try {
+    size = mq_getattr(mqdes).msgsize;
+  } catch {
+    // The size is left out.
+  }
+  return make(blame, values, {
+    EMSGSIZE: `${tooLong} the queue's mq_msgsize${
+      size === undefined ? "" : `, ${size} bytes`
+    }`,
+  });
 }
 
 /**
