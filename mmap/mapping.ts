@@ -133,6 +133,8 @@ export class Mapping {
         int(create.mode, "Mapping.file", "create.mode", 0, 0o777);
       }
     }
+    span(options, "Mapping.file"); // before a file is made
+
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
     // writer for ever; it is refused below like any file that is not regular.
     let fd: number;
@@ -161,7 +163,7 @@ export class Mapping {
         ftruncate(fd, create.size);
       }
       return new Mapping(
-        mapFd(fd, options, writable, share, "path", path),
+        mapFd(fd, options, writable, share, "path", path, "Mapping.file"),
         null,
       );
     } finally {
@@ -258,7 +260,10 @@ export class Mapping {
     );
     const writable = readWrite(options.mode, "rw", "Mapping.fromFd") === "rw";
     const share = sharing(options, "Mapping.fromFd");
-    return new Mapping(mapFd(fd, options, writable, share, "fd", fd), null);
+    return new Mapping(
+      mapFd(fd, options, writable, share, "fd", fd, "Mapping.fromFd"),
+      null,
+    );
   }
 
   /**
@@ -306,7 +311,15 @@ export class Mapping {
       "rw";
     requireSeals(fd, options.seals ?? F_SEAL_SHRINK);
     return new Mapping(
-      mapFd(fd, options, writable, MAP_SHARED, "fd", fd),
+      mapFd(
+        fd,
+        options,
+        writable,
+        MAP_SHARED,
+        "fd",
+        fd,
+        "Mapping.fromSealedFd",
+      ),
       null,
     );
   }
@@ -454,6 +467,22 @@ function sharing(options: { private?: boolean }, where: string): number {
     : MAP_SHARED;
 }
 
+/**
+ * The `offset` and `length` options, checked under the method's name
+ * (`mmap` checks them again, under its own).
+ */
+function span(
+  options: { offset?: number; length?: number },
+  where: string,
+): [number, number | undefined] {
+  return [
+    int(options.offset ?? 0, where, "offset", 0, LIMITS.SIZE_MAX),
+    options.length === undefined
+      ? undefined
+      : int(options.length, where, "length", 1, LIMITS.SIZE_MAX),
+  ];
+}
+
 /** Maps a descriptor as the options say (by default all of it). */
 function mapFd(
   fd: number,
@@ -462,9 +491,9 @@ function mapFd(
   share: number,
   argument: string,
   value: string | number,
+  where: string,
 ): MemoryRegion {
-  const offset = options.offset ?? 0;
-  let length = options.length;
+  let [offset, length] = span(options, where);
   if (length === undefined) {
     const size = regularFile(fd, argument, value).size;
     if (size <= offset) {

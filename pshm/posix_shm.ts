@@ -179,6 +179,7 @@ export class PosixSharedMemory {
    * @param size the new length in bytes
    * @throws {IpcError} `EINVAL` (opened read-only), `EPERM` (sealed),
    *   `EBUSY` (a mapping in this process reaches past `size`: unmap it first)
+   * @throws {RangeError} for a size below 0 or beyond 2^53 - 1
    * @throws {Deno.errors.BadResource} once closed
    * @example
    * ```ts
@@ -191,6 +192,13 @@ export class PosixSharedMemory {
    * ```
    */
   truncate(size: number): void {
+    size = int(
+      size,
+      "PosixSharedMemory.truncate",
+      "size",
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     ftruncate(this.#owner.check(), size);
   }
 
@@ -226,7 +234,13 @@ export class PosixSharedMemory {
       ["mode", "offset", "length"],
       "PosixSharedMemory.map",
     );
-    const mode = readWrite(options.mode, this.#mode, "PosixSharedMemory.map");
+    const where = "PosixSharedMemory.map";
+    const mode = readWrite(options.mode, this.#mode, where);
+    // Named for this method (Mapping.fromFd checks them again).
+    int(options.offset ?? 0, where, "offset", 0, Number.MAX_SAFE_INTEGER);
+    if (options.length !== undefined) {
+      int(options.length, where, "length", 1, Number.MAX_SAFE_INTEGER);
+    }
     return Mapping.fromFd(this.#owner.check(), { ...options, mode });
   }
 

@@ -214,6 +214,45 @@ Deno.test("the POSIX classes' create options are named in their errors, before t
   assert.throws(() => PosixSemaphore.open(name), isCode("ENOENT"));
 });
 
+Deno.test("map, truncate and the Mapping methods name a bad offset, length or size under their own names", () => {
+  // They said "length" to mmap, or "length" to ftruncate for a size.
+  const name = fresh();
+  using shm = PosixSharedMemory.open(name, { create: { size: 8192 } });
+  shm.unlink();
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = `${dir}/f`;
+    const cases: [() => unknown, RegExp][] = [
+      [
+        () => shm.map({ length: 0 }),
+        /^RangeError: Argument "length" to PosixSharedMemory\.map is out of range: "0" is not in \[1, /,
+      ],
+      [
+        () => shm.map({ offset: -4096 }),
+        /^RangeError: Argument "offset" to PosixSharedMemory\.map is out of range/,
+      ],
+      [
+        () => shm.truncate(-1),
+        /^RangeError: Argument "size" to PosixSharedMemory\.truncate is out of range/,
+      ],
+      [
+        () => Mapping.fromFd(shm.fd, { length: -1 }),
+        /^RangeError: Argument "length" to Mapping\.fromFd is out of range/,
+      ],
+      [
+        () => Mapping.file(file, { create: { size: 4096 }, offset: 1.5 }),
+        /^TypeError: Invalid argument "offset" to Mapping\.file: expected an integer, got "1\.5"$/,
+      ],
+    ];
+    for (const [call, message] of cases) assert.throws(call, message);
+    // Checked before the file was made.
+    assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+    assert.equal(shm.size, 8192);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("byte for byte with a C peer on glibc's shm_open, both directions", async () => {
   const peer = await cProgram("posix_peer");
   if (peer === null) return;
