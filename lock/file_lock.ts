@@ -20,7 +20,7 @@ import { nonBlocking, retrySync, wholeTimeout, within } from "../ffi/poll.ts";
 import { EBADF, EDEADLK, hasCode, IpcError } from "../ffi/errors.ts";
 import { fstat, onClose } from "../ffi/fd.ts";
 import { monotonicMs } from "../ffi/libc.ts";
-import { boolOption, knownOptions, show } from "../ffi/validate.ts";
+import { boolOption, descriptor, knownOptions, show } from "../ffi/validate.ts";
 import {
   F_GETLK,
   F_OFD_GETLK,
@@ -651,6 +651,7 @@ export async function lockFile(
   fd: number,
   opts?: LockFileOptions,
 ): Promise<LockHold> {
+  fd = descriptor(fd, "lockFile", "fd");
   const o = options(opts, FILE_OPTIONS, "lockFile");
   return await acquire(
     "flock",
@@ -689,6 +690,7 @@ export function lockFileSync(
   fd: number,
   opts?: Omit<LockFileOptions, "signal">,
 ): LockHold {
+  fd = descriptor(fd, "lockFileSync", "fd");
   const o = options(opts, FILE_OPTIONS, "lockFileSync");
   const level = fileLevel(o, "lockFileSync");
   const timeout = syncTimeout(o, "lockFileSync", false);
@@ -735,6 +737,7 @@ export async function lockRange(
   fd: number,
   opts?: LockRangeOptions,
 ): Promise<LockHold> {
+  fd = descriptor(fd, "lockRange", "fd");
   const o = options(opts, RANGE_OPTIONS, "lockRange");
   const level = rangeLevel(o, "lockRange"), range = byteRange(o, "lockRange");
   const ofd = useOfd(o, "lockRange");
@@ -777,6 +780,7 @@ export function lockRangeSync(
   fd: number,
   opts?: Omit<LockRangeOptions, "signal">,
 ): LockHold {
+  fd = descriptor(fd, "lockRangeSync", "fd");
   const o = options(opts, RANGE_OPTIONS, "lockRangeSync");
   const level = rangeLevel(o, "lockRangeSync"),
     range = byteRange(o, "lockRangeSync");
@@ -815,6 +819,7 @@ export function testRange(
   fd: number,
   opts?: Omit<LockRangeOptions, "signal" | "timeout">,
 ): Flock | null {
+  fd = descriptor(fd, "testRange", "fd");
   const o = options(opts, TEST_OPTIONS, "testRange");
   const found = fcntl_lock(
     fd,

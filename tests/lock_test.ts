@@ -917,11 +917,24 @@ Deno.test("a Deno.FsFile where a descriptor goes says why it cannot be, and what
     await Deno.writeTextFile(path, "x");
     using file = await Deno.open(path, { read: true, write: true });
     const given = file as unknown as number;
-    await assert.rejects(
-      lockFile(given),
+    // Named for the function called (it said flock), each of them.
+    // (testRange takes no lock: Deno.FsFile.lock is no way to do it.)
+    const why = (where: string) =>
       new TypeError(
-        'Invalid argument "fd" to flock: expected a descriptor number, got a Deno.FsFile, whose number Deno does not give: open the file with open() from this library (or lock a whole file with Deno.FsFile.lock)',
-      ),
+        `Invalid argument "fd" to ${where}: expected a descriptor number, got a Deno.FsFile, whose number Deno does not give: open the file with open() from this library${
+          where === "testRange"
+            ? ""
+            : " (or lock a whole file with Deno.FsFile.lock)"
+        }`,
+      );
+    await assert.rejects(lockFile(given), why("lockFile"));
+    await assert.rejects(lockRange(given), why("lockRange"));
+    assert.throws(() => lockFileSync(given), why("lockFileSync"));
+    assert.throws(() => lockRangeSync(given), why("lockRangeSync"));
+    assert.throws(() => testRange(given), why("testRange"));
+    assert.throws(
+      () => lockFileSync(-1),
+      /^RangeError: Argument "fd" to lockFileSync is out of range/,
     );
     assert.throws(
       () => PipeEnd.fromFd(given),
