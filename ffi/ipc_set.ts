@@ -44,23 +44,7 @@ export function permSetBuffer(
   more = true,
   fields: readonly string[] = ["uid", "gid", "mode"],
 ): Uint8Array<ArrayBuffer> {
-  if (set === null || typeof set !== "object" || Array.isArray(set)) {
-    throw new TypeError(
-      `Invalid argument "${argument}" to ${syscall}: IPC_SET needs { uid?, gid?, mode? }, got "${
-        show(set)
-      }"`,
-    );
-  }
-  knownFields(set, fields, syscall, argument);
-  if (set.uid !== undefined) {
-    int(set.uid, syscall, `${argument}.uid`, 0, LIMITS.UINT_MAX);
-  }
-  if (set.gid !== undefined) {
-    int(set.gid, syscall, `${argument}.gid`, 0, LIMITS.UINT_MAX);
-  }
-  if (set.mode !== undefined) {
-    int(set.mode, syscall, `${argument}.mode`, 0, 0o777);
-  }
+  checkPermSet(set, syscall, argument, fields);
   const buf = new Uint8Array(size);
   const complete = more && set.uid !== undefined && set.gid !== undefined &&
     set.mode !== undefined;
@@ -79,6 +63,43 @@ export function permSetBuffer(
   }
   encodeIpcPermSet(buf, set);
   return buf;
+}
+
+/**
+ * Checks the fields of an `IPC_SET` (and a facility's own: a queue's
+ * `qbytes`), for the thin calls and the classes' `set()` alike.
+ *
+ * @param set what the caller passed
+ * @param syscall the call or method, for messages
+ * @param argument the argument's name, for messages (`"buf"`, `"perm"`)
+ * @param fields the fields it may have
+ * @throws {TypeError} for a value that is not such an object, or a field
+ *   it may not have
+ * @throws {RangeError} for a field out of range
+ */
+export function checkPermSet(
+  set: unknown,
+  syscall: string,
+  argument: string,
+  fields: readonly string[] = ["uid", "gid", "mode"],
+): asserts set is IpcPermSet & { qbytes?: number } {
+  if (set === null || typeof set !== "object" || Array.isArray(set)) {
+    throw new TypeError(
+      `Invalid argument "${argument}" to ${syscall}: IPC_SET needs { ${
+        fields.map((f) => `${f}?`).join(", ")
+      } }, got "${show(set)}"`,
+    );
+  }
+  knownFields(set, fields, syscall, argument);
+  const s = set as IpcPermSet & { qbytes?: unknown };
+  for (const f of ["uid", "gid", "qbytes"] as const) {
+    if (s[f] !== undefined) {
+      int(s[f], syscall, `${argument}.${f}`, 0, LIMITS.UINT_MAX);
+    }
+  }
+  if (s.mode !== undefined) {
+    int(s.mode, syscall, `${argument}.mode`, 0, 0o777);
+  }
 }
 
 /**

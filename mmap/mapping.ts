@@ -26,6 +26,7 @@ import type { Access, MemoryRegion } from "../ffi/memory.ts";
 import { EINVAL, ENODEV, IpcError } from "../ffi/errors.ts";
 import {
   boolOption,
+  flags as checkFlags,
   int,
   knownOptions,
   LIMITS,
@@ -34,12 +35,14 @@ import {
   show,
 } from "../ffi/validate.ts";
 import {
+  MADV_DONTNEED,
   madvise,
   MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_SHARED,
   mmap,
   mprotect,
+  MS_ALL,
   MS_SYNC,
   msync,
   munmap,
@@ -350,6 +353,7 @@ export class Mapping {
    * ```
    */
   sync(flags: number = MS_SYNC): void {
+    flags = checkFlags(flags, MS_ALL, "Mapping.sync", "flags");
     msync(this.#live(), flags);
   }
 
@@ -399,6 +403,7 @@ export class Mapping {
    * ```
    */
   advise(advice: number): void {
+    advice = int(advice, "Mapping.advise", "advice", 0, MADV_DONTNEED);
     madvise(this.#live(), advice);
   }
 

@@ -100,7 +100,8 @@ const MAP_HUGE_MASK = 0x3f << MAP_HUGE_SHIFT;
 const MAP_ALL = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |
   MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
   MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE | MAP_HUGE_MASK;
-const MS_ALL = MS_ASYNC | MS_INVALIDATE | MS_SYNC;
+/** Internal to `mmap/`: every flag `msync` takes. */
+export const MS_ALL = MS_ASYNC | MS_INVALIDATE | MS_SYNC;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /** The mapped length of each live region, for `munmap`, `msync`, `mprotect`. */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkPermSet } from "../ffi/ipc_set.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -715,6 +716,12 @@ export class MessageQueue {
    * ```
    */
   set(fields: MsqidSet): void {
+    checkPermSet(fields, "MessageQueue.set", "fields", [
+      "uid",
+      "gid",
+      "mode",
+      "qbytes",
+    ]);
     msgctl(this.#live("msgctl"), IPC_SET, fields);
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkPermSet } from "../ffi/ipc_set.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -774,6 +775,7 @@ export class SemaphoreSet {
    * ```
    */
   set(perm: IpcPermSet): void {
+    checkPermSet(perm, "SemaphoreSet.set", "perm");
     semctl(this.#live("semctl"), 0, IPC_SET, perm);
   }
 

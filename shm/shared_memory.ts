@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkPermSet } from "../ffi/ipc_set.ts";
 import {
   IPC_CREAT,
   IPC_EXCL,
@@ -348,6 +349,7 @@ export class SharedMemory {
    * ```
    */
   set(perm: IpcPermSet): void {
+    checkPermSet(perm, "SharedMemory.set", "perm");
     shmctl(this.#live("shmctl"), IPC_SET, perm);
   }
 

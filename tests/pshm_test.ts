@@ -244,6 +244,17 @@ Deno.test("map, truncate and the Mapping methods name a bad offset, length or si
         /^TypeError: Invalid argument "offset" to Mapping\.file: expected an integer, got "1\.5"$/,
       ],
     ];
+    using map = Mapping.anonymous(4096);
+    cases.push(
+      [
+        () => map.sync(-1),
+        /^RangeError: Argument "flags" to Mapping\.sync is out of range/,
+      ],
+      [
+        () => map.advise(99),
+        /^RangeError: Argument "advice" to Mapping\.advise is out of range: "99" is not in \[0, 4\]$/,
+      ],
+    );
     for (const [call, message] of cases) assert.throws(call, message);
     // Checked before the file was made.
     assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);

@@ -1026,6 +1026,38 @@ Deno.test("open, openAsync and fromId name a bad key or id under the method call
   );
 });
 
+Deno.test("the System V classes' set() names a bad field under its own name", () => {
+  // They said "arg" to semctl, "buf" to shmctl or msgctl.
+  using set = SemaphoreSet.create();
+  using shm = SharedMemory.create({ size: 4096 });
+  using queue = MessageQueue.create();
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => set.set(null as never),
+      /^TypeError: Invalid argument "perm" to SemaphoreSet\.set: IPC_SET needs \{ uid\?, gid\?, mode\? \}, got "null"$/,
+    ],
+    [
+      () => shm.set({ perms: 0o600 } as never),
+      /^TypeError: Unknown field "perm\.perms" to SharedMemory\.set: expected one of "perm\.uid", "perm\.gid", "perm\.mode"$/,
+    ],
+    [
+      () => set.set({ mode: 0o1777 }),
+      /^RangeError: Argument "perm\.mode" to SemaphoreSet\.set is out of range/,
+    ],
+    [
+      () => queue.set({ qbytes: -1 }),
+      /^RangeError: Argument "fields\.qbytes" to MessageQueue\.set is out of range/,
+    ],
+    [
+      () => queue.set("x" as never),
+      /^TypeError: Invalid argument "fields" to MessageQueue\.set: IPC_SET needs \{ uid\?, gid\?, mode\?, qbytes\? \}, got "x"$/,
+    ],
+  ];
+  for (const [call, message] of cases) assert.throws(call, message);
+  // Nothing changed.
+  assert.equal(set.stat().perm.mode & 0o777, 0o600);
+});
+
 Deno.test("SemaphoreSet methods check num, n and values against the set before the call", async () => {
   // A num outside the set was the kernel's EFBIG or EINVAL, named for
   // semop's "sops" or semctl's "semnum"; a value past SEMVMX was ERANGE.
