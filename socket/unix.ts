@@ -774,7 +774,8 @@ export class UnixConnection {
    * @throws {IpcError} `EMSGSIZE` for truncated control data, or a
    *   seqpacket message over `maxBytes`; `EAFNOSUPPORT` on a TCP connection
    *   taken over with `fromFd`, before anything is read
-   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 or a `maxFds`
+   *   outside 0 to `SCM_MAX_FD` (`TypeError` if not an integer)
    * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
@@ -810,7 +811,8 @@ export class UnixConnection {
    * @throws {IpcError} `EMSGSIZE` for truncated control data or a seqpacket
    *   message over `maxBytes`, `ETIMEDOUT`; `EAFNOSUPPORT` on a TCP
    *   connection taken over with `fromFd`, before anything is read
-   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 (`TypeError` if not an integer)
+   * @throws {RangeError} for a `maxBytes` outside 0 to 2^31 - 1 or a `maxFds`
+   *   outside 0 to `SCM_MAX_FD` (`TypeError` if not an integer)
    * @throws {TypeError} for an option it does not have (a misspelling)
    * @example
    * ```ts
@@ -984,14 +986,18 @@ function fdsMessage(fds: readonly number[], data: Uint8Array, where: string) {
 
 /**
  * A buffer of `options.maxBytes` bytes (`fallback` when absent), checked
- * before anything starts.
+ * before anything starts, as `options.maxFds` is.
  */
 function receiveRoom(
-  options: { maxBytes?: number },
+  options: { maxBytes?: number; maxFds?: number },
   fallback: number,
   where: string,
 ): Uint8Array {
-  return new Uint8Array(maxBytes(options, fallback, where, FDS_OPTIONS));
+  const n = maxBytes(options, fallback, where, FDS_OPTIONS);
+  if (options.maxFds !== undefined) {
+    int(options.maxFds, where, "maxFds", 0, SCM_MAX_FD);
+  }
+  return new Uint8Array(n);
 }
 
 // The blocking twins take "signal" only to refuse it with a message of its own.

@@ -1933,6 +1933,14 @@ Deno.test("the Unix classes name a bad argument as the caller wrote it, under th
         /^TypeError: Invalid argument "data" to UnixConnection\.sendFdsSync:/,
       ],
       [
+        () => b.recvFds({ maxFds: 254 }),
+        /^RangeError: Argument "maxFds" to UnixConnection\.recvFds is out of range: "254" is not in \[0, 253\]$/,
+      ],
+      [
+        () => b.recvFdsSync({ maxFds: -1 }),
+        /^RangeError: Argument "maxFds" to UnixConnection\.recvFdsSync is out of range/,
+      ],
+      [
         () => UnixListener.listen({ abstract: "x", backlog: 5 } as never),
         /^TypeError: Unknown field "addr\.backlog" to UnixListener\.listen/,
       ],
