@@ -62,8 +62,8 @@ export interface MappingFileOptions {
   /** How many bytes to map (default: to the end of the file). */
   length?: number;
   /**
-   * Create the file if missing (with `mode`, permission bits up to `0o777`, default `0o600`) and make it at
-   * least `size` bytes long.
+   * Create the file if missing (with `mode`, permission bits up to `0o777`,
+   * default `0o600`) and make it at least `size` bytes long.
    */
   create?: { size: number; mode?: number };
 }
