@@ -232,13 +232,33 @@ function keyOf(text: string): number {
   return n | 0;
 }
 
+/**
+ * Refuses what a command that takes no target was given besides its
+ * options (a mistyped option, or a target meant for `stat`).
+ */
+function noTargets(
+  command: string,
+  positionals: string[],
+  filters: string,
+): void {
+  if (positionals.length > 0) {
+    throw new Exit(
+      EXIT_USAGE,
+      `${command} takes no target, got "${
+        positionals[0]
+      }" (filter with ${filters})\n${USAGE}`,
+    );
+  }
+}
+
 function ls(args: string[]): number {
-  const { values } = parse(args, {
+  const { values, positionals } = parse(args, {
     kind: { type: "string" },
     owner: { type: "string" },
     key: { type: "string" },
     json: { type: "boolean" },
   });
+  noTargets("ls", positionals, "--kind, --owner or --key");
   needAll();
   const kinds = kindsOf(values.kind);
   let objects = listObjects(kinds);
@@ -528,10 +548,11 @@ const TIMER_MAX_MS = 2 ** 31 - 1;
 
 /** A line per object, with what changed, until `q` or Ctrl-C. */
 async function watch(args: string[]): Promise<number> {
-  const { values } = parse(args, {
+  const { values, positionals } = parse(args, {
     kind: { type: "string" },
     interval: { type: "string" },
   });
+  noTargets("watch", positionals, "--kind");
   const kinds = kindsOf(values.kind);
   const interval = number(values.interval, "interval", 1000);
   // Each turn reads every process's descriptors and maps: 0 would do it

@@ -392,6 +392,23 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
       false,
     );
   }
+  // A stray word after ls or watch (a target meant for stat, a mistyped
+  // option) was ignored: ls listed everything.
+  for (
+    const [command, filters] of [
+      ["ls", "--kind, --owner or --key"],
+      ["watch", "--kind"],
+    ]
+  ) {
+    const stray = await ipc([command, "shm:1"]);
+    assert.equal(stray.code, 2, stray.stderr);
+    assert.match(
+      stray.stderr,
+      new RegExp(
+        `^ipc: ${command} takes no target, got "shm:1" \\(filter with ${filters}\\)\n`,
+      ),
+    );
+  }
   // A System V set's count and value, checked as the options they are.
   for (
     const [option, value, range] of [
