@@ -441,6 +441,24 @@ export function nestedOptions<T extends object>(
 }
 
 /**
+ * Refuses a string with a NUL byte inside: C would take it as ending
+ * there.
+ *
+ * @param text the string
+ * @param where the call or method, for the message
+ * @param what what the string is, as the message names it
+ *   (`'argument "command"'`, `'option "args[0]"'`)
+ * @throws {TypeError} if it has one
+ */
+export function noNul(text: string, where: string, what: string): void {
+  if (text.includes("\0")) {
+    throw new TypeError(
+      `Invalid ${what} to ${where}: "${show(text)}" contains a NUL byte`,
+    );
+  }
+}
+
+/**
  * Encodes a path as a NUL-terminated C string. A lone surrogate U+DC80 to
  * U+DCFF stands for the byte it escapes, as in the names the library
  * decodes (see `decodeName`); a `file:` URL is taken as its path, each

@@ -31,6 +31,7 @@ import {
   int,
   knownOptions,
   LIMITS,
+  noNul,
   show,
 } from "../ffi/validate.ts";
 import { PipeEnd } from "./pipe_end.ts";
@@ -233,14 +234,7 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
     );
   }
   // A C string ends at a NUL: the rest would be cut off.
-  const nul = (args ?? []).findIndex((a) => a.includes("\0"));
-  if (nul !== -1) {
-    throw new TypeError(
-      `Invalid option "args[${nul}]" to spawnWithFds: "${
-        show(args![nul])
-      }" contains a NUL byte`,
-    );
-  }
+  args?.forEach((a, i) => noNul(a, "spawnWithFds", `option "args[${i}]"`));
   if (env !== undefined) {
     checkOptions(env, "spawnWithFds", 'option "env"');
     for (const [k, v] of Object.entries(env)) {
@@ -260,13 +254,7 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
           }" is no variable name (empty, or with "=" or a NUL byte)`,
         );
       }
-      if (v.includes("\0")) {
-        throw new TypeError(
-          `Invalid option "env.${k}" to spawnWithFds: "${
-            show(v)
-          }" contains a NUL byte`,
-        );
-      }
+      noNul(v, "spawnWithFds", `option "env.${k}"`);
     }
   }
   if (cwd !== undefined && (typeof cwd !== "string" || cwd === "")) {
@@ -276,15 +264,8 @@ function checkSpawnOptions(command: string, options: SpawnWithFdsOptions) {
       }"`,
     );
   }
-  for (const [name, text] of [["command", command], ["cwd", cwd]] as const) {
-    if (text?.includes("\0")) {
-      throw new TypeError(
-        `Invalid ${
-          name === "command" ? "argument" : "option"
-        } "${name}" to spawnWithFds: "${show(text)}" contains a NUL byte`,
-      );
-    }
-  }
+  noNul(command, "spawnWithFds", 'argument "command"');
+  if (cwd !== undefined) noNul(cwd, "spawnWithFds", 'option "cwd"');
 }
 
 /**
@@ -453,15 +434,14 @@ export interface Popen {
  * ```
  */
 export function popen(command: string, mode: "r" | "w"): Popen {
-  if (typeof command !== "string" || command.includes("\0")) {
+  if (typeof command !== "string") {
     throw new TypeError(
-      `Invalid argument "command" to popen: ${
-        typeof command === "string"
-          ? `"${show(command)}" contains a NUL byte`
-          : `expected a string, got "${show(command)}"`
-      }`,
+      `Invalid argument "command" to popen: expected a string, got "${
+        show(command)
+      }"`,
     );
   }
+  noNul(command, "popen", 'argument "command"');
   if (mode !== "r" && mode !== "w") {
     throw new TypeError(
       `Invalid argument "mode" to popen: expected "r" or "w", got "${
