@@ -441,6 +441,30 @@ export function nestedOptions<T extends object>(
 }
 
 /**
+ * The `offset` and `length` options of a mapping, checked under the
+ * method's name (`mmap` checks them again, under its own): an offset of 0
+ * or more, and a length of 1 or more when given.
+ *
+ * @param options the method's options
+ * @param where the method (`"Mapping.fromFd"`)
+ * @returns the offset (0 when left out) and the length (undefined: to the
+ *   end of the file)
+ * @throws {TypeError} for one that is not an integer
+ * @throws {RangeError} for one out of range
+ */
+export function mapSpan(
+  options: { offset?: number; length?: number },
+  where: string,
+): [number, number | undefined] {
+  return [
+    int(options.offset ?? 0, where, "offset", 0, LIMITS.SIZE_MAX),
+    options.length === undefined
+      ? undefined
+      : int(options.length, where, "length", 1, LIMITS.SIZE_MAX),
+  ];
+}
+
+/**
  * Refuses a string with a NUL byte inside: C would take it as ending
  * there.
  *

@@ -30,6 +30,7 @@ import {
   int,
   knownOptions,
   LIMITS,
+  mapSpan,
   nestedOptions,
   readWrite,
   show,
@@ -136,7 +137,7 @@ export class Mapping {
         int(create.mode, "Mapping.file", "create.mode", 0, 0o777);
       }
     }
-    span(options, "Mapping.file"); // before a file is made
+    mapSpan(options, "Mapping.file"); // before a file is made
 
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
     // writer for ever; it is refused below like any file that is not regular.
@@ -472,22 +473,6 @@ function sharing(options: { private?: boolean }, where: string): number {
     : MAP_SHARED;
 }
 
-/**
- * The `offset` and `length` options, checked under the method's name
- * (`mmap` checks them again, under its own).
- */
-function span(
-  options: { offset?: number; length?: number },
-  where: string,
-): [number, number | undefined] {
-  return [
-    int(options.offset ?? 0, where, "offset", 0, LIMITS.SIZE_MAX),
-    options.length === undefined
-      ? undefined
-      : int(options.length, where, "length", 1, LIMITS.SIZE_MAX),
-  ];
-}
-
 /** Maps a descriptor as the options say (by default all of it). */
 function mapFd(
   fd: number,
@@ -498,7 +483,7 @@ function mapFd(
   value: string | number,
   where: string,
 ): MemoryRegion {
-  let [offset, length] = span(options, where);
+  let [offset, length] = mapSpan(options, where);
   if (length === undefined) {
     const size = regularFile(fd, argument, value).size;
     if (size <= offset) {

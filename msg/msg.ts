@@ -1351,12 +1351,8 @@ export function msgctl(
         set !== null && typeof set === "object" && set.qbytes !== undefined,
         ["uid", "gid", "mode", "qbytes"],
       );
-      if (set.qbytes !== undefined) {
-        encodeMsgQbytes(
-          b,
-          int(set.qbytes, "msgctl", "buf.qbytes", 0, LIMITS.UINT_MAX),
-        );
-      }
+      // (qbytes was checked with the other fields.)
+      if (set.qbytes !== undefined) encodeMsgQbytes(b, set.qbytes);
       if (c.msgctl(msqid, IPC_SET, b) === -1) throw ctlError(msqid, cmd);
       return;
     }

@@ -14,7 +14,13 @@ import {
   O_TRUNC,
   OwnedFd,
 } from "../ffi/fd.ts";
-import { boolOption, int, knownOptions, readWrite } from "../ffi/validate.ts";
+import {
+  boolOption,
+  int,
+  knownOptions,
+  mapSpan,
+  readWrite,
+} from "../ffi/validate.ts";
 import { Mapping } from "../mmap/mod.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
@@ -236,11 +242,7 @@ export class PosixSharedMemory {
     );
     const where = "PosixSharedMemory.map";
     const mode = readWrite(options.mode, this.#mode, where);
-    // Named for this method (Mapping.fromFd checks them again).
-    int(options.offset ?? 0, where, "offset", 0, Number.MAX_SAFE_INTEGER);
-    if (options.length !== undefined) {
-      int(options.length, where, "length", 1, Number.MAX_SAFE_INTEGER);
-    }
+    mapSpan(options, where); // named for this method, not Mapping.fromFd
     return Mapping.fromFd(this.#owner.check(), { ...options, mode });
   }
 
