@@ -33,7 +33,7 @@
 import { addressOf, libc } from "./libc.ts";
 import { EBUSY, IpcError, lastError } from "./errors.ts";
 import { ownMapping } from "./owned.ts";
-import { int, show } from "./validate.ts";
+import { bytesOrText, int, show } from "./validate.ts";
 import { decodeUtf8, encodeText } from "./text.ts";
 
 /** Undoes a mapping: `shmdt`, `munmap`. Called once, after views are detached. */
@@ -308,18 +308,7 @@ export class MemoryRegion {
   write(data: Uint8Array | string, offset = 0): number {
     const where = "MemoryRegion.write";
     this.#writable();
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `Invalid argument "data" to ${where}: expected a Uint8Array or a string, got "${
-          show(data)
-        }"`,
-      );
-    }
-    return this.#put(
-      typeof data === "string" ? encodeText(data, where, "data") : data,
-      offset,
-      where,
-    );
+    return this.#put(bytesOrText(data, where, "data"), offset, where);
   }
 
   /** Copies `bytes` in at `offset`, checked for `where`. */

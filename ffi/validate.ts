@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeName, urlPath } from "./text.ts";
+import { encodeName, encodeText, urlPath } from "./text.ts";
 
 /**
  * Checks that `value` is an integer in `[min, max]`.
@@ -690,6 +690,31 @@ export function bytes(
 ): Uint8Array {
   if (value instanceof Uint8Array) return value;
   return notBytes(value, syscall, argument);
+}
+
+/**
+ * Checks that `value` is a `Uint8Array` or a string, and gives its bytes
+ * (a string as UTF-8).
+ *
+ * @param value what the caller passed
+ * @param syscall the call or method, for messages
+ * @param argument the argument's name, for messages
+ * @returns the bytes
+ * @throws {TypeError} for anything else, or a string with a lone surrogate
+ *   (it has no UTF-8 form)
+ */
+export function bytesOrText(
+  value: unknown,
+  syscall: string,
+  argument: string,
+): Uint8Array {
+  if (typeof value === "string") return encodeText(value, syscall, argument);
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError(
+    `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array or a string, got "${
+      show(value)
+    }"`,
+  );
 }
 
 /** The error of a {@linkcode bytes} check that failed, thrown. */

@@ -50,6 +50,7 @@ import { POLLIN, pollOp, POLLOUT, WOULD_BLOCK } from "../ffi/poll.ts";
 import {
   absoluteTime,
   bytes,
+  bytesOrText,
   descriptor,
   flags as checkFlags,
   int,
@@ -64,7 +65,7 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { decodeUtf8, encodeText } from "../ffi/text.ts";
+import { decodeUtf8 } from "../ffi/text.ts";
 
 /** Priorities are below this (`MQ_PRIO_MAX` on Linux). */
 export const MQ_PRIO_MAX = 32768;
@@ -247,29 +248,6 @@ export function mq_unlink(name: string): void {
 }
 
 /**
- * Internal to `mq/`: a message's bytes, checked.
- *
- * @param msg bytes, or a string sent as UTF-8
- * @param syscall the call, for messages
- * @returns the bytes
- */
-export function bytesOf(
-  msg: Uint8Array | string,
-  syscall: string,
-  argument = "msg_ptr",
-): Uint8Array {
-  if (typeof msg === "string") return encodeText(msg, syscall, argument);
-  if (!(msg instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "${argument}" to ${syscall}: expected a Uint8Array or a string, got "${
-        show(msg)
-      }"`,
-    );
-  }
-  return msg;
-}
-
-/**
  * Internal to `mq/`: the error of a send that just failed.
  *
  * @param syscall the call
@@ -410,7 +388,7 @@ export function mq_send(
   msg_prio = 0,
 ): void {
   mqdes = descriptor(mqdes, "mq_send", "mqdes");
-  const b = bytesOf(msg_ptr, "mq_send");
+  const b = bytesOrText(msg_ptr, "mq_send", "msg_ptr");
   msg_prio = prio(msg_prio, "mq_send");
   // The call made here, with no closure (a closure in this function would
   // make every call allocate its context); EINTR made again.
@@ -606,7 +584,7 @@ export function mq_timedsend(
   abs_timeout: Date | number,
 ): void {
   mqdes = descriptor(mqdes, "mq_timedsend", "mqdes");
-  const b = bytesOf(msg_ptr, "mq_timedsend");
+  const b = bytesOrText(msg_ptr, "mq_timedsend", "msg_ptr");
   msg_prio = prio(msg_prio, "mq_timedsend");
   const t = absTimeout(abs_timeout, "mq_timedsend");
   const c = libc();
@@ -863,7 +841,7 @@ export function mq_sendAsync(
   try {
     checkWaitOptions(options, "mq_sendAsync");
     mqdes = descriptor(mqdes, "mq_send", "mqdes");
-    const b = bytesOf(msg_ptr, "mq_send");
+    const b = bytesOrText(msg_ptr, "mq_send", "msg_ptr");
     msg_prio = prio(msg_prio, "mq_send");
     const n = sizeT(b.length);
     // The first try, as `wait` would make it, without the op's closures: a

@@ -16,7 +16,14 @@ import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
 import { callWhenReady } from "../ffi/poll.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
-import { bytes, int, knownOptions, LIMITS, show } from "../ffi/validate.ts";
+import {
+  bytes,
+  bytesOrText,
+  int,
+  knownOptions,
+  LIMITS,
+  show,
+} from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -24,7 +31,6 @@ import {
   waitPart,
 } from "../ffi/wait.ts";
 import {
-  bytesOf,
   mq_getattr,
   mq_notify,
   mq_open,
@@ -287,7 +293,7 @@ export class PosixMessageQueue {
       checkWaitOptions(options, where, false);
       return mq_sendAsync(
         this.fd,
-        bytesOf(data, where, "data"),
+        bytesOrText(data, where, "data"),
         prio(options.priority ?? 0, where, "priority"),
         waitPart(options),
       );
@@ -322,7 +328,7 @@ export class PosixMessageQueue {
     knownOptions(options, SEND_OPTIONS, "PosixMessageQueue.sendSync");
     const fd = this.fd;
     const where = "PosixMessageQueue.sendSync";
-    const b = bytesOf(data, where, "data");
+    const b = bytesOrText(data, where, "data");
     const priority = prio(options.priority ?? 0, where, "priority");
     const n = sizeT(b.length);
     callWhenReady(

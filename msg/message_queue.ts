@@ -18,6 +18,7 @@ import { hasCode, liveId, unlessGone } from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   boolOption,
+  bytesOrText,
   existingKey,
   ifExists as checkIfExists,
   int,
@@ -137,14 +138,10 @@ function sendForm<O>(
         `Argument "type" to ${where} is out of range: "${mtype}" is below 1 (a message's type is 1 or more)`,
       );
     }
-    const mtext = dataOrOptions;
-    if (typeof mtext !== "string" && !(mtext instanceof Uint8Array)) {
-      throw new TypeError(
-        `Invalid argument "data" to ${where}: expected a Uint8Array or a string, got "${
-          show(mtext)
-        }"`,
-      );
-    }
+    // A string goes on as it is, encoded once, by the send.
+    const mtext = typeof dataOrOptions === "string"
+      ? dataOrOptions
+      : bytesOrText(dataOrOptions, where, "data");
     return [{ mtype, mtext }, options];
   }
   if (

@@ -46,6 +46,7 @@ import {
 } from "../ffi/layout.ts";
 import {
   bytes,
+  bytesOrText,
   flags,
   int,
   key,
@@ -63,7 +64,6 @@ import {
   waitFor,
   type WaitOptions,
 } from "../ffi/wait.ts";
-import { encodeText } from "../ffi/text.ts";
 
 export { MSG_COPY, MSG_EXCEPT, MSG_NOERROR } from "../ffi/ipc.ts";
 /** `msgctl` command: the status of the queue at a kernel index. */
@@ -200,16 +200,7 @@ function encodeMsg(
   }
   knownFields(msgp, MSGBUF_FIELDS, syscall, "msgp");
   const type = long(msgp.mtype, syscall, "msgp.mtype");
-  const text = typeof msgp.mtext === "string"
-    ? encodeText(msgp.mtext, syscall, "msgp.mtext")
-    : msgp.mtext;
-  if (!(text instanceof Uint8Array)) {
-    throw new TypeError(
-      `Invalid argument "msgp.mtext" to ${syscall}: expected a Uint8Array or a string, got "${
-        show(msgp.mtext)
-      }"`,
-    );
-  }
+  const text = bytesOrText(msgp.mtext, syscall, "msgp.mtext");
   let buf: Uint8Array<ArrayBuffer>, view: DataView;
   if (scratch) {
     if (sendScratch.length < 8 + text.length) {
