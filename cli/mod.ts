@@ -476,7 +476,8 @@ function mk(args: string[]): number {
     case "shm":
       made = {
         kind,
-        id: shmget(key, number(values.size, "size", 4096), flags),
+        // SHMMIN is 1: a size of 0 is refused here, not by shmget.
+        id: shmget(key, number(values.size, "size", 4096, 1), flags),
       };
       break;
     case "sem": {

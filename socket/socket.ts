@@ -308,7 +308,7 @@ function whoHolds(sockfd: number, addr: SockAddr): string {
 /** Why an address cannot be used with this socket, or null. */
 function foreignAddress(sockfd: number, addr: SockAddr): string | null {
   if (addr.family === "unix" && !("path" in addr) && !("abstract" in addr)) {
-    return "the address is unnamed (its socket never bound one), so nothing can be sent to it";
+    return 'the address is unnamed (its socket never bound one), so nothing can be sent to it: a sender that wants answers binds a name (the family alone, { family: "unix" }, has the kernel choose one)';
   }
   const domain = optionOrNull(sockfd, SO_DOMAIN);
   const family = domain === null ? undefined : FAMILIES[domain];

@@ -1341,13 +1341,21 @@ export class UnixDatagram {
   /**
    * Creates a datagram socket, bound to `addr` if given.
    *
-   * @param addr `"/path"`, `"@abstract"`, a `SockAddr`, or nothing (unnamed)
+   * A socket left unnamed can send but not be answered: a datagram from it
+   * comes with no address to reply to. `{ family: "unix" }` (the family
+   * alone) has the kernel choose an abstract name for it (autobind), which
+   * `localAddr` gives.
+   *
+   * @param addr `"/path"`, `"@abstract"`, a `SockAddr` (`{ family: "unix" }`
+   *   for a name the kernel chooses), or nothing (unnamed)
    * @returns the socket
    * @throws {IpcError} `EADDRINUSE`
    * @example
    * ```ts
    * import { UnixDatagram } from "@linux-ipc/ipc";
    * using s = UnixDatagram.bind(`@linux-ipc-bind-doc-${Deno.pid}`);
+   * using client = UnixDatagram.bind({ family: "unix" });
+   * console.log(client.localAddr); // { family: "unix", abstract: "0001b" }, say
    * ```
    */
   static bind(addr?: UnixAddress): UnixDatagram {
@@ -1405,6 +1413,22 @@ export class UnixDatagram {
   /** Whether it has been closed. */
   get closed(): boolean {
     return this.#owner.closed;
+  }
+
+  /**
+   * This socket's address (`getsockname`): the path or abstract name it was
+   * bound to, the one the kernel chose for `{ family: "unix" }`, or
+   * `{ family: "unix" }` alone for an unnamed socket.
+   *
+   * @example
+   * ```ts
+   * import { UnixDatagram } from "@linux-ipc/ipc";
+   * using s = UnixDatagram.bind(`@linux-ipc-addr-doc-${Deno.pid}`);
+   * console.log(s.localAddr); // { family: "unix", abstract: "linux-ipc-addr-doc-..." }
+   * ```
+   */
+  get localAddr(): SockAddr {
+    return getsockname(this.fd);
   }
 
   /**

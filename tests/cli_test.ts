@@ -392,6 +392,13 @@ Deno.test("ipc mk and rm: every kind, several at once, a dry run, exit codes", a
       false,
     );
   }
+  // SHMMIN is 1: a size of 0 is the option's fault, not shmget's "size".
+  const zero = await ipc(["mk", "shm", "--size", "0"]);
+  assert.equal(zero.code, 2, zero.stderr);
+  assert.match(
+    zero.stderr,
+    /Invalid --size "0": expected a whole number, 1 or more\n/,
+  );
   // A stray word after ls or watch (a target meant for stat, a mistyped
   // option) was ignored: ls listed everything.
   for (

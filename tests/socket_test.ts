@@ -1545,7 +1545,9 @@ Deno.test("errors name what is at fault: a descriptor to pass, an unnamed or for
       rx.send(new Uint8Array(1), from),
       (e: unknown) =>
         isCode("EINVAL", "sendto", "addr")(e) &&
-        /unnamed/.test((e as Error).message),
+        /unnamed.*binds a name.*\{ family: "unix" \}/.test(
+          (e as Error).message,
+        ),
     );
     assert.throws(
       () =>
@@ -1814,6 +1816,34 @@ Deno.test("UnixDatagram: send to an address, receive with the sender, iterate", 
     tx.send(new Uint8Array(1), "@nobody-here"),
     isCode("ECONNREFUSED", "sendto"),
   );
+});
+
+Deno.test("UnixDatagram.localAddr: the bound name, the kernel's choice for the family alone, unnamed", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/d.sock`;
+    using named = UnixDatagram.bind(path);
+    assert.deepEqual(named.localAddr, { family: "unix", path });
+    // A client that wants answers: the kernel picks an abstract name, and
+    // the reply reaches it at the address the server saw.
+    using auto = UnixDatagram.bind({ family: "unix" });
+    const me = auto.localAddr;
+    assert.ok("abstract" in me && me.abstract.length > 0, JSON.stringify(me));
+    await auto.send(enc.encode("ping"), path);
+    const { from } = await named.receive({ timeout: 5000 });
+    assert.deepEqual(from, me);
+    await named.send(enc.encode("pong"), from);
+    assert.equal(
+      dec.decode((await auto.receive({ timeout: 5000 })).data),
+      "pong",
+    );
+    using unnamed = UnixDatagram.bind();
+    assert.deepEqual(unnamed.localAddr, { family: "unix" });
+    unnamed.close();
+    assert.throws(() => unnamed.localAddr, Deno.errors.BadResource);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("examples: handoff passes each TCP connection to a worker process", async () => {
