@@ -622,27 +622,7 @@ function encodeOps(
     opShorts = new Int16Array(n * 3);
     opBytes = new Uint8Array(opShorts.buffer);
   }
-  for (let i = 0; i < n; i++) {
-    const o = sops[i];
-    // Bit tests that also fail for non-integers, NaN and strings.
-    if (
-      o === null || typeof o !== "object" || typeof o.num !== "number" ||
-      (o.num & 0xffff) !== o.num || typeof o.op !== "number" ||
-      (o.op << 16 >> 16) !== o.op ||
-      (o.flags !== undefined &&
-        (typeof o.flags !== "number" || (o.flags & OP_FLAGS) !== o.flags))
-    ) checkOp(syscall, o, i);
-    // A misspelled `flags` (C's `sem_flg`) would be left unread: no
-    // SEM_UNDO, no IPC_NOWAIT. A few ns: the names are compared as the
-    // interned strings they are.
-    for (const field in o) {
-      if (field !== "num" && field !== "op" && field !== "flags") {
-        if (Object.hasOwn(o, field)) {
-          knownFields(o, OP_FIELDS, syscall, `sops[${i}]`);
-        }
-      }
-    }
-  }
+  for (let i = 0; i < n; i++) checkOne(sops[i], i, syscall, "sops", 0x10000);
   encodeSembufsFast(sops, opShorts);
   if (extraFlags !== 0) {
     for (let i = 0; i < n; i++) opShorts[i * 3 + 2] |= extraFlags;
@@ -652,20 +632,82 @@ function encodeOps(
   return opBytes;
 }
 
-/** The slow path of {@linkcode encodeOps}: throws the precise error. */
-function checkOp(syscall: string, o: SemOp, i: number): void {
+/**
+ * Checks operation `i` of a list: `num` below `count`, `op` a C `short`,
+ * `flags` of {@linkcode OP_FLAGS}, no other field. The common case costs a
+ * few bit tests: these also fail for non-integers, NaN and strings.
+ */
+function checkOne(
+  o: SemOp,
+  i: number,
+  where: string,
+  arg: string,
+  count: number,
+): void {
+  if (
+    o === null || typeof o !== "object" || typeof o.num !== "number" ||
+    (o.num & 0xffff) !== o.num || o.num >= count ||
+    typeof o.op !== "number" || (o.op << 16 >> 16) !== o.op ||
+    (o.flags !== undefined &&
+      (typeof o.flags !== "number" || (o.flags & OP_FLAGS) !== o.flags))
+  ) checkOp(o, i, where, arg, count);
+  // A misspelled `flags` (C's `sem_flg`) would be left unread: no
+  // SEM_UNDO, no IPC_NOWAIT. A few ns: the names are compared as the
+  // interned strings they are.
+  for (const field in o) {
+    if (field !== "num" && field !== "op" && field !== "flags") {
+      if (Object.hasOwn(o, field)) {
+        knownFields(o, OP_FIELDS, where, `${arg}[${i}]`);
+      }
+    }
+  }
+}
+
+/** The slow path of {@linkcode checkOne}: throws the precise error. */
+function checkOp(
+  o: SemOp,
+  i: number,
+  where: string,
+  arg: string,
+  count: number,
+): void {
   if (o === null || typeof o !== "object") {
     throw new TypeError(
-      `Invalid argument "sops[${i}]" to ${syscall}: expected { num, op, flags? }, got "${
+      `Invalid argument "${arg}[${i}]" to ${where}: expected { num, op, flags? }, got "${
         show(o)
       }"`,
     );
   }
-  int(o.num, syscall, `sops[${i}].num`, 0, LIMITS.USHRT_MAX);
-  int(o.op, syscall, `sops[${i}].op`, LIMITS.SHRT_MIN, LIMITS.SHRT_MAX);
+  int(o.num, where, `${arg}[${i}].num`, 0, count - 1);
+  int(o.op, where, `${arg}[${i}].op`, LIMITS.SHRT_MIN, LIMITS.SHRT_MAX);
   if (o.flags !== undefined) {
-    flags(o.flags, OP_FLAGS, syscall, `sops[${i}].flags`);
+    flags(o.flags, OP_FLAGS, where, `${arg}[${i}].flags`);
   }
+}
+
+/**
+ * Internal to `sem/`: checks a class's list of operations before the call,
+ * under the class method's own names (`ops[0].num` to
+ * `SemaphoreSet.opSync`), each `num` against the set's `count` semaphores,
+ * where `semop` would give `EFBIG`.
+ *
+ * @param ops the operations
+ * @param where the method, as the error names it
+ * @param count how many semaphores the set has
+ * @throws {RangeError} for an empty list or a field out of range
+ * @throws {TypeError} for a field of the wrong type, or one it does not have
+ */
+export function checkOps(
+  ops: readonly SemOp[],
+  where: string,
+  count: number,
+): void {
+  if (!Array.isArray(ops) || ops.length === 0) {
+    throw new RangeError(
+      `Argument "ops" to ${where} must be a non-empty array of { num, op, flags? }`,
+    );
+  }
+  for (let i = 0; i < ops.length; i++) checkOne(ops[i], i, where, "ops", count);
 }
 
 function nsops(n: number): bigint {

@@ -27,7 +27,6 @@ import {
   existingKey,
   ifExists as checkIfExists,
   int,
-  isOptionsObject,
   key as checkKey,
   knownOptions,
   LIMITS,
@@ -46,6 +45,7 @@ import {
 } from "../ffi/wait.ts";
 import { timedOut } from "../ffi/poll.ts";
 import {
+  checkOps,
   GETALL,
   GETNCNT,
   GETPID,
@@ -380,9 +380,13 @@ export class SemaphoreSet {
    * Performs operations atomically, blocking this thread until they can all
    * be done (`semop`), or until `timeout` ms (`semtimedop`).
    *
-   * @param ops the operations
+   * @param ops the operations: `num` a semaphore of this set, `op` a C
+   *   `short`, `flags` `SEM_UNDO` and `IPC_NOWAIT`
    * @param options `timeout` in milliseconds
-   * @throws {IpcError} `ETIMEDOUT` on timeout; `EAGAIN` with `IPC_NOWAIT`; `EIDRM`; `ERANGE`; `EFBIG`
+   * @throws {IpcError} `ETIMEDOUT` on timeout; `EAGAIN` with `IPC_NOWAIT`; `EIDRM`; `ERANGE`
+   * @throws {RangeError} for an empty list, or a `num` outside the set (checked
+   *   before the call)
+   * @throws {TypeError} for a field of the wrong type, or a field it does not have
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -392,6 +396,7 @@ export class SemaphoreSet {
    */
   opSync(ops: readonly SemOp[], options: { timeout?: number } = {}): void {
     const timeout = syncTimeout(options, "SemaphoreSet.opSync");
+    checkOps(ops, "SemaphoreSet.opSync", this.#count);
     if (timeout === undefined) semop(this.#live("semop"), ops);
     else {
       try {
@@ -408,10 +413,13 @@ export class SemaphoreSet {
   /**
    * Performs operations atomically without blocking the event loop.
    *
-   * @param ops the operations
+   * @param ops the operations, as {@linkcode SemaphoreSet.opSync} takes them
    * @param options `timeout` in milliseconds, `signal` to cancel
    * @returns a promise that resolves once they are done
    * @throws {IpcError} `ETIMEDOUT` on timeout; `EIDRM` if the set is removed meanwhile
+   * @throws {RangeError} (a rejected promise) for an empty list, or a `num`
+   *   outside the set
+   * @throws {TypeError} (a rejected promise) for a field of the wrong type
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -424,6 +432,7 @@ export class SemaphoreSet {
     let id: number;
     try {
       checkWaitOptions(options, "SemaphoreSet.op");
+      checkOps(ops, "SemaphoreSet.op", this.#count);
       id = this.#live("semop");
     } catch (e) {
       return Promise.reject(e);
@@ -439,9 +448,11 @@ export class SemaphoreSet {
   /**
    * Performs operations if that can be done at once (`IPC_NOWAIT`).
    *
-   * @param ops the operations
+   * @param ops the operations, as {@linkcode SemaphoreSet.opSync} takes them
    * @returns true if done, false if they would have blocked
    * @throws {IpcError} for any failure other than "would block"
+   * @throws {RangeError} for an empty list, or a `num` outside the set
+   * @throws {TypeError} for a field of the wrong type
    * @example
    * ```ts
    * import { SemaphoreSet } from "@linux-ipc/ipc";
@@ -450,14 +461,11 @@ export class SemaphoreSet {
    * ```
    */
   tryOp(ops: readonly SemOp[]): boolean {
+    checkOps(ops, "SemaphoreSet.tryOp", this.#count);
     try {
-      // Anything but an array of objects goes to semop as it is, for
-      // semop's own error.
       semop(
         this.#live("semop"),
-        Array.isArray(ops) && ops.every((o): boolean => isOptionsObject(o))
-          ? ops.map((o) => ({ ...o, flags: (o.flags ?? 0) | IPC_NOWAIT }))
-          : ops,
+        ops.map((o) => ({ ...o, flags: (o.flags ?? 0) | IPC_NOWAIT })),
       );
       return true;
     } catch (e) {

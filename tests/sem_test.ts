@@ -907,7 +907,8 @@ Deno.test("semop refuses a field an operation does not have, before anything is 
     assert.throws(
       () =>
         set.opSync([{ num: 0, op: 1 }, { num: 0, op: 1, sem_flg: 0 }] as never),
-      /Unknown field "sops\[1\]\.sem_flg" to semop/,
+      // Under the class's own names.
+      /Unknown field "ops\[1\]\.sem_flg" to SemaphoreSet\.opSync/,
     );
     assert.equal(semctl(id, 0, GETVAL), 0, "nothing was done");
     // A property on Object.prototype is no field of the caller's.
@@ -1096,6 +1097,43 @@ Deno.test("SemaphoreSet methods check num, n and values against the set before t
     () => set.setValues(null as unknown as number[]),
     /^TypeError: Invalid argument "values" to SemaphoreSet\.setValues: expected an array of numbers, got "null"$/,
   );
+  // The operation lists too, named as written: they were semop's "sops",
+  // and a num outside the set the kernel's EFBIG.
+  const opOutside = (method: string, num: number) =>
+    new RegExp(
+      `^RangeError: Argument "ops\\[1\\]\\.num" to SemaphoreSet\\.${method} is out of range: "${num}" is not in \\[0, 1\\]$`,
+    );
+  const ok = { num: 0, op: 1 };
+  assert.throws(
+    () => set.opSync([ok, { num: 2, op: 1 }]),
+    opOutside("opSync", 2),
+  );
+  assert.throws(
+    () => set.opSync([ok, { num: 2, op: 1 }], { timeout: 10 }),
+    opOutside("opSync", 2),
+  );
+  await assert.rejects(
+    () => set.op([ok, { num: 7, op: -1 }]),
+    opOutside("op", 7),
+  );
+  assert.throws(
+    () => set.tryOp([ok, { num: -1, op: -1 }]),
+    opOutside("tryOp", -1),
+  );
+  assert.throws(
+    () => set.opSync([ok, { num: 1, op: 0.5 }]),
+    /^TypeError: Invalid argument "ops\[1\]\.op" to SemaphoreSet\.opSync: expected an integer, got "0\.5"$/,
+  );
+  assert.throws(
+    () => set.tryOp([ok, { num: 1, op: 1, undo: true } as never]),
+    /^TypeError: Unknown field "ops\[1\]\.undo" to SemaphoreSet\.tryOp/,
+  );
+  for (const bad of [[], null, ok]) {
+    await assert.rejects(
+      () => set.op(bad as never),
+      /^RangeError: Argument "ops" to SemaphoreSet\.op must be a non-empty array of \{ num, op, flags\? \}$/,
+    );
+  }
   // Nothing was changed, and what is in range works.
   assert.deepEqual(set.values(), [0, 0]);
   set.setValues(new Uint16Array([2, 3]) as unknown as number[]);
