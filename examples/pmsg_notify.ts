@@ -1,8 +1,9 @@
 /**
  * TLPI's mq_notify_sig: print each message of the POSIX queue NAME as its
- * notice arrives (`mq_notify` with SIGUSR1, registered again after each),
+ * notice arrives (`mq_notify` with SIGUSR2, registered again after each),
  * draining the queue each time, since a notice comes only when a message
- * reaches an empty queue. `--count=N` stops after N messages.
+ * reaches an empty queue. `--count=N` stops after N messages. (TLPI uses
+ * SIGUSR1, on which Deno starts its inspector: the library refuses it.)
  *
  * Run: deno run --allow-ffi --allow-read=/dev/mqueue examples/pmsg_notify.ts [--count=N] NAME
  *      (or: deno task pmsg_notify ...)
@@ -39,7 +40,7 @@ const q = await orExit(
 );
 const stop = new AbortController();
 let seen = 0;
-console.log("waiting for notices (SIGUSR1)");
+console.log("waiting for notices (SIGUSR2)");
 await orExit("pmsg_notify", async () => {
   for await (const _ of q.notifications({ signal: stop.signal })) {
     for (;;) {

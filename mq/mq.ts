@@ -99,7 +99,10 @@ export interface MqCreateAttr {
 export interface MqSigevent {
   /** `SIGEV_SIGNAL` or `SIGEV_NONE` (`SIGEV_THREAD` is not offered). */
   notify: number;
-  /** For `SIGEV_SIGNAL`: the signal, as a name (`"SIGUSR1"`) or a number. */
+  /**
+   * For `SIGEV_SIGNAL`: the signal, as a name (`"SIGUSR2"`) or a number.
+   * Never `SIGUSR1`, which starts Deno's inspector.
+   */
   signo?: Deno.Signal | number;
 }
 
@@ -700,10 +703,12 @@ export function mq_setattr(
   return decodeMqAttr(old);
 }
 
-/** The signals a notice may use: ones a Deno program can listen for. */
+/**
+ * The signals a notice may use: ones a Deno program can listen for, but
+ * `SIGUSR1` (see {@linkcode refuseInspectorSignal}).
+ */
 const SIGNALS: Partial<Record<Deno.Signal, number>> = Object.fromEntries(
   ([
-    "SIGUSR1",
     "SIGUSR2",
     "SIGHUP",
     "SIGALRM",
@@ -715,23 +720,53 @@ const SIGNALS: Partial<Record<Deno.Signal, number>> = Object.fromEntries(
 );
 
 /**
+ * Internal to `mq/`: refuses `SIGUSR1` (by name or number) as a notice's
+ * signal. Since 2.9.2, Deno starts its inspector when the process gets
+ * `SIGUSR1` (as Node does), a listener of its own or not: a debugger
+ * server on 127.0.0.1:9229 that any local program may connect to and run
+ * code in the process through, whatever its permissions. A notice by
+ * `SIGUSR1` would open it the first time a message came.
+ *
+ * @param signo the signal asked for
+ * @param where the call, as the error names it
+ * @param arg the argument, as the error names it
+ * @throws {RangeError} for `SIGUSR1`
+ */
+export function refuseInspectorSignal(
+  signo: unknown,
+  where: string,
+  arg: string,
+): void {
+  if (signo === "SIGUSR1" || signo === SIGNAL_NUMBERS.SIGUSR1) {
+    throw new RangeError(
+      `Argument "${arg}" to ${where} is out of range: "${
+        show(signo)
+      }" starts Deno's inspector (a debugger server on 127.0.0.1:9229 that any local program can run code through) when the process gets it: use "SIGUSR2"`,
+    );
+  }
+}
+
+/**
  * Registers (or with `null` unregisters) this process for one notice when a
  * message arrives in the empty queue and no one is waiting to receive it
  * (`mq_notify`). The notice is a signal a Deno program can listen for
  * (`Deno.addSignalListener`); it is one-shot, so register again after each.
  *
+ * `SIGUSR1` is refused: a Deno process that gets it starts its inspector
+ * (a debugger open to local connections), as Node does.
+ *
  * @param mqdes the descriptor
- * @param sevp `{ notify: SIGEV_SIGNAL, signo: "SIGUSR1" }`,
+ * @param sevp `{ notify: SIGEV_SIGNAL, signo: "SIGUSR2" }`,
  *   `{ notify: SIGEV_NONE }`, or null to unregister
  * @throws {IpcError} `EBUSY` (another process is registered), `EBADF`
  * @throws {RangeError} for a notify kind other than `SIGEV_SIGNAL` or
- *   `SIGEV_NONE`, or a signal Deno cannot listen for
+ *   `SIGEV_NONE`, a signal Deno cannot listen for, or `SIGUSR1`
  * @example
  * ```ts
  * import { mq_close, mq_notify, mq_open, mq_unlink, O_CREAT, O_RDONLY, SIGEV_SIGNAL } from "@linux-ipc/ipc/mq";
  * const name = `/linux-ipc-doc-notify-${Deno.pid}`;
  * const mq = mq_open(name, O_RDONLY | O_CREAT);
- * mq_notify(mq, { notify: SIGEV_SIGNAL, signo: "SIGUSR1" });
+ * mq_notify(mq, { notify: SIGEV_SIGNAL, signo: "SIGUSR2" });
  * mq_notify(mq, null); // unregister
  * mq_close(mq);
  * mq_unlink(name);
@@ -757,6 +792,7 @@ export function mq_notify(mqdes: number, sevp: MqSigevent | null): void {
     }
     let signo = 0;
     if (sevp.notify === SIGEV_SIGNAL) {
+      refuseInspectorSignal(sevp.signo, "mq_notify", "sevp.signo");
       signo = typeof sevp.signo === "number"
         ? int(sevp.signo, "mq_notify", "sevp.signo", 1, 64)
         // Own names only: "toString" is no signal (it registered signal 0).

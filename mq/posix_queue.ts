@@ -45,6 +45,7 @@ import {
   prioBytes,
   prioScratch,
   recvError,
+  refuseInspectorSignal,
   scratch,
   sendError,
   SIGEV_SIGNAL,
@@ -495,11 +496,16 @@ export class PosixMessageQueue {
    * each notice). Only one process may be registered for a queue. The
    * iteration ends when `signal` aborts or the queue is closed.
    *
-   * @param options the signal to use (default `"SIGUSR1"`), and an
+   * The signal is `SIGUSR2` unless `signo` says otherwise; never
+   * `SIGUSR1`, on which Deno (2.9.2 and later, as Node) starts its
+   * inspector, a debugger any local program could connect to.
+   *
+   * @param options the signal to use (default `"SIGUSR2"`), and an
    *   `AbortSignal` that ends the iteration
    * @returns an async iterator that yields once per notice
    * @throws {IpcError} `EBUSY` (another process is registered)
    * @throws {TypeError} for an option it does not have (a misspelling)
+   * @throws {RangeError} for `signo` `"SIGUSR1"`
    * @example
    * ```ts
    * import { PosixMessageQueue } from "@linux-ipc/ipc/mq";
@@ -526,7 +532,8 @@ export class PosixMessageQueue {
       ["signo", "signal"],
       "PosixMessageQueue.notifications",
     );
-    const signo = options.signo ?? "SIGUSR1";
+    const signo = options.signo ?? "SIGUSR2";
+    refuseInspectorSignal(signo, "PosixMessageQueue.notifications", "signo");
     const stop = options.signal;
     let wake: (() => void) | null = null;
     let pending = 0;
@@ -587,7 +594,7 @@ export class PosixMessageQueue {
       // (EBUSY: another iteration of this process holds the queue) must
       // not remove the other's. And it goes before the listener does: once
       // a signal has no listener left, Deno gives it its default action,
-      // which for SIGUSR1 ends the process.
+      // which for SIGUSR2 ends the process.
       if (registered && !this.closed) {
         try {
           mq_notify(this.fd, null);

@@ -283,7 +283,7 @@ Deno.test("mq_notify: a C process is notified of what we send, and we of what C 
     }
     // Another process is registered: we cannot be too.
     assert.throws(
-      () => mq_notify(q.fd, { notify: SIGEV_SIGNAL, signo: "SIGUSR1" }),
+      () => mq_notify(q.fd, { notify: SIGEV_SIGNAL, signo: "SIGUSR2" }),
       isCode("EBUSY", "mq_notify"),
     );
     await q.send("wake up, C", { priority: 3 });
@@ -437,6 +437,66 @@ Deno.test("notifications refuse a signal Deno cannot listen for, naming the opti
   assert.deepEqual(await within(first, 5000), { done: true, value: undefined });
 });
 
+/**
+ * Whether process `pid` has a TCP socket listening on port 9229, where
+ * Deno's inspector listens (read through cat and ls: Deno lets only
+ * --allow-all read /proc/PID).
+ */
+async function inspectorListening(pid: number): Promise<boolean> {
+  const tcp = await run("cat", [
+    `/proc/${pid}/net/tcp`,
+    `/proc/${pid}/net/tcp6`,
+  ]);
+  const sockets = tcp.stdout.split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && f[1].endsWith(":240D") && f[3] === "0A")
+    .map((f) => `socket:[${f[9]}]`);
+  if (sockets.length === 0) return false;
+  const fds = (await run("ls", ["-l", `/proc/${pid}/fd`])).stdout;
+  return sockets.some((s) => fds.includes(s));
+}
+
+Deno.test("notices come by SIGUSR2 by default; SIGUSR1, on which Deno starts its inspector, is refused", async () => {
+  using q = PosixMessageQueue.open(fresh(), { create: {} });
+  PosixMessageQueue.unlink(q.name);
+  const inspector = (where: string, arg: string) => (e: unknown) =>
+    e instanceof RangeError &&
+    e.message.startsWith(`Argument "${arg}" to ${where} is out of range: `) &&
+    /inspector.*127\.0\.0\.1:9229.*use "SIGUSR2"$/.test(e.message);
+  for (const signo of ["SIGUSR1", 10]) {
+    assert.throws(
+      () =>
+        mq_notify(q.fd, {
+          notify: SIGEV_SIGNAL,
+          signo: signo as Deno.Signal,
+        }),
+      inspector("mq_notify", "sevp.signo"),
+    );
+  }
+  await assert.rejects(
+    q.notifications({ signo: "SIGUSR1" }).next(),
+    inspector("PosixMessageQueue.notifications", "signo"),
+  );
+  // Nothing was registered by them, and the default is SIGUSR2.
+  let usr2 = 0;
+  const count = () => usr2++;
+  Deno.addSignalListener("SIGUSR2", count);
+  try {
+    const stop = new AbortController();
+    const notices = q.notifications({ signal: stop.signal });
+    const first = notices.next();
+    await new Promise((r) => setTimeout(r, 20));
+    q.sendSync("by SIGUSR2");
+    await within(first, 5000);
+    assert.equal(usr2, 1);
+    assert.equal(await inspectorListening(Deno.pid), false);
+    stop.abort();
+    assert.deepEqual(await notices.next(), { value: undefined, done: true });
+  } finally {
+    Deno.removeSignalListener("SIGUSR2", count);
+  }
+});
+
 Deno.test("the thin async forms leave a blocking descriptor blocking and never block the loop", async () => {
   const peer = await cProgram("pmsg_peer");
   if (peer === null) return;
@@ -553,15 +613,22 @@ Deno.test("examples: pmsg_create, send, getattr, receive, notify and unlink", as
     const empty = await ex("pmsg_receive", ["--nonblock", name]);
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /EAGAIN/);
-    const notify = startDeno("examples/pmsg_notify.ts", ["--count=2", name], [
+    const notify = startDeno("examples/pmsg_notify.ts", ["--count=3", name], [
       "--allow-ffi",
       ...mq,
     ]);
-    await waitForLine(notify, "waiting for notices (SIGUSR1)");
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForLine(notify, "waiting for notices (SIGUSR2)");
+    // Past the 500 ms after which Deno (2.9.2 on) starts its inspector on
+    // SIGUSR1, the signal the notices came by: the first opened a debugger
+    // server on 127.0.0.1:9229 in the process (its banner is not printed
+    // with --quiet).
+    await new Promise((r) => setTimeout(r, 600));
     assert.equal((await ex("pmsg_send", [name, "n1", "1"])).code, 0);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await ex("pmsg_send", [name, "n2", "2"])).code, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await inspectorListening(notify.pid), false);
+    assert.equal((await ex("pmsg_send", [name, "n3", "3"])).code, 0);
     assert.equal((await within(notify.status, 10_000)).code, 0);
   } finally {
     assert.equal((await ex("pmsg_unlink", [name])).code, 0);

@@ -462,7 +462,7 @@ Deno.test("a blocking msgrcv that a handled signal interrupts (EINTR) goes on wa
     }
     await new Promise((r) => setTimeout(r, 100)); // in msgrcv by now
     for (let i = 0; i < 3; i++) {
-      child.kill("SIGUSR1");
+      child.kill("SIGUSR2");
       await new Promise((r) => setTimeout(r, 30));
     }
     msgsnd(id, { mtype: 1, mtext: "after the signals" });

@@ -763,7 +763,7 @@ function use(kind: string, o: Obj) {
         return call("pmq.notifications", async () => {
           const notices = o.notifications({
             signal: ac.signal,
-            signo: pick(["SIGUSR1", "SIGUSR2", "SIGUSR1", "BOGUS"]),
+            signo: pick(["SIGUSR2", "SIGUSR1", "SIGUSR2", "BOGUS"]),
           }) as unknown as AsyncIterable<void>;
           for await (const _ of notices) if (rnd(3) === 0) break;
         });

@@ -161,7 +161,7 @@ const mqNames = Array.from(
   { length: 3 },
   (_, i) => `/linux-ipc-fuzz-${Deno.pid}-${i}`,
 );
-for (const signal of ["SIGUSR1", "SIGUSR2"] as const) {
+for (const signal of ["SIGUSR2"] as const) {
   Deno.addSignalListener(signal, () => {}); // mq_notify's notices
 }
 /** Shared memory names of this batch (and hostile ones). */

@@ -4,7 +4,7 @@
 //   recvsync ID            block in msgrcv (print "waiting" first), then
 //                          print the text, or the error code
 //   recvasync ID           the same through msgrcvAsync
-//   recvsignalled ID       recvsync with a SIGUSR1 listener, so that the
+//   recvsignalled ID       recvsync with a SIGUSR2 listener, so that the
 //                          signal interrupts msgrcv (EINTR) and is counted
 //   rm ID                  remove the queue
 import { IPC_RMID, msgctl, msgrcv, msgrcvAsync, msgsnd } from "../../mod.ts";
@@ -28,7 +28,7 @@ switch (mode) {
     break;
   case "recvsignalled": {
     let signals = 0;
-    Deno.addSignalListener("SIGUSR1", () => signals++);
+    Deno.addSignalListener("SIGUSR2", () => signals++);
     console.log("waiting");
     try {
       const m = msgrcv(Number(args[0]), 64);
