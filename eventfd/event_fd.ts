@@ -4,7 +4,13 @@
  * @module
  */
 
-import { fileKind, fstat, OwnedFd, S_IFMT } from "../ffi/fd.ts";
+import {
+  fileKind,
+  fstat,
+  OwnedFd,
+  refuseRuntimeDescriptor,
+  S_IFMT,
+} from "../ffi/fd.ts";
 import { libc, sizeT } from "../ffi/libc.ts";
 import { lastError } from "../ffi/errors.ts";
 import { callWhenReady, POLLIN, POLLOUT } from "../ffi/poll.ts";
@@ -101,7 +107,9 @@ export class EventFd {
    * @param fd the descriptor
    * @returns the eventfd
    * @throws {IpcError} `EBADF`
-   * @throws {TypeError} if `fd` is a file, pipe or socket
+   * @throws {TypeError} if `fd` is a file, pipe or socket, or the eventfd
+   *   (or epoll instance) of Deno's own event loop, which closing would
+   *   make Deno panic
    * @example
    * ```ts
    * import { eventfd, EventFd } from "@linux-ipc/ipc/eventfd";
@@ -112,6 +120,7 @@ export class EventFd {
    */
   static fromFd(fd: number): EventFd {
     fd = descriptor(fd, "EventFd.fromFd", "fd");
+    refuseRuntimeDescriptor(fd, "EventFd.fromFd");
     // An eventfd is an anonymous inode: no file type bits. A pipe, socket
     // or file is refused here; another anonymous inode fails its first
     // read or write with EINVAL.

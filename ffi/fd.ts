@@ -29,13 +29,14 @@ import {
   refDescriptor,
   threadUses,
 } from "./wait.ts";
-import { ownDescriptor } from "./owned.ts";
+import { isEngineDescriptor, ownDescriptor } from "./owned.ts";
 import {
   decodeStat,
   decodeStatfsType,
   direntLayout,
   type FileStat,
   SIZEOF,
+  statMode,
 } from "./layout.ts";
 import { requirePath } from "./permissions.ts";
 import {
@@ -107,6 +108,7 @@ export const S_IFREG = 0o100000;
 export const S_IFSOCK = 0o140000;
 
 const FILE_KINDS: Record<number, string> = {
+  0: "an anonymous inode (an eventfd, an epoll instance, ...)",
   [S_IFIFO]: "a FIFO",
   0o020000: "a character device",
   0o040000: "a directory",
@@ -367,8 +369,14 @@ function processMaps(): string | null {
   return readWhole(MAPS);
 }
 
-/** A file's text, through libc, or null if it cannot be read. */
-function readWhole(path: Uint8Array<ArrayBuffer>): string | null {
+/**
+ * A file's text, through libc, read `chunk` bytes at a time, or null if it
+ * cannot be read.
+ */
+function readWhole(
+  path: Uint8Array<ArrayBuffer>,
+  chunk = 64 * 1024,
+): string | null {
   const c = libc();
   const fd = c.open(path, O_RDONLY | O_CLOEXEC, 0);
   if (fd === -1) return null;
@@ -377,7 +385,7 @@ function readWhole(path: Uint8Array<ArrayBuffer>): string | null {
     // by a failed read would garble the next call's text.
     const chunks: Uint8Array[] = [];
     for (;;) {
-      const buf = new Uint8Array(64 * 1024);
+      const buf = new Uint8Array(chunk);
       const n = restarted(() => c.read(fd, buf, sizeT(buf.length)));
       if (n === -1) return null;
       if (n === 0) break;
@@ -392,6 +400,117 @@ function readWhole(path: Uint8Array<ArrayBuffer>): string | null {
     return decodeUtf8(all);
   } finally {
     c.close(fd);
+  }
+}
+
+/** What an anonymous inode is (`eventpoll`, `eventfd`, ...), or null. */
+function anonymousKind(fd: number): string | null {
+  const link = new Uint8Array(64);
+  const n = libc().readlink(
+    encodeUtf8(`/proc/self/fd/${fd}\0`),
+    link,
+    sizeT(link.length),
+  );
+  if (n <= 0) return null;
+  const m = /^anon_inode:\[?([^\]]*)\]?$/.exec(decodeUtf8(link.subarray(0, n)));
+  return m === null ? null : m[1];
+}
+
+/** A `struct stat` for {@linkcode isAnonymous}, and its `st_mode`. */
+let statScratch: Uint8Array<ArrayBuffer> | undefined;
+
+/**
+ * Whether `fd` is an anonymous inode (no file type bits: an eventfd, an
+ * epoll instance, ...).
+ */
+function isAnonymous(fd: number): boolean {
+  const buf = statScratch ??= new Uint8Array(SIZEOF.stat);
+  return libc().fstat(fd, buf) === 0 && (statMode(buf) & S_IFMT) === 0;
+}
+
+/**
+ * The epoll instances of this process that the async engine did not make:
+ * Deno's event loops, the main thread's and each Worker's.
+ */
+function foreignEpolls(): number[] {
+  const c = libc();
+  const dir = c.opendir(encodeUtf8("/proc/self/fd\0"));
+  if (dir === null) return [];
+  const { reclen, name } = direntLayout();
+  const found: number[] = [];
+  try {
+    for (;;) {
+      const entry = c.readdir(dir);
+      if (entry === null) break;
+      const v = new Deno.UnsafePointerView(entry);
+      const bytes = new Uint8Array(v.getUint16(reclen) - name);
+      v.copyInto(bytes, name);
+      const nul = bytes.indexOf(0);
+      const fd = Number(
+        decodeUtf8(nul === -1 ? bytes : bytes.subarray(0, nul)),
+      );
+      if (
+        Number.isInteger(fd) && !isEngineDescriptor(fd) && isAnonymous(fd) &&
+        anonymousKind(fd) === "eventpoll"
+      ) found.push(fd);
+    }
+  } finally {
+    c.closedir(dir);
+  }
+  return found;
+}
+
+/** Whether epoll instance `epfd` watches `fd` (its `/proc/self/fdinfo`). */
+function epollWatches(epfd: number, fd: number): boolean {
+  const info = readWhole(encodeUtf8(`/proc/self/fdinfo/${epfd}\0`), 4096) ??
+    "";
+  return new RegExp(`^tfd:\\s+${fd}\\s`, "m").test(info);
+}
+
+/**
+ * Internal to the library: why `fd` is not the caller's to close or take
+ * over, or null. Deno's event loop (the main thread's, and each Worker's)
+ * is an epoll instance with an eventfd that wakes it: closing either makes
+ * Deno panic ("unexpected error when polling the I/O driver"), and reading
+ * the eventfd steals the loop's wake-ups. The async engine's own epoll
+ * sets and eventfd are refused too. Only anonymous inodes (no file type
+ * bits) are looked up, the kind whose loss makes Deno panic: a file, pipe
+ * or socket costs one `fstat`. An anonymous inode costs a look at each
+ * epoll instance of the process (`/proc/self/fd`, `/proc/self/fdinfo`;
+ * about 0.3 ms here), to tell Deno's eventfd from one of the caller's.
+ *
+ * @param fd the descriptor
+ * @returns what it is, for a message, or null if it may be used
+ */
+export function runtimeDescriptor(fd: number): string | null {
+  if (isEngineDescriptor(fd)) {
+    return "the library's async engine's own (its epoll sets and wake-up eventfd)";
+  }
+  if (!isAnonymous(fd)) return null;
+  const kind = anonymousKind(fd);
+  if (kind === "eventpoll") return "an epoll instance of Deno's event loop";
+  for (const epfd of foreignEpolls()) {
+    if (epfd !== fd && epollWatches(epfd, fd)) {
+      return `watched by Deno's event loop (its ${kind ?? "anonymous inode"})`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Internal to the library: throws if `fd` is Deno's own or the engine's
+ * (see {@linkcode runtimeDescriptor}).
+ *
+ * @param fd the descriptor
+ * @param where the call, as the error names it
+ * @throws {TypeError} if it is
+ */
+export function refuseRuntimeDescriptor(fd: number, where: string): void {
+  const what = runtimeDescriptor(fd);
+  if (what !== null) {
+    throw new TypeError(
+      `Invalid argument "fd" to ${where}: "${fd}" is ${what}, not the caller's: closing it would make Deno panic or its waits hang`,
+    );
   }
 }
 
@@ -497,8 +616,14 @@ const closingLater = new Set<number>();
  * that wait rejects), so that the call can never land on the next file
  * given the number.
  *
+ * Deno's own event loop is refused: its epoll instance and the eventfd
+ * that wakes it (the main thread's, or a Worker's), and the async engine's
+ * own, which a stray number could otherwise close, making Deno panic.
+ *
  * @param fd the descriptor
  * @throws {IpcError} `EBADF` if it is not open
+ * @throws {TypeError} for a descriptor of Deno's event loop or of the
+ *   library's async engine
  * @example
  * ```ts
  * import { close, memfd_create } from "@linux-ipc/ipc/mmap";
@@ -508,9 +633,14 @@ const closingLater = new Set<number>();
 export function close(fd: number): void {
   fd = int(fd, "close", "fd", 0, LIMITS.INT_MAX);
   if (closingLater.has(fd)) throw errorFor(EBADF, "close", "fd", { fd });
+  const owner = owners.get(fd)?.deref();
+  // A descriptor an object of the library owns was checked as it was
+  // taken over; another is checked now (an fstat, and more only for an
+  // anonymous inode: Deno's own event loop must never be closed).
+  if (owner === undefined) refuseRuntimeDescriptor(fd, "close");
   // An object that owns this number no longer does (and its backstop must
   // never close whatever the number comes to mean next).
-  owners.get(fd)?.deref()?.disown();
+  owner?.disown();
   for (const hook of closing) hook(fd);
   endWaits(fd, (syscall) =>
     errorFor(EBADF, syscall, "fd", { fd }, {

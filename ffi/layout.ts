@@ -867,6 +867,16 @@ export function decodeStat(buf: Uint8Array): FileStat {
 }
 
 /**
+ * A `struct stat`'s `st_mode` alone, with no object made.
+ *
+ * @param buf the bytes `fstat` filled
+ * @returns the mode
+ */
+export function statMode(buf: Uint8Array): number {
+  return view(buf).getUint32(L.stat.mode, true);
+}
+
+/**
  * Where glibc's `struct dirent` keeps its record length (`d_reclen`) and
  * name (`d_name`, NUL-terminated within the record).
  *

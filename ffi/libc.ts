@@ -224,6 +224,8 @@ const SYMBOLS = {
   unlink: { parameters: ["buffer"], result: "i32" },
   /* int getrlimit(int resource, struct rlimit *rlim) */
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  /* ssize_t readlink(const char *pathname, char *buf, size_t bufsiz) */
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "i32" },
   /* DIR *opendir(const char *name) */
   opendir: { parameters: ["buffer"], result: "pointer" },
   /* struct dirent *readdir(DIR *dirp): null at the end */

@@ -134,3 +134,30 @@ export function ownMapping(address: bigint, span: number, owns: boolean): void {
   Atomics.store(t.maps, 2 * slot, address);
   watch();
 }
+
+/** The async engine's own descriptors (see {@linkcode engineDescriptor}). */
+const engineFds = new Set<number>();
+
+/**
+ * Internal to `ffi/`: `fd` is one of the async engine's own descriptors
+ * (its epoll sets and the eventfd that wakes its thread), or no longer
+ * (`false`, before the engine closes it). No call of the library may
+ * close or take one over (see `runtimeDescriptor` in `ffi/fd.ts`).
+ *
+ * @param fd the descriptor
+ * @param own whether it is the engine's now
+ */
+export function engineDescriptor(fd: number, own: boolean): void {
+  if (own) engineFds.add(fd);
+  else engineFds.delete(fd);
+}
+
+/**
+ * Internal to `ffi/`: whether `fd` is one of the async engine's own.
+ *
+ * @param fd the descriptor
+ * @returns whether it is
+ */
+export function isEngineDescriptor(fd: number): boolean {
+  return engineFds.has(fd);
+}

@@ -183,7 +183,7 @@ import {
   F_UNLCK,
   LOCK_UN,
 } from "./locks.ts";
-import { ownedTables, setOwnedWatch } from "./owned.ts";
+import { engineDescriptor, ownedTables, setOwnedWatch } from "./owned.ts";
 import { MAP_FIXED, PRIVATE_ANONYMOUS, PROT_READ_WRITE } from "./memory.ts";
 import {
   EAGAIN,
@@ -2487,6 +2487,7 @@ function startReactor(): void {
   epfd = ep;
   outerFd = outer;
   wakeFd = ev;
+  for (const fd of [ep, outer, ev]) engineDescriptor(fd, true);
 }
 
 /**
@@ -3243,7 +3244,10 @@ export async function terminateIdleWaiters(): Promise<boolean> {
         }
         await endThread(t);
       }
-      for (const fd of fds) c.close(fd);
+      for (const fd of fds) {
+        engineDescriptor(fd, false);
+        c.close(fd);
+      }
     })());
   }
   await Promise.all(ending);

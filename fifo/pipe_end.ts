@@ -36,7 +36,7 @@ import {
   readReady,
   writeReady,
 } from "./fifo.ts";
-import { open, setNonBlocking } from "../ffi/fd.ts";
+import { open, refuseRuntimeDescriptor, setNonBlocking } from "../ffi/fd.ts";
 
 /**
  * An error of a FIFO's open, saying what it means for a FIFO: nothing at
@@ -219,6 +219,8 @@ export class PipeEnd {
    *
    * @param fd the descriptor
    * @returns the end
+   * @throws {TypeError} for a descriptor of Deno's own event loop (its epoll
+   *   instance or wake-up eventfd), which closing would make Deno panic
    * @example
    * ```ts
    * import { pipe, PipeEnd } from "@linux-ipc/ipc";
@@ -229,6 +231,7 @@ export class PipeEnd {
    */
   static fromFd(fd: number): PipeEnd {
     fd = descriptor(fd, "PipeEnd.fromFd", "fd");
+    refuseRuntimeDescriptor(fd, "PipeEnd.fromFd");
     return new PipeEnd(fd);
   }
 

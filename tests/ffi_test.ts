@@ -270,6 +270,38 @@ Deno.test("monotonicMs reads the clock performance.now() reads", async () => {
   assert.ok(fraction);
 });
 
+Deno.test("Deno's own event loops and the engine's descriptors are refused: close and fromFd cannot crash Deno", async () => {
+  // close(3) on Deno's epoll instance, or closing its eventfd through a
+  // PipeEnd or EventFd taken over by number, made Deno panic ("unexpected
+  // error when polling the I/O driver"). In a child: it may panic.
+  const { code, stdout, stderr } = await runDeno(
+    "tests/helpers/runtime_fds_child.ts",
+    [],
+    ["--allow-all"],
+  );
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /panicked/);
+  const lines = stdout.trim().split("\n");
+  const candidates = lines[0].split(" ").slice(1);
+  // The main thread's loop and the Worker's, and the engine's reactor.
+  assert.ok(
+    candidates.filter((c) => c.endsWith(":eventpoll")).length >= 4 &&
+      candidates.filter((c) => c.endsWith(":eventfd")).length >= 3,
+    lines[0],
+  );
+  assert.deepEqual(lines.filter((l) => l.startsWith("took")), []);
+  const refused = lines.filter((l) => l.startsWith("refused"));
+  assert.equal(refused.length, candidates.length * 3);
+  for (const line of refused) {
+    assert.match(
+      line,
+      /^refused (\d+) (close|PipeEnd\.fromFd|EventFd\.fromFd): TypeError: Invalid argument "fd" to \2: "\1" is (an epoll instance of Deno's event loop|watched by Deno's event loop \(its eventfd\)|the library's async engine's own .*), not the caller's: closing it would make Deno panic or its waits hang$/,
+    );
+  }
+  // The caller's own eventfd was taken and closed as any other.
+  assert.equal(lines.at(-1), "alive 1");
+});
+
 await checkLeaksAtEnd();
 
 Deno.test("names that are not UTF-8 decode to lone surrogates and encode back to the same bytes", () => {
