@@ -7,7 +7,8 @@
 import {
   fileKind,
   fstat,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
   refuseRuntimeDescriptor,
   S_IFMT,
 } from "../ffi/fd.ts";
@@ -59,7 +60,7 @@ export class EventFd {
   #owner: OwnedFd;
 
   private constructor(fd: number) {
-    this.#owner = new OwnedFd(fd, "eventfd");
+    this.#owner = ownChecked(fd, "eventfd");
   }
 
   /**

@@ -632,15 +632,25 @@ const closingLater = new Set<number>();
  */
 export function close(fd: number): void {
   fd = int(fd, "close", "fd", 0, LIMITS.INT_MAX);
-  if (closingLater.has(fd)) throw errorFor(EBADF, "close", "fd", { fd });
   const owner = owners.get(fd)?.deref();
-  // A descriptor an object of the library owns was checked as it was
-  // taken over; another is checked now (an fstat, and more only for an
-  // anonymous inode: Deno's own event loop must never be closed).
+  // A descriptor an object of the library owns is one it opened or was
+  // given (and checked then); another is checked now (an fstat, and more
+  // only for an anonymous inode: Deno's own event loop must never be
+  // closed).
   if (owner === undefined) refuseRuntimeDescriptor(fd, "close");
   // An object that owns this number no longer does (and its backstop must
   // never close whatever the number comes to mean next).
   owner?.disown();
+  closeDescriptor(fd);
+}
+
+/**
+ * What {@linkcode close} does once the number is known to be the
+ * caller's: the hooks, the waits ended, the number freed (once no helper
+ * thread uses it).
+ */
+function closeDescriptor(fd: number): void {
+  if (closingLater.has(fd)) throw errorFor(EBADF, "close", "fd", { fd });
   for (const hook of closing) hook(fd);
   endWaits(fd, (syscall) =>
     errorFor(EBADF, syscall, "fd", { fd }, {
@@ -914,6 +924,27 @@ const backstop = new FinalizationRegistry<
   });
 });
 
+/** Set while {@linkcode ownChecked} builds an owner. */
+let checked = false;
+
+/**
+ * Internal to the library: an {@linkcode OwnedFd} for a descriptor the
+ * library made itself, or checked with {@linkcode refuseRuntimeDescriptor}
+ * as it was taken over, with no second check.
+ *
+ * @param fd the descriptor
+ * @param what what it is, for the error once closed
+ * @returns its owner
+ */
+export function ownChecked(fd: number, what: string): OwnedFd {
+  checked = true;
+  try {
+    return new OwnedFd(fd, what);
+  } finally {
+    checked = false;
+  }
+}
+
 /**
  * The one owner of a descriptor, which every class that holds one builds
  * on: `close()` is safe to call twice and ends the async waits on the
@@ -942,9 +973,14 @@ export class OwnedFd {
    *
    * @param fd the descriptor
    * @param what what it is, for the error once closed (`"pipe end"`)
+   * @throws {TypeError} for a descriptor of Deno's own event loop or of the
+   *   library's async engine (see {@linkcode close})
    */
   constructor(fd: number, what: string) {
     fd = int(fd, "OwnedFd", "fd", 0, LIMITS.INT_MAX);
+    // The library's classes own what they made or checked as they took it
+    // over (see ownChecked); a number given here is checked now.
+    if (!checked) refuseRuntimeDescriptor(fd, "OwnedFd");
     this.#fd = fd;
     this.#what = what;
     const ref = new WeakRef(this);
@@ -996,7 +1032,7 @@ export class OwnedFd {
       new Deno.errors.BadResource(
         `The ${what} was closed while the call waited`,
       ));
-    close(this.#fd);
+    closeDescriptor(this.#fd);
     return true;
   }
 

@@ -8,7 +8,7 @@
  */
 
 import { libc } from "./libc.ts";
-import { OwnedFd } from "./fd.ts";
+import { ownChecked, type OwnedFd } from "./fd.ts";
 
 /** inotify event: the file was opened. */
 export const IN_OPEN = 0x20;
@@ -42,7 +42,7 @@ export function watchPath(path: Uint8Array, mask: number): OwnedFd | null {
     c.close(fd);
     return null;
   }
-  return new OwnedFd(fd, "inotify watch");
+  return ownChecked(fd, "inotify watch");
 }
 
 /**

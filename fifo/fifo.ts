@@ -31,7 +31,8 @@ import {
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
   S_IFIFO,
   S_IFMT,
   setNonBlocking,
@@ -574,7 +575,7 @@ function fifoOpener(pathname: string, flags: number, mode: number) {
           throw e;
         }
         fd = r;
-        owner = new OwnedFd(fd, "FIFO");
+        owner = ownChecked(fd, "FIFO");
         awaitWriter = access === O_RDONLY && blocking &&
           (fstat(fd).mode & S_IFMT) === S_IFIFO;
       }

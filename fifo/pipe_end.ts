@@ -11,7 +11,8 @@ import {
   O_NONBLOCK,
   O_RDONLY,
   O_WRONLY,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
   S_IFIFO,
   S_IFMT,
 } from "../ffi/fd.ts";
@@ -108,7 +109,7 @@ export class PipeEnd {
 
   private constructor(fd: number) {
     setNonBlocking(fd);
-    this.#owner = new OwnedFd(fd, "pipe end");
+    this.#owner = ownChecked(fd, "pipe end");
   }
 
   /**

@@ -17,7 +17,8 @@ import {
   O_RDONLY,
   O_RDWR,
   open,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
   requireSeals,
   S_IFMT,
   S_IFREG,
@@ -96,7 +97,7 @@ export class Mapping {
 
   private constructor(memory: MemoryRegion, fd: number | null) {
     this.#memory = memory;
-    this.#fd = fd === null ? null : new OwnedFd(fd, "memfd");
+    this.#fd = fd === null ? null : ownChecked(fd, "memfd");
   }
 
   /**

@@ -10,7 +10,8 @@ import {
   O_RDONLY,
   O_RDWR,
   O_WRONLY,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
 } from "../ffi/fd.ts";
 import { hasCode } from "../ffi/errors.ts";
 import type { MqAttr } from "../ffi/layout.ts";
@@ -139,7 +140,7 @@ export class PosixMessageQueue {
   #unrefed = false;
 
   private constructor(fd: number, name: string) {
-    this.#owner = new OwnedFd(fd, "POSIX message queue");
+    this.#owner = ownChecked(fd, "POSIX message queue");
     this.#name = name;
     this.#msgsize = mq_getattr(fd).msgsize;
   }

@@ -12,7 +12,8 @@ import {
   O_RDONLY,
   O_RDWR,
   O_TRUNC,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
 } from "../ffi/fd.ts";
 import {
   boolOption,
@@ -63,7 +64,7 @@ export class PosixSharedMemory {
   #mode: "r" | "rw";
 
   private constructor(fd: number, name: string, mode: "r" | "rw") {
-    this.#owner = new OwnedFd(fd, "shared memory object");
+    this.#owner = ownChecked(fd, "shared memory object");
     this.#name = name;
     this.#mode = mode;
   }

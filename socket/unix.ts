@@ -28,7 +28,8 @@ import {
   fileKind,
   fstat,
   lstatName,
-  OwnedFd,
+  ownChecked,
+  type OwnedFd,
   S_IFMT,
   S_IFSOCK,
   setNonBlocking,
@@ -318,7 +319,7 @@ export class UnixConnection {
 
   private constructor(fd: number, nonBlocking = false, seqpacket?: boolean) {
     if (!nonBlocking) setNonBlocking(fd);
-    this.#owner = new OwnedFd(fd, "connection");
+    this.#owner = ownChecked(fd, "connection");
     this.#seqpacket = seqpacket;
   }
 
@@ -1067,7 +1068,7 @@ export class UnixListener {
 
   private constructor(fd: number, path: Bound | null, seqpacket: boolean) {
     setNonBlocking(fd);
-    this.#owner = new OwnedFd(fd, "listener");
+    this.#owner = ownChecked(fd, "listener");
     this.#bound = path;
     this.#seqpacket = seqpacket;
   }
@@ -1334,7 +1335,7 @@ export class UnixDatagram {
 
   private constructor(fd: number, path: Bound | null) {
     setNonBlocking(fd);
-    this.#owner = new OwnedFd(fd, "datagram socket");
+    this.#owner = ownChecked(fd, "datagram socket");
     this.#bound = path;
   }
 

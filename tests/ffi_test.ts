@@ -270,7 +270,7 @@ Deno.test("monotonicMs reads the clock performance.now() reads", async () => {
   assert.ok(fraction);
 });
 
-Deno.test("Deno's own event loops and the engine's descriptors are refused: close and fromFd cannot crash Deno", async () => {
+Deno.test("Deno's own event loops and the engine's descriptors are refused: close, fromFd and OwnedFd cannot crash Deno", async () => {
   // close(3) on Deno's epoll instance, or closing its eventfd through a
   // PipeEnd or EventFd taken over by number, made Deno panic ("unexpected
   // error when polling the I/O driver"). In a child: it may panic.
@@ -291,11 +291,11 @@ Deno.test("Deno's own event loops and the engine's descriptors are refused: clos
   );
   assert.deepEqual(lines.filter((l) => l.startsWith("took")), []);
   const refused = lines.filter((l) => l.startsWith("refused"));
-  assert.equal(refused.length, candidates.length * 3);
+  assert.equal(refused.length, candidates.length * 4);
   for (const line of refused) {
     assert.match(
       line,
-      /^refused (\d+) (close|PipeEnd\.fromFd|EventFd\.fromFd): TypeError: Invalid argument "fd" to \2: "\1" is (an epoll instance of Deno's event loop|watched by Deno's event loop \(its eventfd\)|the library's async engine's own .*), not the caller's: closing it would make Deno panic or its waits hang$/,
+      /^refused (\d+) (close|PipeEnd\.fromFd|EventFd\.fromFd|OwnedFd): TypeError: Invalid argument "fd" to \2: "\1" is (an epoll instance of Deno's event loop|watched by Deno's event loop \(its eventfd\)|the library's async engine's own .*), not the caller's: closing it would make Deno panic or its waits hang$/,
     );
   }
   // The caller's own eventfd was taken and closed as any other.

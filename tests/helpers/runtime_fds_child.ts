@@ -3,7 +3,7 @@
  * (`tests/ffi_test.ts`), run with `--allow-all` (only that lets Deno read
  * `/proc/self/fd`): starts the library's async engine and a Worker (whose
  * event loop is another epoll instance and eventfd), then tries `close`,
- * `PipeEnd.fromFd` and `EventFd.fromFd` on every epoll instance and
+ * `PipeEnd.fromFd`, `EventFd.fromFd` and `new OwnedFd` on every epoll instance and
  * eventfd of the process. Prints one line per refusal (`refused FD CALL:
  * MESSAGE`) and per descriptor taken (`took FD CALL`), then, if the event
  * loop still works, `alive`. The caller's own eventfd must be taken and
@@ -12,7 +12,14 @@
  * @module
  */
 
-import { close, EventFd, eventfd, PipeEnd, UnixConnection } from "../../mod.ts";
+import {
+  close,
+  EventFd,
+  eventfd,
+  OwnedFd,
+  PipeEnd,
+  UnixConnection,
+} from "../../mod.ts";
 
 // The engine's reactor starts with a read that has to wait.
 const [a, b] = UnixConnection.pair();
@@ -51,6 +58,7 @@ for (const fd of fds) {
       ["close", () => close(fd)],
       ["PipeEnd.fromFd", () => PipeEnd.fromFd(fd)],
       ["EventFd.fromFd", () => EventFd.fromFd(fd)],
+      ["OwnedFd", () => new OwnedFd(fd, "stray number")],
     ] as const
   ) {
     try {
