@@ -924,6 +924,23 @@ const backstop = new FinalizationRegistry<
   });
 });
 
+/** Owners that make their descriptor blocking again as they close it. */
+const restoringBlocking = new WeakSet<OwnedFd>();
+
+/**
+ * Internal to the library: `owner`'s descriptor was blocking when it was
+ * taken over by number (a class's `fromFd`, which makes it non-blocking),
+ * so closing the owner makes it blocking again first. The mode belongs to
+ * the open file description, which the process that handed the descriptor
+ * over may share (Python's `pass_fds`, a shell's `3<&0`, a terminal): left
+ * non-blocking, its next blocking read fails with `EAGAIN`.
+ *
+ * @param owner the owner
+ */
+export function restoreBlockingOnClose(owner: OwnedFd): void {
+  restoringBlocking.add(owner);
+}
+
 /** Set while {@linkcode ownChecked} builds an owner. */
 let checked = false;
 
@@ -1023,6 +1040,13 @@ export class OwnedFd {
    */
   close(): boolean {
     if (this.#closed) return false;
+    if (restoringBlocking.delete(this)) {
+      try {
+        setNonBlocking(this.#fd, false);
+      } catch {
+        // closed behind this object's back: the close below says so
+      }
+    }
     this.disown();
     // This object's own close: its waits end as its calls from now on
     // fail (BadResource), as the System V objects' waits do; the thin

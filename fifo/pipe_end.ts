@@ -37,7 +37,13 @@ import {
   readReady,
   writeReady,
 } from "./fifo.ts";
-import { open, refuseRuntimeDescriptor, setNonBlocking } from "../ffi/fd.ts";
+import {
+  isBlocking,
+  open,
+  refuseRuntimeDescriptor,
+  restoreBlockingOnClose,
+  setNonBlocking,
+} from "../ffi/fd.ts";
 
 /**
  * An error of a FIFO's open, saying what it means for a FIFO: nothing at
@@ -217,6 +223,9 @@ export class PipeEnd {
   /**
    * Takes over a descriptor this process has (fd 3 handed by a parent, an
    * end from `pipe`): it is made non-blocking and closed with this object.
+   * The mode belongs to the open file description, which the process that
+   * handed it over may share: one that was blocking is made blocking again
+   * as it is closed.
    *
    * @param fd the descriptor
    * @returns the end
@@ -233,7 +242,10 @@ export class PipeEnd {
   static fromFd(fd: number): PipeEnd {
     fd = descriptor(fd, "PipeEnd.fromFd", "fd");
     refuseRuntimeDescriptor(fd, "PipeEnd.fromFd");
-    return new PipeEnd(fd);
+    const blocking = isBlocking(fd);
+    const end = new PipeEnd(fd);
+    if (blocking) restoreBlockingOnClose(end.#owner);
+    return end;
   }
 
   /**

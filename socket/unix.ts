@@ -27,9 +27,11 @@ import {
 import {
   fileKind,
   fstat,
+  isBlocking,
   lstatName,
   ownChecked,
   type OwnedFd,
+  restoreBlockingOnClose,
   S_IFMT,
   S_IFSOCK,
   setNonBlocking,
@@ -431,7 +433,10 @@ export class UnixConnection {
       connected: true,
       use: "use UnixDatagram.fromFd",
     });
-    return new UnixConnection(fd);
+    const blocking = isBlocking(fd);
+    const conn = new UnixConnection(fd);
+    if (blocking) restoreBlockingOnClose(conn.#owner);
+    return conn;
   }
 
   static {
@@ -1150,11 +1155,14 @@ export class UnixListener {
       listening: true,
       use: "only stream and seqpacket sockets listen",
     });
-    return new UnixListener(
+    const blocking = isBlocking(fd);
+    const listener = new UnixListener(
       fd,
       null,
       getsockopt(fd, SOL_SOCKET, SO_TYPE) === SOCK_SEQPACKET,
     );
+    if (blocking) restoreBlockingOnClose(listener.#owner);
+    return listener;
   }
 
   /** The descriptor. */
@@ -1403,7 +1411,10 @@ export class UnixDatagram {
       types: [SOCK_DGRAM],
       use: "use UnixConnection.fromFd or UnixListener.fromFd",
     });
-    return new UnixDatagram(fd, null);
+    const blocking = isBlocking(fd);
+    const dgram = new UnixDatagram(fd, null);
+    if (blocking) restoreBlockingOnClose(dgram.#owner);
+    return dgram;
   }
 
   /** The descriptor. */

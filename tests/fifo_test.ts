@@ -634,6 +634,81 @@ Deno.test("spawnWithFds puts descriptors in the child's slots and leaves the par
   assert.throws(() => spawnWithFds("true", { fds: { 3: -1 } }), RangeError);
 });
 
+Deno.test("fromFd gives a description it shares with its parent back its blocking mode", async () => {
+  // The mode is the open file description's, shared with the parent that
+  // handed the descriptor over (Python's pass_fds, a shell's 3<&0, a
+  // terminal): once the Deno child was done, the parent's next blocking
+  // read (or accept) failed with EAGAIN. (spawnWithFds gives a child a
+  // description of its own; Python's subprocess shares its own.)
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const child = `import * as ipc from ${JSON.stringify(mod)};
+const fd = Number(Deno.env.get("FD"));
+const kind = Deno.env.get("KIND");
+if (kind === "listener") {
+  ipc.UnixListener.fromFd(fd).close();
+  console.log("closed");
+} else if (kind === "dgram") {
+  const s = ipc.UnixDatagram.fromFd(fd);
+  console.log(new TextDecoder().decode((await s.receive()).data));
+  s.close();
+} else {
+  const end = kind === "pipe" ? ipc.PipeEnd.fromFd(fd) : ipc.UnixConnection.fromFd(fd);
+  const buf = new Uint8Array(8);
+  const n = await end.read(buf);
+  console.log(new TextDecoder().decode(buf.subarray(0, n ?? 0)));
+  end.close();
+}`;
+  const parent = `
+import os, socket, subprocess, sys
+def pair(kind, flags):
+    if kind == "pipe":
+        return os.pipe2(flags)
+    if kind == "listener":
+        s = socket.socket(socket.AF_UNIX)
+        s.bind("\\0linux-ipc-test-blocking-%d" % os.getpid())
+        s.listen()
+        s.setblocking(flags == 0)
+        return s.detach(), os.dup(0)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM if kind == "dgram" else socket.SOCK_STREAM)
+    a.setblocking(flags == 0)
+    return a.detach(), b.detach()
+for kind in ("pipe", "stream", "dgram", "listener"):
+    for flags in (0, os.O_NONBLOCK):
+        r, w = pair(kind, flags)
+        before = os.get_blocking(r)
+        p = subprocess.Popen([sys.argv[1], "eval", sys.argv[2]], pass_fds=(r,),
+                             env=dict(os.environ, FD=str(r), KIND=kind), stdout=subprocess.PIPE)
+        if kind != "listener":
+            os.write(w, b"hi")
+        out = p.communicate()[0].decode()
+        print(kind, before, os.get_blocking(r), out.strip(), p.returncode)
+        os.close(r)
+        os.close(w)
+`;
+  const { stdout, stderr, code } = await run("python3", [
+    "-c",
+    parent,
+    Deno.execPath(),
+    child,
+  ]);
+  assert.equal(code, 0, stderr);
+  // Blocking again; one that was non-blocking stays so.
+  assert.equal(
+    stdout,
+    [
+      "pipe True True hi 0",
+      "pipe False False hi 0",
+      "stream True True hi 0",
+      "stream False False hi 0",
+      "dgram True True hi 0",
+      "dgram False False hi 0",
+      "listener True True closed 0",
+      "listener False False closed 0",
+      "",
+    ].join("\n"),
+  );
+});
+
 Deno.test("spawnWithFds: a child that cannot start is an IpcError naming why, at once", async () => {
   const fdsBefore = await openFds();
   // Not there, not in PATH, not executable, or a working directory that is
