@@ -305,8 +305,13 @@ export function unlinkName(name: string): boolean {
  */
 export function readDirNames(path: string): string[] | null {
   requirePath("read", path);
+  return dirNames(nameBytes(path));
+}
+
+/** The names in a directory, as {@linkcode readDirNames} gives them, with no permission asked. */
+function dirNames(path: Uint8Array<ArrayBuffer>): string[] | null {
   const c = libc();
-  const dir = c.opendir(nameBytes(path));
+  const dir = c.opendir(path);
   if (dir === null) return null;
   const { reclen, name } = direntLayout();
   try {
@@ -433,31 +438,12 @@ function isAnonymous(fd: number): boolean {
  * Deno's event loops, the main thread's and each Worker's.
  */
 function foreignEpolls(): number[] {
-  const c = libc();
-  const dir = c.opendir(encodeUtf8("/proc/self/fd\0"));
-  if (dir === null) return [];
-  const { reclen, name } = direntLayout();
-  const found: number[] = [];
-  try {
-    for (;;) {
-      const entry = c.readdir(dir);
-      if (entry === null) break;
-      const v = new Deno.UnsafePointerView(entry);
-      const bytes = new Uint8Array(v.getUint16(reclen) - name);
-      v.copyInto(bytes, name);
-      const nul = bytes.indexOf(0);
-      const fd = Number(
-        decodeUtf8(nul === -1 ? bytes : bytes.subarray(0, nul)),
-      );
-      if (
-        Number.isInteger(fd) && !isEngineDescriptor(fd) && isAnonymous(fd) &&
-        anonymousKind(fd) === "eventpoll"
-      ) found.push(fd);
-    }
-  } finally {
-    c.closedir(dir);
-  }
-  return found;
+  // The process's own descriptors: no permission of the caller's is used.
+  return (dirNames(encodeUtf8("/proc/self/fd\0")) ?? []).map(Number).filter(
+    (fd) =>
+      Number.isInteger(fd) && !isEngineDescriptor(fd) && isAnonymous(fd) &&
+      anonymousKind(fd) === "eventpoll",
+  );
 }
 
 /** Whether epoll instance `epfd` watches `fd` (its `/proc/self/fdinfo`). */
