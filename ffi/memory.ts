@@ -308,12 +308,20 @@ export class MemoryRegion {
   write(data: Uint8Array | string, offset = 0): number {
     const where = "MemoryRegion.write";
     this.#writable();
-    return this.#put(bytesOrText(data, where, "data"), offset, where);
+    return this.#put(bytesOrText(data, where, "data"), offset, where, "data");
   }
 
-  /** Copies `bytes` in at `offset`, checked for `where`. */
-  #put(bytes: Uint8Array, offset: number, where: string): number {
-    this.#span(where, offset, bytes.length);
+  /**
+   * Copies `bytes` in at `offset`, checked for `where`, whose argument `arg`
+   * they come from.
+   */
+  #put(
+    bytes: Uint8Array,
+    offset: number,
+    where: string,
+    arg: string,
+  ): number {
+    this.#span(where, offset, bytes.length, arg);
     this.#bytes.set(bytes, offset);
     return bytes.length;
   }
@@ -365,7 +373,7 @@ export class MemoryRegion {
     this.#writable();
     const bytes = new Uint8Array(encoded.length + 1);
     bytes.set(encoded);
-    return this.#put(bytes, offset, where);
+    return this.#put(bytes, offset, where, "text");
   }
 
   /**
@@ -493,7 +501,12 @@ export class MemoryRegion {
     registry.register(this.#buffer, this.#held, this);
   }
 
-  #span(where: string, offset: number, length: number | undefined): number {
+  #span(
+    where: string,
+    offset: number,
+    length: number | undefined,
+    lengthArg = "length",
+  ): number {
     this.#alive();
     integer(offset, "offset", where);
     if (length !== undefined) integer(length, "length", where);
@@ -506,7 +519,7 @@ export class MemoryRegion {
     const end = length === undefined ? size : offset + length;
     if (!Number.isInteger(end) || end < offset || end > size) {
       throw new RangeError(
-        `Argument "length" to ${where} is out of range: "${length}" bytes at offset "${offset}" do not fit in the ${this.#kind} of ${size} bytes`,
+        `Argument "${lengthArg}" to ${where} is out of range: "${length}" bytes at offset "${offset}" do not fit in the ${this.#kind} of ${size} bytes`,
       );
     }
     return end;

@@ -14,7 +14,13 @@ import {
   IPC_SET,
   IPC_STAT,
 } from "../ffi/ipc.ts";
-import { hasCode, liveId, unlessGone } from "../ffi/errors.ts";
+import {
+  errnoNumber,
+  errorFor,
+  hasCode,
+  liveId,
+  unlessGone,
+} from "../ffi/errors.ts";
 import type { MsqidDs } from "../ffi/layout.ts";
 import {
   boolOption,
@@ -205,6 +211,31 @@ function nowaitFlag(
 ): number {
   if (options !== undefined) knownOptions(options, SEND_OPTIONS, where);
   return boolOption(options?.nowait, false, "nowait", where) ? IPC_NOWAIT : 0;
+}
+
+const E2BIG = errnoNumber("E2BIG")!;
+
+/** The room a receive into `buf` gives a message's text, in bytes. */
+function roomOf(buf: Uint8Array | MessageBuffer): number {
+  return buf instanceof MessageBuffer ? buf.size : buf.length;
+}
+
+/**
+ * `E2BIG` from `msgrcv` as a receiving method's caller sees it: the room
+ * they gave (`maxBytes`, or the buffer) and `noError`, not `msgsz` and
+ * `MSG_NOERROR`.
+ */
+function tooLong(
+  e: unknown,
+  where: string,
+  arg: string,
+  room: number,
+): unknown {
+  if (!hasCode(e, "E2BIG")) return e;
+  return errorFor(E2BIG, "msgrcv", arg, { [arg]: room }, {
+    E2BIG:
+      `the message is longer than ${arg} of ${where} (${room} bytes) and stays queued: give more room, or noError: true to take it cut`,
+  });
 }
 
 /**
@@ -522,13 +553,18 @@ export class MessageQueue {
       RECEIVE_OPTIONS,
       "receive",
     );
-    const m = await msgrcvAsync(
-      this.#live("msgrcv"),
-      maxBytes,
-      type,
-      flags,
-      this.#waits.options(options),
-    );
+    let m;
+    try {
+      m = await msgrcvAsync(
+        this.#live("msgrcv"),
+        maxBytes,
+        type,
+        flags,
+        this.#waits.options(options),
+      );
+    } catch (e) {
+      throw tooLong(e, "MessageQueue.receive", "maxBytes", maxBytes);
+    }
     return { type: m.mtype, data: m.mtext };
   }
 
@@ -561,12 +597,18 @@ export class MessageQueue {
       RECEIVE_OPTIONS,
       "receiveSync",
     );
-    const m = callWithin(
-      "msgrcv",
-      flags,
-      syncTimeout(options, "MessageQueue.receiveSync", false),
-      (f) => msgrcv(this.#live("msgrcv"), maxBytes, type, f),
-    );
+    const timeout = syncTimeout(options, "MessageQueue.receiveSync", false);
+    let m;
+    try {
+      m = callWithin(
+        "msgrcv",
+        flags,
+        timeout,
+        (f) => msgrcv(this.#live("msgrcv"), maxBytes, type, f),
+      );
+    } catch (e) {
+      throw tooLong(e, "MessageQueue.receiveSync", "maxBytes", maxBytes);
+    }
     return { type: m.mtype, data: m.mtext };
   }
 
@@ -605,13 +647,18 @@ export class MessageQueue {
       RECEIVE_INTO_OPTIONS,
       "receiveInto",
     );
-    const r = await msgrcvIntoAsync(
-      this.#live("msgrcv"),
-      buf,
-      type,
-      flags,
-      this.#waits.options(options),
-    );
+    let r;
+    try {
+      r = await msgrcvIntoAsync(
+        this.#live("msgrcv"),
+        buf,
+        type,
+        flags,
+        this.#waits.options(options),
+      );
+    } catch (e) {
+      throw tooLong(e, "MessageQueue.receiveInto", "buf", roomOf(buf));
+    }
     return { type: r.mtype, n: r.n };
   }
 
@@ -646,12 +693,22 @@ export class MessageQueue {
       RECEIVE_INTO_OPTIONS,
       "receiveIntoSync",
     );
-    const r = callWithin(
-      "msgrcv",
-      flags,
-      syncTimeout(options, "MessageQueue.receiveIntoSync", false),
-      (f) => msgrcvInto(this.#live("msgrcv"), buf, type, f),
+    const timeout = syncTimeout(
+      options,
+      "MessageQueue.receiveIntoSync",
+      false,
     );
+    let r;
+    try {
+      r = callWithin(
+        "msgrcv",
+        flags,
+        timeout,
+        (f) => msgrcvInto(this.#live("msgrcv"), buf, type, f),
+      );
+    } catch (e) {
+      throw tooLong(e, "MessageQueue.receiveIntoSync", "buf", roomOf(buf));
+    }
     return { type: r.mtype, n: r.n };
   }
 

@@ -543,8 +543,9 @@ Deno.test("MemoryRegion's errors name its methods", () => {
       /^RangeError: Argument "offset" to MemoryRegion\.readCString is out of range/,
     ],
     [
+      // The data's length: there is no argument "length" to write.
       () => m.write("xy", 4095),
-      /^RangeError: Argument "length" to MemoryRegion\.write is out of range/,
+      /^RangeError: Argument "data" to MemoryRegion\.write is out of range: "2" bytes at offset "4095" do not fit/,
     ],
     [
       () => m.write(7 as never),
@@ -552,7 +553,7 @@ Deno.test("MemoryRegion's errors name its methods", () => {
     ],
     [
       () => m.writeCString("0123456789", 4090),
-      /^RangeError: Argument "length" to MemoryRegion\.writeCString is out of range/,
+      /^RangeError: Argument "text" to MemoryRegion\.writeCString is out of range: "11" bytes at offset "4090" do not fit/,
     ],
     [
       () => m.writeCString("abc", 0, 2),

@@ -761,9 +761,21 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
     assert.throws(() => q.receiveSync({ nowait: true }), isCode("ENOMSG"));
     await assert.rejects(q.receive({ timeout: 20 }), isCode("ETIMEDOUT"));
     q.sendSync(5, "long text");
+    // Named as the caller wrote it: maxBytes and noError, not msgrcv's
+    // msgsz and MSG_NOERROR.
+    const tooLong =
+      (where: string, arg: string, room: number) => (e: unknown) =>
+        isCode("E2BIG", "msgrcv", arg)(e) &&
+        (e as Error).message.includes(
+          `longer than ${arg} of MessageQueue.${where} (${room} bytes) and stays queued: give more room, or noError: true`,
+        );
     assert.throws(
       () => q.receiveSync({ maxBytes: 2, nowait: true }),
-      isCode("E2BIG"),
+      tooLong("receiveSync", "maxBytes", 2),
+    );
+    await assert.rejects(
+      q.receive({ maxBytes: 3, nowait: true }),
+      tooLong("receive", "maxBytes", 3),
     );
     assert.equal(
       dec.decode(q.receiveSync({ maxBytes: 4, noError: true }).data),
@@ -781,7 +793,11 @@ Deno.test("MessageQueue: create, open by key, send and receive, iterate, stat, d
     q.sendSync(7, "too long");
     assert.throws(
       () => q.receiveIntoSync(buf, { nowait: true }),
-      isCode("E2BIG"),
+      tooLong("receiveIntoSync", "buf", 4),
+    );
+    await assert.rejects(
+      q.receiveInto(new MessageBuffer(2), { nowait: true }),
+      tooLong("receiveInto", "buf", 2),
     );
     assert.deepEqual(await q.receiveInto(buf, { noError: true }), {
       type: 7,
