@@ -71,6 +71,17 @@ export interface MappingFileOptions {
 }
 
 /**
+ * Internal to the library: {@linkcode Mapping.fromFd}, its errors naming
+ * `where`, the method of the class that maps its own descriptor
+ * (`"PosixSharedMemory.map"`), which then checks nothing twice.
+ */
+export let mapFdFor: (
+  fd: number,
+  options: Omit<MappingFileOptions, "create">,
+  where: string,
+) => Mapping;
+
+/**
  * Mapped memory: a file, an anonymous region, or a `memfd` that child
  * processes can map too. Its {@linkcode Mapping.memory} gives zero-copy
  * views; closing it unmaps, after detaching them.
@@ -98,6 +109,10 @@ export class Mapping {
   private constructor(memory: MemoryRegion, fd: number | null) {
     this.#memory = memory;
     this.#fd = fd === null ? null : ownChecked(fd, "memfd");
+  }
+
+  static {
+    mapFdFor = (fd, options, where) => Mapping.#fromFd(fd, options, where);
   }
 
   /**
@@ -258,15 +273,20 @@ export class Mapping {
     fd: number,
     options: Omit<MappingFileOptions, "create"> = {},
   ): Mapping {
-    knownOptions(
-      options,
-      ["mode", "private", "offset", "length"],
-      "Mapping.fromFd",
-    );
-    const writable = readWrite(options.mode, "rw", "Mapping.fromFd") === "rw";
-    const share = sharing(options, "Mapping.fromFd");
+    return Mapping.#fromFd(fd, options, "Mapping.fromFd");
+  }
+
+  /** {@linkcode Mapping.fromFd}, its errors naming `where`. */
+  static #fromFd(
+    fd: number,
+    options: Omit<MappingFileOptions, "create">,
+    where: string,
+  ): Mapping {
+    knownOptions(options, ["mode", "private", "offset", "length"], where);
+    const writable = readWrite(options.mode, "rw", where) === "rw";
+    const share = sharing(options, where);
     return new Mapping(
-      mapFd(fd, options, writable, share, "fd", fd, "Mapping.fromFd"),
+      mapFd(fd, options, writable, share, "fd", fd, where),
       null,
     );
   }

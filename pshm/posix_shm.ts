@@ -15,14 +15,8 @@ import {
   ownChecked,
   type OwnedFd,
 } from "../ffi/fd.ts";
-import {
-  boolOption,
-  int,
-  knownOptions,
-  mapSpan,
-  readWrite,
-} from "../ffi/validate.ts";
-import { Mapping } from "../mmap/mod.ts";
+import { boolOption, int, knownOptions, readWrite } from "../ffi/validate.ts";
+import { mapFdFor, type Mapping } from "../mmap/mapping.ts";
 import { shm_open, shm_unlink } from "./pshm.ts";
 
 /** How {@linkcode PosixSharedMemory.open} opens or makes an object. */
@@ -243,8 +237,7 @@ export class PosixSharedMemory {
     );
     const where = "PosixSharedMemory.map";
     const mode = readWrite(options.mode, this.#mode, where);
-    mapSpan(options, where); // named for this method, not Mapping.fromFd
-    return Mapping.fromFd(this.#owner.check(), { ...options, mode });
+    return mapFdFor(this.#owner.check(), { ...options, mode }, where);
   }
 
   /**
