@@ -6,14 +6,7 @@
  */
 
 import { unlessGone } from "../ffi/errors.ts";
-import { IPC_PRIVATE } from "../ffi/ipc.ts";
-import {
-  int,
-  key as checkKey,
-  knownOptions,
-  LIMITS,
-  openOptions,
-} from "../ffi/validate.ts";
+import { knownOptions } from "../ffi/validate.ts";
 import {
   checkWaitOptions,
   syncTimeout,
@@ -21,10 +14,10 @@ import {
 } from "../ffi/wait.ts";
 import { SEM_UNDO } from "./sem.ts";
 import {
-  openableKey,
-  SemaphoreSet,
+  type SemaphoreSet,
   type SemaphoreSetOpenAsyncOptions,
   type SemaphoreSetOpenOptions,
+  setsNamedFor,
 } from "./semaphore_set.ts";
 
 /** How {@linkcode Mutex.create} makes a lock. */
@@ -140,10 +133,10 @@ export class Mutex {
       ["key", "mode", "ifExists", "removeOnDispose"],
       "Mutex.create",
     );
-    // Checked under its own name (SemaphoreSet.create checks them again).
-    checkKey(options.key ?? IPC_PRIVATE, "Mutex.create");
-    int(options.mode ?? 0o600, "Mutex.create", "mode", 0, 0o777);
-    return new Mutex(SemaphoreSet.create({ ...options, count: 1, initial: 1 }));
+    // The set's own checks name Mutex.create.
+    return new Mutex(
+      setsNamedFor.create({ ...options, count: 1, initial: 1 }, "Mutex"),
+    );
   }
 
   /**
@@ -162,10 +155,7 @@ export class Mutex {
    * ```
    */
   static open(key: number, options: SemaphoreSetOpenOptions = {}): Mutex {
-    // Checked under its own name.
-    openOptions(options, "Mutex.open");
-    openableKey(key, "Mutex", "open");
-    return new Mutex(SemaphoreSet.open(key, options));
+    return new Mutex(setsNamedFor.open(key, options, "Mutex"));
   }
 
   /**
@@ -188,9 +178,7 @@ export class Mutex {
     key: number,
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<Mutex> {
-    openOptions(options, "Mutex.openAsync", ["initTimeout", "signal"]);
-    openableKey(key, "Mutex", "openAsync");
-    return new Mutex(await SemaphoreSet.openAsync(key, options));
+    return new Mutex(await setsNamedFor.openAsync(key, options, "Mutex"));
   }
 
   /**
@@ -209,9 +197,7 @@ export class Mutex {
    * ```
    */
   static fromId(id: number, options: SemaphoreSetOpenOptions = {}): Mutex {
-    openOptions(options, "Mutex.fromId");
-    int(id, "Mutex.fromId", "id", 0, LIMITS.INT_MAX);
-    return new Mutex(SemaphoreSet.fromId(id, options));
+    return new Mutex(setsNamedFor.fromId(id, options, "Mutex"));
   }
 
   /** The semaphore set id. */

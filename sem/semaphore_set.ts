@@ -104,6 +104,30 @@ export interface SemaphoreSetOpenAsyncOptions extends SemaphoreSetOpenOptions {
 const WAIT_OPTIONS = ["flags", "timeout", "signal"];
 
 /**
+ * Internal to `sem/`: {@linkcode SemaphoreSet}'s makers, their errors
+ * naming the method of the class the caller used (`Mutex.create`), so a
+ * class built on a set checks nothing twice.
+ */
+export let setsNamedFor: {
+  create(options: SemaphoreSetCreateOptions, cls: string): SemaphoreSet;
+  open(
+    key: number,
+    options: SemaphoreSetOpenOptions,
+    cls: string,
+  ): SemaphoreSet;
+  openAsync(
+    key: number,
+    options: SemaphoreSetOpenAsyncOptions,
+    cls: string,
+  ): Promise<SemaphoreSet>;
+  fromId(
+    id: number,
+    options: SemaphoreSetOpenOptions,
+    cls: string,
+  ): SemaphoreSet;
+};
+
+/**
  * A System V semaphore set: create or open it by key with race-free
  * initialisation, operate on it (sync, async, or try), read and set values,
  * remove it. Disposing it removes the set if this object created it.
@@ -151,6 +175,16 @@ export class SemaphoreSet {
     this.#refs = new ObjectRef(setObject(id));
   }
 
+  static {
+    setsNamedFor = {
+      create: (options, cls) => SemaphoreSet.#create(options, cls),
+      open: (key, options, cls) => SemaphoreSet.#open(key, options, cls),
+      openAsync: (key, options, cls) =>
+        SemaphoreSet.#openAsync(key, options, cls),
+      fromId: (id, options, cls) => SemaphoreSet.#fromId(id, options, cls),
+    };
+  }
+
   /**
    * Creates a set and initialises it, or with `ifExists: "open"` opens the
    * key's existing one once it is initialised.
@@ -171,6 +205,15 @@ export class SemaphoreSet {
    * ```
    */
   static create(options: SemaphoreSetCreateOptions = {}): SemaphoreSet {
+    return SemaphoreSet.#create(options, "SemaphoreSet");
+  }
+
+  /** {@linkcode SemaphoreSet.create}, its errors naming `cls`'s method. */
+  static #create(
+    options: SemaphoreSetCreateOptions,
+    cls: string,
+  ): SemaphoreSet {
+    const where = `${cls}.create`;
     knownOptions(options, [
       "key",
       "count",
@@ -178,8 +221,7 @@ export class SemaphoreSet {
       "mode",
       "ifExists",
       "removeOnDispose",
-    ], "SemaphoreSet.create");
-    const where = "SemaphoreSet.create";
+    ], where);
     const key = checkKey(options.key ?? IPC_PRIVATE, where);
     const count = int(options.count ?? 1, where, "count", 1, LIMITS.INT_MAX);
     const mode = int(options.mode ?? 0o600, where, "mode", 0, 0o777);
@@ -198,22 +240,22 @@ export class SemaphoreSet {
     }
     if (initial.length !== count) {
       throw new RangeError(
-        `Option "initial" to SemaphoreSet.create has ${initial.length} values for ${count} semaphores`,
+        `Option "initial" to ${where} has ${initial.length} values for ${count} semaphores`,
       );
     }
     const values = initial.map((v, i) =>
       int(v, where, `initial[${i}]`, 0, SEMVMX)
     );
-    const ifExists = checkIfExists(options.ifExists, "SemaphoreSet.create");
+    const ifExists = checkIfExists(options.ifExists, where);
     const remove = options.removeOnDispose;
     // Checked before anything is made (an opened set's default differs).
-    boolOption(remove, true, "removeOnDispose", "SemaphoreSet.create");
+    boolOption(remove, true, "removeOnDispose", where);
     let id: number;
     try {
       id = semget(key, count, IPC_CREAT | IPC_EXCL | mode);
     } catch (e) {
       if (ifExists === "open" && hasCode(e, "EEXIST")) {
-        return SemaphoreSet.open(key, { removeOnDispose: remove });
+        return SemaphoreSet.#open(key, { removeOnDispose: remove }, cls);
       }
       throw e;
     }
@@ -254,8 +296,17 @@ export class SemaphoreSet {
     key: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    const remove = openOptions(options, "SemaphoreSet.open");
-    const k = openableKey(key, "SemaphoreSet", "open");
+    return SemaphoreSet.#open(key, options, "SemaphoreSet");
+  }
+
+  /** {@linkcode SemaphoreSet.open}, its errors naming `cls`'s method. */
+  static #open(
+    key: number,
+    options: SemaphoreSetOpenOptions,
+    cls: string,
+  ): SemaphoreSet {
+    const remove = openOptions(options, `${cls}.open`);
+    const k = openableKey(key, cls, "open");
     const id = semget(k, 0, 0);
     return new SemaphoreSet(
       id,
@@ -290,19 +341,25 @@ export class SemaphoreSet {
    * console.log(opened.value(0)); // 2
    * ```
    */
-  static async openAsync(
+  static openAsync(
     key: number,
     options: SemaphoreSetOpenAsyncOptions = {},
   ): Promise<SemaphoreSet> {
-    const remove = openOptions(options, "SemaphoreSet.openAsync", [
-      "initTimeout",
-      "signal",
-    ]);
-    const where = "SemaphoreSet.openAsync";
+    return SemaphoreSet.#openAsync(key, options, "SemaphoreSet");
+  }
+
+  /** {@linkcode SemaphoreSet.openAsync}, its errors naming `cls`'s method. */
+  static async #openAsync(
+    key: number,
+    options: SemaphoreSetOpenAsyncOptions,
+    cls: string,
+  ): Promise<SemaphoreSet> {
+    const where = `${cls}.openAsync`;
+    const remove = openOptions(options, where, ["initTimeout", "signal"]);
     const timeout =
       checkTimeout(options.initTimeout, where, 'option "initTimeout"') ?? 5000;
     checkWaitOptions({ signal: options.signal }, where);
-    const k = openableKey(key, "SemaphoreSet", "openAsync");
+    const k = openableKey(key, cls, "openAsync");
     const id = semget(k, 0, 0);
     let nsems = 0;
     await wait({
@@ -345,8 +402,17 @@ export class SemaphoreSet {
     id: number,
     options: SemaphoreSetOpenOptions = {},
   ): SemaphoreSet {
-    const remove = openOptions(options, "SemaphoreSet.fromId");
-    id = int(id, "SemaphoreSet.fromId", "id", 0, LIMITS.INT_MAX);
+    return SemaphoreSet.#fromId(id, options, "SemaphoreSet");
+  }
+
+  /** {@linkcode SemaphoreSet.fromId}, its errors naming `cls`'s method. */
+  static #fromId(
+    id: number,
+    options: SemaphoreSetOpenOptions,
+    cls: string,
+  ): SemaphoreSet {
+    const remove = openOptions(options, `${cls}.fromId`);
+    id = int(id, `${cls}.fromId`, "id", 0, LIMITS.INT_MAX);
     const stat = semctl(id, 0, IPC_STAT);
     return new SemaphoreSet(id, stat.perm.key, stat.nsems, false, remove);
   }
@@ -911,15 +977,15 @@ function asTimedOut(e: unknown, syscall: string, timeout: number): unknown {
 }
 
 /**
- * Internal to `sem/`: a key that may name an existing set, checked for the
- * `open` or `openAsync` of `cls` (`"SemaphoreSet"` or `"Mutex"`).
+ * A key that may name an existing set, checked for the `open` or
+ * `openAsync` of `cls` (`"SemaphoreSet"` or `"Mutex"`).
  *
  * @param key what the caller passed
  * @param cls the class
  * @param method the method
  * @returns the key
  */
-export function openableKey(
+function openableKey(
   key: unknown,
   cls: string,
   method: "open" | "openAsync",

@@ -921,7 +921,8 @@ Deno.test("a boolean option given anything but true or false is refused before a
         () => SemaphoreSet.create({ key, removeOnDispose: no }),
         "SemaphoreSet.create",
       ],
-      [() => Mutex.create({ key, removeOnDispose: no }), "SemaphoreSet.create"],
+      // Under its own name (it was SemaphoreSet.create's).
+      [() => Mutex.create({ key, removeOnDispose: no }), "Mutex.create"],
       [
         () => MessageQueue.create({ key, removeOnDispose: no }),
         "MessageQueue.create",

@@ -969,6 +969,15 @@ Deno.test("SemaphoreSet.create and Mutex.create name bad options as the caller w
       () => Mutex.create({ mode: -1 }),
       /^RangeError: Argument "mode" to Mutex\.create is out of range/,
     ],
+    // These two were named for SemaphoreSet.create.
+    [
+      () => Mutex.create({ ifExists: "x" as never }),
+      /^TypeError: Invalid option "ifExists" to Mutex\.create: expected "fail" or "open", got "x"$/,
+    ],
+    [
+      () => Mutex.create({ removeOnDispose: 1 as never }),
+      /^TypeError: Invalid option "removeOnDispose" to Mutex\.create: expected a boolean, got "1"$/,
+    ],
   ];
   for (const [call, message] of cases) assert.throws(call, message);
   // The thin layer keeps C's names.
